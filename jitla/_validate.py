@@ -1,0 +1,85 @@
+"""Input checks shared by the API layer, with numpy.linalg's exact messages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "LinAlgError",
+    "as_float_operand",
+    "result_float_dtype",
+    "assert_finite",
+    "assert_stacked_2d",
+    "assert_stacked_square",
+]
+
+
+class LinAlgError(np.linalg.LinAlgError):
+    """Raised by jitla.linalg when a factorisation or solve fails.
+
+    A subclass of :class:`numpy.linalg.LinAlgError`, so ``except
+    np.linalg.LinAlgError`` catches it as it catches numpy's own.
+    """
+
+
+def _operand_dtype(a: np.ndarray) -> np.dtype:
+    kind = a.dtype.kind
+    if kind == "c":
+        raise TypeError(
+            f"jitla does not support complex input yet (got dtype {a.dtype}); "
+            "its kernels are real float32/float64 only"
+        )
+    if kind in "biu":
+        return np.dtype(np.float64)
+    if kind == "f":
+        if a.dtype.itemsize <= 4:
+            return np.dtype(np.float32)
+        if a.dtype.itemsize == 8:
+            return np.dtype(np.float64)
+        raise TypeError(f"jitla supports float32 and float64, not {a.dtype} (convert it explicitly)")
+    raise TypeError(f"array of dtype {a.dtype} is not numeric; jitla needs real numbers")
+
+
+def result_float_dtype(*arrays: np.ndarray) -> np.dtype:
+    """Dtype the kernels compute in: float32 if every operand is float32/16, else float64.
+
+    Integers and booleans promote to float64; complex raises ``TypeError``.
+    """
+    dtypes = [_operand_dtype(a) for a in arrays]
+    return np.dtype(np.result_type(*dtypes)) if dtypes else np.dtype(np.float64)
+
+
+def as_float_operand(a, dtype: np.dtype) -> np.ndarray:
+    """Return *a* as a C-contiguous array of *dtype*, copying only when needed.
+
+    Layout is normalised here, once, so kernels compile for C order only
+    (and for writeable arrays: a read-only operand is copied, because Numba
+    would compile a separate specialisation for it).  When no copy is made
+    the result shares memory with *a*; kernels never write their inputs.
+    """
+    out = np.ascontiguousarray(a, dtype=dtype)
+    if not out.flags.writeable:
+        out = out.copy()
+    return out
+
+
+def assert_finite(*arrays: np.ndarray) -> None:
+    """``LinAlgError("Array must not contain infs or NaNs")`` as numpy.linalg."""
+    for a in arrays:
+        if not np.isfinite(a).all():
+            raise LinAlgError("Array must not contain infs or NaNs")
+
+
+def assert_stacked_2d(*arrays: np.ndarray) -> None:
+    """numpy.linalg's check that each array is at least two-dimensional."""
+    for a in arrays:
+        if a.ndim < 2:
+            raise LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least two-dimensional")
+
+
+def assert_stacked_square(*arrays: np.ndarray) -> None:
+    """numpy.linalg's check that the last two dimensions are square."""
+    for a in arrays:
+        m, n = a.shape[-2:]
+        if m != n:
+            raise LinAlgError("Last 2 dimensions of the array must be square")

@@ -1,0 +1,169 @@
+"""Block sizes, thresholds and the machine's cache sizes.
+
+Block sizes are passed to kernels as arguments (never read as globals inside
+a jitted function: Numba freezes globals into its on-disk cache, and a cached
+kernel would not notice a change here).  The register tile ``MR x NR`` is
+the exception: it must be a compile-time constant, so it lives with the
+micro-kernel in :mod:`jitla.kernels._tile` and is only re-exported here.
+
+Cache sizes are read from ``/sys/devices/system/cpu/cpu0/cache/`` (Linux),
+with a fallback typical of a current x86 core.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from jitla.kernels._tile import MR, tile_shape
+
+__all__ = [
+    "CacheInfo",
+    "GemmBlocks",
+    "MR",
+    "cache_info",
+    "gemm_blocks",
+    "set_gemm_blocks",
+    "tile_shape",
+    "SMALL_GEMM",
+    "BATCHED_MAX",
+]
+
+_SYSFS_CACHE = Path("/sys/devices/system/cpu/cpu0/cache")
+#: Used where sysfs has no cache information (macOS, containers): 48 KiB L1d,
+#: 2 MiB L2, 32 MiB L3, 64-byte lines.
+_FALLBACK = {1: 48 * 1024, 2: 2 * 1024 * 1024, 3: 32 * 1024 * 1024}
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """Data-cache sizes of one core, in bytes.
+
+    ``source`` says where they came from: ``"sysfs"`` or ``"fallback"``.
+    """
+
+    l1d: int
+    l2: int
+    l3: int
+    line: int
+    source: str
+
+
+def _parse_size(text: str) -> int:
+    text = text.strip().upper()
+    scale = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    if text and text[-1] in scale:
+        return int(text[:-1]) * scale[text[-1]]
+    return int(text)
+
+
+def _read_sysfs(root: Path) -> CacheInfo | None:
+    sizes: dict[int, int] = {}
+    line = 64
+    try:
+        for index in sorted(root.glob("index*")):
+            kind = (index / "type").read_text().strip()
+            if kind not in ("Data", "Unified"):
+                continue
+            level = int((index / "level").read_text())
+            sizes[level] = _parse_size((index / "size").read_text())
+            line_file = index / "coherency_line_size"
+            if line_file.exists():
+                line = int(line_file.read_text())
+    except (OSError, ValueError):
+        return None
+    if 1 not in sizes or 2 not in sizes:
+        return None
+    return CacheInfo(sizes[1], sizes[2], sizes.get(3, sizes[2]), line, "sysfs")
+
+
+@functools.cache
+def cache_info(root: str | os.PathLike | None = None) -> CacheInfo:
+    """Return the data-cache sizes of CPU 0 (sysfs, else a documented fallback)."""
+    found = _read_sysfs(Path(root) if root is not None else _SYSFS_CACHE)
+    if found is not None:
+        return found
+    return CacheInfo(_FALLBACK[1], _FALLBACK[2], _FALLBACK[3], 64, "fallback")
+
+
+@dataclass(frozen=True)
+class GemmBlocks:
+    """Cache block sizes of the blocked and packed GEMM (elements, not bytes).
+
+    Attributes
+    ----------
+    MC : int
+        Rows of the packed block of A (MC x KC), kept in L2.
+    KC : int
+        Depth of both packed blocks; a KC x NR micro-panel of B sits in L1.
+    NC : int
+        Columns of the packed block of B (KC x NC), kept in L3.
+    """
+
+    MC: int
+    KC: int
+    NC: int
+
+    def as_tuple(self) -> tuple[int, int, int]:
+        return (self.MC, self.KC, self.NC)
+
+
+def default_gemm_blocks(dtype, caches: CacheInfo | None = None) -> GemmBlocks:
+    """Derive block sizes from the cache sizes (the analytical BLIS recipe, rounded).
+
+    * KC: the MR x KC micro-panel of A plus one KC x NR micro-panel of B fill
+      about half of L1, leaving room for C's tile and streaming.
+    * MC: the MC x KC block of A takes about half of L2 (a multiple of MR).
+    * NC: the KC x NC block of B takes about half of L3 shared by 2 cores.
+
+    Low, Igual, Smith & Quintana-Orti, "Analytical modeling is enough for
+    high-performance BLIS", ACM TOMS 43(2), 2016, Sec. 4 gives the reasoning;
+    the constants here were checked with ``jitla cache --blocks``.
+    """
+    caches = caches or cache_info()
+    itemsize = np.dtype(dtype).itemsize
+    mr, nr = tile_shape(dtype)
+    kc = (caches.l1d // 2) // ((mr + nr) * itemsize)
+    kc = max(64, min(512, kc // 16 * 16 or 64))
+    mc = (caches.l2 // 2) // (kc * itemsize)
+    mc = max(mr, min(1024, mc // mr * mr))
+    nc = (caches.l3 // 4) // (kc * itemsize)
+    nc = max(nr, min(8192, nc // nr * nr))
+    return GemmBlocks(mc, kc, nc)
+
+
+_OVERRIDES: dict[str, GemmBlocks] = {}
+
+
+def gemm_blocks(dtype) -> GemmBlocks:
+    """Block sizes used for *dtype* (an override from :func:`set_gemm_blocks`, else the default)."""
+    name = np.dtype(dtype).name
+    return _OVERRIDES.get(name) or default_gemm_blocks(dtype)
+
+
+def set_gemm_blocks(dtype, MC: int | None = None, KC: int | None = None, NC: int | None = None) -> GemmBlocks:
+    """Override (some of) the GEMM block sizes for *dtype*; ``None`` keeps the current value.
+
+    Returns the previous setting so it can be restored.  Used by the
+    block-size sweep of ``jitla cache``.
+    """
+    previous = gemm_blocks(dtype)
+    new = GemmBlocks(MC or previous.MC, KC or previous.KC, NC or previous.NC)
+    for value, name in ((new.MC, "MC"), (new.KC, "KC"), (new.NC, "NC")):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    _OVERRIDES[np.dtype(dtype).name] = new
+    return previous
+
+
+#: Below this m*n*k, matmul's "auto" policy uses the reordered kernel: packing
+#: costs more than it saves for matrices that fit in L1/L2 anyway.
+SMALL_GEMM = 48**3
+#: Largest m*n*k of one matrix in a stack for the batched kernel.
+BATCHED_MAX = 32**3
+#: Below this m*n*k the parallel kernel is not worth waking the thread pool.
+PARALLEL_GEMM = 160**3

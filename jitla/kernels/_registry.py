@@ -1,0 +1,115 @@
+"""The kernel registry: the one list that the API, the CLI, the benchmarks
+and the tests read to learn which kernels exist.
+
+A kernel module registers each variant where it is defined::
+
+    @register("gemm", "naive", "textbook i-j-k triple loop", flops=gemm_flops)
+    @kernel
+    def gemm_naive(A, B, C, alpha): ...
+
+so adding a variant means adding it in one place.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+#: Kernel modules, imported (never compiled) when the registry is read.
+KERNEL_MODULES = ("jitla.kernels.gemm",)
+
+
+@dataclass(frozen=True)
+class KernelInfo:
+    """One registered kernel variant.
+
+    Attributes
+    ----------
+    op : str
+        The operation family ("gemm", "gemv", "dot", ...).
+    variant : str
+        The variant's name within its family ("naive", "packed", ...).
+    description : str
+        One line for tables and ``--help``.
+    parallel : bool
+        True when the kernel uses ``prange`` (Numba's thread pool).
+    flops : callable
+        Nominal flop count as a function of the problem sizes, e.g.
+        ``2*m*n*k`` for GEMM; used for GFLOP/s.
+    func : numba dispatcher
+        The jitted kernel itself.
+    order : int
+        Position in the family's progression (0 = first).
+    extra_args : tuple of str
+        Names of the arguments the caller supplies after the operands, e.g.
+        ``("blocks",)`` for cache-blocked GEMM or ``("blocks", "nthreads")``
+        for the parallel one; the API fills them in by name.
+    """
+
+    op: str
+    variant: str
+    description: str
+    parallel: bool
+    flops: Callable[..., float]
+    func: Callable = field(repr=False)
+    order: int = 0
+    extra_args: tuple[str, ...] = ()
+
+
+_REGISTRY: dict[tuple[str, str], KernelInfo] = {}
+
+
+def register(
+    op: str, variant: str, description: str, *, flops, parallel: bool = False, extra_args: tuple[str, ...] = ()
+):
+    """Decorator: record a jitted kernel in the registry and return it unchanged."""
+
+    def decorate(func):
+        key = (op, variant)
+        if key in _REGISTRY and _REGISTRY[key].func is not func:
+            raise ValueError(f"kernel {op}/{variant} is registered twice")
+        if key in _REGISTRY:
+            order = _REGISTRY[key].order
+        else:
+            order = sum(1 for o, _ in _REGISTRY if o == op)
+        _REGISTRY[key] = KernelInfo(op, variant, description, parallel, flops, func, order, tuple(extra_args))
+        return func
+
+    return decorate
+
+
+def _load_all() -> None:
+    for module in KERNEL_MODULES:
+        importlib.import_module(module)
+
+
+def registry(op: str | None = None) -> list[KernelInfo]:
+    """Return the registered kernels, optionally of one *op*, in progression order.
+
+    Examples
+    --------
+    >>> import jitla
+    >>> [k.variant for k in jitla.kernels.registry("gemm")]
+    ['naive', 'reordered', 'blocked', 'packed', 'parallel']
+    """
+    _load_all()
+    kernels = [k for k in _REGISTRY.values() if op is None or k.op == op]
+    return sorted(kernels, key=lambda k: (k.op, k.order))
+
+
+def get_kernel(op: str, variant: str) -> KernelInfo:
+    """Return the kernel *variant* of *op*; ValueError naming the choices if unknown."""
+    _load_all()
+    try:
+        return _REGISTRY[(op, variant)]
+    except KeyError:
+        choices = [k.variant for k in registry(op)]
+        if not choices:
+            raise ValueError(f"unknown operation {op!r}") from None
+        raise ValueError(f"unknown {op} kernel {variant!r}; choose one of {choices} or 'auto'") from None
+
+
+def variants(op: str) -> list[str]:
+    """Names of the variants of *op*, in progression order."""
+    return [k.variant for k in registry(op)]

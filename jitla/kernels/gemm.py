@@ -1,0 +1,475 @@
+"""GEMM as a progression: ``C += alpha * A @ B``, five variants.
+
+Each variant is a complete function and a small step from the previous one:
+
+1. :func:`gemm_naive`     textbook i-j-k dot products
+2. :func:`gemm_reordered` i-k-j order, unit-stride inner loop
+3. :func:`gemm_blocked`   the i-k-j loops tiled for the caches
+4. :func:`gemm_packed`    Goto / BLIS: packed panels + register-tile micro-kernel
+5. :func:`gemm_parallel`  the packed kernel with ``prange`` over row blocks of C
+
+Kernel contract (all variants): ``A`` is (m, k), ``B`` is (k, n), ``C`` is
+(m, n), all of one float dtype (float32 or float64); ``C`` is updated in
+place, ``C += alpha * A @ B``.  The API passes C-contiguous arrays; other
+layouts work but compile separately and run slower.  No checks are made on
+the inputs.
+
+Flops: 2mnk for every variant.  References: Golub & Van Loan, *Matrix
+Computations*, 4th ed., Sec. 1.1 (loop orderings) and 1.5 (blocking);
+Goto & van de Geijn, ACM TOMS 34(3), 2008; Van Zee & van de Geijn, BLIS,
+ACM TOMS 41(3), 2015.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange, uint64
+
+from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
+from jitla.kernels._pack import pack_a, pack_b, pack_b_panels
+from jitla.kernels._registry import register
+from jitla.kernels._tile import MR, register_tile, tile_width
+
+
+def gemm_flops(m, n, k):
+    """Nominal GEMM flop count, 2mnk (one multiply and one add per term)."""
+    return 2.0 * m * n * k
+
+
+# --------------------------------------------------------------------------
+# 1. naive
+# --------------------------------------------------------------------------
+@register("gemm", "naive", "textbook i-j-k: a dot product per element of C", flops=gemm_flops)
+@kernel
+def gemm_naive(A, B, C, alpha):
+    """``C += alpha * A @ B`` with the textbook i-j-k loop.
+
+    The inner loop walks down a column of B: stride n elements, a new cache
+    line for every multiply-add once a column no longer fits in cache.
+
+    Parameters
+    ----------
+    A : (m, k) ndarray
+    B : (k, n) ndarray
+    C : (m, n) ndarray, updated in place
+    alpha : float
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Algorithm 1.1.5 (dot product version).
+    Flops 2mnk; no workspace.
+    """
+    m, k = A.shape
+    n = B.shape[1]
+    for i in range(m):
+        for j in range(n):
+            s = C.dtype.type(0)
+            for p in range(k):
+                s += A[i, p] * B[p, j]
+            C[i, j] += alpha * s
+
+
+# --------------------------------------------------------------------------
+# 2. reordered
+# --------------------------------------------------------------------------
+@register("gemm", "reordered", "i-k-j order: unit-stride inner loop (axpy on rows of C)", flops=gemm_flops)
+@kernel
+def gemm_reordered(A, B, C, alpha):
+    """``C += alpha * A @ B`` with the i-k-j loop order.
+
+    Swapping the two inner loops turns the inner loop into an axpy over a row
+    of B and a row of C: unit stride in both, so every cache line is used
+    fully and the loop vectorises.  Row ``i`` of C stays in cache while k
+    rows of B stream past it.
+
+    Parameters
+    ----------
+    A : (m, k) ndarray
+    B : (k, n) ndarray
+    C : (m, n) ndarray, updated in place
+    alpha : float
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Sec. 1.1.11 (loop reorderings, "ikj").
+    Flops 2mnk; no workspace.
+    """
+    m, k = A.shape
+    n = B.shape[1]
+    for i in range(m):
+        for p in range(k):
+            a = alpha * A[i, p]
+            for j in range(n):
+                C[i, j] += a * B[p, j]
+
+
+# --------------------------------------------------------------------------
+# 3. blocked
+# --------------------------------------------------------------------------
+@register(
+    "gemm",
+    "blocked",
+    "i-k-j tiled for the caches (MC x KC x NC blocks), no packing",
+    flops=gemm_flops,
+    extra_args=("blocks",),
+)
+@kernel
+def gemm_blocked(A, B, C, alpha, blocks):
+    """``C += alpha * A @ B`` with all three loops tiled.
+
+    A KC x NC block of B is reused by every row of A in the MC-row block;
+    chosen so that it stays in L2 while the rows of C and A stream through.
+    Inside a tile the loops are the i-k-j order of :func:`gemm_reordered`.
+
+    Parameters
+    ----------
+    A : (m, k) ndarray
+    B : (k, n) ndarray
+    C : (m, n) ndarray, updated in place
+    alpha : float
+    blocks : tuple of int
+        ``(MC, KC, NC)`` block sizes (see :mod:`jitla.config`).
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Sec. 1.5.4 (block matrix multiplication).
+    Flops 2mnk; no workspace.  The tiles are strided views of A, B and C:
+    a row of a B tile is contiguous, but consecutive rows are n elements
+    apart, so they map to few cache sets when n is a power of two -- the
+    conflict misses that packing removes.
+    """
+    MC, KC, NC = blocks
+    m, k = A.shape
+    n = B.shape[1]
+    # loop 5 (jc): over n, NC columns at a time
+    for jc in range(0, n, NC):
+        j1 = min(jc + NC, n)
+        # loop 4 (pc): over k, KC at a time
+        for pc in range(0, k, KC):
+            p1 = min(pc + KC, k)
+            # loop 3 (ic): over m, MC rows at a time
+            for ic in range(0, m, MC):
+                i1 = min(ic + MC, m)
+                for i in range(ic, i1):
+                    for p in range(pc, p1):
+                        a = alpha * A[i, p]
+                        for j in range(jc, j1):
+                            C[i, j] += a * B[p, j]
+
+
+# --------------------------------------------------------------------------
+# 4. packed (Goto / BLIS)
+# --------------------------------------------------------------------------
+@vector_kernel
+def micro_kernel(kc, Ap, Bp, C, i0, j0, mr, nr):
+    """``C[i0:i0+mr, j0:j0+nr] += Ap_panel @ Bp_panel``: the register-tile kernel.
+
+    Contract
+    --------
+    * ``Ap`` holds an MR x kc micro-panel of A packed column by column:
+      ``Ap[p*MR + i] = A[i, p]`` (alpha already folded in by :func:`pack_a`).
+    * ``Bp`` holds a kc x NR micro-panel of B packed row by row:
+      ``Bp[p*NR + j] = B[p, j]``.
+    * Both are zero-padded to full MR x NR by the packing, so the k loop
+      always computes a full tile; only the final update of C is clipped to
+      ``mr x nr``.
+    * MR = 6; NR = 4 vector registers (32 float64 / 64 float32).  The 6 x NR
+      accumulator tile takes 24 zmm registers, one row of B 4 more, and the
+      broadcast element of A one: 29 of 32.
+
+    Each k step is a rank-1 update of the tile: 6 broadcasts of A, 4 vector
+    loads of B, 24 vector FMAs.  The tile is a stack array
+    (:func:`~jitla.kernels._tile.register_tile`); the loops over it have
+    constant trip counts, LLVM unrolls them fully, and SLP packs each row of
+    NR scalars into 4 vector registers.  Indices into the packed buffers are
+    unsigned so Numba emits no negative-index wraparound.
+
+    Notes
+    -----
+    Van Zee & van de Geijn, BLIS, ACM TOMS 41(3), 2015, Sec. 3 (the
+    micro-kernel).  Unlike BLIS's column-major kernels this one is the
+    row-major mirror image: the long side of the tile runs along n, which is
+    the unit-stride direction of a C-order C.  Flops 2*MR*NR*kc.
+    """
+    acc = register_tile(C, MR, 4)
+    NR = acc.shape[1]
+    for i in range(MR):
+        for j in range(NR):
+            acc[i, j] = 0
+    for p in range(kc):
+        pa = uint64(p) * uint64(MR)
+        pb = uint64(p) * uint64(NR)
+        for i in range(MR):
+            a = Ap[pa + uint64(i)]
+            for j in range(NR):
+                acc[i, j] += a * Bp[pb + uint64(j)]  # acc += outer(Ap[:, p], Bp[p, :])
+    for i in range(mr):
+        for j in range(nr):
+            C[i0 + i, j0 + j] += acc[i, j]
+
+
+@vector_kernel
+def macro_kernel(mc, nc, kc, Ap, Bp, C, ic, jc):
+    """Loops 2 and 1 around the micro-kernel: one packed block of A times one of B.
+
+    ``C[ic:ic+mc, jc:jc+nc] += (packed A block) @ (packed B block)``; the
+    mc x kc block of A sits in L2, each kc x NR micro-panel of B in L1 while
+    the micro-panels of A stream past it.
+    """
+    NR = tile_width(Bp)
+    # loop 2 (jr): over the block's columns, NR at a time
+    for jr in range(0, nc, NR):
+        nr = min(NR, nc - jr)
+        # loop 1 (ir): over the block's rows, MR at a time
+        for ir in range(0, mc, MR):
+            mr = min(MR, mc - ir)
+            micro_kernel(kc, Ap[ir * kc :], Bp[jr * kc :], C, ic + ir, jc + jr, mr, nr)
+
+
+@kernel
+def _round_up(x, r):
+    return (x + r - 1) // r * r
+
+
+@register(
+    "gemm",
+    "packed",
+    "Goto/BLIS: packed A and B panels, 6xNR register-tile micro-kernel",
+    flops=gemm_flops,
+    extra_args=("blocks",),
+)
+@vector_kernel
+def gemm_packed(A, B, C, alpha, blocks):
+    """``C += alpha * A @ B``, Goto / BLIS style: five loops around a micro-kernel.
+
+    Parameters
+    ----------
+    A : (m, k) ndarray
+    B : (k, n) ndarray
+    C : (m, n) ndarray, updated in place
+    alpha : float
+    blocks : tuple of int
+        ``(MC, KC, NC)``: rows of the packed A block (sized for L2), depth of
+        both packed blocks (a kc x NR micro-panel of B fits L1), and columns
+        of the packed B block (sized for L3).
+
+    Notes
+    -----
+    Goto & van de Geijn, ACM TOMS 34(3), 2008, Fig. 8 (GEBP); BLIS,
+    ACM TOMS 41(3), 2015, Fig. 2.  Flops 2mnk.  Workspace:
+    ceil(MC/MR)*MR*KC + ceil(NC/NR)*NR*KC elements for the packed blocks.
+    """
+    MC, KC, NC = blocks
+    m, k = A.shape
+    n = B.shape[1]
+    NR = tile_width(C)
+    Ap = np.empty(_round_up(min(MC, m), MR) * min(KC, k), dtype=C.dtype)
+    Bp = np.empty(_round_up(min(NC, n), NR) * min(KC, k), dtype=C.dtype)
+    # loop 5 (jc): over n, NC columns at a time
+    for jc in range(0, n, NC):
+        nc = min(NC, n - jc)
+        # loop 4 (pc): over k, KC at a time
+        for pc in range(0, k, KC):
+            kc = min(KC, k - pc)
+            pack_b(B, pc, jc, kc, nc, Bp)
+            # loop 3 (ic): over m, MC rows at a time
+            for ic in range(0, m, MC):
+                mc = min(MC, m - ic)
+                pack_a(A, ic, pc, mc, kc, alpha, Ap)
+                macro_kernel(mc, nc, kc, Ap, Bp, C, ic, jc)
+
+
+# --------------------------------------------------------------------------
+# 5. parallel
+# --------------------------------------------------------------------------
+@register(
+    "gemm",
+    "parallel",
+    "packed kernel, prange over row blocks of C; per-thread A buffers",
+    flops=gemm_flops,
+    parallel=True,
+    extra_args=("blocks", "nthreads"),
+)
+@vector_parallel_kernel
+def gemm_parallel(A, B, C, alpha, blocks, nthreads):
+    """``C += alpha * A @ B``: :func:`gemm_packed` with loop 3 in parallel.
+
+    The m rows are split into one contiguous part per thread (whole MR
+    micro-panels, balanced to within one).  For every (jc, pc) block the
+    threads first pack the shared kc x nc block of B together (each its own
+    micro-panels), then each runs loop 3 over its own rows with its own
+    packed-A buffer.  Every element of C is summed in the same order whatever
+    the thread count (the k loop is never split), so results are bitwise
+    identical for 1, 2 or 16 threads.
+
+    Parameters
+    ----------
+    A, B, C, alpha, blocks
+        As :func:`gemm_packed`.
+    nthreads : int
+        Number of row parts (normally ``numba.get_num_threads()``, passed in
+        so the partition is explicit and the compiled code can be cached).
+
+    Notes
+    -----
+    Smith, van de Geijn et al., "Anatomy of high-performance many-threaded
+    matrix multiplication", IPDPS 2014 (parallelising the ic loop).  Flops
+    2mnk.  Workspace: one packed-A block per thread plus the shared packed-B
+    block.
+    """
+    MC, KC, NC = blocks
+    m, k = A.shape
+    n = B.shape[1]
+    NR = tile_width(C)
+    kc_max = min(KC, k)
+    nparts = max(1, min(nthreads, (m + MR - 1) // MR))
+    panels = (m + MR - 1) // MR
+    a_size = _round_up(min(MC, m), MR) * kc_max
+    Ap = np.empty((nparts, a_size), dtype=C.dtype)
+    Bp = np.empty(_round_up(min(NC, n), NR) * kc_max, dtype=C.dtype)
+    # loop 5 (jc): over n, NC columns at a time
+    for jc in range(0, n, NC):
+        nc = min(NC, n - jc)
+        b_panels = (nc + NR - 1) // NR
+        # loop 4 (pc): over k, KC at a time
+        for pc in range(0, k, KC):
+            kc = min(KC, k - pc)
+            for t in prange(nparts):
+                pack_b_panels(B, pc, jc, kc, nc, Bp, t * b_panels // nparts, (t + 1) * b_panels // nparts)
+            # loop 3 (ic), in parallel: part t owns rows [r0, r1), MC at a time
+            for t in prange(nparts):
+                r0 = min(m, (t * panels // nparts) * MR)
+                r1 = min(m, ((t + 1) * panels // nparts) * MR)
+                for ic in range(r0, r1, MC):
+                    mc = min(MC, r1 - ic)
+                    pack_a(A, ic, pc, mc, kc, alpha, Ap[t])
+                    macro_kernel(mc, nc, kc, Ap[t], Bp, C, ic, jc)
+
+
+# --------------------------------------------------------------------------
+# matrix-vector, dot, and batches of small products
+# --------------------------------------------------------------------------
+@vector_kernel
+def _dot(x, y):
+    """Dot product with 2 vector registers of independent partial sums.
+
+    Sixteen (float64) or thirty-two (float32) running sums, combined at the
+    end in a fixed order: SLP keeps them in two registers, and the result is
+    the same on every run (no reassociation flag is needed).
+    """
+    acc = register_tile(x, 1, 2)
+    W = acc.shape[1]
+    n = x.shape[0]
+    for j in range(W):
+        acc[0, j] = 0
+    nb = n - n % W
+    for i in range(0, nb, W):
+        for j in range(W):
+            acc[0, j] += x[i + j] * y[i + j]
+    s = x.dtype.type(0)
+    for j in range(W):
+        s += acc[0, j]
+    for i in range(nb, n):
+        s += x[i] * y[i]
+    return s
+
+
+@register("dot", "serial", "dot product, vector-wide partial sums", flops=lambda n: 2.0 * n)
+@vector_kernel
+def dot(x, y):
+    """Return ``x @ y`` for 1-D arrays of equal length.
+
+    Notes
+    -----
+    Flops 2n; no workspace.  The sum is split into one partial sum per
+    vector lane (two vectors' worth), so its rounding differs from a
+    left-to-right sum by O(n eps) as any blocked sum does.
+    """
+    return _dot(x, y)
+
+
+@register("gemv", "serial", "y += alpha*A@x: one dot product per row", flops=lambda m, n: 2.0 * m * n)
+@vector_kernel
+def gemv(A, x, y, alpha):
+    """``y += alpha * A @ x`` for a C-contiguous (m, n) ``A``.
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Algorithm 1.1.3 (row-oriented gaxpy).
+    Flops 2mn; no workspace.  Memory-bound: every element of A is used once.
+    """
+    for i in range(A.shape[0]):
+        y[i] += alpha * _dot(A[i], x)
+
+
+@register("gemv_t", "serial", "y += alpha*A.T@x: one axpy per row of A", flops=lambda m, n: 2.0 * m * n)
+@kernel
+def gemv_t(A, x, y, alpha):
+    """``y += alpha * A.T @ x`` for a C-contiguous (m, n) ``A``.
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Algorithm 1.1.4 (column-oriented gaxpy, read
+    along the rows of a row-major A).  Flops 2mn; no workspace.
+    """
+    m, n = A.shape
+    for p in range(m):
+        a = alpha * x[p]
+        for j in range(n):
+            y[j] += a * A[p, j]
+
+
+@kernel
+def _small_product(A, B, C):
+    """``C = A @ B`` for one small matrix (i-k-j; C overwritten)."""
+    m, k = A.shape
+    n = B.shape[1]
+    for i in range(m):
+        for j in range(n):
+            C[i, j] = 0
+        for p in range(k):
+            a = A[i, p]
+            for j in range(n):
+                C[i, j] += a * B[p, j]
+
+
+@register(
+    "gemm_batched",
+    "serial",
+    "stack of small products in one compiled loop, broadcasting by index maps",
+    flops=lambda batch, m, n, k: 2.0 * batch * m * n * k,
+)
+@kernel
+def gemm_batched(A, B, C, ia, ib):
+    """``C[b] = A[ia[b]] @ B[ib[b]]`` for every b: a stack of small products.
+
+    Parameters
+    ----------
+    A : (ba, m, k) ndarray
+    B : (bb, k, n) ndarray
+    C : (batch, m, n) ndarray, overwritten
+    ia, ib : (batch,) int64 arrays
+        Index maps that implement broadcasting of the leading dimensions
+        without copying the operands.
+
+    Notes
+    -----
+    One compiled loop over the stack removes the per-matrix dispatch cost
+    that dominates ``numpy.matmul`` for 3 x 3 matrices.  Flops 2*batch*mnk.
+    """
+    for b in range(C.shape[0]):
+        _small_product(A[ia[b]], B[ib[b]], C[b])
+
+
+@register(
+    "gemm_batched",
+    "parallel",
+    "stack of small products, prange over the stack",
+    flops=lambda batch, m, n, k: 2.0 * batch * m * n * k,
+    parallel=True,
+)
+@parallel_kernel
+def gemm_batched_parallel(A, B, C, ia, ib):
+    """:func:`gemm_batched` with ``prange`` over the stack (independent outputs)."""
+    for b in prange(C.shape[0]):
+        _small_product(A[ia[b]], B[ib[b]], C[b])

@@ -1,0 +1,265 @@
+"""``jitla.matmul``: numpy.matmul semantics on jitla's GEMM kernels."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from jitla import config
+from jitla._validate import as_float_operand, result_float_dtype
+from jitla.kernels import get_kernel, variants
+
+__all__ = ["matmul", "matmul_plan", "MatmulPlan"]
+
+log = logging.getLogger("jitla.matmul")
+
+
+@dataclass(frozen=True)
+class MatmulPlan:
+    """What :func:`matmul` will do for a pair of operands.
+
+    Attributes
+    ----------
+    op : str
+        Registry operation: "gemm", "gemm_batched", "gemv", "gemv_t" or "dot".
+    kernel : str
+        Registry variant of *op* ("packed", "parallel", "serial", ...).
+    reason : str
+        Which rule of the "auto" policy chose it (or "requested").
+    dtype : numpy.dtype
+        Dtype the kernel computes in.
+    batch : tuple of int
+        Broadcast leading dimensions.
+    m, k, n : int
+        Core sizes after 1-D operands are promoted to matrices.
+    shape : tuple of int
+        Shape of the result.
+    """
+
+    op: str
+    kernel: str
+    reason: str
+    dtype: np.dtype
+    batch: tuple[int, ...]
+    m: int
+    k: int
+    n: int
+    shape: tuple[int, ...]
+
+
+def _raise_numpy_shape_error(a: np.ndarray, b: np.ndarray, out_shape=None) -> None:
+    """Raise exactly the error numpy.matmul raises for these shapes.
+
+    numpy is asked with zero-stride stand-ins (no memory, no arithmetic is
+    done because numpy checks shapes first); if numpy accepts the shapes the
+    caller's own check was wrong, which is reported as such.
+    """
+    fake_a = as_strided(np.zeros(1, dtype=bool), shape=a.shape, strides=(0,) * a.ndim)
+    fake_b = as_strided(np.zeros(1, dtype=bool), shape=b.shape, strides=(0,) * b.ndim)
+    if out_shape is not None:
+        fake_out = as_strided(np.zeros(1, dtype=bool), shape=out_shape, strides=(0,) * len(out_shape))
+        np.matmul(fake_a, fake_b, out=fake_out)
+    else:
+        np.matmul(fake_a, fake_b)
+    raise AssertionError(f"jitla rejected shapes {a.shape} @ {b.shape} that numpy accepts")  # pragma: no cover
+
+
+def _auto_kernel(batch, m, k, n, a_vec, b_vec, nthreads) -> tuple[str, str, str]:
+    """The documented "auto" policy: ``(op, variant, reason)``.
+
+    1. vector @ vector                -> dot
+    2. matrix @ vector                -> gemv  (vector @ matrix -> gemv_t)
+    3. a stack whose matrices are small (m*n*k <= config.BATCHED_MAX)
+                                      -> gemm_batched, parallel when threads > 1
+    4. m*n*k < config.SMALL_GEMM      -> gemm reordered (packing would not pay)
+    5. threads > 1 and m*n*k >= config.PARALLEL_GEMM -> gemm parallel
+    6. otherwise                      -> gemm packed
+    """
+    size = m * n * k
+    if not batch:
+        if a_vec and b_vec:
+            return "dot", "serial", "vector @ vector"
+        if b_vec:
+            return "gemv", "serial", "matrix @ vector"
+        if a_vec:
+            return "gemv_t", "serial", "vector @ matrix"
+    if batch and size <= config.BATCHED_MAX:
+        variant = "parallel" if nthreads > 1 else "serial"
+        return "gemm_batched", variant, f"stack of small matrices (m*n*k={size} <= {config.BATCHED_MAX})"
+    if size < config.SMALL_GEMM:
+        return "gemm", "reordered", f"small (m*n*k={size} < {config.SMALL_GEMM})"
+    if nthreads > 1 and size >= config.PARALLEL_GEMM:
+        return "gemm", "parallel", f"large (m*n*k={size}) and {nthreads} threads"
+    return "gemm", "packed", f"large (m*n*k={size}), 1 thread" if nthreads == 1 else f"mid-size (m*n*k={size})"
+
+
+def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
+    """Return the :class:`MatmulPlan` that ``matmul(a, b, kernel=kernel)`` would use.
+
+    Raises the same errors as :func:`matmul` for invalid operands.
+
+    Examples
+    --------
+    >>> import numpy as np, jitla
+    >>> jitla.matmul_plan(np.ones((3, 3)), np.ones((3, 3))).kernel
+    'reordered'
+    """
+    a = np.asarray(a)
+    b = np.asarray(b)
+    dtype = result_float_dtype(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        _raise_numpy_shape_error(a, b)
+    a_vec, b_vec = a.ndim == 1, b.ndim == 1
+    a_shape = (1,) + a.shape if a_vec else a.shape
+    b_shape = b.shape + (1,) if b_vec else b.shape
+    m, k = a_shape[-2:]
+    k2, n = b_shape[-2:]
+    if k != k2:
+        _raise_numpy_shape_error(a, b)
+    try:
+        batch = np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+    except ValueError:
+        batch = None
+    if batch is None:
+        _raise_numpy_shape_error(a, b)
+    shape = batch + (() if a_vec else (m,)) + (() if b_vec else (n,))
+    if kernel == "auto":
+        op, variant, reason = _auto_kernel(batch, m, k, n, a_vec, b_vec, numba.get_num_threads())
+    else:
+        if not isinstance(kernel, str):
+            raise TypeError(f"kernel must be a string, got {type(kernel).__name__}")
+        get_kernel("gemm", kernel)  # ValueError naming the choices if unknown
+        op, variant, reason = "gemm", kernel, "requested"
+    return MatmulPlan(op, variant, reason, dtype, tuple(batch), m, k, n, tuple(shape))
+
+
+def _gemm_args(info, dtype) -> dict:
+    return {
+        "blocks": config.gemm_blocks(dtype).as_tuple(),
+        "nthreads": numba.get_num_threads(),
+    }
+
+
+def _run_gemm(info, A, B, C, extra) -> None:
+    """C (zeroed) += A @ B with the registered gemm variant *info*."""
+    info.func(A, B, C, C.dtype.type(1), *[extra[name] for name in info.extra_args])
+
+
+def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    dtype, m, k, n = plan.dtype, plan.m, plan.k, plan.n
+    A = as_float_operand(a, dtype)
+    B = as_float_operand(b, dtype)
+    if plan.op == "dot":
+        result = np.empty((), dtype=dtype)
+        result[()] = get_kernel("dot", plan.kernel).func(A, B)
+        return result
+    if plan.op == "gemv":
+        y = np.zeros(m, dtype=dtype)
+        get_kernel("gemv", plan.kernel).func(A, B, y, dtype.type(1))
+        return y
+    if plan.op == "gemv_t":
+        y = np.zeros(n, dtype=dtype)
+        get_kernel("gemv_t", plan.kernel).func(B, A, y, dtype.type(1))
+        return y
+
+    if A.ndim == 1:
+        A = A.reshape(1, k)
+    if B.ndim == 1:
+        B = B.reshape(k, 1)
+    batch = plan.batch
+    nbatch = math.prod(batch)
+    C = np.zeros(batch + (m, n), dtype=dtype)
+    if C.size == 0 or k == 0:
+        return C.reshape(plan.shape)
+    if not batch:
+        info = get_kernel("gemm", plan.kernel)
+        _run_gemm(info, A, B, C, _gemm_args(info, dtype))
+        return C.reshape(plan.shape)
+
+    # Stacks: index maps broadcast the leading dimensions without copying.
+    a_batch, b_batch = A.shape[:-2], B.shape[:-2]
+    A3 = A.reshape((math.prod(a_batch), m, k))
+    B3 = B.reshape((math.prod(b_batch), k, n))
+    ia = np.broadcast_to(np.arange(A3.shape[0]).reshape(a_batch), batch).ravel()
+    ib = np.broadcast_to(np.arange(B3.shape[0]).reshape(b_batch), batch).ravel()
+    C3 = C.reshape((nbatch, m, n))
+    if plan.op == "gemm_batched":
+        get_kernel("gemm_batched", plan.kernel).func(A3, B3, C3, ia, ib)
+    else:
+        info = get_kernel("gemm", plan.kernel)
+        extra = _gemm_args(info, dtype)
+        for i in range(nbatch):
+            _run_gemm(info, A3[ia[i]], B3[ib[i]], C3[i], extra)
+    return C.reshape(plan.shape)
+
+
+def matmul(a, b, /, out=None, *, kernel: str = "auto"):
+    """Matrix product of two arrays, with numpy.matmul's semantics.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Operands.  1-D operands are promoted to a row (``a``) or column
+        (``b``) matrix and the added dimension is removed from the result;
+        leading dimensions broadcast as in numpy.  Scalars are rejected.
+        Any layout is accepted (layout is normalised to C order once).
+    out : ndarray, optional
+        Where to put the result: its shape must be the result's shape, and
+        its dtype one the result can be cast to under ``same_kind``.
+    kernel : str, default "auto"
+        A gemm variant from ``jitla.kernels.registry("gemm")`` ("naive",
+        "reordered", "blocked", "packed", "parallel"), or "auto" for the
+        size policy of :func:`matmul_plan` (tiny -> direct loops, stacks of
+        small matrices -> batched, large -> packed / parallel).  The choice
+        is logged on the ``jitla.matmul`` logger at DEBUG level.
+
+    Returns
+    -------
+    ndarray
+        float32 when both operands are float32 (or float16), float64
+        otherwise (integers and booleans promote to float64).  A numpy
+        scalar for vector @ vector, as numpy.
+
+    Raises
+    ------
+    ValueError
+        For shapes numpy.matmul rejects, with numpy's message; for an
+        unknown kernel name.
+    TypeError
+        For complex or non-numeric operands, or an ``out`` the result cannot
+        be cast to.
+
+    Notes
+    -----
+    Flops 2mnk per product.  The operands are never modified.
+
+    Examples
+    --------
+    >>> import numpy as np, jitla
+    >>> jitla.matmul(np.eye(2), [[1.0, 2.0], [3.0, 4.0]])
+    array([[1., 2.],
+           [3., 4.]])
+    """
+    a = np.asarray(a)
+    b = np.asarray(b)
+    plan = matmul_plan(a, b, kernel=kernel)
+    log.debug("matmul %s @ %s -> %s/%s (%s)", a.shape, b.shape, plan.op, plan.kernel, plan.reason)
+    if out is None:
+        result = _compute(plan, a, b)
+        return result[()] if result.ndim == 0 else result
+    if not isinstance(out, np.ndarray):
+        raise TypeError("return arrays must be of ArrayType")
+    if out.shape != plan.shape:
+        _raise_numpy_shape_error(a, b, out.shape)
+    if not np.can_cast(plan.dtype, out.dtype, casting="same_kind"):
+        raise TypeError(
+            f"Cannot cast ufunc 'matmul' output from {plan.dtype!r} to {out.dtype!r} "
+            "with casting rule 'same_kind'"
+        )
+    np.copyto(out, _compute(plan, a, b), casting="same_kind")
+    return out
