@@ -7,11 +7,37 @@ import time
 import numpy as np
 
 
+def _kernel_arguments(info, dtype):
+    """Tiny, valid arguments for kernel *info*, in the layouts the API passes."""
+    import numba
+
+    from jitla import config
+
+    a = np.ones((7, 5), dtype)
+    b = np.ones((5, 3), dtype)
+    extra = {"blocks": config.gemm_blocks(dtype).as_tuple(), "nthreads": numba.get_num_threads()}
+    tail = [extra[name] for name in info.extra_args]
+    one = dtype.type(1)
+    if info.op == "gemm":
+        return [a, b, np.zeros((7, 3), dtype), one, *tail]
+    if info.op == "gemm_batched":
+        index = np.zeros(2, np.int64)
+        return [a[None], b[None], np.empty((2, 7, 3), dtype), index, index, *tail]
+    if info.op == "gemv":
+        return [a, np.ones(5, dtype), np.zeros(7, dtype), one]
+    if info.op == "gemv_t":
+        return [a, np.ones(7, dtype), np.zeros(5, dtype), one]
+    if info.op == "dot":
+        return [np.ones(9, dtype), np.ones(9, dtype)]
+    raise ValueError(f"warmup does not know how to call {info.op!r} kernels")
+
+
 def warmup(ops=None, dtypes=("float64", "float32")) -> dict[str, float]:
     """Compile (or load from the disk cache) every registered kernel.
 
-    Each kernel is called once on a tiny problem through the public API, so
-    the compiled signatures are exactly the ones later calls use.
+    Each kernel is called once on a tiny problem with the argument types the
+    API uses (C-contiguous arrays of each dtype), so later calls of any size
+    find their compiled code ready.
 
     Parameters
     ----------
@@ -23,10 +49,17 @@ def warmup(ops=None, dtypes=("float64", "float32")) -> dict[str, float]:
     Returns
     -------
     dict
-        Seconds spent per ``"op/variant/dtype"``.
+        Seconds spent per ``"op/variant/dtype"`` (compile time, or the time to
+        load the compiled code from the disk cache).
+
+    Examples
+    --------
+    >>> import jitla
+    >>> timings = jitla.warmup(ops=["dot"], dtypes=["float64"])
+    >>> list(timings)
+    ['dot/serial/float64']
     """
     from jitla.kernels import registry
-    from jitla.linalg import matmul
 
     timings: dict[str, float] = {}
     wanted = None if ops is None else set(ops)
@@ -35,18 +68,7 @@ def warmup(ops=None, dtypes=("float64", "float32")) -> dict[str, float]:
             continue
         for name in dtypes:
             dtype = np.dtype(name)
-            a = np.ones((7, 5), dtype)
-            b = np.ones((5, 3), dtype)
             start = time.perf_counter()
-            if info.op == "gemm":
-                matmul(a, b, kernel=info.variant)
-            elif info.op == "gemm_batched":
-                info.func(a[None], b[None], np.empty((1, 7, 3), dtype), np.zeros(1, np.int64), np.zeros(1, np.int64))
-            elif info.op == "gemv":
-                info.func(a, b[:, 0].copy(), np.zeros(7, dtype), dtype.type(1))
-            elif info.op == "gemv_t":
-                info.func(a, np.ones(7, dtype), np.zeros(5, dtype), dtype.type(1))
-            elif info.op == "dot":
-                info.func(a[0].copy(), a[1].copy())
+            info.func(*_kernel_arguments(info, dtype))
             timings[f"{info.op}/{info.variant}/{name}"] = time.perf_counter() - start
     return timings

@@ -97,11 +97,11 @@ class GemmBlocks:
     Attributes
     ----------
     MC : int
-        Rows of the packed block of A (MC x KC), kept in L2.
+        Rows of the packed block of A (MC x KC), kept in L3.
     KC : int
-        Depth of both packed blocks; a KC x NR micro-panel of B sits in L1.
+        Depth of both packed blocks; an MR x KC micro-panel of A sits in L1.
     NC : int
-        Columns of the packed block of B (KC x NC), kept in L3.
+        Columns of the packed block of B (KC x NC), kept in L2.
     """
 
     MC: int
@@ -113,26 +113,33 @@ class GemmBlocks:
 
 
 def default_gemm_blocks(dtype, caches: CacheInfo | None = None) -> GemmBlocks:
-    """Derive block sizes from the cache sizes (the analytical BLIS recipe, rounded).
+    """Derive the packed GEMM's block sizes from the cache sizes.
 
-    * KC: the MR x KC micro-panel of A plus one KC x NR micro-panel of B fill
-      about half of L1, leaving room for C's tile and streaming.
-    * MC: the MC x KC block of A takes about half of L2 (a multiple of MR).
-    * NC: the KC x NC block of B takes about half of L3 shared by 2 cores.
+    The packed kernel is the row-major mirror image of BLIS (see
+    :func:`jitla.kernels.gemm.packed_region`), so:
+
+    * KC: an MR x KC micro-panel of A takes 9/16 of L1 (it is reused by
+      every micro-panel of B in loop 1; the rest of L1 is for the streaming
+      micro-panel of B and the tile of C).  384 for float64, 768 for float32
+      with a 32 KiB L1.
+    * NC: the KC x NC packed block of B takes 3/4 of L2 (reused by every
+      micro-panel of A in loop 2).  256 with a 1 MiB L2.
+    * MC: the MC x KC packed block of A takes a quarter of L3 (shared by the
+      cores), at most 4096 rows.
 
     Low, Igual, Smith & Quintana-Orti, "Analytical modeling is enough for
     high-performance BLIS", ACM TOMS 43(2), 2016, Sec. 4 gives the reasoning;
-    the constants here were checked with ``jitla cache --blocks``.
+    the fractions were checked with ``jitla cache --blocks`` (devlog 001).
     """
     caches = caches or cache_info()
     itemsize = np.dtype(dtype).itemsize
     mr, nr = tile_shape(dtype)
-    kc = (caches.l1d // 2) // ((mr + nr) * itemsize)
-    kc = max(64, min(512, kc // 16 * 16 or 64))
-    mc = (caches.l2 // 2) // (kc * itemsize)
-    mc = max(mr, min(1024, mc // mr * mr))
-    nc = (caches.l3 // 4) // (kc * itemsize)
-    nc = max(nr, min(8192, nc // nr * nr))
+    kc = (caches.l1d * 9 // 16) // (mr * itemsize) // 32 * 32
+    kc = max(64, min(2048, kc))
+    nc = (caches.l2 * 3 // 4) // (kc * itemsize) // nr * nr
+    nc = max(nr, min(4096, nc))
+    mc = (caches.l3 // 4) // (kc * itemsize) // mr * mr
+    mc = max(mr, min(4096 // mr * mr, mc))
     return GemmBlocks(mc, kc, nc)
 
 

@@ -61,7 +61,13 @@ _REGISTRY: dict[tuple[str, str], KernelInfo] = {}
 
 
 def register(
-    op: str, variant: str, description: str, *, flops, parallel: bool = False, extra_args: tuple[str, ...] = ()
+    op: str,
+    variant: str,
+    description: str,
+    *,
+    flops,
+    parallel: bool = False,
+    extra_args: tuple[str, ...] = (),
 ):
     """Decorator: record a jitted kernel in the registry and return it unchanged."""
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numba import prange, uint64
 
-from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
-from jitla.kernels._pack import pack_a, pack_b, pack_b_panels
+from jitla._jit import kernel, vector_kernel, vector_parallel_kernel
+from jitla.kernels._pack import pack_a, pack_b
 from jitla.kernels._registry import register
 from jitla.kernels._tile import MR, register_tile, tile_width
 
@@ -203,26 +203,34 @@ def micro_kernel(kc, Ap, Bp, C, i0, j0, mr, nr):
             a = Ap[pa + uint64(i)]
             for j in range(NR):
                 acc[i, j] += a * Bp[pb + uint64(j)]  # acc += outer(Ap[:, p], Bp[p, :])
-    for i in range(mr):
-        for j in range(nr):
-            C[i0 + i, j0 + j] += acc[i, j]
+    if mr == MR and nr == NR:
+        # full tile: constant trip counts, so the update is 24 vector adds
+        for i in range(MR):
+            for j in range(NR):
+                C[i0 + i, j0 + j] += acc[i, j]
+    else:
+        # edge tile: only the mr x nr corner of the padded tile is real
+        for i in range(mr):
+            for j in range(nr):
+                C[i0 + i, j0 + j] += acc[i, j]
 
 
 @vector_kernel
 def macro_kernel(mc, nc, kc, Ap, Bp, C, ic, jc):
     """Loops 2 and 1 around the micro-kernel: one packed block of A times one of B.
 
-    ``C[ic:ic+mc, jc:jc+nc] += (packed A block) @ (packed B block)``; the
-    mc x kc block of A sits in L2, each kc x NR micro-panel of B in L1 while
-    the micro-panels of A stream past it.
+    ``C[ic:ic+mc, jc:jc+nc] += (packed A block) @ (packed B block)``.  Loop 2
+    fixes an MR x kc micro-panel of A, which stays in L1 (6 x 384 x 8 B =
+    18 KiB), while loop 1 streams the kc x NR micro-panels of the packed B
+    block through it from L2.
     """
     NR = tile_width(Bp)
-    # loop 2 (jr): over the block's columns, NR at a time
-    for jr in range(0, nc, NR):
-        nr = min(NR, nc - jr)
-        # loop 1 (ir): over the block's rows, MR at a time
-        for ir in range(0, mc, MR):
-            mr = min(MR, mc - ir)
+    # loop 2 (ir): over the block's rows, MR at a time
+    for ir in range(0, mc, MR):
+        mr = min(MR, mc - ir)
+        # loop 1 (jr): over the block's columns, NR at a time
+        for jr in range(0, nc, NR):
+            nr = min(NR, nc - jr)
             micro_kernel(kc, Ap[ir * kc :], Bp[jr * kc :], C, ic + ir, jc + jr, mr, nr)
 
 
@@ -231,10 +239,44 @@ def _round_up(x, r):
     return (x + r - 1) // r * r
 
 
+@vector_kernel
+def packed_region(A, B, C, alpha, blocks, region, Ap, Bp):
+    """``C[i_lo:i_hi, j_lo:j_hi] += alpha * A[i_lo:i_hi] @ B[:, j_lo:j_hi]``, packed.
+
+    The five loops of the packed GEMM over one rectangular region of C
+    (``region = (i_lo, i_hi, j_lo, j_hi)``), using the caller's packing
+    buffers ``Ap`` (>= ceil(MC/MR)*MR*KC elements) and ``Bp``
+    (>= ceil(NC/NR)*NR*KC).  :func:`gemm_packed` calls it for the whole of C;
+    :func:`gemm_parallel` calls it once per thread for that thread's region.
+
+    The loops are the row-major mirror image of BLIS's: BLIS's column-major
+    micro-kernel is tall (MR = 32 along m, the unit-stride direction of its
+    C), ours is wide (NR = 32 along n, the unit-stride direction of a C-order
+    C).  So the roles of A and B swap: the large packed block of A lives in
+    L3 (loop 5 is over m), the packed block of B in L2 (loop 3 is over n),
+    and an MR x kc micro-panel of A in L1.
+    """
+    MC, KC, NC = blocks
+    i_lo, i_hi, j_lo, j_hi = region
+    k = A.shape[1]
+    # loop 5 (ic): over m, MC rows at a time -- the packed A block lives in L3
+    for ic in range(i_lo, i_hi, MC):
+        mc = min(MC, i_hi - ic)
+        # loop 4 (pc): over k, KC at a time
+        for pc in range(0, k, KC):
+            kc = min(KC, k - pc)
+            pack_a(A, ic, pc, mc, kc, alpha, Ap)
+            # loop 3 (jc): over n, NC columns at a time -- the packed B block lives in L2
+            for jc in range(j_lo, j_hi, NC):
+                nc = min(NC, j_hi - jc)
+                pack_b(B, pc, jc, kc, nc, Bp)
+                macro_kernel(mc, nc, kc, Ap, Bp, C, ic, jc)
+
+
 @register(
     "gemm",
     "packed",
-    "Goto/BLIS: packed A and B panels, 6xNR register-tile micro-kernel",
+    "Goto/BLIS: packed A and B blocks, 6xNR register-tile micro-kernel",
     flops=gemm_flops,
     extra_args=("blocks",),
 )
@@ -249,14 +291,15 @@ def gemm_packed(A, B, C, alpha, blocks):
     C : (m, n) ndarray, updated in place
     alpha : float
     blocks : tuple of int
-        ``(MC, KC, NC)``: rows of the packed A block (sized for L2), depth of
-        both packed blocks (a kc x NR micro-panel of B fits L1), and columns
-        of the packed B block (sized for L3).
+        ``(MC, KC, NC)``: rows of the packed A block (sized for L3), depth of
+        both packed blocks (an MR x KC micro-panel of A fits L1), and columns
+        of the packed B block (KC x NC sized for L2).
 
     Notes
     -----
-    Goto & van de Geijn, ACM TOMS 34(3), 2008, Fig. 8 (GEBP); BLIS,
-    ACM TOMS 41(3), 2015, Fig. 2.  Flops 2mnk.  Workspace:
+    Goto & van de Geijn, ACM TOMS 34(3), 2008, Fig. 8 (GEBP); Van Zee &
+    van de Geijn, BLIS, ACM TOMS 41(3), 2015, Fig. 2 -- mirrored for
+    row-major C, see :func:`packed_region`.  Flops 2mnk.  Workspace:
     ceil(MC/MR)*MR*KC + ceil(NC/NR)*NR*KC elements for the packed blocks.
     """
     MC, KC, NC = blocks
@@ -265,85 +308,91 @@ def gemm_packed(A, B, C, alpha, blocks):
     NR = tile_width(C)
     Ap = np.empty(_round_up(min(MC, m), MR) * min(KC, k), dtype=C.dtype)
     Bp = np.empty(_round_up(min(NC, n), NR) * min(KC, k), dtype=C.dtype)
-    # loop 5 (jc): over n, NC columns at a time
-    for jc in range(0, n, NC):
-        nc = min(NC, n - jc)
-        # loop 4 (pc): over k, KC at a time
-        for pc in range(0, k, KC):
-            kc = min(KC, k - pc)
-            pack_b(B, pc, jc, kc, nc, Bp)
-            # loop 3 (ic): over m, MC rows at a time
-            for ic in range(0, m, MC):
-                mc = min(MC, m - ic)
-                pack_a(A, ic, pc, mc, kc, alpha, Ap)
-                macro_kernel(mc, nc, kc, Ap, Bp, C, ic, jc)
+    packed_region(A, B, C, alpha, blocks, (0, m, 0, n), Ap, Bp)
 
 
 # --------------------------------------------------------------------------
 # 5. parallel
 # --------------------------------------------------------------------------
+@kernel
+def thread_grid(m, n, nthreads, NR):
+    """Split C among *nthreads* as a ``pr x pc`` grid of regions.
+
+    Every factorisation ``pr * pc = nthreads`` is tried (limited by the
+    number of MR-row and NR-column micro-panels); the one whose regions have
+    the smallest half-perimeter ``m/pr + n/pc`` wins, because each thread
+    packs its own rows of A and columns of B and that packing is
+    proportional to the perimeter.  Returns ``(pr, pc)``.
+    """
+    row_panels = (m + MR - 1) // MR
+    col_panels = (n + NR - 1) // NR
+    best_pr, best_pc, best_cost = 1, 1, np.inf
+    for pr in range(1, nthreads + 1):
+        if nthreads % pr != 0:
+            continue
+        pc = nthreads // pr
+        if pr > row_panels or pc > col_panels:
+            continue
+        cost = m / pr + n / pc
+        if cost < best_cost:
+            best_pr, best_pc, best_cost = pr, pc, cost
+    return best_pr, best_pc
+
+
 @register(
     "gemm",
     "parallel",
-    "packed kernel, prange over row blocks of C; per-thread A buffers",
+    "packed kernel, prange over a grid of C regions; per-thread packing buffers",
     flops=gemm_flops,
     parallel=True,
     extra_args=("blocks", "nthreads"),
 )
 @vector_parallel_kernel
 def gemm_parallel(A, B, C, alpha, blocks, nthreads):
-    """``C += alpha * A @ B``: :func:`gemm_packed` with loop 3 in parallel.
+    """``C += alpha * A @ B``: :func:`gemm_packed` on a grid of C regions in parallel.
 
-    The m rows are split into one contiguous part per thread (whole MR
-    micro-panels, balanced to within one).  For every (jc, pc) block the
-    threads first pack the shared kc x nc block of B together (each its own
-    micro-panels), then each runs loop 3 over its own rows with its own
-    packed-A buffer.  Every element of C is summed in the same order whatever
-    the thread count (the k loop is never split), so results are bitwise
-    identical for 1, 2 or 16 threads.
+    C is split into a ``pr x pc`` grid (:func:`thread_grid`) of regions made
+    of whole micro-panels, balanced to within one micro-panel; ``prange``
+    gives each region to a thread, which runs the five packed loops on it
+    with its own packing buffers.  Threads share nothing they write, so no
+    barrier is needed, and every element of C is summed in the same order
+    whatever the thread count (the k loop is never split): results are
+    bitwise identical for 1, 2 or 16 threads.
 
     Parameters
     ----------
     A, B, C, alpha, blocks
         As :func:`gemm_packed`.
     nthreads : int
-        Number of row parts (normally ``numba.get_num_threads()``, passed in
+        Number of regions (normally ``numba.get_num_threads()``, passed in
         so the partition is explicit and the compiled code can be cached).
 
     Notes
     -----
     Smith, van de Geijn et al., "Anatomy of high-performance many-threaded
-    matrix multiplication", IPDPS 2014 (parallelising the ic loop).  Flops
-    2mnk.  Workspace: one packed-A block per thread plus the shared packed-B
-    block.
+    matrix multiplication", IPDPS 2014, Sec. 4 (parallelising loops 3 and 5).
+    Unlike BLIS, each thread packs its own share of B rather than sharing
+    one packed block: simpler and barrier-free, at the cost of packing B
+    ``pr`` times (about 1 % of the flops at n = 1024 on 2 threads).  Flops
+    2mnk.  Workspace per region: one packed A block and one packed B block.
     """
     MC, KC, NC = blocks
     m, k = A.shape
     n = B.shape[1]
     NR = tile_width(C)
+    pr, pc = thread_grid(m, n, max(1, nthreads), NR)
+    row_panels = (m + MR - 1) // MR
+    col_panels = (n + NR - 1) // NR
     kc_max = min(KC, k)
-    nparts = max(1, min(nthreads, (m + MR - 1) // MR))
-    panels = (m + MR - 1) // MR
-    a_size = _round_up(min(MC, m), MR) * kc_max
-    Ap = np.empty((nparts, a_size), dtype=C.dtype)
-    Bp = np.empty(_round_up(min(NC, n), NR) * kc_max, dtype=C.dtype)
-    # loop 5 (jc): over n, NC columns at a time
-    for jc in range(0, n, NC):
-        nc = min(NC, n - jc)
-        b_panels = (nc + NR - 1) // NR
-        # loop 4 (pc): over k, KC at a time
-        for pc in range(0, k, KC):
-            kc = min(KC, k - pc)
-            for t in prange(nparts):
-                pack_b_panels(B, pc, jc, kc, nc, Bp, t * b_panels // nparts, (t + 1) * b_panels // nparts)
-            # loop 3 (ic), in parallel: part t owns rows [r0, r1), MC at a time
-            for t in prange(nparts):
-                r0 = min(m, (t * panels // nparts) * MR)
-                r1 = min(m, ((t + 1) * panels // nparts) * MR)
-                for ic in range(r0, r1, MC):
-                    mc = min(MC, r1 - ic)
-                    pack_a(A, ic, pc, mc, kc, alpha, Ap[t])
-                    macro_kernel(mc, nc, kc, Ap[t], Bp, C, ic, jc)
+    Ap = np.empty((pr * pc, _round_up(min(MC, m), MR) * kc_max), dtype=C.dtype)
+    Bp = np.empty((pr * pc, _round_up(min(NC, n), NR) * kc_max), dtype=C.dtype)
+    for t in prange(pr * pc):
+        tr, tc = t // pc, t % pc
+        i_lo = min(m, (tr * row_panels // pr) * MR)
+        i_hi = min(m, ((tr + 1) * row_panels // pr) * MR)
+        j_lo = min(n, (tc * col_panels // pc) * NR)
+        j_hi = min(n, ((tc + 1) * col_panels // pc) * NR)
+        packed_region(A, B, C, alpha, blocks, (i_lo, i_hi, j_lo, j_hi), Ap[t], Bp[t])
 
 
 # --------------------------------------------------------------------------
@@ -419,35 +468,91 @@ def gemv_t(A, x, y, alpha):
             y[j] += a * A[p, j]
 
 
-@kernel
-def _small_product(A, B, C):
-    """``C = A @ B`` for one small matrix (i-k-j; C overwritten)."""
-    m, k = A.shape
-    n = B.shape[1]
-    for i in range(m):
-        for j in range(n):
-            C[i, j] = 0
-        for p in range(k):
-            a = A[i, p]
+@kernel(inline="always")
+def _batched_loop(A, B, C, index, rows, dims):
+    """``C[b] = A[ia[b]] @ B[ib[b]]`` for ``lo <= b < hi``, i-k-j into C directly.
+
+    ``index = (ia, ib)``, ``rows = (lo, hi)``, ``dims = (m, k, n)``.
+    Inlined into its caller (Numba ``inline="always"``), so when the caller
+    passes literal sizes the loops have constant trip counts.
+    """
+    ia, ib = index
+    lo, hi = rows
+    m, k, n = dims
+    for b in range(lo, hi):
+        x = ia[b]
+        y = ib[b]
+        for i in range(m):
             for j in range(n):
-                C[i, j] += a * B[p, j]
+                C[b, i, j] = 0
+            for p in range(k):
+                a = A[x, i, p]
+                for j in range(n):
+                    C[b, i, j] += a * B[y, p, j]
+
+
+@kernel(inline="always")
+def _batched_loop_narrow(A, B, C, index, rows, dims):
+    """As :func:`_batched_loop` for n <= one vector register of lanes.
+
+    A row of C is accumulated in a one-register stack tile and stored once,
+    so the k loop does not reload and re-store C (LLVM cannot prove C does
+    not alias A or B, so it would keep C in memory).
+    """
+    ia, ib = index
+    lo, hi = rows
+    m, k, n = dims
+    acc = register_tile(C, 1, 1)
+    for b in range(lo, hi):
+        x = ia[b]
+        y = ib[b]
+        for i in range(m):
+            for j in range(n):
+                acc[0, j] = 0
+            for p in range(k):
+                a = A[x, i, p]
+                for j in range(n):
+                    acc[0, j] += a * B[y, p, j]
+            for j in range(n):
+                C[b, i, j] = acc[0, j]
+
+
+@vector_kernel(inline="always")
+def _batched_rows(A, B, C, index, rows):
+    """Dispatch one range of the stack to a size-specialised loop.
+
+    Calling the (inlined) loop with literal sizes gives LLVM constant trip
+    counts: it unrolls a 3 x 3 or 4 x 4 product completely and vectorises
+    the rows.  Readable form of each specialisation:
+    ``_batched_loop_narrow(A, B, C, index, rows, (3, 3, 3))``.
+    """
+    m, k = A.shape[1], A.shape[2]
+    n = B.shape[2]
+    if m == 2 and k == 2 and n == 2:
+        _batched_loop_narrow(A, B, C, index, rows, (2, 2, 2))
+    elif m == 3 and k == 3 and n == 3:
+        _batched_loop_narrow(A, B, C, index, rows, (3, 3, 3))
+    elif m == 4 and k == 4 and n == 4:
+        _batched_loop_narrow(A, B, C, index, rows, (4, 4, 4))
+    else:
+        _batched_loop(A, B, C, index, rows, (m, k, n))
 
 
 @register(
     "gemm_batched",
     "serial",
-    "stack of small products in one compiled loop, broadcasting by index maps",
+    "stack of small products in one compiled loop; 2x2, 3x3, 4x4 fully unrolled",
     flops=lambda batch, m, n, k: 2.0 * batch * m * n * k,
 )
-@kernel
+@vector_kernel
 def gemm_batched(A, B, C, ia, ib):
     """``C[b] = A[ia[b]] @ B[ib[b]]`` for every b: a stack of small products.
 
     Parameters
     ----------
-    A : (ba, m, k) ndarray
-    B : (bb, k, n) ndarray
-    C : (batch, m, n) ndarray, overwritten
+    A : (ba, m, k) ndarray, C-contiguous
+    B : (bb, k, n) ndarray, C-contiguous
+    C : (batch, m, n) ndarray, C-contiguous, overwritten
     ia, ib : (batch,) int64 arrays
         Index maps that implement broadcasting of the leading dimensions
         without copying the operands.
@@ -455,21 +560,25 @@ def gemm_batched(A, B, C, ia, ib):
     Notes
     -----
     One compiled loop over the stack removes the per-matrix dispatch cost
-    that dominates ``numpy.matmul`` for 3 x 3 matrices.  Flops 2*batch*mnk.
+    that dominates ``numpy.matmul`` for 3 x 3 matrices; sizes 2, 3 and 4
+    get loops with constant trip counts (see :func:`_batched_rows`).
+    Flops 2*batch*mnk; no workspace.
     """
-    for b in range(C.shape[0]):
-        _small_product(A[ia[b]], B[ib[b]], C[b])
+    _batched_rows(A, B, C, (ia, ib), (0, C.shape[0]))
 
 
 @register(
     "gemm_batched",
     "parallel",
-    "stack of small products, prange over the stack",
+    "stack of small products, prange over equal parts of the stack",
     flops=lambda batch, m, n, k: 2.0 * batch * m * n * k,
     parallel=True,
+    extra_args=("nthreads",),
 )
-@parallel_kernel
-def gemm_batched_parallel(A, B, C, ia, ib):
-    """:func:`gemm_batched` with ``prange`` over the stack (independent outputs)."""
-    for b in prange(C.shape[0]):
-        _small_product(A[ia[b]], B[ib[b]], C[b])
+@vector_parallel_kernel
+def gemm_batched_parallel(A, B, C, ia, ib, nthreads):
+    """:func:`gemm_batched` with the stack split into *nthreads* equal parts."""
+    batch = C.shape[0]
+    parts = max(1, min(nthreads, batch))
+    for t in prange(parts):
+        _batched_rows(A, B, C, (ia, ib), (t * batch // parts, (t + 1) * batch // parts))

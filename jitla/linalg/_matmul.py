@@ -12,7 +12,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from jitla import config
 from jitla._validate import as_float_operand, result_float_dtype
-from jitla.kernels import get_kernel, variants
+from jitla.kernels import get_kernel
 
 __all__ = ["matmul", "matmul_plan", "MatmulPlan"]
 
@@ -56,17 +56,19 @@ def _raise_numpy_shape_error(a: np.ndarray, b: np.ndarray, out_shape=None) -> No
     """Raise exactly the error numpy.matmul raises for these shapes.
 
     numpy is asked with zero-stride stand-ins (no memory, no arithmetic is
-    done because numpy checks shapes first); if numpy accepts the shapes the
-    caller's own check was wrong, which is reported as such.
+    done because numpy checks shapes first).  With *out_shape*, numpy may
+    accept it (an ``out`` with extra leading dimensions is filled by
+    broadcasting): then this returns.  Otherwise, if numpy accepts the
+    shapes the caller's own check was wrong, which is reported as such.
     """
     fake_a = as_strided(np.zeros(1, dtype=bool), shape=a.shape, strides=(0,) * a.ndim)
     fake_b = as_strided(np.zeros(1, dtype=bool), shape=b.shape, strides=(0,) * b.ndim)
     if out_shape is not None:
         fake_out = as_strided(np.zeros(1, dtype=bool), shape=out_shape, strides=(0,) * len(out_shape))
         np.matmul(fake_a, fake_b, out=fake_out)
-    else:
-        np.matmul(fake_a, fake_b)
-    raise AssertionError(f"jitla rejected shapes {a.shape} @ {b.shape} that numpy accepts")  # pragma: no cover
+        return
+    np.matmul(fake_a, fake_b)
+    raise AssertionError(f"jitla rejected shapes {a.shape} @ {b.shape} that numpy accepts")
 
 
 def _auto_kernel(batch, m, k, n, a_vec, b_vec, nthreads) -> tuple[str, str, str]:
@@ -95,7 +97,9 @@ def _auto_kernel(batch, m, k, n, a_vec, b_vec, nthreads) -> tuple[str, str, str]
         return "gemm", "reordered", f"small (m*n*k={size} < {config.SMALL_GEMM})"
     if nthreads > 1 and size >= config.PARALLEL_GEMM:
         return "gemm", "parallel", f"large (m*n*k={size}) and {nthreads} threads"
-    return "gemm", "packed", f"large (m*n*k={size}), 1 thread" if nthreads == 1 else f"mid-size (m*n*k={size})"
+    if nthreads == 1:
+        return "gemm", "packed", f"large (m*n*k={size}), 1 thread"
+    return "gemm", "packed", f"mid-size (m*n*k={size} < {config.PARALLEL_GEMM})"
 
 
 def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
@@ -173,7 +177,7 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         B = B.reshape(k, 1)
     batch = plan.batch
     nbatch = math.prod(batch)
-    C = np.zeros(batch + (m, n), dtype=dtype)
+    C = (np.empty if plan.op == "gemm_batched" and k > 0 else np.zeros)(batch + (m, n), dtype=dtype)
     if C.size == 0 or k == 0:
         return C.reshape(plan.shape)
     if not batch:
@@ -189,7 +193,8 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ib = np.broadcast_to(np.arange(B3.shape[0]).reshape(b_batch), batch).ravel()
     C3 = C.reshape((nbatch, m, n))
     if plan.op == "gemm_batched":
-        get_kernel("gemm_batched", plan.kernel).func(A3, B3, C3, ia, ib)
+        info = get_kernel("gemm_batched", plan.kernel)
+        info.func(A3, B3, C3, ia, ib, *[_gemm_args(info, dtype)[name] for name in info.extra_args])
     else:
         info = get_kernel("gemm", plan.kernel)
         extra = _gemm_args(info, dtype)
@@ -255,11 +260,15 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
     if not isinstance(out, np.ndarray):
         raise TypeError("return arrays must be of ArrayType")
     if out.shape != plan.shape:
+        # numpy's error, unless numpy accepts the shape: extra leading
+        # dimensions of out are then filled by broadcasting (np.copyto below)
         _raise_numpy_shape_error(a, b, out.shape)
     if not np.can_cast(plan.dtype, out.dtype, casting="same_kind"):
         raise TypeError(
             f"Cannot cast ufunc 'matmul' output from {plan.dtype!r} to {out.dtype!r} "
             "with casting rule 'same_kind'"
         )
+    if not out.flags.writeable:
+        raise ValueError("output array is read-only")
     np.copyto(out, _compute(plan, a, b), casting="same_kind")
     return out
