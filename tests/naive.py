@@ -1,0 +1,211 @@
+"""Slow, obviously-correct references for the tests.
+
+Every function here is written for clarity, not speed: plain Python loops
+over Python floats, with the sums done by :func:`math.fsum` (exactly, then
+rounded once) or with :class:`fractions.Fraction` (exactly, no rounding at
+all until the end).  numpy is used only to hold the inputs and results and
+for shape bookkeeping (``np.broadcast_shapes``, ``np.ndindex``), never for
+arithmetic, so these references are independent of numpy's BLAS and of
+jitla's kernels.
+
+Accuracy of the references
+--------------------------
+* :func:`matmul_naive` and friends compute each entry as
+  ``fsum(a_ip * b_pj for p)``: every product is rounded to float64 once, the
+  sum is exact and rounded once.  For float32 inputs the products are exact
+  in float64 (24 + 24 bits < 53), so the result is the exact product
+  correctly rounded to float64: an oracle far more accurate than any
+  float32 kernel.  For float64 inputs the error is at most
+  ``eps/2 * (|A| @ |B|) + eps/2 * |A @ B|`` per entry.
+* :func:`matmul_exact` uses rational arithmetic and is correctly rounded for
+  any float input; it is slow (use it on matrices of a few dozen entries).
+
+Use on small sizes only: an m x k @ k x n product costs about ``m*n*k``
+Python operations (~0.1 s for 100 x 100 x 100).
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = [
+    "dot_naive",
+    "gemm_naive",
+    "gemv_naive",
+    "gemv_t_naive",
+    "matmul_exact",
+    "matmul_naive",
+    "matmul_nd_naive",
+]
+
+
+def _as_rows(A) -> list[list[float]]:
+    """A 2-D array_like as a list of rows of Python floats (exact conversion)."""
+    A = np.asarray(A)
+    if A.ndim != 2:
+        raise ValueError(f"expected a 2-D array, got {A.ndim}-D")
+    return [[float(x) for x in row] for row in A.tolist()]
+
+
+def _as_list(x) -> list[float]:
+    x = np.asarray(x)
+    if x.ndim != 1:
+        raise ValueError(f"expected a 1-D array, got {x.ndim}-D")
+    return [float(v) for v in x.tolist()]
+
+
+def dot_naive(x, y) -> float:
+    """Return ``sum_i x[i] * y[i]`` as a float64 (products rounded, sum exact).
+
+    Parameters
+    ----------
+    x, y : 1-D array_like of equal length
+    """
+    xs, ys = _as_list(x), _as_list(y)
+    if len(xs) != len(ys):
+        raise ValueError(f"length mismatch: {len(xs)} != {len(ys)}")
+    return math.fsum(a * b for a, b in zip(xs, ys, strict=True))
+
+
+def matmul_naive(A, B) -> np.ndarray:
+    """Return ``A @ B`` in float64 with the textbook triple loop.
+
+    Parameters
+    ----------
+    A : (m, k) array_like
+    B : (k, n) array_like
+
+    Returns
+    -------
+    (m, n) float64 ndarray
+        ``C[i, j] = fsum(A[i, p] * B[p, j] for p in range(k))``; zeros when
+        ``k == 0``.
+    """
+    A = np.asarray(A)
+    B = np.asarray(B)
+    if A.ndim != 2 or B.ndim != 2:
+        raise ValueError("matmul_naive takes two 2-D arrays")
+    m, k = A.shape
+    k2, n = B.shape
+    if k != k2:
+        raise ValueError(f"inner dimensions differ: {A.shape} @ {B.shape}")
+    rows = _as_rows(A)
+    cols = [list(col) for col in zip(*_as_rows(B), strict=True)] if k else [[] for _ in range(n)]
+    C = np.empty((m, n), dtype=np.float64)
+    for i in range(m):
+        for j in range(n):
+            C[i, j] = math.fsum(a * b for a, b in zip(rows[i], cols[j], strict=True))
+    return C
+
+
+def gemm_naive(A, B, C, alpha) -> np.ndarray:
+    """Return ``C + alpha * (A @ B)`` in float64 (the GEMM kernel contract), *C* untouched.
+
+    Each entry is ``fsum([C[i, j]] + [alpha * A[i, p] * B[p, j] ...])``:
+    the only roundings are of the individual terms and of the final sum.
+    """
+    A = np.asarray(A)
+    B = np.asarray(B)
+    C = np.asarray(C)
+    m, k = A.shape
+    n = B.shape[1]
+    if C.shape != (m, n) or B.shape[0] != k:
+        raise ValueError(f"shape mismatch: {A.shape} @ {B.shape} -> {C.shape}")
+    rows = _as_rows(A)
+    cols = [list(col) for col in zip(*_as_rows(B), strict=True)] if k else [[] for _ in range(n)]
+    alpha = float(alpha)
+    c_rows = _as_rows(C)
+    out = np.empty((m, n), dtype=np.float64)
+    for i in range(m):
+        for j in range(n):
+            terms = [c_rows[i][j]] + [alpha * a * b for a, b in zip(rows[i], cols[j], strict=True)]
+            out[i, j] = math.fsum(terms)
+    return out
+
+
+def gemv_naive(A, x, y, alpha) -> np.ndarray:
+    """Return ``y + alpha * (A @ x)`` in float64 (the gemv kernel contract)."""
+    rows = _as_rows(A)
+    xs, ys = _as_list(x), _as_list(y)
+    if len(rows) != len(ys) or any(len(r) != len(xs) for r in rows):
+        raise ValueError("shape mismatch in gemv_naive")
+    alpha = float(alpha)
+    return np.array(
+        [
+            math.fsum([ys[i]] + [alpha * a * b for a, b in zip(rows[i], xs, strict=True)])
+            for i in range(len(ys))
+        ],
+        dtype=np.float64,
+    )
+
+
+def gemv_t_naive(A, x, y, alpha) -> np.ndarray:
+    """Return ``y + alpha * (A.T @ x)`` in float64 (the gemv_t kernel contract)."""
+    rows = _as_rows(A)
+    xs, ys = _as_list(x), _as_list(y)
+    if len(rows) != len(xs) or any(len(r) != len(ys) for r in rows):
+        raise ValueError("shape mismatch in gemv_t_naive")
+    alpha = float(alpha)
+    return np.array(
+        [math.fsum([ys[j]] + [alpha * rows[p][j] * xs[p] for p in range(len(xs))]) for j in range(len(ys))],
+        dtype=np.float64,
+    )
+
+
+def matmul_exact(A, B) -> np.ndarray:
+    """Return ``A @ B`` computed in exact rational arithmetic, rounded once to float64.
+
+    Slow (Fractions): for matrices of a few dozen entries.  Inputs must be
+    finite.
+    """
+    rows = _as_rows(A)
+    B_rows = _as_rows(B)
+    m, k = len(rows), len(B_rows)
+    n = np.asarray(B).shape[1]
+    if np.asarray(A).shape[1] != k:
+        raise ValueError("inner dimensions differ")
+    C = np.empty((m, n), dtype=np.float64)
+    for i in range(m):
+        for j in range(n):
+            s = sum((Fraction(rows[i][p]) * Fraction(B_rows[p][j]) for p in range(k)), Fraction(0))
+            C[i, j] = float(s)  # Fraction -> float rounds correctly (to nearest)
+    return C
+
+
+def matmul_nd_naive(a, b) -> np.ndarray | float:
+    """``numpy.matmul`` semantics, written out: 1-D promotion and broadcasting.
+
+    * a 1-D ``a`` becomes a row ``(1, k)``, a 1-D ``b`` a column ``(k, 1)``,
+      and the added dimension is removed from the result;
+    * leading (batch) dimensions broadcast as numpy broadcasting does;
+    * each matrix of the stack is :func:`matmul_naive`.
+
+    Returns a float64 ndarray, or a Python float for vector @ vector.
+    Raises ValueError for 0-d operands or mismatched shapes (messages are
+    not numpy's; this is a reference for values, not for errors).
+    """
+    a = np.asarray(a)
+    b = np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul_nd_naive: scalars are not allowed")
+    a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
+    b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
+    if a2.shape[-1] != b2.shape[-2]:
+        raise ValueError(f"matmul_nd_naive: core dimensions differ: {a.shape} @ {b.shape}")
+    batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    m, n = a2.shape[-2], b2.shape[-1]
+    A = np.broadcast_to(a2, batch + a2.shape[-2:])
+    B = np.broadcast_to(b2, batch + b2.shape[-2:])
+    C = np.empty(batch + (m, n), dtype=np.float64)
+    for index in np.ndindex(*batch):
+        C[index] = matmul_naive(A[index], B[index])
+    if a.ndim == 1:
+        C = C[..., 0, :]
+    if b.ndim == 1:
+        C = C[..., 0]
+    if C.ndim == 0:
+        return float(C)
+    return C

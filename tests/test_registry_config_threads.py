@@ -1,0 +1,410 @@
+"""The kernel registry, jitla.config, jitla.threads, lazy import and warmup."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import textwrap
+
+import numba
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+import jitla
+from jitla import config
+from jitla.kernels import _registry, get_kernel, register, registry, variants
+from jitla.threads import get_num_threads, set_num_threads, threads
+
+# The functions are imported from jitla.threads (the module) on purpose: the
+# attribute jitla.threads is shadowed by that module once it is imported,
+# see test_jitla_threads_attribute_is_the_context_manager.
+
+EXPECTED_OPS = {"dot", "gemm", "gemm_batched", "gemv", "gemv_t"}
+GEMM_PROGRESSION = ["naive", "reordered", "blocked", "packed", "parallel"]
+
+
+# --------------------------------------------------------------------------
+# registry
+# --------------------------------------------------------------------------
+def test_registry_contents_and_order():
+    kernels = registry()
+    assert {k.op for k in kernels} >= EXPECTED_OPS
+    assert [(k.op, k.order) for k in kernels] == sorted((k.op, k.order) for k in kernels)
+    assert variants("gemm") == GEMM_PROGRESSION == [k.variant for k in registry("gemm")]
+    assert variants("gemm_batched") == ["serial", "parallel"]
+    for op in {k.op for k in kernels}:
+        assert [k.order for k in registry(op)] == list(range(len(registry(op)))), op
+    assert registry("no-such-op") == []
+
+
+def test_registry_entries_are_complete():
+    for info in registry():
+        name = f"{info.op}/{info.variant}"
+        assert isinstance(info.description, str) and info.description.strip(), name
+        assert "\n" not in info.description, name  # one line for tables and --help
+        assert callable(info.flops), name
+        assert isinstance(info.func, numba.core.registry.CPUDispatcher), name
+        assert info.func.__doc__ and info.func.__doc__.strip(), f"{name} has no docstring"
+        assert info.parallel == bool(info.func.targetoptions.get("parallel", False)), name
+        assert get_kernel(info.op, info.variant) is info
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        registry("gemm")[0].variant = "renamed"
+
+
+def test_registry_parallel_flags_and_extra_args():
+    flags = {(k.op, k.variant): (k.parallel, k.extra_args) for k in registry()}
+    assert flags[("gemm", "naive")] == (False, ())
+    assert flags[("gemm", "reordered")] == (False, ())
+    assert flags[("gemm", "blocked")] == (False, ("blocks",))
+    assert flags[("gemm", "packed")] == (False, ("blocks",))
+    assert flags[("gemm", "parallel")] == (True, ("blocks", "nthreads"))
+    assert flags[("gemm_batched", "serial")][0] is False
+    assert flags[("gemm_batched", "parallel")][0] is True
+
+
+def test_kernels_follow_the_numba_settings_of_the_design():
+    # fastmath is a named flag set, never True / "fast", and keeps NaN/inf
+    # semantics; kernels release the GIL.
+    for info in registry():
+        options = info.func.targetoptions
+        fastmath = options.get("fastmath", False)
+        assert fastmath is False or isinstance(fastmath, set), info.variant
+        if fastmath:
+            assert not fastmath & {"fast", "nnan", "ninf", "reassoc"}, (info.op, info.variant, fastmath)
+        assert options.get("nogil") is True, (info.op, info.variant)
+
+
+@pytest.mark.parametrize(
+    "op, args, expected",
+    [
+        ("gemm", (3, 5, 7), 2 * 3 * 5 * 7),
+        ("gemm_batched", (4, 3, 5, 7), 2 * 4 * 3 * 5 * 7),
+        ("gemv", (6, 9), 2 * 6 * 9),
+        ("gemv_t", (6, 9), 2 * 6 * 9),
+        ("dot", (11,), 22),
+    ],
+)
+def test_flop_formulas(op, args, expected):
+    for info in registry(op):
+        assert info.flops(*args) == expected, info.variant
+    assert registry(op)
+
+
+def test_get_kernel_errors():
+    with pytest.raises(ValueError) as info:
+        get_kernel("gemm", "magic")
+    message = str(info.value)
+    assert "'magic'" in message and "'auto'" in message
+    for name in GEMM_PROGRESSION:
+        assert repr(name) in message
+    with pytest.raises(ValueError, match="unknown operation 'nope'"):
+        get_kernel("nope", "serial")
+
+
+def test_register_rejects_a_second_function_under_the_same_name(monkeypatch):
+    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))  # undone after the test
+
+    def first(x):
+        return x
+
+    def second(x):
+        return x
+
+    register("test-op", "a", "first variant", flops=lambda n: n)(first)
+    register("test-op", "b", "second variant", flops=lambda n: n)(second)
+    assert [k.variant for k in registry("test-op")] == ["a", "b"]
+    assert register("test-op", "a", "first variant again", flops=lambda n: n)(first) is first
+    assert registry("test-op")[0].order == 0  # re-registering keeps the position
+    with pytest.raises(ValueError, match="registered twice"):
+        register("test-op", "a", "impostor", flops=lambda n: n)(second)
+
+
+# --------------------------------------------------------------------------
+# config: cache sizes
+# --------------------------------------------------------------------------
+def make_sysfs(root, entries):
+    """Build a fake /sys/devices/system/cpu/cpu0/cache: entries of (type, level, size[, line])."""
+    for i, entry in enumerate(entries):
+        index = root / f"index{i}"
+        index.mkdir(parents=True)
+        kind, level, size, *line = entry
+        (index / "type").write_text(kind + "\n")
+        (index / "level").write_text(f"{level}\n")
+        (index / "size").write_text(size + "\n")
+        if line:
+            (index / "coherency_line_size").write_text(f"{line[0]}\n")
+    return root
+
+
+def test_cache_info_parses_sysfs(tmp_path):
+    root = make_sysfs(
+        tmp_path / "cache",
+        [
+            ("Data", 1, "48K", 64),
+            ("Instruction", 1, "32K", 64),
+            ("Unified", 2, "2048K", 64),
+            ("Unified", 3, "30M", 64),
+        ],
+    )
+    info = config.cache_info(str(root))
+    assert info == config.CacheInfo(48 * 1024, 2048 * 1024, 30 * 1024**2, 64, "sysfs")
+    assert config.cache_info(root) == info  # a Path works too
+
+
+def test_cache_info_without_l3_and_other_line_size(tmp_path):
+    root = make_sysfs(tmp_path / "cache", [("Data", 1, "32K", 128), ("Unified", 2, "1M", 128)])
+    info = config.cache_info(root)
+    assert (info.l1d, info.l2, info.l3, info.line, info.source) == (32 * 1024, 1024**2, 1024**2, 128, "sysfs")
+
+
+FALLBACK = config.CacheInfo(48 * 1024, 2 * 1024**2, 32 * 1024**2, 64, "fallback")
+
+
+def test_cache_info_fallbacks(tmp_path):
+    assert config.cache_info(tmp_path / "does-not-exist") == FALLBACK
+    # no L2 -> fallback
+    assert config.cache_info(make_sysfs(tmp_path / "l1-only", [("Data", 1, "32K")])) == FALLBACK
+    # only an instruction cache at L1 -> fallback
+    only_i = make_sysfs(tmp_path / "i-only", [("Instruction", 1, "32K"), ("Unified", 2, "1M")])
+    assert config.cache_info(only_i) == FALLBACK
+    # unreadable contents -> fallback, not an exception
+    garbage = make_sysfs(tmp_path / "garbage", [("Data", 1, "lots"), ("Unified", 2, "1M")])
+    assert config.cache_info(garbage) == FALLBACK
+
+
+def test_cache_info_of_this_machine():
+    info = config.cache_info()
+    assert info.source in ("sysfs", "fallback")
+    assert 0 < info.l1d < info.l2 <= info.l3
+    assert info.line > 0 and info.line & (info.line - 1) == 0  # a power of two
+
+
+# --------------------------------------------------------------------------
+# config: GEMM block sizes
+# --------------------------------------------------------------------------
+CACHES = {
+    "this-machine": config.cache_info(),
+    "fallback": FALLBACK,
+    "small": config.CacheInfo(32 * 1024, 256 * 1024, 8 * 1024**2, 64, "test"),
+    "server": config.CacheInfo(48 * 1024, 2 * 1024**2, 105 * 1024**2, 64, "test"),
+}
+
+
+@pytest.mark.parametrize("caches", list(CACHES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=lambda d: np.dtype(d).name)
+def test_default_gemm_blocks_sanity(dtype, caches):
+    c = CACHES[caches]
+    blocks = config.default_gemm_blocks(dtype, c)
+    MC, KC, NC = blocks.as_tuple()
+    mr, nr = config.tile_shape(dtype)
+    itemsize = np.dtype(dtype).itemsize
+    assert all(type(v) is int and v > 0 for v in (MC, KC, NC)), blocks
+    assert MC % mr == 0, f"MC={MC} is not a multiple of MR={mr}"
+    assert NC % nr == 0, f"NC={NC} is not a multiple of NR={nr}"
+    # An MR x KC micro-panel of A fits in L1 (the register tile streams it
+    # every k step); the smaller packed block fits in L2 and both in L3.
+    assert mr * KC * itemsize <= c.l1d
+    assert min(MC, NC) * KC * itemsize <= c.l2
+    assert max(MC, NC) * KC * itemsize <= c.l3
+
+
+def test_tile_shape():
+    assert config.tile_shape(np.float64) == (6, 32)
+    assert config.tile_shape(np.float32) == (6, 64)
+    assert config.MR == 6
+
+
+def test_gemm_blocks_default_and_override(clean_gemm_blocks):
+    default64 = config.default_gemm_blocks(np.float64)
+    default32 = config.default_gemm_blocks(np.float32)
+    assert config.gemm_blocks(np.float64) == default64
+    previous = config.set_gemm_blocks(np.float64, MC=12, NC=40)
+    assert previous == default64
+    assert config.gemm_blocks("float64") == config.GemmBlocks(12, default64.KC, 40)
+    assert config.gemm_blocks(np.float32) == default32  # per dtype
+    previous = config.set_gemm_blocks("float64", KC=16)
+    assert previous == config.GemmBlocks(12, default64.KC, 40)
+    assert config.gemm_blocks(np.dtype("float64")).as_tuple() == (12, 16, 40)
+
+
+@pytest.mark.parametrize("bad", [-1, -12, 2.5, "12"], ids=repr)
+@pytest.mark.parametrize("name", ["MC", "KC", "NC"])
+def test_set_gemm_blocks_rejects_bad_values(clean_gemm_blocks, name, bad):
+    before = config.gemm_blocks(np.float64)
+    with pytest.raises(ValueError, match=name):
+        config.set_gemm_blocks(np.float64, **{name: bad})
+    assert config.gemm_blocks(np.float64) == before  # nothing half-applied
+
+
+@pytest.mark.xfail(strict=True, reason="bug: set_gemm_blocks treats 0 as None (`MC or previous.MC`)")
+def test_set_gemm_blocks_rejects_zero(clean_gemm_blocks):
+    with pytest.raises(ValueError):
+        config.set_gemm_blocks(np.float64, MC=0)
+
+
+@pytest.mark.xfail(strict=True, reason="bug: set_gemm_blocks stores 12.0 / True as block sizes, not ints")
+@pytest.mark.parametrize("value", [12.0, True], ids=repr)
+def test_set_gemm_blocks_stores_ints(clean_gemm_blocks, value):
+    # A float (or bool) in the blocks tuple makes Numba compile another
+    # specialisation of every blocked kernel; reject it or convert it.
+    try:
+        config.set_gemm_blocks(np.float64, MC=value)
+    except (TypeError, ValueError):
+        return
+    assert type(config.gemm_blocks(np.float64).MC) is int
+
+
+def test_matmul_uses_the_block_override(clean_gemm_blocks, rng):
+    A = rng.uniform(-1, 1, (61, 45))
+    B = rng.uniform(-1, 1, (45, 70))
+    config.set_gemm_blocks(np.float64, MC=12, KC=16, NC=40)
+    for variant in ("blocked", "packed"):
+        direct = np.zeros((61, 70))
+        get_kernel("gemm", variant).func(A, B, direct, 1.0, (12, 16, 40))
+        np.testing.assert_array_equal(jitla.matmul(A, B, kernel=variant), direct)
+
+
+# --------------------------------------------------------------------------
+# threads
+# --------------------------------------------------------------------------
+LIMIT = numba.config.NUMBA_NUM_THREADS
+
+
+def blas_threads():
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+
+def test_get_num_threads():
+    assert get_num_threads() == numba.get_num_threads()
+
+
+@pytest.mark.xfail(
+    strict=True, reason="bug: importing the submodule jitla.threads shadows the function jitla.threads"
+)
+def test_jitla_threads_attribute_is_the_context_manager():
+    # jitla/__init__.py serves `threads` lazily from the module jitla.threads;
+    # but importing that module (which jitla.get_num_threads / set_num_threads
+    # or `from jitla.threads import ...` do) binds the *module* as the package
+    # attribute `threads`, and __getattr__ is never asked again.
+    result = run_python(
+        """
+        import jitla
+        jitla.get_num_threads()
+        assert callable(jitla.threads), jitla.threads
+        with jitla.threads(1):
+            pass
+        """
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_threads_context_limits_numba_and_blas_and_restores(restore_threads):
+    before = numba.get_num_threads()
+    blas_before = blas_threads()
+    with threads(1) as n:
+        assert n == 1
+        assert numba.get_num_threads() == get_num_threads() == 1
+        assert all(t == 1 for t in blas_threads())
+        with threads(LIMIT):  # nested
+            assert numba.get_num_threads() == LIMIT
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    assert blas_threads() == blas_before
+    with pytest.raises(RuntimeError), threads(1):
+        raise RuntimeError("boom")
+    assert numba.get_num_threads() == before  # restored on error too
+
+
+def test_set_num_threads(restore_threads):
+    set_num_threads(1)
+    assert numba.get_num_threads() == 1
+    assert all(t == 1 for t in blas_threads())
+    set_num_threads(np.int64(LIMIT))  # any integer type
+    assert numba.get_num_threads() == LIMIT
+
+
+@pytest.mark.parametrize("bad", [0, -1, LIMIT + 1])
+def test_thread_counts_out_of_range(bad, restore_threads):
+    before = numba.get_num_threads()
+    with pytest.raises(ValueError, match=str(LIMIT)):
+        set_num_threads(bad)
+    with pytest.raises(ValueError):
+        with threads(bad):
+            pass
+    assert numba.get_num_threads() == before
+
+
+@pytest.mark.parametrize("bad", [1.5, 2.0, "2", None, True])
+def test_thread_counts_of_wrong_type(bad, restore_threads):
+    before = numba.get_num_threads()
+    with pytest.raises(TypeError):
+        set_num_threads(bad)
+    with pytest.raises(TypeError):
+        with threads(bad):
+            pass
+    assert numba.get_num_threads() == before
+
+
+# --------------------------------------------------------------------------
+# import is cheap; warmup compiles
+# --------------------------------------------------------------------------
+def run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_import_jitla_does_not_import_numba():
+    result = run_python(
+        """
+        import sys, jitla
+        assert 'numba' not in sys.modules, 'import jitla imported numba'
+        assert not any(m.startswith('jitla.kernels') for m in sys.modules), 'kernels imported'
+        assert jitla.__version__
+        assert 'matmul' in dir(jitla) and 'warmup' in dir(jitla)
+        try:
+            jitla.no_such_thing
+        except AttributeError as e:
+            assert 'no_such_thing' in str(e)
+        else:
+            raise SystemExit('no AttributeError')
+        print('ok')
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_reading_the_registry_compiles_nothing():
+    result = run_python(
+        """
+        import jitla
+        kernels = jitla.kernels.registry()
+        jitla.matmul_plan([[1.0, 2.0]], [[1.0], [2.0]])
+        compiled = [f"{k.op}/{k.variant}" for k in kernels if k.func.signatures]
+        assert kernels and not compiled, compiled
+        print('ok')
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_warmup_returns_timings():
+    timings = jitla.warmup(ops=["dot", "gemv"], dtypes=("float64",))
+    assert set(timings) == {"dot/serial/float64", "gemv/serial/float64"}
+    assert all(isinstance(t, float) and t >= 0 for t in timings.values())
+    assert get_kernel("dot", "serial").func.signatures  # it did compile (or load) the kernel
+
+
+def test_warmup_covers_every_registered_kernel():
+    timings = jitla.warmup(dtypes=("float32",))
+    assert set(timings) == {f"{k.op}/{k.variant}/float32" for k in registry()}
+    for info in registry():
+        assert any("float32" in str(sig) for sig in info.func.signatures), info.variant
