@@ -189,8 +189,10 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a_batch, b_batch = A.shape[:-2], B.shape[:-2]
     A3 = A.reshape((math.prod(a_batch), m, k))
     B3 = B.reshape((math.prod(b_batch), k, n))
-    ia = np.broadcast_to(np.arange(A3.shape[0]).reshape(a_batch), batch).ravel()
-    ib = np.broadcast_to(np.arange(B3.shape[0]).reshape(b_batch), batch).ravel()
+    # flatten, not ravel: ravel can return a read-only view of the broadcast,
+    # and Numba compiles a separate specialisation for read-only index maps
+    ia = np.broadcast_to(np.arange(A3.shape[0]).reshape(a_batch), batch).flatten()
+    ib = np.broadcast_to(np.arange(B3.shape[0]).reshape(b_batch), batch).flatten()
     C3 = C.reshape((nbatch, m, n))
     if plan.op == "gemm_batched":
         info = get_kernel("gemm_batched", plan.kernel)
