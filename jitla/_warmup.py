@@ -63,6 +63,10 @@ def warmup(ops=None, dtypes=("float64", "float32")) -> dict[str, float]:
 
     timings: dict[str, float] = {}
     wanted = None if ops is None else set(ops)
+    if wanted is not None:
+        unknown = wanted - {info.op for info in registry()}
+        if unknown:
+            raise ValueError(f"unknown operation(s) {sorted(unknown)}; known: {sorted({i.op for i in registry()})}")
     for info in registry():
         if wanted is not None and info.op not in wanted:
             continue

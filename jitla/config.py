@@ -13,6 +13,7 @@ with a fallback typical of a current x86 core.
 from __future__ import annotations
 
 import functools
+import numbers
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,10 +160,16 @@ def set_gemm_blocks(dtype, MC: int | None = None, KC: int | None = None, NC: int
     block-size sweep of ``jitla cache``.
     """
     previous = gemm_blocks(dtype)
-    new = GemmBlocks(MC or previous.MC, KC or previous.KC, NC or previous.NC)
-    for value, name in ((new.MC, "MC"), (new.KC, "KC"), (new.NC, "NC")):
-        if int(value) != value or value < 1:
+    chosen = {}
+    for name, value in (("MC", MC), ("KC", KC), ("NC", NC)):
+        if value is None:
+            value = getattr(previous, name)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        if value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        chosen[name] = int(value)
+    new = GemmBlocks(**chosen)
     _OVERRIDES[np.dtype(dtype).name] = new
     return previous
 

@@ -28,7 +28,7 @@ from conftest import FLOAT_DTYPES, assert_product_close, random_int_matrix, rand
 import jitla
 from jitla import config
 from jitla.kernels import registry
-from jitla.threads import threads  # not jitla.threads: see test_registry_config_threads
+from jitla._threads import threads  # not jitla.threads: see test_registry_config_threads
 
 MR = config.MR
 GEMM = registry("gemm")

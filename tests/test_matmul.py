@@ -27,7 +27,7 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 import jitla
 from jitla import config
 from jitla.kernels import variants
-from jitla.threads import threads  # not jitla.threads: see test_registry_config_threads
+from jitla._threads import threads  # not jitla.threads: see test_registry_config_threads
 
 GEMM_VARIANTS = variants("gemm")
 KERNELS = ["auto", *GEMM_VARIANTS]
@@ -677,7 +677,7 @@ def test_api_needs_no_compilation_after_warmup():
         import numba
         import numpy as np, jitla
         from jitla.kernels import registry, variants
-        from jitla.threads import threads
+        from jitla._threads import threads
         jitla.warmup()
         before = {(k.op, k.variant): list(k.func.signatures) for k in registry()}
         shapes = [((3, 4), (2, 4, 5)), ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)),

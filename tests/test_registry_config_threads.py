@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_info
 import jitla
 from jitla import config
 from jitla.kernels import _registry, get_kernel, register, registry, variants
-from jitla.threads import get_num_threads, set_num_threads, threads
+from jitla._threads import get_num_threads, set_num_threads, threads
 
 # The functions are imported from jitla.threads (the module) on purpose: the
 # attribute jitla.threads is shadowed by that module once it is imported,
@@ -229,22 +229,22 @@ def test_gemm_blocks_default_and_override(clean_gemm_blocks):
     assert config.gemm_blocks(np.dtype("float64")).as_tuple() == (12, 16, 40)
 
 
-@pytest.mark.parametrize("bad", [-1, -12, 2.5, "12"], ids=repr)
+@pytest.mark.parametrize(
+    ("bad", "error"), [(-1, ValueError), (-12, ValueError), (2.5, TypeError), ("12", TypeError)], ids=repr
+)
 @pytest.mark.parametrize("name", ["MC", "KC", "NC"])
-def test_set_gemm_blocks_rejects_bad_values(clean_gemm_blocks, name, bad):
+def test_set_gemm_blocks_rejects_bad_values(clean_gemm_blocks, name, bad, error):
     before = config.gemm_blocks(np.float64)
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(error, match=name):
         config.set_gemm_blocks(np.float64, **{name: bad})
     assert config.gemm_blocks(np.float64) == before  # nothing half-applied
 
 
-@pytest.mark.xfail(strict=True, reason="bug: set_gemm_blocks treats 0 as None (`MC or previous.MC`)")
 def test_set_gemm_blocks_rejects_zero(clean_gemm_blocks):
     with pytest.raises(ValueError):
         config.set_gemm_blocks(np.float64, MC=0)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: set_gemm_blocks stores 12.0 / True as block sizes, not ints")
 @pytest.mark.parametrize("value", [12.0, True], ids=repr)
 def test_set_gemm_blocks_stores_ints(clean_gemm_blocks, value):
     # A float (or bool) in the blocks tuple makes Numba compile another
@@ -280,14 +280,9 @@ def test_get_num_threads():
     assert get_num_threads() == numba.get_num_threads()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: importing the submodule jitla.threads shadows the function jitla.threads"
-)
 def test_jitla_threads_attribute_is_the_context_manager():
-    # jitla/__init__.py serves `threads` lazily from the module jitla.threads;
-    # but importing that module (which jitla.get_num_threads / set_num_threads
-    # or `from jitla.threads import ...` do) binds the *module* as the package
-    # attribute `threads`, and __getattr__ is never asked again.
+    # A submodule named jitla.threads would be bound as the package attribute
+    # `threads` when imported, shadowing the function; so it is jitla._threads.
     result = run_python(
         """
         import jitla
@@ -408,3 +403,8 @@ def test_warmup_covers_every_registered_kernel():
     assert set(timings) == {f"{k.op}/{k.variant}/float32" for k in registry()}
     for info in registry():
         assert any("float32" in str(sig) for sig in info.func.signatures), info.variant
+
+
+def test_warmup_rejects_unknown_operations():
+    with pytest.raises(ValueError, match="typo"):
+        jitla.warmup(ops=["typo"])
