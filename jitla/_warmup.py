@@ -64,9 +64,9 @@ def warmup(ops=None, dtypes=("float64", "float32")) -> dict[str, float]:
     timings: dict[str, float] = {}
     wanted = None if ops is None else set(ops)
     if wanted is not None:
-        unknown = wanted - {info.op for info in registry()}
-        if unknown:
-            raise ValueError(f"unknown operation(s) {sorted(unknown)}; known: {sorted({i.op for i in registry()})}")
+        known = {info.op for info in registry()}
+        if wanted - known:
+            raise ValueError(f"unknown operation(s) {sorted(wanted - known)}; known: {sorted(known)}")
     for info in registry():
         if wanted is not None and info.op not in wanted:
             continue

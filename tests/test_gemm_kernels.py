@@ -27,8 +27,8 @@ from conftest import FLOAT_DTYPES, assert_product_close, random_int_matrix, rand
 
 import jitla
 from jitla import config
+from jitla._threads import threads
 from jitla.kernels import registry
-from jitla._threads import threads  # not jitla.threads: see test_registry_config_threads
 
 MR = config.MR
 GEMM = registry("gemm")

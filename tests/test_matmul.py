@@ -26,8 +26,8 @@ from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import jitla
 from jitla import config
+from jitla._threads import threads
 from jitla.kernels import variants
-from jitla._threads import threads  # not jitla.threads: see test_registry_config_threads
 
 GEMM_VARIANTS = variants("gemm")
 KERNELS = ["auto", *GEMM_VARIANTS]

@@ -14,12 +14,8 @@ from threadpoolctl import threadpool_info
 
 import jitla
 from jitla import config
-from jitla.kernels import _registry, get_kernel, register, registry, variants
 from jitla._threads import get_num_threads, set_num_threads, threads
-
-# The functions are imported from jitla.threads (the module) on purpose: the
-# attribute jitla.threads is shadowed by that module once it is imported,
-# see test_jitla_threads_attribute_is_the_context_manager.
+from jitla.kernels import _registry, get_kernel, register, registry, variants
 
 EXPECTED_OPS = {"dot", "gemm", "gemm_batched", "gemv", "gemv_t"}
 GEMM_PROGRESSION = ["naive", "reordered", "blocked", "packed", "parallel"]

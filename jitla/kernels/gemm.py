@@ -151,10 +151,16 @@ def gemm_blocked(A, B, C, alpha, blocks):
             for ic in range(0, m, MC):
                 i1 = min(ic + MC, m)
                 for i in range(ic, i1):
+                    C_row = C[i, jc:j1]
                     for p in range(pc, p1):
                         a = alpha * A[i, p]
-                        for j in range(jc, j1):
-                            C[i, j] += a * B[p, j]
+                        B_row = B[p, jc:j1]
+                        # C[i, jc:j1] += a * B[p, jc:j1]; the row views let the
+                        # loop start at 0, so Numba drops its negative-index
+                        # check and LLVM vectorises (the range(jc, j1) form
+                        # compiled to scalar code, see devlog 001)
+                        for j in range(j1 - jc):
+                            C_row[j] += a * B_row[j]
 
 
 # --------------------------------------------------------------------------
@@ -204,15 +210,19 @@ def micro_kernel(kc, Ap, Bp, C, i0, j0, mr, nr):
             for j in range(NR):
                 acc[i, j] += a * Bp[pb + uint64(j)]  # acc += outer(Ap[:, p], Bp[p, :])
     if mr == MR and nr == NR:
-        # full tile: constant trip counts, so the update is 24 vector adds
+        # full tile: constant trip counts from 0 over row views of C, so the
+        # update is 24 vector load-add-stores (indexing C[i0 + i, j0 + j]
+        # directly kept Numba's negative-index checks and compiled to scalars)
         for i in range(MR):
+            C_row = C[i0 + i, j0 : j0 + NR]
             for j in range(NR):
-                C[i0 + i, j0 + j] += acc[i, j]
+                C_row[j] += acc[i, j]
     else:
         # edge tile: only the mr x nr corner of the padded tile is real
         for i in range(mr):
+            C_row = C[i0 + i, j0 : j0 + nr]
             for j in range(nr):
-                C[i0 + i, j0 + j] += acc[i, j]
+                C_row[j] += acc[i, j]
 
 
 @vector_kernel

@@ -33,6 +33,14 @@ __all__ = [
 #: A timed sample shorter than this (seconds) repeats the call in a loop,
 #: so that the clock's resolution and call overhead do not dominate.
 MIN_SAMPLE_TIME = 2e-3
+#: Seconds to wait after each sample when more than one thread is in play.
+#: OpenBLAS's worker threads busy-wait for a while after every call (its
+#: THREAD_TIMEOUT, 2**28 cycles by default, about 0.1 s here), and libgomp's
+#: spin too; a parallel kernel timed while the other pool spins is measuring
+#: the contention for the cores, not itself (devlog 001: jitla's parallel GEMM
+#: at n=1024 on 2 threads read 47 GFLOP/s alternating with no pause and
+#: 96 GFLOP/s with 0.2 s pauses, OpenBLAS 86 and 102).
+SPIN_PAUSE = 0.25
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ def time_pair(
     *,
     repeat: int = 5,
     min_sample_time: float = MIN_SAMPLE_TIME,
+    pause: float = 0.0,
 ) -> Timing:
     """Time *fn* and *ref* alternately, after one warm-up call of each.
 
@@ -90,6 +99,10 @@ def time_pair(
         Seconds; when a call is faster than this (judged from the first
         sample), that sample is discarded and each sample repeats the call
         ``number`` times so that it takes about this long.
+    pause : float
+        Seconds to sleep after every sample (and warm-up call) so that the
+        other side's thread pool has stopped spinning; use
+        :data:`SPIN_PAUSE` whenever more than one thread is involved.
 
     Returns
     -------
@@ -103,17 +116,24 @@ def time_pair(
     """
     if repeat < 1:
         raise ValueError(f"repeat must be at least 1, got {repeat}")
-    fn()
-    ref()
-    times, ref_times = [_one_sample(fn, 1)], [_one_sample(ref, 1)]
+
+    def sample(f, number):
+        seconds = _one_sample(f, number)
+        if pause:
+            time.sleep(pause)
+        return seconds
+
+    sample(fn, 1)  # warm-up calls, not timed
+    sample(ref, 1)
+    times, ref_times = [sample(fn, 1)], [sample(ref, 1)]
     fastest = min(times[0], ref_times[0])
     number = 1
     if fastest < min_sample_time:  # too short to time one call at a time: calibrate, start again
         number = math.ceil(min_sample_time / max(fastest, 1e-9))
         times, ref_times = [], []
     while len(times) < repeat:
-        times.append(_one_sample(fn, number))
-        ref_times.append(_one_sample(ref, number))
+        times.append(sample(fn, number))
+        ref_times.append(sample(ref, number))
     return Timing(
         best=min(times),
         median=statistics.median(times),
@@ -290,6 +310,7 @@ def measure_gemm(
             lambda: info.func(A, B, C, alpha, *extra),
             lambda: np.matmul(A, B, out=R),
             repeat=repeat,
+            pause=SPIN_PAUSE if count > 1 else 0.0,
         )
     flops = info.flops(m, n, k)
     gflops = flops / timing.best / 1e9
@@ -394,7 +415,12 @@ def measure_batched(
         plan = matmul_plan(A, B)
         C = matmul(A, B)
         R = np.matmul(A, B)
-        timing = time_pair(lambda: matmul(A, B), lambda: np.matmul(A, B), repeat=repeat)
+        timing = time_pair(
+            lambda: matmul(A, B),
+            lambda: np.matmul(A, B),
+            repeat=repeat,
+            pause=SPIN_PAUSE if threads > 1 else 0.0,
+        )
     return BatchedMeasurement(
         batch=batch,
         size=size,
