@@ -7,37 +7,13 @@ import time
 import numpy as np
 
 
-def _kernel_arguments(info, dtype):
-    """Tiny, valid arguments for kernel *info*, in the layouts the API passes."""
-    import numba
-
-    from jitla import config
-
-    a = np.ones((7, 5), dtype)
-    b = np.ones((5, 3), dtype)
-    extra = {"blocks": config.gemm_blocks(dtype).as_tuple(), "nthreads": numba.get_num_threads()}
-    tail = [extra[name] for name in info.extra_args]
-    one = dtype.type(1)
-    if info.op == "gemm":
-        return [a, b, np.zeros((7, 3), dtype), one, *tail]
-    if info.op == "gemm_batched":
-        index = np.zeros(2, np.int64)
-        return [a[None], b[None], np.empty((2, 7, 3), dtype), index, index, *tail]
-    if info.op == "gemv":
-        return [a, np.ones(5, dtype), np.zeros(7, dtype), one]
-    if info.op == "gemv_t":
-        return [a, np.ones(7, dtype), np.zeros(5, dtype), one]
-    if info.op == "dot":
-        return [np.ones(9, dtype), np.ones(9, dtype)]
-    raise ValueError(f"warmup does not know how to call {info.op!r} kernels")
-
-
 def warmup(ops=None, dtypes=("float64", "float32")) -> dict[str, float]:
     """Compile (or load from the disk cache) every registered kernel.
 
-    Each kernel is called once on a tiny problem with the argument types the
-    API uses (C-contiguous arrays of each dtype), so later calls of any size
-    find their compiled code ready.
+    Each kernel is called once on the tiny problem its registry entry gives
+    (``example``), with the argument types the API uses (C-contiguous arrays
+    of each dtype), so later calls of any size find their compiled code
+    ready.
 
     Parameters
     ----------
@@ -60,6 +36,7 @@ def warmup(ops=None, dtypes=("float64", "float32")) -> dict[str, float]:
     ['dot/serial/float64']
     """
     from jitla.kernels import registry
+    from jitla.linalg._dispatch import kernel_extras
 
     timings: dict[str, float] = {}
     wanted = None if ops is None else set(ops)
@@ -73,6 +50,6 @@ def warmup(ops=None, dtypes=("float64", "float32")) -> dict[str, float]:
         for name in dtypes:
             dtype = np.dtype(name)
             start = time.perf_counter()
-            info.func(*_kernel_arguments(info, dtype))
+            info.func(*info.example(dtype), *kernel_extras(info, dtype))
             timings[f"{info.op}/{info.variant}/{name}"] = time.perf_counter() - start
     return timings

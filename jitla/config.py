@@ -179,5 +179,6 @@ def set_gemm_blocks(dtype, MC: int | None = None, KC: int | None = None, NC: int
 SMALL_GEMM = 48**3
 #: Largest m*n*k of one matrix in a stack for the batched kernel.
 BATCHED_MAX = 32**3
-#: Below this m*n*k the parallel kernel is not worth waking the thread pool.
-PARALLEL_GEMM = 160**3
+#: Below this m*n*k the parallel kernel is not worth waking the thread pool: on
+#: the 2-core test machine it was slower than "packed" at n = 256 (devlog 001).
+PARALLEL_GEMM = 384**3

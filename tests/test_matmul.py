@@ -521,7 +521,7 @@ def policy_cases(nthreads):
         ((config.PARALLEL_GEMM - 1, 1), (1, 1), "gemm", "packed"),
         ((config.PARALLEL_GEMM, 1), (1, 1), "gemm", big),
         ((400, 400), (400, 400), "gemm", big),
-        ((3, 200, 200), (200, 200), "gemm", big),  # a stack of large matrices
+        ((3, 400, 400), (400, 400), "gemm", big),  # a stack of large matrices
     ]
     assert config.BATCHED_MAX + 1 < config.SMALL_GEMM <= config.PARALLEL_GEMM - 1  # the table assumes it
     return cases

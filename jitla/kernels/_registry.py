@@ -44,7 +44,13 @@ class KernelInfo:
     extra_args : tuple of str
         Names of the arguments the caller supplies after the operands, e.g.
         ``("blocks",)`` for cache-blocked GEMM or ``("blocks", "nthreads")``
-        for the parallel one; the API fills them in by name.
+        for the parallel one; the API fills them in by name
+        (:func:`jitla.linalg._dispatch.kernel_extras`).
+    example : callable
+        ``example(dtype)`` returns the operand arguments of a tiny, valid
+        call in the layouts the API passes (C-contiguous arrays of *dtype*);
+        :func:`jitla.warmup` calls ``func(*example(dtype), *extras)`` to
+        compile the kernel ahead of time.
     """
 
     op: str
@@ -55,6 +61,7 @@ class KernelInfo:
     func: Callable = field(repr=False)
     order: int = 0
     extra_args: tuple[str, ...] = ()
+    example: Callable | None = field(default=None, repr=False)
 
 
 _REGISTRY: dict[tuple[str, str], KernelInfo] = {}
@@ -68,6 +75,7 @@ def register(
     flops,
     parallel: bool = False,
     extra_args: tuple[str, ...] = (),
+    example: Callable | None = None,
 ):
     """Decorator: record a jitted kernel in the registry and return it unchanged."""
 
@@ -79,7 +87,9 @@ def register(
             order = _REGISTRY[key].order
         else:
             order = sum(1 for o, _ in _REGISTRY if o == op)
-        _REGISTRY[key] = KernelInfo(op, variant, description, parallel, flops, func, order, tuple(extra_args))
+        _REGISTRY[key] = KernelInfo(
+            op, variant, description, parallel, flops, func, order, tuple(extra_args), example
+        )
         return func
 
     return decorate

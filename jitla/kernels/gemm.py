@@ -36,10 +36,38 @@ def gemm_flops(m, n, k):
     return 2.0 * m * n * k
 
 
+def _gemm_example(dtype):
+    """Operands of a tiny GEMM call (for :func:`jitla.warmup`)."""
+    return np.ones((7, 5), dtype), np.ones((5, 3), dtype), np.zeros((7, 3), dtype), dtype.type(1)
+
+
+def _batched_example(dtype):
+    index = np.zeros(2, np.int64)
+    return np.ones((1, 3, 3), dtype), np.ones((1, 3, 3), dtype), np.empty((2, 3, 3), dtype), index, index
+
+
+def _gemv_example(dtype):
+    return np.ones((7, 5), dtype), np.ones(5, dtype), np.zeros(7, dtype), dtype.type(1)
+
+
+def _gemv_t_example(dtype):
+    return np.ones((7, 5), dtype), np.ones(7, dtype), np.zeros(5, dtype), dtype.type(1)
+
+
+def _dot_example(dtype):
+    return np.ones(9, dtype), np.ones(9, dtype)
+
+
 # --------------------------------------------------------------------------
 # 1. naive
 # --------------------------------------------------------------------------
-@register("gemm", "naive", "textbook i-j-k: a dot product per element of C", flops=gemm_flops)
+@register(
+    "gemm",
+    "naive",
+    "textbook i-j-k: a dot product per element of C",
+    flops=gemm_flops,
+    example=_gemm_example,
+)
 @kernel
 def gemm_naive(A, B, C, alpha):
     """``C += alpha * A @ B`` with the textbook i-j-k loop.
@@ -72,7 +100,13 @@ def gemm_naive(A, B, C, alpha):
 # --------------------------------------------------------------------------
 # 2. reordered
 # --------------------------------------------------------------------------
-@register("gemm", "reordered", "i-k-j order: unit-stride inner loop (axpy on rows of C)", flops=gemm_flops)
+@register(
+    "gemm",
+    "reordered",
+    "i-k-j order: unit-stride inner loop (axpy on rows of C)",
+    flops=gemm_flops,
+    example=_gemm_example,
+)
 @kernel
 def gemm_reordered(A, B, C, alpha):
     """``C += alpha * A @ B`` with the i-k-j loop order.
@@ -111,6 +145,7 @@ def gemm_reordered(A, B, C, alpha):
     "blocked",
     "i-k-j tiled for the caches (MC x KC x NC blocks), no packing",
     flops=gemm_flops,
+    example=_gemm_example,
     extra_args=("blocks",),
 )
 @kernel
@@ -288,6 +323,7 @@ def packed_region(A, B, C, alpha, blocks, region, Ap, Bp):
     "packed",
     "Goto/BLIS: packed A and B blocks, 6xNR register-tile micro-kernel",
     flops=gemm_flops,
+    example=_gemm_example,
     extra_args=("blocks",),
 )
 @vector_kernel
@@ -354,6 +390,7 @@ def thread_grid(m, n, nthreads, NR):
     "parallel",
     "packed kernel, prange over a grid of C regions; per-thread packing buffers",
     flops=gemm_flops,
+    example=_gemm_example,
     parallel=True,
     extra_args=("blocks", "nthreads"),
 )
@@ -433,7 +470,9 @@ def _dot(x, y):
     return s
 
 
-@register("dot", "serial", "dot product, vector-wide partial sums", flops=lambda n: 2.0 * n)
+@register(
+    "dot", "serial", "dot product, vector-wide partial sums", flops=lambda n: 2.0 * n, example=_dot_example
+)
 @vector_kernel
 def dot(x, y):
     """Return ``x @ y`` for 1-D arrays of equal length.
@@ -447,7 +486,13 @@ def dot(x, y):
     return _dot(x, y)
 
 
-@register("gemv", "serial", "y += alpha*A@x: one dot product per row", flops=lambda m, n: 2.0 * m * n)
+@register(
+    "gemv",
+    "serial",
+    "y += alpha*A@x: one dot product per row",
+    flops=lambda m, n: 2.0 * m * n,
+    example=_gemv_example,
+)
 @vector_kernel
 def gemv(A, x, y, alpha):
     """``y += alpha * A @ x`` for a C-contiguous (m, n) ``A``.
@@ -461,7 +506,13 @@ def gemv(A, x, y, alpha):
         y[i] += alpha * _dot(A[i], x)
 
 
-@register("gemv_t", "serial", "y += alpha*A.T@x: one axpy per row of A", flops=lambda m, n: 2.0 * m * n)
+@register(
+    "gemv_t",
+    "serial",
+    "y += alpha*A.T@x: one axpy per row of A",
+    flops=lambda m, n: 2.0 * m * n,
+    example=_gemv_t_example,
+)
 @kernel
 def gemv_t(A, x, y, alpha):
     """``y += alpha * A.T @ x`` for a C-contiguous (m, n) ``A``.
@@ -553,6 +604,7 @@ def _batched_rows(A, B, C, index, rows):
     "serial",
     "stack of small products in one compiled loop; 2x2, 3x3, 4x4 fully unrolled",
     flops=lambda batch, m, n, k: 2.0 * batch * m * n * k,
+    example=_batched_example,
 )
 @vector_kernel
 def gemm_batched(A, B, C, ia, ib):
@@ -582,6 +634,7 @@ def gemm_batched(A, B, C, ia, ib):
     "parallel",
     "stack of small products, prange over equal parts of the stack",
     flops=lambda batch, m, n, k: 2.0 * batch * m * n * k,
+    example=_batched_example,
     parallel=True,
     extra_args=("nthreads",),
 )

@@ -13,6 +13,7 @@ from numpy.lib.stride_tricks import as_strided
 from jitla import config
 from jitla._validate import as_float_operand, result_float_dtype
 from jitla.kernels import get_kernel
+from jitla.linalg._dispatch import kernel_extras
 
 __all__ = ["matmul", "matmul_plan", "MatmulPlan"]
 
@@ -142,16 +143,9 @@ def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
     return MatmulPlan(op, variant, reason, dtype, tuple(batch), m, k, n, tuple(shape))
 
 
-def _gemm_args(info, dtype) -> dict:
-    return {
-        "blocks": config.gemm_blocks(dtype).as_tuple(),
-        "nthreads": numba.get_num_threads(),
-    }
-
-
 def _run_gemm(info, A, B, C, extra) -> None:
     """C (zeroed) += A @ B with the registered gemm variant *info*."""
-    info.func(A, B, C, C.dtype.type(1), *[extra[name] for name in info.extra_args])
+    info.func(A, B, C, C.dtype.type(1), *extra)
 
 
 def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -182,7 +176,7 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return C.reshape(plan.shape)
     if not batch:
         info = get_kernel("gemm", plan.kernel)
-        _run_gemm(info, A, B, C, _gemm_args(info, dtype))
+        _run_gemm(info, A, B, C, kernel_extras(info, dtype))
         return C.reshape(plan.shape)
 
     # Stacks: index maps broadcast the leading dimensions without copying.
@@ -196,10 +190,10 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     C3 = C.reshape((nbatch, m, n))
     if plan.op == "gemm_batched":
         info = get_kernel("gemm_batched", plan.kernel)
-        info.func(A3, B3, C3, ia, ib, *[_gemm_args(info, dtype)[name] for name in info.extra_args])
+        info.func(A3, B3, C3, ia, ib, *kernel_extras(info, dtype))
     else:
         info = get_kernel("gemm", plan.kernel)
-        extra = _gemm_args(info, dtype)
+        extra = kernel_extras(info, dtype)
         for i in range(nbatch):
             _run_gemm(info, A3[ia[i]], B3[ib[i]], C3[i], extra)
     return C.reshape(plan.shape)

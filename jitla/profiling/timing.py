@@ -101,7 +101,8 @@ def time_pair(
         ``number`` times so that it takes about this long.
     pause : float
         Seconds to sleep after every sample (and warm-up call) so that the
-        other side's thread pool has stopped spinning; use
+        other side's thread pool has stopped spinning; each sample then
+        starts with one untimed call that wakes its own pool.  Use
         :data:`SPIN_PAUSE` whenever more than one thread is involved.
 
     Returns
@@ -118,6 +119,10 @@ def time_pair(
         raise ValueError(f"repeat must be at least 1, got {repeat}")
 
     def sample(f, number):
+        if pause:
+            # after the pause this side's pool is asleep; one untimed call wakes
+            # it, so both sides are timed hot, as in back-to-back use
+            f()
         seconds = _one_sample(f, number)
         if pause:
             time.sleep(pause)
@@ -212,15 +217,9 @@ def gemm_extra_args(info, dtype, *, blocks=None, nthreads: int = 1) -> tuple:
     -------
     tuple
     """
-    from jitla import config
+    from jitla.linalg._dispatch import kernel_extras
 
-    if blocks is None:
-        blocks = config.gemm_blocks(dtype).as_tuple()
-    values = {"blocks": tuple(int(b) for b in blocks), "nthreads": int(nthreads)}
-    try:
-        return tuple(values[name] for name in info.extra_args)
-    except KeyError as missing:
-        raise ValueError(f"don't know how to supply argument {missing} of gemm/{info.variant}") from None
+    return kernel_extras(info, dtype, blocks=blocks, nthreads=nthreads)
 
 
 def _random_operands(shapes, dtype, seed):

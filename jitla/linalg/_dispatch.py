@@ -1,0 +1,49 @@
+"""Calling registered kernels: the arguments the API supplies by name."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from jitla import config
+
+__all__ = ["kernel_extras"]
+
+
+def kernel_extras(info, dtype, *, blocks=None, nthreads: int | None = None) -> tuple:
+    """Values of the arguments kernel *info* takes after its operands.
+
+    A kernel names them in its registry entry (``extra_args``); this is the
+    one place that knows how to fill each name.
+
+    Parameters
+    ----------
+    info : jitla.kernels.KernelInfo
+    dtype : dtype
+        Dtype the kernel computes in (block sizes depend on it).
+    blocks : tuple of int, optional
+        ``(MC, KC, NC)`` instead of :func:`jitla.config.gemm_blocks`.
+    nthreads : int, optional
+        Instead of ``numba.get_num_threads()``.
+
+    Returns
+    -------
+    tuple
+        In the order of ``info.extra_args``.
+
+    Raises
+    ------
+    ValueError
+        When the kernel names an argument this function cannot supply.
+    """
+    dtype = np.dtype(dtype)
+    values = {}
+    for name in info.extra_args:
+        if name == "blocks":
+            chosen = config.gemm_blocks(dtype).as_tuple() if blocks is None else blocks
+            values[name] = tuple(int(b) for b in chosen)
+        elif name == "nthreads":
+            values[name] = int(numba.get_num_threads() if nthreads is None else nthreads)
+        else:
+            raise ValueError(f"don't know how to supply argument {name!r} of {info.op}/{info.variant}")
+    return tuple(values[name] for name in info.extra_args)
