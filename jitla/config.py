@@ -32,6 +32,8 @@ __all__ = [
     "tile_shape",
     "SMALL_GEMM",
     "BATCHED_MAX",
+    "FACTOR_NB",
+    "factor_nb",
 ]
 
 _SYSFS_CACHE = Path("/sys/devices/system/cpu/cpu0/cache")
@@ -182,3 +184,12 @@ BATCHED_MAX = 32**3
 #: Below this m*n*k the parallel kernel is not worth waking the thread pool: on
 #: the 2-core test machine it was slower than "packed" at n = 256 (devlog 001).
 PARALLEL_GEMM = 384**3
+
+#: Block size ``nb`` (rows / columns per panel) of the blocked factorisations
+#: and triangular solves, by registry op; chosen by measurement (devlog 002).
+FACTOR_NB = {"trsm": 128, "lu": 128, "cholesky": 128, "qr": 64}
+
+
+def factor_nb(op: str, dtype=np.float64) -> int:
+    """Block size ``nb`` for the blocked kernels of registry op *op* (see :data:`FACTOR_NB`)."""
+    return int(FACTOR_NB[op])

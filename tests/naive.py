@@ -32,6 +32,9 @@ from fractions import Fraction
 import numpy as np
 
 __all__ = [
+    "cholesky_naive",
+    "lu_naive",
+    "triangular_solve_naive",
     "dot_naive",
     "gemm_naive",
     "gemv_naive",
@@ -209,3 +212,81 @@ def matmul_nd_naive(a, b) -> np.ndarray | float:
     if C.ndim == 0:
         return float(C)
     return C
+
+
+# --------------------------------------------------------------------------
+# Triangular solves, LU with partial pivoting, Cholesky (issue #3, devlog 002)
+# --------------------------------------------------------------------------
+def triangular_solve_naive(T, B, lower: bool, unit: bool = False) -> np.ndarray:
+    """Solve ``T X = B`` by substitution, row by row (fsum for each dot product).
+
+    *T* is (n, n); only its ``lower`` (else upper) triangle is read, and not
+    its diagonal when *unit*.  *B* is (n,) or (n, k).  Golub & Van Loan,
+    4th ed., Algorithms 3.1.1 / 3.1.2 written out.
+    """
+    rows = _as_rows(T)
+    B = np.asarray(B, dtype=np.float64)
+    vector = B.ndim == 1
+    Bm = B.reshape(-1, 1) if vector else B
+    n, k = Bm.shape
+    X = [[0.0] * k for _ in range(n)]
+    order = range(n) if lower else range(n - 1, -1, -1)
+    for c in range(k):
+        for i in order:
+            known = range(i) if lower else range(i + 1, n)
+            s = math.fsum([float(Bm[i, c])] + [-rows[i][p] * X[p][c] for p in known])
+            X[i][c] = s if unit else s / rows[i][i]
+    out = np.array(X, dtype=np.float64).reshape(n, k)
+    return out[:, 0] if vector else out
+
+
+def lu_naive(A):
+    """``P, L, U`` with ``A = P @ L @ U`` by Gaussian elimination with partial pivoting.
+
+    Golub & Van Loan, 4th ed., Algorithm 3.4.1 (outer-product form, the
+    pivot is the first entry of largest magnitude in its column), on
+    Python floats.  *A* is (m, n); L is (m, min(m, n)) unit lower
+    trapezoidal, U is (min(m, n), n) upper trapezoidal.
+    """
+    W = _as_rows(A)
+    m = len(W)
+    n = len(W[0]) if m else 0
+    perm = list(range(m))
+    for k in range(min(m, n)):
+        p = max(range(k, m), key=lambda i: (abs(W[i][k]), -i))
+        W[k], W[p] = W[p], W[k]
+        perm[k], perm[p] = perm[p], perm[k]
+        if W[k][k] != 0.0:
+            for i in range(k + 1, m):
+                W[i][k] = W[i][k] / W[k][k]
+                for j in range(k + 1, n):
+                    W[i][j] = W[i][j] - W[i][k] * W[k][j]
+    r = min(m, n)
+    L = np.array([[W[i][j] if j < i else float(i == j) for j in range(r)] for i in range(m)], dtype=np.float64)
+    U = np.array([[W[i][j] if j >= i else 0.0 for j in range(n)] for i in range(r)], dtype=np.float64)
+    P = np.zeros((m, m), dtype=np.float64)
+    for i, row in enumerate(perm):
+        P[row, i] = 1.0
+    return P, L.reshape(m, r), U.reshape(r, n)
+
+
+def cholesky_naive(A) -> np.ndarray:
+    """Lower-triangular L with ``A = L @ L.T``, reading only the lower triangle of A.
+
+    Golub & Van Loan, 4th ed., Algorithm 4.2.1 (gaxpy Cholesky) row by row,
+    each inner product summed with fsum.  Raises ``ValueError`` when a
+    pivot is not positive.
+    """
+    rows = _as_rows(A)
+    n = len(rows)
+    L = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            s = math.fsum([rows[i][j]] + [-L[i][p] * L[j][p] for p in range(j)])
+            if i == j:
+                if not s > 0.0:
+                    raise ValueError(f"pivot {i} is not positive")
+                L[i][i] = math.sqrt(s)
+            else:
+                L[i][j] = s / L[j][j]
+    return np.array(L, dtype=np.float64).reshape(n, n)

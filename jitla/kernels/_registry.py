@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: Kernel modules, imported (never compiled) when the registry is read.
-KERNEL_MODULES = ("jitla.kernels.gemm",)
+KERNEL_MODULES = ("jitla.kernels.gemm", "jitla.kernels.triangular")
 
 
 @dataclass(frozen=True)

@@ -6,5 +6,6 @@ and turns kernel status codes into :class:`LinAlgError`.
 
 from jitla._validate import LinAlgError
 from jitla.linalg._matmul import MatmulPlan, matmul, matmul_plan
+from jitla.linalg._triangular import solve_triangular
 
-__all__ = ["LinAlgError", "MatmulPlan", "matmul", "matmul_plan"]
+__all__ = ["LinAlgError", "MatmulPlan", "matmul", "matmul_plan", "solve_triangular"]

@@ -42,6 +42,8 @@ def kernel_extras(info, dtype, *, blocks=None, nthreads: int | None = None) -> t
         if name == "blocks":
             chosen = config.gemm_blocks(dtype).as_tuple() if blocks is None else blocks
             values[name] = tuple(int(b) for b in chosen)
+        elif name == "nb":
+            values[name] = config.factor_nb(info.op, dtype)
         elif name == "nthreads":
             values[name] = int(numba.get_num_threads() if nthreads is None else nthreads)
         else:

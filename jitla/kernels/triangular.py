@@ -1,0 +1,291 @@
+"""Triangular solves: ``op(A) X = B`` with A triangular, in place on B.
+
+Variants
+--------
+1. :func:`trsv`           one right-hand side (a vector), dot or axpy form
+2. :func:`trsm_unblocked` many right-hand sides, right-looking row axpys
+3. :func:`trsm_blocked`   the same in blocks of ``nb`` rows: a small
+                          triangular solve on each diagonal block, the
+                          off-diagonal update through the packed GEMM
+
+Kernel contract: ``A`` is (n, n) and only its ``lower`` (or upper) triangle
+is read; ``op(A)`` is ``A`` or, with ``trans``, ``A.T``; with ``unit`` the
+diagonal is taken to be ones and not read.  ``B`` is (n, k) (``x`` is (n,))
+and is overwritten with the solution.  Arrays are C-contiguous or views of
+C-contiguous arrays (layout 'A').  No checks are made on the inputs.
+
+Status: 0 on success, ``i + 1`` when ``A[i, i]`` is exactly zero (the first
+such i; B is then left untouched), as LAPACK's ``xTRTRS``.
+
+All loops are row-oriented: whatever the triangle and ``op``, the inner loop
+is an axpy (or a dot product) over a contiguous row, which is what a
+row-major array wants.  ``op(A)[i, p]`` is read as a scalar (``A[i, p]`` or
+``A[p, i]``), once per row update.
+
+References: Golub & Van Loan, *Matrix Computations*, 4th ed., Algorithms
+3.1.1-3.1.2 (row- and column-oriented substitution) and Sec. 3.1.4-3.1.5
+(multiple right-hand sides, the level-3 block form); LAPACK ``dtrsv``,
+``dtrsm``, ``dtrtrs``.  Flops: n^2 k (n^2 for a vector).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jitla._jit import kernel
+from jitla.kernels._registry import register
+from jitla.kernels.gemm import gemm_packed
+
+
+def trsm_flops(n, k):
+    """Nominal flop count of a triangular solve with k right-hand sides: n^2 k."""
+    return float(n) * n * k
+
+
+def _trsm_example(dtype):
+    A = np.tril(np.ones((5, 5), dtype)) + 4 * np.eye(5, dtype=dtype)
+    return A, np.ones((5, 3), dtype), True, False, False
+
+
+def _trsv_example(dtype):
+    A = np.tril(np.ones((5, 5), dtype)) + 4 * np.eye(5, dtype=dtype)
+    return A, np.ones(5, dtype), True, False, False
+
+
+@kernel
+def zero_diagonal(A, unit):
+    """Return ``i + 1`` for the first exactly-zero ``A[i, i]``, else 0 (0 when *unit*)."""
+    if unit:
+        return 0
+    for i in range(A.shape[0]):
+        if A[i, i] == 0:
+            return i + 1
+    return 0
+
+
+@register(
+    "trsv",
+    "serial",
+    "one right-hand side: row dot products (or row axpys for op(A) = A.T)",
+    flops=lambda n: float(n) * n,
+    example=_trsv_example,
+)
+@kernel
+def trsv(A, x, lower, trans, unit):
+    """Solve ``op(A) y = x`` for one right-hand side, overwriting *x* with y.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray
+        Triangular; only the ``lower`` (else upper) triangle is read.
+    x : (n,) ndarray
+        Right-hand side, overwritten with the solution.
+    lower, trans, unit : bool
+        Triangle of A, ``op(A) = A.T`` instead of A, unit diagonal.
+
+    Returns
+    -------
+    info : int
+        0, or ``i + 1`` for the first zero ``A[i, i]`` (x untouched).
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Algorithm 3.1.1 (row-oriented forward
+    substitution) when ``op(A) = A``: ``x[i] -= A[i, :i] @ x[:i]`` reads a row
+    of A.  For ``op(A) = A.T`` the rows of A are columns of op(A), so the
+    column-oriented form (Alg. 3.1.2, an axpy with a row of A) is used
+    instead.  Flops n^2; no workspace.
+    """
+    info = zero_diagonal(A, unit)
+    if info != 0:
+        return info
+    n = A.shape[0]
+    zero = x.dtype.type(0)
+    if lower and not trans:
+        # forward, dot form: x[i] = (x[i] - A[i, :i] @ x[:i]) / A[i, i]
+        for i in range(n):
+            row = A[i, :i]
+            s = zero
+            for p in range(i):
+                s += row[p] * x[p]
+            x[i] -= s
+            if not unit:
+                x[i] /= A[i, i]
+    elif not lower and not trans:
+        # backward, dot form: x[i] = (x[i] - A[i, i+1:] @ x[i+1:]) / A[i, i]
+        for i in range(n - 1, -1, -1):
+            row = A[i, i + 1 :]
+            tail = x[i + 1 :]
+            s = zero
+            for p in range(n - i - 1):
+                s += row[p] * tail[p]
+            x[i] -= s
+            if not unit:
+                x[i] /= A[i, i]
+    elif not lower and trans:
+        # op(A) = A.T is lower: forward, axpy form with row p of A
+        for p in range(n):
+            if not unit:
+                x[p] /= A[p, p]
+            a = x[p]
+            row = A[p, p + 1 :]
+            tail = x[p + 1 :]
+            for i in range(n - p - 1):
+                tail[i] -= a * row[i]  # x[p+1:] -= x[p] * A[p, p+1:]
+    else:
+        # op(A) = A.T is upper: backward, axpy form with row p of A
+        for p in range(n - 1, -1, -1):
+            if not unit:
+                x[p] /= A[p, p]
+            a = x[p]
+            row = A[p, :p]
+            for i in range(p):
+                x[i] -= a * row[i]  # x[:p] -= x[p] * A[p, :p]
+    return 0
+
+
+@kernel
+def _trsm_kernel(A, B, lower, trans, unit):
+    """Unchecked right-looking solve (the diagonal is known to be nonzero)."""
+    n = A.shape[0]
+    k = B.shape[1]
+    op_lower = lower != trans
+    if op_lower:
+        # forward: row p of X is final once scaled; subtract it from the rows below
+        for p in range(n):
+            X_p = B[p]
+            if not unit:
+                d = A[p, p]
+                for j in range(k):
+                    X_p[j] /= d
+            for i in range(p + 1, n):
+                a = A[p, i] if trans else A[i, p]  # op(A)[i, p]
+                if a != 0:
+                    B_i = B[i]
+                    for j in range(k):
+                        B_i[j] -= a * X_p[j]
+    else:
+        # backward: the same from the last row up
+        for p in range(n - 1, -1, -1):
+            X_p = B[p]
+            if not unit:
+                d = A[p, p]
+                for j in range(k):
+                    X_p[j] /= d
+            for i in range(p):
+                a = A[p, i] if trans else A[i, p]  # op(A)[i, p]
+                if a != 0:
+                    B_i = B[i]
+                    for j in range(k):
+                        B_i[j] -= a * X_p[j]
+
+
+@register(
+    "trsm",
+    "unblocked",
+    "right-looking substitution, one row axpy per element of op(A)",
+    flops=trsm_flops,
+    example=_trsm_example,
+)
+@kernel
+def trsm_unblocked(A, B, lower, trans, unit):
+    """Solve ``op(A) X = B`` for many right-hand sides, overwriting *B* with X.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray
+        Triangular; only the ``lower`` (else upper) triangle is read.
+    B : (n, k) ndarray
+        Right-hand sides, overwritten with the solution.
+    lower, trans, unit : bool
+        Triangle of A, ``op(A) = A.T`` instead of A, unit diagonal.
+
+    Returns
+    -------
+    info : int
+        0, or ``i + 1`` for the first zero ``A[i, i]`` (B untouched).
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Algorithm 3.1.2 (column-oriented
+    substitution) applied to the rows of B: once row p of X is known it is
+    subtracted, times ``op(A)[i, p]``, from every row i still to be solved.
+    Every update is an axpy over a contiguous row of k elements; each row of
+    B is read and written about n/2 times, so for large n the kernel is
+    bound by memory traffic -- see :func:`trsm_blocked`.  LAPACK ``dtrsm``
+    (side = 'L').  Flops n^2 k; no workspace.
+    """
+    info = zero_diagonal(A, unit)
+    if info != 0:
+        return info
+    _trsm_kernel(A, B, lower, trans, unit)
+    return 0
+
+
+@register(
+    "trsm",
+    "blocked",
+    "nb-row blocks: small solves on the diagonal, packed GEMM for the off-diagonal update",
+    flops=trsm_flops,
+    example=_trsm_example,
+    extra_args=("blocks", "nb"),
+)
+@kernel
+def trsm_blocked(A, B, lower, trans, unit, blocks, nb):
+    """Solve ``op(A) X = B`` by blocks of *nb* rows, overwriting *B* with X.
+
+    Parameters
+    ----------
+    A, B, lower, trans, unit
+        As :func:`trsm_unblocked`.
+    blocks : tuple of int
+        ``(MC, KC, NC)`` of the packed GEMM.
+    nb : int
+        Rows per diagonal block.
+
+    Returns
+    -------
+    info : int
+        As :func:`trsm_unblocked`.
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Sec. 3.1.5 (block forward substitution):
+    for each diagonal block ``X_j = op(A)_jj^{-1} B_j`` (unblocked), then
+    ``B_i -= op(A)_ij X_j`` for all later blocks i at once -- one GEMM of
+    (n - j1) x nb times nb x k, which runs at packed-GEMM speed because the
+    GEMM packs its operands (a transposed view of A for ``trans`` is packed
+    like any other).  All but O(nb/n) of the n^2 k flops are in the GEMM.
+    LAPACK ``dtrsm`` is blocked the same way.  Flops n^2 k; workspace: the
+    GEMM's packing buffers.
+    """
+    info = zero_diagonal(A, unit)
+    if info != 0:
+        return info
+    n = A.shape[0]
+    minus_one = B.dtype.type(-1)
+    op_lower = lower != trans
+    if op_lower:
+        # loop over diagonal blocks, top to bottom
+        for j0 in range(0, n, nb):
+            j1 = min(j0 + nb, n)
+            _trsm_kernel(A[j0:j1, j0:j1], B[j0:j1], lower, trans, unit)
+            if j1 < n:
+                # B[j1:] -= op(A)[j1:, j0:j1] @ X[j0:j1]
+                if trans:
+                    gemm_packed(A[j0:j1, j1:].T, B[j0:j1], B[j1:], minus_one, blocks)
+                else:
+                    gemm_packed(A[j1:, j0:j1], B[j0:j1], B[j1:], minus_one, blocks)
+    else:
+        # loop over diagonal blocks, bottom to top
+        for jb in range((n + nb - 1) // nb - 1, -1, -1):
+            j0 = jb * nb
+            j1 = min(j0 + nb, n)
+            _trsm_kernel(A[j0:j1, j0:j1], B[j0:j1], lower, trans, unit)
+            if j0 > 0:
+                # B[:j0] -= op(A)[:j0, j0:j1] @ X[j0:j1]
+                if trans:
+                    gemm_packed(A[j0:j1, :j0].T, B[j0:j1], B[:j0], minus_one, blocks)
+                else:
+                    gemm_packed(A[:j0, j0:j1], B[j0:j1], B[:j0], minus_one, blocks)
+    return 0

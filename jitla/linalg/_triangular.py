@@ -1,0 +1,130 @@
+"""``solve_triangular`` (scipy.linalg semantics) and the right-hand-side plumbing
+shared by the other solvers (:mod:`jitla.linalg._lu`, :mod:`jitla.linalg._cholesky`)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from jitla import config
+from jitla._validate import LinAlgError, as_float_operand, result_float_dtype
+from jitla.kernels import get_kernel
+from jitla.linalg._dispatch import kernel_extras
+
+__all__ = ["solve_triangular"]
+
+
+def check_finite_scipy(*arrays) -> None:
+    """scipy.linalg's ``check_finite``: ``ValueError("array must not contain infs or NaNs")``."""
+    for a in arrays:
+        if a.dtype.kind in "fc" and not np.isfinite(a).all():
+            raise ValueError("array must not contain infs or NaNs")
+
+
+def rhs_stacks(A, B, dtype):
+    """Broadcast a stack of (n, n) matrices against right-hand sides, numpy 2 style.
+
+    ``B`` is a vector (n,) when it is 1-D, else a stack of (n, k) matrices
+    (numpy >= 2.0 and scipy's batched solvers use this rule).  Returns
+    ``(batch, A3, X3, shape)``: ``A3`` (batch, n, n) and ``X3`` (batch, n, k)
+    are fresh C-contiguous arrays of *dtype* (``X3`` is the one to solve in
+    place), *shape* that of the result.  ``A3`` shares memory with A only
+    if no copy was needed; kernels never write it.  Raises nothing: the
+    caller has checked that the sizes agree.
+    """
+    vector = B.ndim == 1
+    n = A.shape[-1]
+    B_core = (n, 1) if vector else B.shape[-2:]
+    batch = np.broadcast_shapes(A.shape[:-2], () if vector else B.shape[:-2])
+    shape = batch + ((n,) if vector else tuple(B_core))
+    count = math.prod(batch)
+    A3 = as_float_operand(np.broadcast_to(A, batch + (n, n)), dtype).reshape(count, n, n)
+    B_full = np.broadcast_to(B.reshape(B.shape + (1,)) if vector else B, batch + tuple(B_core))
+    X3 = np.array(B_full, dtype=dtype, order="C", copy=True).reshape(count, *B_core)
+    return batch, A3, X3, shape
+
+
+def _trsm_variant(n: int, k: int) -> str:
+    """The "auto" policy: vectors -> trsv, small or few right-hand sides -> unblocked, else blocked."""
+    nb = config.factor_nb("trsm")
+    if n < 2 * nb or k < 8:
+        return "unblocked"
+    return "blocked"
+
+
+def triangular_solve_inplace(A, X, lower: bool, trans: bool, unit: bool) -> int:
+    """Solve ``op(A) Y = X`` in place with the kernel the "auto" policy picks; return its status."""
+    n, k = X.shape
+    if k == 1:
+        return get_kernel("trsv", "serial").func(A, X[:, 0], lower, trans, unit) if n else 0
+    info = get_kernel("trsm", _trsm_variant(n, k))
+    return info.func(A, X, lower, trans, unit, *kernel_extras(info, A.dtype))
+
+
+def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True):
+    """Solve ``a x = b`` for x, assuming a is a triangular matrix (scipy.linalg semantics).
+
+    Parameters
+    ----------
+    a : (..., M, M) array_like
+        Triangular matrix; only the triangle chosen by *lower* is read (and
+        not its diagonal when *unit_diagonal*).
+    b : (M,) or (..., M, K) array_like
+        Right-hand side(s).  A 1-D b is one vector; otherwise the last two
+        dimensions are a matrix and leading dimensions broadcast with a's.
+    trans : {0, 1, 2, 'N', 'T', 'C'}
+        Solve ``a x = b`` (0, 'N') or ``a.T x = b`` (1, 'T'; 2, 'C' is the
+        same for real matrices).
+    lower : bool
+        Use the lower triangle of a (default: upper).
+    unit_diagonal : bool
+        Take the diagonal of a to be ones.
+    overwrite_b : bool
+        Accepted for compatibility; jitla never modifies its inputs.
+    check_finite : bool
+        Reject infs and NaNs with ``ValueError`` as scipy.
+
+    Returns
+    -------
+    x : ndarray
+        Shape of the broadcast b; float32 when a and b are float32, else
+        float64.
+
+    Raises
+    ------
+    LinAlgError
+        ``"singular matrix: resolution failed at diagonal i"`` when
+        ``a[i, i] == 0`` (scipy's message, 0-based i).
+    ValueError
+        For a non-square a, mismatched shapes, a bad *trans*, or non-finite
+        values when *check_finite*.
+
+    Notes
+    -----
+    Kernels: :func:`jitla.kernels.triangular.trsv` for one right-hand
+    side, ``trsm_unblocked`` for few or small, ``trsm_blocked`` (GEMM for
+    the off-diagonal blocks) otherwise.  Flops M^2 K.
+    """
+    del overwrite_b  # inputs are never modified
+    a = np.asarray(a)
+    b = np.asarray(b)
+    dtype = result_float_dtype(a, b)
+    if check_finite:
+        check_finite_scipy(a, b)
+    trans = {"N": 0, "T": 1, "C": 2}.get(trans, trans)
+    if trans not in (0, 1, 2):
+        raise ValueError(f"trans must be one of 0, 1, 2, 'N', 'T', 'C', got {trans!r}")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError("expected square matrix")
+    rows = b.shape[0] if b.ndim == 1 else (b.shape[-2] if b.ndim >= 2 else -1)
+    if rows != a.shape[-1]:
+        raise ValueError(f"shapes of a {a.shape} and b {b.shape} are incompatible")
+    batch, A3, X3, shape = rhs_stacks(a, b, dtype)
+    if X3.size == 0:
+        return X3.reshape(shape)
+    for i in range(X3.shape[0]):
+        info = triangular_solve_inplace(A3[i], X3[i], bool(lower), trans != 0, bool(unit_diagonal))
+        if info > 0:
+            raise LinAlgError(f"singular matrix: resolution failed at diagonal {info - 1}")
+    return X3.reshape(shape)
