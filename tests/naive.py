@@ -42,6 +42,9 @@ __all__ = [
     "matmul_exact",
     "matmul_naive",
     "matmul_nd_naive",
+    "dot_exact",
+    "residual_exact",
+    "lstsq_mp",
 ]
 
 
@@ -290,3 +293,53 @@ def cholesky_naive(A) -> np.ndarray:
             else:
                 L[i][j] = s / L[j][j]
     return np.array(L, dtype=np.float64).reshape(n, n)
+
+
+# --------------------------------------------------------------------------
+# double-double residuals and least squares (issue 3; tests/test_double_double.py,
+# tests/test_lstsq.py, tests/test_refine.py)
+# --------------------------------------------------------------------------
+def dot_exact(x, y) -> Fraction:
+    """Return ``sum_i x[i] * y[i]`` exactly, as a Fraction (no rounding at all)."""
+    xs, ys = _as_list(x), _as_list(y)
+    if len(xs) != len(ys):
+        raise ValueError(f"length mismatch: {len(xs)} != {len(ys)}")
+    return sum((Fraction(a) * Fraction(b) for a, b in zip(xs, ys, strict=True)), Fraction(0))
+
+
+def residual_exact(A, X, B, C=None) -> np.ndarray:
+    """Return ``B - C - A @ X`` computed exactly (Fractions), rounded once to float64.
+
+    *X*, *B*, *C* are (n, k), (m, k), (m, k); *C* defaults to zeros.  Slow:
+    for a few hundred entries of A at most.
+    """
+    rows = _as_rows(A)
+    X_rows = _as_rows(X)
+    B_rows = _as_rows(B)
+    C_rows = _as_rows(np.zeros_like(np.asarray(B, dtype=np.float64)) if C is None else C)
+    m, k = np.asarray(B).shape
+    R = np.empty((m, k), dtype=np.float64)
+    for i in range(m):
+        for c in range(k):
+            s = Fraction(B_rows[i][c]) - Fraction(C_rows[i][c])
+            s -= sum((Fraction(a) * Fraction(X_rows[j][c]) for j, a in enumerate(rows[i])), Fraction(0))
+            R[i, c] = float(s)
+    return R
+
+
+def lstsq_mp(A, b, dps: int = 50):
+    """Least-squares solution of ``min ||A x - b||`` in mpmath at *dps* digits.
+
+    mpmath's Householder QR (``mpmath.qr_solve``) at *dps* significant
+    digits: with ``cond(A) = 1e10`` about ``dps - 10`` digits are right, far
+    more than float64 holds.  *A* is (m, n), m >= n, full column rank; *b*
+    is (m,).  Returns the solution as a float64 (n,) array (each entry
+    rounded from the high-precision value) and the mpmath vector.
+    """
+    import mpmath
+
+    with mpmath.workdps(dps):
+        Am = mpmath.matrix([[mpmath.mpf(float(v)) for v in row] for row in np.asarray(A).tolist()])
+        bm = mpmath.matrix([mpmath.mpf(float(v)) for v in np.asarray(b).tolist()])
+        x, _ = mpmath.qr_solve(Am, bm)
+        return np.array([float(v) for v in x], dtype=np.float64), x

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: Kernel modules, imported (never compiled) when the registry is read.
-KERNEL_MODULES = ("jitla.kernels.gemm", "jitla.kernels.triangular")
+KERNEL_MODULES = ("jitla.kernels.gemm", "jitla.kernels.triangular", "jitla.kernels.double_double")
 
 
 @dataclass(frozen=True)
