@@ -343,3 +343,108 @@ def lstsq_mp(A, b, dps: int = 50):
         bm = mpmath.matrix([mpmath.mpf(float(v)) for v in np.asarray(b).tolist()])
         x, _ = mpmath.qr_solve(Am, bm)
         return np.array([float(v) for v in x], dtype=np.float64), x
+
+
+# --------------------------------------------------------------------------
+# QR: Householder and Gram-Schmidt in plain loops, and test matrices with a
+# chosen condition number (issue 3; tests/test_qr_*.py)
+# --------------------------------------------------------------------------
+def householder_qr_naive(A) -> tuple[np.ndarray, np.ndarray]:
+    """Return the complete ``(Q, R)`` of ``A`` by textbook Householder QR.
+
+    Golub & Van Loan, 4th ed., Alg. 5.2.1 with LAPACK's sign choice
+    (``beta = -sign(x0) ||x||``, so ``R``'s diagonal has numpy's signs) and
+    Q accumulated explicitly as ``H_0 H_1 ... H_{k-1}``.  Plain Python floats,
+    inner products by :func:`math.fsum`.  ``Q`` is (m, m), ``R`` is (m, n).
+    """
+    R = _as_rows(A)
+    m = len(R)
+    n = len(R[0]) if m else np.asarray(A).shape[1]
+    Q = [[1.0 if i == j else 0.0 for j in range(m)] for i in range(m)]
+    for k in range(min(m, n)):
+        x = [R[i][k] for i in range(k, m)]
+        norm = math.sqrt(math.fsum(t * t for t in x))
+        if norm == 0.0 or all(t == 0.0 for t in x[1:]):
+            continue
+        beta = -math.copysign(norm, x[0])
+        v = [x[0] - beta] + x[1:]
+        vv = math.fsum(t * t for t in v)
+        # R[k:, :] -= 2 v (v^T R[k:, :]) / (v^T v)
+        for j in range(n):
+            s = 2.0 * math.fsum(v[i] * R[k + i][j] for i in range(m - k)) / vv
+            for i in range(m - k):
+                R[k + i][j] -= s * v[i]
+        # Q[:, k:] -= 2 (Q[:, k:] v) v^T / (v^T v)
+        for r in range(m):
+            s = 2.0 * math.fsum(Q[r][k + i] * v[i] for i in range(m - k)) / vv
+            for i in range(m - k):
+                Q[r][k + i] -= s * v[i]
+        for i in range(k + 1, m):
+            R[i][k] = 0.0
+    return np.array(Q, dtype=np.float64).reshape(m, m), np.array(R, dtype=np.float64).reshape(m, n)
+
+
+def gram_schmidt_naive(A, *, modified: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Return the reduced ``(Q, R)`` of a full-column-rank ``A`` by Gram-Schmidt.
+
+    Classical (``modified=False``: every coefficient against the original
+    column, Golub & Van Loan, 4th ed., Sec. 5.2.7) or modified
+    (``modified=True``: against the partly orthogonalised column, Alg.
+    5.2.6).  Plain Python floats; the inner products are rounded sums in
+    column order, like the textbook, so the loss of orthogonality of each
+    method is reproduced, not hidden by exact sums.
+    """
+    rows = _as_rows(A)
+    m = len(rows)
+    n = len(rows[0]) if m else np.asarray(A).shape[1]
+    cols = [[rows[i][j] for i in range(m)] for j in range(n)]
+    Q: list[list[float]] = []
+    R = [[0.0] * n for _ in range(n)]
+    for j in range(n):
+        v = list(cols[j])
+        for p in range(j):
+            source = v if modified else cols[j]
+            s = 0.0
+            for i in range(m):
+                s += Q[p][i] * source[i]
+            R[p][j] = s
+            for i in range(m):
+                v[i] -= s * Q[p][i]
+        norm = 0.0
+        for t in v:
+            norm += t * t
+        R[j][j] = math.sqrt(norm)
+        Q.append([t / R[j][j] for t in v])
+    Qa = np.array(Q, dtype=np.float64).reshape(n, m).T.copy()
+    return Qa, np.array(R, dtype=np.float64).reshape(n, n)
+
+
+def matrix_with_singular_values(s, m: int, n: int, seed: int = 0) -> np.ndarray:
+    """Return an (m, n) float64 matrix ``U diag(s) V^T`` with the given singular values.
+
+    A test-matrix generator (not a reference): ``U`` (m, len(s)) and ``V``
+    (n, len(s)) have orthonormal columns, taken from numpy's QR of Gaussian
+    matrices.  ``len(s) <= min(m, n)``; fewer values than ``min(m, n)`` give
+    a matrix of that rank.
+    """
+    s = np.asarray(s, dtype=np.float64)
+    r = s.shape[0]
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((m, r)))
+    V, _ = np.linalg.qr(rng.standard_normal((n, r)))
+    return (U * s) @ V.T
+
+
+def matrix_with_condition(m: int, n: int, cond: float, seed: int = 0) -> np.ndarray:
+    """(m, n) matrix of full rank ``min(m, n)``, singular values log-spaced from 1 to ``1/cond``."""
+    k = min(m, n)
+    s = np.logspace(0.0, -math.log10(cond), k) if k > 1 else np.ones(k)
+    return matrix_with_singular_values(s, m, n, seed)
+
+
+__all__ += [
+    "gram_schmidt_naive",
+    "householder_qr_naive",
+    "matrix_with_condition",
+    "matrix_with_singular_values",
+]

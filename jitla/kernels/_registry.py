@@ -17,7 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: Kernel modules, imported (never compiled) when the registry is read.
-KERNEL_MODULES = ("jitla.kernels.gemm", "jitla.kernels.triangular", "jitla.kernels.double_double")
+KERNEL_MODULES = (
+    "jitla.kernels.gemm",
+    "jitla.kernels.triangular",
+    "jitla.kernels.double_double",
+    "jitla.kernels.qr_householder",
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,560 @@
+"""Householder QR as a progression: reflector, unblocked, blocked compact-WY, parallel.
+
+1. :func:`householder`     one stable reflector (LAPACK ``dlarfg``)
+2. :func:`geqr2`           unblocked QR, one reflector at a time (LAPACK ``dgeqr2``)
+3. :func:`geqrf`           blocked compact-WY QR, GEMM-rich trailing update (``dgeqrf``)
+4. :func:`geqrf_parallel`  :func:`geqrf` with the trailing update split over threads
+
+and the operations on the factored form: :func:`apply_qt` (``B := Q^T B``),
+:func:`apply_q` (``B := Q B``), both without forming Q, and :func:`form_q`
+(the first columns of Q, LAPACK ``dorg2r``).
+
+Storage (all variants, LAPACK's): after the factorisation of the (m, n)
+matrix ``A``, ``R`` is on and above the diagonal of ``A``, and the
+Householder vector ``v_j`` of reflector ``H_j = I - tau[j] v_j v_j^T`` is
+below the diagonal of column ``j`` (``v_j[j] = 1`` implicit, zeros above).
+``Q = H_0 H_1 ... H_{k-1}``, ``k = min(m, n)``.
+
+Row-major layout
+----------------
+A reflector works on a *column* of A, which in a C-order array is strided.
+Two ways out were considered: factor the transpose (an LQ factorisation of
+``A^T``, whose rows are contiguous) or keep LAPACK's storage and arrange
+the hot loops along rows.  This module does the latter: only the O(mn)
+work of generating each reflector (its norm and scaling) walks a column;
+the O(mn^2) work of applying it to the trailing matrix is two row-oriented
+passes (``w = v^T B`` as a sum of row axpys, then ``B -= tau v w^T`` as
+row axpys), unit stride and vectorised.  So the interface (and the storage
+the least-squares and refinement code reads) stays LAPACK's, and numpy's
+``mode="raw"`` layout is simply ``A.T`` of it.
+
+Kernel contract: ``A`` (m, n), ``B``, ``Q`` C-contiguous float32/float64,
+``tau`` of length ``min(m, n)`` of the same dtype.  No checks are made on
+the inputs.  Every kernel returns 0 (a LAPACK-style ``info``).
+
+Flops: ``2mn^2 - 2n^3/3`` for the factorisation (m >= n; LAPACK's count
+``2nm^2 - 2m^3/3`` when m < n).  References: Golub & Van Loan, *Matrix
+Computations*, 4th ed., Sec. 5.1 (Householder reflections), 5.2.2
+(Householder QR, Alg. 5.2.1), 5.2.3 (block Householder QR, Alg. 5.2.2);
+Schreiber & Van Loan, "A storage-efficient WY representation for products
+of Householder transformations", SIAM J. Sci. Stat. Comput. 10(1), 1989;
+LAPACK ``dlarfg``, ``dlarf``, ``dgeqr2``, ``dlarft``, ``dlarfb``,
+``dgeqrf``, ``dorm2r``, ``dorg2r``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from jitla._jit import kernel, parallel_kernel
+from jitla.kernels._registry import register
+from jitla.kernels._tile import MR, tile_width
+from jitla.kernels.gemm import _round_up, packed_region
+
+__all__ = [
+    "apply_q",
+    "apply_qt",
+    "form_q",
+    "geqr2",
+    "geqrf",
+    "geqrf_parallel",
+    "householder",
+    "qr_flops",
+]
+
+
+def qr_flops(m, n):
+    """Nominal Householder QR flop count: ``2mn^2 - 2n^3/3`` (m >= n), else ``2nm^2 - 2m^3/3``."""
+    if m >= n:
+        return 2.0 * m * n * n - 2.0 * n**3 / 3.0
+    return 2.0 * n * m * m - 2.0 * m**3 / 3.0
+
+
+def _qr_example(dtype):
+    """Operands of a tiny QR call (for :func:`jitla.warmup`)."""
+    A = np.arange(1.0, 36.0).reshape(7, 5).astype(dtype)
+    A[np.diag_indices(5)] += 10
+    return A, np.zeros(5, dtype)
+
+
+# --------------------------------------------------------------------------
+# 1. the reflector
+# --------------------------------------------------------------------------
+@kernel
+def householder(x):
+    """Generate a Householder reflector that maps *x* onto a multiple of e_0 (``dlarfg``).
+
+    Finds ``beta``, ``tau`` and ``v`` (``v[0] = 1``) such that
+    ``(I - tau v v^T) x = beta e_0``.  On return ``x[0] = beta`` and
+    ``x[1:] = v[1:]``.
+
+    Parameters
+    ----------
+    x : (n,) ndarray, overwritten
+        May be a strided view (a column of a C-order matrix).
+
+    Returns
+    -------
+    beta, tau : float
+        ``tau = 0`` (and ``H = I``) when ``x[1:]`` is zero, so that the
+        factorisation of an already triangular column is exact.
+
+    Notes
+    -----
+    LAPACK ``dlarfg``; Golub & Van Loan, 4th ed., Alg. 5.1.1 with the
+    stability discussion of Sec. 5.1.3.  The cancellation that 5.1.1 avoids
+    with ``v0 = -sigma / (x0 + mu)`` is avoided here as LAPACK does: ``beta
+    = -sign(x0) ||x||``, so ``v0 = x0 - beta = x0 + sign(x0) ||x||`` adds two
+    numbers of the same sign.  (Unlike 5.1.1 the diagonal of R may then be
+    negative; that is LAPACK's, and numpy's, convention.)  ``||x[1:]||`` is
+    computed scaled by ``max |x_i|`` (two passes, as ``dnrm2``'s purpose),
+    so it neither overflows nor underflows to zero, and ``hypot`` combines
+    it with ``x0``.  Unlike ``dlarfg``, which multiplies by
+    ``1 / (x0 - beta)`` and rescales when ``|beta|`` is below the safe
+    minimum, ``v`` is formed by division, which cannot overflow.
+    Flops ~3n; no workspace.
+    """
+    n = x.shape[0]
+    zero = x.dtype.type(0)
+    alpha = x[0]
+    if n <= 1:
+        return alpha, zero
+    # scaled 2-norm of x[1:]: no overflow for |x_i| near the largest float
+    scale = zero
+    for i in range(1, n):
+        a = abs(x[i])
+        if a > scale:
+            scale = a
+    if scale == zero:
+        return alpha, zero
+    ssq = zero
+    for i in range(1, n):
+        t = x[i] / scale
+        ssq += t * t
+    xnorm = scale * math.sqrt(ssq)
+    beta = x.dtype.type(-math.copysign(math.hypot(alpha, xnorm), alpha))
+    tau = (beta - alpha) / beta
+    v0 = alpha - beta  # same signs added: no cancellation
+    for i in range(1, n):
+        x[i] = x[i] / v0
+    x[0] = beta
+    return beta, tau
+
+
+@kernel
+def _apply_reflector(V, k, tau_k, B, c0, c1, w):
+    """``B[k:, c0:c1] := (I - tau_k v v^T) B[k:, c0:c1]``, ``v = [1, V[k+1:, k]]`` (``dlarf``).
+
+    Two row-oriented passes over the block: ``w = v^T B`` accumulated as
+    row axpys, then the rank-1 update ``B -= tau v w^T`` as row axpys.  The
+    inner loops run from 0 over row views, unit stride (vectorised).
+    ``w`` is a workspace of at least ``c1 - c0`` elements.  Flops
+    ``4 (m - k) (c1 - c0)``.
+    """
+    m = B.shape[0]
+    nc = c1 - c0
+    if tau_k == 0 or nc <= 0:
+        return
+    wv = w[:nc]
+    row = B[k, c0:c1]
+    for j in range(nc):
+        wv[j] = row[j]
+    for i in range(k + 1, m):
+        vi = V[i, k]
+        row = B[i, c0:c1]
+        for j in range(nc):
+            wv[j] += vi * row[j]  # w += v_i * B[i, :]
+    for j in range(nc):
+        wv[j] *= tau_k
+    row = B[k, c0:c1]
+    for j in range(nc):
+        row[j] -= wv[j]
+    for i in range(k + 1, m):
+        vi = V[i, k]
+        row = B[i, c0:c1]
+        for j in range(nc):
+            row[j] -= vi * wv[j]  # B[i, :] -= tau v_i w
+
+
+# --------------------------------------------------------------------------
+# 2. unblocked
+# --------------------------------------------------------------------------
+@register(
+    "qr",
+    "unblocked",
+    "geqr2: one reflector at a time, rank-1 updates along rows (BLAS-2 speed)",
+    flops=qr_flops,
+    example=_qr_example,
+)
+@kernel
+def geqr2(A, tau):
+    """Householder QR, unblocked (LAPACK ``dgeqr2``): ``A = Q R`` in place.
+
+    Parameters
+    ----------
+    A : (m, n) ndarray, overwritten
+        On return, R on and above the diagonal, the Householder vectors
+        below it (``v[0] = 1`` implicit).
+    tau : (min(m, n),) ndarray, overwritten
+        The reflectors' scalars.
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Alg. 5.2.1, with the vectors stored as in
+    LAPACK (unit first entry implicit, ``tau`` kept, 5.1.1's ``beta``).
+    Each step reads the whole trailing matrix twice, so the kernel runs at
+    memory speed once A leaves the cache (this is the BLAS-2 algorithm that
+    :func:`geqrf` blocks).  Flops ``2mn^2 - 2n^3/3``; workspace n.
+    """
+    m, n = A.shape
+    kmax = min(m, n)
+    w = np.empty(max(n, 1), dtype=A.dtype)
+    for k in range(kmax):
+        beta, tau[k] = householder(A[k:, k])
+        _apply_reflector(A, k, tau[k], A, k + 1, n, w)
+    return 0
+
+
+# --------------------------------------------------------------------------
+# 3. blocked compact WY
+# --------------------------------------------------------------------------
+@kernel
+def _panel_vt(A, k, ib):
+    """``V^T`` of the panel at column k as an (ib, m - k) C array (unit diagonal, zeros above)."""
+    m = A.shape[0]
+    mk = m - k
+    Vt = np.zeros((ib, mk), dtype=A.dtype)
+    for jj in range(ib):
+        Vt[jj, jj] = 1
+        for r in range(jj + 1, mk):
+            Vt[jj, r] = A[k + r, k + jj]
+    return Vt
+
+
+@kernel
+def _larft(Vt, tau, k, T):
+    """Upper-triangular T with ``H_k ... H_{k+ib-1} = I - V T V^T`` (``dlarft``, forward, columnwise).
+
+    ``T[i, i] = tau_i`` and ``T[:i, i] = -tau_i T[:i, :i] (V[:, :i]^T v_i)``
+    (Golub & Van Loan, 4th ed., Sec. 5.1.7, the compact WY representation
+    of Schreiber & Van Loan).  The products ``V^T v_i`` are dot products of
+    contiguous rows of ``Vt``.  Flops ~``ib^2 (m - k)``.
+    """
+    ib, mk = Vt.shape
+    z = np.empty(ib, dtype=Vt.dtype)
+    for i in range(ib):
+        t = tau[k + i]
+        vi = Vt[i, i:]
+        for p in range(i):
+            vp = Vt[p, i:]  # v_p, v_i both zero above row i
+            s = Vt.dtype.type(0)
+            for r in range(mk - i):
+                s += vp[r] * vi[r]
+            z[p] = s
+        for p in range(i):
+            s = Vt.dtype.type(0)
+            for q in range(p, i):
+                s += T[p, q] * z[q]
+            T[p, i] = -t * s
+        T[i, i] = t
+        for p in range(i + 1, ib):
+            T[p, i] = 0
+
+
+@kernel
+def _trmm_tt(T, W, ib, j0, j1):
+    """``W[:ib, j0:j1] := T^T W[:ib, j0:j1]`` in place, T upper triangular (``dtrmm``).
+
+    Row i of the result needs rows ``0..i`` of W, so rows are updated from
+    the bottom up.  Row axpys, unit stride.  Flops ``ib^2 (j1 - j0)``.
+    """
+    nc = j1 - j0
+    for i in range(ib - 1, -1, -1):
+        wi = W[i, j0:j1]
+        d = T[i, i]
+        for j in range(nc):
+            wi[j] *= d
+        for p in range(i):
+            tp = T[p, i]
+            wp = W[p, j0:j1]
+            for j in range(nc):
+                wi[j] += tp * wp[j]
+
+
+@kernel
+def _panel_factor(A, tau, k, ib, w):
+    """Unblocked QR of the panel ``A[k:, k:k+ib]`` (:func:`geqr2` on a column range)."""
+    for jj in range(ib):
+        j = k + jj
+        beta, tau[j] = householder(A[j:, j])
+        _apply_reflector(A, j, tau[j], A, j + 1, k + ib, w)
+
+
+@kernel
+def _gemm_buffers(A, blocks, kdim, ncols):
+    """Packing buffers for :func:`packed_region` with depth <= kdim and <= ncols columns."""
+    MC, KC, NC = blocks
+    m = A.shape[0]
+    kc_max = max(1, min(KC, kdim))
+    Ap = np.empty(_round_up(min(MC, max(m, 1)), MR) * kc_max, dtype=A.dtype)
+    Bp = np.empty(_round_up(min(NC, max(ncols, 1)), tile_width(A)) * kc_max, dtype=A.dtype)
+    return Ap, Bp
+
+
+@register(
+    "qr",
+    "blocked",
+    "geqrf: compact-WY panels of nb columns, trailing update by the packed GEMM",
+    flops=qr_flops,
+    example=_qr_example,
+    extra_args=("nb", "blocks"),
+)
+@kernel
+def geqrf(A, tau, nb, blocks):
+    """Householder QR, blocked compact WY (LAPACK ``dgeqrf``): ``A = Q R`` in place.
+
+    Parameters
+    ----------
+    A : (m, n) ndarray, overwritten
+        As :func:`geqr2` (same storage).
+    tau : (min(m, n),) ndarray, overwritten
+    nb : int
+        Panel width (columns per block reflector).
+    blocks : tuple of int
+        ``(MC, KC, NC)`` of the packed GEMM (:mod:`jitla.config`).
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Alg. 5.2.2 (block Householder QR) with the
+    compact WY form ``Q_panel = I - V T V^T`` of Sec. 5.1.7 (LAPACK
+    ``dlarft`` + ``dlarfb``).  Per panel of ib columns:
+
+    1. factor the panel ``A[k:, k:k+ib]`` unblocked (:func:`geqr2`);
+    2. form ``T`` (:func:`_larft`) from ``V^T``, copied to an (ib, m-k)
+       C array so its rows are contiguous;
+    3. trailing update ``A2 := (I - V T^T V^T) A2`` =  ``Q_panel^T A2`` as
+       ``W = V^T A2`` (GEMM), ``W := T^T W`` (small triangular multiply),
+       ``A2 -= V W`` (GEMM); both GEMMs go through the packed kernel's
+       :func:`~jitla.kernels.gemm.packed_region`, the second one writing
+       into A itself (no copy of A2).
+
+    All but ``~nb/n`` of the flops are in the two GEMMs.  Flops
+    ``2mn^2 - 2n^3/3`` plus ``~nb`` times fewer for T.  Workspace
+    ``nb (2m + n + nb)`` plus the GEMM packing buffers.
+    """
+    m, n = A.shape
+    kmax = min(m, n)
+    one = A.dtype.type(1)
+    w = np.empty(max(n, 1), dtype=A.dtype)
+    T = np.zeros((nb, nb), dtype=A.dtype)
+    Ap, Bp = _gemm_buffers(A, blocks, max(m, nb), n)
+    # loop over panels of nb columns
+    for k in range(0, kmax, nb):
+        ib = min(nb, kmax - k)
+        _panel_factor(A, tau, k, ib, w)
+        if k + ib >= n:
+            continue
+        Vt = _panel_vt(A, k, ib)
+        _larft(Vt, tau, k, T)
+        V = np.zeros((m, ib), dtype=A.dtype)  # rows k.. used: packed_region indexes A's rows
+        for r in range(m - k):
+            for jj in range(ib):
+                V[k + r, jj] = Vt[jj, r]
+        W = np.zeros((ib, n), dtype=A.dtype)  # columns k+ib.. used
+        # W = V^T A2
+        packed_region(Vt, A[k:], W, one, blocks, (0, ib, k + ib, n), Ap, Bp)
+        # W = T^T W
+        _trmm_tt(T, W, ib, k + ib, n)
+        # A2 -= V W
+        packed_region(V, W, A, -one, blocks, (k, m, k + ib, n), Ap, Bp)
+    return 0
+
+
+# --------------------------------------------------------------------------
+# 4. parallel
+# --------------------------------------------------------------------------
+@parallel_kernel
+def _update_parallel(A, Vt, V, T, W, k, ib, blocks, nthreads, Ap, Bp):
+    """The trailing update of :func:`geqrf`, columns split into ``nthreads`` strips.
+
+    Each strip of whole NR-column micro-panels is independent (its W
+    columns depend only on its own A2 columns), so one ``prange``
+    iteration does all three steps on its strip with its own packing
+    buffers.  Every element is computed in the same order whatever the
+    thread count: results are bitwise identical for 1, 2 or 16 threads.
+    """
+    m, n = A.shape
+    one = A.dtype.type(1)
+    NR = tile_width(A)
+    j_start = k + ib
+    panels = (n - j_start + NR - 1) // NR
+    parts = max(1, min(nthreads, panels))
+    for t in prange(parts):
+        j_lo = min(n, j_start + (t * panels // parts) * NR)
+        j_hi = min(n, j_start + ((t + 1) * panels // parts) * NR)
+        if j_hi > j_lo:
+            packed_region(Vt, A[k:], W, one, blocks, (0, ib, j_lo, j_hi), Ap[t], Bp[t])
+            _trmm_tt(T, W, ib, j_lo, j_hi)
+            packed_region(V, W, A, -one, blocks, (k, m, j_lo, j_hi), Ap[t], Bp[t])
+
+
+@register(
+    "qr",
+    "parallel",
+    "geqrf with the trailing update split over threads (column strips, own buffers)",
+    flops=qr_flops,
+    example=_qr_example,
+    parallel=True,
+    extra_args=("nb", "blocks", "nthreads"),
+)
+@parallel_kernel
+def geqrf_parallel(A, tau, nb, blocks, nthreads):
+    """Householder QR, blocked compact WY, trailing update in parallel.
+
+    Parameters
+    ----------
+    A, tau, nb, blocks
+        As :func:`geqrf`.
+    nthreads : int
+        Number of column strips of the trailing update (normally
+        ``numba.get_num_threads()``).
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    As :func:`geqrf`; the panel factorisation stays serial (it is
+    ``~nb/n`` of the flops but BLAS-2, so it limits the speed-up at small
+    n: Amdahl).  LAPACK does the same; a look-ahead (factoring the next
+    panel while the rest is updated) is the known next step.  Workspace:
+    as :func:`geqrf`, plus packing buffers per thread.
+    """
+    m, n = A.shape
+    kmax = min(m, n)
+    w = np.empty(max(n, 1), dtype=A.dtype)
+    T = np.zeros((nb, nb), dtype=A.dtype)
+    p = max(1, nthreads)
+    Ap0, Bp0 = _gemm_buffers(A, blocks, max(m, nb), n)
+    Ap = np.empty((p, Ap0.shape[0]), dtype=A.dtype)
+    Bp = np.empty((p, Bp0.shape[0]), dtype=A.dtype)
+    # loop over panels of nb columns
+    for k in range(0, kmax, nb):
+        ib = min(nb, kmax - k)
+        _panel_factor(A, tau, k, ib, w)
+        if k + ib >= n:
+            continue
+        Vt = _panel_vt(A, k, ib)
+        _larft(Vt, tau, k, T)
+        V = np.zeros((m, ib), dtype=A.dtype)
+        for r in range(m - k):
+            for jj in range(ib):
+                V[k + r, jj] = Vt[jj, r]
+        W = np.zeros((ib, n), dtype=A.dtype)
+        _update_parallel(A, Vt, V, T, W, k, ib, blocks, p, Ap, Bp)
+    return 0
+
+
+# --------------------------------------------------------------------------
+# Q from the factored form
+# --------------------------------------------------------------------------
+@kernel
+def apply_qt(A, tau, B):
+    """``B := Q^T B`` without forming Q (LAPACK ``dorm2r``, side L, trans T).
+
+    Parameters
+    ----------
+    A : (m, n) ndarray
+        Factored form from :func:`geqr2` / :func:`geqrf` (read only).
+    tau : (k,) ndarray
+        Its reflector scalars; the first k reflectors are applied.
+    B : (m, nrhs) ndarray, overwritten
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    ``Q^T = H_{k-1} ... H_0``: applies ``H_0`` first.  Golub & Van Loan,
+    4th ed., Sec. 5.1.6 (applying reflectors without forming them).
+    Flops ``4 nrhs (mk - k^2/2)``; workspace nrhs.
+    """
+    k = tau.shape[0]
+    nrhs = B.shape[1]
+    w = np.empty(max(nrhs, 1), dtype=B.dtype)
+    for j in range(k):
+        _apply_reflector(A, j, tau[j], B, 0, nrhs, w)
+    return 0
+
+
+@kernel
+def apply_q(A, tau, B):
+    """``B := Q B`` without forming Q (LAPACK ``dorm2r``, side L, no trans).
+
+    As :func:`apply_qt`, with the reflectors applied in reverse order
+    (``Q = H_0 ... H_{k-1}``, so ``H_{k-1}`` acts first).  Returns 0.
+    """
+    k = tau.shape[0]
+    nrhs = B.shape[1]
+    w = np.empty(max(nrhs, 1), dtype=B.dtype)
+    for j in range(k - 1, -1, -1):
+        _apply_reflector(A, j, tau[j], B, 0, nrhs, w)
+    return 0
+
+
+@kernel
+def form_q(A, tau, Q):
+    """The first ``q = Q.shape[1]`` columns of Q (LAPACK ``dorg2r``).
+
+    Parameters
+    ----------
+    A : (m, n) ndarray
+        Factored form (read only).
+    tau : (k,) ndarray
+    Q : (m, q) ndarray, overwritten
+        ``q`` may be anything from 0 to m: ``q = min(m, n)`` gives the
+        reduced Q, ``q = m`` the complete one.
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    ``Q[:, :q] = H_0 ... H_{k-1} I[:, :q]``, applied backwards so that
+    ``H_j`` only touches rows and columns ``j..`` (columns ``< j`` of those
+    rows are still zero): Golub & Van Loan, 4th ed., Sec. 5.1.6
+    ("backward accumulation").  Flops ``4 (m q k - (m + q) k^2/2 + k^3/3)``;
+    workspace q.
+    """
+    m, q = Q.shape
+    k = tau.shape[0]
+    for i in range(m):
+        row = Q[i]
+        for j in range(q):
+            row[j] = 0
+        if i < q:
+            row[i] = 1
+    w = np.empty(max(q, 1), dtype=Q.dtype)
+    for j in range(k - 1, -1, -1):
+        if j < q:
+            _apply_reflector(A, j, tau[j], Q, j, q, w)
+    return 0
