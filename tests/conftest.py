@@ -18,6 +18,8 @@ judged against the size of the terms that produced them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,11 @@ def clean_gemm_blocks(monkeypatch):
 
     monkeypatch.setattr(config, "_OVERRIDES", {})
     return config
+
+
+def has_avx512() -> bool:
+    """True when /proc/cpuinfo lists avx512f (the micro-kernel then uses zmm registers)."""
+    try:
+        return " avx512f" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False

@@ -15,18 +15,12 @@ from pathlib import Path
 
 import numba
 import pytest
+from conftest import has_avx512
 
 from jitla.cli import main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_THREADS = numba.config.NUMBA_NUM_THREADS
-
-
-def _has_avx512() -> bool:
-    try:
-        return " avx512f" in Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
 
 
 def test_info(capsys, tmp_path):
@@ -173,7 +167,7 @@ def test_cache_cachegrind_without_valgrind(capsys, tmp_path, monkeypatch):
     assert report["results"] is None and "valgrind" in report["reason"]
 
 
-@pytest.mark.skipif(not _has_avx512(), reason="needs a CPU with avx512f")
+@pytest.mark.skipif(not has_avx512(), reason="needs a CPU with avx512f")
 def test_asm_micro_kernel(capsys):
     assert main(["asm", "--text"]) == 0
     out = capsys.readouterr().out

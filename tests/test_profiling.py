@@ -13,6 +13,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import pytest
+from conftest import has_avx512
 
 from jitla.config import CacheInfo
 from jitla.profiling import asm, cachegrind, sweeps, timing
@@ -20,13 +21,6 @@ from jitla.profiling.system import simd_width, system_info
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_THREADS = numba.config.NUMBA_NUM_THREADS
-
-
-def _has_avx512() -> bool:
-    try:
-        return " avx512f" in Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
 
 
 # --------------------------------------------------------------------------
@@ -391,7 +385,7 @@ def test_cachegrind_without_valgrind(monkeypatch):
 def test_cachegrind_real_run(tmp_path):
     # On an AVX-512 machine valgrind cannot run native code: go straight to the
     # fallback target, which is what "auto" settles on after its probe.
-    cpu = "haswell" if _has_avx512() else "auto"
+    cpu = "haswell" if has_avx512() else "auto"
     n = 24
     result = cachegrind.cachegrind_gemm("reordered", n, cpu=cpu, timeout=300)
     assert result.reason == "" and result.per_call is not None, result.reason
@@ -447,7 +441,7 @@ def test_vector_report_verdicts():
     assert scalar.widest is None and "not vectorised" in scalar.verdict
 
 
-@pytest.mark.skipif(not _has_avx512(), reason="needs a CPU with avx512f")
+@pytest.mark.skipif(not has_avx512(), reason="needs a CPU with avx512f")
 def test_vector_report_micro_kernel_uses_zmm_fma():
     report = asm.vector_report()  # the GEMM micro-kernel, float64
     assert report.kernel.endswith("micro_kernel")
