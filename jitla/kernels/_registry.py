@@ -22,6 +22,7 @@ KERNEL_MODULES = (
     "jitla.kernels.triangular",
     "jitla.kernels.double_double",
     "jitla.kernels.qr_householder",
+    "jitla.kernels.gram_schmidt",
 )
 
 
