@@ -23,6 +23,8 @@ KERNEL_MODULES = (
     "jitla.kernels.double_double",
     "jitla.kernels.qr_householder",
     "jitla.kernels.gram_schmidt",
+    "jitla.kernels.qr_pivoted",
+    "jitla.kernels.qr_tall",
 )
 
 

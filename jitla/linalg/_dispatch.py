@@ -44,6 +44,8 @@ def kernel_extras(info, dtype, *, blocks=None, nthreads: int | None = None) -> t
             values[name] = tuple(int(b) for b in chosen)
         elif name == "nb":
             values[name] = config.factor_nb(info.op, dtype)
+        elif name == "mb":
+            values[name] = config.tsqr_rows(dtype)
         elif name == "nthreads":
             values[name] = int(numba.get_num_threads() if nthreads is None else nthreads)
         else:

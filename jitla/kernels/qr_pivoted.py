@@ -1,0 +1,198 @@
+"""Column-pivoted (rank-revealing) Householder QR: ``A P = Q R`` (Businger & Golub).
+
+:func:`geqp3` factors with column pivoting and LAPACK's norm downdating;
+:func:`numerical_rank` reads the rank off the diagonal of R.
+
+At step i the remaining column of largest norm is swapped to position i
+before its reflector is computed, so ``|R[0, 0]| >= |R[1, 1]| >= ...`` and
+a matrix of rank r ends with a trailing block of R that is ~eps small: the
+rank is revealed by the diagonal (Golub & Van Loan, 4th ed., Sec. 5.4.2).
+
+Storage as :mod:`jitla.kernels.qr_householder` (R on and above the
+diagonal, Householder vectors below), plus ``jpvt``: column j of ``A P`` is
+column ``jpvt[j]`` of A (0-based, scipy's ``P``).
+
+Row-major layout: the column norms are kept in a vector and *downdated*
+from row i of R (contiguous) after each step; the reflector is applied by
+:func:`~jitla.kernels.qr_householder._apply_reflector` along rows.  Only the
+column swaps, the reflector's generation and the occasional norm
+recomputation walk columns (O(m) each).
+
+Kernel contract: ``A`` (m, n) C-contiguous float32/float64, overwritten;
+``jpvt`` (n,) int64, overwritten; ``tau`` (min(m, n),) of A's dtype,
+overwritten.  No checks are made on the inputs.  Returns 0.
+
+References: Businger & Golub, "Linear least squares solutions by Householder
+transformations", Numer. Math. 7, 1965; Golub & Van Loan, 4th ed.,
+Alg. 5.4.1; LAPACK ``dlaqp2`` (the downdating formula and its safeguard),
+Drmač & Bujanović, "On the failure of rank-revealing QR factorization
+software -- a case study", ACM TOMS 35(2), 2008 (why the safeguard).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from jitla._jit import kernel
+from jitla.kernels._registry import register
+from jitla.kernels.qr_householder import _apply_reflector, householder, qr_flops
+
+__all__ = ["geqp3", "numerical_rank", "rank_tolerance"]
+
+
+def _pivoted_example(dtype):
+    A = np.arange(1.0, 36.0).reshape(7, 5).astype(dtype)
+    return A, np.zeros(5, np.int64), np.zeros(5, dtype)
+
+
+def rank_tolerance(m, n, dtype) -> float:
+    """Default relative rank tolerance ``max(m, n) * eps(dtype)`` (numpy's ``matrix_rank`` rule)."""
+    return max(m, n) * float(np.finfo(dtype).eps)
+
+
+@kernel
+def _column_norm(A, r0, j):
+    """``||A[r0:, j]||``, scaled by the largest entry so it neither overflows nor underflows."""
+    m = A.shape[0]
+    scale = A.dtype.type(0)
+    for i in range(r0, m):
+        a = abs(A[i, j])
+        if a > scale:
+            scale = a
+    if scale == 0:
+        return scale
+    ssq = A.dtype.type(0)
+    for i in range(r0, m):
+        t = A[i, j] / scale
+        ssq += t * t
+    return scale * math.sqrt(ssq)
+
+
+@register(
+    "qr_pivoted",
+    "businger_golub",
+    "column-pivoted Householder QR (dlaqp2 norm downdating, recomputation safeguard)",
+    flops=qr_flops,
+    example=_pivoted_example,
+)
+@kernel
+def geqp3(A, jpvt, tau):
+    """Householder QR with column pivoting: ``A P = Q R`` in place.
+
+    Parameters
+    ----------
+    A : (m, n) ndarray, overwritten
+        On return R on and above the diagonal, Householder vectors below
+        (as :func:`~jitla.kernels.qr_householder.geqr2`).
+    jpvt : (n,) int64 ndarray, overwritten
+        The permutation: ``(A P)[:, j] = A[:, jpvt[j]]``.
+    tau : (min(m, n),) ndarray, overwritten
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Alg. 5.4.1, with LAPACK ``dlaqp2``'s update
+    of the partial column norms: after step i, the norm of column j below
+    row i is ``vn1[j] * sqrt(1 - (R[i, j] / vn1[j])^2)``, O(1) instead of
+    O(m).  That formula cancels when most of the column's norm was in row
+    i, so, as LAPACK does, each column also keeps ``vn2[j]``, its norm when
+    last computed exactly, and when ``(1 - (R[i,j]/vn1[j])^2) (vn1[j] /
+    vn2[j])^2 <= sqrt(eps)`` the norm has lost about half its digits and is
+    recomputed from the column.  Ties in the pivot choice go to the lowest
+    index (``argmax``), as ``idamax``.
+
+    Unlike LAPACK's ``dgeqp3`` this is not blocked (``dlaqps`` needs a
+    delayed-update scheme to keep the norms current): the whole
+    factorisation runs at BLAS-2 speed, like the old ``dgeqpf``.
+    Flops ``4mnk - 2(m + n)k^2 + 4k^3/3`` (k = min(m, n)), as unpivoted
+    QR, plus O(mn) for norms.  Workspace 3n.
+    """
+    m, n = A.shape
+    kmax = min(m, n)
+    eps = np.finfo(A.dtype).eps
+    tol3z = math.sqrt(eps)
+    w = np.empty(max(n, 1), dtype=A.dtype)
+    vn1 = np.empty(n, dtype=A.dtype)
+    vn2 = np.empty(n, dtype=A.dtype)
+    for j in range(n):
+        jpvt[j] = j
+        vn1[j] = _column_norm(A, 0, j)
+        vn2[j] = vn1[j]
+    for i in range(kmax):
+        # pivot: the remaining column of largest (partial) norm
+        pvt = i
+        for j in range(i + 1, n):
+            if vn1[j] > vn1[pvt]:
+                pvt = j
+        if pvt != i:
+            for r in range(m):
+                A[r, i], A[r, pvt] = A[r, pvt], A[r, i]
+            jpvt[i], jpvt[pvt] = jpvt[pvt], jpvt[i]
+            vn1[pvt] = vn1[i]
+            vn2[pvt] = vn2[i]
+        beta, tau[i] = householder(A[i:, i])
+        _apply_reflector(A, i, tau[i], A, i + 1, n, w)
+        # downdate the partial norms from row i of R
+        Ri = A[i]
+        for j in range(i + 1, n):
+            if vn1[j] == 0:
+                continue
+            t = abs(Ri[j]) / vn1[j]
+            temp = max(1 - t * t, A.dtype.type(0))
+            ratio = vn1[j] / vn2[j]
+            if temp * ratio * ratio <= tol3z:
+                # too much cancellation: recompute (dlaqp2's safeguard)
+                if i + 1 < m:
+                    vn1[j] = _column_norm(A, i + 1, j)
+                    vn2[j] = vn1[j]
+                else:
+                    vn1[j] = 0
+                    vn2[j] = 0
+            else:
+                vn1[j] *= math.sqrt(temp)
+    return 0
+
+
+@kernel
+def numerical_rank(A, rtol):
+    """Number of diagonal entries of a pivoted R with ``|R[k, k]| > rtol * |R[0, 0]|``.
+
+    Parameters
+    ----------
+    A : (m, n) ndarray
+        Output of :func:`geqp3` (only its diagonal is read).
+    rtol : float
+        Relative tolerance; :func:`rank_tolerance` gives the default
+        ``max(m, n) * eps``, the rule of ``numpy.linalg.matrix_rank``
+        (applied there to singular values, here to R's diagonal, which the
+        pivoting makes non-increasing).
+
+    Returns
+    -------
+    int
+        The numerical rank (0 for an empty or zero matrix).
+
+    Notes
+    -----
+    Column-pivoted QR reveals the rank in practice, but not always: there
+    are matrices (Kahan's) whose smallest ``|R[k, k]|`` overestimates the
+    smallest singular value by a factor up to ``2^n`` (Golub & Van Loan,
+    4th ed., Sec. 5.4.3).  For a guarantee use the SVD.
+    """
+    k = min(A.shape[0], A.shape[1])
+    if k == 0:
+        return 0
+    threshold = rtol * abs(A[0, 0])
+    rank = 0
+    for i in range(k):
+        if abs(A[i, i]) > threshold:
+            rank += 1
+        else:
+            break
+    return rank

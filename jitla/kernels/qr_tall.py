@@ -1,0 +1,218 @@
+"""Tall-skinny QR (m >> n): TSQR over row blocks, R only or with Q.
+
+LAPACK's ``dgeqrf`` does not block when n is below its crossover (128 in
+the reference ``ilaenv``): for a 100,000 x 50 matrix it runs ``dgeqr2``,
+whose every step streams the whole trailing matrix from memory -- 50 passes
+over 40 MB.  TSQR instead splits A into row blocks of ``mb`` rows that fit
+in cache, factors each block independently (one pass over A, every block
+factored from cache), stacks the small R factors and factors the stack:
+
+    A = [A_0; A_1; ...; A_{p-1}],  A_i = Q_i R_i,
+    [R_0; R_1; ...; R_{p-1}] = Q_S R   =>   A = diag(Q_0, ..., Q_{p-1}) Q_S R.
+
+1. :func:`tsqr_r`           R only (``mode="r"``), serial
+2. :func:`tsqr_r_parallel`  R only, ``prange`` over the row blocks
+3. :func:`tsqr`             R and the reduced Q (parallel over blocks)
+
+The row partition depends only on m, n and ``mb``, never on the thread
+count, and the stacked factorisation is serial, so results are bitwise
+identical for any number of threads.  R is unique only up to the signs of
+its rows; TSQR's signs are those of the final factorisation of the stack,
+which need not be LAPACK's.
+
+Kernel contract: ``A`` (m, n) C-contiguous float32/float64 with m >= n
+(read only); ``R`` (n, n) and ``Q`` (m, n) of the same dtype, overwritten;
+``mb`` the target rows per block (at least n is used).  No checks are made
+on the inputs.  Returns 0.
+
+References: Demmel, Grigori, Hoemmen & Langou, "Communication-optimal
+parallel and sequential QR and LU factorizations", SIAM J. Sci. Comput.
+34(1), 2012 (TSQR, flat tree); Golub & Van Loan, 4th ed., Sec. 5.2.3.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from jitla._jit import kernel, parallel_kernel
+from jitla.kernels._registry import register
+from jitla.kernels.qr_householder import apply_q, form_q, geqr2
+
+__all__ = ["tsqr", "tsqr_blocks", "tsqr_flops", "tsqr_r", "tsqr_r_parallel"]
+
+
+def tsqr_flops(m, n):
+    """Nominal flop count, that of Householder QR: ``2mn^2 - 2n^3/3`` (m >= n).
+
+    TSQR does ``2n^3`` more per extra block (for the stacked R's); GFLOP/s
+    are quoted against the standard count, as for every QR variant.
+    """
+    return 2.0 * m * n * n - 2.0 * n**3 / 3.0
+
+
+def _tsqr_r_example(dtype):
+    A = np.arange(1.0, 64.0).reshape(21, 3).astype(dtype)
+    A[np.diag_indices(3)] += 10
+    return A, np.empty((3, 3), dtype)
+
+
+@kernel
+def tsqr_blocks(m, n, mb):
+    """Number of row blocks: ``max(1, m // max(mb, n))`` (each block has at least n rows)."""
+    rows = max(mb, n, 1)
+    return max(1, m // rows)
+
+
+@kernel
+def _block_bounds(m, p, b):
+    """Rows ``[lo, hi)`` of block b of p (sizes differ by at most one)."""
+    return b * m // p, (b + 1) * m // p
+
+
+@kernel
+def _factor_block(A, lo, hi, S, b, n):
+    """Factor ``A[lo:hi]`` from a copy, its R into rows ``b*n:(b+1)*n`` of the stack S."""
+    mb = hi - lo
+    F = A[lo:hi].copy()
+    tau = np.empty(n, dtype=A.dtype)
+    geqr2(F, tau)
+    for i in range(n):
+        row = S[b * n + i]
+        for j in range(n):
+            row[j] = F[i, j] if j >= i else 0
+    return mb
+
+
+@kernel
+def _r_of_stack(S, R):
+    """R := the R factor of the stacked (p n, n) matrix S (overwritten)."""
+    n = R.shape[0]
+    tau = np.empty(n, dtype=S.dtype)
+    geqr2(S, tau)
+    for i in range(n):
+        for j in range(n):
+            R[i, j] = S[i, j] if j >= i else 0
+    return tau
+
+
+@register(
+    "tsqr",
+    "serial",
+    "TSQR, R only: cache-sized row blocks factored one by one, then their stacked R's",
+    flops=tsqr_flops,
+    example=_tsqr_r_example,
+    extra_args=("mb",),
+)
+@kernel
+def tsqr_r(A, R, mb):
+    """R factor of a tall-skinny A by TSQR (flat tree), serial.
+
+    Parameters
+    ----------
+    A : (m, n) ndarray, m >= n
+        Read only.
+    R : (n, n) ndarray, overwritten
+    mb : int
+        Target rows per block (:func:`tsqr_blocks`); chosen so an mb x n
+        block fits in L2.
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    Demmel et al. 2012, Alg. 1 with a flat (one-level) tree.  Each block
+    is copied to a workspace (A is not modified) and factored with
+    :func:`~jitla.kernels.qr_householder.geqr2` while it is in cache.
+    Flops ``2mn^2 - 2n^3/3 + (p - 1) 2n^3`` for p blocks.  Workspace
+    ``mb n`` + ``p n^2``.
+    """
+    m, n = A.shape
+    p = tsqr_blocks(m, n, mb)
+    S = np.empty((p * n, n), dtype=A.dtype)
+    for b in range(p):
+        lo, hi = _block_bounds(m, p, b)
+        _factor_block(A, lo, hi, S, b, n)
+    _r_of_stack(S, R)
+    return 0
+
+
+@register(
+    "tsqr",
+    "parallel",
+    "TSQR, R only, prange over the row blocks",
+    flops=tsqr_flops,
+    example=_tsqr_r_example,
+    parallel=True,
+    extra_args=("mb",),
+)
+@parallel_kernel
+def tsqr_r_parallel(A, R, mb):
+    """As :func:`tsqr_r` with the row blocks factored in parallel.
+
+    The blocks are independent and each writes its own rows of the stack:
+    ``prange`` over blocks, no sharing; the stack is factored serially
+    afterwards.  Same partition and results as :func:`tsqr_r` for any
+    thread count.  Returns 0.
+    """
+    m, n = A.shape
+    p = tsqr_blocks(m, n, mb)
+    S = np.empty((p * n, n), dtype=A.dtype)
+    for b in prange(p):
+        lo, hi = _block_bounds(m, p, b)
+        _factor_block(A, lo, hi, S, b, n)
+    _r_of_stack(S, R)
+    return 0
+
+
+@parallel_kernel
+def tsqr(A, Q, R, mb):
+    """Reduced QR of a tall-skinny A by TSQR: ``A = Q R``, Q (m, n), R (n, n).
+
+    Parameters
+    ----------
+    A : (m, n) ndarray, m >= n
+        Read only.
+    Q : (m, n) ndarray, overwritten
+    R : (n, n) ndarray, overwritten
+    mb : int
+        Target rows per block.
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    The block factors are kept (a copy of A holds them), the stack's Q_S
+    is formed, and each block of Q is ``Q_i [Q_S block i; 0]``, applied
+    with :func:`~jitla.kernels.qr_householder.apply_q` -- in parallel over
+    blocks.  Flops about twice :func:`tsqr_r`'s.  Workspace ``mn + p n^2``.
+    """
+    m, n = A.shape
+    p = tsqr_blocks(m, n, mb)
+    F = A.copy()
+    taus = np.empty((p, n), dtype=A.dtype)
+    S = np.empty((p * n, n), dtype=A.dtype)
+    for b in prange(p):
+        lo, hi = _block_bounds(m, p, b)
+        Fb = F[lo:hi]
+        geqr2(Fb, taus[b])
+        for i in range(n):
+            for j in range(n):
+                S[b * n + i, j] = Fb[i, j] if j >= i else 0
+    tau_s = _r_of_stack(S, R)
+    QS = np.empty((p * n, n), dtype=A.dtype)
+    form_q(S, tau_s, QS)
+    for b in prange(p):
+        lo, hi = _block_bounds(m, p, b)
+        Qb = Q[lo:hi]
+        for i in range(hi - lo):
+            for j in range(n):
+                Qb[i, j] = QS[b * n + i, j] if i < n else 0
+        apply_q(F[lo:hi], taus[b], Qb)
+    return 0
