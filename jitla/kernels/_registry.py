@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 KERNEL_MODULES = (
     "jitla.kernels.gemm",
     "jitla.kernels.triangular",
+    "jitla.kernels.lu",
     "jitla.kernels.double_double",
     "jitla.kernels.qr_householder",
     "jitla.kernels.gram_schmidt",

@@ -5,7 +5,21 @@ and turns kernel status codes into :class:`LinAlgError`.
 """
 
 from jitla._validate import LinAlgError
+from jitla.linalg._lu import det, inv, lu, lu_factor, lu_solve, slogdet, solve
 from jitla.linalg._matmul import MatmulPlan, matmul, matmul_plan
 from jitla.linalg._triangular import solve_triangular
 
-__all__ = ["LinAlgError", "MatmulPlan", "matmul", "matmul_plan", "solve_triangular"]
+__all__ = [
+    "LinAlgError",
+    "MatmulPlan",
+    "matmul",
+    "matmul_plan",
+    "solve_triangular",
+    "lu",
+    "lu_factor",
+    "lu_solve",
+    "solve",
+    "inv",
+    "det",
+    "slogdet",
+]

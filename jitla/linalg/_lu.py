@@ -1,0 +1,440 @@
+"""LU with partial pivoting and what is built on it.
+
+scipy.linalg: ``lu_factor``, ``lu_solve``, ``lu``.
+numpy.linalg: ``solve``, ``inv``, ``det``, ``slogdet``.
+
+One handler (:func:`_factor`) runs the LU kernels and turns their status
+into the error or warning each caller needs.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numba
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from jitla._validate import (
+    LinAlgError,
+    assert_stacked_2d,
+    assert_stacked_square,
+    result_float_dtype,
+)
+from jitla.kernels import get_kernel
+from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._triangular import check_finite_scipy, rhs_stacks, triangular_solve_inplace
+
+try:  # scipy's warning class when scipy is installed, so filters written for scipy apply
+    from scipy.linalg import LinAlgWarning
+except ImportError:  # pragma: no cover - scipy is a test dependency only
+
+    class LinAlgWarning(RuntimeWarning):
+        """Emitted when a factorisation is exactly singular (as scipy.linalg.LinAlgWarning)."""
+
+
+try:
+    from numpy.linalg._linalg import SlogdetResult
+except ImportError:  # pragma: no cover - numpy < 2
+    from collections import namedtuple
+
+    SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+
+__all__ = ["lu_factor", "lu_solve", "lu", "solve", "inv", "det", "slogdet", "lu_variant"]
+
+#: Stacks of systems at most this size go to the batched kernel.
+BATCHED_LU_MAX = 8
+#: Square LU of at most this order uses the unblocked kernel.
+UNBLOCKED_LU_MAX = 96
+#: Parallel LU from this order when more than one thread is available.
+PARALLEL_LU_MIN = 512
+
+
+def lu_variant(m: int, n: int, nthreads: int | None = None) -> str:
+    """The "auto" policy for one matrix: small -> unblocked, large -> blocked (parallel with threads)."""
+    nthreads = numba.get_num_threads() if nthreads is None else nthreads
+    k = min(m, n)
+    if k <= UNBLOCKED_LU_MAX:
+        return "unblocked"
+    if nthreads > 1 and k >= PARALLEL_LU_MIN:
+        return "parallel"
+    return "blocked"
+
+
+def _factor(LU: np.ndarray, kernel: str = "auto"):
+    """Factor each (m, n) matrix of the C-contiguous stack ``LU`` in place.
+
+    Returns ``(piv, info)``: int32 pivots (..., min(m, n)) and the status of
+    each matrix (0 or the 1-based index of the first zero pivot).
+    """
+    *batch, m, n = LU.shape
+    count = math.prod(batch)
+    piv = np.zeros((*batch, min(m, n)), dtype=np.int32)
+    info = np.zeros(tuple(batch), dtype=np.int64)
+    if LU.size == 0:
+        return piv, info
+    variant = lu_variant(m, n) if kernel == "auto" else kernel
+    k_info = get_kernel("lu", variant)
+    extra = kernel_extras(k_info, LU.dtype)
+    LU3 = LU.reshape(count, m, n)
+    piv2 = piv.reshape(count, min(m, n))
+    flat = info.reshape(count)
+    for i in range(count):
+        flat[i] = k_info.func(LU3[i], piv2[i], *extra)
+    return piv, info
+
+
+def _permutation(piv: np.ndarray, m: int) -> np.ndarray:
+    """Row order of ``P A`` from LAPACK interchanges: ``(P A)[r] = A[perm[r]]``, for a stack of piv."""
+    *batch, k = piv.shape
+    perm = np.broadcast_to(np.arange(m), (*batch, m)).copy()
+    rows = np.arange(perm.size // m) if batch else None
+    flat = perm.reshape(-1, m)
+    pv = piv.reshape(-1, k)
+    for i in range(k):
+        p = pv[:, i]
+        a = flat[:, i].copy()
+        flat[:, i] = flat[rows, p] if batch else flat[0, p]
+        if batch:
+            flat[rows, p] = a
+        else:
+            flat[0, p] = a
+    return perm
+
+
+def lu_factor(a, overwrite_a=False, check_finite=True):
+    """LU decomposition with partial pivoting, as scipy.linalg.lu_factor.
+
+    Parameters
+    ----------
+    a : (..., M, N) array_like
+    overwrite_a : bool
+        Accepted for compatibility; jitla never modifies its inputs.
+    check_finite : bool
+        Reject infs and NaNs (``ValueError``, scipy's message).
+
+    Returns
+    -------
+    lu : (..., M, N) ndarray
+        U on and above the diagonal, L's multipliers below it (unit diagonal
+        not stored), C-ordered.  float32 for float32 input, else float64.
+    piv : (..., min(M, N)) int32 ndarray
+        0-based LAPACK pivots: row i was interchanged with row ``piv[i]``.
+
+    Warns
+    -----
+    LinAlgWarning
+        ``"Diagonal number %d is exactly zero. Singular matrix."`` (1-based,
+        scipy's wording) when a pivot is exactly zero; the factors are
+        returned anyway.
+
+    Notes
+    -----
+    Kernels ``lu`` unblocked / blocked / parallel (:mod:`jitla.kernels.lu`),
+    chosen by :func:`lu_variant`.  Flops 2n^3/3.
+    """
+    del overwrite_a
+    a = np.asarray(a)
+    dtype = result_float_dtype(a)
+    if check_finite:
+        check_finite_scipy(a)
+    if a.ndim < 2:
+        raise ValueError("expected matrix")  # scipy's getrf wrapper rejects 0-D/1-D input
+    LU = np.array(a, dtype=dtype, order="C", copy=True)
+    if LU.size == 0:
+        return LU, np.zeros((*a.shape[:-2], 0), dtype=np.int32)
+    piv, info = _factor(LU)
+    bad = info[info > 0]
+    if bad.size:
+        warnings.warn(
+            f"Diagonal number {int(bad.flat[0])} is exactly zero. Singular matrix.",
+            LinAlgWarning,
+            stacklevel=2,
+        )
+    return LU, piv
+
+
+def _solve_factored(LU, piv, X, trans: bool) -> None:
+    """Overwrite X (n, k) with ``A^{-1} X`` (or ``A^{-T} X``) from one LU factorisation."""
+    n = LU.shape[0]
+    if not trans:
+        X[:] = X[_permutation(piv, n)]
+        triangular_solve_inplace(LU, X, True, False, True)
+        triangular_solve_inplace(LU, X, False, False, False)
+    else:
+        triangular_solve_inplace(LU, X, False, True, False)
+        triangular_solve_inplace(LU, X, True, True, True)
+        X[_permutation(piv, n)] = X.copy()
+
+
+def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """Solve ``a x = b`` given ``lu_factor(a)``, as scipy.linalg.lu_solve.
+
+    Parameters
+    ----------
+    lu_and_piv : tuple
+        ``(lu, piv)`` from :func:`lu_factor` (or scipy's).
+    b : (M,) or (..., M, K) array_like
+    trans : {0, 1, 2}
+        Solve ``a x = b`` (0) or ``a.T x = b`` (1, 2).
+    overwrite_b : bool
+        Accepted for compatibility; inputs are never modified.
+    check_finite : bool
+        Reject infs and NaNs in b (``ValueError``).
+
+    Returns
+    -------
+    x : ndarray
+        Shape of b (broadcast with the leading dimensions of lu).
+
+    Notes
+    -----
+    A zero pivot is not detected here (as in scipy): the solution then
+    holds infs or NaNs.  Flops 2 n^2 K.
+    """
+    del overwrite_b
+    lu_, piv = lu_and_piv
+    lu_ = np.asarray(lu_)
+    piv = np.asarray(piv)
+    b = np.asarray(b)
+    dtype = result_float_dtype(lu_, b)
+    if check_finite:
+        check_finite_scipy(b)
+    if trans not in (0, 1, 2):
+        raise ValueError(f"trans must be 0, 1 or 2, got {trans!r}")
+    if lu_.ndim < 2 or lu_.shape[-1] != lu_.shape[-2]:
+        raise ValueError("expected square matrix")
+    rows = b.shape[0] if b.ndim == 1 else (b.shape[-2] if b.ndim >= 2 else -1)
+    if rows != lu_.shape[-1]:
+        raise ValueError(f"Shapes of lu {lu_.shape} and b {b.shape} are incompatible")
+    batch, LU3, X3, shape = rhs_stacks(lu_, b, dtype)
+    if X3.size == 0:
+        return X3.reshape(shape)
+    piv3 = np.broadcast_to(piv, batch + piv.shape[-1:]).reshape(-1, piv.shape[-1]).astype(np.intp)
+    for i in range(X3.shape[0]):
+        _solve_factored(LU3[i], piv3[i], X3[i], trans != 0)
+    return X3.reshape(shape)
+
+
+def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
+    """LU decomposition ``A = P L U`` with partial pivoting, as scipy.linalg.lu.
+
+    Parameters
+    ----------
+    a : (..., M, N) array_like
+        Square, tall or wide.
+    permute_l : bool
+        Return ``(P @ L, U)`` instead of ``(P, L, U)``.
+    overwrite_a : bool
+        Accepted for compatibility; inputs are never modified.
+    check_finite : bool
+        Reject infs and NaNs (``ValueError``).
+    p_indices : bool
+        Return the permutation as int32 row indices p (``A = L[p] @ U``)
+        instead of a matrix.
+
+    Returns
+    -------
+    (P, L, U) or (PL, U)
+        P (..., M, M) float (or p (..., M) int32), L (..., M, K) unit lower
+        trapezoidal, U (..., K, N) upper trapezoidal, K = min(M, N).
+
+    Notes
+    -----
+    Same kernels as :func:`lu_factor`.  Unlike lu_factor, scipy's ``lu``
+    does not warn for a singular matrix, and neither does this.
+    """
+    del overwrite_a
+    a = np.asarray(a)
+    dtype = result_float_dtype(a)
+    if check_finite:
+        check_finite_scipy(a)
+    if a.ndim < 2:
+        raise ValueError("The input array must be at least two-dimensional.")
+    *nd, m, n = a.shape
+    k = min(m, n)
+    if k == 0:
+        L = np.empty((*nd, m, k), dtype=dtype)
+        U = np.empty((*nd, k, n), dtype=dtype)
+        if permute_l:
+            return L, U
+        P = np.empty((*nd, 0), dtype=np.int32) if p_indices else np.empty((*nd, 0, 0), dtype=dtype)
+        return P, L, U
+    LU = np.array(a, dtype=dtype, order="C", copy=True)
+    piv, _ = _factor(LU)
+    L = np.tril(LU[..., :, :k], -1)
+    idx = np.arange(k)
+    L[..., idx, idx] = 1
+    U = np.triu(LU[..., :k, :])
+    perm = _permutation(piv, m)
+    p = np.argsort(perm, axis=-1).astype(np.int32)  # A[i] = (L U)[p[i]]
+    if permute_l:
+        return np.take_along_axis(L, p[..., :, None].astype(np.intp), axis=-2), U
+    if p_indices:
+        return p, L, U
+    P = np.zeros((*nd, m, m), dtype=dtype)
+    np.put_along_axis(P, p[..., :, None].astype(np.intp), 1, axis=-1)
+    return P, L, U
+
+
+# --------------------------------------------------------------------------
+# numpy.linalg: solve, inv, det, slogdet
+# --------------------------------------------------------------------------
+def _raise_numpy_solve_shape_error(a: np.ndarray, b: np.ndarray) -> None:
+    """Raise numpy.linalg.solve's own error for these shapes (zero-stride stand-ins, no memory)."""
+    fake_a = as_strided(np.zeros(1), shape=a.shape, strides=(0,) * a.ndim)
+    fake_b = as_strided(np.zeros(1), shape=b.shape, strides=(0,) * b.ndim)
+    np.linalg.solve(fake_a, fake_b)
+    raise AssertionError(f"jitla rejected shapes {a.shape}, {b.shape} that numpy.linalg.solve accepts")
+
+
+def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
+    """Overwrite each X3[i] with ``A3[i]^{-1} X3[i]``; LinAlgError("Singular matrix") as numpy."""
+    count, n = A3.shape[0], A3.shape[1]
+    if count > 1 and n <= BATCHED_LU_MAX:
+        work = np.array(A3, copy=True)
+        info = np.zeros(count, dtype=np.int32)
+        nthreads = numba.get_num_threads()
+        if nthreads > 1 and count >= 4096:
+            k_info = get_kernel("lu_solve_batched", "parallel")
+        else:
+            k_info = get_kernel("lu_solve_batched", "serial")
+        k_info.func(work, X3, info, *kernel_extras(k_info, A3.dtype))
+        if info.any():
+            raise LinAlgError("Singular matrix")
+        return
+    for i in range(count):
+        LU = A3[i].copy()
+        piv, info = _factor(LU)
+        if info:
+            raise LinAlgError("Singular matrix")
+        _solve_factored(LU, piv.astype(np.intp), X3[i], False)
+
+
+def solve(a, b):
+    """Solve ``a @ x = b``, as numpy.linalg.solve (numpy 2 semantics).
+
+    Parameters
+    ----------
+    a : (..., M, M) array_like
+    b : (M,) or (..., M, K) array_like
+        A 1-D b is a single vector (broadcast against every matrix of a);
+        otherwise the last two dimensions are the right-hand-side matrix and
+        the leading ones broadcast with a's.
+
+    Returns
+    -------
+    x : ndarray
+        float32 when a and b are float32, else float64.
+
+    Raises
+    ------
+    LinAlgError
+        ``"Singular matrix"`` for an exactly singular a (a zero pivot);
+        numpy's messages for arrays of fewer than 2 dimensions and
+        non-square a.
+    ValueError
+        Mismatched shapes (numpy's own message).
+
+    Notes
+    -----
+    Like numpy, no check for infs/NaNs (they propagate).  Stacks of small
+    systems (M <= 8) run in one compiled loop (``lu_solve_batched``, sizes
+    2..8 unrolled); otherwise each matrix is factored by the ``lu`` kernels
+    and solved with two triangular solves.  Flops 2M^3/3 + 2M^2 K each.
+    """
+    a = np.asarray(a)
+    b = np.asarray(b)
+    dtype = result_float_dtype(a, b)
+    assert_stacked_2d(a)
+    assert_stacked_square(a)
+    n = a.shape[-1]
+    if b.ndim == 0 or (b.ndim == 1 and b.shape[0] != n) or (b.ndim >= 2 and b.shape[-2] != n):
+        _raise_numpy_solve_shape_error(a, b)
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2] if b.ndim >= 2 else ())
+    except ValueError:
+        _raise_numpy_solve_shape_error(a, b)
+    _, A3, X3, shape = rhs_stacks(a, b, dtype)
+    if X3.size and n:
+        _solve_stack(A3, X3)
+    return X3.reshape(shape)
+
+
+def inv(a):
+    """Inverse of a matrix (or stack), as numpy.linalg.inv.
+
+    Raises
+    ------
+    LinAlgError
+        ``"Singular matrix"``; numpy's messages for bad shapes.
+
+    Notes
+    -----
+    ``solve(a, I)``: one LU and 2n^3 flops of triangular solves (LAPACK's
+    ``getri`` does 4n^3/3 in total by inverting U in place; the difference
+    matters little next to the clarity of "solve with the identity").
+    """
+    a = np.asarray(a)
+    dtype = result_float_dtype(a)
+    assert_stacked_2d(a)
+    assert_stacked_square(a)
+    n = a.shape[-1]
+    eye = np.broadcast_to(np.eye(n, dtype=dtype), a.shape)
+    return solve(a, eye)
+
+
+def _logdet_parts(a):
+    """``(sign, logabsdet)`` arrays for a stack, from its LU factors (sign 0, -inf when singular)."""
+    a = np.asarray(a)
+    dtype = result_float_dtype(a)
+    assert_stacked_2d(a)
+    assert_stacked_square(a)
+    n = a.shape[-1]
+    LU = np.array(a, dtype=dtype, order="C", copy=True)
+    batch = a.shape[:-2]
+    if n == 0:
+        return np.ones(batch, dtype=dtype), np.zeros(batch, dtype=dtype), LU
+    piv, _ = _factor(LU)
+    d = np.diagonal(LU, axis1=-2, axis2=-1)
+    swaps = np.count_nonzero(piv != np.arange(n, dtype=np.int32), axis=-1)
+    sign = np.where(swaps % 2 == 1, -1.0, 1.0) * np.prod(np.sign(d), axis=-1)
+    with np.errstate(divide="ignore"):
+        logabsdet = np.sum(np.log(np.abs(d)), axis=-1)
+    return sign.astype(dtype), logabsdet.astype(dtype), LU
+
+
+def slogdet(a):
+    """Sign and natural log of the absolute determinant, as numpy.linalg.slogdet.
+
+    Returns
+    -------
+    SlogdetResult
+        numpy's namedtuple ``(sign, logabsdet)``; for a singular matrix
+        ``sign = 0`` and ``logabsdet = -inf`` (no error).
+
+    Notes
+    -----
+    From the LU factors: ``det(A) = (-1)^(number of interchanges) * prod(diag(U))``,
+    summed as logs so that it neither overflows nor underflows.
+    """
+    sign, logabsdet, _ = _logdet_parts(a)
+    if sign.ndim == 0:
+        return SlogdetResult(sign[()], logabsdet[()])
+    return SlogdetResult(sign, logabsdet)
+
+
+def det(a):
+    """Determinant of a matrix (or stack), as numpy.linalg.det.
+
+    A singular matrix has determinant 0.0 (no error).  Computed as the
+    product of U's diagonal with the sign of the permutation, as numpy.
+    """
+    a = np.asarray(a)
+    sign, _, LU = _logdet_parts(a)
+    if a.shape[-1] == 0:
+        result = sign
+    else:
+        result = sign * np.prod(np.abs(np.diagonal(LU, axis1=-2, axis2=-1)), axis=-1)
+    return result[()] if result.ndim == 0 else result
