@@ -1,0 +1,376 @@
+"""``lstsq``: numpy.linalg.lstsq semantics on jitla's QR kernels.
+
+Solvers, one small function each (``_solve_<method>``):
+
+* ``"qr"`` (default) -- Householder QR of A (m >= n) or of A^T (m < n:
+  the minimum-norm solution); tall-skinny A: TSQR of ``[A | B]``.  Backward
+  stable, error ~ cond(A) eps for small-residual problems.
+* ``"pivoted"`` -- column-pivoted (rank-revealing) QR: for rank-deficient
+  data, the *basic* solution (zeros in the dependent columns, LAPACK
+  ``xGELSY`` without its final complete orthogonal step).
+* ``"svd"`` -- not available until jitla has an SVD (issue #4).
+
+``refine=True`` adds extra-precise iterative refinement on Bjorck's
+augmented system (:mod:`jitla.linalg._refine`).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from jitla import config
+from jitla._validate import LinAlgError, as_float_operand, assert_finite, result_float_dtype
+from jitla.kernels import get_kernel
+from jitla.kernels.qr_householder import apply_q, apply_qt
+from jitla.kernels.qr_pivoted import geqp3, numerical_rank
+from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._refine import RefineInfo, dd_residual, refine_lstsq
+from jitla.linalg._triangular import triangular_solve_inplace
+
+__all__ = ["lstsq", "LstsqRankWarning", "METHODS", "RefineInfo"]
+
+#: The solvers ``lstsq(method=...)`` accepts.
+METHODS = ("qr", "pivoted", "svd")
+
+
+class LstsqRankWarning(UserWarning):
+    """``method="qr"`` found A numerically rank-deficient and used pivoted QR instead."""
+
+
+# --------------------------------------------------------------------------
+# factorisations and solves on the factored form
+# --------------------------------------------------------------------------
+def _qr_variant(m: int, n: int) -> str:
+    """Unblocked QR for narrow matrices (one panel or less), blocked compact WY otherwise."""
+    return "unblocked" if min(m, n) <= config.factor_nb("qr") else "blocked"
+
+
+def householder_qr(A: np.ndarray):
+    """Factor a C-contiguous (m, n) array in place; return ``tau`` (LAPACK storage)."""
+    m, n = A.shape
+    tau = np.zeros(min(m, n), dtype=A.dtype)
+    if A.size:
+        info = get_kernel("qr", _qr_variant(m, n))
+        info.func(A, tau, *kernel_extras(info, A.dtype))
+    return tau
+
+
+def _apply_qt(QA, tau, B) -> None:
+    """``B := Q^T B`` from the factored form (no-op when there is nothing to do)."""
+    if B.size and tau.size:
+        apply_qt(QA, tau, B)
+
+
+def _apply_q(QA, tau, B) -> None:
+    """``B := Q B`` from the factored form."""
+    if B.size and tau.size:
+        apply_q(QA, tau, B)
+
+
+def _solve_upper(R: np.ndarray, X: np.ndarray, *, trans: bool = False) -> None:
+    """``X := R^{-1} X`` (or ``R^{-T} X``) in place; R square, upper, nonsingular."""
+    if X.size:
+        info = triangular_solve_inplace(R, X, False, trans, False)
+        if info > 0:  # unreachable after the rank checks; never return garbage
+            raise LinAlgError("Singular matrix")
+
+
+def _diag_rank(QA: np.ndarray, rcond: float) -> int:
+    """Number of leading ``|R[i, i]| > rcond * max |R[j, j]|`` (all of them for a full-rank R)."""
+    d = np.abs(np.diagonal(QA))
+    if d.size == 0:
+        return 0
+    big = d > rcond * d.max()
+    return int(d.size if big.all() else np.argmin(big))
+
+
+def qr_augmented_correction(QA, tau, n):
+    """``correction(F, G)`` for :func:`jitla.linalg._refine.refine_lstsq` from a QR of A (m >= n).
+
+    Solves ``[[I, A], [A^T, 0]] [dr; dx] = [f; g]`` with ``A = Q [R; 0]``
+    (Bjorck 1996, Sec. 2.9.3, eq. 2.9.13)::
+
+        h  = R^{-T} g                  (triangular solve)
+        d  = Q^T f = [d1; d2]
+        dx = R^{-1} (d1 - h)
+        dr = Q [h; d2]
+
+    Check: ``dr + A dx = Q [h + d1 - h; d2] = f`` and ``A^T dr = R^T h = g``.
+    Flops about ``8mnk`` for k right-hand sides.
+    """
+    R = QA[:n]
+
+    def correction(F, G):
+        H = np.array(G, order="C")
+        _solve_upper(R, H, trans=True)
+        D = np.array(F, order="C")
+        _apply_qt(QA, tau, D)
+        dX = D[:n] - H
+        _solve_upper(R, dX)
+        D[:n] = H
+        _apply_q(QA, tau, D)
+        return D, dX
+
+    return correction
+
+
+# --------------------------------------------------------------------------
+# the solvers: each returns (X, residual_sq or None, rank, refine_info or None)
+# --------------------------------------------------------------------------
+def _solve_qr(A, B, rcond, refine):
+    # min ||A x - b||: A = Q [R; 0], x = R^{-1} (Q^T b)[:n]  (m >= n);
+    # min ||x|| s.t. A x = b: A^T = Q [R; 0], x = Q [R^{-T} b; 0]  (m < n)
+    m, n = A.shape
+    if m < n:
+        return _solve_qr_wide(A, B, rcond, refine)
+    if not refine and _use_tsqr(m, n, B.shape[1], A.dtype):
+        return _solve_tsqr(A, B, rcond)
+    QA = A.copy()
+    tau = householder_qr(QA)
+    if _diag_rank(QA, rcond) < n:
+        _warn_rank_deficient()
+        return _solve_pivoted(A, B, rcond, refine)
+    C = B.copy()
+    _apply_qt(QA, tau, C)
+    X = C[:n].copy()
+    _solve_upper(QA[:n], X)
+    if not refine:
+        return X, np.einsum("ij,ij->j", C[n:], C[n:]), n, None
+    Rres = C
+    Rres[:n] = 0
+    _apply_q(QA, tau, Rres)  # r = Q [0; d2] = b - A x
+    info = refine_lstsq(A, X, Rres, B, qr_augmented_correction(QA, tau, n))
+    return X, np.einsum("ij,ij->j", Rres, Rres), n, info
+
+
+def _warn_rank_deficient():
+    warnings.warn(
+        "lstsq(method='qr'): A is numerically rank-deficient (some |R[i, i]| <= rcond * max |R|); "
+        "using column-pivoted QR, which returns the basic solution (zeros for dependent columns), "
+        "not numpy's minimum-norm solution",
+        LstsqRankWarning,
+        stacklevel=5,
+    )
+
+
+def _use_tsqr(m: int, n: int, k: int, dtype) -> bool:
+    """Tall-skinny policy: TSQR of ``[A | B]`` once A spans at least two of its row blocks."""
+    return m >= 4 * (n + k) and m >= 2 * config.tsqr_rows(dtype)
+
+
+def _solve_tsqr(A, B, rcond):
+    # R factor of [A | B] = [[R11, R12], [0, R22]] (TSQR, Q never formed):
+    # x = R11^{-1} R12, and ||b_j - A x_j||^2 = ||R22[:, j]||^2
+    m, n = A.shape
+    k = B.shape[1]
+    AB = np.empty((m, n + k), dtype=A.dtype)
+    AB[:, :n] = A
+    AB[:, n:] = B
+    R = np.zeros((n + k, n + k), dtype=A.dtype)
+    info = get_kernel("tsqr", "serial")
+    info.func(AB, R, *kernel_extras(info, A.dtype))
+    if _diag_rank(R[:n, :n], rcond) < n:
+        _warn_rank_deficient()
+        return _solve_pivoted(A, B, rcond, False)
+    X = R[:n, n:].copy()
+    _solve_upper(np.ascontiguousarray(R[:n, :n]), X)
+    R22 = R[n:, n:]
+    return X, np.einsum("ij,ij->j", R22, R22), n, None
+
+
+def _solve_qr_wide(A, B, rcond, refine):
+    m, n = A.shape
+    if refine:
+        raise ValueError(
+            "lstsq(refine=True) needs m >= n (an overdetermined or square system); "
+            f"got a {m} x {n} underdetermined one"
+        )
+    QA = np.array(A.T, order="C")  # always a copy: the factorisation overwrites it
+    tau = householder_qr(QA)
+    if _diag_rank(QA, rcond) < m:
+        raise LinAlgError(
+            "lstsq(method='qr'): the underdetermined system's A is numerically rank-deficient "
+            "(rank < m); its minimum-norm solution needs an SVD (issue #4); "
+            "method='pivoted' returns a basic solution"
+        )
+    Y = B.copy()
+    _solve_upper(QA[:m], Y, trans=True)
+    X = np.zeros((n, B.shape[1]), dtype=A.dtype)
+    X[:m] = Y
+    _apply_q(QA, tau, X)
+    return X, None, m, None
+
+
+def _solve_pivoted(A, B, rcond, refine):
+    # A P = Q [R11 R12; 0 R22], rank r from |R[i, i]| > rcond |R[0, 0]|;
+    # basic solution: (P^T x)[:r] = R11^{-1} (Q^T b)[:r], (P^T x)[r:] = 0
+    m, n = A.shape
+    QA = A.copy()
+    jpvt = np.zeros(n, dtype=np.int64)
+    tau = np.zeros(min(m, n), dtype=A.dtype)
+    geqp3(QA, jpvt, tau)
+    r = int(numerical_rank(QA, rcond))
+    k = B.shape[1]
+    X = np.zeros((n, k), dtype=A.dtype)
+    if r == 0:
+        return X, None, 0, None
+    C = B.copy()
+    _apply_qt(QA, tau, C)
+    Y = C[:r].copy()
+    R11 = np.ascontiguousarray(QA[:r, :r])
+    _solve_upper(R11, Y)
+    info = None
+    ssq = np.einsum("ij,ij->j", C[n:], C[n:]) if r == n else None
+    if refine:
+        # the basic solution is the LS solution of the r chosen columns, and the
+        # first r reflectors with R11 are a QR factorisation of exactly those
+        Ar = np.ascontiguousarray(A[:, jpvt[:r]])
+        QAr = np.ascontiguousarray(QA[:, :r])
+        Rres = dd_residual(Ar, Y, B).astype(A.dtype)
+        info = refine_lstsq(Ar, Y, Rres, B, qr_augmented_correction(QAr, tau[:r].copy(), r))
+        ssq = np.einsum("ij,ij->j", Rres, Rres) if r == n else None
+    X[jpvt[:r]] = Y
+    return X, ssq, r, info
+
+
+_SOLVERS = {"qr": _solve_qr, "pivoted": _solve_pivoted}
+
+
+# --------------------------------------------------------------------------
+# the API
+# --------------------------------------------------------------------------
+def _assert_2d(*arrays) -> None:
+    for a in arrays:
+        if a.ndim != 2:
+            raise LinAlgError(f"{a.ndim}-dimensional array given. Array must be two-dimensional")
+
+
+def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
+    """Least-squares solution of ``a @ x = b`` (numpy.linalg.lstsq semantics).
+
+    Parameters
+    ----------
+    a : (M, N) array_like
+        Coefficient matrix.  Not modified.
+    b : (M,) or (M, K) array_like
+        Right-hand side(s).  Not modified.
+    rcond : float, optional
+        Relative rank tolerance: a column is taken as dependent when its
+        pivot ``|R[i, i]|`` is ``<= rcond * |R[0, 0]|`` (pivoted QR) or, for
+        ``method="qr"``, when some ``|R[i, i]| <= rcond * max |R[j, j]|``.
+        Default ``eps * max(M, N)`` as numpy; a negative value means eps.
+    method : {"qr", "pivoted", "svd"}
+        ``"qr"`` (default): Householder QR; for M < N the minimum-norm
+        solution via a QR of ``a.T``; for tall-skinny a (M >= 4 (N + K) and
+        at least two TSQR row blocks) and no refinement, the R factor of
+        ``[a | b]`` by TSQR (``x = R11^{-1} R12``, residuals from R22; Q is
+        never formed).  When the diagonal test above finds a
+        tall A rank-deficient it warns (:class:`LstsqRankWarning`) and
+        continues as ``"pivoted"``.
+        ``"pivoted"``: column-pivoted QR; rank-deficient data give the basic
+        solution (zeros for the dependent columns), not numpy's
+        minimum-norm one.
+        ``"svd"``: raises ``NotImplementedError`` until jitla has an SVD
+        (issue #4).
+    refine : bool
+        Extra-precise iterative refinement on Bjorck's augmented system
+        (residuals in double-double, corrections with the QR factors),
+        for ``"qr"`` and ``"pivoted"`` with M >= N.  On ill-conditioned,
+        full-rank problems it brings x to nearly full working precision
+        (devlog 004).
+
+    Returns
+    -------
+    x : (N,) or (N, K) ndarray
+        Solution(s); float32 when a and b are float32, else float64.
+    residuals : (K,) or (1,) or (0,) ndarray
+        Squared 2-norms of ``b - a @ x`` per column when rank == N < M,
+        else empty (numpy's rule).  From ``(Q^T b)[N:]`` (QR), or from the
+        refined residual vector with ``refine=True``.
+    rank : numpy.int32
+        Numerical rank found with *rcond* (see above); N (or M) when no
+        rank test fails.  Not computed from singular values.
+    s : None
+        **Not computed.**  numpy returns the singular values of a; jitla has
+        no SVD yet (issue #4), and ``|diag(R)|`` would only bound them, so
+        nothing is returned rather than a look-alike.
+
+    Raises
+    ------
+    LinAlgError
+        "``d``-dimensional array given. Array must be two-dimensional",
+        "Incompatible dimensions" (as numpy); "Array must not contain infs
+        or NaNs" (numpy's SVD fails with "SVD did not converge in Linear
+        Least Squares" there); an underdetermined rank-deficient A with
+        ``"qr"``.
+    TypeError
+        Complex input.
+    ValueError
+        Unknown *method*; ``refine=True`` with ``"qr"`` and M < N.
+    NotImplementedError
+        ``method="svd"``.
+
+    Notes
+    -----
+    Flops: QR ``2MN^2 - 2N^3/3`` (+ ``4MNK`` to apply Q^T); each
+    refinement step about ``58MNK``
+    (two double-double residuals at ~25 flops per term, and a QR
+    correction).  References: Golub & Van Loan, *Matrix Computations*, 4th
+    ed., Sec. 5.3 (the full-rank LS problem), 5.4.1-5.4.2 (rank
+    deficiency, the basic solution); Bjorck, *Numerical Methods for Least
+    Squares Problems*, SIAM 1996, Sec. 1.3.2 (minimum norm via QR of A^T),
+    2.9 (refinement); LAPACK ``xGELSY``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from jitla.linalg import lstsq
+    >>> x, res, rank, s = lstsq(np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0, 2.0]))
+    >>> np.round(x, 6), int(rank), s
+    (array([1.166667, 0.5     ]), 2, None)
+    """
+    x, residuals, rank, _ = _lstsq(a, b, rcond, method, refine)
+    return x, residuals, rank, None
+
+
+def _lstsq(a, b, rcond, method, refine):
+    """:func:`lstsq` returning ``(x, residuals, rank, RefineInfo or None)``."""
+    a = np.asarray(a)
+    b = np.asarray(b)
+    is_1d = b.ndim == 1
+    b2 = b[:, np.newaxis] if is_1d else b
+    _assert_2d(a, b2)
+    m, n = a.shape
+    if b2.shape[0] != m:
+        raise LinAlgError("Incompatible dimensions")
+    dtype = result_float_dtype(a, b)
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    if method == "svd":
+        raise NotImplementedError(
+            "lstsq(method='svd') needs an SVD, which jitla does not have yet (issue #4); "
+            "use method='qr' or, for rank-deficient data, method='pivoted'"
+        )
+    eps = float(np.finfo(dtype).eps)
+    rcond = eps * max(m, n) if rcond is None else float(rcond)
+    if rcond < 0:
+        rcond = eps
+    A = as_float_operand(a, dtype)
+    B = np.array(b2, dtype=dtype, order="C", copy=True)
+    assert_finite(A, B)
+    k = B.shape[1]
+
+    info = None
+    if m == 0 or n == 0:
+        X, ssq, rank = np.zeros((n, k), dtype=dtype), np.einsum("ij,ij->j", B, B), 0
+    else:
+        X, ssq, rank, info = _SOLVERS[method](A, B, rcond, refine)
+    if is_1d:
+        X = X[:, 0]
+    if rank != n or m <= n or ssq is None:
+        residuals = np.array([], dtype=dtype)
+    else:
+        residuals = np.asarray(ssq, dtype=dtype)
+    return X, residuals, np.int32(rank), info

@@ -1,0 +1,302 @@
+"""Extra-precise iterative refinement: residuals in double-double, corrections in working precision.
+
+Two refinements share one stopping rule (:func:`_step_accepted`):
+
+* :func:`refine_square` -- ``A x = b`` with an LU factorisation (what
+  ``solve(..., refine=True)`` runs): ``r = b - A x`` in double-double,
+  ``x += LU \\ r``.
+* :func:`refine_lstsq` -- ``min ||A x - b||`` with a Householder QR of A, on
+  Bjorck's augmented system
+
+  .. math::
+
+      \\begin{bmatrix} I & A \\\\ A^T & 0 \\end{bmatrix}
+      \\begin{bmatrix} r \\\\ x \\end{bmatrix} =
+      \\begin{bmatrix} b \\\\ 0 \\end{bmatrix},
+
+  refining the residual r together with x.  Refining x alone (``x += A \\ (b -
+  A x)``) cannot fix a large-residual problem: the error of x there is
+  ``~cond(A)^2 eps ||r||`` and comes from the second block row, which the
+  plain iteration never looks at.
+
+Both block rows' residuals are computed by the double-double kernels of
+:mod:`jitla.kernels.double_double` (error-free ``two_sum`` / ``two_prod``,
+no fastmath), then rounded to the working precision; x and r are kept in
+the working precision.  For float32 data the residuals are computed in
+double-double from the float32 values (products exact) and rounded to
+float32, so the refined result is float32 to full float32 accuracy.
+
+Stopping rule, per right-hand side (column): a correction dx is applied
+when it is smaller than the previous one; iteration stops after a
+correction that is negligible (``||dx||_inf <= eps ||x||_inf``), after one
+that shrank by less than half (further steps would gain little), when a
+correction did not shrink (it is then *not* applied: the iteration has
+reached its limiting accuracy or diverges), or after :data:`MAX_ITER`
+corrections.  This is the rule of LAPACK's ``xGERFS`` family in spirit
+(Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+Sec. 12.1-12.3; Demmel et al., "Error bounds from extra-precise iterative
+refinement", ACM TOMS 32(2), 2006, Sec. 3).
+
+References
+----------
+A. Bjorck, "Iterative refinement of linear least squares solutions I",
+BIT 7, 1967.  A. Bjorck, *Numerical Methods for Least Squares Problems*,
+SIAM 1996, Sec. 2.9 (refinement of least-squares solutions with the QR
+factors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from jitla.kernels import get_kernel
+
+__all__ = [
+    "MAX_ITER",
+    "RefineInfo",
+    "dd_residual",
+    "dd_residual_t",
+    "refine_lstsq",
+    "refine_square",
+    "solve_refined",
+]
+
+#: Cap on the number of corrections.  Each one gains about
+#: ``-log10(cond * eps)`` digits, so three or four suffice whenever the
+#: iteration converges at all.
+MAX_ITER = 10
+
+
+@dataclass(frozen=True)
+class RefineInfo:
+    """What a refinement did.
+
+    Attributes
+    ----------
+    iterations : int
+        Corrections applied (the largest over the right-hand sides).
+    converged : ndarray of bool
+        Per right-hand side: the last correction was negligible
+        (``<= eps ||x||``) or shrank by more than half before the iteration
+        stopped.  False means the corrections stopped shrinking early or the
+        cap was hit: the problem is too ill-conditioned for refinement to
+        reach full precision.
+    dx_rels : list of ndarray
+        ``||dx||_inf`` per column for each correction computed (applied or not).
+    """
+
+    iterations: int
+    converged: np.ndarray
+    dx_rels: list
+
+
+def dd_residual(A, X, B, C=None) -> np.ndarray:
+    """``B - C - A @ X`` accumulated in double-double, rounded to float64.
+
+    A, X, B, C are 2-D C-contiguous arrays of one float dtype (C optional).
+    """
+    R = np.empty(B.shape, dtype=np.float64)
+    if C is None:
+        C = np.zeros_like(B)
+    get_kernel("dd_residual", "serial").func(A, X, B, C, R)
+    return R
+
+
+def dd_residual_t(A, Y, B=None) -> np.ndarray:
+    """``B - A.T @ Y`` accumulated in double-double, rounded to float64 (B defaults to 0)."""
+    shape = (A.shape[1], Y.shape[1])
+    if B is None:
+        B = np.zeros(shape, dtype=A.dtype)
+    R = np.empty(shape, dtype=np.float64)
+    get_kernel("dd_residual_t", "serial").func(A, Y, B, R)
+    return R
+
+
+def _relative_size(D, X) -> np.ndarray:
+    """Per column, ``max_i |D[i]| / |X[i]|`` (``|X[i]| = 0`` entries measured against ``max |X|``).
+
+    Componentwise, so that refinement goes on until the *small* entries of
+    x are right too (a polynomial fit's high-order coefficients are many
+    orders of magnitude below the first ones).
+    """
+    if D.shape[0] == 0:
+        return np.zeros(D.shape[1])
+    ax = np.abs(X).astype(np.float64)
+    top = ax.max(axis=0)
+    scale = np.where(ax > 0, ax, np.where(top > 0, top, 1.0))
+    return (np.abs(D) / scale).max(axis=0)
+
+
+def _step_accepted(dx_rel, prev_rel, eps, active, converged):
+    """Apply the stopping rule to one correction; return the mask of columns to update.
+
+    *dx_rel* is the correction's componentwise relative size
+    (:func:`_relative_size`), *prev_rel* that of the last applied one.
+    Updates *active* and *converged* in place (module docstring).
+    """
+    shrinking = dx_rel < prev_rel
+    apply = active & shrinking
+    small = dx_rel <= eps
+    fast = dx_rel <= 0.5 * prev_rel
+    converged |= apply & small
+    # keep going only while corrections shrink fast and are not yet negligible
+    active &= shrinking & fast & ~small
+    return apply
+
+
+def refine_square(A, X, B, solve_correction, *, max_iter: int = MAX_ITER):
+    """Refine the solutions X of ``A X = B`` in place with double-double residuals.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray
+        C-contiguous, float32 or float64 (the matrix, not its factors).
+    X : (n, k) ndarray, same dtype
+        Initial solutions, overwritten with the refined ones.
+    B : (n, k) ndarray, same dtype
+    solve_correction : callable
+        ``solve_correction(R)`` returns the solution of ``A D = R`` for a
+        (n, k) array R of A's dtype, from the existing factorisation.
+    max_iter : int
+
+    Returns
+    -------
+    RefineInfo
+    """
+    dtype = X.dtype
+    eps = float(np.finfo(dtype).eps)
+    k = X.shape[1]
+    active = np.ones(k, dtype=bool)
+    converged = np.zeros(k, dtype=bool)
+    prev = np.full(k, np.inf)
+    norms = []
+    applied = 0
+    for _ in range(max_iter):
+        if not active.any():
+            break
+        R = dd_residual(A, X, B).astype(dtype)
+        D = solve_correction(R)
+        dx_rel = _relative_size(D, X)
+        norms.append(dx_rel)
+        apply = _step_accepted(dx_rel, prev, eps, active, converged)
+        if apply.any():
+            X[:, apply] += D[:, apply]
+            applied += 1
+        prev = np.where(apply, dx_rel, prev)
+    return RefineInfo(applied, converged, norms)
+
+
+def refine_lstsq(A, X, Rres, B, correction, *, max_iter: int = MAX_ITER):
+    """Refine least-squares solutions X and residuals Rres in place (Bjorck's augmented system).
+
+    Parameters
+    ----------
+    A : (m, n) ndarray, m >= n
+        C-contiguous float32/float64: the columns the solution uses (full
+        column rank).
+    X : (n, k) ndarray
+        Initial solutions, overwritten with the refined ones.
+    Rres : (m, k) ndarray
+        Initial residuals ``B - A X``, overwritten with the refined ones.
+    B : (m, k) ndarray
+    correction : callable
+        ``correction(F, G)`` returns ``(dR, dX)``, the solution of
+        ``[[I, A], [A^T, 0]] [dR; dX] = [F; G]`` from a QR of A
+        (:func:`jitla.linalg._lstsq.qr_augmented_correction`).
+    max_iter : int
+
+    Returns
+    -------
+    RefineInfo
+
+    Notes
+    -----
+    Each step (Bjorck 1996, Sec. 2.9.3): ``F = B - Rres - A X`` and
+    ``G = -A^T Rres`` in double-double, rounded to the working precision;
+    solve the augmented system for the corrections with the QR factors;
+    ``Rres += dR``, ``X += dX``.  The stopping rule looks at dX (the
+    solution is what the caller wants), per column.  Cost per step: two
+    double-double residuals (about 50mnk flops) and a QR correction
+    (about 8mnk flops).
+    """
+    dtype = X.dtype
+    eps = float(np.finfo(dtype).eps)
+    k = X.shape[1]
+    active = np.ones(k, dtype=bool)
+    converged = np.zeros(k, dtype=bool)
+    prev = np.full(k, np.inf)
+    norms = []
+    applied = 0
+    for _ in range(max_iter):
+        if not active.any():
+            break
+        F = dd_residual(A, X, B, Rres).astype(dtype)
+        G = dd_residual_t(A, Rres).astype(dtype)
+        dR, dX = correction(F, G)
+        dx_rel = _relative_size(dX, X)
+        norms.append(dx_rel)
+        apply = _step_accepted(dx_rel, prev, eps, active, converged)
+        if apply.any():
+            X[:, apply] += dX[:, apply]
+            Rres[:, apply] += dR[:, apply]
+            applied += 1
+        prev = np.where(apply, dx_rel, prev)
+    return RefineInfo(applied, converged, norms)
+
+
+def solve_refined(A3, X3):
+    """``solve(..., refine=True)``: overwrite each ``X3[i]`` with the refined solution of ``A3[i] x = X3[i]``.
+
+    Parameters
+    ----------
+    A3 : (count, n, n) ndarray
+        C-contiguous float32/float64 stack (read only).
+    X3 : (count, n, k) ndarray
+        Right-hand sides on entry, refined solutions on return.
+
+    Returns
+    -------
+    list of RefineInfo
+        One per matrix.
+
+    Raises
+    ------
+    LinAlgError
+        ``"Singular matrix"`` (numpy's message) for an exactly zero pivot.
+
+    Notes
+    -----
+    Each matrix is factored once by :func:`jitla.linalg.lu_factor`; the
+    first solution and every correction come from
+    :func:`jitla.linalg.lu_solve`; the residuals ``b - A x`` are
+    accumulated in double-double (:func:`refine_square`).  With
+    ``cond(A) * eps`` well below 1 the result is the exact solution
+    rounded to working precision, up to a few units in the last place
+    (Higham, *Accuracy and Stability*, 2nd ed., Thm. 12.1 with an
+    extra-precise residual).  Cost per step: 25 n^2 k flops for the residual
+    and 2 n^2 k for the correction, on top of the 2n^3/3 factorisation.
+    """
+    import warnings
+
+    from jitla._validate import LinAlgError
+    from jitla.linalg._lu import lu_factor, lu_solve
+
+    infos = []
+    for i in range(X3.shape[0]):
+        A = A3[i]
+        B = X3[i].copy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an exactly zero pivot is raised below instead
+            LU, piv = lu_factor(A, check_finite=False)
+        if (np.diagonal(LU) == 0).any():
+            raise LinAlgError("Singular matrix")
+
+        def correction(R, LU=LU, piv=piv):
+            return lu_solve((LU, piv), R, check_finite=False)
+
+        X = correction(B)
+        infos.append(refine_square(A, X, B, correction))
+        X3[i] = X
+    return infos

@@ -1,0 +1,283 @@
+"""jitla.linalg.lstsq: numpy.linalg.lstsq semantics, methods, rank deficiency, errors.
+
+Oracles: numpy.linalg.lstsq (LAPACK gelsd) on well-posed problems, the
+mpmath reference of tests/naive.py, and invariants (the normal equations of
+the residual, A^T r = 0).  The accuracy of refinement against mpmath is in
+tests/test_refine.py.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from jitla.linalg import LinAlgError, lstsq
+from jitla.linalg._lstsq import LstsqRankWarning
+
+# Well-conditioned random problems (standard normal, m >= 2n: cond(A) < ~6)
+# agree with numpy to a few hundred eps: forward error ~ cond * eps * c(m, n).
+RTOL = {np.float64: 1e-12, np.float32: 2e-4}
+
+
+def _problem(rng, m, n, k, dtype=np.float64):
+    A = rng.standard_normal((m, n)).astype(dtype)
+    b = rng.standard_normal((m,) if k is None else (m, k)).astype(dtype)
+    return A, b
+
+
+def _close(x, ref, dtype):
+    scale = max(np.abs(ref).max(), 1.0) if ref.size else 1.0
+    np.testing.assert_allclose(x, ref, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
+
+
+SHAPES = [(1, 1), (2, 1), (5, 5), (20, 3), (50, 7), (200, 70), (3, 7), (1, 4), (70, 200)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("k", [None, 1, 3])
+@pytest.mark.parametrize(("m", "n"), SHAPES)
+def test_qr_matches_numpy(rng, m, n, k, dtype):
+    A, b = _problem(rng, m, n, k, dtype)
+    A0, b0 = A.copy(), b.copy()
+    x, res, rank, s = lstsq(A, b)
+    xn, resn, rankn, _ = np.linalg.lstsq(A, b)
+    assert x.dtype == xn.dtype == dtype and x.shape == xn.shape
+    _close(x, xn, dtype)
+    assert res.dtype == resn.dtype and res.shape == resn.shape
+    np.testing.assert_allclose(res, resn, rtol=10 * RTOL[dtype], atol=RTOL[dtype])
+    assert rank == rankn and isinstance(rank, np.int32)
+    assert s is None  # documented: no SVD in jitla yet
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(b, b0)
+
+
+def test_residual_is_orthogonal_to_the_columns(rng):
+    A, b = _problem(rng, 300, 20, None)
+    x, res, _, _ = lstsq(A, b)
+    r = b - A @ x
+    assert np.abs(A.T @ r).max() <= 1e-12 * np.abs(A).max() * np.abs(r).max() * 300
+    np.testing.assert_allclose(res[0], r @ r, rtol=1e-12)
+
+
+def test_exact_fit_and_hand_example():
+    # y = 1 + 2 t fits exactly; and the worked 3-point example
+    t = np.array([0.0, 1.0, 2.0, 3.0])
+    A = np.column_stack([np.ones(4), t])
+    x, res, rank, _ = lstsq(A, 1 + 2 * t)
+    np.testing.assert_allclose(x, [1.0, 2.0], rtol=1e-14)
+    assert res.shape == (1,) and res[0] < 1e-28 and rank == 2
+    x, res, _, _ = lstsq([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]], [1.0, 2.0, 2.0])
+    np.testing.assert_allclose(x, [7 / 6, 1 / 2], rtol=1e-14)
+    np.testing.assert_allclose(res, [1 / 6], rtol=1e-13)
+
+
+def test_underdetermined_gives_the_minimum_norm_solution(rng):
+    A, b = _problem(rng, 4, 9, None)
+    x, res, rank, _ = lstsq(A, b)
+    np.testing.assert_allclose(A @ x, b, atol=1e-13)
+    np.testing.assert_allclose(x, np.linalg.pinv(A) @ b, atol=1e-13)
+    assert res.shape == (0,) and rank == 4
+
+
+def test_integer_input_promotes_to_float64():
+    x, res, rank, _ = lstsq(np.array([[1, 0], [1, 1], [1, 2]]), np.array([1, 2, 2]))
+    xn, resn, _, _ = np.linalg.lstsq(np.array([[1, 0], [1, 1], [1, 2]]), np.array([1, 2, 2]))
+    assert x.dtype == np.float64 and res.dtype == np.float64
+    np.testing.assert_allclose(x, xn, rtol=1e-14)
+
+
+def test_mixed_float32_float64_is_float64(rng):
+    A, b = _problem(rng, 10, 3, None)
+    x = lstsq(A.astype(np.float32), b)[0]
+    assert x.dtype == np.float64
+
+
+def test_strided_and_fortran_inputs(rng):
+    A, b = _problem(rng, 40, 12, 2)
+    xn = np.linalg.lstsq(A[::2, ::3], b[::2])[0]
+    _close(lstsq(A[::2, ::3], b[::2])[0], xn, np.float64)
+    _close(lstsq(np.asfortranarray(A), np.asfortranarray(b))[0], np.linalg.lstsq(A, b)[0], np.float64)
+
+
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape"),
+    [((0, 3), (0,)), ((3, 0), (3,)), ((3, 0), (3, 2)), ((0, 0), (0,)), ((4, 2), (4, 0)), ((2, 4), (2, 0))],
+)
+def test_empty_like_numpy(a_shape, b_shape):
+    A = np.eye(*a_shape) + 0.5 * np.eye(*a_shape, k=1)  # full rank
+    b = np.arange(float(np.prod(b_shape))).reshape(b_shape) + 1
+    x, res, rank, _ = lstsq(A, b)
+    xn, resn, rankn, _ = np.linalg.lstsq(A, b)
+    assert x.shape == xn.shape and res.shape == resn.shape and rank == rankn
+    np.testing.assert_array_equal(x, xn)
+    np.testing.assert_allclose(res, resn)
+
+
+def test_dimension_errors_like_numpy():
+    with pytest.raises(LinAlgError, match="^1-dimensional array given. Array must be two-dimensional$"):
+        lstsq(np.ones(3), np.ones(3))
+    with pytest.raises(LinAlgError, match="^3-dimensional array given. Array must be two-dimensional$"):
+        lstsq(np.ones((2, 3, 2)), np.ones((2, 3)))  # numpy's lstsq does not take stacks
+    with pytest.raises(LinAlgError, match="^3-dimensional array given. Array must be two-dimensional$"):
+        lstsq(np.ones((3, 2)), np.ones((1, 3, 2)))
+    with pytest.raises(LinAlgError, match="^Incompatible dimensions$"):
+        lstsq(np.ones((3, 2)), np.ones(4))
+    for a, b in [(np.ones(3), np.ones(3)), (np.ones((3, 2)), np.ones(4))]:
+        with pytest.raises(np.linalg.LinAlgError):
+            np.linalg.lstsq(a, b)
+
+
+def test_nonfinite_and_complex_rejected():
+    A = np.ones((3, 2))
+    A[1, 1] = np.nan
+    with pytest.raises(LinAlgError, match="Array must not contain infs or NaNs"):
+        lstsq(A, np.ones(3))
+    with pytest.raises(LinAlgError, match="Array must not contain infs or NaNs"):
+        lstsq(np.eye(3)[:, :2], np.array([1.0, np.inf, 0.0]))
+    with pytest.raises(TypeError, match="complex"):
+        lstsq(np.ones((3, 2), complex), np.ones(3))
+
+
+def test_method_errors():
+    A = np.eye(3)[:, :2]
+    with pytest.raises(NotImplementedError, match="issue #4"):
+        lstsq(A, np.ones(3), method="svd")
+    with pytest.raises(ValueError, match="method must be one of"):
+        lstsq(A, np.ones(3), method="cholesky")
+    with pytest.raises(ValueError, match="m >= n"):
+        lstsq(A.T, np.ones(2), refine=True)
+
+
+def test_rcond_default_and_negative(rng):
+    # a column at 1e-13 of the others: numerically independent for eps * max(m, n)
+    A, b = _problem(rng, 30, 4, None)
+    A[:, 3] = A[:, 0] + 1e-13 * A[:, 3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert lstsq(A, b)[2] == 4
+        assert lstsq(A, b, rcond=-1)[2] == 4
+
+
+def test_qr_warns_and_pivots_on_rank_deficient_data(rng):
+    A, b = _problem(rng, 30, 4, None)
+    A[:, 2] = A[:, 0] - 2 * A[:, 1]  # exactly dependent (up to rounding)
+    with pytest.warns(LstsqRankWarning, match="basic solution"):
+        x, res, rank, _ = lstsq(A, b)
+    assert rank == 3 and res.shape == (0,)
+    assert np.count_nonzero(x == 0) == 1
+    # same fitted values as numpy's minimum-norm solution
+    xn = np.linalg.lstsq(A, b)[0]
+    np.testing.assert_allclose(A @ x, A @ xn, atol=1e-12)
+
+
+def test_rank_deficient_underdetermined_qr_raises(rng):
+    A, b = _problem(rng, 3, 6, None)
+    A[2] = A[0] + A[1]
+    with pytest.raises(LinAlgError, match="rank-deficient"):
+        lstsq(A, b)
+
+
+# --------------------------------------------------------------------------
+# method="pivoted"
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("k", [None, 2])
+@pytest.mark.parametrize(("m", "n"), [(1, 1), (20, 3), (50, 7), (6, 6), (130, 70)])
+def test_pivoted_full_rank_matches_numpy(rng, m, n, k):
+    A, b = _problem(rng, m, n, k)
+    A0 = A.copy()
+    x, res, rank, s = lstsq(A, b, method="pivoted")
+    xn, resn, rankn, _ = np.linalg.lstsq(A, b)
+    _close(x, xn, np.float64)
+    np.testing.assert_allclose(res, resn, rtol=1e-11)
+    assert rank == rankn == n and s is None
+    np.testing.assert_array_equal(A, A0)
+
+
+def _rank_deficient(rng, m, n, r):
+    """An (m, n) matrix of rank r: r random columns, the others random combinations of them."""
+    basis = rng.standard_normal((m, r))
+    A = basis @ rng.standard_normal((r, n))
+    A[:, rng.permutation(n)[:r]] = basis  # keep some columns "clean" too
+    return A
+
+
+@pytest.mark.parametrize(("m", "n", "r"), [(40, 6, 3), (40, 6, 5), (25, 10, 1), (5, 8, 3)])
+def test_pivoted_rank_deficient_basic_solution(rng, m, n, r):
+    A = _rank_deficient(rng, m, n, r)
+    b = rng.standard_normal(m)
+    x, res, rank, _ = lstsq(A, b, method="pivoted")
+    assert rank == r == np.linalg.matrix_rank(A)
+    assert res.shape == (0,)
+    used = np.flatnonzero(x)
+    assert used.size == r  # zeros for the n - r dependent columns
+    # the nonzeros are the least-squares solution on the chosen columns
+    np.testing.assert_allclose(x[used], np.linalg.lstsq(A[:, used], b)[0], rtol=1e-10, atol=1e-12)
+    # and the fit is the same as numpy's minimum-norm solution's
+    xn = np.linalg.lstsq(A, b)[0]
+    np.testing.assert_allclose(A @ x, A @ xn, atol=1e-10 * np.abs(A @ xn).max())
+    assert np.all(np.isfinite(x))
+
+
+def test_pivoted_zero_matrix():
+    x, res, rank, _ = lstsq(np.zeros((4, 3)), np.ones(4), method="pivoted")
+    assert rank == 0 and res.shape == (0,)
+    np.testing.assert_array_equal(x, np.zeros(3))
+
+
+def test_pivoted_rcond_sets_the_rank(rng):
+    U, _ = np.linalg.qr(rng.standard_normal((30, 3)))
+    V, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    A = U @ np.diag([1.0, 1e-3, 1e-9]) @ V.T
+    b = rng.standard_normal(30)
+    assert lstsq(A, b, method="pivoted")[2] == 3  # default eps * 30: 1e-9 counts
+    assert lstsq(A, b, rcond=1e-6, method="pivoted")[2] == 2
+    assert lstsq(A, b, rcond=1e-1, method="pivoted")[2] == 1
+    assert np.linalg.lstsq(A, b, rcond=1e-6)[2] == 2  # numpy agrees (on singular values)
+
+
+def test_pivoted_underdetermined_solves_the_system(rng):
+    A, b = _problem(rng, 4, 9, None)
+    x, res, rank, _ = lstsq(A, b, method="pivoted")
+    assert rank == 4 and res.shape == (0,)
+    np.testing.assert_allclose(A @ x, b, atol=1e-12)
+    assert np.count_nonzero(x) == 4  # basic, not minimum-norm
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_pivoted_dtypes(rng, dtype):
+    A, b = _problem(rng, 30, 5, None, dtype)
+    x, res, _, _ = lstsq(A, b, method="pivoted")
+    assert x.dtype == dtype and res.dtype == dtype
+    _close(x, np.linalg.lstsq(A, b)[0], dtype)
+
+
+# --------------------------------------------------------------------------
+# the tall-skinny path (TSQR of [A | b]) of method="qr"
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("k", [None, 3])
+def test_tall_skinny_path_matches_numpy(rng, k, dtype):
+    from jitla import config
+    from jitla.linalg._lstsq import _use_tsqr
+
+    m, n = 2 * config.tsqr_rows(dtype) + 37, 20
+    assert _use_tsqr(m, n, 1 if k is None else k, np.dtype(dtype))
+    A, b = _problem(rng, m, n, k, dtype)
+    x, res, rank, _ = lstsq(A, b)
+    xn, resn, rankn, _ = np.linalg.lstsq(A, b)
+    assert x.dtype == dtype and res.shape == resn.shape and rank == n
+    _close(x, xn, dtype)
+    np.testing.assert_allclose(res, resn, rtol=10 * RTOL[dtype])
+
+
+def test_tall_skinny_rank_deficient_pivots(rng):
+    from jitla import config
+
+    m = 2 * config.tsqr_rows(np.float64) + 5
+    A = _rank_deficient(rng, m, 8, 6)
+    b = rng.standard_normal(m)
+    with pytest.warns(LstsqRankWarning):
+        x, res, rank, _ = lstsq(A, b)
+    assert rank == 6 and np.count_nonzero(x) == 6 and res.shape == (0,)
