@@ -8,7 +8,6 @@ from jitla._validate import LinAlgError
 from jitla.linalg._lstsq import lstsq
 from jitla.linalg._lu import det, inv, lu, lu_factor, lu_solve, slogdet, solve
 from jitla.linalg._matmul import MatmulPlan, matmul, matmul_plan
-from jitla.linalg._qr import QRResult, qr, qr_method, qr_rank
 from jitla.linalg._triangular import solve_triangular
 
 __all__ = [
@@ -17,10 +16,6 @@ __all__ = [
     "matmul",
     "matmul_plan",
     "solve_triangular",
-    "QRResult",
-    "qr",
-    "qr_method",
-    "qr_rank",
     "lu",
     "lu_factor",
     "lu_solve",
