@@ -1,0 +1,350 @@
+"""``jitla.linalg.qr``: numpy.linalg.qr's modes plus scipy.linalg.qr's pivoting.
+
+One function takes both conventions:
+
+* ``qr(a, mode)`` follows :func:`numpy.linalg.qr` (numpy 2): ``QRResult(Q,
+  R)`` for ``"reduced"`` / ``"complete"``, ``R`` for ``"r"``, ``(h, tau)``
+  for ``"raw"`` with numpy's layout (``h`` is the transpose of the LAPACK
+  storage, shape (..., n, m)); stacked ``(..., M, N)`` inputs; numpy's
+  deprecated ``"full"`` / ``"economic"`` modes with numpy's warnings.
+* ``qr(a, mode, pivoting=True)`` follows :func:`scipy.linalg.qr`'s
+  pivoting convention: ``(Q, R, P)`` with ``P`` the 0-based column
+  permutation (``a[:, P] = Q @ R``), ``(R, P)`` for ``mode="r"``.
+
+Where jitla differs from scipy: the modes are numpy's names (``"reduced"``
+where scipy says ``"economic"``, ``"complete"`` for scipy's default
+``"full"``), so the default with ``pivoting=True`` is the *reduced* Q;
+``mode="raw"`` with pivoting returns ``((h, tau), P)`` in numpy's raw
+layout (scipy returns ``((qr, tau), R, P)`` in Fortran layout); stacked
+inputs are accepted with pivoting too (``P`` is then (..., N)).  Where it
+differs from numpy: float32 input is factored in float32 (numpy computes in
+float64 and rounds), and float16 is promoted to float32 rather than
+rejected, as everywhere in jitla.
+
+``method=`` picks the algorithm: Householder (``"householder"``, the
+default), the Gram-Schmidt teaching kernels (``"mgs"``, ``"cgs"``,
+``"cgs2"``; reduced/r modes, full column rank only) or TSQR (``"tsqr"``,
+m >= n, reduced/r modes).  ``"auto"`` is Householder except for tall-skinny
+matrices (see :func:`qr_method`).  ``kernel=`` picks the Householder
+variant (``"unblocked"``, ``"blocked"``, ``"parallel"``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numba
+import numpy as np
+
+from jitla import config
+from jitla._validate import LinAlgError, assert_stacked_2d, result_float_dtype
+from jitla.kernels import get_kernel, variants
+from jitla.linalg._dispatch import kernel_extras
+
+__all__ = ["QRResult", "qr", "qr_method", "qr_rank"]
+
+try:  # numpy >= 2.0
+    from numpy.linalg._linalg import QRResult
+except ImportError:  # pragma: no cover - numpy 1.x
+    from typing import NamedTuple
+
+    class QRResult(NamedTuple):
+        """``(Q, R)`` as numpy.linalg.qr returns it."""
+
+        Q: np.ndarray
+        R: np.ndarray
+
+
+_MODES = ("reduced", "complete", "r", "raw")
+_METHODS = ("auto", "householder", "mgs", "cgs", "cgs2", "tsqr")
+
+#: "auto" uses TSQR when m >= TSQR_ASPECT * n and m * n >= TSQR_MIN_SIZE (and
+#: the mode is "reduced" or "r", without pivoting): there LAPACK's dgeqrf does
+#: not block and TSQR's cache-sized row blocks win (devlog 003).
+TSQR_ASPECT = 16
+TSQR_MIN_SIZE = 64 * 1024
+#: Below this min(m, n) the blocked kernel's T factor and GEMM calls cost more
+#: than they save: "auto" uses the unblocked kernel.
+UNBLOCKED_MAX = 32
+#: From this many flops on, "auto" uses the parallel kernel when threads > 1.
+PARALLEL_QR_FLOPS = 2 * 512**3
+
+
+def _normalise_mode(mode):
+    """numpy's mode handling, including its deprecated spellings."""
+    if mode in _MODES:
+        return mode
+    if mode in ("f", "full"):
+        warnings.warn(
+            "The 'full' option is deprecated in favor of 'reduced'.\n"
+            "For backward compatibility let mode default.",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return "reduced"
+    if mode in ("e", "economic"):
+        warnings.warn("The 'economic' option is deprecated.", DeprecationWarning, stacklevel=3)
+        return "economic"
+    raise ValueError(f"Unrecognized mode '{mode}'")
+
+
+def qr_method(m: int, n: int, mode: str = "reduced", *, pivoting: bool = False, nthreads: int | None = None):
+    """The documented ``method="auto"`` policy: ``(method, kernel, reason)``.
+
+    1. ``pivoting=True``                         -> pivoted Householder (businger_golub)
+    2. m >= 16 n, m n >= 65536, mode reduced/r   -> TSQR (parallel when threads > 1)
+    3. min(m, n) <= 32                           -> Householder, unblocked
+    4. threads > 1 and >= 2 * 512^3 flops        -> Householder, parallel
+    5. otherwise                                 -> Householder, blocked
+    """
+    nthreads = numba.get_num_threads() if nthreads is None else nthreads
+    if pivoting:
+        return "householder", "businger_golub", "column pivoting requested"
+    if mode in ("reduced", "r") and m >= TSQR_ASPECT * n and m * n >= TSQR_MIN_SIZE:
+        variant = "parallel" if nthreads > 1 else "serial"
+        return "tsqr", variant, f"tall-skinny (m={m} >= {TSQR_ASPECT} n, n={n})"
+    return ("householder",) + _householder_kernel(m, n, nthreads)
+
+
+def _householder_kernel(m, n, nthreads):
+    k = min(m, n)
+    if k <= UNBLOCKED_MAX:
+        return "unblocked", f"small (min(m, n) = {k} <= {UNBLOCKED_MAX})"
+    flops = get_kernel("qr", "blocked").flops(m, n)
+    if nthreads > 1 and flops >= PARALLEL_QR_FLOPS:
+        return "parallel", f"large ({flops:.3g} flops) and {nthreads} threads"
+    return "blocked", "blocked compact WY"
+
+
+# --------------------------------------------------------------------------
+# one matrix at a time
+# --------------------------------------------------------------------------
+def _factor_householder(F, variant, dtype):
+    """Factor the C array F in place with the registered QR *variant*; return tau."""
+    info = get_kernel("qr", variant)
+    tau = np.zeros(min(F.shape), dtype)
+    info.func(F, tau, *kernel_extras(info, dtype))
+    return tau
+
+
+def _q_and_r(F, tau, mode, dtype):
+    from jitla.kernels.qr_householder import form_q
+
+    m, n = F.shape
+    k = min(m, n)
+    q = m if mode == "complete" else k
+    Q = np.empty((m, q), dtype)
+    form_q(F, tau, Q)
+    return Q, np.triu(F[:q])
+
+
+def _gram_schmidt(A, method, dtype):
+    from jitla.kernels import gram_schmidt
+
+    m, n = A.shape
+    Q = np.empty((m, n), dtype)
+    R = np.empty((n, n), dtype)
+    status = getattr(gram_schmidt, method)(A, Q, R)
+    if status:
+        raise LinAlgError(
+            f"Gram-Schmidt ({method}) needs full column rank: column {status - 1} "
+            "is linearly dependent on the previous ones"
+        )
+    return Q, R
+
+
+def _tsqr(A, variant, want_q, dtype):
+    from jitla.kernels import qr_tall
+
+    m, n = A.shape
+    mb = config.tsqr_rows(dtype, n)
+    R = np.empty((n, n), dtype)
+    if want_q:
+        Q = np.empty((m, n), dtype)
+        qr_tall.tsqr(A, Q, R, mb)
+    else:
+        Q = None
+        get_kernel("tsqr", variant).func(A, R, mb)
+    # TSQR's row signs are arbitrary: return the canonical R with diag >= 0
+    signs = np.where(np.diag(R) < 0, -1, 1).astype(dtype)
+    R *= signs[:, None]
+    R[np.tril_indices(n, -1)] = 0  # no -0.0 below the diagonal
+    if Q is not None:
+        Q *= signs[None, :]
+    return Q, R
+
+
+def _pivoted(F, dtype):
+    from jitla.kernels.qr_pivoted import geqp3
+
+    jpvt = np.empty(F.shape[1], np.int64)
+    tau = np.zeros(min(F.shape), dtype)
+    geqp3(F, jpvt, tau)
+    return tau, jpvt
+
+
+# --------------------------------------------------------------------------
+# the API
+# --------------------------------------------------------------------------
+def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto"):
+    """QR factorisation, ``a = Q R`` (numpy.linalg.qr), optionally pivoted (scipy.linalg.qr).
+
+    Parameters
+    ----------
+    a : (..., M, N) array_like
+        Real input (integers and booleans are promoted to float64; complex
+        raises ``TypeError``).  Never modified.
+    mode : {"reduced", "complete", "r", "raw"}
+        As numpy: ``"reduced"`` gives Q (..., M, K), R (..., K, N) with
+        K = min(M, N); ``"complete"`` Q (..., M, M), R (..., M, N); ``"r"``
+        only R (..., K, N); ``"raw"`` ``(h, tau)`` with ``h`` (..., N, M) the
+        transposed Householder storage and ``tau`` (..., K).
+    pivoting : bool
+        Column pivoting (Businger-Golub), scipy's convention: also returns
+        P with ``a[..., :, P] = Q @ R`` and ``|diag(R)|`` non-increasing.
+    method : {"auto", "householder", "mgs", "cgs", "cgs2", "tsqr"}
+        Algorithm (module docstring); "auto" follows :func:`qr_method`.
+    kernel : str
+        Householder variant ("unblocked", "blocked", "parallel") or "auto".
+
+    Returns
+    -------
+    QRResult(Q, R), R, (h, tau), or with pivoting (Q, R, P), (R, P), ((h, tau), P)
+
+    Raises
+    ------
+    LinAlgError
+        If ``a`` has fewer than 2 dimensions (numpy's message), or a
+        Gram-Schmidt method meets a rank-deficient matrix.
+    ValueError
+        For an unknown mode, method or kernel, or a method that does not
+        support the mode / shape / pivoting asked for.
+    TypeError
+        For complex input.
+
+    Notes
+    -----
+    Householder QR: Golub & Van Loan, 4th ed., Alg. 5.2.1 / 5.2.2 (LAPACK
+    ``dgeqrf``, ``dorgqr``), with LAPACK's signs, so Q and R agree with
+    numpy's to rounding.  TSQR returns R with a non-negative diagonal
+    (its signs are otherwise arbitrary), as do the Gram-Schmidt methods.
+    NaN and inf are not rejected (numpy does not reject them either): they
+    propagate into the result.
+    """
+    mode = _normalise_mode(mode)
+    if not isinstance(method, str) or method not in _METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {list(_METHODS)}")
+    if kernel != "auto" and kernel not in variants("qr"):
+        get_kernel("qr", kernel)  # ValueError naming the choices
+    a = np.asarray(a)
+    assert_stacked_2d(a)
+    dtype = result_float_dtype(a)
+    m, n = a.shape[-2:]
+    batch = a.shape[:-2]
+    k = min(m, n)
+
+    if method == "auto":
+        method, variant, _ = qr_method(m, n, mode, pivoting=pivoting)
+        if method == "householder" and not pivoting and kernel != "auto":
+            variant = kernel
+    elif method == "householder":
+        variant = "businger_golub" if pivoting else kernel
+        if variant == "auto":
+            variant = _householder_kernel(m, n, numba.get_num_threads())[0]
+    else:
+        if pivoting:
+            raise ValueError(f"pivoting=True needs method='householder' (or 'auto'), not {method!r}")
+        if mode not in ("reduced", "r"):
+            raise ValueError(f"method {method!r} supports mode 'reduced' and 'r' only, not {mode!r}")
+        if m < n:
+            raise ValueError(f"method {method!r} needs M >= N (a tall or square matrix), got {m} x {n}")
+        variant = ("parallel" if numba.get_num_threads() > 1 else "serial") if method == "tsqr" else method
+
+    # one C-contiguous working copy: the kernels overwrite it, never the caller's array
+    work = np.array(a, dtype=dtype, order="C", copy=True).reshape((math.prod(a.shape[:-2]), m, n))
+    count = work.shape[0]
+
+    if method in ("mgs", "cgs", "cgs2", "tsqr"):
+        want_q = mode == "reduced"
+        Qs = np.empty((count, m, n), dtype) if want_q else None
+        Rs = np.empty((count, n, n), dtype)
+        for i in range(count):
+            if m == 0 or n == 0:
+                Q, R = np.zeros((m, n), dtype), np.zeros((n, n), dtype)
+            elif method == "tsqr":
+                Q, R = _tsqr(work[i], variant, want_q, dtype)
+            else:
+                Q, R = _gram_schmidt(work[i], method, dtype)
+            Rs[i] = R
+            if want_q:
+                Qs[i] = Q
+        Rs = Rs.reshape(batch + (n, n))
+        return QRResult(Qs.reshape(batch + (m, n)), Rs) if want_q else Rs
+
+    taus = np.zeros((count, k), dtype)
+    perms = np.empty((count, n), np.int64) if pivoting else None
+    for i in range(count):
+        if pivoting:
+            taus[i], perms[i] = _pivoted(work[i], dtype)
+        elif k:
+            taus[i] = _factor_householder(work[i], variant, dtype)
+    P = perms.reshape(batch + (n,)).astype(np.int32) if pivoting else None
+
+    if mode == "economic":
+        return work.reshape(batch + (m, n))
+    if mode == "raw":
+        h = np.swapaxes(work.reshape(batch + (m, n)), -1, -2)
+        raw = (h, taus.reshape(batch + (k,)))
+        return (raw, P) if pivoting else raw
+    if mode == "r":
+        R = np.triu(work[:, :k, :]).reshape(batch + (k, n))
+        return (R, P) if pivoting else R
+    q = m if mode == "complete" else k
+    Qs = np.empty((count, m, q), dtype)
+    Rs = np.empty((count, q, n), dtype)
+    for i in range(count):
+        Qs[i], Rs[i] = _q_and_r(work[i], taus[i], mode, dtype)
+    Q, R = Qs.reshape(batch + (m, q)), Rs.reshape(batch + (q, n))
+    return (Q, R, P) if pivoting else QRResult(Q, R)
+
+
+def qr_rank(a, rtol=None):
+    """Numerical rank from column-pivoted QR: the count of ``|R[k, k]| > rtol * |R[0, 0]|``.
+
+    Parameters
+    ----------
+    a : (..., M, N) array_like
+    rtol : float, optional
+        Relative tolerance; default ``max(M, N) * eps`` of the working dtype
+        (numpy.linalg.matrix_rank's rule, applied to R's diagonal, which
+        pivoting makes non-increasing).
+
+    Returns
+    -------
+    int or ndarray of int
+        One rank per matrix of the stack.
+
+    Notes
+    -----
+    Pivoted QR reveals the rank of almost every matrix met in practice but
+    can overestimate the smallest singular value by up to ``2^n`` on
+    contrived ones (Kahan's matrix; Golub & Van Loan, 4th ed., Sec. 5.4.3);
+    the SVD is the guarantee.
+    """
+    from jitla.kernels.qr_pivoted import numerical_rank, rank_tolerance
+
+    a = np.asarray(a)
+    assert_stacked_2d(a)
+    dtype = result_float_dtype(a)
+    m, n = a.shape[-2:]
+    if rtol is None:
+        rtol = rank_tolerance(m, n, dtype)
+    work = np.array(a, dtype=dtype, order="C", copy=True).reshape((math.prod(a.shape[:-2]), m, n))
+    ranks = np.zeros(work.shape[0], np.int64)
+    for i in range(work.shape[0]):
+        if min(m, n):
+            _pivoted(work[i], dtype)
+            ranks[i] = numerical_rank(work[i], float(rtol))
+    ranks = ranks.reshape(a.shape[:-2])
+    return int(ranks) if ranks.ndim == 0 else ranks
