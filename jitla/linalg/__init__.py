@@ -5,6 +5,7 @@ and turns kernel status codes into :class:`LinAlgError`.
 """
 
 from jitla._validate import LinAlgError
+from jitla.linalg._cholesky import cho_factor, cho_solve, cholesky
 from jitla.linalg._lstsq import lstsq
 from jitla.linalg._lu import det, inv, lu, lu_factor, lu_solve, slogdet, solve
 from jitla.linalg._matmul import MatmulPlan, matmul, matmul_plan
@@ -28,5 +29,8 @@ __all__ = [
     "inv",
     "det",
     "slogdet",
+    "cholesky",
+    "cho_factor",
+    "cho_solve",
     "lstsq",
 ]

@@ -1,0 +1,241 @@
+"""Cholesky factorisation ``A = U^T U`` of a symmetric positive definite matrix.
+
+1. :func:`cholesky_unblocked` right-looking outer-product Cholesky
+2. :func:`cholesky_blocked`   nb x nb diagonal blocks, TRSM for the block row,
+                              SYRK (as block-row GEMMs) for the trailing update
+3. :func:`cholesky_parallel`  the blocked algorithm with the TRSM and the
+                              SYRK block rows spread over threads
+
+Kernel contract: ``A`` is (n, n), C-contiguous (or a view of one); only its
+upper triangle is read, and it is overwritten with U (upper triangular,
+positive diagonal).  Below the diagonal: untouched by the unblocked kernel;
+the blocked kernels also write the strictly lower part of each nb x nb
+diagonal block (the SYRK update of a whole block row), so callers must treat
+the lower triangle as garbage.  Status: 0, or ``k + 1`` when the k-th
+leading minor is not positive definite (the pivot ``A[k, k]`` after the
+updates is <= 0 or NaN); the factorisation stops there, as LAPACK
+``dpotrf``.  No checks are made on the inputs.
+
+Row-major note: the upper factor of a row-major array is, byte for byte,
+LAPACK's lower factor of the same memory read column-major (A is
+symmetric), and computing U keeps every inner loop along a row: row k of U
+is row k of A scaled, and the update of row i > k is an axpy with row k.
+The API returns ``L = U.T`` for numpy's lower factor.
+
+References: Golub & Van Loan, *Matrix Computations*, 4th ed., Algorithm
+4.2.2 (outer-product Cholesky) and Sec. 4.2.9 (block Cholesky, the
+level-3 form); LAPACK ``dpotf2``, ``dpotrf``.  Flops n^3/3.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from jitla._jit import kernel, parallel_kernel
+from jitla.kernels._registry import register
+from jitla.kernels.gemm import gemm_packed
+from jitla.kernels.triangular import trsm_blocked
+
+
+def cholesky_flops(n):
+    """Nominal flop count of Cholesky: n^3/3."""
+    return float(n) ** 3 / 3.0
+
+
+def _cholesky_example(dtype):
+    return (np.array([[4, 2, 0, 1], [2, 5, 1, 0], [0, 1, 6, 2], [1, 0, 2, 7]], dtype),)
+
+
+@register(
+    "cholesky",
+    "unblocked",
+    "right-looking outer-product Cholesky, one row axpy per element of U (dpotf2)",
+    flops=cholesky_flops,
+    example=_cholesky_example,
+)
+@kernel
+def cholesky_unblocked(A):
+    """Overwrite the upper triangle of A with U, ``A = U^T U``.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray
+        Symmetric positive definite; only the upper triangle is read and
+        written.
+
+    Returns
+    -------
+    info : int
+        0, or ``k + 1`` if the leading k+1 x k+1 minor is not positive
+        definite.
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Algorithm 4.2.2, on the upper triangle: for
+    each k, ``U[k, k] = sqrt(A[k, k])``, ``U[k, k+1:] = A[k, k+1:] / U[k, k]``,
+    then ``A[i, i:] -= U[k, i] * U[k, i:]`` for every row i > k (the
+    symmetric rank-1 update, upper half only).  The test ``not d > 0``
+    also stops on NaN, as ``dpotf2``.  Flops n^3/3; no workspace.
+    """
+    n = A.shape[0]
+    for k in range(n):
+        d = A[k, k]
+        if not d > 0:
+            return k + 1
+        d = math.sqrt(d)
+        A[k, k] = d
+        U_k = A[k, k + 1 :]
+        for j in range(n - k - 1):
+            U_k[j] /= d
+        # symmetric rank-1 update of the trailing upper triangle
+        for i in range(k + 1, n):
+            a = U_k[i - k - 1]
+            if a != 0:
+                A_i = A[i, i:]
+                U_ki = A[k, i:]
+                for j in range(n - i):
+                    A_i[j] -= a * U_ki[j]
+    return 0
+
+
+@kernel
+def _syrk_block_row(W, U12, A, k1, j0, j1, blocks):
+    """``A[j0:j1, j0:] -= W[j0-k1:j1-k1] @ U12[:, j0-k1:]``: one block row of the SYRK.
+
+    ``W = U12.T`` (contiguous).  Only columns from j0 on are updated (the
+    upper triangle plus the lower part of the diagonal block).
+    """
+    gemm_packed(W[j0 - k1 : j1 - k1], U12[:, j0 - k1 :], A[j0:j1, j0:], A.dtype.type(-1), blocks)
+
+
+@register(
+    "cholesky",
+    "blocked",
+    "nb x nb diagonal blocks: TRSM for the block row, block-row GEMMs for the SYRK (dpotrf)",
+    flops=cholesky_flops,
+    example=_cholesky_example,
+    extra_args=("blocks", "nb"),
+)
+@kernel
+def cholesky_blocked(A, blocks, nb):
+    """Overwrite the upper triangle of A with U, ``A = U^T U``, *nb* rows at a time.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray
+        As :func:`cholesky_unblocked`; the strictly lower part of each
+        diagonal block is overwritten with garbage.
+    blocks : tuple of int
+        ``(MC, KC, NC)`` of the packed GEMM.
+    nb : int
+        Block size.
+
+    Returns
+    -------
+    info : int
+        As :func:`cholesky_unblocked`.
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Sec. 4.2.9; LAPACK ``dpotrf`` (right-looking
+    variant).  For each diagonal block:
+
+    1. ``U11 = chol(A11)`` (unblocked, in cache);
+    2. ``U12 = U11^{-T} A12`` (TRSM with the transposed upper factor);
+    3. ``A22 -= U12^T U12`` (SYRK) on the upper triangle only, as one GEMM
+       per block row of A22, ``A[j0:j1, j0:] -= U12[:, j0:j1]^T U12[:, j0:]``
+       with ``U12^T`` copied once to a contiguous buffer.
+
+    The block rows do nb^2/2 extra flops each in their diagonal block
+    (about nb/n of the total).  Flops n^3/3; workspace (n - nb) x nb for
+    ``U12^T`` plus the GEMM's packing buffers.
+    """
+    n = A.shape[0]
+    ib = max(4, nb // 4)
+    # loop over diagonal blocks
+    for k0 in range(0, n, nb):
+        k1 = min(k0 + nb, n)
+        info = cholesky_unblocked(A[k0:k1, k0:k1])
+        if info > 0:
+            return info + k0
+        if k1 < n:
+            U12 = A[k0:k1, k1:]
+            trsm_blocked(A[k0:k1, k0:k1], U12, False, True, False, blocks, ib)
+            W = np.ascontiguousarray(U12.T)
+            # SYRK A22 -= U12^T U12, one block row of nb rows at a time
+            for j0 in range(k1, n, nb):
+                _syrk_block_row(W, U12, A, k1, j0, min(j0 + nb, n), blocks)
+    return 0
+
+
+@parallel_kernel
+def _trsm_t_columns_parallel(U11, B, blocks, ib, nthreads):
+    """``B = U11^{-T} B``, the columns of B split into *nthreads* contiguous parts."""
+    k = B.shape[1]
+    parts = max(1, min(nthreads, k // 64))
+    for t in prange(parts):
+        j0 = t * k // parts
+        j1 = (t + 1) * k // parts
+        trsm_blocked(U11, B[:, j0:j1], False, True, False, blocks, ib)
+
+
+@parallel_kernel
+def _syrk_parallel(W, U12, A, k1, nb, blocks, nthreads):
+    """All block rows of the SYRK, block row r done by thread ``r mod nthreads``.
+
+    The cyclic assignment balances the block rows, whose cost falls
+    linearly from the first to the last; every block row is computed by
+    the same GEMM whatever the thread count, so results do not depend on it.
+    """
+    n = A.shape[0]
+    rows = (n - k1 + nb - 1) // nb
+    parts = max(1, min(nthreads, rows))
+    for t in prange(parts):
+        for r in range(t, rows, parts):
+            j0 = k1 + r * nb
+            _syrk_block_row(W, U12, A, k1, j0, min(j0 + nb, n), blocks)
+
+
+@register(
+    "cholesky",
+    "parallel",
+    "blocked Cholesky, TRSM column parts and SYRK block rows spread over threads",
+    flops=cholesky_flops,
+    parallel=True,
+    example=_cholesky_example,
+    extra_args=("blocks", "nb", "nthreads"),
+)
+@kernel
+def cholesky_parallel(A, blocks, nb, nthreads):
+    """:func:`cholesky_blocked` with the TRSM and SYRK run by *nthreads* threads.
+
+    Parameters
+    ----------
+    A, blocks, nb
+        As :func:`cholesky_blocked`.
+    nthreads : int
+        Threads (explicit partitions; results do not depend on the count).
+
+    Notes
+    -----
+    The diagonal block stays serial (n/nb small factorisations of
+    nb^3/3 flops each).  Flops n^3/3; workspace as the blocked kernel, and
+    packing buffers per thread.
+    """
+    n = A.shape[0]
+    ib = max(4, nb // 4)
+    # loop over diagonal blocks
+    for k0 in range(0, n, nb):
+        k1 = min(k0 + nb, n)
+        info = cholesky_unblocked(A[k0:k1, k0:k1])
+        if info > 0:
+            return info + k0
+        if k1 < n:
+            U12 = A[k0:k1, k1:]
+            _trsm_t_columns_parallel(A[k0:k1, k0:k1], U12, blocks, ib, nthreads)
+            W = np.ascontiguousarray(U12.T)
+            _syrk_parallel(W, U12, A, k1, nb, blocks, nthreads)
+    return 0

@@ -1,0 +1,202 @@
+"""Cholesky: numpy.linalg.cholesky and scipy.linalg.cho_factor / cho_solve.
+
+The kernels (:mod:`jitla.kernels.cholesky`) compute the upper factor U of a
+C-ordered array from its upper triangle; numpy's lower factor is ``U.T`` of
+the transposed copy, so every variant reads exactly the triangle numpy or
+scipy would read.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from jitla._validate import LinAlgError, assert_stacked_2d, assert_stacked_square, result_float_dtype
+from jitla.kernels import get_kernel
+from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._triangular import check_finite_scipy, rhs_stacks, triangular_solve_inplace
+
+__all__ = ["cholesky", "cho_factor", "cho_solve", "cholesky_variant"]
+
+#: Order up to which the unblocked kernel is used.
+UNBLOCKED_CHOLESKY_MAX = 128
+#: Parallel kernel from this order when more than one thread is available.
+PARALLEL_CHOLESKY_MIN = 768
+
+
+def cholesky_variant(n: int, nthreads: int | None = None) -> str:
+    """The "auto" policy: unblocked up to 128, parallel from 768 with threads, else blocked."""
+    nthreads = numba.get_num_threads() if nthreads is None else nthreads
+    if n <= UNBLOCKED_CHOLESKY_MAX:
+        return "unblocked"
+    if nthreads > 1 and n >= PARALLEL_CHOLESKY_MIN:
+        return "parallel"
+    return "blocked"
+
+
+def _factor_upper(U: np.ndarray, kernel: str = "auto") -> np.ndarray:
+    """Overwrite the upper triangle of each matrix of the C stack ``U`` with its factor.
+
+    Returns the status per matrix (0, or k for a non-positive k-th leading minor).
+    """
+    *batch, n, _ = U.shape
+    info = np.zeros(tuple(batch), dtype=np.int64)
+    if U.size == 0:
+        return info
+    variant = cholesky_variant(n) if kernel == "auto" else kernel
+    k_info = get_kernel("cholesky", variant)
+    extra = kernel_extras(k_info, U.dtype)
+    U3 = U.reshape(math.prod(batch), n, n)
+    flat = info.reshape(-1)
+    for i in range(U3.shape[0]):
+        flat[i] = k_info.func(U3[i], *extra)
+        if flat[i]:
+            break
+    return info
+
+
+def _upper_work(a: np.ndarray, dtype, lower: bool) -> np.ndarray:
+    """A C-ordered copy whose upper triangle is the triangle of *a* to be read."""
+    return np.array(a.swapaxes(-1, -2) if lower else a, dtype=dtype, order="C", copy=True)
+
+
+def cholesky(a, /, *, upper=False):
+    """Cholesky factor of a symmetric positive definite matrix, as numpy.linalg.cholesky.
+
+    Parameters
+    ----------
+    a : (..., M, M) array_like
+        Only the lower triangle is read (the upper one with ``upper=True``).
+    upper : bool
+        Return U with ``a = U.T @ U`` instead of L with ``a = L @ L.T``.
+
+    Returns
+    -------
+    ndarray
+        Triangular factor, the other triangle zero; float32 for float32
+        input, else float64.
+
+    Raises
+    ------
+    LinAlgError
+        ``"Matrix is not positive definite"`` (also for NaN on the way, as
+        numpy's LAPACK call); numpy's messages for bad shapes.
+
+    Notes
+    -----
+    Kernels ``cholesky`` unblocked / blocked / parallel, chosen by
+    :func:`cholesky_variant`.  Flops M^3/3.
+    """
+    a = np.asarray(a)
+    dtype = result_float_dtype(a)
+    assert_stacked_2d(a)
+    assert_stacked_square(a)
+    work = _upper_work(a, dtype, lower=not upper)
+    if _factor_upper(work).any():
+        raise LinAlgError("Matrix is not positive definite")
+    U = np.triu(work)
+    return U if upper else U.swapaxes(-1, -2).copy()
+
+
+def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
+    """Cholesky factorisation for :func:`cho_solve`, as scipy.linalg.cho_factor.
+
+    Parameters
+    ----------
+    a : (..., M, M) array_like
+        Only the triangle chosen by *lower* is read.
+    lower : bool
+        Factor as ``L L^T`` in the lower triangle (default: ``U^T U``, upper).
+    overwrite_a : bool
+        Accepted for compatibility; inputs are never modified.
+    check_finite : bool
+        Reject infs and NaNs (``ValueError``, scipy's message).
+
+    Returns
+    -------
+    c : (..., M, M) ndarray
+        The factor in the chosen triangle.  The other triangle holds the
+        corresponding entries of *a* unchanged -- what scipy returns too
+        (LAPACK ``potrf`` does not touch it), though scipy documents it
+        only as "random data": do not rely on it with either library.
+    lower : bool
+        As given.
+
+    Raises
+    ------
+    LinAlgError
+        ``"%d-th leading minor of the array is not positive definite"``
+        (scipy's message, 1-based).
+    ValueError
+        Non-square input (scipy's messages) or non-finite values.
+    """
+    del overwrite_a
+    a = np.asarray(a)
+    dtype = result_float_dtype(a)
+    if check_finite:
+        check_finite_scipy(a)
+    if a.ndim < 2:
+        a = np.atleast_2d(a)
+    if a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"Input array is expected to be square but has the shape: {a.shape[-2:]}.")
+    work = _upper_work(a, dtype, lower)
+    info = _factor_upper(work)
+    bad = info[info > 0]
+    if bad.size:
+        raise LinAlgError(f"{int(bad.flat[0])}-th leading minor of the array is not positive definite")
+    n = a.shape[-1]
+    if lower:
+        keep = np.tril(np.ones((n, n), dtype=bool))
+        c = np.where(keep, work.swapaxes(-1, -2), a.astype(dtype, copy=False))
+    else:
+        keep = np.triu(np.ones((n, n), dtype=bool))
+        c = np.where(keep, work, a.astype(dtype, copy=False))
+    return np.ascontiguousarray(c), lower
+
+
+def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
+    """Solve ``a x = b`` given ``cho_factor(a)``, as scipy.linalg.cho_solve.
+
+    Parameters
+    ----------
+    c_and_lower : tuple
+        ``(c, lower)`` from :func:`cho_factor` (or scipy's); only the
+        triangle named by ``lower`` is read.
+    b : (M,) or (..., M, K) array_like
+    overwrite_b : bool
+        Accepted for compatibility; inputs are never modified.
+    check_finite : bool
+        Reject infs and NaNs in c and b (``ValueError``).
+
+    Returns
+    -------
+    x : ndarray
+
+    Notes
+    -----
+    Two triangular solves: ``L y = b, L^T x = y`` (or ``U^T y = b, U x = y``).
+    Flops 2 M^2 K.
+    """
+    del overwrite_b
+    c, lower = c_and_lower
+    c = np.asarray(c)
+    b = np.asarray(b)
+    dtype = result_float_dtype(c, b)
+    if check_finite:
+        check_finite_scipy(b, c)
+    if c.ndim < 2 or c.shape[-1] != c.shape[-2]:
+        raise ValueError("The factored matrix c is not square.")
+    rows = b.shape[0] if b.ndim == 1 else (b.shape[-2] if b.ndim >= 2 else -1)
+    if rows != c.shape[-1]:
+        raise ValueError(f"incompatible dimensions ({c.shape} and {b.shape})")
+    _, C3, X3, shape = rhs_stacks(c, b, dtype)
+    if X3.size == 0:
+        return X3.reshape(shape)
+    lower = bool(lower)
+    for i in range(X3.shape[0]):
+        # first op(T) with op(T) lower: L (no transpose) or U^T; then its transpose
+        triangular_solve_inplace(C3[i], X3[i], lower, not lower, False)
+        triangular_solve_inplace(C3[i], X3[i], lower, lower, False)
+    return X3.reshape(shape)
