@@ -281,3 +281,34 @@ def test_tall_skinny_rank_deficient_pivots(rng):
     with pytest.warns(LstsqRankWarning):
         x, res, rank, _ = lstsq(A, b)
     assert rank == 6 and np.count_nonzero(x) == 6 and res.shape == (0,)
+
+
+# --------------------------------------------------------------------------
+# method="normal" (Cholesky of the Gram matrix)
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("k", [None, 2])
+@pytest.mark.parametrize(("m", "n"), [(1, 1), (20, 3), (200, 30), (6, 6), (3, 7)])
+def test_normal_matches_numpy_on_well_conditioned_data(rng, m, n, k, dtype):
+    A, b = _problem(rng, m, n, k, dtype)
+    A0, b0 = A.copy(), b.copy()
+    x, res, rank, s = lstsq(A, b, method="normal")
+    xn, resn, rankn, _ = np.linalg.lstsq(A, b)
+    assert x.dtype == dtype and x.shape == xn.shape and res.shape == resn.shape
+    # error ~ cond(A)**2 eps: a looser tolerance than QR's even here (cond(A) < ~30 for n = m)
+    rtol = {np.float64: 1e-9, np.float32: 2e-2}[dtype]
+    scale = max(np.abs(xn).max(), 1.0)
+    np.testing.assert_allclose(x, xn, rtol=rtol, atol=rtol * scale)
+    np.testing.assert_allclose(res, resn, rtol=rtol)
+    assert rank == rankn and s is None
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(b, b0)
+
+
+def test_normal_rank_deficient_raises(rng):
+    A, b = _problem(rng, 30, 4, None)
+    A[:, 3] = A[:, 0] + A[:, 1]
+    with pytest.raises(LinAlgError, match="rank-deficient|not numerically positive definite"):
+        lstsq(A, b, method="normal")
+    with pytest.raises(ValueError, match="refines with QR factors"):
+        lstsq(A, b, method="normal", refine=True)

@@ -8,6 +8,9 @@ Solvers, one small function each (``_solve_<method>``):
 * ``"pivoted"`` -- column-pivoted (rank-revealing) QR: for rank-deficient
   data, the *basic* solution (zeros in the dependent columns, LAPACK
   ``xGELSY`` without its final complete orthogonal step).
+* ``"normal"`` -- the normal equations ``A^T A x = A^T b`` by Cholesky:
+  fewest flops for m >> n, but it squares the condition number (error ~
+  cond(A)^2 eps), kept to show why one does not use it (devlog 004).
 * ``"svd"`` -- not available until jitla has an SVD (issue #4).
 
 ``refine=True`` adds extra-precise iterative refinement on Bjorck's
@@ -32,7 +35,7 @@ from jitla.linalg._triangular import triangular_solve_inplace
 __all__ = ["lstsq", "LstsqRankWarning", "METHODS", "RefineInfo"]
 
 #: The solvers ``lstsq(method=...)`` accepts.
-METHODS = ("qr", "pivoted", "svd")
+METHODS = ("qr", "pivoted", "normal", "svd")
 
 
 class LstsqRankWarning(UserWarning):
@@ -235,7 +238,42 @@ def _solve_pivoted(A, B, rcond, refine):
     return X, ssq, r, info
 
 
-_SOLVERS = {"qr": _solve_qr, "pivoted": _solve_pivoted}
+def _solve_normal(A, B, rcond, refine):
+    # A^T A x = A^T b (m >= n) or A A^T y = b, x = A^T y (m < n), by Cholesky
+    from jitla.linalg._cholesky import cho_factor, cho_solve
+    from jitla.linalg._matmul import matmul
+
+    # the Gram matrix is formed and factored in working precision: its
+    # condition number is cond(A)**2, which is the whole story (devlog 004)
+    if refine:
+        raise ValueError("lstsq(refine=True) refines with QR factors: use method='qr' or 'pivoted'")
+    m, n = A.shape
+    wide = m < n
+    G = matmul(A, A.T) if wide else matmul(A.T, A)
+    try:
+        factor = cho_factor(G, lower=False, check_finite=False)
+    except LinAlgError as exc:
+        raise LinAlgError(
+            "lstsq(method='normal'): the Gram matrix is not numerically positive definite "
+            "(A is rank-deficient, or cond(A)**2 >~ 1/eps); use method='qr' or 'pivoted'"
+        ) from exc
+    # rank test on the Cholesky factor U (U^T U = G, so |U[i, i]| plays the role of
+    # QR's |R[i, i]|); rounding in G leaves an exactly dependent column with
+    # |U[i, i]| ~ sqrt(eps) |U|, not eps |U|, hence the square root of rcond
+    if _diag_rank(factor[0], np.sqrt(rcond)) < min(m, n):
+        raise LinAlgError(
+            "lstsq(method='normal'): A is numerically rank-deficient (some |U[i, i]| <= sqrt(rcond) "
+            "* max |U| in the Cholesky factor of the Gram matrix); use method='pivoted'"
+        )
+    if wide:
+        X = matmul(A.T, cho_solve(factor, B, check_finite=False))
+        return X, None, m, None
+    X = cho_solve(factor, matmul(A.T, B), check_finite=False)
+    Rres = B - matmul(A, X)
+    return X, np.einsum("ij,ij->j", Rres, Rres), n, None
+
+
+_SOLVERS = {"qr": _solve_qr, "pivoted": _solve_pivoted, "normal": _solve_normal}
 
 
 # --------------------------------------------------------------------------
@@ -261,7 +299,7 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
         pivot ``|R[i, i]|`` is ``<= rcond * |R[0, 0]|`` (pivoted QR) or, for
         ``method="qr"``, when some ``|R[i, i]| <= rcond * max |R[j, j]|``.
         Default ``eps * max(M, N)`` as numpy; a negative value means eps.
-    method : {"qr", "pivoted", "svd"}
+    method : {"qr", "pivoted", "normal", "svd"}
         ``"qr"`` (default): Householder QR; for M < N the minimum-norm
         solution via a QR of ``a.T``; for tall-skinny a (M >= 4 (N + K) and
         at least two TSQR row blocks) and no refinement, the R factor of
@@ -272,6 +310,14 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
         ``"pivoted"``: column-pivoted QR; rank-deficient data give the basic
         solution (zeros for the dependent columns), not numpy's
         minimum-norm one.
+        ``"normal"``: Cholesky of ``a.T @ a`` (or ``a @ a.T`` when M < N);
+        squares the condition number: only for well-conditioned data.
+        Rank test: ``LinAlgError`` when the Gram matrix is not numerically
+        positive definite or some ``|U[i, i]| <= sqrt(rcond) max |U[j, j]|``
+        in its Cholesky factor U (rounding in ``a.T @ a`` leaves a
+        dependent column at ~sqrt(eps), not eps); this catches rank
+        deficiency, *not* ill-conditioning: a degree-10 polynomial fit
+        passes it and comes back with no correct digit (devlog 004).
         ``"svd"``: raises ``NotImplementedError`` until jitla has an SVD
         (issue #4).
     refine : bool
@@ -304,18 +350,20 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
         "Incompatible dimensions" (as numpy); "Array must not contain infs
         or NaNs" (numpy's SVD fails with "SVD did not converge in Linear
         Least Squares" there); an underdetermined rank-deficient A with
-        ``"qr"``.
+        ``"qr"``; Cholesky failure with ``"normal"``.
     TypeError
         Complex input.
     ValueError
-        Unknown *method*; ``refine=True`` with ``"qr"`` and M < N.
+        Unknown *method*; ``refine=True`` with ``"normal"``, or with
+        ``"qr"`` and M < N.
     NotImplementedError
         ``method="svd"``.
 
     Notes
     -----
-    Flops: QR ``2MN^2 - 2N^3/3`` (+ ``4MNK`` to apply Q^T); each
-    refinement step about ``58MNK``
+    Flops: QR ``2MN^2 - 2N^3/3`` (+ ``4MNK`` to apply Q^T); normal
+    equations ``2MN^2 + N^3/3`` (jitla forms A^T A with the general GEMM,
+    not a symmetric rank-k update); each refinement step about ``58MNK``
     (two double-double residuals at ~25 flops per term, and a QR
     correction).  References: Golub & Van Loan, *Matrix Computations*, 4th
     ed., Sec. 5.3 (the full-rank LS problem), 5.4.1-5.4.2 (rank
