@@ -13,7 +13,7 @@ the blocked kernels also write the strictly lower part of each nb x nb
 diagonal block (the SYRK update of a whole block row), so callers must treat
 the lower triangle as garbage.  Status: 0, or ``k + 1`` when the k-th
 leading minor is not positive definite (the pivot ``A[k, k]`` after the
-updates is <= 0 or NaN); the factorisation stops there, as LAPACK
+updates is <= 0; NaNs propagate instead); the factorisation stops there, as LAPACK
 ``dpotrf``.  No checks are made on the inputs.
 
 Row-major note: the upper factor of a row-major array is, byte for byte,
@@ -77,13 +77,15 @@ def cholesky_unblocked(A):
     Golub & Van Loan, 4th ed., Algorithm 4.2.2, on the upper triangle: for
     each k, ``U[k, k] = sqrt(A[k, k])``, ``U[k, k+1:] = A[k, k+1:] / U[k, k]``,
     then ``A[i, i:] -= U[k, i] * U[k, i:]`` for every row i > k (the
-    symmetric rank-1 update, upper half only).  The test ``not d > 0``
-    also stops on NaN, as ``dpotf2``.  Flops n^3/3; no workspace.
+    symmetric rank-1 update, upper half only).  The test is ``d <= 0``: a
+    NaN pivot does not stop the factorisation but propagates to the rest of
+    U, which is what numpy.linalg.cholesky does with OpenBLAS's ``dpotrf``
+    (reference LAPACK would stop).  Flops n^3/3; no workspace.
     """
     n = A.shape[0]
     for k in range(n):
         d = A[k, k]
-        if not d > 0:
+        if d <= 0:  # a NaN pivot is not caught: it propagates, as with numpy's LAPACK
             return k + 1
         d = math.sqrt(d)
         A[k, k] = d
