@@ -218,84 +218,6 @@ def matmul_nd_naive(a, b) -> np.ndarray | float:
 
 
 # --------------------------------------------------------------------------
-# Triangular solves, LU with partial pivoting, Cholesky (issue #3, devlog 002)
-# --------------------------------------------------------------------------
-def triangular_solve_naive(T, B, lower: bool, unit: bool = False) -> np.ndarray:
-    """Solve ``T X = B`` by substitution, row by row (fsum for each dot product).
-
-    *T* is (n, n); only its ``lower`` (else upper) triangle is read, and not
-    its diagonal when *unit*.  *B* is (n,) or (n, k).  Golub & Van Loan,
-    4th ed., Algorithms 3.1.1 / 3.1.2 written out.
-    """
-    rows = _as_rows(T)
-    B = np.asarray(B, dtype=np.float64)
-    vector = B.ndim == 1
-    Bm = B.reshape(-1, 1) if vector else B
-    n, k = Bm.shape
-    X = [[0.0] * k for _ in range(n)]
-    order = range(n) if lower else range(n - 1, -1, -1)
-    for c in range(k):
-        for i in order:
-            known = range(i) if lower else range(i + 1, n)
-            s = math.fsum([float(Bm[i, c])] + [-rows[i][p] * X[p][c] for p in known])
-            X[i][c] = s if unit else s / rows[i][i]
-    out = np.array(X, dtype=np.float64).reshape(n, k)
-    return out[:, 0] if vector else out
-
-
-def lu_naive(A):
-    """``P, L, U`` with ``A = P @ L @ U`` by Gaussian elimination with partial pivoting.
-
-    Golub & Van Loan, 4th ed., Algorithm 3.4.1 (outer-product form, the
-    pivot is the first entry of largest magnitude in its column), on
-    Python floats.  *A* is (m, n); L is (m, min(m, n)) unit lower
-    trapezoidal, U is (min(m, n), n) upper trapezoidal.
-    """
-    W = _as_rows(A)
-    m = len(W)
-    n = len(W[0]) if m else 0
-    perm = list(range(m))
-    for k in range(min(m, n)):
-        p = max(range(k, m), key=lambda i: (abs(W[i][k]), -i))
-        W[k], W[p] = W[p], W[k]
-        perm[k], perm[p] = perm[p], perm[k]
-        if W[k][k] != 0.0:
-            for i in range(k + 1, m):
-                W[i][k] = W[i][k] / W[k][k]
-                for j in range(k + 1, n):
-                    W[i][j] = W[i][j] - W[i][k] * W[k][j]
-    r = min(m, n)
-    L = np.array([[W[i][j] if j < i else float(i == j) for j in range(r)] for i in range(m)], dtype=np.float64)
-    U = np.array([[W[i][j] if j >= i else 0.0 for j in range(n)] for i in range(r)], dtype=np.float64)
-    P = np.zeros((m, m), dtype=np.float64)
-    for i, row in enumerate(perm):
-        P[row, i] = 1.0
-    return P, L.reshape(m, r), U.reshape(r, n)
-
-
-def cholesky_naive(A) -> np.ndarray:
-    """Lower-triangular L with ``A = L @ L.T``, reading only the lower triangle of A.
-
-    Golub & Van Loan, 4th ed., Algorithm 4.2.1 (gaxpy Cholesky) row by row,
-    each inner product summed with fsum.  Raises ``ValueError`` when a
-    pivot is not positive.
-    """
-    rows = _as_rows(A)
-    n = len(rows)
-    L = [[0.0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(i + 1):
-            s = math.fsum([rows[i][j]] + [-L[i][p] * L[j][p] for p in range(j)])
-            if i == j:
-                if not s > 0.0:
-                    raise ValueError(f"pivot {i} is not positive")
-                L[i][i] = math.sqrt(s)
-            else:
-                L[i][j] = s / L[j][j]
-    return np.array(L, dtype=np.float64).reshape(n, n)
-
-
-# --------------------------------------------------------------------------
 # double-double residuals and least squares (issue 3; tests/test_double_double.py,
 # tests/test_lstsq.py, tests/test_refine.py)
 # --------------------------------------------------------------------------
@@ -343,6 +265,86 @@ def lstsq_mp(A, b, dps: int = 50):
         bm = mpmath.matrix([mpmath.mpf(float(v)) for v in np.asarray(b).tolist()])
         x, _ = mpmath.qr_solve(Am, bm)
         return np.array([float(v) for v in x], dtype=np.float64), x
+
+
+# --------------------------------------------------------------------------
+# Triangular solves, LU with partial pivoting, Cholesky (issue #3, devlog 002)
+# --------------------------------------------------------------------------
+def triangular_solve_naive(T, B, lower: bool, unit: bool = False) -> np.ndarray:
+    """Solve ``T X = B`` by substitution, row by row (fsum for each dot product).
+
+    *T* is (n, n); only its ``lower`` (else upper) triangle is read, and not
+    its diagonal when *unit*.  *B* is (n,) or (n, k).  Golub & Van Loan,
+    4th ed., Algorithms 3.1.1 / 3.1.2 written out.
+    """
+    rows = _as_rows(T)
+    B = np.asarray(B, dtype=np.float64)
+    vector = B.ndim == 1
+    Bm = B.reshape(-1, 1) if vector else B
+    n, k = Bm.shape
+    X = [[0.0] * k for _ in range(n)]
+    order = range(n) if lower else range(n - 1, -1, -1)
+    for c in range(k):
+        for i in order:
+            known = range(i) if lower else range(i + 1, n)
+            s = math.fsum([float(Bm[i, c])] + [-rows[i][p] * X[p][c] for p in known])
+            X[i][c] = s if unit else s / rows[i][i]
+    out = np.array(X, dtype=np.float64).reshape(n, k)
+    return out[:, 0] if vector else out
+
+
+def lu_naive(A):
+    """``P, L, U`` with ``A = P @ L @ U`` by Gaussian elimination with partial pivoting.
+
+    Golub & Van Loan, 4th ed., Algorithm 3.4.1 (outer-product form, the
+    pivot is the first entry of largest magnitude in its column), on
+    Python floats.  *A* is (m, n); L is (m, min(m, n)) unit lower
+    trapezoidal, U is (min(m, n), n) upper trapezoidal.
+    """
+    W = _as_rows(A)
+    m = len(W)
+    n = len(W[0]) if m else 0
+    perm = list(range(m))
+    for k in range(min(m, n)):
+        p = max(range(k, m), key=lambda i: (abs(W[i][k]), -i))
+        W[k], W[p] = W[p], W[k]
+        perm[k], perm[p] = perm[p], perm[k]
+        if W[k][k] != 0.0:
+            for i in range(k + 1, m):
+                W[i][k] = W[i][k] / W[k][k]
+                for j in range(k + 1, n):
+                    W[i][j] = W[i][j] - W[i][k] * W[k][j]
+    r = min(m, n)
+    L = np.array(
+        [[W[i][j] if j < i else float(i == j) for j in range(r)] for i in range(m)], dtype=np.float64
+    )
+    U = np.array([[W[i][j] if j >= i else 0.0 for j in range(n)] for i in range(r)], dtype=np.float64)
+    P = np.zeros((m, m), dtype=np.float64)
+    for i, row in enumerate(perm):
+        P[row, i] = 1.0
+    return P, L.reshape(m, r), U.reshape(r, n)
+
+
+def cholesky_naive(A) -> np.ndarray:
+    """Lower-triangular L with ``A = L @ L.T``, reading only the lower triangle of A.
+
+    Golub & Van Loan, 4th ed., Algorithm 4.2.1 (gaxpy Cholesky) row by row,
+    each inner product summed with fsum.  Raises ``ValueError`` when a
+    pivot is not positive.
+    """
+    rows = _as_rows(A)
+    n = len(rows)
+    L = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            s = math.fsum([rows[i][j]] + [-L[i][p] * L[j][p] for p in range(j)])
+            if i == j:
+                if not s > 0.0:
+                    raise ValueError(f"pivot {i} is not positive")
+                L[i][i] = math.sqrt(s)
+            else:
+                L[i][j] = s / L[j][j]
+    return np.array(L, dtype=np.float64).reshape(n, n)
 
 
 # --------------------------------------------------------------------------
@@ -448,3 +450,51 @@ __all__ += [
     "matrix_with_condition",
     "matrix_with_singular_values",
 ]
+
+
+# --------------------------------------------------------------------------
+# singular values (issue 4)
+# --------------------------------------------------------------------------
+def singular_values_jacobi_naive(A, sweeps: int = 60) -> np.ndarray:
+    """Singular values by the plain textbook one-sided Jacobi method, descending.
+
+    Python lists and math only: rotate every pair of columns (Golub & Van
+    Loan, 4th ed., Sec. 8.6.3) until each pair is orthogonal to 1e-15
+    relative, then return the column norms.  Slow and obviously correct for
+    the small matrices of the tests.
+    """
+    cols = [list(c) for c in zip(*_as_rows(A), strict=False)]
+    n = len(cols)
+    for _ in range(sweeps):
+        done = True
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                alpha = math.fsum(x * x for x in cols[p])
+                beta = math.fsum(x * x for x in cols[q])
+                gamma = math.fsum(x * y for x, y in zip(cols[p], cols[q], strict=True))
+                if gamma == 0 or abs(gamma) <= 1e-15 * math.sqrt(alpha * beta):
+                    continue
+                done = False
+                zeta = (beta - alpha) / (2 * gamma)
+                t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(1 + zeta * zeta))
+                c = 1 / math.sqrt(1 + t * t)
+                s = c * t
+                cols[p], cols[q] = (
+                    [c * x - s * y for x, y in zip(cols[p], cols[q], strict=True)],
+                    [s * x + c * y for x, y in zip(cols[p], cols[q], strict=True)],
+                )
+        if done:
+            break
+    return np.array(sorted((math.sqrt(math.fsum(x * x for x in c)) for c in cols), reverse=True))
+
+
+def singular_values_mp(A, dps: int = 50) -> np.ndarray:
+    """Singular values from mpmath at *dps* digits, descending, rounded to float64."""
+    import mpmath
+
+    with mpmath.workdps(dps):
+        values = mpmath.svd_r(mpmath.matrix(np.asarray(A, dtype=np.float64).tolist()), compute_uv=False)
+        return np.array(sorted((float(v) for v in values), reverse=True))
+
+
+__all__ += ["singular_values_jacobi_naive", "singular_values_mp"]

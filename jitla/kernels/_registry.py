@@ -27,6 +27,7 @@ KERNEL_MODULES = (
     "jitla.kernels.gram_schmidt",
     "jitla.kernels.qr_pivoted",
     "jitla.kernels.qr_tall",
+    "jitla.kernels.svd_jacobi",
 )
 
 

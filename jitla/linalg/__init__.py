@@ -10,6 +10,7 @@ from jitla.linalg._lstsq import lstsq
 from jitla.linalg._lu import det, inv, lu, lu_factor, lu_solve, slogdet, solve
 from jitla.linalg._matmul import MatmulPlan, matmul, matmul_plan
 from jitla.linalg._qr import QRResult, qr, qr_method, qr_rank
+from jitla.linalg._svd import SVDResult, svd, svd_method, svdvals
 from jitla.linalg._triangular import solve_triangular
 
 __all__ = [
@@ -33,4 +34,8 @@ __all__ = [
     "cho_factor",
     "cho_solve",
     "lstsq",
+    "SVDResult",
+    "svd",
+    "svd_method",
+    "svdvals",
 ]
