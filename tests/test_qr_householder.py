@@ -236,6 +236,20 @@ def test_form_q_any_number_of_columns(rng):
         np.testing.assert_array_equal(Q, full[:, :q])
 
 
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize(
+    "m, n, q, nb",
+    [(7, 5, 5, 2), (7, 5, 7, 2), (5, 7, 5, 2), (100, 60, 100, 16), (67, 67, 67, 8), (6, 0, 6, 2)],
+)
+def test_blocked_orgqr_equals_form_q(dtype, m, n, q, nb, rng):
+    F, tau = _factor("blocked", rng.standard_normal((m, n)).astype(dtype), nb=nb)
+    Q = np.empty((m, q), dtype)
+    hq.form_q(F, tau, Q)
+    Q_blocked = np.full((m, q), np.nan, dtype)
+    assert hq.orgqr(F, tau, Q_blocked, nb, config.gemm_blocks(dtype).as_tuple()) == 0
+    np.testing.assert_allclose(Q_blocked, Q, atol=20 * (m + n) * eps(dtype))
+
+
 def test_kernels_leave_the_factored_form_alone(rng):
     A0 = rng.standard_normal((6, 4))
     F, tau = _factor("unblocked", A0)

@@ -7,7 +7,8 @@
 
 and the operations on the factored form: :func:`apply_qt` (``B := Q^T B``),
 :func:`apply_q` (``B := Q B``), both without forming Q, and :func:`form_q`
-(the first columns of Q, LAPACK ``dorg2r``).
+(the first columns of Q, LAPACK ``dorg2r``) with its blocked form
+:func:`orgqr` (``dorgqr``).
 
 Storage (all variants, LAPACK's): after the factorisation of the (m, n)
 matrix ``A``, ``R`` is on and above the diagonal of ``A``, and the
@@ -62,6 +63,7 @@ __all__ = [
     "geqrf",
     "geqrf_parallel",
     "householder",
+    "orgqr",
     "qr_flops",
 ]
 
@@ -594,4 +596,81 @@ def form_q(A, tau, Q):
     for j in range(k - 1, -1, -1):
         if j < q:
             _apply_reflector(A, j, tau[j], Q, j, q, w)
+    return 0
+
+
+@kernel
+def _trmm_t(T, W, ib, j0, j1):
+    """``W[:ib, j0:j1] := T W[:ib, j0:j1]`` in place, T upper triangular (``dtrmm``).
+
+    Row i of the result needs rows ``i..ib-1`` of W, so rows are updated
+    from the top down.  Row axpys, unit stride.  Flops ``ib^2 (j1 - j0)``.
+    """
+    nc = j1 - j0
+    for i in range(ib):
+        wi = W[i, j0:j1]
+        d = T[i, i]
+        for j in range(nc):
+            wi[j] *= d
+        for p in range(i + 1, ib):
+            tp = T[i, p]
+            wp = W[p, j0:j1]
+            for j in range(nc):
+                wi[j] += tp * wp[j]
+
+
+@kernel
+def orgqr(A, tau, Q, nb, blocks):
+    """The first ``q = Q.shape[1]`` columns of Q, blocked (LAPACK ``dorgqr``).
+
+    Parameters
+    ----------
+    A : (m, n) ndarray
+        Factored form (read only).
+    tau : (k,) ndarray
+    Q : (m, q) ndarray, overwritten; ``k <= q <= m``
+    nb : int
+        Panel width.
+    blocks : tuple of int
+        ``(MC, KC, NC)`` of the packed GEMM.
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    :func:`form_q`'s backward accumulation, a panel of ib reflectors at a
+    time: ``Q[j:, j:] := (I - V T V^T) Q[j:, j:]`` as ``W = V^T Q2``
+    (GEMM), ``W := T W``, ``Q2 -= V W`` (GEMM), with V and T rebuilt from
+    the factored panel (:func:`_block_reflector`).  Golub & Van Loan, 4th
+    ed., Sec. 5.1.6 and 5.2.3.  Flops as :func:`form_q`, mostly in GEMM.
+    Workspace ``nb (2m + q + nb)`` plus packing buffers.
+    """
+    m, q = Q.shape
+    k = tau.shape[0]
+    one = Q.dtype.type(1)
+    for i in range(m):
+        row = Q[i]
+        for j in range(q):
+            row[j] = 0
+        if i < q:
+            row[i] = 1
+    if k == 0:
+        return 0
+    T = np.zeros((nb, nb), dtype=Q.dtype)
+    Ap, Bp = _gemm_buffers(Q, blocks, max(m, nb), q)
+    last = ((k - 1) // nb) * nb
+    # loop over panels of nb reflectors, last panel first
+    for j in range(last, -1, -nb):
+        ib = min(nb, k - j)
+        P = _panel_load(A, j, ib)
+        Vt, V = _block_reflector(P, tau[j : j + ib], T, blocks, Ap, Bp)
+        W = np.zeros((ib, q), dtype=Q.dtype)
+        Q2 = Q[j:]
+        # W = V^T Q2 ; W = T W ; Q2 -= V W   (columns j.. of Q: the others are still e_i)
+        packed_region(Vt, Q2, W, one, blocks, (0, ib, j, q), Ap, Bp)
+        _trmm_t(T, W, ib, j, q)
+        packed_region(V, W, Q2, -one, blocks, (0, m - j, j, q), Ap, Bp)
     return 0

@@ -129,13 +129,17 @@ def _factor_householder(F, variant, dtype):
 
 
 def _q_and_r(F, tau, mode, dtype):
-    from jitla.kernels.qr_householder import form_q
+    """Q (blocked ``orgqr`` past UNBLOCKED_MAX reflectors, else ``form_q``) and R."""
+    from jitla.kernels.qr_householder import form_q, orgqr
 
     m, n = F.shape
     k = min(m, n)
     q = m if mode == "complete" else k
     Q = np.empty((m, q), dtype)
-    form_q(F, tau, Q)
+    if k > UNBLOCKED_MAX:
+        orgqr(F, tau, Q, config.factor_nb("qr", dtype), config.gemm_blocks(dtype).as_tuple())
+    else:
+        form_q(F, tau, Q)
     return Q, np.triu(F[:q])
 
 
