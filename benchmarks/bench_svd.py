@@ -1,0 +1,68 @@
+"""One-sided Jacobi SVD vs LAPACK's gesdd (``numpy.linalg.svd``).
+
+Issue 4's figures: with U and V and values only at n = 512 on 1 thread
+(target: at most 3x gesdd's time), and the parallel Jacobi on 2 threads
+against the serial one (target: 1.6x faster).  ``extra_info`` holds the
+time ratio measured alternately in the same test (``time_pair``) and the
+number of sweeps.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+from jitla import threads as limit_threads
+from jitla.kernels import get_kernel
+from jitla.linalg import svd
+from jitla.profiling.timing import SPIN_PAUSE, time_pair
+
+SIZES = [256, 512]
+
+
+def _sweeps(a, variant, compute_uv):
+    G = np.ascontiguousarray(a.T)
+    k = G.shape[0]
+    status, sweeps = get_kernel("svd", variant).func(
+        G, np.empty(k), np.empty(G.shape), np.empty((k, k)), compute_uv, 60
+    )
+    assert status == 0
+    return sweeps
+
+
+@pytest.mark.parametrize("compute_uv", [True, False], ids=["UV", "values"])
+@pytest.mark.parametrize("method", ["cyclic", "preconditioned"])
+@pytest.mark.parametrize("n", SIZES)
+def test_svd_vs_gesdd_one_thread(benchmark, ratio_repeat, n, method, compute_uv):
+    a = np.random.default_rng(0).standard_normal((n, n))
+    benchmark.group = f"svd n={n} {'with U, V' if compute_uv else 'values'}, 1 thread"
+    with limit_threads(1):
+        timing = time_pair(
+            lambda: svd(a, compute_uv=compute_uv, method=method),
+            lambda: np.linalg.svd(a, compute_uv=compute_uv),
+            repeat=ratio_repeat,
+        )
+        benchmark.extra_info.update(
+            time_ratio_vs_gesdd=timing.best / timing.ref_best,
+            jitla_s=timing.best,
+            gesdd_s=timing.ref_best,
+            sweeps=_sweeps(a, method, compute_uv),
+        )
+        benchmark(svd, a, compute_uv=compute_uv, method=method)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_parallel_vs_serial_jacobi(benchmark, ratio_repeat, bench_threads, n):
+    a = np.random.default_rng(0).standard_normal((n, n))
+    threads = min(bench_threads, numba.config.NUMBA_NUM_THREADS)
+    benchmark.group = f"svd n={n} parallel Jacobi on {threads} threads vs serial"
+    with limit_threads(threads):
+        timing = time_pair(
+            lambda: svd(a, method="preconditioned_parallel"),
+            lambda: svd(a, method="preconditioned"),
+            repeat=ratio_repeat,
+            pause=SPIN_PAUSE,
+        )
+        benchmark.extra_info.update(speedup_vs_serial=timing.ref_best / timing.best, threads=threads)
+        benchmark(svd, a, method="preconditioned_parallel")
