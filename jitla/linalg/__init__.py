@@ -10,6 +10,17 @@ from jitla.linalg._lstsq import lstsq
 from jitla.linalg._lu import det, inv, lu, lu_factor, lu_solve, slogdet, solve
 from jitla.linalg._matmul import MatmulPlan, matmul, matmul_plan
 from jitla.linalg._qr import QRResult, qr, qr_method, qr_rank
+from jitla.linalg._subspace import (
+    cond,
+    matrix_rank,
+    norm,
+    null_space,
+    orth,
+    pinv,
+    project,
+    projector,
+    subspace_angles,
+)
 from jitla.linalg._svd import SVDResult, svd, svd_method, svdvals
 from jitla.linalg._triangular import solve_triangular
 
@@ -38,4 +49,13 @@ __all__ = [
     "svd",
     "svd_method",
     "svdvals",
+    "matrix_rank",
+    "pinv",
+    "norm",
+    "cond",
+    "null_space",
+    "orth",
+    "subspace_angles",
+    "projector",
+    "project",
 ]

@@ -1,0 +1,263 @@
+"""Rank, pseudo-inverse, norms, condition numbers and subspaces from the Jacobi SVD.
+
+numpy.linalg's ``matrix_rank``, ``pinv``, ``norm``, ``cond`` and scipy.linalg's
+``null_space``, ``orth``, ``subspace_angles``, with the same defaults; plus
+``projector`` and ``project`` for orthogonal projections.  Everything
+spectral goes through :func:`jitla.linalg.svd` (one-sided Jacobi), so the
+small singular values that decide a rank are accurate to high relative
+accuracy on graded matrices.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jitla._validate import as_float_operand, assert_stacked_2d, result_float_dtype
+from jitla.linalg._lu import inv
+from jitla.linalg._matmul import matmul
+from jitla.linalg._svd import svd, svdvals
+
+__all__ = [
+    "matrix_rank",
+    "pinv",
+    "norm",
+    "cond",
+    "null_space",
+    "orth",
+    "subspace_angles",
+    "projector",
+    "project",
+]
+
+_NO_VALUE = object()
+
+
+def _float(a):
+    a = np.asarray(a)
+    return as_float_operand(a, result_float_dtype(a))
+
+
+def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
+    """Rank of a matrix (or stack) as the number of singular values above a tolerance.
+
+    Same rule and defaults as numpy.linalg.matrix_rank: ``tol`` absolute, or
+    ``rtol * max(S)`` with ``rtol = max(M, N) * eps`` by default; arrays with
+    fewer than 2 dimensions have rank 1 unless all zero.
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Sec. 5.4.1 (numerical rank from the SVD).
+    The singular values come from one-sided Jacobi.
+    """
+    if rtol is not None and tol is not None:
+        raise ValueError("`tol` and `rtol` can't be both set.")
+    A = np.asarray(A)
+    if A.ndim < 2:
+        return int(not np.all(A == 0))
+    S = svdvals(_float(A))
+    if tol is None:
+        if rtol is None:
+            rtol = max(A.shape[-2:]) * np.finfo(S.dtype).eps
+        else:
+            rtol = np.asarray(rtol)[..., np.newaxis]
+        tol = S.max(axis=-1, keepdims=True, initial=0) * rtol
+    else:
+        tol = np.asarray(tol)[..., np.newaxis]
+    return np.count_nonzero(S > tol, axis=-1)
+
+
+def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
+    """Moore–Penrose pseudo-inverse, ``V diag(1/s) U^T`` over the singular values kept.
+
+    Same cutoff as numpy.linalg.pinv: singular values ``<= rcond * max(s)``
+    are treated as zero; ``rcond`` defaults to 1e-15, or to
+    ``max(M, N) * eps`` when ``rtol=None`` is passed (numpy 2's rule).
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Sec. 5.5.2.  Flops: one SVD plus 2mnk.
+    """
+    a = np.asarray(a)
+    assert_stacked_2d(a)
+    A = _float(a)
+    if rcond is None:
+        if rtol is _NO_VALUE:
+            rcond = 1e-15
+        elif rtol is None:
+            rcond = max(A.shape[-2:]) * np.finfo(A.dtype).eps
+        else:
+            rcond = rtol
+    elif rtol is not _NO_VALUE:
+        raise ValueError("`rtol` and `rcond` can't be both set.")
+    rcond = np.asarray(rcond)
+    m, n = A.shape[-2:]
+    if m == 0 or n == 0:
+        return np.zeros(A.shape[:-2] + (n, m), dtype=A.dtype)
+    U, s, Vh = svd(A, full_matrices=False)
+    cutoff = rcond[..., np.newaxis] * np.max(s, axis=-1, keepdims=True)
+    large = s > cutoff
+    inverse = np.zeros_like(s)
+    np.divide(1, s, where=large, out=inverse)
+    return matmul(np.swapaxes(Vh, -1, -2), inverse[..., :, np.newaxis] * np.swapaxes(U, -1, -2))
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Matrix or vector norm with numpy.linalg.norm's semantics.
+
+    The spectral matrix norms -- ``ord=2`` (largest singular value),
+    ``ord=-2`` (smallest) and ``ord="nuc"`` (their sum) -- come from jitla's
+    Jacobi SVD; every other ``ord`` (vector norms, "fro", 1, -1, inf, -inf)
+    is a plain sum or maximum and is computed by numpy.linalg.norm itself.
+    """
+    x = np.asarray(x)
+    spectral = ord in (2, -2, "nuc")
+    if not spectral:
+        return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+    if axis is None:
+        if x.ndim != 2:
+            return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)  # vector 2-norm / numpy's error
+        axis = (0, 1)
+    if isinstance(axis, int) or len(axis) == 1:
+        return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+    row_axis, col_axis = (a % x.ndim for a in axis)
+    if row_axis == col_axis:
+        raise ValueError("Duplicate axes given.")
+    moved = np.moveaxis(x, (row_axis, col_axis), (-2, -1))
+    S = svdvals(_float(moved))
+    if ord == 2:
+        result = S.max(axis=-1)
+    elif ord == -2:
+        result = S.min(axis=-1)
+    else:
+        result = S.sum(axis=-1)
+    if keepdims:
+        shape = list(x.shape)
+        shape[row_axis] = 1
+        shape[col_axis] = 1
+        result = np.reshape(result, shape)
+    return result
+
+
+def cond(x, p=None):
+    """Condition number of a matrix (or stack), numpy.linalg.cond's semantics.
+
+    ``p`` None, 2 or -2: ratio of extreme singular values from the Jacobi
+    SVD (inf for a singular matrix, as numpy); other ``p``:
+    ``norm(x, p) * norm(inv(x), p)`` with jitla's LU inverse.
+    """
+    x = np.asarray(x)
+    assert_stacked_2d(x)
+    if p is None or p in (2, -2):
+        S = svdvals(_float(x))
+        with np.errstate(all="ignore"):
+            result = S[..., 0] / S[..., -1] if p != -2 else S[..., -1] / S[..., 0]
+    else:
+        m, n = x.shape[-2:]
+        if m != n:
+            raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+        flat = _float(x).reshape((-1, m, n))
+        result = np.empty(flat.shape[0], dtype=flat.dtype)
+        for i, matrix in enumerate(flat):
+            try:
+                result[i] = norm(matrix, p) * norm(inv(matrix), p)
+            except np.linalg.LinAlgError:  # singular: numpy's inverse overflows to inf
+                result[i] = np.inf
+        result = result.reshape(x.shape[:-2])
+    # as numpy: a singular matrix has condition number inf (0/0 -> nan -> inf),
+    # unless the input itself held NaN
+    result = np.asarray(result)
+    nan_mask = np.isnan(result) & ~np.isnan(x).any(axis=(-2, -1))
+    result[nan_mask] = np.inf
+    return result[()] if result.ndim == 0 else result
+
+
+def _range_basis(A, rcond):
+    """``(U, s, Vh, num)`` of the full SVD and the numerical rank for scipy's rcond rule."""
+    A = _float(A)
+    if A.ndim != 2:
+        raise ValueError("expected a 2-D array")
+    U, s, Vh = svd(A, full_matrices=True)
+    M, N = A.shape
+    if rcond is None:
+        rcond = np.finfo(A.dtype).eps * max(M, N)
+    tol = np.max(s, initial=0) * rcond
+    num = int(np.sum(s > tol, dtype=int))
+    return U, s, Vh, num
+
+
+def null_space(A, rcond=None):
+    """Orthonormal basis of the null space of A (scipy.linalg.null_space).
+
+    The right singular vectors whose singular values are ``<= rcond *
+    max(s)`` (``rcond`` default ``eps * max(M, N)``); returned as the columns
+    of an (N, K) array.
+    """
+    _, _, Vh, num = _range_basis(A, rcond)
+    return np.ascontiguousarray(Vh[num:, :].T)
+
+
+def orth(A, rcond=None):
+    """Orthonormal basis of the range of A (scipy.linalg.orth): the leading left singular vectors."""
+    U, _, _, num = _range_basis(A, rcond)
+    return np.ascontiguousarray(U[:, :num])
+
+
+def subspace_angles(A, B):
+    """Principal angles between the column spaces of A and B, in radians, largest first.
+
+    As scipy.linalg.subspace_angles: cosines from the singular values of
+    ``QA^T QB`` for the large angles, sines from the singular values of
+    ``QB - QA (QA^T QB)`` for the small ones, where cosines lose accuracy.
+
+    Notes
+    -----
+    Knyazev & Argentati, "Principal angles between subspaces in an
+    A-based scalar product", SIAM J. Sci. Comput. 23(6), 2002, Alg. 3.1
+    (the sine-cosine combination); Björck & Golub, Math. Comp. 27, 1973.
+    """
+    A = _float(A)
+    B = _float(B)
+    if A.ndim != 2 or B.ndim != 2:
+        raise ValueError(f"expected 2D array, got shapes {A.shape} and {B.shape}")
+    if A.shape[0] != B.shape[0]:
+        raise ValueError(f"A and B must have the same number of rows, got {A.shape[0]} and {B.shape[0]}")
+    QA = orth(A)
+    QB = orth(B)
+    QA_T_QB = matmul(QA.T, QB)
+    sigma = svdvals(QA_T_QB)
+    # B - A (A^T B), with the larger basis in the role of A as scipy does
+    if QA.shape[1] >= QB.shape[1]:
+        residual = QB - matmul(QA, QA_T_QB)
+    else:
+        residual = QA - matmul(QB, QA_T_QB.T)
+    mask = sigma**2 >= 0.5
+    if mask.any():
+        mu_arcsin = np.arcsin(np.clip(svdvals(residual), -1.0, 1.0))
+    else:
+        mu_arcsin = 0.0
+    theta = np.where(mask, mu_arcsin, np.arccos(np.clip(sigma[::-1], -1.0, 1.0)))
+    return theta
+
+
+def projector(a, rcond=None):
+    """Orthogonal projector onto the column space of *a*: ``P = Q Q^T`` with Q = :func:`orth`.
+
+    ``P`` is symmetric and idempotent (``P @ P == P`` to rounding); its rank
+    is the numerical rank of *a*.
+    """
+    Q = orth(a, rcond)
+    return matmul(Q, Q.T)
+
+
+def project(b, onto, rcond=None):
+    """Orthogonal projection of *b* (vector or matrix of columns) onto the column space of *onto*.
+
+    Computed as ``Q (Q^T b)`` without forming the m x m projector.  The
+    residual ``b - project(b, onto)`` is orthogonal to every column of
+    *onto*: the least-squares geometry in one line.
+    """
+    Q = orth(onto, rcond)
+    b = _float(b)
+    if b.shape[0] != Q.shape[0]:
+        raise ValueError(f"b has {b.shape[0]} rows but the subspace lives in R^{Q.shape[0]}")
+    return matmul(Q, matmul(Q.T, b))
