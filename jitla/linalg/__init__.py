@@ -6,6 +6,12 @@ and turns kernel status codes into :class:`LinAlgError`.
 
 from jitla._validate import LinAlgError
 from jitla.linalg._cholesky import cho_factor, cho_solve, cholesky
+from jitla.linalg._iterative import (
+    IterationResult,
+    inverse_iteration,
+    power_iteration,
+    rayleigh_quotient_iteration,
+)
 from jitla.linalg._lstsq import lstsq
 from jitla.linalg._lu import det, inv, lu, lu_factor, lu_solve, slogdet, solve
 from jitla.linalg._matmul import MatmulPlan, matmul, matmul_plan
@@ -58,4 +64,8 @@ __all__ = [
     "subspace_angles",
     "projector",
     "project",
+    "IterationResult",
+    "power_iteration",
+    "inverse_iteration",
+    "rayleigh_quotient_iteration",
 ]
