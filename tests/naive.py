@@ -498,3 +498,62 @@ def singular_values_mp(A, dps: int = 50) -> np.ndarray:
 
 
 __all__ += ["singular_values_jacobi_naive", "singular_values_mp"]
+
+
+# --------------------------------------------------------------------------
+# eigenvalues (issue 4; tests/test_eigh.py, tests/test_eig.py)
+# --------------------------------------------------------------------------
+def eigvalsh_jacobi_naive(A, sweeps: int = 60) -> np.ndarray:
+    """Eigenvalues of a symmetric matrix by plain two-sided cyclic Jacobi, ascending.
+
+    Python lists and math only (Golub & Van Loan, 4th ed., Alg. 8.5.3 with
+    ``symSchur2``, 8.5.1): each rotation is applied as ``J^T A J`` by
+    recomputing the whole matrix from the formula, with no shortcuts.
+    """
+    a = _as_rows(A)
+    n = len(a)
+    for _ in range(sweeps):
+        off = math.fsum(a[i][j] ** 2 for i in range(n) for j in range(n) if i != j)
+        if off <= 1e-32 * math.fsum(a[i][i] ** 2 for i in range(n)) or off == 0:
+            break
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                if a[p][q] == 0:
+                    continue
+                tau = (a[q][q] - a[p][p]) / (2 * a[p][q])
+                t = math.copysign(1.0, tau) / (abs(tau) + math.sqrt(1 + tau * tau))
+                c = 1 / math.sqrt(1 + t * t)
+                s = t * c
+                J = [[float(i == j) for j in range(n)] for i in range(n)]
+                J[p][p], J[p][q], J[q][p], J[q][q] = c, s, -s, c
+                JtA = [[math.fsum(J[k][i] * a[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
+                a = [[math.fsum(JtA[i][k] * J[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
+    return np.array(sorted(a[i][i] for i in range(n)))
+
+
+def eigvals_2x2(A) -> tuple[complex, complex]:
+    """Eigenvalues of a real 2 x 2 matrix from the characteristic polynomial (closed form)."""
+    (a, b), (c, d) = _as_rows(A)
+    tr = a + d
+    disc = (a - d) ** 2 + 4 * b * c
+    root = math.sqrt(disc) if disc >= 0 else 1j * math.sqrt(-disc)
+    return (tr - root) / 2, (tr + root) / 2
+
+
+def eigvals_mp(A, dps: int = 40, symmetric: bool = False) -> np.ndarray:
+    """Eigenvalues from mpmath at *dps* digits (``eigsy`` / ``eig``), rounded to complex128 / float64.
+
+    Sorted by (real, imaginary) part.
+    """
+    import mpmath
+
+    with mpmath.workdps(dps):
+        M = mpmath.matrix(np.asarray(A, dtype=np.float64).tolist())
+        if symmetric:
+            values = mpmath.eigsy(M, eigvals_only=True)
+            return np.array(sorted(float(v) for v in values))
+        values = mpmath.eig(M, left=False, right=False)
+        return np.array(sorted((complex(v) for v in values), key=lambda z: (z.real, z.imag)))
+
+
+__all__ += ["eigvalsh_jacobi_naive", "eigvals_2x2", "eigvals_mp"]

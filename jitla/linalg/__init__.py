@@ -6,6 +6,7 @@ and turns kernel status codes into :class:`LinAlgError`.
 
 from jitla._validate import LinAlgError
 from jitla.linalg._cholesky import cho_factor, cho_solve, cholesky
+from jitla.linalg._eig import EighResult, eigh, eigh_method, eigvalsh
 from jitla.linalg._iterative import (
     IterationResult,
     inverse_iteration,
@@ -68,4 +69,8 @@ __all__ = [
     "power_iteration",
     "inverse_iteration",
     "rayleigh_quotient_iteration",
+    "EighResult",
+    "eigh",
+    "eigh_method",
+    "eigvalsh",
 ]

@@ -1,0 +1,211 @@
+"""Symmetric eigensolvers: Jacobi and tridiagonal QL kernels, numpy.linalg.eigh semantics."""
+
+from __future__ import annotations
+
+import naive
+import numpy as np
+import pytest
+import scipy.linalg
+from conftest import eps
+
+from jitla import LinAlgError
+from jitla.kernels import eig_symmetric
+from jitla.linalg import eigh, eigvalsh
+
+METHODS = ["jacobi", "ql"]
+SIZES = [1, 2, 3, 5, 17, 40, 70]
+
+
+def random_symmetric(rng, n, dtype=np.float64):
+    a = rng.standard_normal((n, n))
+    return ((a + a.T) / 2).astype(dtype)
+
+
+def check_eigh(a, w, V, c=20.0):
+    """Residual ||A V - V diag(w)|| <= c n eps ||A||, V^T V = I, ascending order."""
+    n = a.shape[-1]
+    e = eps(w.dtype)
+    scale = max(np.abs(a).max() * n, 1.0)
+    residual = a @ V - V * w[..., None, :]
+    assert np.abs(residual).max() <= c * n * e * scale
+    gram = np.swapaxes(V, -1, -2) @ V
+    assert np.abs(gram - np.eye(n)).max() <= c * n * e
+    assert np.all(np.diff(w, axis=-1) >= 0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("n", SIZES)
+def test_invariants_and_values_vs_numpy(method, n, rng):
+    a = random_symmetric(rng, n)
+    w, V = eigh(a, method=method)
+    check_eigh(a, w, V)
+    np.testing.assert_allclose(
+        w, np.linalg.eigvalsh(a), rtol=0, atol=20 * n * eps(np.float64) * np.abs(a).max() * n
+    )
+    np.testing.assert_allclose(eigvalsh(a, method=method), w, rtol=0, atol=10 * n * eps(np.float64) * n)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_values_match_naive_jacobi_and_scipy(method, rng):
+    a = random_symmetric(rng, 6)
+    expected = naive.eigvalsh_jacobi_naive(a)
+    np.testing.assert_allclose(eigvalsh(a, method=method), expected, rtol=0, atol=1e-14 * 6)
+    np.testing.assert_allclose(eigvalsh(a, method=method), scipy.linalg.eigvalsh(a), rtol=0, atol=1e-14 * 6)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_two_by_two_closed_form(method):
+    a = np.array([[2.0, -3.5], [-3.5, 0.25]])
+    lo, hi = naive.eigvals_2x2(a)
+    np.testing.assert_allclose(eigvalsh(a, method=method), [lo, hi], rtol=4 * eps(np.float64))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_result_type_uplo_and_input_unmodified(method, rng):
+    a = random_symmetric(rng, 7)
+    junk = a.copy()
+    junk[np.triu_indices(7, 1)] = 99.0  # only the lower triangle may be read
+    before = junk.copy()
+    result = eigh(junk, method=method)
+    assert type(result).__name__ == "EighResult"
+    np.testing.assert_array_equal(junk, before)
+    np.testing.assert_allclose(result.eigenvalues, np.linalg.eigvalsh(a), atol=1e-13)
+    upper = a.copy()
+    upper[np.tril_indices(7, -1)] = -7.0
+    np.testing.assert_allclose(eigvalsh(upper, UPLO="U", method=method), np.linalg.eigvalsh(a), atol=1e-13)
+    np.testing.assert_allclose(eigvalsh(upper, UPLO="u", method=method), np.linalg.eigvalsh(a), atol=1e-13)
+
+
+def test_errors_as_numpy():
+    with pytest.raises(LinAlgError, match="Last 2 dimensions of the array must be square"):
+        eigh(np.zeros((3, 2)))
+    with pytest.raises(LinAlgError, match="Array must be at least two-dimensional"):
+        eigvalsh(np.zeros(3))
+    with pytest.raises(ValueError, match="UPLO argument must be 'L' or 'U'"):
+        eigh(np.eye(2), UPLO="X")
+    with pytest.raises(TypeError):
+        eigh(np.eye(2, dtype=complex))
+    with pytest.raises(ValueError, match="unknown eigh method"):
+        eigh(np.eye(2), method="dc")
+
+
+def test_nan_gives_nan_as_numpy():
+    a = np.array([[1.0, np.nan], [np.nan, 1.0]])
+    w, V = eigh(a)
+    ref = np.linalg.eigh(a)
+    assert np.isnan(w).all() and np.isnan(V).all()
+    assert np.isnan(ref.eigenvalues).all()
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (3, 1, 1)], ids=str)
+def test_empty_and_one_by_one(shape):
+    a = np.full(shape, 2.5)
+    w, V = eigh(a)
+    ref = np.linalg.eigh(a)
+    assert w.shape == ref.eigenvalues.shape and V.shape == ref.eigenvectors.shape
+    np.testing.assert_array_equal(w, ref.eigenvalues)
+    np.testing.assert_array_equal(np.abs(V), np.abs(ref.eigenvectors))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_stacked_float32_and_layouts(method, rng):
+    a = np.stack([random_symmetric(rng, 9) for _ in range(6)]).reshape(2, 3, 9, 9)
+    w, V = eigh(a, method=method)
+    assert w.shape == (2, 3, 9) and V.shape == (2, 3, 9, 9)
+    check_eigh(a, w, V)
+    a32 = a.astype(np.float32)
+    w32, V32 = eigh(a32, method=method)
+    assert w32.dtype == V32.dtype == np.float32
+    check_eigh(a32, w32, V32)
+    np.testing.assert_allclose(w32, w, rtol=0, atol=50 * 9 * eps(np.float32) * 9)
+    fortran = np.asfortranarray(a[0, 0])
+    strided = np.repeat(np.repeat(a[0, 0], 2, axis=0), 2, axis=1)[::2, ::2]
+    np.testing.assert_allclose(eigvalsh(fortran, method=method), w[0, 0], atol=1e-13)
+    np.testing.assert_allclose(eigvalsh(strided, method=method), w[0, 0], atol=1e-13)
+    np.testing.assert_array_equal(
+        eigvalsh(np.arange(4).reshape(2, 2) + np.eye(2, dtype=int)).dtype, np.float64
+    )
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_zero_identity_diagonal_repeated_and_clustered(method, rng):
+    w, V = eigh(np.zeros((5, 5)), method=method)
+    np.testing.assert_array_equal(w, np.zeros(5))
+    check_eigh(np.zeros((5, 5)), w, V)
+    d = np.array([3.0, -1.0, 2.0, 2.0, 0.5])
+    w, V = eigh(np.diag(d), method=method)
+    np.testing.assert_array_equal(w, np.sort(d))
+    check_eigh(np.diag(d), w, V)
+    Q, _ = np.linalg.qr(rng.standard_normal((8, 8)))
+    values = np.array([1.0, 1.0, 1.0, 1 + 1e-13, 1 - 1e-13, -2.0, -2.0, 5.0])
+    a = (Q * values) @ Q.T
+    a = (a + a.T) / 2
+    w, V = eigh(a, method=method)
+    check_eigh(a, w, V)
+    np.testing.assert_allclose(w, np.sort(values), rtol=0, atol=50 * eps(np.float64) * 5)
+
+
+def test_wilkinson_and_tridiagonal_matrices():
+    # W21+: pairs of eigenvalues that agree to many digits (Wilkinson 1965)
+    n = 21
+    a = np.diag(np.abs(np.arange(n) - 10.0)) + np.diag(np.ones(n - 1), 1) + np.diag(np.ones(n - 1), -1)
+    for method in METHODS:
+        w, V = eigh(a, method=method)
+        check_eigh(a, w, V)
+        np.testing.assert_allclose(
+            w, scipy.linalg.eigvalsh_tridiagonal(np.diag(a), np.ones(n - 1)), atol=1e-13
+        )
+    # 1-2-1 matrix: eigenvalues 2 - 2 cos(k pi / (n + 1))
+    n = 30
+    a = 2 * np.eye(n) - np.eye(n, k=1) - np.eye(n, k=-1)
+    exact = 2 - 2 * np.cos(np.arange(1, n + 1) * np.pi / (n + 1))
+    np.testing.assert_allclose(eigvalsh(a), np.sort(exact), rtol=0, atol=20 * eps(np.float64))
+
+
+def test_jacobi_is_relatively_accurate_on_graded_matrices():
+    """A = D H D, H well conditioned, D from 1 to 1e-12: Jacobi keeps the small eigenvalues' digits."""
+    rng = np.random.default_rng(7)
+    n = 6
+    B = rng.standard_normal((n, n))
+    H = B @ B.T + n * np.eye(n)
+    D = np.diag(np.logspace(0, -12, n))
+    a = D @ H @ D
+    exact = naive.eigvals_mp(a, dps=50, symmetric=True)
+    jacobi = eigvalsh(a, method="jacobi")
+    ql = eigvalsh(a, method="ql")
+    np.testing.assert_allclose(jacobi, exact, rtol=1e-13)
+    # the QL route only promises eps * ||A|| absolute accuracy
+    np.testing.assert_allclose(ql, exact, rtol=0, atol=100 * eps(np.float64) * np.abs(a).max())
+
+
+def test_ill_conditioned_hilbert_against_mpmath():
+    n = 8
+    a = 1.0 / (np.arange(n)[:, None] + np.arange(n)[None, :] + 1)
+    exact = naive.eigvals_mp(a, dps=50, symmetric=True)
+    for method in METHODS:
+        np.testing.assert_allclose(eigvalsh(a, method=method), exact, rtol=0, atol=20 * n * eps(np.float64))
+
+
+def test_kernels_report_non_convergence():
+    a = np.array([[1.0, 2.0, 0.5], [2.0, -1.0, 1.0], [0.5, 1.0, 3.0]])
+    status, sweeps = eig_symmetric.eigh_jacobi(a.copy(), np.empty(3), np.empty((3, 3)), True, 1)
+    assert status == 1 and sweeps == 1
+    d = np.array([1.0, 2.0, 3.0])
+    e = np.array([1.0, 1.0, 0.0])
+    Zt = np.eye(3)
+    status = eig_symmetric.steqr(d, e, Zt, True)
+    assert status == 0
+    np.testing.assert_allclose(d, np.linalg.eigvalsh(np.diag([1.0, 2, 3]) + np.eye(3, k=1) + np.eye(3, k=-1)))
+
+
+def test_sytd2_reduces_to_tridiagonal(rng):
+    n = 9
+    a = random_symmetric(rng, n)
+    A = a.copy()
+    d, e, tau = np.empty(n), np.empty(n - 1), np.empty(n - 1)
+    eig_symmetric.sytd2(A, d, e, tau)
+    Qt = np.empty((n, n))
+    eig_symmetric.form_q_sytd2(A, tau, Qt)
+    T = np.diag(d) + np.diag(e, 1) + np.diag(e, -1)
+    np.testing.assert_allclose(Qt @ Qt.T, np.eye(n), atol=1e-14)
+    np.testing.assert_allclose(Qt.T @ T @ Qt, a, atol=1e-13)
