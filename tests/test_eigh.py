@@ -195,6 +195,8 @@ def test_kernels_report_non_convergence():
     Zt = np.eye(3)
     status = eig_symmetric.steqr(d, e, Zt, True)
     assert status == 0
+    nan_d = np.array([1.0, np.nan, 3.0])  # no deflation test can pass: the cap must stop it
+    assert eig_symmetric.steqr(nan_d, np.array([1.0, 1.0, 0.0]), np.eye(3), True) > 0
     np.testing.assert_allclose(d, np.linalg.eigvalsh(np.diag([1.0, 2, 3]) + np.eye(3, k=1) + np.eye(3, k=-1)))
 
 

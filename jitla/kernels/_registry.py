@@ -29,6 +29,7 @@ KERNEL_MODULES = (
     "jitla.kernels.qr_tall",
     "jitla.kernels.svd_jacobi",
     "jitla.kernels.eig_symmetric",
+    "jitla.kernels.eig_general",
 )
 
 

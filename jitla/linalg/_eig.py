@@ -8,6 +8,7 @@ from jitla import config
 from jitla._validate import (
     LinAlgError,
     as_float_operand,
+    assert_finite,
     assert_stacked_2d,
     assert_stacked_square,
     result_float_dtype,
@@ -15,9 +16,10 @@ from jitla._validate import (
 from jitla.kernels import get_kernel
 from jitla.kernels.eig_symmetric import MAX_JACOBI_SWEEPS
 
-__all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method"]
+__all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method", "eig", "eigvals", "EigResult"]
 
 EighResult = np.linalg._linalg.EighResult
+EigResult = np.linalg._linalg.EigResult
 
 _EIGH_METHODS = ("auto", "jacobi", "ql")
 
@@ -148,3 +150,113 @@ def eigvalsh(a, UPLO="L", *, method="auto"):
     and the tridiagonalisation (4n^3/3 flops) is all the work.
     """
     return _eigh(a, UPLO, False, method)
+
+
+# --------------------------------------------------------------------------
+# general matrices
+# --------------------------------------------------------------------------
+def _eig_2d(A, compute_v):
+    """(wr, wi, VRt) of one C-contiguous float matrix, which is overwritten."""
+    n = A.shape[0]
+    dtype = A.dtype
+    wr = np.empty(n, dtype=dtype)
+    wi = np.empty(n, dtype=dtype)
+    VRt = np.empty((n, n) if compute_v else (1, 1), dtype=dtype)
+    if n > 0:
+        status = get_kernel("eig", "francis").func(A, wr, wi, VRt, compute_v)
+        if status != 0:
+            raise LinAlgError("Eigenvalues did not converge")
+    return wr, wi, VRt
+
+
+def _unpack_vectors(wi, VRt):
+    """Complex eigenvectors (columns) from LAPACK's real packing (rows of VRt)."""
+    V = VRt.T.astype(np.result_type(VRt.dtype, np.complex64))
+    j = 0
+    n = wi.shape[0]
+    while j < n:
+        if wi[j] != 0:
+            V[:, j] = VRt[j] + 1j * VRt[j + 1]
+            V[:, j + 1] = VRt[j] - 1j * VRt[j + 1]
+            j += 2
+        else:
+            j += 1
+    return V
+
+
+def _eig(a, compute_v):
+    a = np.asarray(a)
+    assert_stacked_2d(a)
+    assert_stacked_square(a)
+    dtype = result_float_dtype(a)
+    A = as_float_operand(a, dtype)
+    assert_finite(A)
+    n = A.shape[-1]
+    batch = A.shape[:-2]
+    flat = A.reshape((int(np.prod(batch, dtype=np.int64)), n, n))
+    count = flat.shape[0]
+    parts = [_eig_2d(flat[i].copy(), compute_v) for i in range(count)]
+    real = all(not np.any(wi) for _, wi, _ in parts)
+    ctype = np.result_type(dtype, np.complex64)
+    W = np.empty((count, n), dtype=dtype if real else ctype)
+    V = np.empty((count, n, n), dtype=dtype if real else ctype) if compute_v else None
+    for i, (wr, wi, VRt) in enumerate(parts):
+        W[i] = wr if real else wr + 1j * wi
+        if compute_v:
+            V[i] = VRt.T if real else _unpack_vectors(wi, VRt)
+    W = W.reshape(batch + (n,))
+    if not compute_v:
+        return W
+    return EigResult(W, V.reshape(batch + (n, n)))
+
+
+def eig(a):
+    """Eigenvalues and right eigenvectors of a general real matrix (numpy.linalg.eig).
+
+    Parameters
+    ----------
+    a : (..., M, M) array_like
+        Real matrix or stack (float32 stays single precision; integers and
+        booleans become float64; complex raises TypeError).
+
+    Returns
+    -------
+    EigResult (eigenvalues, eigenvectors)
+        numpy 2.x's named tuple.  As numpy for real input: real arrays when
+        every eigenvalue of the whole stack is real, otherwise complex
+        (complex64 for float32); complex-conjugate pairs are consecutive,
+        positive imaginary part first.  ``eigenvectors[..., :, i]`` is the
+        unit-norm eigenvector of ``eigenvalues[..., i]`` (LAPACK ``dgeev``'s
+        normalisation: a complex vector's largest component is real).
+        Eigenvalues are not sorted.
+
+    Raises
+    ------
+    LinAlgError
+        Not square / fewer than 2 dimensions; "Array must not contain infs
+        or NaNs"; "Eigenvalues did not converge" when the QR iteration
+        reaches its cap (30 iterations per eigenvalue).
+
+    Notes
+    -----
+    Hessenberg reduction, Francis double-shift QR, back substitution on the
+    real Schur form (:mod:`jitla.kernels.eig_general`): LAPACK ``dgeev``'s
+    algorithm without balancing, so eigenvalues of badly scaled matrices may
+    be less accurate than numpy's.  The input is never modified.
+
+    Examples
+    --------
+    >>> import numpy as np, jitla.linalg as jl
+    >>> jl.eig(np.array([[0.0, -1.0], [1.0, 0.0]])).eigenvalues
+    array([0.+1.j, 0.-1.j])
+    """
+    return _eig(a, True)
+
+
+def eigvals(a):
+    """Eigenvalues of a general real matrix (numpy.linalg.eigvals), dtype rule as :func:`eig`.
+
+    Without vectors the QR iteration updates only the active block of the
+    Hessenberg matrix and no Schur vectors are kept (``dhseqr`` job "E").
+    """
+    return _eig(a, False)
