@@ -679,8 +679,9 @@ def test_api_needs_no_compilation_after_warmup():
         import numpy as np, jitla
         from jitla.kernels import registry, variants
         from jitla._threads import threads
-        jitla.warmup()
-        before = {(k.op, k.variant): list(k.func.signatures) for k in registry()}
+        matmul_ops = ["gemm", "gemm_batched", "gemv", "gemv_t", "dot"]
+        jitla.warmup(ops=matmul_ops)
+        before = {(k.op, k.variant): list(k.func.signatures) for k in registry() if k.op in matmul_ops}
         shapes = [((3, 4), (2, 4, 5)), ((2, 3, 4), (2, 4, 5)), ((2, 3, 4), (4, 5)),
                   ((2, 1, 3, 4), (5, 4, 2)), ((4,), (3, 4, 2)), ((3, 2, 4), (4,)), ((1, 3, 4), (1, 4, 2)),
                   ((7, 5), (5, 3)), ((5,), (5, 3)), ((7, 5), (5,)), ((5,), (5,))]
@@ -696,7 +697,7 @@ def test_api_needs_no_compilation_after_warmup():
                         for a, b in zip(layouts(a_shape, dtype), layouts(b_shape, dtype)):
                             for kernel in ["auto", *variants("gemm")]:
                                 jitla.matmul(a, b, kernel=kernel)
-        after = {(k.op, k.variant): list(k.func.signatures) for k in registry()}
+        after = {(k.op, k.variant): list(k.func.signatures) for k in registry() if k.op in matmul_ops}
         new = {key: sigs[len(before[key]):] for key, sigs in after.items() if sigs != before[key]}
         assert not new, f"compiled after warmup: {new}"
         print("ok")
