@@ -33,8 +33,9 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from jitla._jit import kernel, parallel_kernel
+from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
+from jitla.kernels._tile import register_tile
 from jitla.kernels.gemm import gemm_packed, gemm_parallel
 from jitla.kernels.triangular import _trsm_kernel, trsm_blocked
 
@@ -384,23 +385,33 @@ def lu_parallel(A, piv, blocks, nb, nthreads):
 # stacks of small systems
 # --------------------------------------------------------------------------
 @kernel(inline="always")
-def _solve_small(A, X, info, b, n):
+def _solve_small(A, X, info, b, n, k, T):
     """Factor ``A[b]`` (n x n) with partial pivoting and solve ``A[b] Y = X[b]`` in place.
 
-    Inlined into :func:`_solve_small_dispatch`, which calls it with a
-    literal n, so every loop below has a constant trip count and is fully
-    unrolled.  ``info[b]`` gets the LU status.
+    Inlined into :func:`_solve_small_dispatch`, which calls it with literal
+    n (and k = 1), so every loop below has a constant trip count and is
+    fully unrolled.  ``A[b]`` is copied to the small work array ``T`` (a
+    stack tile for n <= 8) and eliminated there; X[b] is transformed
+    alongside.  ``info[b]`` gets the LU status.
+
+    Unlike :func:`_lu_panel`, each elimination step updates whole rows of
+    T (``for j in range(n)``, a constant trip count that vectorises) rather
+    than columns ``c+1:``: the extra entries are the ones being eliminated,
+    which are never read again, so L is not kept -- only U and the
+    transformed right-hand side are needed.
     """
-    k = X.shape[2]
     A_b = A[b]
     X_b = X[b]
+    for i in range(n):
+        for j in range(n):
+            T[i, j] = A_b[i, j]
     status = 0
     for c in range(n):
         p = c
-        big = abs(A_b[c, c])
+        big = abs(T[c, c])
         for i in range(c + 1, n):
-            if abs(A_b[i, c]) > big:
-                big = abs(A_b[i, c])
+            if abs(T[i, c]) > big:
+                big = abs(T[i, c])
                 p = i
         if big == 0:
             if status == 0:
@@ -408,51 +419,225 @@ def _solve_small(A, X, info, b, n):
             continue
         if p != c:
             for j in range(n):
-                A_b[c, j], A_b[p, j] = A_b[p, j], A_b[c, j]
+                T[c, j], T[p, j] = T[p, j], T[c, j]
             for j in range(k):
                 X_b[c, j], X_b[p, j] = X_b[p, j], X_b[c, j]
-        r = 1 / A_b[c, c]
+        r = 1 / T[c, c]
         for i in range(c + 1, n):
-            a = A_b[i, c] * r
-            A_b[i, c] = a
-            for j in range(c + 1, n):
-                A_b[i, j] -= a * A_b[c, j]
+            a = T[i, c] * r
+            for j in range(n):
+                T[i, j] -= a * T[c, j]  # whole row: see the docstring
             for j in range(k):
                 X_b[i, j] -= a * X_b[c, j]
     info[b] = status
     if status == 0:
         # back substitution with U
         for c in range(n - 1, -1, -1):
-            r = 1 / A_b[c, c]
+            r = 1 / T[c, c]
             for j in range(k):
                 X_b[c, j] *= r
             for i in range(c):
-                a = A_b[i, c]
+                a = T[i, c]
                 for j in range(k):
                     X_b[i, j] -= a * X_b[c, j]
 
 
 @kernel(inline="always")
-def _solve_small_dispatch(A, X, info, lo, hi):
-    """Call :func:`_solve_small` with a literal n (2..8) so that LLVM unrolls it."""
+def _solve_small_vector(A, X, info, b, n, T, x):
+    """As :func:`_solve_small` for one right-hand side (k = 1), with no data-dependent index.
+
+    The pivot row p is found without branches (``idamax``'s choice), and
+    rows c and p are swapped by blending row c with every row i > c under
+    the mask ``i == p`` rather than by indexing with the computed p.  With
+    n a literal every index is then a constant: LLVM keeps T and x in
+    registers and the blends become vector selects (a data-dependent row
+    index kept T in memory and the swap branches mispredicted on random
+    data: 2.5x slower at n = 8, devlog 002).  A zero pivot is recorded
+    (``info[b]``) and the elimination goes on regardless; the caller
+    discards such systems.
+    """
+    for i in range(n):
+        x[0, i] = X[b, i, 0]
+        for j in range(n):
+            T[i, j] = A[b, i, j]
+    status = 0
+    for c in range(n):
+        # pivot row: the first entry of largest magnitude in column c (idamax)
+        p = c
+        big = abs(T[c, c])
+        for i in range(c + 1, n):
+            bigger = abs(T[i, c]) > big
+            p = i if bigger else p
+            big = abs(T[i, c]) if bigger else big
+        # swap rows c and p by blending every candidate row: constant indices only
+        for i in range(c + 1, n):
+            swap = i == p
+            for j in range(n):
+                u = T[c, j]
+                v = T[i, j]
+                T[c, j] = v if swap else u
+                T[i, j] = u if swap else v
+            u = x[0, c]
+            v = x[0, i]
+            x[0, c] = v if swap else u
+            x[0, i] = u if swap else v
+        if T[c, c] == 0 and status == 0:
+            status = c + 1
+        r = 1 / T[c, c]
+        for i in range(c + 1, n):
+            a = T[i, c] * r
+            for j in range(n):
+                T[i, j] -= a * T[c, j]
+            x[0, i] -= a * x[0, c]
+    info[b] = status
+    # back substitution with U
+    for c in range(n - 1, -1, -1):
+        s = x[0, c]
+        for j in range(c + 1, n):
+            s -= T[c, j] * x[0, j]
+        x[0, c] = s / T[c, c]
+    for i in range(n):
+        X[b, i, 0] = x[0, i]
+
+
+@kernel(inline="always")
+def _solve_lanes(A, X, info, b0, n, T, x, t):
+    """Solve the W systems ``b0 .. b0+W-1`` (k = 1) at once, one per vector lane.
+
+    W is the tile width (8 float64 / 16 float32 lanes).  ``T[i*n + j, l]``
+    holds entry (i, j) of system ``b0 + l``, ``x[i, l]`` its right-hand
+    side, ``t`` two rows of per-lane scalars.  Every operation of
+    Gaussian elimination is then a loop over the W lanes with a constant
+    trip count -- one vector instruction -- and pivoting becomes per-lane
+    selects: for each row i > c, lanes where ``|T[i, c]| > |T[c, c]|`` swap
+    rows c and i (the running maximum ends in row c: the first entry of
+    largest magnitude, ``idamax``'s choice).  A zero pivot is recorded in
+    ``info`` and the (discarded) lane goes on computing infs/NaNs.
+    """
+    W = T.shape[1]
+    for l in range(W):
+        for i in range(n):
+            x[i, l] = X[b0 + l, i, 0]
+            for j in range(n):
+                T[i * n + j, l] = A[b0 + l, i, j]
+    for c in range(n):
+        cc = c * n + c
+        for i in range(c + 1, n):
+            ic = i * n + c
+            for l in range(W):
+                t[0, l] = 1.0 if abs(T[ic, l]) > abs(T[cc, l]) else 0.0
+            for j in range(n):
+                for l in range(W):
+                    u = T[c * n + j, l]
+                    v = T[i * n + j, l]
+                    swap = t[0, l] != 0
+                    T[c * n + j, l] = v if swap else u
+                    T[i * n + j, l] = u if swap else v
+            for l in range(W):
+                u = x[c, l]
+                v = x[i, l]
+                swap = t[0, l] != 0
+                x[c, l] = v if swap else u
+                x[i, l] = u if swap else v
+        for l in range(W):
+            if T[cc, l] == 0 and info[b0 + l] == 0:
+                info[b0 + l] = c + 1
+        for l in range(W):
+            t[1, l] = 1 / T[cc, l]
+        for i in range(c + 1, n):
+            for l in range(W):
+                t[0, l] = T[i * n + c, l] * t[1, l]
+            for j in range(n):
+                for l in range(W):
+                    T[i * n + j, l] -= t[0, l] * T[c * n + j, l]
+            for l in range(W):
+                x[i, l] -= t[0, l] * x[c, l]
+    # back substitution with U
+    for c in range(n - 1, -1, -1):
+        for j in range(c + 1, n):
+            for l in range(W):
+                x[c, l] -= T[c * n + j, l] * x[j, l]
+        for l in range(W):
+            x[c, l] /= T[c * n + c, l]
+    for l in range(W):
+        for i in range(n):
+            X[b0 + l, i, 0] = x[i, l]
+
+
+@kernel(inline="always")
+def _solve_small_n(A, X, info, b, n, T, x):
+    """One system of literal order n: the k = 1 path or the general one."""
+    k = X.shape[2]
+    if k == 1:
+        _solve_small_vector(A, X, info, b, n, T, x)
+    else:
+        _solve_small(A, X, info, b, n, k, T)
+
+
+@kernel
+def _solve_each(A, X, info, lo, hi, T, x):
+    """Systems lo..hi-1 one at a time, n taken at run time (the tails and k > 1)."""
     n = A.shape[1]
     for b in range(lo, hi):
-        if n == 2:
-            _solve_small(A, X, info, b, 2)
-        elif n == 3:
-            _solve_small(A, X, info, b, 3)
-        elif n == 4:
-            _solve_small(A, X, info, b, 4)
-        elif n == 5:
-            _solve_small(A, X, info, b, 5)
-        elif n == 6:
-            _solve_small(A, X, info, b, 6)
-        elif n == 7:
-            _solve_small(A, X, info, b, 7)
-        elif n == 8:
-            _solve_small(A, X, info, b, 8)
-        else:
-            _solve_small(A, X, info, b, n)
+        _solve_small_n(A, X, info, b, n, T, x)
+
+
+@kernel(inline="always")
+def _solve_range(A, X, info, lo, hi, n, T, x):
+    """Systems lo..hi-1 of the stack, all of order n (a literal where the caller can).
+
+    With one right-hand side and n <= 8, W systems at a time go through
+    :func:`_solve_lanes` (one per vector lane); the rest one by one
+    through :func:`_solve_each`, which is not specialised (it is compiled
+    once, not once per size: compile time, devlog 002).
+    """
+    b = lo
+    if X.shape[2] == 1 and n <= 8:
+        TL = register_tile(X, 64, 1)
+        xl = register_tile(X, 8, 1)
+        tl = register_tile(X, 2, 1)
+        W = TL.shape[1]
+        for l in range(W):
+            tl[0, l] = 0
+        while b + W <= hi:
+            for l in range(W):
+                info[b + l] = 0
+            _solve_lanes(A, X, info, b, n, TL, xl, tl)
+            b += W
+    _solve_each(A, X, info, b, hi, T, x)
+
+
+@kernel(inline="always")
+def _solve_small_dispatch(A, X, info, lo, hi):
+    """Call :func:`_solve_range` with a literal n (2..8) so that LLVM unrolls each system.
+
+    The branch on n is outside the loop over the stack, so each size gets
+    its own loop.  Readable form of each branch:
+    ``_solve_range(A, X, info, lo, hi, 4, tile, x)``.
+    """
+    n = A.shape[1]
+    tile = register_tile(X, 8, 1)  # 8 x 8 (float64) or 8 x 16 (float32), on the stack
+    x = register_tile(X, 1, 1)  # one right-hand side of up to 8 entries
+    if n == 2:
+        _solve_range(A, X, info, lo, hi, 2, tile, x)
+    elif n == 3:
+        _solve_range(A, X, info, lo, hi, 3, tile, x)
+    elif n == 4:
+        _solve_range(A, X, info, lo, hi, 4, tile, x)
+    elif n == 5:
+        _solve_range(A, X, info, lo, hi, 5, tile, x)
+    elif n == 6:
+        _solve_range(A, X, info, lo, hi, 6, tile, x)
+    elif n == 7:
+        _solve_range(A, X, info, lo, hi, 7, tile, x)
+    elif n == 8:
+        _solve_range(A, X, info, lo, hi, 8, tile, x)
+    elif n <= 8:
+        _solve_range(A, X, info, lo, hi, n, tile, x)
+    else:
+        big = np.empty((n, n), dtype=X.dtype)
+        xbig = np.empty((1, n), dtype=X.dtype)
+        _solve_each(A, X, info, lo, hi, big, xbig)
 
 
 def _batched_example(dtype):
@@ -467,14 +652,14 @@ def _batched_example(dtype):
     flops=lambda batch, n, k: batch * (2.0 * n**3 / 3 + 2.0 * n * n * k),
     example=_batched_example,
 )
-@kernel
+@vector_kernel
 def lu_solve_batched(A, X, info):
     """Solve ``A[b] Y[b] = X[b]`` for every b of a stack of small systems.
 
     Parameters
     ----------
     A : (batch, n, n) ndarray, C-contiguous
-        Overwritten with the LU factors (rows in pivoted order).
+        The matrices (read only; each is eliminated in a small work array).
     X : (batch, n, k) ndarray, C-contiguous
         Right-hand sides, overwritten with the solutions (left as the
         partially eliminated right-hand side where ``info[b] > 0``).
@@ -488,7 +673,9 @@ def lu_solve_batched(A, X, info):
     then back substitution.  One compiled loop over the stack removes the
     per-matrix call overhead of a LAPACK-per-matrix gufunc, and for n <= 8
     every loop is unrolled (see :func:`_solve_small_dispatch`).  Flops
-    batch * (2n^3/3 + 2n^2 k); no workspace.
+    batch * (2n^3/3 + 2n^2 k) nominal (the whole-row updates do up to
+    n^3 for the factorisation); workspace an n x n stack tile (heap for
+    n > 8).
     """
     _solve_small_dispatch(A, X, info, 0, A.shape[0])
 
@@ -502,7 +689,7 @@ def lu_solve_batched(A, X, info):
     example=_batched_example,
     extra_args=("nthreads",),
 )
-@parallel_kernel
+@vector_parallel_kernel
 def lu_solve_batched_parallel(A, X, info, nthreads):
     """:func:`lu_solve_batched` with the stack split into *nthreads* equal parts."""
     batch = A.shape[0]

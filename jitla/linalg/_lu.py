@@ -293,14 +293,13 @@ def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
     """Overwrite each X3[i] with ``A3[i]^{-1} X3[i]``; LinAlgError("Singular matrix") as numpy."""
     count, n = A3.shape[0], A3.shape[1]
     if count > 1 and n <= BATCHED_LU_MAX:
-        work = np.array(A3, copy=True)
         info = np.zeros(count, dtype=np.int32)
         nthreads = numba.get_num_threads()
         if nthreads > 1 and count >= 4096:
             k_info = get_kernel("lu_solve_batched", "parallel")
         else:
             k_info = get_kernel("lu_solve_batched", "serial")
-        k_info.func(work, X3, info, *kernel_extras(k_info, A3.dtype))
+        k_info.func(A3, X3, info, *kernel_extras(k_info, A3.dtype))
         if info.any():
             raise LinAlgError("Singular matrix")
         return
