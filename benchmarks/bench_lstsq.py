@@ -75,8 +75,13 @@ def test_refine_overhead(benchmark, ratio_repeat, m, n):
         benchmark(lstsq, A, b, refine=True)
 
 
-def digits_table() -> list[tuple[str, str, float, float, float, float]]:
-    """Worst-coefficient correct digits vs mpmath: (problem, cond, qr, refined, normal, numpy)."""
+def digits_table() -> list[tuple]:
+    """Worst-coefficient correct digits vs mpmath: (problem, cond, qr, refined, normal, svd, numpy).
+
+    The raw-x fit has ``s_min / s_max = 9e-16``, below the default rcond: it is
+    solved with ``rcond=1e-17`` (by numpy too) so that every method solves the
+    same full-rank problem.
+    """
     sys.path.insert(0, "tests")
     import naive
     from test_refine import collinear_design, digits, vandermonde
@@ -85,27 +90,34 @@ def digits_table() -> list[tuple[str, str, float, float, float, float]]:
     t39 = np.linspace(3.0, 9.0, 40)
     rng = np.random.default_rng(20240611)
     problems = [
-        ("degree-10 fit on [0, 1], smooth y", vandermonde(t01), np.exp(t01)),
-        ("degree-10 fit on [0, 1], noisy y", vandermonde(t01), np.exp(t01) + 0.5 * rng.standard_normal(30)),
-        ("degree-10 fit in raw x in [3, 9]", vandermonde(t39), np.cos(t39)),
-        *[(f"Longley-like design, seed {s}", *collinear_design(s)) for s in range(3)],
+        ("degree-10 fit on [0, 1], smooth y", vandermonde(t01), np.exp(t01), None),
+        (
+            "degree-10 fit on [0, 1], noisy y",
+            vandermonde(t01),
+            np.exp(t01) + 0.5 * rng.standard_normal(30),
+            None,
+        ),
+        ("degree-10 fit in raw x in [3, 9]", vandermonde(t39), np.cos(t39), 1e-17),
+        *[(f"Longley-like design, seed {s}", *collinear_design(s), None) for s in range(3)],
     ]
     rows = []
-    for name, A, b in problems:
+    for name, A, b, rcond in problems:
         ref, _ = naive.lstsq_mp(A, b, 80)
         row = [name, f"{np.linalg.cond(A):.1e}"]
-        for method, refine in (("qr", False), ("qr", True), ("normal", False)):
+        for method, refine in (("qr", False), ("qr", True), ("normal", False), ("svd", False)):
             try:
-                row.append(float(digits(lstsq(A, b, method=method, refine=refine)[0], ref).min()))
+                x = lstsq(A, b, rcond, method=method, refine=refine)[0]
+                row.append(float(digits(x, ref).min()))
             except np.linalg.LinAlgError:
                 row.append(float("nan"))
-        row.append(float(digits(np.linalg.lstsq(A, b, rcond=None)[0], ref).min()))
+        row.append(float(digits(np.linalg.lstsq(A, b, rcond=rcond)[0], ref).min()))
         rows.append(tuple(row))
     return rows
 
 
 if __name__ == "__main__":
     if "--digits" in sys.argv:
-        print(f"{'problem':38s} {'cond':>8s} {'qr':>5s} {'refined':>7s} {'normal':>6s} {'numpy':>5s}")
+        head = ("problem", "cond", "qr", "refined", "normal", "svd", "numpy")
+        print("{:38s} {:>8s} {:>5s} {:>7s} {:>6s} {:>5s} {:>5s}".format(*head))
         for name, cond, *d in digits_table():
-            print(f"{name:38s} {cond:>8s} {d[0]:5.1f} {d[1]:7.1f} {d[2]:6.1f} {d[3]:5.1f}")
+            print(f"{name:38s} {cond:>8s} {d[0]:5.1f} {d[1]:7.1f} {d[2]:6.1f} {d[3]:5.1f} {d[4]:5.1f}")

@@ -27,6 +27,13 @@ def _problem(rng, m, n, k, dtype=np.float64):
     return A, b
 
 
+def _check_s(s, sn, dtype, rtol_scale=1.0):
+    """Singular values as numpy's, to ``~k eps s[0]`` (absolute: the small ones carry eps * s[0])."""
+    assert s.dtype == sn.dtype and s.shape == sn.shape
+    if sn.size:
+        np.testing.assert_allclose(s, sn, rtol=0, atol=rtol_scale * RTOL[dtype] * sn[0])
+
+
 def _close(x, ref, dtype):
     scale = max(np.abs(ref).max(), 1.0) if ref.size else 1.0
     np.testing.assert_allclose(x, ref, rtol=RTOL[dtype], atol=RTOL[dtype] * scale)
@@ -42,13 +49,13 @@ def test_qr_matches_numpy(rng, m, n, k, dtype):
     A, b = _problem(rng, m, n, k, dtype)
     A0, b0 = A.copy(), b.copy()
     x, res, rank, s = lstsq(A, b)
-    xn, resn, rankn, _ = np.linalg.lstsq(A, b)
+    xn, resn, rankn, sn = np.linalg.lstsq(A, b)
     assert x.dtype == xn.dtype == dtype and x.shape == xn.shape
     _close(x, xn, dtype)
     assert res.dtype == resn.dtype and res.shape == resn.shape
     np.testing.assert_allclose(res, resn, rtol=10 * RTOL[dtype], atol=RTOL[dtype])
     assert rank == rankn and isinstance(rank, np.int32)
-    assert s is None  # documented: no SVD in jitla yet
+    _check_s(s, sn, dtype)
     np.testing.assert_array_equal(A, A0)
     np.testing.assert_array_equal(b, b0)
 
@@ -142,8 +149,8 @@ def test_nonfinite_and_complex_rejected():
 
 def test_method_errors():
     A = np.eye(3)[:, :2]
-    with pytest.raises(NotImplementedError, match="issue #4"):
-        lstsq(A, np.ones(3), method="svd")
+    with pytest.raises(ValueError, match="refines with QR factors"):
+        lstsq(A, np.ones(3), method="svd", refine=True)
     with pytest.raises(ValueError, match="method must be one of"):
         lstsq(A, np.ones(3), method="cholesky")
     with pytest.raises(ValueError, match="m >= n"):
@@ -188,10 +195,11 @@ def test_pivoted_full_rank_matches_numpy(rng, m, n, k):
     A, b = _problem(rng, m, n, k)
     A0 = A.copy()
     x, res, rank, s = lstsq(A, b, method="pivoted")
-    xn, resn, rankn, _ = np.linalg.lstsq(A, b)
+    xn, resn, rankn, sn = np.linalg.lstsq(A, b)
     _close(x, xn, np.float64)
     np.testing.assert_allclose(res, resn, rtol=1e-11)
-    assert rank == rankn == n and s is None
+    assert rank == rankn == n
+    _check_s(s, sn, np.float64)
     np.testing.assert_array_equal(A, A0)
 
 
@@ -293,14 +301,15 @@ def test_normal_matches_numpy_on_well_conditioned_data(rng, m, n, k, dtype):
     A, b = _problem(rng, m, n, k, dtype)
     A0, b0 = A.copy(), b.copy()
     x, res, rank, s = lstsq(A, b, method="normal")
-    xn, resn, rankn, _ = np.linalg.lstsq(A, b)
+    xn, resn, rankn, sn = np.linalg.lstsq(A, b)
     assert x.dtype == dtype and x.shape == xn.shape and res.shape == resn.shape
     # error ~ cond(A)**2 eps: a looser tolerance than QR's even here (cond(A) < ~30 for n = m)
     rtol = {np.float64: 1e-9, np.float32: 2e-2}[dtype]
     scale = max(np.abs(xn).max(), 1.0)
     np.testing.assert_allclose(x, xn, rtol=rtol, atol=rtol * scale)
     np.testing.assert_allclose(res, resn, rtol=rtol)
-    assert rank == rankn and s is None
+    assert rank == rankn
+    _check_s(s, sn, dtype, rtol_scale=1e3)  # from the Cholesky factor: eps * s[0]**2 / s[i]
     np.testing.assert_array_equal(A, A0)
     np.testing.assert_array_equal(b, b0)
 
@@ -312,3 +321,66 @@ def test_normal_rank_deficient_raises(rng):
         lstsq(A, b, method="normal")
     with pytest.raises(ValueError, match="refines with QR factors"):
         lstsq(A, b, method="normal", refine=True)
+
+
+def test_compute_s_false_returns_none_and_same_solution(rng):
+    A, b = _problem(rng, 30, 5, None)
+    x, res, rank, s = lstsq(A, b, compute_s=False)
+    x2, res2, rank2, s2 = lstsq(A, b)
+    assert s is None and s2.shape == (5,)
+    np.testing.assert_array_equal(x, x2)
+    assert rank == rank2
+
+
+def test_rank_uses_numpys_rule_on_singular_values(rng):
+    # s = [1, 1e-3, 1e-9]: default rcond keeps all three, rcond=1e-6 drops one, as numpy
+    U, _ = np.linalg.qr(rng.standard_normal((30, 3)))
+    V, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    A = U @ np.diag([1.0, 1e-3, 1e-9]) @ V.T
+    b = rng.standard_normal(30)
+    for rcond in (None, 1e-6, 1e-1):
+        _, _, rankn, sn = np.linalg.lstsq(A, b, rcond=rcond)
+        for method in ("qr", "svd"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", LstsqRankWarning)
+                _, _, rank, s = lstsq(A, b, rcond=rcond, method=method)
+            assert rank == rankn, (method, rcond)
+            np.testing.assert_allclose(s, sn, rtol=0, atol=1e-13)  # absolute: eps * s[0]
+
+
+# --------------------------------------------------------------------------
+# method="svd" (jitla's Jacobi SVD): numpy's truncated minimum-norm solution
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("k", [None, 2])
+@pytest.mark.parametrize(("m", "n"), [(1, 1), (20, 3), (60, 12), (6, 6), (3, 7), (5, 12)])
+def test_svd_matches_numpy(rng, m, n, k, dtype):
+    A, b = _problem(rng, m, n, k, dtype)
+    A0, b0 = A.copy(), b.copy()
+    x, res, rank, s = lstsq(A, b, method="svd")
+    xn, resn, rankn, sn = np.linalg.lstsq(A, b)
+    assert x.dtype == dtype and x.shape == xn.shape and res.shape == resn.shape
+    _close(x, xn, dtype)
+    np.testing.assert_allclose(res, resn, rtol=10 * RTOL[dtype], atol=RTOL[dtype])
+    assert rank == rankn
+    _check_s(s, sn, dtype)
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(b, b0)
+
+
+@pytest.mark.parametrize(("m", "n", "r"), [(40, 6, 3), (25, 10, 1), (5, 8, 3)])
+def test_svd_rank_deficient_is_minimum_norm_as_numpy(rng, m, n, r):
+    A = _rank_deficient(rng, m, n, r)
+    b = rng.standard_normal((m, 2))
+    x, res, rank, s = lstsq(A, b, method="svd")
+    xn, resn, rankn, sn = np.linalg.lstsq(A, b)
+    assert rank == rankn == r and res.shape == resn.shape == (0,)
+    np.testing.assert_allclose(x, xn, rtol=1e-9, atol=1e-11 * np.abs(xn).max())
+    _check_s(s, sn, np.float64)
+
+
+def test_svd_zero_matrix():
+    x, res, rank, s = lstsq(np.zeros((4, 3)), np.ones(4), method="svd")
+    assert rank == 0 and res.shape == (0,)
+    np.testing.assert_array_equal(x, np.zeros(3))
+    np.testing.assert_array_equal(s, np.zeros(3))

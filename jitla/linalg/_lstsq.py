@@ -11,7 +11,7 @@ Solvers, one small function each (``_solve_<method>``):
 * ``"normal"`` -- the normal equations ``A^T A x = A^T b`` by Cholesky:
   fewest flops for m >> n, but it squares the condition number (error ~
   cond(A)^2 eps), kept to show why one does not use it (devlog 004).
-* ``"svd"`` -- not available until jitla has an SVD (issue #4).
+* ``"svd"`` -- jitla's Jacobi SVD: numpy's truncated minimum-norm solution.
 
 ``refine=True`` adds extra-precise iterative refinement on Bjorck's
 augmented system (:mod:`jitla.linalg._refine`).
@@ -90,6 +90,35 @@ def _diag_rank(QA: np.ndarray, rcond: float) -> int:
     return int(d.size if big.all() else np.argmin(big))
 
 
+def _singular_values(T):
+    """Singular values of the triangular (or trapezoidal) factor in the upper part of T.
+
+    ``A = Q [R; 0]`` with orthogonal Q, so R and A have the same singular
+    values; jitla's one-sided Jacobi SVD (:func:`jitla.linalg._svd.svd`,
+    values only) on the small factor instead of on A.  Cost O(k^3) for a
+    k x k factor (about 1 ms at k = 50, 0.1 s at 200, seconds at 500).
+    """
+    from jitla.linalg._svd import svd
+
+    return svd(np.triu(T), compute_uv=False)
+
+
+def _numpy_rank(s, rcond: float) -> int:
+    """numpy.linalg.lstsq's rank rule: the number of ``s > rcond * s[0]``."""
+    if s.size == 0 or s[0] == 0:
+        return 0
+    return int(np.count_nonzero(s > rcond * s[0]))
+
+
+def _qr_rank(T, rcond, want_s):
+    """``(rank, s)`` of the factor T of ``method="qr"``: numpy's rule on its singular values
+    when they are computed, else the diagonal test of :func:`_diag_rank` (s None)."""
+    if want_s:
+        s = _singular_values(T)
+        return _numpy_rank(s, rcond), s
+    return _diag_rank(T, rcond), None
+
+
 def qr_augmented_correction(QA, tau, n):
     """``correction(F, G)`` for :func:`jitla.linalg._refine.refine_lstsq` from a QR of A (m >= n).
 
@@ -121,37 +150,40 @@ def qr_augmented_correction(QA, tau, n):
 
 
 # --------------------------------------------------------------------------
-# the solvers: each returns (X, residual_sq or None, rank, refine_info or None)
+# the solvers: each returns (X, residual_sq or None, rank, refine_info or None, s or None)
 # --------------------------------------------------------------------------
-def _solve_qr(A, B, rcond, refine):
+def _solve_qr(A, B, rcond, refine, want_s):
     # min ||A x - b||: A = Q [R; 0], x = R^{-1} (Q^T b)[:n]  (m >= n);
     # min ||x|| s.t. A x = b: A^T = Q [R; 0], x = Q [R^{-T} b; 0]  (m < n)
     m, n = A.shape
     if m < n:
-        return _solve_qr_wide(A, B, rcond, refine)
+        return _solve_qr_wide(A, B, rcond, refine, want_s)
     if _use_tsqr(m, n, B.shape[1], A.dtype):
-        return _solve_tsqr_refined(A, B, rcond) if refine else _solve_tsqr(A, B, rcond)
+        if refine:
+            return _solve_tsqr_refined(A, B, rcond, want_s)
+        return _solve_tsqr(A, B, rcond, want_s)
     QA = A.copy()
     tau = householder_qr(QA)
-    if _diag_rank(QA, rcond) < n:
+    rank, s = _qr_rank(QA[:n], rcond, want_s)
+    if rank < n:
         _warn_rank_deficient()
-        return _solve_pivoted(A, B, rcond, refine)
+        return _solve_pivoted(A, B, rcond, refine, want_s, s)
     C = B.copy()
     _apply_qt(QA, tau, C)
     X = C[:n].copy()
     _solve_upper(QA[:n], X)
     if not refine:
-        return X, np.einsum("ij,ij->j", C[n:], C[n:]), n, None
+        return X, np.einsum("ij,ij->j", C[n:], C[n:]), n, None, s
     Rres = C
     Rres[:n] = 0
     _apply_q(QA, tau, Rres)  # r = Q [0; d2] = b - A x
     info = refine_lstsq(A, X, Rres, B, qr_augmented_correction(QA, tau, n))
-    return X, np.einsum("ij,ij->j", Rres, Rres), n, info
+    return X, np.einsum("ij,ij->j", Rres, Rres), n, info, s
 
 
 def _warn_rank_deficient():
     warnings.warn(
-        "lstsq(method='qr'): A is numerically rank-deficient (some |R[i, i]| <= rcond * max |R|); "
+        "lstsq(method='qr'): A is numerically rank-deficient (rank < n with rcond); "
         "using column-pivoted QR, which returns the basic solution (zeros for dependent columns), "
         "not numpy's minimum-norm solution",
         LstsqRankWarning,
@@ -164,7 +196,7 @@ def _use_tsqr(m: int, n: int, k: int, dtype) -> bool:
     return m >= 4 * (n + k) and m >= 2 * config.tsqr_rows(dtype)
 
 
-def _solve_tsqr(A, B, rcond):
+def _solve_tsqr(A, B, rcond, want_s):
     # R factor of [A | B] = [[R11, R12], [0, R22]] (TSQR, Q never formed):
     # x = R11^{-1} R12, and ||b_j - A x_j||^2 = ||R22[:, j]||^2
     m, n = A.shape
@@ -175,13 +207,14 @@ def _solve_tsqr(A, B, rcond):
     R = np.zeros((n + k, n + k), dtype=A.dtype)
     info = get_kernel("tsqr", "serial")
     info.func(AB, R, *kernel_extras(info, A.dtype))
-    if _diag_rank(R[:n, :n], rcond) < n:
+    rank, s = _qr_rank(R[:n, :n], rcond, want_s)
+    if rank < n:
         _warn_rank_deficient()
-        return _solve_pivoted(A, B, rcond, False)
+        return _solve_pivoted(A, B, rcond, False, want_s, s)
     X = R[:n, n:].copy()
     _solve_upper(np.ascontiguousarray(R[:n, :n]), X)
     R22 = R[n:, n:]
-    return X, np.einsum("ij,ij->j", R22, R22), n, None
+    return X, np.einsum("ij,ij->j", R22, R22), n, None, s
 
 
 def _times(M, V, *, transpose: bool = False) -> np.ndarray:
@@ -222,24 +255,25 @@ def thin_q_correction(Q, R):
     return correction
 
 
-def _solve_tsqr_refined(A, B, rcond):
+def _solve_tsqr_refined(A, B, rcond, want_s):
     # A = Q R by TSQR with the thin Q formed, x = R^{-1} Q^T b, then refinement
     # with corrections from Q and R (thin_q_correction)
     m, n = A.shape
     Q = np.empty((m, n), dtype=A.dtype)
     R = np.empty((n, n), dtype=A.dtype)
     tsqr(A, Q, R, config.tsqr_rows(A.dtype))
-    if _diag_rank(R, rcond) < n:
+    rank, s = _qr_rank(R, rcond, want_s)
+    if rank < n:
         _warn_rank_deficient()
-        return _solve_pivoted(A, B, rcond, True)
+        return _solve_pivoted(A, B, rcond, True, want_s, s)
     X = _times(Q, B, transpose=True)
     _solve_upper(R, X)
     Rres = dd_residual(A, X, B).astype(A.dtype)
     info = refine_lstsq(A, X, Rres, B, thin_q_correction(Q, R))
-    return X, np.einsum("ij,ij->j", Rres, Rres), n, info
+    return X, np.einsum("ij,ij->j", Rres, Rres), n, info, s
 
 
-def _solve_qr_wide(A, B, rcond, refine):
+def _solve_qr_wide(A, B, rcond, refine, want_s):
     m, n = A.shape
     if refine:
         raise ValueError(
@@ -248,21 +282,22 @@ def _solve_qr_wide(A, B, rcond, refine):
         )
     QA = np.array(A.T, order="C")  # always a copy: the factorisation overwrites it
     tau = householder_qr(QA)
-    if _diag_rank(QA, rcond) < m:
+    rank, s = _qr_rank(QA[:m], rcond, want_s)
+    if rank < m:
         raise LinAlgError(
             "lstsq(method='qr'): the underdetermined system's A is numerically rank-deficient "
-            "(rank < m); its minimum-norm solution needs an SVD (issue #4); "
-            "method='pivoted' returns a basic solution"
+            "(rank < m); method='svd' gives its minimum-norm solution, "
+            "method='pivoted' a basic solution"
         )
     Y = B.copy()
     _solve_upper(QA[:m], Y, trans=True)
     X = np.zeros((n, B.shape[1]), dtype=A.dtype)
     X[:m] = Y
     _apply_q(QA, tau, X)
-    return X, None, m, None
+    return X, None, m, None, s
 
 
-def _solve_pivoted(A, B, rcond, refine):
+def _solve_pivoted(A, B, rcond, refine, want_s, s=None):
     # A P = Q [R11 R12; 0 R22], rank r from |R[i, i]| > rcond |R[0, 0]|;
     # basic solution: (P^T x)[:r] = R11^{-1} (Q^T b)[:r], (P^T x)[r:] = 0
     m, n = A.shape
@@ -271,10 +306,12 @@ def _solve_pivoted(A, B, rcond, refine):
     tau = np.zeros(min(m, n), dtype=A.dtype)
     geqp3(QA, jpvt, tau)
     r = int(numerical_rank(QA, rcond))
+    if want_s and s is None:
+        s = _singular_values(QA[: min(m, n)])
     k = B.shape[1]
     X = np.zeros((n, k), dtype=A.dtype)
     if r == 0:
-        return X, None, 0, None
+        return X, None, 0, None, s
     C = B.copy()
     _apply_qt(QA, tau, C)
     Y = C[:r].copy()
@@ -291,10 +328,10 @@ def _solve_pivoted(A, B, rcond, refine):
         info = refine_lstsq(Ar, Y, Rres, B, qr_augmented_correction(QAr, tau[:r].copy(), r))
         ssq = np.einsum("ij,ij->j", Rres, Rres) if r == n else None
     X[jpvt[:r]] = Y
-    return X, ssq, r, info
+    return X, ssq, r, info, s
 
 
-def _solve_normal(A, B, rcond, refine):
+def _solve_normal(A, B, rcond, refine, want_s):
     # A^T A x = A^T b (m >= n) or A A^T y = b, x = A^T y (m < n), by Cholesky
     from jitla.linalg._cholesky import cho_factor, cho_solve
     from jitla.linalg._matmul import matmul
@@ -321,15 +358,40 @@ def _solve_normal(A, B, rcond, refine):
             "lstsq(method='normal'): A is numerically rank-deficient (some |U[i, i]| <= sqrt(rcond) "
             "* max |U| in the Cholesky factor of the Gram matrix); use method='pivoted'"
         )
+    # U^T U = A^T A, so U has A's singular values -- but only as accurately as
+    # the Gram matrix holds them: absolute error ~ eps * s[0]**2 / s[i]
+    s = _singular_values(factor[0]) if want_s else None
     if wide:
         X = matmul(A.T, cho_solve(factor, B, check_finite=False))
-        return X, None, m, None
+        return X, None, m, None, s
     X = cho_solve(factor, matmul(A.T, B), check_finite=False)
     Rres = B - matmul(A, X)
-    return X, np.einsum("ij,ij->j", Rres, Rres), n, None
+    return X, np.einsum("ij,ij->j", Rres, Rres), n, None, s
 
 
-_SOLVERS = {"qr": _solve_qr, "pivoted": _solve_pivoted, "normal": _solve_normal}
+def _solve_svd(A, B, rcond, refine, want_s):
+    # A = U diag(s) V^T; x = V[:, :r] diag(1/s[:r]) U[:, :r]^T b with r = #{s > rcond s[0]}:
+    # numpy's (LAPACK gelsd's) minimum-norm solution, by jitla's Jacobi SVD
+    from jitla.linalg._matmul import matmul
+    from jitla.linalg._svd import svd
+
+    if refine:
+        raise ValueError("lstsq(refine=True) refines with QR factors: use method='qr' or 'pivoted'")
+    m, n = A.shape
+    U, s, Vh = svd(A, full_matrices=False)
+    r = _numpy_rank(s, rcond)
+    X = np.zeros((n, B.shape[1]), dtype=A.dtype)
+    if r > 0:
+        C = _times(np.ascontiguousarray(U[:, :r]), B, transpose=True) / s[:r, np.newaxis]
+        X = np.ascontiguousarray(matmul(np.ascontiguousarray(Vh[:r].T), C))
+    ssq = None
+    if r == n and m > n:
+        Rres = B - matmul(A, X)
+        ssq = np.einsum("ij,ij->j", Rres, Rres)
+    return X, ssq, r, None, s
+
+
+_SOLVERS = {"qr": _solve_qr, "pivoted": _solve_pivoted, "normal": _solve_normal, "svd": _solve_svd}
 
 
 # --------------------------------------------------------------------------
@@ -341,7 +403,7 @@ def _assert_2d(*arrays) -> None:
             raise LinAlgError(f"{a.ndim}-dimensional array given. Array must be two-dimensional")
 
 
-def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
+def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute_s: bool = True):
     """Least-squares solution of ``a @ x = b`` (numpy.linalg.lstsq semantics).
 
     Parameters
@@ -351,18 +413,21 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
     b : (M,) or (M, K) array_like
         Right-hand side(s).  Not modified.
     rcond : float, optional
-        Relative rank tolerance: a column is taken as dependent when its
-        pivot ``|R[i, i]|`` is ``<= rcond * |R[0, 0]|`` (pivoted QR) or, for
-        ``method="qr"``, when some ``|R[i, i]| <= rcond * max |R[j, j]|``.
-        Default ``eps * max(M, N)`` as numpy; a negative value means eps.
+        Relative rank tolerance.  ``"qr"`` and ``"svd"``: numpy's rule, rank
+        = number of singular values ``> rcond * s[0]`` (with
+        ``compute_s=False``, ``"qr"`` instead counts a rank deficiency when
+        some ``|R[i, i]| <= rcond * max |R[j, j]|``).  ``"pivoted"``: the
+        number of pivots ``|R[i, i]| > rcond * |R[0, 0]|`` (LAPACK
+        ``xGELSY``'s kind of rule).  Default ``eps * max(M, N)`` as numpy;
+        a negative value means eps.
     method : {"qr", "pivoted", "normal", "svd"}
         ``"qr"`` (default): Householder QR; for M < N the minimum-norm
         solution via a QR of ``a.T``; for tall-skinny a (M >= 4 (N + K) and
         at least two TSQR row blocks) and no refinement, the R factor of
         ``[a | b]`` by TSQR (``x = R11^{-1} R12``, residuals from R22; Q is
-        never formed).  When the diagonal test above finds a
-        tall A rank-deficient it warns (:class:`LstsqRankWarning`) and
-        continues as ``"pivoted"``.
+        never formed).  When the rank test above finds a tall A
+        rank-deficient it warns (:class:`LstsqRankWarning`) and continues
+        as ``"pivoted"``; a rank-deficient wide A raises ``LinAlgError``.
         ``"pivoted"``: column-pivoted QR; rank-deficient data give the basic
         solution (zeros for the dependent columns), not numpy's
         minimum-norm one.
@@ -374,8 +439,9 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
         dependent column at ~sqrt(eps), not eps); this catches rank
         deficiency, *not* ill-conditioning: a degree-10 polynomial fit
         passes it and comes back with no correct digit (devlog 004).
-        ``"svd"``: raises ``NotImplementedError`` until jitla has an SVD
-        (issue #4).
+        ``"svd"``: jitla's one-sided Jacobi SVD of a (issue #4's
+        :func:`jitla.linalg.svd`): numpy's truncated minimum-norm solution,
+        also for rank-deficient and wide a; slower than the QR methods.
     refine : bool
         Extra-precise iterative refinement on Bjorck's augmented system
         (residuals in double-double, corrections with the QR factors),
@@ -384,6 +450,9 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
         the Householder factors).  On ill-conditioned,
         full-rank problems it brings x to nearly full working precision
         (devlog 004).
+    compute_s : bool
+        jitla extension: ``False`` skips the singular values (s is None),
+        which saves the O(N^3) SVD of R for large N.
 
     Returns
     -------
@@ -394,12 +463,14 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
         else empty (numpy's rule).  From ``(Q^T b)[N:]`` (QR), or from the
         refined residual vector with ``refine=True``.
     rank : numpy.int32
-        Numerical rank found with *rcond* (see above); N (or M) when no
-        rank test fails.  Not computed from singular values.
-    s : None
-        **Not computed.**  numpy returns the singular values of a; jitla has
-        no SVD yet (issue #4), and ``|diag(R)|`` would only bound them, so
-        nothing is returned rather than a look-alike.
+        Numerical rank found with *rcond* (see above).
+    s : (min(M, N),) ndarray or None
+        Singular values of a, descending.  ``"svd"``: from the SVD of a;
+        ``"qr"`` / ``"pivoted"``: from jitla's Jacobi SVD of the small
+        triangular factor R (same singular values as a; O(N^3): ~1 ms at
+        N = 50, seconds at N = 500); ``"normal"``: from the Cholesky factor,
+        accurate only to ``~eps * s[0]**2 / s[i]`` (the Gram matrix's
+        precision).  None with ``compute_s=False``.
 
     Raises
     ------
@@ -412,10 +483,8 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
     TypeError
         Complex input.
     ValueError
-        Unknown *method*; ``refine=True`` with ``"normal"``, or with
-        ``"qr"`` and M < N.
-    NotImplementedError
-        ``method="svd"``.
+        Unknown *method*; ``refine=True`` with ``"normal"`` or ``"svd"``,
+        or with ``"qr"`` and M < N.
 
     Notes
     -----
@@ -427,22 +496,28 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False):
     ed., Sec. 5.3 (the full-rank LS problem), 5.4.1-5.4.2 (rank
     deficiency, the basic solution); Bjorck, *Numerical Methods for Least
     Squares Problems*, SIAM 1996, Sec. 1.3.2 (minimum norm via QR of A^T),
-    2.9 (refinement); LAPACK ``xGELSY``.
+    2.9 (refinement); LAPACK ``xGELSY``, ``xGELSD``.
 
     Examples
     --------
     >>> import numpy as np
     >>> from jitla.linalg import lstsq
     >>> x, res, rank, s = lstsq(np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0, 2.0]))
-    >>> np.round(x, 6), int(rank), s
-    (array([1.166667, 0.5     ]), 2, None)
+    >>> np.round(x, 6), int(rank), np.round(s, 6)
+    (array([1.166667, 0.5     ]), 2, array([2.676243, 0.915272]))
     """
-    x, residuals, rank, _ = _lstsq(a, b, rcond, method, refine)
-    return x, residuals, rank, None
+    x, residuals, rank, s, _ = _lstsq_core(a, b, rcond, method, refine, compute_s)
+    return x, residuals, rank, s
 
 
-def _lstsq(a, b, rcond, method, refine):
+def _lstsq(a, b, rcond, method, refine, compute_s=True):
     """:func:`lstsq` returning ``(x, residuals, rank, RefineInfo or None)``."""
+    x, residuals, rank, _, info = _lstsq_core(a, b, rcond, method, refine, compute_s)
+    return x, residuals, rank, info
+
+
+def _lstsq_core(a, b, rcond, method, refine, compute_s):
+    """:func:`lstsq` returning ``(x, residuals, rank, s, RefineInfo or None)``."""
     a = np.asarray(a)
     b = np.asarray(b)
     is_1d = b.ndim == 1
@@ -454,11 +529,6 @@ def _lstsq(a, b, rcond, method, refine):
     dtype = result_float_dtype(a, b)
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
-    if method == "svd":
-        raise NotImplementedError(
-            "lstsq(method='svd') needs an SVD, which jitla does not have yet (issue #4); "
-            "use method='qr' or, for rank-deficient data, method='pivoted'"
-        )
     eps = float(np.finfo(dtype).eps)
     rcond = eps * max(m, n) if rcond is None else float(rcond)
     if rcond < 0:
@@ -471,12 +541,15 @@ def _lstsq(a, b, rcond, method, refine):
     info = None
     if m == 0 or n == 0:
         X, ssq, rank = np.zeros((n, k), dtype=dtype), np.einsum("ij,ij->j", B, B), 0
+        s = np.zeros(0, dtype=dtype) if compute_s else None
     else:
-        X, ssq, rank, info = _SOLVERS[method](A, B, rcond, refine)
+        X, ssq, rank, info, s = _SOLVERS[method](A, B, rcond, refine, bool(compute_s))
     if is_1d:
         X = X[:, 0]
     if rank != n or m <= n or ssq is None:
         residuals = np.array([], dtype=dtype)
     else:
         residuals = np.asarray(ssq, dtype=dtype)
-    return X, residuals, np.int32(rank), info
+    if s is not None:
+        s = np.asarray(s, dtype=dtype)
+    return X, residuals, np.int32(rank), s, info
