@@ -167,7 +167,7 @@ def _solve_qr(A, B, rcond, refine, want_s):
     rank, s = _qr_rank(QA[:n], rcond, want_s)
     if rank < n:
         _warn_rank_deficient()
-        return _solve_pivoted(A, B, rcond, refine, want_s, s)
+        return _solve_pivoted(A, B, rcond, refine, want_s, s, rank if want_s else None)
     C = B.copy()
     _apply_qt(QA, tau, C)
     X = C[:n].copy()
@@ -210,7 +210,7 @@ def _solve_tsqr(A, B, rcond, want_s):
     rank, s = _qr_rank(R[:n, :n], rcond, want_s)
     if rank < n:
         _warn_rank_deficient()
-        return _solve_pivoted(A, B, rcond, False, want_s, s)
+        return _solve_pivoted(A, B, rcond, False, want_s, s, rank if want_s else None)
     X = R[:n, n:].copy()
     _solve_upper(np.ascontiguousarray(R[:n, :n]), X)
     R22 = R[n:, n:]
@@ -265,7 +265,7 @@ def _solve_tsqr_refined(A, B, rcond, want_s):
     rank, s = _qr_rank(R, rcond, want_s)
     if rank < n:
         _warn_rank_deficient()
-        return _solve_pivoted(A, B, rcond, True, want_s, s)
+        return _solve_pivoted(A, B, rcond, True, want_s, s, rank if want_s else None)
     X = _times(Q, B, transpose=True)
     _solve_upper(R, X)
     Rres = dd_residual(A, X, B).astype(A.dtype)
@@ -297,7 +297,7 @@ def _solve_qr_wide(A, B, rcond, refine, want_s):
     return X, None, m, None, s
 
 
-def _solve_pivoted(A, B, rcond, refine, want_s, s=None):
+def _solve_pivoted(A, B, rcond, refine, want_s, s=None, rank=None):
     # A P = Q [R11 R12; 0 R22], rank r from |R[i, i]| > rcond |R[0, 0]|;
     # basic solution: (P^T x)[:r] = R11^{-1} (Q^T b)[:r], (P^T x)[r:] = 0
     m, n = A.shape
@@ -305,7 +305,8 @@ def _solve_pivoted(A, B, rcond, refine, want_s, s=None):
     jpvt = np.zeros(n, dtype=np.int64)
     tau = np.zeros(min(m, n), dtype=A.dtype)
     geqp3(QA, jpvt, tau)
-    r = int(numerical_rank(QA, rcond))
+    # rank: given by the caller ("qr" falling back, from singular values), else the pivots'
+    r = int(numerical_rank(QA, rcond)) if rank is None else rank
     if want_s and s is None:
         s = _singular_values(QA[: min(m, n)])
     k = B.shape[1]
