@@ -671,11 +671,14 @@ def lu_solve_batched(A, X, info):
     Golub & Van Loan, 4th ed., Algorithm 3.4.1 with the elimination applied
     to X as it goes (3.4.3's "solving with the factored form" folded in),
     then back substitution.  One compiled loop over the stack removes the
-    per-matrix call overhead of a LAPACK-per-matrix gufunc, and for n <= 8
-    every loop is unrolled (see :func:`_solve_small_dispatch`).  Flops
-    batch * (2n^3/3 + 2n^2 k) nominal (the whole-row updates do up to
-    n^3 for the factorisation); workspace an n x n stack tile (heap for
-    n > 8).
+    per-matrix call overhead of a LAPACK-per-matrix gufunc.  With one
+    right-hand side and n <= 8, W = 8 (float64) or 16 (float32) systems are
+    solved together, one per vector lane (:func:`_solve_lanes`), with n a
+    literal 2..8 so that the loops over the matrix unroll
+    (:func:`_solve_small_dispatch`); leftover systems, k > 1 and n > 8 go
+    one at a time.  Flops batch * (2n^3/3 + 2n^2 k) nominal (the
+    whole-row updates do up to n^3 for the factorisation); workspace
+    stack tiles (heap for n > 8).
     """
     _solve_small_dispatch(A, X, info, 0, A.shape[0])
 
