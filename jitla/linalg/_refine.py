@@ -28,7 +28,8 @@ float32, so the refined result is float32 to full float32 accuracy.
 
 Stopping rule, per right-hand side (column): a correction dx is applied
 when it is smaller than the previous one; iteration stops after a
-correction that is negligible (``||dx||_inf <= eps ||x||_inf``), after one
+correction that is negligible (``max_i |dx_i| / |x_i| <= eps``, componentwise,
+so that small entries of x are refined too), after one
 that shrank by less than half (further steps would gain little), when a
 correction did not shrink (it is then *not* applied: the iteration has
 reached its limiting accuracy or diverges), or after :data:`MAX_ITER`
@@ -76,15 +77,16 @@ class RefineInfo:
     Attributes
     ----------
     iterations : int
-        Corrections applied (the largest over the right-hand sides).
+        Steps in which a correction was applied (to any right-hand side).
     converged : ndarray of bool
-        Per right-hand side: the last correction was negligible
-        (``<= eps ||x||``) or shrank by more than half before the iteration
-        stopped.  False means the corrections stopped shrinking early or the
-        cap was hit: the problem is too ill-conditioned for refinement to
-        reach full precision.
+        Per right-hand side: the last applied correction was negligible,
+        ``max_i |dx_i| / |x_i| <= eps``.  False means the corrections
+        stopped shrinking (or shrank slowly) first, or the cap was hit: the
+        problem is too ill-conditioned for refinement to reach full
+        precision.
     dx_rels : list of ndarray
-        ``||dx||_inf`` per column for each correction computed (applied or not).
+        Componentwise relative size ``max_i |dx_i| / |x_i|`` per column of
+        each correction computed (applied or not); see :func:`_relative_size`.
     """
 
     iterations: int
