@@ -211,3 +211,10 @@ def test_sytd2_reduces_to_tridiagonal(rng):
     T = np.diag(d) + np.diag(e, 1) + np.diag(e, -1)
     np.testing.assert_allclose(Qt @ Qt.T, np.eye(n), atol=1e-14)
     np.testing.assert_allclose(Qt.T @ T @ Qt, a, atol=1e-13)
+    # the fused variant does the same arithmetic in another order of passes
+    B = a.copy()
+    d2, e2, tau2 = np.empty(n), np.empty(n - 1), np.empty(n - 1)
+    eig_symmetric.sytd2_fused(B, d2, e2, tau2)
+    np.testing.assert_allclose(d2, d, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(e2, e, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(np.triu(B, 1), np.triu(A, 1), rtol=0, atol=1e-14)
