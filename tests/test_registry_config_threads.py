@@ -43,7 +43,10 @@ def test_registry_entries_are_complete():
         assert callable(info.flops), name
         assert isinstance(info.func, numba.core.registry.CPUDispatcher), name
         assert info.func.__doc__ and info.func.__doc__.strip(), f"{name} has no docstring"
-        assert info.parallel == bool(info.func.targetoptions.get("parallel", False)), name
+        # a prange kernel must say it is parallel; one marked parallel may also be a
+        # serial driver of parallel kernels (e.g. a factorisation's parallel update)
+        if info.func.targetoptions.get("parallel", False):
+            assert info.parallel, name
         assert get_kernel(info.op, info.variant) is info
     with pytest.raises(dataclasses.FrozenInstanceError):
         registry("gemm")[0].variant = "renamed"
