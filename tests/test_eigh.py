@@ -95,6 +95,12 @@ def test_nan_gives_nan_as_numpy():
     ref = np.linalg.eigh(a)
     assert np.isnan(w).all() and np.isnan(V).all()
     assert np.isnan(ref.eigenvalues).all()
+    # a NaN in the triangle that is not read does not matter (numpy reads one triangle)
+    b = np.array([[1.0, np.nan], [2.0, 3.0]])
+    for method in METHODS:
+        w, V = eigh(b, method=method)
+        np.testing.assert_allclose(w, np.linalg.eigh(b).eigenvalues, rtol=1e-15)
+        assert np.isnan(eigvalsh(b, UPLO="U", method=method)).all()
 
 
 @pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (3, 1, 1)], ids=str)

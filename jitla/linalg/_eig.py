@@ -44,22 +44,30 @@ def _check_uplo(UPLO):
     return uplo
 
 
-def _symmetric_copy(a, uplo):
-    """A fresh C-contiguous full symmetric matrix built from the *uplo* triangle of *a*."""
-    lower = np.tril(a) if uplo == "L" else np.triu(a)
-    full = lower + np.swapaxes(np.tril(lower, -1) if uplo == "L" else np.triu(lower, 1), -1, -2)
-    return np.ascontiguousarray(full)
+def _symmetric_operand(a, uplo, variant):
+    """A fresh C-contiguous copy of the 2-D *a* for the kernel *variant*.
+
+    The QL kernel reads only the upper triangle by rows, and the lower
+    triangle of a is the upper triangle of a^T: one transposing copy for
+    UPLO="L", a plain copy for "U".  Jacobi needs both triangles.
+    """
+    if variant == "ql":
+        return np.array(a.T if uplo == "L" else a, order="C", copy=True)
+    tri = np.tril(a) if uplo == "L" else np.triu(a)
+    strict = np.tril(tri, -1) if uplo == "L" else np.triu(tri, 1)
+    return np.ascontiguousarray(tri + strict.T)
 
 
 def _eigh_2d(S, compute_v, variant):
-    """Eigen-decomposition of one full symmetric C-contiguous matrix (overwritten)."""
+    """(w, V) of one symmetric matrix, *S* from :func:`_symmetric_operand` (overwritten)."""
     n = S.shape[0]
     dtype = S.dtype
     w = np.empty(n, dtype=dtype)
     Vt = np.empty((n, n) if compute_v else (1, 1), dtype=dtype)
     if n == 0:
         return w, np.empty((0, 0), dtype=dtype)
-    if not np.isfinite(S).all():  # LAPACK (numpy) returns NaNs, it does not raise
+    if not np.isfinite(S).all() and not np.isfinite(np.triu(S)).all():
+        # only the triangle the kernel reads counts; LAPACK (numpy) returns NaNs, it does not raise
         w[:] = np.nan
         return w, np.full((n, n), np.nan, dtype=dtype)
     info = get_kernel("eigh", variant)
@@ -70,7 +78,7 @@ def _eigh_2d(S, compute_v, variant):
         status = info.func(S, w, Vt, compute_v, nb, config.gemm_blocks(dtype).as_tuple())
     if status != 0:
         raise LinAlgError("Eigenvalues did not converge")
-    return w, (np.ascontiguousarray(Vt.T) if compute_v else None)
+    return w, (Vt.T if compute_v else None)
 
 
 def _eigh(a, UPLO, compute_v, method):
@@ -83,11 +91,14 @@ def _eigh(a, UPLO, compute_v, method):
     A = as_float_operand(a, dtype)
     n = A.shape[-1]
     batch = A.shape[:-2]
+    if not batch:
+        w, v = _eigh_2d(_symmetric_operand(A, uplo, variant), compute_v, variant)
+        return EighResult(w, v) if compute_v else w
     flat = A.reshape((int(np.prod(batch, dtype=np.int64)), n, n))
     W = np.empty((flat.shape[0], n), dtype=dtype)
     V = np.empty((flat.shape[0], n, n), dtype=dtype) if compute_v else None
     for i in range(flat.shape[0]):
-        w, v = _eigh_2d(_symmetric_copy(flat[i], uplo), compute_v, variant)
+        w, v = _eigh_2d(_symmetric_operand(flat[i], uplo, variant), compute_v, variant)
         W[i] = w
         if compute_v:
             V[i] = v
