@@ -173,34 +173,6 @@ def cholesky_blocked(A, blocks, nb):
     return 0
 
 
-@parallel_kernel
-def _trsm_t_columns_parallel(U11, B, blocks, ib, nthreads):
-    """``B = U11^{-T} B``, the columns of B split into *nthreads* contiguous parts."""
-    k = B.shape[1]
-    parts = max(1, min(nthreads, k // 64))
-    for t in prange(parts):
-        j0 = t * k // parts
-        j1 = (t + 1) * k // parts
-        trsm_blocked(U11, B[:, j0:j1], False, True, False, blocks, ib)
-
-
-@parallel_kernel
-def _syrk_parallel(W, U12, A, k1, nb, blocks, nthreads):
-    """All block rows of the SYRK, block row r done by thread ``r mod nthreads``.
-
-    The cyclic assignment balances the block rows, whose cost falls
-    linearly from the first to the last; every block row is computed by
-    the same GEMM whatever the thread count, so results do not depend on it.
-    """
-    n = A.shape[0]
-    rows = (n - k1 + nb - 1) // nb
-    parts = max(1, min(nthreads, rows))
-    for t in prange(parts):
-        for r in range(t, rows, parts):
-            j0 = k1 + r * nb
-            _syrk_block_row(W, U12, A, k1, j0, min(j0 + nb, n), blocks)
-
-
 @register(
     "cholesky",
     "parallel",
@@ -210,7 +182,7 @@ def _syrk_parallel(W, U12, A, k1, nb, blocks, nthreads):
     example=_cholesky_example,
     extra_args=("blocks", "nb", "nthreads"),
 )
-@kernel
+@parallel_kernel
 def cholesky_parallel(A, blocks, nb, nthreads):
     """:func:`cholesky_blocked` with the TRSM and SYRK run by *nthreads* threads.
 
@@ -237,7 +209,20 @@ def cholesky_parallel(A, blocks, nb, nthreads):
             return info + k0
         if k1 < n:
             U12 = A[k0:k1, k1:]
-            _trsm_t_columns_parallel(A[k0:k1, k0:k1], U12, blocks, ib, nthreads)
+            # U12 = U11^{-T} A12, the columns in nthreads contiguous parts
+            width = n - k1
+            parts = max(1, min(nthreads, width // 64))
+            for t in prange(parts):
+                j0 = t * width // parts
+                j1 = (t + 1) * width // parts
+                trsm_blocked(A[k0:k1, k0:k1], U12[:, j0:j1], False, True, False, blocks, ib)
             W = np.ascontiguousarray(U12.T)
-            _syrk_parallel(W, U12, A, k1, nb, blocks, nthreads)
+            # SYRK: block row r by thread r mod nthreads (a row's cost falls
+            # linearly down the matrix, so cyclic assignment balances them)
+            rows = (n - k1 + nb - 1) // nb
+            teams = max(1, min(nthreads, rows))
+            for t in prange(teams):
+                for r in range(t, rows, teams):
+                    j0 = k1 + r * nb
+                    _syrk_block_row(W, U12, A, k1, j0, min(j0 + nb, n), blocks)
     return 0

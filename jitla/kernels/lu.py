@@ -323,17 +323,6 @@ def lu_blocked(A, piv, blocks, nb):
     return info
 
 
-@parallel_kernel
-def _trsm_columns_parallel(L, B, nthreads):
-    """``B = L^{-1} B`` (L unit lower), the columns of B split into *nthreads* parts."""
-    k = B.shape[1]
-    parts = max(1, min(nthreads, k // 32))
-    for t in prange(parts):
-        j0 = t * k // parts
-        j1 = (t + 1) * k // parts
-        _trsm_kernel(L, B[:, j0:j1], True, False, True)
-
-
 @register(
     "lu",
     "parallel",
@@ -343,7 +332,7 @@ def _trsm_columns_parallel(L, B, nthreads):
     example=_lu_example,
     extra_args=("blocks", "nb", "nthreads"),
 )
-@kernel
+@parallel_kernel
 def lu_parallel(A, piv, blocks, nb, nthreads):
     """:func:`lu_blocked` with the trailing update done by *nthreads* threads.
 
@@ -375,7 +364,13 @@ def lu_parallel(A, piv, blocks, nb, nthreads):
         if info == 0:
             info = pinfo
         if k1 < n:
-            _trsm_columns_parallel(A[k0:k1, k0:k1], A[k0:k1, k1:], nthreads)
+            # U12 = L11^{-1} A12, the columns of A12 in nthreads contiguous parts
+            width = n - k1
+            parts = max(1, min(nthreads, width // 32))
+            for t in prange(parts):
+                j0 = k1 + t * width // parts
+                j1 = k1 + (t + 1) * width // parts
+                _trsm_kernel(A[k0:k1, k0:k1], A[k0:k1, j0:j1], True, False, True)
             if k1 < m:
                 gemm_parallel(A[k1:, k0:k1], A[k0:k1, k1:], A[k1:, k1:], minus_one, blocks, nthreads)
     return info
