@@ -350,8 +350,8 @@ def lahqr(H, wr, wi, Zt, wantt):
     for i in range(n):
         for j in range(max(i - 1, 0)):
             H[i, j] = 0
-    ulp = np.finfo(np.float64).eps
-    safmin = np.finfo(np.float64).tiny
+    ulp = np.finfo(H.dtype).eps
+    safmin = np.finfo(H.dtype).tiny
     smlnum = safmin * (n / ulp)
     itmax = ITERATIONS_PER_EIGENVALUE * max(10, n)
     v = np.empty(3, dtype=np.float64)

@@ -67,8 +67,8 @@ QL_ITERATIONS_PER_EIGENVALUE = 30
 
 
 def eigh_flops(n):
-    """Nominal flops of tridiagonalisation with eigenvectors: 4n^3/3 + 2n^3 (Q) + ~6n^3."""
-    return 4.0 * n**3 / 3.0 + 2.0 * n**3 + 6.0 * n**3
+    """Nominal flops of tridiagonalisation with eigenvectors: 4n^3/3 + 4n^3/3 (Q) + ~6n^3 (QL)."""
+    return 8.0 * n**3 / 3.0 + 6.0 * n**3
 
 
 def jacobi_flops(n):
