@@ -265,3 +265,13 @@ def test_schur_form_and_hessenberg(rng):
     assert np.all((sub[1:] == 0) | (sub[:-1] == 0)), "2 x 2 blocks must not overlap"
     for j in np.flatnonzero(sub):  # standardised blocks: equal diagonal, b c < 0
         assert T[j, j] == T[j + 1, j + 1] and T[j, j + 1] * T[j + 1, j] < 0
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e300])
+def test_entries_near_overflow_and_underflow_are_scaled(scale, rng):
+    a = rng.standard_normal((12, 12))
+    w, V = eig(a * scale)
+    assert_same_eigenvalues(w / scale, np.linalg.eigvals(a), atol=1e-13)
+    check_eig(a, w / scale, V)
+    w32 = eigvals((a * 1e-30).astype(np.float32))
+    assert_same_eigenvalues(w32 / 1e-30, np.linalg.eigvals(a), atol=1e-4)

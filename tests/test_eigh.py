@@ -232,3 +232,15 @@ def test_sytd2_reduces_to_tridiagonal(rng):
     np.testing.assert_allclose(d2, d, rtol=0, atol=1e-14)
     np.testing.assert_allclose(e2, e, rtol=0, atol=1e-14)
     np.testing.assert_allclose(np.triu(B, 1), np.triu(A, 1), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e200, 1e300])
+def test_entries_near_overflow_and_underflow_are_scaled(method, scale, rng):
+    a = random_symmetric(rng, 12)
+    w, V = eigh(a * scale, method=method)
+    np.testing.assert_allclose(w / scale, np.linalg.eigvalsh(a), rtol=0, atol=1e-13)
+    check_eigh(a, w / scale, V)
+    w32 = eigvalsh((a * 1e30).astype(np.float32), method=method)
+    assert np.isfinite(w32).all()
+    np.testing.assert_allclose(w32 / 1e30, np.linalg.eigvalsh(a), rtol=0, atol=1e-5)

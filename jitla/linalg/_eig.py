@@ -44,6 +44,26 @@ def _check_uplo(UPLO):
     return uplo
 
 
+def _scale_into_range(S):
+    """Scale *S* in place by a power of two if its entries could over/underflow; return the factor.
+
+    As LAPACK's drivers (``dsyev``, ``dgeev``): when ``max |s_ij|`` lies
+    outside ``[rmin, rmax]``, ``rmin = sqrt(safmin / eps)``, ``rmax =
+    1 / rmin`` (about 1e-146 .. 1e146 in float64, 4e-16 .. 2e15 in
+    float32), the products and squares inside the kernels could overflow
+    or lose all precision.  A power of two is exact, so the eigenvalues are
+    just divided by it afterwards and the eigenvectors do not change.
+    """
+    info = np.finfo(S.dtype)
+    rmin = float(np.sqrt(info.tiny / info.eps))
+    anrm = float(np.abs(S).max()) if S.size else 0.0
+    if anrm == 0.0 or rmin <= anrm <= 1.0 / rmin or not np.isfinite(anrm):
+        return 1.0
+    factor = float(np.ldexp(1.0, -int(np.round(np.log2(anrm)))))
+    S *= S.dtype.type(factor)
+    return factor
+
+
 def _symmetric_operand(a, uplo, variant):
     """A fresh C-contiguous copy of the 2-D *a* for the kernel *variant*.
 
@@ -70,6 +90,7 @@ def _eigh_2d(S, compute_v, variant):
         # only the triangle the kernel reads counts; LAPACK (numpy) returns NaNs, it does not raise
         w[:] = np.nan
         return w, np.full((n, n), np.nan, dtype=dtype)
+    factor = _scale_into_range(S)
     info = get_kernel("eigh", variant)
     if variant == "jacobi":
         status, _ = info.func(S, w, Vt, compute_v, MAX_JACOBI_SWEEPS)
@@ -78,6 +99,8 @@ def _eigh_2d(S, compute_v, variant):
         status = info.func(S, w, Vt, compute_v, nb, config.gemm_blocks(dtype).as_tuple())
     if status != 0:
         raise LinAlgError("Eigenvalues did not converge")
+    if factor != 1.0:
+        w /= w.dtype.type(factor)
     return w, (Vt.T if compute_v else None)
 
 
@@ -174,9 +197,13 @@ def _eig_2d(A, compute_v):
     wi = np.empty(n, dtype=dtype)
     VRt = np.empty((n, n) if compute_v else (1, 1), dtype=dtype)
     if n > 0:
+        factor = _scale_into_range(A)
         status = get_kernel("eig", "francis").func(A, wr, wi, VRt, compute_v)
         if status != 0:
             raise LinAlgError("Eigenvalues did not converge")
+        if factor != 1.0:
+            wr /= dtype.type(factor)
+            wi /= dtype.type(factor)
     return wr, wi, VRt
 
 
