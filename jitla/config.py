@@ -187,7 +187,7 @@ PARALLEL_GEMM = 384**3
 
 #: Block size ``nb`` (rows / columns per panel) of the blocked factorisations
 #: and triangular solves, by registry op; chosen by measurement (devlog 002).
-FACTOR_NB = {"trsm": 128, "lu": 192, "cholesky": 128, "qr": 64}
+FACTOR_NB = {"trsm": 128, "lu": 128, "cholesky": 128, "qr": 64}
 
 
 def factor_nb(op: str, dtype=np.float64) -> int:
