@@ -6,7 +6,7 @@ and turns kernel status codes into :class:`LinAlgError`.
 
 from jitla._validate import LinAlgError
 from jitla.linalg._cholesky import cho_factor, cho_solve, cholesky
-from jitla.linalg._eig import EigResult, EighResult, eig, eigh, eigh_method, eigvals, eigvalsh
+from jitla.linalg._eig import EighResult, EigResult, eig, eigh, eigh_method, eigvals, eigvalsh
 from jitla.linalg._iterative import (
     IterationResult,
     inverse_iteration,
