@@ -68,7 +68,7 @@ def _upper_work(a: np.ndarray, dtype, lower: bool) -> np.ndarray:
     """A C-ordered copy whose upper triangle is the triangle of *a* to be read."""
     if not lower:
         return np.array(a, dtype=dtype, order="C", copy=True)
-    src = as_float_operand(a, dtype).reshape((-1,) + a.shape[-2:])
+    src = as_float_operand(a, dtype).reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])
     work = np.empty(src.shape[:1] + a.shape[-2:][::-1], dtype=dtype)
     for i in range(src.shape[0]):  # blocked transpose (28 -> ~5 ms at n = 2048)
         transpose_triangle(src[i], work[i], False)
@@ -112,7 +112,7 @@ def cholesky(a, /, *, upper=False):
     if upper:
         return np.triu(work)
     # L = triu(work)^T in one blocked pass
-    flat = work.reshape((-1,) + work.shape[-2:])
+    flat = work.reshape((math.prod(work.shape[:-2]),) + work.shape[-2:])
     L = np.empty_like(flat)
     for i in range(flat.shape[0]):
         transpose_triangle(flat[i], L[i], True)
