@@ -332,19 +332,21 @@ sys.modules["scipy"] = None
 spec = json.loads(sys.argv[1])
 import numpy as np
 from jitla.kernels import get_kernel
+from jitla.linalg._dispatch import kernel_extras
 info = get_kernel("gemm", spec["variant"])
 dtype = np.dtype(spec["dtype"])
 n = spec["n"]
 A = (np.arange(n * n) % 7 - 3.0).reshape(n, n).astype(dtype)  # values do not change the access pattern
 B = (np.arange(n * n) % 5 - 2.0).reshape(n, n).astype(dtype)
 C = np.zeros((n, n), dtype)
-values = {"blocks": tuple(spec["blocks"]), "nthreads": 1}
-extra = tuple(values[name] for name in info.extra_args)
+extra = kernel_extras(info, dtype, blocks=spec["blocks"], nthreads=1)
 alpha = dtype.type(1)
 for _ in range(1 + spec["calls"]):
     info.func(A, B, C, alpha, *extra)
 stats = info.func.stats
-print(json.dumps({"compiled": sum(stats.cache_misses.values()), "loaded": sum(stats.cache_hits.values())}))
+# the child's stdout is its answer to the parent (one JSON line)
+counts = {"compiled": sum(stats.cache_misses.values()), "loaded": sum(stats.cache_hits.values())}
+sys.stdout.write(json.dumps(counts) + "\n")
 """
 
 
