@@ -148,6 +148,35 @@ def _step_accepted(dx_rel, prev_rel, eps, active, converged):
     return apply
 
 
+def _iterate(X, step, max_iter):
+    """The refinement loop shared by both problems.
+
+    ``step()`` computes one correction and returns ``(dX, apply)``, where
+    ``apply(columns)`` adds it (and whatever else the problem updates) to
+    those columns; the stopping rule (:func:`_step_accepted`) looks at dX
+    relative to X, per column.
+    """
+    eps = float(np.finfo(X.dtype).eps)
+    k = X.shape[1]
+    active = np.ones(k, dtype=bool)
+    converged = np.zeros(k, dtype=bool)
+    prev = np.full(k, np.inf)
+    norms = []
+    applied = 0
+    for _ in range(max_iter):
+        if not active.any():
+            break
+        dX, apply = step()
+        dx_rel = _relative_size(dX, X)
+        norms.append(dx_rel)
+        columns = _step_accepted(dx_rel, prev, eps, active, converged)
+        if columns.any():
+            apply(columns)
+            applied += 1
+        prev = np.where(columns, dx_rel, prev)
+    return RefineInfo(applied, converged, norms)
+
+
 def refine_square(A, X, B, solve_correction, *, max_iter: int = MAX_ITER):
     """Refine the solutions X of ``A X = B`` in place with double-double residuals.
 
@@ -167,27 +196,16 @@ def refine_square(A, X, B, solve_correction, *, max_iter: int = MAX_ITER):
     -------
     RefineInfo
     """
-    dtype = X.dtype
-    eps = float(np.finfo(dtype).eps)
-    k = X.shape[1]
-    active = np.ones(k, dtype=bool)
-    converged = np.zeros(k, dtype=bool)
-    prev = np.full(k, np.inf)
-    norms = []
-    applied = 0
-    for _ in range(max_iter):
-        if not active.any():
-            break
-        R = dd_residual(A, X, B).astype(dtype)
-        D = solve_correction(R)
-        dx_rel = _relative_size(D, X)
-        norms.append(dx_rel)
-        apply = _step_accepted(dx_rel, prev, eps, active, converged)
-        if apply.any():
-            X[:, apply] += D[:, apply]
-            applied += 1
-        prev = np.where(apply, dx_rel, prev)
-    return RefineInfo(applied, converged, norms)
+
+    def step():
+        D = solve_correction(dd_residual(A, X, B).astype(X.dtype))
+
+        def apply(columns):
+            X[:, columns] += D[:, columns]
+
+        return D, apply
+
+    return _iterate(X, step, max_iter)
 
 
 def refine_lstsq(A, X, Rres, B, correction, *, max_iter: int = MAX_ITER):
@@ -223,29 +241,19 @@ def refine_lstsq(A, X, Rres, B, correction, *, max_iter: int = MAX_ITER):
     double-double residuals (about 50mnk flops) and a QR correction
     (about 8mnk flops).
     """
-    dtype = X.dtype
-    eps = float(np.finfo(dtype).eps)
-    k = X.shape[1]
-    active = np.ones(k, dtype=bool)
-    converged = np.zeros(k, dtype=bool)
-    prev = np.full(k, np.inf)
-    norms = []
-    applied = 0
-    for _ in range(max_iter):
-        if not active.any():
-            break
-        F = dd_residual(A, X, B, Rres).astype(dtype)
-        G = dd_residual_t(A, Rres).astype(dtype)
+
+    def step():
+        F = dd_residual(A, X, B, Rres).astype(X.dtype)
+        G = dd_residual_t(A, Rres).astype(X.dtype)
         dR, dX = correction(F, G)
-        dx_rel = _relative_size(dX, X)
-        norms.append(dx_rel)
-        apply = _step_accepted(dx_rel, prev, eps, active, converged)
-        if apply.any():
-            X[:, apply] += dX[:, apply]
-            Rres[:, apply] += dR[:, apply]
-            applied += 1
-        prev = np.where(apply, dx_rel, prev)
-    return RefineInfo(applied, converged, norms)
+
+        def apply(columns):
+            X[:, columns] += dX[:, columns]
+            Rres[:, columns] += dR[:, columns]
+
+        return dX, apply
+
+    return _iterate(X, step, max_iter)
 
 
 def solve_refined(A3, X3):
