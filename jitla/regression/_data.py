@@ -1,0 +1,156 @@
+"""Input handling for the regression layer: arrays or pandas in, float64 arrays and names out.
+
+Everything the user passes is validated and copied here, once, so that the
+model and results objects own their data and the user's objects are never
+modified.  pandas is optional: it is only imported to recognise pandas
+objects the user already has (``type(x).__module__`` tells us so first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["MissingDataError", "Data", "as_endog_exog", "as_weights", "is_pandas", "exog_names_for"]
+
+
+class MissingDataError(ValueError):
+    """NaN or inf in the data (statsmodels' name and message: "exog contains inf or nans")."""
+
+
+def is_pandas(obj) -> bool:
+    """True for a pandas Series or DataFrame (without importing pandas)."""
+    return type(obj).__module__.split(".")[0] == "pandas" and hasattr(obj, "index")
+
+
+def _numeric_values(obj, what: str) -> np.ndarray:
+    """A float64 ndarray copy of *obj*; clear errors for non-numeric data."""
+    if is_pandas(obj):
+        frame = obj.to_frame() if obj.ndim == 1 else obj
+        bad = [str(c) for c, t in frame.dtypes.items() if t.kind not in "biuf"]
+        if bad:
+            raise ValueError(
+                f"{what} has non-numeric column(s) {bad}; regression needs numbers "
+                "(encode categories first, e.g. with a formula term C(name))"
+            )
+        values = obj.to_numpy(dtype=np.float64, copy=True)
+    else:
+        arr = np.asarray(obj)
+        if arr.dtype.kind == "c":
+            raise TypeError(f"{what} is complex ({arr.dtype}); regression needs real numbers")
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"{what} has dtype {arr.dtype}, which is not numeric; regression needs numbers")
+        values = np.array(arr, dtype=np.float64, order="C", copy=True)
+    if not np.isfinite(values).all():
+        raise MissingDataError(f"{what} contains inf or nans")
+    return values
+
+
+def exog_names_for(exog: np.ndarray) -> list[str]:
+    """statsmodels' default names: ``const`` for a constant column, ``x1, x2, ...`` for the others."""
+    p = exog.shape[1]
+    const = constant_column(exog)
+    names = [f"x{i}" for i in range(1, p + (0 if const is not None else 1))]
+    if const is not None:
+        names.insert(const, "const")
+    return names
+
+
+def constant_column(exog: np.ndarray) -> int | None:
+    """Index of the first column that is constant and non-zero, else None."""
+    if exog.shape[0] == 0:
+        return None
+    first = exog[0]
+    same = (exog == first).all(axis=0) & (first != 0)
+    hits = np.flatnonzero(same)
+    return int(hits[0]) if hits.size else None
+
+
+@dataclass(frozen=True)
+class Data:
+    """Validated regression data: float64 C-contiguous copies plus names.
+
+    Attributes
+    ----------
+    endog : (n,) ndarray
+    exog : (n, p) ndarray
+    endog_name : str
+    exog_names : list of str
+    row_labels : pandas Index or None
+        The index of the user's pandas data (results wrap their series in it).
+    """
+
+    endog: np.ndarray
+    exog: np.ndarray
+    endog_name: str
+    exog_names: list
+    row_labels: object = None
+
+
+def as_endog_exog(endog, exog, *, min_rows_for_columns: bool = True) -> Data:
+    """Validate and copy ``(endog, exog)`` as statsmodels' models take them.
+
+    Raises
+    ------
+    ValueError
+        Mismatched lengths, non-numeric columns, a 2-D endog with more than
+        one column, fewer observations than columns, no columns.
+    MissingDataError
+        NaN or inf anywhere.
+    TypeError
+        Complex data.
+    """
+    if endog is None or exog is None:
+        raise ValueError("endog and exog are both required (statsmodels argument order: OLS(endog, exog))")
+    y = _numeric_values(endog, "endog")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0].copy()
+    if y.ndim != 1:
+        raise ValueError(f"endog must be one-dimensional (one response), got shape {y.shape}")
+    X = _numeric_values(exog, "exog")
+    if X.ndim == 1:
+        X = X[:, np.newaxis].copy()
+    if X.ndim != 2:
+        raise ValueError(f"exog must be two-dimensional (n_obs, n_columns), got shape {X.shape}")
+    n, p = X.shape
+    if y.shape[0] != n:
+        raise ValueError(
+            f"endog and exog matrices are different sizes: endog has {y.shape[0]} rows, exog {n}"
+        )
+    if p == 0:
+        raise ValueError("exog has no columns; a regression needs at least one regressor")
+    if min_rows_for_columns and n < p:
+        raise ValueError(
+            f"fewer observations than regressors: exog is {n} x {p} (n_obs < n_columns), "
+            "so the least-squares problem has no unique solution"
+        )
+    if is_pandas(exog):
+        names = [str(c) for c in exog.columns] if exog.ndim == 2 else [str(exog.name or "x1")]
+    else:
+        names = exog_names_for(X)
+    if is_pandas(endog):
+        ename = str(endog.name if endog.ndim == 1 else endog.columns[0])
+        ename = ename if endog.ndim == 2 or endog.name is not None else "y"
+    else:
+        ename = "y"
+    labels = exog.index if is_pandas(exog) else (endog.index if is_pandas(endog) else None)
+    return Data(y, np.ascontiguousarray(X), ename, names, labels)
+
+
+def as_weights(weights, n: int) -> np.ndarray:
+    """WLS weights as an (n,) float64 copy; scalars broadcast; must be finite and > 0."""
+    w = _numeric_values(weights, "weights")
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(
+            f"weights must be a scalar or have one entry per observation ({n}), got shape {w.shape}"
+        )
+    if (w <= 0).any():
+        bad = int(np.count_nonzero(w <= 0))
+        raise ValueError(
+            f"weights must be strictly positive; {bad} weight(s) are zero or negative "
+            "(drop those observations instead of giving them weight 0)"
+        )
+    return w

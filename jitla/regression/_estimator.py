@@ -1,0 +1,220 @@
+"""scikit-learn compatibility without a run-time dependency on scikit-learn.
+
+When scikit-learn is installed, jitla's estimators derive from its
+``BaseEstimator`` (``clone``, pipelines, ``GridSearchCV``, tags, the HTML
+repr); without it a small stand-in provides ``get_params`` / ``set_params``.
+Input checks are jitla's own and follow scikit-learn's rules and messages
+(``validate_data``): feature names from DataFrames, ``n_features_in_``,
+"Reshape your data", NaN/inf, complex, sparse, empty inputs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import numpy as np
+
+from jitla.regression._data import is_pandas
+
+__all__ = [
+    "BaseEstimator",
+    "RegressorMixin",
+    "TransformerMixin",
+    "NotFittedError",
+    "check_X",
+    "check_y",
+    "check_is_fitted",
+    "check_sample_weight",
+    "HAVE_SKLEARN",
+]
+
+try:
+    from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+    from sklearn.exceptions import NotFittedError
+
+    HAVE_SKLEARN = True
+except ImportError:  # pragma: no cover - exercised only without scikit-learn
+    HAVE_SKLEARN = False
+
+    class NotFittedError(ValueError, AttributeError):
+        """The estimator is used before ``fit`` (scikit-learn's exception)."""
+
+    class BaseEstimator:
+        """Minimal stand-in for ``sklearn.base.BaseEstimator``: parameters from ``__init__``."""
+
+        @classmethod
+        def _get_param_names(cls):
+            sig = inspect.signature(cls.__init__)
+            return sorted(
+                p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD
+            )
+
+        def get_params(self, deep=True):
+            return {name: getattr(self, name) for name in self._get_param_names()}
+
+        def set_params(self, **params):
+            valid = self._get_param_names()
+            for key, value in params.items():
+                if key not in valid:
+                    raise ValueError(f"Invalid parameter {key!r} for estimator {type(self).__name__}")
+                setattr(self, key, value)
+            return self
+
+        def __repr__(self):
+            args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+            return f"{type(self).__name__}({args})"
+
+    class RegressorMixin:
+        """``score`` = coefficient of determination R^2 of ``predict(X)``."""
+
+        _estimator_type = "regressor"
+
+        def score(self, X, y, sample_weight=None):
+            y = np.asarray(y, dtype=np.float64)
+            pred = self.predict(X)
+            w = np.ones(y.shape[0]) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+            ss_res = (w[:, None] * (y - pred).reshape(y.shape[0], -1) ** 2).sum(axis=0)
+            dev = y.reshape(y.shape[0], -1) - np.average(y.reshape(y.shape[0], -1), axis=0, weights=w)
+            ss_tot = (w[:, None] * dev**2).sum(axis=0)
+            return float(np.mean(1.0 - ss_res / ss_tot))
+
+    class TransformerMixin:
+        """``fit_transform`` = ``fit`` then ``transform``."""
+
+        def fit_transform(self, X, y=None, **fit_params):
+            return self.fit(X, y, **fit_params).transform(X)
+
+
+def check_is_fitted(est, attribute: str = "n_features_in_") -> None:
+    """``NotFittedError`` with scikit-learn's message when *est* has not been fitted."""
+    if not hasattr(est, attribute):
+        raise NotFittedError(
+            f"This {type(est).__name__} instance is not fitted yet. Call 'fit' with appropriate "
+            "arguments before using this estimator."
+        )
+
+
+def _feature_names(X):
+    if not is_pandas(X) or X.ndim != 2:
+        return None
+    cols = list(X.columns)
+    if cols and all(isinstance(c, str) for c in cols):
+        return np.asarray(cols, dtype=object)
+    return None
+
+
+def _as_float_2d(X, what: str = "X") -> np.ndarray:
+    if X is None:
+        raise ValueError(f"Expected array-like (array or non-string sequence), got None for {what}")
+    if hasattr(X, "toarray") and "sparse" in type(X).__module__:
+        raise TypeError(
+            f"Sparse data was passed for {what}, but dense data is required: jitla's kernels are "
+            "dense; use X.toarray()"
+        )
+    A = X.to_numpy() if is_pandas(X) else np.asarray(X)
+    if A.dtype.kind == "c":
+        raise ValueError("Complex data not supported")
+    if A.ndim == 0:
+        raise ValueError(f"Expected 2D array, got scalar array instead: {what}={A!r}.")
+    if A.ndim == 1:
+        raise ValueError(
+            f"Expected 2D array, got 1D array instead:\n{what}={A!r}.\n"
+            "Reshape your data either using array.reshape(-1, 1) if your data has a single feature "
+            "or array.reshape(1, -1) if it contains a single sample."
+        )
+    if A.ndim > 2:
+        raise ValueError(f"Found array with dim {A.ndim}, while dim <= 2 is required.")
+    out = np.array(A, dtype=np.float64, order="C", copy=True)  # object arrays of numbers convert here
+    if np.isnan(out).any():
+        raise ValueError(f"Input {what} contains NaN.")
+    if not np.isfinite(out).all():
+        raise ValueError(f"Input {what} contains infinity or a value too large for dtype('float64').")
+    n, p = out.shape
+    if n < 1:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={out.shape}) while a minimum of 1 is required."
+        )
+    if p < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={out.shape}) while a minimum of 1 is required."
+        )
+    return out
+
+
+def check_X(est, X, *, reset: bool) -> np.ndarray:
+    """Validate X as scikit-learn's ``validate_data`` does; float64 C-contiguous copy.
+
+    ``reset=True`` (fit) records ``n_features_in_`` and ``feature_names_in_``;
+    ``reset=False`` (predict/transform) checks them.
+    """
+    names = _feature_names(X)
+    A = _as_float_2d(X)
+    if reset:
+        est.n_features_in_ = A.shape[1]
+        if names is not None:
+            est.feature_names_in_ = names
+        elif hasattr(est, "feature_names_in_"):
+            del est.feature_names_in_
+        return A
+    fitted = getattr(est, "feature_names_in_", None)
+    cls = type(est).__name__
+    if fitted is not None and names is None:
+        warnings.warn(
+            f"X does not have valid feature names, but {cls} was fitted with feature names",
+            UserWarning,
+            stacklevel=3,
+        )
+    elif fitted is None and names is not None:
+        warnings.warn(
+            f"X has feature names, but {cls} was fitted without feature names", UserWarning, stacklevel=3
+        )
+    elif fitted is not None and (len(fitted) != len(names) or (fitted != names).any()):
+        raise ValueError(
+            "The feature names should match those that were passed during fit.\n"
+            f"Feature names seen at fit time: {list(fitted)}\nFeature names given now: {list(names)}"
+        )
+    if A.shape[1] != est.n_features_in_:
+        raise ValueError(
+            f"X has {A.shape[1]} features, but {cls} is expecting {est.n_features_in_} features as input."
+        )
+    return A
+
+
+def check_y(y, n: int) -> np.ndarray:
+    """The target as a float64 (n,) or (n, k) copy, with scikit-learn's messages."""
+    if y is None:
+        raise ValueError("This estimator requires y to be passed, but the target y is None.")
+    Y = y.to_numpy() if is_pandas(y) else np.asarray(y)
+    if Y.dtype.kind == "c":
+        raise ValueError("Complex data not supported")
+    Y = np.array(Y, dtype=np.float64, copy=True)
+    if Y.ndim == 0 or Y.ndim > 2:
+        raise ValueError(
+            f"y should be a 1d array or a 2d array of targets, got an array of shape {Y.shape} instead."
+        )
+    if np.isnan(Y).any():
+        raise ValueError("Input y contains NaN.")
+    if not np.isfinite(Y).all():
+        raise ValueError("Input y contains infinity or a value too large for dtype('float64').")
+    if Y.shape[0] != n:
+        raise ValueError(f"Found input variables with inconsistent numbers of samples: [{n}, {Y.shape[0]}]")
+    return Y
+
+
+def check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
+    """(n,) float64 weights (None stays None); negative or non-finite weights raise ``ValueError``."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight.to_numpy() if is_pandas(sample_weight) else sample_weight, dtype=np.float64)
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    if w.ndim != 1:
+        raise ValueError(f"Sample weights must be 1D array or scalar, got shape {w.shape}")
+    if w.shape[0] != n:
+        raise ValueError(f"sample_weight.shape == {w.shape}, expected ({n},)!")
+    if not np.isfinite(w).all():
+        raise ValueError("Input sample_weight contains NaN or infinity.")
+    if (w < 0).any():
+        raise ValueError("Negative values in data passed to `sample_weight`")
+    return w.copy()

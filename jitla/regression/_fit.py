@@ -1,0 +1,226 @@
+"""The least-squares core shared by the models and the scikit-learn estimator.
+
+One QR factorisation of the augmented matrix ``[X | Y]`` gives everything a
+linear regression needs (Golub & Van Loan, *Matrix Computations*, 4th ed.,
+Sec. 5.3.3; Bjorck, *Numerical Methods for Least Squares Problems*, 1996,
+Sec. 1.3.1)::
+
+    [X | Y] = Q [[R11, R12],        beta = R11^{-1} R12,
+                 [0,   R22]]        ||y_j - X beta_j||^2 = ||R22[:, j]||^2,
+
+and ``(X^T X)^{-1} = R11^{-1} R11^{-T}`` for the standard errors, without
+ever forming ``X^T X``.  Q is not kept: tall designs go through TSQR
+(``jitla.linalg.qr(mode="r")``), which never forms it.
+
+Collinearity is found on R11 (whose columns have the lengths and angles of
+X's columns) by QR with *limited* column pivoting -- LINPACK ``dqrdc2`` as
+R's ``lm`` uses it: columns are taken left to right, and a column is
+*aliased* when what is left of it after removing the earlier kept columns is
+at most ``tol`` times its length.  Aliased columns are moved out (their
+coefficients become NaN, R's ``NA``); the factor of the kept columns follows
+from a QR of the small matrix ``R[:, kept]``, not a second pass over X.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from jitla.linalg import lstsq, qr, solve_triangular
+
+__all__ = [
+    "SOLVERS",
+    "CollinearityWarning",
+    "LSFit",
+    "aliased_columns",
+    "default_tol",
+    "fit_augmented",
+    "fit_least_squares",
+]
+
+#: The solvers ``fit(method=...)`` accepts (all on the non-aliased columns).
+SOLVERS = ("qr", "pivoted", "svd", "normal")
+
+
+class CollinearityWarning(UserWarning):
+    """Some columns are exactly or numerically collinear; their coefficients are NaN."""
+
+
+def default_tol(n: int, p: int) -> float:
+    """``max(n, p) * eps``: numpy.linalg.matrix_rank's rule, applied to unit-length columns.
+
+    It is the size of the rounding a QR of an n-row matrix can leave in a
+    column that is exactly dependent; anything larger is signal.
+    """
+    return max(n, p) * float(np.finfo(np.float64).eps)
+
+
+def aliased_columns(R11: np.ndarray, tol: float) -> np.ndarray:
+    """Aliased (collinear) columns of X from its triangular factor R11, left to right.
+
+    Parameters
+    ----------
+    R11 : (p, p) ndarray
+        Upper-triangular factor of X (X = Q R11); column j has the length of
+        ``X[:, j]`` and the same angles to the other columns.
+    tol : float
+        Relative tolerance: column j is aliased when the component of
+        ``R11[:, j] / ||R11[:, j]||`` orthogonal to the earlier kept columns
+        has length ``<= tol``.  A zero column is always aliased.
+
+    Returns
+    -------
+    (p,) ndarray of bool
+
+    Notes
+    -----
+    QR with limited column pivoting (LINPACK ``dqrdc2``, as R's ``lm``):
+    unlike Businger-Golub pivoting it keeps the user's column order and
+    drops the *later* member of a dependent set, which is the column a user
+    expects to see reported (``x3`` in ``x3 = x1 + x2``).  Classical
+    Gram-Schmidt with one reorthogonalisation ("twice is enough": Giraud,
+    Langou & Rozloznik, 2005) on the p x p factor; O(p^3) flops, (p, p)
+    workspace -- nothing of size n.
+    """
+    p = R11.shape[1]
+    norms = np.sqrt(np.einsum("ij,ij->j", R11, R11))
+    basis = np.zeros((R11.shape[0], p))
+    aliased = np.zeros(p, dtype=bool)
+    r = 0
+    for j in range(p):
+        if norms[j] == 0.0:
+            aliased[j] = True
+            continue
+        v = R11[:, j] / norms[j]
+        for _ in range(2):
+            v = v - basis[:, :r] @ (basis[:, :r].T @ v)
+        length = float(np.sqrt(v @ v))
+        if length <= tol:
+            aliased[j] = True
+        else:
+            basis[:, r] = v / length
+            r += 1
+    return aliased
+
+
+@dataclass(frozen=True)
+class LSFit:
+    """Result of :func:`fit_least_squares` (internal).
+
+    Attributes
+    ----------
+    params : (p, k) ndarray
+        Coefficients, NaN in the aliased rows.
+    aliased : (p,) ndarray of bool
+    rank : int
+    R : (rank, rank) ndarray
+        Upper-triangular factor of ``X[:, ~aliased]``, columns in X's order.
+    R_all : (p, p) ndarray
+        Upper-triangular factor of all of X (before aliased columns are removed).
+    """
+
+    params: np.ndarray
+    aliased: np.ndarray
+    rank: int
+    R: np.ndarray
+    R_all: np.ndarray
+
+
+def _r_factor(A: np.ndarray) -> np.ndarray:
+    """Square (N, N) R of an (M, N) array by ``jitla.linalg.qr``; A is overwritten."""
+    m, n = A.shape
+    R = qr(A, mode="r", overwrite_a=True)
+    if m >= n:
+        return np.ascontiguousarray(R)
+    out = np.zeros((n, n))
+    out[:m] = R
+    return out
+
+
+def fit_least_squares(X, Y, *, method: str = "qr", refine: bool = False, tol: float | None = None) -> LSFit:
+    """Least squares ``min ||Y - X B||`` with collinearity detection (module docstring).
+
+    Parameters
+    ----------
+    X : (n, p) ndarray, float64, C-contiguous, finite.  Not modified.
+    Y : (n, k) ndarray, float64, finite.  Not modified.
+    method : {"qr", "pivoted", "svd", "normal"}
+        ``"qr"`` (default): ``B = R11^{-1} R12`` from the QR of ``[X | Y]``
+        (Householder; TSQR for tall-skinny X).  The others solve again on the
+        kept columns with :func:`jitla.linalg.lstsq` (``"normal"`` squares
+        the condition number and is there to show it).
+    refine : bool
+        Extra-precise iterative refinement (``lstsq(refine=True)``), for
+        ``"qr"`` and ``"pivoted"``.
+    tol : float, optional
+        Aliasing tolerance (:func:`aliased_columns`); default :func:`default_tol`.
+
+    Notes
+    -----
+    Flops: ``2 n (p+k)^2 - 2 (p+k)^3 / 3`` for the QR, O(p^3) for the
+    aliasing test and the small solves.  Workspace: one (n, p + k) copy of
+    ``[X | Y]`` (factored in place).
+    """
+    n, p = X.shape
+    k = Y.shape[1]
+    XY = np.empty((n, p + k))
+    XY[:, :p] = X
+    XY[:, p:] = Y
+    return fit_augmented(XY, p, method=method, refine=refine, tol=tol, X=X, Y=Y)
+
+
+def fit_augmented(
+    XY, p: int, *, method: str = "qr", refine: bool = False, tol: float | None = None, X=None, Y=None
+) -> LSFit:
+    """:func:`fit_least_squares` on a caller-built ``[X | Y]`` (n, p + k) that it may overwrite.
+
+    Saves the copy of the design when the caller assembles ``[X | Y]``
+    anyway (the scikit-learn estimator builds ``[1 | X | Y]`` from the
+    user's data in one pass).  *X* and *Y* (separate copies) are needed only
+    by the methods other than plain ``"qr"``; they are taken from XY before
+    it is factored when not given.
+    """
+    if method not in SOLVERS:
+        raise ValueError(f"method must be one of {list(SOLVERS)}, got {method!r}")
+    if refine and method not in ("qr", "pivoted"):
+        raise ValueError(f"refine=True needs method 'qr' or 'pivoted', not {method!r}")
+    n, pk = XY.shape
+    k = pk - p
+    tol = default_tol(n, p) if tol is None else float(tol)
+    second_solve = refine or method != "qr"
+    if second_solve and X is None:
+        X, Y = XY[:, :p].copy(), XY[:, p:].copy()
+    R = _r_factor(XY)
+    R_all = np.ascontiguousarray(R[:p, :p])
+    aliased = aliased_columns(R_all, tol)
+    kept = np.flatnonzero(~aliased)
+    r = kept.size
+    if r < p:
+        # the R factor of [X[:, kept] | Y] from the small factor: X = Q R, so
+        # [X[:, kept] | Y] = Q R[:, kept + y] and a QR of that (p+k) x (r+k) block finishes it
+        R = _r_factor(np.ascontiguousarray(R[:, np.concatenate([kept, np.arange(p, p + k)])]))
+    R11 = np.ascontiguousarray(R[:r, :r])
+    params = np.full((p, k), np.nan)
+    if r and not second_solve:
+        params[kept] = solve_triangular(R11, R[:r, r:])
+    elif r:
+        Xk = np.ascontiguousarray(X[:, kept])
+        with warnings.catch_warnings():
+            # the kept columns are full rank by the test above; lstsq's own rank test may still
+            # disagree at the tolerance's edge -- the aliasing decision is ours, made once
+            warnings.simplefilter("ignore")
+            params[kept] = lstsq(Xk, Y, method=method, refine=refine, compute_s=False)[0]
+    return LSFit(params, aliased, r, R11, R_all)
+
+
+def warn_aliased(names, aliased: np.ndarray, stacklevel: int = 3) -> None:
+    """Raise the :class:`CollinearityWarning` that names the aliased columns."""
+    dropped = [names[j] for j in np.flatnonzero(aliased)]
+    warnings.warn(
+        f"exog is rank-deficient: column(s) {dropped} are (numerically) linear combinations of "
+        "earlier columns; their coefficients are NaN (aliased) and the fit uses the others",
+        CollinearityWarning,
+        stacklevel=stacklevel,
+    )

@@ -1,0 +1,644 @@
+"""The results layer: inference for a fitted linear model, statsmodels' names and values.
+
+Every derived statistic is a cached property with a one-line definition, so
+the object reads as a table of formulas (Greene, *Econometric Analysis*,
+7th ed., ch. 4-5; Seber & Lee, *Linear Regression Analysis*, 2nd ed., ch. 3-4):
+
+===================  ===================================================
+``ssr``              ``e^T e`` (whitened residuals)
+``scale``            ``ssr / df_resid``  (sigma^2 hat)
+``cov_params``       ``scale * (X^T X)^{-1} = scale * R^{-1} R^{-T}``
+``bse``              ``sqrt(diag(cov_params))``
+``tvalues``          ``params / bse``
+``rsquared``         ``1 - ssr / centered_tss`` (uncentered without a constant)
+``llf``              ``-n/2 (log(2 pi ssr / n) + 1)`` (+ the weights' or Sigma's term)
+``HC0..HC3``         ``R^{-1} Q^T diag(u) Q R^{-T}``, ``u = e^2 * c_i`` (White / MacKinnon-White)
+===================  ===================================================
+
+``(X^T X)^{-1}`` is never formed from ``X^T X``: it is ``R^{-1} R^{-T}`` with
+R from the QR factorisation of the fit.  The object is immutable.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from jitla.linalg import matmul, solve_triangular, svdvals
+
+__all__ = ["RegressionResults", "ContrastResults", "PredictionResults"]
+
+
+def _stats():
+    try:
+        from scipy import stats
+    except ImportError as exc:  # pragma: no cover - exercised only without scipy
+        raise ImportError(
+            "p-values and intervals need scipy's distribution functions: pip install 'jitla[stats]'"
+        ) from exc
+    return stats
+
+
+def _dist(use_t: bool, df: float):
+    stats = _stats()
+    return stats.t(df) if use_t else stats.norm()
+
+
+@dataclass(frozen=True)
+class ContrastResults:
+    """A t or F (Wald) test of linear restrictions ``R beta = q`` (statsmodels' ContrastResults).
+
+    Attributes
+    ----------
+    effect : ndarray or None
+        ``R beta - q`` (t tests: one per row of R); None for F tests.
+    sd : ndarray or None
+        Standard errors of the effects (t tests).
+    statistic : ndarray or float
+        t values (``tvalue``) or the F statistic (``fvalue``).
+    pvalue : ndarray or float
+    df_num, df_denom : float
+    distribution : {"t", "norm", "F", "chi2"}
+    """
+
+    effect: np.ndarray | None
+    sd: np.ndarray | None
+    statistic: object
+    pvalue: object
+    df_num: float
+    df_denom: float
+    distribution: str
+    names: tuple = ()
+
+    @property
+    def tvalue(self):
+        return self.statistic
+
+    @property
+    def fvalue(self):
+        return self.statistic
+
+    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
+        """(m, 2) interval for each effect (t tests only)."""
+        if self.effect is None:
+            raise ValueError("confidence intervals are defined for t tests, not for an F test")
+        q = _dist(self.distribution == "t", self.df_denom).ppf(1 - alpha / 2)
+        return np.column_stack([self.effect - q * self.sd, self.effect + q * self.sd])
+
+    def summary_frame(self, alpha: float = 0.05):
+        """pandas DataFrame: coef, std err, t (or z), P>|t|, interval bounds (t tests)."""
+        import pandas as pd
+
+        ci = self.conf_int(alpha)
+        stat = "t" if self.distribution == "t" else "z"
+        names = list(self.names) or [f"c{i}" for i in range(len(self.effect))]
+        return pd.DataFrame(
+            {
+                "coef": self.effect,
+                "std err": self.sd,
+                stat: self.statistic,
+                f"P>|{stat}|": self.pvalue,
+                "Conf. Int. Low": ci[:, 0],
+                "Conf. Int. Upp.": ci[:, 1],
+            },
+            index=names,
+        )
+
+    def __str__(self) -> str:
+        if self.effect is None:
+            return (
+                f"<F test: F={float(self.statistic):.6g}, p={float(self.pvalue):.6g}, "
+                f"df_denom={self.df_denom:g}, df_num={self.df_num:g}>"
+            )
+        rows = [
+            f"{n:>12s} {e: .6g} (se {s:.6g}) {self.distribution}={t: .4g} p={p:.4g}"
+            for n, e, s, t, p in zip(
+                self.names or [f"c{i}" for i in range(len(self.effect))],
+                self.effect,
+                self.sd,
+                self.statistic,
+                self.pvalue,
+                strict=True,
+            )
+        ]
+        return "Test for constraints:\n" + "\n".join(rows)
+
+
+@dataclass(frozen=True)
+class PredictionResults:
+    """Predictions with standard errors (statsmodels' ``get_prediction`` result).
+
+    ``se_mean**2 = x^T Cov(beta) x`` (the fitted mean); ``se_obs**2 =
+    se_mean**2 + scale / w`` (a new observation, w its weight).
+    """
+
+    predicted_mean: np.ndarray
+    var_pred_mean: np.ndarray
+    var_resid: np.ndarray
+    df: float
+    use_t: bool
+    row_labels: object = None
+
+    @property
+    def se_mean(self) -> np.ndarray:
+        return np.sqrt(self.var_pred_mean)
+
+    @property
+    def se_obs(self) -> np.ndarray:
+        return np.sqrt(self.var_pred_mean + self.var_resid)
+
+    def conf_int(self, obs: bool = False, alpha: float = 0.05) -> np.ndarray:
+        """(m, 2) confidence interval for the mean, or prediction interval (``obs=True``)."""
+        q = _dist(self.use_t, self.df).ppf(1 - alpha / 2)
+        se = self.se_obs if obs else self.se_mean
+        return np.column_stack([self.predicted_mean - q * se, self.predicted_mean + q * se])
+
+    def summary_frame(self, alpha: float = 0.05):
+        """pandas DataFrame with statsmodels' columns: mean, mean_se, mean_ci_*, obs_ci_*."""
+        import pandas as pd
+
+        ci, oi = self.conf_int(False, alpha), self.conf_int(True, alpha)
+        return pd.DataFrame(
+            {
+                "mean": self.predicted_mean,
+                "mean_se": self.se_mean,
+                "mean_ci_lower": ci[:, 0],
+                "mean_ci_upper": ci[:, 1],
+                "obs_ci_lower": oi[:, 0],
+                "obs_ci_upper": oi[:, 1],
+            },
+            index=self.row_labels,
+        )
+
+
+class RegressionResults:
+    """Results of a linear-model fit: estimates, inference, diagnostics (statsmodels' names).
+
+    Built by :meth:`OLS.fit` (also WLS, GLS).  Immutable; statistics are
+    computed on first access and cached.  With pandas or formula input,
+    ``params``, ``bse``, ``tvalues``, ``pvalues``, ``conf_int()`` come back
+    as pandas objects labelled by the column names, and ``resid`` /
+    ``fittedvalues`` carry the data's index.
+
+    Aliased (collinear) columns have NaN ``params``, ``bse``, ``tvalues``
+    and ``pvalues``; the other statistics are those of the fit without
+    them (R's ``lm`` convention).
+    """
+
+    def __init__(self, model, fit, *, method, refine, cov_type, use_t):
+        d = self.__dict__
+        d["model"] = model
+        d["_fit"] = fit
+        d["method"] = method
+        d["refine"] = refine
+        d["cov_type"] = cov_type
+        d["use_t"] = use_t
+        d["aliased"] = fit.aliased
+        d["rank"] = int(fit.rank)
+        d["_R"] = fit.R
+        d["_params"] = fit.params[:, 0].copy()
+        d["_kept"] = np.flatnonzero(~fit.aliased)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"RegressionResults is immutable (cannot set {name!r})")
+
+    # ---------------------------------------------------------------- wrapping
+    def _by_param(self, values):
+        if not self.model.data_is_pandas:
+            return values
+        import pandas as pd
+
+        return pd.Series(values, index=self.model.exog_names)
+
+    def _by_row(self, values):
+        if self.model.row_labels is None:
+            return values
+        import pandas as pd
+
+        return pd.Series(values, index=self.model.row_labels)
+
+    def _zeros_for_aliased(self):
+        return np.nan_to_num(self._params, nan=0.0)
+
+    # ---------------------------------------------------------------- estimates
+    @cached_property
+    def params(self):
+        """Coefficients (NaN for aliased columns)."""
+        return self._by_param(self._params.copy())
+
+    @cached_property
+    def _fitted(self) -> np.ndarray:
+        return matmul(self.model.exog, self._zeros_for_aliased())
+
+    @cached_property
+    def fittedvalues(self):
+        """``exog @ params`` on the original (unwhitened) scale."""
+        return self._by_row(self._fitted.copy())
+
+    @cached_property
+    def resid(self):
+        """``endog - fittedvalues``."""
+        return self._by_row(self.model.endog - self._fitted)
+
+    @cached_property
+    def wresid(self) -> np.ndarray:
+        """Whitened residuals ``wendog - wexog @ params`` (equal to resid for OLS)."""
+        if self.model.wexog is self.model.exog:
+            return self.model.endog - self._fitted
+        return self.model.wendog - matmul(self.model.wexog, self._zeros_for_aliased())
+
+    # ---------------------------------------------------------------- sizes
+    @cached_property
+    def nobs(self) -> float:
+        return self.model.nobs
+
+    @cached_property
+    def k_constant(self) -> int:
+        return self.model.k_constant
+
+    @cached_property
+    def df_model(self) -> float:
+        """Model degrees of freedom: ``rank - k_constant``."""
+        return float(self.rank - self.k_constant)
+
+    @cached_property
+    def df_resid(self) -> float:
+        """Residual degrees of freedom: ``nobs - rank``."""
+        return float(self.nobs - self.rank)
+
+    # ---------------------------------------------------------------- sums of squares
+    @cached_property
+    def ssr(self) -> float:
+        """Sum of squared (whitened) residuals."""
+        e = self.wresid
+        return float(e @ e)
+
+    @cached_property
+    def centered_tss(self) -> float:
+        """Total sum of squares about the model's mean: ``||W (y - mu 1)||^2``.
+
+        ``mu`` is the (weighted / GLS) least-squares mean, the fit of the
+        constant alone: ``mu = (W 1)^T (W y) / ||W 1||^2``.  OLS: the plain
+        mean; WLS: ``sum w (y - mu)^2`` with the weighted mean (statsmodels).
+        """
+        w1 = self.model.whiten(np.ones_like(self.model.endog))
+        y = self.model.wendog
+        mu = (w1 @ y) / (w1 @ w1)
+        d = y - mu * w1
+        return float(d @ d)
+
+    @cached_property
+    def uncentered_tss(self) -> float:
+        """``wendog^T wendog``."""
+        y = self.model.wendog
+        return float(y @ y)
+
+    @cached_property
+    def ess(self) -> float:
+        """Explained sum of squares (about the mean with a constant, else about 0)."""
+        return (self.centered_tss if self.k_constant else self.uncentered_tss) - self.ssr
+
+    @cached_property
+    def rsquared(self) -> float:
+        """``1 - ssr / centered_tss``; uncentered without a constant (statsmodels, NIST)."""
+        return 1.0 - self.ssr / (self.centered_tss if self.k_constant else self.uncentered_tss)
+
+    @cached_property
+    def rsquared_adj(self) -> float:
+        """``1 - (nobs - k_constant) / df_resid * (1 - rsquared)``."""
+        return 1.0 - (self.nobs - self.k_constant) / self.df_resid * (1.0 - self.rsquared)
+
+    @cached_property
+    def scale(self) -> float:
+        """Residual variance estimate ``ssr / df_resid``."""
+        return self.ssr / self.df_resid if self.df_resid > 0 else np.nan
+
+    @cached_property
+    def mse_resid(self) -> float:
+        return self.scale
+
+    @cached_property
+    def mse_model(self) -> float:
+        return self.ess / self.df_model if self.df_model > 0 else np.nan
+
+    @cached_property
+    def mse_total(self) -> float:
+        return (self.ess + self.ssr) / (self.df_resid + self.df_model)
+
+    # ---------------------------------------------------------------- likelihood
+    @cached_property
+    def llf(self) -> float:
+        """Gaussian log-likelihood at the estimate (sigma^2 profiled out: ``ssr / n``)."""
+        n = self.nobs
+        return -0.5 * n * (np.log(2 * np.pi * self.ssr / n) + 1.0) + self.model.loglike_const()
+
+    @cached_property
+    def aic(self) -> float:
+        """``-2 llf + 2 (df_model + k_constant)``."""
+        return -2.0 * self.llf + 2.0 * (self.df_model + self.k_constant)
+
+    @cached_property
+    def bic(self) -> float:
+        """``-2 llf + log(nobs) (df_model + k_constant)``."""
+        return -2.0 * self.llf + np.log(self.nobs) * (self.df_model + self.k_constant)
+
+    # ---------------------------------------------------------------- covariance
+    @cached_property
+    def _Rinv(self) -> np.ndarray:
+        r = self.rank
+        return solve_triangular(self._R, np.eye(r)) if r else np.zeros((0, 0))
+
+    def _expand(self, C_kept: np.ndarray) -> np.ndarray:
+        p = self._params.size
+        C = np.full((p, p), np.nan)
+        C[np.ix_(self._kept, self._kept)] = C_kept
+        return C
+
+    @cached_property
+    def normalized_cov_params(self) -> np.ndarray:
+        """``(X^T X)^{-1} = R^{-1} R^{-T}`` on the kept columns; NaN rows/columns for aliased ones."""
+        Ri = self._Rinv
+        return self._expand(Ri @ Ri.T)
+
+    @cached_property
+    def _q(self) -> np.ndarray:
+        """``Q = wexog[:, kept] @ R^{-1}`` (n, rank): orthonormal columns spanning the design."""
+        Xk = np.ascontiguousarray(self.model.wexog[:, self._kept])
+        return matmul(Xk, self._Rinv)
+
+    @cached_property
+    def _hat(self) -> np.ndarray:
+        """Leverages ``h_i = ||Q[i]||^2``."""
+        Q = self._q
+        return np.einsum("ij,ij->i", Q, Q)
+
+    def _sandwich(self, u: np.ndarray) -> np.ndarray:
+        # (X^T X)^{-1} X^T diag(u) X (X^T X)^{-1} = R^{-1} (Q^T diag(u) Q) R^{-T}
+        Q = self._q
+        meat = matmul(np.ascontiguousarray((Q * u[:, np.newaxis]).T), Q)
+        Ri = self._Rinv
+        return self._expand(Ri @ meat @ Ri.T)
+
+    def cov(self, kind: str | None = None) -> np.ndarray:
+        """Covariance matrix of the estimates of the given kind (default: the fit's ``cov_type``).
+
+        Parameters
+        ----------
+        kind : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
+            ``"nonrobust"``: ``scale (X^T X)^{-1}``.  Heteroscedasticity-
+            consistent sandwiches ``(X^T X)^{-1} X^T diag(u) X (X^T X)^{-1}``
+            with ``u_i = e_i^2`` (HC0, White 1980), ``e_i^2 n / df_resid``
+            (HC1), ``e_i^2 / (1 - h_i)`` (HC2), ``e_i^2 / (1 - h_i)^2`` (HC3,
+            MacKinnon & White 1985).
+        """
+        kind = self.cov_type if kind is None else kind
+        e2 = self.wresid**2
+        if kind == "nonrobust":
+            return self.scale * self.normalized_cov_params
+        if kind == "HC0":
+            return self._sandwich(e2)
+        if kind == "HC1":
+            return self._sandwich(e2) * (self.nobs / self.df_resid)
+        if kind == "HC2":
+            return self._sandwich(e2 / (1.0 - self._hat))
+        if kind == "HC3":
+            return self._sandwich(e2 / (1.0 - self._hat) ** 2)
+        raise ValueError(f"unknown covariance kind {kind!r}; choose nonrobust, HC0, HC1, HC2 or HC3")
+
+    def cov_params(self):
+        """Covariance of the estimates for the fit's ``cov_type`` (pandas with names)."""
+        C = self._cov
+        if not self.model.data_is_pandas:
+            return C.copy()
+        import pandas as pd
+
+        return pd.DataFrame(C, index=self.model.exog_names, columns=self.model.exog_names)
+
+    @cached_property
+    def _cov(self) -> np.ndarray:
+        return self.cov()
+
+    def _se(self, kind):
+        return np.sqrt(np.diag(self.cov(kind)))
+
+    cov_HC0 = cached_property(lambda self: self.cov("HC0"))
+    cov_HC1 = cached_property(lambda self: self.cov("HC1"))
+    cov_HC2 = cached_property(lambda self: self.cov("HC2"))
+    cov_HC3 = cached_property(lambda self: self.cov("HC3"))
+    HC0_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC0))))
+    HC1_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC1))))
+    HC2_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC2))))
+    HC3_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC3))))
+
+    # ---------------------------------------------------------------- inference
+    @cached_property
+    def _bse(self) -> np.ndarray:
+        return np.sqrt(np.diag(self._cov))
+
+    @cached_property
+    def bse(self):
+        """Standard errors of the estimates (for the fit's ``cov_type``)."""
+        return self._by_param(self._bse.copy())
+
+    @cached_property
+    def _t(self) -> np.ndarray:
+        return self._params / self._bse
+
+    @cached_property
+    def tvalues(self):
+        """``params / bse`` (z values with ``use_t=False``)."""
+        return self._by_param(self._t.copy())
+
+    @cached_property
+    def pvalues(self):
+        """Two-sided p-values of ``tvalues`` (t with df_resid, or normal)."""
+        return self._by_param(2.0 * _dist(self.use_t, self.df_resid).sf(np.abs(self._t)))
+
+    def conf_int(self, alpha: float = 0.05):
+        """(p, 2) confidence intervals ``params -+ q bse``, q the ``1 - alpha/2`` quantile."""
+        q = _dist(self.use_t, self.df_resid).ppf(1 - alpha / 2)
+        ci = np.column_stack([self._params - q * self._bse, self._params + q * self._bse])
+        if not self.model.data_is_pandas:
+            return ci
+        import pandas as pd
+
+        return pd.DataFrame(ci, index=self.model.exog_names, columns=[0, 1])
+
+    def _restrictions(self, r_matrix):
+        from jitla.regression._constraints import linear_constraints
+
+        R, q = linear_constraints(r_matrix, self.model.exog_names)
+        R = np.atleast_2d(np.asarray(R, dtype=np.float64))
+        q = np.asarray(q, dtype=np.float64).reshape(-1)
+        if np.any(R[:, self.aliased] != 0):
+            bad = [self.model.exog_names[j] for j in np.flatnonzero((R[:, self.aliased] != 0).any(axis=0))]
+            raise ValueError(
+                f"the hypothesis involves aliased (collinear) coefficient(s) {bad}, which are NaN"
+            )
+        return R, q
+
+    def _wald_parts(self, R, q):
+        beta = self._zeros_for_aliased()
+        C = np.nan_to_num(self._cov, nan=0.0)
+        return R @ beta - q, R @ C @ R.T
+
+    def t_test(self, r_matrix) -> ContrastResults:
+        """t tests of each row of ``R beta = q`` (strings "x1 = x2, x3 = 0", a matrix, or (R, q))."""
+        R, q = self._restrictions(r_matrix)
+        effect, V = self._wald_parts(R, q)
+        sd = np.sqrt(np.diag(V))
+        t = effect / sd
+        p = 2.0 * _dist(self.use_t, self.df_resid).sf(np.abs(t))
+        names = (
+            tuple(r_matrix)
+            if isinstance(r_matrix, (list, tuple)) and all(isinstance(s, str) for s in r_matrix)
+            else (tuple(s.strip() for s in r_matrix.split(",")) if isinstance(r_matrix, str) else ())
+        )
+        if len(names) != effect.size:
+            names = ()
+        return ContrastResults(
+            effect, sd, t, p, float(R.shape[0]), self.df_resid, "t" if self.use_t else "norm", names
+        )
+
+    def f_test(self, r_matrix) -> ContrastResults:
+        """Joint F (Wald) test of ``R beta = q``: ``F = d^T (R Cov R^T)^{-1} d / m``, d = R beta - q."""
+        return self._f_from(*self._restrictions(r_matrix))
+
+    def _f_from(self, R, q) -> ContrastResults:
+        d, V = self._wald_parts(R, q)
+        m = R.shape[0]
+        F = float(d @ np.linalg.solve(V, d)) / m if m else np.nan
+        p = float(_stats().f.sf(F, m, self.df_resid))
+        return ContrastResults(None, None, F, p, float(m), self.df_resid, "F")
+
+    @cached_property
+    def _overall_f(self) -> ContrastResults:
+        # all coefficients except the constant (and aliased ones) are zero
+        keep = [j for j in self._kept if j != self.model.const_idx]
+        R = np.zeros((len(keep), self._params.size))
+        R[np.arange(len(keep)), keep] = 1.0
+        if not keep:
+            return ContrastResults(None, None, np.nan, np.nan, 0.0, self.df_resid, "F")
+        return self._f_from(R, np.zeros(len(keep)))
+
+    @cached_property
+    def fvalue(self) -> float:
+        """F statistic of "all coefficients but the constant are zero"."""
+        return self._overall_f.statistic
+
+    @cached_property
+    def f_pvalue(self) -> float:
+        return self._overall_f.pvalue
+
+    def compare_f_test(self, restricted):
+        """F test of this model against a nested *restricted* one: ``(F, p, df_diff)``.
+
+        ``F = ((ssr_r - ssr) / df_diff) / (ssr / df_resid)``, df_diff the
+        difference in residual degrees of freedom (nonrobust covariance).
+        """
+        df_diff = restricted.df_resid - self.df_resid
+        if df_diff <= 0:
+            raise ValueError(
+                "the restricted model must have more residual degrees of freedom (fewer parameters)"
+            )
+        F = ((restricted.ssr - self.ssr) / df_diff) / (self.ssr / self.df_resid)
+        return F, float(_stats().f.sf(F, df_diff, self.df_resid)), df_diff
+
+    def compare_lr_test(self, restricted):
+        """Likelihood-ratio test against a nested model: ``(2 (llf - llf_r), p, df_diff)``."""
+        df_diff = restricted.df_resid - self.df_resid
+        lr = -2.0 * (restricted.llf - self.llf)
+        return lr, float(_stats().chi2.sf(lr, df_diff)), df_diff
+
+    # ---------------------------------------------------------------- conditioning
+    @cached_property
+    def eigenvals(self) -> np.ndarray:
+        """Eigenvalues of ``wexog^T wexog`` (squared singular values of R), descending."""
+        s = svdvals(self._fit.R_all)
+        return s**2
+
+    @cached_property
+    def condition_number(self) -> float:
+        """``sqrt(max eigenvalue / min eigenvalue)`` of ``wexog^T wexog`` = cond_2(wexog)."""
+        ev = self.eigenvals
+        return float(np.sqrt(ev[0] / ev[-1])) if ev[-1] > 0 else np.inf
+
+    # ---------------------------------------------------------------- prediction
+    def _new_exog(self, exog):
+        m = self.model
+        if exog is None:
+            return m.exog, m.row_labels
+        if m.formula_spec is not None and not isinstance(exog, np.ndarray):
+            X = m.formula_spec.get_model_matrix(exog)
+            return np.asarray(X, dtype=np.float64), getattr(X, "index", None)
+        from jitla.regression._data import is_pandas
+
+        labels = exog.index if is_pandas(exog) else None
+        X = np.asarray(exog, dtype=np.float64)
+        if X.ndim == 1:
+            X = X[np.newaxis, :] if X.shape[0] == self._params.size else X[:, np.newaxis]
+        if X.ndim != 2 or X.shape[1] != self._params.size:
+            raise ValueError(
+                f"exog must have {self._params.size} columns (as in the fit), got shape {X.shape}"
+            )
+        if not np.isfinite(X).all():
+            from jitla.regression._data import MissingDataError
+
+            raise MissingDataError("exog contains inf or nans")
+        return X, labels
+
+    def predict(self, exog=None):
+        """Predicted mean ``exog @ params`` (aliased coefficients count as 0)."""
+        X, labels = self._new_exog(exog)
+        if self.aliased.any() and exog is not None:
+            warnings.warn("prediction from a rank-deficient fit may be misleading", UserWarning, stacklevel=2)
+        out = X @ self._zeros_for_aliased()
+        if labels is None:
+            return out
+        import pandas as pd
+
+        return pd.Series(out, index=labels)
+
+    def get_prediction(self, exog=None, weights=None, alpha: float | None = None) -> PredictionResults:
+        """Predictions with standard errors and intervals (``.summary_frame(alpha)``).
+
+        Parameters
+        ----------
+        exog : array_like or DataFrame, optional
+            New design rows (a DataFrame of raw variables for formula models).
+        weights : scalar or array_like, optional
+            Weights of the new observations (WLS): the observation variance
+            is ``scale / weights``.  Default 1.
+        """
+        X, labels = self._new_exog(exog)
+        C = np.nan_to_num(self._cov, nan=0.0)
+        mean = X @ self._zeros_for_aliased()
+        var_mean = np.einsum("ij,jk,ik->i", X, C, X)
+        if weights is None:
+            w = self.model.weights if (exog is None and self.model.weights is not None) else 1.0
+        else:
+            w = np.asarray(weights, dtype=np.float64)
+        var_resid = self.scale / np.broadcast_to(w, mean.shape)
+        return PredictionResults(mean, var_mean, var_resid, self.df_resid, self.use_t, labels)
+
+    # ---------------------------------------------------------------- diagnostics
+    def get_influence(self):
+        """Leverage and influence measures in closed form (:class:`OLSInfluence`)."""
+        from jitla.regression._influence import OLSInfluence
+
+        return OLSInfluence(self)
+
+    def summary(self, alpha: float = 0.05, title: str | None = None):
+        """The regression table a statistician expects (``str()`` for text, ``.as_html()``)."""
+        from jitla.regression._summary import Summary
+
+        return Summary(self, alpha=alpha, title=title)
+
+    def __repr__(self) -> str:
+        return (
+            f"<jitla.regression.RegressionResults: {self.model._name}, nobs={int(self.nobs)}, "
+            f"rank={self.rank}, method={self.method!r}, cov_type={self.cov_type!r}>"
+        )
