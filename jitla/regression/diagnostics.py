@@ -1,0 +1,817 @@
+"""Regression diagnostics with statsmodels' names, arguments and return conventions.
+
+Residual tests (:mod:`statsmodels.stats.stattools`): :func:`durbin_watson`,
+:func:`jarque_bera`, :func:`omni_normtest`.  Specification and variance
+tests (:mod:`statsmodels.stats.diagnostic`): :func:`het_breuschpagan`,
+:func:`het_white`, :func:`linear_reset`.  Collinearity:
+:func:`variance_inflation_factor` / :func:`vif`
+(:mod:`statsmodels.stats.outliers_influence`) and the Belsley-Kuh-Welsch
+:func:`condition_indices`.
+
+Every auxiliary regression is a least-squares solve through
+:func:`jitla.linalg.lstsq` (column-pivoted Householder QR, singular values
+not computed), never ``inv(X^T X)``; the collinearity diagnostics use
+:func:`jitla.linalg.svd`.  Distribution functions (chi-square, F) and the
+D'Agostino-Pearson test come from scipy, imported when first needed.
+Inputs are never modified.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from jitla.linalg import lstsq, matrix_rank, svd
+
+__all__ = [
+    "durbin_watson",
+    "jarque_bera",
+    "omni_normtest",
+    "het_breuschpagan",
+    "het_white",
+    "linear_reset",
+    "variance_inflation_factor",
+    "vif",
+    "condition_indices",
+    "TestResult",
+    "CollinearityDiagnostics",
+]
+
+
+# --------------------------------------------------------------------------
+# result containers
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TestResult:
+    """A test statistic with its reference distribution.
+
+    Attributes
+    ----------
+    statistic : float
+        The test statistic (an F value when ``distribution == "F"``, else a
+        chi-square value).
+    pvalue : float
+        Upper-tail probability of *statistic*.
+    df_num : int
+        Numerator degrees of freedom (the number of restrictions).
+    df_denom : int or None
+        Denominator degrees of freedom of the F distribution; None for chi2.
+    distribution : {"F", "chi2"}
+        Reference distribution.
+    """
+
+    __test__ = False  # not a pytest class
+
+    statistic: float
+    pvalue: float
+    df_num: int
+    df_denom: int | None
+    distribution: str
+
+
+@dataclass(frozen=True)
+class CollinearityDiagnostics:
+    """Belsley-Kuh-Welsch collinearity diagnostics of a design matrix (see :func:`condition_indices`).
+
+    Attributes
+    ----------
+    singular_values : (p,) ndarray
+        Singular values ``mu_1 >= ... >= mu_p`` of the (column-scaled) design.
+    condition_indices : (p,) ndarray
+        ``eta_k = mu_1 / mu_k`` (non-decreasing; ``inf`` where ``mu_k = 0``).
+    variance_proportions : (p, p) ndarray
+        ``pi[k, j]``: share of ``var(beta_j)`` associated with singular value
+        ``mu_k`` (row k: component, column j: variable); each column sums to 1.
+    column_norms : (p,) ndarray
+        The 2-norms the columns were divided by (ones when ``scale=False``).
+    """
+
+    singular_values: np.ndarray
+    condition_indices: np.ndarray
+    variance_proportions: np.ndarray
+    column_norms: np.ndarray
+
+    @property
+    def condition_number(self) -> float:
+        """The largest condition index, ``mu_1 / mu_p``."""
+        return float(self.condition_indices[-1]) if self.condition_indices.size else float("nan")
+
+
+# --------------------------------------------------------------------------
+# input checks
+# --------------------------------------------------------------------------
+def _as_float(x, name: str, ndim: int | None = None) -> np.ndarray:
+    """*x* as a float64 ndarray (a view when possible; callers never write it)."""
+    try:
+        a = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric: {exc}") from exc
+    if ndim == 1 and a.ndim == 2 and a.shape[1] == 1:
+        a = a[:, 0]
+    if ndim == 2 and a.ndim == 1:
+        a = a[:, None]
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} must not contain infs or NaNs")
+    return a
+
+
+def _same_length(a: np.ndarray, a_name: str, b: np.ndarray, b_name: str) -> None:
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{a_name} and {b_name} must have the same number of observations: "
+            f"{a_name} has shape {a.shape}, {b_name} has shape {b.shape}"
+        )
+
+
+def _check_het_exog(x: np.ndarray, test_name: str) -> None:
+    """statsmodels' rule: at least two columns, one of them a non-zero constant."""
+    x_max = x.max(axis=0) if x.shape[0] else np.zeros(x.shape[1])
+    x_min = x.min(axis=0) if x.shape[0] else np.zeros(x.shape[1])
+    if x.shape[1] < 2 or not np.any((x_max == x_min) & (x_max != 0)):
+        raise ValueError(
+            f"{test_name} test requires exog to have at least two columns where one is a constant."
+        )
+
+
+# --------------------------------------------------------------------------
+# auxiliary regressions
+# --------------------------------------------------------------------------
+def _has_constant(X: np.ndarray) -> bool:
+    """statsmodels' ``k_constant`` rule for a design X (n, k).
+
+    True when some column is constant and non-zero (an explicit intercept),
+    or, failing that, when a column of ones lies in the column space of X
+    (an implicit intercept, e.g. a full set of dummies):
+    ``rank([1, X]) == rank(X)``.
+    """
+    if X.shape[1] == 0:
+        return False
+    x_max, x_min = X.max(axis=0), X.min(axis=0)
+    if np.any((x_max == x_min) & (x_max != 0)):
+        return True
+    augmented = np.column_stack((np.ones(X.shape[0]), X))
+    return int(matrix_rank(augmented)) == int(matrix_rank(X))
+
+
+def _ols_ssr(y: np.ndarray, X: np.ndarray) -> tuple[float, int]:
+    """Residual sum of squares and numerical rank of the least-squares fit of y on X.
+
+    Column-pivoted Householder QR (:func:`jitla.linalg.lstsq`,
+    ``method="pivoted"``, rank-deficient X allowed: the basic solution has
+    the same residual as any other).  The residual norm comes from
+    ``(Q^T y)[rank:]`` when X has full column rank, else from ``y - X b``.
+    Cost about ``2 n k^2`` flops.
+    """
+    if X.shape[1] == 0:
+        return float(y @ y), 0
+    beta, residuals, rank, _ = lstsq(X, y, method="pivoted", compute_s=False)
+    if residuals.size:
+        return float(residuals[0]), int(rank)
+    r = y - X @ beta
+    return float(r @ r), int(rank)
+
+
+def _aux_regression(y: np.ndarray, X: np.ndarray) -> dict:
+    """The statistics of an OLS fit that the LM tests need (statsmodels' definitions).
+
+    ``rsquared`` is centered when X has a constant (:func:`_has_constant`),
+    uncentered otherwise; ``df_model = rank - k_constant``, ``df_resid = n - rank``;
+    ``fvalue = (ess / df_model) / (ssr / df_resid)``.
+    """
+    from scipy import stats
+
+    n = y.shape[0]
+    ssr, rank = _ols_ssr(y, X)
+    k_constant = int(_has_constant(X))
+    tss = float(((y - y.mean()) ** 2).sum()) if k_constant else float(y @ y)
+    ess = tss - ssr
+    df_model = rank - k_constant
+    df_resid = n - rank
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rsquared = 1.0 - ssr / tss if tss > 0 else np.nan
+        fvalue = (ess / df_model) / (ssr / df_resid) if df_model > 0 and df_resid > 0 else np.nan
+    f_pvalue = float(stats.f.sf(fvalue, df_model, df_resid)) if np.isfinite(fvalue) else np.nan
+    return {
+        "ssr": ssr,
+        "ess": ess,
+        "rsquared": rsquared,
+        "rank": rank,
+        "df_model": df_model,
+        "df_resid": df_resid,
+        "fvalue": fvalue,
+        "f_pvalue": f_pvalue,
+    }
+
+
+# --------------------------------------------------------------------------
+# residual tests
+# --------------------------------------------------------------------------
+def durbin_watson(resids, axis=0):
+    r"""Durbin-Watson statistic for first-order serial correlation of residuals.
+
+    Parameters
+    ----------
+    resids : array_like
+        Residuals, ordered in time along *axis*.  Not modified.
+    axis : int
+        Axis along which the statistic is computed.
+
+    Returns
+    -------
+    dw : float or ndarray
+        :math:`d = \sum_{t=2}^n (e_t - e_{t-1})^2 / \sum_{t=1}^n e_t^2`,
+        with one dimension fewer than *resids*.  About 2 for uncorrelated
+        residuals, towards 0 (4) for positive (negative) autocorrelation.
+
+    Raises
+    ------
+    ValueError
+        If *resids* contains NaN or inf.
+
+    Notes
+    -----
+    Durbin, J. & Watson, G. S. (1950), "Testing for serial correlation in
+    least squares regression I", *Biometrika* 37, 409-428, eq. (3.1).
+    3n flops.
+    """
+    e = _as_float(resids, "resids")
+    diff = np.diff(e, 1, axis=axis)
+    return np.sum(diff**2, axis=axis) / np.sum(e**2, axis=axis)
+
+
+def _moments(e: np.ndarray, axis: int):
+    """Biased sample skewness ``m3 / m2^1.5`` and kurtosis ``m4 / m2^2`` (NaN for constant data)."""
+    mean = e.mean(axis=axis, keepdims=True)
+    d = e - mean
+    m2 = np.mean(d**2, axis=axis)
+    m3 = np.mean(d**3, axis=axis)
+    m4 = np.mean(d**4, axis=axis)
+    # numerically constant data (scipy.stats.skew's rule): no defined shape
+    constant = m2 <= (np.finfo(np.float64).eps * np.squeeze(mean, axis=axis)) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        skew = np.where(constant, np.nan, m3 / m2**1.5)
+        kurtosis = np.where(constant, np.nan, m4 / m2**2)
+    return skew, kurtosis
+
+
+def jarque_bera(resids, axis=0):
+    r"""Jarque-Bera test of normality.
+
+    Parameters
+    ----------
+    resids : array_like
+        Data, usually regression residuals.  Not modified.
+    axis : int
+        Axis along which the test is computed.
+
+    Returns
+    -------
+    jb : float or ndarray
+        :math:`JB = \frac{n}{6}\left(S^2 + \frac{(K - 3)^2}{4}\right)`.
+    jb_pvalue : float or ndarray
+        Upper tail of the chi-square distribution with 2 degrees of freedom.
+    skew : float or ndarray
+        Sample skewness :math:`S = m_3 / m_2^{3/2}` (biased moments).
+    kurtosis : float or ndarray
+        Sample kurtosis :math:`K = m_4 / m_2^2` (not the excess: 3 for normal data).
+
+    Raises
+    ------
+    ValueError
+        Fewer than 2 elements, or NaN/inf in *resids*.
+
+    Notes
+    -----
+    Jarque, C. M. & Bera, A. K. (1980), "Efficient tests for normality,
+    homoscedasticity and serial independence of regression residuals",
+    *Economics Letters* 6, 255-259.  Moments with the mean subtracted
+    first (two passes).  About 8n flops.
+    """
+    from scipy import stats
+
+    e = np.atleast_1d(_as_float(resids, "resids"))
+    if e.size < 2:
+        raise ValueError("resids must contain at least 2 elements")
+    skew, kurtosis = _moments(e, axis)
+    n = e.shape[axis]
+    jb = (n / 6.0) * (skew**2 + 0.25 * (kurtosis - 3.0) ** 2)
+    jb_pvalue = stats.chi2.sf(jb, 2)
+    if np.ndim(jb) == 0:
+        return float(jb), float(jb_pvalue), float(skew), float(kurtosis)
+    return jb, jb_pvalue, skew, kurtosis
+
+
+def omni_normtest(resids, axis=0):
+    """Omnibus (D'Agostino-Pearson K^2) test of normality.
+
+    Parameters
+    ----------
+    resids : array_like
+        Data, usually regression residuals.  Not modified.
+    axis : int
+        Axis along which the test is computed.
+
+    Returns
+    -------
+    statistic : float or ndarray
+        :math:`K^2 = Z(\\sqrt{b_1})^2 + Z(b_2)^2`, the sum of the squared
+        normalised skewness and kurtosis tests.
+    pvalue : float or ndarray
+        Upper tail of the chi-square distribution with 2 degrees of freedom.
+
+    Raises
+    ------
+    ValueError
+        If *resids* contains NaN or inf.
+
+    Warns
+    -----
+    UserWarning
+        Fewer than 8 observations: the test is not valid, and ``(nan, nan)``
+        is returned (statsmodels' behaviour).
+
+    Notes
+    -----
+    D'Agostino, R. B. & Pearson, E. S. (1973), "Tests for departure from
+    normality", *Biometrika* 60, 613-622; the skewness transformation of
+    D'Agostino (1970) and the kurtosis transformation of Anscombe & Glynn
+    (1983), as computed by :func:`scipy.stats.normaltest`.  O(n) flops.
+    """
+    from scipy import stats
+
+    e = _as_float(resids, "resids")
+    n = e.shape[axis] if e.ndim else 1
+    if n < 8:
+        warnings.warn(
+            f"omni_normtest is not valid with less than 8 observations; {n} samples were given.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return np.nan, np.nan
+    statistic, pvalue = stats.normaltest(e, axis=axis)
+    if np.ndim(statistic) == 0:
+        return float(statistic), float(pvalue)
+    return np.asarray(statistic), np.asarray(pvalue)
+
+
+# --------------------------------------------------------------------------
+# heteroscedasticity
+# --------------------------------------------------------------------------
+def het_breuschpagan(resid, exog_het, robust=True):
+    r"""Breusch-Pagan Lagrange multiplier test for heteroscedasticity.
+
+    The auxiliary regression is :math:`e_i^2 = z_i^T \alpha + u_i`; the null
+    is that all slopes in :math:`\alpha` are zero (constant variance).
+
+    Parameters
+    ----------
+    resid : (n,) array_like
+        Residuals of the original regression.  Not modified.
+    exog_het : (n, k) array_like
+        Variables the variance may depend on; must contain a constant column.
+        Not modified.
+    robust : bool
+        True (default): Koenker's studentized statistic ``n R^2`` of the
+        auxiliary regression, valid without normal errors.  False: the
+        original ``ESS / 2`` of the regression of ``e^2 / mean(e^2)``.
+
+    Returns
+    -------
+    lm : float
+        Lagrange multiplier statistic.
+    lm_pvalue : float
+        Upper tail of chi-square with ``k - 1`` degrees of freedom (k the
+        number of columns, as statsmodels).
+    fvalue : float
+        F statistic of the auxiliary regression (all slopes zero).
+    f_pvalue : float
+        Its p-value, F(rank - 1, n - rank).
+
+    Raises
+    ------
+    ValueError
+        NaN/inf; lengths that differ; exog_het without a constant column or
+        with fewer than two columns.
+
+    Notes
+    -----
+    Breusch, T. S. & Pagan, A. R. (1979), "A simple test for
+    heteroscedasticity and random coefficient variation", *Econometrica*
+    47, 1287-1294, Sec. 3; Koenker, R. (1981), "A note on studentizing a test
+    for heteroscedasticity", *J. Econometrics* 17, 107-112.  One
+    least-squares fit by pivoted QR: about ``2 n k^2`` flops.
+    """
+    from scipy import stats
+
+    x = _as_float(exog_het, "exog_het", ndim=2)
+    e = _as_float(resid, "resid", ndim=1)
+    _same_length(e, "resid", x, "exog_het")
+    _check_het_exog(x, "The Breusch-Pagan")
+    y = e**2
+    if not robust:
+        y = y / y.mean()
+    n, k = x.shape
+    aux = _aux_regression(y, x)
+    lm = n * aux["rsquared"] if robust else aux["ess"] / 2.0
+    return float(lm), float(stats.chi2.sf(lm, k - 1)), float(aux["fvalue"]), float(aux["f_pvalue"])
+
+
+def _white_design(x: np.ndarray, interaction_terms: bool) -> np.ndarray:
+    """Squares (and cross products) of the columns of x, exact duplicate columns removed.
+
+    With interactions: ``x_i x_j`` for all ``i <= j`` (a constant column c
+    gives c^2 and ``c x_j``, i.e. the levels too).  A column that equals an
+    earlier one exactly (a 0/1 dummy d gives ``d^2 = d = 1 d``) is dropped,
+    keeping the first; any other dependency is left to the rank of the
+    pivoted QR.
+    """
+    if interaction_terms:
+        i0, i1 = np.triu_indices(x.shape[1])
+        Z = x[:, i0] * x[:, i1]
+    else:
+        Z = x**2
+    _, first = np.unique(Z, axis=1, return_index=True)
+    return Z[:, np.sort(first)]
+
+
+def het_white(resid, exog, interaction_terms=True):
+    r"""White's Lagrange multiplier test for heteroscedasticity.
+
+    Regresses the squared residuals on the regressors, their squares and
+    (by default) their cross products; ``lm = n R^2``.
+
+    Parameters
+    ----------
+    resid : (n,) array_like
+        Residuals.  Not modified.
+    exog : (n, k) array_like
+        The regressors, with a constant column.  Not modified.
+    interaction_terms : bool
+        Include the cross products ``x_i x_j`` (i < j); else only squares.
+
+    Returns
+    -------
+    lm : float
+        ``n R^2`` of the auxiliary regression.
+    lm_pvalue : float
+        Upper tail of chi-square with ``df_model = rank - 1`` degrees of
+        freedom (rank of the auxiliary design).
+    fvalue : float
+        F statistic of the auxiliary regression.
+    f_pvalue : float
+        Its p-value.
+
+    Raises
+    ------
+    ValueError
+        NaN/inf; lengths that differ; exog without a constant column or with
+        fewer than two columns.
+
+    Notes
+    -----
+    White, H. (1980), "A heteroskedasticity-consistent covariance matrix
+    estimator and a direct test for heteroskedasticity", *Econometrica* 48,
+    817-838, Sec. 3 (Theorem 2).  Duplicate columns of the auxiliary design
+    are dropped (:func:`_white_design`) and the degrees of freedom come from
+    its numerical rank, so the statistic agrees with statsmodels'
+    pseudo-inverse fit.  The auxiliary design has ``k (k + 1) / 2`` columns:
+    about ``n k^4 / 2`` flops.
+    """
+    from scipy import stats
+
+    x = _as_float(exog, "exog", ndim=2)
+    e = _as_float(resid, "resid", ndim=1)
+    _same_length(e, "resid", x, "exog")
+    _check_het_exog(x, "White's heteroskedasticity")
+    Z = _white_design(x, interaction_terms)
+    aux = _aux_regression(e**2, Z)
+    lm = x.shape[0] * aux["rsquared"]
+    return float(lm), float(stats.chi2.sf(lm, aux["df_model"])), float(aux["fvalue"]), float(aux["f_pvalue"])
+
+
+# --------------------------------------------------------------------------
+# specification: RESET
+# --------------------------------------------------------------------------
+def _reset_powers(power) -> np.ndarray:
+    if isinstance(power, (int, np.integer)) and not isinstance(power, bool):
+        if power < 2:
+            raise ValueError("power must be >= 2")
+        return np.arange(2, int(power) + 1)
+    try:
+        powers = np.array(power, dtype=int)
+    except (TypeError, ValueError) as exc:
+        raise ValueError("power must be an integer or list of integers") from exc
+    if powers.ndim != 1 or powers.size == 0 or len(set(powers.tolist())) != powers.size or (powers < 2).any():
+        raise ValueError("power must contain distinct integers all >= 2")
+    return powers
+
+
+def _const_index(model, X: np.ndarray):
+    """``(k_constant, const_idx)`` from the model, or by statsmodels' rule on X."""
+    k_constant = getattr(model, "k_constant", None)
+    const_idx = getattr(model, "const_idx", None)
+    if k_constant is None:
+        k_constant = int(_has_constant(X))
+    if k_constant and const_idx is None:
+        x_max, x_min = X.max(axis=0), X.min(axis=0)
+        explicit = np.flatnonzero((x_max == x_min) & (x_max != 0))
+        const_idx = int(explicit[0]) if explicit.size else None
+    return int(k_constant), const_idx
+
+
+def _first_principal_component(X: np.ndarray, k_constant: int, const_idx) -> np.ndarray:
+    """Scores on the first principal component (as statsmodels' RESET "princomp").
+
+    With a constant: the constant column is dropped and the rest
+    standardised (correlation-matrix PCA); without: PCA of the raw columns.
+    The component is the leading right singular vector (its sign and scale
+    do not change the fit of the augmented regression).
+    """
+    A = X
+    if k_constant:
+        if const_idx is not None:
+            A = np.delete(A, const_idx, axis=1)
+        A = (A - A.mean(axis=0)) / A.std(axis=0)
+    _, _, Vt = svd(A, full_matrices=False)
+    return A @ Vt[0]
+
+
+def linear_reset(res, power=3, test_type="fitted", use_f=False):
+    r"""Ramsey's RESET test for neglected nonlinearity.
+
+    Augments the regression :math:`y = X\beta + \varepsilon` with powers Z
+    of the fitted values (or of the regressors, or of their first principal
+    component) and tests :math:`\gamma = 0` in
+    :math:`y = X\beta + Z\gamma + \varepsilon` by a Wald test with the
+    classical (nonrobust) covariance.
+
+    Parameters
+    ----------
+    res : regression results
+        A fitted OLS results object; read: ``res.model.endog`` (n,),
+        ``res.model.exog`` (n, p), ``res.fittedvalues`` (n,) and, when
+        present, ``res.model.k_constant`` / ``res.model.const_idx``.
+        Nothing is modified.
+    power : int or sequence of int
+        An int: the powers ``2, ..., power``; a sequence: those powers
+        (distinct, all >= 2).
+    test_type : {"fitted", "exog", "princomp"}
+        ``"fitted"``: powers of the fitted values; ``"exog"``: powers of
+        each regressor that is neither constant nor binary;
+        ``"princomp"``: powers of the first principal component of the
+        non-constant regressors.
+    use_f : bool
+        False: chi-square statistic (the Wald statistic itself); True: the
+        Wald statistic divided by the number of restrictions, compared with
+        F(q, n - rank).
+
+    Returns
+    -------
+    TestResult
+        ``statistic``, ``pvalue``, ``df_num`` (q, the number of added
+        columns), ``df_denom`` (n - rank of the augmented design, or None
+        for chi2), ``distribution``.
+
+    Raises
+    ------
+    ValueError
+        A bad *power* or *test_type*; a design that is only a constant;
+        ``test_type="exog"`` with only constant or binary regressors.
+
+    Notes
+    -----
+    Ramsey, J. B. (1969), "Tests for specification errors in classical
+    linear least-squares regression analysis", *J. Royal Statistical
+    Society B* 31, 350-371.  With the nonrobust covariance
+    :math:`s^2 (W^T W)^{-1}` of the augmented fit (W = [X, Z]) the Wald
+    statistic of :math:`\gamma = 0` equals
+    :math:`(SSR_X - SSR_W) / s^2`, :math:`s^2 = SSR_W / (n - rank(W))`
+    (the extra sum of squares; Seber & Lee, *Linear Regression Analysis*,
+    2nd ed., Sec. 4.3), so both fits are plain least-squares solves by
+    pivoted QR (:func:`jitla.linalg.lstsq`): about ``2 n (p + q)^2`` flops.
+    As statsmodels, the augmented regression is unweighted OLS of
+    ``model.endog`` on ``[model.exog, Z]``.
+    """
+    from scipy import stats
+
+    model = res.model
+    X = _as_float(model.exog, "res.model.exog", ndim=2)
+    y = _as_float(model.endog, "res.model.endog", ndim=1)
+    _same_length(y, "res.model.endog", X, "res.model.exog")
+    if test_type not in ("fitted", "exog", "princomp"):
+        raise ValueError(f"test_type must be one of 'fitted', 'exog', 'princomp', got {test_type!r}")
+    k_constant, const_idx = _const_index(model, X)
+    if k_constant and X.shape[1] == 1:
+        raise ValueError(
+            "exog contains only a constant column. The RESET test requires exog to have at least 1 "
+            "non-constant column."
+        )
+    powers = _reset_powers(power)
+    if test_type == "fitted":
+        base = _as_float(res.fittedvalues, "res.fittedvalues", ndim=1)[:, None]
+    elif test_type == "exog":
+        binary = ((X == X.max(axis=0)) | (X == X.min(axis=0))).all(axis=0)
+        if binary.all():
+            raise ValueError("Model contains only constant or binary data")
+        base = X[:, ~binary]
+    else:
+        base = _first_principal_component(X, k_constant, const_idx)[:, None]
+    W = np.hstack([X] + [base**k for k in powers])
+    q = W.shape[1] - X.shape[1]
+    ssr_restricted, _ = _ols_ssr(y, X)
+    ssr_full, rank_full = _ols_ssr(y, W)
+    df_denom = X.shape[0] - rank_full
+    wald = (ssr_restricted - ssr_full) / (ssr_full / df_denom)
+    if use_f:
+        fvalue = wald / q
+        return TestResult(float(fvalue), float(stats.f.sf(fvalue, q, df_denom)), q, int(df_denom), "F")
+    return TestResult(float(wald), float(stats.chi2.sf(wald, q)), q, None, "chi2")
+
+
+# --------------------------------------------------------------------------
+# collinearity
+# --------------------------------------------------------------------------
+def _vif_working(X: np.ndarray, standardize: bool) -> np.ndarray:
+    """The matrix the VIF regressions use: columns with std > 1e-10 standardised (statsmodels 0.15)."""
+    if not standardize:
+        return X
+    std = X.std(axis=0)
+    keep = std > 1e-10
+    W = X.copy()
+    W[:, keep] = (X[:, keep] - X[:, keep].mean(axis=0)) / std[keep]
+    return W
+
+
+def _vif_one(W: np.ndarray, j: int) -> float:
+    """``1 / (1 - R_j^2)``, R_j^2 of column j of W on the others (statsmodels' rsquared rule)."""
+    others = np.delete(W, j, axis=1)
+    y = W[:, j]
+    ssr, _ = _ols_ssr(y, others)
+    tss = float(((y - y.mean()) ** 2).sum()) if _has_constant(others) else float(y @ y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rsquared = 1.0 - ssr / tss
+    rsquared = np.clip(rsquared, 0.0, 1.0 - 1e-15)
+    return float(1.0 / (1.0 - rsquared))
+
+
+def _vif_input(exog) -> np.ndarray:
+    X = _as_float(exog, "exog", ndim=2)
+    if X.shape[1] < 2:
+        raise ValueError(
+            f"exog must have at least 2 columns for a variance inflation factor, got shape {X.shape}"
+        )
+    return X
+
+
+def variance_inflation_factor(exog, exog_idx, *, standardize=True):
+    r"""Variance inflation factor of one column of a design matrix.
+
+    :math:`VIF_j = 1 / (1 - R_j^2)`, with :math:`R_j^2` the coefficient of
+    determination of the regression of column j on the other columns, *no
+    constant added*: centered when the other columns contain a constant
+    (explicitly, or implicitly in their span), uncentered otherwise --
+    statsmodels' ``OLS(x_j, x_others).fit().rsquared``.
+
+    Parameters
+    ----------
+    exog : (n, p) array_like
+        Design matrix, p >= 2.  Not modified.
+    exog_idx : int
+        Column index j (negative indices count from the end).
+    standardize : bool
+        As statsmodels 0.15 (its default, True): first standardise every
+        column with standard deviation > 1e-10 to mean 0 and variance 1
+        (constant columns are left alone).  With a constant column in the
+        design this changes only the constant's own VIF (to 1); without one
+        the regressions become centered.  False: the classical definition
+        on the raw columns.
+
+    Returns
+    -------
+    float
+        The VIF, at most ``1e15`` (R^2 is clipped to ``[0, 1 - 1e-15]`` as
+        statsmodels, so an exact dependency gives ~1e15, not inf).
+
+    Raises
+    ------
+    ValueError
+        NaN/inf, fewer than 2 columns, or *exog_idx* out of range.
+
+    Notes
+    -----
+    Marquardt, D. W. (1970), "Generalized inverses, ridge regression,
+    biased linear estimation, and nonlinear estimation", *Technometrics*
+    12, 591-612; Belsley, Kuh & Welsch (1980), *Regression Diagnostics*,
+    Sec. 3.1.  Computed by the auxiliary regression itself (pivoted QR,
+    about ``2 n p^2`` flops), not by the identity
+    ``VIF_j = ||x_j||^2 [(X^T X)^{-1}]_{jj}``: the regression applies the
+    centered/uncentered rule per column and stays defined for a
+    rank-deficient design.  statsmodels' warning for a condition number
+    above 1e4 is not issued.
+    """
+    X = _vif_input(exog)
+    p = X.shape[1]
+    j = int(exog_idx)
+    if not -p <= j < p:
+        raise ValueError(f"exog_idx {exog_idx} is out of range for exog with {p} columns (shape {X.shape})")
+    return _vif_one(_vif_working(X, standardize), j % p)
+
+
+def vif(exog, *, standardize=True):
+    """Variance inflation factors of all columns (:func:`variance_inflation_factor` for each).
+
+    Parameters
+    ----------
+    exog : (n, p) array_like
+        Design matrix, p >= 2.  Not modified.
+    standardize : bool
+        See :func:`variance_inflation_factor`.
+
+    Returns
+    -------
+    (p,) ndarray of float64
+
+    Raises
+    ------
+    ValueError
+        NaN/inf or fewer than 2 columns.
+
+    Notes
+    -----
+    p auxiliary regressions: about ``2 n p^3`` flops.
+    """
+    X = _vif_input(exog)
+    W = _vif_working(X, standardize)
+    return np.array([_vif_one(W, j) for j in range(X.shape[1])])
+
+
+def condition_indices(exog, scale=True):
+    r"""Belsley-Kuh-Welsch collinearity diagnostics: condition indices and variance proportions.
+
+    With :math:`X = U \operatorname{diag}(\mu) V^T` (columns of X first
+    scaled to unit length when *scale*), the variance of the k-th
+    coefficient is :math:`\sigma^2 \sum_k v_{jk}^2 / \mu_k^2`; its
+    decomposition proportions are
+
+    .. math:: \pi_{kj} = \frac{v_{jk}^2 / \mu_k^2}{\sum_l v_{jl}^2 / \mu_l^2},
+
+    and the condition indices :math:`\eta_k = \mu_{max} / \mu_k`.  A
+    dependency shows as a large index (BKW: above 30 is strong) with two or
+    more variables having large proportions (above 0.5) in its row.
+
+    Parameters
+    ----------
+    exog : (n, p) array_like
+        Design matrix, including the constant column if the model has one
+        (BKW do not center).  Not modified.
+    scale : bool
+        Scale each column to unit 2-norm first (BKW's recommendation; makes
+        the indices independent of units).
+
+    Returns
+    -------
+    CollinearityDiagnostics
+        ``singular_values`` (descending), ``condition_indices``,
+        ``variance_proportions`` (p, p) with rows = singular values and
+        columns = variables, ``column_norms``.
+
+    Raises
+    ------
+    ValueError
+        NaN/inf, an empty design, fewer rows than columns, or (with
+        *scale*) a column of zeros.
+
+    Notes
+    -----
+    Belsley, D. A., Kuh, E. & Welsch, R. E. (1980), *Regression
+    Diagnostics*, Wiley, Ch. 3, Sec. 3.2 (condition indices, eq. 3.11) and
+    3.3 (variance-decomposition proportions, eqs. 3.14-3.15).  One SVD
+    (:func:`jitla.linalg.svd`, one-sided Jacobi: accurate small singular
+    values): O(n p^2) flops, an (n, p) workspace.  A zero singular value
+    gives an infinite index and NaN proportions for the variables it touches.
+    """
+    X = _as_float(exog, "exog", ndim=2)
+    if X.size == 0:
+        raise ValueError(f"exog must not be empty, got shape {X.shape}")
+    if X.shape[0] < X.shape[1]:
+        raise ValueError(f"exog must have at least as many rows as columns, got shape {X.shape}")
+    if scale:
+        norms = np.sqrt((X**2).sum(axis=0))
+        if np.any(norms == 0):
+            raise ValueError(
+                f"exog has an all-zero column (index {int(np.argmin(norms))}); it cannot be scaled"
+            )
+        A = X / norms
+    else:
+        norms = np.ones(X.shape[1])
+        A = X
+    _, s, Vt = svd(A, full_matrices=False)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eta = s[0] / s
+        phi = Vt**2 / (s**2)[:, None]  # phi[k, j] = v_jk^2 / mu_k^2
+        proportions = phi / phi.sum(axis=0)
+    return CollinearityDiagnostics(s, eta, proportions, norms)
