@@ -8,6 +8,7 @@ objects the user already has (``type(x).__module__`` tells us so first).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,10 @@ class MissingDataError(ValueError):
 
 def is_pandas(obj) -> bool:
     """True for a pandas Series or DataFrame (without importing pandas)."""
-    return type(obj).__module__.split(".")[0] == "pandas" and hasattr(obj, "index")
+    # isinstance also sees subclasses and proxies (formulaic's ModelMatrix wraps a DataFrame);
+    # if pandas was never imported, the object cannot be a pandas object
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(obj, (pd.Series, pd.DataFrame))
 
 
 def _numeric_values(obj, what: str) -> np.ndarray:
