@@ -273,6 +273,20 @@ def test_vif_longley_vs_mpmath(longley):
             tss = mp.fsum((v - mean) ** 2 for v in col)
             ref = float(tss * G_inv[j, j])
             assert_allclose(D.variance_inflation_factor(longley, j, standardize=False), ref, rtol=1e-10)
+            assert_allclose(D.vif(longley, standardize=False)[j], ref, rtol=1e-10)
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_vif_implicit_constant(standardize):
+    # a full set of dummies spans the constant: statsmodels then centers R^2 (standardize=False);
+    # standardized dummies become exactly dependent (the rank-deficient fallback of vif)
+    rng = np.random.default_rng(10)
+    g = rng.integers(0, 3, 50)
+    X = np.column_stack([(g == k).astype(float) for k in range(3)] + [rng.standard_normal((50, 2))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = np.array([sm_vif(X, j, standardize=standardize) for j in range(5)])
+    assert_allclose(D.vif(X, standardize=standardize), ref, rtol=1e-10)
 
 
 def test_vif_without_constant_and_with_dependency():
