@@ -13,11 +13,17 @@ Estimators (scikit-learn's API, usable in pipelines and grid searches)::
     from jitla.regression import LinearRegression
     LinearRegression().fit(X, y).predict(X_new)
 
+Diagnostics (statsmodels' names): :mod:`jitla.regression.diagnostics`
+(Durbin-Watson, Jarque-Bera, omnibus, Breusch-Pagan, White, RESET, VIF,
+Belsley-Kuh-Welsch condition indices).
+
 Least squares always goes through QR (never ``inv(X.T @ X)``); collinear
 columns are detected, named in a :class:`CollinearityWarning`, and their
 coefficients returned as NaN.
 """
 
+from jitla.regression import diagnostics
+from jitla.regression._constraints import linear_constraints
 from jitla.regression._data import MissingDataError
 from jitla.regression._fit import CollinearityWarning
 from jitla.regression._linear import LinearRegression
@@ -35,4 +41,6 @@ __all__ = [
     "PredictionResults",
     "CollinearityWarning",
     "MissingDataError",
+    "linear_constraints",
+    "diagnostics",
 ]
