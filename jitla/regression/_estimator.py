@@ -104,7 +104,24 @@ def _feature_names(X):
     return None
 
 
-def _as_float_2d(X, what: str = "X") -> np.ndarray:
+def _check_finite(A: np.ndarray, what: str) -> None:
+    """NaN/inf error with scikit-learn's messages; one summing pass when all is finite.
+
+    A sum is finite exactly when no entry is NaN or inf, unless finite
+    entries overflow it; only then (or when the data are bad) the entries are
+    examined one by one (scikit-learn's own fast path).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(A, axis=None)
+    if A.size and np.isfinite(total):
+        return
+    if np.isnan(A).any():
+        raise ValueError(f"Input {what} contains NaN.")
+    if not np.isfinite(A).all():
+        raise ValueError(f"Input {what} contains infinity or a value too large for dtype('float64').")
+
+
+def _as_float_2d(X, what: str = "X", copy: bool = True) -> np.ndarray:
     if X is None:
         raise ValueError(f"Expected array-like (array or non-string sequence), got None for {what}")
     if hasattr(X, "toarray") and "sparse" in type(X).__module__:
@@ -125,11 +142,11 @@ def _as_float_2d(X, what: str = "X") -> np.ndarray:
         )
     if A.ndim > 2:
         raise ValueError(f"Found array with dim {A.ndim}, while dim <= 2 is required.")
-    out = np.array(A, dtype=np.float64, order="C", copy=True)  # object arrays of numbers convert here
-    if np.isnan(out).any():
-        raise ValueError(f"Input {what} contains NaN.")
-    if not np.isfinite(out).all():
-        raise ValueError(f"Input {what} contains infinity or a value too large for dtype('float64').")
+    if copy:
+        out = np.array(A, dtype=np.float64, order="C", copy=True)  # object arrays of numbers convert here
+    else:
+        out = np.asarray(A, dtype=np.float64)  # the caller's own array when already float64: read only
+    _check_finite(out, what)
     n, p = out.shape
     if n < 1:
         raise ValueError(
@@ -142,14 +159,16 @@ def _as_float_2d(X, what: str = "X") -> np.ndarray:
     return out
 
 
-def check_X(est, X, *, reset: bool) -> np.ndarray:
+def check_X(est, X, *, reset: bool, copy: bool = True) -> np.ndarray:
     """Validate X as scikit-learn's ``validate_data`` does; float64 C-contiguous copy.
 
     ``reset=True`` (fit) records ``n_features_in_`` and ``feature_names_in_``;
-    ``reset=False`` (predict/transform) checks them.
+    ``reset=False`` (predict/transform) checks them.  ``copy=False`` returns
+    a float64 array of any layout that may be the caller's own: for callers
+    that only read it (saves a pass over a large X).
     """
     names = _feature_names(X)
-    A = _as_float_2d(X)
+    A = _as_float_2d(X, copy=copy)
     if reset:
         est.n_features_in_ = A.shape[1]
         if names is not None:
@@ -193,17 +212,17 @@ def check_y(y, n: int) -> np.ndarray:
         raise ValueError(
             f"y should be a 1d array or a 2d array of targets, got an array of shape {Y.shape} instead."
         )
-    if np.isnan(Y).any():
-        raise ValueError("Input y contains NaN.")
-    if not np.isfinite(Y).all():
-        raise ValueError("Input y contains infinity or a value too large for dtype('float64').")
+    _check_finite(Y, "y")
     if Y.shape[0] != n:
         raise ValueError(f"Found input variables with inconsistent numbers of samples: [{n}, {Y.shape[0]}]")
     return Y
 
 
 def check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
-    """(n,) float64 weights (None stays None); negative or non-finite weights raise ``ValueError``."""
+    """(n,) float64 weights (None stays None).
+
+    Negative or non-finite weights, or weights that are all zero, raise ``ValueError``.
+    """
     if sample_weight is None:
         return None
     w = np.asarray(sample_weight.to_numpy() if is_pandas(sample_weight) else sample_weight, dtype=np.float64)
@@ -217,4 +236,6 @@ def check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
         raise ValueError("Input sample_weight contains NaN or infinity.")
     if (w < 0).any():
         raise ValueError("Negative values in data passed to `sample_weight`")
+    if not (w > 0).any():
+        raise ValueError("Sample weights must contain at least one non-zero number.")
     return w.copy()

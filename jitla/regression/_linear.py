@@ -59,7 +59,10 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     intercept) raises ``ValueError``, and collinear features are reported
     rather than shared out.  Flops: ``2 n (p+2)^2`` for the QR plus
     O(p^3); workspace one (n, p + 1 + k) array.  Sample weights of 0
-    remove their rows, as repetition semantics require.
+    remove their rows, as repetition semantics require.  Every input dtype
+    (float32, integers) is solved in float64 and the attributes are float64
+    (scikit-learn keeps float32 for float32 input).  X is validated in one
+    summing pass and copied once, straight into ``[1 | X | y]``.
     """
 
     def __init__(
@@ -79,7 +82,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         """Fit the coefficients; returns ``self``."""
         if self.method not in SOLVERS:
             raise ValueError(f"method must be one of {list(SOLVERS)}, got {self.method!r}")
-        A = check_X(self, X, reset=True)
+        A = check_X(self, X, reset=True, copy=False)  # read only: copied into [1 | X | y] below
         Y = check_y(y, A.shape[0])
         w = check_sample_weight(sample_weight, A.shape[0])
         one_target = Y.ndim == 1
@@ -114,7 +117,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         if c:
             self.intercept_ = float(params[0, 0]) if one_target else params[0].copy()
         else:
-            self.intercept_ = 0.0 if one_target else np.zeros(k)
+            self.intercept_ = 0.0  # scikit-learn: 0.0 for any number of targets
         self.rank_ = int(fit.rank - c)
         self.singular_ = np.asarray(svdvals(np.ascontiguousarray(fit.R_all[c:, c:])))
         return self
@@ -122,7 +125,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     def predict(self, X):
         """``X @ coef_.T + intercept_`` (aliased coefficients count as 0)."""
         check_is_fitted(self, "coef_")
-        A = check_X(self, X, reset=False)
+        A = check_X(self, X, reset=False, copy=False)
         coef = np.nan_to_num(self.coef_, nan=0.0)
         return A @ coef.T + self.intercept_
 
