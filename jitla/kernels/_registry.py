@@ -30,6 +30,7 @@ KERNEL_MODULES = (
     "jitla.kernels.svd_jacobi",
     "jitla.kernels.eig_symmetric",
     "jitla.kernels.eig_general",
+    "jitla.kernels.polynomial",
 )
 
 

@@ -1,0 +1,636 @@
+"""Polynomial designs: :class:`PolynomialFeatures` (raw monomials) and :func:`poly` (R's orthogonal).
+
+``PolynomialFeatures`` follows scikit-learn's transformer of the same name
+(parameters, output column order, ``powers_``, feature names) with one
+difference that matters for ill-conditioned fits: every entry is the
+*correctly rounded* product of the inputs (double-double arithmetic in the
+kernel :func:`jitla.kernels.polynomial.monomials_dd`), where repeated
+multiplication is off by up to ``(d - 1) / 2`` ulp at degree d.  Devlog 009
+measures what that does to a degree-10 least-squares fit.
+
+``poly`` gives R's ``stats::poly(x, degree)`` (``raw = FALSE``): columns
+orthonormal and orthogonal to the constant, with the recurrence coefficients
+that evaluate the same polynomials at new points (R's ``predict.poly``).
+
+scikit-learn is optional at run time: when it is importable the transformer
+derives from its ``BaseEstimator`` / ``TransformerMixin`` (clone, pipelines,
+``set_output``); otherwise a small base class supplies ``get_params``,
+``set_params`` and ``fit_transform``.  Input validation is jitla's own and
+the same either way (scikit-learn's messages, so its estimator checks pass).
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+import warnings
+from itertools import chain, combinations, combinations_with_replacement
+from typing import NamedTuple
+
+import numpy as np
+
+try:  # scikit-learn is optional at run time
+    from sklearn.base import BaseEstimator as _Base
+    from sklearn.base import TransformerMixin as _Mixin
+    from sklearn.exceptions import NotFittedError
+except ImportError:  # pragma: no cover - exercised only without scikit-learn
+    _Base = None
+
+__all__ = ["PolynomialFeatures", "poly", "PolyCoefs"]
+
+
+if _Base is None:  # pragma: no cover - exercised only without scikit-learn
+
+    class NotFittedError(ValueError, AttributeError):
+        """Raised when ``transform`` is called before ``fit`` (as scikit-learn's)."""
+
+    class _Base:
+        """``get_params`` / ``set_params`` for estimators when scikit-learn is absent."""
+
+        @classmethod
+        def _get_param_names(cls):
+            sig = inspect.signature(cls.__init__)
+            return sorted(
+                p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD
+            )
+
+        def get_params(self, deep=True):
+            """Hyperparameters as a dict (scikit-learn's protocol)."""
+            return {name: getattr(self, name) for name in self._get_param_names()}
+
+        def set_params(self, **params):
+            """Set hyperparameters by name; ``ValueError`` for an unknown one."""
+            valid = self._get_param_names()
+            for key, value in params.items():
+                if key not in valid:
+                    raise ValueError(
+                        f"Invalid parameter {key!r} for estimator {self}. Valid parameters are: {valid!r}."
+                    )
+                setattr(self, key, value)
+            return self
+
+        def __repr__(self):
+            args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+            return f"{type(self).__name__}({args})"
+
+    class _Mixin:
+        """``fit_transform`` when scikit-learn is absent."""
+
+        def fit_transform(self, X, y=None, **fit_params):
+            """``fit(X, y).transform(X)``."""
+            return self.fit(X, y, **fit_params).transform(X)
+
+
+# --------------------------------------------------------------------------
+# input checks (scikit-learn's messages, jitla's code)
+# --------------------------------------------------------------------------
+def _feature_names(X):
+    """String column names of a DataFrame-like X as an object array, else None."""
+    columns = getattr(X, "columns", None)
+    if columns is None:
+        return None
+    names = np.asarray(columns, dtype=object)
+    is_str = [isinstance(name, str) for name in names]
+    if all(is_str) and len(names) > 0:
+        return names
+    if any(is_str):
+        kinds = sorted({type(name).__name__ for name in names})
+        raise TypeError(
+            "Feature names are only supported if all input features have string names, "
+            f"but your input has {kinds} as feature name / column name types. Convert "
+            "the feature names to strings, e.g. X.columns = X.columns.astype(str)."
+        )
+    return None
+
+
+def _check_X(X, who: str) -> np.ndarray:
+    """X as a finite C-contiguous writeable float64/float32 2-D array (a copy when needed).
+
+    float32 stays float32 (as scikit-learn's ``FLOAT_DTYPES``); integers,
+    booleans and numeric objects become float64.  The caller's array is
+    never written to.
+    """
+    if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{who} does not accept sparse input (got {type(X).__name__}); convert it with X.toarray()"
+        )
+    if hasattr(X, "dtypes") and hasattr(X, "columns"):  # DataFrame: all-float32 stays float32
+        kinds = {np.dtype(dt) for dt in X.dtypes} if X.shape[1] else set()
+        dtype = np.float32 if kinds == {np.dtype(np.float32)} else np.float64
+        A = np.asarray(X, dtype=dtype)
+    else:
+        A = np.asarray(X)
+        if A.dtype.kind == "c":
+            raise ValueError(f"Complex data not supported\n{A}\n")
+        dtype = np.float32 if A.dtype == np.float32 else np.float64
+        A = A.astype(dtype, copy=False)
+    if A.ndim == 0:
+        raise ValueError(
+            f"Expected 2D array, got scalar array instead:\narray={A}.\n"
+            "Reshape your data either using array.reshape(-1, 1) if your data has a single "
+            "feature or array.reshape(1, -1) if it contains a single sample."
+        )
+    if A.ndim == 1:
+        raise ValueError(
+            f"Expected 2D array, got 1D array instead:\narray={A}.\n"
+            "Reshape your data either using array.reshape(-1, 1) if your data has a single "
+            "feature or array.reshape(1, -1) if it contains a single sample."
+        )
+    if A.ndim > 2:
+        raise ValueError(f"Found array with dim {A.ndim}. {who} expected <= 2.")
+    n, m = A.shape
+    if n < 1:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={A.shape}) while a minimum of 1 is required by {who}."
+        )
+    if m < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={A.shape}) while a minimum of 1 is required by {who}."
+        )
+    if not np.isfinite(A).all():
+        what = "NaN" if np.isnan(A).any() else f"infinity or a value too large for {A.dtype!r}"
+        raise ValueError(f"Input X contains {what}.")
+    A = np.ascontiguousarray(A)
+    if not A.flags.writeable:  # Numba would compile a separate read-only specialisation
+        A = A.copy()
+    return A
+
+
+def _check_degree(degree, include_bias):
+    """``(min_degree, max_degree)`` from an int or a tuple, scikit-learn's rules and messages."""
+    if isinstance(degree, numbers.Integral) and not isinstance(degree, bool):
+        if degree < 0:
+            raise ValueError(
+                f"degree must be a non-negative integer or tuple (min_degree, max_degree), got {degree}."
+            )
+        lo, hi = 0, int(degree)
+    elif (
+        isinstance(degree, tuple)
+        and len(degree) == 2
+        and all(isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in degree)
+    ):
+        lo, hi = int(degree[0]), int(degree[1])
+        if not 0 <= lo <= hi:
+            raise ValueError(
+                "degree=(min_degree, max_degree) must be non-negative integers that fulfil "
+                f"min_degree <= max_degree, got {degree}."
+            )
+    else:
+        raise ValueError(
+            f"degree must be a non-negative integer or tuple (min_degree, max_degree), got {degree}."
+        )
+    if hi == 0 and not include_bias:
+        raise ValueError(
+            "Setting degree to zero and include_bias to False would result in an empty output array."
+        )
+    return lo, hi
+
+
+# --------------------------------------------------------------------------
+# PolynomialFeatures
+# --------------------------------------------------------------------------
+class PolynomialFeatures(_Mixin, _Base):
+    """Polynomial and interaction features, each entry correctly rounded.
+
+    The design ``[1, x0, x1, x0^2, x0 x1, x1^2, ...]`` of scikit-learn's
+    ``PolynomialFeatures``, with the same parameters, column order and
+    attributes.  Unlike repeated multiplication, every entry is the exact
+    product of the inputs rounded once (0.5 ulp): see Notes.
+
+    Parameters
+    ----------
+    degree : int or tuple (min_degree, max_degree), default 2
+        Maximum degree, or the range of degrees of the generated monomials.
+        ``min_degree`` 0 and 1 are equivalent: the constant column is
+        controlled by *include_bias* alone.
+    interaction_only : bool, default False
+        Only products of distinct features (no ``x0^2``).
+    include_bias : bool, default True
+        Start with a column of ones.
+    order : {"C", "F"}, default "C"
+        Memory order of the output.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of input features seen by ``fit``.
+    feature_names_in_ : (n_features_in_,) object ndarray
+        Column names of a pandas DataFrame passed to ``fit`` (all strings);
+        absent otherwise.
+    n_output_features_ : int
+        Number of output columns.
+    powers_ : (n_output_features_, n_features_in_) int64 ndarray
+        ``powers_[j, i]`` is the exponent of feature i in output column j.
+
+    Notes
+    -----
+    Columns are ordered as scikit-learn's: the bias, then for each degree
+    the index tuples of ``itertools.combinations_with_replacement`` (or
+    ``combinations`` when *interaction_only*).  Each monomial is one
+    previous monomial times one feature; the kernel
+    :func:`jitla.kernels.polynomial.monomials_dd` carries every product as
+    a double-double (Dekker's TwoProduct; Ogita, Rump & Oishi 2005,
+    Algorithm 3.3) and rounds it once, so each entry is within
+    ``0.5 ulp + 3 d u**2`` relative of the exact product (``u = 2**-53``)
+    and equal to the correctly rounded value except in the near-tie cases
+    that bound allows.  float32 input gives float32 output, rounded once
+    from the same double-double values.  Cost: about 23 flops per output
+    entry (repeated multiplication: 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pf = PolynomialFeatures(2).fit(np.zeros((1, 2)))
+    >>> list(pf.get_feature_names_out())
+    ['1', 'x0', 'x1', 'x0^2', 'x0 x1', 'x1^2']
+    """
+
+    def __init__(self, degree=2, *, interaction_only=False, include_bias=True, order="C"):
+        self.degree = degree
+        self.interaction_only = interaction_only
+        self.include_bias = include_bias
+        self.order = order
+
+    # -- the monomial list --------------------------------------------------
+    @staticmethod
+    def _combinations(m, min_degree, max_degree, interaction_only, include_bias):
+        """Index tuples of the output columns, in scikit-learn's order."""
+        comb = combinations if interaction_only else combinations_with_replacement
+        start = max(1, min_degree)
+        degrees = ([0] if include_bias else []) + list(range(start, max_degree + 1))
+        return chain.from_iterable(comb(range(m), d) for d in degrees)
+
+    def _tree(self):
+        """``(parent, factor, column)`` arrays for the kernel (monomials by degree)."""
+        m = self.n_features_in_
+        _, max_degree = self._degrees
+        comb = combinations if self.interaction_only else combinations_with_replacement
+        index = {}
+        for d in range(max_degree + 1):
+            for c in comb(range(m), d):
+                index[c] = len(index)
+        parent = np.full(len(index), -1, np.int64)
+        factor = np.full(len(index), -1, np.int64)
+        for c, k in index.items():
+            if c:
+                parent[k] = index[c[:-1]]
+                factor[k] = c[-1]
+        column = np.full(len(index), -1, np.int64)
+        for j, c in enumerate(self._combos):
+            column[index[c]] = j
+        return parent, factor, column
+
+    # -- fit / transform ----------------------------------------------------
+    def fit(self, X, y=None):
+        """Record the number (and names) of the input features and the output columns.
+
+        Parameters
+        ----------
+        X : (n, m) array_like or DataFrame
+            Finite real values; only its shape and column names are used.
+        y : ignored
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            Bad *degree* or *order*, X not 2-D, empty, complex or not finite.
+        TypeError
+            Sparse X, non-numeric entries, or a mix of string and other column names.
+        """
+        names = _feature_names(X)
+        A = _check_X(X, type(self).__name__)
+        self._degrees = _check_degree(self.degree, self.include_bias)
+        if self.order not in ("C", "F"):
+            raise ValueError(
+                f"The 'order' parameter of PolynomialFeatures must be 'C' or 'F', got {self.order!r}."
+            )
+        self.n_features_in_ = A.shape[1]
+        if names is None:
+            if hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        else:
+            self.feature_names_in_ = names
+        self._combos = list(
+            self._combinations(
+                A.shape[1], *self._degrees, bool(self.interaction_only), bool(self.include_bias)
+            )
+        )
+        self.n_output_features_ = len(self._combos)
+        powers = np.zeros((self.n_output_features_, A.shape[1]), dtype=np.int64)
+        for j, c in enumerate(self._combos):
+            for i in c:
+                powers[j, i] += 1
+        self.powers_ = powers
+        return self
+
+    def _check_names(self, X):
+        """scikit-learn's feature-name consistency rules between fit and transform."""
+        fitted = getattr(self, "feature_names_in_", None)
+        given = _feature_names(X)
+        who = type(self).__name__
+        if fitted is None and given is None:
+            return
+        if fitted is None:
+            warnings.warn(
+                f"X has feature names, but {who} was fitted without feature names", UserWarning, stacklevel=3
+            )
+            return
+        if given is None:
+            warnings.warn(
+                f"X does not have valid feature names, but {who} was fitted with feature names",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
+        if len(fitted) == len(given) and np.all(fitted == given):
+            return
+        message = "The feature names should match those that were passed during fit.\n"
+        unseen = [name for name in given if name not in set(fitted)]
+        missing = [name for name in fitted if name not in set(given)]
+        if not unseen and not missing:
+            message += "Feature names must be in the same order as they were in fit.\n"
+        if unseen:
+            message += "Feature names unseen at fit time:\n" + "".join(f"- {name}\n" for name in unseen[:5])
+        if missing:
+            message += "Feature names seen at fit time, yet now missing:\n" + "".join(
+                f"- {name}\n" for name in sorted(missing)[:5]
+            )
+        raise ValueError(message)
+
+    def _validated(self, X) -> np.ndarray:
+        """X checked against the fit (fitted, names, number of features), as :func:`_check_X`."""
+        if not hasattr(self, "powers_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+        self._check_names(X)
+        A = _check_X(X, type(self).__name__)
+        if A.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {A.shape[1]} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
+        return A
+
+    def transform(self, X):
+        """The polynomial design of X, every entry correctly rounded.
+
+        Parameters
+        ----------
+        X : (n, n_features_in_) array_like or DataFrame
+            Not modified.
+
+        Returns
+        -------
+        (n, n_output_features_) ndarray
+            float32 for float32 input, else float64; C order unless
+            ``order="F"``.
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ValueError
+            Wrong number of features, feature names other than fit's, or X
+            not 2-D, empty, complex or not finite.
+        """
+        A = self._validated(X)
+        from jitla.kernels.polynomial import monomials_dd
+
+        out = np.empty((A.shape[0], self.n_output_features_), dtype=A.dtype)
+        if self.n_output_features_:
+            monomials_dd(A, *self._tree(), out)
+        return np.asfortranarray(out) if self.order == "F" else out
+
+    def get_feature_names_out(self, input_features=None):
+        """Output column names: ``"1"``, ``"x0"``, ``"x0^2"``, ``"x0 x1"`` (scikit-learn's).
+
+        Parameters
+        ----------
+        input_features : sequence of str, optional
+            Names of the inputs; default ``feature_names_in_`` if fitted on
+            a DataFrame, else ``"x0", "x1", ...``.
+
+        Returns
+        -------
+        (n_output_features_,) object ndarray of str
+
+        Raises
+        ------
+        NotFittedError
+            Before ``fit``.
+        ValueError
+            *input_features* of the wrong length or unlike ``feature_names_in_``.
+        """
+        if not hasattr(self, "powers_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+        fitted = getattr(self, "feature_names_in_", None)
+        if input_features is None:
+            names = list(fitted) if fitted is not None else [f"x{i}" for i in range(self.n_features_in_)]
+        else:
+            names = [str(f) for f in input_features]
+            if len(names) != self.n_features_in_:
+                raise ValueError("input_features should have length equal to number of features")
+            if fitted is not None and not np.array_equal(np.asarray(names, dtype=object), fitted):
+                raise ValueError("input_features is not equal to feature_names_in_")
+        out = []
+        for row in self.powers_:
+            terms = [names[i] if p == 1 else f"{names[i]}^{p}" for i, p in enumerate(row) if p > 0]
+            out.append(" ".join(terms) if terms else "1")
+        return np.asarray(out, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+# --------------------------------------------------------------------------
+# a design carried in double-double, and least squares on it (devlog 009)
+# --------------------------------------------------------------------------
+def _design_split(pf: PolynomialFeatures, X):
+    """``(A_hi, A_lo)``: the fitted *pf*'s design of X as a double-double sum.
+
+    ``A_hi`` is ``pf.transform(X)`` (correctly rounded, float64) and
+    ``A_lo`` the part of each exact product that float64 cannot hold.  A
+    prototype for :func:`_lstsq_split` (devlog 009); not yet public API.
+    """
+    from jitla.kernels.polynomial import monomials_dd_split
+
+    A = pf._validated(X).astype(np.float64, copy=False)
+    hi = np.empty((A.shape[0], pf.n_output_features_))
+    lo = np.empty_like(hi)
+    monomials_dd_split(A, *pf._tree(), hi, lo)
+    return hi, lo
+
+
+def _lstsq_split(A_hi, A_lo, y, *, max_iter: int = 10):
+    """Least squares ``min ||y - (A_hi + A_lo) x||`` for a design known beyond float64.
+
+    Parameters
+    ----------
+    A_hi, A_lo : (m, n) float64 ndarrays
+        The design as an unevaluated sum (from :func:`_design_split`);
+        ``A_hi`` of full column rank, m >= n.
+    y : (m,) float64 ndarray
+    max_iter : int
+        Most refinement steps.
+
+    Returns
+    -------
+    x : (n,) float64 ndarray
+    steps : int
+        Corrections applied.
+
+    Notes
+    -----
+    Bjorck's iterative refinement of the augmented system
+    ``[[I, A], [A^T, 0]] [r; x] = [y; 0]`` (Bjorck, *Numerical Methods for
+    Least Squares Problems*, 1996, Sec. 2.9; devlog 004) with both
+    residuals computed for ``A = A_hi + A_lo`` in double-double
+    (:func:`jitla.kernels.polynomial.dd_residual_split`) and the
+    corrections from the Householder QR of ``A_hi`` alone
+    (``h = R^{-T} g``, ``d = Q^T f``, ``dx = R^{-1}(d - h)``,
+    ``dr = f - Q (d - h)``).  Since ``A_lo`` is a relative perturbation of
+    at most ``u = 2**-53`` per entry, the iteration still contracts
+    whenever ``kappa(A) u`` is small enough for plain refinement, and it
+    converges to the solution for the double-double design -- the data a
+    float64 design has already lost.  Stopping rule of devlog 004:
+    componentwise ``max |dx_i| / |x_i|``, stop when <= eps, when it shrank
+    by less than half, or after *max_iter* steps.
+    """
+    from jitla.kernels.polynomial import dd_residual_split
+    from jitla.linalg import qr, solve_triangular
+
+    Q, R = qr(A_hi)
+    x = solve_triangular(R, Q.T @ y)
+    r = y - A_hi @ x
+    f = np.empty_like(y)
+    g = np.empty_like(x)
+    eps = np.finfo(np.float64).eps
+    last = np.inf
+    steps = 0
+    for _ in range(max_iter):
+        dd_residual_split(A_hi, A_lo, x, y, r, f, g)
+        h = solve_triangular(R, g, trans=1)
+        d = Q.T @ f - h
+        dx = solve_triangular(R, d)
+        size = np.max(np.abs(dx) / np.maximum(np.abs(x), np.finfo(np.float64).tiny))
+        if size >= last:
+            break
+        x = x + dx
+        r = r + (f - Q @ d)
+        steps += 1
+        if size <= eps or size > 0.5 * last:
+            break
+        last = size
+    return x, steps
+
+
+# --------------------------------------------------------------------------
+# poly: R's orthogonal polynomials
+# --------------------------------------------------------------------------
+class PolyCoefs(NamedTuple):
+    """Recurrence coefficients of :func:`poly` (R's ``attr(poly(x, d), "coefs")``).
+
+    Attributes
+    ----------
+    alpha : (degree,) float64 ndarray
+        ``alpha[0] = mean(x)``, ``alpha[j] = sum(x P_j^2) / sum(P_j^2)``.
+    norm2 : (degree + 2,) float64 ndarray
+        ``[1, n, ||P_1||^2, ..., ||P_degree||^2]``.
+    """
+
+    alpha: np.ndarray
+    norm2: np.ndarray
+
+
+def poly(x, degree: int = 1, *, coefs: PolyCoefs | None = None):
+    """Orthogonal polynomials of degree 1 ... degree on the points x (R's ``stats::poly``).
+
+    Parameters
+    ----------
+    x : (n,) array_like
+        Real, finite values.  Not modified.
+    degree : int, default 1
+        Highest degree, ``>= 1``; without *coefs* it must be below the
+        number of distinct values of x.
+    coefs : PolyCoefs, optional
+        The coefficients a previous ``poly`` call returned: evaluate those
+        polynomials at *x* (R's ``predict(poly(x, degree), x_new)``).
+
+    Returns
+    -------
+    Z : (n, degree) float64 ndarray
+        Column j is ``P_{j+1}(x) / ||P_{j+1}||``: on the fitting points the
+        columns are orthonormal and orthogonal to the constant, and
+        columns ``1 ... k`` span the same space as ``x - mean(x), ...,
+        (x - mean(x))^k`` after removing the constant (R's definition, up to
+        the sign convention, which is R's: the leading coefficient of each
+        polynomial is positive).
+    coefs : PolyCoefs
+        ``(alpha, norm2)``, R's layout (*coefs* itself when given).
+
+    Raises
+    ------
+    ValueError
+        x not 1-D, empty, not finite or complex; *degree* not a positive
+        integer; ``degree >=`` the number of distinct points ("'degree'
+        must be less than number of unique points", R's message);
+        *coefs* that do not match *degree*.
+
+    Notes
+    -----
+    Built by the three-term recurrence (Stieltjes' procedure; Forsythe,
+    J. SIAM 5(2), 1957, Sec. 3; Kennedy & Gentle, *Statistical Computing*,
+    1980, Sec. 8.4): ``P_0 = 1``, ``P_1 = x - alpha_0``,
+    ``P_{j+1} = (x - alpha_j) P_j - (norm2[j+1] / norm2[j]) P_{j-1}``, in
+    :func:`jitla.kernels.polynomial.stieltjes`; new points go through the
+    same recurrence (:func:`jitla.kernels.polynomial.three_term_eval`).
+    R builds the fitting columns by a QR factorisation of the centred
+    Vandermonde matrix instead and uses the recurrence only for
+    ``predict``; both define the same polynomials (the tests compare with
+    a QR oracle).  O(n degree) flops, no Vandermonde matrix.
+    """
+    if isinstance(degree, bool) or not isinstance(degree, numbers.Integral) or degree < 1:
+        raise ValueError(f"'degree' must be a positive integer, got {degree!r}")
+    degree = int(degree)
+    t = np.asarray(x)
+    if t.dtype.kind == "c":
+        raise ValueError("poly: complex x is not supported")
+    t = np.array(t, dtype=np.float64, order="C", copy=True)
+    if t.ndim != 1:
+        raise ValueError(f"x must be one-dimensional, got an array of shape {t.shape}")
+    if t.size == 0:
+        raise ValueError("x must not be empty")
+    if not np.isfinite(t).all():
+        raise ValueError("missing values are not allowed in 'poly'")
+    from jitla.kernels.polynomial import stieltjes, three_term_eval
+
+    if coefs is None:
+        if degree >= np.unique(t).size:
+            raise ValueError("'degree' must be less than number of unique points")
+        alpha = np.empty(degree, np.float64)
+        norm2 = np.empty(degree + 2, np.float64)
+        P = np.empty((t.size, degree + 1), np.float64)
+        stieltjes(t, P, alpha, norm2)
+        coefs = PolyCoefs(alpha, norm2)
+    else:
+        alpha = np.ascontiguousarray(coefs.alpha, dtype=np.float64)
+        norm2 = np.ascontiguousarray(coefs.norm2, dtype=np.float64)
+        if alpha.shape != (degree,) or norm2.shape != (degree + 2,):
+            raise ValueError(
+                f"coefs are for degree {alpha.shape[0]} (alpha {alpha.shape}, "
+                f"norm2 {norm2.shape}), not {degree}"
+            )
+    Z = np.empty((t.size, degree), np.float64)
+    three_term_eval(t, alpha, norm2, Z)
+    return Z, coefs
