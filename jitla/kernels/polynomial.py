@@ -1,12 +1,14 @@
 """Polynomial feature kernels: correctly rounded monomials and orthogonal polynomials.
 
-Two families, both used by :mod:`jitla.regression._poly`:
+Kernels used by :mod:`jitla.regression._poly`:
 
 * :func:`monomials_dd` -- every monomial ``x_0^{p_0} x_1^{p_1} ...`` of a
   design row, each computed in double-double arithmetic and rounded *once*
   to the output precision, so each entry of a raw-power design is the
   correctly rounded exact product (0.5 ulp), not the ``(k - 1)``-roundings
-  result of repeated multiplication.
+  result of repeated multiplication; :func:`monomials_dd_split` keeps the
+  double-double pair ``hi + lo``, and :func:`dd_residual_split` gives the
+  least-squares residuals of such a two-part design in double-double.
 * :func:`stieltjes` and :func:`three_term_eval` -- discrete orthogonal
   polynomials by the three-term recurrence (Forsythe 1957), as R's
   ``stats::poly`` defines them.
@@ -14,14 +16,16 @@ Two families, both used by :mod:`jitla.regression._poly`:
 Why double-double for the powers
 --------------------------------
 ``fl(fl(x * x) * x) ...`` commits one rounding per multiplication: ``x^10``
-is off by up to ~4.5 ulp (``9 u`` relative, ``u = 2**-53``).  A degree-10
-raw-power fit has a condition number ~1e15, but its *componentwise*
-condition is far smaller (devlog 009), and iterative refinement reaches full
-accuracy on the data it is given; data that are wrong by a few ulp then
-decide the answer.  Carrying ``hi + lo`` through the chain (Dekker's
-TwoProduct for ``hi * x``, the ``lo * x`` cross term in float64) keeps the
-relative error of the product below ``3 (k - 1) u**2`` before the single
-final rounding (module :mod:`jitla.kernels.double_double`).
+is off by up to ~4.5 ulp (``9 u`` relative, ``u = 2**-53``).  Carrying
+``hi + lo`` through the chain (Dekker's TwoProduct for ``hi * x``, the
+``lo * x`` cross term in float64) keeps the relative error of the product
+below ``3 (k - 1) u**2`` before the single final rounding (module
+:mod:`jitla.kernels.double_double`).  :func:`monomials_dd_split` keeps the
+pair instead: a degree-10 raw-power least-squares fit on x in [-9, -3] is
+as sensitive to 0.5-ulp *componentwise* errors in the design as its
+column-scaled condition number (~4e9) says, so even the correctly rounded
+design holds only ~8 digits of the exact fit, while refinement against the
+double-double design recovers 16 (devlog 009, :func:`dd_residual_split`).
 """
 
 from __future__ import annotations
