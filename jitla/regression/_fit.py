@@ -85,7 +85,11 @@ def aliased_columns(R11: np.ndarray, tol: float) -> np.ndarray:
     workspace -- nothing of size n.
     """
     p = R11.shape[1]
-    norms = np.sqrt(np.einsum("ij,ij->j", R11, R11))
+    # column lengths scaled by the largest entry (as LAPACK's dnrm2): a plain sum of squares
+    # under/overflows for columns of size 1e-160 / 1e+155 and would call them zero / aliased
+    big = np.abs(R11).max(axis=0) if R11.shape[0] else np.zeros(p)
+    safe = np.where(big > 0.0, big, 1.0)
+    norms = big * np.sqrt(np.einsum("ij,ij->j", R11 / safe, R11 / safe))
     basis = np.zeros((R11.shape[0], p))
     aliased = np.zeros(p, dtype=bool)
     r = 0

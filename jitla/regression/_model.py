@@ -21,7 +21,7 @@ import numpy as np
 
 from jitla.linalg import cholesky, solve_triangular
 from jitla.regression._data import Data, as_endog_exog, as_weights, constant_column, is_pandas
-from jitla.regression._fit import fit_least_squares, warn_aliased
+from jitla.regression._fit import _r_factor, aliased_columns, default_tol, fit_least_squares, warn_aliased
 
 __all__ = ["OLS", "WLS", "GLS", "ols"]
 
@@ -45,6 +45,23 @@ def _formula_matrices(formula: str, data):
     return y.iloc[:, 0], X, X.model_spec
 
 
+def _implicit_constant(X: np.ndarray) -> bool:
+    """True when a column of ones lies in the column space of X (e.g. a full set of dummies).
+
+    statsmodels' rule (``rank([X | 1]) == rank(X)``), decided with the fit's
+    own collinearity test: the ones column, placed last, is aliased by X's
+    columns (:func:`~jitla.regression._fit.aliased_columns` on the R factor
+    of ``[X | 1]``, default tolerance).  One QR of an (n, p + 1) copy:
+    ``2 n (p+1)^2`` flops, paid only by models without an explicit constant.
+    """
+    n, p = X.shape
+    X1 = np.empty((n, p + 1))
+    X1[:, :p] = X
+    X1[:, p] = 1.0
+    R = _r_factor(X1)
+    return bool(aliased_columns(R, default_tol(n, p + 1))[p])
+
+
 class _LinearModel:
     """Shared machinery of OLS / WLS / GLS (whitening differs)."""
 
@@ -65,7 +82,8 @@ class _LinearModel:
         if hasconst is False:
             const = None
         self.const_idx = const
-        self.k_constant = 1 if (const is not None or hasconst) else 0
+        implicit = const is None and hasconst is None and _implicit_constant(self.exog)
+        self.k_constant = 1 if (const is not None or hasconst or implicit) else 0
         self.weights = None
 
     # ------------------------------------------------------------------ whitening

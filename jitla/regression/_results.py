@@ -42,6 +42,12 @@ def _stats():
     return stats
 
 
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """*a*, marked read-only: cached results are shared between accesses, so they must not change."""
+    a.flags.writeable = False
+    return a
+
+
 def _dist(use_t: bool, df: float):
     stats = _stats()
     return stats.t(df) if use_t else stats.norm()
@@ -54,11 +60,12 @@ class ContrastResults:
     Attributes
     ----------
     effect : ndarray or None
-        ``R beta - q`` (t tests: one per row of R); None for F tests.
+        The estimates ``R beta`` (t tests: one per row of R; statsmodels'
+        ``effect``, so ``conf_int`` is an interval for ``R beta``); None for F tests.
     sd : ndarray or None
         Standard errors of the effects (t tests).
     statistic : ndarray or float
-        t values (``tvalue``) or the F statistic (``fvalue``).
+        t values ``(R beta - q) / sd`` (``tvalue``) or the F statistic (``fvalue``).
     pvalue : ndarray or float
     df_num, df_denom : float
     distribution : {"t", "norm", "F", "chi2"}
@@ -196,11 +203,11 @@ class RegressionResults:
         d["refine"] = refine
         d["cov_type"] = cov_type
         d["use_t"] = use_t
-        d["aliased"] = fit.aliased
+        d["aliased"] = _frozen(fit.aliased.copy())
         d["rank"] = int(fit.rank)
-        d["_R"] = fit.R
-        d["_params"] = fit.params[:, 0].copy()
-        d["_kept"] = np.flatnonzero(~fit.aliased)
+        d["_R"] = _frozen(fit.R.copy())
+        d["_params"] = _frozen(fit.params[:, 0].copy())
+        d["_kept"] = _frozen(np.flatnonzero(~fit.aliased))
 
     def __setattr__(self, name, value):
         raise AttributeError(f"RegressionResults is immutable (cannot set {name!r})")
@@ -208,20 +215,27 @@ class RegressionResults:
     # ---------------------------------------------------------------- wrapping
     def _by_param(self, values):
         if not self.model.data_is_pandas:
-            return values
+            return _frozen(values)
         import pandas as pd
 
         return pd.Series(values, index=self.model.exog_names)
 
     def _by_row(self, values):
         if self.model.row_labels is None:
-            return values
+            return _frozen(values)
         import pandas as pd
 
         return pd.Series(values, index=self.model.row_labels)
 
     def _zeros_for_aliased(self):
         return np.nan_to_num(self._params, nan=0.0)
+
+    def _cov_zeros_for_aliased(self) -> np.ndarray:
+        """The covariance with the aliased rows and columns set to 0 (others kept, NaN included)."""
+        C = self._cov.copy()
+        C[self.aliased, :] = 0.0
+        C[:, self.aliased] = 0.0
+        return C
 
     # ---------------------------------------------------------------- estimates
     @cached_property
@@ -247,8 +261,8 @@ class RegressionResults:
     def wresid(self) -> np.ndarray:
         """Whitened residuals ``wendog - wexog @ params`` (equal to resid for OLS)."""
         if self.model.wexog is self.model.exog:
-            return self.model.endog - self._fitted
-        return self.model.wendog - matmul(self.model.wexog, self._zeros_for_aliased())
+            return _frozen(self.model.endog - self._fitted)
+        return _frozen(self.model.wendog - matmul(self.model.wexog, self._zeros_for_aliased()))
 
     # ---------------------------------------------------------------- sizes
     @cached_property
@@ -309,6 +323,8 @@ class RegressionResults:
     @cached_property
     def rsquared_adj(self) -> float:
         """``1 - (nobs - k_constant) / df_resid * (1 - rsquared)``."""
+        if self.df_resid <= 0:  # an exact fit (n == rank): undefined, not a ZeroDivisionError
+            return np.nan
         return 1.0 - (self.nobs - self.k_constant) / self.df_resid * (1.0 - self.rsquared)
 
     @cached_property
@@ -361,7 +377,7 @@ class RegressionResults:
     def normalized_cov_params(self) -> np.ndarray:
         """``(X^T X)^{-1} = R^{-1} R^{-T}`` on the kept columns; NaN rows/columns for aliased ones."""
         Ri = self._Rinv
-        return self._expand(Ri @ Ri.T)
+        return _frozen(self._expand(Ri @ Ri.T))
 
     @cached_property
     def _q(self) -> np.ndarray:
@@ -401,7 +417,7 @@ class RegressionResults:
         if kind == "HC0":
             return self._sandwich(e2)
         if kind == "HC1":
-            return self._sandwich(e2) * (self.nobs / self.df_resid)
+            return self._sandwich(e2) * (self.nobs / self.df_resid if self.df_resid > 0 else np.nan)
         if kind == "HC2":
             return self._sandwich(e2 / (1.0 - self._hat))
         if kind == "HC3":
@@ -424,10 +440,10 @@ class RegressionResults:
     def _se(self, kind):
         return np.sqrt(np.diag(self.cov(kind)))
 
-    cov_HC0 = cached_property(lambda self: self.cov("HC0"))
-    cov_HC1 = cached_property(lambda self: self.cov("HC1"))
-    cov_HC2 = cached_property(lambda self: self.cov("HC2"))
-    cov_HC3 = cached_property(lambda self: self.cov("HC3"))
+    cov_HC0 = cached_property(lambda self: _frozen(self.cov("HC0")))
+    cov_HC1 = cached_property(lambda self: _frozen(self.cov("HC1")))
+    cov_HC2 = cached_property(lambda self: _frozen(self.cov("HC2")))
+    cov_HC3 = cached_property(lambda self: _frozen(self.cov("HC3")))
     HC0_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC0))))
     HC1_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC1))))
     HC2_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC2))))
@@ -482,15 +498,16 @@ class RegressionResults:
 
     def _wald_parts(self, R, q):
         beta = self._zeros_for_aliased()
-        C = np.nan_to_num(self._cov, nan=0.0)
+        C = self._cov_zeros_for_aliased()
         return R @ beta - q, R @ C @ R.T
 
     def t_test(self, r_matrix) -> ContrastResults:
         """t tests of each row of ``R beta = q`` (strings "x1 = x2, x3 = 0", a matrix, or (R, q))."""
         R, q = self._restrictions(r_matrix)
-        effect, V = self._wald_parts(R, q)
+        d, V = self._wald_parts(R, q)
         sd = np.sqrt(np.diag(V))
-        t = effect / sd
+        t = d / sd
+        effect = R @ self._zeros_for_aliased()  # R beta, what the interval is for (statsmodels)
         p = 2.0 * _dist(self.use_t, self.df_resid).sf(np.abs(t))
         names = (
             tuple(r_matrix)
@@ -510,13 +527,22 @@ class RegressionResults:
     def _f_from(self, R, q) -> ContrastResults:
         d, V = self._wald_parts(R, q)
         m = R.shape[0]
-        F = float(d @ np.linalg.solve(V, d)) / m if m else np.nan
+        F = float(d @ np.linalg.solve(V, d)) / m if m and np.isfinite(V).all() else np.nan
         p = float(_stats().f.sf(F, m, self.df_resid))
         return ContrastResults(None, None, F, p, float(m), self.df_resid, "F")
 
     @cached_property
     def _overall_f(self) -> ContrastResults:
         # all coefficients except the constant (and aliased ones) are zero
+        if self.k_constant and self.model.const_idx is None:
+            # implicit constant (e.g. a full set of dummies): no coefficient is "the constant";
+            # statsmodels' F = mse_model / mse_resid, which is the Wald test against the mean-only
+            # model, and NaN for robust covariances (no such Wald restriction exists)
+            if self.cov_type != "nonrobust" or not self.df_model > 0:
+                return ContrastResults(None, None, np.nan, np.nan, self.df_model, self.df_resid, "F")
+            F = self.mse_model / self.mse_resid
+            p = float(_stats().f.sf(F, self.df_model, self.df_resid))
+            return ContrastResults(None, None, F, p, self.df_model, self.df_resid, "F")
         keep = [j for j in self._kept if j != self.model.const_idx]
         R = np.zeros((len(keep), self._params.size))
         R[np.arange(len(keep)), keep] = 1.0
@@ -558,7 +584,7 @@ class RegressionResults:
     def eigenvals(self) -> np.ndarray:
         """Eigenvalues of ``wexog^T wexog`` (squared singular values of R), descending."""
         s = svdvals(self._fit.R_all)
-        return s**2
+        return _frozen(s**2)
 
     @cached_property
     def condition_number(self) -> float:
@@ -584,6 +610,8 @@ class RegressionResults:
             raise ValueError(
                 f"exog must have {self._params.size} columns (as in the fit), got shape {X.shape}"
             )
+        if labels is not None and len(labels) != X.shape[0]:
+            labels = None  # a Series holding one row: its index names the columns, not rows
         if not np.isfinite(X).all():
             from jitla.regression._data import MissingDataError
 
@@ -614,7 +642,7 @@ class RegressionResults:
             is ``scale / weights``.  Default 1.
         """
         X, labels = self._new_exog(exog)
-        C = np.nan_to_num(self._cov, nan=0.0)
+        C = self._cov_zeros_for_aliased()
         mean = X @ self._zeros_for_aliased()
         var_mean = np.einsum("ij,jk,ik->i", X, C, X)
         if weights is None:
