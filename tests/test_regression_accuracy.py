@@ -28,7 +28,8 @@ import pytest
 mpmath = pytest.importorskip("mpmath")
 
 from jitla.regression import OLS, CollinearityWarning  # noqa: E402
-from jitla.regression._poly import PolynomialFeatures, _design_split, _lstsq_split  # noqa: E402
+from jitla.regression._fit import lstsq_split  # noqa: E402
+from jitla.regression._poly import PolynomialFeatures, polyfit  # noqa: E402
 
 DPS = 60
 DEGREE = 10
@@ -169,12 +170,28 @@ def test_poly_split_design_refinement_reaches_13_digits_of_the_exact_problem():
     # Keep the part of each power that float64 drops (hi + lo, double-double) and refine
     # against it: the same QR of the rounded design, residuals of the exact one.
     p = poly_problem()
-    A_hi, A_lo = _design_split(p["pf"], p["x"][:, None])
+    A_hi, A_lo = p["pf"].transform_split(p["x"][:, None])
     np.testing.assert_array_equal(A_hi, p["X"])
     assert np.all(np.abs(A_lo) <= 0.5 * np.spacing(np.abs(A_hi)))
-    b, steps = _lstsq_split(A_hi, A_lo, p["y"])
+    b, steps = lstsq_split(A_hi, A_lo, p["y"])
     assert digits(b, p["ref"]).min() >= 13.0
     assert steps <= 6
+
+
+def test_polyfit_reaches_13_digits_through_the_public_api():
+    # the public path: jitla builds the raw-power design itself (double-double) and OLS refines
+    # against it -- every coefficient of the exact degree-10 problem to >= 13 digits
+    p = poly_problem()
+    res = polyfit(p["x"], p["y"], DEGREE)
+    assert digits(np.asarray(res.params), p["ref"]).min() >= 13.0
+    assert res.model.exog_names[:3] == ["const", "x", "x^2"]
+    # the same model without refinement stays at the float64 design's ~7 digits
+    plain = polyfit(p["x"], p["y"], DEGREE, refine=False)
+    assert digits(np.asarray(plain.params), p["ref"]).min() < 10.0
+    # and OLS(..., exog_lo=) is the same thing spelled out
+    hi, lo = p["pf"].transform_split(p["x"][:, None])
+    b = np.asarray(OLS(p["y"], hi, exog_lo=lo).fit(refine=True).params)
+    np.testing.assert_array_equal(b, np.asarray(res.params))
 
 
 def test_poly_default_solver_is_as_good_as_householder_qr():
@@ -231,7 +248,7 @@ def _report():  # pragma: no cover - prints the devlog tables
     x, y, X = p["x"], p["y"], p["X"]
     Xn = naive_powers(x, DEGREE)
     refn = mp_lstsq([[float(v) for v in row] for row in Xn], y)
-    A_hi, A_lo = _design_split(p["pf"], x[:, None])
+    A_hi, A_lo = p["pf"].transform_split(x[:, None])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rows = {
@@ -243,7 +260,7 @@ def _report():  # pragma: no cover - prints the devlog tables
             "OLS normal equations": OLS(y, X).fit(method="normal").params,
             "naive design, qr": OLS(y, Xn).fit().params,
             "naive design, refine": OLS(y, Xn).fit(refine=True).params,
-            "split design, refine": _lstsq_split(A_hi, A_lo, y)[0],
+            "split design, refine": lstsq_split(A_hi, A_lo, y)[0],
             "exact solution of rounded design": [float(v) for v in p["ref_rounded"]],
             "exact solution of naive design": [float(v) for v in refn],
         }

@@ -28,6 +28,7 @@ from jitla.regression._data import MissingDataError
 from jitla.regression._fit import CollinearityWarning
 from jitla.regression._linear import LinearRegression
 from jitla.regression._model import GLS, OLS, WLS, ols
+from jitla.regression._poly import PolyCoefs, PolynomialFeatures, poly, polyfit
 from jitla.regression._results import ContrastResults, PredictionResults, RegressionResults
 
 __all__ = [
@@ -42,5 +43,9 @@ __all__ = [
     "CollinearityWarning",
     "MissingDataError",
     "linear_constraints",
+    "PolynomialFeatures",
+    "poly",
+    "PolyCoefs",
+    "polyfit",
     "diagnostics",
 ]

@@ -143,7 +143,9 @@ def _r_factor(A: np.ndarray) -> np.ndarray:
     return out
 
 
-def fit_least_squares(X, Y, *, method: str = "qr", refine: bool = False, tol: float | None = None) -> LSFit:
+def fit_least_squares(
+    X, Y, *, method: str = "qr", refine: bool = False, tol: float | None = None, X_lo=None
+) -> LSFit:
     """Least squares ``min ||Y - X B||`` with collinearity detection (module docstring).
 
     Parameters
@@ -160,6 +162,11 @@ def fit_least_squares(X, Y, *, method: str = "qr", refine: bool = False, tol: fl
         ``"qr"`` and ``"pivoted"``.
     tol : float, optional
         Aliasing tolerance (:func:`aliased_columns`); default :func:`default_tol`.
+    X_lo : (n, p) ndarray, optional
+        Low parts of a design known beyond float64 (``X + X_lo`` exact, a
+        double-double): with ``refine=True`` and one response, the refinement
+        residuals use it (:func:`lstsq_split`), so the result is the fit to
+        the exact design.
 
     Notes
     -----
@@ -172,11 +179,19 @@ def fit_least_squares(X, Y, *, method: str = "qr", refine: bool = False, tol: fl
     XY = np.empty((n, p + k))
     XY[:, :p] = X
     XY[:, p:] = Y
-    return fit_augmented(XY, p, method=method, refine=refine, tol=tol, X=X, Y=Y)
+    return fit_augmented(XY, p, method=method, refine=refine, tol=tol, X=X, Y=Y, X_lo=X_lo)
 
 
 def fit_augmented(
-    XY, p: int, *, method: str = "qr", refine: bool = False, tol: float | None = None, X=None, Y=None
+    XY,
+    p: int,
+    *,
+    method: str = "qr",
+    refine: bool = False,
+    tol: float | None = None,
+    X=None,
+    Y=None,
+    X_lo=None,
 ) -> LSFit:
     """:func:`fit_least_squares` on a caller-built ``[X | Y]`` (n, p + k) that it may overwrite.
 
@@ -209,6 +224,11 @@ def fit_augmented(
     params = np.full((p, k), np.nan)
     if r and not second_solve:
         params[kept] = solve_triangular(R11, R[:r, r:])
+    elif r and refine and X_lo is not None and Y.shape[1] == 1:
+        Xk = np.ascontiguousarray(X[:, kept])
+        params[kept, 0] = lstsq_split(Xk, np.ascontiguousarray(X_lo[:, kept]), np.ascontiguousarray(Y[:, 0]))[
+            0
+        ]
     elif r:
         Xk = np.ascontiguousarray(X[:, kept])
         with warnings.catch_warnings():
@@ -217,6 +237,68 @@ def fit_augmented(
             warnings.simplefilter("ignore")
             params[kept] = lstsq(Xk, Y, method=method, refine=refine, compute_s=False)[0]
     return LSFit(params, aliased, r, R11, R_all)
+
+
+def lstsq_split(A_hi, A_lo, y, *, max_iter: int = 10):
+    """Least squares ``min ||y - (A_hi + A_lo) x||`` for a design known beyond float64.
+
+    Parameters
+    ----------
+    A_hi, A_lo : (m, n) float64 ndarrays
+        The design as an unevaluated sum (from :meth:`PolynomialFeatures.transform_split`);
+        ``A_hi`` of full column rank, m >= n.
+    y : (m,) float64 ndarray
+    max_iter : int
+        Most refinement steps.
+
+    Returns
+    -------
+    x : (n,) float64 ndarray
+    steps : int
+        Corrections applied.
+
+    Notes
+    -----
+    Bjorck's iterative refinement of the augmented system
+    ``[[I, A], [A^T, 0]] [r; x] = [y; 0]`` (Bjorck, *Numerical Methods for
+    Least Squares Problems*, 1996, Sec. 2.9; devlog 004) with both
+    residuals computed for ``A = A_hi + A_lo`` in double-double
+    (:func:`jitla.kernels.polynomial.dd_residual_split`) and the
+    corrections from the Householder QR of ``A_hi`` alone
+    (``h = R^{-T} g``, ``d = Q^T f``, ``dx = R^{-1}(d - h)``,
+    ``dr = f - Q (d - h)``).  Since ``A_lo`` is a relative perturbation of
+    at most ``u = 2**-53`` per entry, the iteration still contracts
+    whenever ``kappa(A) u`` is small enough for plain refinement, and it
+    converges to the solution for the double-double design -- the data a
+    float64 design has already lost.  Stopping rule of devlog 004:
+    componentwise ``max |dx_i| / |x_i|``, stop when <= eps, when it shrank
+    by less than half, or after *max_iter* steps.
+    """
+    from jitla.kernels.polynomial import dd_residual_split
+
+    Q, R = qr(A_hi)
+    x = solve_triangular(R, Q.T @ y)
+    r = y - A_hi @ x
+    f = np.empty_like(y)
+    g = np.empty_like(x)
+    eps = np.finfo(np.float64).eps
+    last = np.inf
+    steps = 0
+    for _ in range(max_iter):
+        dd_residual_split(A_hi, A_lo, x, y, r, f, g)
+        h = solve_triangular(R, g, trans=1)
+        d = Q.T @ f - h
+        dx = solve_triangular(R, d)
+        size = np.max(np.abs(dx) / np.maximum(np.abs(x), np.finfo(np.float64).tiny))
+        if size >= last:
+            break
+        x = x + dx
+        r = r + (f - Q @ d)
+        steps += 1
+        if size <= eps or size > 0.5 * last:
+            break
+        last = size
+    return x, steps
 
 
 def warn_aliased(names, aliased: np.ndarray, stacklevel: int = 3) -> None:

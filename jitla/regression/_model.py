@@ -62,6 +62,26 @@ def _implicit_constant(X: np.ndarray) -> bool:
     return bool(aliased_columns(R, default_tol(n, p + 1))[p])
 
 
+def _rows_of_formula(values, data, X):
+    """*values* (weights or sigma, one entry per row of *data*) cut to the rows the formula kept.
+
+    formulaic drops rows with missing values; per-observation arrays the
+    user passed for all of *data* must lose the same rows (statsmodels does
+    this too).  Scalars and arrays of the kept length pass through.
+    """
+    if values is None or np.ndim(values) == 0:
+        return values
+    n_data = len(next(iter(data.values()))) if isinstance(data, dict) else len(data)
+    if X.shape[0] == n_data or np.shape(values)[0] != n_data:
+        return values
+    index = data.index if hasattr(data, "index") else np.arange(n_data)
+    import pandas as pd
+
+    pos = pd.Index(index).get_indexer(X.index)
+    A = np.asarray(values)
+    return A[np.ix_(pos, pos)] if A.ndim == 2 else A[pos]
+
+
 class _LinearModel:
     """Shared machinery of OLS / WLS / GLS (whitening differs)."""
 
@@ -151,7 +171,14 @@ class _LinearModel:
 
         if cov_type not in COV_TYPES:
             raise ValueError(f"cov_type must be one of {list(COV_TYPES)}, got {cov_type!r}")
-        fit = fit_least_squares(self.wexog, self.wendog[:, np.newaxis], method=method, refine=refine, tol=tol)
+        fit = fit_least_squares(
+            self.wexog,
+            self.wendog[:, np.newaxis],
+            method=method,
+            refine=refine,
+            tol=tol,
+            X_lo=getattr(self, "exog_lo", None),
+        )
         if fit.aliased.any():
             warn_aliased(self.exog_names, fit.aliased)
         use_t = (cov_type == "nonrobust") if use_t is None else bool(use_t)
@@ -174,6 +201,9 @@ class _LinearModel:
         names (``Intercept``, ``C(group)[T.b]``, ...) flow into the results.
         """
         y, X, spec = _formula_matrices(formula, data)
+        for key in ("weights", "sigma"):
+            if key in kwargs:
+                kwargs[key] = _rows_of_formula(kwargs[key], data, X)
         return cls(y, X, _spec=spec, **kwargs)
 
     def __repr__(self) -> str:
@@ -192,6 +222,14 @@ class OLS(_LinearModel):
         statsmodels' ``add_constant``), or use :func:`ols` / a formula.
     hasconst : bool, optional
         Override the detection of a constant column (statsmodels' option).
+    exog_lo : (n, p) array_like, optional
+        jitla extension: the low parts of a design known beyond float64
+        (``exog + exog_lo`` exact, e.g. from
+        :meth:`PolynomialFeatures.transform_split`).  ``fit(refine=True)``
+        then refines against the exact design (devlog 009); everything else
+        uses ``exog``.
+    exog_names : list of str, optional
+        Column names (instead of the DataFrame's or ``const, x1, ...``).
 
     Raises
     ------
@@ -203,8 +241,20 @@ class OLS(_LinearModel):
 
     _name = "OLS"
 
-    def __init__(self, endog, exog, *, hasconst=None, _spec=None):
+    def __init__(self, endog, exog, *, hasconst=None, exog_lo=None, exog_names=None, _spec=None):
         super().__init__(endog, exog, hasconst=hasconst, _spec=_spec)
+        self.exog_lo = None
+        if exog_lo is not None:
+            lo = np.array(exog_lo, dtype=np.float64, order="C", copy=True)
+            if lo.shape != self.exog.shape or not np.isfinite(lo).all():
+                raise ValueError(
+                    f"exog_lo must be finite and shaped like exog {self.exog.shape}, got {lo.shape}"
+                )
+            self.exog_lo = lo
+        if exog_names is not None:
+            if len(exog_names) != self.exog.shape[1]:
+                raise ValueError(f"exog_names has {len(exog_names)} names for {self.exog.shape[1]} columns")
+            self.exog_names = [str(name) for name in exog_names]
         self._set_whitened()
 
 
@@ -340,6 +390,7 @@ def ols(
         if data is None:
             raise ValueError("a formula needs data=: a DataFrame or dict holding its variables")
         y_f, X_f, spec = _formula_matrices(X, data)
+        weights = _rows_of_formula(weights, data, X_f)
         model = OLS(y_f, X_f, _spec=spec) if weights is None else WLS(y_f, X_f, weights, _spec=spec)
         return model.fit(**kwargs)
     if y is None:

@@ -21,7 +21,6 @@ the same either way (scikit-learn's messages, so its estimator checks pass).
 
 from __future__ import annotations
 
-import inspect
 import numbers
 import warnings
 from itertools import chain, combinations, combinations_with_replacement
@@ -29,56 +28,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-try:  # scikit-learn is optional at run time
-    from sklearn.base import BaseEstimator as _Base
-    from sklearn.base import TransformerMixin as _Mixin
-    from sklearn.exceptions import NotFittedError
-except ImportError:  # pragma: no cover - exercised only without scikit-learn
-    _Base = None
+# scikit-learn's base classes when it is installed, jitla's stand-ins otherwise
+from jitla.regression._estimator import BaseEstimator as _Base
+from jitla.regression._estimator import NotFittedError
+from jitla.regression._estimator import TransformerMixin as _Mixin
 
-__all__ = ["PolynomialFeatures", "poly", "PolyCoefs"]
-
-
-if _Base is None:  # pragma: no cover - exercised only without scikit-learn
-
-    class NotFittedError(ValueError, AttributeError):
-        """Raised when ``transform`` is called before ``fit`` (as scikit-learn's)."""
-
-    class _Base:
-        """``get_params`` / ``set_params`` for estimators when scikit-learn is absent."""
-
-        @classmethod
-        def _get_param_names(cls):
-            sig = inspect.signature(cls.__init__)
-            return sorted(
-                p.name for p in sig.parameters.values() if p.name != "self" and p.kind != p.VAR_KEYWORD
-            )
-
-        def get_params(self, deep=True):
-            """Hyperparameters as a dict (scikit-learn's protocol)."""
-            return {name: getattr(self, name) for name in self._get_param_names()}
-
-        def set_params(self, **params):
-            """Set hyperparameters by name; ``ValueError`` for an unknown one."""
-            valid = self._get_param_names()
-            for key, value in params.items():
-                if key not in valid:
-                    raise ValueError(
-                        f"Invalid parameter {key!r} for estimator {self}. Valid parameters are: {valid!r}."
-                    )
-                setattr(self, key, value)
-            return self
-
-        def __repr__(self):
-            args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-            return f"{type(self).__name__}({args})"
-
-    class _Mixin:
-        """``fit_transform`` when scikit-learn is absent."""
-
-        def fit_transform(self, X, y=None, **fit_params):
-            """``fit(X, y).transform(X)``."""
-            return self.fit(X, y, **fit_params).transform(X)
+__all__ = ["PolynomialFeatures", "poly", "PolyCoefs", "polyfit"]
 
 
 # --------------------------------------------------------------------------
@@ -407,6 +362,23 @@ class PolynomialFeatures(_Mixin, _Base):
             monomials_dd(A, *self._tree(), out)
         return np.asfortranarray(out) if self.order == "F" else out
 
+    def transform_split(self, X):
+        """``(hi, lo)``: the design of X as an unevaluated double-double sum ``hi + lo``.
+
+        ``hi`` equals :meth:`transform` (each entry the correctly rounded
+        exact product) and ``lo`` holds the part of each exact product that
+        float64 cannot (``|lo| <= ulp(hi) / 2``).  Pass both to
+        ``OLS(y, hi, exog_lo=lo).fit(refine=True)`` (or use :func:`polyfit`)
+        to fit the exact design, not its rounding.  Always float64.
+        """
+        from jitla.kernels.polynomial import monomials_dd_split
+
+        A = self._validated(X).astype(np.float64, copy=False)
+        hi = np.empty((A.shape[0], self.n_output_features_))
+        lo = np.empty_like(hi)
+        monomials_dd_split(A, *self._tree(), hi, lo)
+        return hi, lo
+
     def get_feature_names_out(self, input_features=None):
         """Output column names: ``"1"``, ``"x0"``, ``"x0^2"``, ``"x0 x1"`` (scikit-learn's).
 
@@ -454,85 +426,56 @@ class PolynomialFeatures(_Mixin, _Base):
 
 
 # --------------------------------------------------------------------------
-# a design carried in double-double, and least squares on it (devlog 009)
+# polynomial regression on a design carried in double-double (devlog 009)
 # --------------------------------------------------------------------------
-def _design_split(pf: PolynomialFeatures, X):
-    """``(A_hi, A_lo)``: the fitted *pf*'s design of X as a double-double sum.
-
-    ``A_hi`` is ``pf.transform(X)`` (correctly rounded, float64) and
-    ``A_lo`` the part of each exact product that float64 cannot hold.  A
-    prototype for :func:`_lstsq_split` (devlog 009); not yet public API.
-    """
-    from jitla.kernels.polynomial import monomials_dd_split
-
-    A = pf._validated(X).astype(np.float64, copy=False)
-    hi = np.empty((A.shape[0], pf.n_output_features_))
-    lo = np.empty_like(hi)
-    monomials_dd_split(A, *pf._tree(), hi, lo)
-    return hi, lo
-
-
-def _lstsq_split(A_hi, A_lo, y, *, max_iter: int = 10):
-    """Least squares ``min ||y - (A_hi + A_lo) x||`` for a design known beyond float64.
+def polyfit(x, y, degree: int, *, refine: bool = True, method: str = "qr"):
+    """Fit ``y ~ 1 + x + ... + x^degree`` in raw powers, accurately (jitla builds the design).
 
     Parameters
     ----------
-    A_hi, A_lo : (m, n) float64 ndarrays
-        The design as an unevaluated sum (from :func:`_design_split`);
-        ``A_hi`` of full column rank, m >= n.
-    y : (m,) float64 ndarray
-    max_iter : int
-        Most refinement steps.
+    x, y : (n,) array_like
+        Predictor and response.  Not modified.
+    degree : int
+        Polynomial degree (the design has ``degree + 1`` columns: const, x,
+        x^2, ...).
+    refine : bool
+        Extra-precise refinement against the design *in double-double*
+        (:meth:`PolynomialFeatures.transform_split`): the coefficients are
+        those of the exact powers of the given x, not of their float64
+        roundings.  Default True.
+    method : str
+        Solver of the first solution (see :meth:`jitla.regression.OLS.fit`).
 
     Returns
     -------
-    x : (n,) float64 ndarray
-    steps : int
-        Corrections applied.
+    RegressionResults
+        Parameters named ``const, x, x^2, ...``; inference from the QR of
+        the float64 design.
 
     Notes
     -----
-    Bjorck's iterative refinement of the augmented system
-    ``[[I, A], [A^T, 0]] [r; x] = [y; 0]`` (Bjorck, *Numerical Methods for
-    Least Squares Problems*, 1996, Sec. 2.9; devlog 004) with both
-    residuals computed for ``A = A_hi + A_lo`` in double-double
-    (:func:`jitla.kernels.polynomial.dd_residual_split`) and the
-    corrections from the Householder QR of ``A_hi`` alone
-    (``h = R^{-T} g``, ``d = Q^T f``, ``dx = R^{-1}(d - h)``,
-    ``dr = f - Q (d - h)``).  Since ``A_lo`` is a relative perturbation of
-    at most ``u = 2**-53`` per entry, the iteration still contracts
-    whenever ``kappa(A) u`` is small enough for plain refinement, and it
-    converges to the solution for the double-double design -- the data a
-    float64 design has already lost.  Stopping rule of devlog 004:
-    componentwise ``max |dx_i| / |x_i|``, stop when <= eps, when it shrank
-    by less than half, or after *max_iter* steps.
+    Why this exists: a raw-power design is ill-conditioned componentwise
+    (a degree-10 fit on x in [-9, -3]: componentwise condition ~5e9), so
+    rounding each x^k once -- correctly -- already moves the exact
+    least-squares solution by ~1e-8 relative; no solver working on a
+    float64 design can recover more than ~8 digits of the fit to the
+    exact data.  Keeping the lost low parts and computing refinement
+    residuals with them does (devlog 009).  Flops: the design ~4 n
+    degree (double-double products), QR ``2 n d^2``, each refinement step
+    ~100 n d.
     """
-    from jitla.kernels.polynomial import dd_residual_split
-    from jitla.linalg import qr, solve_triangular
+    from jitla.regression._model import OLS
 
-    Q, R = qr(A_hi)
-    x = solve_triangular(R, Q.T @ y)
-    r = y - A_hi @ x
-    f = np.empty_like(y)
-    g = np.empty_like(x)
-    eps = np.finfo(np.float64).eps
-    last = np.inf
-    steps = 0
-    for _ in range(max_iter):
-        dd_residual_split(A_hi, A_lo, x, y, r, f, g)
-        h = solve_triangular(R, g, trans=1)
-        d = Q.T @ f - h
-        dx = solve_triangular(R, d)
-        size = np.max(np.abs(dx) / np.maximum(np.abs(x), np.finfo(np.float64).tiny))
-        if size >= last:
-            break
-        x = x + dx
-        r = r + (f - Q @ d)
-        steps += 1
-        if size <= eps or size > 0.5 * last:
-            break
-        last = size
-    return x, steps
+    xs = np.asarray(x, dtype=np.float64)
+    if xs.ndim != 1:
+        raise ValueError(f"x must be one-dimensional, got shape {xs.shape}")
+    if isinstance(degree, bool) or not isinstance(degree, numbers.Integral) or degree < 0:
+        raise ValueError(f"degree must be a non-negative integer, got {degree!r}")
+    pf = PolynomialFeatures(int(degree), include_bias=True).fit(xs[:, np.newaxis])
+    hi, lo = pf.transform_split(xs[:, np.newaxis])
+    names = ["const"] + [name.replace("x0", "x") for name in pf.get_feature_names_out()[1:]]
+    model = OLS(y, hi, exog_lo=lo, exog_names=names)
+    return model.fit(method=method, refine=refine)
 
 
 # --------------------------------------------------------------------------
