@@ -175,17 +175,13 @@ def test_wls_scalar_weight_is_ols_with_weight_term(data):
 def test_gls_matches_statsmodels(data, kind):
     y, X = data
     n = y.size
-    sigma = {"full": ar1_sigma(n), "diagonal": np.random.default_rng(4).uniform(0.5, 2.0, n), "scalar": 2.0}[
-        kind
-    ]
+    sigmas = {"full": ar1_sigma(n), "diagonal": np.random.default_rng(4).uniform(0.5, 2.0, n), "scalar": 2.0}
+    sigma = sigmas[kind]
     res, ref = GLS(y, X, sigma=sigma).fit(), sm.GLS(y, X, sigma=sigma).fit()
-    # the whitening differs for a full Sigma (L^{-1} vs statsmodels' chol(Sigma^{-1})^T: both
-    # W^T W = Sigma^{-1}, they differ by an orthogonal factor), so wresid is compared by its norm
-    vectors = [v for v in VECTORS if v != "wresid"]
-    assert_matches(res, ref, RTOL, vectors=vectors)
-    assert_allclose(res.wresid @ res.wresid, ref.wresid @ ref.wresid, rtol=RTOL)
-    if kind != "full":
-        assert_allclose(res.wresid, ref.wresid, rtol=RTOL, atol=1e-13)
+    # both whiten by W = L^{-1}, Sigma = L L^T (statsmodels 0.15's cholsigmainv), so wresid agrees too
+    assert_matches(res, ref, RTOL)
+    for cov_type in ["HC0", "HC3"]:
+        assert_allclose(res.cov(cov_type), getattr(ref, f"cov_{cov_type}"), rtol=RTOL, atol=1e-16)
 
 
 def test_gls_diagonal_equals_wls(data):
@@ -248,6 +244,9 @@ def assert_t_test(got, want, rtol=RTOL):
     assert_allclose(np.ravel(got.pvalue), np.ravel(want.pvalue), rtol=rtol, atol=1e-14)
     assert_allclose(got.conf_int(), want.conf_int(), rtol=rtol, atol=1e-14)
     assert_allclose(got.conf_int(0.2), want.conf_int(alpha=0.2), rtol=rtol, atol=1e-14)
+    got_frame, want_frame = got.summary_frame(), want.summary_frame()
+    assert list(got_frame.columns) == list(want_frame.columns)
+    assert_allclose(got_frame.to_numpy(), want_frame.to_numpy(dtype=float), rtol=rtol, atol=1e-14)
 
 
 def assert_f_test(got, want, rtol=RTOL):
@@ -816,6 +815,10 @@ def test_tall_design_through_tsqr():
     n = 20000
     X = np.column_stack([np.ones(n), rng.standard_normal((n, 4))])
     y = X @ np.array([0.5, 1.0, -2.0, 0.0, 3.0]) + rng.standard_normal(n)
+    from jitla.linalg._qr import TSQR_ASPECT, TSQR_MIN_SIZE
+
+    # [X | y] is 20000 x 6: jitla.linalg.qr's "auto" rule sends it to TSQR
+    assert n >= TSQR_ASPECT * 6 and n * 6 >= TSQR_MIN_SIZE
     res, ref = OLS(y, X).fit(), sm.OLS(y, X).fit()
     # n = 2e4: the sums of squares accumulate n roundings (~n eps ~ 4e-12 relative); 1e-10 holds
     assert_matches(res, ref, RTOL)
@@ -895,6 +898,11 @@ def test_formula_drops_missing_rows(frame):
     assert res.resid.index.equals(ref.resid.index)
     order = [list(res.params.index).index(n) for n in ref.params.index]
     assert_matches(res, ref, RTOL, order=order)
+    # per-observation weights given for all rows lose the dropped rows too (as statsmodels)
+    w = np.linspace(0.5, 2.0, len(df))
+    wref = smf.wls(FORMULA, df, weights=w).fit()
+    assert_matches(WLS.from_formula(FORMULA, data=df, weights=w).fit(), wref, RTOL, order=order)
+    assert_matches(ols(FORMULA, data=df, weights=w), wref, RTOL, order=order)
 
 
 @pytest.mark.parametrize("scale", [1e-170, 1e160])
