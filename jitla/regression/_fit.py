@@ -224,18 +224,21 @@ def fit_augmented(
     params = np.full((p, k), np.nan)
     if r and not second_solve:
         params[kept] = solve_triangular(R11, R[:r, r:])
-    elif r and refine and X_lo is not None and Y.shape[1] == 1:
-        Xk = np.ascontiguousarray(X[:, kept])
-        params[kept, 0] = lstsq_split(Xk, np.ascontiguousarray(X_lo[:, kept]), np.ascontiguousarray(Y[:, 0]))[
-            0
-        ]
     elif r:
-        Xk = np.ascontiguousarray(X[:, kept])
-        with warnings.catch_warnings():
-            # the kept columns are full rank by the test above; lstsq's own rank test may still
-            # disagree at the tolerance's edge -- the aliasing decision is ours, made once
-            warnings.simplefilter("ignore")
-            params[kept] = lstsq(Xk, Y, method=method, refine=refine, compute_s=False)[0]
+        # the second solve works on columns scaled by powers of two near their lengths (exact, so
+        # the same problem): lstsq's rank rule is relative to the largest singular value and would
+        # call a short column next to a 1e150-long one "dependent"; the aliasing decision, made
+        # above on unit-length columns, is the only one
+        d = np.exp2(np.round(np.log2(np.linalg.norm(R[:, :r], axis=0))))
+        Xk = np.ascontiguousarray(X[:, kept] / d)
+        if refine and X_lo is not None and Y.shape[1] == 1:
+            Lk = np.ascontiguousarray(X_lo[:, kept] / d)
+            params[kept, 0] = lstsq_split(Xk, Lk, np.ascontiguousarray(Y[:, 0]))[0] / d
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                X_s = lstsq(Xk, Y, method=method, refine=refine, compute_s=False)[0]
+            params[kept] = X_s / d[:, np.newaxis]
     return LSFit(params, aliased, r, R11, R_all)
 
 

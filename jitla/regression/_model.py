@@ -34,10 +34,14 @@ def _formula_matrices(formula: str, data):
         import formulaic
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
         raise ImportError(
-            "formulas need the optional dependency formulaic: pip install 'jitla[formula]'"
+            "formulas need the optional dependency formulaic: pip install 'jitla[regression]'"
         ) from exc
     if "~" not in formula:
         raise ValueError(f"a regression formula needs a response: 'y ~ x1 + x2', got {formula!r}")
+    if isinstance(data, dict):  # formulaic wants a DataFrame; a dict of columns is the common case
+        import pandas as pd
+
+        data = pd.DataFrame(data)
     matrices = formulaic.model_matrix(formula, data)
     y, X = matrices.lhs, matrices.rhs
     if y.shape[1] != 1:
