@@ -951,3 +951,14 @@ def test_constant_detection_variants(data):
         assert res.k_constant == 1 == want.k_constant
         assert res.model.exog_names == want.model.exog_names
         assert_matches(res, want, RTOL)
+
+
+def test_formula_with_a_dict_of_columns():
+    # formulaic wants a DataFrame; ols converts a plain dict of columns
+    rng = np.random.default_rng(7)
+    d = {"x": rng.standard_normal(30)}
+    d["y"] = 2.0 * d["x"] + 0.5 + rng.standard_normal(30)
+    res = ols("y ~ x", data=d)
+    ref = sm.OLS(d["y"], sm.add_constant(d["x"])).fit()
+    assert list(res.params.index) == ["Intercept", "x"]
+    assert_allclose(np.asarray(res.params), ref.params, rtol=1e-10)
