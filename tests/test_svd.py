@@ -16,7 +16,14 @@ from jitla._threads import threads
 from jitla.kernels import svd_jacobi
 from jitla.linalg import svd, svdvals
 
-METHODS = ["cyclic", "parallel", "preconditioned", "preconditioned_parallel"]
+METHODS = [
+    "cyclic",
+    "tracked",
+    "parallel",
+    "preconditioned",
+    "preconditioned_tracked",
+    "preconditioned_parallel",
+]
 SHAPES = [(1, 1), (2, 2), (5, 3), (3, 5), (7, 7), (17, 6), (6, 17), (33, 33)]
 
 
@@ -236,9 +243,80 @@ def test_complete_orthonormal_extends_a_basis(rng):
 
 def test_auto_policy():
     with threads(1):
-        assert jsvd.svd_method((600, 600)) == "preconditioned"
+        assert jsvd.svd_method((600, 600)) == "preconditioned_tracked"
     if numba.config.NUMBA_NUM_THREADS > 1:
         with threads(2):
             assert jsvd.svd_method((600, 600)) == "preconditioned_parallel"
-            assert jsvd.svd_method((600, 100)) == "preconditioned"
+            assert jsvd.svd_method((600, 100)) == "preconditioned_tracked"
     assert jsvd.svd_method((5, 5), "cyclic") == "cyclic"
+
+
+# --------------------------------------------------------------------------
+# tracked norms, de Rijk pivoting, skipped tests (svd_tracked)
+# --------------------------------------------------------------------------
+def _norms_after_rotation(G, p, q, norms2):
+    gamma = float(G[p] @ G[q])
+    svd_jacobi._rotate_tracked(G, np.empty((0, 0)), p, q, gamma, norms2, False)
+    return norms2
+
+
+def test_rotate_tracked_updates_the_norms_and_orthogonalises(rng):
+    G = rng.standard_normal((3, 50))
+    G[2] *= 1e-8  # graded pair: rows 0 and 2
+    before = G.copy()
+    for p, q in [(0, 1), (0, 2)]:
+        norms2 = np.array([naive.dot_naive(g, g) for g in G])
+        _norms_after_rotation(G, p, q, norms2)
+        exact = [naive.dot_naive(G[i], G[i]) for i in (p, q)]
+        np.testing.assert_allclose(norms2[[p, q]], exact, rtol=1e-14)
+        cosine = naive.dot_naive(G[p], G[q]) / np.sqrt(exact[0] * exact[1])
+        assert abs(cosine) < 1e-15
+    # rotations are orthogonal: the Frobenius norm of G is kept
+    np.testing.assert_allclose(np.linalg.norm(G), np.linalg.norm(before), rtol=1e-14)
+
+
+def test_rotate_tracked_recomputes_a_cancelled_norm():
+    # two nearly parallel rows of equal length: alpha - t*gamma cancels to
+    # ~1e-10 alpha, so the updated formula would keep only ~6 digits; the
+    # kernel recomputes that norm from the row.
+    x = np.linspace(1.0, 2.0, 40)
+    G = np.array([x, x + 1e-5 * np.cos(np.arange(40.0))])
+    norms2 = np.array([naive.dot_naive(g, g) for g in G])
+    _norms_after_rotation(G, 0, 1, norms2)
+    small = int(np.argmin(norms2))
+    assert norms2[small] < 1e-9 * norms2.max()
+    np.testing.assert_allclose(norms2[small], naive.dot_naive(G[small], G[small]), rtol=1e-14)
+
+
+@pytest.mark.parametrize("kind", ["columns small to large", "two-sided"])
+def test_tracked_variants_fewer_rotation_sweeps_same_values(kind):
+    # de Rijk pivoting and tracked norms change the rounding, not the answer:
+    # the values agree with the plain cyclic kernel to the accuracy of both
+    # (mpmath is the oracle for the graded matrix in the test above), and the
+    # sweeps do not increase.
+    rng = np.random.default_rng(5)
+    a = graded(kind, 40, rng)
+    sweeps, values = {}, {}
+    for method in ("cyclic", "tracked", "preconditioned", "preconditioned_tracked"):
+        G = np.ascontiguousarray(a.T)
+        k = G.shape[0]
+        S = np.empty(k)
+        status, sweeps[method] = getattr(svd_jacobi, f"svd_{method}")(
+            G, S, np.empty(G.shape), np.empty((k, k)), False, 60
+        )
+        assert status == 0
+        values[method] = S
+    np.testing.assert_allclose(values["preconditioned_tracked"], values["preconditioned"], rtol=1e-13)
+    assert sweeps["tracked"] <= sweeps["cyclic"]
+    assert sweeps["preconditioned_tracked"] <= sweeps["preconditioned"]
+
+
+def test_tracked_on_a_matrix_with_exactly_orthogonal_rows():
+    # every pair is orthogonal from the start: one sweep, no rotation, and
+    # the singular values are the row norms (exactly, sorted).
+    a = np.diag([1.0, 3.0, 2.0, 1e-150]) @ np.eye(4)[[2, 0, 3, 1]]
+    G = np.ascontiguousarray(a.T)
+    S = np.empty(4)
+    status, sweeps = svd_jacobi.svd_tracked(G, S, np.empty((4, 4)), np.empty((4, 4)), True, 60)
+    assert (status, sweeps) == (0, 1)
+    np.testing.assert_array_equal(S, [3.0, 2.0, 1.0, 1e-150])
