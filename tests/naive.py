@@ -557,3 +557,65 @@ def eigvals_mp(A, dps: int = 40, symmetric: bool = False) -> np.ndarray:
 
 
 __all__ += ["eigvalsh_jacobi_naive", "eigvals_2x2", "eigvals_mp"]
+
+
+def influence_naive(X, y, weights=None) -> dict[str, np.ndarray]:
+    """Influence measures by their definitions: n leave-one-out refits with ``numpy.linalg.lstsq``.
+
+    Unlike the rest of this module the arithmetic is numpy's (LAPACK
+    ``dgelsd``), which is independent of jitla's QR kernels.  Each measure
+    is computed from its definition (Belsley, Kuh & Welsch 1980, Sec. 2.1),
+    with no closed-form deletion formula: ``b_(i)`` and ``s_(i)^2`` come
+    from refitting without row i, the hat values are the diagonal of the
+    matrix whose column j is the fit of the unit vector ``e_j``.  With
+    *weights*, rows are scaled by ``sqrt(w)`` first (WLS as OLS on whitened
+    rows; deleting a row deletes an observation).  X must have full column
+    rank with every row deleted.  Cost ``O(n^2 k^2)``: tiny problems only.
+
+    Returns
+    -------
+    dict
+        ``hat``, ``student_internal``, ``student_external``, ``sigma2_i``,
+        ``cooks``, ``dffits``, ``cov_ratio``, ``press``, ``dfbeta``,
+        ``dfbetas`` (n, k).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if weights is not None:
+        root = np.sqrt(np.asarray(weights, dtype=np.float64))
+        X, y = X * root[:, None], y * root
+    n, k = X.shape
+
+    def fit(A, b):
+        beta = np.linalg.lstsq(A, b, rcond=None)[0]
+        r = b - A @ beta
+        return beta, float(r @ r) / (A.shape[0] - k)
+
+    b, s2 = fit(X, y)
+    e = y - X @ b
+    XtX_inv = np.linalg.inv(X.T @ X)
+    hat = np.array([(X @ np.linalg.lstsq(X, np.eye(n)[j], rcond=None)[0])[j] for j in range(n)])
+    names = ("sigma2_i", "cooks", "dffits", "cov_ratio", "press", "student_external")
+    out = {name: np.empty(n) for name in names}
+    out["dfbeta"] = np.empty((n, k))
+    for i in range(n):
+        keep = np.arange(n) != i
+        bi, s2i = fit(X[keep], y[keep])
+        d = b - bi
+        pred_error = y[i] - X[i] @ bi  # PRESS residual: y_i minus its prediction without row i
+        XtX_i_inv = np.linalg.inv(X[keep].T @ X[keep])
+        out["sigma2_i"][i] = s2i
+        out["dfbeta"][i] = d
+        out["press"][i] = pred_error
+        # t_i: the deleted residual over its estimated standard error (Cook & Weisberg 1982, eq. 2.2.9)
+        out["student_external"][i] = pred_error / np.sqrt(s2i * (1.0 + X[i] @ XtX_i_inv @ X[i]))
+        out["cooks"][i] = d @ (X.T @ X) @ d / (k * s2)
+        out["dffits"][i] = X[i] @ d / np.sqrt(s2i * hat[i])
+        out["cov_ratio"][i] = np.linalg.det(s2i * XtX_i_inv) / np.linalg.det(s2 * XtX_inv)
+    out["hat"] = hat
+    out["student_internal"] = e / np.sqrt(s2 * (1.0 - hat))
+    out["dfbetas"] = out["dfbeta"] / np.sqrt(out["sigma2_i"])[:, None] / np.sqrt(np.diag(XtX_inv))
+    return out
+
+
+__all__ += ["influence_naive"]

@@ -31,6 +31,7 @@ KERNEL_MODULES = (
     "jitla.kernels.eig_symmetric",
     "jitla.kernels.eig_general",
     "jitla.kernels.polynomial",
+    "jitla.kernels.regression",
 )
 
 
