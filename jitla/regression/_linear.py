@@ -100,12 +100,17 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         k = Y.shape[1]
         # [1 | X | Y], rows scaled by sqrt(w): one pass over the data, factored in place
         XY = np.empty((n, c + p + k))
-        if c:
-            XY[:, 0] = 1.0
-        XY[:, c : c + p] = A
-        XY[:, c + p :] = Y
-        if w is not None:
-            XY *= np.sqrt(w)[:, np.newaxis]
+        if w is None:
+            if c:
+                XY[:, 0] = 1.0
+            XY[:, c : c + p] = A
+            XY[:, c + p :] = Y
+        else:
+            sw = np.sqrt(w)
+            if c:
+                XY[:, 0] = sw
+            np.multiply(A, sw[:, np.newaxis], out=XY[:, c : c + p])
+            np.multiply(Y, sw[:, np.newaxis], out=XY[:, c + p :])
         fit = fit_augmented(XY, c + p, method=self.method, refine=self.refine, tol=self.tol)
         params = fit.params  # (c + p, k)
         aliased = fit.aliased[c:]
