@@ -26,6 +26,7 @@ from jitla.regression import diagnostics
 from jitla.regression._constraints import linear_constraints
 from jitla.regression._data import MissingDataError
 from jitla.regression._fit import CollinearityWarning
+from jitla.regression._influence import InfluenceWarning, OLSInfluence
 from jitla.regression._linear import LinearRegression
 from jitla.regression._model import GLS, OLS, WLS, ols
 from jitla.regression._poly import PolyCoefs, PolynomialFeatures, poly, polyfit
@@ -41,6 +42,8 @@ __all__ = [
     "ContrastResults",
     "PredictionResults",
     "CollinearityWarning",
+    "OLSInfluence",
+    "InfluenceWarning",
     "MissingDataError",
     "linear_constraints",
     "PolynomialFeatures",
