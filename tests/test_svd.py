@@ -181,6 +181,33 @@ def test_graded_matrices_to_high_relative_accuracy(kind, method):
         assert np.max(np.abs(ours - exact) / exact) <= 1e-13
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_extreme_scales_keep_relative_accuracy(method):
+    # Squared row norms underflow below ~1e-154 (float64): a column at
+    # 1e-170 came back as 0 before the power-of-two scaling in _svd_2d,
+    # and 1e-160 kept only 5 digits.  Scaled inputs, whole or one column,
+    # against mpmath; U and V stay orthonormal and rebuild the input.
+    B = np.random.default_rng(1).standard_normal((6, 4))
+    for a in (B * np.array([1, 1, 1, 1e-170]), B * np.array([1, 1, 1, 1e-290]), B * 1e-300, B * 1e300):
+        exact = naive.singular_values_mp(a)
+        U, S, Vh = svd(a, method=method)
+        assert np.max(np.abs(S - exact) / exact) <= 1e-14
+        np.testing.assert_allclose((U[:, :4] * S) @ Vh, a, rtol=0, atol=1e-14 * np.abs(a).max())
+        np.testing.assert_allclose(U.T @ U, np.eye(6), atol=1e-14)
+        np.testing.assert_allclose(Vh @ Vh.T, np.eye(4), atol=1e-14)
+
+
+def test_extreme_scales_float32(rng):
+    B = rng.standard_normal((5, 3))
+    for scale in (1e-30, 1e30):
+        a = (B * scale).astype(np.float32)
+        S = svdvals(a)
+        assert S.dtype == np.float32
+        np.testing.assert_allclose(
+            S, np.linalg.svd(a.astype(np.float64), compute_uv=False), rtol=20 * eps(np.float32)
+        )
+
+
 def test_numpy_loses_digits_where_jacobi_does_not():
     # The point of the method, shown side by side: gesdd's error is relative
     # to the largest singular value, so the smallest ones of a matrix whose

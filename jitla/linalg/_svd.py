@@ -63,9 +63,12 @@ def _svd_2d(A, full_matrices, compute_uv, variant):
     Ut = np.empty((k, L), dtype=dtype)
     Vt = np.empty((k, k), dtype=dtype)
     if k > 0:
+        e = _scale_exponent(G)
+        G = np.ldexp(G, e).astype(dtype, copy=False)
         status, _ = get_kernel("svd", variant).func(G, S, Ut, Vt, compute_uv, MAX_SWEEPS)
         if status != 0:
             raise LinAlgError("SVD did not converge")
+        S = np.ldexp(S, -e).astype(dtype, copy=False)
     if not compute_uv:
         return S
     # tall form B = A (or A^T): B = Ut^T diag(S) Vt, Ut^T is L x k
@@ -75,6 +78,27 @@ def _svd_2d(A, full_matrices, compute_uv, variant):
     if wide:  # A = (A^T)^T = Vt^T diag(S) Ut
         return np.ascontiguousarray(Vt.T), S, np.ascontiguousarray(left.T)
     return np.ascontiguousarray(left), S, Vt
+
+
+def _scale_exponent(G):
+    """The power of two ``e`` that brings ``max |g_ij| * 2**e`` just below ``sqrt(huge) / (2 L)``.
+
+    The Jacobi kernels work with squared row norms and dot products, which
+    underflow for rows below ``sqrt(tiny)`` (1.5e-154 in float64, 1.1e-19 in
+    float32) and overflow above ``sqrt(huge)``.  Scaling the largest entry up
+    to ``sqrt(huge) / (2L)`` keeps every square and dot product of an L-long
+    row finite and leaves all of the exponent range below it for the small
+    rows: rows down to ~1e-300 of the largest (float64) keep their relative
+    accuracy, instead of ~1e-154 of it unscaled.  A power of two is exact
+    (``ldexp``), so the singular vectors do not change and the values are
+    scaled back exactly unless they are subnormal.  LAPACK's ``dgesvj``
+    scales the same way (Drmač & Veselić, LAWN 170, Sec. 4.1).
+    """
+    amax = float(np.abs(G).max())
+    if amax == 0.0:
+        return 0
+    target = float(np.sqrt(np.finfo(G.dtype).max)) / (2 * G.shape[1])
+    return int(np.floor(np.log2(target)) - np.ceil(np.log2(amax)))
 
 
 def _complete(U):
@@ -136,8 +160,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     relative to the largest.  About 6mn^2 flops per sweep (+3n^3 for V),
     typically 5-15 sweeps; the preconditioned variants add a pivoted QR
     (2mn^2 - 2n^3/3); the tracked ones test a pair with one dot product
-    instead of three (4mn^2 per sweep once every pair rotates).  The input
-    is never modified.
+    instead of three (4mn^2 per sweep once every pair rotates).  The matrix
+    is first scaled by a power of two (exact) so that squared norms neither
+    overflow nor underflow for columns down to ~1e-300 of the largest.  The
+    input is never modified.
 
     Examples
     --------
