@@ -74,17 +74,25 @@ def test_lapack_jacobi_vs_gesdd(benchmark, ratio_repeat, compute_uv):
         benchmark(lapack.dgejsv, a, jobu=job, jobv=job)
 
 
+@pytest.mark.parametrize(
+    ("parallel", "serial"),
+    [
+        ("preconditioned_parallel", "preconditioned"),
+        ("preconditioned_parallel_tracked", "preconditioned_tracked"),
+    ],
+    ids=["plain", "tracked"],
+)
 @pytest.mark.parametrize("n", SIZES)
-def test_parallel_vs_serial_jacobi(benchmark, ratio_repeat, bench_threads, n):
+def test_parallel_vs_serial_jacobi(benchmark, ratio_repeat, bench_threads, n, parallel, serial):
     a = np.random.default_rng(0).standard_normal((n, n))
     threads = min(bench_threads, numba.config.NUMBA_NUM_THREADS)
     benchmark.group = f"svd n={n} parallel Jacobi on {threads} threads vs serial"
     with limit_threads(threads):
         timing = time_pair(
-            lambda: svd(a, method="preconditioned_parallel"),
-            lambda: svd(a, method="preconditioned"),
+            lambda: svd(a, method=parallel),
+            lambda: svd(a, method=serial),
             repeat=ratio_repeat,
             pause=SPIN_PAUSE,
         )
         benchmark.extra_info.update(speedup_vs_serial=timing.ref_best / timing.best, threads=threads)
-        benchmark(svd, a, method="preconditioned_parallel")
+        benchmark(svd, a, method=parallel)

@@ -53,9 +53,11 @@ __all__ = [
     "svd_cyclic",
     "svd_tracked",
     "svd_parallel",
+    "svd_parallel_tracked",
     "svd_preconditioned",
     "svd_preconditioned_tracked",
     "svd_preconditioned_parallel",
+    "svd_preconditioned_parallel_tracked",
     "complete_orthonormal",
     "round_robin",
 ]
@@ -558,6 +560,103 @@ def svd_parallel(G, S, Ut, Vt, compute_uv, max_sweeps):
     return status, sweeps
 
 
+@kernel
+def _tracked_pair(G, Vt, p, q, tol, norms2, last_sweep, sweep, accumulate):
+    """Test rows p, q (one dot product) and rotate them if needed; True if rotated.
+
+    The pair is skipped without a test if neither row has been rotated since
+    the start of the previous sweep (``last_sweep[r] < sweep - 1`` for both),
+    as in :func:`svd_tracked`.
+    """
+    if sweep > 1 and last_sweep[p] < sweep - 1 and last_sweep[q] < sweep - 1:
+        return False
+    gamma = _dot(G[p], G[q])
+    if gamma == 0 or abs(gamma) <= tol * math.sqrt(norms2[p]) * math.sqrt(norms2[q]):
+        return False
+    _rotate_tracked(G, Vt, p, q, gamma, norms2, accumulate)
+    last_sweep[p] = sweep
+    last_sweep[q] = sweep
+    return True
+
+
+@register(
+    "svd",
+    "parallel_tracked",
+    "parallel block round robin with tracked norms and skipped re-tests (no de Rijk pivoting)",
+    flops=svd_flops,
+    parallel=True,
+    example=_svd_example,
+)
+@parallel_kernel
+def svd_parallel_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
+    """:func:`svd_parallel` with the tracked norms and skipped tests of :func:`svd_tracked`.
+
+    Parameters, returns
+        As :func:`svd_cyclic`.
+
+    Notes
+    -----
+    The order of :func:`svd_parallel` (pairs inside each block, then the
+    Brent–Luk rounds of disjoint block pairs), with each pair tested by one
+    dot product against the tracked squared norms (:func:`_rotate_tracked`)
+    and not tested at all if neither row has been rotated since the start
+    of the previous sweep (every pair is visited once per sweep, so it was
+    tested, or skipped by the same rule, then).  ``last_sweep`` records the
+    sweep of each row's last rotation.  De Rijk's row swaps are left out:
+    they would move rows between the blocks that the tasks own.  Tasks of a
+    round touch disjoint rows of G, Vt, the norms and ``last_sweep``, so the
+    result does not depend on the thread count.
+    """
+    n = G.shape[0]
+    tol = _tolerance(G)
+    if compute_uv:
+        Vt[:, :] = 0
+        for i in range(n):
+            Vt[i, i] = 1
+    nblocks = min(JACOBI_BLOCKS, n - n % 2)
+    pairs = round_robin(nblocks)
+    rounds, half = pairs.shape[0], pairs.shape[1]
+    flags = np.zeros(max(nblocks, 1), dtype=np.bool_)
+    norms2 = np.empty(n, dtype=G.dtype)
+    last_sweep = np.zeros(n, dtype=np.int64)
+    sweeps = 0
+    status = 1
+    while sweeps < max_sweeps:
+        sweeps += 1
+        flags[:] = False
+        for i in prange(n):
+            norms2[i] = _dot(G[i], G[i])
+        if nblocks < 2:
+            for p in range(n - 1):
+                for q in range(p + 1, n):
+                    if _tracked_pair(G, Vt, p, q, tol, norms2, last_sweep, sweeps, compute_uv):
+                        flags[0] = True
+        else:
+            # pairs inside each block
+            for b in prange(nblocks):
+                lo, hi = _block_bounds(n, nblocks, b)
+                for p in range(lo, hi - 1):
+                    for q in range(p + 1, hi):
+                        if _tracked_pair(G, Vt, p, q, tol, norms2, last_sweep, sweeps, compute_uv):
+                            flags[b] = True
+            # pairs across blocks, one round of disjoint block pairs at a time
+            for r in range(rounds):
+                for i in prange(half):
+                    a = min(pairs[r, i, 0], pairs[r, i, 1])
+                    b = max(pairs[r, i, 0], pairs[r, i, 1])
+                    a_lo, a_hi = _block_bounds(n, nblocks, a)
+                    b_lo, b_hi = _block_bounds(n, nblocks, b)
+                    for p in range(a_lo, a_hi):
+                        for q in range(b_lo, b_hi):
+                            if _tracked_pair(G, Vt, p, q, tol, norms2, last_sweep, sweeps, compute_uv):
+                                flags[a] = True
+        if not flags.any():
+            status = 0
+            break
+    _finish(G, S, Ut, Vt, compute_uv)
+    return status, sweeps
+
+
 # --------------------------------------------------------------------------
 # 3. preconditioned by column-pivoted QR
 # --------------------------------------------------------------------------
@@ -566,7 +665,7 @@ def _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, core):
     """Pivoted QR, then one-sided Jacobi on the rows of R.
 
     *core* picks the sweeps: 0 :func:`svd_cyclic`, 1 :func:`svd_parallel`,
-    2 :func:`svd_tracked`.
+    2 :func:`svd_tracked`, 3 :func:`svd_parallel_tracked`.
     """
     n, m = G.shape
     A = np.ascontiguousarray(G.T)
@@ -583,6 +682,8 @@ def _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, core):
         status, sweeps = svd_parallel(R, S, X_t, Vx, compute_uv, max_sweeps)
     elif core == 2:
         status, sweeps = svd_tracked(R, S, X_t, Vx, compute_uv, max_sweeps)
+    elif core == 3:
+        status, sweeps = svd_parallel_tracked(R, S, X_t, Vx, compute_uv, max_sweeps)
     else:
         status, sweeps = svd_cyclic(R, S, X_t, Vx, compute_uv, max_sweeps)
     if not compute_uv:
@@ -665,3 +766,17 @@ def svd_preconditioned_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
     tested pair costs 2m flops instead of 6m; see devlog 005.
     """
     return _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, 2)
+
+
+@register(
+    "svd",
+    "preconditioned_parallel_tracked",
+    "pivoted QR, then the parallel tracked-norm Jacobi on the rows of R",
+    flops=svd_flops,
+    parallel=True,
+    example=_svd_example,
+)
+@kernel
+def svd_preconditioned_parallel_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
+    """:func:`svd_preconditioned` with the sweeps of :func:`svd_parallel_tracked`."""
+    return _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, 3)

@@ -27,6 +27,8 @@ _METHODS = (
     "preconditioned",
     "preconditioned_tracked",
     "preconditioned_parallel",
+    "parallel_tracked",
+    "preconditioned_parallel_tracked",
 )
 
 
@@ -36,8 +38,10 @@ def svd_method(shape, method: str = "auto") -> str:
     "auto" is "preconditioned_tracked" (column-pivoted QR, then Jacobi on
     R -- fewer sweeps, and relative accuracy also for row-graded matrices --
     with tracked norms and de Rijk's pivoting: the fastest serial variant) on
-    one thread, and "preconditioned_parallel" when Numba has more than one
-    thread and the smaller dimension is at least :data:`PARALLEL_SVD_N`.
+    one thread, and "preconditioned_parallel_tracked" (the same sweeps as
+    "preconditioned_parallel", with less work per pair) when Numba has more
+    than one thread and the smaller dimension is at least
+    :data:`PARALLEL_SVD_N`.
     Every variant is a one-sided Jacobi method with the same relative
     convergence test, so "auto" never trades accuracy for speed.
     """
@@ -47,7 +51,7 @@ def svd_method(shape, method: str = "auto") -> str:
         return method
     n = min(shape[-2:]) if len(shape) >= 2 else 0
     if numba.get_num_threads() > 1 and n >= PARALLEL_SVD_N:
-        return "preconditioned_parallel"
+        return "preconditioned_parallel_tracked"
     return "preconditioned_tracked"
 
 
@@ -136,8 +140,9 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
         (a symmetric input is decomposed like any other).
     method : str, default "auto"
         One-sided Jacobi variant (:mod:`jitla.kernels.svd_jacobi`): "cyclic",
-        "tracked", "parallel", "preconditioned", "preconditioned_tracked",
-        "preconditioned_parallel", or "auto"
+        "tracked", "parallel", "parallel_tracked", "preconditioned",
+        "preconditioned_tracked", "preconditioned_parallel",
+        "preconditioned_parallel_tracked", or "auto"
         as :func:`svd_method`.
 
     Returns
