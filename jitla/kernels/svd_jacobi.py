@@ -304,15 +304,28 @@ def svd_cyclic(G, S, Ut, Vt, compute_uv, max_sweeps):
 def _rotate_tracked(G, Vt, p, q, gamma, norms2, accumulate):
     """Rotate rows p, q of G (and Vt) to make them orthogonal, given ``gamma = g_p . g_q``.
 
-    The squared norms come from *norms2* and
-    are updated with the exact formulas ``||g_p'||^2 = alpha - t gamma``,
-    ``||g_q'||^2 = beta + t gamma`` (the diagonal of the rotated 2 x 2 Gram
-    matrix, Golub & Van Loan 4th ed., Sec. 8.5.2), so a rotation costs one
-    pass for the dot product and one for the update instead of
-    :func:`jacobi_rotate`'s three sums.  When a norm drops below a quarter of
-    its old value the update has cancelled and the norm is recomputed from
-    the row.  Rotation angle: as :func:`jacobi_rotate`.  Flops 6m (+6n with
-    accumulation), after the caller's 2m for gamma.
+    Parameters
+    ----------
+    G, Vt : (n, m), (n, n) ndarray, rows p and q overwritten
+        Vt is only touched if *accumulate*.
+    p, q : int
+    gamma : float
+        ``g_p . g_q``, nonzero.
+    norms2 : (n,) ndarray, entries p and q overwritten
+        Squared row norms of G, updated with the exact formulas
+        ``||g_p'||^2 = alpha - t gamma``, ``||g_q'||^2 = beta + t gamma``
+        (the diagonal of the rotated 2 x 2 Gram matrix, Golub & Van Loan
+        4th ed., Sec. 8.5.2), so a rotation needs one pass for the dot
+        product and one for the update instead of :func:`jacobi_rotate`'s
+        three sums.  When a norm drops below a quarter of its old value the
+        update has cancelled, and that norm is recomputed from the row.
+    accumulate : bool
+
+    Notes
+    -----
+    Rotation angle as :func:`jacobi_rotate`.  Flops 6m (+6n with
+    accumulation), after the caller's 2m for gamma.  No checks are made on
+    the inputs.
     """
     alpha = norms2[p]
     beta = norms2[q]
@@ -391,9 +404,10 @@ def svd_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
       ``last[r]`` is the step (pair counter) of row r's last rotation; it
       moves with the row.
 
-    The rotations and the convergence test are those of :func:`svd_cyclic`;
-    only the norms used in the test and in the rotation angle differ, by
-    rounding.  Workspace 2n (norms, last-rotation steps).
+    The rotation formulas and the convergence test are those of
+    :func:`svd_cyclic`; the pair order differs (de Rijk), and the norms used
+    in the test and in the rotation angle differ by rounding.  Workspace 2n
+    (norms, last-rotation steps).
     """
     n = G.shape[0]
     tol = _tolerance(G)
