@@ -607,7 +607,7 @@ def influence_naive(X, y, weights=None) -> dict[str, np.ndarray]:
         out["sigma2_i"][i] = s2i
         out["dfbeta"][i] = d
         out["press"][i] = pred_error
-        # t_i: the deleted residual over its estimated standard error (Cook & Weisberg 1982, eq. 2.2.9)
+        # t_i: the deleted residual over its estimated standard error (Cook & Weisberg 1982, Sec. 2.2)
         out["student_external"][i] = pred_error / np.sqrt(s2i * (1.0 + X[i] @ XtX_i_inv @ X[i]))
         out["cooks"][i] = d @ (X.T @ X) @ d / (k * s2)
         out["dffits"][i] = X[i] @ d / np.sqrt(s2i * hat[i])

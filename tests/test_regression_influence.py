@@ -150,9 +150,10 @@ def test_pandas_names_and_index_in_summary_frame():
 
 
 def test_wls_is_ols_on_the_whitened_rows():
-    # statsmodels' OLSInfluence is documented for OLS only (on a WLS result it mixes the
-    # weighted and unweighted problems), so the oracle is its OLS on sqrt(w)-scaled rows,
-    # and the leave-one-out definitions with weighted refits.
+    # statsmodels' WLS results have no get_influence(), and its OLSInfluence applied to one
+    # mixes the weighted and unweighted problems (its hat values sum to 1.94 here, not to
+    # the rank 3), so the oracles are its OLS on sqrt(w)-scaled rows and the leave-one-out
+    # definitions with weighted refits.
     X, y = design(n=30, p=3, seed=2)
     w = np.random.default_rng(7).uniform(0.2, 5.0, 30)
     ours = WLS(y, X, weights=w).fit().get_influence()
@@ -166,6 +167,7 @@ def test_wls_is_ols_on_the_whitened_rows():
     # the leverage is w_i x_i^T (X^T W X)^{-1} x_i
     h = w * np.einsum("ij,jk,ik->i", X, np.linalg.inv(X.T @ (w[:, None] * X)), X)
     close(ours.hat_matrix_diag, h)
+    assert ours.hat_matrix_diag.sum() == pytest.approx(3.0, rel=1e-13)  # trace(H) = rank
 
 
 def test_gls_with_a_diagonal_covariance_is_wls():

@@ -9,14 +9,14 @@ a closed form in the row ``q_i = x_i R^{-1}`` of Q (Belsley, Kuh & Welsch
 
     h_i       = ||q_i||^2                                   leverage (hat value)
     b - b_(i) = R^{-1} q_i^T e_i / (1 - h_i)                DFBETA; (X^T X)^{-1} x_i = R^{-1} q_i^T
-    s_(i)^2   = (SSR - e_i^2 / (1 - h_i)) / (n - k - 1)     deleted variance (BKW eq. 2.8)
+    s_(i)^2   = (SSR - e_i^2 / (1 - h_i)) / (n - k - 1)     deleted variance
     r_i       = e_i / (s sqrt(1 - h_i))                     internally studentized
-    t_i       = e_i / (s_(i) sqrt(1 - h_i))                 externally studentized (BKW eq. 2.9)
-    D_i       = r_i^2 h_i / (k (1 - h_i))                   Cook's distance (Cook & Weisberg eq. 3.4.3)
-    DFFITS_i  = t_i sqrt(h_i / (1 - h_i))                   (BKW eq. 2.11)
-    COVRATIO  = (s_(i)^2 / s^2)^k / (1 - h_i)               (BKW eq. 2.14)
+    t_i       = e_i / (s_(i) sqrt(1 - h_i))                 externally studentized
+    D_i       = r_i^2 h_i / (k (1 - h_i))                   Cook's distance (Cook & Weisberg Sec. 3.4)
+    DFFITS_i  = t_i sqrt(h_i / (1 - h_i))                   change of the fit at x_i, scaled
+    COVRATIO  = (s_(i)^2 / s^2)^k / (1 - h_i)               det cov(b_(i)) / det cov(b)
     PRESS_i   = e_i / (1 - h_i)                             y_i minus its leave-one-out prediction
-    DFBETAS   = (b_j - b_(i)j) / (s_(i) sqrt([(X^T X)^{-1}]_jj))   (BKW eq. 2.7)
+    DFBETAS   = (b_j - b_(i)j) / (s_(i) sqrt([(X^T X)^{-1}]_jj))
 
 so nothing is refitted: per row, one forward substitution with ``R^T``
 (gives q_i and h_i) and one back substitution with ``R`` (gives DFBETA),
@@ -285,7 +285,7 @@ def influence_rows(X, e, R, dinv, fit, stats, dfbeta, dfbetas):
     Notes
     -----
     Belsley, Kuh & Welsch, *Regression Diagnostics* (1980), Sec. 2.1
-    (eqs. 2.1-2.14, the deletion formulas); Cook & Weisberg, *Residuals and
+    (the row-deletion formulas); Cook & Weisberg, *Residuals and
     Influence in Regression* (1982), Sec. 2.2 (studentized residuals) and
     3.4 (Cook's distance); Chatterjee & Hadi, *Sensitivity Analysis in
     Linear Regression* (1988), Ch. 4.  Departs from the textbooks in never

@@ -280,7 +280,7 @@ class OLSInfluence:
 
     @cached_property
     def dffits(self) -> tuple[np.ndarray, float]:
-        """DFFITS ``t_i sqrt(h_i / (1 - h_i))`` and the threshold ``2 sqrt(k / n)`` (BKW eq. 2.11)."""
+        """DFFITS ``t_i sqrt(h_i / (1 - h_i))`` and the threshold ``2 sqrt(k / n)``."""
         return self._stats[DFFITS], self._dffits_threshold
 
     @property
@@ -297,12 +297,12 @@ class OLSInfluence:
 
     @cached_property
     def dfbetas(self) -> np.ndarray:
-        """DFBETA scaled by ``s_(i) sqrt([(X^T X)^{-1}]_jj)`` (BKW eq. 2.7); NaN columns for aliased."""
+        """DFBETA scaled by ``s_(i) sqrt([(X^T X)^{-1}]_jj)``; NaN columns for aliased."""
         return self._expand(self._dfbetas_kept)
 
     @cached_property
     def cov_ratio(self) -> np.ndarray:
-        """``det cov(b_(i)) / det cov(b) = (s_(i)^2 / s^2)^k / (1 - h_i)`` (BKW eq. 2.14)."""
+        """``det cov(b_(i)) / det cov(b) = (s_(i)^2 / s^2)^k / (1 - h_i)``."""
         return self._stats[COVRATIO]
 
     # ------------------------------------------------------------- table
