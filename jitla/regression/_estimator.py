@@ -95,13 +95,64 @@ def check_is_fitted(est, attribute: str = "n_features_in_") -> None:
         )
 
 
-def _feature_names(X):
-    if not is_pandas(X) or X.ndim != 2:
+def feature_names(X):
+    """String column names of a DataFrame-like X as an object array, else None.
+
+    A mix of string and other names raises ``TypeError`` (scikit-learn's rule).
+    """
+    columns = getattr(X, "columns", None)
+    if columns is None:
         return None
-    cols = list(X.columns)
-    if cols and all(isinstance(c, str) for c in cols):
-        return np.asarray(cols, dtype=object)
+    names = np.asarray(columns, dtype=object)
+    is_str = [isinstance(name, str) for name in names]
+    if all(is_str) and len(names) > 0:
+        return names
+    if any(is_str):
+        kinds = sorted({type(name).__name__ for name in names})
+        raise TypeError(
+            "Feature names are only supported if all input features have string names, "
+            f"but your input has {kinds} as feature name / column name types. Convert "
+            "the feature names to strings, e.g. X.columns = X.columns.astype(str)."
+        )
     return None
+
+
+def check_feature_names(est, given) -> None:
+    """scikit-learn's feature-name consistency rules between ``fit`` and later calls.
+
+    *given* is :func:`feature_names` of the new X.  Names on one side only
+    warn; different names (or order) raise ``ValueError``.
+    """
+    fitted = getattr(est, "feature_names_in_", None)
+    who = type(est).__name__
+    if fitted is None and given is None:
+        return
+    if fitted is None:
+        warnings.warn(
+            f"X has feature names, but {who} was fitted without feature names", UserWarning, stacklevel=4
+        )
+        return
+    if given is None:
+        warnings.warn(
+            f"X does not have valid feature names, but {who} was fitted with feature names",
+            UserWarning,
+            stacklevel=4,
+        )
+        return
+    if len(fitted) == len(given) and np.all(fitted == given):
+        return
+    message = "The feature names should match those that were passed during fit.\n"
+    unseen = [name for name in given if name not in set(fitted)]
+    missing = [name for name in fitted if name not in set(given)]
+    if not unseen and not missing:
+        message += "Feature names must be in the same order as they were in fit.\n"
+    if unseen:
+        message += "Feature names unseen at fit time:\n" + "".join(f"- {name}\n" for name in unseen[:5])
+    if missing:
+        message += "Feature names seen at fit time, yet now missing:\n" + "".join(
+            f"- {name}\n" for name in sorted(missing)[:5]
+        )
+    raise ValueError(message)
 
 
 def _check_finite(A: np.ndarray, what: str) -> None:
@@ -167,7 +218,7 @@ def check_X(est, X, *, reset: bool, copy: bool = True) -> np.ndarray:
     a float64 array of any layout that may be the caller's own: for callers
     that only read it (saves a pass over a large X).
     """
-    names = _feature_names(X)
+    names = feature_names(X)
     A = _as_float_2d(X, copy=copy)
     if reset:
         est.n_features_in_ = A.shape[1]
@@ -176,28 +227,18 @@ def check_X(est, X, *, reset: bool, copy: bool = True) -> np.ndarray:
         elif hasattr(est, "feature_names_in_"):
             del est.feature_names_in_
         return A
-    fitted = getattr(est, "feature_names_in_", None)
-    cls = type(est).__name__
-    if fitted is not None and names is None:
-        warnings.warn(
-            f"X does not have valid feature names, but {cls} was fitted with feature names",
-            UserWarning,
-            stacklevel=3,
-        )
-    elif fitted is None and names is not None:
-        warnings.warn(
-            f"X has feature names, but {cls} was fitted without feature names", UserWarning, stacklevel=3
-        )
-    elif fitted is not None and (len(fitted) != len(names) or (fitted != names).any()):
-        raise ValueError(
-            "The feature names should match those that were passed during fit.\n"
-            f"Feature names seen at fit time: {list(fitted)}\nFeature names given now: {list(names)}"
-        )
-    if A.shape[1] != est.n_features_in_:
-        raise ValueError(
-            f"X has {A.shape[1]} features, but {cls} is expecting {est.n_features_in_} features as input."
-        )
+    check_feature_names(est, names)
+    check_n_features(est, A.shape[1])
     return A
+
+
+def check_n_features(est, p: int) -> None:
+    """scikit-learn's message when X's width differs from ``n_features_in_``."""
+    if p != est.n_features_in_:
+        raise ValueError(
+            f"X has {p} features, but {type(est).__name__} is expecting "
+            f"{est.n_features_in_} features as input."
+        )
 
 
 def check_y(y, n: int) -> np.ndarray:

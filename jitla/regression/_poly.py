@@ -22,7 +22,6 @@ the same either way (scikit-learn's messages, so its estimator checks pass).
 from __future__ import annotations
 
 import numbers
-import warnings
 from itertools import chain, combinations, combinations_with_replacement
 from typing import NamedTuple
 
@@ -30,7 +29,7 @@ import numpy as np
 
 # scikit-learn's base classes when it is installed, jitla's stand-ins otherwise
 from jitla.regression._estimator import BaseEstimator as _Base
-from jitla.regression._estimator import NotFittedError
+from jitla.regression._estimator import NotFittedError, check_feature_names, check_n_features, feature_names
 from jitla.regression._estimator import TransformerMixin as _Mixin
 
 __all__ = ["PolynomialFeatures", "poly", "PolyCoefs", "polyfit"]
@@ -39,25 +38,6 @@ __all__ = ["PolynomialFeatures", "poly", "PolyCoefs", "polyfit"]
 # --------------------------------------------------------------------------
 # input checks (scikit-learn's messages, jitla's code)
 # --------------------------------------------------------------------------
-def _feature_names(X):
-    """String column names of a DataFrame-like X as an object array, else None."""
-    columns = getattr(X, "columns", None)
-    if columns is None:
-        return None
-    names = np.asarray(columns, dtype=object)
-    is_str = [isinstance(name, str) for name in names]
-    if all(is_str) and len(names) > 0:
-        return names
-    if any(is_str):
-        kinds = sorted({type(name).__name__ for name in names})
-        raise TypeError(
-            "Feature names are only supported if all input features have string names, "
-            f"but your input has {kinds} as feature name / column name types. Convert "
-            "the feature names to strings, e.g. X.columns = X.columns.astype(str)."
-        )
-    return None
-
-
 def _check_X(X, who: str) -> np.ndarray:
     """X as a finite C-contiguous writeable float64/float32 2-D array (a copy when needed).
 
@@ -256,7 +236,7 @@ class PolynomialFeatures(_Mixin, _Base):
         TypeError
             Sparse X, non-numeric entries, or a mix of string and other column names.
         """
-        names = _feature_names(X)
+        names = feature_names(X)
         A = _check_X(X, type(self).__name__)
         self._degrees = _check_degree(self.degree, self.include_bias)
         if self.order not in ("C", "F"):
@@ -282,40 +262,6 @@ class PolynomialFeatures(_Mixin, _Base):
         self.powers_ = powers
         return self
 
-    def _check_names(self, X):
-        """scikit-learn's feature-name consistency rules between fit and transform."""
-        fitted = getattr(self, "feature_names_in_", None)
-        given = _feature_names(X)
-        who = type(self).__name__
-        if fitted is None and given is None:
-            return
-        if fitted is None:
-            warnings.warn(
-                f"X has feature names, but {who} was fitted without feature names", UserWarning, stacklevel=3
-            )
-            return
-        if given is None:
-            warnings.warn(
-                f"X does not have valid feature names, but {who} was fitted with feature names",
-                UserWarning,
-                stacklevel=3,
-            )
-            return
-        if len(fitted) == len(given) and np.all(fitted == given):
-            return
-        message = "The feature names should match those that were passed during fit.\n"
-        unseen = [name for name in given if name not in set(fitted)]
-        missing = [name for name in fitted if name not in set(given)]
-        if not unseen and not missing:
-            message += "Feature names must be in the same order as they were in fit.\n"
-        if unseen:
-            message += "Feature names unseen at fit time:\n" + "".join(f"- {name}\n" for name in unseen[:5])
-        if missing:
-            message += "Feature names seen at fit time, yet now missing:\n" + "".join(
-                f"- {name}\n" for name in sorted(missing)[:5]
-            )
-        raise ValueError(message)
-
     def _validated(self, X) -> np.ndarray:
         """X checked against the fit (fitted, names, number of features), as :func:`_check_X`."""
         if not hasattr(self, "powers_"):
@@ -323,13 +269,9 @@ class PolynomialFeatures(_Mixin, _Base):
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
                 "appropriate arguments before using this estimator."
             )
-        self._check_names(X)
+        check_feature_names(self, feature_names(X))
         A = _check_X(X, type(self).__name__)
-        if A.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {A.shape[1]} features, but {type(self).__name__} is expecting "
-                f"{self.n_features_in_} features as input."
-            )
+        check_n_features(self, A.shape[1])
         return A
 
     def transform(self, X):
