@@ -282,10 +282,12 @@ class WLS(_LinearModel):
         self._set_whitened()
 
     def whiten(self, x):
+        """Rows of *x* times ``sqrt(weights)``."""
         x = np.asarray(x, dtype=np.float64)
         return x * (self._sqrt_w if x.ndim == 1 else self._sqrt_w[:, np.newaxis])
 
     def loglike_const(self) -> float:
+        """``sum(log w) / 2``: the weights' term of the Gaussian log-likelihood."""
         return 0.5 * float(np.log(self.weights).sum())
 
 
@@ -339,6 +341,7 @@ class GLS(_LinearModel):
         self._set_whitened()
 
     def whiten(self, x):
+        """``L^{-1} x`` (Sigma = L L^T), or ``x / sqrt(sigma)`` for a diagonal sigma."""
         x = np.asarray(x, dtype=np.float64)
         if self._diag is not None:
             d = np.sqrt(self._diag)
@@ -348,6 +351,7 @@ class GLS(_LinearModel):
         return x
 
     def loglike_const(self) -> float:
+        """``-log det(Sigma) / 2``: Sigma's term of the Gaussian log-likelihood."""
         return -0.5 * self._logdet
 
 

@@ -82,10 +82,12 @@ class ContrastResults:
 
     @property
     def tvalue(self):
+        """The t (or z) statistics: ``statistic`` under statsmodels' name."""
         return self.statistic
 
     @property
     def fvalue(self):
+        """The F statistic: ``statistic`` under statsmodels' name."""
         return self.statistic
 
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
@@ -151,10 +153,12 @@ class PredictionResults:
 
     @property
     def se_mean(self) -> np.ndarray:
+        """Standard error of the predicted mean, ``sqrt(x^T Cov(beta) x)``."""
         return np.sqrt(self.var_pred_mean)
 
     @property
     def se_obs(self) -> np.ndarray:
+        """Standard error of a new observation, ``sqrt(se_mean**2 + scale / w)``."""
         return np.sqrt(self.var_pred_mean + self.var_resid)
 
     def conf_int(self, obs: bool = False, alpha: float = 0.05) -> np.ndarray:
@@ -179,6 +183,26 @@ class PredictionResults:
             },
             index=self.row_labels,
         )
+
+
+def _hc_cov(kind: str) -> cached_property:
+    """statsmodels' ``cov_HCk`` attribute: :meth:`RegressionResults.cov` of that kind, read-only."""
+
+    def get(self):
+        return _frozen(self.cov(kind))
+
+    get.__doc__ = f"{kind} heteroscedasticity-consistent covariance of the estimates (``cov({kind!r})``)."
+    return cached_property(get)
+
+
+def _hc_se(kind: str) -> cached_property:
+    """statsmodels' ``HCk_se`` attribute: square roots of ``cov_HCk``'s diagonal."""
+
+    def get(self):
+        return self._by_param(np.sqrt(np.diag(getattr(self, f"cov_{kind}"))))
+
+    get.__doc__ = f"{kind} standard errors, ``sqrt(diag(cov_{kind}))``."
+    return cached_property(get)
 
 
 class RegressionResults:
@@ -267,10 +291,12 @@ class RegressionResults:
     # ---------------------------------------------------------------- sizes
     @cached_property
     def nobs(self) -> float:
+        """Number of observations (a float, as statsmodels)."""
         return self.model.nobs
 
     @cached_property
     def k_constant(self) -> int:
+        """1 when the design has a constant (explicit or implicit), else 0."""
         return self.model.k_constant
 
     @cached_property
@@ -334,14 +360,17 @@ class RegressionResults:
 
     @cached_property
     def mse_resid(self) -> float:
+        """Mean squared error of the residuals, ``ssr / df_resid`` (= ``scale``)."""
         return self.scale
 
     @cached_property
     def mse_model(self) -> float:
+        """Mean square of the model, ``ess / df_model``."""
         return self.ess / self.df_model if self.df_model > 0 else np.nan
 
     @cached_property
     def mse_total(self) -> float:
+        """Mean square of the total, ``(ess + ssr) / (df_resid + df_model)``."""
         return (self.ess + self.ssr) / (self.df_resid + self.df_model)
 
     # ---------------------------------------------------------------- likelihood
@@ -440,14 +469,14 @@ class RegressionResults:
     def _se(self, kind):
         return np.sqrt(np.diag(self.cov(kind)))
 
-    cov_HC0 = cached_property(lambda self: _frozen(self.cov("HC0")))
-    cov_HC1 = cached_property(lambda self: _frozen(self.cov("HC1")))
-    cov_HC2 = cached_property(lambda self: _frozen(self.cov("HC2")))
-    cov_HC3 = cached_property(lambda self: _frozen(self.cov("HC3")))
-    HC0_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC0))))
-    HC1_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC1))))
-    HC2_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC2))))
-    HC3_se = cached_property(lambda self: self._by_param(np.sqrt(np.diag(self.cov_HC3))))
+    cov_HC0 = _hc_cov("HC0")
+    cov_HC1 = _hc_cov("HC1")
+    cov_HC2 = _hc_cov("HC2")
+    cov_HC3 = _hc_cov("HC3")
+    HC0_se = _hc_se("HC0")
+    HC1_se = _hc_se("HC1")
+    HC2_se = _hc_se("HC2")
+    HC3_se = _hc_se("HC3")
 
     # ---------------------------------------------------------------- inference
     @cached_property
@@ -557,6 +586,7 @@ class RegressionResults:
 
     @cached_property
     def f_pvalue(self) -> float:
+        """p-value of :attr:`fvalue` (F distribution with df_model, df_resid)."""
         return self._overall_f.pvalue
 
     def compare_f_test(self, restricted):
