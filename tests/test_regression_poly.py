@@ -405,3 +405,31 @@ def test_works_without_scikit_learn():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_polyfit_and_exog_lo_bad_input_and_inputs_untouched():
+    from jitla.regression import OLS, polyfit
+
+    rng = np.random.default_rng(11)
+    x = rng.uniform(-2.0, 2.0, 40)
+    y = 1.0 - x + 0.5 * x**3 + 0.01 * rng.standard_normal(40)
+    x0, y0 = x.copy(), y.copy()
+    res = polyfit(x, y, 3)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(y, y0)
+    # an independent oracle on a well-conditioned cubic: numpy's polyfit (highest power first)
+    np.testing.assert_allclose(np.asarray(res.params), np.polyfit(x, y, 3)[::-1], rtol=1e-10, atol=1e-12)
+    assert res.model.exog_names == ["const", "x", "x^2", "x^3"]
+    with pytest.raises(ValueError, match="one-dimensional"):
+        polyfit(x[:, None], y, 3)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        polyfit(x, y, -1)
+    with pytest.raises(ValueError, match="non-negative integer"):
+        polyfit(x, y, 2.5)
+    X = np.column_stack([np.ones(40), x])
+    with pytest.raises(ValueError, match="exog_lo must be finite and shaped like exog"):
+        OLS(y, X, exog_lo=np.zeros((40, 3)))
+    with pytest.raises(ValueError, match="exog_lo must be finite and shaped like exog"):
+        OLS(y, X, exog_lo=np.full((40, 2), np.nan))
+    with pytest.raises(ValueError, match="exog_names has 3 names for 2 columns"):
+        OLS(y, X, exog_names=["a", "b", "c"])
