@@ -19,6 +19,7 @@ from scipy.linalg import lapack
 from jitla import threads as limit_threads
 from jitla.kernels import get_kernel
 from jitla.linalg import svd
+from jitla.linalg._dispatch import kernel_extras
 from jitla.profiling.timing import SPIN_PAUSE, time_pair
 
 SIZES = [256, 512]
@@ -27,8 +28,9 @@ SIZES = [256, 512]
 def _sweeps(a, variant, compute_uv):
     G = np.ascontiguousarray(a.T)
     k = G.shape[0]
-    status, sweeps = get_kernel("svd", variant).func(
-        G, np.empty(k), np.empty(G.shape), np.empty((k, k)), compute_uv, 60
+    info = get_kernel("svd", variant)
+    status, sweeps = info.func(
+        G, np.empty(k), np.empty(G.shape), np.empty((k, k)), compute_uv, 60, *kernel_extras(info, G.dtype)
     )
     assert status == 0
     return sweeps

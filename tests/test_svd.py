@@ -13,8 +13,9 @@ from conftest import eps
 import jitla.linalg._svd as jsvd
 from jitla import LinAlgError
 from jitla._threads import threads
-from jitla.kernels import svd_jacobi
+from jitla.kernels import get_kernel, svd_jacobi
 from jitla.linalg import svd, svdvals
+from jitla.linalg._dispatch import kernel_extras
 
 METHODS = [
     "cyclic",
@@ -250,6 +251,12 @@ def test_parallel_result_does_not_depend_on_thread_count(method, rng):
         np.testing.assert_array_equal(x, y)
 
 
+def _run_kernel(method, G, S, Ut, Vt, compute_uv):
+    """Call svd kernel *method* directly, with the extra arguments the API would pass."""
+    info = get_kernel("svd", method)
+    return info.func(G, S, Ut, Vt, compute_uv, 60, *kernel_extras(info, G.dtype))
+
+
 def test_preconditioning_needs_fewer_sweeps_on_graded_input():
     rng = np.random.default_rng(3)
     a = graded("columns small to large", 40, rng)
@@ -257,8 +264,8 @@ def test_preconditioning_needs_fewer_sweeps_on_graded_input():
     for method in ("cyclic", "preconditioned"):
         G = np.ascontiguousarray(a.T)
         k = G.shape[0]
-        status, sweeps[method] = getattr(svd_jacobi, f"svd_{method}")(
-            G, np.empty(k), np.empty(G.shape), np.empty((k, k)), True, 60
+        status, sweeps[method] = _run_kernel(
+            method, G, np.empty(k), np.empty(G.shape), np.empty((k, k)), True
         )
         assert status == 0
     assert sweeps["preconditioned"] < sweeps["cyclic"]
@@ -333,9 +340,7 @@ def test_tracked_variants_fewer_rotation_sweeps_same_values(kind):
         G = np.ascontiguousarray(a.T)
         k = G.shape[0]
         S = np.empty(k)
-        status, sweeps[method] = getattr(svd_jacobi, f"svd_{method}")(
-            G, S, np.empty(G.shape), np.empty((k, k)), False, 60
-        )
+        status, sweeps[method] = _run_kernel(method, G, S, np.empty(G.shape), np.empty((k, k)), False)
         assert status == 0
         values[method] = S
     np.testing.assert_allclose(values["preconditioned_tracked"], values["preconditioned"], rtol=1e-13)

@@ -7,7 +7,9 @@ import numpy as np
 
 from jitla._validate import LinAlgError, as_float_operand, assert_stacked_2d, result_float_dtype
 from jitla.kernels import get_kernel
+from jitla.kernels._layout import aligned_empty, transpose_triangle
 from jitla.kernels.qr_householder import form_q, geqr2
+from jitla.linalg._dispatch import kernel_extras
 
 __all__ = ["svd", "svdvals", "SVDResult", "svd_method"]
 
@@ -60,16 +62,22 @@ def _svd_2d(A, full_matrices, compute_uv, variant):
     m, n = A.shape
     dtype = A.dtype
     wide = m < n
-    # G holds the columns of the tall form as rows: A^T if tall, A itself if wide.
-    G = np.array(A, order="C", copy=True) if wide else np.ascontiguousarray(A.T)
-    k, L = G.shape  # k = min(m, n) <= L = max(m, n)
+    # G holds the columns of the tall form as rows: A^T if tall, A itself if
+    # wide; 64-byte aligned, as the kernels' row loops are store-bound.
+    k, L = (m, n) if wide else (n, m)  # k = min(m, n) <= L = max(m, n)
+    G = aligned_empty(k, L, A)
+    if wide:
+        G[...] = A
+    else:
+        transpose_triangle(A, G, False)
     S = np.empty(k, dtype=dtype)
     Ut = np.empty((k, L), dtype=dtype)
-    Vt = np.empty((k, k), dtype=dtype)
+    Vt = aligned_empty(k, k, A)
     if k > 0:
         e = _scale_exponent(G)
-        G = np.ldexp(G, e).astype(dtype, copy=False)
-        status, _ = get_kernel("svd", variant).func(G, S, Ut, Vt, compute_uv, MAX_SWEEPS)
+        np.ldexp(G, e, out=G)
+        info = get_kernel("svd", variant)
+        status, _ = info.func(G, S, Ut, Vt, compute_uv, MAX_SWEEPS, *kernel_extras(info, dtype))
         if status != 0:
             raise LinAlgError("SVD did not converge")
         S = np.ldexp(S, -e).astype(dtype, copy=False)
