@@ -34,6 +34,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
+import scipy.linalg
 from conftest import FLOAT_DTYPES, eps
 
 from jitla import config
@@ -391,3 +392,44 @@ def test_svd_tracked_matches_svd_cyclic(kind):
     np.testing.assert_allclose(Vt @ Vt.T, np.eye(n), rtol=0, atol=4 * n * e64)
     np.testing.assert_allclose(Vt.T @ Vt, np.eye(n), rtol=0, atol=4 * n * e64)
     np.testing.assert_allclose(Ut @ Ut.T, np.eye(n), rtol=0, atol=4 * m * e64)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("m, n", [(1, 1), (1, 4), (4, 1), (9, 9), (40, 17), (17, 40), (70, 70)])
+def test_geqp3_rows_is_geqp3_on_the_transpose(dtype, m, n):
+    # geqp3_rows(A^T) must leave G = (geqp3's A)^T: same pivots, same R and
+    # reflectors to rounding.  Columns graded by 1.5^j and shuffled, so the
+    # pivot order is decided by gaps far above rounding (no near-ties).
+    # Oracle 1: geqp3 (row-major, walks columns).  Oracle 2: LAPACK's
+    # dgeqp3 through scipy (same pivoting rule): same jpvt and |diag R|.
+    # Invariant: Q [R; 0] = A P, with Q applied from the transposed storage.
+    rng = np.random.default_rng(m * 100 + n)
+    scale = 1.5 ** rng.permutation(n)
+    a = (rng.standard_normal((m, n)) * scale).astype(dtype)
+    k = min(m, n)
+    A1 = a.copy()
+    j1 = np.empty(n, np.int64)
+    t1 = np.empty(k, dtype)
+    qp.geqp3(A1, j1, t1)
+    # a copy: for a single row or column a.T is already 'C-contiguous' and
+    # np.ascontiguousarray would hand back a view of a itself
+    G = a.T.copy(order="C")
+    j2 = np.empty(n, np.int64)
+    t2 = np.empty(k, dtype)
+    assert qp.geqp3_rows(G, j2, t2) == 0
+    np.testing.assert_array_equal(j2, j1)
+    # rounding of two Householder QRs of an m x n matrix: (m + n) eps relative to ||A||
+    tol = 10 * (m + n) * eps(dtype) * np.linalg.norm(a)
+    np.testing.assert_allclose(G.T, A1, rtol=0, atol=tol)
+    np.testing.assert_allclose(t2, t1, rtol=10 * (m + n) * eps(dtype), atol=0)
+    r_lapack, piv = scipy.linalg.qr(a.astype(np.float64), pivoting=True, mode="r")
+    np.testing.assert_array_equal(j2, piv)
+    np.testing.assert_allclose(
+        np.abs(np.diag(G.T[:k, :k])), np.abs(np.diag(r_lapack[:k, :k])), rtol=0, atol=tol
+    )
+    F = np.empty((m, n), dtype)
+    F[...] = G.T
+    B = np.zeros((m, n), dtype)
+    B[:k] = np.triu(F[:k])
+    hq.apply_q_blocked(F, t2, B, 8, config.gemm_blocks(dtype).as_tuple())
+    np.testing.assert_allclose(B, a[:, j2], rtol=0, atol=tol)

@@ -561,26 +561,6 @@ def apply_q(A, tau, B):
 
 
 @kernel
-def _trmm_t(T, W, ib, j0, j1):
-    """``W[:ib, j0:j1] := T W[:ib, j0:j1]`` in place, T upper triangular (``dtrmm``).
-
-    Row i of the result needs rows ``i..ib-1`` of W, so rows are updated
-    from the top down.  Row axpys, unit stride.  Flops ``ib^2 (j1 - j0)``.
-    """
-    nc = j1 - j0
-    for i in range(ib):
-        wi = W[i, j0:j1]
-        d = T[i, i]
-        for j in range(nc):
-            wi[j] *= d
-        for p in range(i + 1, ib):
-            tp = T[i, p]
-            wp = W[p, j0:j1]
-            for j in range(nc):
-                wi[j] += tp * wp[j]
-
-
-@kernel
 def apply_q_blocked(A, tau, B, nb, blocks):
     """``B := Q B`` without forming Q, blocked (LAPACK ``dormqr``, side L, no trans).
 

@@ -37,9 +37,10 @@ import numpy as np
 
 from jitla._jit import kernel
 from jitla.kernels._registry import register
+from jitla.kernels.gemm import _dot
 from jitla.kernels.qr_householder import _apply_reflector, householder, qr_flops
 
-__all__ = ["geqp3", "numerical_rank", "rank_tolerance"]
+__all__ = ["geqp3", "geqp3_rows", "numerical_rank", "rank_tolerance"]
 
 
 def _pivoted_example(dtype):
@@ -156,6 +157,129 @@ def geqp3(A, jpvt, tau):
                     vn2[j] = 0
             else:
                 vn1[j] *= math.sqrt(temp)
+    return 0
+
+
+def _pivoted_rows_example(dtype):
+    G = np.arange(1.0, 36.0).reshape(5, 7).astype(dtype)
+    return G, np.zeros(5, np.int64), np.zeros(5, dtype)
+
+
+@kernel
+def _row_norm(G, i, c0):
+    """``||G[i, c0:]||``, scaled by the largest entry (as :func:`_column_norm`)."""
+    x = G[i, c0:]
+    scale = G.dtype.type(0)
+    for j in range(x.shape[0]):
+        a = abs(x[j])
+        if a > scale:
+            scale = a
+    if scale == 0:
+        return scale
+    ssq = G.dtype.type(0)
+    for j in range(x.shape[0]):
+        t = x[j] / scale
+        ssq += t * t
+    return scale * math.sqrt(ssq)
+
+
+@register(
+    "qr_pivoted",
+    "rows",
+    "column-pivoted QR of A computed on G = A^T: every step walks rows (contiguous), none walks columns",
+    flops=lambda n, m: qr_flops(m, n),
+    example=_pivoted_rows_example,
+)
+@kernel
+def geqp3_rows(G, jpvt, tau):
+    """Householder QR with column pivoting of ``A = G^T``, computed on G: ``A P = Q R``.
+
+    Parameters
+    ----------
+    G : (n, m) ndarray, overwritten
+        ``A^T`` for the (m, n) matrix A to factor, C-contiguous, so that
+        each column of A is a contiguous row of G.  On return the
+        *transposed* storage of :func:`geqp3`: ``G[j, i] = R[i, j]`` for
+        ``j >= i`` (R^T in the lower triangle) and the Householder vector of
+        step i in ``G[i, i+1:]`` (its head 1 implicit).  ``G.T`` is thus
+        exactly what :func:`geqp3` leaves in A, and
+        :func:`~jitla.kernels.qr_householder.apply_q_blocked` applies Q from
+        a transposed copy.
+    jpvt : (n,) int64 ndarray, overwritten
+        ``(A P)[:, j] = A[:, jpvt[j]]``.
+    tau : (min(m, n),) ndarray, overwritten
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    The algorithm and the pivoting and norm-downdating rules are
+    :func:`geqp3`'s (Golub & Van Loan, 4th ed., Alg. 5.4.1; LAPACK
+    ``dlaqp2``), so the pivots and R agree with it to rounding.  What
+    changes is the direction of every memory walk.  In a C-ordered A the
+    columns are strided: :func:`geqp3`'s pivot swaps, reflector generation
+    and norm recomputations each touch one cache line per row, and its
+    reflector is applied in two passes over the trailing matrix.  Here a
+    column of A is a row of G: the swap, the reflector and the norms are
+    contiguous, and the reflector is applied to each remaining row ``g``
+    as ``g -= tau (g . v) v`` -- a dot product and an axpy on a row that
+    stays in L1 between the two, one pass.  At 512 x 512 (float64, 1
+    thread) this took 9-10 ms against :func:`geqp3`'s 24 ms (devlog 005).
+    The Jacobi SVD's preconditioner gets ``A^T`` for free (its kernels work
+    on ``G = A^T``).  Flops as :func:`geqp3`; workspace 2n.
+    """
+    n, m = G.shape
+    kmax = min(m, n)
+    tol3z = math.sqrt(np.finfo(G.dtype).eps)
+    vn1 = np.empty(n, dtype=G.dtype)
+    vn2 = np.empty(n, dtype=G.dtype)
+    for j in range(n):
+        jpvt[j] = j
+        vn1[j] = _row_norm(G, j, 0)
+        vn2[j] = vn1[j]
+    for i in range(kmax):
+        pvt = i
+        for j in range(i + 1, n):
+            if vn1[j] > vn1[pvt]:
+                pvt = j
+        if pvt != i:
+            gi = G[i]
+            gp = G[pvt]
+            for c in range(m):
+                gi[c], gp[c] = gp[c], gi[c]
+            jpvt[i], jpvt[pvt] = jpvt[pvt], jpvt[i]
+            vn1[pvt] = vn1[i]
+            vn2[pvt] = vn2[i]
+        beta, tau[i] = householder(G[i, i:])
+        t = tau[i]
+        if t != 0:
+            G[i, i] = 1
+            v = G[i, i:]
+            for r in range(i + 1, n):
+                g = G[r, i:]
+                d = t * _dot(g, v)
+                for c in range(g.shape[0]):
+                    g[c] -= d * v[c]
+        G[i, i] = beta
+        # downdate the partial norms from R[i, r] = G[r, i]
+        for r in range(i + 1, n):
+            if vn1[r] == 0:
+                continue
+            q = abs(G[r, i]) / vn1[r]
+            temp = max(1 - q * q, G.dtype.type(0))
+            ratio = vn1[r] / vn2[r]
+            if temp * ratio * ratio <= tol3z:
+                if i + 1 < m:
+                    vn1[r] = _row_norm(G, r, i + 1)
+                    vn2[r] = vn1[r]
+                else:
+                    vn1[r] = 0
+                    vn2[r] = 0
+            else:
+                vn1[r] *= math.sqrt(temp)
     return 0
 
 
