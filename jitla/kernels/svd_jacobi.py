@@ -47,7 +47,7 @@ from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.gemm import _dot
 from jitla.kernels.qr_householder import apply_q_blocked
-from jitla.kernels.qr_pivoted import geqp3
+from jitla.kernels.qr_pivoted import geqp3_rows
 
 __all__ = [
     "jacobi_rotate",
@@ -708,25 +708,6 @@ def svd_parallel(G, S, Ut, Vt, compute_uv, max_sweeps):
 
 
 @kernel
-def _tracked_pair(G, Vt, p, q, tol, norms2, last_sweep, sweep, accumulate):
-    """Test rows p, q (one dot product) and rotate them if needed; True if rotated.
-
-    The pair is skipped without a test if neither row has been rotated since
-    the start of the previous sweep (``last_sweep[r] < sweep - 1`` for both),
-    as in :func:`svd_tracked`.
-    """
-    if sweep > 1 and last_sweep[p] < sweep - 1 and last_sweep[q] < sweep - 1:
-        return False
-    gamma = _dot(G[p], G[q])
-    if gamma == 0 or abs(gamma) <= tol * math.sqrt(norms2[p]) * math.sqrt(norms2[q]):
-        return False
-    _rotate_tracked(G, Vt, p, q, gamma, norms2, accumulate)
-    last_sweep[p] = sweep
-    last_sweep[q] = sweep
-    return True
-
-
-@kernel
 def _tracked_pass(G, p, q_lo, q_hi, tol, sweep, tracked, chain):
     """Pair row p of G with rows ``q_lo, ..., q_hi-1`` in turn: one pass of :func:`svd_tracked`.
 
@@ -915,24 +896,25 @@ def svd_parallel_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
 def _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, core, nb, blocks):
     """Pivoted QR, then one-sided Jacobi on the rows of R.
 
-    *core* picks the sweeps: 0 :func:`svd_cyclic`, 1 :func:`svd_parallel`,
+    G (= A^T) is overwritten by the pivoted QR
+    (:func:`~jitla.kernels.qr_pivoted.geqp3_rows`).  *core* picks the
+    sweeps: 0 :func:`svd_cyclic`, 1 :func:`svd_parallel`,
     2 :func:`svd_tracked`, 3 :func:`svd_parallel_tracked`.  *nb* and
     *blocks* (panel width, GEMM blocking) are for the blocked application
     of Q (:func:`~jitla.kernels.qr_householder.apply_q_blocked`).
     """
     n, m = G.shape
-    A = np.empty((m, n), dtype=G.dtype)
-    transpose_triangle(G, A, False)
     jpvt = np.empty(n, dtype=np.int64)
     tau = np.empty(n, dtype=G.dtype)
-    geqp3(A, jpvt, tau)
+    # G = A^T: the pivoted QR of A is computed on it (rows, not columns)
+    geqp3_rows(G, jpvt, tau)
     # the sweeps are store-bound row operations: 64-byte aligned rows
     R = aligned_empty(n, n, G)
     for i in range(n):
         for j in range(i):
             R[i, j] = 0
         for j in range(i, n):
-            R[i, j] = A[i, j]
+            R[i, j] = G[j, i]
     X_t = np.empty((n, n), dtype=G.dtype)
     Vx = aligned_empty(n, n, G)
     if core == 1:
@@ -949,7 +931,9 @@ def _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, core, nb, blocks):
     for i in range(n):
         for j in range(n):
             Vt[i, jpvt[j]] = X_t[i, j]
-    # U_A = Q V with V = Vx^T: apply Q to [Vx^T; 0]
+    # U_A = Q V with V = Vx^T: apply Q to [Vx^T; 0], Q's reflectors in A = G^T
+    A = np.empty((m, n), dtype=G.dtype)
+    transpose_triangle(G, A, False)
     B = np.zeros((m, n), dtype=G.dtype)
     transpose_triangle(Vx, B[:n], False)
     apply_q_blocked(A, tau, B, nb, blocks)
