@@ -31,6 +31,7 @@ _METHODS = (
     "preconditioned_parallel",
     "parallel_tracked",
     "preconditioned_parallel_tracked",
+    "bidiagonal",
 )
 
 
@@ -76,8 +77,11 @@ def _svd_2d(A, full_matrices, compute_uv, variant):
     if k > 0:
         e = _scale_exponent(G)
         np.ldexp(G, e, out=G)
-        info = get_kernel("svd", variant)
-        status, _ = info.func(G, S, Ut, Vt, compute_uv, MAX_SWEEPS, *kernel_extras(info, dtype))
+        if variant == "bidiagonal":
+            status = get_kernel("svdvals", "bidiagonal").func(G, S)
+        else:
+            info = get_kernel("svd", variant)
+            status, _ = info.func(G, S, Ut, Vt, compute_uv, MAX_SWEEPS, *kernel_extras(info, dtype))
         if status != 0:
             raise LinAlgError("SVD did not converge")
         S = np.ldexp(S, -e).astype(dtype, copy=False)
@@ -151,7 +155,12 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
         "tracked", "parallel", "parallel_tracked", "preconditioned",
         "preconditioned_tracked", "preconditioned_parallel",
         "preconditioned_parallel_tracked", or "auto"
-        as :func:`svd_method`.
+        as :func:`svd_method`.  Or, with ``compute_uv=False`` only,
+        "bidiagonal": Householder bidiagonalisation and the shifted
+        bidiagonal QR (:mod:`jitla.kernels.svd_bidiag`), LAPACK's route --
+        faster (1.2-1.3x gesdd's time at n = 512 against ~4.6x for Jacobi),
+        but only backward stable: small singular values of graded matrices
+        lose digits, as with numpy.
 
     Returns
     -------
@@ -163,6 +172,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     LinAlgError
         Fewer than 2 dimensions; "SVD did not converge" if the sweeps do not
         converge or the input holds NaN/inf (as numpy).
+    ValueError
+        Unknown *method*, or ``method="bidiagonal"`` with ``compute_uv=True``.
 
     Notes
     -----
@@ -190,6 +201,11 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     if not isinstance(hermitian, bool | np.bool_):
         raise TypeError("hermitian must be a bool")
     variant = svd_method(a.shape, method)
+    if variant == "bidiagonal" and compute_uv:
+        raise ValueError(
+            "method='bidiagonal' computes singular values only; "
+            "use compute_uv=False (or svdvals), or a Jacobi method for U and V"
+        )
     A = as_float_operand(a, dtype)
     if not np.isfinite(A).all():
         raise LinAlgError("SVD did not converge")
@@ -199,7 +215,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     if not batch:
         result = _svd_2d(A, full_matrices, compute_uv, variant)
         return SVDResult(*result) if compute_uv else result
-    flat = A.reshape((-1, m, n))
+    flat = A.reshape((int(np.prod(batch)), m, n))  # -1 is ambiguous when m * n == 0
     S = np.empty((flat.shape[0], k), dtype=dtype)
     if not compute_uv:
         for i in range(flat.shape[0]):
@@ -219,6 +235,13 @@ def svdvals(x, /, *, method="auto"):
     """Singular values of a matrix or stack, descending (numpy.linalg.svdvals).
 
     Same as ``svd(x, compute_uv=False)``: no vectors are accumulated, which
-    saves the 3n^3 flops per sweep of V.
+    saves the 3n^3 flops per sweep of V.  ``method="bidiagonal"`` trades the
+    Jacobi methods' relative accuracy for speed (see :func:`svd`).
+
+    Examples
+    --------
+    >>> import numpy as np, jitla.linalg as jl
+    >>> jl.svdvals(np.diag([3.0, 4.0]), method="bidiagonal")
+    array([4., 3.])
     """
     return svd(x, compute_uv=False, method=method)
