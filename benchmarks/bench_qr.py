@@ -6,7 +6,9 @@ parallel ones against as many BLAS threads as jitla uses):
 * square n x n, R factor only: every registered "qr" variant vs
   ``numpy.linalg.qr(a, mode="r")`` (the unblocked one only at n <= 1024);
 * tall-skinny 100,000 x 50, R only: TSQR (serial / parallel) and the
-  blocked Householder kernel vs ``numpy.linalg.qr(a, mode="r")``.
+  blocked Householder kernel vs ``numpy.linalg.qr(a, mode="r")``;
+* column-pivoted, square, 1 thread: both "qr_pivoted" variants (walking
+  A's columns, or working on ``A^T``) vs LAPACK ``dgeqp3`` through scipy.
 
 ``extra_info`` holds GFLOP/s (``2mn^2 - 2n^3/3``) of both sides and the
 ratio, from :func:`jitla.profiling.timing.time_pair` (alternating, best of
@@ -126,4 +128,44 @@ def test_qr_tall_skinny(benchmark, bench_threads, ratio_repeat, op, variant):
         benchmark.group = f"qr float64 {m}x{n}"
         _record(benchmark, timing, m, n, f"{op}/{variant}", threads, _r_error(F, A))
         benchmark.pedantic(run, rounds=1 if benchmark.disabled else 3)
+    assert benchmark.extra_info["max_error"] < 1e-12
+
+
+PIVOTED_SIZES = (256, 512, 1024)
+
+
+def _pivoted_r(variant, A):
+    """R of the column-pivoted QR: "businger_golub" walks A's columns, "rows" works on A^T."""
+    n = A.shape[1]
+    jpvt = np.empty(n, dtype=np.int64)
+    tau = np.empty(min(A.shape))
+    if variant == "rows":
+        G = np.ascontiguousarray(A.T)
+        get_kernel("qr_pivoted", "rows").func(G, jpvt, tau)
+        return G.T, jpvt
+    F = A.copy()
+    get_kernel("qr_pivoted", variant).func(F, jpvt, tau)
+    return F, jpvt
+
+
+@pytest.mark.parametrize("variant", variants("qr_pivoted"))
+@pytest.mark.parametrize("n", PIVOTED_SIZES)
+def test_qr_pivoted_square(benchmark, ratio_repeat, variant, n):
+    """Column-pivoted QR vs LAPACK ``dgeqp3`` (``scipy.linalg.qr(pivoting=True, mode="r")``), 1 thread."""
+    import scipy.linalg
+
+    A = np.random.default_rng(0).standard_normal((n, n))
+    with limit_threads(1):
+        F, jpvt = _pivoted_r(variant, A)  # compile outside the timing
+        timing = time_pair(
+            lambda: _pivoted_r(variant, A),
+            lambda: scipy.linalg.qr(A, pivoting=True, mode="r"),
+            repeat=ratio_repeat,
+        )
+        R_sp, piv = scipy.linalg.qr(A, pivoting=True, mode="r")
+        error = float(np.abs(np.abs(np.diag(F)) - np.abs(np.diag(R_sp))).max() / abs(R_sp[0, 0]))
+        benchmark.group = f"pivoted qr float64 n={n}"
+        _record(benchmark, timing, n, n, variant, 1, error)
+        benchmark.extra_info["same_pivots_as_lapack"] = bool(np.array_equal(jpvt, piv))
+        benchmark.pedantic(_pivoted_r, args=(variant, A), rounds=1 if benchmark.disabled else 3)
     assert benchmark.extra_info["max_error"] < 1e-12
