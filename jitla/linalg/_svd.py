@@ -45,8 +45,9 @@ def svd_method(shape, method: str = "auto") -> str:
     "preconditioned_parallel", with less work per pair) when Numba has more
     than one thread and the smaller dimension is at least
     :data:`PARALLEL_SVD_N`.
-    Every variant is a one-sided Jacobi method with the same relative
-    convergence test, so "auto" never trades accuracy for speed.
+    Every variant "auto" picks is a one-sided Jacobi method with the same
+    relative convergence test, so "auto" never trades accuracy for speed;
+    "bidiagonal" (values only, backward stable) is used only when named.
     """
     if method not in _METHODS:
         raise ValueError(f"unknown svd method {method!r}; choose one of {list(_METHODS)}")
