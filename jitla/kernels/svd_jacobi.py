@@ -499,8 +499,9 @@ def svd_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
       of the previous sweep: the pair was tested (or skipped by the same
       rule) during that sweep with the same two rows, and found orthogonal.
       Row swaps only relabel rows, so the rule holds whatever the order.
-      ``last[r]`` is the step (pair counter) of row r's last rotation; it
-      moves with the row.
+      ``last_sweep[r]`` is the sweep of row r's last rotation; it moves
+      with the row.  The pass itself is :func:`_tracked_pass`, shared with
+      :func:`svd_parallel_tracked`.
 
     Two scheduling changes that do not alter the arithmetic of a rotation
     (both cut memory traffic, which is what limits these loops):
@@ -523,19 +524,14 @@ def svd_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
         for i in range(n):
             Vt[i, i] = 1
     norms2 = np.empty(n, dtype=G.dtype)
-    last = np.zeros(n, dtype=np.int64)
-    chain_q = np.empty(n, dtype=np.int64)
-    chain_c = np.empty(n, dtype=G.dtype)
-    chain_s = np.empty(n, dtype=G.dtype)
-    step = 0
-    previous_start = 0  # first step of the previous sweep
+    last_sweep = np.zeros(n, dtype=np.int64)
+    chain = (np.empty(n, dtype=np.int64), np.empty(n, dtype=G.dtype), np.empty(n, dtype=G.dtype))
     sweeps = 0
     status = 1
     while sweeps < max_sweeps:
         sweeps += 1
         for i in range(n):
             norms2[i] = _dot(G[i], G[i])
-        current_start = step + 1
         rotated = False
         for p in range(n - 1):
             k = p
@@ -547,43 +543,12 @@ def svd_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
                 if compute_uv:
                     _swap_rows(Vt, p, k)
                 norms2[p], norms2[k] = norms2[k], norms2[p]
-                last[p], last[k] = last[k], last[p]
-            gp = G[p]
-            have_gamma = False  # gamma of (p, q) already computed by _rotate_dot
-            gamma = G.dtype.type(0)
-            count = 0  # rotations of this pass, owed to Vt
-            for q in range(p + 1, n):
-                step += 1
-                if not have_gamma:
-                    if sweeps > 1 and max(last[p], last[q]) < previous_start:
-                        continue
-                    gamma = _dot(gp, G[q])
-                have_gamma = False
-                alpha = norms2[p]
-                beta = norms2[q]
-                if gamma == 0 or abs(gamma) <= tol * math.sqrt(alpha) * math.sqrt(beta):
-                    continue
-                t, c, s = _angle(alpha, beta, gamma)
-                gq = G[q]
-                g_pq = gamma
-                if q + 1 < n:
-                    # row p has now rotated in this sweep, so (p, q+1) is
-                    # never skipped: compute its dot product on the way
-                    gamma = _rotate_dot(gp, gq, G[q + 1], c, s)
-                    have_gamma = True
-                else:
-                    _rotate_rows(gp, gq, c, s)
-                chain_q[count] = q
-                chain_c[count] = c
-                chain_s[count] = s
-                count += 1
-                _update_norms(norms2, p, q, t, g_pq, gp, gq, alpha, beta)
-                last[p] = step
-                last[q] = step
+                last_sweep[p], last_sweep[k] = last_sweep[k], last_sweep[p]
+            count = _tracked_pass(G, p, p + 1, n, tol, sweeps, (norms2, last_sweep), chain)
+            if count > 0:
                 rotated = True
-            if compute_uv and count > 0:
-                _rotate_chain(Vt, p, chain_q, chain_c, chain_s, count)
-        previous_start = current_start
+                if compute_uv:
+                    _rotate_chain(Vt, p, chain[0], chain[1], chain[2], count)
         if not rotated:
             status = 0
             break
