@@ -40,7 +40,7 @@ from jitla.kernels._registry import register
 from jitla.kernels.gemm import _dot
 from jitla.kernels.qr_householder import _apply_reflector, householder, qr_flops
 
-__all__ = ["geqp3", "geqp3_rows", "numerical_rank", "rank_tolerance"]
+__all__ = ["geqp3", "geqp3_rows", "numerical_rank", "rank_tolerance", "reflect_rows"]
 
 
 def _pivoted_example(dtype):
@@ -69,6 +69,26 @@ def _column_norm(A, r0, j):
         t = A[i, j] / scale
         ssq += t * t
     return scale * math.sqrt(ssq)
+
+
+@kernel
+def _downdate(vn1, vn2, j, r_ij, tol3z):
+    """Downdate the partial norm ``vn1[j]`` by the new entry ``r_ij`` of R; False if it cancelled.
+
+    ``vn1[j] *= sqrt(1 - (r_ij / vn1[j])^2)`` (LAPACK ``dlaqp2``), unless
+    ``(1 - (r_ij/vn1[j])^2) (vn1[j]/vn2[j])^2 <= tol3z``: then about half
+    the digits are gone and the caller must recompute the norm from the
+    column (and reset ``vn2[j]``); nothing is changed and False returned.
+    """
+    if vn1[j] == 0:
+        return True
+    t = abs(r_ij) / vn1[j]
+    temp = max(1 - t * t, 0.0)
+    ratio = vn1[j] / vn2[j]
+    if temp * ratio * ratio <= tol3z:
+        return False
+    vn1[j] *= math.sqrt(temp)
+    return True
 
 
 @register(
@@ -142,21 +162,10 @@ def geqp3(A, jpvt, tau):
         # downdate the partial norms from row i of R
         Ri = A[i]
         for j in range(i + 1, n):
-            if vn1[j] == 0:
-                continue
-            t = abs(Ri[j]) / vn1[j]
-            temp = max(1 - t * t, A.dtype.type(0))
-            ratio = vn1[j] / vn2[j]
-            if temp * ratio * ratio <= tol3z:
+            if not _downdate(vn1, vn2, j, Ri[j], tol3z):
                 # too much cancellation: recompute (dlaqp2's safeguard)
-                if i + 1 < m:
-                    vn1[j] = _column_norm(A, i + 1, j)
-                    vn2[j] = vn1[j]
-                else:
-                    vn1[j] = 0
-                    vn2[j] = 0
-            else:
-                vn1[j] *= math.sqrt(temp)
+                vn1[j] = _column_norm(A, i + 1, j) if i + 1 < m else 0
+                vn2[j] = vn1[j]
     return 0
 
 
@@ -181,6 +190,29 @@ def _row_norm(G, i, c0):
         t = x[j] / scale
         ssq += t * t
     return scale * math.sqrt(ssq)
+
+
+@kernel
+def reflect_rows(G, i, tau, r0):
+    """Rows ``r0..`` of ``G[:, i:]`` times ``I - tau v v^T``, the reflector stored in row i.
+
+    ``v = [1, G[i, i+1:]]`` (the head 1 implicit, ``G[i, i]`` holding beta,
+    as :func:`~jitla.kernels.qr_householder.householder` leaves it).  Each
+    row g is updated as ``g -= tau (g . v) v``: one dot product and one
+    axpy, both contiguous, while g stays in L1 -- the reflector applied
+    from the right, along rows.  Flops ``4 (rows) (L - i)``.
+    """
+    if tau == 0:
+        return
+    beta = G[i, i]
+    G[i, i] = 1
+    v = G[i, i:]
+    for r in range(r0, G.shape[0]):
+        g = G[r, i:]
+        d = tau * _dot(g, v)
+        for c in range(g.shape[0]):
+            g[c] -= d * v[c]
+    G[i, i] = beta
 
 
 @register(
@@ -254,32 +286,12 @@ def geqp3_rows(G, jpvt, tau):
             vn1[pvt] = vn1[i]
             vn2[pvt] = vn2[i]
         beta, tau[i] = householder(G[i, i:])
-        t = tau[i]
-        if t != 0:
-            G[i, i] = 1
-            v = G[i, i:]
-            for r in range(i + 1, n):
-                g = G[r, i:]
-                d = t * _dot(g, v)
-                for c in range(g.shape[0]):
-                    g[c] -= d * v[c]
-        G[i, i] = beta
+        reflect_rows(G, i, tau[i], i + 1)
         # downdate the partial norms from R[i, r] = G[r, i]
         for r in range(i + 1, n):
-            if vn1[r] == 0:
-                continue
-            q = abs(G[r, i]) / vn1[r]
-            temp = max(1 - q * q, G.dtype.type(0))
-            ratio = vn1[r] / vn2[r]
-            if temp * ratio * ratio <= tol3z:
-                if i + 1 < m:
-                    vn1[r] = _row_norm(G, r, i + 1)
-                    vn2[r] = vn1[r]
-                else:
-                    vn1[r] = 0
-                    vn2[r] = 0
-            else:
-                vn1[r] *= math.sqrt(temp)
+            if not _downdate(vn1, vn2, r, G[r, i], tol3z):
+                vn1[r] = _row_norm(G, r, i + 1) if i + 1 < m else 0
+                vn2[r] = vn1[r]
     return 0
 
 

@@ -32,8 +32,8 @@ import numpy as np
 
 from jitla._jit import kernel
 from jitla.kernels._registry import register
-from jitla.kernels.gemm import _dot
 from jitla.kernels.qr_householder import householder
+from jitla.kernels.qr_pivoted import reflect_rows
 
 __all__ = ["bidiagonalize", "bidiagonal_values", "svdvals_bidiagonal"]
 
@@ -83,15 +83,7 @@ def bidiagonalize(G, d, e):
         # right reflector: row i onto d[i] e_i
         beta, tau = householder(G[i, i:])
         d[i] = beta
-        if tau != 0:
-            G[i, i] = 1
-            v = G[i, i:]
-            for r in range(i + 1, k):
-                g = G[r, i:]
-                s = tau * _dot(g, v)
-                for c in range(g.shape[0]):
-                    g[c] -= s * v[c]
-            G[i, i] = beta
+        reflect_rows(G, i, tau, i + 1)
         if i + 1 >= k:
             e[i] = 0
             continue
