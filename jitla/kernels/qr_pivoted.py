@@ -261,17 +261,28 @@ def geqp3_rows(G, jpvt, tau):
     stays in L1 between the two, one pass.  At 512 x 512 (float64, 1
     thread) this took 9-10 ms against :func:`geqp3`'s 24 ms (devlog 005).
     The Jacobi SVD's preconditioner gets ``A^T`` for free (its kernels work
-    on ``G = A^T``).  Flops as :func:`geqp3`; workspace 2n.
+    on ``G = A^T``).  One addition to :func:`geqp3`: when a column's
+    recomputed partial norm is below ``2 sqrt(m) eps`` times its original
+    norm, what is left of it is rounding noise (the column lies in the span
+    of the pivots so far), and it is set to zero -- a column-wise backward
+    error of that size.  Without it a rank-deficient A (a matrix of ones)
+    leaves R with rows of noise at eps, eps^2, ... that the Jacobi sweeps
+    then chase into underflow ("SVD did not converge").  Columns that are
+    merely small (graded) keep their residual: it is small only relative
+    to the others, not to themselves.  Flops as :func:`geqp3`; workspace 3n.
     """
     n, m = G.shape
     kmax = min(m, n)
     tol3z = math.sqrt(np.finfo(G.dtype).eps)
+    noise = 2 * math.sqrt(m) * np.finfo(G.dtype).eps
     vn1 = np.empty(n, dtype=G.dtype)
     vn2 = np.empty(n, dtype=G.dtype)
+    vn0 = np.empty(n, dtype=G.dtype)  # the norm each column started with
     for j in range(n):
         jpvt[j] = j
         vn1[j] = _row_norm(G, j, 0)
         vn2[j] = vn1[j]
+        vn0[j] = vn1[j]
     for i in range(kmax):
         pvt = i
         for j in range(i + 1, n):
@@ -285,13 +296,21 @@ def geqp3_rows(G, jpvt, tau):
             jpvt[i], jpvt[pvt] = jpvt[pvt], jpvt[i]
             vn1[pvt] = vn1[i]
             vn2[pvt] = vn2[i]
+            vn0[pvt] = vn0[i]
         beta, tau[i] = householder(G[i, i:])
         reflect_rows(G, i, tau[i], i + 1)
         # downdate the partial norms from R[i, r] = G[r, i]
         for r in range(i + 1, n):
             if not _downdate(vn1, vn2, r, G[r, i], tol3z):
-                vn1[r] = _row_norm(G, r, i + 1) if i + 1 < m else 0
-                vn2[r] = vn1[r]
+                norm = _row_norm(G, r, i + 1) if i + 1 < m else G.dtype.type(0)
+                if norm <= noise * vn0[r]:
+                    # only rounding noise is left of this column: it lies in
+                    # the span of the pivots so far, to working precision
+                    for c in range(i + 1, m):
+                        G[r, c] = 0
+                    norm = G.dtype.type(0)
+                vn1[r] = norm
+                vn2[r] = norm
     return 0
 
 

@@ -143,10 +143,15 @@ def jacobi_rotate(G, Vt, p, q, tol, accumulate):
     alpha, beta, gamma = _gram_2x2(gp, gq)
     if gamma == 0 or abs(gamma) <= tol * math.sqrt(alpha) * math.sqrt(beta):
         return False
-    _, c, s = _angle(alpha, beta, gamma)
+    t, c, s = _angle(alpha, beta, gamma)
     _rotate_rows(gp, gq, c, s)
     if accumulate:
         _rotate_rows(Vt[p], Vt[q], c, s)
+    # a row left with only rounding noise is zeroed (see _drop_if_noise)
+    if alpha - t * gamma < 0.25 * alpha:
+        _drop_if_noise(gp, _dot(gp, gp), alpha)
+    if beta + t * gamma < 0.25 * beta:
+        _drop_if_noise(gq, _dot(gq, gq), beta)
     return True
 
 
@@ -276,11 +281,44 @@ def _rotate_chain(Vt, p, qs, cs, ss, count):
 
 @kernel
 def _update_norms(norms2, p, q, t, gamma, gp, gq, alpha, beta):
-    """Squared norms of rows p, q after a rotation with tangent t (see :func:`_rotate_tracked`)."""
+    """Squared norms of rows p, q after a rotation with tangent t (see :func:`_rotate_tracked`).
+
+    A norm that the update formula says has cancelled is recomputed from
+    the row, and a row left with only rounding noise is set to zero
+    (:func:`_drop_if_noise`).
+    """
     new_p = alpha - t * gamma
     new_q = beta + t * gamma
-    norms2[p] = new_p if new_p >= 0.25 * alpha else _dot(gp, gp)
-    norms2[q] = new_q if new_q >= 0.25 * beta else _dot(gq, gq)
+    norms2[p] = new_p if new_p >= 0.25 * alpha else _drop_if_noise(gp, _dot(gp, gp), alpha)
+    norms2[q] = new_q if new_q >= 0.25 * beta else _drop_if_noise(gq, _dot(gq, gq), beta)
+
+
+@kernel
+def _drop_if_noise(g, new2, old2):
+    """Zero row g if a rotation left it at the rounding level of its old norm; returns its squared norm.
+
+    Two rows that are parallel to working precision (a rank-deficient A,
+    e.g. a matrix of ones) rotate into one row that holds their norm and
+    one that holds the rounding error, ~eps times the old norm.  That
+    residue is as parallel to the first row as the inputs were -- a
+    combination of equal vectors is again one -- so the relative test
+    rotates it again, and again, shrinking it by ~eps per sweep until it
+    underflows: "SVD did not converge" for ``ones((3, 3))`` with the plain
+    kernels and for float32 ``ones((33, 17))`` with all of them.  A row
+    whose norm fell below ``2 sqrt(m) eps`` times its norm before the
+    rotation carries no information beyond rounding, and is set to zero
+    (a column-wise backward error of that size; the relative-accuracy
+    argument needs B well conditioned, which parallel columns are not).
+    Rows of graded matrices are not affected: they are not near-parallel,
+    so their rotations are small and their norms barely change.
+    """
+    m = g.shape[0]
+    noise = 2 * math.sqrt(m) * np.finfo(g.dtype).eps
+    if new2 <= noise * noise * old2:
+        for i in range(m):
+            g[i] = 0
+        return g.dtype.type(0)
+    return new2
 
 
 @kernel
