@@ -138,8 +138,11 @@ except ImportError:
     print("mpmath not installed: Jacobi", jacobi[-1], "gesdd", gesdd[-1], "bidiagonal", bidiag[-1])
 
 # %% [markdown]
-# The loss is the method's, not LAPACK's: jitla's `method="bidiagonal"` (Householder
-# bidiagonalisation, then the shifted bidiagonal QR) loses the same digits. It is 3-4x faster than
+# Here the loss is the method's, not LAPACK's: jitla's `method="bidiagonal"` (Householder
+# bidiagonalisation, then the shifted bidiagonal QR) loses the same digits, in the reduction to
+# bidiagonal form. (Its bidiagonal QR is the textbook one, with absolute criteria, so values below
+# eps·σ_max can even come back as 0, where LAPACK's Demmel–Kahan solver would keep them for
+# inputs the reduction does not spoil, a diagonal matrix say.) It is 3-4x faster than
 # the Jacobi SVD for values only (devlog 005), which is the trade: speed, or every digit of the
 # small singular values. `svd(method="auto")` always takes the digits.
 

@@ -14,10 +14,15 @@ the fast alternative to the one-sided Jacobi kernels of
 
 Accuracy is *backward* stable: the values are exact for ``A + E`` with
 ``||E|| ~ eps ||A||``, so each has an absolute error of about
-``eps * sigma_max`` -- the small ones of a graded matrix lose digits, just
-as with ``numpy.linalg.svd``.  That is why ``svd(method="auto")`` stays on
-Jacobi, and this path is only taken when asked for
-(``svdvals(a, method="bidiagonal")``).
+``eps * sigma_max``, and values below about ``eps * sigma_max`` can come
+back as 0.  LAPACK's bidiagonal solvers (``dbdsqr`` with Demmel & Kahan's
+relative criteria and zero-shift sweeps, ``dlasq`` / dqds) keep the
+bidiagonal's small values to high relative accuracy, so numpy does better
+whenever the bidiagonalisation itself loses nothing (a diagonal input, for
+instance: ``diag(1, 1e-20)`` gives 1e-20 in numpy and 0 here).  On a graded
+matrix both lose the small values' digits in the reduction.  That is why
+``svd(method="auto")`` stays on Jacobi, and this path is only taken when
+asked for (``svdvals(a, method="bidiagonal")``).
 
 Kernel contract: ``G`` (k, L) C-contiguous float32/float64 with k <= L,
 whose *rows* are the columns of the tall form (as for the Jacobi kernels);
@@ -224,9 +229,12 @@ def bidiagonal_values(d, e, max_steps):
     works on the bottom unreduced block: a zero diagonal entry is chased
     out (:func:`_chase_zero_diagonal`), otherwise one Golub–Kahan step
     (:func:`_golub_kahan_step`).  The criteria are absolute (relative to
-    ``||B||``), as befits a backward-stable reduction; Demmel & Kahan's
-    relative criteria would buy nothing after :func:`bidiagonalize`.
-    Golub & Van Loan, 4th ed., Alg. 8.6.2.  Flops ``O(n^2)``.
+    ``||B||``): values below ``eps ||B||`` are returned with absolute
+    accuracy only (possibly as 0).  Demmel & Kahan's relative criteria with
+    zero-shift sweeps (LAPACK ``dbdsqr``; "Accurate singular values of
+    bidiagonal matrices", SIAM J. Sci. Stat. Comput. 11(5), 1990) would keep
+    them to relative accuracy; not implemented.  Golub & Van Loan, 4th ed.,
+    Alg. 8.6.2.  Flops ``O(n^2)``.
     """
     n = d.shape[0]
     if n == 0:

@@ -160,8 +160,9 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
         "bidiagonal": Householder bidiagonalisation and the shifted
         bidiagonal QR (:mod:`jitla.kernels.svd_bidiag`), LAPACK's route --
         faster (1.3x gesdd's time at n = 512 against ~4.7x for Jacobi),
-        but only backward stable: small singular values of graded matrices
-        lose digits, as with numpy.
+        but only backward stable: values below about eps * sigma_max have
+        absolute accuracy only and may come back as 0 (numpy keeps some of
+        them, e.g. for diagonal input; on graded matrices both lose them).
 
     Returns
     -------
