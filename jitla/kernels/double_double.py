@@ -111,6 +111,20 @@ def two_prod(a, b):
 
 
 @exact_kernel
+def dot2_sub(p, s, a, b):
+    """One step of Dot2 for ``(p + s) - a b``: returns the new ``(p, s)``.
+
+    ``a b = h + e`` exactly (:func:`two_prod`), ``p - h = p' + q`` exactly
+    (:func:`two_sum`), and the error terms ``q - e`` are added to the
+    float64 sum *s* (Ogita, Rump & Oishi 2005, Algorithm 5.3, with the
+    product subtracted).  The residual kernels accumulate with it.
+    """
+    h, e = two_prod(a, b)
+    p, q = two_sum(p, -h)
+    return p, s + (q - e)
+
+
+@exact_kernel
 def dd_add(ahi, alo, bhi, blo):
     """Double-double sum ``(ahi + alo) + (bhi + blo)``, normalised ``(hi, lo)``.
 
@@ -257,10 +271,7 @@ def dd_residual(A, X, B, C, R):
         for j in range(n):
             a = np.float64(A[i, j])
             for c in range(k):
-                h, r = two_prod(a, np.float64(X[j, c]))
-                p, q = two_sum(R[i, c], -h)
-                R[i, c] = p
-                s[c] += q - r
+                R[i, c], s[c] = dot2_sub(R[i, c], s[c], a, np.float64(X[j, c]))
         for c in range(k):
             R[i, c] = R[i, c] + s[c]
     return 0
@@ -309,10 +320,7 @@ def dd_residual_t(A, Y, B, R):
         for j in range(n):
             a = np.float64(A[i, j])
             for c in range(k):
-                h, r = two_prod(a, np.float64(Y[i, c]))
-                p, q = two_sum(R[j, c], -h)
-                R[j, c] = p
-                s[j, c] += q - r
+                R[j, c], s[j, c] = dot2_sub(R[j, c], s[j, c], a, np.float64(Y[i, c]))
     for j in range(n):
         for c in range(k):
             R[j, c] = R[j, c] + s[j, c]

@@ -34,7 +34,7 @@ import numpy as np
 
 from jitla._jit import exact_kernel, kernel
 from jitla.kernels._registry import register
-from jitla.kernels.double_double import fast_two_sum, two_prod, two_sum
+from jitla.kernels.double_double import dot2_sub, fast_two_sum, two_prod, two_sum
 
 
 # --------------------------------------------------------------------------
@@ -265,23 +265,14 @@ def dd_residual_split(A_hi, A_lo, x, y, r, f, g):
         p, s = two_sum(y[i], -r[i])
         ri = r[i]
         for j in range(n):
-            # f_i -= (A_hi[i, j] + A_lo[i, j]) x_j
             a_hi = np.float64(A_hi[i, j])
             a_lo = np.float64(A_lo[i, j])
-            h, e = two_prod(a_hi, x[j])
-            p, q = two_sum(p, -h)
-            s += q - e
-            h, e = two_prod(a_lo, x[j])
-            p, q = two_sum(p, -h)
-            s += q - e
+            # f_i -= (A_hi[i, j] + A_lo[i, j]) x_j
+            p, s = dot2_sub(p, s, a_hi, x[j])
+            p, s = dot2_sub(p, s, a_lo, x[j])
             # g_j -= (A_hi[i, j] + A_lo[i, j]) r_i
-            h, e = two_prod(a_hi, ri)
-            t, q = two_sum(g[j], -h)
-            sg[j] += q - e
-            h, e = two_prod(a_lo, ri)
-            t, q = two_sum(t, -h)
-            g[j] = t
-            sg[j] += q - e
+            t, u = dot2_sub(g[j], sg[j], a_hi, ri)
+            g[j], sg[j] = dot2_sub(t, u, a_lo, ri)
         f[i] = p + s
     for j in range(n):
         g[j] = g[j] + sg[j]
