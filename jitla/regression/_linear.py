@@ -116,7 +116,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         aliased = fit.aliased[c:]
         if aliased.any():
             names = list(getattr(self, "feature_names_in_", [f"x{j}" for j in range(p)]))
-            warn_aliased([str(s) for s in names], aliased, stacklevel=3)
+            warn_aliased([str(s) for s in names], aliased, stacklevel=3, out_of_range=fit.out_of_range[c:])
         coef = params[c:].T
         self.coef_ = coef[0].copy() if one_target else np.ascontiguousarray(coef)
         if c:

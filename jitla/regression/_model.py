@@ -184,7 +184,7 @@ class _LinearModel:
             X_lo=getattr(self, "exog_lo", None),
         )
         if fit.aliased.any():
-            warn_aliased(self.exog_names, fit.aliased)
+            warn_aliased(self.exog_names, fit.aliased, out_of_range=fit.out_of_range)
         use_t = (cov_type == "nonrobust") if use_t is None else bool(use_t)
         return RegressionResults(self, fit, method=method, refine=refine, cov_type=cov_type, use_t=use_t)
 
@@ -203,12 +203,93 @@ class _LinearModel:
 
         Rows with missing values are dropped (formulaic's default); column
         names (``Intercept``, ``C(group)[T.b]``, ...) flow into the results.
+
+        Warnings
+        --------
+        Formulas run Python: never pass untrusted strings.  formulaic, like
+        patsy and statsmodels, evaluates each term as a Python expression
+        against *data* and the caller's namespace, so ``"y ~ I(exec(...))"``
+        executes arbitrary code.  :meth:`from_columns` fits named columns
+        without evaluating anything.
         """
         y, X, spec = _formula_matrices(formula, data)
         for key in ("weights", "sigma"):
             if key in kwargs:
                 kwargs[key] = _rows_of_formula(kwargs[key], data, X)
         return cls(y, X, _spec=spec, **kwargs)
+
+    @classmethod
+    def from_columns(cls, data, endog: str, exog, *, add_constant: bool = True, **kwargs):
+        """Build the model from column names of *data*, evaluating nothing (safe for untrusted names).
+
+        Parameters
+        ----------
+        data : DataFrame or dict of 1-D arrays
+            Holds the columns.
+        endog : str
+            Name of the response column.
+        exog : str or list of str
+            Names of the regressors, in order.
+        add_constant : bool
+            Prepend a ``const`` column of ones unless a chosen column is
+            already constant (as :func:`ols` with ``fit_intercept``).
+        **kwargs
+            Passed to the model (``weights=`` for WLS, ``sigma=`` for GLS,
+            ``hasconst=``).
+
+        Returns
+        -------
+        model : the class it was called on
+
+        Raises
+        ------
+        KeyError
+            A name that is not a column of *data* (the message lists them).
+        MissingDataError
+            NaN or inf in the chosen columns: rows are never dropped
+            silently (a formula drops them).
+
+        Notes
+        -----
+        Names are looked up as strings, never parsed or evaluated, so this is
+        the route for names that come from users (:meth:`from_formula` runs
+        Python).  ``OLS.from_columns(df, "y", ["x1", "x2"])`` fits the same
+        model as ``OLS.from_formula("y ~ x1 + x2", df)`` (constant named
+        ``const`` instead of ``Intercept``).
+        """
+        names = [exog] if isinstance(exog, str) else list(exog)
+        if not isinstance(endog, str) or not all(isinstance(name, str) for name in names):
+            raise TypeError("endog must be a column name and exog a column name or a list of them (str)")
+        if not names:
+            raise ValueError("exog is empty: give at least one column name")
+        available = list(data.keys()) if isinstance(data, dict) else [str(c) for c in data.columns]
+        missing = [name for name in [endog, *names] if name not in available]
+        if missing:
+            raise KeyError(f"column(s) {missing} not in data; its columns are {available}")
+        y = np.asarray(data[endog])
+        X = np.empty((y.shape[0], len(names) + (1 if add_constant else 0)))
+        for j, name in enumerate(names):
+            column = np.asarray(data[name])
+            if column.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"column {name!r} has dtype {column.dtype}, which is not numeric; regression needs "
+                    "numbers (encode categories first)"
+                )
+            X[:, j + (1 if add_constant else 0)] = column
+        exog_names = list(names)
+        if add_constant:
+            X[:, 0] = 1.0
+            if constant_column(X[:, 1:]) is not None:
+                X = X[:, 1:]
+            else:
+                exog_names.insert(0, "const")
+        model = cls(y, X, **kwargs)
+        model.exog_names = exog_names
+        model.endog_names = endog
+        labels = getattr(data, "index", None)
+        model.row_labels = labels
+        model.data_is_pandas = labels is not None
+        return model
 
     def __repr__(self) -> str:
         return f"<jitla.regression.{self._name}: nobs={int(self.nobs)}, exog={self.exog_names}>"
@@ -367,17 +448,20 @@ def ols(
     tol: float | None = None,
     cov_type: str = "nonrobust",
 ):
-    """Fit a linear regression in one call: ``ols(X, y)`` or ``ols("y ~ x1 + x2", data=df)``.
+    """Fit a linear regression in one call: ``ols(X, y)``, ``ols("y ~ x1 + x2", data=df)`` or
+    ``ols(["x1", "x2"], "y", data=df)``.
 
     Parameters
     ----------
-    X : array_like, DataFrame or str
-        The design, or a formula (then *data* holds the variables and the
-        formula decides the intercept, as in R: ``- 1`` removes it).
-    y : array_like or Series, optional
-        The response (not with a formula).
+    X : array_like, DataFrame, str or list of str
+        The design; or a formula (then *data* holds the variables and the
+        formula decides the intercept, as in R: ``- 1`` removes it); or,
+        with *y* a column name, the names of the regressor columns of
+        *data* (:meth:`OLS.from_columns`: nothing is evaluated).
+    y : array_like, Series or str, optional
+        The response, or its column name in *data* (not with a formula).
     data : DataFrame or dict, optional
-        Variables for a formula.
+        Variables for a formula, or the columns named by *X* and *y*.
     fit_intercept : bool
         Prepend a ``const`` column of ones unless X already has a constant
         column (scikit-learn's switch; the :class:`OLS` class itself, like
@@ -390,8 +474,22 @@ def ols(
     Returns
     -------
     RegressionResults
+
+    Warnings
+    --------
+    Formulas run Python: never pass untrusted strings.  A formula's terms
+    are evaluated as Python expressions (formulaic, like patsy and
+    statsmodels), so ``ols("y ~ I(exec(...))", data)`` executes code.  For
+    names from users, pass column names: ``ols(["x1", "x2"], "y", data=df)``
+    looks them up and evaluates nothing.
     """
     kwargs = {"method": method, "refine": refine, "tol": tol, "cov_type": cov_type}
+    if isinstance(y, str):
+        if data is None:
+            raise ValueError("column names need data=: a DataFrame or dict holding the columns")
+        extra = {} if weights is None else {"weights": weights}
+        model_cls = OLS if weights is None else WLS
+        return model_cls.from_columns(data, y, X, add_constant=fit_intercept, **extra).fit(**kwargs)
     if isinstance(X, str):
         if y is not None:
             raise ValueError("give either a formula with data=, or X and y, not both")
