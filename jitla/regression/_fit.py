@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jitla.linalg import lstsq, qr, solve_triangular
+from jitla.linalg import lstsq, qr, qr_r_augmented, solve_triangular
 
 __all__ = [
     "SOLVERS",
@@ -177,13 +177,21 @@ def _r_factor(A: np.ndarray) -> np.ndarray:
 
 
 def fit_least_squares(
-    X, Y, *, method: str = "qr", refine: bool = False, tol: float | None = None, X_lo=None
+    X,
+    Y,
+    *,
+    method: str = "qr",
+    refine: bool = False,
+    tol: float | None = None,
+    X_lo=None,
+    sqrt_weights=None,
+    ones: bool = False,
 ) -> LSFit:
-    """Least squares ``min ||Y - X B||`` with collinearity detection (module docstring).
+    """Least squares ``min ||diag(w) (Y - [1 | X] B)||`` with collinearity detection (module docstring).
 
     Parameters
     ----------
-    X : (n, p) ndarray, float64, C-contiguous, finite.  Not modified.
+    X : (n, p) ndarray, float64, finite.  Not modified.
     Y : (n, k) ndarray, float64, finite.  Not modified.
     method : {"qr", "pivoted", "svd", "normal"}
         ``"qr"`` (default): ``B = R11^{-1} R12`` from the QR of ``[X | Y]``
@@ -200,18 +208,36 @@ def fit_least_squares(
         double-double): with ``refine=True`` and one response, the refinement
         residuals use it (:func:`lstsq_split`), so the result is the fit to
         the exact design.
+    sqrt_weights : (n,) ndarray, optional
+        Row weights w (square roots of regression weights; zeros remove rows).
+    ones : bool
+        Prepend a column of ones to X (an intercept; its coefficient is row 0).
 
     Notes
     -----
     Flops: ``2 n (p+k)^2 - 2 (p+k)^3 / 3`` for the QR, O(p^3) for the
-    aliasing test and the small solves.  Workspace: one (n, p + k) copy of
-    ``[X | Y]`` (factored in place).
+    aliasing test and the small solves.  Workspace for the default
+    ``method="qr"``: none of size n beyond TSQR's cache-sized row blocks
+    (:func:`jitla.linalg.qr_r_augmented` assembles ``[1 | X | Y]`` block by
+    block); the other methods and ``refine=True`` make one (n, p + k) copy.
     """
-    n, p = X.shape
+    n = X.shape[0]
+    c = 1 if ones else 0
+    p = c + X.shape[1]
+    if method == "qr" and not refine:
+        R_full = qr_r_augmented(X, Y, sqrt_weights=sqrt_weights, ones=ones)
+        return _fit_from_r(R_full, n, p, method=method, refine=refine, tol=tol)
     k = Y.shape[1]
     XY = np.empty((n, p + k))
-    XY[:, :p] = X
+    if c:
+        XY[:, 0] = 1.0
+    XY[:, c:p] = X
     XY[:, p:] = Y
+    if sqrt_weights is not None:
+        XY *= sqrt_weights[:, np.newaxis]
+    if c or sqrt_weights is not None:
+        # the low parts of X (polynomial designs) are defined for X as given, not for [1 | X] w
+        return fit_augmented(XY, p, method=method, refine=refine, tol=tol)
     return fit_augmented(XY, p, method=method, refine=refine, tol=tol, X=X, Y=Y, X_lo=X_lo)
 
 
@@ -228,23 +254,31 @@ def fit_augmented(
 ) -> LSFit:
     """:func:`fit_least_squares` on a caller-built ``[X | Y]`` (n, p + k) that it may overwrite.
 
-    Saves the copy of the design when the caller assembles ``[X | Y]``
-    anyway (the scikit-learn estimator builds ``[1 | X | Y]`` from the
-    user's data in one pass).  *X* and *Y* (separate copies) are needed only
-    by the methods other than plain ``"qr"``; they are taken from XY before
-    it is factored when not given.
+    *X* and *Y* (separate copies) are needed only by the methods other than
+    plain ``"qr"``; they are taken from XY before it is factored when not
+    given.
     """
     if method not in SOLVERS:
         raise ValueError(f"method must be one of {list(SOLVERS)}, got {method!r}")
     if refine and method not in ("qr", "pivoted"):
         raise ValueError(f"refine=True needs method 'qr' or 'pivoted', not {method!r}")
-    n, pk = XY.shape
-    k = pk - p
-    tol = default_tol(n, p) if tol is None else float(tol)
     second_solve = refine or method != "qr"
     if second_solve and X is None:
         X, Y = XY[:, :p].copy(), XY[:, p:].copy()
-    R_full = _r_factor(XY)
+    return _fit_from_r(
+        _r_factor(XY), XY.shape[0], p, method=method, refine=refine, tol=tol, X=X, Y=Y, X_lo=X_lo
+    )
+
+
+def _fit_from_r(R_full, n, p, *, method, refine, tol, X=None, Y=None, X_lo=None) -> LSFit:
+    """The rest of the fit from the (p + k, p + k) factor of ``[X | Y]``: aliasing, coefficients."""
+    if method not in SOLVERS:
+        raise ValueError(f"method must be one of {list(SOLVERS)}, got {method!r}")
+    if refine and method not in ("qr", "pivoted"):
+        raise ValueError(f"refine=True needs method 'qr' or 'pivoted', not {method!r}")
+    k = R_full.shape[1] - p
+    tol = default_tol(n, p) if tol is None else float(tol)
+    second_solve = refine or method != "qr"
     R_all = np.ascontiguousarray(R_full[:p, :p])
     colscale = column_scale(R_all)
     aliased = aliased_columns(R_all, tol)

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitla.linalg import cholesky, solve_triangular
+from jitla.linalg import cholesky, qr_r_augmented, solve_triangular
 from jitla.regression._data import Data, as_endog_exog, as_weights, constant_column, is_pandas
-from jitla.regression._fit import _r_factor, aliased_columns, default_tol, fit_least_squares, warn_aliased
+from jitla.regression._fit import aliased_columns, default_tol, fit_least_squares, warn_aliased
 
 __all__ = ["OLS", "WLS", "GLS", "ols"]
 
@@ -55,14 +55,12 @@ def _implicit_constant(X: np.ndarray) -> bool:
     statsmodels' rule (``rank([X | 1]) == rank(X)``), decided with the fit's
     own collinearity test: the ones column, placed last, is aliased by X's
     columns (:func:`~jitla.regression._fit.aliased_columns` on the R factor
-    of ``[X | 1]``, default tolerance).  One QR of an (n, p + 1) copy:
-    ``2 n (p+1)^2`` flops, paid only by models without an explicit constant.
+    of ``[X | 1]``, default tolerance).  One QR of ``[X | 1]``, assembled
+    block by block (no (n, p + 1) copy): ``2 n (p+1)^2`` flops, paid only by
+    models without an explicit constant.
     """
     n, p = X.shape
-    X1 = np.empty((n, p + 1))
-    X1[:, :p] = X
-    X1[:, p] = 1.0
-    R = _r_factor(X1)
+    R = qr_r_augmented(X, np.ones((n, 1)))
     return bool(aliased_columns(R, default_tol(n, p + 1))[p])
 
 
@@ -91,8 +89,9 @@ class _LinearModel:
 
     _name = "OLS"
 
-    def __init__(self, endog, exog, *, hasconst=None, _spec=None):
-        data: Data = as_endog_exog(endog, exog)
+    def __init__(self, endog, exog, *, hasconst=None, _spec=None, _copy=True):
+        # _copy=False: exog is a float64 C array built for this model (ols' [1 | X]); adopt it
+        data: Data = as_endog_exog(endog, exog, copy=_copy)
         n, p = data.exog.shape
         self.endog = data.endog
         self.exog = data.exog
@@ -126,6 +125,10 @@ class _LinearModel:
     def _set_whitened(self):
         self._wendog = np.ascontiguousarray(self.whiten(self.endog))
         self._wexog = np.ascontiguousarray(self.whiten(self.exog))
+
+    def _fit_inputs(self):
+        """``(X, y, sqrt_weights)`` for the least-squares core (weights applied block by block)."""
+        return self.wexog, self.wendog, None
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -175,13 +178,15 @@ class _LinearModel:
 
         if cov_type not in COV_TYPES:
             raise ValueError(f"cov_type must be one of {list(COV_TYPES)}, got {cov_type!r}")
+        X, y, sqrt_w = self._fit_inputs()
         fit = fit_least_squares(
-            self.wexog,
-            self.wendog[:, np.newaxis],
+            X,
+            y[:, np.newaxis],
             method=method,
             refine=refine,
             tol=tol,
             X_lo=getattr(self, "exog_lo", None),
+            sqrt_weights=sqrt_w,
         )
         if fit.aliased.any():
             warn_aliased(self.exog_names, fit.aliased, out_of_range=fit.out_of_range)
@@ -326,8 +331,10 @@ class OLS(_LinearModel):
 
     _name = "OLS"
 
-    def __init__(self, endog, exog, *, hasconst=None, exog_lo=None, exog_names=None, _spec=None):
-        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec)
+    def __init__(
+        self, endog, exog, *, hasconst=None, exog_lo=None, exog_names=None, _spec=None, _copy=True
+    ):
+        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec, _copy=_copy)
         self.exog_lo = None
         if exog_lo is not None:
             lo = np.array(exog_lo, dtype=np.float64, order="C", copy=True)
@@ -356,11 +363,22 @@ class WLS(_LinearModel):
 
     _name = "WLS"
 
-    def __init__(self, endog, exog, weights=1.0, *, hasconst=None, _spec=None):
-        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec)
+    def __init__(self, endog, exog, weights=1.0, *, hasconst=None, _spec=None, _copy=True):
+        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec, _copy=_copy)
         self.weights = as_weights(weights, self.exog.shape[0])
         self._sqrt_w = np.sqrt(self.weights)
-        self._set_whitened()
+        self._wendog = self.whiten(self.endog)
+        self._wexog = None  # formed on first use (diagnostics): the fit applies the weights itself
+
+    @property
+    def wexog(self) -> np.ndarray:
+        """``sqrt(w) * exog``, formed on first access (an (n, p) array)."""
+        if self._wexog is None:
+            self._wexog = np.ascontiguousarray(self.whiten(self.exog))
+        return self._wexog
+
+    def _fit_inputs(self):
+        return self.exog, self.endog, self._sqrt_w
 
     def whiten(self, x):
         """Rows of *x* times ``sqrt(weights)``."""
@@ -502,25 +520,35 @@ def ols(
     if y is None:
         raise ValueError("ols(X, y): the response y is missing")
     if fit_intercept:
-        X = _add_constant(X)
-    model = OLS(y, X) if weights is None else WLS(y, X, weights)
+        X, owned = _add_constant(X)
+    else:
+        owned = False
+    model = OLS(y, X, _copy=not owned) if weights is None else WLS(y, X, weights, _copy=not owned)
     return model.fit(**kwargs)
 
 
 def _add_constant(X):
-    """Prepend a ``const`` column of ones unless X has a constant column already."""
+    """``(X with a const column of ones first, owned)`` unless X has a constant column already.
+
+    *owned* is True when the result is a new float64 C array that the model
+    may adopt without copying it again (numeric arrays: ``[1 | X]`` is
+    written once, straight from the user's X).
+    """
     if is_pandas(X):
         frame = X.to_frame() if X.ndim == 1 else X
         if constant_column(np.asarray(frame.to_numpy(dtype=np.float64))) is not None:
-            return frame
+            return frame, False
         out = frame.copy()
         out.insert(0, "const", 1.0)
-        return out
+        return out, False
     A = np.asarray(X)
     if A.ndim == 1:
         A = A[:, np.newaxis]
     if A.ndim != 2 or A.dtype.kind not in "biuf":
-        return A  # the model's validation reports the shape or dtype
-    if constant_column(A.astype(np.float64)) is not None:
-        return A
-    return np.column_stack([np.ones(A.shape[0]), A])
+        return A, False  # the model's validation reports the shape or dtype
+    if constant_column(A) is not None:
+        return A, False
+    out = np.empty((A.shape[0], A.shape[1] + 1))
+    out[:, 0] = 1.0
+    out[:, 1:] = A
+    return out, True

@@ -286,6 +286,8 @@ class RegressionResults:
     @cached_property
     def wresid(self) -> np.ndarray:
         """Whitened residuals ``wendog - wexog @ params`` (equal to resid for OLS)."""
+        if getattr(self.model, "_sqrt_w", None) is not None:  # WLS: the weights, no (n, p) wexog
+            return _frozen(self.model._sqrt_w * (self.model.endog - self._fitted))
         if self.model.wexog is self.model.exog:
             return _frozen(self.model.endog - self._fitted)
         return _frozen(self.model.wendog - matmul(self.model.wexog, self._zeros_for_aliased()))
