@@ -211,8 +211,7 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self._error(
-                f"constraint is nested too deeply (more than {MAX_DEPTH} levels of parentheses "
-                "or signs)"
+                f"constraint is nested too deeply (more than {MAX_DEPTH} levels of parentheses or signs)"
             )
 
     def _unary(self):

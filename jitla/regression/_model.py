@@ -331,9 +331,7 @@ class OLS(_LinearModel):
 
     _name = "OLS"
 
-    def __init__(
-        self, endog, exog, *, hasconst=None, exog_lo=None, exog_names=None, _spec=None, _copy=True
-    ):
+    def __init__(self, endog, exog, *, hasconst=None, exog_lo=None, exog_names=None, _spec=None, _copy=True):
         super().__init__(endog, exog, hasconst=hasconst, _spec=_spec, _copy=_copy)
         self.exog_lo = None
         if exog_lo is not None:

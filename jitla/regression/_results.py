@@ -386,7 +386,7 @@ class RegressionResults:
     # ---------------------------------------------------------------- likelihood
     @cached_property
     def llf(self) -> float:
-        """Gaussian log-likelihood at the estimate (sigma^2 profiled out: ``ssr / n``); inf for an exact fit."""
+        """Gaussian log-likelihood at the estimate (sigma^2 profiled out: ``ssr / n``); inf if ssr = 0."""
         n = self.nobs
         with np.errstate(divide="ignore"):
             return float(-0.5 * n * (np.log(2 * np.pi * self.ssr / n) + 1.0) + self.model.loglike_const())
