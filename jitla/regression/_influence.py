@@ -54,6 +54,7 @@ from jitla.kernels.regression import (
     influence_rows_parallel,
 )
 from jitla.linalg import qr, solve_triangular
+from jitla.regression._fit import aliased_columns, default_tol
 
 __all__ = [
     "InfluenceWarning",
@@ -116,12 +117,14 @@ def _refit_row(i, X, y, R, dinv, fit, stats, dfbeta, dfbetas) -> None:
     """
     n, k = X.shape
     ssr, df_resid, _ = fit
+    if n - 1 < k + 1:  # no residual degree of freedom without the row: nothing to refine
+        return
     A = np.empty((n - 1, k + 1))
     A[:i, :k], A[i:, :k] = X[:i], X[i + 1 :]
     A[:i, k], A[i:, k] = y[:i], y[i + 1 :]
     F = qr(A, mode="r", overwrite_a=True)
-    Ri, ri, ssr_i = F[:k, :k], F[:k, k], float(F[k, k]) ** 2 if F.shape[0] > k else 0.0
-    if not np.all(np.abs(np.diag(Ri)) > 0.0):
+    Ri, ri, ssr_i = F[:k, :k], F[:k, k], float(F[k, k]) ** 2
+    if aliased_columns(Ri, default_tol(n - 1, k)).any():  # the row alone carries a direction
         return
     w = solve_triangular(Ri, X[i], trans=1)  # x_i R_(i)^{-1}
     v = float(w @ w)
