@@ -288,7 +288,7 @@ class _LinearModel:
                 X = X[:, 1:]
             else:
                 exog_names.insert(0, "const")
-        model = cls(y, X, **kwargs)
+        model = cls(y, X, _copy=False, **kwargs)  # X was built here: the model adopts it
         model.exog_names = exog_names
         model.endog_names = endog
         labels = getattr(data, "index", None)
@@ -408,8 +408,8 @@ class GLS(_LinearModel):
 
     _name = "GLS"
 
-    def __init__(self, endog, exog, sigma=None, *, hasconst=None, _spec=None):
-        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec)
+    def __init__(self, endog, exog, sigma=None, *, hasconst=None, _spec=None, _copy=True):
+        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec, _copy=_copy)
         n = self.exog.shape[0]
         self._logdet = 0.0
         self._diag = None
