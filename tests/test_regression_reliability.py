@@ -305,3 +305,18 @@ def test_tsqr_design_variants_agree_bitwise():
     assert np.array_equal(out[0], out[1])  # same row partition, same arithmetic
     A = np.column_stack([np.ones(3000), X, Y]) * w[:, None]
     assert_allclose(np.abs(np.diag(out[0])), np.abs(np.diag(np.linalg.qr(A, mode="r"))), rtol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_influence_of_a_scaled_column_is_scale_free(scale):
+    X = _design(30, 2, seed=7)
+    y = X @ np.array([1.0, 0.5, -1.0]) + np.random.default_rng(8).standard_normal(30)
+    ref = OLS(y, X).fit().get_influence()
+    Xs = X.copy()
+    Xs[:, 1] *= scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        infl = OLS(y, Xs).fit().get_influence()
+        assert_allclose(infl.dfbetas, ref.dfbetas, rtol=1e-9, atol=1e-12)
+        assert_allclose(infl.cooks_distance[0], ref.cooks_distance[0], rtol=1e-10)
+        assert_allclose(infl.resid_studentized_external, ref.resid_studentized_external, rtol=1e-10)

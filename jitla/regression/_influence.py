@@ -235,9 +235,12 @@ class OLSInfluence:
         self.exog_names = list(model.exog_names)
         self._aliased = aliased
 
-        # diag((X^T X)^{-1}) = row norms^2 of R^{-1}  (k^3/3 flops for R^{-1})
-        Rinv = solve_triangular(R, np.eye(k)) if k else np.zeros((0, 0))
-        dinv = np.sqrt((Rinv * Rinv).sum(axis=1))
+        # diag((X^T X)^{-1}) = row norms^2 of R^{-1}  (k^3/3 flops for R^{-1}), on the equilibrated
+        # factor R D^{-1} (D powers of two, exact): a column scaled by 1e-300 would square to inf
+        d = np.asarray(getattr(results, "_d", np.ones(k)), dtype=np.float64)
+        Rinv_s = solve_triangular(R / d, np.eye(k)) if k else np.zeros((0, 0))
+        with np.errstate(over="ignore"):
+            dinv = np.sqrt((Rinv_s * Rinv_s).sum(axis=1)) / d
         tol = LEVERAGE_ONE_FACTOR * max(n, 1) * np.finfo(np.float64).eps
         fit = (float(results.ssr), float(results.df_resid), float(tol))
 
