@@ -86,6 +86,7 @@ def test_column_scale_changes_only_its_own_coefficient(scale):
         assert_allclose(res.t_test("x1 = 0").tvalue, ref.t_test("x1 = 0").tvalue, rtol=1e-12)
         assert_allclose(res.f_test("x1 = 0, x2 = 0").fvalue, ref.f_test("x1 = 0, x2 = 0").fvalue, rtol=1e-12)
         assert_allclose(res.fvalue, ref.fvalue, rtol=1e-12)
+        assert_allclose(res.get_prediction().se_mean, ref.get_prediction().se_mean, rtol=1e-12)
         est = LinearRegression().fit(Xs[:, 1:], y)
     assert_allclose(est.coef_ * factor[1:], ref.params[1:], rtol=1e-12)
 

@@ -256,13 +256,6 @@ class RegressionResults:
     def _zeros_for_aliased(self):
         return np.nan_to_num(self._params, nan=0.0)
 
-    def _cov_zeros_for_aliased(self) -> np.ndarray:
-        """The covariance with the aliased rows and columns set to 0 (others kept, NaN included)."""
-        C = self._cov.copy()
-        C[self.aliased, :] = 0.0
-        C[:, self.aliased] = 0.0
-        return C
-
     # ---------------------------------------------------------------- estimates
     @cached_property
     def params(self):
@@ -781,9 +774,10 @@ class RegressionResults:
             is ``scale / weights``.  Default 1.
         """
         X, labels = self._new_exog(exog)
-        C = self._cov_zeros_for_aliased()
         mean = X @ self._zeros_for_aliased()
-        var_mean = np.einsum("ij,jk,ik->i", X, C, X)
+        # x^T Cov(beta) x = (x D^{-1})^T C_s (x D^{-1}) on the kept columns (equilibrated: no 1e600)
+        Xk = X[:, self._kept] / self._d
+        var_mean = np.einsum("ij,jk,ik->i", Xk, self._cov_s(), Xk)
         if weights is None:
             w = self.model.weights if (exog is None and self.model.weights is not None) else 1.0
         else:
