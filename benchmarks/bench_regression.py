@@ -9,9 +9,11 @@ target is ``>= 1.5x`` faster than both references:
 * statsmodels' ``OLS(y, add_constant(X)).fit()`` (the constant is part of
   the user's call, so it is timed) forms ``pinv`` of the (n, 51) design
   through an SVD and multiplies it out;
-* jitla validates X in one summing pass, copies it once into
-  ``[1 | X | y]`` and factors that in place (TSQR, Q never formed), then
-  takes the singular values of the small centred factor for ``singular_``.
+* jitla validates X in one summing pass and factors ``[1 | X | y]`` by
+  TSQR, each cache-sized row block assembled from X in the kernel's
+  workspace (``jitla.linalg.qr_r_augmented``: no copy of X, Q never
+  formed), then takes the singular values of the small centred factor for
+  ``singular_``.
 
 Threads are limited for all three with :func:`jitla.threads` (Numba and
 OpenBLAS together).  Ratios come from :func:`jitla.profiling.timing.time_pair`
@@ -107,30 +109,25 @@ def measure(n_threads: int, repeat: int = 3, X=None, y=None) -> list[dict]:
 def stages(n_threads: int, repeat: int = 3, X=None, y=None) -> dict[str, float]:
     """Best time of each stage of ``LinearRegression.fit`` (the same public calls it makes).
 
-    validate: the finiteness check of X (one summing pass); assemble: the copy
-    into ``[1 | X | y]``; qr: ``jitla.linalg.qr(mode="r")`` of that (TSQR);
-    small: aliasing test, triangular solve and ``svdvals`` of the (p+2)-square
-    factor; fit: the whole call.
+    validate: the finiteness check of X (one summing pass); qr: the R factor
+    of ``[1 | X | y]`` by ``jitla.linalg.qr_r_augmented`` (TSQR, blocks
+    assembled from X in its workspace); small: aliasing test, triangular
+    solve and ``svdvals`` of the (p+2)-square factor; fit: the whole call.
     """
-    from jitla.linalg import qr, solve_triangular, svdvals
+    from jitla.linalg import qr_r_augmented, solve_triangular, svdvals
     from jitla.regression._fit import aliased_columns, default_tol
 
     if X is None:
         X, y = _problem()
     n, p = X.shape
-    best = dict.fromkeys(("validate", "assemble", "qr", "small", "fit"), np.inf)
+    best = dict.fromkeys(("validate", "qr", "small", "fit"), np.inf)
     LinearRegression().fit(X[:1000], y[:1000])
     with limit_threads(n_threads):
         for _ in range(repeat):
             t0 = time.perf_counter()
             np.isfinite(np.add.reduce(X, axis=None))
             t1 = time.perf_counter()
-            XY = np.empty((n, p + 2))
-            XY[:, 0] = 1.0
-            XY[:, 1 : p + 1] = X
-            XY[:, p + 1] = y
-            t2 = time.perf_counter()
-            R = np.ascontiguousarray(qr(XY, mode="r", overwrite_a=True))
+            R = qr_r_augmented(X, y, ones=True)
             t3 = time.perf_counter()
             aliased_columns(np.ascontiguousarray(R[: p + 1, : p + 1]), default_tol(n, p + 1))
             solve_triangular(np.ascontiguousarray(R[: p + 1, : p + 1]), R[: p + 1, p + 1 :])
@@ -138,7 +135,7 @@ def stages(n_threads: int, repeat: int = 3, X=None, y=None) -> dict[str, float]:
             t4 = time.perf_counter()
             LinearRegression().fit(X, y)
             t5 = time.perf_counter()
-            for key, value in zip(best, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+            for key, value in zip(best, (t1 - t0, t3 - t1, t4 - t3, t5 - t4), strict=True):
                 best[key] = min(best[key], value)
     return best
 

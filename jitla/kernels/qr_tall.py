@@ -39,7 +39,15 @@ from jitla._jit import kernel, parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels.qr_householder import apply_q, form_q, geqr2
 
-__all__ = ["tsqr", "tsqr_blocks", "tsqr_flops", "tsqr_r", "tsqr_r_parallel"]
+__all__ = [
+    "tsqr",
+    "tsqr_blocks",
+    "tsqr_flops",
+    "tsqr_r",
+    "tsqr_r_design",
+    "tsqr_r_design_parallel",
+    "tsqr_r_parallel",
+]
 
 
 def tsqr_flops(m, n):
@@ -215,4 +223,114 @@ def tsqr(A, Q, R, mb):
             for j in range(n):
                 Qb[i, j] = QS[b * n + i, j] if i < n else 0
         apply_q(F[lo:hi], taus[b], Qb)
+    return 0
+
+
+def _tsqr_design_example(dtype):
+    X = np.arange(1.0, 43.0).reshape(21, 2).astype(dtype) ** 0.5
+    Y = np.arange(21.0).reshape(21, 1).astype(dtype)
+    w = np.empty(0, dtype)
+    return X, Y, w, 1, np.empty((4, 4), dtype)
+
+
+@kernel
+def _factor_design_block(X, Y, w, ones, lo, hi, S, b):
+    """Build rows ``lo:hi`` of ``[1 | X | Y]`` (times w) in a workspace, factor it, R into S."""
+    p = X.shape[1]
+    k = Y.shape[1]
+    n = ones + p + k
+    F = np.empty((hi - lo, n), dtype=X.dtype)
+    weighted = w.shape[0] > 0
+    for i in range(hi - lo):
+        s = w[lo + i] if weighted else 1.0
+        row = F[i]
+        if ones:
+            row[0] = s
+        x = X[lo + i]
+        for j in range(p):
+            row[ones + j] = x[j] * s if weighted else x[j]
+        y = Y[lo + i]
+        for j in range(k):
+            row[ones + p + j] = y[j] * s if weighted else y[j]
+    tau = np.empty(n, dtype=X.dtype)
+    geqr2(F, tau)
+    for i in range(n):
+        row = S[b * n + i]
+        for j in range(n):
+            row[j] = F[i, j] if j >= i and i < hi - lo else 0
+
+
+@register(
+    "tsqr_design",
+    "serial",
+    "TSQR, R only, of [1 | X | Y] (rows times w) built block by block: no (m, n) copy",
+    flops=tsqr_flops,
+    example=_tsqr_design_example,
+    extra_args=("mb",),
+)
+@kernel
+def tsqr_r_design(X, Y, w, ones, R, mb):
+    """R factor of the augmented design ``diag(w) [1 | X | Y]`` by TSQR, never forming it.
+
+    Parameters
+    ----------
+    X : (m, p) ndarray, C-contiguous
+        Read only.
+    Y : (m, k) ndarray, C-contiguous
+        Read only.
+    w : (m,) or (0,) ndarray
+        Row weights (the square roots of regression weights); an empty
+        array means all ones.  Read only.
+    ones : int
+        1 to put a column of ones (times w) first, 0 not to.
+    R : (n, n) ndarray, overwritten; ``n = ones + p + k``
+    mb : int
+        Target rows per block (:func:`tsqr_blocks`).
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    :func:`tsqr_r` (Demmel et al. 2012, Alg. 1, flat tree) with the row
+    block assembled from X, Y and w inside the block loop instead of copied
+    from a prepared matrix: a least-squares fit needs the R factor of
+    ``[1 | X | y]`` but not that matrix, so its (m, n) copy -- as large as
+    the data -- is never made.  Flops as :func:`tsqr_r` plus ``m n`` for
+    the assembly.  Workspace ``mb n + blocks n^2``.  No checks are made on
+    the inputs.
+    """
+    m = X.shape[0]
+    n = ones + X.shape[1] + Y.shape[1]
+    nb = tsqr_blocks(m, n, mb)
+    S = np.empty((nb * n, n), dtype=X.dtype)
+    for b in range(nb):
+        lo, hi = _block_bounds(m, nb, b)
+        _factor_design_block(X, Y, w, ones, lo, hi, S, b)
+    _r_of_stack(S, R)
+    return 0
+
+
+@register(
+    "tsqr_design",
+    "parallel",
+    "as serial, prange over the row blocks",
+    flops=tsqr_flops,
+    example=_tsqr_design_example,
+    parallel=True,
+    extra_args=("mb",),
+)
+@parallel_kernel
+def tsqr_r_design_parallel(X, Y, w, ones, R, mb):
+    """As :func:`tsqr_r_design` with the row blocks factored in parallel (same partition, same R)."""
+    m = X.shape[0]
+    n = ones + X.shape[1] + Y.shape[1]
+    nb = tsqr_blocks(m, n, mb)
+    S = np.empty((nb * n, n), dtype=X.dtype)
+    for b in prange(nb):
+        lo, hi = _block_bounds(m, nb, b)
+        _factor_design_block(X, Y, w, ones, lo, hi, S, b)
+    _r_of_stack(S, R)
     return 0

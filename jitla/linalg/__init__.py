@@ -16,7 +16,7 @@ from jitla.linalg._iterative import (
 from jitla.linalg._lstsq import lstsq
 from jitla.linalg._lu import det, inv, lu, lu_factor, lu_solve, slogdet, solve
 from jitla.linalg._matmul import MatmulPlan, matmul, matmul_plan
-from jitla.linalg._qr import QRResult, qr, qr_method, qr_rank
+from jitla.linalg._qr import QRResult, qr, qr_method, qr_r_augmented, qr_rank
 from jitla.linalg._subspace import (
     cond,
     matrix_rank,
@@ -40,6 +40,7 @@ __all__ = [
     "QRResult",
     "qr",
     "qr_method",
+    "qr_r_augmented",
     "qr_rank",
     "lu",
     "lu_factor",

@@ -42,7 +42,7 @@ from jitla._validate import LinAlgError, assert_stacked_2d, result_float_dtype
 from jitla.kernels import get_kernel, variants
 from jitla.linalg._dispatch import kernel_extras
 
-__all__ = ["QRResult", "qr", "qr_method", "qr_rank"]
+__all__ = ["QRResult", "qr", "qr_method", "qr_r_augmented", "qr_rank"]
 
 try:  # numpy >= 2.0
     from numpy.linalg._linalg import QRResult
@@ -361,3 +361,66 @@ def qr_rank(a, rtol=None):
             ranks[i] = numerical_rank(work[i], float(rtol))
     ranks = ranks.reshape(a.shape[:-2])
     return int(ranks) if ranks.ndim == 0 else ranks
+
+
+def qr_r_augmented(X, Y, *, sqrt_weights=None, ones: bool = False):
+    """R factor of ``diag(w) [1 | X | Y]`` without forming that matrix (least squares' one QR).
+
+    Parameters
+    ----------
+    X : (m, p) array_like
+        Read only; float64 (other dtypes are converted, a copy).
+    Y : (m, k) array_like
+        Read only; float64.
+    sqrt_weights : (m,) array_like, optional
+        Row weights w (for weighted least squares, the square roots of the
+        weights); default all ones.
+    ones : bool
+        Put a column of ones (times w) first.
+
+    Returns
+    -------
+    R : (n, n) ndarray, float64
+        Upper triangular with a non-negative diagonal, ``n = ones + p + k``;
+        ``R^T R = A^T A`` for ``A = diag(w) [1 | X | Y]``.  For m < n the
+        missing rows are zero.
+
+    Notes
+    -----
+    Tall-skinny inputs (``qr_method``'s TSQR rule) go through
+    :func:`jitla.kernels.qr_tall.tsqr_r_design`, which assembles each
+    cache-sized row block of A in a workspace and factors it there, so the
+    (m, n) matrix A -- as large as the data -- is never allocated
+    (workspace ``mb n + blocks n^2`` floats).  Smaller inputs are assembled
+    and factored by :func:`qr` in place.  Flops ``2 m n^2 - 2 n^3 / 3``.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    if Y.ndim == 1:
+        Y = Y[:, np.newaxis]
+    m, p = X.shape
+    k = Y.shape[1]
+    c = 1 if ones else 0
+    n = c + p + k
+    w = np.empty(0) if sqrt_weights is None else np.ascontiguousarray(sqrt_weights, dtype=np.float64)
+    method, variant, _ = qr_method(m, n, "r")
+    if method == "tsqr":
+        R = np.empty((n, n))
+        info = get_kernel("tsqr_design", variant)
+        info.func(X, Y, w, c, R, config.tsqr_rows(np.float64, n))
+        signs = np.where(np.diag(R) < 0, -1.0, 1.0)
+        R *= signs[:, None]
+        R[np.tril_indices(n, -1)] = 0.0
+        return R
+    A = np.empty((m, n))
+    if c:
+        A[:, 0] = 1.0
+    A[:, c : c + p] = X
+    A[:, c + p :] = Y
+    if w.size:
+        A *= w[:, np.newaxis]
+    R = qr(A, mode="r", overwrite_a=True)
+    out = np.zeros((n, n))
+    out[: R.shape[0]] = R
+    out *= np.where(np.diag(out) < 0, -1.0, 1.0)[:, None]
+    return out

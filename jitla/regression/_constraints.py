@@ -41,6 +41,11 @@ import numpy as np
 
 __all__ = ["linear_constraints"]
 
+#: Deepest nesting of parentheses and unary signs a constraint may have.  The
+#: parser recurses about seven Python frames per level; far below Python's
+#: default recursion limit of 1000, and far above any real hypothesis.
+MAX_DEPTH = 64
+
 _NUMBER = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _OPERATORS = ",=+-*/()"
 
@@ -100,6 +105,7 @@ class _Parser:
         self.p = len(names)
         self.tokens = _tokenize(text, names)
         self.pos = 0
+        self.depth = 0
 
     # -- helpers ------------------------------------------------------------
     def _peek(self):
@@ -121,7 +127,8 @@ class _Parser:
 
     def _error(self, message: str) -> ValueError:
         where = self.tokens[self.pos][2] if self.pos < len(self.tokens) else len(self.text)
-        return ValueError(f"{message} in constraint {self.text!r} (at position {where})")
+        shown = self.text if len(self.text) <= 200 else self.text[:200] + "..."
+        return ValueError(f"{message} in constraint {shown!r} (at position {where})")
 
     def _combination(self, value, what: str):
         """*value* as a linear combination; an equation here is an error."""
@@ -199,10 +206,20 @@ class _Parser:
                 raise self._error("can't multiply one variable by another (the constraint must be linear)")
         return value
 
+    def _enter(self):
+        """One level deeper (a parenthesis or unary sign); refuse past :data:`MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self._error(
+                f"constraint is nested too deeply (more than {MAX_DEPTH} levels of parentheses or signs)"
+            )
+
     def _unary(self):
         if self._peek() in ("+", "-"):
             op = self._take()[0]
+            self._enter()
             value = self._combination(self._unary(), f"an operand of unary '{op}'")
+            self.depth -= 1
             return -value if op == "-" else value
         return self._atom()
 
@@ -220,10 +237,12 @@ class _Parser:
             return value
         if kind == "(":
             self._take()
+            self._enter()
             inner = self._list_or_sum()
             if self._peek() != ")":
                 raise self._error("missing ')'")
             self._take()
+            self.depth -= 1
             return inner
         raise self._error(f"unexpected {self._describe()}")
 
@@ -317,7 +336,8 @@ def linear_constraints(spec, names):
         Empty input; an unknown name or character ("unrecognized token in
         constraint", with the list of parameter names); a non-linear term
         (a product of two parameters, a division by a parameter); an
-        equation without parameters; an R whose width is not p, or whose
+        equation without parameters; nesting deeper than :data:`MAX_DEPTH`
+        parentheses or signs; an R whose width is not p, or whose
         number of rows differs from the length of q; NaN/inf in R or q.
 
     Notes

@@ -28,8 +28,21 @@ def is_pandas(obj) -> bool:
     return pd is not None and isinstance(obj, (pd.Series, pd.DataFrame))
 
 
-def _numeric_values(obj, what: str) -> np.ndarray:
-    """A float64 ndarray copy of *obj*; clear errors for non-numeric data."""
+def _all_finite(values: np.ndarray) -> bool:
+    """No NaN or inf in *values*, without an array-sized temporary in the common case.
+
+    A sum is finite exactly when no entry is NaN or inf, unless finite
+    entries overflow it; only then is each entry examined (scikit-learn's
+    fast path).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(values, axis=None)):
+            return True
+    return bool(np.isfinite(values).all())
+
+
+def _numeric_values(obj, what: str, copy: bool = True) -> np.ndarray:
+    """A float64 ndarray copy of *obj* (or *obj* itself, when float64, C-ordered and copy=False)."""
     if is_pandas(obj):
         frame = obj.to_frame() if obj.ndim == 1 else obj
         bad = [str(c) for c, t in frame.dtypes.items() if t.kind not in "biuf"]
@@ -45,8 +58,8 @@ def _numeric_values(obj, what: str) -> np.ndarray:
             raise TypeError(f"{what} is complex ({arr.dtype}); regression needs real numbers")
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"{what} has dtype {arr.dtype}, which is not numeric; regression needs numbers")
-        values = np.array(arr, dtype=np.float64, order="C", copy=True)
-    if not np.isfinite(values).all():
+        values = np.array(arr, dtype=np.float64, order="C", copy=True if copy else None)
+    if not _all_finite(values):
         raise MissingDataError(f"{what} contains inf or nans")
     return values
 
@@ -65,8 +78,8 @@ def constant_column(exog: np.ndarray) -> int | None:
     """Index of the first column that is constant and non-zero, else None."""
     if exog.shape[0] == 0:
         return None
-    first = exog[0]
-    same = (exog == first).all(axis=0) & (first != 0)
+    # max == min per column: two reductions, no (n, p) temporary
+    same = (exog.max(axis=0) == exog.min(axis=0)) & (exog[0] != 0)
     hits = np.flatnonzero(same)
     return int(hits[0]) if hits.size else None
 
@@ -92,8 +105,11 @@ class Data:
     row_labels: object = None
 
 
-def as_endog_exog(endog, exog, *, min_rows_for_columns: bool = True) -> Data:
+def as_endog_exog(endog, exog, *, min_rows_for_columns: bool = True, copy: bool = True) -> Data:
     """Validate and copy ``(endog, exog)`` as statsmodels' models take them.
+
+    ``copy=False`` adopts a float64 C-ordered exog as it is (for an array
+    the caller built for the model and will not touch again).
 
     Raises
     ------
@@ -112,7 +128,7 @@ def as_endog_exog(endog, exog, *, min_rows_for_columns: bool = True) -> Data:
         y = y[:, 0].copy()
     if y.ndim != 1:
         raise ValueError(f"endog must be one-dimensional (one response), got shape {y.shape}")
-    X = _numeric_values(exog, "exog")
+    X = _numeric_values(exog, "exog", copy=copy)
     if X.ndim == 1:
         X = X[:, np.newaxis].copy()
     if X.ndim != 2:

@@ -183,6 +183,12 @@ def _as_float_2d(X, what: str = "X", copy: bool = True) -> np.ndarray:
     A = X.to_numpy() if is_pandas(X) else np.asarray(X)
     if A.dtype.kind == "c":
         raise ValueError("Complex data not supported")
+    if A.dtype.kind in "USV":
+        # numpy would parse "1.5" into 1.5; scikit-learn refuses string arrays outright
+        raise ValueError(
+            "dtype='numeric' is not compatible with arrays of bytes/strings."
+            "Convert your data to numeric values explicitly instead."
+        )
     if A.ndim == 0:
         raise ValueError(f"Expected 2D array, got scalar array instead: {what}={A!r}.")
     if A.ndim == 1:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jitla.linalg import lstsq, qr, solve_triangular
+from jitla.linalg import lstsq, qr, qr_r_augmented, solve_triangular
 
 __all__ = [
     "SOLVERS",
@@ -85,11 +85,7 @@ def aliased_columns(R11: np.ndarray, tol: float) -> np.ndarray:
     workspace -- nothing of size n.
     """
     p = R11.shape[1]
-    # column lengths scaled by the largest entry (as LAPACK's dnrm2): a plain sum of squares
-    # under/overflows for columns of size 1e-160 / 1e+155 and would call them zero / aliased
-    big = np.abs(R11).max(axis=0) if R11.shape[0] else np.zeros(p)
-    safe = np.where(big > 0.0, big, 1.0)
-    norms = big * np.sqrt(np.einsum("ij,ij->j", R11 / safe, R11 / safe))
+    norms = column_norms(R11)
     basis = np.zeros((R11.shape[0], p))
     aliased = np.zeros(p, dtype=bool)
     r = 0
@@ -123,6 +119,13 @@ class LSFit:
         Upper-triangular factor of ``X[:, ~aliased]``, columns in X's order.
     R_all : (p, p) ndarray
         Upper-triangular factor of all of X (before aliased columns are removed).
+    colscale : (p,) ndarray
+        Powers of two near the lengths of X's columns (1 for zero columns):
+        ``R / colscale[kept]`` is the factor of the equilibrated design, in
+        which every p-sized computation of the results is done
+        (:func:`column_scale`).
+    out_of_range : (p,) ndarray of bool
+        Columns aliased because their coefficient is outside float64's range.
     """
 
     params: np.ndarray
@@ -130,6 +133,36 @@ class LSFit:
     rank: int
     R: np.ndarray
     R_all: np.ndarray
+    colscale: np.ndarray = None
+    out_of_range: np.ndarray = None
+
+
+def column_norms(R: np.ndarray) -> np.ndarray:
+    """Euclidean lengths of R's columns, scaled by the largest entry (as LAPACK's ``dnrm2``).
+
+    A plain sum of squares under/overflows for columns of size 1e-160 /
+    1e+155 and would call them zero / infinite.
+    """
+    p = R.shape[1]
+    big = np.abs(R).max(axis=0) if R.shape[0] else np.zeros(p)
+    safe = np.where(big > 0.0, big, 1.0)
+    return big * np.sqrt(np.einsum("ij,ij->j", R / safe, R / safe))
+
+
+def column_scale(R: np.ndarray) -> np.ndarray:
+    """Powers of two near the lengths of R's columns (1 for a zero column): exact equilibration.
+
+    Dividing a column by a power of two is exact (unless the result leaves
+    float64's range), so ``R / column_scale(R)`` is the same problem with
+    unit-sized columns: triangular solves and ``R^{-1} R^{-T}`` on it cannot
+    overflow or underflow for a column scaled by 1e+-300 when the others
+    are O(1) (van der Sluis, Numer. Math. 14, 1969: column equilibration is
+    also nearly optimal for the condition number).
+    """
+    norms = column_norms(R)
+    with np.errstate(divide="ignore"):
+        e = np.round(np.log2(np.where(norms > 0.0, norms, 1.0)))
+    return np.ldexp(1.0, e.astype(np.int64))
 
 
 def _r_factor(A: np.ndarray) -> np.ndarray:
@@ -144,13 +177,21 @@ def _r_factor(A: np.ndarray) -> np.ndarray:
 
 
 def fit_least_squares(
-    X, Y, *, method: str = "qr", refine: bool = False, tol: float | None = None, X_lo=None
+    X,
+    Y,
+    *,
+    method: str = "qr",
+    refine: bool = False,
+    tol: float | None = None,
+    X_lo=None,
+    sqrt_weights=None,
+    ones: bool = False,
 ) -> LSFit:
-    """Least squares ``min ||Y - X B||`` with collinearity detection (module docstring).
+    """Least squares ``min ||diag(w) (Y - [1 | X] B)||`` with collinearity detection (module docstring).
 
     Parameters
     ----------
-    X : (n, p) ndarray, float64, C-contiguous, finite.  Not modified.
+    X : (n, p) ndarray, float64, finite.  Not modified.
     Y : (n, k) ndarray, float64, finite.  Not modified.
     method : {"qr", "pivoted", "svd", "normal"}
         ``"qr"`` (default): ``B = R11^{-1} R12`` from the QR of ``[X | Y]``
@@ -167,18 +208,36 @@ def fit_least_squares(
         double-double): with ``refine=True`` and one response, the refinement
         residuals use it (:func:`lstsq_split`), so the result is the fit to
         the exact design.
+    sqrt_weights : (n,) ndarray, optional
+        Row weights w (square roots of regression weights; zeros remove rows).
+    ones : bool
+        Prepend a column of ones to X (an intercept; its coefficient is row 0).
 
     Notes
     -----
     Flops: ``2 n (p+k)^2 - 2 (p+k)^3 / 3`` for the QR, O(p^3) for the
-    aliasing test and the small solves.  Workspace: one (n, p + k) copy of
-    ``[X | Y]`` (factored in place).
+    aliasing test and the small solves.  Workspace for the default
+    ``method="qr"``: none of size n beyond TSQR's cache-sized row blocks
+    (:func:`jitla.linalg.qr_r_augmented` assembles ``[1 | X | Y]`` block by
+    block); the other methods and ``refine=True`` make one (n, p + k) copy.
     """
-    n, p = X.shape
+    n = X.shape[0]
+    c = 1 if ones else 0
+    p = c + X.shape[1]
+    if method == "qr" and not refine:
+        R_full = qr_r_augmented(X, Y, sqrt_weights=sqrt_weights, ones=ones)
+        return _fit_from_r(R_full, n, p, method=method, refine=refine, tol=tol)
     k = Y.shape[1]
     XY = np.empty((n, p + k))
-    XY[:, :p] = X
+    if c:
+        XY[:, 0] = 1.0
+    XY[:, c:p] = X
     XY[:, p:] = Y
+    if sqrt_weights is not None:
+        XY *= sqrt_weights[:, np.newaxis]
+    if c or sqrt_weights is not None:
+        # the low parts of X (polynomial designs) are defined for X as given, not for [1 | X] w
+        return fit_augmented(XY, p, method=method, refine=refine, tol=tol)
     return fit_augmented(XY, p, method=method, refine=refine, tol=tol, X=X, Y=Y, X_lo=X_lo)
 
 
@@ -195,35 +254,59 @@ def fit_augmented(
 ) -> LSFit:
     """:func:`fit_least_squares` on a caller-built ``[X | Y]`` (n, p + k) that it may overwrite.
 
-    Saves the copy of the design when the caller assembles ``[X | Y]``
-    anyway (the scikit-learn estimator builds ``[1 | X | Y]`` from the
-    user's data in one pass).  *X* and *Y* (separate copies) are needed only
-    by the methods other than plain ``"qr"``; they are taken from XY before
-    it is factored when not given.
+    *X* and *Y* (separate copies) are needed only by the methods other than
+    plain ``"qr"``; they are taken from XY before it is factored when not
+    given.
     """
     if method not in SOLVERS:
         raise ValueError(f"method must be one of {list(SOLVERS)}, got {method!r}")
     if refine and method not in ("qr", "pivoted"):
         raise ValueError(f"refine=True needs method 'qr' or 'pivoted', not {method!r}")
-    n, pk = XY.shape
-    k = pk - p
-    tol = default_tol(n, p) if tol is None else float(tol)
     second_solve = refine or method != "qr"
     if second_solve and X is None:
         X, Y = XY[:, :p].copy(), XY[:, p:].copy()
-    R = _r_factor(XY)
-    R_all = np.ascontiguousarray(R[:p, :p])
+    return _fit_from_r(
+        _r_factor(XY), XY.shape[0], p, method=method, refine=refine, tol=tol, X=X, Y=Y, X_lo=X_lo
+    )
+
+
+def _fit_from_r(R_full, n, p, *, method, refine, tol, X=None, Y=None, X_lo=None) -> LSFit:
+    """The rest of the fit from the (p + k, p + k) factor of ``[X | Y]``: aliasing, coefficients."""
+    if method not in SOLVERS:
+        raise ValueError(f"method must be one of {list(SOLVERS)}, got {method!r}")
+    if refine and method not in ("qr", "pivoted"):
+        raise ValueError(f"refine=True needs method 'qr' or 'pivoted', not {method!r}")
+    k = R_full.shape[1] - p
+    tol = default_tol(n, p) if tol is None else float(tol)
+    second_solve = refine or method != "qr"
+    R_all = np.ascontiguousarray(R_full[:p, :p])
+    colscale = column_scale(R_all)
     aliased = aliased_columns(R_all, tol)
-    kept = np.flatnonzero(~aliased)
-    r = kept.size
-    if r < p:
-        # the R factor of [X[:, kept] | Y] from the small factor: X = Q R, so
-        # [X[:, kept] | Y] = Q R[:, kept + y] and a QR of that (p+k) x (r+k) block finishes it
-        R = _r_factor(np.ascontiguousarray(R[:, np.concatenate([kept, np.arange(p, p + k)])]))
-    R11 = np.ascontiguousarray(R[:r, :r])
+    out_of_range = np.zeros(p, dtype=bool)
+    while True:
+        kept = np.flatnonzero(~aliased)
+        r = kept.size
+        R = R_full
+        if r < p:
+            # the R factor of [X[:, kept] | Y] from the small factor: X = Q R, so
+            # [X[:, kept] | Y] = Q R[:, kept + y] and a QR of that (p+k) x (r+k) block finishes it
+            R = _r_factor(np.ascontiguousarray(R_full[:, np.concatenate([kept, np.arange(p, p + k)])]))
+        R11 = np.ascontiguousarray(R[:r, :r])
+        # solve on the equilibrated columns (exact scaling), then unscale: only the coefficient of
+        # a column 1e-300 times shorter than the others becomes large, never its neighbours
+        d = colscale[kept]
+        with np.errstate(over="ignore", invalid="ignore"):
+            B = solve_triangular(R11 / d, R[:r, r:]) / d[:, np.newaxis] if r else np.zeros((0, k))
+        # a coefficient outside float64's range (a column ~1e-310 of the others' size) cannot be
+        # fitted: such columns follow the rank rule (aliased, with a warning) instead of +-inf
+        bad = ~np.isfinite(B).all(axis=1)
+        if not bad.any():
+            break
+        aliased[kept[bad]] = True
+        out_of_range[kept[bad]] = True
     params = np.full((p, k), np.nan)
     if r and not second_solve:
-        params[kept] = solve_triangular(R11, R[:r, r:])
+        params[kept] = B
     elif r:
         # the second solve works on columns scaled by powers of two near their lengths (exact, so
         # the same problem): lstsq's rank rule is relative to the largest singular value and would
@@ -239,7 +322,7 @@ def fit_augmented(
                 warnings.simplefilter("ignore")
                 X_s = lstsq(Xk, Y, method=method, refine=refine, compute_s=False)[0]
             params[kept] = X_s / d[:, np.newaxis]
-    return LSFit(params, aliased, r, R11, R_all)
+    return LSFit(params, aliased, r, R11, R_all, colscale, out_of_range)
 
 
 def lstsq_split(A_hi, A_lo, y, *, max_iter: int = 10):
@@ -304,12 +387,22 @@ def lstsq_split(A_hi, A_lo, y, *, max_iter: int = 10):
     return x, steps
 
 
-def warn_aliased(names, aliased: np.ndarray, stacklevel: int = 3) -> None:
+def warn_aliased(names, aliased: np.ndarray, stacklevel: int = 3, out_of_range=None) -> None:
     """Raise the :class:`CollinearityWarning` that names the aliased columns."""
-    dropped = [names[j] for j in np.flatnonzero(aliased)]
+    far = np.zeros_like(aliased) if out_of_range is None else out_of_range
+    dependent = [names[j] for j in np.flatnonzero(aliased & ~far)]
+    extreme = [names[j] for j in np.flatnonzero(far)]
+    parts = []
+    if dependent:
+        parts.append(f"column(s) {dependent} are (numerically) linear combinations of earlier columns")
+    if extreme:
+        parts.append(
+            f"column(s) {extreme} are so small relative to the response that their coefficients "
+            "would be outside float64's range (rescale them)"
+        )
     warnings.warn(
-        f"exog is rank-deficient: column(s) {dropped} are (numerically) linear combinations of "
-        "earlier columns; their coefficients are NaN (aliased) and the fit uses the others",
+        f"exog is rank-deficient: {'; '.join(parts)}; their coefficients are NaN (aliased) and "
+        "the fit uses the others",
         CollinearityWarning,
         stacklevel=stacklevel,
     )

@@ -53,9 +53,16 @@ from jitla.kernels.regression import (
     influence_rows,
     influence_rows_parallel,
 )
-from jitla.linalg import solve_triangular
+from jitla.linalg import qr, solve_triangular
+from jitla.regression._fit import aliased_columns, default_tol
 
-__all__ = ["InfluenceWarning", "OLSInfluence", "LEVERAGE_ONE_FACTOR", "PARALLEL_MIN_FLOPS"]
+__all__ = [
+    "InfluenceWarning",
+    "OLSInfluence",
+    "LEVERAGE_ONE_FACTOR",
+    "PARALLEL_MIN_FLOPS",
+    "HIGH_LEVERAGE_REFIT",
+]
 
 #: A row has leverage 1 when ``1 - h_i <= LEVERAGE_ONE_FACTOR * n * eps``.
 #: The computed ``h_i = ||x_i R^{-1}||^2`` inherits the backward error of the
@@ -80,8 +87,73 @@ LEVERAGE_ONE_FACTOR = 10.0
 PARALLEL_MIN_FLOPS = 2_000_000
 
 
+#: Rows with ``1 - h_i`` below this are recomputed from the fit without them.
+#: ``1 - h_i`` from ``h_i = ||q_i||^2`` carries an absolute error of a few eps
+#: (cancellation), so its *relative* error is ``~eps / (1 - h_i)``: 1e-5 for a
+#: row at x = 1e6 among O(1) values (``1 - h_i = 3e-11``), and every deletion
+#: statistic divides by it.  The leave-one-out form ``1 - h_i = 1 / (1 + v_i)``,
+#: ``v_i = x_i^T (X_(i)^T X_(i))^{-1} x_i``, has no cancellation; below
+#: 2^-10 the direct form would keep fewer than ~12 digits.  Since the
+#: leverages sum to k, at most about k rows qualify; each refit costs one QR
+#: of the other n - 1 rows (``2 n k^2`` flops).
+HIGH_LEVERAGE_REFIT = 2.0**-10
+
+
 class InfluenceWarning(UserWarning):
     """Observations with leverage 1: their deletion statistics are undefined (NaN)."""
+
+
+def _refit_row(i, X, y, R, dinv, fit, stats, dfbeta, dfbetas) -> None:
+    """Recompute the measures of a high-leverage row i from the fit without it (no cancellation).
+
+    The fit without row i gives its factor ``R_(i)``, ``b_(i)`` and
+    ``SSR_(i)`` directly (one QR of ``[X_(i) | y_(i)]``); then
+    ``v = ||x_i R_(i)^{-1}||^2``, ``1 - h_i = 1 / (1 + v)``, ``h_i = v / (1 + v)``,
+    the PRESS residual ``y_i - x_i^T b_(i)`` and ``e_i = PRESS_i (1 - h_i)``
+    (Belsley, Kuh & Welsch 1980, Sec. 2.1, read backwards).  The row's
+    entries of *stats*, *dfbeta* and *dfbetas* are overwritten; when
+    ``X_(i)`` is rank-deficient (the row alone determines a coefficient)
+    nothing is changed.
+    """
+    n, k = X.shape
+    ssr, df_resid, _ = fit
+    if n - 1 < k + 1:  # no residual degree of freedom without the row: nothing to refine
+        return
+    A = np.empty((n - 1, k + 1))
+    A[:i, :k], A[i:, :k] = X[:i], X[i + 1 :]
+    A[:i, k], A[i:, k] = y[:i], y[i + 1 :]
+    F = qr(A, mode="r", overwrite_a=True)
+    Ri, ri, ssr_i = F[:k, :k], F[:k, k], float(F[k, k]) ** 2
+    if aliased_columns(Ri, default_tol(n - 1, k)).any():  # the row alone carries a direction
+        return
+    w = solve_triangular(Ri, X[i], trans=1)  # x_i R_(i)^{-1}
+    v = float(w @ w)
+    u = 1.0 / (1.0 + v)
+    h = v * u
+    press = float(y[i] - X[i] @ solve_triangular(Ri, ri))
+    s2 = ssr / df_resid
+    s = math.sqrt(s2)
+    s2i = ssr_i / (df_resid - 1.0) if df_resid > 1.0 else math.nan
+    si = math.sqrt(s2i)
+    root_u = math.sqrt(u)
+    r_int = press * root_u / s  # e_i / (s sqrt(1 - h_i)) with e_i = press (1 - h_i)
+    r_ext = press * root_u / si
+    lever = math.sqrt(h / u)
+    stats[HAT, i] = h
+    stats[STUDENT_INTERNAL, i] = r_int
+    stats[STUDENT_EXTERNAL, i] = r_ext
+    stats[SIGMA_I, i] = si
+    stats[COOKS, i] = r_int * r_int * h / (k * u)
+    stats[DFFITS_INTERNAL, i] = r_int * lever
+    stats[DFFITS, i] = r_ext * lever
+    stats[COVRATIO, i] = (s2i / s2) ** k / u
+    stats[PRESS, i] = press
+    stats[RESID_STD, i] = s * root_u
+    stats[INFLUENCE, i] = press * h
+    # b - b_(i) = (X^T X)^{-1} x_i PRESS_i
+    g = solve_triangular(R, solve_triangular(R, X[i], trans=1)) * press
+    dfbeta[i] = g
+    dfbetas[i] = g / (si * dinv)
 
 
 class OLSInfluence:
@@ -163,9 +235,12 @@ class OLSInfluence:
         self.exog_names = list(model.exog_names)
         self._aliased = aliased
 
-        # diag((X^T X)^{-1}) = row norms^2 of R^{-1}  (k^3/3 flops for R^{-1})
-        Rinv = solve_triangular(R, np.eye(k)) if k else np.zeros((0, 0))
-        dinv = np.sqrt((Rinv * Rinv).sum(axis=1))
+        # diag((X^T X)^{-1}) = row norms^2 of R^{-1}  (k^3/3 flops for R^{-1}), on the equilibrated
+        # factor R D^{-1} (D powers of two, exact): a column scaled by 1e-300 would square to inf
+        d = np.asarray(getattr(results, "_d", np.ones(k)), dtype=np.float64)
+        Rinv_s = solve_triangular(R / d, np.eye(k)) if k else np.zeros((0, 0))
+        with np.errstate(over="ignore"):
+            dinv = np.sqrt((Rinv_s * Rinv_s).sum(axis=1)) / d
         tol = LEVERAGE_ONE_FACTOR * max(n, 1) * np.finfo(np.float64).eps
         fit = (float(results.ssr), float(results.df_resid), float(tol))
 
@@ -175,6 +250,9 @@ class OLSInfluence:
         use_parallel = numba.get_num_threads() > 1 and n * k * k >= PARALLEL_MIN_FLOPS
         row_kernel = influence_rows_parallel if use_parallel else influence_rows
         flagged = int(row_kernel(X, e, R, dinv, fit, stats, dfbeta, dfbetas))
+        u = 1.0 - stats[HAT]
+        for i in np.flatnonzero((u > tol) & (u < HIGH_LEVERAGE_REFIT)):
+            _refit_row(i, X, np.asarray(model.wendog, dtype=np.float64), R, dinv, fit, stats, dfbeta, dfbetas)
 
         self._stats = stats
         self._dfbeta_kept = dfbeta

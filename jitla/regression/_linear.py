@@ -13,7 +13,7 @@ from jitla.regression._estimator import (
     check_X,
     check_y,
 )
-from jitla.regression._fit import SOLVERS, fit_augmented, warn_aliased
+from jitla.regression._fit import SOLVERS, fit_least_squares, warn_aliased
 
 __all__ = ["LinearRegression"]
 
@@ -58,11 +58,14 @@ class LinearRegression(RegressorMixin, BaseEstimator):
     solution) an underdetermined problem (fewer samples than features plus
     intercept) raises ``ValueError``, and collinear features are reported
     rather than shared out.  Flops: ``2 n (p+2)^2`` for the QR plus
-    O(p^3); workspace one (n, p + 1 + k) array.  Sample weights of 0
+    O(p^3); no workspace of size n for ``method="qr"``.  Sample weights of 0
     remove their rows, as repetition semantics require.  Every input dtype
     (float32, integers) is solved in float64 and the attributes are float64
     (scikit-learn keeps float32 for float32 input).  X is validated in one
-    summing pass and copied once, straight into ``[1 | X | y]``.
+    summing pass and, for the default ``method="qr"``, never copied: the QR
+    of ``[1 | X | y]`` assembles its cache-sized row blocks from X
+    (:func:`jitla.linalg.qr_r_augmented`); F-ordered or non-float64 X is
+    converted once.
     """
 
     def __init__(
@@ -82,41 +85,36 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         """Fit the coefficients; returns ``self``."""
         if self.method not in SOLVERS:
             raise ValueError(f"method must be one of {list(SOLVERS)}, got {self.method!r}")
-        A = check_X(self, X, reset=True, copy=False)  # read only: copied into [1 | X | y] below
+        A = check_X(self, X, reset=True, copy=False)  # read only: the QR reads it block by block
         Y = check_y(y, A.shape[0])
         w = check_sample_weight(sample_weight, A.shape[0])
         one_target = Y.ndim == 1
         Y = Y.reshape(Y.shape[0], -1)
-        if w is not None and (w == 0).any():
-            keep = w > 0
-            A, Y, w = A[keep], Y[keep], w[keep]
         n, p = A.shape
         c = 1 if self.fit_intercept else 0
-        if n < p + c:
+        # rows of weight 0 are rows of zeros after scaling by sqrt(w): they add nothing to R, so
+        # they are left in place rather than removed by a copy of X
+        n_used = n if w is None else int(np.count_nonzero(w))
+        if n_used < p + c:
             raise ValueError(
-                f"LinearRegression needs at least as many samples as coefficients: n_samples = {n} "
+                f"LinearRegression needs at least as many samples as coefficients: n_samples = {n_used} "
                 f"< {p + c} (n_features + intercept); the least-squares problem has no unique solution"
             )
-        k = Y.shape[1]
-        # [1 | X | Y], rows scaled by sqrt(w): one pass over the data, factored in place
-        XY = np.empty((n, c + p + k))
-        if w is None:
-            if c:
-                XY[:, 0] = 1.0
-            XY[:, c : c + p] = A
-            XY[:, c + p :] = Y
-        else:
-            sw = np.sqrt(w)
-            if c:
-                XY[:, 0] = sw
-            np.multiply(A, sw[:, np.newaxis], out=XY[:, c : c + p])
-            np.multiply(Y, sw[:, np.newaxis], out=XY[:, c + p :])
-        fit = fit_augmented(XY, c + p, method=self.method, refine=self.refine, tol=self.tol)
+        # the QR of [1 | X | Y] (rows times sqrt(w)), assembled block by block from the user's X
+        fit = fit_least_squares(
+            A,
+            Y,
+            method=self.method,
+            refine=self.refine,
+            tol=self.tol,
+            sqrt_weights=None if w is None else np.sqrt(w),
+            ones=bool(c),
+        )
         params = fit.params  # (c + p, k)
         aliased = fit.aliased[c:]
         if aliased.any():
             names = list(getattr(self, "feature_names_in_", [f"x{j}" for j in range(p)]))
-            warn_aliased([str(s) for s in names], aliased, stacklevel=3)
+            warn_aliased([str(s) for s in names], aliased, stacklevel=3, out_of_range=fit.out_of_range[c:])
         coef = params[c:].T
         self.coef_ = coef[0].copy() if one_target else np.ascontiguousarray(coef)
         if c:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitla.linalg import cholesky, solve_triangular
+from jitla.linalg import cholesky, qr_r_augmented, solve_triangular
 from jitla.regression._data import Data, as_endog_exog, as_weights, constant_column, is_pandas
-from jitla.regression._fit import _r_factor, aliased_columns, default_tol, fit_least_squares, warn_aliased
+from jitla.regression._fit import aliased_columns, default_tol, fit_least_squares, warn_aliased
 
 __all__ = ["OLS", "WLS", "GLS", "ols"]
 
@@ -55,14 +55,12 @@ def _implicit_constant(X: np.ndarray) -> bool:
     statsmodels' rule (``rank([X | 1]) == rank(X)``), decided with the fit's
     own collinearity test: the ones column, placed last, is aliased by X's
     columns (:func:`~jitla.regression._fit.aliased_columns` on the R factor
-    of ``[X | 1]``, default tolerance).  One QR of an (n, p + 1) copy:
-    ``2 n (p+1)^2`` flops, paid only by models without an explicit constant.
+    of ``[X | 1]``, default tolerance).  One QR of ``[X | 1]``, assembled
+    block by block (no (n, p + 1) copy): ``2 n (p+1)^2`` flops, paid only by
+    models without an explicit constant.
     """
     n, p = X.shape
-    X1 = np.empty((n, p + 1))
-    X1[:, :p] = X
-    X1[:, p] = 1.0
-    R = _r_factor(X1)
+    R = qr_r_augmented(X, np.ones((n, 1)))
     return bool(aliased_columns(R, default_tol(n, p + 1))[p])
 
 
@@ -91,8 +89,9 @@ class _LinearModel:
 
     _name = "OLS"
 
-    def __init__(self, endog, exog, *, hasconst=None, _spec=None):
-        data: Data = as_endog_exog(endog, exog)
+    def __init__(self, endog, exog, *, hasconst=None, _spec=None, _copy=True):
+        # _copy=False: exog is a float64 C array built for this model (ols' [1 | X]); adopt it
+        data: Data = as_endog_exog(endog, exog, copy=_copy)
         n, p = data.exog.shape
         self.endog = data.endog
         self.exog = data.exog
@@ -126,6 +125,10 @@ class _LinearModel:
     def _set_whitened(self):
         self._wendog = np.ascontiguousarray(self.whiten(self.endog))
         self._wexog = np.ascontiguousarray(self.whiten(self.exog))
+
+    def _fit_inputs(self):
+        """``(X, y, sqrt_weights)`` for the least-squares core (weights applied block by block)."""
+        return self.wexog, self.wendog, None
 
     # ------------------------------------------------------------------ fitting
     def fit(
@@ -175,16 +178,18 @@ class _LinearModel:
 
         if cov_type not in COV_TYPES:
             raise ValueError(f"cov_type must be one of {list(COV_TYPES)}, got {cov_type!r}")
+        X, y, sqrt_w = self._fit_inputs()
         fit = fit_least_squares(
-            self.wexog,
-            self.wendog[:, np.newaxis],
+            X,
+            y[:, np.newaxis],
             method=method,
             refine=refine,
             tol=tol,
             X_lo=getattr(self, "exog_lo", None),
+            sqrt_weights=sqrt_w,
         )
         if fit.aliased.any():
-            warn_aliased(self.exog_names, fit.aliased)
+            warn_aliased(self.exog_names, fit.aliased, out_of_range=fit.out_of_range)
         use_t = (cov_type == "nonrobust") if use_t is None else bool(use_t)
         return RegressionResults(self, fit, method=method, refine=refine, cov_type=cov_type, use_t=use_t)
 
@@ -203,12 +208,93 @@ class _LinearModel:
 
         Rows with missing values are dropped (formulaic's default); column
         names (``Intercept``, ``C(group)[T.b]``, ...) flow into the results.
+
+        Warnings
+        --------
+        Formulas run Python: never pass untrusted strings.  formulaic, like
+        patsy and statsmodels, evaluates each term as a Python expression
+        against *data* and the caller's namespace, so ``"y ~ I(exec(...))"``
+        executes arbitrary code.  :meth:`from_columns` fits named columns
+        without evaluating anything.
         """
         y, X, spec = _formula_matrices(formula, data)
         for key in ("weights", "sigma"):
             if key in kwargs:
                 kwargs[key] = _rows_of_formula(kwargs[key], data, X)
         return cls(y, X, _spec=spec, **kwargs)
+
+    @classmethod
+    def from_columns(cls, data, endog: str, exog, *, add_constant: bool = True, **kwargs):
+        """Build the model from column names of *data*, evaluating nothing (safe for untrusted names).
+
+        Parameters
+        ----------
+        data : DataFrame or dict of 1-D arrays
+            Holds the columns.
+        endog : str
+            Name of the response column.
+        exog : str or list of str
+            Names of the regressors, in order.
+        add_constant : bool
+            Prepend a ``const`` column of ones unless a chosen column is
+            already constant (as :func:`ols` with ``fit_intercept``).
+        **kwargs
+            Passed to the model (``weights=`` for WLS, ``sigma=`` for GLS,
+            ``hasconst=``).
+
+        Returns
+        -------
+        model : the class it was called on
+
+        Raises
+        ------
+        KeyError
+            A name that is not a column of *data* (the message lists them).
+        MissingDataError
+            NaN or inf in the chosen columns: rows are never dropped
+            silently (a formula drops them).
+
+        Notes
+        -----
+        Names are looked up as strings, never parsed or evaluated, so this is
+        the route for names that come from users (:meth:`from_formula` runs
+        Python).  ``OLS.from_columns(df, "y", ["x1", "x2"])`` fits the same
+        model as ``OLS.from_formula("y ~ x1 + x2", df)`` (constant named
+        ``const`` instead of ``Intercept``).
+        """
+        names = [exog] if isinstance(exog, str) else list(exog)
+        if not isinstance(endog, str) or not all(isinstance(name, str) for name in names):
+            raise TypeError("endog must be a column name and exog a column name or a list of them (str)")
+        if not names:
+            raise ValueError("exog is empty: give at least one column name")
+        available = list(data.keys()) if isinstance(data, dict) else [str(c) for c in data.columns]
+        missing = [name for name in [endog, *names] if name not in available]
+        if missing:
+            raise KeyError(f"column(s) {missing} not in data; its columns are {available}")
+        y = np.asarray(data[endog])
+        X = np.empty((y.shape[0], len(names) + (1 if add_constant else 0)))
+        for j, name in enumerate(names):
+            column = np.asarray(data[name])
+            if column.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"column {name!r} has dtype {column.dtype}, which is not numeric; regression needs "
+                    "numbers (encode categories first)"
+                )
+            X[:, j + (1 if add_constant else 0)] = column
+        exog_names = list(names)
+        if add_constant:
+            X[:, 0] = 1.0
+            if constant_column(X[:, 1:]) is not None:
+                X = X[:, 1:]
+            else:
+                exog_names.insert(0, "const")
+        model = cls(y, X, _copy=False, **kwargs)  # X was built here: the model adopts it
+        model.exog_names = exog_names
+        model.endog_names = endog
+        labels = getattr(data, "index", None)
+        model.row_labels = labels
+        model.data_is_pandas = labels is not None
+        return model
 
     def __repr__(self) -> str:
         return f"<jitla.regression.{self._name}: nobs={int(self.nobs)}, exog={self.exog_names}>"
@@ -245,8 +331,8 @@ class OLS(_LinearModel):
 
     _name = "OLS"
 
-    def __init__(self, endog, exog, *, hasconst=None, exog_lo=None, exog_names=None, _spec=None):
-        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec)
+    def __init__(self, endog, exog, *, hasconst=None, exog_lo=None, exog_names=None, _spec=None, _copy=True):
+        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec, _copy=_copy)
         self.exog_lo = None
         if exog_lo is not None:
             lo = np.array(exog_lo, dtype=np.float64, order="C", copy=True)
@@ -275,11 +361,22 @@ class WLS(_LinearModel):
 
     _name = "WLS"
 
-    def __init__(self, endog, exog, weights=1.0, *, hasconst=None, _spec=None):
-        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec)
+    def __init__(self, endog, exog, weights=1.0, *, hasconst=None, _spec=None, _copy=True):
+        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec, _copy=_copy)
         self.weights = as_weights(weights, self.exog.shape[0])
         self._sqrt_w = np.sqrt(self.weights)
-        self._set_whitened()
+        self._wendog = self.whiten(self.endog)
+        self._wexog = None  # formed on first use (diagnostics): the fit applies the weights itself
+
+    @property
+    def wexog(self) -> np.ndarray:
+        """``sqrt(w) * exog``, formed on first access (an (n, p) array)."""
+        if self._wexog is None:
+            self._wexog = np.ascontiguousarray(self.whiten(self.exog))
+        return self._wexog
+
+    def _fit_inputs(self):
+        return self.exog, self.endog, self._sqrt_w
 
     def whiten(self, x):
         """Rows of *x* times ``sqrt(weights)``."""
@@ -311,8 +408,8 @@ class GLS(_LinearModel):
 
     _name = "GLS"
 
-    def __init__(self, endog, exog, sigma=None, *, hasconst=None, _spec=None):
-        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec)
+    def __init__(self, endog, exog, sigma=None, *, hasconst=None, _spec=None, _copy=True):
+        super().__init__(endog, exog, hasconst=hasconst, _spec=_spec, _copy=_copy)
         n = self.exog.shape[0]
         self._logdet = 0.0
         self._diag = None
@@ -367,17 +464,20 @@ def ols(
     tol: float | None = None,
     cov_type: str = "nonrobust",
 ):
-    """Fit a linear regression in one call: ``ols(X, y)`` or ``ols("y ~ x1 + x2", data=df)``.
+    """Fit a linear regression in one call: ``ols(X, y)``, ``ols("y ~ x1 + x2", data=df)`` or
+    ``ols(["x1", "x2"], "y", data=df)``.
 
     Parameters
     ----------
-    X : array_like, DataFrame or str
-        The design, or a formula (then *data* holds the variables and the
-        formula decides the intercept, as in R: ``- 1`` removes it).
-    y : array_like or Series, optional
-        The response (not with a formula).
+    X : array_like, DataFrame, str or list of str
+        The design; or a formula (then *data* holds the variables and the
+        formula decides the intercept, as in R: ``- 1`` removes it); or,
+        with *y* a column name, the names of the regressor columns of
+        *data* (:meth:`OLS.from_columns`: nothing is evaluated).
+    y : array_like, Series or str, optional
+        The response, or its column name in *data* (not with a formula).
     data : DataFrame or dict, optional
-        Variables for a formula.
+        Variables for a formula, or the columns named by *X* and *y*.
     fit_intercept : bool
         Prepend a ``const`` column of ones unless X already has a constant
         column (scikit-learn's switch; the :class:`OLS` class itself, like
@@ -390,8 +490,22 @@ def ols(
     Returns
     -------
     RegressionResults
+
+    Warnings
+    --------
+    Formulas run Python: never pass untrusted strings.  A formula's terms
+    are evaluated as Python expressions (formulaic, like patsy and
+    statsmodels), so ``ols("y ~ I(exec(...))", data)`` executes code.  For
+    names from users, pass column names: ``ols(["x1", "x2"], "y", data=df)``
+    looks them up and evaluates nothing.
     """
     kwargs = {"method": method, "refine": refine, "tol": tol, "cov_type": cov_type}
+    if isinstance(y, str):
+        if data is None:
+            raise ValueError("column names need data=: a DataFrame or dict holding the columns")
+        extra = {} if weights is None else {"weights": weights}
+        model_cls = OLS if weights is None else WLS
+        return model_cls.from_columns(data, y, X, add_constant=fit_intercept, **extra).fit(**kwargs)
     if isinstance(X, str):
         if y is not None:
             raise ValueError("give either a formula with data=, or X and y, not both")
@@ -404,25 +518,35 @@ def ols(
     if y is None:
         raise ValueError("ols(X, y): the response y is missing")
     if fit_intercept:
-        X = _add_constant(X)
-    model = OLS(y, X) if weights is None else WLS(y, X, weights)
+        X, owned = _add_constant(X)
+    else:
+        owned = False
+    model = OLS(y, X, _copy=not owned) if weights is None else WLS(y, X, weights, _copy=not owned)
     return model.fit(**kwargs)
 
 
 def _add_constant(X):
-    """Prepend a ``const`` column of ones unless X has a constant column already."""
+    """``(X with a const column of ones first, owned)`` unless X has a constant column already.
+
+    *owned* is True when the result is a new float64 C array that the model
+    may adopt without copying it again (numeric arrays: ``[1 | X]`` is
+    written once, straight from the user's X).
+    """
     if is_pandas(X):
         frame = X.to_frame() if X.ndim == 1 else X
         if constant_column(np.asarray(frame.to_numpy(dtype=np.float64))) is not None:
-            return frame
+            return frame, False
         out = frame.copy()
         out.insert(0, "const", 1.0)
-        return out
+        return out, False
     A = np.asarray(X)
     if A.ndim == 1:
         A = A[:, np.newaxis]
     if A.ndim != 2 or A.dtype.kind not in "biuf":
-        return A  # the model's validation reports the shape or dtype
-    if constant_column(A.astype(np.float64)) is not None:
-        return A
-    return np.column_stack([np.ones(A.shape[0]), A])
+        return A, False  # the model's validation reports the shape or dtype
+    if constant_column(A) is not None:
+        return A, False
+    out = np.empty((A.shape[0], A.shape[1] + 1))
+    out[:, 0] = 1.0
+    out[:, 1:] = A
+    return out, True

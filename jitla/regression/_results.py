@@ -199,7 +199,7 @@ def _hc_se(kind: str) -> cached_property:
     """statsmodels' ``HCk_se`` attribute: square roots of ``cov_HCk``'s diagonal."""
 
     def get(self):
-        return self._by_param(np.sqrt(np.diag(getattr(self, f"cov_{kind}"))))
+        return self._by_param(self._se(kind))
 
     get.__doc__ = f"{kind} standard errors, ``sqrt(diag(cov_{kind}))``."
     return cached_property(get)
@@ -232,6 +232,8 @@ class RegressionResults:
         d["_R"] = _frozen(fit.R.copy())
         d["_params"] = _frozen(fit.params[:, 0].copy())
         d["_kept"] = _frozen(np.flatnonzero(~fit.aliased))
+        scale = np.ones(fit.aliased.size) if fit.colscale is None else fit.colscale
+        d["_d"] = _frozen(np.array(scale[d["_kept"]], dtype=np.float64))
 
     def __setattr__(self, name, value):
         raise AttributeError(f"RegressionResults is immutable (cannot set {name!r})")
@@ -253,13 +255,6 @@ class RegressionResults:
 
     def _zeros_for_aliased(self):
         return np.nan_to_num(self._params, nan=0.0)
-
-    def _cov_zeros_for_aliased(self) -> np.ndarray:
-        """The covariance with the aliased rows and columns set to 0 (others kept, NaN included)."""
-        C = self._cov.copy()
-        C[self.aliased, :] = 0.0
-        C[:, self.aliased] = 0.0
-        return C
 
     # ---------------------------------------------------------------- estimates
     @cached_property
@@ -284,6 +279,8 @@ class RegressionResults:
     @cached_property
     def wresid(self) -> np.ndarray:
         """Whitened residuals ``wendog - wexog @ params`` (equal to resid for OLS)."""
+        if getattr(self.model, "_sqrt_w", None) is not None:  # WLS: the weights, no (n, p) wexog
+            return _frozen(self.model._sqrt_w * (self.model.endog - self._fitted))
         if self.model.wexog is self.model.exog:
             return _frozen(self.model.endog - self._fitted)
         return _frozen(self.model.wendog - matmul(self.model.wexog, self._zeros_for_aliased()))
@@ -343,8 +340,14 @@ class RegressionResults:
 
     @cached_property
     def rsquared(self) -> float:
-        """``1 - ssr / centered_tss``; uncentered without a constant (statsmodels, NIST)."""
-        return 1.0 - self.ssr / (self.centered_tss if self.k_constant else self.uncentered_tss)
+        """``1 - ssr / centered_tss``; uncentered without a constant (statsmodels, NIST).
+
+        A constant response (total sum of squares 0) gives statsmodels' IEEE
+        values: ``-inf`` when rounding left ``ssr > 0``, NaN when ``ssr == 0``.
+        """
+        tss = self.centered_tss if self.k_constant else self.uncentered_tss
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(1.0 - np.float64(self.ssr) / np.float64(tss))
 
     @cached_property
     def rsquared_adj(self) -> float:
@@ -376,9 +379,10 @@ class RegressionResults:
     # ---------------------------------------------------------------- likelihood
     @cached_property
     def llf(self) -> float:
-        """Gaussian log-likelihood at the estimate (sigma^2 profiled out: ``ssr / n``)."""
+        """Gaussian log-likelihood at the estimate (sigma^2 profiled out: ``ssr / n``); inf if ssr = 0."""
         n = self.nobs
-        return -0.5 * n * (np.log(2 * np.pi * self.ssr / n) + 1.0) + self.model.loglike_const()
+        with np.errstate(divide="ignore"):
+            return float(-0.5 * n * (np.log(2 * np.pi * self.ssr / n) + 1.0) + self.model.loglike_const())
 
     @cached_property
     def aic(self) -> float:
@@ -391,10 +395,21 @@ class RegressionResults:
         return -2.0 * self.llf + np.log(self.nobs) * (self.df_model + self.k_constant)
 
     # ---------------------------------------------------------------- covariance
+    # The p-sized algebra is done on the equilibrated design ``X D^{-1}`` (D = self._d, powers of
+    # two near the kept columns' lengths, so the scaling is exact): its factor is ``R D^{-1}``,
+    # the covariance of ``D beta`` is ``C_s``, and ``Cov(beta) = D^{-1} C_s D^{-1}``.  A column
+    # scaled by 1e-300 then gives a standard error of ~1e300, not ``sqrt(inf)``; only entries of
+    # ``cov_params`` that are themselves beyond float64 (1e600) overflow.
+    @cached_property
+    def _Rinv_s(self) -> np.ndarray:
+        """``(R D^{-1})^{-1} = D R^{-1}``, the inverse factor of the equilibrated design."""
+        r = self.rank
+        return solve_triangular(self._R / self._d, np.eye(r)) if r else np.zeros((0, 0))
+
     @cached_property
     def _Rinv(self) -> np.ndarray:
-        r = self.rank
-        return solve_triangular(self._R, np.eye(r)) if r else np.zeros((0, 0))
+        with np.errstate(over="ignore"):
+            return self._Rinv_s / self._d[:, np.newaxis]
 
     def _expand(self, C_kept: np.ndarray) -> np.ndarray:
         p = self._params.size
@@ -402,11 +417,17 @@ class RegressionResults:
         C[np.ix_(self._kept, self._kept)] = C_kept
         return C
 
+    def _unscale(self, C_s: np.ndarray) -> np.ndarray:
+        """``D^{-1} C_s D^{-1}`` expanded to (p, p) with NaN for aliased columns."""
+        d = self._d
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            return self._expand(C_s / d[:, np.newaxis] / d[np.newaxis, :])
+
     @cached_property
     def normalized_cov_params(self) -> np.ndarray:
         """``(X^T X)^{-1} = R^{-1} R^{-T}`` on the kept columns; NaN rows/columns for aliased ones."""
-        Ri = self._Rinv
-        return _frozen(self._expand(Ri @ Ri.T))
+        Ri = self._Rinv_s
+        return _frozen(self._unscale(Ri @ Ri.T))
 
     @cached_property
     def _q(self) -> np.ndarray:
@@ -420,12 +441,32 @@ class RegressionResults:
         Q = self._q
         return np.einsum("ij,ij->i", Q, Q)
 
-    def _sandwich(self, u: np.ndarray) -> np.ndarray:
-        # (X^T X)^{-1} X^T diag(u) X (X^T X)^{-1} = R^{-1} (Q^T diag(u) Q) R^{-T}
+    def _sandwich_s(self, u: np.ndarray) -> np.ndarray:
+        # (X^T X)^{-1} X^T diag(u) X (X^T X)^{-1} = R^{-1} (Q^T diag(u) Q) R^{-T}, here for D beta
         Q = self._q
         meat = matmul(np.ascontiguousarray((Q * u[:, np.newaxis]).T), Q)
-        Ri = self._Rinv
-        return self._expand(Ri @ meat @ Ri.T)
+        Ri = self._Rinv_s
+        return Ri @ meat @ Ri.T
+
+    def _cov_s(self, kind: str | None = None) -> np.ndarray:
+        """Covariance of the equilibrated estimates ``D beta`` (kept columns), of the given kind."""
+        kind = self.cov_type if kind is None else kind
+        e2 = self.wresid**2
+        if kind == "nonrobust":
+            Ri = self._Rinv_s
+            return self.scale * (Ri @ Ri.T)
+        if kind == "HC0":
+            return self._sandwich_s(e2)
+        if kind == "HC1":
+            return self._sandwich_s(e2) * (self.nobs / self.df_resid if self.df_resid > 0 else np.nan)
+        if kind == "HC2":
+            return self._sandwich_s(e2 / (1.0 - self._hat))
+        if kind == "HC3":
+            return self._sandwich_s(e2 / (1.0 - self._hat) ** 2)
+        raise ValueError(f"unknown covariance kind {kind!r}; choose nonrobust, HC0, HC1, HC2 or HC3")
+
+    def _sandwich(self, u: np.ndarray) -> np.ndarray:
+        return self._unscale(self._sandwich_s(u))
 
     def cov(self, kind: str | None = None) -> np.ndarray:
         """Covariance matrix of the estimates of the given kind (default: the fit's ``cov_type``).
@@ -439,19 +480,7 @@ class RegressionResults:
             (HC1), ``e_i^2 / (1 - h_i)`` (HC2), ``e_i^2 / (1 - h_i)^2`` (HC3,
             MacKinnon & White 1985).
         """
-        kind = self.cov_type if kind is None else kind
-        e2 = self.wresid**2
-        if kind == "nonrobust":
-            return self.scale * self.normalized_cov_params
-        if kind == "HC0":
-            return self._sandwich(e2)
-        if kind == "HC1":
-            return self._sandwich(e2) * (self.nobs / self.df_resid if self.df_resid > 0 else np.nan)
-        if kind == "HC2":
-            return self._sandwich(e2 / (1.0 - self._hat))
-        if kind == "HC3":
-            return self._sandwich(e2 / (1.0 - self._hat) ** 2)
-        raise ValueError(f"unknown covariance kind {kind!r}; choose nonrobust, HC0, HC1, HC2 or HC3")
+        return self._unscale(self._cov_s(kind))
 
     def cov_params(self):
         """Covariance of the estimates for the fit's ``cov_type`` (pandas with names)."""
@@ -467,7 +496,14 @@ class RegressionResults:
         return self.cov()
 
     def _se(self, kind):
-        return np.sqrt(np.diag(self.cov(kind)))
+        return self._se_from_s(self._cov_s(kind))
+
+    def _se_from_s(self, C_s: np.ndarray) -> np.ndarray:
+        """Standard errors ``sqrt(diag(C_s)) / D`` (NaN for aliased): no 1e600 on the way."""
+        se = np.full(self._params.size, np.nan)
+        with np.errstate(over="ignore"):
+            se[self._kept] = np.sqrt(np.diag(C_s)) / self._d
+        return se
 
     cov_HC0 = _hc_cov("HC0")
     cov_HC1 = _hc_cov("HC1")
@@ -481,7 +517,7 @@ class RegressionResults:
     # ---------------------------------------------------------------- inference
     @cached_property
     def _bse(self) -> np.ndarray:
-        return np.sqrt(np.diag(self._cov))
+        return self._se(self.cov_type)
 
     @cached_property
     def bse(self):
@@ -526,16 +562,36 @@ class RegressionResults:
         return R, q
 
     def _wald_parts(self, R, q):
-        beta = self._zeros_for_aliased()
-        C = self._cov_zeros_for_aliased()
-        return R @ beta - q, R @ C @ R.T
+        """``(d, V, g)``: the restrictions ``R beta = q`` rescaled so that no square overflows.
+
+        Each row i of ``R D^{-1}`` (the restriction on the equilibrated
+        estimates ``D beta``) is multiplied by a power of two ``g_i`` near
+        the inverse of its largest entry; ``d = g (R beta - q)`` and
+        ``V = Cov(d)``.  Tests are invariant under this exact scaling;
+        ``sqrt(V_ii) / g_i`` is the standard error of ``(R beta)_i``.
+        """
+        G = R[:, self._kept] / self._d
+        big = np.abs(G).max(axis=1) if G.shape[1] else np.zeros(G.shape[0])
+        with np.errstate(divide="ignore"):
+            e = -np.round(np.log2(np.where(big > 0.0, big, 1.0)))
+        g = np.ldexp(1.0, e.astype(np.int64))
+        G = G * g[:, np.newaxis]
+        d = g * (R @ self._zeros_for_aliased() - q)
+        return d, G @ self._cov_s() @ G.T, g
 
     def t_test(self, r_matrix) -> ContrastResults:
-        """t tests of each row of ``R beta = q`` (strings "x1 = x2, x3 = 0", a matrix, or (R, q))."""
+        """t tests of each row of ``R beta = q`` (strings "x1 = x2, x3 = 0", a matrix, or (R, q)).
+
+        Each row is its own test, so rows that contradict each other
+        (``"x1 = 0, x1 = 1"``) are allowed, as in statsmodels; the joint
+        :meth:`f_test` refuses them.
+        """
         R, q = self._restrictions(r_matrix)
-        d, V = self._wald_parts(R, q)
-        sd = np.sqrt(np.diag(V))
-        t = d / sd
+        d, V, g = self._wald_parts(R, q)
+        root = np.sqrt(np.diag(V))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            t = d / root
+            sd = root / g
         effect = R @ self._zeros_for_aliased()  # R beta, what the interval is for (statsmodels)
         p = 2.0 * _dist(self.use_t, self.df_resid).sf(np.abs(t))
         names = (
@@ -550,15 +606,54 @@ class RegressionResults:
         )
 
     def f_test(self, r_matrix) -> ContrastResults:
-        """Joint F (Wald) test of ``R beta = q``: ``F = d^T (R Cov R^T)^{-1} d / m``, d = R beta - q."""
+        """Joint F (Wald) test of ``R beta = q``: ``F = d^T (R Cov R^T)^{-1} d / m``, d = R beta - q.
+
+        Linearly dependent restrictions (``"x1 = 0, 2*x1 = 0"``) count once:
+        ``m`` is the rank of R, as statsmodels' pseudo-inverse gives.
+        Restrictions that no ``beta`` satisfies (``"x1 = 0, x1 = 1"``) raise
+        ``ValueError`` (statsmodels returns an F statistic for them, computed
+        with a pseudo-inverse, that tests nothing).
+        """
         return self._f_from(*self._restrictions(r_matrix))
 
     def _f_from(self, R, q) -> ContrastResults:
-        d, V = self._wald_parts(R, q)
+        d, V, g = self._wald_parts(R, q)
         m = R.shape[0]
-        F = float(d @ np.linalg.solve(V, d)) / m if m and np.isfinite(V).all() else np.nan
+        if m and np.isfinite(V).all() and np.isfinite(d).all():
+            # rank of the restrictions (rows of g R D^{-1}, each of length ~1) and whether they are
+            # consistent: g q must lie in their column space, up to rounding
+            G = R[:, self._kept] / self._d * g[:, np.newaxis]
+            U, S, _ = np.linalg.svd(G, full_matrices=False)
+            eps = np.finfo(np.float64).eps
+            k = int(np.count_nonzero(S > S[0] * max(G.shape) * eps)) if S.size and S[0] > 0 else 0
+            if k < m:
+                gq = g * q
+                off = gq - U[:, :k] @ (U[:, :k].T @ gq)
+                if np.linalg.norm(off) > 100 * max(G.shape) * eps * np.linalg.norm(gq):
+                    raise ValueError(
+                        "the constraints are inconsistent: no parameter vector satisfies all of "
+                        f"R @ params = q at once ({m} restrictions of rank {k} whose right-hand "
+                        "sides disagree); test them one at a time with t_test"
+                    )
+                if k == 0:
+                    raise ValueError("the constraints restrict no estimable parameter (R is zero)")
+                d, V = U[:, :k].T @ d, U[:, :k].T @ V @ U[:, :k]
+                m = k
+            F = self._quadratic_form(d, V) / m
+        else:
+            F = np.nan
         p = float(_stats().f.sf(F, m, self.df_resid))
         return ContrastResults(None, None, F, p, float(m), self.df_resid, "F")
+
+    @staticmethod
+    def _quadratic_form(d: np.ndarray, V: np.ndarray) -> float:
+        """``d^T V^{-1} d``; for a singular V (zero residuals: an exact fit) inf, or NaN when d = 0."""
+        try:
+            L = np.linalg.cholesky(V)
+        except np.linalg.LinAlgError:
+            return np.nan if not d.any() else np.inf
+        z = np.linalg.solve(L, d)
+        return float(z @ z)
 
     @cached_property
     def _overall_f(self) -> ContrastResults:
@@ -569,9 +664,16 @@ class RegressionResults:
             # model, and NaN for robust covariances (no such Wald restriction exists)
             if self.cov_type != "nonrobust" or not self.df_model > 0:
                 return ContrastResults(None, None, np.nan, np.nan, self.df_model, self.df_resid, "F")
-            F = self.mse_model / self.mse_resid
+            with np.errstate(divide="ignore", invalid="ignore"):
+                F = float(np.float64(self.mse_model) / np.float64(self.mse_resid))
             p = float(_stats().f.sf(F, self.df_model, self.df_resid))
             return ContrastResults(None, None, F, p, self.df_model, self.df_resid, "F")
+        tss = self.centered_tss if self.k_constant else self.uncentered_tss
+        if tss == 0.0:
+            # a constant response: nothing to explain, and what the fit "explains" is rounding
+            # (statsmodels reports NaN for y = 0 and an F of rounding noise, even negative, for
+            # y = c); NaN for both
+            return ContrastResults(None, None, np.nan, np.nan, self.df_model, self.df_resid, "F")
         keep = [j for j in self._kept if j != self.model.const_idx]
         R = np.zeros((len(keep), self._params.size))
         R[np.arange(len(keep)), keep] = 1.0
@@ -672,9 +774,10 @@ class RegressionResults:
             is ``scale / weights``.  Default 1.
         """
         X, labels = self._new_exog(exog)
-        C = self._cov_zeros_for_aliased()
         mean = X @ self._zeros_for_aliased()
-        var_mean = np.einsum("ij,jk,ik->i", X, C, X)
+        # x^T Cov(beta) x = (x D^{-1})^T C_s (x D^{-1}) on the kept columns (equilibrated: no 1e600)
+        Xk = X[:, self._kept] / self._d
+        var_mean = np.einsum("ij,jk,ik->i", Xk, self._cov_s(), Xk)
         if weights is None:
             w = self.model.weights if (exog is None and self.model.weights is not None) else 1.0
         else:
