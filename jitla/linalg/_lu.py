@@ -155,16 +155,19 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     return LU, piv
 
 
-def _solve_factored(LU, piv, X, trans: bool) -> None:
-    """Overwrite X (n, k) with ``A^{-1} X`` (or ``A^{-T} X``) from one LU factorisation."""
+def _solve_factored(LU, piv, X, trans: bool, unchecked: bool = False) -> None:
+    """Overwrite X (n, k) with ``A^{-1} X`` (or ``A^{-T} X``) from one LU factorisation.
+
+    *unchecked*: a zero pivot is divided by (infs/NaNs, as ``xGETRS``).
+    """
     n = LU.shape[0]
     if not trans:
         X[:] = X[_permutation(piv, n)]
-        triangular_solve_inplace(LU, X, True, False, True)
-        triangular_solve_inplace(LU, X, False, False, False)
+        triangular_solve_inplace(LU, X, True, False, True, unchecked)
+        triangular_solve_inplace(LU, X, False, False, False, unchecked)
     else:
-        triangular_solve_inplace(LU, X, False, True, False)
-        triangular_solve_inplace(LU, X, True, True, True)
+        triangular_solve_inplace(LU, X, False, True, False, unchecked)
+        triangular_solve_inplace(LU, X, True, True, True, unchecked)
         X[_permutation(piv, n)] = X.copy()
 
 
@@ -190,8 +193,9 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 
     Notes
     -----
-    A zero pivot is not detected here (as in scipy): the solution then
-    holds infs or NaNs.  Flops 2 n^2 K.
+    A zero pivot is not reported (as in scipy): it is divided by, so the
+    solution holds infs or NaNs, the values LAPACK's ``getrs`` gives
+    (:func:`jitla.kernels.triangular.trsm_unchecked`).  Flops 2 n^2 K.
     """
     del overwrite_b
     lu_, piv = lu_and_piv
@@ -213,7 +217,8 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
         return X3.reshape(shape)
     piv3 = np.broadcast_to(piv, batch + piv.shape[-1:]).reshape(-1, piv.shape[-1]).astype(np.intp)
     for i in range(X3.shape[0]):
-        _solve_factored(LU3[i], piv3[i], X3[i], trans != 0)
+        singular = not np.diagonal(LU3[i]).all()  # getrs divides by a zero pivot: infs/NaNs
+        _solve_factored(LU3[i], piv3[i], X3[i], trans != 0, singular)
     return X3.reshape(shape)
 
 
