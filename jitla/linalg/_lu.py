@@ -414,9 +414,13 @@ def _logdet_parts(a):
     piv, _ = _factor(LU)
     d = np.diagonal(LU, axis1=-2, axis2=-1)
     swaps = np.count_nonzero(piv != np.arange(n, dtype=np.int32), axis=-1)
-    sign = np.where(swaps % 2 == 1, -1.0, 1.0) * np.prod(np.sign(d), axis=-1)
-    with np.errstate(divide="ignore"):
-        logabsdet = np.sum(np.log(np.abs(d)), axis=-1)
+    # as numpy's umath_linalg: a NaN pivot counts as positive (sign +-1, logabsdet NaN);
+    # an exactly zero pivot gives (0, -inf) whatever else the diagonal holds
+    singular = np.any(d == 0, axis=-1)
+    negative = swaps + np.count_nonzero(d < 0, axis=-1)
+    sign = np.where(singular, 0.0, np.where(negative % 2 == 1, -1.0, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logabsdet = np.where(singular, -np.inf, np.sum(np.log(np.abs(d)), axis=-1))
     return sign.astype(dtype), logabsdet.astype(dtype), LU
 
 
@@ -451,5 +455,8 @@ def det(a):
     if a.shape[-1] == 0:
         result = sign
     else:
-        result = sign * np.prod(np.abs(np.diagonal(LU, axis1=-2, axis2=-1)), axis=-1)
+        result = np.where(
+            sign == 0, 0.0, sign * np.prod(np.abs(np.diagonal(LU, axis1=-2, axis2=-1)), axis=-1)
+        )
+        result = result.astype(sign.dtype)
     return result[()] if result.ndim == 0 else result
