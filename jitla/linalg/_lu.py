@@ -9,7 +9,9 @@ into the error or warning each caller needs.
 
 from __future__ import annotations
 
+import functools
 import math
+import sys
 import warnings
 
 import numba
@@ -294,6 +296,37 @@ def _raise_numpy_solve_shape_error(a: np.ndarray, b: np.ndarray) -> None:
     raise AssertionError(f"jitla rejected shapes {a.shape}, {b.shape} that numpy.linalg.solve accepts")
 
 
+def _user_stacklevel() -> int:
+    """``stacklevel`` for a warning raised from here that points at the first caller outside jitla."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("jitla"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+@functools.cache
+def _gecon():
+    """The condition estimator kernel, looked up once (the lookup costs more than the kernel at small n)."""
+    return get_kernel("gecon", "hager_higham").func
+
+
+def warn_if_ill_conditioned(A: np.ndarray, LU: np.ndarray) -> None:
+    """scipy.linalg.solve's ``LinAlgWarning`` when the estimated 1-norm rcond of A is below eps.
+
+    *LU* holds the factors of the square matrix *A*.  The estimate is
+    LAPACK ``dgecon``'s (kernel ``gecon``, O(n^2)); scipy warns on the same
+    test, ``rcond < eps``.  A NaN estimate (NaN in A) does not warn: the
+    NaNs in the solution already say it.
+    """
+    rcond = _gecon()(A, LU)
+    if rcond < np.finfo(LU.dtype).eps:
+        warnings.warn(
+            f"Ill-conditioned matrix (rcond={rcond:.6g}): result may not be accurate.",
+            LinAlgWarning,
+            stacklevel=_user_stacklevel(),
+        )
+
+
 def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
     """Overwrite each X3[i] with ``A3[i]^{-1} X3[i]``; LinAlgError("Singular matrix") as numpy."""
     count, n = A3.shape[0], A3.shape[1]
@@ -313,6 +346,7 @@ def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
         piv, info = _factor(LU)
         if info:
             raise LinAlgError("Singular matrix")
+        warn_if_ill_conditioned(A3[i], LU)
         _solve_factored(LU, piv.astype(np.intp), X3[i], False)
 
 
@@ -346,6 +380,20 @@ def solve(a, b, *, refine=False):
         non-square a.
     ValueError
         Mismatched shapes (numpy's own message).
+
+    Warns
+    -----
+    LinAlgWarning
+        jitla extension, scipy.linalg.solve's test and wording:
+        ``"Ill-conditioned matrix (rcond=...): result may not be accurate."``
+        when the 1-norm reciprocal condition estimate (LAPACK ``dgecon``,
+        O(M^2) from the LU factors) is below eps.  numpy raises "Singular
+        matrix" only when rounding leaves a pivot exactly zero, which for a
+        matrix that is singular in exact arithmetic (``u @ u.T``, a column
+        equal to the sum of two others) is a matter of luck; the warning
+        catches those cases whichever way the rounding falls.  Not checked
+        for stacks of matrices of order <= 8 (the batched kernel keeps no
+        factors) nor with *refine*.
 
     Notes
     -----
@@ -431,7 +479,9 @@ def slogdet(a):
     -------
     SlogdetResult
         numpy's namedtuple ``(sign, logabsdet)``; for a singular matrix
-        ``sign = 0`` and ``logabsdet = -inf`` (no error).
+        (an exactly zero pivot) ``sign = 0`` and ``logabsdet = -inf`` (no
+        error).  With NaN input, as numpy: a NaN pivot counts as positive,
+        so ``sign`` is +1 or -1 and ``logabsdet`` is NaN.
 
     Notes
     -----
