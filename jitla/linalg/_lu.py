@@ -433,6 +433,11 @@ def inv(a):
     LinAlgError
         ``"Singular matrix"``; numpy's messages for bad shapes.
 
+    Warns
+    -----
+    LinAlgWarning
+        As :func:`solve`: the estimated rcond is below eps.
+
     Notes
     -----
     ``solve(a, I)``: one LU and 2n^3 flops of triangular solves (LAPACK's
