@@ -150,6 +150,21 @@ def test_cho_factor_and_solve_match_scipy(rng, dtype, lower, n):
         np.testing.assert_allclose(jl.cho_solve((c_ref, low_ref), b), ref, rtol=0, atol=20 * n * eps(dtype))
 
 
+@pytest.mark.parametrize("lower", [False, True])
+def test_cho_solve_singular_factor_gives_scipys_infs_and_nans(lower):
+    for U in (
+        np.zeros((2, 2)),
+        np.array([[1.0, 2.0], [0.0, 0.0]]),
+        np.array([[0.0]]),
+        np.array([[0.0, 1.0], [0.0, 1.0]]),
+    ):
+        c = U.T.copy() if lower else U
+        for b in (np.ones(len(c)), np.ones((len(c), 2))):
+            x = jl.cho_solve((c, lower), b)
+            assert not np.isfinite(x).all()
+            np.testing.assert_array_equal(x, scipy.linalg.cho_solve((c, lower), b))
+
+
 def test_cho_errors_match_scipy():
     for a in [np.diag([1.0, 1.0, -1.0]), np.ones((2, 3)), np.array([[1.0, np.inf], [0.0, 1.0]])]:
         exc = ValueError if a.shape[0] != a.shape[1] or not np.isfinite(a).all() else np.linalg.LinAlgError

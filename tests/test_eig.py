@@ -275,3 +275,23 @@ def test_entries_near_overflow_and_underflow_are_scaled(scale, rng):
     check_eig(a, w / scale, V)
     w32 = eigvals((a * 1e-30).astype(np.float32))
     assert_same_eigenvalues(w32 / 1e-30, np.linalg.eigvals(a), atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype,scale", [(np.float64, 1e-310), (np.float32, 1e-40)])
+def test_subnormal_matrix_is_scaled_not_failed(dtype, scale, rng):
+    """Entries in the subnormal range: the scaling factor itself (2**1029) is not a float."""
+    x = rng.standard_normal((5, 5))
+    a = (x * scale).astype(dtype)
+    assert np.abs(a).max() < np.finfo(dtype).tiny
+    w, V = eig(a)
+    ref = np.linalg.eigvals(a)
+    tol = 50 * eps(dtype) * np.abs(ref).max()
+    assert_same_eigenvalues(w, ref, atol=tol)
+    assert_same_eigenvalues(eigvals(a), ref, atol=tol)
+    unscaled = a.astype(np.float64) / scale  # the same matrix, out of the subnormal range
+    # parts divided separately: a complex division by a subnormal squares it to 0
+    w_unscaled = w.real.astype(np.float64) / scale + 1j * (w.imag.astype(np.float64) / scale)
+    check_eig(unscaled.astype(dtype), w_unscaled.astype(w.dtype), V)
+    ref = np.linalg.eigvals(unscaled)
+    grid = np.finfo(dtype).smallest_subnormal / scale  # w itself is rounded to the subnormal grid
+    assert_same_eigenvalues(w_unscaled, ref, atol=50 * eps(dtype) * np.abs(ref).max() + 2 * grid)

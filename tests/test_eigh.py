@@ -244,3 +244,34 @@ def test_entries_near_overflow_and_underflow_are_scaled(method, scale, rng):
     w32 = eigvalsh((a * 1e30).astype(np.float32), method=method)
     assert np.isfinite(w32).all()
     np.testing.assert_allclose(w32 / 1e30, np.linalg.eigvalsh(a), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("dtype,scale", [(np.float64, 1e-310), (np.float32, 1e-40)])
+def test_subnormal_matrix_is_scaled_not_failed(method, dtype, scale, rng):
+    """SPD entries in the subnormal range: the scaling factor itself (2**1029) is not a float."""
+    x = rng.standard_normal((5, 5))
+    a = ((x @ x.T + 5 * np.eye(5)) * scale).astype(dtype)
+    assert np.abs(a).max() < np.finfo(dtype).tiny
+    w, V = eigh(a, method=method)
+    ref = np.linalg.eigvalsh(a)
+    # the subnormal entries carry few bits: compare relative to the largest eigenvalue
+    tol = 50 * eps(dtype) * np.abs(ref).max()
+    np.testing.assert_allclose(eigvalsh(a, method=method), ref, rtol=0, atol=tol)
+    np.testing.assert_allclose(w, ref, rtol=0, atol=tol)
+    unscaled = a.astype(np.float64) / scale  # the same matrix, out of the subnormal range
+    check_eigh(unscaled.astype(dtype), (w.astype(np.float64) / scale).astype(dtype), V)
+    ref = np.linalg.eigvalsh(unscaled)
+    grid = np.finfo(dtype).smallest_subnormal / scale  # w itself is rounded to the subnormal grid
+    np.testing.assert_allclose(
+        w.astype(np.float64) / scale, ref, rtol=0, atol=50 * eps(dtype) * ref.max() + 2 * grid
+    )
+
+
+def test_nan_input_gives_nan_where_numpy_is_inconsistent():
+    """numpy returns NaN, finite nonsense or raises for these; jitla answers NaN for all of them."""
+    for a in (np.diag([np.nan, 1.0, 2.0]), np.full((3, 3), np.nan), np.diag([1.0, np.nan])):
+        for method in METHODS:
+            w, V = eigh(a, method=method)
+            assert np.isnan(w).all() and np.isnan(V).all()
+            assert np.isnan(eigvalsh(a, method=method)).all()

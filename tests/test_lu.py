@@ -148,6 +148,32 @@ def test_lu_solve_matches_scipy(rng, dtype, trans):
         np.testing.assert_allclose(jl.lu_solve(scipy.linalg.lu_factor(A), b, trans=trans), ref, atol=tol)
 
 
+# exactly singular: the zero pivot is divided by, giving getrs's infs/NaNs, never a finite "answer"
+SINGULAR = [
+    [[1.0, 2.0], [2.0, 4.0]],
+    [[0.0]],
+    np.zeros((3, 3)),
+    [[0.0, 1.0], [0.0, 1.0]],
+    [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]],
+]
+
+
+@pytest.mark.parametrize("A", SINGULAR, ids=range(len(SINGULAR)))
+@pytest.mark.parametrize("trans", [0, 1])
+def test_lu_solve_singular_gives_scipys_infs_and_nans(A, trans):
+    A = np.array(A)
+    n = A.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+        fac, fac_ref = jl.lu_factor(A), scipy.linalg.lu_factor(A)
+    for b in (np.ones(n), np.arange(1.0, 2 * n + 1).reshape(n, 2)):
+        x = jl.lu_solve(fac, b, trans=trans)
+        ref = scipy.linalg.lu_solve(fac_ref, b, trans=trans)
+        assert not np.isfinite(x).all()
+        # exact small integers: every finite step is exact, so the inf/NaN pattern must agree
+        np.testing.assert_array_equal(x, ref)
+
+
 def test_lu_solve_stacked_and_errors(rng):
     A = rng.uniform(-1, 1, (4, 5, 5)) + 3 * np.eye(5)
     b = rng.uniform(-1, 1, (4, 5, 2))

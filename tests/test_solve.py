@@ -161,3 +161,27 @@ def test_slogdet_no_overflow_and_layouts(rng):
     for view in (np.asfortranarray(B), B.T, np.repeat(B, 2, axis=1)[:, ::2]):
         np.testing.assert_allclose(jl.solve(view, np.ones(8)), np.linalg.solve(view, np.ones(8)), atol=1e-14)
     np.testing.assert_allclose(jl.solve([[2, 0], [0, 4]], [2, 4]), [1.0, 1.0])
+
+
+NAN_MATRICES = [
+    [[1.0, np.nan], [np.nan, 1.0]],
+    [[1.0, np.nan], [2.0, 3.0]],
+    [[np.nan, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 2.0]],
+    [[-1.0, 0.0, 0.0], [0.0, np.nan, 0.0], [0.0, 0.0, 2.0]],
+    np.full((3, 3), np.nan),
+    [[1.0, np.inf], [np.inf, 1.0]],
+]
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_slogdet_det_nan_input_as_numpy(dtype):
+    """A NaN pivot counts as positive in numpy's sign (+-1, logabsdet NaN), never a NaN sign."""
+    for A in NAN_MATRICES:
+        A = np.array(A, dtype=dtype)
+        with np.errstate(invalid="ignore"):
+            ref, ref_det = np.linalg.slogdet(A), np.linalg.det(A)
+        result = jl.slogdet(A)
+        assert result.sign.dtype == ref.sign.dtype
+        np.testing.assert_array_equal(result.sign, ref.sign)
+        np.testing.assert_array_equal(result.logabsdet, ref.logabsdet)
+        np.testing.assert_array_equal(jl.det(A), ref_det)

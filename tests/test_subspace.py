@@ -155,3 +155,32 @@ def test_float32(rng):
     assert jl.pinv(a).dtype == np.float32
     assert jl.orth(a).dtype == np.float32
     np.testing.assert_allclose(jl.norm(a, 2), np.linalg.norm(a.astype(np.float64), 2), rtol=1e-5)
+
+
+def _outcome(func, *args, **kwargs):
+    """The value (shape, dtype, entries) or the error (type, message) of one call."""
+    try:
+        r = np.asarray(func(*args, **kwargs))
+    except Exception as e:  # the error itself is what is compared
+        return type(e).__name__, str(e)
+    return r.shape, r.dtype, r.tolist()
+
+
+EMPTY_SHAPES = [(0, 0), (0, 3), (3, 0), (2, 0, 0), (2, 0, 3), (2, 3, 0), (0, 2, 2)]
+ORDS = [None, "fro", "nuc", 1, -1, 2, -2, np.inf, -np.inf]
+
+
+@pytest.mark.parametrize("shape", EMPTY_SHAPES)
+def test_norm_and_cond_of_empty_matrices_as_numpy(shape):
+    """numpy: norm(zeros((0, 0)), 2) == 0.0, cond raises "cond is not defined on empty arrays"."""
+    for dtype in (np.float64, np.float32):
+        x = np.zeros(shape, dtype)
+        for ord in ORDS:
+            for kwargs in ({"axis": (-2, -1)}, {"axis": (-2, -1), "keepdims": True}) + (
+                ({},) if x.ndim == 2 else ()
+            ):
+                assert _outcome(jl.norm, x, ord, **kwargs) == _outcome(np.linalg.norm, x, ord, **kwargs), (
+                    ord,
+                    kwargs,
+                )
+            assert _outcome(jl.cond, x, ord) == _outcome(np.linalg.cond, x, ord), ord

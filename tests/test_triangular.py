@@ -16,6 +16,7 @@ import scipy.linalg
 from conftest import FLOAT_DTYPES, eps
 
 from jitla.kernels import get_kernel
+from jitla.kernels.triangular import trsm_unchecked
 from jitla.linalg import LinAlgError, solve_triangular
 
 BLOCKS = (24, 32, 64)  # tiny GEMM blocks: every edge case of the packed GEMM is hit at small n
@@ -66,6 +67,17 @@ def test_trsv_matches_naive(rng, lower, trans, unit):
     assert get_kernel("trsv", "serial").func(A, x, lower, trans, unit) == 0
     t = rtol(np.float64, n)
     np.testing.assert_allclose(x, reference(A, b, lower, trans, unit), rtol=t, atol=t)
+
+
+@pytest.mark.parametrize("lower,trans,unit", CASES)
+def test_trsm_unchecked_matches_naive(rng, lower, trans, unit):
+    n, k = 23, 3
+    A = triangular(rng, n, lower)
+    B = rng.uniform(-1, 1, (n, k))
+    X = B.copy()
+    trsm_unchecked(A, X, lower, trans, unit)
+    t = rtol(np.float64, n)
+    np.testing.assert_allclose(X, reference(A, B, lower, trans, unit), rtol=t, atol=t)
 
 
 @pytest.mark.parametrize("variant", ["unblocked", "blocked"])

@@ -21,6 +21,7 @@ KERNEL_MODULES = (
     "jitla.kernels.gemm",
     "jitla.kernels.triangular",
     "jitla.kernels.lu",
+    "jitla.kernels.condest",
     "jitla.kernels.cholesky",
     "jitla.kernels.double_double",
     "jitla.kernels.qr_householder",

@@ -180,6 +180,52 @@ def _trsm_kernel(A, B, lower, trans, unit):
                         B_i[j] -= a * X_p[j]
 
 
+@kernel
+def trsm_unchecked(A, B, lower, trans, unit):
+    """Solve ``op(A) X = B`` with no test of the diagonal, overwriting *B* with X.
+
+    Parameters
+    ----------
+    A, B, lower, trans, unit
+        As :func:`trsm_unblocked`.
+
+    Notes
+    -----
+    The loops of LAPACK's reference ``dtrsm`` (side = 'L'), one column of B
+    at a time: axpy form for ``op(A) = A``, dot form for ``op(A) = A.T``;
+    unlike the reference, a zero ``X[p]`` is not skipped (0/0 gives NaN, as
+    OpenBLAS's dtrsm under scipy does).  A zero ``A[i, i]`` is
+    divided by, so the solution holds infs or NaNs -- what ``xGETRS`` and
+    ``xPOTRS`` (which call dtrsm, never ``xTRTRS``) return for a singular
+    factor, and what scipy's ``lu_solve`` / ``cho_solve`` give.  Only for
+    that case: column-wise access to a row-major B is slow.  Flops n^2 k;
+    no workspace.
+    """
+    n, k = B.shape
+    op_lower = lower != trans
+    for j in range(k):
+        if not trans:
+            # X[p] is final once divided; X[i] -= A[i, p] X[p] below (or above) it
+            for q in range(n):
+                p = q if op_lower else n - 1 - q
+                if not unit:
+                    B[p, j] /= A[p, p]
+                lo, hi = (p + 1, n) if op_lower else (0, p)
+                for i in range(lo, hi):
+                    B[i, j] -= B[p, j] * A[i, p]
+        else:
+            # X[i] = (B[i] - sum_p A[p, i] X[p]) / A[i, i] over the solved p
+            for q in range(n):
+                i = q if op_lower else n - 1 - q
+                t = B[i, j]
+                lo, hi = (0, i) if op_lower else (i + 1, n)
+                for p in range(lo, hi):
+                    t -= A[p, i] * B[p, j]
+                if not unit:
+                    t /= A[i, i]
+                B[i, j] = t
+
+
 @register(
     "trsm",
     "unblocked",

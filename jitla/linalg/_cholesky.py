@@ -196,7 +196,8 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     Notes
     -----
     Two triangular solves: ``L y = b, L^T x = y`` (or ``U^T y = b, U x = y``).
-    Flops 2 M^2 K.
+    A zero on the factor's diagonal is divided by (infs/NaNs in x, as
+    scipy / LAPACK ``potrs``).  Flops 2 M^2 K.
     """
     del overwrite_b
     c, lower = c_and_lower
@@ -215,7 +216,8 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
         return X3.reshape(shape)
     lower = bool(lower)
     for i in range(X3.shape[0]):
+        singular = not np.diagonal(C3[i]).all()  # potrs divides by a zero: infs/NaNs
         # first op(T) with op(T) lower: L (no transpose) or U^T; then its transpose
-        triangular_solve_inplace(C3[i], X3[i], lower, not lower, False)
-        triangular_solve_inplace(C3[i], X3[i], lower, lower, False)
+        triangular_solve_inplace(C3[i], X3[i], lower, not lower, False, singular)
+        triangular_solve_inplace(C3[i], X3[i], lower, lower, False, singular)
     return X3.reshape(shape)

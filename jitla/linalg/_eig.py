@@ -45,23 +45,32 @@ def _check_uplo(UPLO):
 
 
 def _scale_into_range(S):
-    """Scale *S* in place by a power of two if its entries could over/underflow; return the factor.
+    """Scale *S* in place by a power of two if its entries could over/underflow; return the exponent.
 
     As LAPACK's drivers (``dsyev``, ``dgeev``): when ``max |s_ij|`` lies
     outside ``[rmin, rmax]``, ``rmin = sqrt(safmin / eps)``, ``rmax =
     1 / rmin`` (about 1e-146 .. 1e146 in float64, 4e-16 .. 2e15 in
     float32), the products and squares inside the kernels could overflow
     or lose all precision.  A power of two is exact, so the eigenvalues are
-    just divided by it afterwards and the eigenvectors do not change.
+    just scaled back afterwards (:func:`_unscale`) and the eigenvectors do
+    not change.  The factor ``2**e`` brings ``max |s_ij|`` to about 1; it is
+    applied with ``ldexp``, never formed, because for subnormal input it is
+    itself beyond the largest float (2**1029 for 1e-310).
     """
     info = np.finfo(S.dtype)
     rmin = float(np.sqrt(info.tiny / info.eps))
     anrm = float(np.abs(S).max()) if S.size else 0.0
     if anrm == 0.0 or rmin <= anrm <= 1.0 / rmin or not np.isfinite(anrm):
-        return 1.0
-    factor = float(np.ldexp(1.0, -int(np.round(np.log2(anrm)))))
-    S *= S.dtype.type(factor)
-    return factor
+        return 0
+    e = -int(np.round(np.log2(anrm)))
+    np.ldexp(S, e, out=S)
+    return e
+
+
+def _unscale(w, e):
+    """Undo :func:`_scale_into_range` on eigenvalues *w* in place (``w * 2**-e``)."""
+    if e != 0:
+        np.ldexp(w, -e, out=w)
 
 
 def _symmetric_operand(a, uplo, variant):
@@ -90,7 +99,7 @@ def _eigh_2d(S, compute_v, variant):
         # only the triangle the kernel reads counts; LAPACK (numpy) returns NaNs, it does not raise
         w[:] = np.nan
         return w, np.full((n, n), np.nan, dtype=dtype)
-    factor = _scale_into_range(S)
+    e = _scale_into_range(S)
     info = get_kernel("eigh", variant)
     if variant == "jacobi":
         status, _ = info.func(S, w, Vt, compute_v, MAX_JACOBI_SWEEPS)
@@ -99,8 +108,7 @@ def _eigh_2d(S, compute_v, variant):
         status = info.func(S, w, Vt, compute_v, nb, config.gemm_blocks(dtype).as_tuple())
     if status != 0:
         raise LinAlgError("Eigenvalues did not converge")
-    if factor != 1.0:
-        w /= w.dtype.type(factor)
+    _unscale(w, e)
     return w, (Vt.T if compute_v else None)
 
 
@@ -165,8 +173,19 @@ def eigh(a, UPLO="L", *, method="auto"):
 
     Notes
     -----
-    As numpy (LAPACK), input holding NaN or inf gives NaN results rather
-    than an error.  The input is never modified.
+    A NaN or inf in the triangle that is read gives eigenvalues and
+    eigenvectors that are all NaN, never an error.  numpy (LAPACK
+    ``dsyevd``) is not consistent there: depending on the size and on where
+    the NaN sits it returns NaNs (``[[1, nan], [nan, 1]]``), finite values
+    that belong to no matrix (``eigvalsh(diag([nan, 1, 2]))`` is
+    ``[0, -0, 2]``), or raises "Eigenvalues did not converge" (a 3 x 3 of
+    NaNs); jitla always answers NaN, so a non-finite input is never hidden.
+
+    A matrix whose largest entry lies outside about ``[1e-146, 1e146]``
+    (float32: ``[4e-16, 2e15]``), subnormal entries included, is first
+    scaled by a power of two, as LAPACK's ``dsyev`` does; the eigenvalues are
+    scaled back and the eigenvectors are unaffected.  The input is never
+    modified.
 
     Examples
     --------
@@ -197,13 +216,12 @@ def _eig_2d(A, compute_v):
     wi = np.empty(n, dtype=dtype)
     VRt = np.empty((n, n) if compute_v else (1, 1), dtype=dtype)
     if n > 0:
-        factor = _scale_into_range(A)
+        e = _scale_into_range(A)
         status = get_kernel("eig", "francis").func(A, wr, wi, VRt, compute_v)
         if status != 0:
             raise LinAlgError("Eigenvalues did not converge")
-        if factor != 1.0:
-            wr /= dtype.type(factor)
-            wi /= dtype.type(factor)
+        _unscale(wr, e)
+        _unscale(wi, e)
     return wr, wi, VRt
 
 
@@ -280,7 +298,9 @@ def eig(a):
     Hessenberg reduction, Francis double-shift QR, back substitution on the
     real Schur form (:mod:`jitla.kernels.eig_general`): LAPACK ``dgeev``'s
     algorithm without balancing, so eigenvalues of badly scaled matrices may
-    be less accurate than numpy's.  The input is never modified.
+    be less accurate than numpy's.  As in ``dgeev``, a matrix whose largest
+    entry is tiny (subnormal included) or huge is first scaled by a power
+    of two, and the eigenvalues scaled back.  The input is never modified.
 
     Examples
     --------

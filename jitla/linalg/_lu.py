@@ -9,7 +9,9 @@ into the error or warning each caller needs.
 
 from __future__ import annotations
 
+import functools
 import math
+import sys
 import warnings
 
 import numba
@@ -155,16 +157,19 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     return LU, piv
 
 
-def _solve_factored(LU, piv, X, trans: bool) -> None:
-    """Overwrite X (n, k) with ``A^{-1} X`` (or ``A^{-T} X``) from one LU factorisation."""
+def _solve_factored(LU, piv, X, trans: bool, unchecked: bool = False) -> None:
+    """Overwrite X (n, k) with ``A^{-1} X`` (or ``A^{-T} X``) from one LU factorisation.
+
+    *unchecked*: a zero pivot is divided by (infs/NaNs, as ``xGETRS``).
+    """
     n = LU.shape[0]
     if not trans:
         X[:] = X[_permutation(piv, n)]
-        triangular_solve_inplace(LU, X, True, False, True)
-        triangular_solve_inplace(LU, X, False, False, False)
+        triangular_solve_inplace(LU, X, True, False, True, unchecked)
+        triangular_solve_inplace(LU, X, False, False, False, unchecked)
     else:
-        triangular_solve_inplace(LU, X, False, True, False)
-        triangular_solve_inplace(LU, X, True, True, True)
+        triangular_solve_inplace(LU, X, False, True, False, unchecked)
+        triangular_solve_inplace(LU, X, True, True, True, unchecked)
         X[_permutation(piv, n)] = X.copy()
 
 
@@ -190,8 +195,9 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 
     Notes
     -----
-    A zero pivot is not detected here (as in scipy): the solution then
-    holds infs or NaNs.  Flops 2 n^2 K.
+    A zero pivot is not reported (as in scipy): it is divided by, so the
+    solution holds infs or NaNs, the values LAPACK's ``getrs`` gives
+    (:func:`jitla.kernels.triangular.trsm_unchecked`).  Flops 2 n^2 K.
     """
     del overwrite_b
     lu_, piv = lu_and_piv
@@ -213,7 +219,8 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
         return X3.reshape(shape)
     piv3 = np.broadcast_to(piv, batch + piv.shape[-1:]).reshape(-1, piv.shape[-1]).astype(np.intp)
     for i in range(X3.shape[0]):
-        _solve_factored(LU3[i], piv3[i], X3[i], trans != 0)
+        singular = not np.diagonal(LU3[i]).all()  # getrs divides by a zero pivot: infs/NaNs
+        _solve_factored(LU3[i], piv3[i], X3[i], trans != 0, singular)
     return X3.reshape(shape)
 
 
@@ -289,6 +296,37 @@ def _raise_numpy_solve_shape_error(a: np.ndarray, b: np.ndarray) -> None:
     raise AssertionError(f"jitla rejected shapes {a.shape}, {b.shape} that numpy.linalg.solve accepts")
 
 
+def _user_stacklevel() -> int:
+    """``stacklevel`` for a warning raised from here that points at the first caller outside jitla."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("jitla"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+@functools.cache
+def _gecon():
+    """The condition estimator kernel, looked up once (the lookup costs more than the kernel at small n)."""
+    return get_kernel("gecon", "hager_higham").func
+
+
+def warn_if_ill_conditioned(A: np.ndarray, LU: np.ndarray) -> None:
+    """scipy.linalg.solve's ``LinAlgWarning`` when the estimated 1-norm rcond of A is below eps.
+
+    *LU* holds the factors of the square matrix *A*.  The estimate is
+    LAPACK ``dgecon``'s (kernel ``gecon``, O(n^2)); scipy warns on the same
+    test, ``rcond < eps``.  A NaN estimate (NaN in A) does not warn: the
+    NaNs in the solution already say it.
+    """
+    rcond = _gecon()(A, LU)
+    if rcond < np.finfo(LU.dtype).eps:
+        warnings.warn(
+            f"Ill-conditioned matrix (rcond={rcond:.6g}): result may not be accurate.",
+            LinAlgWarning,
+            stacklevel=_user_stacklevel(),
+        )
+
+
 def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
     """Overwrite each X3[i] with ``A3[i]^{-1} X3[i]``; LinAlgError("Singular matrix") as numpy."""
     count, n = A3.shape[0], A3.shape[1]
@@ -308,6 +346,7 @@ def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
         piv, info = _factor(LU)
         if info:
             raise LinAlgError("Singular matrix")
+        warn_if_ill_conditioned(A3[i], LU)
         _solve_factored(LU, piv.astype(np.intp), X3[i], False)
 
 
@@ -341,6 +380,20 @@ def solve(a, b, *, refine=False):
         non-square a.
     ValueError
         Mismatched shapes (numpy's own message).
+
+    Warns
+    -----
+    LinAlgWarning
+        jitla extension, scipy.linalg.solve's test and wording:
+        ``"Ill-conditioned matrix (rcond=...): result may not be accurate."``
+        when the 1-norm reciprocal condition estimate (LAPACK ``dgecon``,
+        O(M^2) from the LU factors) is below eps.  numpy raises "Singular
+        matrix" only when rounding leaves a pivot exactly zero, which for a
+        matrix that is singular in exact arithmetic (``u @ u.T``, a column
+        equal to the sum of two others) is a matter of luck; the warning
+        catches those cases whichever way the rounding falls.  Not checked
+        for stacks of matrices of order <= 8 (the batched kernel keeps no
+        factors) nor with *refine*.
 
     Notes
     -----
@@ -380,6 +433,11 @@ def inv(a):
     LinAlgError
         ``"Singular matrix"``; numpy's messages for bad shapes.
 
+    Warns
+    -----
+    LinAlgWarning
+        As :func:`solve`: the estimated rcond is below eps.
+
     Notes
     -----
     ``solve(a, I)``: one LU and 2n^3 flops of triangular solves (LAPACK's
@@ -409,9 +467,13 @@ def _logdet_parts(a):
     piv, _ = _factor(LU)
     d = np.diagonal(LU, axis1=-2, axis2=-1)
     swaps = np.count_nonzero(piv != np.arange(n, dtype=np.int32), axis=-1)
-    sign = np.where(swaps % 2 == 1, -1.0, 1.0) * np.prod(np.sign(d), axis=-1)
-    with np.errstate(divide="ignore"):
-        logabsdet = np.sum(np.log(np.abs(d)), axis=-1)
+    # as numpy's umath_linalg: a NaN pivot counts as positive (sign +-1, logabsdet NaN);
+    # an exactly zero pivot gives (0, -inf) whatever else the diagonal holds
+    singular = np.any(d == 0, axis=-1)
+    negative = swaps + np.count_nonzero(d < 0, axis=-1)
+    sign = np.where(singular, 0.0, np.where(negative % 2 == 1, -1.0, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logabsdet = np.where(singular, -np.inf, np.sum(np.log(np.abs(d)), axis=-1))
     return sign.astype(dtype), logabsdet.astype(dtype), LU
 
 
@@ -422,7 +484,9 @@ def slogdet(a):
     -------
     SlogdetResult
         numpy's namedtuple ``(sign, logabsdet)``; for a singular matrix
-        ``sign = 0`` and ``logabsdet = -inf`` (no error).
+        (an exactly zero pivot) ``sign = 0`` and ``logabsdet = -inf`` (no
+        error).  With NaN input, as numpy: a NaN pivot counts as positive,
+        so ``sign`` is +1 or -1 and ``logabsdet`` is NaN.
 
     Notes
     -----
@@ -446,5 +510,8 @@ def det(a):
     if a.shape[-1] == 0:
         result = sign
     else:
-        result = sign * np.prod(np.abs(np.diagonal(LU, axis1=-2, axis2=-1)), axis=-1)
+        result = np.where(
+            sign == 0, 0.0, sign * np.prod(np.abs(np.diagonal(LU, axis1=-2, axis2=-1)), axis=-1)
+        )
+        result = result.astype(sign.dtype)
     return result[()] if result.ndim == 0 else result

@@ -10,10 +10,12 @@ accuracy on graded matrices.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from jitla._validate import as_float_operand, assert_stacked_2d, result_float_dtype
-from jitla.linalg._lu import inv
+from jitla.linalg._lu import LinAlgWarning, inv
 from jitla.linalg._matmul import matmul
 from jitla.linalg._svd import svd, svdvals
 
@@ -108,6 +110,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
     ``ord=-2`` (smallest) and ``ord="nuc"`` (their sum) -- come from jitla's
     Jacobi SVD; every other ``ord`` (vector norms, "fro", 1, -1, inf, -inf)
     is a plain sum or maximum and is computed by numpy.linalg.norm itself.
+    Empty matrices follow numpy: ``ord=2`` and ``"nuc"`` give 0, ``ord=-2``
+    raises numpy's ``ValueError`` (a minimum over no singular values).
     """
     x = np.asarray(x)
     spectral = ord in (2, -2, "nuc")
@@ -124,8 +128,10 @@ def norm(x, ord=None, axis=None, keepdims=False):
         raise ValueError("Duplicate axes given.")
     moved = np.moveaxis(x, (row_axis, col_axis), (-2, -1))
     S = svdvals(_float(moved))
+    # numpy's reductions, identities included: an empty matrix has 2-norm and
+    # nuclear norm 0, and its -2 "norm" is numpy's ValueError (min of nothing)
     if ord == 2:
-        result = S.max(axis=-1)
+        result = S.max(axis=-1, initial=0)
     elif ord == -2:
         result = S.min(axis=-1)
     else:
@@ -143,9 +149,13 @@ def cond(x, p=None):
 
     ``p`` None, 2 or -2: ratio of extreme singular values from the Jacobi
     SVD (inf for a singular matrix, as numpy); other ``p``:
-    ``norm(x, p) * norm(inv(x), p)`` with jitla's LU inverse.
+    ``norm(x, p) * norm(inv(x), p)`` with jitla's LU inverse.  An input
+    whose matrices are empty (0 x 0, 0 x N, M x 0, stacked or not) raises
+    ``LinAlgError("cond is not defined on empty arrays")``, as numpy.
     """
     x = np.asarray(x)
+    if x.size == 0 and np.prod(x.shape[-2:]) == 0:  # numpy's test, before any other
+        raise np.linalg.LinAlgError("cond is not defined on empty arrays")
     assert_stacked_2d(x)
     if p is None or p in (2, -2):
         S = svdvals(_float(x))
@@ -159,7 +169,9 @@ def cond(x, p=None):
         result = np.empty(flat.shape[0], dtype=flat.dtype)
         for i, matrix in enumerate(flat):
             try:
-                result[i] = norm(matrix, p) * norm(inv(matrix), p)
+                with warnings.catch_warnings():  # a large condition number is the answer, not a problem
+                    warnings.simplefilter("ignore", LinAlgWarning)
+                    result[i] = norm(matrix, p) * norm(inv(matrix), p)
             except np.linalg.LinAlgError:  # singular: numpy's inverse overflows to inf
                 result[i] = np.inf
         result = result.reshape(x.shape[:-2])

@@ -10,6 +10,7 @@ import numpy as np
 from jitla import config
 from jitla._validate import LinAlgError, as_float_operand, result_float_dtype
 from jitla.kernels import get_kernel
+from jitla.kernels.triangular import trsm_unchecked
 from jitla.linalg._dispatch import kernel_extras
 
 __all__ = ["solve_triangular"]
@@ -53,9 +54,16 @@ def _trsm_variant(n: int, k: int) -> str:
     return "blocked"
 
 
-def triangular_solve_inplace(A, X, lower: bool, trans: bool, unit: bool) -> int:
-    """Solve ``op(A) Y = X`` in place with the kernel the "auto" policy picks; return its status."""
+def triangular_solve_inplace(A, X, lower: bool, trans: bool, unit: bool, unchecked: bool = False) -> int:
+    """Solve ``op(A) Y = X`` in place with the kernel the "auto" policy picks; return its status.
+
+    With *unchecked*, a zero on the diagonal is divided by (infs/NaNs in Y,
+    LAPACK ``xGETRS`` semantics) instead of reported; the status is then 0.
+    """
     n, k = X.shape
+    if unchecked:
+        trsm_unchecked(A, X, lower, trans, unit)
+        return 0
     if k == 1:
         return get_kernel("trsv", "serial").func(A, X[:, 0], lower, trans, unit) if n else 0
     info = get_kernel("trsm", _trsm_variant(n, k))

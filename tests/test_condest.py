@@ -1,0 +1,102 @@
+"""Condition estimation (kernel ``gecon``) and the ill-conditioning warning of ``solve``/``inv``.
+
+Oracles: numpy.linalg.cond(A, 1) (the true 1-norm condition number, from the
+explicit inverse) and LAPACK's own estimator, scipy.linalg.lapack.dgecon /
+sgecon, which runs the same algorithm on the same factors.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.linalg
+from conftest import FLOAT_DTYPES, eps
+from scipy.linalg import lapack
+
+from jitla import linalg as jl
+from jitla.kernels import get_kernel
+
+GECON = get_kernel("gecon", "hager_higham").func
+#: scipy.linalg.solve's wording up to scipy 1.15 (still that of its ``_solve_check``)
+ILL_CONDITIONED = r"^Ill-conditioned matrix \(rcond=.*\): result may not be accurate\.$"
+
+
+def with_condition(rng, n, c, dtype=np.float64):
+    """U diag(s) V^T with singular values from 1 down to 1/c (2-norm condition c)."""
+    U, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    V, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    return (U @ np.diag(np.geomspace(1, 1 / c, n)) @ V.T).astype(dtype)
+
+
+def test_with_condition_generator(rng):
+    A = with_condition(rng, 6, 1e5)
+    np.testing.assert_allclose(np.linalg.cond(A), 1e5, rtol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("n", [1, 2, 5, 17, 60])
+def test_gecon_bounds_the_true_rcond_and_matches_lapack(rng, dtype, n):
+    conds = (10.0, 1e4) if dtype == np.float32 else (10.0, 1e4, 1e10)
+    ref_gecon = lapack.sgecon if dtype == np.float32 else lapack.dgecon
+    for c in conds:
+        A = with_condition(rng, n, c, dtype)
+        A0 = A.copy()
+        LU, _ = scipy.linalg.lu_factor(A)
+        LU0 = LU.copy()
+        rcond = GECON(A, LU)
+        true = 1 / np.linalg.cond(A.astype(np.float64), 1)
+        # ||A^-1||_1 is estimated from below, so rcond from above; rarely off by more than 3
+        assert true * (1 - 1e3 * c * eps(dtype)) <= rcond <= 3 * true
+        ref = ref_gecon(LU, np.abs(A).sum(axis=0).max())[0]
+        np.testing.assert_allclose(rcond, ref, rtol=1e3 * eps(dtype))
+        np.testing.assert_array_equal(A, A0)
+        np.testing.assert_array_equal(LU, LU0)
+
+
+def test_gecon_edge_cases():
+    assert GECON(np.zeros((0, 0)), np.zeros((0, 0))) == 1.0
+    assert GECON(np.zeros((3, 3)), np.zeros((3, 3))) == 0.0
+    D = np.diag([4.0, -2.0, 0.5])
+    assert GECON(D, D) == pytest.approx(0.5 / 4.0, rel=1e-15)  # diagonal: exact
+    singular = np.array([[1.0, 2.0], [0.5, 0.0]])  # a zero pivot in the factors
+    assert GECON(np.array([[2.0, 4.0], [1.0, 2.0]]), singular) == 0.0
+    nan = np.array([[1.0, np.nan], [0.0, 1.0]])
+    assert np.isnan(GECON(nan, nan))
+    huge = np.array([[1.0, 1e300], [0.0, 1e-300]])  # ||A^-1||_1 overflows: rcond 0, not NaN
+    assert GECON(huge, huge) == 0.0
+
+
+def _exactly_singular(rng):
+    u = rng.random((3, 1))
+    B = rng.random((4, 4))
+    B[:, 3] = B[:, 0] + B[:, 1]
+    return [u @ u.T, B]
+
+
+def test_solve_and_inv_warn_on_singular_matrices_rounding_hides(rng):
+    """numpy raises only when a pivot rounds to exactly 0; otherwise 1e17-sized garbage came back silently."""
+    for A in _exactly_singular(rng):
+        for func, args in ((jl.solve, (A, np.ones(A.shape[0]))), (jl.inv, (A,))):
+            try:
+                with pytest.warns(scipy.linalg.LinAlgWarning, match=ILL_CONDITIONED):
+                    func(*args)
+            except np.linalg.LinAlgError as e:  # an exactly zero pivot, as numpy
+                assert str(e) == "Singular matrix"
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_solve_warning_threshold_is_eps_of_the_dtype(dtype):
+    e = eps(dtype)
+    b = np.ones(2, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        jl.solve(np.diag([1.0, 2 * e]).astype(dtype), b)  # rcond 2 eps: no warning, as scipy
+    with pytest.warns(scipy.linalg.LinAlgWarning, match="Ill-conditioned"):
+        jl.solve(np.diag([1.0, e / 2]).astype(dtype), b)
+    with pytest.warns(scipy.linalg.LinAlgWarning, match="(?i)ill-conditioned"):
+        scipy.linalg.solve(np.diag([1.0, e / 2]).astype(dtype), b)  # the same test in scipy
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scipy.linalg.solve(np.diag([1.0, 2 * e]).astype(dtype), b)
