@@ -187,11 +187,17 @@ def get_num_threads() -> int:
 class _BlasLimits:
     """The process-wide BLAS limit shared by overlapping :func:`threads` blocks.
 
-    The BLAS pool has one size for the whole process, but blocks in different
-    Python threads overlap in any order, so none of them may simply restore
-    what it saw on entry.  Each active block holds an entry; the BLAS gets the
-    smallest requested count while any block is active and its original
-    limits back when the last one leaves.
+    OpenBLAS (pthreads build) has one pool size for the whole process, but
+    blocks in different Python threads overlap in any order, so none of them
+    may simply restore what it saw on entry.  Each active block holds an
+    entry; the BLAS gets the smallest requested count while any block is
+    active and its original limits back when the last one leaves.
+
+    threadpoolctl (3.6 and later) lets only the first Python thread that set
+    an OpenBLAS limit change it again while it lives; a limit set from
+    another thread is silently dropped.  jitla's changes are made under one
+    lock from whichever thread enters or leaves a block, so they release that
+    ownership before and after each change.
     """
 
     def __init__(self):
@@ -201,15 +207,13 @@ class _BlasLimits:
         self.original = None  # threadpoolctl limiter holding the pre-block limits
 
     def enter(self, n: int) -> int | None:
-        controller = _controller()
-        if controller is None:
+        if _controller() is None:
             return None
         with self.lock:
             token = next(self.tokens)
+            limiter = _limit_blas(min(n, *self.active.values()) if self.active else n)
             if not self.active:
-                self.original = controller.limit(limits=n, user_api="blas")
-            else:
-                controller.limit(limits=min(n, *self.active.values()), user_api="blas")
+                self.original = limiter
             self.active[token] = n
             return token
 
@@ -219,9 +223,11 @@ class _BlasLimits:
         with self.lock:
             del self.active[token]
             if self.active:
-                _controller().limit(limits=min(self.active.values()), user_api="blas")
+                _limit_blas(min(self.active.values()))
             else:
+                _release_blas_ownership()
                 self.original.restore_original_limits()
+                _release_blas_ownership()
                 self.original = None
 
 
@@ -236,6 +242,22 @@ def _controller():
     return ThreadpoolController()
 
 
+def _release_blas_ownership() -> None:
+    import threadpoolctl
+
+    release = getattr(getattr(threadpoolctl, "OpenBLASController", None), "clear_controlling_thread", None)
+    if release is not None:
+        release(force=True)
+
+
+def _limit_blas(n: int):
+    """Limit the BLAS to *n* threads from this Python thread; the limiter (it can restore)."""
+    _release_blas_ownership()
+    limiter = _controller().limit(limits=n, user_api="blas")
+    _release_blas_ownership()
+    return limiter
+
+
 def set_num_threads(n: int) -> None:
     """Set Numba's thread count to *n* (1 <= n <= ``numba.config.NUMBA_NUM_THREADS``).
 
@@ -245,9 +267,9 @@ def set_num_threads(n: int) -> None:
     """
     n = _check(n)
     numba.set_num_threads(n)
-    controller = _controller()
-    if controller is not None:
-        controller.limit(limits=n, user_api="blas")
+    if _controller() is not None:
+        with _blas.lock:
+            _limit_blas(n)
 
 
 def _check(n) -> int:
