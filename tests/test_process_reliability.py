@@ -30,7 +30,7 @@ from jitla._threads import GuardedDispatcher, threads
 ROOT = Path(jitla.__file__).resolve().parents[1]
 
 
-def _run(code: str, *args: str, env=None, timeout=300, prefix=()):
+def _run(code: str, *args: str, env=None, timeout=300, prefix=(), cwd=None):
     """Run *code* with *args* in a fresh interpreter that imports this jitla."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     full_env = {k: v for k, v in full_env.items() if v is not None}
@@ -40,6 +40,7 @@ def _run(code: str, *args: str, env=None, timeout=300, prefix=()):
         text=True,
         timeout=timeout,
         env=full_env,
+        cwd=cwd,  # "-c" puts the working directory first on sys.path
     )
 
 
@@ -107,6 +108,7 @@ def test_read_only_install_without_writable_home_imports_and_computes(tmp_path):
         done = _run(
             code,
             str(site),
+            cwd=site,
             env={"PYTHONPATH": str(site), "HOME": str(home), "NUMBA_CACHE_DIR": None, "XDG_CACHE_HOME": None},
             prefix=prefix,
         )
