@@ -81,6 +81,7 @@ def _after_fork_in_child() -> None:
         _state.lock = threading.RLock()
     if _fork_unsafe_layer_running():
         _state.serial_only = True
+    _blas.after_fork()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -202,7 +203,7 @@ class _BlasLimits:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.active: dict[int, int] = {}  # token -> requested count
+        self.active: dict[int, tuple[int, int]] = {}  # token -> (requested count, thread id)
         self.tokens = itertools.count()
         self.original = None  # threadpoolctl limiter holding the pre-block limits
 
@@ -211,11 +212,21 @@ class _BlasLimits:
             return None
         with self.lock:
             token = next(self.tokens)
-            limiter = _limit_blas(min(n, *self.active.values()) if self.active else n)
+            limiter = _limit_blas(min(n, self._smallest()) if self.active else n)
             if not self.active:
                 self.original = limiter
-            self.active[token] = n
+            self.active[token] = (n, threading.get_ident())
             return token
+
+    def _smallest(self) -> int:
+        return min(n for n, _ in self.active.values())
+
+    def after_fork(self) -> None:
+        # only the forking thread lives on in the child: the other threads'
+        # blocks will never end there, and the lock may have been held
+        self.lock = threading.Lock()
+        me = threading.get_ident()
+        self.active = {t: entry for t, entry in self.active.items() if entry[1] == me}
 
     def leave(self, token: int | None) -> None:
         if token is None:
@@ -223,7 +234,7 @@ class _BlasLimits:
         with self.lock:
             del self.active[token]
             if self.active:
-                _limit_blas(min(self.active.values()))
+                _limit_blas(self._smallest())
             else:
                 _release_blas_ownership()
                 self.original.restore_original_limits()
