@@ -8,10 +8,12 @@ Decorators
 ----------
 kernel
     Serial kernel: ``nogil=True`` so Python threads and Dask can run it side
-    by side, ``cache=True``, the :data:`FASTMATH` flag set.
+    by side, cached on disk (see Caching), the :data:`FASTMATH` flag set.
 parallel_kernel
-    Like :func:`kernel` but ``parallel=True`` (``prange`` loops).  Never call
-    one from code that other Python threads run concurrently.
+    Like :func:`kernel` but ``parallel=True`` (``prange`` loops).  Such a
+    kernel, and any kernel calling one, is a
+    :class:`jitla._threads.GuardedDispatcher`: safe to call from several
+    Python threads and after ``fork`` whatever Numba's threading layer.
 exact_kernel
     No fastmath at all: for compensated / double-double arithmetic and NaN
     checks, where reassociation or contraction would change the result.
@@ -180,11 +182,8 @@ class KernelCache(caching.FunctionCache):
         # Cache.__init__ instantiates the impl class with py_func alone
         self._impl_class = functools.partial(_KernelCacheImpl, tag=tag)
         super().__init__(py_func)
-        self._cache_file = _CheckedCacheFile(
-            cache_path=self._cache_path,
-            filename_base=self._impl.filename_base,
-            source_stamp=self._impl.locator.get_source_stamp(),
-        )
+        plain = self._cache_file
+        self._cache_file = _CheckedCacheFile(plain._cache_path, self._impl.filename_base, plain._source_stamp)
 
     def save_overload(self, sig, data):
         try:
