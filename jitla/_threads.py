@@ -87,10 +87,16 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+_init_lock = threading.Lock()
+
+
 def _launch_lock():
     if not _state.known:
-        _state.lock = threading.RLock() if _layer() == "workqueue" else None
-        _state.known = True
+        # under a lock: two threads making two launch locks would defeat both
+        with _init_lock:
+            if not _state.known:
+                _state.lock = threading.RLock() if _layer() == "workqueue" else None
+                _state.known = True
     return _state.lock
 
 
