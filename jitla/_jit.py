@@ -8,10 +8,12 @@ Decorators
 ----------
 kernel
     Serial kernel: ``nogil=True`` so Python threads and Dask can run it side
-    by side, ``cache=True``, the :data:`FASTMATH` flag set.
+    by side, cached on disk (see Caching), the :data:`FASTMATH` flag set.
 parallel_kernel
-    Like :func:`kernel` but ``parallel=True`` (``prange`` loops).  Never call
-    one from code that other Python threads run concurrently.
+    Like :func:`kernel` but ``parallel=True`` (``prange`` loops).  Such a
+    kernel, and any kernel calling one, is a
+    :class:`jitla._threads.GuardedDispatcher`: safe to call from several
+    Python threads and after ``fork`` whatever Numba's threading layer.
 exact_kernel
     No fastmath at all: for compensated / double-double arithmetic and NaN
     checks, where reassociation or contraction would change the result.
@@ -20,17 +22,35 @@ vector_kernel, vector_parallel_kernel
     vectoriser on and a larger full-unroll threshold, *scoped to the
     compilation of that kernel* (see :func:`vector_codegen`).  Used by the
     GEMM micro-kernel family; see ``devlog/001-gemm.md`` for why.
+
+Caching
+-------
+Every kernel is cached on disk through :class:`KernelCache` (see
+:func:`enable_cache`) rather than Numba's own ``cache=True``, for two
+reasons.  Where no cache directory can be written (a read-only install run
+by a user without a writable home), Numba's ``cache=True`` raises at import;
+jitla then compiles in memory and warns once.  And a damaged cache file (a
+truncated, zero-filled or overwritten ``.nbi``/``.nbc``) is detected by a
+SHA-256 of its contents, deleted and recompiled with one warning, instead of
+failing every call with an ``UnpicklingError`` or an LLVM parsing error.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import os
+import pickle
+import warnings
 
 import llvmlite.binding as llvm
 import numba
+from numba.core import caching
 from numba.core import config as numba_config
 from numba.core.compiler_lock import global_compiler_lock
+
+from jitla._threads import guard_parallel
 
 #: Fastmath flags used by every non-exact kernel.  Only ``contract`` (allow
 #: fused multiply-add): it keeps NaN/inf semantics (no ``nnan``/``ninf``) and
@@ -46,7 +66,156 @@ VECTOR_UNROLL_THRESHOLD = 2000
 #: in LoopUnrollPass.cpp); restored after a vector kernel compiles.
 _LLVM_O3_UNROLL_THRESHOLD = 300
 
-_COMMON = {"cache": True, "error_model": "numpy"}
+#: Options every kernel shares.  Caching is not among them: see enable_cache.
+_COMMON = {"error_model": "numpy"}
+
+
+class CacheWarning(RuntimeWarning):
+    """The on-disk kernel cache could not be used as intended (jitla still works)."""
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(kind: str, message: str) -> None:
+    # one warning per kind of trouble per process: a broken cache touches
+    # every kernel, and two hundred identical warnings help nobody
+    if kind not in _warned:
+        _warned.add(kind)
+        warnings.warn(message, CacheWarning, stacklevel=2)
+
+
+class _CheckedCacheFile(caching.IndexDataCacheFile):
+    """Numba's index and data files, each pickle preceded by its SHA-256.
+
+    A file that fails the check (or does not unpickle) is deleted and read as
+    absent, so the kernel is compiled again and the entry rewritten.  The
+    version string differs from plain Numba's, so index files that Numba (or
+    an older jitla) wrote without digests count as stale, not as damaged.
+    """
+
+    def __init__(self, cache_path, filename_base, source_stamp):
+        super().__init__(cache_path, filename_base, source_stamp)
+        self._version = f"{numba.__version__}+jitla-sha256"
+
+    def _dump(self, obj):
+        data = super()._dump(obj)
+        return hashlib.sha256(data).digest() + data
+
+    @staticmethod
+    def _checked_loads(blob: bytes):
+        digest, data = blob[:32], blob[32:]
+        if len(blob) < 32 or hashlib.sha256(data).digest() != digest:
+            raise ValueError("SHA-256 mismatch")
+        return pickle.loads(data)
+
+    def _discard(self, path: str, error: Exception) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        _warn_once(
+            "corrupt",
+            f"jitla: discarded a damaged kernel cache file {path!r} ({type(error).__name__}: {error}); "
+            "the kernel is compiled again.  Other damaged files are replaced without further warnings.",
+        )
+
+    def _load_index(self):
+        try:
+            with open(self._index_path, "rb") as f:
+                try:
+                    # Numba's layout: the version pickled on its own, then the payload
+                    version = pickle.load(f)
+                except Exception as error:
+                    self._discard(self._index_path, error)
+                    return {}
+                blob = f.read()
+        except FileNotFoundError:
+            return {}
+        if version != self._version:
+            return {}  # written by another Numba (or plain Numba): stale, overwritten on save
+        try:
+            stamp, overloads = self._checked_loads(blob)
+        except Exception as error:
+            self._discard(self._index_path, error)
+            return {}
+        return overloads if stamp == self._source_stamp else {}
+
+    def _load_data(self, name):
+        path = self._data_path(name)
+        with open(path, "rb") as f:  # OSError: read as absent by IndexDataCacheFile.load
+            blob = f.read()
+        try:
+            return self._checked_loads(blob)
+        except Exception as error:
+            self._discard(path, error)
+            return None
+
+
+class _KernelCacheImpl(caching.CompileResultCacheImpl):
+    """Numba's cache implementation with an optional tag in the file names."""
+
+    def __init__(self, py_func, tag: str = ""):
+        self.tag = tag
+        super().__init__(py_func)
+
+    def get_filename_base(self, fullname, abiflags):
+        base = super().get_filename_base(fullname, abiflags)
+        return f"{base}-{self.tag}" if self.tag else base
+
+
+class KernelCache(caching.FunctionCache):
+    """Numba's per-function disk cache, checked and failing soft.
+
+    * Files are checked on load (:class:`_CheckedCacheFile`); damaged ones are
+      discarded and the kernel recompiled, with one :class:`CacheWarning`.
+    * A failed write (disk full, directory made read-only) warns once and
+      leaves the compiled kernel in memory.
+
+    The directory is found the way Numba finds it (``NUMBA_CACHE_DIR``, the
+    package's ``__pycache__`` if writable, the user cache directory
+    ``$XDG_CACHE_HOME/numba`` or ``~/.cache/numba``); never a shared
+    temporary directory, where another user could plant a pickle.
+    """
+
+    _impl_class = _KernelCacheImpl
+
+    def __init__(self, py_func, tag: str = ""):
+        # Cache.__init__ instantiates the impl class with py_func alone
+        self._impl_class = functools.partial(_KernelCacheImpl, tag=tag)
+        super().__init__(py_func)
+        plain = self._cache_file
+        self._cache_file = _CheckedCacheFile(plain._cache_path, self._impl.filename_base, plain._source_stamp)
+
+    def save_overload(self, sig, data):
+        try:
+            super().save_overload(sig, data)
+        except OSError as error:
+            _warn_once(
+                "save",
+                f"jitla: could not write the kernel cache in {self._cache_path!r} ({error}); "
+                "compiled kernels are kept in memory only.",
+            )
+
+
+def enable_cache(dispatcher, tag: str = ""):
+    """Give *dispatcher* a :class:`KernelCache`, or none (one warning) where no directory is writable.
+
+    *tag* is appended to the cache file names, for a dispatcher compiled
+    from the same function with other options (a serial copy of a parallel
+    kernel), which must not share its entries.
+    """
+    if not isinstance(dispatcher, numba.core.dispatcher.Dispatcher):
+        return dispatcher  # NUMBA_DISABLE_JIT=1: a plain Python function
+    try:
+        dispatcher._cache = KernelCache(dispatcher.py_func, tag)
+    except RuntimeError as error:
+        if "no locator available" not in str(error):
+            raise
+        _warn_once(
+            "locator",
+            "jitla: no writable directory for the kernel cache (set NUMBA_CACHE_DIR, or make "
+            "$XDG_CACHE_HOME or ~/.cache writable); kernels are compiled in each process and not cached.",
+        )
+    return dispatcher
 
 
 @contextlib.contextmanager
@@ -91,7 +260,8 @@ def _scope_codegen(dispatcher):
 def _decorator(**options):
     def decorate(func=None, **extra):
         def wrap(f):
-            return numba.njit(**{**_COMMON, **options, **extra})(f)
+            dispatcher = enable_cache(numba.njit(**{**_COMMON, **options, **extra})(f))
+            return guard_parallel(dispatcher)
 
         return wrap if func is None else wrap(func)
 
