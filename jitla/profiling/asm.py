@@ -32,6 +32,7 @@ __all__ = [
     "count_fma",
     "count_spills",
     "find_loops",
+    "machine_code",
     "resolve_kernel",
     "default_signature",
 ]
@@ -234,6 +235,48 @@ class VectorReport:
     def as_dict(self) -> dict:
         """Return the report as a JSON-ready dict (with ``verdict``)."""
         return {**asdict(self), "verdict": self.verdict}
+
+
+def _elf_text(obj: bytes) -> bytes:
+    """The bytes of the executable sections of a little-endian ELF64 object, in order."""
+    import struct
+
+    if obj[:4] != b"\x7fELF" or obj[4] != 2 or obj[5] != 1:
+        raise ValueError("not a little-endian ELF64 object")
+    (shoff,) = struct.unpack_from("<Q", obj, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", obj, 0x3A)
+    out = []
+    for i in range(shnum):
+        _, kind, flags, _, offset, size = struct.unpack_from("<IIQQQQ", obj, shoff + i * shentsize)
+        if kind == 1 and flags & 0x4:  # SHT_PROGBITS with SHF_EXECINSTR
+            out.append(obj[offset : offset + size])
+    return b"".join(out)
+
+
+def machine_code(dispatcher, signature=None) -> bytes:
+    """The machine code Numba holds for one compiled overload of *dispatcher*.
+
+    The executable sections of the overload's object code: the bytes that
+    run, whether the overload was compiled in this process (directly or as
+    the callee of another kernel) or loaded from Numba's disk cache, which
+    stores exactly this object code.  Symbol names and relocation targets
+    are not included (they live in other sections), so two overloads
+    compiled from the same IR with the same settings give the same bytes.
+
+    Parameters
+    ----------
+    dispatcher : numba dispatcher
+    signature : tuple of numba types, optional
+        Default: the dispatcher's first compiled signature.
+
+    Raises
+    ------
+    ValueError
+        If the object code is not ELF64 (macOS and Windows objects are not read).
+    """
+    sig = tuple(signature) if signature is not None else tuple(dispatcher.signatures[0])
+    library = dispatcher.overloads[sig].library
+    return _elf_text(library._get_compiled_object())
 
 
 def resolve_kernel(name_or_dispatcher):
