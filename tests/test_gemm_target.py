@@ -191,3 +191,15 @@ def test_machine_code_is_the_same_on_every_compile_path(tmp_path):
         assert caller_first[name] == callee_first[name], f"{name}: compiled first vs as a callee"
     for name in ("micro_kernel", "macro_kernel", "gemm_packed", "pack_b"):
         assert caller_first[name] == from_cache[name], f"{name}: compiled vs loaded from the cache"
+
+
+def test_bench_factor_cli_small(capsys, tmp_path):
+    from jitla.cli import main
+
+    path = tmp_path / "factor.json"
+    assert main(["bench", "factor", "--sizes", "40", "--repeat", "1", "--text", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "dgetrf" in out and "dpotrf" in out and "dgeqrf" in out
+    rows = json.loads(path.read_text())["rows"]
+    assert [r["op"] for r in rows] == ["lu", "cholesky", "qr"]
+    assert all(r["gflops"] > 0 and r["ratio"] > 0 and r["max_error"] < 1e-10 for r in rows)
