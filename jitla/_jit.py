@@ -19,9 +19,14 @@ exact_kernel
     checks, where reassociation or contraction would change the result.
 vector_kernel, vector_parallel_kernel
     Like :func:`kernel` / :func:`parallel_kernel`, but compiled with LLVM's SLP
-    vectoriser on and a larger full-unroll threshold, *scoped to the
-    compilation of that kernel* (see :func:`vector_codegen`).  Used by the
-    GEMM micro-kernel family; see ``devlog/001-gemm.md`` for why.
+    vectoriser on, a larger full-unroll threshold and (on x86) top-down
+    instruction scheduling, *scoped to the compilation of that kernel* (see
+    :func:`vector_codegen`).  Used by the GEMM micro-kernel family; see
+    ``devlog/001-gemm.md`` and ``devlog/010-portable-gemm.md`` for why.
+
+Every kernel, vector or not, compiles under explicit settings
+(:func:`codegen_settings`), so its machine code is the same whether it is
+compiled first, as the callee of another kernel, or loaded from the cache.
 
 Caching
 -------
@@ -58,7 +63,7 @@ from jitla._threads import guard_parallel
 FASTMATH = {"contract"}
 
 #: LLVM's full-unroll threshold while a vector kernel compiles.  The default
-#: at -O3 (300) is too small to unroll the 6 x 32 register tile of the GEMM
+#: at -O3 (300) is too small to unroll the AVX-512 6 x 32 register tile of the GEMM
 #: micro-kernel, and without the unroll SLP has nothing to pack.
 VECTOR_UNROLL_THRESHOLD = 2000
 
@@ -218,50 +223,109 @@ def enable_cache(dispatcher, tag: str = ""):
     return dispatcher
 
 
+#: Direction of LLVM's pre-register-allocation machine scheduler while a
+#: vector kernel compiles for x86.  The x86 default (bottom-up) hoists the
+#: six broadcasts of A above the FMAs of the first vector of a row of B, so
+#: the AVX2 6 x 8 tile needs 12 + 6 + 1 = 19 of 16 ymm registers and spills
+#: in the micro-kernel's loop; top-down keeps SLP's order and 15 registers
+#: suffice.  On AVX-512 the 6 x 32 tile fits either way (24 + 6 + 1 of 32),
+#: and so does the aarch64 one, whose scheduler jitla leaves alone.
+VECTOR_MISCHED = "topdown"
+
+#: The LLVM options jitla last set (None: never set in this process).
+_llvm_options = {"unroll-threshold": None, "misched-prera-direction": None}
+
+
+@functools.cache
+def _llvm_defaults() -> dict:
+    """LLVM's own values of the options jitla sets (None: jitla never sets it here).
+
+    The scheduler direction has no "unspecified" spelling, and its default
+    is per target (bottom-up on x86, both directions on aarch64), so it is
+    only set, and put back to bottom-up, when compiling for x86.
+    """
+    x86 = llvm.get_process_triple().split("-", 1)[0] in ("x86_64", "i386", "i686")
+    return {
+        "unroll-threshold": _LLVM_O3_UNROLL_THRESHOLD,
+        "misched-prera-direction": "bottomup" if x86 else None,
+    }
+
+
+def _set_llvm_option(name: str, value) -> None:
+    if value is not None and _llvm_options[name] != value:
+        llvm.set_option("jitla", f"-{name}={value}")
+        _llvm_options[name] = value
+
+
 @contextlib.contextmanager
-def vector_codegen():
-    """Compile with SLP vectorisation and a high unroll threshold, then restore.
+def codegen_settings(slp: bool, unroll_threshold: int, misched: str | None):
+    """Compile with these SLP / full-unroll / scheduling settings, then put back the previous ones.
 
     Numba turns the SLP vectoriser off by default (``NUMBA_SLP_VECTORIZE=0``)
     because it once miscompiled code; ``numba.core.codegen`` reads the flag
     each time it builds a pass manager, so setting it for the duration of one
     compilation scopes it to that kernel (and the kernels it inlines).  The
-    global compiler lock is held throughout, so no other compilation in the
-    process sees the changed settings.
+    global compiler lock is held throughout, so no other thread's compilation
+    sees the changed settings.
 
-    The unroll threshold is an LLVM command-line option: once set it stays
-    "set", so it is put back to LLVM's -O3 default rather than "unset".
+    The contexts nest: a kernel whose compilation triggers the compilation of
+    a callee (Numba compiles callees while typing the caller) gets its own
+    settings back when the callee is done, so a kernel's code never depends
+    on which kernel happened to be compiled first.  Numba emits the machine
+    code inside the compilation (``finalize_object``), so the scheduler
+    direction applies to it too.  The unroll threshold and scheduler
+    direction are LLVM command-line options: once set they stay "set", so on
+    leaving the outermost context they are put back to LLVM's defaults
+    (:func:`_llvm_defaults`) rather than "unset".  ``misched=None`` means
+    LLVM's default direction.
     """
+    defaults = _llvm_defaults()
     with global_compiler_lock:
         saved_slp = numba_config.SLP_VECTORIZE
-        numba_config.SLP_VECTORIZE = 1
-        llvm.set_option("jitla", f"-unroll-threshold={VECTOR_UNROLL_THRESHOLD}")
+        saved = dict(_llvm_options)
+        numba_config.SLP_VECTORIZE = int(slp)
+        _set_llvm_option("unroll-threshold", unroll_threshold)
+        if defaults["misched-prera-direction"] is not None:
+            _set_llvm_option("misched-prera-direction", misched or defaults["misched-prera-direction"])
         try:
             yield
         finally:
             numba_config.SLP_VECTORIZE = saved_slp
-            llvm.set_option("jitla", f"-unroll-threshold={_LLVM_O3_UNROLL_THRESHOLD}")
+            for name, value in saved.items():
+                _set_llvm_option(name, defaults[name] if value is None else value)
 
 
-def _scope_codegen(dispatcher):
-    """Make every compilation of *dispatcher* run under :func:`vector_codegen`."""
+def vector_codegen():
+    """Settings of a vector kernel: SLP on, unroll threshold :data:`VECTOR_UNROLL_THRESHOLD`."""
+    return codegen_settings(True, VECTOR_UNROLL_THRESHOLD, VECTOR_MISCHED)
+
+
+def scalar_codegen():
+    """Settings of every other kernel: SLP off (Numba's default), LLVM's unroll threshold and scheduler."""
+    return codegen_settings(False, _LLVM_O3_UNROLL_THRESHOLD, None)
+
+
+def _scope_codegen(dispatcher, settings=vector_codegen):
+    """Make every compilation of *dispatcher* (direct, as a callee, or a cache load) run under *settings*."""
+    if not isinstance(dispatcher, numba.core.dispatcher.Dispatcher):
+        return dispatcher  # NUMBA_DISABLE_JIT=1: a plain Python function
     compile_one = dispatcher.compile
 
     @functools.wraps(compile_one)
     def compile(sig):
-        with vector_codegen():
+        with settings():
             return compile_one(sig)
 
     dispatcher.compile = compile
-    dispatcher.jitla_vector_codegen = True
+    dispatcher.jitla_vector_codegen = settings is vector_codegen
     return dispatcher
 
 
-def _decorator(**options):
+def _decorator(settings=None, **options):
     def decorate(func=None, **extra):
         def wrap(f):
             dispatcher = enable_cache(numba.njit(**{**_COMMON, **options, **extra})(f))
-            return guard_parallel(dispatcher)
+            return guard_parallel(_scope_codegen(dispatcher, settings or scalar_codegen))
 
         return wrap if func is None else wrap(func)
 
@@ -271,21 +335,7 @@ def _decorator(**options):
 kernel = _decorator(nogil=True, fastmath=FASTMATH)
 parallel_kernel = _decorator(nogil=True, fastmath=FASTMATH, parallel=True)
 exact_kernel = _decorator(nogil=True, fastmath=False)
-
-
-def vector_kernel(func=None, **extra):
-    """Serial kernel compiled under :func:`vector_codegen`."""
-
-    def wrap(f):
-        return _scope_codegen(kernel(f, **extra))
-
-    return wrap if func is None else wrap(func)
-
-
-def vector_parallel_kernel(func=None, **extra):
-    """Parallel kernel compiled under :func:`vector_codegen`."""
-
-    def wrap(f):
-        return _scope_codegen(parallel_kernel(f, **extra))
-
-    return wrap if func is None else wrap(func)
+#: Serial kernel compiled under :func:`vector_codegen`.
+vector_kernel = _decorator(vector_codegen, nogil=True, fastmath=FASTMATH)
+#: Parallel kernel compiled under :func:`vector_codegen`.
+vector_parallel_kernel = _decorator(vector_codegen, nogil=True, fastmath=FASTMATH, parallel=True)

@@ -167,8 +167,8 @@ def serial_copy(dispatcher):
     twin.__doc__ = func.__doc__
     options = {k: v for k, v in dispatcher.targetoptions.items() if k not in ("nopython", "parallel")}
     copy = _jit.enable_cache(numba.njit(**options)(twin), tag="serial")
-    if getattr(dispatcher, "jitla_vector_codegen", False):
-        copy = _jit._scope_codegen(copy)
+    vector = getattr(dispatcher, "jitla_vector_codegen", False)
+    copy = _jit._scope_codegen(copy, _jit.vector_codegen if vector else _jit.scalar_codegen)
     _state.copies[dispatcher] = copy
     return copy
 

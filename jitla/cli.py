@@ -5,6 +5,7 @@
     jitla info                      conditions every benchmark figure is stated with
     jitla bench gemm  [options]     GFLOP/s and % of OpenBLAS per gemm variant
     jitla bench batched [options]   stacks of 3x3 / 4x4 products vs numpy.matmul
+    jitla bench factor [options]    LU / Cholesky / QR vs LAPACK, GFLOP/s and ratio
     jitla cache [options]           cache-cliff sweep, --blocks sweep, --cachegrind misses
     jitla asm [kernel]              packed FMAs and the hottest loop of a kernel
 
@@ -159,8 +160,10 @@ def _conditions_line(info: dict) -> str:
         if blas
         else "unknown"
     )
+    target = info.get("compile_target")
+    compiled = f" | compiled for {info['llvm_cpu']} ({target['isa']})" if target else ""
     return (
-        f"{info['cpu']} | {info['simd']} | Numba {info['versions']['numba']} "
+        f"{info['cpu']} | {info['simd']}{compiled} | Numba {info['versions']['numba']} "
         f"({info['numba']['threading_layer']} layer) | numpy {info['versions']['numpy']} | BLAS {blas_text}"
     )
 
@@ -297,6 +300,57 @@ def _cmd_bench_gemm(args, out: _Output) -> int:
         from jitla.profiling.plots import plot_gemm_sweep
 
         out.line(f"wrote {plot_gemm_sweep(rows, args.plot)}")
+    return 0
+
+
+def _cmd_bench_factor(args, out: _Output) -> int:
+    from jitla.profiling.factor import measure_factor
+    from jitla.profiling.system import system_info
+
+    info = system_info()
+    out.line(_conditions_line(info))
+    _openblas_warning(info, out)
+    points = [(op, n) for op in args.ops for n in args.sizes]
+    results = []
+    with out.progress("bench factor") as progress:
+        for i, (op, n) in enumerate(points):
+            progress(i, len(points), f"{op} {args.variant} n={n}, {args.threads} thread(s)")
+            results.append(
+                measure_factor(op, n, variant=args.variant, threads=args.threads, repeat=args.repeat)
+            )
+        progress(len(points), len(points), "done")
+    rows = [
+        [
+            r.op,
+            r.variant,
+            r.n,
+            r.threads,
+            f"{r.gflops:.2f}",
+            f"{r.lapack_gflops:.2f}",
+            f"{r.ratio:.2f}x",
+            f"{r.max_error:.1e}",
+            r.reference,
+        ]
+        for r in results
+    ]
+    columns = ["op", "variant", "n", "threads", "GFLOP/s", "LAPACK", "vs LAPACK", "max rel err", "reference"]
+    out.table(
+        "Factorisations (float64, square): jitla vs LAPACK at the same thread count",
+        columns,
+        rows,
+        [
+            f"best of {args.repeat} alternating runs after a warm-up call, input copied on both sides; "
+            "GFLOP/s: LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3"
+        ],
+    )
+    if args.json:
+        payload = {
+            "schema": "jitla.bench.factor/1",
+            "conditions": info,
+            "repeat": args.repeat,
+            "rows": [r.as_dict() for r in results],
+        }
+        _write_json(args.json, payload, out)
     return 0
 
 
@@ -630,6 +684,19 @@ def build_parser() -> argparse.ArgumentParser:
     gemm.add_argument("--plot", metavar="FILE.png", help="write GFLOP/s vs n to this PNG")
     _common(gemm)
     gemm.set_defaults(func=_cmd_bench_gemm)
+
+    factor = bench_sub.add_parser("factor", help="LU / Cholesky / QR vs LAPACK (GFLOP/s and ratio)")
+    factor.add_argument("--sizes", nargs="+", type=_positive, default=[2048], metavar="N")
+    factor.add_argument(
+        "--ops", nargs="+", choices=["lu", "cholesky", "qr"], default=["lu", "cholesky", "qr"]
+    )
+    factor.add_argument("--variant", choices=["blocked", "parallel", "unblocked"], default="blocked")
+    factor.add_argument("--threads", type=_positive, default=1, help="jitla and BLAS threads (default 1)")
+    factor.add_argument(
+        "--repeat", type=_positive, default=5, help="alternating samples per point (default 5)"
+    )
+    _common(factor)
+    factor.set_defaults(func=_cmd_bench_factor)
 
     batched = bench_sub.add_parser("batched", help="stacks of small products vs numpy.matmul")
     batched.add_argument("--sizes", nargs="+", type=_positive, default=[3, 4], metavar="N")

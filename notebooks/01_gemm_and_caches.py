@@ -139,8 +139,10 @@ print("float32 blocks:", config.gemm_blocks(np.float32))
 # those rows map to few cache sets (conflict misses), and the TLB sees a new page per row.
 # The packed kernel (Goto & van de Geijn 2008; BLIS) copies each block into a contiguous buffer,
 # in exactly the order the innermost kernel reads it, and zero-pads the edges so the inner kernel
-# never has a special case. The innermost kernel keeps a 6 × 32 tile of C (float64) in 24 of the
-# 32 AVX-512 registers and updates it with one rank-1 update per step of k:
+# never has a special case. The innermost kernel keeps a tile of C in vector registers, sized for
+# the CPU LLVM compiles for: 6 × 32 float64 in 24 of the 32 AVX-512 registers, 6 × 8 in 12 of the
+# 16 AVX2 registers (`jitla.kernels._tile.choose_tile`), and updates it with one rank-1 update per
+# step of k:
 
 # %%
 print(gemm.micro_kernel.__doc__.split("Contract")[1].split("Notes")[0])

@@ -3,17 +3,33 @@
 A GEMM micro-kernel keeps an MR x NR block of C in registers while it walks
 the k dimension.  Numba has no vector types and ``np.zeros`` allocates on the
 heap (through the NRT), where LLVM can never promote it to registers.  The
-intrinsic :func:`register_tile` instead allocates the block with ``alloca`` in
-the function's entry block and wraps it as an ordinary 2-D C-contiguous
-array.  Once the loops over the tile are fully unrolled (they have constant
-trip counts), LLVM's SROA pass turns every element into an SSA value, and the
-SLP vectoriser packs each row of NR values into a few wide registers.
+intrinsics here instead allocate the block with ``alloca`` in the function's
+entry block and wrap it as an ordinary 2-D C-contiguous array.  Once the
+loops over the tile are fully unrolled (they have constant trip counts),
+LLVM's SROA pass turns every element into an SSA value, and the SLP
+vectoriser packs each row into wide registers.
 
-Rules for callers: the tile must not escape the function that created it
+Two kinds of tile:
+
+* :func:`gemm_register_tile`: the GEMM's MR x NR accumulator, sized for the
+  vector registers of the CPU that LLVM compiles for (:func:`target_vectors`,
+  :func:`choose_tile`).  The shape is a compile-time constant of each
+  compiled kernel; it depends only on the target triple, CPU name and
+  feature string, which Numba's cache index already includes, so a cached
+  kernel is never reused for a target with another tile.
+* :func:`register_tile`: a fixed-shape scratch tile in 64-byte chunks (one
+  zmm, two ymm or four xmm registers), for kernels whose logic is written
+  for a fixed number of lanes (the batched small solvers, Jacobi rotations).
+
+Rules for callers: a tile must not escape the function that created it
 (never return it or store it in another array) and it starts uninitialised.
 """
 
 from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
 
 import numpy as np
 from numba import types
@@ -21,23 +37,150 @@ from numba.core import cgutils
 from numba.extending import intrinsic, overload
 from numba.np.arrayobj import make_array, populate_array
 
-#: Bytes in one vector register (AVX-512 zmm).
-VECTOR_BYTES = 64
-#: Rows of the register tile: broadcasts of A per k step.
+#: Bytes in one chunk of :func:`register_tile` (one zmm register; two ymm).
+CHUNK_BYTES = 64
+#: Rows of the GEMM register tile: broadcasts of A per k step.  Six on every
+#: target: BLIS's haswell (6 x 8), zen4 (mirrored 6 x 32) and armv8a (6 x 8)
+#: float64 kernels all broadcast six elements of the short side.
 MR = 6
-#: Vector registers per tile row: NR = VECTORS_PER_ROW * lanes.
-VECTORS_PER_ROW = 4
+
+
+@dataclass(frozen=True)
+class VectorTarget:
+    """Vector registers of the CPU that LLVM compiles for.
+
+    Attributes
+    ----------
+    bytes : int
+        Width of the vectors LLVM's SLP vectoriser emits (64 for zmm, 32 for
+        ymm, 16 for xmm or NEON, 8 when it does not vectorise at all).
+    registers : int
+        Architectural vector registers of that width (32 with AVX-512 or on
+        aarch64, 16 with AVX/AVX2/SSE).
+    isa : str
+        Short description: ``"avx512"``, ``"avx2"``, ``"sse"``, ``"neon"``, ...
+    """
+
+    bytes: int
+    registers: int
+    isa: str
+
+
+def choose_tile(vector_bytes: int, registers: int, itemsize: int) -> tuple[int, int]:
+    """Return ``(MR, NR)`` of the GEMM register tile for a vector target.
+
+    Each k step of the micro-kernel holds the MR x NR accumulator tile,
+    one row of B (NR elements) and one broadcast element of A in vector
+    registers.  With ``v`` vectors per row that is ``MR*v + v + 1``
+    registers, so ``v = (registers - 1) // (MR + 1)``, and
+    ``NR = v * vector_bytes // itemsize``:
+
+    ========================  ==========  =======================  =========
+    target                    registers   float64 tile (v)         in use
+    ========================  ==========  =======================  =========
+    AVX-512 (zmm, 64 B)       32          6 x 32 (4)               29 of 32
+    AVX2 (ymm, 32 B)          16          6 x 8 (2)                15 of 16
+    SSE2 (xmm, 16 B)          16          6 x 4 (2)                15 of 16
+    aarch64 NEON (16 B)       32          6 x 8 (4)                29 of 32
+    ========================  ==========  =======================  =========
+
+    These are the shapes of BLIS's hand-written kernels for the same
+    registers (Van Zee & van de Geijn, ACM TOMS 41(3), 2015; the
+    ``haswell`` 6 x 8, ``zen4`` and ``armv8a`` 6 x 8 float64 kernels),
+    mirrored for row-major C.  Spilling one accumulator costs a load and a
+    store per FMA, so the tile must fit: an AVX-512-sized 6 x 32 tile on
+    AVX2 needs 48 ymm accumulators of 16 registers.
+    """
+    vectors = max(1, (registers - 1) // (MR + 1))
+    lanes = max(1, vector_bytes // itemsize)
+    return MR, vectors * lanes
+
+
+#: Straight-line IR: 16 float64 adds on consecutive elements, which the SLP
+#: vectoriser packs into the widest vectors the target machine prefers.
+_PROBE_ELEMENTS = 16
+_PROBE_NAME = "jitla_vector_probe"
+
+
+def _probe_ir() -> str:
+    lines = [f"define void @{_PROBE_NAME}(ptr noalias nocapture %a, ptr noalias nocapture readonly %b) {{"]
+    for i in range(_PROBE_ELEMENTS):
+        lines += [
+            f"  %pa{i} = getelementptr inbounds double, ptr %a, i64 {i}",
+            f"  %pb{i} = getelementptr inbounds double, ptr %b, i64 {i}",
+            f"  %x{i} = load double, ptr %pa{i}, align 8",
+            f"  %y{i} = load double, ptr %pb{i}, align 8",
+            f"  %s{i} = fadd double %x{i}, %y{i}",
+            f"  store double %s{i}, ptr %pa{i}, align 8",
+        ]
+    return "\n".join([*lines, "  ret void", "}"])
+
+
+def vector_target_from(asm: str, triple: str, features: str) -> VectorTarget:
+    """Read a :class:`VectorTarget` from the probe's assembly and the target machine.
+
+    Parameters
+    ----------
+    asm : str
+        Assembly of the SLP-vectorised probe (see :func:`target_vectors`).
+    triple, features : str
+        LLVM target triple and feature string (``"+avx2,+fma,..."``).
+    """
+    arch = triple.split("-", 1)[0]
+    enabled = {f[1:] for f in features.split(",") if f.startswith("+")}
+    if arch in ("x86_64", "i386", "i686", "x86"):
+        width = 64 if "%zmm" in asm else 32 if "%ymm" in asm else 16 if "%xmm" in asm else 8
+        registers = 32 if "avx512f" in enabled and arch == "x86_64" else 16 if arch == "x86_64" else 8
+        isa = {64: "avx512", 32: "avx2" if "avx2" in enabled else "avx", 16: "sse"}.get(width, "scalar")
+        if width == 32 and "avx512f" in enabled:
+            isa = "avx512 (256-bit vectors preferred)"
+        return VectorTarget(width, registers, isa)
+    if arch in ("aarch64", "arm64"):
+        # NEON: 32 registers of 128 bits, v0..v31 (``v0.2d``, ``q0``)
+        vector = re.search(r"\bv\d+\.(2d|4s)\b|\bq\d+\b", asm) is not None
+        return VectorTarget(16 if vector else 8, 32, "neon" if vector else "scalar")
+    if arch.startswith(("ppc64", "powerpc64")):
+        vector = re.search(r"\b(xv|lxv|stxv)\w*", asm) is not None
+        return VectorTarget(16 if vector else 8, 32, "vsx" if vector else "scalar")
+    return VectorTarget(8, 16, "scalar")
+
+
+@functools.cache
+def target_vectors() -> VectorTarget:
+    """The vector registers of the CPU that Numba's LLVM compiles for (computed once).
+
+    Compiles a tiny probe (:data:`_PROBE_ELEMENTS` float64 adds) through
+    Numba's own JIT codegen with the SLP vectoriser on, and reads the widest
+    vector registers in its assembly; the register count comes from the
+    target's architecture and feature string.  This follows
+    ``NUMBA_CPU_NAME`` / ``NUMBA_CPU_FEATURES`` (what LLVM compiles for),
+    not the host's name: ``NUMBA_CPU_NAME=haswell NUMBA_CPU_FEATURES=+avx2,+fma``
+    on an AVX-512 host gives ``VectorTarget(32, 16, "avx2")``.  Never runs
+    at ``import jitla``; the first GEMM compilation pays for it (a few ms).
+    """
+    import llvmlite.binding as llvm
+    from numba.core.registry import cpu_target
+
+    from jitla._jit import vector_codegen
+
+    codegen = cpu_target.target_context.codegen()
+    with vector_codegen():
+        library = codegen.create_library(_PROBE_NAME)
+        library.add_llvm_module(llvm.parse_assembly(_probe_ir()))
+        library.finalize()
+        asm = library.get_asm_str()
+    features = getattr(codegen, "_tm_features", None) or codegen._get_host_cpu_features()
+    return vector_target_from(asm, llvm.get_process_triple(), features)
 
 
 def tile_shape(dtype) -> tuple[int, int]:
-    """Return ``(MR, NR)`` of the GEMM register tile for *dtype*.
+    """Return ``(MR, NR)`` of the GEMM register tile for *dtype* on the compile target.
 
-    ``NR`` is four vector registers wide: 32 for float64 and 64 for float32,
-    so the 6 x NR tile fills 24 of the 32 zmm registers and leaves 4 for rows
-    of B and 1 for the broadcast element of A.
+    See :func:`choose_tile` and :func:`target_vectors`: 6 x 32 float64 with
+    AVX-512, 6 x 8 with AVX2; NR doubles for float32.
     """
-    itemsize = np.dtype(dtype).itemsize
-    return MR, VECTORS_PER_ROW * VECTOR_BYTES // itemsize
+    target = target_vectors()
+    return choose_tile(target.bytes, target.registers, np.dtype(dtype).itemsize)
 
 
 def tile_width(a):
@@ -47,27 +190,13 @@ def tile_width(a):
 
 @overload(tile_width, jit_options={"cache": True})
 def _tile_width(a):
-    nr = VECTORS_PER_ROW * VECTOR_BYTES // (a.dtype.bitwidth // 8)
+    nr = tile_shape(np.dtype(str(a.dtype)))[1]
     return lambda a: nr
 
 
-@intrinsic
-def register_tile(typingctx, like, rows, vectors):
-    """Allocate an uninitialised ``rows x (vectors * lanes)`` stack array.
-
-    Parameters
-    ----------
-    like : array
-        Only its dtype is used; ``lanes = 64 // itemsize``.
-    rows, vectors : int literals
-        Compile-time sizes.
-    """
-    if not (isinstance(rows, types.IntegerLiteral) and isinstance(vectors, types.IntegerLiteral)):
-        return None
-    dtype = like.dtype
-    n_rows = rows.literal_value
-    n_cols = vectors.literal_value * VECTOR_BYTES // (dtype.bitwidth // 8)
-    tile_type = types.Array(dtype, 2, "C")
+def _stack_tile(tile_type, n_rows, n_cols):
+    """Codegen of a ``n_rows x n_cols`` C-contiguous array on the stack."""
+    dtype = tile_type.dtype
 
     def codegen(context, builder, signature, args):
         element = context.get_data_type(dtype)
@@ -85,4 +214,36 @@ def register_tile(typingctx, like, rows, vectors):
         )
         return tile._getvalue()
 
-    return tile_type(like, rows, vectors), codegen
+    return codegen
+
+
+@intrinsic
+def register_tile(typingctx, like, rows, chunks):
+    """Allocate an uninitialised ``rows x (chunks * 64 // itemsize)`` stack array.
+
+    Parameters
+    ----------
+    like : array
+        Only its dtype is used: 8 float64 or 16 float32 columns per chunk.
+    rows, chunks : int literals
+        Compile-time sizes.  The width is fixed (64-byte chunks), not the
+        target's vector width, so kernels that index the columns as lanes
+        see the same shape on every CPU.
+    """
+    if not (isinstance(rows, types.IntegerLiteral) and isinstance(chunks, types.IntegerLiteral)):
+        return None
+    tile_type = types.Array(like.dtype, 2, "C")
+    n_cols = chunks.literal_value * CHUNK_BYTES // (like.dtype.bitwidth // 8)
+    return tile_type(like, rows, chunks), _stack_tile(tile_type, rows.literal_value, n_cols)
+
+
+@intrinsic
+def gemm_register_tile(typingctx, like):
+    """Allocate the uninitialised ``MR x NR`` GEMM accumulator tile on the stack.
+
+    ``(MR, NR) = tile_shape(like.dtype)``: sized for the compile target's
+    vector registers (:func:`choose_tile`).
+    """
+    tile_type = types.Array(like.dtype, 2, "C")
+    n_rows, n_cols = tile_shape(np.dtype(str(like.dtype)))
+    return tile_type(like), _stack_tile(tile_type, n_rows, n_cols)

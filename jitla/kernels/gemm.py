@@ -28,7 +28,7 @@ from numba import prange, uint64
 from jitla._jit import kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._pack import pack_a, pack_b
 from jitla.kernels._registry import register
-from jitla.kernels._tile import MR, register_tile, tile_width
+from jitla.kernels._tile import MR, gemm_register_tile, register_tile, tile_width
 
 
 def gemm_flops(m, n, k):
@@ -214,15 +214,17 @@ def micro_kernel(kc, Ap, Bp, C, i0, j0, mr, nr):
     * Both are zero-padded to full MR x NR by the packing, so the k loop
       always computes a full tile; only the final update of C is clipped to
       ``mr x nr``.
-    * MR = 6; NR = 4 vector registers (32 float64 / 64 float32).  The 6 x NR
-      accumulator tile takes 24 zmm registers, one row of B 4 more, and the
-      broadcast element of A one: 29 of 32.
+    * MR = 6; NR = v vector registers, sized for the compile target by
+      :func:`~jitla.kernels._tile.choose_tile`: with AVX-512 v = 4 (6 x 32
+      float64, 24 zmm accumulators + 4 for a row of B + 1 broadcast = 29 of
+      32 registers), with AVX2 v = 2 (6 x 8 float64, 12 + 2 + 1 = 15 of 16
+      ymm).
 
-    Each k step is a rank-1 update of the tile: 6 broadcasts of A, 4 vector
-    loads of B, 24 vector FMAs.  The tile is a stack array
-    (:func:`~jitla.kernels._tile.register_tile`); the loops over it have
-    constant trip counts, LLVM unrolls them fully, and SLP packs each row of
-    NR scalars into 4 vector registers.  Indices into the packed buffers are
+    Each k step is a rank-1 update of the tile: 6 broadcasts of A, v vector
+    loads of B, 6v vector FMAs.  The tile is a stack array
+    (:func:`~jitla.kernels._tile.gemm_register_tile`); the loops over it
+    have constant trip counts, LLVM unrolls them fully, and SLP packs each
+    row of NR scalars into v vector registers.  Indices into the packed buffers are
     unsigned so Numba emits no negative-index wraparound.
 
     Notes
@@ -232,7 +234,7 @@ def micro_kernel(kc, Ap, Bp, C, i0, j0, mr, nr):
     row-major mirror image: the long side of the tile runs along n, which is
     the unit-stride direction of a C-order C.  Flops 2*MR*NR*kc.
     """
-    acc = register_tile(C, MR, 4)
+    acc = gemm_register_tile(C)
     NR = acc.shape[1]
     for i in range(MR):
         for j in range(NR):
@@ -246,7 +248,7 @@ def micro_kernel(kc, Ap, Bp, C, i0, j0, mr, nr):
                 acc[i, j] += a * Bp[pb + uint64(j)]  # acc += outer(Ap[:, p], Bp[p, :])
     if mr == MR and nr == NR:
         # full tile: constant trip counts from 0 over row views of C, so the
-        # update is 24 vector load-add-stores (indexing C[i0 + i, j0 + j]
+        # update is 6v vector load-add-stores (indexing C[i0 + i, j0 + j]
         # directly kept Numba's negative-index checks and compiled to scalars)
         for i in range(MR):
             C_row = C[i0 + i, j0 : j0 + NR]
@@ -266,7 +268,7 @@ def macro_kernel(mc, nc, kc, Ap, Bp, C, ic, jc):
 
     ``C[ic:ic+mc, jc:jc+nc] += (packed A block) @ (packed B block)``.  Loop 2
     fixes an MR x kc micro-panel of A, which stays in L1 (6 x 384 x 8 B =
-    18 KiB), while loop 1 streams the kc x NR micro-panels of the packed B
+    18 KiB with a 32 KiB L1), while loop 1 streams the kc x NR micro-panels of the packed B
     block through it from L2.
     """
     NR = tile_width(Bp)
@@ -296,7 +298,7 @@ def packed_region(A, B, C, alpha, blocks, region, Ap, Bp):
 
     The loops are the row-major mirror image of BLIS's: BLIS's column-major
     micro-kernel is tall (MR = 32 along m, the unit-stride direction of its
-    C), ours is wide (NR = 32 along n, the unit-stride direction of a C-order
+    C), ours is wide (NR = 8 to 32 along n, the unit-stride direction of a C-order
     C).  So the roles of A and B swap: the large packed block of A lives in
     L3 (loop 5 is over m), the packed block of B in L2 (loop 3 is over n),
     and an MR x kc micro-panel of A in L1.

@@ -11,7 +11,10 @@ counts in its assembly
   ymm (256-bit), xmm (128-bit), and scalar FMAs (``vfmadd...sd/ss``);
 * the instructions of the hottest loop, taken to be the innermost loop (a
   label and the backward jump to it, containing no other loop) with the
-  most FMAs (then the most other arithmetic).
+  most FMAs (then the most other arithmetic);
+* the stack loads and stores in that loop (:func:`count_spills`): in a
+  micro-kernel they are register spills of the accumulator tile, each one
+  an extra load or store per FMA.
 
 Only the kernel's own code is counted: callees that Numba compiled
 separately (and did not inline) are not in its assembly.
@@ -23,7 +26,16 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["VectorReport", "vector_report", "count_fma", "find_loops", "resolve_kernel", "default_signature"]
+__all__ = [
+    "VectorReport",
+    "vector_report",
+    "count_fma",
+    "count_spills",
+    "find_loops",
+    "machine_code",
+    "resolve_kernel",
+    "default_signature",
+]
 
 # vfmadd231pd, vfnmsub213ss, vfmaddsub132ps, ... (AT&T syntax, as LLVM prints it)
 _FMA = re.compile(r"^\s*(v?f(?:n?m(?:add|sub)|maddsub|msubadd)\d*([ps])([sd]))\b\s*(.*)$")
@@ -32,6 +44,9 @@ _REGISTER = re.compile(r"%([xyz])mm\d+")
 _LABEL = re.compile(r"^(\.?[\w.$]+):")
 _JUMP = re.compile(r"^\s*j[a-z]+\s+(\.?[\w.$]+)\s*$")
 _WIDTH = {"z": "zmm", "y": "ymm", "x": "xmm"}
+# a memory operand addressed from the stack or frame pointer: 304(%rsp),
+# -8(%rbp) (x86, AT&T) or [sp, #16], [x29, #-8] (aarch64)
+_STACK_OPERAND = re.compile(r"\(%[re]?[sb]p\b|\[\s*(?:sp|x29)\b")
 
 
 def _classify(packed_or_scalar: str, operands: str) -> str:
@@ -70,6 +85,29 @@ def count_fma(lines) -> dict[str, int]:
         if match:
             counts[_classify(match[2], match[4])] += 1
     return dict(counts)
+
+
+def count_spills(lines) -> int:
+    """Count instructions that load from or store to the stack.
+
+    In a loop that only works on registers and its operands' arrays, a
+    memory operand on ``%rsp`` / ``%rbp`` (or aarch64 ``sp`` / ``x29``) is
+    a register spill or reload.  Address arithmetic (``lea``) and
+    ``push``/``pop`` are not counted.
+
+    Examples
+    --------
+    >>> count_spills(["vmovupd %ymm14, 304(%rsp)", "vfmadd231pd %ymm1, %ymm2, %ymm3", "leaq 8(%rsp), %rax"])
+    1
+    """
+    count = 0
+    for line in lines:
+        text = line.split("#", 1)[0].strip()
+        if not text or text.startswith(("lea", "push", "pop")):
+            continue
+        if _STACK_OPERAND.search(text):
+            count += 1
+    return count
 
 
 def _count_arith(lines) -> dict[str, int]:
@@ -156,6 +194,8 @@ class VectorReport:
         FMAs in that loop.
     instructions : int
         Instructions in the kernel's own code.
+    hot_loop_spills : int
+        Stack loads/stores in the hottest loop (:func:`count_spills`).
     """
 
     kernel: str
@@ -166,6 +206,7 @@ class VectorReport:
     hot_loop: list[str] = field(default_factory=list)
     hot_loop_fma: dict = field(default_factory=dict)
     instructions: int = 0
+    hot_loop_spills: int = 0
 
     @property
     def widest(self) -> str | None:
@@ -177,14 +218,65 @@ class VectorReport:
         """One line: how the kernel's FMAs were compiled."""
         bits = {"zmm": 512, "ymm": 256, "xmm": 128}
         if self.widest:
-            return f"packed FMA on {self.widest} ({bits[self.widest]}-bit registers)"
-        if self.fma.get("scalar"):
-            return "scalar FMA only: the loops were not vectorised"
-        return "no FMA instructions"
+            what = f"packed FMA on {self.widest} ({bits[self.widest]}-bit registers)"
+        elif self.fma.get("scalar"):
+            what = "scalar FMA only: the loops were not vectorised"
+        else:
+            what = "no FMA instructions"
+        if not self.hot_loop:
+            return what
+        if self.hot_loop_spills:
+            return (
+                f"{what}; hottest loop has {self.hot_loop_spills} stack loads/stores "
+                "(register spills: the tile does not fit the registers)"
+            )
+        return f"{what}; no register spills in the hottest loop"
 
     def as_dict(self) -> dict:
         """Return the report as a JSON-ready dict (with ``verdict``)."""
         return {**asdict(self), "verdict": self.verdict}
+
+
+def _elf_text(obj: bytes) -> bytes:
+    """The bytes of the executable sections of a little-endian ELF64 object, in order."""
+    import struct
+
+    if obj[:4] != b"\x7fELF" or obj[4] != 2 or obj[5] != 1:
+        raise ValueError("not a little-endian ELF64 object")
+    (shoff,) = struct.unpack_from("<Q", obj, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", obj, 0x3A)
+    out = []
+    for i in range(shnum):
+        _, kind, flags, _, offset, size = struct.unpack_from("<IIQQQQ", obj, shoff + i * shentsize)
+        if kind == 1 and flags & 0x4:  # SHT_PROGBITS with SHF_EXECINSTR
+            out.append(obj[offset : offset + size])
+    return b"".join(out)
+
+
+def machine_code(dispatcher, signature=None) -> bytes:
+    """The machine code Numba holds for one compiled overload of *dispatcher*.
+
+    The executable sections of the overload's object code: the bytes that
+    run, whether the overload was compiled in this process (directly or as
+    the callee of another kernel) or loaded from Numba's disk cache, which
+    stores exactly this object code.  Symbol names and relocation targets
+    are not included (they live in other sections), so two overloads
+    compiled from the same IR with the same settings give the same bytes.
+
+    Parameters
+    ----------
+    dispatcher : numba dispatcher
+    signature : tuple of numba types, optional
+        Default: the dispatcher's first compiled signature.
+
+    Raises
+    ------
+    ValueError
+        If the object code is not ELF64 (macOS and Windows objects are not read).
+    """
+    sig = tuple(signature) if signature is not None else tuple(dispatcher.signatures[0])
+    library = dispatcher.overloads[sig].library
+    return _elf_text(library._get_compiled_object())
 
 
 def resolve_kernel(name_or_dispatcher):
@@ -278,18 +370,18 @@ def vector_report(dispatcher_or_name="micro_kernel", signature=None, *, dtype="f
     import numba
     from numba.core import config as numba_config
 
-    from jitla._jit import vector_codegen
+    from jitla._jit import scalar_codegen, vector_codegen
 
     name, dispatcher = resolve_kernel(dispatcher_or_name)
     signature = tuple(signature) if signature is not None else default_signature(name, dispatcher, dtype)
     options = {k: v for k, v in dispatcher.targetoptions.items() if k != "nopython"}
     fresh = numba.njit(**options, cache=False)(dispatcher.py_func)
-    if getattr(dispatcher, "jitla_vector_codegen", False):
-        with vector_codegen():
-            fresh.compile(signature)
-    else:
+    settings = vector_codegen if getattr(dispatcher, "jitla_vector_codegen", False) else scalar_codegen
+    # LLVM emits the assembly text when asked, with the options in force
+    # then, so it is asked for under the same settings as the compilation
+    with settings():
         fresh.compile(signature)
-    asm = fresh.inspect_asm(fresh.signatures[0])
+        asm = fresh.inspect_asm(fresh.signatures[0])
     own = _kernel_functions(asm) or asm.splitlines()
     hot: list[str] = []
     innermost = _innermost(find_loops(own))
@@ -310,4 +402,5 @@ def vector_report(dispatcher_or_name="micro_kernel", signature=None, *, dtype="f
         hot_loop=hot,
         hot_loop_fma=count_fma(hot),
         instructions=len(_instructions(own)),
+        hot_loop_spills=count_spills(hot),
     )

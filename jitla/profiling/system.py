@@ -121,6 +121,14 @@ def _parallel_probe():
     return _PROBE[0]
 
 
+def _compile_target() -> dict:
+    """The vectors jitla's kernels are compiled for (may differ from the host's: NUMBA_CPU_*)."""
+    from jitla.kernels._tile import target_vectors
+
+    target = target_vectors()
+    return {"isa": target.isa, "vector_bytes": target.bytes, "vector_registers": target.registers}
+
+
 def system_info(*, threading_layer: bool = True) -> dict:
     """Everything a benchmark figure must be stated with, as a JSON-ready dict.
 
@@ -153,6 +161,7 @@ def system_info(*, threading_layer: bool = True) -> dict:
         "simd": simd_width(),
         "cores": os.cpu_count(),
         "llvm_cpu": numba.config.CPU_NAME or llvm.get_host_cpu_name(),
+        "compile_target": _compile_target(),
         "caches": asdict(caches),
         "versions": {
             "python": platform.python_version(),
