@@ -296,12 +296,10 @@ class PolynomialFeatures(_Mixin, _Base):
             Wrong number of features, feature names other than fit's, or X
             not 2-D, empty, complex or not finite.
         """
-        A = self._validated(X)
-        from jitla.kernels.polynomial import monomials_dd
+        from jitla.linalg._checked import monomials
 
-        out = np.empty((A.shape[0], self.n_output_features_), dtype=A.dtype)
-        if self.n_output_features_:
-            monomials_dd(A, *self._tree(), out)
+        A = self._validated(X)
+        out = monomials(A, *self._tree(), self.n_output_features_)
         return np.asfortranarray(out) if self.order == "F" else out
 
     def transform_split(self, X):
@@ -313,13 +311,10 @@ class PolynomialFeatures(_Mixin, _Base):
         ``OLS(y, hi, exog_lo=lo).fit(refine=True)`` (or use :func:`polyfit`)
         to fit the exact design, not its rounding.  Always float64.
         """
-        from jitla.kernels.polynomial import monomials_dd_split
+        from jitla.linalg._checked import monomials_split
 
         A = self._validated(X).astype(np.float64, copy=False)
-        hi = np.empty((A.shape[0], self.n_output_features_))
-        lo = np.empty_like(hi)
-        monomials_dd_split(A, *self._tree(), hi, lo)
-        return hi, lo
+        return monomials_split(A, *self._tree(), self.n_output_features_)
 
     def get_feature_names_out(self, input_features=None):
         """Output column names: ``"1"``, ``"x0"``, ``"x0^2"``, ``"x0 x1"`` (scikit-learn's).
@@ -498,15 +493,12 @@ def poly(x, degree: int = 1, *, coefs: PolyCoefs | None = None):
         raise ValueError("x must not be empty")
     if not np.isfinite(t).all():
         raise ValueError("missing values are not allowed in 'poly'")
-    from jitla.kernels.polynomial import stieltjes, three_term_eval
+    from jitla.linalg._checked import orthopoly_eval, orthopoly_fit
 
     if coefs is None:
         if degree >= np.unique(t).size:
             raise ValueError("'degree' must be less than number of unique points")
-        alpha = np.empty(degree, np.float64)
-        norm2 = np.empty(degree + 2, np.float64)
-        P = np.empty((t.size, degree + 1), np.float64)
-        stieltjes(t, P, alpha, norm2)
+        _, alpha, norm2 = orthopoly_fit(t, degree)
         coefs = PolyCoefs(alpha, norm2)
     else:
         alpha = np.ascontiguousarray(coefs.alpha, dtype=np.float64)
@@ -516,6 +508,4 @@ def poly(x, degree: int = 1, *, coefs: PolyCoefs | None = None):
                 f"coefs are for degree {alpha.shape[0]} (alpha {alpha.shape}, "
                 f"norm2 {norm2.shape}), not {degree}"
             )
-    Z = np.empty((t.size, degree), np.float64)
-    three_term_eval(t, alpha, norm2, Z)
-    return Z, coefs
+    return orthopoly_eval(t, alpha, norm2), coefs
