@@ -589,8 +589,8 @@ def apply_q_blocked(A, tau, B, nb, blocks):
     Sec. 5.1.7), applied last block first: ``W = V^T B[k:]`` (GEMM),
     ``W := T W`` (:func:`_trmm_t`), ``B[k:] -= V W`` (GEMM).  The same
     flops as :func:`apply_q`, ``4 nrhs (mk - k^2/2)``, but all except
-    ``~nb/k`` of them in the packed GEMM: at 512 x 512 it takes 7 ms
-    against :func:`apply_q`'s 18 ms.  Workspace ``nb (2m + nrhs + nb)`` plus
+    ``~nb/k`` of them in the packed GEMM (devlog 005 measures the
+    difference).  Workspace ``nb (2m + nrhs + nb)`` plus
     the GEMM packing buffers.
     """
     m = A.shape[0]

@@ -258,8 +258,7 @@ def geqp3_rows(G, jpvt, tau):
     column of A is a row of G: the swap, the reflector and the norms are
     contiguous, and the reflector is applied to each remaining row ``g``
     as ``g -= tau (g . v) v`` -- a dot product and an axpy on a row that
-    stays in L1 between the two, one pass.  At 512 x 512 (float64, 1
-    thread) this took 9-10 ms against :func:`geqp3`'s 24 ms (devlog 005).
+    stays in L1 between the two, one pass (devlog 005 has the timings).
     The Jacobi SVD's preconditioner gets ``A^T`` for free (its kernels work
     on ``G = A^T``).  One addition to :func:`geqp3`: when a column's
     recomputed partial norm is below ``2 sqrt(m) eps`` times its original

@@ -60,7 +60,7 @@ def _upper_work(a: np.ndarray, dtype, lower: bool) -> np.ndarray:
         return np.array(a, dtype=dtype, order="C", copy=True)
     src = as_float_operand(a, dtype).reshape((math.prod(a.shape[:-2]),) + a.shape[-2:])
     work = np.empty(src.shape[:1] + a.shape[-2:][::-1], dtype=dtype)
-    for i in range(src.shape[0]):  # blocked transpose (28 -> ~5 ms at n = 2048)
+    for i in range(src.shape[0]):  # blocked: both tiles stay in L1 (kernels/_layout.py)
         transpose_triangle(src[i], work[i], False)
     return work.reshape(a.shape[:-2] + a.shape[-2:][::-1])
 

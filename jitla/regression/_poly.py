@@ -22,6 +22,7 @@ the same either way (scikit-learn's messages, so its estimator checks pass).
 from __future__ import annotations
 
 import numbers
+from functools import cached_property
 from itertools import chain, combinations, combinations_with_replacement
 from typing import NamedTuple
 
@@ -31,8 +32,9 @@ import numpy as np
 from jitla.regression._estimator import BaseEstimator as _Base
 from jitla.regression._estimator import NotFittedError, check_feature_names, check_n_features, feature_names
 from jitla.regression._estimator import TransformerMixin as _Mixin
+from jitla.regression._results import RegressionResults
 
-__all__ = ["PolynomialFeatures", "poly", "PolyCoefs", "polyfit"]
+__all__ = ["PolynomialFeatures", "poly", "PolyCoefs", "polyfit", "PolyfitResults"]
 
 
 # --------------------------------------------------------------------------
@@ -365,8 +367,34 @@ class PolynomialFeatures(_Mixin, _Base):
 # --------------------------------------------------------------------------
 # polynomial regression on a design carried in double-double (devlog 009)
 # --------------------------------------------------------------------------
+class PolyfitResults(RegressionResults):
+    """:func:`polyfit`'s results: a :class:`RegressionResults` whose parameters are in *ascending* powers.
+
+    ``params[j]`` is the coefficient of ``x^j`` (names ``const, x, x^2, ...``
+    in ``model.exog_names`` and the summary), as in
+    ``numpy.polynomial.Polynomial`` and statsmodels -- the reverse of
+    ``numpy.polyfit``, which returns the highest power first.
+    :attr:`polynomial` gives the fit as a ``numpy.polynomial.Polynomial``,
+    which evaluates and converts without thinking about the order.
+    """
+
+    @cached_property
+    def polynomial(self) -> np.polynomial.Polynomial:
+        """The fitted polynomial, ``Polynomial(params)`` (lowest power first; NaN for aliased powers).
+
+        ``res.polynomial(x_new)`` evaluates it; ``res.polynomial.coef[::-1]``
+        is ``numpy.polyfit``'s order.
+        """
+        return np.polynomial.Polynomial(np.asarray(self._params, dtype=np.float64).copy())
+
+
 def polyfit(x, y, degree: int, *, refine: bool = True, method: str = "qr"):
     """Fit ``y ~ 1 + x + ... + x^degree`` in raw powers, accurately (jitla builds the design).
+
+    Unlike ``numpy.polyfit(x, y, deg)``, which returns the coefficients
+    highest power first, the parameters come lowest power first (``const,
+    x, x^2, ...``, named so in the results); ``res.polynomial`` is the fit as
+    a ``numpy.polynomial.Polynomial``.
 
     Parameters
     ----------
@@ -385,9 +413,10 @@ def polyfit(x, y, degree: int, *, refine: bool = True, method: str = "qr"):
 
     Returns
     -------
-    RegressionResults
-        Parameters named ``const, x, x^2, ...``; inference from the QR of
-        the float64 design.
+    PolyfitResults
+        A :class:`RegressionResults` with parameters named ``const, x,
+        x^2, ...`` (ascending powers) and a ``polynomial`` attribute;
+        inference from the QR of the float64 design.
 
     Notes
     -----
@@ -412,7 +441,10 @@ def polyfit(x, y, degree: int, *, refine: bool = True, method: str = "qr"):
     hi, lo = pf.transform_split(xs[:, np.newaxis])
     names = ["const"] + [name.replace("x0", "x") for name in pf.get_feature_names_out()[1:]]
     model = OLS(y, hi, exog_lo=lo, exog_names=names)
-    return model.fit(method=method, refine=refine)
+    res = model.fit(method=method, refine=refine)
+    return PolyfitResults(
+        model, res._fit, method=method, refine=refine, cov_type=res.cov_type, use_t=res.use_t
+    )
 
 
 # --------------------------------------------------------------------------
