@@ -53,7 +53,8 @@ from numba import prange
 from jitla._jit import kernel, parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import MR, tile_width
-from jitla.kernels.gemm import _round_up, packed_region
+from jitla.kernels.gemm import packed_region
+from jitla.kernels.level1 import round_up
 
 __all__ = [
     "apply_q",
@@ -348,8 +349,8 @@ def _gemm_buffers(A, blocks, kdim, ncols):
     MC, KC, NC = blocks
     m = A.shape[0]
     kc_max = max(1, min(KC, kdim))
-    Ap = np.empty(_round_up(min(MC, max(m, 1)), MR) * kc_max, dtype=A.dtype)
-    Bp = np.empty(_round_up(min(NC, max(ncols, 1)), tile_width(A)) * kc_max, dtype=A.dtype)
+    Ap = np.empty(round_up(min(MC, max(m, 1)), MR) * kc_max, dtype=A.dtype)
+    Bp = np.empty(round_up(min(NC, max(ncols, 1)), tile_width(A)) * kc_max, dtype=A.dtype)
     return Ap, Bp
 
 

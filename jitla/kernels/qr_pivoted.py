@@ -37,7 +37,7 @@ import numpy as np
 
 from jitla._jit import kernel
 from jitla.kernels._registry import register
-from jitla.kernels.gemm import _dot
+from jitla.kernels.level1 import dot
 from jitla.kernels.qr_householder import _apply_reflector, householder, qr_flops
 
 __all__ = ["geqp3", "geqp3_rows", "numerical_rank", "rank_tolerance", "reflect_rows"]
@@ -209,7 +209,7 @@ def reflect_rows(G, i, tau, r0):
     v = G[i, i:]
     for r in range(r0, G.shape[0]):
         g = G[r, i:]
-        d = tau * _dot(g, v)
+        d = tau * dot(g, v)
         for c in range(g.shape[0]):
             g[c] -= d * v[c]
     G[i, i] = beta

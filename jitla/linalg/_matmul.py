@@ -52,6 +52,11 @@ class MatmulPlan:
     n: int
     shape: tuple[int, ...]
 
+    @property
+    def variant(self) -> str:
+        """:attr:`kernel` under the name every "auto" plan uses (``op, variant, reason``)."""
+        return self.kernel
+
 
 def _raise_numpy_shape_error(a: np.ndarray, b: np.ndarray, out_shape=None) -> None:
     """Raise exactly the error numpy.matmul raises for these shapes.
