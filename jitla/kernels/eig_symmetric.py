@@ -483,14 +483,14 @@ def _rotate_rows(Zt, cs, sn, l, m):
     """Apply one QL sweep's rotations to rows ``l..m`` of Zt, two at a time.
 
     Rotation i (``i = m-1 .. l``) replaces rows i, i+1 by
-    ``(c z_i - s z_{i+1}, s z_i + c z_{i+1})``: LAPACK ``dlasr`` ('R', 'V',
-    'B') on the columns of Z, here on contiguous rows.  Rotations i and i-1
-    are applied in one pass over rows i+1, i, i-1 (the middle row is
-    rotated twice while in registers): 3 loads and 3 stores per element
-    instead of 4 and 4, measured 20 % faster at n = 1024.  (Applying a sweep a
-    chunk of columns at a time, as ``dlasr`` on a cache-sized block, was
-    measured slower: 0.63 s with 128 columns against 0.53 s without, the
-    per-chunk slicing costing more than the L3 traffic it saves.)
+    ``(c z_i - s z_{i+1}, s z_i + c z_{i+1})`` -- :func:`~jitla.kernels.level1.rot`
+    of rows ``(z_i, z_{i+1})`` with ``-s``: LAPACK ``dlasr`` ('R', 'V', 'B')
+    on the columns of Z, here on contiguous rows.  Rotations i and i-1 are
+    applied in one pass over rows i+1, i, i-1 (the middle row is rotated
+    twice while in registers): 3 loads and 3 stores per element instead of
+    4 and 4.  A sweep is not applied a chunk of columns at a time (as
+    ``dlasr`` on a cache-sized block): the per-chunk slicing costs more than
+    the L3 traffic it saves (devlog 006 has both measurements).
     """
     n = Zt.shape[1]
     i = m - 1
