@@ -4,8 +4,8 @@ Two rules changed when the policies moved to ``jitla.linalg._policy``:
 
 1. lstsq's tall-skinny rule (old: ``m >= 4 (n + k)`` and ``m >= 2 * 1024``)
    is now qr's (``m >= 16 (n + k)`` and ``m (n + k) >= 65536``);
-2. lstsq's unblocked-QR threshold (old: ``min(m, n) <= 64``) is now qr's
-   (``<= 32``).
+2. the unblocked-QR threshold was ``min(m, n) <= 32`` in qr and ``<= 64``
+   in lstsq; both use ``config.QR_UNBLOCKED_MAX`` now.
 
 For shapes where old and new disagree, this times both choices in the same
 process, alternating, best of N, 1 thread, and prints ``time(new choice) /
@@ -21,6 +21,7 @@ from unittest import mock
 import numpy as np
 
 import jitla
+from jitla import config
 from jitla.kernels import get_kernel
 from jitla.linalg import _lstsq
 from jitla.linalg._dispatch import kernel_extras
@@ -77,8 +78,9 @@ def tall_skinny_rows(rng):
 
 
 def unblocked_rows(rng):
-    print("\nHouseholder QR, unblocked up to 32 columns (lstsq: 64 before)")
-    print("time(blocked) / time(unblocked), 1 thread")
+    print("\nHouseholder QR at 33..64 columns (qr: blocked before, lstsq: unblocked before)")
+    print(f"now unblocked up to {config.QR_UNBLOCKED_MAX} columns")
+    print("time(blocked) / time(unblocked), 1 thread (above 1: unblocked is faster)")
     print(f"{'m x n':>14} {'ratio':>7}")
     for m, n in [(40, 40), (64, 64), (1000, 33), (1000, 48), (1000, 64), (5000, 64)]:
         A = rng.standard_normal((m, n))

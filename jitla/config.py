@@ -237,9 +237,11 @@ CHOLESKY_UNBLOCKED_MAX = 128
 CHOLESKY_PARALLEL_MIN = 768
 
 #: Householder QR (and forming Q) with at most this many columns (reflectors)
-#: uses the unblocked kernel: the blocked one's T factor and GEMM calls cost
-#: more than they save there.  One value for qr and lstsq (which used nb = 64).
-QR_UNBLOCKED_MAX = 32
+#: uses the unblocked kernel: up to one panel (nb = 64) the blocked kernel does
+#: the same reflections plus its T factor and GEMM packing, and measured
+#: slower at 33..64 columns on tall and square matrices (devlog 013).  One
+#: value for qr (which used 32) and lstsq (which used 64).
+QR_UNBLOCKED_MAX = 64
 #: From this many flops on, Householder QR uses the parallel kernel when threads > 1.
 QR_PARALLEL_FLOPS = 2 * 512**3
 #: Tall-skinny rule, one for qr and lstsq: TSQR when m >= TSQR_ASPECT * n and

@@ -17,7 +17,7 @@ from jitla.kernels import get_kernel
 from jitla.linalg import _policy as policy
 from jitla.linalg import eigh_method, matmul_plan, qr_method, svd_method
 
-SIZES = [0, 1, 2, 7, 31, 32, 33, 64, 95, 96, 97, 127, 128, 129, 255, 256, 511, 512, 767, 768, 2048]
+SIZES = [0, 1, 2, 7, 31, 32, 33, 64, 65, 95, 96, 97, 127, 128, 129, 255, 256, 511, 512, 767, 768, 2048]
 
 
 def _all_plans():

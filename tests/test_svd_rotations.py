@@ -331,7 +331,7 @@ def test_rotate_chain_is_bitwise_rotate_rows_one_by_one(dtype, n, chain):
     for r in range(count):
         q = qs[r]
         c, s = float(cs[r]), float(ss[r])
-        ref64[p], ref64[q] = c * ref64[p] - s * ref64[q], s * ref64[p] + c * ref64[q]
+        ref64[p], ref64[q] = c * ref64[p] + s * ref64[q], c * ref64[q] - s * ref64[p]
     col_norms = np.linalg.norm(Vt0.astype(np.float64), axis=0)
     atol = 3 * (count + 1) * eps(dtype) * col_norms.max(initial=0)
     np.testing.assert_allclose(Vt, ref64, rtol=0, atol=atol)
