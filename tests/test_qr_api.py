@@ -194,7 +194,7 @@ def test_method_restrictions():
 def test_auto_policy():
     assert qr_method(100_000, 50, "r", nthreads=1)[:2] == ("tsqr", "serial")
     assert qr_method(100_000, 50, "reduced", nthreads=2)[:2] == ("tsqr", "parallel")
-    assert qr_method(100_000, 50, "complete", nthreads=1)[:2] == ("qr", "blocked")
+    assert qr_method(100_000, 100, "complete", nthreads=1)[:2] == ("qr", "blocked")
     assert qr_method(20, 10, nthreads=1)[:2] == ("qr", "unblocked")
     assert qr_method(2048, 2048, nthreads=1)[:2] == ("qr", "blocked")
     assert qr_method(2048, 2048, nthreads=2)[:2] == ("qr", "parallel")
