@@ -13,8 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from jitla.linalg import LinAlgError, lstsq
-from jitla.linalg import LstsqRankWarning
+from jitla.linalg import LinAlgError, LstsqRankWarning, lstsq
 
 # Well-conditioned random problems (standard normal, m >= 2n: cond(A) < ~6)
 # agree with numpy to a few hundred eps: forward error ~ cond * eps * c(m, n).
