@@ -1,8 +1,9 @@
 """DESIGN.md's layers, checked by reading the imports (ast), not by trusting the prose.
 
-kernels < config/_validate/_threads < linalg < regression < profiling/cli:
+_jit/_threads < kernels < config/_validate < linalg < regression < profiling/cli:
 
-* a kernel module imports only ``jitla._jit`` and other kernel modules;
+* a kernel module imports only ``jitla._jit`` (and ``_threads``, which it
+  uses) and other kernel modules;
 * linalg never imports regression, profiling or the CLI;
 * regression imports no kernel module and no Numba: it calls jitla.linalg
   (public functions, or the checked wrappers of ``jitla.linalg._checked``);
@@ -77,11 +78,11 @@ def layer(name: str) -> str:
         return top
     if top in ("cli", "__main__"):
         return "profiling"
-    if top == "_jit":
+    if top in ("_jit", "_threads"):  # Numba's options, and the guard every parallel launch goes through
         return "jit"
     if top == "_warmup":
         return "linalg"
-    return "support"  # config, _validate, _threads
+    return "support"  # config, _validate
 
 
 #: Layers each layer may import (besides itself and modules outside jitla).
