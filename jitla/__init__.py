@@ -25,6 +25,7 @@ _LAZY = {
     "warmup": ("jitla._warmup", "warmup"),
     "kernels": ("jitla.kernels", None),
     "linalg": ("jitla.linalg", None),
+    "regression": ("jitla.regression", None),
     "config": ("jitla.config", None),
     "profiling": ("jitla.profiling", None),
 }

@@ -321,11 +321,18 @@ def _scope_codegen(dispatcher, settings=vector_codegen):
     return dispatcher
 
 
+def _finish_serial_copy(compiled, vector: bool):
+    """The serial copy of a guarded kernel (:func:`jitla._threads.serial_copy`): cached on disk
+    under its own names (tag ``serial``), compiled with its original's code generation."""
+    copy = enable_cache(compiled, tag="serial")
+    return _scope_codegen(copy, vector_codegen if vector else scalar_codegen)
+
+
 def _decorator(settings=None, **options):
     def decorate(func=None, **extra):
         def wrap(f):
             dispatcher = enable_cache(numba.njit(**{**_COMMON, **options, **extra})(f))
-            return guard_parallel(_scope_codegen(dispatcher, settings or scalar_codegen))
+            return guard_parallel(_scope_codegen(dispatcher, settings or scalar_codegen), _finish_serial_copy)
 
         return wrap if func is None else wrap(func)
 

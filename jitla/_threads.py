@@ -52,6 +52,9 @@ class _LaunchState:
         self.lock = None  # a lock to serialise launches (workqueue), else None
         self.serial_only = False  # forked from a process running GNU OpenMP
         self.copies = {}  # parallel dispatcher -> its serial copy
+        # _jit's finishing step for a serial copy (disk cache, code generation),
+        # handed over by guard_parallel so that this module never imports _jit
+        self.finish_serial = None
 
 
 _state = _LaunchState()
@@ -126,14 +129,17 @@ def _calls_guarded(dispatcher) -> bool:
     return any(isinstance(scope.get(name), GuardedDispatcher) for name in names)
 
 
-def guard_parallel(dispatcher):
+def guard_parallel(dispatcher, finish_serial):
     """Make *dispatcher* a :class:`GuardedDispatcher` if it can start a parallel region.
 
     That is when it is compiled with ``parallel=True`` or calls (through a
     module-level name) a kernel that is guarded already; callees are defined
     above their callers in jitla's kernel modules, and a test checks that
-    every kernel that can reach a ``prange`` is guarded.
+    every kernel that can reach a ``prange`` is guarded.  *finish_serial*
+    ``(compiled, vector_codegen) -> dispatcher`` gives a serial copy the
+    options of jitla's decorators (:func:`serial_copy`).
     """
+    _state.finish_serial = finish_serial
     if not isinstance(dispatcher, CPUDispatcher):
         return dispatcher  # NUMBA_DISABLE_JIT=1: a plain function
     if dispatcher.targetoptions.get("parallel") or _calls_guarded(dispatcher):
@@ -154,8 +160,6 @@ def serial_copy(dispatcher):
     copy = _state.copies.get(dispatcher)
     if copy is not None:
         return copy
-    from jitla import _jit
-
     func = dispatcher.py_func
     scope = dict(func.__globals__)
     for name in func.__code__.co_names:
@@ -166,9 +170,8 @@ def serial_copy(dispatcher):
     twin.__module__ = func.__module__
     twin.__doc__ = func.__doc__
     options = {k: v for k, v in dispatcher.targetoptions.items() if k not in ("nopython", "parallel")}
-    copy = _jit.enable_cache(numba.njit(**options)(twin), tag="serial")
     vector = getattr(dispatcher, "jitla_vector_codegen", False)
-    copy = _jit._scope_codegen(copy, _jit.vector_codegen if vector else _jit.scalar_codegen)
+    copy = _state.finish_serial(numba.njit(**options)(twin), vector)
     _state.copies[dispatcher] = copy
     return copy
 

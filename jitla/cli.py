@@ -11,7 +11,7 @@
 
 Tables use rich when it is installed (the ``cli`` extra) and plain text
 otherwise or with ``--text``; progress goes to stderr, tables to stdout.
-Benchmark numbers are ratios measured in this process (BENCHMARKING.md):
+Benchmark numbers are ratios measured in this process (benchmarks/README.md):
 run benchmarks as ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE jitla ...``.
 """
 

@@ -4,7 +4,12 @@ Block sizes are passed to kernels as arguments (never read as globals inside
 a jitted function: Numba freezes globals into its on-disk cache, and a cached
 kernel would not notice a change here).  The register tile ``MR x NR`` is
 the exception: it must be a compile-time constant, so it lives with the
-micro-kernel in :mod:`jitla.kernels._tile` and is only re-exported here.
+micro-kernel in :mod:`jitla.kernels._tile`; :func:`tile_shape` and ``MR``
+read it from there on first use, so importing this module loads neither
+Numba nor a kernel, and no kernel module imports this one.
+
+The thresholds of the "auto" policies (:mod:`jitla.linalg._policy`) are
+here too, each with the measurement behind it.
 
 Cache sizes are read from ``/sys/devices/system/cpu/cpu0/cache/`` (Linux),
 with a fallback typical of a current x86 core.
@@ -20,26 +25,53 @@ from pathlib import Path
 
 import numpy as np
 
-from jitla.kernels._tile import MR, tile_shape
-
 __all__ = [
     "CacheInfo",
     "GemmBlocks",
-    "MR",
     "cache_info",
     "gemm_blocks",
     "set_gemm_blocks",
     "tile_shape",
     "SMALL_GEMM",
     "BATCHED_MAX",
+    "PARALLEL_GEMM",
     "FACTOR_NB",
     "factor_nb",
+    "tsqr_rows",
+    "TRSM_BLOCKED_MIN_RHS",
+    "LU_UNBLOCKED_MAX",
+    "LU_PARALLEL_MIN",
+    "SOLVE_BATCHED_MAX",
+    "SOLVE_BATCHED_PARALLEL_MIN",
+    "CHOLESKY_UNBLOCKED_MAX",
+    "CHOLESKY_PARALLEL_MIN",
+    "QR_UNBLOCKED_MAX",
+    "QR_PARALLEL_FLOPS",
+    "TSQR_ASPECT",
+    "TSQR_MIN_SIZE",
+    "SVD_PARALLEL_MIN",
+    "INFLUENCE_PARALLEL_FLOPS",
 ]
 
 _SYSFS_CACHE = Path("/sys/devices/system/cpu/cpu0/cache")
 #: Used where sysfs has no cache information (macOS, containers): 48 KiB L1d,
 #: 2 MiB L2, 32 MiB L3, 64-byte lines.
 _FALLBACK = {1: 48 * 1024, 2: 2 * 1024 * 1024, 3: 32 * 1024 * 1024}
+
+
+def tile_shape(dtype) -> tuple[int, int]:
+    """``(MR, NR)`` of the GEMM register tile for *dtype* (:func:`jitla.kernels._tile.tile_shape`)."""
+    from jitla.kernels import _tile
+
+    return _tile.tile_shape(dtype)
+
+
+def __getattr__(name: str):
+    if name == "MR":
+        from jitla.kernels import _tile
+
+        return _tile.MR
+    raise AttributeError(f"module 'jitla.config' has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -184,6 +216,48 @@ BATCHED_MAX = 32**3
 #: Below this m*n*k the parallel kernel is not worth waking the thread pool: on
 #: the 2-core test machine it was slower than "packed" at n = 256 (devlog 001).
 PARALLEL_GEMM = 384**3
+
+#: Triangular solves: the blocked kernel needs at least this many right-hand
+#: sides (and n >= 2 nb) before its GEMM updates pay.
+TRSM_BLOCKED_MIN_RHS = 8
+
+#: Square LU of at most this order uses the unblocked kernel.
+LU_UNBLOCKED_MAX = 96
+#: Parallel LU from this order when more than one thread is available.
+LU_PARALLEL_MIN = 512
+#: ``solve`` on stacks of systems at most this order uses the batched kernel
+#: (sizes 2..8 are unrolled in it).
+SOLVE_BATCHED_MAX = 8
+#: ... and its parallel variant from this many systems, with threads.
+SOLVE_BATCHED_PARALLEL_MIN = 4096
+
+#: Cholesky up to this order uses the unblocked kernel.
+CHOLESKY_UNBLOCKED_MAX = 128
+#: Parallel Cholesky from this order when more than one thread is available.
+CHOLESKY_PARALLEL_MIN = 768
+
+#: Householder QR (and forming Q) with at most this many columns (reflectors)
+#: uses the unblocked kernel: up to one panel (nb = 64) the blocked kernel does
+#: the same reflections plus its T factor and GEMM packing, and measured
+#: slower at 33..64 columns on tall and square matrices (devlog 013).  One
+#: value for qr (which used 32) and lstsq (which used 64).
+QR_UNBLOCKED_MAX = 64
+#: From this many flops on, Householder QR uses the parallel kernel when threads > 1.
+QR_PARALLEL_FLOPS = 2 * 512**3
+#: Tall-skinny rule, one for qr and lstsq: TSQR when m >= TSQR_ASPECT * n and
+#: m * n >= TSQR_MIN_SIZE (n counts the right-hand sides of lstsq's ``[A | B]``):
+#: there LAPACK's dgeqrf does not block and TSQR's cache-sized row blocks win
+#: (devlog 003).
+TSQR_ASPECT = 16
+TSQR_MIN_SIZE = 64 * 1024
+
+#: Below this min(m, n) the "auto" SVD does not use the parallel Jacobi kernel (devlog 005).
+SVD_PARALLEL_MIN = 256
+
+#: The parallel influence kernel is used when ``n k^2`` reaches this (and Numba
+#: has more than one thread): below it, starting the thread pool costs more
+#: than the ~``2 n k^2`` flops (devlog 008).
+INFLUENCE_PARALLEL_FLOPS = 2_000_000
 
 #: Block size ``nb`` (rows / columns per panel) of the blocked factorisations
 #: and triangular solves, by registry op; chosen by measurement (devlog 002;

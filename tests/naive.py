@@ -268,7 +268,7 @@ def lstsq_mp(A, b, dps: int = 50):
 
 
 # --------------------------------------------------------------------------
-# Triangular solves, LU with partial pivoting, Cholesky (issue #3, devlog 002)
+# Triangular solves, LU with partial pivoting, Cholesky (devlog 002)
 # --------------------------------------------------------------------------
 def triangular_solve_naive(T, B, lower: bool, unit: bool = False) -> np.ndarray:
     """Solve ``T X = B`` by substitution, row by row (fsum for each dot product).

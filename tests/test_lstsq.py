@@ -13,8 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from jitla.linalg import LinAlgError, lstsq
-from jitla.linalg._lstsq import LstsqRankWarning
+from jitla.linalg import LinAlgError, LstsqRankWarning, lstsq
 
 # Well-conditioned random problems (standard normal, m >= 2n: cond(A) < ~6)
 # agree with numpy to a few hundred eps: forward error ~ cond * eps * c(m, n).
@@ -268,10 +267,10 @@ def test_pivoted_dtypes(rng, dtype):
 @pytest.mark.parametrize("k", [None, 3])
 def test_tall_skinny_path_matches_numpy(rng, k, dtype):
     from jitla import config
-    from jitla.linalg._lstsq import _use_tsqr
+    from jitla.linalg._policy import lstsq_plan
 
-    m, n = 2 * config.tsqr_rows(dtype) + 37, 20
-    assert _use_tsqr(m, n, 1 if k is None else k, np.dtype(dtype))
+    m, n = 2 * config.TSQR_MIN_SIZE // 20 + 37, 20  # several TSQR row blocks
+    assert lstsq_plan(m, n, 1 if k is None else k).op == "tsqr"
     A, b = _problem(rng, m, n, k, dtype)
     x, res, rank, _ = lstsq(A, b)
     xn, resn, rankn, _ = np.linalg.lstsq(A, b)
@@ -282,8 +281,10 @@ def test_tall_skinny_path_matches_numpy(rng, k, dtype):
 
 def test_tall_skinny_rank_deficient_pivots(rng):
     from jitla import config
+    from jitla.linalg._policy import lstsq_plan
 
-    m = 2 * config.tsqr_rows(np.float64) + 5
+    m = config.TSQR_MIN_SIZE // 8 + 5
+    assert lstsq_plan(m, 8, 1).op == "tsqr"
     A = _rank_deficient(rng, m, 8, 6)
     b = rng.standard_normal(m)
     with pytest.warns(LstsqRankWarning):

@@ -487,7 +487,7 @@ def test_unknown_kernel_lists_the_choices():
 
 
 # --------------------------------------------------------------------------
-# matmul_plan: the documented "auto" policy (see _auto_kernel's docstring)
+# matmul_plan: the documented "auto" policy (see jitla.linalg._policy.gemm_plan)
 # --------------------------------------------------------------------------
 def fake(shape):
     """A read-only zero-stride array of *shape*: plans need shapes, not memory."""
@@ -495,7 +495,7 @@ def fake(shape):
 
 
 def policy_cases(nthreads):
-    """(a_shape, b_shape, op, variant) from the policy in _auto_kernel's docstring."""
+    """(a_shape, b_shape, op, variant) from the policy in gemm_plan's docstring."""
     par = "parallel" if nthreads > 1 else "serial"
     big = "parallel" if nthreads > 1 else "packed"
     cases = [

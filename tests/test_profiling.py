@@ -252,6 +252,25 @@ def test_plots_write_png(tmp_path):
         assert path.exists() and path.read_bytes()[:8] == PNG_MAGIC and path.stat().st_size > 5000
 
 
+def test_cache_cliff_legend_does_not_cover_the_openblas_line():
+    pytest.importorskip("matplotlib")
+    from jitla.profiling import plots
+
+    # OpenBLAS flat at the top of the plot, where an "upper right"/"best" legend used to sit
+    rows = [
+        _row(v, n, g) for v, g in (("reordered", 5.0), ("packed", 20.0)) for n in (32, 33, 64, 65, 128, 129)
+    ]
+    cliff = sweeps.CliffResult(rows, sweeps.working_set_boundaries([], caches=CACHES), CACHES, "float64")
+    fig = plots._cliff_figure(cliff.as_dict())
+    fig.canvas.draw()
+    (ax,) = fig.axes
+    legend_box = ax.get_legend().get_window_extent()
+    (blas,) = [line for line in ax.get_lines() if line.get_label().startswith("OpenBLAS")]
+    points = ax.transData.transform(blas.get_xydata())
+    assert len(points) == 6
+    assert not any(legend_box.contains(x, y) for x, y in points)
+
+
 # --------------------------------------------------------------------------
 # cachegrind: parsing, geometry, a real run
 # --------------------------------------------------------------------------

@@ -194,11 +194,11 @@ def test_method_restrictions():
 def test_auto_policy():
     assert qr_method(100_000, 50, "r", nthreads=1)[:2] == ("tsqr", "serial")
     assert qr_method(100_000, 50, "reduced", nthreads=2)[:2] == ("tsqr", "parallel")
-    assert qr_method(100_000, 50, "complete", nthreads=1)[:2] == ("householder", "blocked")
-    assert qr_method(20, 10, nthreads=1)[:2] == ("householder", "unblocked")
-    assert qr_method(2048, 2048, nthreads=1)[:2] == ("householder", "blocked")
-    assert qr_method(2048, 2048, nthreads=2)[:2] == ("householder", "parallel")
-    assert qr_method(50, 50, pivoting=True)[:2] == ("householder", "businger_golub")
+    assert qr_method(100_000, 100, "complete", nthreads=1)[:2] == ("qr", "blocked")
+    assert qr_method(20, 10, nthreads=1)[:2] == ("qr", "unblocked")
+    assert qr_method(2048, 2048, nthreads=1)[:2] == ("qr", "blocked")
+    assert qr_method(2048, 2048, nthreads=2)[:2] == ("qr", "parallel")
+    assert qr_method(50, 50, pivoting=True)[:2] == ("qr_pivoted", "businger_golub")
     assert all(isinstance(qr_method(m, 7)[2], str) for m in (7, 7000))
 
 

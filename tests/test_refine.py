@@ -14,10 +14,16 @@ import naive
 import numpy as np
 import pytest
 
-from jitla.linalg._lstsq import _lstsq, lstsq
+from jitla.linalg._lstsq import _lstsq_core, lstsq
 from jitla.linalg._refine import MAX_ITER
 
 FULL = 13.0  # digits every refined coefficient must reach
+
+
+def _lstsq(a, b, rcond, method, refine):
+    """lstsq returning ``(x, residuals, rank, RefineInfo or None)``."""
+    x, residuals, rank, _, info = _lstsq_core(a, b, rcond, method, refine, True)
+    return x, residuals, rank, info
 
 
 def digits(x, ref) -> np.ndarray:
@@ -275,13 +281,13 @@ def test_normal_equations_lose_twice_the_digits(degree):
 def test_tall_skinny_refinement_uses_tsqr_and_reaches_full_precision():
     """m >> n: TSQR with the thin Q formed, corrections by two GEMVs (thin_q_correction)."""
     from jitla import config
-    from jitla.linalg._lstsq import _use_tsqr
+    from jitla.linalg._policy import lstsq_plan
 
-    m = 2 * config.tsqr_rows(np.float64) + 11
+    m = config.TSQR_MIN_SIZE // 11 + 11
     t = np.linspace(0.0, 1.0, m)
     A = vandermonde(t, 8)  # cond ~7e5
     B = np.column_stack([np.exp(t) + 0.01 * np.sin(40 * t), np.cos(2 * t)])
-    assert _use_tsqr(m, 9, 2, np.dtype(np.float64))
+    assert lstsq_plan(m, 9, 2).op == "tsqr"
     x, res, rank, info = _lstsq(A, B, None, "qr", True)
     assert info.converged.all() and rank == 9 and res.shape == (2,)
     for j in range(2):

@@ -1,4 +1,4 @@
-"""Accuracy of the regression coefficients against an mpmath reference (issue #5, devlog 009).
+"""Accuracy of the regression coefficients against an mpmath reference (devlog 009).
 
 Two ill-conditioned designs:
 

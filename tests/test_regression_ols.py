@@ -815,10 +815,10 @@ def test_tall_design_through_tsqr():
     n = 20000
     X = np.column_stack([np.ones(n), rng.standard_normal((n, 4))])
     y = X @ np.array([0.5, 1.0, -2.0, 0.0, 3.0]) + rng.standard_normal(n)
-    from jitla.linalg._qr import TSQR_ASPECT, TSQR_MIN_SIZE
+    from jitla.linalg._policy import qr_plan
 
     # [X | y] is 20000 x 6: jitla.linalg.qr's "auto" rule sends it to TSQR
-    assert n >= TSQR_ASPECT * 6 and n * 6 >= TSQR_MIN_SIZE
+    assert qr_plan(n, 6).op == "tsqr"
     res, ref = OLS(y, X).fit(), sm.OLS(y, X).fit()
     # n = 2e4: the sums of squares accumulate n roundings (~n eps ~ 4e-12 relative); 1e-10 holds
     assert_matches(res, ref, RTOL)

@@ -433,3 +433,20 @@ def test_polyfit_and_exog_lo_bad_input_and_inputs_untouched():
         OLS(y, X, exog_lo=np.full((40, 2), np.nan))
     with pytest.raises(ValueError, match="exog_names has 3 names for 2 columns"):
         OLS(y, X, exog_names=["a", "b", "c"])
+
+
+def test_polyfit_polynomial_accessor_says_the_order():
+    from jitla.regression import PolyfitResults, RegressionResults, polyfit
+
+    rng = np.random.default_rng(12)
+    x = rng.uniform(-2.0, 2.0, 40)
+    y = 2.0 + 3.0 * x - 0.25 * x**2 + 0.01 * rng.standard_normal(40)
+    res = polyfit(x, y, 2)
+    assert isinstance(res, PolyfitResults) and isinstance(res, RegressionResults)
+    poly_ = res.polynomial
+    assert isinstance(poly_, np.polynomial.Polynomial)
+    # numpy.polyfit is highest power first; the Polynomial (and params) lowest first
+    np.testing.assert_allclose(poly_.coef[::-1], np.polyfit(x, y, 2), rtol=1e-10)
+    np.testing.assert_allclose(poly_.coef, np.polynomial.Polynomial.fit(x, y, 2).convert().coef, rtol=1e-10)
+    np.testing.assert_allclose(poly_(x), np.asarray(res.fittedvalues), rtol=1e-12)
+    assert poly_.coef[0] == pytest.approx(2.0, abs=0.05)

@@ -95,3 +95,26 @@ def test_summary_html_and_alpha():
     lo, hi = np.asarray(res.conf_int(0.1))[1]
     row = next(line for line in str(s).splitlines() if line.startswith("x1 "))
     np.testing.assert_allclose([float(v) for v in row.split()[-2:]], [lo, hi], rtol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("method", "refine"), [("qr", False), ("qr", True), ("pivoted", False), ("svd", False)]
+)
+def test_summary_header_columns_line_up(method, refine):
+    # every right-hand label starts in the same column, whatever the solver's name or the response's
+    rng = np.random.default_rng(3)
+    X = np.column_stack([np.ones(40), rng.standard_normal((40, 2))])
+    y = pd.Series(X @ [1.0, 2.0, -1.0] + rng.standard_normal(40), name="a_rather_long_name_for_the_response")
+    summary = OLS(y, X).fit(method=method, refine=refine).summary()
+    lines = str(summary).splitlines()
+    start = lines.index("=" * 78) + 1
+    rows = [row for row in summary.header if row[0][0] or row[1][0]]
+    for line, ((left_key, _), (right_key, _)) in zip(lines[start:], rows, strict=False):
+        assert line.startswith(left_key)
+        if right_key:
+            assert line[39:].startswith(right_key), line
+            assert len(line) <= 78, line
+    for line, (_, (right_key, _)) in zip(
+        lines[lines.index("=" * 78, start + len(rows) + 3) + 1 :], summary.diagnostics, strict=False
+    ):
+        assert line[39:].startswith(right_key), line

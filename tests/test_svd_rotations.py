@@ -7,7 +7,7 @@
 * ``svd_jacobi._rotate_dot`` (a plane rotation fused with the next dot
   product) and ``svd_jacobi._rotate_chain`` (the Vt rotations of one pass
   with row p held in registers), against plain numpy and, for the chain,
-  bitwise against ``_rotate_rows`` applied one rotation at a time, as its
+  bitwise against ``level1.rot`` applied one rotation at a time, as its
   docstring promises;
 * ``svd_jacobi.svd_tracked``, which now uses both, against ``svd_cyclic``,
   numpy's SVD and mpmath.
@@ -38,6 +38,7 @@ import scipy.linalg
 from conftest import FLOAT_DTYPES, eps
 
 from jitla import config
+from jitla.kernels import level1
 from jitla.kernels import qr_householder as hq
 from jitla.kernels import qr_pivoted as qp
 from jitla.kernels import svd_jacobi as sj
@@ -260,9 +261,9 @@ def test_rotate_dot_rotates_and_returns_the_next_dot(dtype, m, layout):
         x, y, z = G0[0].copy(), G0[1].copy(), G0[2].copy()
     r = sj._rotate_dot(x, y, z, c, s)
     x0, y0, z0 = G0[0], G0[1], G0[2]
-    # rotated rows: numpy's c x - s y, s x + c y in the same precision
-    x_ref = c * x0 - s * y0
-    y_ref = s * x0 + c * y0
+    # rotated rows (BLAS convention, jitla.kernels.level1): c x + s y, c y - s x in the same precision
+    x_ref = c * x0 + s * y0
+    y_ref = c * y0 - s * x0
     assert x_ref.dtype == dtype
     assert np.all(np.abs(x.astype(np.float64) - x_ref) <= _rotation_bound(x0, y0, c, s, dtype))
     assert np.all(np.abs(y.astype(np.float64) - y_ref) <= _rotation_bound(x0, y0, s, c, dtype))
@@ -314,10 +315,10 @@ def test_rotate_chain_is_bitwise_rotate_rows_one_by_one(dtype, n, chain):
         cs[r], ss[r] = _rotation(rng, dtype)
     Vt = Vt0.copy()
     sj._rotate_chain(Vt, p, qs, cs, ss, count)
-    # bitwise: _rotate_rows, one rotation at a time, in order
+    # bitwise: level1.rot, one rotation at a time, in order
     ref = Vt0.copy()
     for r in range(count):
-        sj._rotate_rows(ref[p], ref[qs[r]], cs[r], ss[r])
+        level1.rot(ref[p], ref[qs[r]], cs[r], ss[r])
     np.testing.assert_array_equal(Vt, ref)
     touched = {p, *q_list}
     for i in range(rows):
@@ -330,7 +331,7 @@ def test_rotate_chain_is_bitwise_rotate_rows_one_by_one(dtype, n, chain):
     for r in range(count):
         q = qs[r]
         c, s = float(cs[r]), float(ss[r])
-        ref64[p], ref64[q] = c * ref64[p] - s * ref64[q], s * ref64[p] + c * ref64[q]
+        ref64[p], ref64[q] = c * ref64[p] + s * ref64[q], c * ref64[q] - s * ref64[p]
     col_norms = np.linalg.norm(Vt0.astype(np.float64), axis=0)
     atol = 3 * (count + 1) * eps(dtype) * col_norms.max(initial=0)
     np.testing.assert_allclose(Vt, ref64, rtol=0, atol=atol)

@@ -74,7 +74,7 @@ class KernelInfo:
     variant: str
     description: str
     parallel: bool
-    flops: Callable[..., float]
+    flops: Callable[..., float] = field(repr=False)
     func: Callable = field(repr=False)
     order: int = 0
     extra_args: tuple[str, ...] = ()

@@ -40,7 +40,7 @@ import numpy as np
 
 from jitla._jit import kernel
 from jitla.kernels._registry import register
-from jitla.kernels.gemm import _dot
+from jitla.kernels.level1 import dot, rot
 from jitla.kernels.qr_householder import householder
 
 __all__ = ["gehd2", "form_qt_gehd2", "lanv2", "lahqr", "trevc", "eig_francis", "ITERATIONS_PER_EIGENVALUE"]
@@ -127,7 +127,7 @@ def gehd2(A, tau):
         # right: A[:, k+1:] -= tau (A[:, k+1:] v) v^T
         for r in range(n):
             row = A[r, k + 1 :]
-            s = tk * _dot(row, v)
+            s = tk * dot(row, v)
             for j in range(m):
                 row[j] -= s * v[j]
     return 0
@@ -173,7 +173,7 @@ def form_qt_gehd2(A, tau, Qt):
             v[i] = A[k + 1 + i, k]
         for r in range(k + 1, n):
             row = Qt[r, k + 1 :]
-            s = tk * _dot(row, v)
+            s = tk * dot(row, v)
             for j in range(m):
                 row[j] -= s * v[j]
     return 0
@@ -285,13 +285,234 @@ def lanv2(a, b, c, d):
 
 
 @kernel
-def _rot_rows(x, y, cs, sn):
-    """``x, y <- cs x + sn y, cs y - sn x`` (BLAS ``drot``) on two contiguous vectors."""
-    for j in range(x.shape[0]):
-        a = x[j]
-        b = y[j]
-        x[j] = cs * a + sn * b
-        y[j] = cs * b - sn * a
+def _deflation_point(H, l, i, ulp, smlnum):
+    """The largest k in ``l+1..i`` whose subdiagonal ``H[k, k-1]`` is negligible, else l.
+
+    ``H[k, k-1]`` is negligible when it is below ``ulp (|h_{k-1,k-1}| +
+    |h_kk|)`` (neighbours added when that sum is 0) and the conservative
+    test of Ahues & Tisseur (LAPACK Working Note 122) also holds, or when
+    it is below *smlnum* (``dlahqr``'s loop "look for a single small
+    subdiagonal element").
+    """
+    n = H.shape[0]
+    k = i
+    while k > l:
+        hkk1 = abs(H[k, k - 1])
+        if hkk1 <= smlnum:
+            break
+        tst = abs(H[k - 1, k - 1]) + abs(H[k, k])
+        if tst == 0:
+            if k - 2 >= 0:
+                tst += abs(H[k - 1, k - 2])
+            if k + 1 <= n - 1:
+                tst += abs(H[k + 1, k])
+        if hkk1 <= ulp * tst:
+            ab = max(hkk1, abs(H[k - 1, k]))
+            ba = min(hkk1, abs(H[k - 1, k]))
+            aa = max(abs(H[k, k]), abs(H[k - 1, k - 1] - H[k, k]))
+            bb = min(abs(H[k, k]), abs(H[k - 1, k - 1] - H[k, k]))
+            s = aa + ab
+            if ba * (ab / s) <= max(smlnum, ulp * (bb * (aa / s))):
+                break
+        k -= 1
+    return k
+
+
+@kernel
+def _shifts(H, l, i, kdefl):
+    """``(rt1r, rt1i, rt2r, rt2i)``: the two shifts of a double-shift step on the block ``l..i``.
+
+    Wilkinson's: the eigenvalues of the trailing 2 x 2 block (two real ones
+    are replaced by the one closer to ``h_ii``, used twice).  After every
+    KEXSH iterations without deflation (counted by *kdefl*) an *exceptional*
+    shift ``0.75 s + h_ii`` built from the subdiagonal at the bottom or the
+    top (``dlahqr``'s ``DAT1``, ``DAT2``), which breaks the cycles that exact
+    shifts can fall into (e.g. permutation matrices).
+    """
+    if kdefl % (2 * KEXSH) == 0:  # exceptional shift at the bottom
+        s = abs(H[i, i - 1]) + abs(H[i - 1, i - 2])
+        h11 = 0.75 * s + H[i, i]
+        h12 = -0.4375 * s
+        h21 = s
+        h22 = h11
+    elif kdefl % KEXSH == 0:  # exceptional shift at the top
+        s = abs(H[l + 1, l]) + abs(H[l + 2, l + 1])
+        h11 = 0.75 * s + H[l, l]
+        h12 = -0.4375 * s
+        h21 = s
+        h22 = h11
+    else:  # Wilkinson's: the eigenvalues of the trailing 2 x 2 block
+        h11 = H[i - 1, i - 1]
+        h21 = H[i, i - 1]
+        h12 = H[i - 1, i]
+        h22 = H[i, i]
+    s = abs(h11) + abs(h12) + abs(h21) + abs(h22)
+    if s == 0:
+        rt1r = 0.0
+        rt1i = 0.0
+        rt2r = 0.0
+        rt2i = 0.0
+    else:
+        h11 /= s
+        h21 /= s
+        h12 /= s
+        h22 /= s
+        tr = (h11 + h22) / 2
+        det = (h11 - tr) * (h22 - tr) - h12 * h21
+        rtdisc = math.sqrt(abs(det))
+        if det >= 0:  # complex conjugate shifts
+            rt1r = tr * s
+            rt2r = rt1r
+            rt1i = rtdisc * s
+            rt2i = -rt1i
+        else:  # real shifts: use the one closer to h22 twice
+            rt1r = tr + rtdisc
+            rt2r = tr - rtdisc
+            if abs(rt1r - h22) <= abs(rt2r - h22):
+                rt1r *= s
+                rt2r = rt1r
+            else:
+                rt2r *= s
+                rt1r = rt2r
+            rt1i = 0.0
+            rt2i = 0.0
+    return rt1r, rt1i, rt2r, rt2i
+
+
+@kernel
+def _bulge_start(H, l, i, rt1r, rt1i, rt2r, rt2i, ulp, v):
+    """Row m where the double-shift step starts; v (3,) gets the bulge's first column there, scaled.
+
+    ``v = (H - rt1 I)(H - rt2 I) e_m`` (three nonzeros; GvL Alg. 7.5.1's
+    ``x, y, z``), and m is the lowest row above which two consecutive
+    small subdiagonal entries make it negligible (``dlahqr``'s "look for
+    two consecutive small subdiagonal elements"), else l.
+    """
+    m = i - 2
+    while True:
+        h21s = H[m + 1, m]
+        s = abs(H[m, m] - rt2r) + abs(rt2i) + abs(h21s)
+        h21s = H[m + 1, m] / s
+        v[0] = h21s * H[m, m + 1] + (H[m, m] - rt1r) * ((H[m, m] - rt2r) / s) - rt1i * (rt2i / s)
+        v[1] = h21s * (H[m, m] + H[m + 1, m + 1] - rt1r - rt2r)
+        v[2] = h21s * H[m + 2, m + 1]
+        s = abs(v[0]) + abs(v[1]) + abs(v[2])
+        v[0] /= s
+        v[1] /= s
+        v[2] /= s
+        if m == l:
+            break
+        h00 = abs(H[m, m - 1]) * (abs(v[1]) + abs(v[2]))
+        h01 = abs(v[0]) * (abs(H[m - 1, m - 1]) + abs(H[m, m]) + abs(H[m + 1, m + 1]))
+        if h00 <= ulp * h01:
+            break
+        m -= 1
+    return m
+
+
+@kernel
+def _chase_bulge(H, Zt, v, l, m, i, i1, i2, wantt):
+    """One double-shift QR step: chase the bulge from row m down to row i with 3 x 3 reflectors.
+
+    Reflector k (from :func:`~jitla.kernels.qr_householder.householder` of
+    v, then of column k-1 below the diagonal) is applied from the left to
+    rows ``k..k+2``, columns ``k..i2``, and from the right to columns
+    ``k..k+2``, rows ``i1..min(k+3, i)``; with *wantt* also to rows
+    ``k..k+2`` of Zt.  The row halves run along 3 contiguous rows.  The last
+    reflector is 2 x 2.  v (3,) holds the first column on entry and is
+    overwritten.
+    """
+    n = H.shape[0]
+    for k in range(m, i):
+        nr = min(3, i - k + 1)
+        if k > m:
+            for r in range(nr):
+                v[r] = H[k + r, k - 1]
+        beta, t1 = householder(v[:nr])
+        if k > m:
+            H[k, k - 1] = beta
+            H[k + 1, k - 1] = 0
+            if k < i - 1:
+                H[k + 2, k - 1] = 0
+        elif m > l:
+            # dlahqr: instead of H[k, k-1] = -H[k, k-1], which is wrong
+            # when v[1] and v[2] underflow
+            H[k, k - 1] *= 1 - t1
+        v2 = v[1]
+        t2 = t1 * v2
+        if nr == 3:
+            v3 = v[2]
+            t3 = t1 * v3
+            r0 = H[k, k : i2 + 1]
+            r1 = H[k + 1, k : i2 + 1]
+            r2 = H[k + 2, k : i2 + 1]
+            for j in range(i2 + 1 - k):
+                sm = r0[j] + v2 * r1[j] + v3 * r2[j]
+                r0[j] -= sm * t1
+                r1[j] -= sm * t2
+                r2[j] -= sm * t3
+            for j in range(i1, min(k + 3, i) + 1):
+                sm = H[j, k] + v2 * H[j, k + 1] + v3 * H[j, k + 2]
+                H[j, k] -= sm * t1
+                H[j, k + 1] -= sm * t2
+                H[j, k + 2] -= sm * t3
+            if wantt:
+                z0 = Zt[k]
+                z1 = Zt[k + 1]
+                z2 = Zt[k + 2]
+                for j in range(n):
+                    sm = z0[j] + v2 * z1[j] + v3 * z2[j]
+                    z0[j] -= sm * t1
+                    z1[j] -= sm * t2
+                    z2[j] -= sm * t3
+        elif nr == 2:
+            r0 = H[k, k : i2 + 1]
+            r1 = H[k + 1, k : i2 + 1]
+            for j in range(i2 + 1 - k):
+                sm = r0[j] + v2 * r1[j]
+                r0[j] -= sm * t1
+                r1[j] -= sm * t2
+            for j in range(i1, i + 1):
+                sm = H[j, k] + v2 * H[j, k + 1]
+                H[j, k] -= sm * t1
+                H[j, k + 1] -= sm * t2
+            if wantt:
+                z0 = Zt[k]
+                z1 = Zt[k + 1]
+                for j in range(n):
+                    sm = z0[j] + v2 * z1[j]
+                    z0[j] -= sm * t1
+                    z1[j] -= sm * t2
+
+
+@kernel
+def _split_2x2(H, Zt, wr, wi, i, wantt):
+    """Standardise the 2 x 2 block at rows ``i-1, i`` (:func:`lanv2`); store its eigenvalues.
+
+    With *wantt* the rotation is also applied to the rest of rows ``i-1, i``
+    and columns ``i-1, i`` of H and to rows ``i-1, i`` of Zt.
+    """
+    n = H.shape[0]
+    a, b, c, d, rt1r, rt1i, rt2r, rt2i, cs, sn = lanv2(
+        float(H[i - 1, i - 1]), float(H[i - 1, i]), float(H[i, i - 1]), float(H[i, i])
+    )
+    H[i - 1, i - 1] = a
+    H[i - 1, i] = b
+    H[i, i - 1] = c
+    H[i, i] = d
+    wr[i - 1] = rt1r
+    wi[i - 1] = rt1i
+    wr[i] = rt2r
+    wi[i] = rt2i
+    if wantt:
+        if i < n - 1:
+            rot(H[i - 1, i + 1 :], H[i, i + 1 :], cs, sn)
+        for j in range(i - 1):
+            x = H[j, i - 1]
+            y = H[j, i]
+            H[j, i - 1] = cs * x + sn * y
+            H[j, i] = cs * y - sn * x
+        rot(Zt[i - 1], Zt[i], cs, sn)
 
 
 @kernel
@@ -324,22 +545,16 @@ def lahqr(H, wr, wi, Zt, wantt):
     Notes
     -----
     LAPACK ``dlahqr`` (Golub & Van Loan, 4th ed., Alg. 7.5.1 Francis QR
-    step and 7.5.2 with deflation), 0-based:
+    step and 7.5.2 with deflation), 0-based, one function per step of an
+    iteration on the active block ``l..i``:
 
-    * deflation: ``H[k, k-1]`` is set to zero when it is below
-      ``ulp (|h_{k-1,k-1}| + |h_kk|)`` and the conservative test of Ahues &
-      Tisseur (LAPACK Working Note 122) also holds;
-    * shifts: the eigenvalues of the trailing 2 x 2 block (two real ones
-      are replaced by the one closer to ``h_ii``, used twice); after 10 and
-      20 iterations without deflation an *exceptional* shift
-      ``0.75 s + h_ii`` built from the subdiagonal (``dlahqr``'s ``DAT1``,
-      ``DAT2``), which breaks the cycles that exact shifts can fall into
-      (e.g. permutation matrices);
-    * the bulge starts at the lowest m where two consecutive small
-      subdiagonals make the first column of the double-shift polynomial
-      negligible above it;
-    * 3 x 3 reflectors chase the bulge; the row halves of each similarity
-      run along 3 contiguous rows of H and of Zt.
+    1. :func:`_deflation_point` -- the lowest negligible subdiagonal entry;
+    2. :func:`_shifts` -- the double shift (Wilkinson's, or exceptional);
+    3. :func:`_bulge_start` -- where the bulge can start, and its first column;
+    4. :func:`_chase_bulge` -- the 3 x 3 reflectors that chase it to row i;
+
+    and, once a 1 x 1 or 2 x 2 block splits off, :func:`_split_2x2`
+    standardises a 2 x 2 one.
 
     Flops about 10n^3 (eigenvalues only ~ 4n^3 fewer when only the active
     block is updated).  Workspace none.
@@ -361,195 +576,29 @@ def lahqr(H, wr, wi, Zt, wantt):
         l = 0
         converged = False
         for _its in range(itmax + 1):
-            # look for a single small subdiagonal element
-            k = i
-            while k > l:
-                hkk1 = abs(H[k, k - 1])
-                if hkk1 <= smlnum:
-                    break
-                tst = abs(H[k - 1, k - 1]) + abs(H[k, k])
-                if tst == 0:
-                    if k - 2 >= 0:
-                        tst += abs(H[k - 1, k - 2])
-                    if k + 1 <= n - 1:
-                        tst += abs(H[k + 1, k])
-                if hkk1 <= ulp * tst:
-                    ab = max(hkk1, abs(H[k - 1, k]))
-                    ba = min(hkk1, abs(H[k - 1, k]))
-                    aa = max(abs(H[k, k]), abs(H[k - 1, k - 1] - H[k, k]))
-                    bb = min(abs(H[k, k]), abs(H[k - 1, k - 1] - H[k, k]))
-                    s = aa + ab
-                    if ba * (ab / s) <= max(smlnum, ulp * (bb * (aa / s))):
-                        break
-                k -= 1
-            l = k
+            l = _deflation_point(H, l, i, ulp, smlnum)
             if l > 0:
                 H[l, l - 1] = 0
             if l >= i - 1:
                 converged = True
                 break
             kdefl += 1
-            if wantt:
+            if wantt:  # the whole of H is kept up to date
                 i1 = 0
                 i2 = n - 1
-            else:
+            else:  # only the active block
                 i1 = l
                 i2 = i
-            # shifts
-            if kdefl % (2 * KEXSH) == 0:  # exceptional shift at the bottom
-                s = abs(H[i, i - 1]) + abs(H[i - 1, i - 2])
-                h11 = 0.75 * s + H[i, i]
-                h12 = -0.4375 * s
-                h21 = s
-                h22 = h11
-            elif kdefl % KEXSH == 0:  # exceptional shift at the top
-                s = abs(H[l + 1, l]) + abs(H[l + 2, l + 1])
-                h11 = 0.75 * s + H[l, l]
-                h12 = -0.4375 * s
-                h21 = s
-                h22 = h11
-            else:  # Wilkinson's: the eigenvalues of the trailing 2 x 2 block
-                h11 = H[i - 1, i - 1]
-                h21 = H[i, i - 1]
-                h12 = H[i - 1, i]
-                h22 = H[i, i]
-            s = abs(h11) + abs(h12) + abs(h21) + abs(h22)
-            if s == 0:
-                rt1r = 0.0
-                rt1i = 0.0
-                rt2r = 0.0
-                rt2i = 0.0
-            else:
-                h11 /= s
-                h21 /= s
-                h12 /= s
-                h22 /= s
-                tr = (h11 + h22) / 2
-                det = (h11 - tr) * (h22 - tr) - h12 * h21
-                rtdisc = math.sqrt(abs(det))
-                if det >= 0:  # complex conjugate shifts
-                    rt1r = tr * s
-                    rt2r = rt1r
-                    rt1i = rtdisc * s
-                    rt2i = -rt1i
-                else:  # real shifts: use the one closer to h22 twice
-                    rt1r = tr + rtdisc
-                    rt2r = tr - rtdisc
-                    if abs(rt1r - h22) <= abs(rt2r - h22):
-                        rt1r *= s
-                        rt2r = rt1r
-                    else:
-                        rt2r *= s
-                        rt1r = rt2r
-                    rt1i = 0.0
-                    rt2i = 0.0
-            # look for two consecutive small subdiagonal elements
-            m = i - 2
-            while True:
-                h21s = H[m + 1, m]
-                s = abs(H[m, m] - rt2r) + abs(rt2i) + abs(h21s)
-                h21s = H[m + 1, m] / s
-                v[0] = h21s * H[m, m + 1] + (H[m, m] - rt1r) * ((H[m, m] - rt2r) / s) - rt1i * (rt2i / s)
-                v[1] = h21s * (H[m, m] + H[m + 1, m + 1] - rt1r - rt2r)
-                v[2] = h21s * H[m + 2, m + 1]
-                s = abs(v[0]) + abs(v[1]) + abs(v[2])
-                v[0] /= s
-                v[1] /= s
-                v[2] /= s
-                if m == l:
-                    break
-                h00 = abs(H[m, m - 1]) * (abs(v[1]) + abs(v[2]))
-                h01 = abs(v[0]) * (abs(H[m - 1, m - 1]) + abs(H[m, m]) + abs(H[m + 1, m + 1]))
-                if h00 <= ulp * h01:
-                    break
-                m -= 1
-            # double-shift QR step: chase the bulge from row m to row i
-            for k in range(m, i):
-                nr = min(3, i - k + 1)
-                if k > m:
-                    for r in range(nr):
-                        v[r] = H[k + r, k - 1]
-                beta, t1 = householder(v[:nr])
-                if k > m:
-                    H[k, k - 1] = beta
-                    H[k + 1, k - 1] = 0
-                    if k < i - 1:
-                        H[k + 2, k - 1] = 0
-                elif m > l:
-                    # dlahqr: instead of H[k, k-1] = -H[k, k-1], which is wrong
-                    # when v[1] and v[2] underflow
-                    H[k, k - 1] *= 1 - t1
-                v2 = v[1]
-                t2 = t1 * v2
-                if nr == 3:
-                    v3 = v[2]
-                    t3 = t1 * v3
-                    r0 = H[k, k : i2 + 1]
-                    r1 = H[k + 1, k : i2 + 1]
-                    r2 = H[k + 2, k : i2 + 1]
-                    for j in range(i2 + 1 - k):
-                        sm = r0[j] + v2 * r1[j] + v3 * r2[j]
-                        r0[j] -= sm * t1
-                        r1[j] -= sm * t2
-                        r2[j] -= sm * t3
-                    for j in range(i1, min(k + 3, i) + 1):
-                        sm = H[j, k] + v2 * H[j, k + 1] + v3 * H[j, k + 2]
-                        H[j, k] -= sm * t1
-                        H[j, k + 1] -= sm * t2
-                        H[j, k + 2] -= sm * t3
-                    if wantt:
-                        z0 = Zt[k]
-                        z1 = Zt[k + 1]
-                        z2 = Zt[k + 2]
-                        for j in range(n):
-                            sm = z0[j] + v2 * z1[j] + v3 * z2[j]
-                            z0[j] -= sm * t1
-                            z1[j] -= sm * t2
-                            z2[j] -= sm * t3
-                elif nr == 2:
-                    r0 = H[k, k : i2 + 1]
-                    r1 = H[k + 1, k : i2 + 1]
-                    for j in range(i2 + 1 - k):
-                        sm = r0[j] + v2 * r1[j]
-                        r0[j] -= sm * t1
-                        r1[j] -= sm * t2
-                    for j in range(i1, i + 1):
-                        sm = H[j, k] + v2 * H[j, k + 1]
-                        H[j, k] -= sm * t1
-                        H[j, k + 1] -= sm * t2
-                    if wantt:
-                        z0 = Zt[k]
-                        z1 = Zt[k + 1]
-                        for j in range(n):
-                            sm = z0[j] + v2 * z1[j]
-                            z0[j] -= sm * t1
-                            z1[j] -= sm * t2
+            rt1r, rt1i, rt2r, rt2i = _shifts(H, l, i, kdefl)
+            m = _bulge_start(H, l, i, rt1r, rt1i, rt2r, rt2i, ulp, v)
+            _chase_bulge(H, Zt, v, l, m, i, i1, i2, wantt)
         if not converged:
             return i + 1
         if l == i:  # a 1 x 1 block has split off
             wr[i] = H[i, i]
             wi[i] = 0
         else:  # a 2 x 2 block: standardise it, and apply the rotation to the rest
-            a, b, c, d, rt1r, rt1i, rt2r, rt2i, cs, sn = lanv2(
-                float(H[i - 1, i - 1]), float(H[i - 1, i]), float(H[i, i - 1]), float(H[i, i])
-            )
-            H[i - 1, i - 1] = a
-            H[i - 1, i] = b
-            H[i, i - 1] = c
-            H[i, i] = d
-            wr[i - 1] = rt1r
-            wi[i - 1] = rt1i
-            wr[i] = rt2r
-            wi[i] = rt2i
-            if wantt:
-                if i < n - 1:
-                    _rot_rows(H[i - 1, i + 1 :], H[i, i + 1 :], cs, sn)
-                for j in range(i - 1):
-                    x = H[j, i - 1]
-                    y = H[j, i]
-                    H[j, i - 1] = cs * x + sn * y
-                    H[j, i] = cs * y - sn * x
-                _rot_rows(Zt[i - 1], Zt[i], cs, sn)
+            _split_2x2(H, Zt, wr, wi, i, wantt)
         kdefl = 0
         i = l - 1
     return 0

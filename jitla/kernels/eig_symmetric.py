@@ -47,7 +47,7 @@ import numpy as np
 from jitla._jit import kernel, vector_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
-from jitla.kernels.gemm import _dot
+from jitla.kernels.level1 import dot, jacobi_angle, rot
 from jitla.kernels.qr_householder import householder, orgqr
 
 __all__ = [
@@ -84,12 +84,11 @@ def _sym_example(dtype):
 
 
 def _ql_example(dtype):
-    from jitla import config
-
     A = (np.arange(25.0).reshape(5, 5) % 7).astype(dtype)
     A = A + A.T
-    blocks = config.gemm_blocks(dtype).as_tuple()
-    return A, np.empty(5, dtype), np.empty((5, 5), dtype), True, config.factor_nb("qr", dtype), blocks
+    # nb and the GEMM blocks: only their types matter for compiling, and any
+    # positive values are valid (kernels never read jitla.config)
+    return A, np.empty(5, dtype), np.empty((5, 5), dtype), True, 64, (64, 256, 256)
 
 
 # --------------------------------------------------------------------------
@@ -128,16 +127,18 @@ def eigh_jacobi(A, w, Vt, compute_v, max_sweeps):
     Notes
     -----
     Golub & Van Loan, 4th ed., Alg. 8.5.3 (cyclic Jacobi) with the 2 x 2
-    symmetric Schur decomposition of Alg. 8.5.1 (``symSchur2``:
-    ``tau = (a_qq - a_pp) / (2 a_pq)``, ``t`` the smaller root of
-    ``t^2 + 2 tau t - 1``, ``c = 1/sqrt(1+t^2)``, ``s = t c``).  Departure:
+    symmetric Schur decomposition of Alg. 8.5.1
+    (:func:`~jitla.kernels.level1.jacobi_angle`: ``tau = (a_qq - a_pp) /
+    (2 a_pq)``, ``t`` the smaller root of ``t^2 + 2 tau t - 1``, ``c =
+    1/sqrt(1+t^2)``, the book's ``s = t c``).  Departure:
     8.5.3 stops when ``off(A) <= tol ||A||_F`` (absolute); here a pair is
     rotated only when ``|a_pq| > eps sqrt(|a_pp a_qq|)`` and the sweeps stop
     when none is, the relative test of Demmel & Veselić ("Jacobi's method is
     more accurate than QR", SIAM J. Matrix Anal. Appl. 13(4), 1992), which
     gives small *relative* errors in all eigenvalues of a graded positive
     definite matrix.  The update uses rows only: ``a_p, a_q <- c a_p - s a_q,
-    s a_p + c a_q`` along the rows, then the 2 x 2 block is set to
+    s a_p + c a_q`` along the rows (:func:`~jitla.kernels.level1.rot` with
+    ``-s``), then the 2 x 2 block is set to
     ``diag(a_pp - t a_pq, a_qq + t a_pq)`` and the rows copied into the
     columns (symmetry), so the hot loops are contiguous.
     Flops ~ 6n per row pair (+6n for Vt) per rotation; workspace none.
@@ -162,20 +163,10 @@ def eigh_jacobi(A, w, Vt, compute_v, max_sweeps):
                 if abs(apq) <= eps * math.sqrt(abs(app)) * math.sqrt(abs(aqq)) or abs(apq) < tiny:
                     continue
                 rotated = True
-                tau = (aqq - app) / (2 * apq)
-                if abs(tau) > 1e150:
-                    t = 1 / (2 * tau)
-                else:
-                    t = math.copysign(1.0, tau) / (abs(tau) + math.sqrt(1 + tau * tau))
-                c = 1 / math.sqrt(1 + t * t)
-                s = t * c
+                t, c, s = jacobi_angle(app, aqq, apq)
                 ap = A[p]
                 aq = A[q]
-                for j in range(n):
-                    x = ap[j]
-                    y = aq[j]
-                    ap[j] = c * x - s * y
-                    aq[j] = s * x + c * y
+                rot(ap, aq, c, s)
                 ap[p] = app - t * apq
                 aq[q] = aqq + t * apq
                 ap[q] = 0
@@ -184,13 +175,7 @@ def eigh_jacobi(A, w, Vt, compute_v, max_sweeps):
                     A[j, p] = ap[j]
                     A[j, q] = aq[j]
                 if compute_v:
-                    vp = Vt[p]
-                    vq = Vt[q]
-                    for j in range(n):
-                        x = vp[j]
-                        y = vq[j]
-                        vp[j] = c * x - s * y
-                        vq[j] = s * x + c * y
+                    rot(Vt[p], Vt[q], c, s)
         sweeps = sweep + 1
         if not rotated:
             status = 0
@@ -229,7 +214,7 @@ def _symv_upper(A, k, v, p):
         vi = v[i]
         vt = v[i:]
         pt = p[i:]
-        s = _dot(row[1:], vt[1:])
+        s = dot(row[1:], vt[1:])
         for j in range(1, m - i):
             pt[j] += row[j] * vi
         p[i] += row[0] * vi + s
@@ -306,7 +291,7 @@ def sytd2(A, d, e, tau):
             _symv_upper(A, k + 1, x, pk)
             for i in range(m):
                 pk[i] *= tk
-            alpha = -0.5 * tk * _dot(pk, x)
+            alpha = -0.5 * tk * dot(pk, x)
             wk = wv[:m]
             for i in range(m):
                 wk[i] = pk[i] + alpha * x[i]
@@ -325,7 +310,7 @@ def _syr2_symv_row(row, vp, wp, vn, pn):
     the diagonal): the pending rank-2 update of the previous step is applied,
     and the updated row adds ``row[1:] . vn[1:] + row[0] vn[0]`` to
     ``pn[0]`` and ``row[1:] vn[0]`` to ``pn[1:]``.  The dot product keeps
-    lane-wise partial sums in a stack tile (as :func:`jitla.kernels.gemm._dot`),
+    lane-wise partial sums in a stack tile (as :func:`jitla.kernels.level1.dot`),
     so the loop vectorises without fastmath.
     """
     acc = register_tile(row, 2, 2)  # acc[0]: partial sums, acc[1]: the updated row piece
@@ -432,7 +417,7 @@ def sytd2_fused(A, d, e, tau):
         vk = Vn[k + 1 :]
         for j in range(m):
             pk[j] *= tk
-        alpha = -0.5 * tk * _dot(pk, vk)
+        alpha = -0.5 * tk * dot(pk, vk)
         for j in range(k + 1, n):
             Vp[j] = Vn[j]
             Wp[j] = P[j] + alpha * Vn[j]
@@ -483,7 +468,7 @@ def form_q_sytd2(A, tau, Qt):
         v[0] = 1
         for r in range(k + 1, n):
             row = Qt[r, k + 1 :]
-            s = tk * _dot(row, v)
+            s = tk * dot(row, v)
             for j in range(n - k - 1):
                 row[j] -= s * v[j]
         v[0] = beta
@@ -498,14 +483,14 @@ def _rotate_rows(Zt, cs, sn, l, m):
     """Apply one QL sweep's rotations to rows ``l..m`` of Zt, two at a time.
 
     Rotation i (``i = m-1 .. l``) replaces rows i, i+1 by
-    ``(c z_i - s z_{i+1}, s z_i + c z_{i+1})``: LAPACK ``dlasr`` ('R', 'V',
-    'B') on the columns of Z, here on contiguous rows.  Rotations i and i-1
-    are applied in one pass over rows i+1, i, i-1 (the middle row is
-    rotated twice while in registers): 3 loads and 3 stores per element
-    instead of 4 and 4, measured 20 % faster at n = 1024.  (Applying a sweep a
-    chunk of columns at a time, as ``dlasr`` on a cache-sized block, was
-    measured slower: 0.63 s with 128 columns against 0.53 s without, the
-    per-chunk slicing costing more than the L3 traffic it saves.)
+    ``(c z_i - s z_{i+1}, s z_i + c z_{i+1})`` -- :func:`~jitla.kernels.level1.rot`
+    of rows ``(z_i, z_{i+1})`` with ``-s``: LAPACK ``dlasr`` ('R', 'V', 'B')
+    on the columns of Z, here on contiguous rows.  Rotations i and i-1 are
+    applied in one pass over rows i+1, i, i-1 (the middle row is rotated
+    twice while in registers): 3 loads and 3 stores per element instead of
+    4 and 4.  A sweep is not applied a chunk of columns at a time (as
+    ``dlasr`` on a cache-sized block): the per-chunk slicing costs more than
+    the L3 traffic it saves (devlog 006 has both measurements).
     """
     n = Zt.shape[1]
     i = m - 1

@@ -29,6 +29,8 @@ from jitla._jit import kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._pack import pack_a, pack_b
 from jitla.kernels._registry import register
 from jitla.kernels._tile import MR, gemm_register_tile, register_tile, tile_width
+from jitla.kernels.level1 import dot as level1_dot
+from jitla.kernels.level1 import round_up
 
 
 def gemm_flops(m, n, k):
@@ -281,11 +283,6 @@ def macro_kernel(mc, nc, kc, Ap, Bp, C, ic, jc):
             micro_kernel(kc, Ap[ir * kc :], Bp[jr * kc :], C, ic + ir, jc + jr, mr, nr)
 
 
-@kernel
-def _round_up(x, r):
-    return (x + r - 1) // r * r
-
-
 @vector_kernel
 def packed_region(A, B, C, alpha, blocks, region, Ap, Bp):
     """``C[i_lo:i_hi, j_lo:j_hi] += alpha * A[i_lo:i_hi] @ B[:, j_lo:j_hi]``, packed.
@@ -354,8 +351,8 @@ def gemm_packed(A, B, C, alpha, blocks):
     m, k = A.shape
     n = B.shape[1]
     NR = tile_width(C)
-    Ap = np.empty(_round_up(min(MC, m), MR) * min(KC, k), dtype=C.dtype)
-    Bp = np.empty(_round_up(min(NC, n), NR) * min(KC, k), dtype=C.dtype)
+    Ap = np.empty(round_up(min(MC, m), MR) * min(KC, k), dtype=C.dtype)
+    Bp = np.empty(round_up(min(NC, n), NR) * min(KC, k), dtype=C.dtype)
     packed_region(A, B, C, alpha, blocks, (0, m, 0, n), Ap, Bp)
 
 
@@ -433,8 +430,8 @@ def gemm_parallel(A, B, C, alpha, blocks, nthreads):
     row_panels = (m + MR - 1) // MR
     col_panels = (n + NR - 1) // NR
     kc_max = min(KC, k)
-    Ap = np.empty((pr * pc, _round_up(min(MC, m), MR) * kc_max), dtype=C.dtype)
-    Bp = np.empty((pr * pc, _round_up(min(NC, n), NR) * kc_max), dtype=C.dtype)
+    Ap = np.empty((pr * pc, round_up(min(MC, m), MR) * kc_max), dtype=C.dtype)
+    Bp = np.empty((pr * pc, round_up(min(NC, n), NR) * kc_max), dtype=C.dtype)
     for t in prange(pr * pc):
         tr, tc = t // pc, t % pc
         i_lo = min(m, (tr * row_panels // pr) * MR)
@@ -447,31 +444,6 @@ def gemm_parallel(A, B, C, alpha, blocks, nthreads):
 # --------------------------------------------------------------------------
 # matrix-vector, dot, and batches of small products
 # --------------------------------------------------------------------------
-@vector_kernel
-def _dot(x, y):
-    """Dot product with 2 vector registers of independent partial sums.
-
-    Sixteen (float64) or thirty-two (float32) running sums, combined at the
-    end in a fixed order: SLP keeps them in two registers, and the result is
-    the same on every run (no reassociation flag is needed).
-    """
-    acc = register_tile(x, 1, 2)
-    W = acc.shape[1]
-    n = x.shape[0]
-    for j in range(W):
-        acc[0, j] = 0
-    nb = n - n % W
-    for i in range(0, nb, W):
-        for j in range(W):
-            acc[0, j] += x[i + j] * y[i + j]
-    s = x.dtype.type(0)
-    for j in range(W):
-        s += acc[0, j]
-    for i in range(nb, n):
-        s += x[i] * y[i]
-    return s
-
-
 @register(
     "dot", "serial", "dot product, vector-wide partial sums", flops=lambda n: 2.0 * n, example=_dot_example
 )
@@ -481,11 +453,12 @@ def dot(x, y):
 
     Notes
     -----
-    Flops 2n; no workspace.  The sum is split into one partial sum per
-    vector lane (two vectors' worth), so its rounding differs from a
-    left-to-right sum by O(n eps) as any blocked sum does.
+    :func:`jitla.kernels.level1.dot`, registered: flops 2n; no workspace.
+    The sum is split into one partial sum per vector lane (two vectors'
+    worth), so its rounding differs from a left-to-right sum by O(n eps)
+    as any blocked sum does.
     """
-    return _dot(x, y)
+    return level1_dot(x, y)
 
 
 @register(
@@ -505,7 +478,7 @@ def gemv(A, x, y, alpha):
     Flops 2mn; no workspace.  Memory-bound: every element of A is used once.
     """
     for i in range(A.shape[0]):
-        y[i] += alpha * _dot(A[i], x)
+        y[i] += alpha * level1_dot(A[i], x)
 
 
 @register(

@@ -39,6 +39,7 @@ import numpy as np
 
 from jitla._jit import kernel
 from jitla.kernels._registry import register
+from jitla.kernels.level1 import dot
 
 __all__ = ["cgs", "cgs2", "cgs2_flops", "gram_schmidt_flops", "mgs"]
 
@@ -71,18 +72,10 @@ def _transpose(A):
 
 
 @kernel
-def _dot(x, y):
-    s = x.dtype.type(0)
-    for i in range(x.shape[0]):
-        s += x[i] * y[i]
-    return s
-
-
-@kernel
 def _normalise(Qt, R, j):
     """``R[j, j] = ||q_j||``, ``q_j /= R[j, j]``; False if the column is zero."""
     q = Qt[j]
-    norm = math.sqrt(_dot(q, q))
+    norm = math.sqrt(dot(q, q))
     R[j, j] = norm
     if norm == 0:
         return False
@@ -141,7 +134,7 @@ def cgs(A, Q, R):
         aj = At[j]
         qj = Qt[j]
         for p in range(j):
-            R[p, j] = _dot(Qt[p], aj)  # against the original column
+            R[p, j] = dot(Qt[p], aj)  # against the original column
         for p in range(j):
             r = R[p, j]
             qp = Qt[p]
@@ -186,7 +179,7 @@ def mgs(A, Q, R):
         qj = Qt[j]
         for p in range(j):
             qp = Qt[p]
-            r = _dot(qp, qj)  # against the partly orthogonalised column
+            r = dot(qp, qj)  # against the partly orthogonalised column
             R[p, j] = r
             for i in range(qj.shape[0]):
                 qj[i] -= r * qp[i]
@@ -230,7 +223,7 @@ def cgs2(A, Q, R):
         qj = Qt[j]
         for _ in range(2):
             for p in range(j):
-                s[p] = _dot(Qt[p], qj)  # all coefficients from the same v: classical
+                s[p] = dot(Qt[p], qj)  # all coefficients from the same v: classical
             for p in range(j):
                 r = s[p]
                 R[p, j] += r

@@ -53,7 +53,8 @@ from numba import prange
 from jitla._jit import kernel, parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import MR, tile_width
-from jitla.kernels.gemm import _round_up, packed_region
+from jitla.kernels.gemm import packed_region
+from jitla.kernels.level1 import round_up
 
 __all__ = [
     "apply_q",
@@ -348,8 +349,8 @@ def _gemm_buffers(A, blocks, kdim, ncols):
     MC, KC, NC = blocks
     m = A.shape[0]
     kc_max = max(1, min(KC, kdim))
-    Ap = np.empty(_round_up(min(MC, max(m, 1)), MR) * kc_max, dtype=A.dtype)
-    Bp = np.empty(_round_up(min(NC, max(ncols, 1)), tile_width(A)) * kc_max, dtype=A.dtype)
+    Ap = np.empty(round_up(min(MC, max(m, 1)), MR) * kc_max, dtype=A.dtype)
+    Bp = np.empty(round_up(min(NC, max(ncols, 1)), tile_width(A)) * kc_max, dtype=A.dtype)
     return Ap, Bp
 
 
@@ -589,8 +590,8 @@ def apply_q_blocked(A, tau, B, nb, blocks):
     Sec. 5.1.7), applied last block first: ``W = V^T B[k:]`` (GEMM),
     ``W := T W`` (:func:`_trmm_t`), ``B[k:] -= V W`` (GEMM).  The same
     flops as :func:`apply_q`, ``4 nrhs (mk - k^2/2)``, but all except
-    ``~nb/k`` of them in the packed GEMM: at 512 x 512 it takes 7 ms
-    against :func:`apply_q`'s 18 ms.  Workspace ``nb (2m + nrhs + nb)`` plus
+    ``~nb/k`` of them in the packed GEMM (devlog 005 measures the
+    difference).  Workspace ``nb (2m + nrhs + nb)`` plus
     the GEMM packing buffers.
     """
     m = A.shape[0]

@@ -37,7 +37,7 @@ import numpy as np
 
 from jitla._jit import kernel
 from jitla.kernels._registry import register
-from jitla.kernels.gemm import _dot
+from jitla.kernels.level1 import dot
 from jitla.kernels.qr_householder import _apply_reflector, householder, qr_flops
 
 __all__ = ["geqp3", "geqp3_rows", "numerical_rank", "rank_tolerance", "reflect_rows"]
@@ -209,7 +209,7 @@ def reflect_rows(G, i, tau, r0):
     v = G[i, i:]
     for r in range(r0, G.shape[0]):
         g = G[r, i:]
-        d = tau * _dot(g, v)
+        d = tau * dot(g, v)
         for c in range(g.shape[0]):
             g[c] -= d * v[c]
     G[i, i] = beta
@@ -258,8 +258,7 @@ def geqp3_rows(G, jpvt, tau):
     column of A is a row of G: the swap, the reflector and the norms are
     contiguous, and the reflector is applied to each remaining row ``g``
     as ``g -= tau (g . v) v`` -- a dot product and an axpy on a row that
-    stays in L1 between the two, one pass.  At 512 x 512 (float64, 1
-    thread) this took 9-10 ms against :func:`geqp3`'s 24 ms (devlog 005).
+    stays in L1 between the two, one pass (devlog 005 has the timings).
     The Jacobi SVD's preconditioner gets ``A^T`` for free (its kernels work
     on ``G = A^T``).  One addition to :func:`geqp3`: when a column's
     recomputed partial norm is below ``2 sqrt(m) eps`` times its original

@@ -91,11 +91,9 @@ INFLUENCE = 10
 NSTAT = 11
 
 #: Rows solved side by side (the inner, vectorised loop of the triangular
-#: solves).  Measured at n = 100,000 (noisy shared machine, same-run
-#: alternation): one row at a time with dot-product back substitution 84 ms
-#: (k = 20); column-oriented back substitution 58 ms; 8 rows at a time about
-#: 2x faster again at k = 20 and 6x at k = 5; 16 rows a further 1.35x at
-#: k = 20 and 50.
+#: solves): with one row at a time the innermost loop is a dependent dot
+#: product; 16 independent rows fill the vector registers (devlog 008 has
+#: the measurements for 1, 8 and 16 rows).
 RB = 16
 
 #: Rows per block of the parallel kernel (a compile-time constant, like the

@@ -37,6 +37,7 @@ import numpy as np
 
 from jitla._jit import kernel
 from jitla.kernels._registry import register
+from jitla.kernels.level1 import givens
 from jitla.kernels.qr_householder import householder
 from jitla.kernels.qr_pivoted import reflect_rows
 
@@ -120,15 +121,6 @@ def bidiagonalize(G, d, e):
 
 
 @kernel
-def _givens(f, g):
-    """``(c, s, r)`` with ``c f + s g = r``, ``-s f + c g = 0`` (``r = hypot(f, g)``)."""
-    if g == 0:
-        return 1.0, 0.0, f
-    r = math.hypot(f, g)
-    return f / r, g / r, r
-
-
-@kernel
 def _chase_zero_diagonal(d, e, lo, k, hi):
     """``d[k] = 0`` in the block ``lo..hi``: rotate ``e[k]`` (or ``e[hi-1]`` when k = hi) out of it.
 
@@ -141,7 +133,7 @@ def _chase_zero_diagonal(d, e, lo, k, hi):
         f = e[k]
         e[k] = 0
         for j in range(k + 1, hi + 1):
-            c, s, r = _givens(d[j], f)
+            c, s, r = givens(d[j], f)
             d[j] = r
             if j < hi:
                 f = -s * e[j]
@@ -150,7 +142,7 @@ def _chase_zero_diagonal(d, e, lo, k, hi):
         f = e[hi - 1]
         e[hi - 1] = 0
         for j in range(hi - 1, lo - 1, -1):
-            c, s, r = _givens(d[j], f)
+            c, s, r = givens(d[j], f)
             d[j] = r
             if j > lo:
                 f = -s * e[j - 1]
@@ -184,7 +176,7 @@ def _golub_kahan_step(d, e, lo, hi):
     z = d[lo] * e[lo]
     for k in range(lo, hi):
         # from the right, columns k and k+1: zero z (the bulge above the superdiagonal)
-        c, s, r = _givens(y, z)
+        c, s, r = givens(y, z)
         if k > lo:
             e[k - 1] = r
         dk = c * d[k] + s * e[k]
@@ -192,7 +184,7 @@ def _golub_kahan_step(d, e, lo, hi):
         bulge = s * d[k + 1]  # now at (k+1, k)
         dk1 = c * d[k + 1]
         # from the left, rows k and k+1: zero the bulge below the diagonal
-        c, s, r = _givens(dk, bulge)
+        c, s, r = givens(dk, bulge)
         d[k] = r
         e[k] = c * ek + s * dk1
         d[k + 1] = -s * ek + c * dk1

@@ -45,7 +45,7 @@ from jitla._jit import kernel, parallel_kernel, vector_kernel
 from jitla.kernels._layout import aligned_empty, transpose_triangle
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
-from jitla.kernels.gemm import _dot
+from jitla.kernels.level1 import dot, jacobi_angle, rot
 from jitla.kernels.qr_householder import apply_q_blocked
 from jitla.kernels.qr_pivoted import geqp3_rows
 
@@ -87,7 +87,7 @@ def _gram_2x2(x, y):
 
     A sum reduction only vectorises if LLVM may reassociate it; instead of
     fastmath each of the three sums is split into lane-wise partial sums in a
-    stack tile (as :func:`jitla.kernels.gemm._dot`), so the result is
+    stack tile (as :func:`jitla.kernels.level1.dot`), so the result is
     deterministic and the loop runs on full vector registers.
     """
     acc = register_tile(x, 3, 1)
@@ -132,61 +132,31 @@ def jacobi_rotate(G, Vt, p, q, tol, accumulate):
 
     Notes
     -----
-    ``zeta = (beta - alpha) / (2 gamma)``, ``t = sign(zeta) / (|zeta| +
-    sqrt(1 + zeta^2))`` (the smaller root, |t| <= 1, so the rotation angle
-    is at most pi/4 and the rows move little), ``c = 1/sqrt(1 + t^2)``,
-    ``s = c t``.  For huge |zeta|, ``t = 1/(2 zeta)`` avoids overflow.
-    Flops 12m (+6n with accumulation).
+    The angle is :func:`~jitla.kernels.level1.jacobi_angle`'s (the smaller
+    root, |t| <= 1, so the angle is at most pi/4 and the rows move little),
+    applied by :func:`~jitla.kernels.level1.rot`.  Flops 12m (+6n with
+    accumulation).
     """
     gp = G[p]
     gq = G[q]
     alpha, beta, gamma = _gram_2x2(gp, gq)
     if gamma == 0 or abs(gamma) <= tol * math.sqrt(alpha) * math.sqrt(beta):
         return False
-    t, c, s = _angle(alpha, beta, gamma)
-    _rotate_rows(gp, gq, c, s)
+    t, c, s = jacobi_angle(alpha, beta, gamma)
+    rot(gp, gq, c, s)
     if accumulate:
-        _rotate_rows(Vt[p], Vt[q], c, s)
+        rot(Vt[p], Vt[q], c, s)
     # a row left with only rounding noise is zeroed (see _drop_if_noise)
     if alpha - t * gamma < 0.25 * alpha:
-        _drop_if_noise(gp, _dot(gp, gp), alpha)
+        _drop_if_noise(gp, dot(gp, gp), alpha)
     if beta + t * gamma < 0.25 * beta:
-        _drop_if_noise(gq, _dot(gq, gq), beta)
+        _drop_if_noise(gq, dot(gq, gq), beta)
     return True
-
-
-@kernel
-def _angle(alpha, beta, gamma):
-    """``(t, c, s)`` of the rotation that diagonalises ``[[alpha, gamma], [gamma, beta]]``.
-
-    Rutishauser's formulas (Golub & Van Loan, 4th ed., Alg. 8.5.1
-    ``symSchur2``): ``zeta = (beta - alpha) / (2 gamma)``, ``t = sign(zeta) /
-    (|zeta| + sqrt(1 + zeta^2))`` -- the smaller root, |t| <= 1 --, ``c =
-    1 / sqrt(1 + t^2)``, ``s = c t``; for huge |zeta|, ``t = 1 / (2 zeta)``
-    avoids overflow.  *gamma* must be nonzero.
-    """
-    zeta = (beta - alpha) / (2 * gamma)
-    if abs(zeta) > 1e150:
-        t = 1 / (2 * zeta)
-    else:
-        t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(1 + zeta * zeta))
-    c = 1 / math.sqrt(1 + t * t)
-    return t, c, c * t
-
-
-@kernel
-def _rotate_rows(x, y, c, s):
-    """``x, y <- c x - s y, s x + c y`` in place (6 flops per entry)."""
-    for i in range(x.shape[0]):
-        a = x[i]
-        b = y[i]
-        x[i] = c * a - s * b
-        y[i] = s * a + c * b
 
 
 @vector_kernel
 def _rotate_dot(x, y, z, c, s):
-    """:func:`_rotate_rows` of ``(x, y)`` fused with the dot product ``x' . z``; returns it.
+    """:func:`~jitla.kernels.level1.rot` of ``(x, y)`` fused with the dot product ``x' . z``; returns it.
 
     Used for the next pair of a row-cyclic pass: after rows p and q rotate,
     the pair (p, q+1) needs ``g_p' . g_{q+1}``, and computing it while
@@ -196,7 +166,7 @@ def _rotate_dot(x, y, z, c, s):
     SLP vectoriser can pack each step even though x, y and z are rows of
     one array (written in the natural interleaved order it stays scalar).
     The dot product keeps one partial sum per lane, as
-    :func:`jitla.kernels.gemm._dot`.  Flops 8m.
+    :func:`jitla.kernels.level1.dot`.  Flops 8m.
     """
     t = register_tile(x, 6, 1)
     W = t.shape[1]
@@ -212,8 +182,8 @@ def _rotate_dot(x, y, z, c, s):
         for j in range(W):
             t[2, j] = z[i + j]
         for j in range(W):
-            t[4, j] = c * t[0, j] - s * t[1, j]
-            t[5, j] = s * t[0, j] + c * t[1, j]
+            t[4, j] = c * t[0, j] + s * t[1, j]
+            t[5, j] = c * t[1, j] - s * t[0, j]
         for j in range(W):
             t[3, j] += t[4, j] * t[2, j]
         for j in range(W):
@@ -226,8 +196,8 @@ def _rotate_dot(x, y, z, c, s):
     for i in range(mb, m):
         a = x[i]
         b = y[i]
-        x[i] = c * a - s * b
-        y[i] = s * a + c * b
+        x[i] = c * a + s * b
+        y[i] = c * b - s * a
         r += x[i] * z[i]
     return r
 
@@ -241,7 +211,7 @@ def _rotate_chain(Vt, p, qs, cs, ss, count):
     rotation; here Vt is swept in chunks of eight vectors, and a chunk of
     row p stays in registers while all the rotations of the pass go by, so
     only the rows q are stored -- half the stores, and the loop is
-    store-bound.  The result is bitwise that of :func:`_rotate_rows` applied
+    store-bound.  The result is bitwise that of :func:`~jitla.kernels.level1.rot` applied
     rotation by rotation (same operations on each entry, same order).
     Flops ``6 n count``.
     """
@@ -262,8 +232,8 @@ def _rotate_chain(Vt, p, qs, cs, ss, count):
             for j in range(W):
                 x = t[0, j]
                 y = t[1, j]
-                t[0, j] = c * x - s * y
-                t[1, j] = s * x + c * y
+                t[0, j] = c * x + s * y
+                t[1, j] = c * y - s * x
             for j in range(W):
                 vq[i0 + j] = t[1, j]
         for j in range(W):
@@ -275,8 +245,8 @@ def _rotate_chain(Vt, p, qs, cs, ss, count):
         for i in range(nb, n):
             x = vp[i]
             y = vq[i]
-            vp[i] = c * x - s * y
-            vq[i] = s * x + c * y
+            vp[i] = c * x + s * y
+            vq[i] = c * y - s * x
 
 
 @kernel
@@ -289,8 +259,8 @@ def _update_norms(norms2, p, q, t, gamma, gp, gq, alpha, beta):
     """
     new_p = alpha - t * gamma
     new_q = beta + t * gamma
-    norms2[p] = new_p if new_p >= 0.25 * alpha else _drop_if_noise(gp, _dot(gp, gp), alpha)
-    norms2[q] = new_q if new_q >= 0.25 * beta else _drop_if_noise(gq, _dot(gq, gq), beta)
+    norms2[p] = new_p if new_p >= 0.25 * alpha else _drop_if_noise(gp, dot(gp, gp), alpha)
+    norms2[q] = new_q if new_q >= 0.25 * beta else _drop_if_noise(gq, dot(gq, gq), beta)
 
 
 @kernel
@@ -484,12 +454,12 @@ def _rotate_tracked(G, Vt, p, q, gamma, norms2, accumulate):
     """
     alpha = norms2[p]
     beta = norms2[q]
-    t, c, s = _angle(alpha, beta, gamma)
+    t, c, s = jacobi_angle(alpha, beta, gamma)
     gp = G[p]
     gq = G[q]
-    _rotate_rows(gp, gq, c, s)
+    rot(gp, gq, c, s)
     if accumulate:
-        _rotate_rows(Vt[p], Vt[q], c, s)
+        rot(Vt[p], Vt[q], c, s)
     _update_norms(norms2, p, q, t, gamma, gp, gq, alpha, beta)
 
 
@@ -569,7 +539,7 @@ def svd_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
     while sweeps < max_sweeps:
         sweeps += 1
         for i in range(n):
-            norms2[i] = _dot(G[i], G[i])
+            norms2[i] = dot(G[i], G[i])
         rotated = False
         for p in range(n - 1):
             k = p
@@ -757,20 +727,20 @@ def _tracked_pass(G, p, q_lo, q_hi, tol, sweep, tracked, chain):
         if not have_gamma:
             if sweep > 1 and last_sweep[p] < sweep - 1 and last_sweep[q] < sweep - 1:
                 continue
-            gamma = _dot(gp, G[q])
+            gamma = dot(gp, G[q])
         have_gamma = False
         alpha = norms2[p]
         beta = norms2[q]
         if gamma == 0 or abs(gamma) <= tol * math.sqrt(alpha) * math.sqrt(beta):
             continue
-        t, c, s = _angle(alpha, beta, gamma)
+        t, c, s = jacobi_angle(alpha, beta, gamma)
         gq = G[q]
         g_pq = gamma
         if q + 1 < q_hi:
             gamma = _rotate_dot(gp, gq, G[q + 1], c, s)
             have_gamma = True
         else:
-            _rotate_rows(gp, gq, c, s)
+            rot(gp, gq, c, s)
         qs[count] = q
         cs[count] = c
         ss[count] = s
@@ -851,7 +821,7 @@ def svd_parallel_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
         sweeps += 1
         flags[:] = False
         for i in prange(n):
-            norms2[i] = _dot(G[i], G[i])
+            norms2[i] = dot(G[i], G[i])
         if nblocks < 2:
             chain = (chain_q[0], chain_c[0], chain_s[0])
             for p in range(n - 1):

@@ -13,7 +13,7 @@ from jitla.linalg._iterative import (
     power_iteration,
     rayleigh_quotient_iteration,
 )
-from jitla.linalg._lstsq import lstsq
+from jitla.linalg._lstsq import LstsqRankWarning, lstsq
 from jitla.linalg._lu import det, inv, lu, lu_factor, lu_solve, slogdet, solve
 from jitla.linalg._matmul import MatmulPlan, matmul, matmul_plan
 from jitla.linalg._qr import QRResult, qr, qr_method, qr_r_augmented, qr_rank
@@ -53,6 +53,7 @@ __all__ = [
     "cho_factor",
     "cho_solve",
     "lstsq",
+    "LstsqRankWarning",
     "SVDResult",
     "svd",
     "svd_method",

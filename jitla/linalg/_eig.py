@@ -15,6 +15,7 @@ from jitla._validate import (
 )
 from jitla.kernels import get_kernel
 from jitla.kernels.eig_symmetric import MAX_JACOBI_SWEEPS
+from jitla.linalg._policy import Plan, eigh_plan
 
 __all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method", "eig", "eigvals", "EigResult"]
 
@@ -24,17 +25,20 @@ EigResult = np.linalg._linalg.EigResult
 _EIGH_METHODS = ("auto", "jacobi", "ql")
 
 
-def eigh_method(shape, method: str = "auto") -> str:
-    """The kernel variant :func:`eigh` uses (documented "auto" policy).
+def eigh_method(shape, method: str = "auto"):
+    """What :func:`eigh` runs: a :class:`~jitla.linalg._policy.Plan`.
 
-    "auto" is always "ql" (tridiagonalisation + implicit QL): O(n^3) with a
-    small constant, backward stable.  "jacobi" is several times slower but
-    finds the small eigenvalues of graded positive definite matrices to high
-    relative accuracy; ask for it by name.
+    "auto" follows :func:`jitla.linalg._policy.eigh_plan`: always "ql"
+    (tridiagonalisation + implicit QL), O(n^3) with a small constant,
+    backward stable.  "jacobi" is several times slower but finds the small
+    eigenvalues of graded positive definite matrices to high relative
+    accuracy; ask for it by name.
     """
     if method not in _EIGH_METHODS:
         raise ValueError(f"unknown eigh method {method!r}; choose one of {list(_EIGH_METHODS)}")
-    return "ql" if method == "auto" else method
+    if method != "auto":
+        return Plan("eigh", method, "requested")
+    return eigh_plan(shape[-1] if len(shape) else 0)
 
 
 def _check_uplo(UPLO):
@@ -118,7 +122,7 @@ def _eigh(a, UPLO, compute_v, method):
     assert_stacked_2d(a)
     assert_stacked_square(a)
     dtype = result_float_dtype(a)
-    variant = eigh_method(a.shape, method)
+    variant = eigh_method(a.shape, method).variant
     A = as_float_operand(a, dtype)
     n = A.shape[-1]
     batch = A.shape[:-2]

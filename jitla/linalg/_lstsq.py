@@ -30,6 +30,7 @@ from jitla.kernels.qr_householder import apply_q, apply_qt
 from jitla.kernels.qr_pivoted import geqp3, numerical_rank
 from jitla.kernels.qr_tall import tsqr
 from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._policy import householder_plan, lstsq_plan
 from jitla.linalg._refine import RefineInfo, dd_residual, refine_lstsq
 from jitla.linalg._triangular import triangular_solve_inplace
 
@@ -46,17 +47,12 @@ class LstsqRankWarning(UserWarning):
 # --------------------------------------------------------------------------
 # factorisations and solves on the factored form
 # --------------------------------------------------------------------------
-def _qr_variant(m: int, n: int) -> str:
-    """Unblocked QR for narrow matrices (one panel or less), blocked compact WY otherwise."""
-    return "unblocked" if min(m, n) <= config.factor_nb("qr") else "blocked"
-
-
 def householder_qr(A: np.ndarray):
     """Factor a C-contiguous (m, n) array in place; return ``tau`` (LAPACK storage)."""
     m, n = A.shape
     tau = np.zeros(min(m, n), dtype=A.dtype)
     if A.size:
-        info = get_kernel("qr", _qr_variant(m, n))
+        info = get_kernel(*householder_plan(m, n)[:2])
         info.func(A, tau, *kernel_extras(info, A.dtype))
     return tau
 
@@ -158,7 +154,7 @@ def _solve_qr(A, B, rcond, refine, want_s):
     m, n = A.shape
     if m < n:
         return _solve_qr_wide(A, B, rcond, refine, want_s)
-    if _use_tsqr(m, n, B.shape[1], A.dtype):
+    if lstsq_plan(m, n, B.shape[1]).op == "tsqr":
         if refine:
             return _solve_tsqr_refined(A, B, rcond, want_s)
         return _solve_tsqr(A, B, rcond, want_s)
@@ -189,11 +185,6 @@ def _warn_rank_deficient():
         LstsqRankWarning,
         stacklevel=5,
     )
-
-
-def _use_tsqr(m: int, n: int, k: int, dtype) -> bool:
-    """Tall-skinny policy: TSQR of ``[A | B]`` once A spans at least two of its row blocks."""
-    return m >= 4 * (n + k) and m >= 2 * config.tsqr_rows(dtype)
 
 
 def _solve_tsqr(A, B, rcond, want_s):
@@ -423,8 +414,9 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         a negative value means eps.
     method : {"qr", "pivoted", "normal", "svd"}
         ``"qr"`` (default): Householder QR; for M < N the minimum-norm
-        solution via a QR of ``a.T``; for tall-skinny a (M >= 4 (N + K) and
-        at least two TSQR row blocks) and no refinement, the R factor of
+        solution via a QR of ``a.T``; for tall-skinny ``[a | b]`` (the rule
+        of :func:`jitla.linalg._policy.lstsq_plan`, the same as
+        :func:`jitla.linalg.qr`'s) and no refinement, the R factor of
         ``[a | b]`` by TSQR (``x = R11^{-1} R12``, residuals from R22; Q is
         never formed).  When the rank test above finds a tall A
         rank-deficient it warns (:class:`LstsqRankWarning`) and continues
@@ -440,8 +432,8 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         dependent column at ~sqrt(eps), not eps); this catches rank
         deficiency, *not* ill-conditioning: a degree-10 polynomial fit
         passes it and comes back with no correct digit (devlog 004).
-        ``"svd"``: jitla's one-sided Jacobi SVD of a (issue #4's
-        :func:`jitla.linalg.svd`): numpy's truncated minimum-norm solution,
+        ``"svd"``: jitla's one-sided Jacobi SVD of a
+        (:func:`jitla.linalg.svd`): numpy's truncated minimum-norm solution,
         also for rank-deficient and wide a; slower than the QR methods.
     refine : bool
         Extra-precise iterative refinement on Bjorck's augmented system
@@ -509,12 +501,6 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
     """
     x, residuals, rank, s, _ = _lstsq_core(a, b, rcond, method, refine, compute_s)
     return x, residuals, rank, s
-
-
-def _lstsq(a, b, rcond, method, refine, compute_s=True):
-    """:func:`lstsq` returning ``(x, residuals, rank, RefineInfo or None)``."""
-    x, residuals, rank, _, info = _lstsq_core(a, b, rcond, method, refine, compute_s)
-    return x, residuals, rank, info
 
 
 def _lstsq_core(a, b, rcond, method, refine, compute_s):

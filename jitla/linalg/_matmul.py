@@ -6,14 +6,13 @@ import logging
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from jitla import config
 from jitla._validate import as_float_operand, result_float_dtype
 from jitla.kernels import get_kernel
 from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._policy import gemm_plan
 
 __all__ = ["matmul", "matmul_plan", "MatmulPlan"]
 
@@ -31,7 +30,8 @@ class MatmulPlan:
     kernel : str
         Registry variant of *op* ("packed", "parallel", "serial", ...).
     reason : str
-        Which rule of the "auto" policy chose it (or "requested").
+        Which rule of the "auto" policy (:func:`jitla.linalg._policy.gemm_plan`)
+        chose it, or "requested".
     dtype : numpy.dtype
         Dtype the kernel computes in.
     batch : tuple of int
@@ -52,6 +52,11 @@ class MatmulPlan:
     n: int
     shape: tuple[int, ...]
 
+    @property
+    def variant(self) -> str:
+        """:attr:`kernel` under the name every "auto" plan uses (``op, variant, reason``)."""
+        return self.kernel
+
 
 def _raise_numpy_shape_error(a: np.ndarray, b: np.ndarray, out_shape=None) -> None:
     """Raise exactly the error numpy.matmul raises for these shapes.
@@ -70,37 +75,6 @@ def _raise_numpy_shape_error(a: np.ndarray, b: np.ndarray, out_shape=None) -> No
         return
     np.matmul(fake_a, fake_b)
     raise AssertionError(f"jitla rejected shapes {a.shape} @ {b.shape} that numpy accepts")
-
-
-def _auto_kernel(batch, m, k, n, a_vec, b_vec, nthreads) -> tuple[str, str, str]:
-    """The documented "auto" policy: ``(op, variant, reason)``.
-
-    1. vector @ vector                -> dot
-    2. matrix @ vector                -> gemv  (vector @ matrix -> gemv_t)
-    3. a stack whose matrices are small (m*n*k <= config.BATCHED_MAX)
-                                      -> gemm_batched, parallel when threads > 1
-    4. m*n*k < config.SMALL_GEMM      -> gemm reordered (packing would not pay)
-    5. threads > 1 and m*n*k >= config.PARALLEL_GEMM -> gemm parallel
-    6. otherwise                      -> gemm packed
-    """
-    size = m * n * k
-    if not batch:
-        if a_vec and b_vec:
-            return "dot", "serial", "vector @ vector"
-        if b_vec:
-            return "gemv", "serial", "matrix @ vector"
-        if a_vec:
-            return "gemv_t", "serial", "vector @ matrix"
-    if batch and size <= config.BATCHED_MAX:
-        variant = "parallel" if nthreads > 1 else "serial"
-        return "gemm_batched", variant, f"stack of small matrices (m*n*k={size} <= {config.BATCHED_MAX})"
-    if size < config.SMALL_GEMM:
-        return "gemm", "reordered", f"small (m*n*k={size} < {config.SMALL_GEMM})"
-    if nthreads > 1 and size >= config.PARALLEL_GEMM:
-        return "gemm", "parallel", f"large (m*n*k={size}) and {nthreads} threads"
-    if nthreads == 1:
-        return "gemm", "packed", f"large (m*n*k={size}), 1 thread"
-    return "gemm", "packed", f"mid-size (m*n*k={size} < {config.PARALLEL_GEMM})"
 
 
 def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
@@ -134,7 +108,7 @@ def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
         _raise_numpy_shape_error(a, b)
     shape = batch + (() if a_vec else (m,)) + (() if b_vec else (n,))
     if kernel == "auto":
-        op, variant, reason = _auto_kernel(batch, m, k, n, a_vec, b_vec, numba.get_num_threads())
+        op, variant, reason = gemm_plan(batch, m, k, n, a_vec, b_vec)
     else:
         if not isinstance(kernel, str):
             raise TypeError(f"kernel must be a string, got {type(kernel).__name__}")

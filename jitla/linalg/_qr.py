@@ -34,13 +34,13 @@ from __future__ import annotations
 import math
 import warnings
 
-import numba
 import numpy as np
 
 from jitla import config
 from jitla._validate import LinAlgError, assert_stacked_2d, result_float_dtype
 from jitla.kernels import get_kernel, variants
 from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._policy import householder_plan, orgqr_plan, qr_plan, tsqr_plan
 
 __all__ = ["QRResult", "qr", "qr_method", "qr_r_augmented", "qr_rank"]
 
@@ -58,17 +58,6 @@ except ImportError:  # pragma: no cover - numpy 1.x
 
 _MODES = ("reduced", "complete", "r", "raw")
 _METHODS = ("auto", "householder", "mgs", "cgs", "cgs2", "tsqr")
-
-#: "auto" uses TSQR when m >= TSQR_ASPECT * n and m * n >= TSQR_MIN_SIZE (and
-#: the mode is "reduced" or "r", without pivoting): there LAPACK's dgeqrf does
-#: not block and TSQR's cache-sized row blocks win (devlog 003).
-TSQR_ASPECT = 16
-TSQR_MIN_SIZE = 64 * 1024
-#: Below this min(m, n) the blocked kernel's T factor and GEMM calls cost more
-#: than they save: "auto" uses the unblocked kernel.
-UNBLOCKED_MAX = 32
-#: From this many flops on, "auto" uses the parallel kernel when threads > 1.
-PARALLEL_QR_FLOPS = 2 * 512**3
 
 
 def _normalise_mode(mode):
@@ -90,31 +79,14 @@ def _normalise_mode(mode):
 
 
 def qr_method(m: int, n: int, mode: str = "reduced", *, pivoting: bool = False, nthreads: int | None = None):
-    """The documented ``method="auto"`` policy: ``(method, kernel, reason)``.
+    """The documented ``method="auto"`` policy, :func:`jitla.linalg._policy.qr_plan`.
 
-    1. ``pivoting=True``                         -> pivoted Householder (businger_golub)
-    2. m >= 16 n, m n >= 65536, mode reduced/r   -> TSQR (parallel when threads > 1)
-    3. min(m, n) <= 32                           -> Householder, unblocked
-    4. threads > 1 and >= 2 * 512^3 flops        -> Householder, parallel
-    5. otherwise                                 -> Householder, blocked
+    Returns a :class:`~jitla.linalg._policy.Plan` ``(op, variant, reason)``:
+    op "qr_pivoted" (``pivoting=True``), "tsqr" (tall-skinny, mode
+    reduced/r) or "qr" (Householder; variant "unblocked", "blocked" or
+    "parallel").
     """
-    nthreads = numba.get_num_threads() if nthreads is None else nthreads
-    if pivoting:
-        return "householder", "businger_golub", "column pivoting requested"
-    if mode in ("reduced", "r") and m >= TSQR_ASPECT * n and m * n >= TSQR_MIN_SIZE:
-        variant = "parallel" if nthreads > 1 else "serial"
-        return "tsqr", variant, f"tall-skinny (m={m} >= {TSQR_ASPECT} n, n={n})"
-    return ("householder",) + _householder_kernel(m, n, nthreads)
-
-
-def _householder_kernel(m, n, nthreads):
-    k = min(m, n)
-    if k <= UNBLOCKED_MAX:
-        return "unblocked", f"small (min(m, n) = {k} <= {UNBLOCKED_MAX})"
-    flops = get_kernel("qr", "blocked").flops(m, n)
-    if nthreads > 1 and flops >= PARALLEL_QR_FLOPS:
-        return "parallel", f"large ({flops:.3g} flops) and {nthreads} threads"
-    return "blocked", "blocked compact WY"
+    return qr_plan(m, n, mode, pivoting=pivoting, nthreads=nthreads)
 
 
 # --------------------------------------------------------------------------
@@ -129,14 +101,14 @@ def _factor_householder(F, variant, dtype):
 
 
 def _q_and_r(F, tau, mode, dtype):
-    """Q (blocked ``orgqr`` past UNBLOCKED_MAX reflectors, else ``form_q``) and R."""
+    """Q (blocked ``orgqr`` or unblocked ``form_q``, as :func:`~jitla.linalg._policy.orgqr_plan`) and R."""
     from jitla.kernels.qr_householder import form_q, orgqr
 
     m, n = F.shape
     k = min(m, n)
     q = m if mode == "complete" else k
     Q = np.empty((m, q), dtype)
-    if k > UNBLOCKED_MAX:
+    if orgqr_plan(k).variant == "blocked":
         orgqr(F, tau, Q, config.factor_nb("qr", dtype), config.gemm_blocks(dtype).as_tuple())
     else:
         form_q(F, tau, Q)
@@ -254,13 +226,14 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
     k = min(m, n)
 
     if method == "auto":
-        method, variant, _ = qr_method(m, n, mode, pivoting=pivoting)
-        if method == "householder" and not pivoting and kernel != "auto":
+        op, variant, _ = qr_plan(m, n, mode, pivoting=pivoting)
+        method = "tsqr" if op == "tsqr" else "householder"
+        if op == "qr" and kernel != "auto":
             variant = kernel
     elif method == "householder":
         variant = "businger_golub" if pivoting else kernel
         if variant == "auto":
-            variant = _householder_kernel(m, n, numba.get_num_threads())[0]
+            variant = householder_plan(m, n).variant
     else:
         if pivoting:
             raise ValueError(f"pivoting=True needs method='householder' (or 'auto'), not {method!r}")
@@ -268,7 +241,7 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
             raise ValueError(f"method {method!r} supports mode 'reduced' and 'r' only, not {mode!r}")
         if m < n:
             raise ValueError(f"method {method!r} needs M >= N (a tall or square matrix), got {m} x {n}")
-        variant = ("parallel" if numba.get_num_threads() > 1 else "serial") if method == "tsqr" else method
+        variant = tsqr_plan().variant if method == "tsqr" else method
 
     # one C-contiguous working copy: the kernels overwrite it, never the caller's array
     # (unless the caller gave it away with overwrite_a)

@@ -61,7 +61,6 @@ __all__ = [
     "dd_residual_t",
     "refine_lstsq",
     "refine_square",
-    "solve_refined",
 ]
 
 #: Cap on the number of corrections.  Each one gains about
@@ -254,59 +253,3 @@ def refine_lstsq(A, X, Rres, B, correction, *, max_iter: int = MAX_ITER):
         return dX, apply
 
     return _iterate(X, step, max_iter)
-
-
-def solve_refined(A3, X3):
-    """``solve(..., refine=True)``: overwrite each ``X3[i]`` with the refined solution of ``A3[i] x = X3[i]``.
-
-    Parameters
-    ----------
-    A3 : (count, n, n) ndarray
-        C-contiguous float32/float64 stack (read only).
-    X3 : (count, n, k) ndarray
-        Right-hand sides on entry, refined solutions on return.
-
-    Returns
-    -------
-    list of RefineInfo
-        One per matrix.
-
-    Raises
-    ------
-    LinAlgError
-        ``"Singular matrix"`` (numpy's message) for an exactly zero pivot.
-
-    Notes
-    -----
-    Each matrix is factored once by :func:`jitla.linalg.lu_factor`; the
-    first solution and every correction come from
-    :func:`jitla.linalg.lu_solve`; the residuals ``b - A x`` are
-    accumulated in double-double (:func:`refine_square`).  With
-    ``cond(A) * eps`` well below 1 the result is the exact solution
-    rounded to working precision, up to a few units in the last place
-    (Higham, *Accuracy and Stability*, 2nd ed., Thm. 12.1 with an
-    extra-precise residual).  Cost per step: 25 n^2 k flops for the residual
-    and 2 n^2 k for the correction, on top of the 2n^3/3 factorisation.
-    """
-    import warnings
-
-    from jitla._validate import LinAlgError
-    from jitla.linalg._lu import lu_factor, lu_solve
-
-    infos = []
-    for i in range(X3.shape[0]):
-        A = A3[i]
-        B = X3[i].copy()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # an exactly zero pivot is raised below instead
-            LU, piv = lu_factor(A, check_finite=False)
-        if (np.diagonal(LU) == 0).any():
-            raise LinAlgError("Singular matrix")
-
-        def correction(R, LU=LU, piv=piv):
-            return lu_solve((LU, piv), R, check_finite=False)
-
-        X = correction(B)
-        infos.append(refine_square(A, X, B, correction))
-        X3[i] = X
-    return infos

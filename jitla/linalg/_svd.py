@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 from jitla._validate import LinAlgError, as_float_operand, assert_stacked_2d, result_float_dtype
@@ -10,6 +9,7 @@ from jitla.kernels import get_kernel
 from jitla.kernels._layout import aligned_empty, transpose_triangle
 from jitla.kernels.qr_householder import form_q, geqr2
 from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._policy import Plan, svd_plan
 
 __all__ = ["svd", "svdvals", "SVDResult", "svd_method"]
 
@@ -18,8 +18,6 @@ SVDResult = np.linalg._linalg.SVDResult if hasattr(np.linalg, "_linalg") else No
 #: Give up after this many sweeps ("SVD did not converge"); random matrices
 #: need 8-15, graded ones fewer.
 MAX_SWEEPS = 60
-#: Below this n (columns of the tall form) the parallel kernel is not used by "auto".
-PARALLEL_SVD_N = 256
 
 _METHODS = (
     "auto",
@@ -35,28 +33,21 @@ _METHODS = (
 )
 
 
-def svd_method(shape, method: str = "auto") -> str:
-    """The kernel variant :func:`svd` uses for a matrix of *shape* (documented "auto" policy).
+def svd_method(shape, method: str = "auto"):
+    """What :func:`svd` runs for a matrix of *shape*: a :class:`~jitla.linalg._policy.Plan`.
 
-    "auto" is "preconditioned_tracked" (column-pivoted QR, then Jacobi on
-    R -- fewer sweeps, and relative accuracy also for row-graded matrices --
-    with tracked norms and de Rijk's pivoting: the fastest serial variant) on
-    one thread, and "preconditioned_parallel_tracked" (the same sweeps as
-    "preconditioned_parallel", with less work per pair) when Numba has more
-    than one thread and the smaller dimension is at least
-    :data:`PARALLEL_SVD_N`.
-    Every variant "auto" picks is a one-sided Jacobi method with the same
-    relative convergence test, so "auto" never trades accuracy for speed;
-    "bidiagonal" (values only, backward stable) is used only when named.
+    "auto" follows :func:`jitla.linalg._policy.svd_plan`: a one-sided Jacobi
+    method ("preconditioned_tracked", or "preconditioned_parallel_tracked"
+    with threads and min(m, n) >= ``config.SVD_PARALLEL_MIN``), all with the
+    same relative convergence test, so "auto" never trades accuracy for
+    speed; "bidiagonal" (values only, backward stable) only when named.
     """
     if method not in _METHODS:
         raise ValueError(f"unknown svd method {method!r}; choose one of {list(_METHODS)}")
     if method != "auto":
-        return method
-    n = min(shape[-2:]) if len(shape) >= 2 else 0
-    if numba.get_num_threads() > 1 and n >= PARALLEL_SVD_N:
-        return "preconditioned_parallel_tracked"
-    return "preconditioned_tracked"
+        return Plan("svdvals" if method == "bidiagonal" else "svd", method, "requested")
+    m, n = shape[-2:] if len(shape) >= 2 else (0, 0)
+    return svd_plan(m, n)
 
 
 def _svd_2d(A, full_matrices, compute_uv, variant):
@@ -202,7 +193,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     dtype = result_float_dtype(a)
     if not isinstance(hermitian, bool | np.bool_):
         raise TypeError("hermitian must be a bool")
-    variant = svd_method(a.shape, method)
+    variant = svd_method(a.shape, method).variant
     if variant == "bidiagonal" and compute_uv:
         raise ValueError(
             "method='bidiagonal' computes singular values only; "

@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 
-from jitla import config
 from jitla._validate import LinAlgError, as_float_operand, result_float_dtype
 from jitla.kernels import get_kernel
 from jitla.kernels.triangular import trsm_unchecked
 from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._policy import trsm_plan
 
 __all__ = ["solve_triangular"]
 
@@ -46,14 +46,6 @@ def rhs_stacks(A, B, dtype):
     return batch, A3, X3, shape
 
 
-def _trsm_variant(n: int, k: int) -> str:
-    """The "auto" policy: vectors -> trsv, small or few right-hand sides -> unblocked, else blocked."""
-    nb = config.factor_nb("trsm")
-    if n < 2 * nb or k < 8:
-        return "unblocked"
-    return "blocked"
-
-
 def triangular_solve_inplace(A, X, lower: bool, trans: bool, unit: bool, unchecked: bool = False) -> int:
     """Solve ``op(A) Y = X`` in place with the kernel the "auto" policy picks; return its status.
 
@@ -64,9 +56,10 @@ def triangular_solve_inplace(A, X, lower: bool, trans: bool, unit: bool, uncheck
     if unchecked:
         trsm_unchecked(A, X, lower, trans, unit)
         return 0
-    if k == 1:
-        return get_kernel("trsv", "serial").func(A, X[:, 0], lower, trans, unit) if n else 0
-    info = get_kernel("trsm", _trsm_variant(n, k))
+    plan = trsm_plan(n, k)
+    if plan.op == "trsv":
+        return get_kernel(*plan[:2]).func(A, X[:, 0], lower, trans, unit) if n else 0
+    info = get_kernel(*plan[:2])
     return info.func(A, X, lower, trans, unit, *kernel_extras(info, A.dtype))
 
 

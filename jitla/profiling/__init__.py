@@ -1,7 +1,7 @@
 """Comparing kernels and profiling cache effects.
 
 * :mod:`~jitla.profiling.timing`: one kernel against numpy/OpenBLAS, in the
-  same process, alternating, threads pinned alike (see BENCHMARKING.md).
+  same process, alternating, threads pinned alike (see benchmarks/README.md).
 * :mod:`~jitla.profiling.sweeps`: GEMM sweeps over size, thread count and
   block size; the cache-cliff sweep and working-set boundaries.
 * :mod:`~jitla.profiling.cachegrind`: simulated D1/LL misses per call.

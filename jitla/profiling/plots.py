@@ -107,8 +107,12 @@ def plot_cache_cliff(result, path) -> Path:
     outgrow L1, L2 and L3; powers of two are drawn with hollow markers so the
     dips at ``2^k`` against ``2^k + 1`` stand out.
     """
-    data = result if isinstance(result, dict) else result.as_dict()
-    fig, (ax,) = _figure(1, width=8.0)
+    return _save(_cliff_figure(result if isinstance(result, dict) else result.as_dict()), path)
+
+
+def _cliff_figure(data):
+    """The figure of :func:`plot_cache_cliff`, the legend outside the axes (it hid the OpenBLAS line)."""
+    fig, (ax,) = _figure(1, width=9.0)
     lines = defaultdict(list)
     blas = defaultdict(float)
     for r in data["rows"]:
@@ -141,8 +145,8 @@ def plot_cache_cliff(result, path) -> Path:
     ax.set_ylabel("GFLOP/s, 1 thread")
     ax.set_title(f"Cache cliffs, {data['dtype']}")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
-    return _save(fig, path)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return fig
 
 
 def plot_block_sweep(sweep, path) -> Path:

@@ -1,4 +1,4 @@
-"""The conditions every benchmark figure is stated with (BENCHMARKING.md).
+"""The conditions every benchmark figure is stated with (benchmarks/README.md).
 
 CPU model and SIMD width, cache sizes, versions, Numba's threading layer and
 thread count, the BLAS numpy uses (through threadpoolctl) and the OpenBLAS

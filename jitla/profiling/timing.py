@@ -1,4 +1,4 @@
-"""Timing a jitla kernel against numpy/OpenBLAS, the way BENCHMARKING.md asks.
+"""Timing a jitla kernel against numpy/OpenBLAS, the way benchmarks/README.md describes.
 
 Every figure is a ratio measured in one process: the jitla kernel and the
 reference run alternately, after a warm-up call that excludes compilation,

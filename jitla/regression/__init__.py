@@ -29,7 +29,7 @@ from jitla.regression._fit import CollinearityWarning
 from jitla.regression._influence import InfluenceWarning, OLSInfluence
 from jitla.regression._linear import LinearRegression
 from jitla.regression._model import GLS, OLS, WLS, ols
-from jitla.regression._poly import PolyCoefs, PolynomialFeatures, poly, polyfit
+from jitla.regression._poly import PolyCoefs, PolyfitResults, PolynomialFeatures, poly, polyfit
 from jitla.regression._results import ContrastResults, PredictionResults, RegressionResults
 
 __all__ = [
@@ -50,5 +50,6 @@ __all__ = [
     "poly",
     "PolyCoefs",
     "polyfit",
+    "PolyfitResults",
     "diagnostics",
 ]

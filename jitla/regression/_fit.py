@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jitla.linalg import lstsq, qr, qr_r_augmented, solve_triangular
+from jitla.linalg._checked import dd_residual_split
 
 __all__ = [
     "SOLVERS",
@@ -349,7 +350,7 @@ def lstsq_split(A_hi, A_lo, y, *, max_iter: int = 10):
     ``[[I, A], [A^T, 0]] [r; x] = [y; 0]`` (Bjorck, *Numerical Methods for
     Least Squares Problems*, 1996, Sec. 2.9; devlog 004) with both
     residuals computed for ``A = A_hi + A_lo`` in double-double
-    (:func:`jitla.kernels.polynomial.dd_residual_split`) and the
+    (:func:`jitla.linalg._checked.dd_residual_split`) and the
     corrections from the Householder QR of ``A_hi`` alone
     (``h = R^{-T} g``, ``d = Q^T f``, ``dx = R^{-1}(d - h)``,
     ``dr = f - Q (d - h)``).  Since ``A_lo`` is a relative perturbation of
@@ -360,18 +361,14 @@ def lstsq_split(A_hi, A_lo, y, *, max_iter: int = 10):
     componentwise ``max |dx_i| / |x_i|``, stop when <= eps, when it shrank
     by less than half, or after *max_iter* steps.
     """
-    from jitla.kernels.polynomial import dd_residual_split
-
     Q, R = qr(A_hi)
     x = solve_triangular(R, Q.T @ y)
     r = y - A_hi @ x
-    f = np.empty_like(y)
-    g = np.empty_like(x)
     eps = np.finfo(np.float64).eps
     last = np.inf
     steps = 0
     for _ in range(max_iter):
-        dd_residual_split(A_hi, A_lo, x, y, r, f, g)
+        f, g = dd_residual_split(A_hi, A_lo, x, y, r)
         h = solve_triangular(R, g, trans=1)
         d = Q.T @ f - h
         dx = solve_triangular(R, d)

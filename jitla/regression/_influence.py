@@ -34,33 +34,29 @@ import math
 import warnings
 from functools import cached_property
 
-import numba
 import numpy as np
 
-from jitla.kernels.regression import (
+from jitla.linalg import qr, solve_triangular
+from jitla.linalg._checked import (
     COOKS,
     COVRATIO,
     DFFITS,
     DFFITS_INTERNAL,
     HAT,
     INFLUENCE,
-    NSTAT,
     PRESS,
     RESID_STD,
     SIGMA_I,
     STUDENT_EXTERNAL,
     STUDENT_INTERNAL,
-    influence_rows,
-    influence_rows_parallel,
+    influence_measures,
 )
-from jitla.linalg import qr, solve_triangular
 from jitla.regression._fit import aliased_columns, default_tol
 
 __all__ = [
     "InfluenceWarning",
     "OLSInfluence",
     "LEVERAGE_ONE_FACTOR",
-    "PARALLEL_MIN_FLOPS",
     "HIGH_LEVERAGE_REFIT",
 ]
 
@@ -80,11 +76,6 @@ __all__ = [
 #: ``1 - h_i`` is then of its own size, and ``e_i / (1 - h_i)`` would be
 #: round-off divided by round-off.
 LEVERAGE_ONE_FACTOR = 10.0
-
-#: The parallel kernel is used when ``n k^2`` reaches this (and Numba has
-#: more than one thread): below it, starting the thread pool costs more than
-#: the ~``2 n k^2`` flops (a 1000 x 20 problem takes ~0.3 ms serially).
-PARALLEL_MIN_FLOPS = 2_000_000
 
 
 #: Rows with ``1 - h_i`` below this are recomputed from the fit without them.
@@ -244,12 +235,7 @@ class OLSInfluence:
         tol = LEVERAGE_ONE_FACTOR * max(n, 1) * np.finfo(np.float64).eps
         fit = (float(results.ssr), float(results.df_resid), float(tol))
 
-        stats = np.empty((NSTAT, n))
-        dfbeta = np.empty((n, k))
-        dfbetas = np.empty((n, k))
-        use_parallel = numba.get_num_threads() > 1 and n * k * k >= PARALLEL_MIN_FLOPS
-        row_kernel = influence_rows_parallel if use_parallel else influence_rows
-        flagged = int(row_kernel(X, e, R, dinv, fit, stats, dfbeta, dfbetas))
+        stats, dfbeta, dfbetas, flagged = influence_measures(X, e, R, dinv, fit)
         u = 1.0 - stats[HAT]
         for i in np.flatnonzero((u > tol) & (u < HIGH_LEVERAGE_REFIT)):
             _refit_row(i, X, np.asarray(model.wendog, dtype=np.float64), R, dinv, fit, stats, dfbeta, dfbetas)

@@ -22,6 +22,7 @@ the same either way (scikit-learn's messages, so its estimator checks pass).
 from __future__ import annotations
 
 import numbers
+from functools import cached_property
 from itertools import chain, combinations, combinations_with_replacement
 from typing import NamedTuple
 
@@ -31,8 +32,9 @@ import numpy as np
 from jitla.regression._estimator import BaseEstimator as _Base
 from jitla.regression._estimator import NotFittedError, check_feature_names, check_n_features, feature_names
 from jitla.regression._estimator import TransformerMixin as _Mixin
+from jitla.regression._results import RegressionResults
 
-__all__ = ["PolynomialFeatures", "poly", "PolyCoefs", "polyfit"]
+__all__ = ["PolynomialFeatures", "poly", "PolyCoefs", "polyfit", "PolyfitResults"]
 
 
 # --------------------------------------------------------------------------
@@ -296,12 +298,10 @@ class PolynomialFeatures(_Mixin, _Base):
             Wrong number of features, feature names other than fit's, or X
             not 2-D, empty, complex or not finite.
         """
-        A = self._validated(X)
-        from jitla.kernels.polynomial import monomials_dd
+        from jitla.linalg._checked import monomials
 
-        out = np.empty((A.shape[0], self.n_output_features_), dtype=A.dtype)
-        if self.n_output_features_:
-            monomials_dd(A, *self._tree(), out)
+        A = self._validated(X)
+        out = monomials(A, *self._tree(), self.n_output_features_)
         return np.asfortranarray(out) if self.order == "F" else out
 
     def transform_split(self, X):
@@ -313,13 +313,10 @@ class PolynomialFeatures(_Mixin, _Base):
         ``OLS(y, hi, exog_lo=lo).fit(refine=True)`` (or use :func:`polyfit`)
         to fit the exact design, not its rounding.  Always float64.
         """
-        from jitla.kernels.polynomial import monomials_dd_split
+        from jitla.linalg._checked import monomials_split
 
         A = self._validated(X).astype(np.float64, copy=False)
-        hi = np.empty((A.shape[0], self.n_output_features_))
-        lo = np.empty_like(hi)
-        monomials_dd_split(A, *self._tree(), hi, lo)
-        return hi, lo
+        return monomials_split(A, *self._tree(), self.n_output_features_)
 
     def get_feature_names_out(self, input_features=None):
         """Output column names: ``"1"``, ``"x0"``, ``"x0^2"``, ``"x0 x1"`` (scikit-learn's).
@@ -370,8 +367,34 @@ class PolynomialFeatures(_Mixin, _Base):
 # --------------------------------------------------------------------------
 # polynomial regression on a design carried in double-double (devlog 009)
 # --------------------------------------------------------------------------
+class PolyfitResults(RegressionResults):
+    """:func:`polyfit`'s results: a :class:`RegressionResults` whose parameters are in *ascending* powers.
+
+    ``params[j]`` is the coefficient of ``x^j`` (names ``const, x, x^2, ...``
+    in ``model.exog_names`` and the summary), as in
+    ``numpy.polynomial.Polynomial`` and statsmodels -- the reverse of
+    ``numpy.polyfit``, which returns the highest power first.
+    :attr:`polynomial` gives the fit as a ``numpy.polynomial.Polynomial``,
+    which evaluates and converts without thinking about the order.
+    """
+
+    @cached_property
+    def polynomial(self) -> np.polynomial.Polynomial:
+        """The fitted polynomial, ``Polynomial(params)`` (lowest power first; NaN for aliased powers).
+
+        ``res.polynomial(x_new)`` evaluates it; ``res.polynomial.coef[::-1]``
+        is ``numpy.polyfit``'s order.
+        """
+        return np.polynomial.Polynomial(np.asarray(self._params, dtype=np.float64).copy())
+
+
 def polyfit(x, y, degree: int, *, refine: bool = True, method: str = "qr"):
     """Fit ``y ~ 1 + x + ... + x^degree`` in raw powers, accurately (jitla builds the design).
+
+    Unlike ``numpy.polyfit(x, y, deg)``, which returns the coefficients
+    highest power first, the parameters come lowest power first (``const,
+    x, x^2, ...``, named so in the results); ``res.polynomial`` is the fit as
+    a ``numpy.polynomial.Polynomial``.
 
     Parameters
     ----------
@@ -390,9 +413,10 @@ def polyfit(x, y, degree: int, *, refine: bool = True, method: str = "qr"):
 
     Returns
     -------
-    RegressionResults
-        Parameters named ``const, x, x^2, ...``; inference from the QR of
-        the float64 design.
+    PolyfitResults
+        A :class:`RegressionResults` with parameters named ``const, x,
+        x^2, ...`` (ascending powers) and a ``polynomial`` attribute;
+        inference from the QR of the float64 design.
 
     Notes
     -----
@@ -417,7 +441,10 @@ def polyfit(x, y, degree: int, *, refine: bool = True, method: str = "qr"):
     hi, lo = pf.transform_split(xs[:, np.newaxis])
     names = ["const"] + [name.replace("x0", "x") for name in pf.get_feature_names_out()[1:]]
     model = OLS(y, hi, exog_lo=lo, exog_names=names)
-    return model.fit(method=method, refine=refine)
+    res = model.fit(method=method, refine=refine)
+    return PolyfitResults(
+        model, res._fit, method=method, refine=refine, cov_type=res.cov_type, use_t=res.use_t
+    )
 
 
 # --------------------------------------------------------------------------
@@ -498,15 +525,12 @@ def poly(x, degree: int = 1, *, coefs: PolyCoefs | None = None):
         raise ValueError("x must not be empty")
     if not np.isfinite(t).all():
         raise ValueError("missing values are not allowed in 'poly'")
-    from jitla.kernels.polynomial import stieltjes, three_term_eval
+    from jitla.linalg._checked import orthopoly_eval, orthopoly_fit
 
     if coefs is None:
         if degree >= np.unique(t).size:
             raise ValueError("'degree' must be less than number of unique points")
-        alpha = np.empty(degree, np.float64)
-        norm2 = np.empty(degree + 2, np.float64)
-        P = np.empty((t.size, degree + 1), np.float64)
-        stieltjes(t, P, alpha, norm2)
+        _, alpha, norm2 = orthopoly_fit(t, degree)
         coefs = PolyCoefs(alpha, norm2)
     else:
         alpha = np.ascontiguousarray(coefs.alpha, dtype=np.float64)
@@ -516,6 +540,4 @@ def poly(x, degree: int = 1, *, coefs: PolyCoefs | None = None):
                 f"coefs are for degree {alpha.shape[0]} (alpha {alpha.shape}, "
                 f"norm2 {norm2.shape}), not {degree}"
             )
-    Z = np.empty((t.size, degree), np.float64)
-    three_term_eval(t, alpha, norm2, Z)
-    return Z, coefs
+    return orthopoly_eval(t, alpha, norm2), coefs

@@ -37,7 +37,7 @@ def _stats():
         from scipy import stats
     except ImportError as exc:  # pragma: no cover - exercised only without scipy
         raise ImportError(
-            "p-values and intervals need scipy's distribution functions: pip install 'jitla[stats]'"
+            "p-values and intervals need scipy's distribution functions: pip install 'jitla[regression]'"
         ) from exc
     return stats
 

@@ -38,6 +38,19 @@ def _pvalue(p) -> str:
     return "nan" if np.isnan(p) else f"{p:.3f}" if p >= 0.001 or p == 0 else f"{p:.2e}"
 
 
+def _cell(key: str, value: str, width: int, *, fit: bool = False) -> str:
+    """*key* left and *value* right in *width* characters, at least one space apart.
+
+    With *fit*, a value too long for the cell is cut (ending in "...") so that
+    the column to its right stays where it is; otherwise it runs past *width*
+    (the right-hand column ends the line, so nothing moves).
+    """
+    room = width - len(key) - 1
+    if fit and len(value) > room:
+        value = value[: max(room - 3, 0)] + "..."
+    return key + " " * max(width - len(key) - len(value), 1) + value
+
+
 class Summary:
     """The summary tables of a fit; ``str(summary)`` is text, ``summary.as_html()`` HTML.
 
@@ -57,18 +70,14 @@ class Summary:
         model = results.model
         self.title = title or f"{model._name} Regression Results"
         now = time.localtime()
-        method = {
-            "qr": "Least Squares (QR)",
-            "pivoted": "Least Squares (pivoted QR)",
-            "svd": "Least Squares (SVD)",
-            "normal": "Normal equations",
-        }[results.method]
+        solvers = {"qr": "QR", "pivoted": "pivoted QR", "svd": "SVD", "normal": "normal equations"}
+        solver = solvers[results.method]
         if results.refine:
-            method += " + refinement"
+            solver += " + refinement"
         left = [
             ("Dep. Variable:", model.endog_names),
             ("Model:", model._name),
-            ("Method:", method),
+            ("Method:", "Least Squares"),
             ("Date:", time.strftime("%a, %d %b %Y", now)),
             ("Time:", time.strftime("%H:%M:%S", now)),
             ("No. Observations:", f"{int(results.nobs)}"),
@@ -85,7 +94,7 @@ class Summary:
             ("Log-Likelihood:", _num(results.llf, 9)),
             ("AIC:", f"{results.aic:.4g}"),
             ("BIC:", f"{results.bic:.4g}"),
-            ("", ""),
+            ("Solver:", solver),
             ("", ""),
         ]
         self.header = list(zip(left, right, strict=True))
@@ -158,9 +167,7 @@ class Summary:
         for (lk, lv), (rk, rv) in self.header:
             if not lk and not rk:
                 continue
-            lines.append(
-                (f"{lk:<20}{lv:>{half - 23}}   " + (f"{rk:<20}{rv:>{half - 20}}" if rk else "")).rstrip()
-            )
+            lines.append((_cell(lk, lv, half - 3, fit=True) + "   " + _cell(rk, rv, half)).rstrip())
         lines.append("=" * WIDTH)
         name_w = max([len(n) for n, _ in self.coef_rows] + [12])
         cell_w = max(10, (WIDTH - name_w) // 6)
@@ -170,7 +177,7 @@ class Summary:
             lines.append(f"{name:<{name_w}}" + "".join(f"{c:>{cell_w}}" for c in cells))
         lines.append("=" * WIDTH)
         for (lk, lv), (rk, rv) in self.diagnostics:
-            lines.append(f"{lk:<20}{lv:>{half - 23}}   {rk:<20}{rv:>{half - 20}}")
+            lines.append(_cell(lk, lv, half - 3, fit=True) + "   " + _cell(rk, rv, half))
         lines.append("=" * WIDTH)
         if self.notes:
             lines.append("")

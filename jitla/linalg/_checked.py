@@ -1,0 +1,194 @@
+"""Checked wrappers of the kernels the regression layer needs and numpy.linalg has no name for.
+
+The regression layer calls :mod:`jitla.linalg` only (DESIGN.md's layers);
+where it needs a kernel of its own -- influence measures, double-double
+designs and residuals, orthogonal polynomials -- it calls one of these.
+Each one checks what its kernel trusts (dtype, shapes, C order), allocates
+the outputs, picks the variant through :mod:`jitla.linalg._policy` where
+there is a choice, and calls the kernel.  A failed check is a bug in the
+caller, so the messages name the argument and what was expected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jitla.kernels import get_kernel
+from jitla.kernels.regression import (
+    COOKS,
+    COVRATIO,
+    DFFITS,
+    DFFITS_INTERNAL,
+    HAT,
+    INFLUENCE,
+    NSTAT,
+    PRESS,
+    RESID_STD,
+    SIGMA_I,
+    STUDENT_EXTERNAL,
+    STUDENT_INTERNAL,
+)
+from jitla.linalg._policy import influence_plan
+
+__all__ = [
+    "COOKS",
+    "COVRATIO",
+    "DFFITS",
+    "DFFITS_INTERNAL",
+    "HAT",
+    "INFLUENCE",
+    "NSTAT",
+    "PRESS",
+    "RESID_STD",
+    "SIGMA_I",
+    "STUDENT_EXTERNAL",
+    "STUDENT_INTERNAL",
+    "dd_residual_split",
+    "influence_measures",
+    "monomials",
+    "monomials_split",
+    "orthopoly_eval",
+    "orthopoly_fit",
+]
+
+
+def _require(name: str, a, shape: tuple, dtypes=(np.float64,), order: str = "C") -> None:
+    """ValueError unless *a* is an ndarray of one of *dtypes*, of *shape* (None: any), C-contiguous."""
+    if not isinstance(a, np.ndarray):
+        raise ValueError(f"{name} must be a numpy array, got {type(a).__name__}")
+    if a.dtype not in [np.dtype(d) for d in dtypes]:
+        names = " or ".join(np.dtype(d).name for d in dtypes)
+        raise ValueError(f"{name} must have dtype {names}, got {a.dtype}")
+    if a.ndim != len(shape) or any(s is not None and s != t for s, t in zip(shape, a.shape, strict=True)):
+        want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+        raise ValueError(f"{name} must have shape {want}, got {a.shape}")
+    if order == "C" and not a.flags.c_contiguous:
+        raise ValueError(f"{name} must be C-contiguous")
+
+
+def influence_measures(X, e, R, dinv, fit):
+    """Leverage and deletion statistics of every row of a least-squares fit.
+
+    Parameters
+    ----------
+    X : (n, k) float64 ndarray, C-contiguous
+        The (whitened) design's kept columns.
+    e : (n,) float64 ndarray
+        Residuals.
+    R : (k, k) float64 ndarray, C-contiguous
+        Upper-triangular factor of X, non-zero diagonal.
+    dinv : (k,) float64 ndarray
+        Row norms of ``R^{-1}``.
+    fit : tuple of 3 floats
+        ``(ssr, df_resid, tol)``.
+
+    Returns
+    -------
+    stats : (NSTAT, n) ndarray
+        Rows indexed by ``HAT``, ``STUDENT_INTERNAL``, ... (re-exported here).
+    dfbeta, dfbetas : (n, k) ndarrays
+    flagged : int
+        Rows with leverage 1 (within ``tol``); their measures are NaN.
+
+    Notes
+    -----
+    :mod:`jitla.kernels.regression`; serial or parallel as
+    :func:`jitla.linalg._policy.influence_plan` decides (bitwise the same
+    numbers either way).
+    """
+    _require("X", X, (None, None))
+    n, k = X.shape
+    _require("e", e, (n,))
+    _require("R", R, (k, k))
+    _require("dinv", dinv, (k,))
+    if len(fit) != 3:
+        raise ValueError(f"fit must be (ssr, df_resid, tol), got {fit!r}")
+    fit = tuple(float(v) for v in fit)
+    stats = np.empty((NSTAT, n))
+    dfbeta = np.empty((n, k))
+    dfbetas = np.empty((n, k))
+    kernel = get_kernel(*influence_plan(n, k)[:2]).func
+    flagged = int(kernel(X, e, R, dinv, fit, stats, dfbeta, dfbetas))
+    return stats, dfbeta, dfbetas, flagged
+
+
+def dd_residual_split(A_hi, A_lo, x, y, r):
+    """``f = y - r - (A_hi + A_lo) x`` and ``g = -(A_hi + A_lo)^T r``, each entry in double-double.
+
+    All float64, A_hi and A_lo (m, n) C-contiguous, x (n,), y and r (m,).
+    Returns ``(f, g)`` rounded to float64
+    (:func:`jitla.kernels.polynomial.dd_residual_split`).
+    """
+    _require("A_hi", A_hi, (None, None))
+    m, n = A_hi.shape
+    _require("A_lo", A_lo, (m, n))
+    _require("x", x, (n,))
+    _require("y", y, (m,))
+    _require("r", r, (m,))
+    f = np.empty(m)
+    g = np.empty(n)
+    get_kernel("dd_residual_split", "serial").func(A_hi, A_lo, x, y, r, f, g)
+    return f, g
+
+
+def _require_tree(X, parent, factor, column, q):
+    _require("X", X, (None, None), (np.float64, np.float32))
+    size = parent.shape[0] if isinstance(parent, np.ndarray) else -1
+    for name, a in (("parent", parent), ("factor", factor), ("column", column)):
+        _require(name, a, (size,), (np.int64,))
+    if size and (column.max() >= q or factor.max() >= X.shape[1]):
+        raise ValueError("column or factor index out of range")
+
+
+def monomials(X, parent, factor, column, q: int):
+    """The (n, q) monomial design of X, each entry correctly rounded (dtype of X).
+
+    Monomial ``k`` is monomial ``parent[k]`` times feature ``factor[k]`` and
+    goes to column ``column[k]`` (none when negative)
+    (:func:`jitla.kernels.polynomial.monomials_dd`).
+    """
+    _require_tree(X, parent, factor, column, q)
+    out = np.empty((X.shape[0], q), dtype=X.dtype)
+    if q:
+        get_kernel("monomials", "dd").func(X, parent, factor, column, out)
+    return out
+
+
+def monomials_split(X, parent, factor, column, q: int):
+    """``(hi, lo)``: the monomial design of :func:`monomials` as a double-double sum, float64."""
+    _require_tree(X, parent, factor, column, q)
+    hi = np.empty((X.shape[0], q))
+    lo = np.empty_like(hi)
+    get_kernel("monomials", "dd_split").func(X, parent, factor, column, hi, lo)
+    return hi, lo
+
+
+def orthopoly_fit(t, degree: int):
+    """Discrete orthogonal polynomials on the points t (float64, 1-D, C-contiguous).
+
+    Returns ``(P, alpha, norm2)``: P (n, degree + 1) their values, alpha
+    (degree,) and norm2 (degree + 2,) the recurrence coefficients
+    (:func:`jitla.kernels.polynomial.stieltjes`).
+    """
+    _require("t", t, (None,))
+    if degree < 0:
+        raise ValueError(f"degree must be >= 0, got {degree}")
+    alpha = np.empty(degree, np.float64)
+    norm2 = np.empty(degree + 2, np.float64)
+    P = np.empty((t.size, degree + 1), np.float64)
+    get_kernel("orthopoly", "stieltjes").func(t, P, alpha, norm2)
+    return P, alpha, norm2
+
+
+def orthopoly_eval(t, alpha, norm2):
+    """Values (n, degree) of the orthogonal polynomials of degree 1..degree at t, from their recurrence.
+
+    (:func:`jitla.kernels.polynomial.three_term_eval`.)
+    """
+    _require("t", t, (None,))
+    _require("alpha", alpha, (None,))
+    degree = alpha.shape[0]
+    _require("norm2", norm2, (degree + 2,))
+    Z = np.empty((t.size, degree), np.float64)
+    get_kernel("orthopoly", "three_term").func(t, alpha, norm2, Z)
+    return Z

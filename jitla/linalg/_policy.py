@@ -1,0 +1,282 @@
+"""Every "auto" rule of :mod:`jitla.linalg`, one short function each.
+
+Each function answers "which registered kernel runs this problem?" and
+returns a :class:`Plan` ``(op, variant, reason)``: a registry operation, one
+of its variants (so ``jitla.kernels.get_kernel(plan.op, plan.variant)``
+always works) and the rule that chose it, in words.  The thresholds live in
+:mod:`jitla.config`, with the measurement behind each.
+
+The functions are pure: the thread count is an argument (``None`` reads
+``numba.get_num_threads()``), so a test can ask what would happen on a
+machine with more cores.  The API functions call these and nothing else to
+decide; ``jitla.linalg.matmul_plan``, ``qr_method``, ``svd_method`` and
+``eigh_method`` expose them.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from jitla import config
+from jitla.kernels import get_kernel
+
+__all__ = [
+    "Plan",
+    "cholesky_plan",
+    "eigh_plan",
+    "gemm_plan",
+    "householder_plan",
+    "influence_plan",
+    "lstsq_plan",
+    "lu_plan",
+    "orgqr_plan",
+    "qr_plan",
+    "solve_stack_plan",
+    "svd_plan",
+    "trsm_plan",
+    "tsqr_plan",
+]
+
+
+class Plan(NamedTuple):
+    """What an "auto" rule picked.
+
+    Attributes
+    ----------
+    op : str
+        Registry operation ("gemm", "lu", "qr", "tsqr", ...).
+    variant : str
+        Registry variant of *op*.
+    reason : str
+        The rule that chose it, in words.
+    """
+
+    op: str
+    variant: str
+    reason: str
+
+
+def _threads(nthreads: int | None) -> int:
+    if nthreads is not None:
+        return int(nthreads)
+    import numba  # not at module level: importing the policies must not load Numba
+
+    return numba.get_num_threads()
+
+
+# --------------------------------------------------------------------------
+# products
+# --------------------------------------------------------------------------
+def gemm_plan(batch, m, k, n, a_vec=False, b_vec=False, nthreads=None) -> Plan:
+    """matmul's rule (:func:`jitla.linalg.matmul_plan` adds the shapes).
+
+    1. vector @ vector                     -> dot
+    2. matrix @ vector (vector @ matrix)   -> gemv (gemv_t)
+    3. a stack of small matrices (m*n*k <= BATCHED_MAX)
+                                           -> gemm_batched, parallel when threads > 1
+    4. m*n*k < SMALL_GEMM                  -> gemm reordered (packing would not pay)
+    5. threads > 1 and m*n*k >= PARALLEL_GEMM -> gemm parallel
+    6. otherwise                           -> gemm packed
+    """
+    nthreads = _threads(nthreads)
+    size = m * n * k
+    if not batch:
+        if a_vec and b_vec:
+            return Plan("dot", "serial", "vector @ vector")
+        if b_vec:
+            return Plan("gemv", "serial", "matrix @ vector")
+        if a_vec:
+            return Plan("gemv_t", "serial", "vector @ matrix")
+    if batch and size <= config.BATCHED_MAX:
+        variant = "parallel" if nthreads > 1 else "serial"
+        return Plan(
+            "gemm_batched", variant, f"stack of small matrices (m*n*k={size} <= {config.BATCHED_MAX})"
+        )
+    if size < config.SMALL_GEMM:
+        return Plan("gemm", "reordered", f"small (m*n*k={size} < {config.SMALL_GEMM})")
+    if nthreads > 1 and size >= config.PARALLEL_GEMM:
+        return Plan("gemm", "parallel", f"large (m*n*k={size}) and {nthreads} threads")
+    if nthreads == 1:
+        return Plan("gemm", "packed", f"large (m*n*k={size}), 1 thread")
+    return Plan("gemm", "packed", f"mid-size (m*n*k={size} < {config.PARALLEL_GEMM})")
+
+
+def trsm_plan(n: int, k: int) -> Plan:
+    """Triangular solve with k right-hand sides of order n.
+
+    1. one right-hand side                          -> trsv
+    2. n < 2 nb or k < TRSM_BLOCKED_MIN_RHS         -> trsm unblocked
+    3. otherwise                                    -> trsm blocked
+    """
+    if k == 1:
+        return Plan("trsv", "serial", "one right-hand side")
+    nb = config.factor_nb("trsm")
+    if n < 2 * nb or k < config.TRSM_BLOCKED_MIN_RHS:
+        return Plan("trsm", "unblocked", f"small (n={n} < {2 * nb}) or few right-hand sides (k={k})")
+    return Plan("trsm", "blocked", "blocked, GEMM updates")
+
+
+# --------------------------------------------------------------------------
+# LU and Cholesky
+# --------------------------------------------------------------------------
+def lu_plan(m: int, n: int, nthreads=None) -> Plan:
+    """LU of one (m, n) matrix.
+
+    1. min(m, n) <= LU_UNBLOCKED_MAX                 -> unblocked
+    2. threads > 1 and min(m, n) >= LU_PARALLEL_MIN  -> parallel
+    3. otherwise                                     -> blocked
+    """
+    nthreads = _threads(nthreads)
+    k = min(m, n)
+    if k <= config.LU_UNBLOCKED_MAX:
+        return Plan("lu", "unblocked", f"small (min(m, n) = {k} <= {config.LU_UNBLOCKED_MAX})")
+    if nthreads > 1 and k >= config.LU_PARALLEL_MIN:
+        return Plan("lu", "parallel", f"large (min(m, n) = {k}) and {nthreads} threads")
+    return Plan("lu", "blocked", "blocked, GEMM trailing update")
+
+
+def solve_stack_plan(count: int, n: int, nthreads=None) -> Plan:
+    """``solve`` on a stack of *count* systems of order n.
+
+    1. more than one system and n <= SOLVE_BATCHED_MAX -> lu_solve_batched,
+       parallel when threads > 1 and count >= SOLVE_BATCHED_PARALLEL_MIN
+    2. otherwise                                      -> :func:`lu_plan` per system
+    """
+    nthreads = _threads(nthreads)
+    if count > 1 and n <= config.SOLVE_BATCHED_MAX:
+        if nthreads > 1 and count >= config.SOLVE_BATCHED_PARALLEL_MIN:
+            return Plan("lu_solve_batched", "parallel", f"{count} systems of order {n}, {nthreads} threads")
+        return Plan(
+            "lu_solve_batched", "serial", f"{count} systems of order {n} <= {config.SOLVE_BATCHED_MAX}"
+        )
+    return lu_plan(n, n, nthreads)
+
+
+def cholesky_plan(n: int, nthreads=None) -> Plan:
+    """Cholesky of one matrix of order n.
+
+    1. n <= CHOLESKY_UNBLOCKED_MAX                 -> unblocked
+    2. threads > 1 and n >= CHOLESKY_PARALLEL_MIN  -> parallel
+    3. otherwise                                   -> blocked
+    """
+    nthreads = _threads(nthreads)
+    if n <= config.CHOLESKY_UNBLOCKED_MAX:
+        return Plan("cholesky", "unblocked", f"small (n={n} <= {config.CHOLESKY_UNBLOCKED_MAX})")
+    if nthreads > 1 and n >= config.CHOLESKY_PARALLEL_MIN:
+        return Plan("cholesky", "parallel", f"large (n={n}) and {nthreads} threads")
+    return Plan("cholesky", "blocked", "blocked, GEMM trailing update")
+
+
+# --------------------------------------------------------------------------
+# QR and least squares
+# --------------------------------------------------------------------------
+def householder_plan(m: int, n: int, nthreads=None) -> Plan:
+    """Householder QR of one (m, n) matrix.
+
+    1. min(m, n) <= QR_UNBLOCKED_MAX                   -> unblocked
+    2. threads > 1 and flops >= QR_PARALLEL_FLOPS      -> parallel
+    3. otherwise                                       -> blocked (compact WY)
+    """
+    nthreads = _threads(nthreads)
+    k = min(m, n)
+    if k <= config.QR_UNBLOCKED_MAX:
+        return Plan("qr", "unblocked", f"small (min(m, n) = {k} <= {config.QR_UNBLOCKED_MAX})")
+    flops = get_kernel("qr", "blocked").flops(m, n)
+    if nthreads > 1 and flops >= config.QR_PARALLEL_FLOPS:
+        return Plan("qr", "parallel", f"large ({flops:.3g} flops) and {nthreads} threads")
+    return Plan("qr", "blocked", "blocked compact WY")
+
+
+def orgqr_plan(k: int) -> Plan:
+    """Forming Q from k reflectors: blocked (``orgqr``) past QR_UNBLOCKED_MAX, else ``form_q``."""
+    if k <= config.QR_UNBLOCKED_MAX:
+        return Plan("form_q", "unblocked", f"few reflectors (k={k} <= {config.QR_UNBLOCKED_MAX})")
+    return Plan("form_q", "blocked", "compact WY (orgqr)")
+
+
+def _tall_skinny(m: int, n: int) -> str | None:
+    """The one tall-skinny rule (TSQR beats Householder there); the reason, or None."""
+    if m >= config.TSQR_ASPECT * n and m * n >= config.TSQR_MIN_SIZE:
+        return f"tall-skinny (m={m} >= {config.TSQR_ASPECT} n, m n >= {config.TSQR_MIN_SIZE})"
+    return None
+
+
+def tsqr_plan(nthreads=None) -> Plan:
+    """TSQR (asked for by name or by :func:`qr_plan`): parallel when threads > 1, else serial."""
+    nthreads = _threads(nthreads)
+    if nthreads > 1:
+        return Plan("tsqr", "parallel", f"row blocks in parallel on {nthreads} threads")
+    return Plan("tsqr", "serial", "1 thread")
+
+
+def qr_plan(m: int, n: int, mode: str = "reduced", *, pivoting: bool = False, nthreads=None) -> Plan:
+    """``qr(method="auto")``.
+
+    1. pivoting requested                              -> qr_pivoted businger_golub
+    2. tall-skinny (m >= TSQR_ASPECT n, m n >= TSQR_MIN_SIZE), mode reduced/r
+                                                       -> tsqr (parallel when threads > 1)
+    3. otherwise                                       -> :func:`householder_plan`
+    """
+    if pivoting:
+        return Plan("qr_pivoted", "businger_golub", "column pivoting requested")
+    reason = _tall_skinny(m, n) if mode in ("reduced", "r") else None
+    if reason:
+        return Plan("tsqr", tsqr_plan(nthreads).variant, reason)
+    return householder_plan(m, n, nthreads)
+
+
+def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
+    """``lstsq(method="qr")`` for an (m, n) A with k right-hand sides.
+
+    1. m < n (minimum-norm solution)                   -> Householder QR of A^T
+    2. ``[A | B]`` tall-skinny (the rule of :func:`qr_plan`)
+                                                       -> tsqr serial of ``[A | B]``
+    3. otherwise                                       -> :func:`householder_plan` of A
+    """
+    if m < n:
+        return householder_plan(n, m, nthreads)
+    reason = _tall_skinny(m, n + k)
+    if reason:
+        return Plan("tsqr", "serial", f"[A | B] {reason}")
+    return householder_plan(m, n, nthreads)
+
+
+# --------------------------------------------------------------------------
+# SVD and symmetric eigenproblems
+# --------------------------------------------------------------------------
+def svd_plan(m: int, n: int, nthreads=None) -> Plan:
+    """``svd(method="auto")``: always a one-sided Jacobi method (relatively accurate).
+
+    1. threads > 1 and min(m, n) >= SVD_PARALLEL_MIN  -> preconditioned_parallel_tracked
+    2. otherwise                                      -> preconditioned_tracked
+    """
+    nthreads = _threads(nthreads)
+    k = min(m, n)
+    if nthreads > 1 and k >= config.SVD_PARALLEL_MIN:
+        return Plan("svd", "preconditioned_parallel_tracked", f"min(m, n) = {k} and {nthreads} threads")
+    return Plan("svd", "preconditioned_tracked", "pivoted QR, then tracked-norm Jacobi (fastest serial)")
+
+
+def eigh_plan(n: int) -> Plan:
+    """``eigh(method="auto")``: always tridiagonalisation + implicit QL.
+
+    O(n^3) with a small constant and backward stable; "jacobi" (relatively
+    accurate for graded positive definite matrices, several times slower)
+    only when named.
+    """
+    return Plan("eigh", "ql", "tridiagonalisation + implicit QL (backward stable, fastest)")
+
+
+# --------------------------------------------------------------------------
+# regression kernels
+# --------------------------------------------------------------------------
+def influence_plan(n: int, k: int, nthreads=None) -> Plan:
+    """Influence measures of an (n, k) design.
+
+    1. threads > 1 and n k^2 >= INFLUENCE_PARALLEL_FLOPS -> parallel
+    2. otherwise                                         -> serial
+    """
+    nthreads = _threads(nthreads)
+    if nthreads > 1 and n * k * k >= config.INFLUENCE_PARALLEL_FLOPS:
+        return Plan("influence", "parallel", f"n k^2 = {n * k * k} and {nthreads} threads")
+    return Plan("influence", "serial", f"n k^2 = {n * k * k} < {config.INFLUENCE_PARALLEL_FLOPS} or 1 thread")

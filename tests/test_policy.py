@@ -1,0 +1,147 @@
+"""jitla.linalg._policy: every "auto" rule in one place, one return shape, thresholds from config.
+
+The rules are pure functions of the sizes and the thread count, so they are
+checked here without running a kernel; each rule's effect on results is
+tested with the operation it serves.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from jitla import config
+from jitla.kernels import get_kernel
+from jitla.linalg import _policy as policy
+from jitla.linalg import eigh_method, matmul_plan, qr_method, svd_method
+
+SIZES = [0, 1, 2, 7, 31, 32, 33, 64, 65, 95, 96, 97, 127, 128, 129, 255, 256, 511, 512, 767, 768, 2048]
+
+
+def _all_plans():
+    for nthreads in (1, 2, 8):
+        for n in SIZES:
+            yield policy.lu_plan(n, n, nthreads)
+            yield policy.cholesky_plan(n, nthreads)
+            yield policy.householder_plan(3 * n + 1, n, nthreads)
+            yield policy.svd_plan(n, n, nthreads)
+            yield policy.eigh_plan(n)
+            yield policy.influence_plan(100 * n, n, nthreads)
+            yield policy.trsm_plan(n, 1)
+            yield policy.trsm_plan(n, 16)
+            yield policy.solve_stack_plan(5000, n, nthreads)
+            for m in (n, 20 * n + 1, 100_000):
+                yield policy.qr_plan(m, n, nthreads=nthreads)
+                yield policy.lstsq_plan(m, n, 1, nthreads)
+                yield policy.gemm_plan((), m, n, n, nthreads=nthreads)
+                yield policy.gemm_plan((10,), n, n, n, nthreads=nthreads)
+
+
+def test_every_plan_names_a_registered_kernel_and_a_reason():
+    plans = list(_all_plans())
+    assert len({p[:2] for p in plans}) > 15
+    for plan in plans:
+        assert isinstance(plan, policy.Plan) and len(plan) == 3
+        get_kernel(plan.op, plan.variant)  # ValueError if the rule names a kernel that does not exist
+        assert isinstance(plan.reason, str) and plan.reason
+
+
+def test_public_plan_functions_share_the_shape():
+    import numpy as np
+
+    for plan in (
+        qr_method(100, 10, nthreads=1),
+        svd_method((40, 30)),
+        svd_method((40, 30), "bidiagonal"),
+        eigh_method((5, 5)),
+        eigh_method((5, 5), "jacobi"),
+    ):
+        assert isinstance(plan, policy.Plan)
+        get_kernel(plan.op, plan.variant)
+    m = matmul_plan(np.ones((3, 4)), np.ones((4, 5)))
+    assert (m.op, m.variant, m.reason) == policy.gemm_plan((), 3, 4, 5)
+    assert m.variant == m.kernel
+
+
+@pytest.mark.parametrize(
+    ("rule", "threshold", "below", "at_or_above"),
+    [
+        (lambda n, t: policy.lu_plan(n, n, t), config.LU_UNBLOCKED_MAX, "unblocked", "blocked"),
+        (lambda n, t: policy.cholesky_plan(n, t), config.CHOLESKY_UNBLOCKED_MAX, "unblocked", "blocked"),
+        (lambda n, t: policy.householder_plan(4 * n, n, t), config.QR_UNBLOCKED_MAX, "unblocked", "blocked"),
+    ],
+)
+def test_unblocked_thresholds_come_from_config(rule, threshold, below, at_or_above):
+    assert rule(threshold, 1).variant == below
+    assert rule(threshold + 1, 1).variant == at_or_above
+
+
+def test_parallel_thresholds_come_from_config():
+    n = config.LU_PARALLEL_MIN
+    assert policy.lu_plan(n, n, 2).variant == "parallel"
+    assert policy.lu_plan(n - 1, n - 1, 2).variant == "blocked"
+    assert policy.lu_plan(n, n, 1).variant == "blocked"
+    n = config.CHOLESKY_PARALLEL_MIN
+    assert (
+        policy.cholesky_plan(n, 2).variant == "parallel"
+        and policy.cholesky_plan(n - 1, 2).variant == "blocked"
+    )
+    n = config.SVD_PARALLEL_MIN
+    assert policy.svd_plan(n, n, 2).variant == "preconditioned_parallel_tracked"
+    assert policy.svd_plan(n - 1, n, 2).variant == "preconditioned_tracked"
+    assert policy.svd_plan(n, n, 1).variant == "preconditioned_tracked"
+    assert policy.influence_plan(config.INFLUENCE_PARALLEL_FLOPS, 1, 2).variant == "parallel"
+    assert policy.influence_plan(config.INFLUENCE_PARALLEL_FLOPS - 1, 1, 2).variant == "serial"
+    assert policy.influence_plan(10**9, 10, 1).variant == "serial"
+
+
+@pytest.mark.parametrize("n", [1, 5, 20, 50])
+@pytest.mark.parametrize("k", [1, 3])
+def test_qr_and_lstsq_share_one_tall_skinny_rule(n, k):
+    # lstsq factors [A | B]: n + k columns; qr's rule on that shape decides both
+    for m in sorted({n + k, 16 * (n + k) - 1, 16 * (n + k), config.TSQR_MIN_SIZE // (n + k) + 1, 10**6}):
+        if m < n:
+            continue
+        assert (policy.lstsq_plan(m, n, k, 1).op == "tsqr") == (
+            policy.qr_plan(m, n + k, nthreads=1).op == "tsqr"
+        )
+
+
+def test_qr_and_lstsq_share_one_householder_rule():
+    for m, n in [(40, 32), (40, 33), (300, 64), (300, 65), (2000, 200)]:
+        assert (
+            policy.lstsq_plan(m, n, 1, 1)
+            == policy.householder_plan(m, n, 1)
+            == policy.qr_plan(m, n, "complete", nthreads=1)
+        )
+    # wide lstsq: QR of A^T
+    assert policy.lstsq_plan(10, 40, 1, 1) == policy.householder_plan(40, 10, 1)
+
+
+def test_pivoting_and_mode_rules():
+    assert policy.qr_plan(10**6, 5, pivoting=True)[:2] == ("qr_pivoted", "businger_golub")
+    assert policy.qr_plan(10**6, 5, "complete", nthreads=1).op == "qr"
+    assert policy.qr_plan(10**6, 5, "r", nthreads=2)[:2] == ("tsqr", "parallel")
+
+
+def test_stacks_of_small_systems_go_to_the_batched_kernel():
+    assert policy.solve_stack_plan(2, config.SOLVE_BATCHED_MAX, 1)[:2] == ("lu_solve_batched", "serial")
+    assert policy.solve_stack_plan(1, 4, 1).op == "lu"  # one system: plain LU
+    assert policy.solve_stack_plan(2, config.SOLVE_BATCHED_MAX + 1, 1).op == "lu"
+    big = config.SOLVE_BATCHED_PARALLEL_MIN
+    assert policy.solve_stack_plan(big, 4, 2).variant == "parallel"
+    assert policy.solve_stack_plan(big - 1, 4, 2).variant == "serial"
+
+
+def test_no_other_linalg_or_regression_module_reads_the_thread_count():
+    # choosing a kernel by the thread count is a policy; only _policy (and
+    # _dispatch, which passes the count to parallel kernels) may ask Numba for it
+    root = Path(__file__).resolve().parents[1] / "jitla"
+    readers = set()
+    for path in [*root.joinpath("linalg").glob("*.py"), *root.joinpath("regression").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "get_num_threads":
+                readers.add(path.name)
+    assert readers <= {"_policy.py", "_dispatch.py"}, readers
