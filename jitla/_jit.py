@@ -90,18 +90,38 @@ def _warn_once(kind: str, message: str) -> None:
         warnings.warn(message, CacheWarning, stacklevel=2)
 
 
+@functools.cache
+def _codegen_stamp() -> str:
+    """Digest of the modules whose decisions are compiled into every kernel.
+
+    This module (fastmath flags, SLP, unroll and scheduler settings) and the
+    register tile (:mod:`jitla.kernels._tile`).  Read from the installed
+    files, so it costs two small reads once per process.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    digest = hashlib.sha256()
+    for name in ("_jit.py", os.path.join("kernels", "_tile.py")):
+        with open(os.path.join(here, name), "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:16]
+
+
 class _CheckedCacheFile(caching.IndexDataCacheFile):
     """Numba's index and data files, each pickle preceded by its SHA-256.
 
     A file that fails the check (or does not unpickle) is deleted and read as
     absent, so the kernel is compiled again and the entry rewritten.  The
     version string differs from plain Numba's, so index files that Numba (or
-    an older jitla) wrote without digests count as stale, not as damaged.
+    an older jitla) wrote without digests count as stale, not as damaged.  It
+    also carries :func:`_codegen_stamp`: Numba keys an entry on the kernel's
+    own source file only, so without it a change of jitla's code-generation
+    settings (here) or of the register tile would reuse code compiled under
+    the old ones.
     """
 
     def __init__(self, cache_path, filename_base, source_stamp):
         super().__init__(cache_path, filename_base, source_stamp)
-        self._version = f"{numba.__version__}+jitla-sha256"
+        self._version = f"{numba.__version__}+jitla-sha256+{_codegen_stamp()}"
 
     def _dump(self, obj):
         data = super()._dump(obj)

@@ -226,6 +226,23 @@ def test_damaged_cache_file_is_discarded_and_recompiled(tmp_path, fresh_warnings
     assert sum(third.stats.cache_hits.values()) == 1
 
 
+def test_cache_entry_of_other_codegen_settings_is_not_reused(tmp_path, monkeypatch, fresh_warnings):
+    # Numba keys an entry on the kernel's own source file; a change of
+    # jitla's code-generation settings must still make it a miss.
+    (tmp_path / "cached_kernel.py").write_text(KERNEL_SOURCE)
+    x = np.arange(1.0, 4.0)
+    assert _load_kernel_module(tmp_path, "ck_stamp_0")(x) == 14.0  # compiles, saves
+    same = _load_kernel_module(tmp_path, "ck_stamp_1")
+    assert same(x) == 14.0 and sum(same.stats.cache_hits.values()) == 1
+    monkeypatch.setattr(_jit, "_codegen_stamp", lambda: "other-settings")
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        other = _load_kernel_module(tmp_path, "ck_stamp_2")
+        assert other(x) == 14.0
+    assert not _cache_warnings(record)  # stale, not damaged
+    assert sum(other.stats.cache_misses.values()) == 1 and not sum(other.stats.cache_hits.values())
+
+
 def test_failed_cache_write_warns_once_and_keeps_the_kernel(tmp_path, monkeypatch, fresh_warnings):
     def disk_full(self, name, data):
         raise OSError(28, "No space left on device")
