@@ -11,6 +11,7 @@ __all__ = [
     "assert_finite",
     "assert_stacked_2d",
     "assert_stacked_square",
+    "square_work_copy",
 ]
 
 
@@ -83,3 +84,26 @@ def assert_stacked_square(*arrays: np.ndarray) -> None:
         m, n = a.shape[-2:]
         if m != n:
             raise LinAlgError("Last 2 dimensions of the array must be square")
+
+
+_FLOAT64 = np.dtype(np.float64)
+_FLOAT32 = np.dtype(np.float32)
+
+
+def square_work_copy(a) -> np.ndarray | None:
+    """The fast path's test: a fresh C-ordered copy of *a*, or None to take the general path.
+
+    The copy is made when *a* is a plain ndarray, 2-D, square, not empty,
+    and float64 or float32 (any layout, any strides, read-only or not);
+    every other input (lists, subclasses, stacks, integers, float16,
+    complex, bad shapes) returns None, and the caller's general path
+    validates it and raises numpy's errors.  The copy is what a factoring
+    kernel overwrites, so the one allocation the operation needs anyway is
+    also the layout normalisation.
+    """
+    if type(a) is np.ndarray and a.ndim == 2:
+        n, m = a.shape
+        dtype = a.dtype
+        if n == m and n and (dtype is _FLOAT64 or dtype is _FLOAT32):
+            return np.array(a, order="C")
+    return None

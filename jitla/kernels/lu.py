@@ -694,3 +694,201 @@ def lu_solve_batched_parallel(A, X, info, nthreads):
     parts = max(1, min(nthreads, batch))
     for t in prange(parts):
         _solve_small_dispatch(A, X, info, t * batch // parts, (t + 1) * batch // parts)
+
+
+# --------------------------------------------------------------------------
+# one matrix, the whole operation in one call
+# --------------------------------------------------------------------------
+# At n = 3 the arithmetic of a solve is a few dozen flops; the time goes to
+# getting into compiled code.  Each kernel below does a complete numpy.linalg
+# operation (factor, then solve / invert / reduce the diagonal) in a single
+# Numba call, so the API pays one dispatch.  They use the unblocked
+# factorisation: the API calls them for the orders :func:`lu_unblocked` is
+# chosen for.
+@register(
+    "laswp",
+    "serial",
+    "row interchanges of an LU factorisation applied to a right-hand side (dlaswp)",
+    flops=lambda n, k=1: 0.0,
+    example=lambda dtype: (np.array([1, 1], np.int32), np.ones((2, 2), dtype), True),
+)
+@kernel
+def apply_pivots(piv, X, forward):
+    """Apply LAPACK row interchanges to the rows of X in place (``dlaswp``).
+
+    Parameters
+    ----------
+    piv : (k,) int32 ndarray
+        0-based interchanges from an LU kernel.
+    X : (n, m) ndarray
+        Rows ``i`` and ``piv[i]`` are swapped for i = 0, 1, ... (``forward``,
+        giving ``P X``) or for i = k-1, ..., 0 (``P^T X``).
+    forward : bool
+    """
+    k = piv.shape[0]
+    m = X.shape[1]
+    for s in range(k):
+        i = s if forward else k - 1 - s
+        p = piv[i]
+        if p != i:
+            X_i = X[i]
+            X_p = X[p]
+            for j in range(m):
+                X_i[j], X_p[j] = X_p[j], X_i[j]
+
+
+@kernel
+def lu_solve_factored(LU, piv, X, trans):
+    """Overwrite X (n, m) with ``A^{-1} X`` (or ``A^{-T} X``) from ``P A = L U``.
+
+    Parameters
+    ----------
+    LU : (n, n) ndarray
+        Factors from an LU kernel; no zero on U's diagonal (not checked:
+        a zero gives infs/NaNs, as LAPACK ``getrs``).
+    piv : (n,) int32 ndarray
+    X : (n, m) ndarray, C-contiguous, overwritten
+    trans : bool
+        Solve with A^T: ``U^T L^T P X = B``.
+
+    Notes
+    -----
+    LAPACK ``dgetrs``: interchanges, then the unit-lower and upper
+    triangular solves (:func:`jitla.kernels.triangular._trsm_kernel`), in
+    the reverse order for A^T.  Flops 2 n^2 m.
+    """
+    if not trans:
+        apply_pivots(piv, X, True)
+        _trsm_kernel(LU, X, True, False, True)
+        _trsm_kernel(LU, X, False, False, False)
+    else:
+        _trsm_kernel(LU, X, False, True, False)
+        _trsm_kernel(LU, X, True, True, True)
+        apply_pivots(piv, X, False)
+
+
+def _one_example(dtype):
+    A = np.array([[4, 1, 0], [1, 4, 1], [0, 1, 4]], dtype)
+    return A, np.ones(3, dtype)
+
+
+@register(
+    "gesv",
+    "unblocked",
+    "one system in one call: unblocked LU with partial pivoting, then the two triangular solves",
+    flops=lambda n, k=1: 2.0 * n**3 / 3 + 2.0 * n * n * k,
+    example=_one_example,
+)
+@kernel
+def gesv(A, X):
+    """Solve ``A Y = X`` for one (n, n) system: factor A in place, overwrite X with Y.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray, C-contiguous
+        Overwritten with its LU factors (:func:`lu_unblocked`'s layout).
+    X : (n,) or (n, k) ndarray, C-contiguous
+        Right-hand side(s), overwritten with the solution (left as it was
+        when A is singular).
+
+    Returns
+    -------
+    info : int
+        0, or ``c + 1`` for the first exactly-zero pivot (then X is unchanged).
+
+    Notes
+    -----
+    LAPACK ``dgesv`` = ``dgetrf`` + ``dgetrs``: :func:`_lu_panel` then
+    :func:`lu_solve_factored`.  Flops 2n^3/3 + 2n^2 k; workspace n pivots.
+    """
+    n = A.shape[0]
+    piv = np.empty(n, np.int32)
+    info = _lu_panel(A, piv)
+    if info == 0:
+        lu_solve_factored(A, piv, X.reshape((n, -1)), False)
+    return info
+
+
+@register(
+    "inv",
+    "unblocked",
+    "inverse in one call: unblocked LU, then solve with the identity",
+    flops=lambda n: 2.0 * n**3 / 3 + 2.0 * n**3,
+    example=lambda dtype: (_one_example(dtype)[0], np.empty((3, 3), dtype)),
+)
+@kernel
+def lu_inverse(A, X):
+    """Overwrite X with ``A^{-1}``, factoring A in place.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray, C-contiguous
+        Overwritten with its LU factors.
+    X : (n, n) ndarray, C-contiguous
+        Overwritten with the inverse (with the identity when A is singular).
+
+    Returns
+    -------
+    info : int
+        0, or ``c + 1`` for the first exactly-zero pivot.
+
+    Notes
+    -----
+    ``A^{-1} = solve(A, I)`` as numpy.linalg.inv (LAPACK ``dgesv`` with the
+    identity); ``dgetri``'s in-place inversion of U would save n^3 flops
+    but not at the sizes this kernel is used for.  Flops 2n^3/3 + 2n^3.
+    """
+    n = A.shape[0]
+    for i in range(n):
+        for j in range(n):
+            X[i, j] = 0
+        X[i, i] = 1
+    piv = np.empty(n, np.int32)
+    info = _lu_panel(A, piv)
+    if info == 0:
+        lu_solve_factored(A, piv, X, False)
+    return info
+
+
+@register(
+    "slogdet",
+    "unblocked",
+    "sign and log|det| in one call: unblocked LU, then the diagonal",
+    flops=lambda n: 2.0 * n**3 / 3,
+    example=lambda dtype: (_one_example(dtype)[0],),
+)
+@kernel
+def lu_slogdet(A):
+    """Sign, log of |det| and det of A, factoring A in place.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray, C-contiguous
+        Overwritten with its LU factors.
+
+    Returns
+    -------
+    sign, logabsdet, det : float
+        ``det = sign * prod |U[i, i]|`` with ``sign = (-1)^(interchanges) *
+        prod sign(U[i, i])`` (0 for a singular matrix, NaN with NaNs);
+        ``logabsdet = sum log |U[i, i]|`` (-inf when singular), as
+        numpy.linalg.slogdet and det compute them from ``getrf``.
+
+    Notes
+    -----
+    Accumulated in float64 whatever A's dtype.  Flops 2n^3/3.
+    """
+    n = A.shape[0]
+    piv = np.empty(n, np.int32)
+    _lu_panel(A, piv)
+    sign = 1.0
+    logabsdet = 0.0
+    magnitude = 1.0
+    for i in range(n):
+        if piv[i] != i:
+            sign = -sign
+        d = np.float64(A[i, i])
+        sign *= np.sign(d)
+        magnitude *= abs(d)
+        logabsdet += np.log(abs(d))
+    return sign, logabsdet, sign * magnitude

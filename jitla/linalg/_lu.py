@@ -23,6 +23,7 @@ from jitla._validate import (
     assert_stacked_2d,
     assert_stacked_square,
     result_float_dtype,
+    square_work_copy,
 )
 from jitla.kernels import get_kernel
 from jitla.linalg._dispatch import kernel_extras
@@ -160,17 +161,19 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
 def _solve_factored(LU, piv, X, trans: bool, unchecked: bool = False) -> None:
     """Overwrite X (n, k) with ``A^{-1} X`` (or ``A^{-T} X``) from one LU factorisation.
 
+    *piv* holds LAPACK's int32 interchanges; they are applied to the rows of
+    X by a kernel (``dlaswp``) and the triangular solves use the trsm policy.
     *unchecked*: a zero pivot is divided by (infs/NaNs, as ``xGETRS``).
     """
-    n = LU.shape[0]
+    apply_pivots = get_kernel("laswp", "serial").func
     if not trans:
-        X[:] = X[_permutation(piv, n)]
+        apply_pivots(piv, X, True)
         triangular_solve_inplace(LU, X, True, False, True, unchecked)
         triangular_solve_inplace(LU, X, False, False, False, unchecked)
     else:
         triangular_solve_inplace(LU, X, False, True, False, unchecked)
         triangular_solve_inplace(LU, X, True, True, True, unchecked)
-        X[_permutation(piv, n)] = X.copy()
+        apply_pivots(piv, X, False)
 
 
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
@@ -217,7 +220,11 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     batch, LU3, X3, shape = rhs_stacks(lu_, b, dtype)
     if X3.size == 0:
         return X3.reshape(shape)
-    piv3 = np.broadcast_to(piv, batch + piv.shape[-1:]).reshape(-1, piv.shape[-1]).astype(np.intp)
+    n = lu_.shape[-1]
+    if piv.shape[-1:] != (n,) or (n and (piv.min() < 0 or piv.max() >= n)):
+        # the interchanges are applied by a kernel, which trusts its indices
+        raise ValueError(f"piv must hold {n} row indices in [0, {n}), got shape {piv.shape}")
+    piv3 = np.broadcast_to(piv, batch + (n,)).reshape(-1, n).astype(np.int32)
     for i in range(X3.shape[0]):
         singular = not np.diagonal(LU3[i]).all()  # getrs divides by a zero pivot: infs/NaNs
         _solve_factored(LU3[i], piv3[i], X3[i], trans != 0, singular)
@@ -347,7 +354,7 @@ def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
         if info:
             raise LinAlgError("Singular matrix")
         warn_if_ill_conditioned(A3[i], LU)
-        _solve_factored(LU, piv.astype(np.intp), X3[i], False)
+        _solve_factored(LU, piv, X3[i], False)
 
 
 def solve(a, b, *, refine=False):
@@ -402,6 +409,20 @@ def solve(a, b, *, refine=False):
     2..8 unrolled); otherwise each matrix is factored by the ``lu`` kernels
     and solved with two triangular solves.  Flops 2M^3/3 + 2M^2 K each.
     """
+    if not refine:
+        LU = square_work_copy(a)
+        if (
+            LU is not None
+            and LU.shape[0] <= UNBLOCKED_LU_MAX
+            and type(b) is np.ndarray
+            and b.dtype is LU.dtype
+            and (b.shape == (LU.shape[0],) or (b.ndim == 2 and b.shape[0] == LU.shape[0] and b.shape[1]))
+        ):
+            # one matrix, one dtype: factor and solve in a single kernel call
+            X = np.array(b, order="C")
+            if get_kernel("gesv", "unblocked").func(LU, X):
+                raise LinAlgError("Singular matrix")
+            return X
     a = np.asarray(a)
     b = np.asarray(b)
     dtype = result_float_dtype(a, b)
@@ -444,6 +465,12 @@ def inv(a):
     ``getri`` does 4n^3/3 in total by inverting U in place; the difference
     matters little next to the clarity of "solve with the identity").
     """
+    LU = square_work_copy(a)
+    if LU is not None and LU.shape[0] <= UNBLOCKED_LU_MAX:
+        X = np.empty_like(LU)
+        if get_kernel("inv", "unblocked").func(LU, X):
+            raise LinAlgError("Singular matrix")
+        return X
     a = np.asarray(a)
     dtype = result_float_dtype(a)
     assert_stacked_2d(a)
@@ -493,6 +520,11 @@ def slogdet(a):
     From the LU factors: ``det(A) = (-1)^(number of interchanges) * prod(diag(U))``,
     summed as logs so that it neither overflows nor underflows.
     """
+    LU = square_work_copy(a)
+    if LU is not None and LU.shape[0] <= UNBLOCKED_LU_MAX:
+        sign, logabsdet, _ = get_kernel("slogdet", "unblocked").func(LU)
+        scalar = LU.dtype.type
+        return SlogdetResult(scalar(sign), scalar(logabsdet))
     sign, logabsdet, _ = _logdet_parts(a)
     if sign.ndim == 0:
         return SlogdetResult(sign[()], logabsdet[()])
@@ -505,6 +537,9 @@ def det(a):
     A singular matrix has determinant 0.0 (no error).  Computed as the
     product of U's diagonal with the sign of the permutation, as numpy.
     """
+    LU = square_work_copy(a)
+    if LU is not None and LU.shape[0] <= UNBLOCKED_LU_MAX:
+        return LU.dtype.type(get_kernel("slogdet", "unblocked").func(LU)[2])
     a = np.asarray(a)
     sign, _, LU = _logdet_parts(a)
     if a.shape[-1] == 0:

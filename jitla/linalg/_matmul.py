@@ -199,6 +199,46 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return C.reshape(plan.shape)
 
 
+_FLOATS = {np.dtype(np.float64): np.float64(1), np.dtype(np.float32): np.float32(1)}
+
+
+def _small_product(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """``a @ b`` without a plan for the commonest calls, or None for the general path.
+
+    Two cases of :func:`_auto_kernel` whose rule does not depend on the
+    thread count: matrix @ vector (rule 2, gemv) and a product of two small
+    matrices (rule 4, m*n*k < SMALL_GEMM: gemm reordered), both operands
+    of one float dtype.  At n = 3 building the :class:`MatmulPlan`, logging
+    and the generic layout handling cost ten times the product.  Operands
+    that are not C-contiguous and writeable are copied, as
+    :func:`as_float_operand` does.
+    """
+    dtype = a.dtype
+    one = _FLOATS.get(dtype)
+    if one is None or b.dtype is not dtype or a.ndim != 2 or not 1 <= b.ndim <= 2:
+        return None
+    m, k = a.shape
+    if b.shape[0] != k or not m * k:
+        return None
+    if b.ndim == 1:
+        op, variant = "gemv", "serial"
+        C = np.zeros(m, dtype)
+    else:
+        n = b.shape[1]
+        if not 0 < m * n * k < config.SMALL_GEMM:
+            return None
+        op, variant = "gemm", "reordered"
+        C = np.zeros((m, n), dtype)
+    flags = a.flags
+    if not (flags.c_contiguous and flags.writeable):
+        a = np.array(a, order="C")
+    flags = b.flags
+    if not (flags.c_contiguous and flags.writeable):
+        b = np.array(b, order="C")
+    get_kernel(op, variant).func(a, b, C, one)
+    return C
+
+
 def matmul(a, b, /, out=None, *, kernel: str = "auto"):
     """Matrix product of two arrays, with numpy.matmul's semantics.
 
@@ -246,6 +286,10 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
     array([[1., 2.],
            [3., 4.]])
     """
+    if out is None and kernel == "auto" and type(a) is np.ndarray and type(b) is np.ndarray:
+        C = _small_product(a, b)
+        if C is not None:
+            return C
     a = np.asarray(a)
     b = np.asarray(b)
     plan = matmul_plan(a, b, kernel=kernel)

@@ -128,6 +128,16 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     rows = b.shape[0] if b.ndim == 1 else (b.shape[-2] if b.ndim >= 2 else -1)
     if rows != a.shape[-1]:
         raise ValueError(f"shapes of a {a.shape} and b {b.shape} are incompatible")
+    if a.ndim == 2 and b.ndim <= 2 and b.size:
+        # one matrix: no stacks to broadcast, the right-hand side is the only copy
+        n = a.shape[0]
+        X = np.array(b, dtype=dtype, order="C")
+        info = triangular_solve_inplace(
+            as_float_operand(a, dtype), X.reshape(n, -1), bool(lower), trans != 0, bool(unit_diagonal)
+        )
+        if info > 0:
+            raise LinAlgError(f"singular matrix: resolution failed at diagonal {info - 1}")
+        return X
     batch, A3, X3, shape = rhs_stacks(a, b, dtype)
     if X3.size == 0:
         return X3.reshape(shape)
