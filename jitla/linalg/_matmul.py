@@ -199,7 +199,11 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return C.reshape(plan.shape)
 
 
-_FLOATS = {np.dtype(np.float64): np.float64(1), np.dtype(np.float32): np.float32(1)}
+_FLOAT64 = np.dtype(np.float64)
+_FLOAT32 = np.dtype(np.float32)
+_ONE32 = np.float32(1)
+#: (gemv, gemm reordered) dispatchers, looked up on the first small product.
+_SMALL_KERNELS: list = []
 
 
 def _small_product(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
@@ -209,33 +213,35 @@ def _small_product(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     thread count: matrix @ vector (rule 2, gemv) and a product of two small
     matrices (rule 4, m*n*k < SMALL_GEMM: gemm reordered), both operands
     of one float dtype.  At n = 3 building the :class:`MatmulPlan`, logging
-    and the generic layout handling cost ten times the product.  Operands
+    and the generic layout handling cost ten times the product, so this
+    is written for speed: identity tests on the dtype, the two dispatchers
+    kept after the first look-up, alpha as a Python float for float64 (the
+    dispatcher types it as float64 faster than a numpy scalar).  Operands
     that are not C-contiguous and writeable are copied, as
     :func:`as_float_operand` does.
     """
     dtype = a.dtype
-    one = _FLOATS.get(dtype)
-    if one is None or b.dtype is not dtype or a.ndim != 2 or not 1 <= b.ndim <= 2:
+    if dtype is not b.dtype or (dtype is not _FLOAT64 and dtype is not _FLOAT32) or a.ndim != 2:
         return None
     m, k = a.shape
-    if b.shape[0] != k or not m * k:
-        return None
-    if b.ndim == 1:
-        op, variant = "gemv", "serial"
+    shape_b = b.shape
+    if len(shape_b) == 2:
+        if shape_b[0] != k or not 0 < m * shape_b[1] * k < config.SMALL_GEMM:
+            return None
+        C = np.zeros((m, shape_b[1]), dtype)
+    elif len(shape_b) == 1 and shape_b[0] == k and m * k:
         C = np.zeros(m, dtype)
     else:
-        n = b.shape[1]
-        if not 0 < m * n * k < config.SMALL_GEMM:
-            return None
-        op, variant = "gemm", "reordered"
-        C = np.zeros((m, n), dtype)
+        return None
     flags = a.flags
     if not (flags.c_contiguous and flags.writeable):
         a = np.array(a, order="C")
     flags = b.flags
     if not (flags.c_contiguous and flags.writeable):
         b = np.array(b, order="C")
-    get_kernel(op, variant).func(a, b, C, one)
+    if not _SMALL_KERNELS:
+        _SMALL_KERNELS.extend((get_kernel("gemv", "serial").func, get_kernel("gemm", "reordered").func))
+    _SMALL_KERNELS[len(shape_b) - 1](a, b, C, 1.0 if dtype is _FLOAT64 else _ONE32)
     return C
 
 
