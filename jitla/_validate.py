@@ -90,20 +90,26 @@ _FLOAT64 = np.dtype(np.float64)
 _FLOAT32 = np.dtype(np.float32)
 
 
-def square_work_copy(a) -> np.ndarray | None:
-    """The fast path's test: a fresh C-ordered copy of *a*, or None to take the general path.
+def square_work_copy(a, *, copy: bool = True) -> np.ndarray | None:
+    """The fast paths' test: *a* as a C-ordered array for a kernel, or None for the general path.
 
-    The copy is made when *a* is a plain ndarray, 2-D, square, not empty,
-    and float64 or float32 (any layout, any strides, read-only or not);
-    every other input (lists, subclasses, stacks, integers, float16,
-    complex, bad shapes) returns None, and the caller's general path
+    Returns a fresh C-ordered copy (any layout, any strides, read-only or
+    not) when *a* is a plain ndarray, 2-D, square, not empty, and float64
+    or float32; every other input (lists, subclasses, stacks, integers,
+    float16, complex, bad shapes) gives None, and the caller's general path
     validates it and raises numpy's errors.  The copy is what a factoring
     kernel overwrites, so the one allocation the operation needs anyway is
-    also the layout normalisation.
+    also the layout normalisation.  With ``copy=False`` (for kernels that
+    only read it) *a* itself is returned when it is already C-contiguous
+    and writeable (Numba compiles read-only arrays separately).
     """
     if type(a) is np.ndarray and a.ndim == 2:
         n, m = a.shape
         dtype = a.dtype
         if n == m and n and (dtype is _FLOAT64 or dtype is _FLOAT32):
+            if not copy:
+                flags = a.flags
+                if flags.c_contiguous and flags.writeable:
+                    return a
             return np.array(a, order="C")
     return None

@@ -104,7 +104,7 @@ def cholesky(a, /, *, upper=False):
     :func:`cholesky_variant`.  Flops M^3/3.
     """
     if not upper and type(a) is np.ndarray and a.ndim == 2:
-        A = square_work_copy(a) if a.shape[0] <= UNBLOCKED_CHOLESKY_MAX else None
+        A = square_work_copy(a, copy=False) if a.shape[0] <= UNBLOCKED_CHOLESKY_MAX else None
         if A is not None:
             # one matrix: numpy's lower factor in a single kernel call
             L = np.empty_like(A)

@@ -89,21 +89,20 @@ def _factor(LU: np.ndarray, kernel: str = "auto"):
 
 
 def _permutation(piv: np.ndarray, m: int) -> np.ndarray:
-    """Row order of ``P A`` from LAPACK interchanges: ``(P A)[r] = A[perm[r]]``, for a stack of piv."""
+    """Row order of ``P A`` from LAPACK interchanges: ``(P A)[r] = A[perm[r]]``, for a stack of piv.
+
+    The interchanges are applied (``laswp`` kernel) to the column ``0, 1, ..., m-1``
+    held as float64, exact for any m an array can have.
+    """
     *batch, k = piv.shape
-    perm = np.broadcast_to(np.arange(m), (*batch, m)).copy()
-    rows = np.arange(perm.size // m) if batch else None
-    flat = perm.reshape(-1, m)
-    pv = piv.reshape(-1, k)
-    for i in range(k):
-        p = pv[:, i]
-        a = flat[:, i].copy()
-        flat[:, i] = flat[rows, p] if batch else flat[0, p]
-        if batch:
-            flat[rows, p] = a
-        else:
-            flat[0, p] = a
-    return perm
+    count = math.prod(batch)
+    perm = np.empty((count, m, 1))
+    perm[:, :, 0] = np.arange(m)
+    pv = np.ascontiguousarray(piv.reshape(count, k), dtype=np.int32)
+    apply_pivots = get_kernel("laswp", "serial").func
+    for i in range(count):
+        apply_pivots(pv[i], perm[i], True)
+    return perm.reshape(*batch, m).astype(np.intp)
 
 
 def lu_factor(a, overwrite_a=False, check_finite=True):

@@ -48,6 +48,8 @@ class CollinearityWarning(UserWarning):
     """Some columns are exactly or numerically collinear; their coefficients are NaN."""
 
 
+_EPS = float(np.finfo(np.float64).eps)
+
 #: :func:`aliased_columns` skips its Gram-Schmidt loop when every diagonal entry of R11
 #: exceeds this many times ``tol`` (relative to its column's length).
 FULL_RANK_MARGIN = 16.0
@@ -59,7 +61,7 @@ def default_tol(n: int, p: int) -> float:
     It is the size of the rounding a QR of an n-row matrix can leave in a
     column that is exactly dependent; anything larger is signal.
     """
-    return max(n, p) * float(np.finfo(np.float64).eps)
+    return max(n, p) * _EPS
 
 
 def aliased_columns(R11: np.ndarray, tol: float) -> np.ndarray:
@@ -316,6 +318,8 @@ def _fit_from_r(R_full, n, p, *, method, refine, tol, X=None, Y=None, X_lo=None)
             break
         aliased[kept[bad]] = True
         out_of_range[kept[bad]] = True
+    if r == p and not second_solve:
+        return LSFit(B, aliased, r, R11, R_all, colscale, out_of_range)
     params = np.full((p, k), np.nan)
     if r and not second_solve:
         params[kept] = B
