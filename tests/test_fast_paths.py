@@ -231,3 +231,29 @@ def test_aliased_columns_shortcut_agrees_with_the_loop(monkeypatch, ratio):
     slow = _fit.aliased_columns(R, tol)
     np.testing.assert_array_equal(fast, slow)
     assert fast[2] == (ratio <= 1.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
+def test_stacked_det_slogdet_match_numpy_with_singular_and_nan(dtype):
+    """Stacks go through one batched kernel; signs follow numpy's rule (NaN leaves the sign)."""
+    rng = np.random.default_rng(4)
+    A = (4 * rng.standard_normal((3, 4, 3, 3))).astype(dtype)
+    A[0, 0] = 0
+    A[2, 2] = [[1, 2, 3], [2, 4, 6], [0, 1, 1]]
+    if A.dtype.kind == "f":
+        A[1, 1, 0, 0] = np.nan
+    with np.errstate(invalid="ignore"):
+        sign, logdet = jl.slogdet(A)
+        ref_sign, ref_logdet = np.linalg.slogdet(A)
+        det = jl.det(A)
+        ref_det = np.linalg.det(A)
+    want = np.float32 if dtype == np.float32 else np.float64
+    assert sign.dtype == want and det.dtype == want and det.shape == (3, 4)
+    np.testing.assert_array_equal(sign, ref_sign)
+    rtol = _rtol(want, 3)
+    np.testing.assert_allclose(logdet, ref_logdet, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(det, ref_det, rtol=rtol, atol=rtol)
+    np.testing.assert_array_equal(sign.ravel(), [jl.slogdet(x).sign for x in A.reshape(-1, 3, 3)])
+    big = _matrix(100)  # above the unblocked size: the general path, same sign rule
+    big[3, 3] = np.nan
+    assert jl.slogdet(big).sign == np.linalg.slogdet(big).sign

@@ -20,6 +20,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from jitla._validate import (
     LinAlgError,
+    as_float_operand,
     assert_stacked_2d,
     assert_stacked_square,
     result_float_dtype,
@@ -503,6 +504,22 @@ def _logdet_parts(a):
     return sign.astype(dtype), logabsdet.astype(dtype), LU
 
 
+def _stacked_slogdet(a):
+    """``(sign, logabsdet, det)`` arrays for a stack of float32/float64 matrices of order
+    1..UNBLOCKED_LU_MAX in one kernel call (``slogdet_batched``); None for anything else."""
+    if type(a) is not np.ndarray or a.ndim < 3 or a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
+        return None
+    n = a.shape[-1]
+    if a.shape[-2] != n or not 0 < n <= UNBLOCKED_LU_MAX or a.size == 0:
+        return None
+    batch = a.shape[:-2]
+    A3 = as_float_operand(a, a.dtype).reshape(-1, n, n)
+    out = np.empty((A3.shape[0], 3))
+    get_kernel("slogdet_batched", "serial").func(A3, out)
+    out = out.astype(a.dtype, copy=False)
+    return out[:, 0].reshape(batch), out[:, 1].reshape(batch), out[:, 2].reshape(batch)
+
+
 def slogdet(a):
     """Sign and natural log of the absolute determinant, as numpy.linalg.slogdet.
 
@@ -524,6 +541,9 @@ def slogdet(a):
         sign, logabsdet, _ = get_kernel("slogdet", "unblocked").func(LU)
         scalar = LU.dtype.type
         return SlogdetResult(scalar(sign), scalar(logabsdet))
+    parts = _stacked_slogdet(a)
+    if parts is not None:
+        return SlogdetResult(parts[0], parts[1])
     sign, logabsdet, _ = _logdet_parts(a)
     if sign.ndim == 0:
         return SlogdetResult(sign[()], logabsdet[()])
@@ -539,6 +559,9 @@ def det(a):
     LU = square_work_copy(a)
     if LU is not None and LU.shape[0] <= UNBLOCKED_LU_MAX:
         return LU.dtype.type(get_kernel("slogdet", "unblocked").func(LU)[2])
+    parts = _stacked_slogdet(a)
+    if parts is not None:
+        return parts[2]
     a = np.asarray(a)
     sign, _, LU = _logdet_parts(a)
     if a.shape[-1] == 0:
