@@ -851,8 +851,11 @@ def lu_inverse(A, X):
 
 
 @kernel
-def _slogdet_factored(A, piv):
-    """``(sign, logabsdet, det)`` of A from LU in place with workspace *piv*; see :func:`lu_slogdet`."""
+def _slogdet_factored(A, piv, with_log):
+    """``(sign, logabsdet, det)`` of A from LU in place with workspace *piv*; see :func:`lu_slogdet`.
+
+    Without *with_log* logabsdet is left 0 (det alone needs no logarithms).
+    """
     info = _lu_panel(A, piv)
     sign = 1.0
     logabsdet = 0.0
@@ -864,7 +867,8 @@ def _slogdet_factored(A, piv):
         if d < 0:  # a NaN leaves the sign alone, as numpy's slogdet
             sign = -sign
         magnitude *= abs(d)
-        logabsdet += np.log(abs(d))
+        if with_log:
+            logabsdet += np.log(abs(d))
     if info != 0:  # an exactly zero pivot: (0, -inf) whatever else the diagonal holds
         return 0.0, -np.inf, 0.0
     return sign, logabsdet, sign * magnitude
@@ -898,7 +902,7 @@ def lu_slogdet(A):
     -----
     Accumulated in float64 whatever A's dtype.  Flops 2n^3/3.
     """
-    return _slogdet_factored(A, np.empty(A.shape[0], np.int32))
+    return _slogdet_factored(A, np.empty(A.shape[0], np.int32), True)
 
 
 @register(
@@ -906,10 +910,10 @@ def lu_slogdet(A):
     "serial",
     "stack of small matrices: sign, log|det| and det of each in one compiled loop",
     flops=lambda batch, n: batch * 2.0 * n**3 / 3,
-    example=lambda dtype: (_one_example(dtype)[0][None], np.empty((1, 3))),
+    example=lambda dtype: (_one_example(dtype)[0][None], np.empty((1, 3)), True),
 )
 @kernel
-def slogdet_batched(A, out):
+def slogdet_batched(A, out, with_log):
     """``out[b] = (sign, logabsdet, det)`` of every matrix ``A[b]`` of a stack.
 
     Parameters
@@ -918,6 +922,8 @@ def slogdet_batched(A, out):
         Read only: each matrix is factored in one (n, n) work array.
     out : (batch, 3) float64 ndarray
         Overwritten: columns sign, logabsdet, det (:func:`lu_slogdet`).
+    with_log : bool
+        Compute logabsdet (else column 1 is left 0: det needs no logarithms).
 
     Notes
     -----
@@ -929,4 +935,4 @@ def slogdet_batched(A, out):
     piv = np.empty(n, np.int32)
     for b in range(A.shape[0]):
         W[:, :] = A[b]
-        out[b, 0], out[b, 1], out[b, 2] = _slogdet_factored(W, piv)
+        out[b, 0], out[b, 1], out[b, 2] = _slogdet_factored(W, piv, with_log)

@@ -504,7 +504,7 @@ def _logdet_parts(a):
     return sign.astype(dtype), logabsdet.astype(dtype), LU
 
 
-def _stacked_slogdet(a):
+def _stacked_slogdet(a, with_log=True):
     """``(sign, logabsdet, det)`` arrays for a stack of float32/float64 matrices of order
     1..UNBLOCKED_LU_MAX in one kernel call (``slogdet_batched``); None for anything else."""
     if type(a) is not np.ndarray or a.ndim < 3 or a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
@@ -515,7 +515,7 @@ def _stacked_slogdet(a):
     batch = a.shape[:-2]
     A3 = as_float_operand(a, a.dtype).reshape(-1, n, n)
     out = np.empty((A3.shape[0], 3))
-    get_kernel("slogdet_batched", "serial").func(A3, out)
+    get_kernel("slogdet_batched", "serial").func(A3, out, with_log)
     out = out.astype(a.dtype, copy=False)
     return out[:, 0].reshape(batch), out[:, 1].reshape(batch), out[:, 2].reshape(batch)
 
@@ -559,7 +559,7 @@ def det(a):
     LU = square_work_copy(a)
     if LU is not None and LU.shape[0] <= UNBLOCKED_LU_MAX:
         return LU.dtype.type(get_kernel("slogdet", "unblocked").func(LU)[2])
-    parts = _stacked_slogdet(a)
+    parts = _stacked_slogdet(a, with_log=False)
     if parts is not None:
         return parts[2]
     a = np.asarray(a)
