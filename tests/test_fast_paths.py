@@ -12,6 +12,7 @@ the wrappers, not the kernels' accuracy (tests/test_solve.py and friends).
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import numpy as np
 import pytest
@@ -257,3 +258,24 @@ def test_stacked_det_slogdet_match_numpy_with_singular_and_nan(dtype):
     big = _matrix(100)  # above the unblocked size: the general path, same sign rule
     big[3, 3] = np.nan
     assert jl.slogdet(big).sign == np.linalg.slogdet(big).sign
+
+
+def test_ill_conditioning_warning_as_the_general_path():
+    """The one-call kernels return gecon's estimate; the warning matches the general path's."""
+    from scipy.linalg import LinAlgWarning
+
+    A = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]])  # singular, pivots not exactly 0
+    b = np.ones(3)
+    with pytest.warns(LinAlgWarning, match=r"Ill-conditioned matrix \(rcond=") as fast:
+        x = jl.solve(A, b)
+    with pytest.warns(LinAlgWarning, match=r"Ill-conditioned matrix \(rcond=") as general:
+        x_general = jl.solve(A[None], b)[0]
+    assert str(fast[0].message) == str(general[0].message)
+    assert fast[0].filename == __file__  # points at the caller, not at jitla
+    np.testing.assert_array_equal(x, x_general)
+    with pytest.warns(LinAlgWarning, match="Ill-conditioned"):
+        jl.inv(A)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        jl.solve(_matrix(3), b)
+        jl.inv(_matrix(10))

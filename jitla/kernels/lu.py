@@ -36,6 +36,7 @@ from numba import prange
 from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
+from jitla.kernels.condest import gecon
 from jitla.kernels.gemm import gemm_packed, gemm_parallel
 from jitla.kernels.triangular import _trsm_kernel, trsm_blocked
 
@@ -769,24 +770,26 @@ def lu_solve_factored(LU, piv, X, trans):
 
 def _one_example(dtype):
     A = np.array([[4, 1, 0], [1, 4, 1], [0, 1, 4]], dtype)
-    return A, np.ones(3, dtype)
+    return A, A.copy(), np.ones(3, dtype)
 
 
 @register(
     "gesv",
     "unblocked",
-    "one system in one call: unblocked LU with partial pivoting, then the two triangular solves",
+    "one system in one call: unblocked LU with partial pivoting, rcond estimate, the two triangular solves",
     flops=lambda n, k=1: 2.0 * n**3 / 3 + 2.0 * n * n * k,
     example=_one_example,
 )
 @kernel
-def gesv(A, X):
-    """Solve ``A Y = X`` for one (n, n) system: factor A in place, overwrite X with Y.
+def gesv(A, LU, X):
+    """Solve ``A Y = X`` for one (n, n) system, with LAPACK's condition estimate.
 
     Parameters
     ----------
     A : (n, n) ndarray, C-contiguous
-        Overwritten with its LU factors (:func:`lu_unblocked`'s layout).
+        The matrix (read only: its 1-norm for the estimate).
+    LU : (n, n) ndarray, C-contiguous
+        A copy of A, overwritten with its LU factors (:func:`lu_unblocked`'s layout).
     X : (n,) or (n, k) ndarray, C-contiguous
         Right-hand side(s), overwritten with the solution (left as it was
         when A is singular).
@@ -795,42 +798,51 @@ def gesv(A, X):
     -------
     info : int
         0, or ``c + 1`` for the first exactly-zero pivot (then X is unchanged).
+    rcond : float
+        :func:`jitla.kernels.condest.gecon`'s estimate of the reciprocal
+        1-norm condition number (0 when singular).
 
     Notes
     -----
-    LAPACK ``dgesv`` = ``dgetrf`` + ``dgetrs``: :func:`_lu_panel` then
-    :func:`lu_solve_factored`.  Flops 2n^3/3 + 2n^2 k; workspace n pivots.
+    LAPACK ``dgesvx`` without equilibration or refinement: ``dgetrf``
+    (:func:`_lu_panel`), ``dgecon``, ``dgetrs`` (:func:`lu_solve_factored`)
+    in one Numba call, so that the API pays one dispatch.  Flops 2n^3/3 +
+    2n^2 k + O(n^2) for the estimate; workspace n pivots and two n-vectors.
     """
-    n = A.shape[0]
+    n = LU.shape[0]
     piv = np.empty(n, np.int32)
-    info = _lu_panel(A, piv)
-    if info == 0:
-        lu_solve_factored(A, piv, X.reshape((n, -1)), False)
-    return info
+    info = _lu_panel(LU, piv)
+    if info != 0:
+        return info, 0.0
+    rcond = gecon(A, LU)
+    lu_solve_factored(LU, piv, X.reshape((n, -1)), False)
+    return info, rcond
 
 
 @register(
     "inv",
     "unblocked",
-    "inverse in one call: unblocked LU, then solve with the identity",
+    "inverse in one call: unblocked LU, rcond estimate, then solve with the identity",
     flops=lambda n: 2.0 * n**3 / 3 + 2.0 * n**3,
-    example=lambda dtype: (_one_example(dtype)[0], np.empty((3, 3), dtype)),
+    example=lambda dtype: (*_one_example(dtype)[:2], np.empty((3, 3), dtype)),
 )
 @kernel
-def lu_inverse(A, X):
-    """Overwrite X with ``A^{-1}``, factoring A in place.
+def lu_inverse(A, LU, X):
+    """Overwrite X with ``A^{-1}``, factoring a copy of A; with LAPACK's condition estimate.
 
     Parameters
     ----------
     A : (n, n) ndarray, C-contiguous
-        Overwritten with its LU factors.
+        The matrix (read only).
+    LU : (n, n) ndarray, C-contiguous
+        A copy of A, overwritten with its LU factors.
     X : (n, n) ndarray, C-contiguous
         Overwritten with the inverse (with the identity when A is singular).
 
     Returns
     -------
-    info : int
-        0, or ``c + 1`` for the first exactly-zero pivot.
+    info, rcond : int, float
+        As :func:`gesv`.
 
     Notes
     -----
@@ -838,16 +850,18 @@ def lu_inverse(A, X):
     identity); ``dgetri``'s in-place inversion of U would save n^3 flops
     but not at the sizes this kernel is used for.  Flops 2n^3/3 + 2n^3.
     """
-    n = A.shape[0]
+    n = LU.shape[0]
     for i in range(n):
         for j in range(n):
             X[i, j] = 0
         X[i, i] = 1
     piv = np.empty(n, np.int32)
-    info = _lu_panel(A, piv)
-    if info == 0:
-        lu_solve_factored(A, piv, X, False)
-    return info
+    info = _lu_panel(LU, piv)
+    if info != 0:
+        return info, 0.0
+    rcond = gecon(A, LU)
+    lu_solve_factored(LU, piv, X, False)
+    return info, rcond
 
 
 @kernel
@@ -879,7 +893,7 @@ def _slogdet_factored(A, piv, with_log):
     "unblocked",
     "sign and log|det| in one call: unblocked LU, then the diagonal",
     flops=lambda n: 2.0 * n**3 / 3,
-    example=lambda dtype: (_one_example(dtype)[0],),
+    example=lambda dtype: (_one_example(dtype)[1],),
 )
 @kernel
 def lu_slogdet(A):

@@ -311,6 +311,10 @@ def _user_stacklevel() -> int:
     return level
 
 
+#: Machine epsilon by dtype (``np.finfo`` costs about a microsecond per call).
+_EPS = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float64, np.float32)}
+
+
 @functools.cache
 def _gecon():
     """The condition estimator kernel, looked up once (the lookup costs more than the kernel at small n)."""
@@ -326,12 +330,17 @@ def warn_if_ill_conditioned(A: np.ndarray, LU: np.ndarray) -> None:
     NaNs in the solution already say it.
     """
     rcond = _gecon()(A, LU)
-    if rcond < np.finfo(LU.dtype).eps:
-        warnings.warn(
-            f"Ill-conditioned matrix (rcond={rcond:.6g}): result may not be accurate.",
-            LinAlgWarning,
-            stacklevel=_user_stacklevel(),
-        )
+    if rcond < _EPS[LU.dtype]:
+        _warn_ill_conditioned(rcond)
+
+
+def _warn_ill_conditioned(rcond: float) -> None:
+    """Emit :func:`warn_if_ill_conditioned`'s warning for an estimate already made."""
+    warnings.warn(
+        f"Ill-conditioned matrix (rcond={rcond:.6g}): result may not be accurate.",
+        LinAlgWarning,
+        stacklevel=_user_stacklevel(),
+    )
 
 
 def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
@@ -410,18 +419,21 @@ def solve(a, b, *, refine=False):
     and solved with two triangular solves.  Flops 2M^3/3 + 2M^2 K each.
     """
     if not refine:
-        LU = square_work_copy(a)
+        A = square_work_copy(a, copy=False)
         if (
-            LU is not None
-            and LU.shape[0] <= UNBLOCKED_LU_MAX
+            A is not None
+            and A.shape[0] <= UNBLOCKED_LU_MAX
             and type(b) is np.ndarray
-            and b.dtype is LU.dtype
-            and (b.shape == (LU.shape[0],) or (b.ndim == 2 and b.shape[0] == LU.shape[0] and b.shape[1]))
+            and b.dtype is A.dtype
+            and (b.shape == (A.shape[0],) or (b.ndim == 2 and b.shape[0] == A.shape[0] and b.shape[1]))
         ):
             # one matrix, one dtype: factor and solve in a single kernel call
             X = np.array(b, order="C")
-            if get_kernel("gesv", "unblocked").func(LU, X):
+            info, rcond = get_kernel("gesv", "unblocked").func(A, A.copy(), X)
+            if info:
                 raise LinAlgError("Singular matrix")
+            if rcond < _EPS[A.dtype]:
+                _warn_ill_conditioned(rcond)
             return X
     a = np.asarray(a)
     b = np.asarray(b)
@@ -465,11 +477,14 @@ def inv(a):
     ``getri`` does 4n^3/3 in total by inverting U in place; the difference
     matters little next to the clarity of "solve with the identity").
     """
-    LU = square_work_copy(a)
-    if LU is not None and LU.shape[0] <= UNBLOCKED_LU_MAX:
-        X = np.empty_like(LU)
-        if get_kernel("inv", "unblocked").func(LU, X):
+    A = square_work_copy(a, copy=False)
+    if A is not None and A.shape[0] <= UNBLOCKED_LU_MAX:
+        X = np.empty_like(A)
+        info, rcond = get_kernel("inv", "unblocked").func(A, A.copy(), X)
+        if info:
             raise LinAlgError("Singular matrix")
+        if rcond < _EPS[A.dtype]:
+            _warn_ill_conditioned(rcond)
         return X
     a = np.asarray(a)
     dtype = result_float_dtype(a)
