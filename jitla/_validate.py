@@ -11,6 +11,7 @@ __all__ = [
     "assert_finite",
     "assert_stacked_2d",
     "assert_stacked_square",
+    "square_work_copy",
 ]
 
 
@@ -83,3 +84,32 @@ def assert_stacked_square(*arrays: np.ndarray) -> None:
         m, n = a.shape[-2:]
         if m != n:
             raise LinAlgError("Last 2 dimensions of the array must be square")
+
+
+_FLOAT64 = np.dtype(np.float64)
+_FLOAT32 = np.dtype(np.float32)
+
+
+def square_work_copy(a, *, copy: bool = True) -> np.ndarray | None:
+    """The fast paths' test: *a* as a C-ordered array for a kernel, or None for the general path.
+
+    Returns a fresh C-ordered copy (any layout, any strides, read-only or
+    not) when *a* is a plain ndarray, 2-D, square, not empty, and float64
+    or float32; every other input (lists, subclasses, stacks, integers,
+    float16, complex, bad shapes) gives None, and the caller's general path
+    validates it and raises numpy's errors.  The copy is what a factoring
+    kernel overwrites, so the one allocation the operation needs anyway is
+    also the layout normalisation.  With ``copy=False`` (for kernels that
+    only read it) *a* itself is returned when it is already C-contiguous
+    and writeable (Numba compiles read-only arrays separately).
+    """
+    if type(a) is np.ndarray and a.ndim == 2:
+        n, m = a.shape
+        dtype = a.dtype
+        if n == m and n and (dtype is _FLOAT64 or dtype is _FLOAT32):
+            if not copy:
+                flags = a.flags
+                if flags.c_contiguous and flags.writeable:
+                    return a
+            return np.array(a, order="C")
+    return None

@@ -410,6 +410,54 @@ def _cmd_bench_batched(args, out: _Output) -> int:
     return 0
 
 
+def _cmd_bench_overhead(args, out: _Output) -> int:
+    from jitla.profiling.overhead import measure_overhead, overhead_cases
+    from jitla.profiling.system import system_info
+
+    info = system_info()
+    out.line(_conditions_line(info))
+    _openblas_warning(info, out)
+    plan = overhead_cases(
+        tuple(args.small_sizes),
+        tuple(args.sizes),
+        args.functions,
+        regression=not args.no_regression,
+        stacks=args.stacks,
+    )
+    with out.progress("bench overhead") as progress:
+        results = measure_overhead(plan, repeat=args.repeat, progress=progress)
+    rows = [
+        [
+            r.function,
+            r.n,
+            r.shape,
+            f"{1e6 * r.jitla_s:.2f}",
+            f"{1e6 * r.ref_s:.2f}",
+            f"{r.ratio:.2f}",
+            r.reference,
+        ]
+        for r in results
+    ]
+    out.table(
+        "Per-call time, 1 thread, warm cache: jitla vs numpy / scipy / statsmodels",
+        ["function", "n", "operands", "jitla us", "reference us", "ratio", "reference"],
+        rows,
+        [
+            f"best of {args.repeat} loops (>= 2,000 calls each at n <= 10), alternating; "
+            "ratio = jitla time / reference time (< 1: jitla faster)"
+        ],
+    )
+    if args.json:
+        payload = {
+            "schema": "jitla.bench.overhead/1",
+            "conditions": info,
+            "repeat": args.repeat,
+            "rows": [r.as_dict() for r in results],
+        }
+        _write_json(args.json, payload, out)
+    return 0
+
+
 # --------------------------------------------------------------------------
 # jitla cache
 # --------------------------------------------------------------------------
@@ -706,6 +754,29 @@ def build_parser() -> argparse.ArgumentParser:
     batched.add_argument("--repeat", type=_positive, default=5)
     _common(batched)
     batched.set_defaults(func=_cmd_bench_batched)
+
+    overhead = bench_sub.add_parser(
+        "overhead", help="per-call time of small problems vs numpy/scipy/statsmodels (1 thread)"
+    )
+    overhead.add_argument(
+        "--small-sizes",
+        nargs="*",
+        type=_positive,
+        default=[3, 10],
+        metavar="N",
+        help="sizes for solve, inv, det, slogdet, cholesky, matmul (default 3 10)",
+    )
+    overhead.add_argument(
+        "--sizes", nargs="*", type=_positive, default=[100], metavar="N", help="sizes for every function"
+    )
+    overhead.add_argument("--functions", nargs="+", metavar="F", help="only these (solve, inv, ..., OLS)")
+    overhead.add_argument("--no-regression", action="store_true", help="skip OLS(y, X).fit().bse")
+    overhead.add_argument(
+        "--stacks", action="store_true", help="also 100,000 stacked 3x3 / 4x4 (solve, inv, det, matmul)"
+    )
+    overhead.add_argument("--repeat", type=_positive, default=5, help="timed loops per side (default 5)")
+    _common(overhead)
+    overhead.set_defaults(func=_cmd_bench_overhead)
 
     cache = sub.add_parser("cache", help="cache-cliff sweep, block-size sweep, cachegrind misses")
     cache.add_argument(

@@ -211,3 +211,28 @@ def test_module_entry_point():
     )
     assert done.returncode == 0, done.stderr
     assert "Numba threading layer" in done.stdout
+
+
+def test_bench_overhead(capsys, tmp_path):
+    path = tmp_path / "overhead.json"
+    argv = ["bench", "overhead", "--functions", "det", "solve_triangular", "--small-sizes", "3"]
+    argv += ["--sizes", "4", "--no-regression", "--repeat", "1", "--text", "--json", str(path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "jitla vs numpy / scipy / statsmodels" in out and "numpy.linalg.det" in out
+    payload = json.loads(path.read_text())
+    assert payload["schema"] == "jitla.bench.overhead/1"
+    rows = [(r["function"], r["n"], r["reference"]) for r in payload["rows"]]
+    assert rows == [
+        ("det", 3, "numpy.linalg.det"),
+        ("det", 4, "numpy.linalg.det"),
+        ("solve_triangular", 4, "scipy.linalg.solve_triangular"),
+    ]
+    for r in payload["rows"]:
+        assert r["ratio"] == pytest.approx(r["jitla_s"] / r["ref_s"])
+        assert r["number"] >= (2000 if r["n"] <= 10 else 1)
+
+
+def test_bench_overhead_rejects_unknown_function(capsys):
+    assert main(["bench", "overhead", "--functions", "nope", "--text"]) == 2
+    assert "unknown function" in capsys.readouterr().err

@@ -112,9 +112,22 @@ def register(
     return decorate
 
 
+_LOADED = False
+
+
 def _load_all() -> None:
+    """Import every kernel module once; later calls cost one global read.
+
+    ``importlib.import_module`` walks the import machinery even for a module
+    already in ``sys.modules`` (about 2 us each, fifteen modules), and every
+    API call looks a kernel up, so the loop must not run per call.
+    """
+    global _LOADED
+    if _LOADED:
+        return
     for module in KERNEL_MODULES:
         importlib.import_module(module)
+    _LOADED = True
 
 
 def registry(op: str | None = None) -> list[KernelInfo]:
@@ -133,6 +146,10 @@ def registry(op: str | None = None) -> list[KernelInfo]:
 
 def get_kernel(op: str, variant: str) -> KernelInfo:
     """Return the kernel *variant* of *op*; ValueError naming the choices if unknown."""
+    try:
+        return _REGISTRY[(op, variant)]
+    except KeyError:
+        pass
     _load_all()
     try:
         return _REGISTRY[(op, variant)]

@@ -226,3 +226,48 @@ def cholesky_parallel(A, blocks, nb, nthreads):
                     j0 = k1 + r * nb
                     _syrk_block_row(W, U12, A, k1, j0, min(j0 + nb, n), blocks)
     return 0
+
+
+@register(
+    "cholesky_lower",
+    "unblocked",
+    "numpy's lower factor in one call: transpose, unblocked Cholesky, transpose back",
+    flops=cholesky_flops,
+    example=lambda dtype: (_cholesky_example(dtype)[0], np.empty((4, 4), dtype)),
+)
+@kernel
+def cholesky_lower(A, L):
+    """Overwrite L with the lower factor of ``A = L L^T``, reading A's lower triangle.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray
+        Not modified; only its lower triangle is read.
+    L : (n, n) ndarray, C-contiguous
+        Overwritten with L (zeros above the diagonal).  When the matrix is
+        not positive definite it holds partial results.
+
+    Returns
+    -------
+    info : int
+        0, or ``k + 1`` when the k-th leading minor is not positive definite.
+
+    Notes
+    -----
+    The whole of numpy.linalg.cholesky for one matrix in one Numba call:
+    ``L <- tril(A)^T`` (upper triangle), :func:`cholesky_unblocked` on it,
+    then the transpose back in place.  Same arithmetic as the API's general
+    path.  Flops n^3/3; no workspace.
+    """
+    n = A.shape[0]
+    for i in range(n):
+        for j in range(i, n):
+            L[i, j] = A[j, i]
+    info = cholesky_unblocked(L)
+    if info != 0:
+        return info
+    for i in range(n):
+        for j in range(i + 1, n):
+            L[j, i] = L[i, j]
+            L[i, j] = 0
+    return 0

@@ -36,6 +36,7 @@ from numba import prange
 from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
+from jitla.kernels.condest import gecon
 from jitla.kernels.gemm import gemm_packed, gemm_parallel
 from jitla.kernels.triangular import _trsm_kernel, trsm_blocked
 
@@ -694,3 +695,258 @@ def lu_solve_batched_parallel(A, X, info, nthreads):
     parts = max(1, min(nthreads, batch))
     for t in prange(parts):
         _solve_small_dispatch(A, X, info, t * batch // parts, (t + 1) * batch // parts)
+
+
+# --------------------------------------------------------------------------
+# one matrix, the whole operation in one call
+# --------------------------------------------------------------------------
+# At n = 3 the arithmetic of a solve is a few dozen flops; the time goes to
+# getting into compiled code.  Each kernel below does a complete numpy.linalg
+# operation (factor, then solve / invert / reduce the diagonal) in a single
+# Numba call, so the API pays one dispatch.  They use the unblocked
+# factorisation: the API calls them for the orders :func:`lu_unblocked` is
+# chosen for.
+@register(
+    "laswp",
+    "serial",
+    "row interchanges of an LU factorisation applied to a right-hand side (dlaswp)",
+    flops=lambda n, k=1: 0.0,
+    example=lambda dtype: (np.array([1, 1], np.int32), np.ones((2, 2), dtype), True),
+)
+@kernel
+def apply_pivots(piv, X, forward):
+    """Apply LAPACK row interchanges to the rows of X in place (``dlaswp``).
+
+    Parameters
+    ----------
+    piv : (k,) int32 ndarray
+        0-based interchanges from an LU kernel.
+    X : (n, m) ndarray
+        Rows ``i`` and ``piv[i]`` are swapped for i = 0, 1, ... (``forward``,
+        giving ``P X``) or for i = k-1, ..., 0 (``P^T X``).
+    forward : bool
+    """
+    k = piv.shape[0]
+    m = X.shape[1]
+    for s in range(k):
+        i = s if forward else k - 1 - s
+        p = piv[i]
+        if p != i:
+            X_i = X[i]
+            X_p = X[p]
+            for j in range(m):
+                X_i[j], X_p[j] = X_p[j], X_i[j]
+
+
+@kernel
+def lu_solve_factored(LU, piv, X, trans):
+    """Overwrite X (n, m) with ``A^{-1} X`` (or ``A^{-T} X``) from ``P A = L U``.
+
+    Parameters
+    ----------
+    LU : (n, n) ndarray
+        Factors from an LU kernel; no zero on U's diagonal (not checked:
+        a zero gives infs/NaNs, as LAPACK ``getrs``).
+    piv : (n,) int32 ndarray
+    X : (n, m) ndarray, C-contiguous, overwritten
+    trans : bool
+        Solve with A^T: ``U^T L^T P X = B``.
+
+    Notes
+    -----
+    LAPACK ``dgetrs``: interchanges, then the unit-lower and upper
+    triangular solves (:func:`jitla.kernels.triangular._trsm_kernel`), in
+    the reverse order for A^T.  Flops 2 n^2 m.
+    """
+    if not trans:
+        apply_pivots(piv, X, True)
+        _trsm_kernel(LU, X, True, False, True)
+        _trsm_kernel(LU, X, False, False, False)
+    else:
+        _trsm_kernel(LU, X, False, True, False)
+        _trsm_kernel(LU, X, True, True, True)
+        apply_pivots(piv, X, False)
+
+
+def _one_example(dtype):
+    A = np.array([[4, 1, 0], [1, 4, 1], [0, 1, 4]], dtype)
+    return A, A.copy(), np.ones(3, dtype)
+
+
+@register(
+    "gesv",
+    "unblocked",
+    "one system in one call: unblocked LU with partial pivoting, rcond estimate, the two triangular solves",
+    flops=lambda n, k=1: 2.0 * n**3 / 3 + 2.0 * n * n * k,
+    example=_one_example,
+)
+@kernel
+def gesv(A, LU, X):
+    """Solve ``A Y = X`` for one (n, n) system, with LAPACK's condition estimate.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray, C-contiguous
+        The matrix (read only: its 1-norm for the estimate).
+    LU : (n, n) ndarray, C-contiguous
+        A copy of A, overwritten with its LU factors (:func:`lu_unblocked`'s layout).
+    X : (n,) or (n, k) ndarray, C-contiguous
+        Right-hand side(s), overwritten with the solution (left as it was
+        when A is singular).
+
+    Returns
+    -------
+    info : int
+        0, or ``c + 1`` for the first exactly-zero pivot (then X is unchanged).
+    rcond : float
+        :func:`jitla.kernels.condest.gecon`'s estimate of the reciprocal
+        1-norm condition number (0 when singular).
+
+    Notes
+    -----
+    LAPACK ``dgesvx`` without equilibration or refinement: ``dgetrf``
+    (:func:`_lu_panel`), ``dgecon``, ``dgetrs`` (:func:`lu_solve_factored`)
+    in one Numba call, so that the API pays one dispatch.  Flops 2n^3/3 +
+    2n^2 k + O(n^2) for the estimate; workspace n pivots and two n-vectors.
+    """
+    n = LU.shape[0]
+    piv = np.empty(n, np.int32)
+    info = _lu_panel(LU, piv)
+    if info != 0:
+        return info, 0.0
+    rcond = gecon(A, LU)
+    lu_solve_factored(LU, piv, X.reshape((n, -1)), False)
+    return info, rcond
+
+
+@register(
+    "inv",
+    "unblocked",
+    "inverse in one call: unblocked LU, rcond estimate, then solve with the identity",
+    flops=lambda n: 2.0 * n**3 / 3 + 2.0 * n**3,
+    example=lambda dtype: (*_one_example(dtype)[:2], np.empty((3, 3), dtype)),
+)
+@kernel
+def lu_inverse(A, LU, X):
+    """Overwrite X with ``A^{-1}``, factoring a copy of A; with LAPACK's condition estimate.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray, C-contiguous
+        The matrix (read only).
+    LU : (n, n) ndarray, C-contiguous
+        A copy of A, overwritten with its LU factors.
+    X : (n, n) ndarray, C-contiguous
+        Overwritten with the inverse (with the identity when A is singular).
+
+    Returns
+    -------
+    info, rcond : int, float
+        As :func:`gesv`.
+
+    Notes
+    -----
+    ``A^{-1} = solve(A, I)`` as numpy.linalg.inv (LAPACK ``dgesv`` with the
+    identity); ``dgetri``'s in-place inversion of U would save n^3 flops
+    but not at the sizes this kernel is used for.  Flops 2n^3/3 + 2n^3.
+    """
+    n = LU.shape[0]
+    for i in range(n):
+        for j in range(n):
+            X[i, j] = 0
+        X[i, i] = 1
+    piv = np.empty(n, np.int32)
+    info = _lu_panel(LU, piv)
+    if info != 0:
+        return info, 0.0
+    rcond = gecon(A, LU)
+    lu_solve_factored(LU, piv, X, False)
+    return info, rcond
+
+
+@kernel
+def _slogdet_factored(A, piv, with_log):
+    """``(sign, logabsdet, det)`` of A from LU in place with workspace *piv*; see :func:`lu_slogdet`.
+
+    Without *with_log* logabsdet is left 0 (det alone needs no logarithms).
+    """
+    info = _lu_panel(A, piv)
+    sign = 1.0
+    logabsdet = 0.0
+    magnitude = 1.0
+    for i in range(A.shape[0]):
+        if piv[i] != i:
+            sign = -sign
+        d = np.float64(A[i, i])
+        if d < 0:  # a NaN leaves the sign alone, as numpy's slogdet
+            sign = -sign
+        magnitude *= abs(d)
+        if with_log:
+            logabsdet += np.log(abs(d))
+    if info != 0:  # an exactly zero pivot: (0, -inf) whatever else the diagonal holds
+        return 0.0, -np.inf, 0.0
+    return sign, logabsdet, sign * magnitude
+
+
+@register(
+    "slogdet",
+    "unblocked",
+    "sign and log|det| in one call: unblocked LU, then the diagonal",
+    flops=lambda n: 2.0 * n**3 / 3,
+    example=lambda dtype: (_one_example(dtype)[1],),
+)
+@kernel
+def lu_slogdet(A):
+    """Sign, log of |det| and det of A, factoring A in place.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray, C-contiguous
+        Overwritten with its LU factors.
+
+    Returns
+    -------
+    sign, logabsdet, det : float
+        ``det = sign * prod |U[i, i]|`` with ``sign = (-1)^(interchanges +
+        negative U[i, i])``, 0 for a singular matrix (NaNs do not change
+        it); ``logabsdet = sum log |U[i, i]|`` (-inf when singular), as
+        numpy.linalg.slogdet and det compute them from ``getrf``.
+
+    Notes
+    -----
+    Accumulated in float64 whatever A's dtype.  Flops 2n^3/3.
+    """
+    return _slogdet_factored(A, np.empty(A.shape[0], np.int32), True)
+
+
+@register(
+    "slogdet_batched",
+    "serial",
+    "stack of small matrices: sign, log|det| and det of each in one compiled loop",
+    flops=lambda batch, n: batch * 2.0 * n**3 / 3,
+    example=lambda dtype: (_one_example(dtype)[0][None], np.empty((1, 3)), True),
+)
+@kernel
+def slogdet_batched(A, out, with_log):
+    """``out[b] = (sign, logabsdet, det)`` of every matrix ``A[b]`` of a stack.
+
+    Parameters
+    ----------
+    A : (batch, n, n) ndarray, C-contiguous
+        Read only: each matrix is factored in one (n, n) work array.
+    out : (batch, 3) float64 ndarray
+        Overwritten: columns sign, logabsdet, det (:func:`lu_slogdet`).
+    with_log : bool
+        Compute logabsdet (else column 1 is left 0: det needs no logarithms).
+
+    Notes
+    -----
+    One Numba call for the stack instead of one per matrix, as
+    :func:`lu_solve_batched`.  Flops batch * 2n^3/3; workspace n^2 + n.
+    """
+    n = A.shape[1]
+    W = np.empty((n, n), A.dtype)
+    piv = np.empty(n, np.int32)
+    for b in range(A.shape[0]):
+        W[:, :] = A[b]
+        out[b, 0], out[b, 1], out[b, 2] = _slogdet_factored(W, piv, with_log)

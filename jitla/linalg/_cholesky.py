@@ -12,12 +12,14 @@ import math
 
 import numpy as np
 
+from jitla import config
 from jitla._validate import (
     LinAlgError,
     as_float_operand,
     assert_stacked_2d,
     assert_stacked_square,
     result_float_dtype,
+    square_work_copy,
 )
 from jitla.kernels import get_kernel
 from jitla.kernels._layout import transpose_triangle
@@ -92,6 +94,14 @@ def cholesky(a, /, *, upper=False):
     Kernels ``cholesky`` unblocked / blocked / parallel, chosen by
     :func:`cholesky_variant`.  Flops M^3/3.
     """
+    if not upper and type(a) is np.ndarray and a.ndim == 2:
+        A = square_work_copy(a, copy=False) if a.shape[0] <= config.CHOLESKY_UNBLOCKED_MAX else None
+        if A is not None:
+            # one matrix: numpy's lower factor in a single kernel call
+            L = np.empty_like(A)
+            if get_kernel("cholesky_lower", "unblocked").func(A, L):
+                raise LinAlgError("Matrix is not positive definite")
+            return L
     a = np.asarray(a)
     dtype = result_float_dtype(a)
     assert_stacked_2d(a)

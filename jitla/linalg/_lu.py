@@ -17,11 +17,14 @@ import warnings
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from jitla import config
 from jitla._validate import (
     LinAlgError,
+    as_float_operand,
     assert_stacked_2d,
     assert_stacked_square,
     result_float_dtype,
+    square_work_copy,
 )
 from jitla.kernels import get_kernel
 from jitla.linalg._dispatch import kernel_extras
@@ -76,21 +79,20 @@ def _factor(LU: np.ndarray, kernel: str = "auto"):
 
 
 def _permutation(piv: np.ndarray, m: int) -> np.ndarray:
-    """Row order of ``P A`` from LAPACK interchanges: ``(P A)[r] = A[perm[r]]``, for a stack of piv."""
+    """Row order of ``P A`` from LAPACK interchanges: ``(P A)[r] = A[perm[r]]``, for a stack of piv.
+
+    The interchanges are applied (``laswp`` kernel) to the column ``0, 1, ..., m-1``
+    held as float64, exact for any m an array can have.
+    """
     *batch, k = piv.shape
-    perm = np.broadcast_to(np.arange(m), (*batch, m)).copy()
-    rows = np.arange(perm.size // m) if batch else None
-    flat = perm.reshape(-1, m)
-    pv = piv.reshape(-1, k)
-    for i in range(k):
-        p = pv[:, i]
-        a = flat[:, i].copy()
-        flat[:, i] = flat[rows, p] if batch else flat[0, p]
-        if batch:
-            flat[rows, p] = a
-        else:
-            flat[0, p] = a
-    return perm
+    count = math.prod(batch)
+    perm = np.empty((count, m, 1))
+    perm[:, :, 0] = np.arange(m)
+    pv = np.ascontiguousarray(piv.reshape(count, k), dtype=np.int32)
+    apply_pivots = get_kernel("laswp", "serial").func
+    for i in range(count):
+        apply_pivots(pv[i], perm[i], True)
+    return perm.reshape(*batch, m).astype(np.intp)
 
 
 def lu_factor(a, overwrite_a=False, check_finite=True):
@@ -148,17 +150,19 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
 def _solve_factored(LU, piv, X, trans: bool, unchecked: bool = False) -> None:
     """Overwrite X (n, k) with ``A^{-1} X`` (or ``A^{-T} X``) from one LU factorisation.
 
+    *piv* holds LAPACK's int32 interchanges; they are applied to the rows of
+    X by a kernel (``dlaswp``) and the triangular solves use the trsm policy.
     *unchecked*: a zero pivot is divided by (infs/NaNs, as ``xGETRS``).
     """
-    n = LU.shape[0]
+    apply_pivots = get_kernel("laswp", "serial").func
     if not trans:
-        X[:] = X[_permutation(piv, n)]
+        apply_pivots(piv, X, True)
         triangular_solve_inplace(LU, X, True, False, True, unchecked)
         triangular_solve_inplace(LU, X, False, False, False, unchecked)
     else:
         triangular_solve_inplace(LU, X, False, True, False, unchecked)
         triangular_solve_inplace(LU, X, True, True, True, unchecked)
-        X[_permutation(piv, n)] = X.copy()
+        apply_pivots(piv, X, False)
 
 
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
@@ -205,7 +209,11 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     batch, LU3, X3, shape = rhs_stacks(lu_, b, dtype)
     if X3.size == 0:
         return X3.reshape(shape)
-    piv3 = np.broadcast_to(piv, batch + piv.shape[-1:]).reshape(-1, piv.shape[-1]).astype(np.intp)
+    n = lu_.shape[-1]
+    if piv.shape[-1:] != (n,) or (n and (piv.min() < 0 or piv.max() >= n)):
+        # the interchanges are applied by a kernel, which trusts its indices
+        raise ValueError(f"piv must hold {n} row indices in [0, {n}), got shape {piv.shape}")
+    piv3 = np.broadcast_to(piv, batch + (n,)).reshape(-1, n).astype(np.int32)
     for i in range(X3.shape[0]):
         singular = not np.diagonal(LU3[i]).all()  # getrs divides by a zero pivot: infs/NaNs
         _solve_factored(LU3[i], piv3[i], X3[i], trans != 0, singular)
@@ -292,6 +300,10 @@ def _user_stacklevel() -> int:
     return level
 
 
+#: Machine epsilon by dtype (``np.finfo`` costs about a microsecond per call).
+_EPS = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float64, np.float32)}
+
+
 @functools.cache
 def _gecon():
     """The condition estimator kernel, looked up once (the lookup costs more than the kernel at small n)."""
@@ -307,12 +319,17 @@ def warn_if_ill_conditioned(A: np.ndarray, LU: np.ndarray) -> None:
     NaNs in the solution already say it.
     """
     rcond = _gecon()(A, LU)
-    if rcond < np.finfo(LU.dtype).eps:
-        warnings.warn(
-            f"Ill-conditioned matrix (rcond={rcond:.6g}): result may not be accurate.",
-            LinAlgWarning,
-            stacklevel=_user_stacklevel(),
-        )
+    if rcond < _EPS[LU.dtype]:
+        _warn_ill_conditioned(rcond)
+
+
+def _warn_ill_conditioned(rcond: float) -> None:
+    """Emit :func:`warn_if_ill_conditioned`'s warning for an estimate already made."""
+    warnings.warn(
+        f"Ill-conditioned matrix (rcond={rcond:.6g}): result may not be accurate.",
+        LinAlgWarning,
+        stacklevel=_user_stacklevel(),
+    )
 
 
 def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
@@ -332,7 +349,7 @@ def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
         if info:
             raise LinAlgError("Singular matrix")
         warn_if_ill_conditioned(A3[i], LU)
-        _solve_factored(LU, piv.astype(np.intp), X3[i], False)
+        _solve_factored(LU, piv, X3[i], False)
 
 
 def solve_refined(A3, X3):
@@ -438,6 +455,23 @@ def solve(a, b, *, refine=False):
     2..8 unrolled); otherwise each matrix is factored by the ``lu`` kernels
     and solved with two triangular solves.  Flops 2M^3/3 + 2M^2 K each.
     """
+    if not refine:
+        A = square_work_copy(a, copy=False)
+        if (
+            A is not None
+            and A.shape[0] <= config.LU_UNBLOCKED_MAX
+            and type(b) is np.ndarray
+            and b.dtype is A.dtype
+            and (b.shape == (A.shape[0],) or (b.ndim == 2 and b.shape[0] == A.shape[0] and b.shape[1]))
+        ):
+            # one matrix, one dtype: factor and solve in a single kernel call
+            X = np.array(b, order="C")
+            info, rcond = get_kernel("gesv", "unblocked").func(A, A.copy(), X)
+            if info:
+                raise LinAlgError("Singular matrix")
+            if rcond < _EPS[A.dtype]:
+                _warn_ill_conditioned(rcond)
+            return X
     a = np.asarray(a)
     b = np.asarray(b)
     dtype = result_float_dtype(a, b)
@@ -478,6 +512,15 @@ def inv(a):
     ``getri`` does 4n^3/3 in total by inverting U in place; the difference
     matters little next to the clarity of "solve with the identity").
     """
+    A = square_work_copy(a, copy=False)
+    if A is not None and A.shape[0] <= config.LU_UNBLOCKED_MAX:
+        X = np.empty_like(A)
+        info, rcond = get_kernel("inv", "unblocked").func(A, A.copy(), X)
+        if info:
+            raise LinAlgError("Singular matrix")
+        if rcond < _EPS[A.dtype]:
+            _warn_ill_conditioned(rcond)
+        return X
     a = np.asarray(a)
     dtype = result_float_dtype(a)
     assert_stacked_2d(a)
@@ -511,6 +554,22 @@ def _logdet_parts(a):
     return sign.astype(dtype), logabsdet.astype(dtype), LU
 
 
+def _stacked_slogdet(a, with_log=True):
+    """``(sign, logabsdet, det)`` arrays for a stack of float32/float64 matrices of order
+    1..config.LU_UNBLOCKED_MAX in one kernel call (``slogdet_batched``); None for anything else."""
+    if type(a) is not np.ndarray or a.ndim < 3 or a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
+        return None
+    n = a.shape[-1]
+    if a.shape[-2] != n or not 0 < n <= config.LU_UNBLOCKED_MAX or a.size == 0:
+        return None
+    batch = a.shape[:-2]
+    A3 = as_float_operand(a, a.dtype).reshape(-1, n, n)
+    out = np.empty((A3.shape[0], 3))
+    get_kernel("slogdet_batched", "serial").func(A3, out, with_log)
+    out = out.astype(a.dtype, copy=False)
+    return out[:, 0].reshape(batch), out[:, 1].reshape(batch), out[:, 2].reshape(batch)
+
+
 def slogdet(a):
     """Sign and natural log of the absolute determinant, as numpy.linalg.slogdet.
 
@@ -527,6 +586,14 @@ def slogdet(a):
     From the LU factors: ``det(A) = (-1)^(number of interchanges) * prod(diag(U))``,
     summed as logs so that it neither overflows nor underflows.
     """
+    LU = square_work_copy(a)
+    if LU is not None and LU.shape[0] <= config.LU_UNBLOCKED_MAX:
+        sign, logabsdet, _ = get_kernel("slogdet", "unblocked").func(LU)
+        scalar = LU.dtype.type
+        return SlogdetResult(scalar(sign), scalar(logabsdet))
+    parts = _stacked_slogdet(a)
+    if parts is not None:
+        return SlogdetResult(parts[0], parts[1])
     sign, logabsdet, _ = _logdet_parts(a)
     if sign.ndim == 0:
         return SlogdetResult(sign[()], logabsdet[()])
@@ -539,6 +606,12 @@ def det(a):
     A singular matrix has determinant 0.0 (no error).  Computed as the
     product of U's diagonal with the sign of the permutation, as numpy.
     """
+    LU = square_work_copy(a)
+    if LU is not None and LU.shape[0] <= config.LU_UNBLOCKED_MAX:
+        return LU.dtype.type(get_kernel("slogdet", "unblocked").func(LU)[2])
+    parts = _stacked_slogdet(a, with_log=False)
+    if parts is not None:
+        return parts[2]
     a = np.asarray(a)
     sign, _, LU = _logdet_parts(a)
     if a.shape[-1] == 0:

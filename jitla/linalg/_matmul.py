@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from jitla import config
 from jitla._validate import as_float_operand, result_float_dtype
 from jitla.kernels import get_kernel
 from jitla.linalg._dispatch import kernel_extras
@@ -173,6 +174,52 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return C.reshape(plan.shape)
 
 
+_FLOAT64 = np.dtype(np.float64)
+_FLOAT32 = np.dtype(np.float32)
+_ONE32 = np.float32(1)
+#: (gemv, gemm reordered) dispatchers, looked up on the first small product.
+_SMALL_KERNELS: list = []
+
+
+def _small_product(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """``a @ b`` without a plan for the commonest calls, or None for the general path.
+
+    Two cases of :func:`_auto_kernel` whose rule does not depend on the
+    thread count: matrix @ vector (rule 2, gemv) and a product of two small
+    matrices (rule 4, m*n*k < SMALL_GEMM: gemm reordered), both operands
+    of one float dtype.  At n = 3 building the :class:`MatmulPlan`, logging
+    and the generic layout handling cost ten times the product, so this
+    is written for speed: identity tests on the dtype, the two dispatchers
+    kept after the first look-up, alpha as a Python float for float64 (the
+    dispatcher types it as float64 faster than a numpy scalar).  Operands
+    that are not C-contiguous and writeable are copied, as
+    :func:`as_float_operand` does.
+    """
+    dtype = a.dtype
+    if dtype is not b.dtype or (dtype is not _FLOAT64 and dtype is not _FLOAT32) or a.ndim != 2:
+        return None
+    m, k = a.shape
+    shape_b = b.shape
+    if len(shape_b) == 2:
+        if shape_b[0] != k or not 0 < m * shape_b[1] * k < config.SMALL_GEMM:
+            return None
+        C = np.zeros((m, shape_b[1]), dtype)
+    elif len(shape_b) == 1 and shape_b[0] == k and m * k:
+        C = np.zeros(m, dtype)
+    else:
+        return None
+    flags = a.flags
+    if not (flags.c_contiguous and flags.writeable):
+        a = np.array(a, order="C")
+    flags = b.flags
+    if not (flags.c_contiguous and flags.writeable):
+        b = np.array(b, order="C")
+    if not _SMALL_KERNELS:
+        _SMALL_KERNELS.extend((get_kernel("gemv", "serial").func, get_kernel("gemm", "reordered").func))
+    _SMALL_KERNELS[len(shape_b) - 1](a, b, C, 1.0 if dtype is _FLOAT64 else _ONE32)
+    return C
+
+
 def matmul(a, b, /, out=None, *, kernel: str = "auto"):
     """Matrix product of two arrays, with numpy.matmul's semantics.
 
@@ -220,6 +267,10 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
     array([[1., 2.],
            [3., 4.]])
     """
+    if out is None and kernel == "auto" and type(a) is np.ndarray and type(b) is np.ndarray:
+        C = _small_product(a, b)
+        if C is not None:
+            return C
     a = np.asarray(a)
     b = np.asarray(b)
     plan = matmul_plan(a, b, kernel=kernel)

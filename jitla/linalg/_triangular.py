@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from jitla._validate import LinAlgError, as_float_operand, result_float_dtype
+from jitla._validate import LinAlgError, as_float_operand, result_float_dtype, square_work_copy
 from jitla.kernels import get_kernel
 from jitla.kernels.triangular import trsm_unchecked
 from jitla.linalg._dispatch import kernel_extras
@@ -36,6 +36,10 @@ def rhs_stacks(A, B, dtype):
     """
     vector = B.ndim == 1
     n = A.shape[-1]
+    if A.ndim == 2 and B.ndim <= 2:
+        # one matrix: nothing to broadcast (np.broadcast_to costs more than a small solve)
+        X = np.array(B, dtype=dtype, order="C")
+        return (), as_float_operand(A, dtype)[np.newaxis], X.reshape(1, n, -1 if X.size else 0), X.shape
     B_core = (n, 1) if vector else B.shape[-2:]
     batch = np.broadcast_shapes(A.shape[:-2], () if vector else B.shape[:-2])
     shape = batch + ((n,) if vector else tuple(B_core))
@@ -108,6 +112,19 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     the off-diagonal blocks) otherwise.  Flops M^2 K.
     """
     del overwrite_b  # inputs are never modified
+    if type(trans) is int and 0 <= trans <= 2 and type(b) is np.ndarray and 0 < b.ndim <= 2:
+        A = square_work_copy(a, copy=False)
+        if A is not None and b.dtype is A.dtype and b.shape[0] == A.shape[0] and b.size:
+            # one matrix of the kernels' dtype: straight to the kernel
+            if check_finite:
+                check_finite_scipy(A, b)
+            X = np.array(b, order="C")
+            info = triangular_solve_inplace(
+                A, X.reshape(A.shape[0], -1), bool(lower), trans != 0, bool(unit_diagonal)
+            )
+            if info > 0:
+                raise LinAlgError(f"singular matrix: resolution failed at diagonal {info - 1}")
+            return X
     a = np.asarray(a)
     b = np.asarray(b)
     dtype = result_float_dtype(a, b)

@@ -49,13 +49,20 @@ class CollinearityWarning(UserWarning):
     """Some columns are exactly or numerically collinear; their coefficients are NaN."""
 
 
+_EPS = float(np.finfo(np.float64).eps)
+
+#: :func:`aliased_columns` skips its Gram-Schmidt loop when every diagonal entry of R11
+#: exceeds this many times ``tol`` (relative to its column's length).
+FULL_RANK_MARGIN = 16.0
+
+
 def default_tol(n: int, p: int) -> float:
     """``max(n, p) * eps``: numpy.linalg.matrix_rank's rule, applied to unit-length columns.
 
     It is the size of the rounding a QR of an n-row matrix can leave in a
     column that is exactly dependent; anything larger is signal.
     """
-    return max(n, p) * float(np.finfo(np.float64).eps)
+    return max(n, p) * _EPS
 
 
 def aliased_columns(R11: np.ndarray, tol: float) -> np.ndarray:
@@ -87,6 +94,13 @@ def aliased_columns(R11: np.ndarray, tol: float) -> np.ndarray:
     """
     p = R11.shape[1]
     norms = column_norms(R11)
+    if R11.shape[0] == p and (np.abs(np.diagonal(R11)) > FULL_RANK_MARGIN * tol * norms).all():
+        # Full rank, decided without the loop: while no earlier column is aliased, columns
+        # 0..j-1 of the triangular R11 span e_0..e_{j-1}, so what is left of column j is
+        # R11[j, j] and the test below reads |R11[j, j]| / ||R11[:, j]|| <= tol.  The loop
+        # computes that ratio to within a few p * eps; the margin keeps every decision the
+        # loop could make the other way out of this branch.
+        return np.zeros(p, dtype=bool)
     basis = np.zeros((R11.shape[0], p))
     aliased = np.zeros(p, dtype=bool)
     r = 0
@@ -305,6 +319,8 @@ def _fit_from_r(R_full, n, p, *, method, refine, tol, X=None, Y=None, X_lo=None)
             break
         aliased[kept[bad]] = True
         out_of_range[kept[bad]] = True
+    if r == p and not second_solve:
+        return LSFit(B, aliased, r, R11, R_all, colscale, out_of_range)
     params = np.full((p, k), np.nan)
     if r and not second_solve:
         params[kept] = B

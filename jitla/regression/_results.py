@@ -254,6 +254,8 @@ class RegressionResults:
         return pd.Series(values, index=self.model.row_labels)
 
     def _zeros_for_aliased(self):
+        if self.rank == self._params.size:
+            return self._params
         return np.nan_to_num(self._params, nan=0.0)
 
     # ---------------------------------------------------------------- estimates
@@ -413,6 +415,8 @@ class RegressionResults:
 
     def _expand(self, C_kept: np.ndarray) -> np.ndarray:
         p = self._params.size
+        if self.rank == p:
+            return C_kept
         C = np.full((p, p), np.nan)
         C[np.ix_(self._kept, self._kept)] = C_kept
         return C
