@@ -188,8 +188,9 @@ def tsqr_r(A, R, mb):
     Notes
     -----
     Demmel et al. 2012, Alg. 1 with a flat (one-level) tree.  Each block
-    is copied to a workspace (A is not modified) and factored with
-    :func:`~jitla.kernels.qr_householder.geqr2` while it is in cache.
+    is copied, transposed, to a workspace (A is not modified) and factored
+    while it is in cache by :func:`_factor_block` (an LQ factorisation of
+    the transpose: one pass over the block per reflector).
     Flops ``2mn^2 - 2n^3/3 + (p - 1) 2n^3`` for p blocks.  Workspace
     ``mb n`` + ``p n^2``.
     """
