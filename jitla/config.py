@@ -262,7 +262,7 @@ INFLUENCE_PARALLEL_FLOPS = 2_000_000
 #: Block size ``nb`` (rows / columns per panel) of the blocked factorisations
 #: and triangular solves, by registry op; chosen by measurement (devlog 002;
 #: "svd" is the reflector block of the preconditioned SVD's Q, devlog 005).
-FACTOR_NB = {"trsm": 128, "lu": 128, "cholesky": 128, "qr": 64, "svd": 64}
+FACTOR_NB = {"trsm": 128, "lu": 128, "cholesky": 128, "cholesky_lower": 128, "qr": 64, "svd": 64}
 
 
 def factor_nb(op: str, dtype=np.float64) -> int:

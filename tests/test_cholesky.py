@@ -73,6 +73,27 @@ def test_kernels_not_positive_definite_status(rng, variant):
     )
 
 
+@pytest.mark.parametrize("n", [1, 2, 17, 53])  # nb = 16: one block, ragged last blocks
+def test_lower_kernel_matches_naive(rng, n):
+    A = spd(rng, n)
+    L = with_garbage(A, keep_lower=True)  # this kernel reads the lower triangle
+    assert get_kernel("cholesky_lower", "blocked").func(L, BLOCKS, 16) == 0
+    np.testing.assert_allclose(L, naive.cholesky_naive(A), rtol=0, atol=10 * n * eps(np.float64) * np.sqrt(n))
+    assert (L[np.triu_indices(n, 1)] == 0).all()  # numpy's zeros above the diagonal
+
+
+def test_lower_kernel_not_positive_definite_status(rng):
+    A = spd(rng, 40)
+    A[25, 25] = -1.0
+    _, info_ref = scipy.linalg.lapack.dpotrf(A, lower=1)
+    assert get_kernel("cholesky_lower", "blocked").func(A.copy(), BLOCKS, 16) == info_ref
+    nan = spd(rng, 40)
+    nan[30, 30] = np.nan
+    assert get_kernel("cholesky_lower", "blocked").func(nan, BLOCKS, 16) == 0
+    assert np.isnan(nan[30:, 30:][np.tril_indices(10)]).all()
+    assert np.isfinite(nan[:30, :30][np.tril_indices(30)]).all()
+
+
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 @pytest.mark.parametrize("n", [0, 1, 4, 140, 300])  # > 128: the blocked kernel, ragged last block
 @pytest.mark.parametrize("upper", [False, True])

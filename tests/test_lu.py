@@ -236,3 +236,18 @@ def test_why_pivoting():
     x1 = (1.0 - x2) / delta
     assert abs(x1 - 1.0) >= 0.5  # x1 comes out 0: all accuracy lost
     np.testing.assert_allclose(jl.solve(A, b), [1.0, 1.0], rtol=1e-15)
+
+
+def test_rhs_stacks_does_not_copy_a_stack_that_needs_no_broadcasting(rng):
+    from jitla.linalg._triangular import rhs_stacks
+
+    A = rng.standard_normal((5, 3, 3))
+    b = rng.standard_normal((5, 3, 1))
+    _, A3, X3, shape = rhs_stacks(A, b, np.float64)
+    assert np.shares_memory(A3, A) and not np.shares_memory(X3, b) and shape == (5, 3, 1)
+    _, A3, X3, shape = rhs_stacks(A[:1], b, np.float64)  # broadcast: a fresh stack
+    assert A3.shape == (5, 3, 3) and not np.shares_memory(A3, A) and shape == (5, 3, 1)
+    np.testing.assert_array_equal(A3, np.broadcast_to(A[:1], (5, 3, 3)))
+    x = jl.solve(A, b)
+    np.testing.assert_allclose(x, np.linalg.solve(A, b), rtol=1e-12, atol=1e-12)
+    assert not np.shares_memory(x, A)

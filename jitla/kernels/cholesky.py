@@ -173,6 +173,102 @@ def cholesky_blocked(A, blocks, nb):
     return 0
 
 
+@kernel
+def _transpose_into(src, dst):
+    """``dst = src.T`` in 32 x 32 tiles (both operands may be strided views)."""
+    m, n = src.shape
+    for i0 in range(0, m, 32):
+        i1 = min(i0 + 32, m)
+        for j0 in range(0, n, 32):
+            j1 = min(j0 + 32, n)
+            for i in range(i0, i1):
+                for j in range(j0, j1):
+                    dst[j, i] = src[i, j]
+
+
+@register(
+    "cholesky_lower",
+    "blocked",
+    "numpy's lower factor in place on a C array: the blocked algorithm, panels transposed",
+    flops=cholesky_flops,
+    example=_cholesky_example,
+    extra_args=("blocks", "nb"),
+)
+@kernel
+def cholesky_lower_blocked(A, blocks, nb):
+    """Overwrite A with L, ``A = L L^T``, reading A's lower triangle; zeros above the diagonal.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray, C-contiguous
+        Symmetric positive definite; only the lower triangle is read.  On
+        return L, its strict upper triangle zero (partial results when the
+        matrix is not positive definite).
+    blocks : tuple of int
+        ``(MC, KC, NC)`` of the packed GEMM.
+    nb : int
+        Block size.
+
+    Returns
+    -------
+    info : int
+        As :func:`cholesky_unblocked`.
+
+    Notes
+    -----
+    :func:`cholesky_blocked` (Golub & Van Loan, 4th ed., Sec. 4.2.9; LAPACK
+    ``dpotrf``, right-looking) written for the lower triangle of a
+    row-major array, so numpy's ``L`` needs no transpose of the whole
+    matrix before or after.  For each diagonal block:
+
+    1. ``L11 = chol(A11)``: the nb x nb block's lower triangle is copied
+       transposed to a small buffer, factored there by
+       :func:`cholesky_unblocked` (``U11 = L11^T``) and copied back;
+    2. ``L21 = A21 L11^{-T}``: the panel ``A21`` (a column strip, strided
+       rows of nb elements) is transposed to a contiguous ``W = A21^T``,
+       which is exactly the upper kernel's ``A12``; ``W := U11^{-T} W``
+       (TRSM, unchanged), and ``L21 = W^T`` is written back;
+    3. ``A22 -= L21 L21^T`` on the lower triangle, one GEMM per block row:
+       ``A[j0:j1, k1:j1] -= L21[j0:j1] @ W[:, :j1]``.
+
+    Against :func:`cholesky_blocked` this moves one transpose of the panel
+    per step (n^2/2 elements in all) inside, instead of two transposes of
+    the whole matrix outside.  Flops n^3/3; workspace nb x (n - nb) for W,
+    nb x nb for the diagonal block, and the GEMM's packing buffers.
+    """
+    n = A.shape[0]
+    ib = max(4, nb // 4)
+    one = A.dtype.type(1)
+    # loop over diagonal blocks
+    for k0 in range(0, n, nb):
+        k1 = min(k0 + nb, n)
+        kb = k1 - k0
+        U11 = np.empty((kb, kb), dtype=A.dtype)
+        for i in range(kb):
+            for j in range(i, kb):
+                U11[i, j] = A[k0 + j, k0 + i]
+        info = cholesky_unblocked(U11)
+        for i in range(kb):
+            for j in range(i + 1):
+                A[k0 + i, k0 + j] = U11[j, i]
+        if info > 0:
+            return info + k0
+        if k1 < n:
+            L21 = A[k1:, k0:k1]
+            W = np.empty((kb, n - k1), dtype=A.dtype)
+            _transpose_into(L21, W)
+            trsm_blocked(U11, W, False, True, False, blocks, ib)
+            _transpose_into(W, L21)
+            # SYRK A22 -= L21 L21^T (lower), one block row of nb rows at a time
+            for j0 in range(k1, n, nb):
+                j1 = min(j0 + nb, n)
+                gemm_packed(A[j0:j1, k0:k1], W[:, : j1 - k1], A[j0:j1, k1:j1], -one, blocks)
+    for i in range(n):
+        for j in range(i + 1, n):
+            A[i, j] = 0
+    return 0
+
+
 @register(
     "cholesky",
     "parallel",

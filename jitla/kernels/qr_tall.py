@@ -35,9 +35,10 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from jitla._jit import kernel, parallel_kernel
+from jitla._jit import kernel, parallel_kernel, vector_kernel
 from jitla.kernels._registry import register
-from jitla.kernels.qr_householder import apply_q, form_q, geqr2
+from jitla.kernels._tile import register_tile
+from jitla.kernels.qr_householder import apply_q, form_q, geqr2, householder
 
 __all__ = [
     "tsqr",
@@ -78,17 +79,71 @@ def _block_bounds(m, p, b):
     return b * m // p, (b + 1) * m // p
 
 
-@kernel
+@kernel(inline="always")
+def _reflect_row(v, r, t, acc):
+    """``r := (I - t v v^T) r`` for contiguous rows v (``v[0] = 1`` implicit) and r.
+
+    The dot product ``v^T r`` is summed in the ``acc.size`` interleaved
+    partial sums of a register tile (a fixed order: vector lanes without
+    reassociating fastmath), then the axpy ``r -= (t v^T r) v`` runs while
+    r is still in L1.  Flops ``4 len(r)``.
+    """
+    L = r.shape[0]
+    Q, W = acc.shape
+    U = Q * W
+    for q in range(Q):
+        for l in range(W):
+            acc[q, l] = 0
+    i = 1
+    while i + U <= L:
+        for q in range(Q):
+            for l in range(W):
+                acc[q, l] += v[i + q * W + l] * r[i + q * W + l]
+        i += U
+    s = r[0]
+    for q in range(Q):
+        for l in range(W):
+            s += acc[q, l]
+    for ii in range(i, L):
+        s += v[ii] * r[ii]
+    s *= t
+    r[0] -= s
+    for ii in range(1, L):
+        r[ii] -= s * v[ii]
+
+
+@vector_kernel
 def _factor_block(A, lo, hi, S, b, n):
-    """Factor ``A[lo:hi]`` from a copy, its R into rows ``b*n:(b+1)*n`` of the stack S."""
+    """Factor ``A[lo:hi]`` from a transposed copy, its R into rows ``b*n:(b+1)*n`` of the stack S.
+
+    The block F is copied as ``Ft = F^T`` (n, mb), so that each Householder
+    vector (a column of F) is a contiguous row of Ft, and applying it to a
+    later column is one dot product and one axpy over a row that stays in
+    L1 between the two (:func:`_reflect_row`): one pass over the trailing
+    block per reflector, where :func:`~jitla.kernels.qr_householder.geqr2`
+    on the row-major block makes two.  This is the LQ factorisation
+    ``Ft = R^T Q^T`` (LAPACK ``dgelq2``) with the same reflectors
+    (:func:`~jitla.kernels.qr_householder.householder`, ``dlarfg``).
+    """
     mb = hi - lo
-    F = A[lo:hi].copy()
-    tau = np.empty(n, dtype=A.dtype)
-    geqr2(F, tau)
+    Ft = np.empty((n, mb), dtype=A.dtype)
+    # transpose in 8-row strips: 8 contiguous elements written per column
+    for i0 in range(0, mb, 8):
+        i1 = min(i0 + 8, mb)
+        for j in range(n):
+            for i in range(i0, i1):
+                Ft[j, i] = A[lo + i, j]
+    acc = register_tile(A, 4, 1)  # 4 vectors of partial sums
+    for k in range(min(n, mb)):
+        v = Ft[k, k:]
+        beta, t = householder(v)
+        if t != 0:
+            for j in range(k + 1, n):
+                _reflect_row(v, Ft[j, k:], t, acc)
     for i in range(n):
         row = S[b * n + i]
         for j in range(n):
-            row[j] = F[i, j] if j >= i else 0
+            row[j] = Ft[j, i] if j >= i and i < mb else 0
     return mb
 
 
@@ -133,8 +188,9 @@ def tsqr_r(A, R, mb):
     Notes
     -----
     Demmel et al. 2012, Alg. 1 with a flat (one-level) tree.  Each block
-    is copied to a workspace (A is not modified) and factored with
-    :func:`~jitla.kernels.qr_householder.geqr2` while it is in cache.
+    is copied, transposed, to a workspace (A is not modified) and factored
+    while it is in cache by :func:`_factor_block` (an LQ factorisation of
+    the transpose: one pass over the block per reflector).
     Flops ``2mn^2 - 2n^3/3 + (p - 1) 2n^3`` for p blocks.  Workspace
     ``mb n`` + ``p n^2``.
     """

@@ -67,6 +67,18 @@ def _upper_work(a: np.ndarray, dtype, lower: bool) -> np.ndarray:
     return work.reshape(a.shape[:-2] + a.shape[-2:][::-1])
 
 
+def _lower_blocked(a: np.ndarray, dtype) -> np.ndarray:
+    """numpy's L for each matrix of *a* by the in-place lower kernel: one copy, no transposes."""
+    L = np.array(a, dtype=dtype, order="C", copy=True)
+    info = get_kernel("cholesky_lower", "blocked")
+    extra = kernel_extras(info, dtype)
+    n = a.shape[-1]
+    for L_i in L.reshape(-1, n, n):
+        if info.func(L_i, *extra):
+            raise LinAlgError("Matrix is not positive definite")
+    return L
+
+
 def cholesky(a, /, *, upper=False):
     """Cholesky factor of a symmetric positive definite matrix, as numpy.linalg.cholesky.
 
@@ -92,7 +104,10 @@ def cholesky(a, /, *, upper=False):
     Notes
     -----
     Kernels ``cholesky`` unblocked / blocked / parallel, chosen by
-    :func:`cholesky_variant`.  Flops M^3/3.
+    :func:`cholesky_variant`; where that picks "blocked", numpy's lower
+    factor comes from ``cholesky_lower`` blocked instead, which works on
+    the lower triangle in place (no transposes of the whole matrix).
+    Flops M^3/3.
     """
     if not upper and type(a) is np.ndarray and a.ndim == 2:
         A = square_work_copy(a, copy=False) if a.shape[0] <= config.CHOLESKY_UNBLOCKED_MAX else None
@@ -106,6 +121,9 @@ def cholesky(a, /, *, upper=False):
     dtype = result_float_dtype(a)
     assert_stacked_2d(a)
     assert_stacked_square(a)
+    n = a.shape[-1]
+    if not upper and a.size and cholesky_variant(n) == "blocked":
+        return _lower_blocked(a, dtype)
     work = _upper_work(a, dtype, lower=not upper)
     if _factor_upper(work).any():
         raise LinAlgError("Matrix is not positive definite")

@@ -44,7 +44,10 @@ def rhs_stacks(A, B, dtype):
     batch = np.broadcast_shapes(A.shape[:-2], () if vector else B.shape[:-2])
     shape = batch + ((n,) if vector else tuple(B_core))
     count = math.prod(batch)
-    A3 = as_float_operand(np.broadcast_to(A, batch + (n, n)), dtype).reshape(count, n, n)
+    # broadcast_to returns a read-only view, which as_float_operand would copy (a second
+    # copy of the whole stack): only broadcast when A lacks the batch shape
+    A_full = A if A.shape[:-2] == batch else np.broadcast_to(A, batch + (n, n))
+    A3 = as_float_operand(A_full, dtype).reshape(count, n, n)
     B_full = np.broadcast_to(B.reshape(B.shape + (1,)) if vector else B, batch + tuple(B_core))
     X3 = np.array(B_full, dtype=dtype, order="C", copy=True).reshape(count, *B_core)
     return batch, A3, X3, shape
