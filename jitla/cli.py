@@ -669,6 +669,160 @@ def _cmd_asm(args, out: _Output) -> int:
 # --------------------------------------------------------------------------
 # argument parsing
 # --------------------------------------------------------------------------
+# --------------------------------------------------------------------------
+# bench coldstart, warmup
+# --------------------------------------------------------------------------
+def _cmd_bench_coldstart(args, out: _Output) -> int:
+    from jitla.profiling import coldstart as cs
+
+    with out.progress("cold start") as update:
+        report = cs.coldstart_report(
+            args.calls, n=args.n, m=args.m, p=args.p, repeat=args.repeat, progress=update
+        )
+    sizes = report.sizes
+    out.heading(
+        f"Cold start: fresh processes, NUMBA_CACHE_DIR empty, then warm (square n = {sizes['n']}, "
+        f"regression {sizes['m']} x {sizes['p']}, float64)"
+    )
+    mark = lambda value, target: f"{value:.2f}" + (" <" if value <= target else " !")  # noqa: E731
+    out.line(
+        f"import jitla.linalg, jitla.regression: {mark(report.import_s, cs.IMPORT_TARGET_S)} s "
+        f"(best of {args.repeat}; target <= {cs.IMPORT_TARGET_S} s)"
+    )
+    rows = []
+    for seq_cold, seq_warm in zip(report.cold_sequence, report.warm_sequence, strict=True):
+        name = seq_cold.name
+        alone = report.cold_alone[name]
+        rows.append(
+            [
+                name,
+                mark(alone.seconds, cs.CALL_TARGET_S),
+                f"{alone.cpu_s:.2f}",
+                f"{seq_cold.seconds:.2f}",
+                f"{report.warm_alone[name].seconds:.3f}",
+                f"{seq_warm.seconds:.3f}",
+                len(alone.compiled),
+            ]
+        )
+    rows.append(
+        [
+            "all together",
+            "",
+            "",
+            mark(report.cold_total_s, cs.TOTAL_TARGET_S) + f" (cpu {report.cold_total_cpu_s:.1f})",
+            "",
+            f"{report.warm_total_s:.3f}",
+            "",
+        ]
+    )
+    out.table(
+        "First call (seconds)",
+        [
+            "call",
+            "empty cache, alone",
+            "cpu",
+            "empty cache, in sequence",
+            "warm, alone",
+            "warm, in sequence",
+            "compiled",
+        ],
+        rows,
+        notes=[
+            f"targets: each first call <= {cs.CALL_TARGET_S} s alone, all together <= {cs.TOTAL_TARGET_S} s "
+            "('<' met, '!' missed)",
+            "'cpu': the process's CPU seconds in the call (compilation is serial: on a busy machine "
+            "closer to a quiet machine's wall time)",
+            "'compiled': top-level kernels the call compiled alone (nested kernels included in their time)",
+        ],
+    )
+    if args.kernels:
+        for name, timing in report.cold_alone.items():
+            rows = [
+                [k[0], f"{k[2]:.2f}", f"{k[3]:.2f}", k[1][:90]]
+                for k in sorted(timing.compiled, key=lambda k: -k[2])
+            ]
+            out.table(
+                f"{name}: kernels compiled (empty cache, alone)", ["kernel", "s", "cpu s", "signature"], rows
+            )
+    if args.json:
+        payload = {
+            "import_s": report.import_s,
+            "sizes": sizes,
+            "cold_alone": {k: vars(v) for k, v in report.cold_alone.items()},
+            "warm_alone": {k: vars(v) for k, v in report.warm_alone.items()},
+            "cold_sequence": [vars(v) for v in report.cold_sequence],
+            "warm_sequence": [vars(v) for v in report.warm_sequence],
+            "cold_total_s": report.cold_total_s,
+            "warm_total_s": report.warm_total_s,
+        }
+        _write_json(args.json, payload, out)
+    return 0
+
+
+def _cmd_warmup(args, out: _Output) -> int:
+    import time
+
+    from jitla._warmup import warmup
+
+    start = time.perf_counter()
+    progress = "text" if args.text else True
+    timings = warmup(ops=args.ops, dtypes=args.dtypes, everything=args.all, progress=progress)
+    total = time.perf_counter() - start
+    slowest = sorted(timings.items(), key=lambda kv: -kv[1])[: args.top]
+    out.table(
+        f"Warmup: {len(timings)} steps in {total:.1f} s (compiled code cached on disk)",
+        ["step", "s"],
+        [[label, f"{seconds:.2f}"] for label, seconds in slowest],
+        notes=[f"the {len(slowest)} slowest steps"],
+    )
+    if args.json:
+        _write_json(args.json, {"total_s": total, "steps": timings}, out)
+    return 0
+
+
+def _add_coldstart_and_warmup(sub, bench_sub) -> None:
+    """The ``bench coldstart`` and ``warmup`` subcommands."""
+    from jitla.profiling.coldstart import CALLS
+
+    cold = bench_sub.add_parser(
+        "coldstart", help="import time and each everyday first call, empty vs warm Numba cache"
+    )
+    cold.add_argument(
+        "--calls", nargs="+", choices=list(CALLS), default=None, metavar="CALL", help=", ".join(CALLS)
+    )
+    cold.add_argument("--n", type=_positive, default=200, help="order of the square problems (default 200)")
+    cold.add_argument(
+        "--m", type=_positive, default=1000, help="rows of the regression problem (default 1000)"
+    )
+    cold.add_argument(
+        "--p", type=_positive, default=10, help="columns of the regression problem (default 10)"
+    )
+    cold.add_argument(
+        "--repeat", type=_positive, default=5, help="fresh processes for the import time (best of)"
+    )
+    cold.add_argument(
+        "--kernels", action="store_true", help="list the kernels each call compiled, slowest first"
+    )
+    _common(cold)
+    cold.set_defaults(func=_cmd_bench_coldstart)
+
+    warm = sub.add_parser("warmup", help="compile what users call ahead of time (progress bar)")
+    warm.add_argument(
+        "--ops", nargs="+", metavar="OP", help="every registered variant of these operations instead"
+    )
+    warm.add_argument(
+        "--dtypes",
+        nargs="+",
+        choices=["float64", "float32"],
+        default=None,
+        help="default float64 (both with --ops/--all)",
+    )
+    warm.add_argument("--all", action="store_true", help="every registered kernel too (many times longer)")
+    warm.add_argument("--top", type=int, default=10, help="slowest steps to list (default 10)")
+    _common(warm)
+    warm.set_defaults(func=_cmd_warmup)
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -820,6 +974,8 @@ def build_parser() -> argparse.ArgumentParser:
     asm.add_argument("--lines", type=int, default=60, help="hot-loop lines to show (0: all)")
     _common(asm)
     asm.set_defaults(func=_cmd_asm)
+
+    _add_coldstart_and_warmup(sub, bench_sub)
 
     parser.set_defaults(func=None, parsers={"bench": bench})
     return parser

@@ -50,6 +50,7 @@ __all__ = [
     "TSQR_ASPECT",
     "TSQR_MIN_SIZE",
     "SVD_PARALLEL_MIN",
+    "SVD_VALUES_JACOBI_MAX",
     "INFLUENCE_PARALLEL_FLOPS",
 ]
 
@@ -253,6 +254,9 @@ TSQR_MIN_SIZE = 64 * 1024
 
 #: Below this min(m, n) the "auto" SVD does not use the parallel Jacobi kernel (devlog 005).
 SVD_PARALLEL_MIN = 256
+#: Values-only SVDs with min(m, n) at most this use the plain-loop "jacobi_values" kernel under
+#: "auto": it compiles in a fraction of the time of the preconditioned ones (devlog 012).
+SVD_VALUES_JACOBI_MAX = 64
 
 #: The parallel influence kernel is used when ``n k^2`` reaches this (and Numba
 #: has more than one thread): below it, starting the thread pool costs more

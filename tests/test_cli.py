@@ -186,6 +186,29 @@ def test_asm_named_kernel_json(capsys, tmp_path):
     assert report["verdict"] and report["hot_loop"]
 
 
+def test_warmup_command(capsys, tmp_path):
+    path = tmp_path / "warmup.json"
+    assert main(["warmup", "--ops", "dot", "--dtypes", "float64", "--text", "--json", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert "[  1/1]" in captured.err and "dot/serial/float64" in captured.err  # the progress lines
+    assert "Warmup: 1 steps" in captured.out
+    assert list(json.loads(path.read_text())["steps"]) == ["dot/serial/float64"]
+
+
+def test_bench_coldstart_table_and_json(capsys, tmp_path):
+    # one cheap call (a 2 x 2 product) in fresh processes: empty cache, warm cache, in sequence
+    path = tmp_path / "cold.json"
+    argv = ["bench", "coldstart", "--calls", "matmul", "--n", "2", "--repeat", "1", "--kernels"]
+    assert main([*argv, "--text", "--json", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "import jitla.linalg, jitla.regression" in out and "matmul" in out
+    data = json.loads(path.read_text())
+    assert data["import_s"] > 0 and data["cold_alone"]["matmul"]["seconds"] > 0
+    assert [c["name"] for c in data["cold_sequence"]] == ["matmul"]
+    assert data["cold_alone"]["matmul"]["compiled"], "an empty cache must compile something"
+    assert not data["warm_alone"]["matmul"]["compiled"], "a warm cache must compile nothing"
+
+
 def test_usage_errors(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["bench", "gemm", "--variants", "no-such-variant"])

@@ -377,6 +377,33 @@ def test_import_jitla_does_not_import_numba():
     assert result.stdout.strip() == "ok"
 
 
+def test_importing_the_apis_imports_no_heavy_optional_packages():
+    # scikit-learn alone took 1.4 s of a 1.5 s import (it pulls in scipy.stats and pandas);
+    # the estimators that derive from its classes load on first use
+    result = run_python(
+        """
+        import sys
+        import jitla.linalg, jitla.regression
+        # (Numba itself imports the bare scipy package, a few ms; its subpackages are the cost)
+        names = ('sklearn', 'scipy.linalg', 'scipy.stats', 'pandas', 'statsmodels', 'formulaic')
+        heavy = [m for m in names if m in sys.modules]
+        assert not heavy, heavy
+        from jitla.regression import LinearRegression, PolynomialFeatures, polyfit
+        assert 'LinearRegression' in dir(jitla.regression)
+        assert LinearRegression.__module__ == 'jitla.regression._linear'
+        try:
+            jitla.regression.no_such_thing
+        except AttributeError as e:
+            assert 'no_such_thing' in str(e)
+        else:
+            raise SystemExit('no AttributeError')
+        print('ok')
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
 def test_reading_the_registry_compiles_nothing():
     result = run_python(
         """
@@ -393,7 +420,7 @@ def test_reading_the_registry_compiles_nothing():
 
 
 def test_warmup_returns_timings():
-    timings = jitla.warmup(ops=["dot", "gemv"], dtypes=("float64",))
+    timings = jitla.warmup(ops=["dot", "gemv"], dtypes=("float64",), progress=False)
     assert set(timings) == {"dot/serial/float64", "gemv/serial/float64"}
     assert all(isinstance(t, float) and t >= 0 for t in timings.values())
     assert get_kernel("dot", "serial").func.signatures  # it did compile (or load) the kernel
@@ -403,7 +430,8 @@ def test_warmup_covers_every_registered_kernel():
     # float64: the API's dtype, so most of these signatures are the ones the other test files
     # compile anyway (warming them here costs little of the suite's time); every kernel must come
     # out with a float64 signature from its registry example
-    timings = jitla.warmup(dtypes=("float64",))
+    ops = sorted({k.op for k in registry()})
+    timings = jitla.warmup(ops=ops, dtypes=("float64",), progress=False)
     assert set(timings) == {f"{k.op}/{k.variant}/float64" for k in registry()}
     for info in registry():
         assert any("float64" in str(sig) for sig in info.func.signatures), info.variant
@@ -411,11 +439,30 @@ def test_warmup_covers_every_registered_kernel():
 
 def test_warmup_compiles_the_other_dtype_too():
     # float32 for a few cheap families (compiling every float32 kernel costs minutes of the suite)
-    timings = jitla.warmup(ops=["dot", "gemv"], dtypes=("float32",))
+    timings = jitla.warmup(ops=["dot", "gemv"], dtypes=("float32",), progress=False)
     assert set(timings) == {f"{k.op}/{k.variant}/float32" for k in registry() if k.op in ("dot", "gemv")}
     for op in ("dot", "gemv"):
         for info in registry(op):
             assert any("float32" in str(sig) for sig in info.func.signatures), info.variant
+
+
+def test_warmup_shows_progress_on_stderr(capsys):
+    jitla.warmup(ops=["dot"], dtypes=("float64",))
+    err = capsys.readouterr().err
+    assert "1/1" in err  # rich's "done/total" column, or the plain "[  1/1]" line
+
+
+def test_everyday_warmup_steps_cover_the_everyday_calls():
+    from jitla._warmup import everyday_steps
+
+    labels = [label for label, _ in everyday_steps("float64")]
+    calls = ("matmul", "solve", "cholesky", "qr", "lstsq", "svd", "eigh", "eig")
+    regression = ("OLS.fit", "summary()", "influence", "LinearRegression.fit")
+    for name in calls + regression:
+        assert any(label.startswith(name + " ") for label in labels), name
+    assert all(label.endswith("(float64)") for label in labels)
+    single = [label for label, _ in everyday_steps("float32")]
+    assert single and all(label.split()[0] in calls + ("inv/det",) for label in single)
 
 
 def test_warmup_rejects_unknown_operations():

@@ -279,7 +279,11 @@ def test_complete_orthonormal_extends_a_basis(rng):
 
 
 def test_auto_policy():
+    assert jsvd.svd_method((600, 20), compute_uv=False)[:2] == ("svdvals", "jacobi_values")
+    assert jsvd.svd_method((20, 600), compute_uv=False).variant == "jacobi_values"
+    assert jsvd.svd_method((20, 20), compute_uv=True).variant != "jacobi_values"
     with threads(1):
+        assert jsvd.svd_method((600, 600), compute_uv=False).variant == "preconditioned_tracked"
         assert jsvd.svd_method((600, 600)).variant == "preconditioned_tracked"
     if numba.config.NUMBA_NUM_THREADS > 1:
         with threads(2):
@@ -361,3 +365,63 @@ def test_tracked_on_a_matrix_with_exactly_orthogonal_rows():
     status, sweeps = svd_jacobi.svd_tracked(G, S, np.empty((4, 4)), np.empty((4, 4)), True, 60)
     assert (status, sweeps) == (0, 1)
     np.testing.assert_array_equal(S, [3.0, 2.0, 1.0, 1e-150])
+
+
+# --------------------------------------------------------------------------
+# values only, plain loops (svdvals_jacobi): what "auto" uses for small values-only problems
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(1, 1), (9, 6), (6, 9), (40, 12)], ids=str)
+def test_values_only_jacobi_matches_naive_and_numpy(shape, rng):
+    a = rng.standard_normal(shape)
+    ours = svdvals(a, method="jacobi_values")
+    tall = a if shape[0] >= shape[1] else a.T  # the naive method works on the short side's columns
+    np.testing.assert_allclose(ours, naive.singular_values_jacobi_naive(tall), rtol=1e-13)
+    np.testing.assert_allclose(
+        ours, np.linalg.svd(a, compute_uv=False), rtol=50 * max(shape) * eps(np.float64)
+    )
+    single = svdvals(a.astype(np.float32), method="jacobi_values")
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(
+        single, np.linalg.svd(a, compute_uv=False), rtol=50 * max(shape) * eps(np.float32)
+    )
+
+
+@pytest.mark.parametrize("kind", ["columns small to large", "columns large to small"])
+def test_values_only_jacobi_relative_accuracy_on_column_grading(kind):
+    a = graded(kind, 16, np.random.default_rng(7))
+    exact = naive.singular_values_mp(a)
+    assert np.max(np.abs(svdvals(a, method="jacobi_values") - exact) / exact) <= 1e-13
+    assert np.max(np.abs(svdvals(a) - exact) / exact) <= 1e-13  # "auto" picks it at n = 16
+
+
+def test_values_only_jacobi_rank_deficient_ones_and_zero():
+    # exactly parallel columns converge (rounding residues are zeroed) and give zeros
+    for dtype in (np.float64, np.float32):
+        s = svdvals(np.ones((5, 3), dtype=dtype), method="jacobi_values")
+        np.testing.assert_allclose(s, [np.sqrt(15.0), 0.0, 0.0], rtol=10 * eps(dtype), atol=10 * eps(dtype))
+    np.testing.assert_array_equal(svdvals(np.zeros((4, 3)), method="jacobi_values"), np.zeros(3))
+    low_rank = naive.matrix_with_singular_values([5.0, 2.0], 8, 6, seed=1)
+    s = svdvals(low_rank, method="jacobi_values")
+    np.testing.assert_allclose(s[:2], [5.0, 2.0], rtol=1e-14)
+    assert s[2] < 1e-14 * s[0]
+
+
+def test_values_only_methods_reject_compute_uv():
+    with pytest.raises(ValueError, match="singular values only"):
+        svd(np.eye(3), method="jacobi_values")
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_argsort_stable_matches_numpy_stable_sort(descending, rng):
+    from jitla.kernels._layout import argsort_stable
+
+    keys = rng.integers(0, 5, size=37).astype(np.float64)  # many ties: stability matters
+    keys[[3, 20]] = np.nan
+    ours = argsort_stable(keys, descending)
+    if descending:
+        finite = ~np.isnan(keys)
+        theirs = np.concatenate([np.flatnonzero(finite)[np.argsort(-keys[finite], kind="stable")], [3, 20]])
+    else:
+        theirs = np.argsort(keys, kind="stable")  # NaN last, in order
+    np.testing.assert_array_equal(ours, theirs)
+    assert argsort_stable(np.empty(0), descending).shape == (0,)

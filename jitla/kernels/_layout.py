@@ -64,3 +64,85 @@ def aligned_empty(rows, cols, like):
     buf = np.empty(rows * cols + ALIGNMENT // item, dtype=like.dtype)
     offset = ((ALIGNMENT - buf.ctypes.data % ALIGNMENT) % ALIGNMENT) // item
     return buf[offset : offset + rows * cols].reshape((rows, cols))
+
+
+@kernel
+def argsort_stable(keys, descending):
+    """Indices that sort *keys* stably, ascending (or descending), NaN last.
+
+    Bottom-up merge sort (Knuth, *TAOCP* vol. 3, 5.2.4, Algorithm N's
+    straight two-way merge), written out instead of
+    ``np.argsort(kind="mergesort")``: the loops below compile in a fraction
+    of the time Numba's generic sort takes, and results equal numpy's
+    (stable, equal keys keep their order, NaN after every number).
+
+    Parameters
+    ----------
+    keys : (n,) ndarray
+    descending : bool
+
+    Returns
+    -------
+    (n,) int64 ndarray
+
+    Notes
+    -----
+    n log2(n) comparisons; workspace two n-element index arrays.
+    """
+    n = keys.shape[0]
+    order = np.empty(n, dtype=np.int64)
+    buf = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        order[i] = i
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                a = keys[order[i]]
+                b = keys[order[j]]
+                # the right run's head goes first only if it sorts strictly before (stability)
+                if descending:
+                    right_first = b > a or (a != a and b == b)
+                else:
+                    right_first = b < a or (a != a and b == b)
+                if right_first:
+                    buf[k] = order[j]
+                    j += 1
+                else:
+                    buf[k] = order[i]
+                    i += 1
+                k += 1
+            while i < mid:
+                buf[k] = order[i]
+                i += 1
+                k += 1
+            while j < hi:
+                buf[k] = order[j]
+                j += 1
+                k += 1
+        order, buf = buf, order
+        width *= 2
+    return order
+
+
+@kernel
+def permute(x, X, order, rows_too):
+    """``x = x[order]``, and with *rows_too* ``X = X[order, :]``, in place.
+
+    Explicit loops instead of fancy indexing: Numba compiles a formatted
+    shape-mismatch message for every fancy slice assignment, which costs
+    seconds of compilation per kernel that contains one.  Workspace a copy
+    of x (and of X).
+    """
+    old = x.copy()
+    for i in range(order.shape[0]):
+        x[i] = old[order[i]]
+    if rows_too:
+        old_rows = X.copy()
+        for i in range(order.shape[0]):
+            src = order[i]
+            for j in range(X.shape[1]):
+                X[i, j] = old_rows[src, j]

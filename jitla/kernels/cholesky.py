@@ -110,7 +110,10 @@ def _syrk_block_row(W, U12, A, k1, j0, j1, blocks):
     ``W = U12.T`` (contiguous).  Only columns from j0 on are updated (the
     upper triangle plus the lower part of the diagonal block).
     """
-    gemm_packed(W[j0 - k1 : j1 - k1], U12[:, j0 - k1 :], A[j0:j1, j0:], A.dtype.type(-1), blocks)
+    # `W[rows, :]`, not `W[rows]`: Numba types a row slice of a C array as C and a slice of
+    # both axes as A, and the TRSM calls gemm_packed with A-layout operands; one layout means
+    # one compiled gemm_packed instead of two
+    gemm_packed(W[j0 - k1 : j1 - k1, :], U12[:, j0 - k1 :], A[j0:j1, j0:], A.dtype.type(-1), blocks)
 
 
 @register(

@@ -45,6 +45,7 @@ import math
 import numpy as np
 
 from jitla._jit import kernel, vector_kernel
+from jitla.kernels._layout import argsort_stable, permute
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import dot, jacobi_angle, rot
@@ -189,10 +190,8 @@ def eigh_jacobi(A, w, Vt, compute_v, max_sweeps):
 @kernel
 def _sort_ascending(w, Vt, compute_v):
     """Sort *w* ascending and permute the rows of *Vt* alike (stable)."""
-    order = np.argsort(w, kind="mergesort")
-    w[:] = w[order]
-    if compute_v:
-        Vt[:, :] = Vt[order, :]
+    order = argsort_stable(w, False)
+    permute(w, Vt, order, compute_v)
 
 
 # --------------------------------------------------------------------------

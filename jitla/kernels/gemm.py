@@ -32,6 +32,11 @@ from jitla.kernels._tile import MR, gemm_register_tile, register_tile, tile_widt
 from jitla.kernels.level1 import dot as level1_dot
 from jitla.kernels.level1 import round_up
 
+#: Zero as an int64 for the bounds in ``packed_region``'s *region* tuples: a literal ``0``
+#: there is typed ``Literal[int](0)``, and each mix of literal and int64 bounds would compile
+#: its own copy of the whole GEMM body.
+_I0 = np.int64(0)
+
 
 def gemm_flops(m, n, k):
     """Nominal GEMM flop count, 2mnk (one multiply and one add per term)."""
@@ -353,7 +358,7 @@ def gemm_packed(A, B, C, alpha, blocks):
     NR = tile_width(C)
     Ap = np.empty(round_up(min(MC, m), MR) * min(KC, k), dtype=C.dtype)
     Bp = np.empty(round_up(min(NC, n), NR) * min(KC, k), dtype=C.dtype)
-    packed_region(A, B, C, alpha, blocks, (0, m, 0, n), Ap, Bp)
+    packed_region(A, B, C, alpha, blocks, (_I0, m, _I0, n), Ap, Bp)
 
 
 # --------------------------------------------------------------------------

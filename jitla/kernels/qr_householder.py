@@ -53,7 +53,7 @@ from numba import prange
 from jitla._jit import kernel, parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import MR, tile_width
-from jitla.kernels.gemm import packed_region
+from jitla.kernels.gemm import _I0, packed_region
 from jitla.kernels.level1 import round_up
 
 __all__ = [
@@ -278,7 +278,7 @@ def _larft(Vt, V, tau, T, blocks, Ap, Bp):
     """
     ib = Vt.shape[0]
     G = np.zeros((ib, ib), dtype=Vt.dtype)
-    packed_region(Vt, V, G, Vt.dtype.type(1), blocks, (0, ib, 0, ib), Ap, Bp)
+    packed_region(Vt, V, G, Vt.dtype.type(1), blocks, (_I0, ib, _I0, ib), Ap, Bp)
     for i in range(ib):
         t = tau[i]
         for p in range(i):
@@ -420,11 +420,11 @@ def geqrf(A, tau, nb, blocks):
         W = np.zeros((ib, n), dtype=A.dtype)  # columns k+ib.. used
         A2 = A[k:]  # rows k.. of A (C layout); the trailing block is its columns k+ib..
         # W = V^T A2
-        packed_region(Vt, A2, W, one, blocks, (0, ib, k + ib, n), Ap, Bp)
+        packed_region(Vt, A2, W, one, blocks, (_I0, ib, k + ib, n), Ap, Bp)
         # W = T^T W
         _trmm_tt(T, W, ib, k + ib, n)
         # A2 -= V W
-        packed_region(V, W, A2, -one, blocks, (0, m - k, k + ib, n), Ap, Bp)
+        packed_region(V, W, A2, -one, blocks, (_I0, m - k, k + ib, n), Ap, Bp)
     return 0
 
 
@@ -451,9 +451,9 @@ def _update_parallel(A, Vt, V, T, W, k, ib, blocks, nthreads, Ap, Bp):
         j_lo = min(n, j_start + (t * panels // parts) * NR)
         j_hi = min(n, j_start + ((t + 1) * panels // parts) * NR)
         if j_hi > j_lo:
-            packed_region(Vt, A[k:], W, one, blocks, (0, ib, j_lo, j_hi), Ap[t], Bp[t])
+            packed_region(Vt, A[k:], W, one, blocks, (_I0, ib, j_lo, j_hi), Ap[t], Bp[t])
             _trmm_tt(T, W, ib, j_lo, j_hi)
-            packed_region(V, W, A[k:], -one, blocks, (0, m - k, j_lo, j_hi), Ap[t], Bp[t])
+            packed_region(V, W, A[k:], -one, blocks, (_I0, m - k, j_lo, j_hi), Ap[t], Bp[t])
 
 
 @register(
@@ -608,9 +608,9 @@ def apply_q_blocked(A, tau, B, nb, blocks):
         Vt, V = _block_reflector(P, tau[kk : kk + ib], T, blocks, Ap, Bp)
         B2 = B[kk:]
         W = np.zeros((ib, nrhs), dtype=B.dtype)
-        packed_region(Vt, B2, W, one, blocks, (0, ib, 0, nrhs), Ap, Bp)
+        packed_region(Vt, B2, W, one, blocks, (_I0, ib, _I0, nrhs), Ap, Bp)
         _trmm_t(T, W, ib, 0, nrhs)
-        packed_region(V, W, B2, -one, blocks, (0, m - kk, 0, nrhs), Ap, Bp)
+        packed_region(V, W, B2, -one, blocks, (_I0, m - kk, _I0, nrhs), Ap, Bp)
     return 0
 
 
@@ -726,7 +726,7 @@ def orgqr(A, tau, Q, nb, blocks):
         W = np.zeros((ib, q), dtype=Q.dtype)
         Q2 = Q[j:]
         # W = V^T Q2 ; W = T W ; Q2 -= V W   (columns j.. of Q: the others are still e_i)
-        packed_region(Vt, Q2, W, one, blocks, (0, ib, j, q), Ap, Bp)
+        packed_region(Vt, Q2, W, one, blocks, (_I0, ib, j, q), Ap, Bp)
         _trmm_t(T, W, ib, j, q)
-        packed_region(V, W, Q2, -one, blocks, (0, m - j, j, q), Ap, Bp)
+        packed_region(V, W, Q2, -one, blocks, (_I0, m - j, j, q), Ap, Bp)
     return 0

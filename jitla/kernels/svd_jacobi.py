@@ -42,7 +42,7 @@ import numpy as np
 from numba import prange
 
 from jitla._jit import kernel, parallel_kernel, vector_kernel
-from jitla.kernels._layout import aligned_empty, transpose_triangle
+from jitla.kernels._layout import aligned_empty, argsort_stable, permute, transpose_triangle
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import dot, jacobi_angle, rot
@@ -60,8 +60,13 @@ __all__ = [
     "svd_preconditioned_parallel",
     "svd_preconditioned_parallel_tracked",
     "complete_orthonormal",
+    "svdvals_jacobi",
     "round_robin",
 ]
+
+
+#: Sweeps after which :func:`svdvals_jacobi` gives up (as ``jitla.linalg._svd.MAX_SWEEPS``).
+SVDVALS_MAX_SWEEPS = 60
 
 
 def svd_flops(m, n):
@@ -304,11 +309,10 @@ def _finish(G, S, Ut, Vt, compute_uv):
         for j in range(m):
             s += G[i, j] * G[i, j]
         S[i] = math.sqrt(s)
-    order = np.argsort(-S, kind="mergesort")
-    S[:] = S[order]
+    order = argsort_stable(S, True)
+    permute(S, Vt, order, compute_uv)
     if not compute_uv:
         return
-    Vt[:, :] = Vt[order, :]
     rank = 0
     for r in range(n):
         i = order[r]
@@ -420,6 +424,92 @@ def svd_cyclic(G, S, Ut, Vt, compute_uv, max_sweeps):
             break
     _finish(G, S, Ut, Vt, compute_uv)
     return status, sweeps
+
+
+def _svdvals_example(dtype):
+    G, S = _svd_example(dtype)[:2]
+    return G, S
+
+
+@register(
+    "svdvals",
+    "jacobi",
+    "one-sided Jacobi, values only, plain loops: quick to compile, for small matrices",
+    flops=svd_flops,
+    example=_svdvals_example,
+)
+@kernel
+def svdvals_jacobi(G, S):
+    """Singular values of ``A = G^T`` by one-sided Jacobi, descending; no vectors.
+
+    Parameters
+    ----------
+    G : (n, m) ndarray, n <= m, overwritten
+    S : (n,) ndarray, out
+
+    Returns
+    -------
+    int
+        0 converged, 1 not within :data:`SVDVALS_MAX_SWEEPS` sweeps.
+
+    Notes
+    -----
+    The pairs, rotations and convergence test of :func:`svd_cyclic`
+    (Hestenes; Demmel & Veselić's relative test, so values keep the
+    relative accuracy of the Jacobi methods), with every inner loop written
+    out as one scalar pass instead of the vectorised building blocks: this
+    kernel is what small values-only problems use (the singular values of a
+    least-squares R, the condition number of a design), where compiling the
+    larger kernels would take longer than all the calls a session makes.
+    Flops 6mn^2 per sweep (+ n^2/2 comparisons at most for the sort);
+    workspace none.
+    """
+    n, m = G.shape
+    tol = _tolerance(G)
+    status = 1
+    for _ in range(SVDVALS_MAX_SWEEPS):
+        rotated = False
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                alpha = G.dtype.type(0)
+                beta = G.dtype.type(0)
+                gamma = G.dtype.type(0)
+                for j in range(m):
+                    alpha += G[p, j] * G[p, j]
+                    beta += G[q, j] * G[q, j]
+                    gamma += G[p, j] * G[q, j]
+                if gamma == 0 or abs(gamma) <= tol * math.sqrt(alpha) * math.sqrt(beta):
+                    continue
+                rotated = True
+                t, c, s = jacobi_angle(alpha, beta, gamma)
+                new_p = G.dtype.type(0)
+                new_q = G.dtype.type(0)
+                for j in range(m):  # level1.rot, written out to fuse the new norms in
+                    a = G[p, j]
+                    b = G[q, j]
+                    G[p, j] = c * a + s * b
+                    G[q, j] = c * b - s * a
+                    new_p += G[p, j] * G[p, j]
+                    new_q += G[q, j] * G[q, j]
+                # a row left with only rounding noise is zeroed (see _drop_if_noise)
+                _drop_if_noise(G[p], new_p, alpha)
+                _drop_if_noise(G[q], new_q, beta)
+        if not rotated:
+            status = 0
+            break
+    # values = row norms, then a straight insertion sort, descending (stable; no vectors
+    # to permute, and n is small where this kernel is used)
+    for i in range(n):
+        s2 = G.dtype.type(0)
+        for j in range(m):
+            s2 += G[i, j] * G[i, j]
+        value = math.sqrt(s2)
+        k = i
+        while k > 0 and S[k - 1] < value:
+            S[k] = S[k - 1]
+            k -= 1
+        S[k] = value
+    return status
 
 
 # --------------------------------------------------------------------------
@@ -866,17 +956,19 @@ def svd_parallel_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
 # 3. preconditioned by column-pivoted QR
 # --------------------------------------------------------------------------
 @kernel
-def _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, core, nb, blocks):
-    """Pivoted QR, then one-sided Jacobi on the rows of R.
+def _precondition(G):
+    """Pivoted QR of ``A = G^T``, then R copied out with 64-byte aligned rows.
 
     G (= A^T) is overwritten by the pivoted QR
-    (:func:`~jitla.kernels.qr_pivoted.geqp3_rows`).  *core* picks the
-    sweeps: 0 :func:`svd_cyclic`, 1 :func:`svd_parallel`,
-    2 :func:`svd_tracked`, 3 :func:`svd_parallel_tracked`.  *nb* and
-    *blocks* (panel width, GEMM blocking) are for the blocked application
-    of Q (:func:`~jitla.kernels.qr_householder.apply_q_blocked`).
+    (:func:`~jitla.kernels.qr_pivoted.geqp3_rows`).  Returns
+    ``(R, jpvt, tau)``: the n x n upper triangle R (zeros below), the column
+    pivots and the Householder scalars.  The sweeps (one of the Jacobi
+    variants above) run on R between this and :func:`_unprecondition`; each
+    registered kernel calls its own sweeps directly, so compiling one of them
+    compiles one set of sweeps (a runtime switch would compile all four,
+    two of them parallel).
     """
-    n, m = G.shape
+    n = G.shape[0]
     jpvt = np.empty(n, dtype=np.int64)
     tau = np.empty(n, dtype=G.dtype)
     # G = A^T: the pivoted QR of A is computed on it (rows, not columns)
@@ -888,18 +980,20 @@ def _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, core, nb, blocks):
             R[i, j] = 0
         for j in range(i, n):
             R[i, j] = G[j, i]
-    X_t = np.empty((n, n), dtype=G.dtype)
-    Vx = aligned_empty(n, n, G)
-    if core == 1:
-        status, sweeps = svd_parallel(R, S, X_t, Vx, compute_uv, max_sweeps)
-    elif core == 2:
-        status, sweeps = svd_tracked(R, S, X_t, Vx, compute_uv, max_sweeps)
-    elif core == 3:
-        status, sweeps = svd_parallel_tracked(R, S, X_t, Vx, compute_uv, max_sweeps)
-    else:
-        status, sweeps = svd_cyclic(R, S, X_t, Vx, compute_uv, max_sweeps)
-    if not compute_uv:
-        return status, sweeps
+    return R, jpvt, tau
+
+
+@kernel
+def _unprecondition(G, Ut, Vt, factors, X_t, Vx, nb, blocks):
+    """Singular vectors of A from those of R: ``V_A = P U_x``, ``U_A = Q V``.
+
+    *factors* is ``(jpvt, tau)`` from :func:`_precondition`; ``R^T Vx^T =
+    X_t^T Sigma`` are the sweeps' results.  *nb* and *blocks* (panel width,
+    GEMM blocking) are for the blocked application of Q
+    (:func:`~jitla.kernels.qr_householder.apply_q_blocked`).
+    """
+    jpvt, tau = factors
+    n, m = G.shape
     # V_A = P U_x, so Vt[i, jpvt[j]] = U_x[j, i] = X_t[i, j]
     for i in range(n):
         for j in range(n):
@@ -911,7 +1005,6 @@ def _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, core, nb, blocks):
     transpose_triangle(Vx, B[:n], False)
     apply_q_blocked(A, tau, B, nb, blocks)
     transpose_triangle(B, Ut, False)
-    return status, sweeps
 
 
 @register(
@@ -941,7 +1034,14 @@ def svd_preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks):
     ``R^T``) is done.  Extra work: the QR, 2mn^2 - 2n^3/3 flops; workspace an
     m x n copy of A and two n x n matrices.
     """
-    return _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, 0, nb, blocks)
+    R, jpvt, tau = _precondition(G)
+    n = R.shape[0]
+    X_t = np.empty((n, n), dtype=G.dtype)
+    Vx = aligned_empty(n, n, G)
+    status, sweeps = svd_cyclic(R, S, X_t, Vx, compute_uv, max_sweeps)
+    if compute_uv:
+        _unprecondition(G, Ut, Vt, (jpvt, tau), X_t, Vx, nb, blocks)
+    return status, sweeps
 
 
 @register(
@@ -956,7 +1056,14 @@ def svd_preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks):
 @kernel
 def svd_preconditioned_parallel(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks):
     """:func:`svd_preconditioned` with the sweeps of :func:`svd_parallel`."""
-    return _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, 1, nb, blocks)
+    R, jpvt, tau = _precondition(G)
+    n = R.shape[0]
+    X_t = np.empty((n, n), dtype=G.dtype)
+    Vx = aligned_empty(n, n, G)
+    status, sweeps = svd_parallel(R, S, X_t, Vx, compute_uv, max_sweeps)
+    if compute_uv:
+        _unprecondition(G, Ut, Vt, (jpvt, tau), X_t, Vx, nb, blocks)
+    return status, sweeps
 
 
 @register(
@@ -978,7 +1085,14 @@ def svd_preconditioned_tracked(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks)
     rotations from 0.99 to 0.83 million (de Rijk's pivoting), and each
     tested pair costs 2m flops instead of 6m; see devlog 005.
     """
-    return _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, 2, nb, blocks)
+    R, jpvt, tau = _precondition(G)
+    n = R.shape[0]
+    X_t = np.empty((n, n), dtype=G.dtype)
+    Vx = aligned_empty(n, n, G)
+    status, sweeps = svd_tracked(R, S, X_t, Vx, compute_uv, max_sweeps)
+    if compute_uv:
+        _unprecondition(G, Ut, Vt, (jpvt, tau), X_t, Vx, nb, blocks)
+    return status, sweeps
 
 
 @register(
@@ -993,4 +1107,11 @@ def svd_preconditioned_tracked(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks)
 @kernel
 def svd_preconditioned_parallel_tracked(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks):
     """:func:`svd_preconditioned` with the sweeps of :func:`svd_parallel_tracked`."""
-    return _preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, 3, nb, blocks)
+    R, jpvt, tau = _precondition(G)
+    n = R.shape[0]
+    X_t = np.empty((n, n), dtype=G.dtype)
+    Vx = aligned_empty(n, n, G)
+    status, sweeps = svd_parallel_tracked(R, S, X_t, Vx, compute_uv, max_sweeps)
+    if compute_uv:
+        _unprecondition(G, Ut, Vt, (jpvt, tau), X_t, Vx, nb, blocks)
+    return status, sweeps

@@ -32,12 +32,22 @@ from jitla.linalg._policy import lu_plan, solve_stack_plan
 from jitla.linalg._refine import refine_square
 from jitla.linalg._triangular import check_finite_scipy, rhs_stacks, triangular_solve_inplace
 
-try:  # scipy's warning class when scipy is installed, so filters written for scipy apply
-    from scipy.linalg import LinAlgWarning
-except ImportError:  # pragma: no cover - scipy is a test dependency only
 
-    class LinAlgWarning(RuntimeWarning):
-        """Emitted when a factorisation is exactly singular (as scipy.linalg.LinAlgWarning)."""
+class _LinAlgWarning(RuntimeWarning):
+    """Emitted when a factorisation is exactly singular (as scipy.linalg.LinAlgWarning)."""
+
+
+def _linalg_warning() -> type[Warning]:
+    """scipy's ``LinAlgWarning`` when scipy is installed, so filters written for scipy apply.
+
+    Imported only when a warning is due: ``import scipy.linalg`` takes longer
+    than importing all of jitla.linalg.
+    """
+    try:
+        from scipy.linalg import LinAlgWarning
+    except ImportError:  # pragma: no cover - scipy is a test dependency only
+        return _LinAlgWarning
+    return LinAlgWarning
 
 
 try:
@@ -141,7 +151,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     if bad.size:
         warnings.warn(
             f"Diagonal number {int(bad.flat[0])} is exactly zero. Singular matrix.",
-            LinAlgWarning,
+            _linalg_warning(),
             stacklevel=2,
         )
     return LU, piv
@@ -327,7 +337,7 @@ def _warn_ill_conditioned(rcond: float) -> None:
     """Emit :func:`warn_if_ill_conditioned`'s warning for an estimate already made."""
     warnings.warn(
         f"Ill-conditioned matrix (rcond={rcond:.6g}): result may not be accurate.",
-        LinAlgWarning,
+        _linalg_warning(),
         stacklevel=_user_stacklevel(),
     )
 

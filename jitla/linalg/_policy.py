@@ -244,14 +244,21 @@ def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
 # --------------------------------------------------------------------------
 # SVD and symmetric eigenproblems
 # --------------------------------------------------------------------------
-def svd_plan(m: int, n: int, nthreads=None) -> Plan:
+def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True) -> Plan:
     """``svd(method="auto")``: always a one-sided Jacobi method (relatively accurate).
 
-    1. threads > 1 and min(m, n) >= SVD_PARALLEL_MIN  -> preconditioned_parallel_tracked
-    2. otherwise                                      -> preconditioned_tracked
+    1. values only and min(m, n) <= SVD_VALUES_JACOBI_MAX -> svdvals/jacobi ("jacobi_values")
+    2. threads > 1 and min(m, n) >= SVD_PARALLEL_MIN      -> preconditioned_parallel_tracked
+    3. otherwise                                          -> preconditioned_tracked
+
+    Rule 1 trades the pivoted-QR preconditioning (relative accuracy also for
+    rows graded on top of columns) for compile time: the singular values of a
+    least-squares R or of a design for its condition number.
     """
     nthreads = _threads(nthreads)
     k = min(m, n)
+    if not compute_uv and k <= config.SVD_VALUES_JACOBI_MAX:
+        return Plan("svdvals", "jacobi_values", f"values only, min(m, n) = {k}: quick to compile")
     if nthreads > 1 and k >= config.SVD_PARALLEL_MIN:
         return Plan("svd", "preconditioned_parallel_tracked", f"min(m, n) = {k} and {nthreads} threads")
     return Plan("svd", "preconditioned_tracked", "pivoted QR, then tracked-norm Jacobi (fastest serial)")

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from jitla._validate import as_float_operand, assert_stacked_2d, result_float_dtype
-from jitla.linalg._lu import LinAlgWarning, inv
+from jitla.linalg._lu import _linalg_warning, inv
 from jitla.linalg._matmul import matmul
 from jitla.linalg._svd import svd, svdvals
 
@@ -170,7 +170,7 @@ def cond(x, p=None):
         for i, matrix in enumerate(flat):
             try:
                 with warnings.catch_warnings():  # a large condition number is the answer, not a problem
-                    warnings.simplefilter("ignore", LinAlgWarning)
+                    warnings.simplefilter("ignore", _linalg_warning())
                     result[i] = norm(matrix, p) * norm(inv(matrix), p)
             except np.linalg.LinAlgError:  # singular: numpy's inverse overflows to inf
                 result[i] = np.inf

@@ -30,24 +30,32 @@ _METHODS = (
     "parallel_tracked",
     "preconditioned_parallel_tracked",
     "bidiagonal",
+    "jacobi_values",
 )
 
+#: Methods that compute singular values only, and their ``svdvals`` kernels.
+_VALUES_ONLY = {"bidiagonal": "bidiagonal", "jacobi_values": "jacobi"}
 
-def svd_method(shape, method: str = "auto"):
+
+def svd_method(shape, method: str = "auto", compute_uv: bool = True):
     """What :func:`svd` runs for a matrix of *shape*: a :class:`~jitla.linalg._policy.Plan`.
 
     "auto" follows :func:`jitla.linalg._policy.svd_plan`: a one-sided Jacobi
     method ("preconditioned_tracked", or "preconditioned_parallel_tracked"
     with threads and min(m, n) >= ``config.SVD_PARALLEL_MIN``), all with the
-    same relative convergence test, so "auto" never trades accuracy for
-    speed; "bidiagonal" (values only, backward stable) only when named.
+    same relative convergence test; without U and V (*compute_uv* False) and
+    min(m, n) <= ``config.SVD_VALUES_JACOBI_MAX``, "jacobi_values" (the same
+    sweeps in one plain-loop kernel that compiles quickly, without the
+    pivoted-QR preconditioning).  "bidiagonal" (values only, backward
+    stable) only when named.
     """
     if method not in _METHODS:
         raise ValueError(f"unknown svd method {method!r}; choose one of {list(_METHODS)}")
     if method != "auto":
-        return Plan("svdvals" if method == "bidiagonal" else "svd", method, "requested")
+        op = "svdvals" if method in _VALUES_ONLY else "svd"
+        return Plan(op, method, "requested")
     m, n = shape[-2:] if len(shape) >= 2 else (0, 0)
-    return svd_plan(m, n)
+    return svd_plan(m, n, compute_uv=compute_uv)
 
 
 def _svd_2d(A, full_matrices, compute_uv, variant):
@@ -58,19 +66,24 @@ def _svd_2d(A, full_matrices, compute_uv, variant):
     # G holds the columns of the tall form as rows: A^T if tall, A itself if
     # wide; 64-byte aligned, as the kernels' row loops are store-bound.
     k, L = (m, n) if wide else (n, m)  # k = min(m, n) <= L = max(m, n)
-    G = aligned_empty(k, L, A)
-    if wide:
-        G[...] = A
+    if variant == "jacobi_values":
+        # small problems: numpy's copy, so that no layout kernel compiles for them
+        G = np.array(A if wide else A.T, order="C")
     else:
-        transpose_triangle(A, G, False)
+        G = aligned_empty(k, L, A)
+        if wide:
+            G[...] = A
+        else:
+            transpose_triangle(A, G, False)
     S = np.empty(k, dtype=dtype)
-    Ut = np.empty((k, L), dtype=dtype)
-    Vt = aligned_empty(k, k, A)
+    if variant not in _VALUES_ONLY:
+        Ut = np.empty((k, L), dtype=dtype)
+        Vt = aligned_empty(k, k, A)
     if k > 0:
         e = _scale_exponent(G)
         np.ldexp(G, e, out=G)
-        if variant == "bidiagonal":
-            status = get_kernel("svdvals", "bidiagonal").func(G, S)
+        if variant in _VALUES_ONLY:
+            status = get_kernel("svdvals", _VALUES_ONLY[variant]).func(G, S)
         else:
             info = get_kernel("svd", variant)
             status, _ = info.func(G, S, Ut, Vt, compute_uv, MAX_SWEEPS, *kernel_extras(info, dtype))
@@ -154,6 +167,9 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
         but only backward stable: values below about eps * sigma_max have
         absolute accuracy only and may come back as 0 (numpy keeps some of
         them, e.g. for diagonal input; on graded matrices both lose them).
+        "jacobi_values" (``compute_uv=False`` only): the sweeps of "cyclic"
+        in one plain-loop kernel, quick to compile; "auto" uses it for
+        values of small matrices.
 
     Returns
     -------
@@ -193,10 +209,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     dtype = result_float_dtype(a)
     if not isinstance(hermitian, bool | np.bool_):
         raise TypeError("hermitian must be a bool")
-    variant = svd_method(a.shape, method).variant
-    if variant == "bidiagonal" and compute_uv:
+    variant = svd_method(a.shape, method, compute_uv).variant
+    if variant in _VALUES_ONLY and compute_uv:
         raise ValueError(
-            "method='bidiagonal' computes singular values only; "
+            f"method={variant!r} computes singular values only; "
             "use compute_uv=False (or svdvals), or a Jacobi method for U and V"
         )
     A = as_float_operand(a, dtype)

@@ -20,16 +20,21 @@ Belsley-Kuh-Welsch condition indices).
 Least squares always goes through QR (never ``inv(X.T @ X)``); collinear
 columns are detected, named in a :class:`CollinearityWarning`, and their
 coefficients returned as NaN.
+
+The scikit-learn-style names (``LinearRegression``, ``PolynomialFeatures``,
+``poly``, ``polyfit``, ``PolyCoefs``) load on first use: they derive from
+scikit-learn's base classes when it is installed, and importing scikit-learn
+takes longer than the rest of jitla together.
 """
+
+import importlib
 
 from jitla.regression import diagnostics
 from jitla.regression._constraints import linear_constraints
 from jitla.regression._data import MissingDataError
 from jitla.regression._fit import CollinearityWarning
 from jitla.regression._influence import InfluenceWarning, OLSInfluence
-from jitla.regression._linear import LinearRegression
 from jitla.regression._model import GLS, OLS, WLS, ols
-from jitla.regression._poly import PolyCoefs, PolyfitResults, PolynomialFeatures, poly, polyfit
 from jitla.regression._results import ContrastResults, PredictionResults, RegressionResults
 
 __all__ = [
@@ -53,3 +58,27 @@ __all__ = [
     "PolyfitResults",
     "diagnostics",
 ]
+
+#: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
+_LAZY = {
+    "LinearRegression": "jitla.regression._linear",
+    "PolynomialFeatures": "jitla.regression._poly",
+    "poly": "jitla.regression._poly",
+    "PolyCoefs": "jitla.regression._poly",
+    "polyfit": "jitla.regression._poly",
+    "PolyfitResults": "jitla.regression._poly",
+}
+
+
+def __getattr__(name: str):
+    try:
+        module_name = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'jitla.regression' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
