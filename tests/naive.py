@@ -1,4 +1,11 @@
-"""Slow, obviously-correct references for the tests.
+"""Slow, obviously-correct references for the tests, keyed by API name.
+
+``naive.matmul`` mirrors :func:`jitla.matmul`, ``naive.lu`` mirrors
+:func:`jitla.linalg.lu`, ``naive.svdvals`` :func:`jitla.linalg.svdvals`,
+``naive.get_influence`` the regression results' influence measures; kernel
+operations that have no API function of their own keep the registry's op
+name (``naive.gemm``, ``naive.gemv``).  Extended-precision oracles end in
+``_mp`` (mpmath) or ``_exact`` (rational arithmetic).
 
 Every function here is written for clarity, not speed: plain Python loops
 over Python floats, with the sums done by :func:`math.fsum` (exactly, then
@@ -10,7 +17,7 @@ jitla's kernels.
 
 Accuracy of the references
 --------------------------
-* :func:`matmul_naive` and friends compute each entry as
+* :func:`matmul_2d` and friends compute each entry as
   ``fsum(a_ip * b_pj for p)``: every product is rounded to float64 once, the
   sum is exact and rounded once.  For float32 inputs the products are exact
   in float64 (24 + 24 bits < 53), so the result is the exact product
@@ -32,16 +39,16 @@ from fractions import Fraction
 import numpy as np
 
 __all__ = [
-    "cholesky_naive",
-    "lu_naive",
-    "triangular_solve_naive",
-    "dot_naive",
-    "gemm_naive",
-    "gemv_naive",
-    "gemv_t_naive",
+    "cholesky",
+    "lu",
+    "solve_triangular",
+    "dot",
+    "gemm",
+    "gemv",
+    "gemv_t",
     "matmul_exact",
-    "matmul_naive",
-    "matmul_nd_naive",
+    "matmul_2d",
+    "matmul",
     "dot_exact",
     "residual_exact",
     "lstsq_mp",
@@ -63,7 +70,7 @@ def _as_list(x) -> list[float]:
     return [float(v) for v in x.tolist()]
 
 
-def dot_naive(x, y) -> float:
+def dot(x, y) -> float:
     """Return ``sum_i x[i] * y[i]`` as a float64 (products rounded, sum exact).
 
     Parameters
@@ -76,7 +83,7 @@ def dot_naive(x, y) -> float:
     return math.fsum(a * b for a, b in zip(xs, ys, strict=True))
 
 
-def matmul_naive(A, B) -> np.ndarray:
+def matmul_2d(A, B) -> np.ndarray:
     """Return ``A @ B`` in float64 with the textbook triple loop.
 
     Parameters
@@ -93,7 +100,7 @@ def matmul_naive(A, B) -> np.ndarray:
     A = np.asarray(A)
     B = np.asarray(B)
     if A.ndim != 2 or B.ndim != 2:
-        raise ValueError("matmul_naive takes two 2-D arrays")
+        raise ValueError("matmul_2d takes two 2-D arrays")
     m, k = A.shape
     k2, n = B.shape
     if k != k2:
@@ -107,7 +114,7 @@ def matmul_naive(A, B) -> np.ndarray:
     return C
 
 
-def gemm_naive(A, B, C, alpha) -> np.ndarray:
+def gemm(A, B, C, alpha) -> np.ndarray:
     """Return ``C + alpha * (A @ B)`` in float64 (the GEMM kernel contract), *C* untouched.
 
     Each entry is ``fsum([C[i, j]] + [alpha * A[i, p] * B[p, j] ...])``:
@@ -132,12 +139,12 @@ def gemm_naive(A, B, C, alpha) -> np.ndarray:
     return out
 
 
-def gemv_naive(A, x, y, alpha) -> np.ndarray:
+def gemv(A, x, y, alpha) -> np.ndarray:
     """Return ``y + alpha * (A @ x)`` in float64 (the gemv kernel contract)."""
     rows = _as_rows(A)
     xs, ys = _as_list(x), _as_list(y)
     if len(rows) != len(ys) or any(len(r) != len(xs) for r in rows):
-        raise ValueError("shape mismatch in gemv_naive")
+        raise ValueError("shape mismatch in gemv")
     alpha = float(alpha)
     return np.array(
         [
@@ -148,12 +155,12 @@ def gemv_naive(A, x, y, alpha) -> np.ndarray:
     )
 
 
-def gemv_t_naive(A, x, y, alpha) -> np.ndarray:
+def gemv_t(A, x, y, alpha) -> np.ndarray:
     """Return ``y + alpha * (A.T @ x)`` in float64 (the gemv_t kernel contract)."""
     rows = _as_rows(A)
     xs, ys = _as_list(x), _as_list(y)
     if len(rows) != len(xs) or any(len(r) != len(ys) for r in rows):
-        raise ValueError("shape mismatch in gemv_t_naive")
+        raise ValueError("shape mismatch in gemv_t")
     alpha = float(alpha)
     return np.array(
         [math.fsum([ys[j]] + [alpha * rows[p][j] * xs[p] for p in range(len(xs))]) for j in range(len(ys))],
@@ -181,13 +188,13 @@ def matmul_exact(A, B) -> np.ndarray:
     return C
 
 
-def matmul_nd_naive(a, b) -> np.ndarray | float:
+def matmul(a, b) -> np.ndarray | float:
     """``numpy.matmul`` semantics, written out: 1-D promotion and broadcasting.
 
     * a 1-D ``a`` becomes a row ``(1, k)``, a 1-D ``b`` a column ``(k, 1)``,
       and the added dimension is removed from the result;
     * leading (batch) dimensions broadcast as numpy broadcasting does;
-    * each matrix of the stack is :func:`matmul_naive`.
+    * each matrix of the stack is :func:`matmul_2d`.
 
     Returns a float64 ndarray, or a Python float for vector @ vector.
     Raises ValueError for 0-d operands or mismatched shapes (messages are
@@ -196,18 +203,18 @@ def matmul_nd_naive(a, b) -> np.ndarray | float:
     a = np.asarray(a)
     b = np.asarray(b)
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError("matmul_nd_naive: scalars are not allowed")
+        raise ValueError("matmul: scalars are not allowed")
     a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
     b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
     if a2.shape[-1] != b2.shape[-2]:
-        raise ValueError(f"matmul_nd_naive: core dimensions differ: {a.shape} @ {b.shape}")
+        raise ValueError(f"matmul: core dimensions differ: {a.shape} @ {b.shape}")
     batch = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
     m, n = a2.shape[-2], b2.shape[-1]
     A = np.broadcast_to(a2, batch + a2.shape[-2:])
     B = np.broadcast_to(b2, batch + b2.shape[-2:])
     C = np.empty(batch + (m, n), dtype=np.float64)
     for index in np.ndindex(*batch):
-        C[index] = matmul_naive(A[index], B[index])
+        C[index] = matmul_2d(A[index], B[index])
     if a.ndim == 1:
         C = C[..., 0, :]
     if b.ndim == 1:
@@ -218,8 +225,8 @@ def matmul_nd_naive(a, b) -> np.ndarray | float:
 
 
 # --------------------------------------------------------------------------
-# double-double residuals and least squares (issue 3; tests/test_double_double.py,
-# tests/test_lstsq.py, tests/test_refine.py)
+# double-double residuals and least squares (tests/kernels/test_double_double.py,
+# tests/linalg/test_lstsq.py, tests/linalg/test_refine.py)
 # --------------------------------------------------------------------------
 def dot_exact(x, y) -> Fraction:
     """Return ``sum_i x[i] * y[i]`` exactly, as a Fraction (no rounding at all)."""
@@ -270,7 +277,7 @@ def lstsq_mp(A, b, dps: int = 50):
 # --------------------------------------------------------------------------
 # Triangular solves, LU with partial pivoting, Cholesky (devlog 002)
 # --------------------------------------------------------------------------
-def triangular_solve_naive(T, B, lower: bool, unit: bool = False) -> np.ndarray:
+def solve_triangular(T, B, lower: bool, unit: bool = False) -> np.ndarray:
     """Solve ``T X = B`` by substitution, row by row (fsum for each dot product).
 
     *T* is (n, n); only its ``lower`` (else upper) triangle is read, and not
@@ -293,7 +300,7 @@ def triangular_solve_naive(T, B, lower: bool, unit: bool = False) -> np.ndarray:
     return out[:, 0] if vector else out
 
 
-def lu_naive(A):
+def lu(A):
     """``P, L, U`` with ``A = P @ L @ U`` by Gaussian elimination with partial pivoting.
 
     Golub & Van Loan, 4th ed., Algorithm 3.4.1 (outer-product form, the
@@ -325,7 +332,7 @@ def lu_naive(A):
     return P, L.reshape(m, r), U.reshape(r, n)
 
 
-def cholesky_naive(A) -> np.ndarray:
+def cholesky(A) -> np.ndarray:
     """Lower-triangular L with ``A = L @ L.T``, reading only the lower triangle of A.
 
     Golub & Van Loan, 4th ed., Algorithm 4.2.1 (gaxpy Cholesky) row by row,
@@ -349,9 +356,9 @@ def cholesky_naive(A) -> np.ndarray:
 
 # --------------------------------------------------------------------------
 # QR: Householder and Gram-Schmidt in plain loops, and test matrices with a
-# chosen condition number (issue 3; tests/test_qr_*.py)
+# chosen condition number (tests/kernels/test_qr_*.py, tests/linalg/test_qr.py)
 # --------------------------------------------------------------------------
-def householder_qr_naive(A) -> tuple[np.ndarray, np.ndarray]:
+def qr(A) -> tuple[np.ndarray, np.ndarray]:
     """Return the complete ``(Q, R)`` of ``A`` by textbook Householder QR.
 
     Golub & Van Loan, 4th ed., Alg. 5.2.1 with LAPACK's sign choice
@@ -386,7 +393,7 @@ def householder_qr_naive(A) -> tuple[np.ndarray, np.ndarray]:
     return np.array(Q, dtype=np.float64).reshape(m, m), np.array(R, dtype=np.float64).reshape(m, n)
 
 
-def gram_schmidt_naive(A, *, modified: bool) -> tuple[np.ndarray, np.ndarray]:
+def qr_gram_schmidt(A, *, modified: bool) -> tuple[np.ndarray, np.ndarray]:
     """Return the reduced ``(Q, R)`` of a full-column-rank ``A`` by Gram-Schmidt.
 
     Classical (``modified=False``: every coefficient against the original
@@ -445,17 +452,17 @@ def matrix_with_condition(m: int, n: int, cond: float, seed: int = 0) -> np.ndar
 
 
 __all__ += [
-    "gram_schmidt_naive",
-    "householder_qr_naive",
+    "qr_gram_schmidt",
+    "qr",
     "matrix_with_condition",
     "matrix_with_singular_values",
 ]
 
 
 # --------------------------------------------------------------------------
-# singular values (issue 4)
+# singular values
 # --------------------------------------------------------------------------
-def singular_values_jacobi_naive(A, sweeps: int = 60) -> np.ndarray:
+def svdvals(A, sweeps: int = 60) -> np.ndarray:
     """Singular values by the plain textbook one-sided Jacobi method, descending.
 
     Python lists and math only: rotate every pair of columns (Golub & Van
@@ -488,7 +495,7 @@ def singular_values_jacobi_naive(A, sweeps: int = 60) -> np.ndarray:
     return np.array(sorted((math.sqrt(math.fsum(x * x for x in c)) for c in cols), reverse=True))
 
 
-def singular_values_mp(A, dps: int = 50) -> np.ndarray:
+def svdvals_mp(A, dps: int = 50) -> np.ndarray:
     """Singular values from mpmath at *dps* digits, descending, rounded to float64."""
     import mpmath
 
@@ -497,13 +504,13 @@ def singular_values_mp(A, dps: int = 50) -> np.ndarray:
         return np.array(sorted((float(v) for v in values), reverse=True))
 
 
-__all__ += ["singular_values_jacobi_naive", "singular_values_mp"]
+__all__ += ["svdvals", "svdvals_mp"]
 
 
 # --------------------------------------------------------------------------
-# eigenvalues (issue 4; tests/test_eigh.py, tests/test_eig.py)
+# eigenvalues (tests/linalg/test_eigh.py, tests/linalg/test_eig.py)
 # --------------------------------------------------------------------------
-def eigvalsh_jacobi_naive(A, sweeps: int = 60) -> np.ndarray:
+def eigvalsh(A, sweeps: int = 60) -> np.ndarray:
     """Eigenvalues of a symmetric matrix by plain two-sided cyclic Jacobi, ascending.
 
     Python lists and math only (Golub & Van Loan, 4th ed., Alg. 8.5.3 with
@@ -556,10 +563,10 @@ def eigvals_mp(A, dps: int = 40, symmetric: bool = False) -> np.ndarray:
         return np.array(sorted((complex(v) for v in values), key=lambda z: (z.real, z.imag)))
 
 
-__all__ += ["eigvalsh_jacobi_naive", "eigvals_2x2", "eigvals_mp"]
+__all__ += ["eigvalsh", "eigvals_2x2", "eigvals_mp"]
 
 
-def influence_naive(X, y, weights=None) -> dict[str, np.ndarray]:
+def get_influence(X, y, weights=None) -> dict[str, np.ndarray]:
     """Influence measures by their definitions: n leave-one-out refits with ``numpy.linalg.lstsq``.
 
     Unlike the rest of this module the arithmetic is numpy's (LAPACK
@@ -618,4 +625,4 @@ def influence_naive(X, y, weights=None) -> dict[str, np.ndarray]:
     return out
 
 
-__all__ += ["influence_naive"]
+__all__ += ["get_influence"]

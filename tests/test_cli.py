@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numba
 import pytest
-from conftest import has_avx512
+from helpers import has_avx512
 
 from jitla.cli import main
 

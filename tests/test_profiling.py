@@ -13,7 +13,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import pytest
-from conftest import has_avx512
+from helpers import has_avx512
 
 from jitla.config import CacheInfo
 from jitla.profiling import asm, cachegrind, sweeps, timing

@@ -21,7 +21,7 @@ reassociated is ``b``, and a contracted ``a*b - p`` computes a different,
 unrounded quantity than the algorithm assumes).  :func:`two_prod` uses
 Dekker's FMA-free algorithm with Veltkamp's split, not an explicit ``fma``
 (Numba offers no ``math.fma``); ``jitla asm jitla.kernels.double_double:dot2``
-shows no ``vfmadd`` instruction (checked in ``tests/test_double_double.py``).
+shows no ``vfmadd`` instruction (checked in ``tests/kernels/test_double_double.py``).
 
 Range: Veltkamp's split multiplies by ``2**27 + 1`` and overflows for
 ``|a| > ~2**996``; the products' error terms underflow for tiny operands

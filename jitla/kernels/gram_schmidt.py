@@ -6,7 +6,7 @@
 
 They are here to be compared with Householder QR (``||Q^T Q - I|| ~ eps``
 whatever the conditioning); their loss of orthogonality is measured in
-``tests/test_qr_gram_schmidt.py`` and ``devlog/003-qr.md``.  All three
+``tests/kernels/test_gram_schmidt.py`` and ``devlog/003-qr.md``.  All three
 produce the reduced QR of an (m, n) matrix of full column rank, m >= n:
 ``Q`` (m, n) with (nearly) orthonormal columns and ``R`` (n, n) upper
 triangular with a positive diagonal.

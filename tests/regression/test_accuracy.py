@@ -13,7 +13,7 @@ x values (not their float64 roundings), for (b) the float64 values of the
 data as loaded.  For (a) a second reference solves the problem actually
 handed to a float64 solver, the correctly rounded design.
 
-Run ``python tests/test_regression_accuracy.py`` to print the per-coefficient
+Run ``python tests/regression/test_accuracy.py`` to print the per-coefficient
 tables of devlog 009.
 """
 

@@ -6,7 +6,7 @@ whole operation).  A stack of one matrix, ``a[None]``, still takes the
 general path, so each fast result is compared with it and with the
 numpy/scipy oracle, for C, F and strided layouts, float32, integers,
 read-only arrays, singular matrices and NaNs.  Sizes are tiny: this is about
-the wrappers, not the kernels' accuracy (tests/test_solve.py and friends).
+the wrappers, not the kernels' accuracy (tests/linalg/test_solve.py and friends).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import naive
 import numba
 import numpy as np
 import pytest
-from conftest import FLOAT_DTYPES, assert_product_close, random_int_matrix, random_matrix
+from helpers import FLOAT_DTYPES, assert_product_close, random_int_matrix, random_matrix
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
@@ -42,10 +42,10 @@ def numpy_error(exc_type, a, b, **kwargs) -> str:
 
 
 def assert_matches(result, a, b, dtype):
-    """*result* has numpy's shape, jitla's *dtype*, and the value of naive.matmul_nd_naive."""
+    """*result* has numpy's shape, jitla's *dtype*, and the value of naive.matmul."""
     a = np.asarray(a)
     b = np.asarray(b)
-    expected = naive.matmul_nd_naive(a, b)
+    expected = naive.matmul(a, b)
     assert np.shape(result) == np.shape(np.matmul(a.astype(np.float64), b.astype(np.float64)))
     assert np.asarray(result).dtype == dtype
     assert_product_close(result, expected, a, b, dtype)
@@ -123,7 +123,7 @@ def test_stacks_of_small_matrices(dtype, a_shape, b_shape, rng, restore_threads)
     B = np.broadcast_to(b, expected.shape[:-2] + b.shape[-2:]).reshape(-1, *b.shape[-2:])
     flat = results[0].reshape(-1, *expected.shape[-2:])
     for index in (0, 1, len(flat) // 2, len(flat) - 1):
-        assert_product_close(flat[index], naive.matmul_naive(A[index], B[index]), A[index], B[index], dtype)
+        assert_product_close(flat[index], naive.matmul_2d(A[index], B[index]), A[index], B[index], dtype)
 
 
 def test_python_lists_and_api_aliases():
@@ -296,7 +296,7 @@ def test_layouts_give_identical_results(dtype, kernel, layout, rng):
     np.testing.assert_array_equal(jitla.matmul(a, B, kernel=kernel), expected)
     np.testing.assert_array_equal(jitla.matmul(A, b, kernel=kernel), expected)
     np.testing.assert_array_equal(jitla.matmul(a, b, kernel=kernel), expected)
-    assert_product_close(expected, naive.matmul_naive(A, B), A, B, dtype)
+    assert_product_close(expected, naive.matmul_2d(A, B), A, B, dtype)
 
 
 def test_layouts_of_vectors_and_stacks(rng):
@@ -370,7 +370,7 @@ def test_float16_computes_in_float32(rng):
     result = jitla.matmul(a, b)
     assert result.dtype == np.float32
     # float32 accuracy, better than numpy's own float16 result
-    assert_product_close(result, naive.matmul_naive(a, b), a, b, np.float32)
+    assert_product_close(result, naive.matmul_2d(a, b), a, b, np.float32)
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ import mpmath
 import numpy as np
 import pytest
 import scipy.linalg
-from conftest import FLOAT_DTYPES, eps
+from helpers import FLOAT_DTYPES, eps
 
 from jitla import config
 from jitla.kernels import level1

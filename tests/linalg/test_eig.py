@@ -6,7 +6,7 @@ import naive
 import numpy as np
 import pytest
 import scipy.linalg
-from conftest import eps
+from helpers import eps
 
 from jitla import LinAlgError
 from jitla.kernels import eig_general

@@ -1,7 +1,7 @@
 """Leverage and influence measures (jitla.regression._influence) against statsmodels and refits.
 
 Oracles: statsmodels' ``OLSInfluence`` (which refits the model n times for
-the deletion statistics) and ``naive.influence_naive`` (leave-one-out
+the deletion statistics) and ``naive.get_influence`` (leave-one-out
 refits with numpy's ``lstsq``, each measure from its definition).
 
 Tolerances: the designs are well conditioned (cond(X) < 10, n <= 80), so
@@ -97,7 +97,7 @@ def test_ols_matches_statsmodels():
 def test_ols_matches_the_leave_one_out_definitions():
     X, y = design(n=14, p=3, seed=3)
     ours = OLS(y, X).fit().get_influence()
-    ref = naive.influence_naive(X, y)
+    ref = naive.get_influence(X, y)
     close(ours.hat_matrix_diag, ref["hat"])
     close(ours.resid_studentized_internal, ref["student_internal"])
     close(ours.resid_studentized_external, ref["student_external"])
@@ -114,7 +114,7 @@ def test_naive_reference_checks_itself():
     # the hat values from unit-vector fits are those of the projector Q Q^T, and the
     # PRESS residuals satisfy the textbook identity e_i / (1 - h_i) = y_i - x_i b_(i)
     X, y = design(n=10, p=3, seed=5)
-    ref = naive.influence_naive(X, y)
+    ref = naive.get_influence(X, y)
     Q = np.linalg.qr(X)[0]
     assert_allclose(ref["hat"], (Q * Q).sum(axis=1), rtol=1e-12)
     e = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
@@ -160,7 +160,7 @@ def test_wls_is_ols_on_the_whitened_rows():
     root = np.sqrt(w)
     theirs = sm.OLS(y * root, X * root[:, None]).fit().get_influence()
     assert_matches_statsmodels(ours, theirs)
-    ref = naive.influence_naive(X, y, weights=w)
+    ref = naive.get_influence(X, y, weights=w)
     close(ours.resid_studentized_external, ref["student_external"])
     close(ours.dfbetas, ref["dfbetas"])
     close(ours.cooks_distance[0], ref["cooks"])

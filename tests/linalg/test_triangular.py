@@ -13,7 +13,7 @@ import naive
 import numpy as np
 import pytest
 import scipy.linalg
-from conftest import FLOAT_DTYPES, eps
+from helpers import FLOAT_DTYPES, eps
 
 from jitla.kernels import get_kernel
 from jitla.kernels.triangular import trsm_unchecked
@@ -41,7 +41,7 @@ def reference(A, B, lower, trans, unit):
     T = np.tril(A) if lower else np.triu(A)
     if trans:
         T, lower = T.T, not lower
-    return naive.triangular_solve_naive(T, B, lower, unit)
+    return naive.solve_triangular(T, B, lower, unit)
 
 
 @pytest.mark.parametrize("lower,trans,unit", CASES)

@@ -25,7 +25,7 @@ from jitla import config
 from jitla.kernels import _tile
 from jitla.profiling import asm
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 X86 = platform.machine().lower() in ("x86_64", "amd64")
 
 

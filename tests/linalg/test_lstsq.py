@@ -3,7 +3,7 @@
 Oracles: numpy.linalg.lstsq (LAPACK gelsd) on well-posed problems, the
 mpmath reference of tests/naive.py, and invariants (the normal equations of
 the residual, A^T r = 0).  The accuracy of refinement against mpmath is in
-tests/test_refine.py.
+tests/linalg/test_refine.py.
 """
 
 from __future__ import annotations

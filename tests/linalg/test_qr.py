@@ -16,7 +16,7 @@ import naive
 import numpy as np
 import pytest
 import scipy.linalg
-from conftest import FLOAT_DTYPES, eps
+from helpers import FLOAT_DTYPES, eps
 
 import jitla
 from jitla.linalg import LinAlgError, QRResult, qr, qr_method, qr_rank

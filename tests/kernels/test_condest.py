@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.linalg
-from conftest import FLOAT_DTYPES, eps
+from helpers import FLOAT_DTYPES, eps
 from scipy.linalg import lapack
 
 from jitla import linalg as jl

@@ -138,7 +138,7 @@ def test_stacks_of_small_systems_go_to_the_batched_kernel():
 def test_no_other_linalg_or_regression_module_reads_the_thread_count():
     # choosing a kernel by the thread count is a policy; only _policy (and
     # _dispatch, which passes the count to parallel kernels) may ask Numba for it
-    root = Path(__file__).resolve().parents[1] / "jitla"
+    root = Path(__file__).resolve().parents[2] / "jitla"
     readers = set()
     for path in [*root.joinpath("linalg").glob("*.py"), *root.joinpath("regression").glob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):

@@ -12,7 +12,7 @@ import naive
 import numpy as np
 import pytest
 import scipy.linalg
-from conftest import FLOAT_DTYPES, eps
+from helpers import FLOAT_DTYPES, eps
 
 from jitla.kernels import qr_pivoted as qp
 from jitla.kernels import qr_tall as qt

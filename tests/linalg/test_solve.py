@@ -12,7 +12,7 @@ from __future__ import annotations
 import naive
 import numpy as np
 import pytest
-from conftest import FLOAT_DTYPES, eps
+from helpers import FLOAT_DTYPES, eps
 
 from jitla import linalg as jl
 from jitla.kernels import get_kernel
@@ -69,16 +69,16 @@ def test_solve_matches_numpy(rng, dtype, a_shape, b_shape):
 def test_solve_matches_naive(rng):
     A = well_conditioned(rng, (6, 6))
     b = rng.uniform(-1, 1, (6, 2))
-    P, L, U = naive.lu_naive(A)
-    y = naive.triangular_solve_naive(L, P.T @ b, lower=True, unit=True)
-    x_ref = naive.triangular_solve_naive(U, y, lower=False)
+    P, L, U = naive.lu(A)
+    y = naive.solve_triangular(L, P.T @ b, lower=True, unit=True)
+    x_ref = naive.solve_triangular(U, y, lower=False)
     np.testing.assert_allclose(jl.solve(A, b), x_ref, atol=1e-14)
     stack = np.stack([A, A.T, A + np.eye(6)])
     x = jl.solve(stack, b[:, 0])  # batched kernel
     for i in range(3):
-        P, L, U = naive.lu_naive(stack[i])
-        y = naive.triangular_solve_naive(L, P.T @ b[:, 0], lower=True, unit=True)
-        np.testing.assert_allclose(x[i], naive.triangular_solve_naive(U, y, lower=False), atol=1e-14)
+        P, L, U = naive.lu(stack[i])
+        y = naive.solve_triangular(L, P.T @ b[:, 0], lower=True, unit=True)
+        np.testing.assert_allclose(x[i], naive.solve_triangular(U, y, lower=False), atol=1e-14)
 
 
 @pytest.mark.parametrize("n", range(2, 10))

@@ -23,7 +23,7 @@ import naive
 import numba
 import numpy as np
 import pytest
-from conftest import FLOAT_DTYPES, assert_product_close, random_int_matrix, random_matrix
+from helpers import FLOAT_DTYPES, assert_product_close, random_int_matrix, random_matrix
 
 import jitla
 from jitla import config
@@ -103,7 +103,7 @@ def gemm_case(shape, dtype_name):
     A = random_matrix(rng, (m, k), dtype)
     B = random_matrix(rng, (k, n), dtype)
     C0 = random_matrix(rng, (m, n), dtype)
-    expected = naive.gemm_naive(A, B, C0, ALPHA)
+    expected = naive.gemm(A, B, C0, ALPHA)
     for array in (A, B, C0, expected):
         array.flags.writeable = False  # shared between tests: kernels get copies
     return A, B, C0, expected
@@ -152,7 +152,7 @@ def test_gemm_exact_on_integer_data(variant, blocks_name, dtype, shape):
     A = random_int_matrix(rng, (m, k), dtype)
     B = random_int_matrix(rng, (k, n), dtype)
     C = random_int_matrix(rng, (m, n), dtype)
-    expected = naive.gemm_naive(A, B, C, ALPHA)
+    expected = naive.gemm(A, B, C, ALPHA)
     call_gemm(get(variant), A, B, C, ALPHA, blocks_for(blocks_name, dtype))
     np.testing.assert_array_equal(C, expected.astype(dtype))
 
@@ -171,11 +171,11 @@ def test_gemm_alpha_and_accumulation(variant, dtype, alpha, rng):
         np.testing.assert_array_equal(C, C0)  # C += 0 * A @ B leaves C alone
     else:
         a = float(dtype(alpha))  # the alpha the kernel actually saw
-        assert_product_close(C, naive.gemm_naive(A, B, C0, a), A, B, dtype, alpha=a, C0=C0)
+        assert_product_close(C, naive.gemm(A, B, C0, a), A, B, dtype, alpha=a, C0=C0)
     # Calling again adds the product a second time: C is accumulated into, never zeroed.
     C1 = C.copy()
     call_gemm(get(variant), A, B, C, 1.0, BLOCKS["small"])
-    assert_product_close(C, naive.gemm_naive(A, B, C1, 1.0), A, B, dtype, C0=C1)
+    assert_product_close(C, naive.gemm(A, B, C1, 1.0), A, B, dtype, C0=C1)
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
@@ -247,7 +247,7 @@ def test_parallel_matmul_bitwise_identical_across_pool_sizes(dtype, rng, restore
         results.append(jitla.matmul(A, B, kernel="parallel"))
     for C in results:
         np.testing.assert_array_equal(C, results[0])
-    assert_product_close(results[0], naive.matmul_naive(A, B), A, B, dtype)
+    assert_product_close(results[0], naive.matmul_2d(A, B), A, B, dtype)
 
 
 # --------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def test_gemm_batched(variant, dtype, case, rng):
     call_batched(variant, A, B, C, ia, ib)
     expected = np.empty(C.shape)
     for b in range(len(ia)):
-        expected[b] = naive.matmul_naive(A[ia[b]], B[ib[b]])
+        expected[b] = naive.matmul_2d(A[ia[b]], B[ib[b]])
     assert not np.isnan(C).any()
     assert_product_close(C, expected, A[ia], B[ib], dtype)
     assert_product_close(
@@ -361,7 +361,7 @@ def test_gemv(dtype, shape, rng):
     y0 = random_matrix(rng, (m,), dtype)
     y = y0.copy()
     jitla.kernels.get_kernel("gemv", "serial").func(A, x, y, dtype(ALPHA))
-    expected = naive.gemv_naive(A, x, y0, ALPHA)
+    expected = naive.gemv(A, x, y0, ALPHA)
     assert_product_close(y, expected, A, x, dtype, alpha=ALPHA, C0=y0)
     assert_product_close(y, y0 + ALPHA * (A.astype(np.float64) @ x), A, x, dtype, alpha=ALPHA, C0=y0)
 
@@ -375,7 +375,7 @@ def test_gemv_t(dtype, shape, rng):
     y0 = random_matrix(rng, (n,), dtype)
     y = y0.copy()
     jitla.kernels.get_kernel("gemv_t", "serial").func(A, x, y, dtype(ALPHA))
-    expected = naive.gemv_t_naive(A, x, y0, ALPHA)
+    expected = naive.gemv_t(A, x, y0, ALPHA)
     assert_product_close(y, expected, A.T, x, dtype, alpha=ALPHA, C0=y0)
     assert_product_close(y, y0 + ALPHA * (A.T.astype(np.float64) @ x), A.T, x, dtype, alpha=ALPHA, C0=y0)
 
@@ -386,12 +386,12 @@ def test_dot(dtype, n, rng):
     x = random_matrix(rng, (n,), dtype)
     y = random_matrix(rng, (n,), dtype)
     got = jitla.kernels.get_kernel("dot", "serial").func(x, y)
-    assert_product_close(got, naive.dot_naive(x, y), x, y, dtype)
+    assert_product_close(got, naive.dot(x, y), x, y, dtype)
     assert_product_close(got, x.astype(np.float64) @ y, x, y, dtype)
     # exact on integer data
     xi = random_int_matrix(rng, (n,), dtype)
     yi = random_int_matrix(rng, (n,), dtype)
-    assert jitla.kernels.get_kernel("dot", "serial").func(xi, yi) == naive.dot_naive(xi, yi)
+    assert jitla.kernels.get_kernel("dot", "serial").func(xi, yi) == naive.dot(xi, yi)
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
