@@ -310,7 +310,13 @@ def _cmd_bench_factor(args, out: _Output) -> int:
     info = system_info()
     out.line(_conditions_line(info))
     _openblas_warning(info, out)
-    points = [(op, n) for op in args.ops for n in args.sizes]
+    from jitla.kernels import variants
+
+    # an op without the requested variant (no parallel lower Cholesky) is left out, and said so
+    missing = [op for op in args.ops if args.variant not in variants(op)]
+    for op in missing:
+        out.line(f"note: {op} has no {args.variant!r} kernel; not measured")
+    points = [(op, n) for op in args.ops if op not in missing for n in args.sizes]
     results = []
     with out.progress("bench factor") as progress:
         for i, (op, n) in enumerate(points):
@@ -890,7 +896,11 @@ def build_parser() -> argparse.ArgumentParser:
     factor = bench_sub.add_parser("factor", help="LU / Cholesky / QR vs LAPACK (GFLOP/s and ratio)")
     factor.add_argument("--sizes", nargs="+", type=_positive, default=[2048], metavar="N")
     factor.add_argument(
-        "--ops", nargs="+", choices=["lu", "cholesky", "qr"], default=["lu", "cholesky", "qr"]
+        "--ops",
+        nargs="+",
+        choices=["lu", "cholesky", "cholesky_lower", "qr"],
+        default=["lu", "cholesky", "cholesky_lower", "qr"],
+        help="cholesky: the upper factor (scipy's default); cholesky_lower: numpy's (jitla.linalg's)",
     )
     factor.add_argument("--variant", choices=["blocked", "parallel", "unblocked"], default="blocked")
     factor.add_argument("--threads", type=_positive, default=1, help="jitla and BLAS threads (default 1)")

@@ -7,7 +7,10 @@ through ``scipy.linalg.lu_factor``, ``dpotrf`` through
 alternating, best of N (:func:`jitla.profiling.timing.time_pair`), with
 jitla and the BLAS limited to the same number of threads.  Both sides copy
 the input (LAPACK's wrappers copy too).  GFLOP/s use the nominal counts
-(LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3 for square A).
+(LU 2n^3/3, Cholesky n^3/3, QR 4n^3/3 for square A).  Cholesky is timed
+twice: the upper factor (``dpotrf`` as scipy calls it by default) and the
+lower one that :func:`jitla.linalg.cholesky` computes, against scipy's
+``lower=True``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ __all__ = ["FactorMeasurement", "FACTOR_OPS", "measure_factor"]
 FACTOR_OPS = {
     "lu": "dgetrf (scipy.linalg.lu_factor)",
     "cholesky": "dpotrf (scipy.linalg.cholesky)",
+    "cholesky_lower": "dpotrf lower (scipy.linalg.cholesky, lower=True)",
     "qr": "dgeqrf (numpy.linalg.qr, mode='r')",
 }
 
@@ -85,6 +89,19 @@ def _operations(op: str, info, A: np.ndarray, extra: tuple):
             return float(np.abs(np.triu(ours()) - ref).max() / np.abs(ref).max())
 
         return ours, lambda: scipy.linalg.cholesky(A, check_finite=False), error
+    if op == "cholesky_lower":
+        # numpy's factor, what jitla.linalg.cholesky computes for n > 128
+
+        def ours():
+            F = A.copy()
+            info.func(F, *extra)
+            return F
+
+        def error():
+            ref = scipy.linalg.cholesky(A, lower=True)
+            return float(np.abs(np.tril(ours()) - ref).max() / np.abs(ref).max())
+
+        return ours, lambda: scipy.linalg.cholesky(A, lower=True, check_finite=False), error
     if op == "qr":
         tau = np.empty(n)
 
@@ -108,7 +125,9 @@ def measure_factor(
 
     Parameters
     ----------
-    op : {"lu", "cholesky", "qr"}
+    op : {"lu", "cholesky", "cholesky_lower", "qr"}
+        ``cholesky`` is the upper factor (scipy's default), ``cholesky_lower``
+        numpy's lower one.
     n : int
     variant : str
         A registered variant of *op* (``"blocked"``, ``"parallel"``, ...).
@@ -133,7 +152,7 @@ def measure_factor(
         raise ValueError(f"unknown factorisation {op!r}: one of {', '.join(FACTOR_OPS)}")
     info = get_kernel(op, variant)
     rng = np.random.default_rng(seed)
-    A = _spd(n, rng) if op == "cholesky" else rng.standard_normal((n, n))
+    A = _spd(n, rng) if op.startswith("cholesky") else rng.standard_normal((n, n))
     with limit_threads(threads):
         extra = kernel_extras(info, A.dtype, nthreads=threads)
         ours, lapack, error = _operations(op, info, A, extra)

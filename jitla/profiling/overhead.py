@@ -34,6 +34,8 @@ __all__ = [
 
 #: Fewest calls in one timed loop for n <= 10 (BENCHMARKING.md).
 MIN_CALLS = 2000
+#: Calls longer than this (seconds) are not held to MIN_CALLS.
+LONG_CALL = 1e-3
 #: A timed loop lasts at least this long (seconds); larger n take fewer calls.
 MIN_LOOP_TIME = 5e-3
 
@@ -327,8 +329,11 @@ def overhead_cases(
 def time_calls(fn: Callable, ref: Callable, *, n: int, repeat: int = 5) -> tuple[float, float, int]:
     """Best seconds per call of *fn* and *ref*, looped and alternating; returns ``(t, t_ref, number)``.
 
-    One untimed call of each first; the number of calls per loop is at least
-    :data:`MIN_CALLS` for n <= 10 and enough for :data:`MIN_LOOP_TIME`.
+    One untimed call of each first; the number of calls per loop is enough
+    for :data:`MIN_LOOP_TIME`, and at least :data:`MIN_CALLS` for a single
+    problem of order n <= 10 (a call of microseconds).  A call that takes
+    longer than :data:`LONG_CALL` (a stack of 100,000 small matrices) is
+    timed by the loop time alone: 2,000 of them would take minutes.
     """
     fn()
     ref()
@@ -337,7 +342,7 @@ def time_calls(fn: Callable, ref: Callable, *, n: int, repeat: int = 5) -> tuple
     ref()
     once = max(time.perf_counter() - start, 1e-9) / 2
     number = max(1, math.ceil(MIN_LOOP_TIME / once))
-    if n <= 10:
+    if n <= 10 and once < LONG_CALL:
         number = max(number, MIN_CALLS)
     best, best_ref = math.inf, math.inf
     for _ in range(repeat):

@@ -201,5 +201,15 @@ def test_bench_factor_cli_small(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "dgetrf" in out and "dpotrf" in out and "dgeqrf" in out
     rows = json.loads(path.read_text())["rows"]
-    assert [r["op"] for r in rows] == ["lu", "cholesky", "qr"]
+    assert [r["op"] for r in rows] == ["lu", "cholesky", "cholesky_lower", "qr"]
     assert all(r["gflops"] > 0 and r["ratio"] > 0 and r["max_error"] < 1e-10 for r in rows)
+
+
+def test_bench_factor_cli_says_which_op_lacks_the_variant(capsys, tmp_path):
+    from jitla.cli import main
+
+    path = tmp_path / "factor.json"
+    args = ["bench", "factor", "--sizes", "40", "--repeat", "1", "--text", "--variant", "parallel"]
+    assert main([*args, "--ops", "cholesky", "cholesky_lower", "--json", str(path)]) == 0
+    assert "cholesky_lower has no 'parallel' kernel; not measured" in capsys.readouterr().out
+    assert [r["op"] for r in json.loads(path.read_text())["rows"]] == ["cholesky"]
