@@ -210,6 +210,7 @@ def test_bench_factor_cli_says_which_op_lacks_the_variant(capsys, tmp_path):
 
     path = tmp_path / "factor.json"
     args = ["bench", "factor", "--sizes", "40", "--repeat", "1", "--text", "--variant", "parallel"]
-    assert main([*args, "--ops", "cholesky", "cholesky_lower", "--json", str(path)]) == 0
+    # only the op without the variant: nothing is compiled or timed
+    assert main([*args, "--ops", "cholesky_lower", "--json", str(path)]) == 0
     assert "cholesky_lower has no 'parallel' kernel; not measured" in capsys.readouterr().out
-    assert [r["op"] for r in json.loads(path.read_text())["rows"]] == ["cholesky"]
+    assert json.loads(path.read_text())["rows"] == []
