@@ -116,8 +116,15 @@ def _registry_steps(ops, dtypes) -> list[tuple[str, Callable[[], object]]]:
 def _progress_display(total: int, enabled):
     """Yield ``update(done, label)``: a rich progress bar on stderr, or plain lines without rich.
 
-    *enabled* False shows nothing; "text" forces the plain lines.
+    *enabled* False shows nothing; "text" forces the plain lines; a callable
+    ``enabled(done, total, label)`` is called instead (the ``jitla`` command
+    passes its own display).  The plain lines are the one place outside the
+    command where jitla writes to the terminal: ``warmup()`` promises a
+    progress display, and rich is an optional extra.
     """
+    if callable(enabled):
+        yield lambda done, label: enabled(done, total, label)
+        return
     if not enabled:
         yield lambda done, label: None
         return
@@ -162,9 +169,10 @@ def warmup(ops=None, dtypes=None, *, everything: bool = False, progress=True) ->
         Every registered kernel in every dtype of *dtypes* (what ``ops``
         does for all operations), then the everyday calls.  Takes many
         times longer than the default.
-    progress : bool or "text", default True
+    progress : bool, "text" or callable, default True
         Show a progress bar on stderr (rich when installed, else one line per
-        step; "text" forces the lines).
+        step; "text" forces the lines), or call ``progress(done, total,
+        label)`` before each step.
 
     Returns
     -------

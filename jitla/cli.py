@@ -771,8 +771,8 @@ def _cmd_warmup(args, out: _Output) -> int:
     from jitla._warmup import warmup
 
     start = time.perf_counter()
-    progress = "text" if args.text else True
-    timings = warmup(ops=args.ops, dtypes=args.dtypes, everything=args.all, progress=progress)
+    with out.progress("warmup") as progress:
+        timings = warmup(ops=args.ops, dtypes=args.dtypes, everything=args.all, progress=progress)
     total = time.perf_counter() - start
     slowest = sorted(timings.items(), key=lambda kv: -kv[1])[: args.top]
     out.table(
