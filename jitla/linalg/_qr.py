@@ -358,6 +358,12 @@ def qr_r_augmented(X, Y, *, sqrt_weights=None, ones: bool = False):
         ``R^T R = A^T A`` for ``A = diag(w) [1 | X | Y]``.  For m < n the
         missing rows are zero.
 
+    Raises
+    ------
+    ValueError
+        When X is not 2-D, Y not 1-D or 2-D, or X, Y and sqrt_weights do
+        not have the same number of rows (the kernel would read past them).
+
     Notes
     -----
     Tall-skinny inputs (``qr_method``'s TSQR rule) go through
@@ -371,11 +377,17 @@ def qr_r_augmented(X, Y, *, sqrt_weights=None, ones: bool = False):
     Y = np.ascontiguousarray(Y, dtype=np.float64)
     if Y.ndim == 1:
         Y = Y[:, np.newaxis]
+    if X.ndim != 2 or Y.ndim != 2:
+        raise ValueError(f"X must be 2-D and Y 1-D or 2-D, got {X.ndim}-D and {Y.ndim}-D")
     m, p = X.shape
     k = Y.shape[1]
+    if Y.shape[0] != m:
+        raise ValueError(f"X and Y have different numbers of rows: {m} and {Y.shape[0]}")
     c = 1 if ones else 0
     n = c + p + k
     w = np.empty(0) if sqrt_weights is None else np.ascontiguousarray(sqrt_weights, dtype=np.float64)
+    if sqrt_weights is not None and w.shape != (m,):
+        raise ValueError(f"sqrt_weights must have shape ({m},), got {w.shape}")
     method, variant, _ = qr_method(m, n, "r")
     if method == "tsqr":
         R = np.empty((n, n))

@@ -321,3 +321,22 @@ def test_influence_of_a_scaled_column_is_scale_free(scale):
         assert_allclose(infl.dfbetas, ref.dfbetas, rtol=1e-9, atol=1e-12)
         assert_allclose(infl.cooks_distance[0], ref.cooks_distance[0], rtol=1e-10)
         assert_allclose(infl.resid_studentized_external, ref.resid_studentized_external, rtol=1e-10)
+
+
+def test_qr_r_augmented_rejects_mismatched_shapes_and_leaves_inputs_untouched():
+    rng = np.random.default_rng(5)
+    X, Y, w = rng.standard_normal((40, 3)), rng.standard_normal(40), rng.random(40)
+    copies = X.copy(), Y.copy(), w.copy()
+    with pytest.raises(ValueError, match="different numbers of rows: 40 and 39"):
+        qr_r_augmented(X, Y[:-1])
+    with pytest.raises(ValueError, match=r"sqrt_weights must have shape \(40,\)"):
+        qr_r_augmented(X, Y, sqrt_weights=w[:-1])
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        qr_r_augmented(X[:, 0], Y)
+    # tall enough for the TSQR kernel: no shape check is left to the kernel
+    big = rng.standard_normal((20000, 3))
+    with pytest.raises(ValueError, match="different numbers of rows"):
+        qr_r_augmented(big, rng.standard_normal(19999), ones=True)
+    qr_r_augmented(X, Y, sqrt_weights=w, ones=True)
+    for before, after in zip(copies, (X, Y, w), strict=True):
+        np.testing.assert_array_equal(before, after)
