@@ -90,13 +90,19 @@ def _singular_values(T):
     """Singular values of the triangular (or trapezoidal) factor in the upper part of T.
 
     ``A = Q [R; 0]`` with orthogonal Q, so R and A have the same singular
-    values; jitla's one-sided Jacobi SVD (:func:`jitla.linalg._svd.svd`,
-    values only) on the small factor instead of on A.  Cost O(k^3) for a
-    k x k factor (about 1 ms at k = 50, 0.1 s at 200, seconds at 500).
+    values.  They come from Householder bidiagonalisation of R and the
+    implicit-shift bidiagonal QR (:func:`jitla.linalg.svdvals` with
+    ``method="bidiagonal"``): backward stable, each value within about
+    ``eps * s[0]`` of the exact one -- the guarantee of numpy's ``dgelsd``,
+    and all numpy's rank rule ``s > rcond * s[0]`` needs (rcond >= eps
+    max(M, N) by default).  The relatively accurate Jacobi SVD of R is
+    several times slower at every size (devlog 022) and is what
+    ``method="svd"`` and :func:`jitla.linalg.svdvals` use.  Flops about
+    ``8 k^3 / 3`` for a k x k factor, at matrix-vector speed.
     """
     from jitla.linalg._svd import svd
 
-    return svd(np.triu(T), compute_uv=False)
+    return svd(np.triu(T), compute_uv=False, method="bidiagonal")
 
 
 def _numpy_rank(s, rcond: float) -> int:
@@ -458,12 +464,14 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
     rank : numpy.int32
         Numerical rank found with *rcond* (see above).
     s : (min(M, N),) ndarray or None
-        Singular values of a, descending.  ``"svd"``: from the SVD of a;
-        ``"qr"`` / ``"pivoted"``: from jitla's Jacobi SVD of the small
-        triangular factor R (same singular values as a; O(N^3): ~1 ms at
-        N = 50, seconds at N = 500); ``"normal"``: from the Cholesky factor,
-        accurate only to ``~eps * s[0]**2 / s[i]`` (the Gram matrix's
-        precision).  None with ``compute_s=False``.
+        Singular values of a, descending.  ``"svd"``: from jitla's Jacobi
+        SVD of a (relatively accurate); ``"qr"`` / ``"pivoted"``: from the
+        bidiagonalisation of the small triangular factor R (same singular
+        values as a; O(N^3) at matrix-vector speed), each within about
+        ``eps * s[0]`` -- numpy's (``dgelsd``'s) accuracy, so a value
+        below ~``eps * s[0]`` may come back as 0; ``"normal"``: from the
+        Cholesky factor, accurate only to ``~eps * s[0]**2 / s[i]`` (the
+        Gram matrix's precision).  None with ``compute_s=False``.
 
     Raises
     ------
