@@ -238,11 +238,14 @@ CHOLESKY_UNBLOCKED_MAX = 128
 CHOLESKY_PARALLEL_MIN = 768
 
 #: Householder QR (and forming Q) with at most this many columns (reflectors)
-#: uses the unblocked kernel: up to one panel (nb = 64) the blocked kernel does
-#: the same reflections plus its T factor and GEMM packing, and measured
-#: slower at 33..64 columns on tall and square matrices (devlog 013).  One
-#: value for qr (which used 32) and lstsq (which used 64).
-QR_UNBLOCKED_MAX = 64
+#: uses the unblocked kernel.  Up to one panel (nb = 64) the blocked kernel does
+#: the same reflections plus its T factor and GEMM packing (devlog 013); up to
+#: two panels the second panel's GEMM update is too small to pay for them:
+#: at 100 x 100 the blocked kernels took 1.7x (geqrf) and 1.9x (orgqr) the
+#: unblocked ones' time, at 128 x 128 1.2x and 1.5x, and on tall matrices with
+#: 100 columns (200..1000 rows) 1.1-1.9x for the factorisation (devlog 022).
+#: One value for qr and lstsq.
+QR_UNBLOCKED_MAX = 128
 #: From this many flops on, Householder QR uses the parallel kernel when threads > 1.
 QR_PARALLEL_FLOPS = 2 * 512**3
 #: Tall-skinny rule, one for qr and lstsq: TSQR when m >= TSQR_ASPECT * n and

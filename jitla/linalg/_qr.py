@@ -115,6 +115,19 @@ def _q_and_r(F, tau, mode, dtype):
     return Q, np.triu(F[:q])
 
 
+def _qr_unblocked_2d(F, mode):
+    """One matrix within the unblocked threshold: factor, form Q and copy R in one kernel call."""
+    from jitla.kernels.qr_householder import geqr2_q_r
+
+    m, n = F.shape
+    k = min(m, n)
+    rows = m if mode == "complete" else k
+    Q = np.empty((m, 0 if mode == "r" else rows), F.dtype)
+    R = np.empty((rows, n), F.dtype)
+    geqr2_q_r(F, np.empty(k, F.dtype), Q, R)
+    return R if mode == "r" else QRResult(Q, R)
+
+
 def _gram_schmidt(A, method, dtype):
     from jitla.kernels import gram_schmidt
 
@@ -246,6 +259,16 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
     # one C-contiguous working copy: the kernels overwrite it, never the caller's array
     # (unless the caller gave it away with overwrite_a)
     in_place = overwrite_a and a.ndim == 2 and a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable
+    if (
+        a.ndim == 2
+        and k
+        and method == "householder"
+        and variant == "unblocked"
+        and not pivoting
+        and mode in ("reduced", "complete", "r")
+        and orgqr_plan(k).variant == "unblocked"
+    ):
+        return _qr_unblocked_2d(a if in_place else np.array(a, dtype=dtype, order="C", copy=True), mode)
     work = (a if in_place else np.array(a, dtype=dtype, order="C", copy=True)).reshape(
         (math.prod(a.shape[:-2]), m, n)
     )
