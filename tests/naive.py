@@ -52,6 +52,7 @@ __all__ = [
     "dot_exact",
     "residual_exact",
     "lstsq_mp",
+    "norm",
 ]
 
 
@@ -510,6 +511,29 @@ __all__ += ["svdvals", "svdvals_mp"]
 # --------------------------------------------------------------------------
 # eigenvalues (tests/linalg/test_eigh.py, tests/linalg/test_eig.py)
 # --------------------------------------------------------------------------
+def norm(A, ord=None) -> float:
+    """numpy.linalg.norm of a vector (ord None) or matrix (None, "fro", 1, -1, inf, -inf), in exact sums.
+
+    The 2-norm / Frobenius norm is ``scale * sqrt(fsum((x / scale)^2))``
+    with ``scale = max |x|`` (no overflow or underflow, correctly rounded
+    sum); the 1- and inf-norms are maxima (minima) of correctly rounded
+    column (row) sums of ``|a_ij|``.
+    """
+    a = np.asarray(A, dtype=np.float64)
+    if a.ndim == 1 or ord in (None, "fro"):
+        x = [abs(float(v)) for v in a.ravel()]
+        scale = max(x, default=0.0)
+        if scale == 0 or math.isinf(scale):
+            return scale
+        return scale * math.sqrt(math.fsum((v / scale) ** 2 for v in x))
+    rows = _as_rows(a)
+    if abs(ord) == 1:
+        sums = [math.fsum(abs(r[j]) for r in rows) for j in range(len(rows[0]))]
+    else:
+        sums = [math.fsum(abs(v) for v in r) for r in rows]
+    return max(sums) if ord > 0 else min(sums)
+
+
 def eigvalsh(A, sweeps: int = 60) -> np.ndarray:
     """Eigenvalues of a symmetric matrix by plain two-sided cyclic Jacobi, ascending.
 

@@ -138,3 +138,13 @@ def test_matmul_nd_naive_rejects_what_numpy_rejects():
             np.matmul(np.ones(a_shape), np.ones(b_shape))
         with pytest.raises(ValueError):
             naive.matmul(np.ones(a_shape), np.ones(b_shape))
+
+
+def test_norm_naive_matches_numpy_and_does_not_overflow(rng):
+    a = rng.standard_normal((5, 3))
+    for ord in (None, "fro", 1, -1, np.inf, -np.inf):
+        assert naive.norm(a, ord) == pytest.approx(np.linalg.norm(a, ord), rel=1e-14)
+    assert naive.norm(a[0]) == pytest.approx(np.linalg.norm(a[0]), rel=1e-15)
+    assert naive.norm([3e200, 4e200]) == pytest.approx(5e200, rel=1e-15)
+    assert naive.norm([3e-200, 4e-200]) == pytest.approx(5e-200, rel=1e-15)
+    assert naive.norm([0.0, 0.0]) == 0.0

@@ -49,7 +49,7 @@ from jitla.kernels._layout import argsort_stable, permute
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import dot, jacobi_angle, rot
-from jitla.kernels.qr_householder import householder, orgqr
+from jitla.kernels.qr_householder import form_q, householder, orgqr
 
 __all__ = [
     "eigh_jacobi",
@@ -580,6 +580,7 @@ def steqr(d, e, Zt, compute_v):
     n = d.shape[0]
     eps = np.finfo(d.dtype).eps
     tiny = np.finfo(d.dtype).tiny
+    big = np.finfo(d.dtype).max
     cs = np.empty(max(n, 1), dtype=d.dtype)
     sn = np.empty(max(n, 1), dtype=d.dtype)
     if n > 0:
@@ -590,7 +591,15 @@ def steqr(d, e, Zt, compute_v):
             # look for a negligible off-diagonal entry e[m], m >= l
             m = l
             while m < n - 1:
-                if abs(e[m]) <= eps * math.sqrt(abs(d[m])) * math.sqrt(abs(d[m + 1])) + tiny:
+                # sqrt(|d_m| |d_m+1|) with one square root (the scan runs every
+                # iteration); two where the product overflows, and an underflow
+                # to 0 only makes the test stricter
+                dd = abs(d[m] * d[m + 1])
+                if dd > big:
+                    dd = math.sqrt(abs(d[m])) * math.sqrt(abs(d[m + 1]))
+                else:
+                    dd = math.sqrt(dd)
+                if abs(e[m]) <= eps * dd + tiny:
                     e[m] = 0
                     break
                 m += 1
@@ -666,7 +675,9 @@ def eigh_tridiagonal_ql(A, w, Vt, compute_v, nb, blocks):
     compute_v : bool
     nb, blocks : int, tuple of int
         Panel width and GEMM blocks of the blocked Q formation
-        (:func:`jitla.kernels.qr_householder.orgqr`).
+        (:func:`jitla.kernels.qr_householder.orgqr`); ``nb = 0`` forms Q
+        unblocked (:func:`jitla.kernels.qr_householder.form_q`), the
+        faster one for few reflectors (``jitla.linalg._policy.orgqr_plan``).
 
     Returns
     -------
@@ -696,7 +707,10 @@ def eigh_tridiagonal_ql(A, w, Vt, compute_v, nb, blocks):
             for i in range(k + 1, m):
                 M[i, k] = src[i - k]
         Q1 = np.empty((m, m), dtype=A.dtype)
-        orgqr(M, tau[:m], Q1, nb, blocks)
+        if nb > 0:
+            orgqr(M, tau[:m], Q1, nb, blocks)
+        else:
+            form_q(M, tau[:m], Q1)
         for j in range(n):
             Vt[0, j] = 0
             Vt[j, 0] = 0

@@ -15,7 +15,7 @@ from jitla._validate import (
 )
 from jitla.kernels import get_kernel
 from jitla.kernels.eig_symmetric import MAX_JACOBI_SWEEPS
-from jitla.linalg._policy import Plan, eigh_plan
+from jitla.linalg._policy import Plan, eigh_plan, orgqr_plan
 
 __all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method", "eig", "eigvals", "EigResult"]
 
@@ -108,7 +108,8 @@ def _eigh_2d(S, compute_v, variant):
     if variant == "jacobi":
         status, _ = info.func(S, w, Vt, compute_v, MAX_JACOBI_SWEEPS)
     else:
-        nb = config.factor_nb("qr", dtype)
+        # Q of the tridiagonalisation from n - 1 reflectors: blocked or not as qr's Q
+        nb = config.factor_nb("qr", dtype) if orgqr_plan(n - 1).variant == "blocked" else 0
         status = info.func(S, w, Vt, compute_v, nb, config.gemm_blocks(dtype).as_tuple())
     if status != 0:
         raise LinAlgError("Eigenvalues did not converge")

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from jitla._validate import as_float_operand, assert_stacked_2d, result_float_dtype
+from jitla.kernels import norms
 from jitla.linalg._lu import _linalg_warning, inv
 from jitla.linalg._matmul import matmul
 from jitla.linalg._svd import svd, svdvals
@@ -103,17 +104,50 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     return matmul(np.swapaxes(Vh, -1, -2), inverse[..., :, np.newaxis] * np.swapaxes(U, -1, -2))
 
 
+def _norm_by_kernel(x, ord, axis, keepdims):
+    """The norm from :mod:`jitla.kernels.norms` where one applies, else None.
+
+    Applies to a non-empty float32/float64 vector (``ord`` None or 2, C
+    contiguous) or matrix (``ord`` None, "fro", 1, -1, inf, -inf; C or F
+    contiguous), with ``axis=None`` and ``keepdims=False``: one pass over
+    the data, no temporary ``|x|`` or ``x**2``.  The value has x's dtype, as
+    numpy's.
+    """
+    if axis is not None or keepdims or x.size == 0 or x.dtype.char not in "fd":
+        return None
+    if x.ndim == 1 and (ord is None or ord == 2) and x.flags.c_contiguous:
+        return x.dtype.type(norms.nrm2(x))
+    if x.ndim != 2 or not (x.flags.c_contiguous or x.flags.f_contiguous):
+        return None
+    if ord is None or (isinstance(ord, str) and ord == "fro"):
+        return x.dtype.type(norms.nrm2(x.ravel(order="K")))
+    if isinstance(ord, str) or ord not in (1, -1, np.inf, -np.inf):
+        return None
+    C = x if x.flags.c_contiguous else x.T  # an F array's 1-norm is its C transpose's inf-norm
+    by_columns = (abs(ord) == 1) == (C is x)
+    kernel = norms.max_abs_col_sum if by_columns else norms.max_abs_row_sum
+    return x.dtype.type(kernel(C, bool(ord > 0)))
+
+
 def norm(x, ord=None, axis=None, keepdims=False):
     """Matrix or vector norm with numpy.linalg.norm's semantics.
 
     The spectral matrix norms -- ``ord=2`` (largest singular value),
     ``ord=-2`` (smallest) and ``ord="nuc"`` (their sum) -- come from jitla's
-    Jacobi SVD; every other ``ord`` (vector norms, "fro", 1, -1, inf, -inf)
-    is a plain sum or maximum and is computed by numpy.linalg.norm itself.
-    Empty matrices follow numpy: ``ord=2`` and ``"nuc"`` give 0, ``ord=-2``
+    Jacobi SVD.  The Frobenius norm and the vector 2-norm, and the matrix
+    1- and inf-norms (and -1, -inf) of a whole contiguous matrix come from
+    :mod:`jitla.kernels.norms` in one pass; unlike numpy's, the 2-norm and
+    Frobenius norm do not overflow or underflow when the squares would (a
+    scaled second pass is taken then; numpy gives ``norm([1e200, 1e200])
+    = inf``).  Other cases (``axis``, ``keepdims``, other vector ``ord``,
+    strided input) are computed by numpy.linalg.norm itself.  Empty
+    matrices follow numpy: ``ord=2`` and ``"nuc"`` give 0, ``ord=-2``
     raises numpy's ``ValueError`` (a minimum over no singular values).
     """
     x = np.asarray(x)
+    value = _norm_by_kernel(x, ord, axis, keepdims)
+    if value is not None:
+        return value
     spectral = ord in (2, -2, "nuc")
     if not spectral:
         return np.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)

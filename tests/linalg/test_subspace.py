@@ -184,3 +184,50 @@ def test_norm_and_cond_of_empty_matrices_as_numpy(shape):
                     kwargs,
                 )
             assert _outcome(jl.cond, x, ord) == _outcome(np.linalg.cond, x, ord), ord
+
+
+# --------------------------------------------------------------------------
+# norm: the one-pass kernels (Frobenius / vector 2-norm, 1, -1, inf, -inf)
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape", [(1, 1), (7, 5), (5, 33)], ids=str)
+def test_norm_kernels_match_naive_and_numpy(shape, order, dtype, rng):
+    a = np.asarray(rng.standard_normal(shape), dtype=dtype, order=order)
+    before = a.copy()
+    # a sum of m*n terms: c * (m n) * eps, as any blocked summation
+    rtol = 4 * a.size * np.finfo(dtype).eps
+    for ord in (None, "fro", 1, -1, np.inf, -np.inf):
+        got = jl.norm(a, ord)
+        want = np.linalg.norm(a, ord)
+        assert type(got) is type(want), ord
+        np.testing.assert_allclose(got, naive.norm(a, ord), rtol=rtol)
+        np.testing.assert_allclose(got, want, rtol=rtol)
+    v = np.ascontiguousarray(a.ravel())
+    np.testing.assert_allclose(jl.norm(v), naive.norm(v), rtol=rtol)
+    assert type(jl.norm(v)) is type(np.linalg.norm(v))
+    np.testing.assert_array_equal(a, before)
+
+
+def test_norm_scales_only_when_the_squares_over_or_underflow():
+    for x, want in (([3e200, 4e200], 5e200), ([3e-200, 4e-200], 5e-200), ([3e-310, 4e-310], 5e-310)):
+        np.testing.assert_allclose(jl.norm(np.array(x)), want, rtol=1e-15)
+        np.testing.assert_allclose(jl.norm(np.array(x).reshape(1, 2)), want, rtol=1e-15)
+    np.testing.assert_allclose(jl.norm(np.array([3e30, 4e30], np.float32)), 5e30, rtol=1e-6)
+    assert jl.norm(np.array([1.0, np.inf])) == np.inf
+    assert np.isnan(jl.norm(np.array([np.inf, np.nan])))
+    assert np.isnan(jl.norm(np.array([[1.0, np.nan]]), 1)) and np.isnan(jl.norm(np.array([[1.0, np.nan]]), np.inf))
+    assert np.isnan(jl.norm(np.array([[np.nan, 1.0], [2.0, 3.0]]), -1))
+    assert jl.norm(np.zeros((3, 2))) == 0.0
+
+
+def test_norm_other_cases_stay_numpys(rng):
+    a = rng.standard_normal((12, 10))
+    strided = a[::2, ::3]
+    for ord in (None, 1, np.inf):
+        np.testing.assert_allclose(jl.norm(strided, ord), np.linalg.norm(strided, ord), rtol=1e-14)
+    for ord in (None, 1, np.inf):
+        assert jl.norm(np.zeros((0, 3)), ord) == np.linalg.norm(np.zeros((0, 3)), ord) == 0.0
+    assert jl.norm(np.arange(4)) == np.linalg.norm(np.arange(4))
+    with pytest.raises(ValueError):
+        jl.norm(a, "bad")
