@@ -264,6 +264,44 @@ def _case_norm2(n, rng):
 
 CASES["norm2"] = _case_norm2
 
+
+def _with_args(jitla_name, ref, ref_name, *args, make=_general, **kwargs):
+    """A case calling ``jitla.linalg.<jitla_name>(A, *args, **kwargs)`` against ``ref(A)``."""
+
+    def case(n, rng):
+        import jitla.linalg as jl
+
+        A = make(n, rng)
+        f = getattr(jl, jitla_name)
+        return f"({n}, {n})", ref_name, lambda: f(A, *args, **kwargs), lambda: ref(A)
+
+    return case
+
+
+def _scipy_qr_pivoting(A):
+    import scipy.linalg as sl
+
+    return sl.qr(A, mode="economic", pivoting=True)
+
+
+# the other modes and orders of the functions above (qr's and norm's own code paths)
+CASES.update(
+    {
+        "qr_r": _with_args("qr", lambda A: np.linalg.qr(A, "r"), "numpy.linalg.qr(A, 'r')", "r"),
+        "qr_complete": _with_args(
+            "qr", lambda A: np.linalg.qr(A, "complete"), "numpy.linalg.qr(A, 'complete')", "complete"
+        ),
+        "qr_raw": _with_args("qr", lambda A: np.linalg.qr(A, "raw"), "numpy.linalg.qr(A, 'raw')", "raw"),
+        "qr_pivoting": _with_args(
+            "qr", _scipy_qr_pivoting, "scipy.linalg.qr(A, pivoting=True)", pivoting=True
+        ),
+        "norm_1": _with_args("norm", lambda A: np.linalg.norm(A, 1), "numpy.linalg.norm(A, 1)", 1),
+        "norm_inf": _with_args(
+            "norm", lambda A: np.linalg.norm(A, np.inf), "numpy.linalg.norm(A, inf)", np.inf
+        ),
+    }
+)
+
 #: Regression cases: name -> (case, n) at their own sizes.
 REGRESSION_CASES: dict[str, tuple[Callable, tuple[int, ...]]] = {
     "OLS.bse p=3": (_ols_case(3), (100,)),

@@ -275,3 +275,39 @@ def test_nan_input_gives_nan_where_numpy_is_inconsistent():
             w, V = eigh(a, method=method)
             assert np.isnan(w).all() and np.isnan(V).all()
             assert np.isnan(eigvalsh(a, method=method)).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("offset", [1, 2])
+def test_sizes_around_the_q_formation_threshold(offset, dtype, rng):
+    # n - 1 reflectors: form_q up to QR_UNBLOCKED_MAX of them, orgqr above
+    from jitla import config
+
+    n = config.QR_UNBLOCKED_MAX + offset
+    a = random_symmetric(rng, n, dtype)
+    before = a.copy()
+    w, V = eigh(a)
+    assert w.dtype == V.dtype == dtype
+    check_eigh(
+        a.astype(np.float64),
+        w.astype(np.float64),
+        V.astype(np.float64),
+        c=20.0 * eps(dtype) / eps(np.float64),
+    )
+    np.testing.assert_allclose(
+        w, np.linalg.eigvalsh(a.astype(np.float64)), rtol=0, atol=20 * n * eps(dtype) * np.abs(a).max() * n
+    )
+    np.testing.assert_allclose(eigvalsh(a), w, rtol=0, atol=10 * n * eps(dtype) * np.abs(a).max() * n)
+    np.testing.assert_array_equal(a, before)
+
+
+def test_ql_deflation_test_near_overflow():
+    # |d_m d_m+1| overflows: the kernel falls back to two square roots instead of
+    # deflating on an infinite bound (the API scales such input first; the kernel must not rely on it)
+    d = np.array([1e200, 2e200, 3e200, 4e200])
+    e = np.array([1e199, 2e199, 3e199, 0.0])
+    T = np.diag(d) + np.diag(e[:3], 1) + np.diag(e[:3], -1)
+    want = np.linalg.eigvalsh(T / 1e200) * 1e200
+    Zt = np.eye(4)
+    assert eig_symmetric.steqr(d, e, Zt, False) == 0
+    np.testing.assert_allclose(d, want, rtol=1e-13)

@@ -385,3 +385,36 @@ def test_svd_zero_matrix():
     assert rank == 0 and res.shape == (0,)
     np.testing.assert_array_equal(x, np.zeros(3))
     np.testing.assert_array_equal(s, np.zeros(3))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("m", "n"), [(100, 100), (129, 129), (300, 100), (100, 130)])
+def test_sizes_around_the_qr_threshold_match_numpy(rng, m, n, dtype):
+    # n = 100 and QR_UNBLOCKED_MAX + 1: the unblocked and blocked Householder paths,
+    # s from the bidiagonalisation of R (numpy's accuracy: ~ n eps s[0])
+    A, b = _problem(rng, m, n, 2, dtype)
+    A0, b0 = A.copy(), b.copy()
+    x, res, rank, s = lstsq(A, b)
+    xn, resn, rankn, sn = np.linalg.lstsq(A.astype(np.float64), b.astype(np.float64))
+    assert x.dtype == s.dtype == dtype and rank == rankn
+    cond = sn[0] / sn[-1]
+    atol = 20 * max(m, n) * np.finfo(dtype).eps * cond * max(np.abs(xn).max(), 1.0)
+    np.testing.assert_allclose(x, xn, rtol=0, atol=atol)
+    np.testing.assert_allclose(s, sn, rtol=0, atol=20 * max(m, n) * np.finfo(dtype).eps * sn[0])
+    assert res.shape == resn.shape
+    if res.size:
+        np.testing.assert_allclose(res, resn, rtol=100 * m * np.finfo(dtype).eps)
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(b, b0)
+
+
+def test_rank_deficient_at_n_100_rank_and_residual_as_numpy(rng):
+    A = _rank_deficient(rng, 120, 100, 60)
+    b = rng.standard_normal(120)
+    with pytest.warns(LstsqRankWarning):
+        x, res, rank, s = lstsq(A, b)
+    xn, _, rankn, sn = np.linalg.lstsq(A, b)
+    assert rank == rankn == 60
+    np.testing.assert_allclose(s, sn, rtol=0, atol=1e-12 * sn[0])
+    # a basic solution, not numpy's minimum-norm one: the same residual
+    np.testing.assert_allclose(np.linalg.norm(A @ x - b), np.linalg.norm(A @ xn - b), rtol=1e-10)

@@ -251,3 +251,44 @@ def test_pivoting_on_a_stack_and_rank(rng):
     assert qr_rank(A[2], rtol=2e-3) == 7  # the last singular value 1e-3 < 2e-3 * s_max
     assert qr_rank(np.zeros((4, 3))) == 0
     assert qr_rank(np.zeros((0, 3))) == 0
+
+
+@pytest.mark.parametrize("mode", ["reduced", "complete", "r"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda t: (t, t),
+        lambda t: (t + 1, t + 1),
+        lambda t: (2 * t, t),
+        lambda t: (t, t + 1),
+        lambda t: (100, 100),
+    ],
+    ids=["t,t", "t+1,t+1", "2t,t", "t,t+1", "100,100"],
+)
+def test_sizes_around_the_unblocked_threshold(shape, mode, rng):
+    # QR_UNBLOCKED_MAX decides geqr2_q_r (one kernel call) against geqrf + orgqr
+    m, n = shape(jitla.config.QR_UNBLOCKED_MAX)
+    A = rng.standard_normal((m, n))
+    before = A.copy()
+    got = qr(A, mode)
+    want = np.linalg.qr(A, mode)
+    np.testing.assert_array_equal(A, before)
+    if mode == "r":
+        np.testing.assert_allclose(got, want, atol=_tol(np.float64, A.shape) * 10)
+        return
+    np.testing.assert_allclose(got.R, want.R, atol=_tol(np.float64, A.shape) * 10)
+    np.testing.assert_allclose(got.Q, want.Q, atol=_tol(np.float64, A.shape) * 10 * max(m, n))
+    _check_qr(got.Q, got.R, A, np.float64)
+
+
+def test_one_call_kernel_float32_and_overwrite(rng):
+    A = rng.standard_normal((100, 60)).astype(np.float32)
+    Q, R = qr(A)
+    assert Q.dtype == R.dtype == np.float32
+    _check_qr(Q, R, A, np.float32)
+    np.testing.assert_allclose(R, np.linalg.qr(A.astype(np.float64)).R, atol=_tol(np.float32, A.shape) * 10)
+    B = A.astype(np.float64)
+    R_expected = qr(B, "r")
+    R_in_place = qr(B, "r", overwrite_a=True)  # factored in B itself
+    np.testing.assert_array_equal(R_in_place, R_expected)
+    np.testing.assert_array_equal(np.triu(B[:60]), R_expected)

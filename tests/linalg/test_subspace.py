@@ -216,7 +216,9 @@ def test_norm_scales_only_when_the_squares_over_or_underflow():
     np.testing.assert_allclose(jl.norm(np.array([3e30, 4e30], np.float32)), 5e30, rtol=1e-6)
     assert jl.norm(np.array([1.0, np.inf])) == np.inf
     assert np.isnan(jl.norm(np.array([np.inf, np.nan])))
-    assert np.isnan(jl.norm(np.array([[1.0, np.nan]]), 1)) and np.isnan(jl.norm(np.array([[1.0, np.nan]]), np.inf))
+    assert np.isnan(jl.norm(np.array([[1.0, np.nan]]), 1)) and np.isnan(
+        jl.norm(np.array([[1.0, np.nan]]), np.inf)
+    )
     assert np.isnan(jl.norm(np.array([[np.nan, 1.0], [2.0, 3.0]]), -1))
     assert jl.norm(np.zeros((3, 2))) == 0.0
 
