@@ -351,6 +351,57 @@ def _syr2_symv_row(row, vp, wp, vn, pn):
     pn[0] += diag + s
 
 
+@vector_kernel
+def _syr2_symv_rows(A, k, Vp, Wp, Vn, P):
+    """:func:`_syr2_symv_row` on every row ``i > k`` of the trailing triangle, in one call.
+
+    The loop over rows sits inside the vector kernel: called once per row,
+    the call cost more than a short row's arithmetic at n = 100.
+    """
+    n = A.shape[0]
+    acc = register_tile(A, 2, 2)  # acc[0]: partial sums, acc[1]: the updated row piece
+    W = acc.shape[1]
+    for i in range(k + 1, n):
+        row = A[i, i:]
+        vp = Vp[i:]
+        wp = Wp[i:]
+        vn = Vn[i:]
+        pn = P[i:]
+        for t in range(W):
+            acc[0, t] = 0
+        vpi = vp[0]
+        wpi = wp[0]
+        vni = vn[0]
+        r = row[0] - (vpi * wp[0] + wpi * vp[0])
+        row[0] = r
+        diag = r * vni
+        r1 = row[1:]
+        vp1 = vp[1:]
+        wp1 = wp[1:]
+        vn1 = vn[1:]
+        pn1 = pn[1:]
+        L = r1.shape[0]
+        nb = L - L % W
+        for b in range(0, nb, W):
+            for t in range(W):
+                acc[1, t] = r1[b + t] - (vpi * wp1[b + t] + wpi * vp1[b + t])
+            for t in range(W):
+                r1[b + t] = acc[1, t]
+            for t in range(W):
+                acc[0, t] += acc[1, t] * vn1[b + t]
+            for t in range(W):
+                pn1[b + t] += acc[1, t] * vni
+        s = A.dtype.type(0)
+        for t in range(W):
+            s += acc[0, t]
+        for j in range(nb, L):
+            x = r1[j] - (vpi * wp1[j] + wpi * vp1[j])
+            r1[j] = x
+            s += x * vn1[j]
+            pn1[j] += x * vni
+        pn[0] += diag + s
+
+
 @register(
     "sytrd",
     "fused",
@@ -404,8 +455,7 @@ def sytd2_fused(A, d, e, tau):
         for j in range(k + 1, n):
             P[j] = zero
         # rows k+1..: apply the pending update and accumulate B v
-        for i in range(k + 1, n):
-            _syr2_symv_row(A[i, i:], Vp[i:], Wp[i:], Vn[i:], P[i:])
+        _syr2_symv_rows(A, k, Vp, Wp, Vn, P)
         if tk == 0:
             for j in range(k + 1, n):
                 Vp[j] = zero
