@@ -12,6 +12,8 @@ accuracy relative to sigma_max -- which is why "auto" never picks it.
 
 from __future__ import annotations
 
+import math
+
 import naive
 import numpy as np
 import pytest
@@ -169,3 +171,19 @@ def test_stacks_of_empty_matrices_match_numpy(shape):
         assert x.shape == y.shape
         np.testing.assert_array_equal(x, y)
     assert svdvals(a).shape == ref.S.shape
+
+
+@pytest.mark.parametrize(
+    ("f", "g"),
+    [(3.0, 4.0), (-3.0, 4.0), (1e-3, -7.0), (3e200, 4e200), (3e-200, -4e-200), (5e-324, 1e-323), (2.0, 0.0)],
+)
+def test_givens_plain_square_root_and_hypot_fallback(f, g):
+    # sqrt(f^2 + g^2) where the squares are safe, libm's hypot where they would over/underflow
+    from jitla.kernels.level1 import givens
+
+    c, s, r = givens(f, g)
+    want = math.hypot(f, g) if g != 0 else f
+    assert r == pytest.approx(want, rel=2 * np.finfo(np.float64).eps)
+    assert c * f + s * g == pytest.approx(r, rel=4 * np.finfo(np.float64).eps)
+    assert abs(-s * f + c * g) <= 4 * np.finfo(np.float64).eps * abs(r)
+    assert c * c + s * s == pytest.approx(1.0, rel=4 * np.finfo(np.float64).eps)
