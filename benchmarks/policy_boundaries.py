@@ -5,7 +5,11 @@ Two rules changed when the policies moved to ``jitla.linalg._policy``:
 1. lstsq's tall-skinny rule (old: ``m >= 4 (n + k)`` and ``m >= 2 * 1024``)
    is now qr's (``m >= 16 (n + k)`` and ``m (n + k) >= 65536``);
 2. the unblocked-QR threshold was ``min(m, n) <= 32`` in qr and ``<= 64``
-   in lstsq; both use ``config.QR_UNBLOCKED_MAX`` now.
+   in lstsq; both use ``config.QR_UNBLOCKED_MAX`` now;
+3. (devlog 022) up to ``config.QR_UNBLOCKED_SMALL_MAX`` columns the unblocked
+   kernels are kept while the matrix has at most
+   ``config.QR_UNBLOCKED_MAX_ELEMENTS`` entries, for the factorisation and
+   for forming Q.
 
 For shapes where old and new disagree, this times both choices in the same
 process, alternating, best of N, 1 thread, and prints ``time(new choice) /
@@ -88,8 +92,47 @@ def unblocked_rows(rng):
         print(f"{m:>7} x {n:<5} {t.best / t.ref_best:7.2f}")
 
 
+def _form_q_with(blocked):
+    from jitla.kernels.qr_householder import form_q, orgqr
+
+    def run(F, tau, Q):
+        if blocked:
+            orgqr(F, tau, Q, config.factor_nb("qr"), config.gemm_blocks(F.dtype).as_tuple())
+        else:
+            form_q(F, tau, Q)
+
+    return run
+
+
+def small_rule_rows(rng):
+    print("\nHouseholder QR and Q, 65..160 columns: time(blocked) / time(unblocked), 1 thread")
+    small, entries = config.QR_UNBLOCKED_SMALL_MAX, config.QR_UNBLOCKED_MAX_ELEMENTS
+    print(f"unblocked up to {small} columns and {entries} entries")
+    print(f"{'m x n':>14} {'rule':>10} {'geqrf/geqr2':>12} {'orgqr/form_q':>13}")
+    for m, n in [
+        (100, 100),
+        (128, 128),
+        (144, 144),
+        (160, 160),
+        (200, 100),
+        (400, 100),
+        (1000, 100),
+        (300, 128),
+    ]:
+        A = rng.standard_normal((m, n))
+        t = _time_choices(_factor_with("blocked"), _factor_with("unblocked"), A)
+        F = A.copy()
+        tau = np.zeros(n)
+        get_kernel("qr", "unblocked").func(F, tau)
+        Q = np.empty((m, n))
+        u = _time_choices(_form_q_with(True), _form_q_with(False), F, tau, Q)
+        rule = householder_plan(m, n, 1).variant
+        print(f"{m:>7} x {n:<5} {rule:>10} {t.best / t.ref_best:12.2f} {u.best / u.ref_best:13.2f}")
+
+
 if __name__ == "__main__":
     rng = np.random.default_rng(0)
     with jitla.threads(1):
         tall_skinny_rows(rng)
         unblocked_rows(rng)
+        small_rule_rows(rng)

@@ -46,6 +46,8 @@ __all__ = [
     "CHOLESKY_UNBLOCKED_MAX",
     "CHOLESKY_PARALLEL_MIN",
     "QR_UNBLOCKED_MAX",
+    "QR_UNBLOCKED_SMALL_MAX",
+    "QR_UNBLOCKED_MAX_ELEMENTS",
     "QR_PARALLEL_FLOPS",
     "TSQR_ASPECT",
     "TSQR_MIN_SIZE",
@@ -238,14 +240,21 @@ CHOLESKY_UNBLOCKED_MAX = 128
 CHOLESKY_PARALLEL_MIN = 768
 
 #: Householder QR (and forming Q) with at most this many columns (reflectors)
-#: uses the unblocked kernel.  Up to one panel (nb = 64) the blocked kernel does
-#: the same reflections plus its T factor and GEMM packing (devlog 013); up to
-#: two panels the second panel's GEMM update is too small to pay for them:
-#: at 100 x 100 the blocked kernels took 1.7x (geqrf) and 1.9x (orgqr) the
-#: unblocked ones' time, at 128 x 128 1.2x and 1.5x, and on tall matrices with
-#: 100 columns (200..1000 rows) 1.1-1.9x for the factorisation (devlog 022).
+#: always uses the unblocked kernel: up to one panel (nb = 64) the blocked
+#: kernel does the same reflections plus its T factor and GEMM packing, and
+#: measured slower at 33..64 columns on tall and square matrices (devlog 013).
 #: One value for qr and lstsq.
-QR_UNBLOCKED_MAX = 128
+QR_UNBLOCKED_MAX = 64
+#: Up to this many columns the unblocked kernels are also used while the matrix
+#: has at most QR_UNBLOCKED_MAX_ELEMENTS entries (a quarter of a 1 MiB L2 in
+#: float64): there the second panel's GEMM update is too small to pay for T and
+#: the packing.  Blocked time / unblocked time (geqrf / geqr2, orgqr / form_q):
+#: 100 x 100 1.68 / 1.94, 128 x 128 1.21 / 1.49, 200 x 100 1.89 / 1.90,
+#: 100 x 300 1.18 / 1.86; past the element bound 300 x 128 0.95 / 0.90 and
+#: 1000 x 100 1.12 / 0.88, and a matrix that leaves the caches is read twice
+#: per reflector by the unblocked kernel (devlog 022).
+QR_UNBLOCKED_SMALL_MAX = 128
+QR_UNBLOCKED_MAX_ELEMENTS = 32 * 1024
 #: From this many flops on, Householder QR uses the parallel kernel when threads > 1.
 QR_PARALLEL_FLOPS = 2 * 512**3
 #: Tall-skinny rule, one for qr and lstsq: TSQR when m >= TSQR_ASPECT * n and

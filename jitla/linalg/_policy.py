@@ -170,27 +170,43 @@ def cholesky_plan(n: int, nthreads=None) -> Plan:
 # --------------------------------------------------------------------------
 # QR and least squares
 # --------------------------------------------------------------------------
+def _unblocked_qr(m: int, k: int) -> str | None:
+    """The unblocked-QR rule (factor and Q alike): the reason, or None.  k reflectors of length <= m."""
+    if k <= config.QR_UNBLOCKED_MAX:
+        return f"small (min(m, n) = {k} <= {config.QR_UNBLOCKED_MAX})"
+    if k <= config.QR_UNBLOCKED_SMALL_MAX and m * k <= config.QR_UNBLOCKED_MAX_ELEMENTS:
+        return (
+            f"small (min(m, n) = {k} <= {config.QR_UNBLOCKED_SMALL_MAX}, "
+            f"{m * k} <= {config.QR_UNBLOCKED_MAX_ELEMENTS} entries)"
+        )
+    return None
+
+
 def householder_plan(m: int, n: int, nthreads=None) -> Plan:
     """Householder QR of one (m, n) matrix.
 
-    1. min(m, n) <= QR_UNBLOCKED_MAX                   -> unblocked
+    1. min(m, n) <= QR_UNBLOCKED_MAX, or min(m, n) <= QR_UNBLOCKED_SMALL_MAX
+       and m n <= QR_UNBLOCKED_MAX_ELEMENTS            -> unblocked
     2. threads > 1 and flops >= QR_PARALLEL_FLOPS      -> parallel
     3. otherwise                                       -> blocked (compact WY)
     """
     nthreads = _threads(nthreads)
     k = min(m, n)
-    if k <= config.QR_UNBLOCKED_MAX:
-        return Plan("qr", "unblocked", f"small (min(m, n) = {k} <= {config.QR_UNBLOCKED_MAX})")
+    reason = _unblocked_qr(max(m, n), k)
+    if reason:
+        return Plan("qr", "unblocked", reason)
     flops = get_kernel("qr", "blocked").flops(m, n)
     if nthreads > 1 and flops >= config.QR_PARALLEL_FLOPS:
         return Plan("qr", "parallel", f"large ({flops:.3g} flops) and {nthreads} threads")
     return Plan("qr", "blocked", "blocked compact WY")
 
 
-def orgqr_plan(k: int) -> Plan:
-    """Forming Q from k reflectors: blocked (``orgqr``) past QR_UNBLOCKED_MAX, else ``form_q``."""
-    if k <= config.QR_UNBLOCKED_MAX:
-        return Plan("form_q", "unblocked", f"few reflectors (k={k} <= {config.QR_UNBLOCKED_MAX})")
+def orgqr_plan(k: int, m: int | None = None) -> Plan:
+    """Forming Q from k reflectors of length up to m (default k): ``form_q`` under the rule of
+    :func:`householder_plan`'s step 1, else blocked (``orgqr``)."""
+    reason = _unblocked_qr(k if m is None else m, k)
+    if reason:
+        return Plan("form_q", "unblocked", f"few reflectors: {reason}")
     return Plan("form_q", "blocked", "compact WY (orgqr)")
 
 

@@ -108,7 +108,7 @@ def _q_and_r(F, tau, mode, dtype):
     k = min(m, n)
     q = m if mode == "complete" else k
     Q = np.empty((m, q), dtype)
-    if orgqr_plan(k).variant == "blocked":
+    if orgqr_plan(k, m).variant == "blocked":
         orgqr(F, tau, Q, config.factor_nb("qr", dtype), config.gemm_blocks(dtype).as_tuple())
     else:
         form_q(F, tau, Q)
@@ -266,7 +266,7 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
         and variant == "unblocked"
         and not pivoting
         and mode in ("reduced", "complete", "r")
-        and orgqr_plan(k).variant == "unblocked"
+        and orgqr_plan(k, m).variant == "unblocked"
     ):
         return _qr_unblocked_2d(a if in_place else np.array(a, dtype=dtype, order="C", copy=True), mode)
     work = (a if in_place else np.array(a, dtype=dtype, order="C", copy=True)).reshape(

@@ -280,10 +280,10 @@ def test_nan_input_gives_nan_where_numpy_is_inconsistent():
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("offset", [1, 2])
 def test_sizes_around_the_q_formation_threshold(offset, dtype, rng):
-    # n - 1 reflectors: form_q up to QR_UNBLOCKED_MAX of them, orgqr above
+    # n - 1 reflectors: form_q up to QR_UNBLOCKED_SMALL_MAX of them (orgqr_plan), orgqr above
     from jitla import config
 
-    n = config.QR_UNBLOCKED_MAX + offset
+    n = config.QR_UNBLOCKED_SMALL_MAX + offset
     a = random_symmetric(rng, n, dtype)
     before = a.copy()
     w, V = eigh(a)

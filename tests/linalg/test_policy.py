@@ -70,7 +70,19 @@ def test_public_plan_functions_share_the_shape():
     [
         (lambda n, t: policy.lu_plan(n, n, t), config.LU_UNBLOCKED_MAX, "unblocked", "blocked"),
         (lambda n, t: policy.cholesky_plan(n, t), config.CHOLESKY_UNBLOCKED_MAX, "unblocked", "blocked"),
-        (lambda n, t: policy.householder_plan(4 * n, n, t), config.QR_UNBLOCKED_MAX, "unblocked", "blocked"),
+        (
+            lambda n, t: policy.householder_plan(1000 * n, n, t),
+            config.QR_UNBLOCKED_MAX,
+            "unblocked",
+            "blocked",
+        ),
+        (
+            lambda n, t: policy.householder_plan(n, n, t),
+            config.QR_UNBLOCKED_SMALL_MAX,
+            "unblocked",
+            "blocked",
+        ),
+        (lambda n, t: policy.orgqr_plan(n, n), config.QR_UNBLOCKED_SMALL_MAX, "unblocked", "blocked"),
     ],
 )
 def test_unblocked_thresholds_come_from_config(rule, threshold, below, at_or_above):
@@ -145,3 +157,18 @@ def test_no_other_linalg_or_regression_module_reads_the_thread_count():
             if isinstance(node, ast.Attribute) and node.attr == "get_num_threads":
                 readers.add(path.name)
     assert readers <= {"_policy.py", "_dispatch.py"}, readers
+
+
+def test_small_qr_rule_bounds_the_matrix_size():
+    # up to QR_UNBLOCKED_SMALL_MAX columns the unblocked kernels only while the matrix is small:
+    # at n = 100 (issue 10's size) qr, lstsq and eigh's Q are unblocked, a tall 100-column one is not
+    limit = config.QR_UNBLOCKED_MAX_ELEMENTS
+    assert config.QR_UNBLOCKED_MAX < 100 <= config.QR_UNBLOCKED_SMALL_MAX
+    assert policy.householder_plan(100, 100, 1).variant == "unblocked"
+    assert policy.orgqr_plan(99).variant == "unblocked"
+    assert policy.householder_plan(limit // 100, 100, 1).variant == "unblocked"
+    assert policy.householder_plan(100, limit // 100, 1).variant == "unblocked"
+    assert policy.householder_plan(limit // 100 + 1, 100, 1).variant == "blocked"
+    assert policy.orgqr_plan(100, limit // 100).variant == "unblocked"
+    assert policy.orgqr_plan(100, limit // 100 + 1).variant == "blocked"
+    assert policy.householder_plan(100_000, 100, 1).variant == "blocked"

@@ -195,6 +195,7 @@ def test_auto_policy():
     assert qr_method(100_000, 50, "r", nthreads=1)[:2] == ("tsqr", "serial")
     assert qr_method(100_000, 50, "reduced", nthreads=2)[:2] == ("tsqr", "parallel")
     assert qr_method(100_000, 100, "complete", nthreads=1)[:2] == ("qr", "blocked")
+    assert qr_method(100, 100, nthreads=1)[:2] == ("qr", "unblocked")
     assert qr_method(20, 10, nthreads=1)[:2] == ("qr", "unblocked")
     assert qr_method(2048, 2048, nthreads=1)[:2] == ("qr", "blocked")
     assert qr_method(2048, 2048, nthreads=2)[:2] == ("qr", "parallel")
@@ -257,17 +258,19 @@ def test_pivoting_on_a_stack_and_rank(rng):
 @pytest.mark.parametrize(
     "shape",
     [
-        lambda t: (t, t),
-        lambda t: (t + 1, t + 1),
-        lambda t: (2 * t, t),
-        lambda t: (t, t + 1),
-        lambda t: (100, 100),
+        lambda t, e: (t, t),
+        lambda t, e: (t + 1, t + 1),
+        lambda t, e: (e // t, t),
+        lambda t, e: (e // t + 1, t),
+        lambda t, e: (t, t + 1),
+        lambda t, e: (100, 100),
     ],
-    ids=["t,t", "t+1,t+1", "2t,t", "t,t+1", "100,100"],
+    ids=["t,t", "t+1,t+1", "e/t,t", "e/t+1,t", "t,t+1", "100,100"],
 )
 def test_sizes_around_the_unblocked_threshold(shape, mode, rng):
-    # QR_UNBLOCKED_MAX decides geqr2_q_r (one kernel call) against geqrf + orgqr
-    m, n = shape(jitla.config.QR_UNBLOCKED_MAX)
+    # QR_UNBLOCKED_SMALL_MAX columns and QR_UNBLOCKED_MAX_ELEMENTS entries decide
+    # geqr2_q_r (one kernel call) against geqrf + orgqr
+    m, n = shape(jitla.config.QR_UNBLOCKED_SMALL_MAX, jitla.config.QR_UNBLOCKED_MAX_ELEMENTS)
     A = rng.standard_normal((m, n))
     before = A.copy()
     got = qr(A, mode)
