@@ -505,3 +505,23 @@ def test_system_info_reports_conditions():
     assert set(info["gemm_blocks"]) == {"float64", "float32"}
     if info["blas"]:
         assert info["blas"][0]["internal_api"]
+
+
+@pytest.mark.parametrize("name", ["qr_r", "qr_complete", "qr_raw", "qr_pivoting", "norm_1", "norm_inf"])
+def test_overhead_cases_for_modes_compare_like_with_like(name):
+    # the two callables of a case compute the same thing (up to QR's signs)
+    from jitla.profiling.overhead import CASES
+
+    shape, reference, mine, theirs = CASES[name](6, np.random.default_rng(0))
+    assert shape == "(6, 6)" and isinstance(reference, str)
+    got, want = mine(), theirs()
+    if name.startswith("norm"):
+        np.testing.assert_allclose(got, want, rtol=1e-14)
+    elif name == "qr_raw":
+        np.testing.assert_allclose(got[0], want[0], atol=1e-12)
+    elif name == "qr_pivoting":
+        np.testing.assert_array_equal(got[2], want[2])  # the same permutation
+        np.testing.assert_allclose(np.abs(got[1]), np.abs(want[1]), atol=1e-12)
+    else:
+        R, R_ref = (got, want) if name == "qr_r" else (got.R, want.R)
+        np.testing.assert_allclose(R, R_ref, atol=1e-12)
