@@ -117,10 +117,14 @@ def _q_and_r(F, tau, mode, dtype):
 
 def _qr_unblocked_2d(F, mode):
     """One matrix within the unblocked threshold: factor, form Q and copy R in one kernel call."""
-    from jitla.kernels.qr_householder import geqr2_q_r
+    from jitla.kernels.qr_householder import geqr2, geqr2_q_r
 
     m, n = F.shape
     k = min(m, n)
+    if mode == "raw":
+        tau = np.empty(k, F.dtype)
+        geqr2(F, tau)
+        return F.T, tau  # numpy's layout: the transposed LAPACK storage
     rows = m if mode == "complete" else k
     Q = np.empty((m, 0 if mode == "r" else rows), F.dtype)
     R = np.empty((rows, n), F.dtype)
@@ -265,7 +269,7 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
         and method == "householder"
         and variant == "unblocked"
         and not pivoting
-        and mode in ("reduced", "complete", "r")
+        and mode in ("reduced", "complete", "r", "raw")
         and orgqr_plan(k, m).variant == "unblocked"
     ):
         return _qr_unblocked_2d(a if in_place else np.array(a, dtype=dtype, order="C", copy=True), mode)
