@@ -302,61 +302,21 @@ def sytd2(A, d, e, tau):
 
 
 @vector_kernel
-def _syr2_symv_row(row, vp, wp, vn, pn):
-    """One row of the fused step: ``row -= vp_0 wp + wp_0 vp``, then its share of ``p = B v``.
-
-    *row* is ``A[i, i:]`` and the vectors are the matching slices (index 0 is
-    the diagonal): the pending rank-2 update of the previous step is applied,
-    and the updated row adds ``row[1:] . vn[1:] + row[0] vn[0]`` to
-    ``pn[0]`` and ``row[1:] vn[0]`` to ``pn[1:]``.  The dot product keeps
-    lane-wise partial sums in a stack tile (as :func:`jitla.kernels.level1.dot`),
-    so the loop vectorises without fastmath.
-    """
-    acc = register_tile(row, 2, 2)  # acc[0]: partial sums, acc[1]: the updated row piece
-    W = acc.shape[1]
-    for t in range(W):
-        acc[0, t] = 0
-    vpi = vp[0]
-    wpi = wp[0]
-    vni = vn[0]
-    r = row[0] - (vpi * wp[0] + wpi * vp[0])
-    row[0] = r
-    diag = r * vni
-    r1 = row[1:]
-    vp1 = vp[1:]
-    wp1 = wp[1:]
-    vn1 = vn[1:]
-    pn1 = pn[1:]
-    L = r1.shape[0]
-    nb = L - L % W
-    for b in range(0, nb, W):
-        # four separate groups: with one loop body the stores to r1 and pn1
-        # could alias the other loads, and LLVM's SLP kept it scalar
-        for t in range(W):
-            acc[1, t] = r1[b + t] - (vpi * wp1[b + t] + wpi * vp1[b + t])
-        for t in range(W):
-            r1[b + t] = acc[1, t]
-        for t in range(W):
-            acc[0, t] += acc[1, t] * vn1[b + t]
-        for t in range(W):
-            pn1[b + t] += acc[1, t] * vni
-    s = row.dtype.type(0)
-    for t in range(W):
-        s += acc[0, t]
-    for j in range(nb, L):
-        x = r1[j] - (vpi * wp1[j] + wpi * vp1[j])
-        r1[j] = x
-        s += x * vn1[j]
-        pn1[j] += x * vni
-    pn[0] += diag + s
-
-
-@vector_kernel
 def _syr2_symv_rows(A, k, Vp, Wp, Vn, P):
-    """:func:`_syr2_symv_row` on every row ``i > k`` of the trailing triangle, in one call.
+    """One step of the fused tridiagonalisation on every row ``i > k`` of the trailing triangle.
 
-    The loop over rows sits inside the vector kernel: called once per row,
-    the call cost more than a short row's arithmetic at n = 100.
+    For each row, *row* = ``A[i, i:]`` and the vectors' matching slices
+    (index 0 is the diagonal): the pending rank-2 update of the previous
+    step is applied, ``row -= vp_0 wp + wp_0 vp``, and the updated row adds
+    ``row[1:] . vn[1:] + row[0] vn[0]`` to ``P[i]`` and ``row[1:] vn[0]``
+    to ``P[i+1:]`` (this step's ``B v``).  The dot product keeps lane-wise
+    partial sums in a stack tile (as :func:`jitla.kernels.level1.dot`), so
+    the loop vectorises without fastmath; the chunk loop is split in four
+    groups because with one loop body the stores to the row and to P could
+    alias the other loads, and LLVM's SLP kept it scalar.  The loop over
+    rows sits inside this one vector-kernel call per step: called once per
+    row, the call cost more than a short row's arithmetic at n = 100
+    (devlog 022).
     """
     n = A.shape[0]
     acc = register_tile(A, 2, 2)  # acc[0]: partial sums, acc[1]: the updated row piece
@@ -423,7 +383,7 @@ def sytd2_fused(A, d, e, tau):
     once.  Here the update of step k-1 is left *pending*: step k first
     applies it to row k (which it needs for its reflector), then for each
     row i > k applies it and immediately uses the updated row for step k's
-    product (:func:`_syr2_symv_row`), so the triangle is read and written
+    product (:func:`_syr2_symv_rows`), so the triangle is read and written
     once per step.  The same reorganisation as LAPACK's ``dsytrd`` panel
     (``dlatrd``) achieves by delaying updates, without the GEMM.
     Flops 4n^3/3; workspace 4n.
