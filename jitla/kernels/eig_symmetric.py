@@ -56,6 +56,7 @@ __all__ = [
     "sytd2",
     "sytd2_fused",
     "steqr",
+    "sterf",
     "eigh_tridiagonal_ql",
     "form_q_sytd2",
     "MAX_JACOBI_SWEEPS",
@@ -663,6 +664,116 @@ def steqr(d, e, Zt, compute_v):
     return 0
 
 
+@kernel
+def sterf(d, e):
+    """Eigenvalues of a symmetric tridiagonal matrix by root-free implicit QL (LAPACK ``dsterf``).
+
+    Parameters
+    ----------
+    d : (n,) ndarray, overwritten
+        Diagonal; on return the eigenvalues, ascending.
+    e : (n,) ndarray, overwritten
+        Off-diagonal in ``e[0..n-2]``; destroyed (``e[n-1]`` is workspace).
+
+    Returns
+    -------
+    int
+        0, or the number of off-diagonal entries that did not converge
+        within ``QL_ITERATIONS_PER_EIGENVALUE * n`` iterations.
+
+    Notes
+    -----
+    The Pal–Walker–Kahan variant of :func:`steqr`'s QL step (Parlett, *The
+    Symmetric Eigenvalue Problem*, Sec. 8.15; LAPACK ``dsterf``, QL
+    branch): it works on the squares ``e_i^2`` and carries ``p = gamma^2 /
+    c`` instead of the rotation, so a bulge step costs two divisions and no
+    square root (one per iteration, for the shift).  Without vectors the
+    rotations are not needed, and :func:`steqr`'s chase is a chain of a
+    square root and two divisions per step.  T is first scaled by a power
+    of two to ``max |t_ij|`` ~ 1, so the squares neither overflow nor
+    underflow where it matters (an ``e_i^2`` that underflows is below
+    ``eps^2 ||T||^2``), and scaled back at the end.  The deflation test is
+    ``dsterf``'s, ``e_m^2 <= eps^2 |d_m d_m+1|``.  Departures: only QL (no
+    switch to QR when the bottom end is larger), no 2 x 2 special case.
+    Flops O(n^2); workspace none.
+    """
+    n = d.shape[0]
+    if n <= 1:
+        return 0
+    big = 0.0
+    for i in range(n):
+        big = max(big, abs(float(d[i])))
+    for i in range(n - 1):
+        big = max(big, abs(float(e[i])))
+    if big == 0.0:
+        return 0
+    if big != big or big == math.inf:
+        for i in range(n):
+            d[i] = math.nan  # as the API answers a non-finite input
+        return 0
+    scale = math.ldexp(1.0, -math.frexp(big)[1])  # a power of two: exact
+    for i in range(n):
+        d[i] = d[i] * scale
+    for i in range(n - 1):
+        e[i] = e[i] * scale
+        e[i] = e[i] * e[i]
+    e[n - 1] = 0
+    eps = np.finfo(d.dtype).eps
+    eps2 = eps * eps
+    budget = QL_ITERATIONS_PER_EIGENVALUE * n
+    for l in range(n):
+        while True:
+            m = l
+            while m < n - 1:
+                if e[m] <= eps2 * abs(d[m] * d[m + 1]):
+                    e[m] = 0
+                    break
+                m += 1
+            if m == l:
+                break  # d[l] is an eigenvalue
+            if budget == 0:
+                unconverged = 0
+                for i in range(n - 1):
+                    if e[i] != 0:
+                        unconverged += 1
+                for i in range(n):
+                    d[i] = d[i] / scale
+                return unconverged
+            budget -= 1
+            # Wilkinson shift from the top 2 x 2, as steqr
+            p = d[l]
+            rte = math.sqrt(e[l])
+            sigma = (d[l + 1] - p) / (2 * rte)
+            r = math.sqrt(sigma * sigma + 1.0) if abs(sigma) < 1e150 else abs(sigma)
+            sigma = p - rte / (sigma + math.copysign(r, sigma))
+            c = d.dtype.type(1)
+            s = d.dtype.type(0)
+            gamma = d[m] - sigma
+            p = gamma * gamma
+            for i in range(m - 1, l - 1, -1):
+                bb = e[i]
+                r = p + bb
+                if i != m - 1:
+                    e[i + 1] = s * r
+                oldc = c
+                c = p / r
+                s = bb / r
+                oldgam = gamma
+                alpha = d[i]
+                gamma = c * (alpha - sigma) - s * oldgam
+                d[i + 1] = oldgam + (alpha - gamma)
+                if c != 0:
+                    p = (gamma * gamma) / c
+                else:
+                    p = oldc * bb
+            e[l] = s * p
+            d[l] = sigma + gamma
+    for i in range(n):
+        d[i] = d[i] / scale
+    d[:] = np.sort(d)
+    return 0
+
+
 @register(
     "eigh",
     "ql",
@@ -696,7 +807,8 @@ def eigh_tridiagonal_ql(A, w, Vt, compute_v, nb, blocks):
 
     Notes
     -----
-    LAPACK ``dsyev``'s algorithm: ``Q^T A Q = T`` (:func:`sytd2_fused`), Q formed
+    LAPACK ``dsyev``'s algorithm: ``Q^T A Q = T`` (:func:`sytd2_fused`); without
+    vectors, the eigenvalues of T by root-free QL (:func:`sterf`).  With them, Q formed
     explicitly (``dorgtr``: the reflectors are copied into ``dgeqrf``'s
     layout and :func:`~jitla.kernels.qr_householder.orgqr` builds
     ``Q = diag(1, Q_1)`` with compact-WY GEMMs; :func:`form_q_sytd2` is the
@@ -732,4 +844,6 @@ def eigh_tridiagonal_ql(A, w, Vt, compute_v, nb, blocks):
     elif compute_v:
         for j in range(n):
             Vt[0, j] = 1
+    if not compute_v:
+        return sterf(w, e)
     return steqr(w, e, Vt, compute_v)

@@ -311,3 +311,28 @@ def test_ql_deflation_test_near_overflow():
     Zt = np.eye(4)
     assert eig_symmetric.steqr(d, e, Zt, False) == 0
     np.testing.assert_allclose(d, want, rtol=1e-13)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sterf_root_free_ql_matches_scipy(dtype, rng):
+    # eigvalsh's values-only QL (Pal-Walker-Kahan, no square roots in the chase) on
+    # random, nearly split, Wilkinson-like, diagonal and badly scaled tridiagonals
+    n = 40
+    cases = []
+    for scale in (1.0, 1e-9, 1e200, 1e-200):
+        d, e = rng.standard_normal(n), rng.standard_normal(n)
+        cases.append((d * (scale if abs(np.log10(scale)) > 10 else 1.0), e * scale))
+    cases.append((np.abs(np.arange(-(n // 2), n - n // 2, dtype=float)), np.ones(n)))
+    cases.append((np.ones(n), np.zeros(n)))
+    tol = 10 * n * eps(dtype)
+    for d, e in cases:
+        big = np.abs(np.r_[d, e]).max()
+        if dtype == np.float32 and not 1e-30 < big < 1e30:
+            continue  # outside float32's range
+        want = scipy.linalg.eigvalsh_tridiagonal(d, e[: n - 1])
+        dd, ee = d.astype(dtype), e.astype(dtype)
+        assert eig_symmetric.sterf(dd, ee) == 0
+        np.testing.assert_allclose(dd, want, rtol=0, atol=tol * np.abs(want).max())
+    nan = np.array([1.0, np.nan, 2.0], dtype)
+    eig_symmetric.sterf(nan, np.ones(3, dtype))
+    assert np.isnan(nan).all()
