@@ -27,6 +27,7 @@ __all__ = [
     "gemm_plan",
     "householder_plan",
     "influence_plan",
+    "least_squares_plan",
     "lstsq_plan",
     "lu_plan",
     "orgqr_plan",
@@ -223,6 +224,21 @@ def qr_plan(m: int, n: int, mode: str = "reduced", *, pivoting: bool = False, nt
     if reason:
         return Plan("tsqr", tsqr_plan(nthreads).variant, reason)
     return householder_plan(m, n, nthreads)
+
+
+def least_squares_plan(m: int, n: int) -> Plan:
+    """The regression fit's QR of the (m, n) augmented matrix ``[1 | X | Y]`` and its solves.
+
+    1. tall-skinny (the rule of :func:`qr_plan`)       -> from_r (R by TSQR, then one kernel)
+    2. min(m, n) > QR_UNBLOCKED_MAX                    -> from_r (R by blocked Householder)
+    3. otherwise                                       -> householder: one kernel, QR and solves
+    """
+    reason = _tall_skinny(m, n)
+    if reason:
+        return Plan("least_squares", "from_r", f"R by TSQR: {reason}")
+    if min(m, n) > config.QR_UNBLOCKED_MAX:
+        return Plan("least_squares", "from_r", f"R by blocked QR (min(m, n) > {config.QR_UNBLOCKED_MAX})")
+    return Plan("least_squares", "householder", f"one call (min(m, n) <= {config.QR_UNBLOCKED_MAX})")
 
 
 def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
