@@ -1,4 +1,4 @@
-"""Least squares from one QR of the augmented design, in one kernel call.
+"""Least squares from one QR of the augmented design: the regression fit in two kernel calls.
 
 A linear regression needs, from the QR factorisation of the augmented
 matrix ``A = diag(w) [1 | X | Y]`` (Golub & Van Loan, *Matrix
@@ -11,36 +11,36 @@ Squares Problems*, 1996, Sec. 1.3.1)::
 (R11 is p x p with ``p = ones + X.shape[1]``).  Done as separate numpy and
 kernel calls from Python, each of these steps costs more in call overhead
 than in arithmetic at n = 100, p = 3 (devlog 023); here they are the loops
-of one kernel:
+of two kernels:
 
 1. :func:`design_r`    assemble A, transposed, and factor it (Householder
    QR as an LQ factorisation of ``A^T``, one pass over the trailing rows
    per reflector), R with a non-negative diagonal -- the R of
-   :func:`jitla.linalg.qr_r_augmented` to rounding.
+   :func:`jitla.linalg.qr_r_augmented` to rounding.  (Past the sizes of
+   :func:`jitla.linalg._policy.least_squares_plan`, R comes from TSQR or
+   the blocked QR instead.)
 2. :func:`solve_from_r` on R: the column scales (powers of two near the
    lengths of R11's columns: exact equilibration, van der Sluis 1969), the
    full-rank test, ``B`` by back substitution on the equilibrated columns,
    ``D R11^{-1}``, the squared row norms of that inverse (the standard
    errors' ``diag((X^T X)^{-1})`` up to the scales) and the residual sums
-   of squares.
-
-Status (returned by :func:`solve_from_r` and :func:`ls_qr`): 0 when every column is clearly independent of the
-earlier ones and every coefficient is finite, and then all outputs are
-written; 1 when the full-rank test does not pass (a column may be aliased:
-the caller decides column by column, from R); 2 when a coefficient is not
-finite (a column so short that its coefficient leaves float64's range).
-After a status other than 0 only R is meaningful.
+   of squares.  It returns a status: 0 when every column is clearly
+   independent of the earlier ones and every coefficient is finite, and
+   then all its outputs are written; 1 when the full-rank test does not
+   pass (a column may be aliased: the caller decides column by column,
+   from R); 2 when a coefficient is not finite (a column so short that its
+   coefficient leaves float64's range).
 
 The arithmetic after the QR is that of the Python path it replaces
 (:func:`jitla.regression._fit.fit_least_squares` on
-:func:`jitla.linalg.qr_r_augmented`): the same triangular-solve loops
-(:func:`~jitla.kernels.triangular.trsv` for one right-hand side, the
-unblocked ``trsm`` loops otherwise), the same scaled column norms and the
-same full-rank shortcut.  The QR's dot products are summed in interleaved
-partial sums (:func:`~jitla.kernels.qr_tall._reflect_row`) where ``geqr2``
-sums row by row, and the sums whose order numpy or the BLAS chose there
-(the norms' ``einsum``, the residuals' ``matmul`` and ``dot``) are
-sequential loops here, so those values agree to rounding.
+:func:`jitla.linalg.qr_r_augmented`): the same scaled column norms, the
+same full-rank shortcut, and for B the dot-form back substitution of
+:func:`~jitla.kernels.triangular.trsv`.  Sums in another order, so equal
+to rounding only: the QR's dot products (interleaved partial sums,
+:func:`~jitla.kernels.qr_tall._reflect_row`, where ``geqr2`` sums row by
+row), ``R11^{-1}`` (the same dot form, where ``trsm`` used axpys), and the
+sums whose order numpy or the BLAS chose there (the norms' ``einsum``, the
+residuals' ``matmul`` and ``dot``; sequential loops here).
 
 Kernel contract: ``X`` (m, p0) and ``Y`` (m, k) C-contiguous float64;
 ``w`` (m,) row weights or (0,) for none; ``ones`` 0 or 1; ``R`` (n, n) with
@@ -60,31 +60,32 @@ from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.qr_householder import householder, qr_flops
 from jitla.kernels.qr_tall import _reflect_row
-from jitla.kernels.triangular import _trsm_kernel, trsv
 
-__all__ = ["design_r", "ls_qr", "scan_design", "solve_from_r"]
-
-
-def _ls_flops(m, n):
-    """Householder QR of the (m, n) augmented matrix (the O(n^3) solves are extra)."""
-    return qr_flops(m, n)
+__all__ = ["design_r", "scan_design", "solve_from_r"]
 
 
-def _ls_example(dtype):
+def _design_example(dtype):
     """Operands of a tiny call: ``[1 | X | y]``, 9 x 4 (for :func:`jitla.warmup`)."""
     X = (np.arange(1.0, 19.0).reshape(9, 2) ** 0.5).astype(dtype)
     Y = np.arange(9.0).reshape(9, 1).astype(dtype)
-    outputs = (np.empty((4, 4), dtype), np.empty((3, 1), dtype), np.empty((3, 3), dtype), np.empty(7, dtype))
-    return (X, Y, np.empty(0, dtype), 1, 1e-12, *outputs)
+    return X, Y, np.empty(0, dtype), 1, np.empty((4, 4), dtype)
 
 
 def _from_r_example(dtype):
-    """As :func:`_ls_example`, the R factor (numpy's, signs as they come) first."""
-    X, Y, w, ones, rtol, _, B, Rinv, aux = _ls_example(dtype)
+    """:func:`_design_example`'s problem, R (numpy's, signs as they come) first, then the outputs."""
+    X, Y, w, ones, _ = _design_example(dtype)
     R = np.ascontiguousarray(np.linalg.qr(np.column_stack([np.ones(9), X, Y]), mode="r").astype(dtype))
-    return R, X, Y, w, ones, rtol, B, Rinv, aux
+    outputs = (np.empty((3, 1), dtype), np.empty((3, 3), dtype), np.empty(7, dtype))
+    return (R, X, Y, w, ones, 1e-12, *outputs)
 
 
+@register(
+    "least_squares",
+    "design_r",
+    "R of [1 | X | Y] (times w), assembled transposed and factored as an LQ: no copy in row order",
+    flops=qr_flops,
+    example=_design_example,
+)
 @vector_kernel
 def design_r(X, Y, w, ones, R):
     """R factor of ``A = diag(w) [1 | X | Y]``, non-negative diagonal, by Householder QR of its transpose.
@@ -185,29 +186,27 @@ def _column_scales(R, p, rtol, d):
 
 
 @kernel
-def _upper_solve(U, B):
-    """``B := U^{-1} B`` for upper-triangular U (nonzero diagonal), as ``jitla.linalg.solve_triangular``.
+def _back_substitute(U, B):
+    """``B := U^{-1} B`` for upper-triangular U with a nonzero diagonal, dot form.
 
-    One right-hand side goes through :func:`~jitla.kernels.triangular.trsv`
-    (dot form), several through the unblocked ``trsm`` loops, as the
-    "auto" policy picks them for these sizes.
+    Golub & Van Loan, 4th ed., Alg. 3.1.2 (row-oriented back substitution)
+    for each column of B: ``B[i] = (B[i] - U[i, i+1:] @ B[i+1:]) / U[i, i]``,
+    the operations of :func:`~jitla.kernels.triangular.trsv` in the same
+    order.  Flops ``p^2 k``; no workspace.
     """
     p, k = B.shape
-    if k == 1:
-        x = np.empty(p, dtype=B.dtype)
-        for i in range(p):
-            x[i] = B[i, 0]
-        trsv(U, x, False, False, False)
-        for i in range(p):
-            B[i, 0] = x[i]
-    else:
-        _trsm_kernel(U, B, False, False, False)
+    for i in range(p - 1, -1, -1):
+        for j in range(k):
+            s = 0.0
+            for q in range(i + 1, p):
+                s += U[i, q] * B[q, j]
+            B[i, j] = (B[i, j] - s) / U[i, i]
 
 
 @register(
     "least_squares",
-    "from_r",
-    "the solves and SSR of least squares from a given R of [1 | X | Y] (TSQR, blocked QR)",
+    "solve_from_r",
+    "rank test, equilibrated solves, D R^-1 and SSR of least squares, from the R of [1 | X | Y]",
     flops=lambda m, n: 2.0 * m * n + n**3 / 3.0,
     example=_from_r_example,
 )
@@ -257,7 +256,7 @@ def solve_from_r(R, X, Y, w, ones, rtol, B, Rinv, aux):
     for i in range(p):
         for j in range(k):
             B[i, j] = R[i, p + j]
-    _upper_solve(Rs, B)
+    _back_substitute(Rs, B)
     for i in range(p):
         for j in range(k):
             B[i, j] /= d[i]
@@ -266,7 +265,7 @@ def solve_from_r(R, X, Y, w, ones, rtol, B, Rinv, aux):
     for i in range(p):
         for j in range(p):
             Rinv[i, j] = 1.0 if i == j else 0.0
-    _upper_solve(Rs, Rinv)
+    _back_substitute(Rs, Rinv)
     v = aux[p : 2 * p]
     for i in range(p):
         s = 0.0
@@ -288,24 +287,6 @@ def solve_from_r(R, X, Y, w, ones, rtol, B, Rinv, aux):
             ssr += e * e
         aux[2 * p + j] = ssr
     return 0
-
-
-@register(
-    "least_squares",
-    "householder",
-    "one call: [1 | X | Y] (times w) assembled transposed, its LQ, equilibrated solves, SSR",
-    flops=_ls_flops,
-    example=_ls_example,
-)
-@kernel
-def ls_qr(X, Y, w, ones, rtol, R, B, Rinv, aux):
-    """Least squares ``min ||diag(w) (Y - [1 | X] B)||`` in one call: :func:`design_r`, :func:`solve_from_r`.
-
-    Arguments and status as those two (module docstring).  Flops ``2 m n^2
-    - 2 n^3 / 3`` for the QR plus ``O(p^3 + m p k)``; workspace ``m n + p^2``.
-    """
-    design_r(X, Y, w, ones, R)
-    return solve_from_r(R, X, Y, w, ones, rtol, B, Rinv, aux)
 
 
 def _scan_example(dtype):

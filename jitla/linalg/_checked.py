@@ -149,9 +149,9 @@ def least_squares_qr(X, Y, sqrt_weights, ones: bool, rtol: float):
 
     Notes
     -----
-    :mod:`jitla.kernels.least_squares`; the R factor in the same call
-    unless :func:`jitla.linalg._policy.least_squares_plan` sends it to TSQR
-    or the blocked QR (:func:`jitla.linalg.qr_r_augmented`).
+    :mod:`jitla.kernels.least_squares`: R by ``design_r`` unless
+    :func:`jitla.linalg._policy.least_squares_plan` sends it to TSQR or the
+    blocked QR (:func:`jitla.linalg.qr_r_augmented`), then ``solve_from_r``.
     """
     # strided or non-float64 operands are converted once (the kernels read rows)
     X = np.ascontiguousarray(X, dtype=np.float64)
@@ -173,14 +173,13 @@ def least_squares_qr(X, Y, sqrt_weights, ones: bool, rtol: float):
     B = np.empty((p, k))
     Rinv = np.empty((p, p))
     aux = np.empty(2 * p + k)
-    plan = least_squares_plan(m, n)
-    if plan.variant == "householder":
-        status = get_kernel("least_squares", "householder").func(X, Y, w, c, float(rtol), R, B, Rinv, aux)
+    if least_squares_plan(m, n, 1).op == "least_squares":  # threads do not change this answer
+        get_kernel("least_squares", "design_r").func(X, Y, w, c, R)
     else:
         from jitla.linalg._qr import qr_r_augmented
 
         R = qr_r_augmented(X, Y, sqrt_weights=None if sqrt_weights is None else w, ones=ones)
-        status = get_kernel("least_squares", "from_r").func(R, X, Y, w, c, float(rtol), B, Rinv, aux)
+    status = get_kernel("least_squares", "solve_from_r").func(R, X, Y, w, c, float(rtol), B, Rinv, aux)
     return int(status), R, B, Rinv, aux
 
 

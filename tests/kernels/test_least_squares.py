@@ -1,11 +1,11 @@
-"""jitla.kernels.least_squares: the one-call least-squares kernel and the design scan.
+"""jitla.kernels.least_squares: the least-squares kernels (R of the design, the solves) and the design scan.
 
-The kernel is checked through its checked wrapper
+The kernels are checked through their checked wrapper
 (:func:`jitla.linalg._checked.least_squares_qr`) against independent
 references: tests/naive.py's textbook Householder QR (R up to row signs),
 mpmath least squares (coefficients), numpy's inverse of the equilibrated
-factor and plain residual sums.  Both variants (one call; R from TSQR, then
-the solves) are run, and each status: full rank, a collinear column, a
+factor and plain residual sums.  Both routes to R (design_r; TSQR), then
+the solves, are run, and each status: full rank, a collinear column, a
 coefficient beyond float64's range, fewer rows than columns.
 """
 
@@ -76,8 +76,10 @@ def test_full_rank_outputs_match_independent_references(rng, ones, weighted, k):
 
 def test_tall_skinny_problem_takes_r_from_tsqr_and_agrees(rng):
     m, p0 = 20_000, 4
-    assert least_squares_plan(m, p0 + 2).variant == "from_r"
-    assert least_squares_plan(100, p0 + 2).variant == "householder"
+    assert least_squares_plan(m, p0 + 2, 1)[:2] == ("tsqr_design", "serial")
+    assert least_squares_plan(m, p0 + 2, 2)[:2] == ("tsqr_design", "parallel")
+    assert least_squares_plan(100, p0 + 2)[:2] == ("least_squares", "design_r")
+    assert least_squares_plan(500, 100, 1)[:2] == ("qr", "blocked")
     X, Y = _problem(rng, m, p0)
     w = rng.uniform(0.5, 2.0, m)
     status, R, B, Rinv, aux = least_squares_qr(X, Y, w, True, 16 * m * EPS)
@@ -89,15 +91,19 @@ def test_tall_skinny_problem_takes_r_from_tsqr_and_agrees(rng):
     assert_allclose(aux[10:], ((A[:, 5:] - A[:, :5] @ B) ** 2).sum(axis=0), rtol=1e-9)
 
 
-def test_one_call_and_from_r_give_the_same_solves_on_the_same_r(rng):
+def test_design_r_and_numpy_r_give_the_same_solves(rng):
     X, Y = _problem(rng, 40, 3, 2)
     status, R, B, Rinv, aux = least_squares_qr(X, Y, None, True, 1e-12)
+    # solve_from_r on numpy's R (rows of either sign): the same answers to rounding
+    R_np = np.ascontiguousarray(np.linalg.qr(_augmented(X, Y, None, True), mode="r"))
     B2, Rinv2, aux2 = np.empty_like(B), np.empty_like(Rinv), np.empty_like(aux)
-    status2 = get_kernel("least_squares", "from_r").func(R, X, Y, np.empty(0), 1, 1e-12, B2, Rinv2, aux2)
+    status2 = get_kernel("least_squares", "solve_from_r").func(
+        R_np, X, Y, np.empty(0), 1, 1e-12, B2, Rinv2, aux2
+    )
     assert status == status2 == 0
-    assert_array_equal(B, B2)
-    assert_array_equal(Rinv, Rinv2)
-    assert_array_equal(aux, aux2)
+    assert_allclose(B2, B, rtol=1e-13)
+    assert_allclose(np.abs(Rinv2), np.abs(Rinv), rtol=1e-13, atol=1e-16)  # row signs of R flip Rinv's columns
+    assert_allclose(aux2, aux, rtol=1e-13)
 
 
 def test_collinear_column_fails_the_rank_test_but_r_is_returned(rng):
@@ -193,6 +199,6 @@ def test_registry_examples_run():
     ops = {k.op for k in registry()}
     assert {"least_squares", "scan_design"} <= ops
     for info in registry("least_squares"):
-        assert info.func(*info.example(np.float64)) == 0  # full rank
+        assert info.func(*info.example(np.float64)) == 0  # R computed; full rank
     (scan,) = registry("scan_design")
     assert scan.func(*scan.example(np.float64)) == -1  # finite, no constant column
