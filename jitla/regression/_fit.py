@@ -244,7 +244,7 @@ def fit_least_squares(
     -----
     Flops: ``2 n (p+k)^2 - 2 (p+k)^3 / 3`` for the QR, O(p^3) for the
     aliasing test and the small solves.  The default ``method="qr"`` is one
-    kernel call (:func:`jitla.linalg._checked.least_squares_qr`): the QR,
+    call of :func:`jitla.linalg._checked.least_squares_qr` (two kernels): the QR,
     and for a clearly full-rank design (the shortcut of
     :func:`aliased_columns`) the equilibrated solves, ``D R^{-1}`` and the
     residual sums of squares, which the results use for ``bse``; other
@@ -258,7 +258,7 @@ def fit_least_squares(
     c = 1 if ones else 0
     p = c + X.shape[1]
     if method == "qr" and not refine:
-        # one kernel: the QR of [1 | X | Y], and for a clearly full-rank R11 the solves and SSR too;
+        # one call: the QR of [1 | X | Y], and for a clearly full-rank R11 the solves and SSR too;
         # anything else (a column that may be aliased, a coefficient out of range) is decided below
         tol = default_tol(n, p) if tol is None else float(tol)
         status, R_full, B, Rinv, aux = least_squares_qr(X, Y, sqrt_weights, ones, FULL_RANK_MARGIN * tol)
