@@ -2,14 +2,19 @@
 
 Every case of :mod:`jitla.profiling.overhead` at the sizes the issue names
 (solve, inv, det, slogdet, cholesky and matmul at n = 3, 10 and 100; every
-other jitla.linalg function at n = 100; ``OLS(y, X).fit().bse`` at n = 100,
-p = 3 and n = 1000, p = 10; stacks of 100,000 3x3 / 4x4 systems).  The
+other jitla.linalg function at n = 100; ``OLS(y, X).fit().bse`` against
+statsmodels and ``LinearRegression().fit(X, y)`` against scikit-learn at
+n = 100, p = 3 and n = 1000, p = 10; stacks of 100,000 3x3 / 4x4 systems).  The
 ratio ``jitla time / reference time`` is measured in the test itself (best
 of looped, alternating runs on one thread, BENCHMARKING.md "Small sizes")
 and stored in ``extra_info``; pytest-benchmark's own table times the jitla
 call.  The same figures as a table::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE jitla bench overhead --stacks
+
+and the regression cases alone::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE jitla bench overhead --functions OLS --repeat 9
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from jitla.kernels.regression import (
     STUDENT_EXTERNAL,
     STUDENT_INTERNAL,
 )
-from jitla.linalg._policy import influence_plan
+from jitla.linalg._policy import influence_plan, least_squares_plan
 
 __all__ = [
     "COOKS",
@@ -45,6 +45,8 @@ __all__ = [
     "STUDENT_INTERNAL",
     "dd_residual_split",
     "influence_measures",
+    "least_squares_qr",
+    "scan_design",
     "monomials",
     "monomials_split",
     "orthopoly_eval",
@@ -110,6 +112,90 @@ def influence_measures(X, e, R, dinv, fit):
     kernel = get_kernel(*influence_plan(n, k)[:2]).func
     flagged = int(kernel(X, e, R, dinv, fit, stats, dfbeta, dfbetas))
     return stats, dfbeta, dfbetas, flagged
+
+
+def least_squares_qr(X, Y, sqrt_weights, ones: bool, rtol: float):
+    """``min ||diag(w) (Y - [1 | X] B)||`` by one QR of the augmented matrix: R, B, the inverse factor, SSR.
+
+    Parameters
+    ----------
+    X : (m, p0) ndarray
+        float64 (anything else, or a strided array, is converted: a copy).
+    Y : (m, k) ndarray
+        As X.
+    sqrt_weights : (m,) ndarray or None
+        Row weights w (square roots of regression weights).
+    ones : bool
+        A column of ones (an intercept) before X.
+    rtol : float
+        Full-rank test of :func:`jitla.kernels.least_squares.solve_from_r`.
+
+    Returns
+    -------
+    status : int
+        0: full rank, every output written; 1: the rank test failed; 2: a
+        coefficient is not finite.  After 1 or 2 only R is meaningful.
+    R : (n, n) ndarray
+        Upper-triangular factor of ``diag(w) [1 | X | Y]`` with a
+        non-negative diagonal, ``n = ones + p0 + k`` (as
+        :func:`jitla.linalg.qr_r_augmented`).
+    B : (p, k) ndarray
+        Coefficients (``p = ones + p0``).
+    Rinv : (p, p) ndarray
+        ``D R11^{-1}``, the inverse factor of the equilibrated design.
+    aux : (2 p + k,) ndarray
+        The column scales d, ``diag(Rinv Rinv^T)`` and the residual sums of
+        squares.
+
+    Notes
+    -----
+    :mod:`jitla.kernels.least_squares`: R by ``design_r`` unless
+    :func:`jitla.linalg._policy.least_squares_plan` sends it to TSQR or the
+    blocked QR (:func:`jitla.linalg.qr_r_augmented`), then ``solve_from_r``.
+    """
+    # strided or non-float64 operands are converted once (the kernels read rows)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    if X.ndim != 2 or Y.ndim != 2 or Y.shape[0] != X.shape[0]:
+        raise ValueError(f"X and Y must be 2-D with the same number of rows, got {X.shape} and {Y.shape}")
+    m, p0 = X.shape
+    if sqrt_weights is None:
+        w = np.empty(0)  # the kernels' "no weights" (one array type for both cases: one compilation)
+    else:
+        w = np.ascontiguousarray(sqrt_weights, dtype=np.float64)
+        if w.shape != (m,):
+            raise ValueError(f"sqrt_weights must have shape ({m},), got {w.shape}")
+    c = 1 if ones else 0
+    p = c + p0
+    k = Y.shape[1]
+    n = p + k
+    R = np.empty((n, n))
+    B = np.empty((p, k))
+    Rinv = np.empty((p, p))
+    aux = np.empty(2 * p + k)
+    if least_squares_plan(m, n, 1).op == "least_squares":  # threads do not change this answer
+        get_kernel("least_squares", "design_r").func(X, Y, w, c, R)
+    else:
+        from jitla.linalg._qr import qr_r_augmented
+
+        R = qr_r_augmented(X, Y, sqrt_weights=None if sqrt_weights is None else w, ones=ones)
+    status = get_kernel("least_squares", "solve_from_r").func(R, X, Y, w, c, float(rtol), B, Rinv, aux)
+    return int(status), R, B, Rinv, aux
+
+
+def scan_design(A) -> int:
+    """-2 if A holds a NaN or inf, else its first constant non-zero column, else -1.
+
+    A is a C-contiguous float64 array, 1-D (one column) or 2-D.  One pass
+    (:func:`jitla.kernels.least_squares.scan_design`).
+    """
+    if not (
+        isinstance(A, np.ndarray) and A.dtype == np.float64 and A.flags.c_contiguous and A.ndim in (1, 2)
+    ):
+        raise ValueError(f"A must be a C-contiguous float64 array of 1 or 2 dimensions, got {A!r:.60}")
+    if A.ndim == 1:
+        A = A.reshape(A.shape[0], 1)
+    return int(get_kernel("scan_design", "serial").func(A))
 
 
 def dd_residual_split(A_hi, A_lo, x, y, r):

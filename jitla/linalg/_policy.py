@@ -27,6 +27,7 @@ __all__ = [
     "gemm_plan",
     "householder_plan",
     "influence_plan",
+    "least_squares_plan",
     "lstsq_plan",
     "lu_plan",
     "orgqr_plan",
@@ -239,6 +240,24 @@ def qr_plan(m: int, n: int, mode: str = "reduced", *, pivoting: bool = False, nt
     if reason:
         return Plan("tsqr", tsqr_plan(nthreads).variant, reason)
     return householder_plan(m, n, nthreads)
+
+
+def least_squares_plan(m: int, n: int, nthreads=None) -> Plan:
+    """The R factor of a regression fit's (m, n) augmented matrix ``[1 | X | Y]``.
+
+    1. tall-skinny (the rule of :func:`qr_plan`)       -> tsqr_design (parallel when threads > 1)
+    2. min(m, n) > QR_UNBLOCKED_MAX                    -> :func:`householder_plan` (blocked)
+    3. otherwise                                       -> least_squares design_r (LQ of A^T, one call)
+
+    Whichever computes R, the solves follow in ``least_squares/solve_from_r``.
+    """
+    if _tall_skinny(m, n):
+        return Plan("tsqr_design", tsqr_plan(nthreads).variant, f"[1 | X | Y] {_tall_skinny(m, n)}")
+    if min(m, n) > config.QR_UNBLOCKED_MAX:
+        return householder_plan(m, n, nthreads)
+    return Plan(
+        "least_squares", "design_r", f"min(m, n) = {min(m, n)} <= {config.QR_UNBLOCKED_MAX}: one call"
+    )
 
 
 def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:

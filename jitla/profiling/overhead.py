@@ -203,6 +203,27 @@ def _ols_case(p):
     return case
 
 
+def _linear_regression_case(p, weighted=False):
+    """``LinearRegression().fit(X, y)`` (intercept fitted) against scikit-learn's, p features."""
+
+    def case(n, rng):
+        from sklearn.linear_model import LinearRegression as SkLinearRegression
+
+        from jitla.regression import LinearRegression
+
+        X = rng.standard_normal((n, p))
+        y = X @ rng.standard_normal(p) + 1.0 + rng.standard_normal(n)
+        w = rng.uniform(0.5, 2.0, n) if weighted else None
+        return (
+            f"n={n}, p={p}" + (", weights" if weighted else ""),
+            "sklearn LinearRegression().fit(X, y" + (", sample_weight=w)" if weighted else ")"),
+            lambda: LinearRegression().fit(X, y, sample_weight=w),
+            lambda: SkLinearRegression().fit(X, y, sample_weight=w),
+        )
+
+    return case
+
+
 def _stack_case(name, ref, ref_name, make, rhs=False):
     """A stack of 100,000 small matrices of order n (the batched kernels)."""
 
@@ -306,6 +327,9 @@ CASES.update(
 REGRESSION_CASES: dict[str, tuple[Callable, tuple[int, ...]]] = {
     "OLS.bse p=3": (_ols_case(3), (100,)),
     "OLS.bse p=10": (_ols_case(10), (1000,)),
+    "LinearRegression p=3": (_linear_regression_case(3), (100,)),
+    "LinearRegression p=10": (_linear_regression_case(10), (1000,)),
+    "LinearRegression w p=3": (_linear_regression_case(3, weighted=True), (100,)),
 }
 
 #: Stacks of small matrices: the batched kernels' lead over numpy's gufunc loop.
@@ -329,7 +353,9 @@ def overhead_cases(
         Only these names of :data:`CASES` (``"OLS"`` selects the regression
         cases; a name selects its stack case too).
     regression : bool
-        Add ``OLS(y, X).fit().bse`` at n = 100, p = 3 and n = 1000, p = 10.
+        Add ``OLS(y, X).fit().bse`` (vs statsmodels) and
+        ``LinearRegression().fit(X, y)`` (vs scikit-learn, also with
+        weights at p = 3) at n = 100, p = 3 and n = 1000, p = 10.
     stacks : bool
         Add 100,000 stacked 3 x 3 and 4 x 4 problems.
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jitla.linalg._checked import scan_design
+
 __all__ = ["MissingDataError", "Data", "as_endog_exog", "as_weights", "is_pandas", "exog_names_for"]
 
 
@@ -41,7 +43,25 @@ def _all_finite(values: np.ndarray) -> bool:
     return bool(np.isfinite(values).all())
 
 
-def _numeric_values(obj, what: str, copy: bool = True) -> np.ndarray:
+def _scan_finite(values: np.ndarray, what: str) -> int | None:
+    """MissingDataError for a NaN or inf in *values*; else the first constant non-zero column (2-D), or None.
+
+    One pass for both answers (:func:`jitla.linalg._checked.scan_design`)
+    on C-ordered 1-D and 2-D arrays; other shapes are only checked
+    (:func:`_all_finite`), their shape errors come later.
+    """
+    if values.ndim in (1, 2) and values.flags.c_contiguous and values.dtype == np.float64:
+        found = scan_design(values)
+        bad = found == -2
+    else:
+        found = -1
+        bad = not _all_finite(values)
+    if bad:
+        raise MissingDataError(f"{what} contains inf or nans")
+    return found if found >= 0 else None
+
+
+def _numeric_values(obj, what: str, copy: bool = True, check_finite: bool = True) -> np.ndarray:
     """A float64 ndarray copy of *obj* (or *obj* itself, when float64, C-ordered and copy=False)."""
     if is_pandas(obj):
         frame = obj.to_frame() if obj.ndim == 1 else obj
@@ -59,15 +79,23 @@ def _numeric_values(obj, what: str, copy: bool = True) -> np.ndarray:
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"{what} has dtype {arr.dtype}, which is not numeric; regression needs numbers")
         values = np.array(arr, dtype=np.float64, order="C", copy=True if copy else None)
-    if not _all_finite(values):
+    if check_finite and not _all_finite(values):
         raise MissingDataError(f"{what} contains inf or nans")
     return values
 
 
-def exog_names_for(exog: np.ndarray) -> list[str]:
-    """statsmodels' default names: ``const`` for a constant column, ``x1, x2, ...`` for the others."""
+_UNKNOWN = object()
+
+
+def exog_names_for(exog: np.ndarray, const=_UNKNOWN) -> list[str]:
+    """statsmodels' default names: ``const`` for a constant column, ``x1, x2, ...`` for the others.
+
+    *const*, when the caller knows it, is the index of the first constant
+    column (None for none); otherwise :func:`constant_column` finds it.
+    """
     p = exog.shape[1]
-    const = constant_column(exog)
+    if const is _UNKNOWN:
+        const = constant_column(exog)
     names = [f"x{i}" for i in range(1, p + (0 if const is not None else 1))]
     if const is not None:
         names.insert(const, "const")
@@ -96,6 +124,9 @@ class Data:
     exog_names : list of str
     row_labels : pandas Index or None
         The index of the user's pandas data (results wrap their series in it).
+    const_idx : int or None
+        The first column of exog that is constant and non-zero
+        (:func:`constant_column`).
     """
 
     endog: np.ndarray
@@ -103,6 +134,7 @@ class Data:
     endog_name: str
     exog_names: list
     row_labels: object = None
+    const_idx: int | None = None
 
 
 def as_endog_exog(endog, exog, *, min_rows_for_columns: bool = True, copy: bool = True) -> Data:
@@ -123,14 +155,18 @@ def as_endog_exog(endog, exog, *, min_rows_for_columns: bool = True, copy: bool 
     """
     if endog is None or exog is None:
         raise ValueError("endog and exog are both required (statsmodels argument order: OLS(endog, exog))")
-    y = _numeric_values(endog, "endog")
+    y = _numeric_values(endog, "endog", check_finite=False)
+    _scan_finite(y, "endog")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0].copy()
     if y.ndim != 1:
         raise ValueError(f"endog must be one-dimensional (one response), got shape {y.shape}")
-    X = _numeric_values(exog, "exog", copy=copy)
+    X = _numeric_values(exog, "exog", copy=copy, check_finite=False)
     if X.ndim == 1:
         X = X[:, np.newaxis].copy()
+    # C order first (a DataFrame's values may be F-ordered), then one pass: finiteness and the constant
+    X = np.ascontiguousarray(X)
+    const = _scan_finite(X, "exog")
     if X.ndim != 2:
         raise ValueError(f"exog must be two-dimensional (n_obs, n_columns), got shape {X.shape}")
     n, p = X.shape
@@ -145,17 +181,18 @@ def as_endog_exog(endog, exog, *, min_rows_for_columns: bool = True, copy: bool 
             f"fewer observations than regressors: exog is {n} x {p} (n_obs < n_columns), "
             "so the least-squares problem has no unique solution"
         )
-    if is_pandas(exog):
+    exog_pandas, endog_pandas = is_pandas(exog), is_pandas(endog)
+    if exog_pandas:
         names = [str(c) for c in exog.columns] if exog.ndim == 2 else [str(exog.name or "x1")]
     else:
-        names = exog_names_for(X)
-    if is_pandas(endog):
+        names = exog_names_for(X, const)
+    if endog_pandas:
         ename = str(endog.name if endog.ndim == 1 else endog.columns[0])
         ename = ename if endog.ndim == 2 or endog.name is not None else "y"
     else:
         ename = "y"
-    labels = exog.index if is_pandas(exog) else (endog.index if is_pandas(endog) else None)
-    return Data(y, np.ascontiguousarray(X), ename, names, labels)
+    labels = exog.index if exog_pandas else (endog.index if endog_pandas else None)
+    return Data(y, X, ename, names, labels, const)
 
 
 def as_weights(weights, n: int) -> np.ndarray:

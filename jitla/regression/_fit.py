@@ -28,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from jitla.linalg import lstsq, qr, qr_r_augmented, solve_triangular
-from jitla.linalg._checked import dd_residual_split
+from jitla.linalg import lstsq, qr, solve_triangular
+from jitla.linalg._checked import dd_residual_split, least_squares_qr
 
 __all__ = [
     "SOLVERS",
@@ -141,6 +141,15 @@ class LSFit:
         (:func:`column_scale`).
     out_of_range : (p,) ndarray of bool
         Columns aliased because their coefficient is outside float64's range.
+    Rinv : (p, p) ndarray or None
+        ``D R^{-1}`` (D = diag(colscale)), the inverse factor of the
+        equilibrated design, when the fit computed it (full rank, default
+        method); else None and the results compute it when asked.
+    rinv_sq : (p,) ndarray or None
+        Squared row norms of Rinv, ``diag(D (X^T X)^{-1} D)``, with Rinv.
+    ssr : (k,) ndarray or None
+        Residual sums of squares ``||diag(w) (Y - X B)||^2`` per response,
+        with Rinv.
     """
 
     params: np.ndarray
@@ -150,6 +159,9 @@ class LSFit:
     R_all: np.ndarray
     colscale: np.ndarray = None
     out_of_range: np.ndarray = None
+    Rinv: np.ndarray = None
+    rinv_sq: np.ndarray = None
+    ssr: np.ndarray = None
 
 
 def column_norms(R: np.ndarray) -> np.ndarray:
@@ -231,16 +243,29 @@ def fit_least_squares(
     Notes
     -----
     Flops: ``2 n (p+k)^2 - 2 (p+k)^3 / 3`` for the QR, O(p^3) for the
-    aliasing test and the small solves.  Workspace for the default
-    ``method="qr"``: none of size n beyond TSQR's cache-sized row blocks
-    (:func:`jitla.linalg.qr_r_augmented` assembles ``[1 | X | Y]`` block by
-    block); the other methods and ``refine=True`` make one (n, p + k) copy.
+    aliasing test and the small solves.  The default ``method="qr"`` is one
+    call of :func:`jitla.linalg._checked.least_squares_qr` (two kernels): the QR,
+    and for a clearly full-rank design (the shortcut of
+    :func:`aliased_columns`) the equilibrated solves, ``D R^{-1}`` and the
+    residual sums of squares, which the results use for ``bse``; other
+    designs go on to :func:`aliased_columns` from the same R.  Workspace
+    for it: none of size n beyond TSQR's cache-sized row blocks for
+    tall-skinny X (``[1 | X | Y]`` is assembled block by block), one
+    (n, p + k) matrix below that size; the other methods and
+    ``refine=True`` make one (n, p + k) copy.
     """
     n = X.shape[0]
     c = 1 if ones else 0
     p = c + X.shape[1]
     if method == "qr" and not refine:
-        R_full = qr_r_augmented(X, Y, sqrt_weights=sqrt_weights, ones=ones)
+        # one call: the QR of [1 | X | Y], and for a clearly full-rank R11 the solves and SSR too;
+        # anything else (a column that may be aliased, a coefficient out of range) is decided below
+        tol = default_tol(n, p) if tol is None else float(tol)
+        status, R_full, B, Rinv, aux = least_squares_qr(X, Y, sqrt_weights, ones, FULL_RANK_MARGIN * tol)
+        if status == 0:
+            R_all = R_full[:p, :p].copy()
+            none = np.zeros(p, dtype=bool)
+            return LSFit(B, none, p, R_all, R_all, aux[:p], none.copy(), Rinv, aux[p : 2 * p], aux[2 * p :])
         return _fit_from_r(R_full, n, p, method=method, refine=refine, tol=tol)
     k = Y.shape[1]
     XY = np.empty((n, p + k))

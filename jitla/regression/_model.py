@@ -101,7 +101,7 @@ class _LinearModel:
         self.data_is_pandas = is_pandas(exog) or _spec is not None
         self.formula_spec = _spec
         self.nobs = float(n)
-        const = constant_column(self.exog)
+        const = data.const_idx
         if hasconst is False:
             const = None
         self.const_idx = const
@@ -188,7 +188,7 @@ class _LinearModel:
             X_lo=getattr(self, "exog_lo", None),
             sqrt_weights=sqrt_w,
         )
-        if fit.aliased.any():
+        if fit.rank < fit.aliased.size:  # some column aliased
             warn_aliased(self.exog_names, fit.aliased, out_of_range=fit.out_of_range)
         use_t = (cov_type == "nonrobust") if use_t is None else bool(use_t)
         return RegressionResults(self, fit, method=method, refine=refine, cov_type=cov_type, use_t=use_t)

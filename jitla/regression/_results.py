@@ -227,13 +227,19 @@ class RegressionResults:
         d["refine"] = refine
         d["cov_type"] = cov_type
         d["use_t"] = use_t
+        p = fit.aliased.size
         d["aliased"] = _frozen(fit.aliased.copy())
-        d["rank"] = int(fit.rank)
+        d["rank"] = rank = int(fit.rank)
         d["_R"] = _frozen(fit.R.copy())
         d["_params"] = _frozen(fit.params[:, 0].copy())
-        d["_kept"] = _frozen(np.flatnonzero(~fit.aliased))
-        scale = np.ones(fit.aliased.size) if fit.colscale is None else fit.colscale
-        d["_d"] = _frozen(np.array(scale[d["_kept"]], dtype=np.float64))
+        d["_kept"] = _frozen(np.arange(p) if rank == p else np.flatnonzero(~fit.aliased))
+        scale = np.ones(p) if fit.colscale is None else fit.colscale
+        d["_d"] = _frozen(np.array(scale if rank == p else scale[d["_kept"]], dtype=np.float64))
+        if fit.Rinv is not None:
+            # the fit's kernel computed these on the way (full rank): they fill the caches below
+            d["_Rinv_s"] = _frozen(fit.Rinv.copy())
+            d["_rinv_sq"] = _frozen(fit.rinv_sq.copy())
+            d["ssr"] = float(fit.ssr[0])
 
     def __setattr__(self, name, value):
         raise AttributeError(f"RegressionResults is immutable (cannot set {name!r})")
@@ -409,6 +415,12 @@ class RegressionResults:
         return solve_triangular(self._R / self._d, np.eye(r)) if r else np.zeros((0, 0))
 
     @cached_property
+    def _rinv_sq(self) -> np.ndarray:
+        """Squared row norms of ``_Rinv_s``: ``diag((R D^{-1})^{-1} (R D^{-1})^{-T})``."""
+        Ri = self._Rinv_s
+        return np.einsum("ij,ij->i", Ri, Ri)
+
+    @cached_property
     def _Rinv(self) -> np.ndarray:
         with np.errstate(over="ignore"):
             return self._Rinv_s / self._d[:, np.newaxis]
@@ -455,10 +467,10 @@ class RegressionResults:
     def _cov_s(self, kind: str | None = None) -> np.ndarray:
         """Covariance of the equilibrated estimates ``D beta`` (kept columns), of the given kind."""
         kind = self.cov_type if kind is None else kind
-        e2 = self.wresid**2
         if kind == "nonrobust":
             Ri = self._Rinv_s
             return self.scale * (Ri @ Ri.T)
+        e2 = self.wresid**2
         if kind == "HC0":
             return self._sandwich_s(e2)
         if kind == "HC1":
@@ -500,13 +512,20 @@ class RegressionResults:
         return self.cov()
 
     def _se(self, kind):
-        return self._se_from_s(self._cov_s(kind))
+        kind = self.cov_type if kind is None else kind
+        if kind == "nonrobust":
+            # diag(scale Ri Ri^T) is scale times the squared row norms of Ri: no (p, p) product
+            return self._se_from_diag(self.scale * self._rinv_sq)
+        return self._se_from_diag(np.diag(self._cov_s(kind)))
 
-    def _se_from_s(self, C_s: np.ndarray) -> np.ndarray:
-        """Standard errors ``sqrt(diag(C_s)) / D`` (NaN for aliased): no 1e600 on the way."""
-        se = np.full(self._params.size, np.nan)
+    def _se_from_diag(self, v: np.ndarray) -> np.ndarray:
+        """Standard errors ``sqrt(v) / D``, v the diagonal of C_s (NaN for aliased): no 1e600 on the way."""
         with np.errstate(over="ignore"):
-            se[self._kept] = np.sqrt(np.diag(C_s)) / self._d
+            se_kept = np.sqrt(v) / self._d
+        if self.rank == self._params.size:
+            return se_kept
+        se = np.full(self._params.size, np.nan)
+        se[self._kept] = se_kept
         return se
 
     cov_HC0 = _hc_cov("HC0")

@@ -35,6 +35,7 @@ def _all_plans():
             for m in (n, 20 * n + 1, 100_000):
                 yield policy.qr_plan(m, n, nthreads=nthreads)
                 yield policy.lstsq_plan(m, n, 1, nthreads)
+                yield policy.least_squares_plan(m, n + 1, nthreads)
                 yield policy.gemm_plan((), m, n, n, nthreads=nthreads)
                 yield policy.gemm_plan((10,), n, n, n, nthreads=nthreads)
 
