@@ -35,6 +35,7 @@ KERNEL_MODULES = (
     "jitla.kernels.polynomial",
     "jitla.kernels.regression",
     "jitla.kernels.least_squares",
+    "jitla.kernels.coordinate_descent",
 )
 
 
