@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import numpy as np
+
 from jitla import config
 from jitla.kernels import get_kernel
 
@@ -322,3 +324,20 @@ def influence_plan(n: int, k: int, nthreads=None) -> Plan:
     if nthreads > 1 and n * k * k >= config.INFLUENCE_PARALLEL_FLOPS:
         return Plan("influence", "parallel", f"n k^2 = {n * k * k} and {nthreads} threads")
     return Plan("influence", "serial", f"n k^2 = {n * k * k} < {config.INFLUENCE_PARALLEL_FLOPS} or 1 thread")
+
+
+def enet_cd_plan(n: int, p: int, precompute="auto") -> Plan:
+    """Coordinate-descent mode of an (n, p) lasso / elastic net (glmnet's two modes).
+
+    1. precompute is True or a Gram matrix          -> gram
+    2. precompute is False                          -> residual
+    3. "auto": n > p (scikit-learn's rule: X^T X,
+       n p^2 flops once, then 2p flops per update)  -> gram, otherwise residual
+    """
+    if precompute is True or isinstance(precompute, np.ndarray):
+        return Plan("enet_cd", "gram", "precompute given")
+    if precompute is False:
+        return Plan("enet_cd", "residual", "precompute=False")
+    if n > p:
+        return Plan("enet_cd", "gram", f"n = {n} > p = {p}")
+    return Plan("enet_cd", "residual", f"n = {n} <= p = {p}")

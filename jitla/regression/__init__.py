@@ -57,6 +57,12 @@ __all__ = [
     "polyfit",
     "PolyfitResults",
     "diagnostics",
+    "Lasso",
+    "ElasticNet",
+    "LassoCV",
+    "ElasticNetCV",
+    "lasso_path",
+    "enet_path",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -67,6 +73,12 @@ _LAZY = {
     "PolyCoefs": "jitla.regression._poly",
     "polyfit": "jitla.regression._poly",
     "PolyfitResults": "jitla.regression._poly",
+    "Lasso": "jitla.regression._lasso",
+    "ElasticNet": "jitla.regression._lasso",
+    "LassoCV": "jitla.regression._lasso",
+    "ElasticNetCV": "jitla.regression._lasso",
+    "lasso_path": "jitla.regression._lasso",
+    "enet_path": "jitla.regression._lasso",
 }
 
 

@@ -1,0 +1,115 @@
+"""Checked wrappers of the coordinate-descent kernels (:mod:`jitla.kernels.coordinate_descent`).
+
+The regression layer's lasso and elastic net call these: each one checks
+what its kernel trusts (float64, shapes, C order), packs the options, calls
+the kernel and returns the solution with its certificate.  A failed check is
+a bug in the caller, so the messages name the argument.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from jitla.kernels import get_kernel
+from jitla.kernels.coordinate_descent import (
+    ANDERSON,
+    GAP,
+    L1,
+    L2,
+    MAX_ITER,
+    N_ITER,
+    N_OUTER,
+    N_SCREENED,
+    NINFO,
+    NOPT,
+    POSITIVE,
+    SCREEN,
+    TOL,
+    WS_START,
+)
+from jitla.linalg._checked import _require
+
+__all__ = ["CDResult", "enet_cd"]
+
+#: First working-set size (skglm's default ``p0``).
+WS_START_SIZE = 10
+
+
+class CDResult(tuple):
+    """``(w, gap, n_iter, converged, n_outer, n_screened)`` of one coordinate-descent solve."""
+
+    __slots__ = ()
+
+    def __new__(cls, w, gap, n_iter, converged, n_outer, n_screened):
+        return super().__new__(cls, (w, gap, n_iter, converged, n_outer, n_screened))
+
+    w = property(lambda self: self[0])
+    gap = property(lambda self: self[1])
+    n_iter = property(lambda self: self[2])
+    converged = property(lambda self: self[3])
+    n_outer = property(lambda self: self[4])
+    n_screened = property(lambda self: self[5])
+
+
+def _options(l1, l2, tol, max_iter, positive, working_sets, anderson, screening):
+    opts = np.zeros(NOPT)
+    opts[L1] = l1
+    opts[L2] = l2
+    opts[TOL] = tol
+    opts[MAX_ITER] = max_iter
+    opts[POSITIVE] = bool(positive)
+    opts[WS_START] = WS_START_SIZE if working_sets else 0
+    opts[ANDERSON] = bool(anderson)
+    opts[SCREEN] = bool(screening)
+    return opts
+
+
+def enet_cd(
+    w,
+    l1,
+    l2,
+    tol,
+    *,
+    XT=None,
+    y=None,
+    norms=None,
+    G=None,
+    Xty=None,
+    yty=None,
+    max_iter=1000,
+    positive=False,
+    working_sets=True,
+    anderson=True,
+    screening=True,
+):
+    """Minimise ``1/2 ||y - X w||^2 + l1 ||w||_1 + l2/2 ||w||^2`` from *w* until the gap is ``<= tol``.
+
+    Residual mode: pass ``XT`` ((p, n), C-contiguous: X transposed), ``y``
+    and ``norms`` (``||x_j||^2``).  Covariance mode: pass ``G = X^T X``
+    ((p, p), C-contiguous), ``Xty`` and ``yty``.  All float64.
+
+    *w* (p,) is the starting point and is overwritten with the solution.
+    Returns a :class:`CDResult`; ``gap`` is the certified duality gap (in
+    this unscaled objective) and ``converged`` says whether ``gap <= tol``
+    was reached within *max_iter* epochs.
+    """
+    if (XT is None) == (G is None):
+        raise ValueError("pass either XT, y, norms (residual mode) or G, Xty, yty (covariance mode)")
+    _require("w", w, (None,))
+    p = w.shape[0]
+    opts = _options(l1, l2, tol, max_iter, positive, working_sets, anderson, screening)
+    if min(l1, l2, tol) < 0 or max_iter < 0:
+        raise ValueError(f"l1, l2, tol and max_iter must be >= 0, got {l1}, {l2}, {tol}, {max_iter}")
+    info = np.zeros(NINFO)
+    if XT is not None:
+        _require("XT", XT, (p, None))
+        _require("y", y, (XT.shape[1],))
+        _require("norms", norms, (p,))
+        converged = get_kernel("enet_cd", "residual").func(XT, y, norms, w, opts, info)
+    else:
+        _require("G", G, (p, p))
+        _require("Xty", Xty, (p,))
+        converged = get_kernel("enet_cd", "gram").func(G, Xty, float(yty), w, opts, info)
+    return CDResult(
+        w, float(info[GAP]), int(info[N_ITER]), bool(converged), int(info[N_OUTER]), int(info[N_SCREENED])
+    )
