@@ -650,3 +650,42 @@ def get_influence(X, y, weights=None) -> dict[str, np.ndarray]:
 
 
 __all__ += ["get_influence"]
+
+
+def enet_path(X, y, alphas, l1_ratio: float = 1.0, sweeps: int = 300, positive: bool = False) -> np.ndarray:
+    """Elastic-net coefficients (p, len(alphas)) by plain cyclic coordinate descent.
+
+    Minimises ``1/(2n) ||y - X w||^2 + a r ||w||_1 + a (1-r)/2 ||w||^2`` for
+    each ``a`` in *alphas* (no centring, as :func:`jitla.regression.enet_path`),
+    each from zero, with a fixed number of sweeps and nothing else: no
+    screening, no working sets, no extrapolation, no stopping rule.  The
+    residual is recomputed from scratch (fsum) before every coordinate
+    update, so no error accumulates.  On small well-conditioned problems
+    a few hundred sweeps converge to round-off (the tests check the KKT conditions).
+    """
+    rows = _as_rows(X)
+    yv = _as_list(y)
+    n, p = len(rows), len(rows[0])
+    cols = [[rows[i][j] for i in range(n)] for j in range(p)]
+    sq = [math.fsum(v * v for v in col) for col in cols]
+    out = np.zeros((p, len(alphas)))
+    for k, a in enumerate(alphas):
+        l1, l2 = a * l1_ratio * n, a * (1.0 - l1_ratio) * n
+        w = [0.0] * p
+        for _ in range(sweeps):
+            for j in range(p):
+                if sq[j] == 0.0:
+                    continue
+                r = [yv[i] - math.fsum(rows[i][t] * w[t] for t in range(p) if t != j) for i in range(n)]
+                z = math.fsum(cols[j][i] * r[i] for i in range(n))
+                if z > l1:
+                    w[j] = (z - l1) / (sq[j] + l2)
+                elif z < -l1 and not positive:
+                    w[j] = (z + l1) / (sq[j] + l2)
+                else:
+                    w[j] = 0.0
+        out[:, k] = w
+    return out
+
+
+__all__ += ["enet_path"]

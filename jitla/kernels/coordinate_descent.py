@@ -233,9 +233,14 @@ def _working_set(XtR, w, norms, alive, l1, l2, dual_norm, size):
 def _anderson_weights(last, c):
     """Weights ``c`` (sum 1) of the extrapolation from ``last`` ((K+1, m) iterates, oldest first).
 
-    Solves ``(U U^T) z = 1`` with ``U[k] = last[k+1] - last[k]`` by Gaussian
-    elimination with partial pivoting, ``c = z / sum(z)``.  Returns False when
-    ``U U^T`` is singular to working precision (the iterates have stalled).
+    Solves ``(U U^T + eps_r I) z = 1`` with ``U[k] = last[k+1] - last[k]`` by
+    Gaussian elimination with partial pivoting, ``c = z / sum(z)``.  The small
+    ridge ``eps_r = 1e-10 max_k ||U[k]||^2`` keeps the solve defined when
+    ``U U^T`` is singular -- fewer independent directions than K, as on a
+    working set of fewer than K features -- and then picks, up to O(eps_r),
+    the combination in its null space: the one that annihilates the
+    differences.  Returns False when the iterates have stalled (U = 0) or
+    the weights are not finite.
     """
     K = last.shape[0] - 1
     m = last.shape[1]
@@ -253,12 +258,14 @@ def _anderson_weights(last, c):
         big = max(big, C[a, a])
     if big == 0.0:
         return False
+    for a in range(K):
+        C[a, a] += 1e-10 * big
     for k in range(K):
         piv = k
         for i in range(k + 1, K):
             if abs(C[i, k]) > abs(C[piv, k]):
                 piv = i
-        if abs(C[piv, k]) <= 1e-14 * big:
+        if C[piv, k] == 0.0:
             return False
         if piv != k:
             for t in range(K + 1):
@@ -335,8 +342,12 @@ def _residual_gap(XT, y, w, R, XtR, idx, m, opts):
 
 @kernel
 def _residual_epoch(XT, norms, w, R, ws, l1, l2, positive):
-    """One cyclic pass over the working set: exact coordinate minimisation, r kept up to date."""
+    """One cyclic pass over the working set: exact coordinate minimisation, r kept up to date.
+
+    Returns the largest change of a coefficient (0: w is a fixed point of the pass).
+    """
     n = R.shape[0]
+    change = 0.0
     for t in range(ws.shape[0]):
         j = ws[t]
         if norms[j] == 0.0:
@@ -352,6 +363,8 @@ def _residual_epoch(XT, norms, w, R, ws, l1, l2, positive):
             for i in range(n):
                 R[i] += d * XT[j, i]
             w[j] = w_new
+            change = max(change, abs(d))
+    return change
 
 
 @kernel
@@ -481,6 +494,7 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
     gap = np.inf
     ws_size = int(opts[WS_START]) if use_ws else p
     converged = False
+    stalled = False
     while True:
         # the full (alive) problem's gap: the certificate
         idx = every[alive]
@@ -489,7 +503,7 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
         if gap <= tol:
             converged = True
             break
-        if epochs >= max_iter:
+        if epochs >= max_iter or stalled:
             break
         if screen:
             for j in _screen(XtR, w, norms, alive, l1, l2, gap, dual_norm):
@@ -504,13 +518,18 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
             ws_size = max(ws_size, 2 * nnz)
         ws = _working_set(XtR, w, norms, alive, l1, l2, dual_norm, ws_size)
         m = ws.shape[0]
-        inner_tol = max(_INNER_FRACTION * gap, 0.5 * tol) if m < idx.shape[0] else tol
+        inner_tol = max(_INNER_FRACTION * gap, 0.5 * tol)
         last = np.empty((_K + 1, m))
         stored = 0
         # coordinate descent on the working set
+        first = epochs
         while epochs < max_iter:
-            _residual_epoch(XT, norms, w, R, ws, l1, l2, positive)
+            change = _residual_epoch(XT, norms, w, R, ws, l1, l2, positive)
             epochs += 1
+            if change == 0.0:
+                # a fixed point of the pass: more epochs change nothing (the gap is at its rounding floor)
+                stalled = epochs == first + 1
+                break
             if anderson:
                 for t in range(m):
                     last[stored, t] = w[ws[t]]
@@ -569,8 +588,9 @@ def _gram_gap(yty, Xty, w, q, idx, m, opts):
 
 @kernel
 def _gram_epoch(G, w, q, ws, l1, l2, positive):
-    """One cyclic pass over the working set; q kept exact on the working set."""
+    """One cyclic pass over the working set; q kept exact on the working set.  Returns the largest change."""
     m = ws.shape[0]
+    change = 0.0
     for t in range(m):
         j = ws[t]
         Gjj = G[j, j]
@@ -584,6 +604,8 @@ def _gram_epoch(G, w, q, ws, l1, l2, positive):
                 k = ws[s]
                 q[k] -= d * G[j, k]
             w[j] = w_new
+            change = max(change, abs(d))
+    return change
 
 
 @kernel
@@ -705,6 +727,7 @@ def enet_cd_gram(G, Xty, yty, w, opts, info):
     gap = np.inf
     ws_size = int(opts[WS_START]) if use_ws else p
     converged = False
+    stalled = False
     while True:
         idx = every[alive]
         _gram_correlations(G, Xty, w, q, idx, idx.shape[0])
@@ -713,7 +736,7 @@ def enet_cd_gram(G, Xty, yty, w, opts, info):
         if gap <= tol:
             converged = True
             break
-        if epochs >= max_iter:
+        if epochs >= max_iter or stalled:
             break
         if screen:
             dropped = _screen(q, w, norms, alive, l1, l2, gap, dual_norm)
@@ -730,12 +753,17 @@ def enet_cd_gram(G, Xty, yty, w, opts, info):
             ws_size = max(ws_size, 2 * nnz)
         ws = _working_set(q, w, norms, alive, l1, l2, dual_norm, ws_size)
         m = ws.shape[0]
-        inner_tol = max(_INNER_FRACTION * gap, 0.5 * tol) if m < idx.shape[0] else tol
+        inner_tol = max(_INNER_FRACTION * gap, 0.5 * tol)
         last = np.empty((_K + 1, m))
         stored = 0
+        first = epochs
         while epochs < max_iter:
-            _gram_epoch(G, w, q, ws, l1, l2, positive)
+            change = _gram_epoch(G, w, q, ws, l1, l2, positive)
             epochs += 1
+            if change == 0.0:
+                # a fixed point of the pass: more epochs change nothing (the gap is at its rounding floor)
+                stalled = epochs == first + 1
+                break
             if anderson:
                 for t in range(m):
                     last[stored, t] = w[ws[t]]

@@ -44,11 +44,14 @@ from jitla.regression._estimator import (
 )
 
 try:
-    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 except ImportError:  # pragma: no cover - exercised only without scikit-learn
 
     class ConvergenceWarning(UserWarning):
         """An iterative solver stopped before reaching its tolerance (scikit-learn's warning)."""
+
+    class DataConversionWarning(UserWarning):
+        """The input was converted (scikit-learn's warning)."""
 
 
 __all__ = ["ConvergenceWarning", "ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "enet_path", "lasso_path"]
@@ -676,6 +679,13 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         Y = check_y(y, A.shape[0])
         if Y.ndim == 2 and Y.shape[1] > 1:
             raise ValueError(f"For multi-task outputs, use MultiTask{owner}")
+        if Y.ndim == 2:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected. Please change the shape of y "
+                "to (n_samples, ), for example using ravel().",
+                DataConversionWarning,
+                stacklevel=2,
+            )
         Y = Y.reshape(-1)
         if isinstance(sample_weight, numbers.Number):
             sample_weight = None
