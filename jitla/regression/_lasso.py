@@ -61,6 +61,10 @@ _NOT_CONVERGED = (
     "scale of the features or consider increasing regularisation. Duality gap: {gap:.6e}, "
     "tolerance: {tol:.3e}"
 )
+_COLUMN_Y = (
+    "A column-vector y was passed when a 1d array was expected. Please change the shape of y to "
+    "(n_samples, ), for example using ravel()."
+)
 
 
 # --------------------------------------------------------------------------
@@ -497,7 +501,10 @@ class ElasticNet(RegressorMixin, BaseEstimator):
             sample_weight = None
         sw = check_sample_weight(sample_weight, A.shape[0])
         if Y.ndim == 2 and self.positive:
-            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
+            if Y.shape[1] != 1:
+                raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
+            warnings.warn(_COLUMN_Y, DataConversionWarning, stacklevel=2)
+            Y = Y[:, 0]
         design = _Design(A, Y, sw, self.fit_intercept, self.precompute)
         k = 1 if Y.ndim == 1 else Y.shape[1]
         p = A.shape[1]
@@ -551,7 +558,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
+        tags.target_tags.multi_output = not self.positive  # positive=True takes one target only
         return tags
 
 
@@ -680,12 +687,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         if Y.ndim == 2 and Y.shape[1] > 1:
             raise ValueError(f"For multi-task outputs, use MultiTask{owner}")
         if Y.ndim == 2:
-            warnings.warn(
-                "A column-vector y was passed when a 1d array was expected. Please change the shape of y "
-                "to (n_samples, ), for example using ravel().",
-                DataConversionWarning,
-                stacklevel=2,
-            )
+            warnings.warn(_COLUMN_Y, DataConversionWarning, stacklevel=2)
         Y = Y.reshape(-1)
         if isinstance(sample_weight, numbers.Number):
             sample_weight = None
