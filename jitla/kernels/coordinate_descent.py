@@ -512,13 +512,23 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
         stored = 0
         # coordinate descent on the working set
         first = epochs
+        act = ws
+        since_full = _K
         while epochs < max_iter:
-            change = _residual_epoch(XT, norms, w, R, ws, l1, l2, positive)
+            # glmnet's active-set cycling: a pass over the whole working set, then passes over its
+            # non-zero coefficients only (zero ones mostly stay zero, yet each costs a dot product)
+            full = since_full >= _K
+            change = _residual_epoch(XT, norms, w, R, ws if full else act, l1, l2, positive)
             epochs += 1
-            if change == 0.0:
-                # a fixed point of the pass: more epochs change nothing (the gap is at its rounding floor)
-                stalled = epochs == first + 1
-                break
+            if full:
+                since_full = 1
+                if change == 0.0:
+                    # a fixed point of the pass: more epochs change nothing (the gap is at its rounding floor)
+                    stalled = epochs == first + 1
+                    break
+                act = ws[w[ws] != 0.0]
+            else:
+                since_full = _K if change == 0.0 else since_full + 1
             if anderson:
                 for t in range(m):
                     last[stored, t] = w[ws[t]]
