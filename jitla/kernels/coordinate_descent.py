@@ -36,7 +36,7 @@ Three accelerations, none of which changes what is certified:
 * working sets (Massias, Gramfort & Salmon 2018, celer; Bertrand et al.
   2022, skglm, Alg. 1): coordinate descent runs on the features nearest to
   their dual constraint (all non-zero ones first) until the gap of that
-  subproblem falls below 0.3 times the outer gap; the full gap is then
+  subproblem falls below 0.1 times the outer gap; the full gap is then
   computed, and the working set doubled if it is not yet small enough.
 * Anderson extrapolation (Anderson 1965; Bertrand & Massias 2021, "Anderson
   acceleration of coordinate descent", Alg. 2): every K = 5 epochs, the
@@ -98,8 +98,8 @@ NINFO = 4
 
 #: Epochs between two Anderson extrapolations (K in Bertrand & Massias 2021).
 _K = 5
-#: The subproblem is solved until its gap is below this fraction of the outer gap (celer's 0.3).
-_INNER_FRACTION = 0.3
+#: The subproblem is solved until its gap is below this fraction of the outer gap (celer uses 0.3).
+_INNER_FRACTION = 0.1
 
 
 # --------------------------------------------------------------------------

@@ -13,6 +13,13 @@ Estimators (scikit-learn's API, usable in pipelines and grid searches)::
     from jitla.regression import LinearRegression
     LinearRegression().fit(X, y).predict(X_new)
 
+Penalised regression (scikit-learn's names and objective; coordinate descent
+certified by the duality gap)::
+
+    from jitla.regression import Lasso, ElasticNet, LassoCV, ElasticNetCV, lasso_path, enet_path
+    Lasso(alpha=0.1).fit(X, y).coef_
+    alphas, coefs, dual_gaps = lasso_path(X, y)
+
 Diagnostics (statsmodels' names): :mod:`jitla.regression.diagnostics`
 (Durbin-Watson, Jarque-Bera, omnibus, Breusch-Pagan, White, RESET, VIF,
 Belsley-Kuh-Welsch condition indices).
@@ -22,7 +29,7 @@ columns are detected, named in a :class:`CollinearityWarning`, and their
 coefficients returned as NaN.
 
 The scikit-learn-style names (``LinearRegression``, ``PolynomialFeatures``,
-``poly``, ``polyfit``, ``PolyCoefs``) load on first use: they derive from
+``poly``, ``polyfit``, ``PolyCoefs``, the lasso family) load on first use: they derive from
 scikit-learn's base classes when it is installed, and importing scikit-learn
 takes longer than the rest of jitla together.
 """
