@@ -22,8 +22,9 @@ ACM TOMS 41(3), 2015.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
-from numba import prange, uint64
+from numba import prange, types, uint64
 
 from jitla._jit import kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._pack import pack_a, pack_b
@@ -444,6 +445,149 @@ def gemm_parallel(A, B, C, alpha, blocks, nthreads):
         j_lo = min(n, (tc * col_panels // pc) * NR)
         j_hi = min(n, ((tc + 1) * col_panels // pc) * NR)
         packed_region(A, B, C, alpha, blocks, (i_lo, i_hi, j_lo, j_hi), Ap[t], Bp[t])
+
+
+# --------------------------------------------------------------------------
+# one small product, written once (matmul's "auto" choice below SMALL_GEMM)
+# --------------------------------------------------------------------------
+#: Rows of C that :func:`_small_tile` computes together: four vector
+#: accumulators, so each k step issues four independent FMAs on one row of B.
+SMALL_ROWS = 4
+
+
+@vector_kernel
+def _small_tile(A, B, C, i0, j0, rows):
+    """``C[i0:i0+R, j0:j0+W] = A[i0:i0+R] @ B[:, j0:j0+W]``: one register tile, C written once.
+
+    ``W`` is one 64-byte vector of lanes (8 float64, 16 float32); ``R`` is
+    *rows*, an integer literal (each caller's constant compiles its own
+    copy, in which the tile's shape is a constant).  The accumulators are
+    a stack tile (:func:`~jitla.kernels._tile.register_tile`): its loops
+    have constant trip counts, so LLVM keeps it in registers, and each k
+    step is R broadcasts of A and R vector FMAs with one row of B.  C is
+    stored once at the end, never read: the k loop of
+    :func:`gemm_reordered` loads and stores its row of C at every step, and
+    when C is not 64-byte aligned (numpy aligns to 16 bytes) each of those
+    stores straddles two cache lines and the next step's load cannot be
+    forwarded from it -- 3 to 7 times slower from n = 32 on (devlog 019).
+    The caller keeps the tile inside C, A and B.
+    """
+    acc = register_tile(C, rows, 1)
+    R, W = acc.shape
+    for r in range(R):
+        for l in range(W):
+            acc[r, l] = 0
+    for p in range(A.shape[1]):
+        B_row = B[p, j0 : j0 + W]
+        for r in range(R):
+            a = A[i0 + r, p]
+            for l in range(W):
+                acc[r, l] += a * B_row[l]  # acc += outer(A[i0:i0+R, p], B[p, j0:j0+W])
+    for r in range(R):
+        C_row = C[i0 + r, j0 : j0 + W]
+        for l in range(W):
+            C_row[l] = acc[r, l]
+
+
+def _small_example(dtype):
+    """Operands of a tiny :func:`gemm_small` call (for :func:`jitla.warmup`)."""
+    return np.ones((7, 5), dtype), np.ones((5, 19), dtype), np.empty((7, 19), dtype)
+
+
+@register(
+    "gemm_small",
+    "tiles",
+    "C = A @ B for small operands: 4-row register tiles, overlapping at the edges, C written once",
+    flops=gemm_flops,
+    example=_small_example,
+)
+@vector_kernel(nogil=False)
+def gemm_small(A, B, C):
+    """``C = A @ B`` (overwritten, not accumulated) for operands that fit in the caches.
+
+    Parameters
+    ----------
+    A : (m, k) ndarray
+    B : (k, n) ndarray
+        Any strides (the API passes C-contiguous arrays or, through the
+        any-layout signature, views as they come); read only.  A B that
+        is not C-contiguous is copied first (k*n elements).
+    C : (m, n) ndarray, C-contiguous
+        Overwritten.
+
+    Notes
+    -----
+    Register tiles of :data:`SMALL_ROWS` x W (:func:`_small_tile`) cover
+    C; where m or n is not a multiple of the tile, the last tile is moved
+    back to end at the edge and overlaps its neighbour (it recomputes a few
+    entries with the same result) instead of running a scalar remainder
+    loop, so a 10 x 10 float64 product is four full tiles.  With fewer than
+    W columns each entry is a dot product.  Each entry is summed over p in
+    order 0..k-1, as :func:`gemm_reordered` does (same rounding).  No
+    packing and no cache blocking: the API uses it below
+    ``config.SMALL_GEMM``, where the operands sit in L1/L2.  Flops 2mnk
+    (plus the overlap, under one tile's worth per edge); no workspace
+    beyond the stack tile.
+
+    Unlike the other serial kernels it holds the GIL: it runs for
+    microseconds, and releasing and retaking the GIL costs about 50 ns per
+    call, 5 % of a whole 3 x 3 ``matmul``.
+    """
+    # operands of other strides are copied (a no-op for a C-contiguous one,
+    # whatever its type), so that the loops see unit strides
+    A = np.ascontiguousarray(A)
+    B = np.ascontiguousarray(B)
+    m, k = A.shape
+    n = B.shape[1]
+    W = 64 // C.itemsize
+    if n < W:
+        for i in range(m):
+            for j in range(n):
+                s = C.dtype.type(0)
+                for p in range(k):
+                    s += A[i, p] * B[p, j]
+                C[i, j] = s
+        return
+    for jb in range(0, n, W):
+        j0 = min(jb, n - W)
+        if m < SMALL_ROWS:
+            for i in range(m):
+                _small_tile(A, B, C, i, j0, 1)
+        else:
+            for ib in range(0, m, SMALL_ROWS):
+                _small_tile(A, B, C, min(ib, m - SMALL_ROWS), j0, SMALL_ROWS)
+
+
+#: The second dispatcher of :func:`gemm_small` behind :func:`gemm_small_entry`, made on first use.
+_gemm_small_any_layout: list = []
+
+
+def gemm_small_entry(dtype):
+    """The compiled :func:`gemm_small` for 2-D operands of float *dtype* in any layout, as a plain callable.
+
+    Compiles (or loads from the cache) one signature per dtype: A and B of
+    any strides, read-only and possibly unaligned -- the type every 2-D
+    array of *dtype* fits -- and C C-contiguous; B is made contiguous inside
+    the kernel, so the vector loads are the same as for C-ordered operands.
+    It is compiled on a second dispatcher of the same function (sharing its
+    cache entries), and what is returned is that compilation's entry point:
+    the function a dispatcher calls once it has matched the argument types.
+    Calling it directly skips that matching (about 100 ns, a tenth of a
+    3 x 3 ``matmul``) -- and with it every check: the caller must pass
+    ndarrays of exactly *dtype* (native byte order), A and B 2-D, C a
+    fresh C-contiguous (m, n) array.  Under ``NUMBA_DISABLE_JIT=1`` it is
+    the Python function.
+    """
+    if not _gemm_small_any_layout:
+        _gemm_small_any_layout.append(vector_kernel(nogil=False)(getattr(gemm_small, "py_func", gemm_small)))
+    dispatcher = _gemm_small_any_layout[0]
+    if not hasattr(dispatcher, "overloads"):
+        return dispatcher
+    element = numba.from_dtype(np.dtype(dtype))
+    operand = types.Array(element, 2, "A", readonly=True, aligned=False)
+    signature = (operand, operand, types.Array(element, 2, "C"))
+    dispatcher.compile(signature)
+    return dispatcher.overloads[signature].entry_point
 
 
 # --------------------------------------------------------------------------

@@ -919,34 +919,165 @@ def lu_slogdet(A):
     return _slogdet_factored(A, np.empty(A.shape[0], np.int32), True)
 
 
+@kernel(inline="always")
+def _slogdet_lanes(A, b0, n, T, t, with_log):
+    """Sign, log|det| and |det| of the W matrices ``A[b0 .. b0+W-1]`` at once, one per vector lane.
+
+    W is the tile width (8 float64 / 16 float32 lanes).  ``T[i*n + j, l]``
+    holds entry (i, j) of matrix ``b0 + l``; on return the rows of ``t``
+    hold, per lane: 0 the sign, 1 log|det| (with *with_log*), 2 |det|, 3 a
+    1 where a pivot was exactly zero; rows 4-7 are scratch.  Every step of
+    Gaussian elimination is a loop over the W lanes with a constant trip
+    count -- one vector instruction -- as in :func:`_solve_lanes`, but the
+    pivoting follows dgetf2 exactly: the pivot row p is the first entry of
+    largest magnitude (``idamax``), found per lane, and rows c and p are
+    exchanged by blending row c with every row i > c under the mask
+    ``i == p``.  Each column then makes one interchange or none, the sign
+    flips once for it and once for a negative pivot (a NaN pivot flips
+    nothing, as numpy's slogdet); a zero pivot leaves its column as
+    dgetf2 does, and so does a zero multiplier (no ``0 * inf``).
+    """
+    W = T.shape[1]
+    for l in range(W):
+        for i in range(n):
+            for j in range(n):
+                T[i * n + j, l] = A[b0 + l, i, j]
+    for l in range(W):
+        t[0, l] = 1
+        t[1, l] = 0
+        t[2, l] = 1
+        t[3, l] = 0
+    tiny = np.finfo(T.dtype).tiny
+    for c in range(n):
+        cc = c * n + c
+        # pivot row p (t[4]) and its magnitude (t[5]) per lane: idamax on column c
+        for l in range(W):
+            t[4, l] = c
+            t[5, l] = abs(T[cc, l])
+        for i in range(c + 1, n):
+            for l in range(W):
+                bigger = abs(T[i * n + c, l]) > t[5, l]
+                t[4, l] = i if bigger else t[4, l]
+                t[5, l] = abs(T[i * n + c, l]) if bigger else t[5, l]
+        # exchange rows c and p (columns c..n-1: the others are multipliers, not needed)
+        for i in range(c + 1, n):
+            for j in range(c, n):
+                for l in range(W):
+                    swap = t[4, l] == i
+                    u = T[c * n + j, l]
+                    v = T[i * n + j, l]
+                    T[c * n + j, l] = v if swap else u
+                    T[i * n + j, l] = u if swap else v
+        for l in range(W):
+            d = T[cc, l]
+            flip = (t[4, l] != c) != (d < 0)
+            t[0, l] = -t[0, l] if flip else t[0, l]
+            t[2, l] *= abs(d)
+            t[3, l] = 1 if d == 0 else t[3, l]
+            t[6, l] = 1 / d
+        for i in range(c + 1, n):
+            # multiplier (t[7]): times the reciprocal unless the pivot is below
+            # the smallest normal number (dgetf2 divides then); 0 for a zero pivot
+            for l in range(W):
+                d = T[cc, l]
+                x = T[i * n + c, l]
+                a = x * t[6, l] if abs(d) >= tiny else x / d
+                t[7, l] = a if d != 0 else 0
+            for j in range(c + 1, n):
+                for l in range(W):
+                    a = t[7, l]
+                    T[i * n + j, l] -= a * T[c * n + j, l] if a != 0 else 0
+    if with_log:
+        for c in range(n):
+            for l in range(W):
+                t[1, l] += np.log(abs(T[c * n + c, l]))
+
+
+@kernel
+def _slogdet_each(A, sign, logabsdet, det, lo, hi):
+    """Matrices lo..hi-1 of the stack one at a time (:func:`_slogdet_factored`); see :func:`slogdet_batched`."""
+    n = A.shape[1]
+    W = np.empty((n, n), A.dtype)
+    piv = np.empty(n, np.int32)
+    with_log = logabsdet.shape[0] > 0
+    for b in range(lo, hi):
+        W[:, :] = A[b]
+        s, logabs, d = _slogdet_factored(W, piv, with_log)
+        if sign.shape[0] > 0:
+            sign[b] = s
+        if with_log:
+            logabsdet[b] = logabs
+        if det.shape[0] > 0:
+            det[b] = d
+
+
+@kernel(inline="always")
+def _slogdet_range(A, sign, logabsdet, det, n):
+    """The whole stack, W matrices of literal order n at a time (:func:`_slogdet_lanes`), the rest one by one."""
+    T = register_tile(A, 64, 1)  # n*n <= 64 rows of W lanes, on the stack
+    t = register_tile(A, 8, 1)
+    W = T.shape[1]
+    count = A.shape[0]
+    with_log = logabsdet.shape[0] > 0
+    b = 0
+    while b + W <= count:
+        _slogdet_lanes(A, b, n, T, t, with_log)
+        for l in range(W):
+            singular = t[3, l] != 0
+            if sign.shape[0] > 0:
+                sign[b + l] = 0 if singular else t[0, l]
+            if with_log:
+                logabsdet[b + l] = -np.inf if singular else t[1, l]
+            if det.shape[0] > 0:
+                det[b + l] = 0 if singular else t[0, l] * t[2, l]
+        b += W
+    _slogdet_each(A, sign, logabsdet, det, b, count)
+
+
+def _slogdet_batched_example(dtype):
+    A = _one_example(dtype)[0][None]
+    return A, np.empty(1, dtype), np.empty(1, dtype), np.empty(1, dtype)
+
+
 @register(
     "slogdet_batched",
     "serial",
-    "stack of small matrices: sign, log|det| and det of each in one compiled loop",
+    "stack of small matrices: sign, log|det| and det, W matrices per vector (n <= 8), in one call",
     flops=lambda batch, n: batch * 2.0 * n**3 / 3,
-    example=lambda dtype: (_one_example(dtype)[0][None], np.empty((1, 3)), True),
+    example=_slogdet_batched_example,
 )
-@kernel
-def slogdet_batched(A, out, with_log):
-    """``out[b] = (sign, logabsdet, det)`` of every matrix ``A[b]`` of a stack.
+@vector_kernel
+def slogdet_batched(A, sign, logabsdet, det):
+    """``sign[b]``, ``logabsdet[b]`` and ``det[b]`` of every matrix ``A[b]`` of a stack.
 
     Parameters
     ----------
     A : (batch, n, n) ndarray, C-contiguous
-        Read only: each matrix is factored in one (n, n) work array.
-    out : (batch, 3) float64 ndarray
-        Overwritten: columns sign, logabsdet, det (:func:`lu_slogdet`).
-    with_log : bool
-        Compute logabsdet (else column 1 is left 0: det needs no logarithms).
+        Read only.
+    sign, logabsdet, det : (batch,) or (0,) ndarray of A's dtype
+        Overwritten, each unless it is empty (pass an empty array for what
+        is not wanted: an empty *logabsdet* skips the logarithms).  As
+        :func:`lu_slogdet`: ``det = sign * prod |U[i, i]|``; sign 0,
+        logabsdet -inf and det 0 where a pivot is exactly zero; a NaN pivot
+        leaves the sign alone.
 
     Notes
     -----
-    One Numba call for the stack instead of one per matrix, as
-    :func:`lu_solve_batched`.  Flops batch * 2n^3/3; workspace n^2 + n.
+    Golub & Van Loan, 4th ed., Algorithm 3.4.1 (Gaussian elimination with
+    partial pivoting), keeping only U's diagonal and the interchanges.  For
+    n <= 8 the matrices go W at a time through :func:`_slogdet_lanes`, one
+    per vector lane (W = 8 float64, 16 float32); the last ``batch % W``
+    matrices, and every matrix when n > 8, go one at a time through the
+    unblocked LU.  Unlike :func:`lu_solve_batched`, n is not made a literal
+    per size: the lanes alone already make a 3 x 3 or 4 x 4 stack 3-6
+    times faster than numpy, and each literal size would add seconds of
+    compilation (devlog 019).
+    Accumulated in A's dtype, as LAPACK's ``getrf`` + numpy do.  Flops
+    batch * 2n^3/3 nominal; workspace stack tiles (n^2 + n for the
+    one-at-a-time path).
     """
     n = A.shape[1]
-    W = np.empty((n, n), A.dtype)
-    piv = np.empty(n, np.int32)
-    for b in range(A.shape[0]):
-        W[:, :] = A[b]
-        out[b, 0], out[b, 1], out[b, 2] = _slogdet_factored(W, piv, with_log)
+    if n <= 8:
+        _slogdet_range(A, sign, logabsdet, det, n)
+    else:
+        _slogdet_each(A, sign, logabsdet, det, 0, A.shape[0])

@@ -565,8 +565,8 @@ def _logdet_parts(a):
 
 
 def _stacked_slogdet(a, with_log=True):
-    """``(sign, logabsdet, det)`` arrays for a stack of float32/float64 matrices of order
-    1..config.LU_UNBLOCKED_MAX in one kernel call (``slogdet_batched``); None for anything else."""
+    """``(sign, logabsdet)`` (*with_log*) or ``det`` of a stack of float32/float64 matrices of
+    order 1..config.LU_UNBLOCKED_MAX, in one kernel call (``slogdet_batched``); None for anything else."""
     if type(a) is not np.ndarray or a.ndim < 3 or a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
         return None
     n = a.shape[-1]
@@ -574,10 +574,15 @@ def _stacked_slogdet(a, with_log=True):
         return None
     batch = a.shape[:-2]
     A3 = as_float_operand(a, a.dtype).reshape(-1, n, n)
-    out = np.empty((A3.shape[0], 3))
-    get_kernel("slogdet_batched", "serial").func(A3, out, with_log)
-    out = out.astype(a.dtype, copy=False)
-    return out[:, 0].reshape(batch), out[:, 1].reshape(batch), out[:, 2].reshape(batch)
+    count, unused = A3.shape[0], np.empty(0, a.dtype)
+    kernel = get_kernel("slogdet_batched", "serial").func
+    if with_log:
+        sign, logabsdet = np.empty(count, a.dtype), np.empty(count, a.dtype)
+        kernel(A3, sign, logabsdet, unused)
+        return sign.reshape(batch), logabsdet.reshape(batch)
+    det = np.empty(count, a.dtype)
+    kernel(A3, unused, unused, det)
+    return det.reshape(batch)
 
 
 def slogdet(a):
@@ -603,7 +608,7 @@ def slogdet(a):
         return SlogdetResult(scalar(sign), scalar(logabsdet))
     parts = _stacked_slogdet(a)
     if parts is not None:
-        return SlogdetResult(parts[0], parts[1])
+        return SlogdetResult(*parts)
     sign, logabsdet, _ = _logdet_parts(a)
     if sign.ndim == 0:
         return SlogdetResult(sign[()], logabsdet[()])
@@ -619,9 +624,9 @@ def det(a):
     LU = square_work_copy(a)
     if LU is not None and LU.shape[0] <= config.LU_UNBLOCKED_MAX:
         return LU.dtype.type(get_kernel("slogdet", "unblocked").func(LU)[2])
-    parts = _stacked_slogdet(a, with_log=False)
-    if parts is not None:
-        return parts[2]
+    result = _stacked_slogdet(a, with_log=False)
+    if result is not None:
+        return result
     a = np.asarray(a)
     sign, _, LU = _logdet_parts(a)
     if a.shape[-1] == 0:

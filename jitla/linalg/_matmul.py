@@ -27,7 +27,7 @@ class MatmulPlan:
     Attributes
     ----------
     op : str
-        Registry operation: "gemm", "gemm_batched", "gemv", "gemv_t" or "dot".
+        Registry operation: "gemm", "gemm_small", "gemm_batched", "gemv", "gemv_t" or "dot".
     kernel : str
         Registry variant of *op* ("packed", "parallel", "serial", ...).
     reason : str
@@ -87,7 +87,7 @@ def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
     --------
     >>> import numpy as np, jitla
     >>> jitla.matmul_plan(np.ones((3, 3)), np.ones((3, 3))).kernel
-    'reordered'
+    'tiles'
     """
     a = np.asarray(a)
     b = np.asarray(b)
@@ -146,8 +146,12 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         B = B.reshape(k, 1)
     batch = plan.batch
     nbatch = math.prod(batch)
-    C = (np.empty if plan.op == "gemm_batched" and k > 0 else np.zeros)(batch + (m, n), dtype=dtype)
+    overwrites = plan.op in ("gemm_batched", "gemm_small")
+    C = (np.empty if overwrites and k > 0 else np.zeros)(batch + (m, n), dtype=dtype)
     if C.size == 0 or k == 0:
+        return C.reshape(plan.shape)
+    if not batch and plan.op == "gemm_small":
+        _small_gemm(A, B, C)
         return C.reshape(plan.shape)
     if not batch:
         info = get_kernel("gemm", plan.kernel)
@@ -166,6 +170,9 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if plan.op == "gemm_batched":
         info = get_kernel("gemm_batched", plan.kernel)
         info.func(A3, B3, C3, ia, ib, *kernel_extras(info, dtype))
+    elif plan.op == "gemm_small":
+        for i in range(nbatch):
+            _small_gemm(A3[ia[i]], B3[ib[i]], C3[i])
     else:
         info = get_kernel("gemm", plan.kernel)
         extra = kernel_extras(info, dtype)
@@ -177,47 +184,59 @@ def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 _FLOAT64 = np.dtype(np.float64)
 _FLOAT32 = np.dtype(np.float32)
 _ONE32 = np.float32(1)
-#: (gemv, gemm reordered) dispatchers, looked up on the first small product.
-_SMALL_KERNELS: list = []
+_ndarray = np.ndarray
+_empty = np.empty
+#: The gemv dispatcher, looked up on the first matrix @ vector product.
+_GEMV: list = []
+#: dtype -> :func:`jitla.kernels.gemm.gemm_small_entry` (the compiled small product), on first use.
+_SMALL_GEMM: dict = {}
 
 
-def _small_product(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    """``a @ b`` without a plan for the commonest calls, or None for the general path.
+def _small_gemm_entry(dtype: np.dtype):
+    """Look up (and on first use compile) the ``gemm_small`` entry point for float32/float64 *dtype*."""
+    from jitla.kernels.gemm import gemm_small_entry
 
-    Two cases of :func:`_auto_kernel` whose rule does not depend on the
-    thread count: matrix @ vector (rule 2, gemv) and a product of two small
-    matrices (rule 4, m*n*k < SMALL_GEMM: gemm reordered), both operands
-    of one float dtype.  At n = 3 building the :class:`MatmulPlan`, logging
-    and the generic layout handling cost ten times the product, so this
-    is written for speed: identity tests on the dtype, the two dispatchers
-    kept after the first look-up, alpha as a Python float for float64 (the
-    dispatcher types it as float64 faster than a numpy scalar).  Operands
-    that are not C-contiguous and writeable are copied, as
-    :func:`as_float_operand` does.
+    entry = _SMALL_GEMM[dtype] = gemm_small_entry(dtype)
+    return entry
+
+
+def _small_gemm(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> None:
+    """``C = a @ b`` (``gemm_small``): a, b 2-D ndarrays of C's dtype (float32/float64), any layout;
+    C fresh and C-contiguous.  The entry point checks nothing: these are the caller's promises."""
+    try:
+        entry = _SMALL_GEMM[C.dtype]
+    except KeyError:
+        entry = _small_gemm_entry(C.dtype)
+    entry(a, b, C)
+
+
+def _matrix_vector(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """``a @ b`` for a matrix and a vector (rule 2, gemv), or None for the general path.
+
+    Part of :func:`matmul`'s fast path, which has checked that *a* and *b*
+    are ndarrays of one dtype, float64 or float32.  The dispatcher is kept
+    after the first look-up, alpha passed as a Python float for float64
+    (the dispatcher types it faster than a numpy scalar).  Operands that are
+    not C-contiguous and writeable are copied, as :func:`as_float_operand`
+    does.
     """
     dtype = a.dtype
-    if dtype is not b.dtype or (dtype is not _FLOAT64 and dtype is not _FLOAT32) or a.ndim != 2:
+    if a.ndim != 2:
         return None
     m, k = a.shape
-    shape_b = b.shape
-    if len(shape_b) == 2:
-        if shape_b[0] != k or not 0 < m * shape_b[1] * k < config.SMALL_GEMM:
-            return None
-        C = np.zeros((m, shape_b[1]), dtype)
-    elif len(shape_b) == 1 and shape_b[0] == k and m * k:
-        C = np.zeros(m, dtype)
-    else:
+    if b.ndim != 1 or b.shape[0] != k or not m * k:
         return None
+    y = np.zeros(m, dtype)
     flags = a.flags
     if not (flags.c_contiguous and flags.writeable):
         a = np.array(a, order="C")
     flags = b.flags
     if not (flags.c_contiguous and flags.writeable):
         b = np.array(b, order="C")
-    if not _SMALL_KERNELS:
-        _SMALL_KERNELS.extend((get_kernel("gemv", "serial").func, get_kernel("gemm", "reordered").func))
-    _SMALL_KERNELS[len(shape_b) - 1](a, b, C, 1.0 if dtype is _FLOAT64 else _ONE32)
-    return C
+    if not _GEMV:
+        _GEMV.append(get_kernel("gemv", "serial").func)
+    _GEMV[0](a, b, y, 1.0 if dtype is _FLOAT64 else _ONE32)
+    return y
 
 
 def matmul(a, b, /, out=None, *, kernel: str = "auto"):
@@ -267,10 +286,29 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
     array([[1., 2.],
            [3., 4.]])
     """
-    if out is None and kernel == "auto" and type(a) is np.ndarray and type(b) is np.ndarray:
-        C = _small_product(a, b)
-        if C is not None:
-            return C
+    if type(a) is _ndarray and type(b) is _ndarray and out is None and kernel == "auto":
+        # The fast path for one small product of two float matrices of one dtype: rule 4 of
+        # the policy without a plan, straight into the compiled kernel (gemm_small_entry),
+        # which takes operands of any layout and does no type check of its own.
+        dtype = a.dtype
+        if dtype is b.dtype and (dtype is _FLOAT64 or dtype is _FLOAT32):
+            shape_a = a.shape
+            shape_b = b.shape
+            if len(shape_a) == 2 and len(shape_b) == 2:
+                m, k = shape_a
+                n = shape_b[1]
+                if shape_b[0] == k and 0 < m * n * k < config.SMALL_GEMM:
+                    C = _empty((m, n), dtype)
+                    try:
+                        entry = _SMALL_GEMM[dtype]
+                    except KeyError:
+                        entry = _small_gemm_entry(dtype)
+                    entry(a, b, C)  # checks nothing: the lines above are its promises
+                    return C
+            else:
+                C = _matrix_vector(a, b)
+                if C is not None:
+                    return C
     a = np.asarray(a)
     b = np.asarray(b)
     plan = matmul_plan(a, b, kernel=kernel)

@@ -77,7 +77,7 @@ def gemm_plan(batch, m, k, n, a_vec=False, b_vec=False, nthreads=None) -> Plan:
     2. matrix @ vector (vector @ matrix)   -> gemv (gemv_t)
     3. a stack of small matrices (m*n*k <= BATCHED_MAX)
                                            -> gemm_batched, parallel when threads > 1
-    4. m*n*k < SMALL_GEMM                  -> gemm reordered (packing would not pay)
+    4. m*n*k < SMALL_GEMM                  -> gemm_small (packing would not pay)
     5. threads > 1 and m*n*k >= PARALLEL_GEMM -> gemm parallel
     6. otherwise                           -> gemm packed
     """
@@ -96,7 +96,7 @@ def gemm_plan(batch, m, k, n, a_vec=False, b_vec=False, nthreads=None) -> Plan:
             "gemm_batched", variant, f"stack of small matrices (m*n*k={size} <= {config.BATCHED_MAX})"
         )
     if size < config.SMALL_GEMM:
-        return Plan("gemm", "reordered", f"small (m*n*k={size} < {config.SMALL_GEMM})")
+        return Plan("gemm_small", "tiles", f"small (m*n*k={size} < {config.SMALL_GEMM})")
     if nthreads > 1 and size >= config.PARALLEL_GEMM:
         return Plan("gemm", "parallel", f"large (m*n*k={size}) and {nthreads} threads")
     if nthreads == 1:

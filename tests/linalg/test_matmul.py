@@ -511,11 +511,11 @@ def policy_cases(nthreads):
         ((3,), (5, 3, 2), "gemm_batched", par),
         ((5, 2, 3), (3,), "gemm_batched", par),
         ((2, config.BATCHED_MAX, 1), (1, 1), "gemm_batched", par),  # m*n*k == BATCHED_MAX
-        ((2, config.BATCHED_MAX + 1, 1), (1, 1), "gemm", "reordered"),  # just past it: rule 4
-        # 4. m*n*k < SMALL_GEMM -> reordered
-        ((3, 3), (3, 3), "gemm", "reordered"),
-        ((config.SMALL_GEMM - 1, 1), (1, 1), "gemm", "reordered"),
-        ((1, 5), (5, 1), "gemm", "reordered"),
+        ((2, config.BATCHED_MAX + 1, 1), (1, 1), "gemm_small", "tiles"),  # just past it: rule 4
+        # 4. m*n*k < SMALL_GEMM -> gemm_small
+        ((3, 3), (3, 3), "gemm_small", "tiles"),
+        ((config.SMALL_GEMM - 1, 1), (1, 1), "gemm_small", "tiles"),
+        ((1, 5), (5, 1), "gemm_small", "tiles"),
         # 5./6. large: parallel with threads > 1 and m*n*k >= PARALLEL_GEMM, else packed
         ((config.SMALL_GEMM, 1), (1, 1), "gemm", "packed"),
         ((config.PARALLEL_GEMM - 1, 1), (1, 1), "gemm", "packed"),
