@@ -936,7 +936,9 @@ def build_parser() -> argparse.ArgumentParser:
     overhead.add_argument("--functions", nargs="+", metavar="F", help="only these (solve, inv, ..., OLS)")
     overhead.add_argument("--no-regression", action="store_true", help="skip OLS(y, X).fit().bse")
     overhead.add_argument(
-        "--stacks", action="store_true", help="also 100,000 stacked 3x3 / 4x4 (solve, inv, det, matmul)"
+        "--stacks",
+        action="store_true",
+        help="also 100,000 stacked 3x3 / 4x4 (solve, inv, det, slogdet, matmul)",
     )
     overhead.add_argument("--repeat", type=_positive, default=5, help="timed loops per side (default 5)")
     _common(overhead)

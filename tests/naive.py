@@ -333,6 +333,38 @@ def lu(A):
     return P, L.reshape(m, r), U.reshape(r, n)
 
 
+def slogdet(A) -> tuple[float, float]:
+    """``(sign, log|det|)`` of a square A from :func:`lu`: ``det = det(P) * prod(diag(U))``.
+
+    The sign of the permutation is the parity of its cycles; an exactly
+    zero pivot gives ``(0.0, -inf)``, as numpy.linalg.slogdet.  The log is
+    ``math.fsum`` of the logs of the pivots.
+    """
+    P, _, U = lu(A)
+    n = U.shape[0]
+    perm = [int(np.argmax(P[:, i])) for i in range(n)]
+    sign, seen = 1.0, [False] * n
+    for start in range(n):
+        length, i = 0, start
+        while not seen[i]:
+            seen[i], i, length = True, perm[i], length + 1
+        if length % 2 == 0 and length > 0:
+            sign = -sign
+    pivots = [float(U[i, i]) for i in range(n)]
+    if any(d == 0.0 for d in pivots):
+        return 0.0, -math.inf
+    for d in pivots:
+        if d < 0:
+            sign = -sign
+    return sign, math.fsum(math.log(abs(d)) for d in pivots)
+
+
+def det(A) -> float:
+    """Determinant of a square A: ``sign * exp(log|det|)`` of :func:`slogdet`."""
+    sign, logabsdet = slogdet(A)
+    return sign * math.exp(logabsdet)
+
+
 def cholesky(A) -> np.ndarray:
     """Lower-triangular L with ``A = L @ L.T``, reading only the lower triangle of A.
 

@@ -986,7 +986,8 @@ def _slogdet_lanes(A, b0, n, T, t, with_log):
             for j in range(c + 1, n):
                 for l in range(W):
                     a = t[7, l]
-                    T[i * n + j, l] -= a * T[c * n + j, l] if a != 0 else 0
+                    v = T[i * n + j, l]
+                    T[i * n + j, l] = v - a * T[c * n + j, l] if a != 0 else v
     if with_log:
         for c in range(n):
             for l in range(W):
@@ -995,7 +996,7 @@ def _slogdet_lanes(A, b0, n, T, t, with_log):
 
 @kernel
 def _slogdet_each(A, sign, logabsdet, det, lo, hi):
-    """Matrices lo..hi-1 of the stack one at a time (:func:`_slogdet_factored`); see :func:`slogdet_batched`."""
+    """Matrices lo..hi-1 of the stack one by one (:func:`_slogdet_factored`); see :func:`slogdet_batched`."""
     n = A.shape[1]
     W = np.empty((n, n), A.dtype)
     piv = np.empty(n, np.int32)
@@ -1013,7 +1014,7 @@ def _slogdet_each(A, sign, logabsdet, det, lo, hi):
 
 @kernel(inline="always")
 def _slogdet_range(A, sign, logabsdet, det, n):
-    """The whole stack, W matrices of literal order n at a time (:func:`_slogdet_lanes`), the rest one by one."""
+    """The whole stack: W matrices at a time (:func:`_slogdet_lanes`), the rest one by one."""
     T = register_tile(A, 64, 1)  # n*n <= 64 rows of W lanes, on the stack
     t = register_tile(A, 8, 1)
     W = T.shape[1]

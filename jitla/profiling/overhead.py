@@ -337,6 +337,7 @@ STACK_CASES: dict[str, Callable] = {
     "solve stack": _stack_case("solve", np.linalg.solve, "numpy.linalg.solve", _general, rhs=True),
     "inv stack": _stack_case("inv", np.linalg.inv, "numpy.linalg.inv", _general),
     "det stack": _stack_case("det", np.linalg.det, "numpy.linalg.det", _general),
+    "slogdet stack": _stack_case("slogdet", np.linalg.slogdet, "numpy.linalg.slogdet", _general),
     "matmul stack": _stack_case("matmul", np.matmul, "numpy.matmul", _general),
 }
 

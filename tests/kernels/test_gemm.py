@@ -413,3 +413,75 @@ def test_dot_gemv_nan_inf(dtype):
     yt = np.zeros(40, dtype)
     jitla.kernels.get_kernel("gemv_t", "serial").func(A, np.ones(3, dtype), yt, dtype(1))
     np.testing.assert_array_equal(np.isnan(yt), np.arange(40) == 5)
+
+
+# --------------------------------------------------------------------------
+# gemm_small: matmul's kernel for one small product (C overwritten)
+# --------------------------------------------------------------------------
+#: Below, at and past one tile in each direction (4 rows; 8 float64 / 16
+#: float32 lanes), so that the overlapping edge tiles and the dot-product
+#: path for n < W are all taken.
+SMALL_SHAPES = [(1, 1, 1), (3, 3, 3), (4, 5, 8), (5, 3, 9), (10, 10, 10), (3, 7, 17), (13, 7, 33), (9, 1, 16)]
+
+
+def _views(A):
+    """The same matrix as C, F, a strided view and a read-only array."""
+    big = np.zeros((2 * A.shape[0], 3 * A.shape[1]), A.dtype)
+    big[::2, ::3] = A
+    ro = A.copy()
+    ro.flags.writeable = False
+    return [np.ascontiguousarray(A), np.asfortranarray(A), big[::2, ::3], ro]
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_gemm_small_matches_naive_in_every_layout(dtype):
+    from jitla.kernels.gemm import gemm_small, gemm_small_entry
+
+    entry = gemm_small_entry(dtype)
+    for m, k, n in SMALL_SHAPES:
+        rng = np.random.default_rng([m, k, n])
+        A0 = random_matrix(rng, (m, k), dtype)
+        B0 = random_matrix(rng, (k, n), dtype)
+        expected = naive.matmul_2d(A0, B0)
+        C = np.full((m, n), np.nan, dtype)
+        gemm_small(A0, B0, C)  # the registered dispatcher, C-ordered operands
+        assert_product_close(C, expected, A0, B0, dtype)
+        for A in _views(A0):
+            for B in _views(B0):
+                C_any = np.full((m, n), np.nan, dtype)
+                entry(A, B, C_any)  # the any-layout compilation, called at its entry point
+                np.testing.assert_array_equal(C_any, C)  # same sums in the same order
+                np.testing.assert_array_equal(A, A0)
+                np.testing.assert_array_equal(B, B0)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_gemm_small_exact_on_integer_data_and_equal_to_reordered(dtype):
+    rng = np.random.default_rng(7)
+    for m, k, n in [(10, 10, 10), (13, 7, 33), (47, 47, 47)]:
+        A = random_int_matrix(rng, (m, k), dtype)
+        B = random_int_matrix(rng, (k, n), dtype)
+        C = np.empty((m, n), dtype)
+        jitla.kernels.get_kernel("gemm_small", "tiles").func(A, B, C)
+        np.testing.assert_array_equal(C, naive.gemm(A, B, np.zeros((m, n)), 1.0).astype(dtype))
+        R = np.zeros((m, n), dtype)
+        get("reordered").func(A, B, R, np.dtype(dtype).type(1))
+        np.testing.assert_array_equal(C, R)  # summed over p in the same order
+
+
+def test_matmul_compiles_one_small_kernel_per_dtype_whatever_the_layout():
+    """The fast path's any-layout signature takes every 2-D operand: no compilation per layout."""
+    from jitla.kernels import gemm
+
+    rng = np.random.default_rng(8)
+    for dtype in FLOAT_DTYPES:
+        A0 = random_matrix(rng, (5, 6), dtype)
+        B0 = random_matrix(rng, (6, 9), dtype)
+        for A in _views(A0):
+            for B in _views(B0):
+                C = jitla.matmul(A, B)
+                assert C.dtype == dtype and C.flags.c_contiguous
+                assert_product_close(C, A0.astype(np.float64) @ B0, A0, B0, dtype)
+    signatures = gemm._gemm_small_any_layout[0].signatures
+    assert len(signatures) == len(FLOAT_DTYPES), signatures
+    assert all(sig[0].layout == "A" and not sig[0].mutable for sig in signatures)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import warnings
 
+import naive
 import numpy as np
 import pytest
 import scipy.linalg
@@ -280,3 +281,85 @@ def test_ill_conditioning_warning_as_the_general_path():
         warnings.simplefilter("error")
         jl.solve(_matrix(3), b)
         jl.inv(_matrix(10))
+
+
+def _det_stack(n, dtype, count=37):
+    """*count* matrices of order n: lane groups of 8 (float64) or 16 (float32) and a remainder,
+    with exactly singular members (0, 4, 9), a NaN (17) and an inf (22) among them."""
+    rng = np.random.default_rng(n)
+    A = rng.standard_normal((count, n, n)) + 0.5 * np.eye(n)
+    A[0] = 0
+    A[4, :, n // 2] = 0  # a zero column: a zero pivot whatever the interchanges
+    A[9] = np.triu(A[9])
+    A[9, n - 1, n - 1] = 0  # triangular: U is A, its last pivot exactly 0
+    A[17, n // 2, 0] = np.nan
+    A[22, n - 1, n - 1] = np.inf
+    return A.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [1, 3, 4, 8, 9])
+def test_det_slogdet_stack_in_lanes_match_naive_numpy_and_one_matrix(n, dtype):
+    """Stacks go through slogdet_batched (W matrices per vector for n <= 8, one by one above)."""
+    A = _det_stack(n, dtype)
+    A_before = A.copy()
+    with np.errstate(invalid="ignore", over="ignore"):
+        sign, logdet = jl.slogdet(A)
+        det = jl.det(A)
+        ref_sign, ref_logdet = np.linalg.slogdet(A)
+        ref_det = np.linalg.det(A)
+        ones = [jl.slogdet(a) for a in A]
+        one_det = np.array([jl.det(a) for a in A])
+    np.testing.assert_array_equal(A, A_before)
+    assert sign.dtype == logdet.dtype == det.dtype == dtype and det.shape == (37,)
+    singular = [0, 4, 9] if n > 1 else [0, 4]
+    np.testing.assert_array_equal(sign[singular], 0)
+    np.testing.assert_array_equal(logdet[singular], -np.inf)
+    np.testing.assert_array_equal(det[singular], 0)
+    # NaN: logabsdet and det NaN, the sign +-1 (a NaN pivot leaves it alone)
+    assert np.isnan(logdet[17]) and np.isnan(det[17]) and abs(sign[17]) == 1
+    finite = np.isfinite(A).all(axis=(1, 2))
+    rtol = _rtol(dtype, n)
+    for i in np.flatnonzero(finite):
+        want_sign, want_logdet = naive.slogdet(A[i].astype(np.float64))
+        assert sign[i] == want_sign == ref_sign[i], i
+        np.testing.assert_allclose(logdet[i], want_logdet, rtol=rtol, atol=rtol, err_msg=str(i))
+    np.testing.assert_allclose(logdet[finite], ref_logdet[finite], rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(det[finite], ref_det[finite], rtol=10 * rtol, atol=0)
+    np.testing.assert_array_equal(np.isinf(logdet), np.isinf(ref_logdet))  # the inf member too
+    # each matrix alone (lu_slogdet) gives the same; in float64 the same bits (dgetf2's
+    # operations in the same order), float32 accumulates the pivots in float64 there
+    one_sign = np.array([s for s, _ in ones])
+    one_logdet = np.array([ld for _, ld in ones])
+    np.testing.assert_array_equal(sign, one_sign)
+    if dtype == np.float64:
+        np.testing.assert_array_equal(logdet, one_logdet)
+        np.testing.assert_array_equal(det, one_det)
+    else:
+        np.testing.assert_allclose(logdet, one_logdet, rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(det, one_det, rtol=10 * rtol, atol=0)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_det_slogdet_stack_layouts_and_empty(dtype):
+    A = _det_stack(3, dtype, count=40)
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = jl.det(A)
+        for view in (np.asfortranarray(A), A.reshape(8, 5, 3, 3), A[:, ::-1, :][:, ::-1, :]):
+            got = jl.det(view)  # the same matrices in other layouts: the same results
+            assert got.shape == view.shape[:-2] and got.dtype == dtype
+            np.testing.assert_array_equal(got.ravel(), want)
+        transposed = A.transpose(0, 2, 1)  # other matrices (det(A.T) = det(A) up to rounding)
+        np.testing.assert_array_equal(jl.det(transposed), jl.det(np.ascontiguousarray(transposed)))
+        finite = np.isfinite(A).all(axis=(1, 2))
+        np.testing.assert_allclose(
+            jl.det(transposed)[finite], np.linalg.det(transposed)[finite], rtol=10 * _rtol(dtype, 3)
+        )
+    for shape in [(0, 3, 3), (2, 0, 3, 3), (3, 0, 0)]:
+        empty = np.empty(shape, dtype)
+        assert jl.det(empty).dtype == dtype and jl.det(empty).shape == shape[:-2]
+        np.testing.assert_array_equal(jl.det(empty), np.linalg.det(empty))
+        sign, logdet = jl.slogdet(empty)
+        ref_sign, ref_logdet = np.linalg.slogdet(empty)
+        np.testing.assert_array_equal(sign, ref_sign)
+        np.testing.assert_array_equal(logdet, ref_logdet)
