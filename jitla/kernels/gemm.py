@@ -26,7 +26,7 @@ import numba
 import numpy as np
 from numba import prange, types, uint64
 
-from jitla._jit import kernel, vector_kernel, vector_parallel_kernel
+from jitla._jit import enable_cache, kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._pack import pack_a, pack_b
 from jitla.kernels._registry import register
 from jitla.kernels._tile import MR, gemm_register_tile, register_tile, tile_width
@@ -501,7 +501,7 @@ def _small_example(dtype):
     flops=gemm_flops,
     example=_small_example,
 )
-@vector_kernel(nogil=False)
+@vector_kernel
 def gemm_small(A, B, C):
     """``C = A @ B`` (overwritten, not accumulated) for operands that fit in the caches.
 
@@ -529,9 +529,7 @@ def gemm_small(A, B, C):
     (plus the overlap, under one tile's worth per edge); no workspace
     beyond the stack tile.
 
-    Unlike the other serial kernels it holds the GIL: it runs for
-    microseconds, and releasing and retaking the GIL costs about 50 ns per
-    call, 5 % of a whole 3 x 3 ``matmul``.
+    matmul calls it through :func:`gemm_small_entry`.
     """
     # operands of other strides are copied (a no-op for a C-contiguous one,
     # whatever its type), so that the loops see unit strides
@@ -567,10 +565,11 @@ def gemm_small_entry(dtype):
 
     Compiles (or loads from the cache) one signature per dtype: A and B of
     any strides, read-only and possibly unaligned -- the type every 2-D
-    array of *dtype* fits -- and C C-contiguous; B is made contiguous inside
-    the kernel, so the vector loads are the same as for C-ordered operands.
-    It is compiled on a second dispatcher of the same function (sharing its
-    cache entries), and what is returned is that compilation's entry point:
+    array of *dtype* fits -- and C C-contiguous; A and B are made contiguous
+    inside the kernel (a no-op when they are), so the loops are the same as
+    for C-ordered operands.
+    It is compiled on a second dispatcher of the same function, which holds
+    the GIL, and what is returned is that compilation's entry point:
     the function a dispatcher calls once it has matched the argument types.
     Calling it directly skips that matching (about 100 ns, a tenth of a
     3 x 3 ``matmul``) -- and with it every check: the caller must pass
@@ -579,7 +578,11 @@ def gemm_small_entry(dtype):
     the Python function.
     """
     if not _gemm_small_any_layout:
-        _gemm_small_any_layout.append(vector_kernel(nogil=False)(getattr(gemm_small, "py_func", gemm_small)))
+        # holding the GIL: the product takes microseconds, and releasing and retaking
+        # the GIL costs about 50 ns per call, 5 % of a whole 3 x 3 matmul; other
+        # options than gemm_small's, so its own cache entries (tag)
+        compiled = vector_kernel(nogil=False)(getattr(gemm_small, "py_func", gemm_small))
+        _gemm_small_any_layout.append(enable_cache(compiled, tag="gil"))
     dispatcher = _gemm_small_any_layout[0]
     if not hasattr(dispatcher, "overloads"):
         return dispatcher
