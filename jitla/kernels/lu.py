@@ -925,8 +925,9 @@ def _slogdet_lanes(A, b0, n, T, t, with_log):
 
     W is the tile width (8 float64 / 16 float32 lanes).  ``T[i*n + j, l]``
     holds entry (i, j) of matrix ``b0 + l``; on return the rows of ``t``
-    hold, per lane: 0 the sign, 1 log|det| (with *with_log*), 2 |det|, 3 a
-    1 where a pivot was exactly zero; rows 4-7 are scratch.  Every step of
+    hold, per lane: 0 the sign, 1 log|det| (with *with_log*: the log of
+    row 2 where that is a normal number, else the sum of the pivots' logs),
+    2 |det|, 3 a 1 where a pivot was exactly zero; rows 4-7 are scratch.  Every step of
     Gaussian elimination is a loop over the W lanes with a constant trip
     count -- one vector instruction -- as in :func:`_solve_lanes`, but the
     pivoting follows dgetf2 exactly: the pivot row p is the first entry of
@@ -989,9 +990,17 @@ def _slogdet_lanes(A, b0, n, T, t, with_log):
                     v = T[i * n + j, l]
                     T[i * n + j, l] = v - a * T[c * n + j, l] if a != 0 else v
     if with_log:
-        for c in range(n):
-            for l in range(W):
-                t[1, l] += np.log(abs(T[c * n + c, l]))
+        # log|det| = log(prod |d|), one logarithm per matrix instead of n, where the
+        # product is a normal number (its rounding error, n eps, is what the sum of
+        # the n logarithms would make too); where it over- or underflowed, the sum
+        huge = np.finfo(T.dtype).max
+        for l in range(W):
+            magnitude = t[2, l]
+            if tiny <= magnitude <= huge:
+                t[1, l] = np.log(magnitude)
+            else:
+                for c in range(n):
+                    t[1, l] += np.log(abs(T[c * n + c, l]))
 
 
 @kernel
