@@ -255,9 +255,11 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
     kernel : str, default "auto"
         A gemm variant from ``jitla.kernels.registry("gemm")`` ("naive",
         "reordered", "blocked", "packed", "parallel"), or "auto" for the
-        size policy of :func:`matmul_plan` (tiny -> direct loops, stacks of
-        small matrices -> batched, large -> packed / parallel).  The choice
-        is logged on the ``jitla.matmul`` logger at DEBUG level.
+        size policy of :func:`matmul_plan` (small -> ``gemm_small``'s
+        register tiles, stacks of small matrices -> batched, large ->
+        packed / parallel).  The choice is logged on the ``jitla.matmul``
+        logger at DEBUG level, except on the fast path for one small
+        product of two float matrices, which skips the plan.
 
     Returns
     -------
