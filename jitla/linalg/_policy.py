@@ -286,9 +286,10 @@ def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True, relative
     as numpy's SVD (values below ~eps * sigma_max have absolute accuracy
     only):
 
-    1. values only                                    -> svdvals/bidiagonal
-    2. min(m, n) <= SVD_BIDIAGONAL_UV_MAX             -> svd/bidiagonal
-    3. otherwise                                      -> the "jacobi" rules 2-3
+    1. values only and min(m, n) <= SVD_VALUES_JACOBI_MAX -> svdvals/jacobi
+    2. values only                                    -> svdvals/bidiagonal
+    3. min(m, n) <= SVD_BIDIAGONAL_UV_MAX             -> svd/bidiagonal
+    4. otherwise                                      -> the "jacobi" rules 2-3
 
     "jacobi": one-sided Jacobi, relatively accurate (every singular value
     of a graded matrix ``B D`` to full relative accuracy, Demmel & Veselić):
@@ -303,11 +304,14 @@ def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True, relative
     rotations are ``~24 n^3`` flops at level-1 speed), so past the
     measured range, SVD_BIDIAGONAL_UV_MAX, "auto" keeps Jacobi.  Without vectors it
     wins at every size (1.3x gesdd at n = 512 against 4.7x, devlog 005).
-    "jacobi" rule 1 trades the pivoted-QR preconditioning (relative
-    accuracy also for rows graded on top of columns) for compile time.
+    Rule 1 (both) trades the pivoted-QR preconditioning (relative accuracy
+    also for rows graded on top of columns) for compile time, where the
+    plain Jacobi kernel is about as fast as the bidiagonal route.
     """
     nthreads = _threads(nthreads)
     k = min(m, n)
+    if not compute_uv and k <= config.SVD_VALUES_JACOBI_MAX:
+        return Plan("svdvals", "jacobi", f"values only, min(m, n) = {k}: quick to compile")
     if not relative:
         if not compute_uv:
             return Plan("svdvals", "bidiagonal", "values only: bidiagonalisation + Demmel-Kahan QR")
@@ -317,8 +321,6 @@ def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True, relative
                 "bidiagonal",
                 f"min(m, n) = {k} <= {config.SVD_BIDIAGONAL_UV_MAX}: bidiagonalisation + QR with vectors",
             )
-    if not compute_uv and k <= config.SVD_VALUES_JACOBI_MAX:
-        return Plan("svdvals", "jacobi", f"values only, min(m, n) = {k}: quick to compile")
     if nthreads > 1 and k >= config.SVD_PARALLEL_MIN:
         return Plan("svd", "preconditioned_parallel_tracked", f"min(m, n) = {k} and {nthreads} threads")
     return Plan("svd", "preconditioned_tracked", "pivoted QR, then tracked-norm Jacobi (fastest serial)")

@@ -41,7 +41,9 @@ def svd_method(shape, method: str = "auto", compute_uv: bool = True):
 
     "auto" and "jacobi" follow :func:`jitla.linalg._policy.svd_plan`:
     "auto" is the bidiagonal route (backward stable, as numpy) for values
-    and, up to ``config.SVD_BIDIAGONAL_UV_MAX``, with vectors; "jacobi" is
+    (the quick-compiling "jacobi_values" up to min(m, n) =
+    ``config.SVD_VALUES_JACOBI_MAX``) and, up to
+    ``config.SVD_BIDIAGONAL_UV_MAX``, with vectors; "jacobi" is
     the one-sided Jacobi choice, relatively accurate ("preconditioned_tracked",
     "preconditioned_parallel_tracked" with threads and min(m, n) >=
     ``config.SVD_PARALLEL_MIN``, or for values of small matrices

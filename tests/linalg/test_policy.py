@@ -181,17 +181,21 @@ def test_small_qr_rule_bounds_the_matrix_size():
 
 
 def test_svd_rules():
-    # "auto": the bidiagonal route for values at every size and for vectors up
-    # to SVD_BIDIAGONAL_UV_MAX, then Jacobi; "jacobi": the relatively accurate
-    # rules (values of small matrices in the quick-compiling kernel)
+    # "auto": the bidiagonal route for values past SVD_VALUES_JACOBI_MAX and
+    # for vectors up to SVD_BIDIAGONAL_UV_MAX, then Jacobi; "jacobi": the
+    # relatively accurate rules; both: values of small matrices in the
+    # quick-compiling Jacobi kernel
     n = config.SVD_BIDIAGONAL_UV_MAX
     for t in (1, 2):
         assert policy.svd_plan(n, n + 7, t)[:2] == ("svd", "bidiagonal")
         assert policy.svd_plan(n + 1, n + 1, t).op == "svd"
         assert policy.svd_plan(n + 1, n + 1, t).variant.startswith("preconditioned")
-        for k in (1, 100, 10 * n):
-            assert policy.svd_plan(k, k, t, compute_uv=False)[:2] == ("svdvals", "bidiagonal")
     n = config.SVD_VALUES_JACOBI_MAX
+    for t in (1, 2):
+        for k in (n + 1, 100, 10 * config.SVD_BIDIAGONAL_UV_MAX):
+            assert policy.svd_plan(k, k, t, compute_uv=False)[:2] == ("svdvals", "bidiagonal")
+        for k in (1, n):
+            assert policy.svd_plan(k, 3 * k, t, compute_uv=False)[:2] == ("svdvals", "jacobi")
     assert policy.svd_plan(n, 3 * n, 1, compute_uv=False, relative=True)[:2] == ("svdvals", "jacobi")
     assert (
         policy.svd_plan(n + 1, n + 1, 1, compute_uv=False, relative=True).variant == "preconditioned_tracked"

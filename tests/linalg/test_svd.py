@@ -219,7 +219,7 @@ def test_numpy_loses_digits_where_jacobi_does_not():
     # ("auto", the bidiagonal route) is documented to lose them as numpy does;
     # method="jacobi" keeps them.
     rng = np.random.default_rng(7)
-    a = graded("columns small to large", 16, rng)
+    a = graded("columns small to large", 24, rng)  # past SVD_VALUES_JACOBI_MAX
     exact = naive.svdvals_mp(a)
     numpy_error = np.max(np.abs(np.linalg.svd(a, compute_uv=False) - exact) / exact)
     jitla_error = np.max(np.abs(svdvals(a, method="jacobi") - exact) / exact)
@@ -288,8 +288,10 @@ def test_complete_orthonormal_extends_a_basis(rng):
 def test_auto_policy():
     assert jsvd.svd_method((600, 20), compute_uv=False)[:2] == ("svdvals", "bidiagonal")
     assert jsvd.svd_method((20, 600), compute_uv=False).variant == "bidiagonal"
+    assert jsvd.svd_method((600, 16), compute_uv=False)[:2] == ("svdvals", "jacobi")
     assert jsvd.svd_method((20, 20), compute_uv=True)[:2] == ("svd", "bidiagonal")
-    assert jsvd.svd_method((600, 20), "jacobi", compute_uv=False)[:2] == ("svdvals", "jacobi")
+    assert jsvd.svd_method((600, 16), "jacobi", compute_uv=False)[:2] == ("svdvals", "jacobi")
+    assert jsvd.svd_method((600, 20), "jacobi", compute_uv=False).variant == "preconditioned_tracked"
     with threads(1):
         assert jsvd.svd_method((600, 600), "jacobi", compute_uv=False).variant == "preconditioned_tracked"
         assert jsvd.svd_method((600, 600), "jacobi").variant == "preconditioned_tracked"
@@ -400,7 +402,8 @@ def test_values_only_jacobi_relative_accuracy_on_column_grading(kind):
     a = graded(kind, 16, np.random.default_rng(7))
     exact = naive.svdvals_mp(a)
     assert np.max(np.abs(svdvals(a, method="jacobi_values") - exact) / exact) <= 1e-13
-    assert np.max(np.abs(svdvals(a) - exact) / exact) <= 1e-13  # "auto" picks it at n = 16
+    # method="jacobi" picks it at n = 16 (the relatively accurate rule)
+    assert np.max(np.abs(svdvals(a, method="jacobi") - exact) / exact) <= 1e-13
 
 
 def test_values_only_jacobi_rank_deficient_ones_and_zero():
