@@ -271,7 +271,7 @@ SVD_PARALLEL_MIN = 256
 #: "auto" and "jacobi": it compiles in a fraction of the time of the others (devlog 012), keeps
 #: every value to relative accuracy, and up to here takes about the bidiagonal route's time
 #: (n = 16: 101 vs 68 us, n = 24: 444 vs 46 us, loaded machine, devlog 021).  The small
-#: triangular factors of lstsq's ``s`` and of regression summaries are its main users.
+#: triangular factors of regression fits (``LinearRegression.singular_``) are its main users.
 SVD_VALUES_JACOBI_MAX = 16
 #: "auto" SVDs *with vectors* up to this min(m, n) take the bidiagonal route
 #: (Householder bidiagonalisation, both factors formed, Demmel-Kahan QR whose
