@@ -53,6 +53,7 @@ __all__ = [
     "TSQR_MIN_SIZE",
     "SVD_PARALLEL_MIN",
     "SVD_VALUES_JACOBI_MAX",
+    "SVD_BIDIAGONAL_UV_MAX",
     "INFLUENCE_PARALLEL_FLOPS",
 ]
 
@@ -266,9 +267,20 @@ TSQR_MIN_SIZE = 64 * 1024
 
 #: Below this min(m, n) the "auto" SVD does not use the parallel Jacobi kernel (devlog 005).
 SVD_PARALLEL_MIN = 256
-#: Values-only SVDs with min(m, n) at most this use the plain-loop "jacobi_values" kernel under
-#: "auto": it compiles in a fraction of the time of the preconditioned ones (devlog 012).
-SVD_VALUES_JACOBI_MAX = 64
+#: Values-only SVDs with min(m, n) at most this use the plain-loop "jacobi_values" kernel, under
+#: "auto" and "jacobi": it compiles in a fraction of the time of the others (devlog 012), keeps
+#: every value to relative accuracy, and up to here takes about the bidiagonal route's time
+#: (n = 16: 101 vs 68 us, n = 24: 444 vs 46 us, loaded machine, devlog 021).  The small
+#: triangular factors of regression fits (``LinearRegression.singular_``) are its main users.
+SVD_VALUES_JACOBI_MAX = 16
+#: "auto" SVDs *with vectors* up to this min(m, n) take the bidiagonal route
+#: (Householder bidiagonalisation, both factors formed, Demmel-Kahan QR whose
+#: rotations are applied to them): measured 2.3-2.6x faster than the serial
+#: tracked Jacobi at n = 128-256 and 1.6x at 512, the lead shrinking as the
+#: QR's ~24 n^3 flops of rotations (level-1 speed) grow; past the measured
+#: range "auto" keeps Jacobi (devlog 021).  Values only always take the
+#: bidiagonal route under "auto".
+SVD_BIDIAGONAL_UV_MAX = 512
 
 #: The parallel influence kernel is used when ``n k^2`` reaches this (and Numba
 #: has more than one thread): below it, starting the thread pool costs more

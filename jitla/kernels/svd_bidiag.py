@@ -1,28 +1,29 @@
-"""Singular values by Householder bidiagonalisation and the implicit-shift bidiagonal QR.
+"""SVD by Householder bidiagonalisation and the implicit-shift bidiagonal QR (LAPACK's ``dgesvd`` route).
 
-The path LAPACK's ``gesvd`` / ``gesdd`` take for singular values, here as
-the fast alternative to the one-sided Jacobi kernels of
+The fast alternative to the one-sided Jacobi kernels of
 :mod:`jitla.kernels.svd_jacobi`:
 
 1. :func:`bidiagonalize`: Golub–Kahan Householder bidiagonalisation (Golub &
-   Van Loan, 4th ed., Alg. 5.4.2; LAPACK ``dgebd2``), ``8mn^2/3``-ish flops
-   at BLAS-2 speed, done once;
-2. :func:`bidiagonal_values`: the Golub–Kahan SVD step -- implicitly shifted
-   QR on ``B^T B`` chased through B with Givens rotations (Golub & Van Loan,
-   Alg. 8.6.1 and 8.6.2, with the zero-diagonal chase), ``O(n^2)`` flops in
-   all.
+   Van Loan, 4th ed., Alg. 5.4.2; LAPACK ``dgebd2``), ``4 k^2 L - 4 k^3 / 3``
+   flops at BLAS-2 speed, done once;
+2. with vectors, :func:`form_right` and :func:`form_left` turn the stored
+   reflectors into the two orthogonal factors (LAPACK ``dorgbr``, backward
+   accumulation), ``~(4/3) k^3`` flops each for a square matrix;
+3. :func:`bidiagonal_qr`: Demmel & Kahan's bidiagonal QR (LAPACK ``dbdsqr``):
+   implicitly shifted QR sweeps chased in the direction of decreasing
+   diagonal, zero-shift sweeps where a shift would spoil the small values,
+   and *relative* deflation tests, with every rotation applied to rows of
+   ``Ut`` and ``Vt`` (contiguous here, as everything else in jitla's SVDs).
 
-Accuracy is *backward* stable: the values are exact for ``A + E`` with
-``||E|| ~ eps ||A||``, so each has an absolute error of about
-``eps * sigma_max``, and values below about ``eps * sigma_max`` can come
-back as 0.  LAPACK's bidiagonal solvers (``dbdsqr`` with Demmel & Kahan's
-relative criteria and zero-shift sweeps, ``dlasq`` / dqds) keep the
-bidiagonal's small values to high relative accuracy, so numpy does better
-whenever the bidiagonalisation itself loses nothing (a diagonal input, for
-instance: ``diag(1, 1e-20)`` gives 1e-20 in numpy and 0 here).  On a graded
-matrix both lose the small values' digits in the reduction.  That is why
-``svd(method="auto")`` stays on Jacobi, and this path is only taken when
-asked for (``svdvals(a, method="bidiagonal")``).
+Accuracy.  The bidiagonal QR is relatively accurate for the bidiagonal
+matrix it is given (Demmel & Kahan, "Accurate singular values of bidiagonal
+matrices", SIAM J. Sci. Stat. Comput. 11(5), 1990): ``diag(1, 1e-20)``
+gives 1e-20.  The Householder reduction before it is only *backward*
+stable: each value of A has an absolute error of about ``eps * sigma_max``,
+so on a graded matrix (``A = B D`` with D spanning many decades) the
+smallest values lose digits, exactly as in numpy's ``gesdd``.  The
+one-sided Jacobi kernels keep them (Demmel & Veselić 1992); that is the
+choice ``svd(..., method="jacobi")`` makes (devlog 005, 021).
 
 Kernel contract: ``G`` (k, L) C-contiguous float32/float64 with k <= L,
 whose *rows* are the columns of the tall form (as for the Jacobi kernels);
@@ -35,17 +36,25 @@ import math
 
 import numpy as np
 
-from jitla._jit import kernel
+from jitla._jit import kernel, vector_kernel
 from jitla.kernels._registry import register
-from jitla.kernels.level1 import givens
+from jitla.kernels._tile import register_tile
+from jitla.kernels.level1 import dot, rot
 from jitla.kernels.qr_householder import householder
-from jitla.kernels.qr_pivoted import reflect_rows
 
-__all__ = ["bidiagonalize", "bidiagonal_values", "svdvals_bidiagonal"]
+__all__ = [
+    "bidiagonalize",
+    "form_right",
+    "form_left",
+    "bidiagonal_qr",
+    "svdvals_bidiagonal",
+    "svd_bidiagonal",
+]
 
-#: Golub–Kahan steps allowed per singular value before giving up (LAPACK's
-#: ``dbdsqr`` allows 6 per value, squared over the whole matrix).
-MAX_STEPS_PER_VALUE = 30
+#: Full-length QR sweeps allowed per singular value on average: the
+#: bidiagonal QR gives up after ``MAXITR * n^2`` inner steps (LAPACK
+#: ``dbdsqr``'s MAXITR; a random bidiagonal needs about 2 sweeps per value).
+MAXITR = 6
 
 
 def _bidiag_flops(k, L):
@@ -53,23 +62,48 @@ def _bidiag_flops(k, L):
     return 4.0 * k * k * L - 4.0 * k**3 / 3
 
 
+def _svd_bidiag_flops(k, L):
+    """Nominal flops with vectors: reduction, both factors formed, ~2 sweeps per value applied to them."""
+    return _bidiag_flops(k, L) + (4.0 * k * k * L - 2.0 * k**3) + 4.0 * k**3 / 3 + 12.0 * k * k * (k + L)
+
+
 def _bidiag_example(dtype):
     G = np.arange(1.0, 36.0).reshape(5, 7).astype(dtype)
     return G, np.zeros(5, dtype)
 
 
+def _svd_bidiag_example(dtype):
+    G = (np.arange(35.0).reshape(5, 7) % 11).astype(dtype)
+    return G, np.empty(5, dtype), np.empty((5, 7), dtype), np.empty((5, 5), dtype), True, MAXITR
+
+
 @kernel
-def bidiagonalize(G, d, e):
+def _flush_negligible(x, floor):
+    """Set x to zero if every ``|x_i| < floor`` (rounding noise that a reflector cannot be built from)."""
+    for i in range(x.shape[0]):
+        if abs(x[i]) >= floor:
+            return
+    for i in range(x.shape[0]):
+        x[i] = 0
+
+
+@kernel
+def bidiagonalize(G, d, e, tau_right, tau_left):
     """Reduce G (k x L, k <= L) to lower bidiagonal form by Householder reflectors from both sides.
 
     Parameters
     ----------
     G : (k, L) ndarray, overwritten
-        On return holds the reflectors (not needed for singular values).
+        On return row i holds the right reflector ``v = [1, G[i, i+1:]]``
+        (from column i on) and column i below row i+1 the left reflector
+        ``u = [1, G[i+2:, i]]`` (from row i+1 on), as LAPACK ``dgebd2``
+        leaves them; :func:`form_right` and :func:`form_left` read them.
     d : (k,) ndarray, overwritten
         The diagonal of B.
     e : (k,) ndarray, overwritten
         ``e[:k-1]`` the subdiagonal of B; ``e[k-1] = 0``.
+    tau_right, tau_left : (k,) ndarray, overwritten
+        The reflectors' scalars (``tau_left[k-1] = 0``).
 
     Notes
     -----
@@ -80,24 +114,60 @@ def bidiagonalize(G, d, e):
     ``g -= tau (g . v) v`` (one dot and one axpy per row); then a reflector
     from the left maps the column below the diagonal onto ``e[i] e_{i+1}``
     and is applied as ``w = v^T G2``, ``G2 -= tau v w^T`` along rows.
-    Golub & Van Loan, 4th ed., Alg. 5.4.2 (transposed, as LAPACK
-    ``dgebd2`` does for m < n).  Flops ``4 k^2 L - 4 k^3 / 3``; workspace L.
+    The second half of that update is deferred into the next step's pass
+    of its right reflector (each row: the left update's axpy, then the
+    right reflector's dot and axpy, while it is in L1): two passes over the
+    trailing block per step instead of three.
+    A row or column whose entries are all below ``tiny / eps`` is set to
+    zero first: on a rank-deficient matrix the reduction leaves rounding
+    noise that shrinks by ~eps per step (``ones((33, 17))``: 1e-16, 1e-31,
+    ... 1e-316), and a reflector built from subnormal numbers is not
+    orthogonal (its P was off by 6e-10).  The API scales G so that its
+    largest entry is ~``sqrt(huge) / (2 L)``; a vector below that floor is
+    then more than 1e-440 times smaller, and dropping it is far inside the
+    reduction's backward error.  Golub & Van Loan, 4th ed., Alg. 5.4.2
+    (transposed, as LAPACK ``dgebd2`` does for m < n).  Flops ``4 k^2 L - 4 k^3 / 3``; workspace L.
     """
     k, L = G.shape
     w = np.empty(max(L, 1), dtype=G.dtype)
+    floor = np.finfo(G.dtype).tiny / np.finfo(G.dtype).eps
+    pending = False  # left update of step i-1 (u in column i-1, w) still owed by rows i+1..
     for i in range(k):
-        # right reflector: row i onto d[i] e_i
+        # right reflector: row i (complete) onto d[i] e_i
+        _flush_negligible(G[i, i:], floor)
         beta, tau = householder(G[i, i:])
         d[i] = beta
-        reflect_rows(G, i, tau, i + 1)
+        tau_right[i] = tau
+        # one pass over rows i+1..: the owed left update, then this reflector
+        if pending or tau != 0:
+            G[i, i] = 1
+            v = G[i, i:]
+            wv = w[: L - i]
+            for r in range(i + 1, k):
+                row = G[r, i:]
+                if pending:
+                    ur = G[r, i - 1]
+                    for c in range(row.shape[0]):
+                        row[c] -= ur * wv[c]
+                if tau != 0:
+                    t = tau * dot(row, v)
+                    for c in range(row.shape[0]):
+                        row[c] -= t * v[c]
+            G[i, i] = beta
+        pending = False
+        tau_left[i] = 0
         if i + 1 >= k:
             e[i] = 0
             continue
         # left reflector: column i below the diagonal onto e[i] e_{i+1}
+        _flush_negligible(G[i + 1 :, i], floor)
         beta, tau = householder(G[i + 1 :, i])
         e[i] = beta
+        tau_left[i] = tau
         if tau == 0 or i + 1 >= L:
             continue
+        # w = tau u^T G[i+1:, i+1:]; row i+1 is updated now (the next
+        # reflector is built from it), rows i+2.. in the next step's pass
         nc = L - i - 1
         wv = w[:nc]
         row = G[i + 1, i + 1 :]
@@ -113,182 +183,416 @@ def bidiagonalize(G, d, e):
         row = G[i + 1, i + 1 :]
         for c in range(nc):
             row[c] -= wv[c]
-        for r in range(i + 2, k):
-            vr = G[r, i]
-            row = G[r, i + 1 :]
-            for c in range(nc):
-                row[c] -= vr * wv[c]
+        pending = True
 
 
 @kernel
-def _chase_zero_diagonal(d, e, lo, k, hi):
-    """``d[k] = 0`` in the block ``lo..hi``: rotate ``e[k]`` (or ``e[hi-1]`` when k = hi) out of it.
+def form_right(G, tau_right, Ut):
+    """``Ut = Q[:, :k]^T`` (k x L) from the right reflectors :func:`bidiagonalize` left in G's rows.
 
-    Golub & Van Loan, 4th ed., Sec. 8.6.2: with a zero on the diagonal the
-    block splits once the off-diagonal entry of that row (or, for the last
-    row, column) is chased away by rotations against the diagonal entries
-    that follow (precede).
+    ``Q = H_0 H_1 ... H_{k-1}`` with ``H_j = I - tau_j v_j v_j^T`` and v_j
+    row j of G from column j on (head 1 implicit).  Backward accumulation
+    (LAPACK ``dorgbr`` / ``dorg2r``): ``Ut = I[:k] H_{k-1} ... H_0``,
+    applying ``H_j`` last-first, so that rows ``0..j-1`` are still rows of
+    the identity when ``H_j`` comes and only rows ``j..k-1``, columns
+    ``j..L-1`` are touched -- each as one dot product and one axpy along a
+    contiguous row.  Flops ``4 k^2 L - 2 k^3`` (``4/3 k^3`` square).
     """
-    if k < hi:
-        f = e[k]
-        e[k] = 0
-        for j in range(k + 1, hi + 1):
-            c, s, r = givens(d[j], f)
-            d[j] = r
-            if j < hi:
-                f = -s * e[j]
-                e[j] = c * e[j]
-    else:
-        f = e[hi - 1]
-        e[hi - 1] = 0
-        for j in range(hi - 1, lo - 1, -1):
-            c, s, r = givens(d[j], f)
-            d[j] = r
-            if j > lo:
-                f = -s * e[j - 1]
-                e[j - 1] = c * e[j - 1]
+    k, L = G.shape
+    for r in range(k):
+        for c in range(L):
+            Ut[r, c] = 0
+        Ut[r, r] = 1
+    for j in range(k - 1, -1, -1):
+        tau = tau_right[j]
+        if tau == 0:
+            continue
+        beta = G[j, j]
+        G[j, j] = 1
+        v = G[j, j:]
+        for r in range(j, k):
+            row = Ut[r, j:]
+            t = tau * dot(row, v)
+            for c in range(row.shape[0]):
+                row[c] -= t * v[c]
+        G[j, j] = beta
 
 
 @kernel
-def _golub_kahan_step(d, e, lo, hi):
-    """One implicitly shifted QR step on the upper bidiagonal block ``d[lo..hi]``, ``e[lo..hi-1]``.
+def form_left(G, tau_left, Vt):
+    """``Vt = P^T`` (k x k) from the left reflectors :func:`bidiagonalize` left in G's columns.
 
-    The Wilkinson shift mu is the eigenvalue of the trailing 2 x 2 of
-    ``B^T B`` nearer its last entry; the first rotation is the one that
-    would start a QR step on ``B^T B - mu I``, and the bulge it makes in B
-    is chased down by alternating rotations from the right and the left
-    (Golub & Van Loan, 4th ed., Alg. 8.6.1).  ``O(hi - lo)`` flops.
+    ``P = L_0 L_1 ... L_{k-2}`` with ``L_j = I - tau_j u_j u_j^T`` and
+    ``u_j = [1, G[j+2:, j]]`` from row j+1 on.  As :func:`form_right`:
+    ``P^T = I L_{k-2} ... L_0``, last-first, on rows ``j+1..k-1`` only; each
+    (strided) u_j is first copied into a contiguous vector.  Flops
+    ``4/3 k^3``; workspace k.
     """
-    # Wilkinson shift from the trailing 2 x 2 of B^T B
-    a = d[hi - 1] * d[hi - 1]
-    if hi - 1 > lo:
-        a += e[hi - 2] * e[hi - 2]
-    b = d[hi - 1] * e[hi - 1]
-    cc = d[hi] * d[hi] + e[hi - 1] * e[hi - 1]
-    delta = (a - cc) / 2
-    if b == 0:
-        mu = cc
-    elif delta == 0:
-        mu = cc - abs(b)
-    else:
-        mu = cc - b * b / (delta + math.copysign(math.hypot(delta, b), delta))
-    y = d[lo] * d[lo] - mu
-    z = d[lo] * e[lo]
-    for k in range(lo, hi):
-        # from the right, columns k and k+1: zero z (the bulge above the superdiagonal)
-        c, s, r = givens(y, z)
-        if k > lo:
-            e[k - 1] = r
-        dk = c * d[k] + s * e[k]
-        ek = -s * d[k] + c * e[k]
-        bulge = s * d[k + 1]  # now at (k+1, k)
-        dk1 = c * d[k + 1]
-        # from the left, rows k and k+1: zero the bulge below the diagonal
-        c, s, r = givens(dk, bulge)
-        d[k] = r
-        e[k] = c * ek + s * dk1
-        d[k + 1] = -s * ek + c * dk1
-        if k < hi - 1:
-            y = e[k]
-            z = s * e[k + 1]  # the new bulge at (k, k+2)
-            e[k + 1] = c * e[k + 1]
+    k = G.shape[0]
+    u = np.empty(max(k, 1), dtype=G.dtype)
+    for r in range(k):
+        for c in range(k):
+            Vt[r, c] = 0
+        Vt[r, r] = 1
+    for j in range(k - 2, -1, -1):
+        tau = tau_left[j]
+        if tau == 0:
+            continue
+        nu = k - j - 1
+        u[0] = 1
+        for i in range(1, nu):
+            u[i] = G[j + 1 + i, j]
+        uj = u[:nu]
+        for r in range(j + 1, k):
+            row = Vt[r, j + 1 :]
+            t = tau * dot(row, uj)
+            for c in range(nu):
+                row[c] -= t * uj[c]
 
 
 @kernel
-def bidiagonal_values(d, e, max_steps):
-    """Singular values of the upper bidiagonal matrix ``diag(d) + diag(e[:-1], 1)``, in place.
+def _rotg(f, g):
+    """``(c, s, r)`` with ``c f + s g = r``, ``-s f + c g = 0``, ``c >= 0``, r with the sign of f.
+
+    LAPACK ``dlartg`` (3.10, Anderson's version): ``sqrt(f^2 + g^2)``
+    directly while both squares are safe, ``hypot`` otherwise -- most calls
+    of the bidiagonal QR take the cheap branch.  f, g are float64.
+    """
+    if g == 0:
+        return 1.0, 0.0, f
+    if f == 0:
+        return 0.0, math.copysign(1.0, g), abs(g)
+    f1 = abs(f)
+    g1 = abs(g)
+    # sqrt(tiny) and sqrt(huge) / 2 of float64
+    if 1.5e-154 < f1 < 4.4e153 and 1.5e-154 < g1 < 4.4e153:
+        h = math.sqrt(f * f + g * g)
+    else:
+        h = math.hypot(f, g)
+    r = math.copysign(h, f)
+    return f1 / h, g / r, r
+
+
+@kernel
+def _smin_2x2(f, g, h):
+    """The smaller singular value of ``[[f, g], [0, h]]`` without overflow (LAPACK ``dlas2``)."""
+    fa = abs(f)
+    ga = abs(g)
+    ha = abs(h)
+    fhmn = min(fa, ha)
+    fhmx = max(fa, ha)
+    if fhmn == 0:
+        return 0.0
+    if ga < fhmx:
+        a_s = 1 + fhmn / fhmx
+        a_t = (fhmx - fhmn) / fhmx
+        au = (ga / fhmx) * (ga / fhmx)
+        c = 2 / (math.sqrt(a_s * a_s + au) + math.sqrt(a_t * a_t + au))
+        return fhmn * c
+    au = fhmx / ga
+    if au == 0:
+        return (fhmn * fhmx) / ga
+    a_s = 1 + fhmn / fhmx
+    a_t = (fhmx - fhmn) / fhmx
+    c = 1 / (math.sqrt(1 + (a_s * au) * (a_s * au)) + math.sqrt(1 + (a_t * au) * (a_t * au)))
+    return 2 * (fhmn * c) * au
+
+
+@vector_kernel
+def _rotate_rows(X, start, step, count, cs, ss):
+    """Apply the chain of rotations ``j = 0 .. count-1`` to rows ``r_j = start + step j`` and ``r_j + step``.
+
+    Rotation j is ``rot(X[r_j], X[r_j + step], cs[j], ss[j])`` (step +1: a
+    chase down the rows, -1: up), in order.  Consecutive rotations share a
+    row, so a chunk of that row is carried in registers from one rotation
+    to the next and every row is loaded and stored once per chain, instead
+    of twice per rotation (LAPACK ``dlasr`` with a variable pivot, along
+    rows).  Four vectors of each row are carried at a time (four
+    independent dependency chains hide the multiply-add latency); the last
+    ``n % W`` columns go rotation by rotation.  Same arithmetic per entry
+    as :func:`~jitla.kernels.level1.rot` applied rotation by rotation.  Flops
+    ``6 count X.shape[1]``.
+    """
+    t = register_tile(X, 2, 4)
+    W = t.shape[1]
+    n = X.shape[1]
+    nb = n - n % W
+    for i0 in range(0, nb, W):
+        row = X[start]
+        for j in range(W):
+            t[0, j] = row[i0 + j]
+        r = start
+        for q in range(count):
+            c = cs[q]
+            s = ss[q]
+            nxt = X[r + step]
+            for j in range(W):
+                t[1, j] = nxt[i0 + j]
+            for j in range(W):
+                x = t[0, j]
+                y = t[1, j]
+                t[0, j] = c * y - s * x
+                t[1, j] = c * x + s * y
+            row = X[r]
+            for j in range(W):
+                row[i0 + j] = t[1, j]
+            r += step
+        row = X[r]
+        for j in range(W):
+            row[i0 + j] = t[0, j]
+    if nb < n:  # the last n % W columns, rotation by rotation (contiguous, short)
+        r = start
+        for q in range(count):
+            rot(X[r, nb:], X[r + step, nb:], cs[q], ss[q])
+            r += step
+
+
+@kernel
+def _qr_sweep(d, e, lo, hi, shift, cr, sr, cl, sl):
+    """One QR sweep down the upper bidiagonal block ``d[lo..hi]``, ``e[lo..hi-1]``; returns nothing.
+
+    ``shift == 0``: Demmel & Kahan's zero-shift sweep (every entry computed
+    to high relative accuracy; LAPACK ``dbdsqr``).  Otherwise the implicitly
+    shifted Golub–Kahan step (Golub & Van Loan, 4th ed., Alg. 8.6.1), its
+    first rotation that of ``B^T B - shift^2 I``.  Rotation j (``j = 0 ..
+    hi-lo-1``) from the right acts on columns ``lo+j, lo+j+1`` and is
+    recorded in ``(cr[j], sr[j])``, the one from the left on rows ``lo+j,
+    lo+j+1`` in ``(cl[j], sl[j])``, both in :func:`~jitla.kernels.level1.rot`'s
+    convention.  A sweep up the block is this sweep on the reversed block
+    (see :func:`bidiagonal_qr`).
+    """
+    if shift == 0.0:
+        cs = 1.0
+        oldcs = 1.0
+        oldsn = 0.0
+        for i in range(lo, hi):
+            cs, sn, r = _rotg(d[i] * cs, e[i])
+            if i > lo:
+                e[i - 1] = oldsn * r
+            oldcs, oldsn, d[i] = _rotg(oldcs * r, d[i + 1] * sn)
+            cr[i - lo] = cs
+            sr[i - lo] = sn
+            cl[i - lo] = oldcs
+            sl[i - lo] = oldsn
+        h = d[hi] * cs
+        d[hi] = h * oldcs
+        e[hi - 1] = h * oldsn
+        return
+    f = (abs(d[lo]) - shift) * (math.copysign(1.0, d[lo]) + shift / d[lo])
+    g = e[lo]
+    for i in range(lo, hi):
+        cosr, sinr, r = _rotg(f, g)
+        if i > lo:
+            e[i - 1] = r
+        f = cosr * d[i] + sinr * e[i]
+        e[i] = cosr * e[i] - sinr * d[i]
+        g = sinr * d[i + 1]
+        d[i + 1] = cosr * d[i + 1]
+        cosl, sinl, r = _rotg(f, g)
+        d[i] = r
+        f = cosl * e[i] + sinl * d[i + 1]
+        d[i + 1] = cosl * d[i + 1] - sinl * e[i]
+        if i < hi - 1:
+            g = sinl * e[i + 1]
+            e[i + 1] = cosl * e[i + 1]
+        cr[i - lo] = cosr
+        sr[i - lo] = sinr
+        cl[i - lo] = cosl
+        sl[i - lo] = sinl
+    e[hi - 1] = f
+
+
+@kernel
+def _reverse_block(d, e, lo, hi):
+    """``d[lo..hi]`` and ``e[lo..hi-1]`` in reverse order: B's block becomes ``J B^T J``, upper bidiagonal."""
+    i = lo
+    j = hi
+    while i < j:
+        d[i], d[j] = d[j], d[i]
+        i += 1
+        j -= 1
+    i = lo
+    j = hi - 1
+    while i < j:
+        e[i], e[j] = e[j], e[i]
+        i += 1
+        j -= 1
+
+
+@kernel
+def bidiagonal_qr(d, e, Ut, Vt, compute_uv, max_sweeps):
+    """SVD of the upper bidiagonal ``B = diag(d) + diag(e[:-1], 1)`` by Demmel & Kahan's QR.
 
     Parameters
     ----------
-    d : (n,) ndarray, overwritten
+    d : (n,) float64 ndarray, overwritten
         On return the singular values, descending.
-    e : (n,) ndarray, overwritten
+    e : (n,) float64 ndarray, overwritten
         ``e[:n-1]`` the superdiagonal; destroyed.
-    max_steps : int
-        Golub–Kahan steps allowed in all.
+    Ut, Vt : (n, L), (n, p) ndarray, overwritten when *compute_uv*
+        Rows rotated along with B: if on entry ``X = Ut^T B Vt`` then on
+        return ``X = Ut^T diag(d) Vt`` (rows permuted with the values, a
+        row of Vt negated where a value was negative).  Not touched (may be
+        empty) when *compute_uv* is False.
+    compute_uv : bool
+    max_sweeps : int
+        Inner steps allowed: ``max_sweeps * n^2`` (LAPACK's ``MAXITR``).
 
     Returns
     -------
-    int
-        0 on convergence, 1 if *max_steps* steps did not converge.
+    status, sweeps : int
+        status 0 on convergence, 1 if the step budget ran out; sweeps the
+        inner steps taken divided by n.
 
     Notes
     -----
-    B is first scaled by its largest entry (so that the squares in the
-    shift cannot overflow) and scaled back at the end.  Each iteration sets
-    to zero every ``e[i]`` with ``|e[i]| <= eps (|d[i]| + |d[i+1]|)`` or
-    ``<= eps ||B||``, and every ``d[i]`` with ``|d[i]| <= eps ||B||``, then
-    works on the bottom unreduced block: a zero diagonal entry is chased
-    out (:func:`_chase_zero_diagonal`), otherwise one Golub–Kahan step
-    (:func:`_golub_kahan_step`).  The criteria are absolute (relative to
-    ``||B||``): values below ``eps ||B||`` are returned with absolute
-    accuracy only (possibly as 0).  Demmel & Kahan's relative criteria with
-    zero-shift sweeps (LAPACK ``dbdsqr``; "Accurate singular values of
-    bidiagonal matrices", SIAM J. Sci. Stat. Comput. 11(5), 1990) would keep
-    them to relative accuracy; not implemented.  Golub & Van Loan, 4th ed.,
-    Alg. 8.6.2.  Flops ``O(n^2)``.
+    LAPACK ``dbdsqr`` (Demmel & Kahan, SIAM J. Sci. Stat. Comput. 11(5),
+    1990; Golub & Van Loan, 4th ed., Sec. 8.6.2 for the shifted step):
+
+    * the bottom unreduced block ``ll..m`` is found with an absolute
+      threshold ``tol * sigma_min-estimate`` (so nothing relatively
+      significant is dropped);
+    * a new block is chased top-to-bottom if ``|d[ll]| >= |d[m]|``, else
+      bottom-to-top, so that the small values converge where the chase ends;
+    * ``e[i]`` is set to zero when ``|e[i]| <= tol * mu_i``, mu the running
+      lower bound of the smallest singular value (relative criterion);
+    * the shift is the smaller value of the end 2 x 2 (``dlas2``), or zero
+      when it is negligible next to the block's smallest-value estimate:
+      the zero-shift sweep then keeps every value to high relative accuracy.
+
+    Departures from ``dbdsqr``: a sweep up the block is the sweep down the
+    reversed block (:func:`_reverse_block`: ``J B^T J`` is upper
+    bidiagonal with the same values; the arithmetic is LAPACK's, in another
+    order of storage), so one sweep routine serves both directions; 2 x 2
+    blocks are not special-cased with ``dlasv2`` (the shifted step with the
+    exact 2 x 2 shift deflates them); the values-only case does not switch
+    to dqds; the rotations of a sweep are applied to *rows* of Ut and Vt as
+    one chain each (:func:`_rotate_rows`).  Flops ``O(n^2)`` for the
+    values, plus ``6 (L + p)`` per rotation pair with vectors, about
+    ``12 n^2 (L + p)`` in all.
     """
     n = d.shape[0]
-    if n == 0:
-        return 0
-    bnorm = 0.0
-    for i in range(n):
-        bnorm = max(bnorm, abs(d[i]))
-        if i < n - 1:
-            bnorm = max(bnorm, abs(e[i]))
-    if bnorm == 0:
-        return 0
-    for i in range(n):
-        d[i] /= bnorm
-        e[i] /= bnorm
-    e[n - 1] = 0
-    eps = np.finfo(d.dtype).eps
-    thresh = eps  # ||B|| is now 1
-    steps = 0
+    eps = np.finfo(Ut.dtype).eps / 2  # LAPACK's unit roundoff
+    tol = max(10.0, min(100.0, eps**-0.125)) * eps
+    it = 0
     status = 0
-    hi = n - 1
-    while hi > 0:
-        for i in range(hi):
-            if abs(e[i]) <= eps * (abs(d[i]) + abs(d[i + 1])) or abs(e[i]) <= thresh:
-                e[i] = 0
-        for i in range(hi + 1):
-            if abs(d[i]) <= thresh:
-                d[i] = 0
-        if e[hi - 1] == 0:
-            hi -= 1
-            continue
-        lo = hi - 1
-        while lo > 0 and e[lo - 1] != 0:
-            lo -= 1
-        if steps >= max_steps:
-            status = 1
-            break
-        steps += 1
-        zero_at = -1
-        for i in range(lo, hi + 1):
-            if d[i] == 0:
-                zero_at = i
+    if n > 1:
+        cr = np.empty(n, dtype=np.float64)
+        sr = np.empty(n, dtype=np.float64)
+        cl = np.empty(n, dtype=np.float64)
+        sl = np.empty(n, dtype=np.float64)
+        unfl = np.finfo(np.float64).tiny
+        maxit = max_sweeps * n * n
+        # threshold for negligible entries: tol times an estimate of sigma_min
+        sminoa = abs(d[0])
+        if sminoa != 0:
+            mu = sminoa
+            for i in range(1, n):
+                mu = abs(d[i]) * (mu / (mu + abs(e[i - 1])))
+                sminoa = min(sminoa, mu)
+                if sminoa == 0:
+                    break
+        sminoa = sminoa / math.sqrt(n)
+        thresh = max(tol * sminoa, max_sweeps * (n * (n * unfl)))
+        oldll = -1
+        oldm = -1
+        idir = 0
+        m = n - 1
+        while m > 0:
+            if it >= maxit:
+                status = 1
                 break
-        if zero_at >= 0:
-            _chase_zero_diagonal(d, e, lo, zero_at, hi)
-        else:
-            _golub_kahan_step(d, e, lo, hi)
+            # the bottom unreduced block ll..m
+            smax = abs(d[m])
+            ll = -1
+            for i in range(m - 1, -1, -1):
+                if abs(e[i]) <= thresh:
+                    e[i] = 0
+                    ll = i
+                    break
+                smax = max(smax, abs(d[i]), abs(e[i]))
+            if ll == m - 1:
+                m -= 1
+                continue
+            ll += 1
+            if ll > oldm or m < oldll:  # a new block: chase towards the smaller end
+                idir = 1 if abs(d[ll]) >= abs(d[m]) else 2
+            # relative convergence tests, mu running down (up) the block as
+            # the estimate of its smallest value
+            if idir == 2:
+                _reverse_block(d, e, ll, m)
+            split = abs(e[m - 1]) <= tol * abs(d[m])
+            if split:
+                e[m - 1] = 0
+            mu = abs(d[ll])
+            sminl = mu
+            if not split:
+                for i in range(ll, m):
+                    if abs(e[i]) <= tol * mu:
+                        e[i] = 0
+                        split = True
+                        break
+                    mu = abs(d[i + 1]) * (mu / (mu + abs(e[i])))
+                    sminl = min(sminl, mu)
+            if split:
+                if idir == 2:
+                    _reverse_block(d, e, ll, m)
+                continue
+            oldll = ll
+            oldm = m
+            # the shift: zero where it would be lost next to sigma_min
+            shift = 0.0
+            if n * tol * (sminl / smax) > max(eps, 0.01 * tol):
+                shift = _smin_2x2(d[m - 1], e[m - 1], d[m])
+                if (shift / abs(d[ll])) * (shift / abs(d[ll])) < eps:
+                    shift = 0.0
+            it += m - ll
+            _qr_sweep(d, e, ll, m, shift, cr, sr, cl, sl)
+            if abs(e[m - 1]) <= thresh:
+                e[m - 1] = 0
+            if idir == 2:
+                _reverse_block(d, e, ll, m)
+            if compute_uv:
+                # down the block: right rotations to Vt, left ones to Ut;
+                # up the (reversed) block the roles swap (B^T's rotations)
+                if idir == 1:
+                    _rotate_rows(Vt, ll, 1, m - ll, cr, sr)
+                    _rotate_rows(Ut, ll, 1, m - ll, cl, sl)
+                else:
+                    _rotate_rows(Ut, m, -1, m - ll, cr, sr)
+                    _rotate_rows(Vt, m, -1, m - ll, cl, sl)
+    # positive values, descending (selection sort: at most n - 1 row swaps)
     for i in range(n):
-        d[i] = abs(d[i]) * bnorm
-    d[:] = -np.sort(-d)
-    return status
+        if d[i] < 0:
+            d[i] = -d[i]
+            if compute_uv:
+                for c in range(Vt.shape[1]):
+                    Vt[i, c] = -Vt[i, c]
+    for i in range(n - 1):
+        j = i
+        for r in range(i + 1, n):
+            if d[r] > d[j]:
+                j = r
+        if j != i:
+            d[i], d[j] = d[j], d[i]
+            if compute_uv:
+                for c in range(Ut.shape[1]):
+                    Ut[i, c], Ut[j, c] = Ut[j, c], Ut[i, c]
+                for c in range(Vt.shape[1]):
+                    Vt[i, c], Vt[j, c] = Vt[j, c], Vt[i, c]
+    return status, it // max(n, 1)
 
 
 @register(
     "svdvals",
     "bidiagonal",
-    "Householder bidiagonalisation + implicit-shift bidiagonal QR (backward stable, not graded-accurate)",
+    "Householder bidiagonalisation + Demmel-Kahan bidiagonal QR (backward stable, not graded-accurate)",
     flops=_bidiag_flops,
     example=_bidiag_example,
 )
 @kernel
 def svdvals_bidiagonal(G, S):
-    """Singular values of G (k x L, k <= L) by :func:`bidiagonalize` and :func:`bidiagonal_values`.
+    """Singular values of G (k x L, k <= L) by :func:`bidiagonalize` and :func:`bidiagonal_qr`.
 
     Parameters
     ----------
@@ -299,16 +603,85 @@ def svdvals_bidiagonal(G, S):
     Returns
     -------
     int
-        0, or 1 if the bidiagonal QR did not converge in
-        :data:`MAX_STEPS_PER_VALUE` steps per value.
+        0, or 1 if the bidiagonal QR did not converge in ``MAXITR k^2``
+        inner steps.
 
     Notes
     -----
-    Flops ``4 k^2 L - 4 k^3 / 3`` for the reduction (BLAS-2, memory-bound:
-    each step reads and writes the trailing block twice) plus ``O(k^2)``;
-    workspace 2k + L.
+    Flops ``4 k^2 L - 4 k^3 / 3`` for the reduction (BLAS-2, memory-bound)
+    plus ``O(k^2)``; workspace 4k.  The bidiagonal QR runs in float64 for
+    float32 input too (its deflation tolerances are float32's).
     """
     k = G.shape[0]
+    tau_right = np.empty(max(k, 1), dtype=G.dtype)
+    tau_left = np.empty(max(k, 1), dtype=G.dtype)
     e = np.zeros(max(k, 1), dtype=G.dtype)
-    bidiagonalize(G, S, e)
-    return bidiagonal_values(S, e[:k], MAX_STEPS_PER_VALUE * max(k, 1))
+    bidiagonalize(G, S, e, tau_right, tau_left)
+    d64 = np.empty(k, dtype=np.float64)
+    e64 = np.zeros(max(k, 1), dtype=np.float64)
+    for i in range(k):
+        d64[i] = S[i]
+        e64[i] = e[i]
+    none = np.empty((0, 0), dtype=G.dtype)
+    status, _ = bidiagonal_qr(d64, e64[:k], none, none, False, MAXITR)
+    for i in range(k):
+        S[i] = d64[i]
+    return status
+
+
+@register(
+    "svd",
+    "bidiagonal",
+    "Householder bidiagonalisation, both factors formed, Demmel-Kahan bidiagonal QR on their rows",
+    flops=_svd_bidiag_flops,
+    example=_svd_bidiag_example,
+)
+@kernel
+def svd_bidiagonal(G, S, Ut, Vt, compute_uv, max_sweeps):
+    """SVD of G (k x L, k <= L): ``G^T = Ut^T diag(S) Vt``, LAPACK ``dgesvd``'s route.
+
+    Parameters
+    ----------
+    G : (k, L) ndarray, overwritten
+    S : (k,) ndarray, overwritten
+        The singular values, descending.
+    Ut : (k, L) ndarray, overwritten
+        Rows: left singular vectors of the tall form ``G^T``.
+    Vt : (k, k) ndarray, overwritten
+    compute_uv : bool
+        If False, Ut and Vt are not touched.
+    max_sweeps : int
+        :func:`bidiagonal_qr`'s budget, ``max_sweeps * k^2`` inner steps.
+
+    Returns
+    -------
+    status, sweeps : int
+        As :func:`bidiagonal_qr`.
+
+    Notes
+    -----
+    ``G = P B Q^T`` (:func:`bidiagonalize`, B lower bidiagonal), so the
+    tall form is ``G^T = Q_k B^T P^T`` with ``B^T`` upper bidiagonal; with
+    ``Ut = Q_k^T`` (:func:`form_right`) and ``Vt = P^T``
+    (:func:`form_left`) the bidiagonal QR's rotations of ``B^T`` turn them
+    into the singular vectors.  Flops: the reduction ``4 k^2 L - 4 k^3/3``,
+    the factors ``4 k^2 L - 2 k^3 + 4 k^3/3``, the QR about ``12 k^2 (k +
+    L)`` (two sweeps per value); workspace 6k.
+    """
+    k = G.shape[0]
+    tau_right = np.empty(max(k, 1), dtype=G.dtype)
+    tau_left = np.empty(max(k, 1), dtype=G.dtype)
+    e = np.zeros(max(k, 1), dtype=G.dtype)
+    bidiagonalize(G, S, e, tau_right, tau_left)
+    d64 = np.empty(k, dtype=np.float64)
+    e64 = np.zeros(max(k, 1), dtype=np.float64)
+    for i in range(k):
+        d64[i] = S[i]
+        e64[i] = e[i]
+    if compute_uv:
+        form_right(G, tau_right, Ut)
+        form_left(G, tau_left, Vt)
+    status, sweeps = bidiagonal_qr(d64, e64[:k], Ut, Vt, compute_uv, max_sweeps)
+    for i in range(k):
+        S[i] = d64[i]
+    return status, sweeps

@@ -11,7 +11,7 @@ Solvers, one small function each (``_solve_<method>``):
 * ``"normal"`` -- the normal equations ``A^T A x = A^T b`` by Cholesky:
   fewest flops for m >> n, but it squares the condition number (error ~
   cond(A)^2 eps), kept to show why one does not use it (devlog 004).
-* ``"svd"`` -- jitla's Jacobi SVD: numpy's truncated minimum-norm solution.
+* ``"svd"`` -- jitla's SVD: numpy's truncated minimum-norm solution.
 
 ``refine=True`` adds extra-precise iterative refinement on Bjorck's
 augmented system (:mod:`jitla.linalg._refine`).
@@ -96,8 +96,8 @@ def _singular_values(T):
     ``eps * s[0]`` of the exact one -- the guarantee of numpy's ``dgelsd``,
     and all numpy's rank rule ``s > rcond * s[0]`` needs (rcond >= eps
     max(M, N) by default).  The relatively accurate Jacobi SVD of R is
-    several times slower at every size (devlog 022) and is what
-    ``method="svd"`` and :func:`jitla.linalg.svdvals` use.  Flops about
+    several times slower at every size (devlog 022); it is what
+    ``svdvals(method="jacobi")`` runs.  Flops about
     ``8 k^3 / 3`` for a k x k factor, at matrix-vector speed.
     """
     from jitla.linalg._svd import svd
@@ -369,7 +369,7 @@ def _solve_normal(A, B, rcond, refine, want_s):
 
 def _solve_svd(A, B, rcond, refine, want_s):
     # A = U diag(s) V^T; x = V[:, :r] diag(1/s[:r]) U[:, :r]^T b with r = #{s > rcond s[0]}:
-    # numpy's (LAPACK gelsd's) minimum-norm solution, by jitla's Jacobi SVD
+    # numpy's (LAPACK gelsd's) minimum-norm solution, by jitla's SVD
     from jitla.linalg._matmul import matmul
     from jitla.linalg._svd import svd
 
@@ -438,9 +438,9 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         dependent column at ~sqrt(eps), not eps); this catches rank
         deficiency, *not* ill-conditioning: a degree-10 polynomial fit
         passes it and comes back with no correct digit (devlog 004).
-        ``"svd"``: jitla's one-sided Jacobi SVD of a
-        (:func:`jitla.linalg.svd`): numpy's truncated minimum-norm solution,
-        also for rank-deficient and wide a; slower than the QR methods.
+        ``"svd"``: jitla's SVD of a (:func:`jitla.linalg.svd`, "auto"):
+        numpy's truncated minimum-norm solution, also for rank-deficient and
+        wide a; slower than the QR methods.
     refine : bool
         Extra-precise iterative refinement on Bjorck's augmented system
         (residuals in double-double, corrections with the QR factors),
@@ -464,8 +464,8 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
     rank : numpy.int32
         Numerical rank found with *rcond* (see above).
     s : (min(M, N),) ndarray or None
-        Singular values of a, descending.  ``"svd"``: from jitla's Jacobi
-        SVD of a (relatively accurate); ``"qr"`` / ``"pivoted"``: from the
+        Singular values of a, descending.  ``"svd"``: from jitla's SVD
+        of a (:func:`jitla.linalg.svd`, "auto"); ``"qr"`` / ``"pivoted"``: from the
         bidiagonalisation of the small triangular factor R (same singular
         values as a; O(N^3) at matrix-vector speed), each within about
         ``eps * s[0]`` -- numpy's (``dgelsd``'s) accuracy, so a value

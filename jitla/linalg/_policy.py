@@ -281,21 +281,48 @@ def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
 # --------------------------------------------------------------------------
 # SVD and symmetric eigenproblems
 # --------------------------------------------------------------------------
-def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True) -> Plan:
-    """``svd(method="auto")``: always a one-sided Jacobi method (relatively accurate).
+def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True, relative: bool = False) -> Plan:
+    """``svd(method="auto")`` (*relative* False) and ``svd(method="jacobi")`` (*relative* True).
 
-    1. values only and min(m, n) <= SVD_VALUES_JACOBI_MAX -> svdvals/jacobi ("jacobi_values")
+    "auto": LAPACK's route where it is the faster one -- backward stable,
+    as numpy's SVD (values below ~eps * sigma_max have absolute accuracy
+    only):
+
+    1. values only and min(m, n) <= SVD_VALUES_JACOBI_MAX -> svdvals/jacobi
+    2. values only                                    -> svdvals/bidiagonal
+    3. min(m, n) <= SVD_BIDIAGONAL_UV_MAX             -> svd/bidiagonal
+    4. otherwise                                      -> the "jacobi" rules 2-3
+
+    "jacobi": one-sided Jacobi, relatively accurate (every singular value
+    of a graded matrix ``B D`` to full relative accuracy, Demmel & Veselić):
+
+    1. values only and min(m, n) <= SVD_VALUES_JACOBI_MAX -> svdvals/jacobi
     2. threads > 1 and min(m, n) >= SVD_PARALLEL_MIN      -> preconditioned_parallel_tracked
     3. otherwise                                          -> preconditioned_tracked
 
-    Rule 1 trades the pivoted-QR preconditioning (relative accuracy also for
-    rows graded on top of columns) for compile time: the singular values of a
-    least-squares R or of a design for its condition number.
+    Why: at n = 100 the bidiagonalisation + Demmel-Kahan QR takes about
+    gesdd's time where the Jacobi methods take 4-7x (devlog 021); with
+    vectors its lead over the tracked Jacobi sweeps shrinks with n (its
+    rotations are ``~24 n^3`` flops at level-1 speed), so past the
+    measured range, SVD_BIDIAGONAL_UV_MAX, "auto" keeps Jacobi.  Without vectors it
+    wins at every size (1.3x gesdd at n = 512 against 4.7x, devlog 005).
+    Rule 1 (both) trades the pivoted-QR preconditioning (relative accuracy
+    also for rows graded on top of columns) for compile time, where the
+    plain Jacobi kernel is about as fast as the bidiagonal route.
     """
     nthreads = _threads(nthreads)
     k = min(m, n)
     if not compute_uv and k <= config.SVD_VALUES_JACOBI_MAX:
-        return Plan("svdvals", "jacobi_values", f"values only, min(m, n) = {k}: quick to compile")
+        return Plan("svdvals", "jacobi", f"values only, min(m, n) = {k}: quick to compile")
+    if not relative:
+        if not compute_uv:
+            return Plan("svdvals", "bidiagonal", "values only: bidiagonalisation + Demmel-Kahan QR")
+        if k <= config.SVD_BIDIAGONAL_UV_MAX:
+            return Plan(
+                "svd",
+                "bidiagonal",
+                f"min(m, n) = {k} <= {config.SVD_BIDIAGONAL_UV_MAX}: bidiagonalisation + QR with vectors",
+            )
     if nthreads > 1 and k >= config.SVD_PARALLEL_MIN:
         return Plan("svd", "preconditioned_parallel_tracked", f"min(m, n) = {k} and {nthreads} threads")
     return Plan("svd", "preconditioned_tracked", "pivoted QR, then tracked-norm Jacobi (fastest serial)")

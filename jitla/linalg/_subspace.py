@@ -1,11 +1,14 @@
-"""Rank, pseudo-inverse, norms, condition numbers and subspaces from the Jacobi SVD.
+"""Rank, pseudo-inverse, norms, condition numbers and subspaces from the SVD.
 
 numpy.linalg's ``matrix_rank``, ``pinv``, ``norm``, ``cond`` and scipy.linalg's
 ``null_space``, ``orth``, ``subspace_angles``, with the same defaults; plus
 ``projector`` and ``project`` for orthogonal projections.  Everything
-spectral goes through :func:`jitla.linalg.svd` (one-sided Jacobi), so the
-small singular values that decide a rank are accurate to high relative
-accuracy on graded matrices.
+spectral goes through :func:`jitla.linalg.svd` with its default method,
+the bidiagonal route: backward stable as numpy's SVD, so a singular value
+far below the largest has an absolute error of ~eps * sigma_max, as numpy's
+-- and ranks, condition numbers and bases agree with numpy's and scipy's.
+Where the small singular values of a graded matrix matter to full relative
+accuracy, ``svd(a, method="jacobi")`` gives them (devlog 005, 021).
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
     Notes
     -----
     Golub & Van Loan, 4th ed., Sec. 5.4.1 (numerical rank from the SVD).
-    The singular values come from one-sided Jacobi.
+    The singular values come from :func:`jitla.linalg.svdvals` (bidiagonal route).
     """
     if rtol is not None and tol is not None:
         raise ValueError("`tol` and `rtol` can't be both set.")
@@ -133,8 +136,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
     """Matrix or vector norm with numpy.linalg.norm's semantics.
 
     The spectral matrix norms -- ``ord=2`` (largest singular value),
-    ``ord=-2`` (smallest) and ``ord="nuc"`` (their sum) -- come from jitla's
-    Jacobi SVD.  The Frobenius norm and the vector 2-norm, and the matrix
+    ``ord=-2`` (smallest) and ``ord="nuc"`` (their sum) -- come from
+    :func:`jitla.linalg.svdvals`.  The Frobenius norm and the vector 2-norm, and the matrix
     1- and inf-norms (and -1, -inf) of a whole contiguous matrix come from
     :mod:`jitla.kernels.norms` in one pass; unlike numpy's, the 2-norm and
     Frobenius norm do not overflow or underflow when the squares would (a
@@ -181,8 +184,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
 def cond(x, p=None):
     """Condition number of a matrix (or stack), numpy.linalg.cond's semantics.
 
-    ``p`` None, 2 or -2: ratio of extreme singular values from the Jacobi
-    SVD (inf for a singular matrix, as numpy); other ``p``:
+    ``p`` None, 2 or -2: ratio of extreme singular values from
+    :func:`jitla.linalg.svdvals` (inf for a singular matrix, as numpy); other ``p``:
     ``norm(x, p) * norm(inv(x), p)`` with jitla's LU inverse.  An input
     whose matrices are empty (0 x 0, 0 x N, M x 0, stacked or not) raises
     ``LinAlgError("cond is not defined on empty arrays")``, as numpy.

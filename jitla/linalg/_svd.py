@@ -1,4 +1,4 @@
-"""``svd`` and ``svdvals`` with numpy.linalg's semantics, on one-sided Jacobi."""
+"""``svd`` and ``svdvals`` with numpy.linalg's semantics: bidiagonal QR or one-sided Jacobi."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from jitla._validate import LinAlgError, as_float_operand, assert_stacked_2d, re
 from jitla.kernels import get_kernel
 from jitla.kernels._layout import aligned_empty, transpose_triangle
 from jitla.kernels.qr_householder import form_q, geqr2
+from jitla.kernels.svd_bidiag import MAXITR
 from jitla.linalg._dispatch import kernel_extras
 from jitla.linalg._policy import Plan, svd_plan
 
@@ -21,6 +22,7 @@ MAX_SWEEPS = 60
 
 _METHODS = (
     "auto",
+    "jacobi",
     "cyclic",
     "tracked",
     "parallel",
@@ -33,41 +35,45 @@ _METHODS = (
     "jacobi_values",
 )
 
-#: Methods that compute singular values only, and their ``svdvals`` kernels.
-_VALUES_ONLY = {"bidiagonal": "bidiagonal", "jacobi_values": "jacobi"}
-
 
 def svd_method(shape, method: str = "auto", compute_uv: bool = True):
     """What :func:`svd` runs for a matrix of *shape*: a :class:`~jitla.linalg._policy.Plan`.
 
-    "auto" follows :func:`jitla.linalg._policy.svd_plan`: a one-sided Jacobi
-    method ("preconditioned_tracked", or "preconditioned_parallel_tracked"
-    with threads and min(m, n) >= ``config.SVD_PARALLEL_MIN``), all with the
-    same relative convergence test; without U and V (*compute_uv* False) and
-    min(m, n) <= ``config.SVD_VALUES_JACOBI_MAX``, "jacobi_values" (the same
-    sweeps in one plain-loop kernel that compiles quickly, without the
-    pivoted-QR preconditioning).  "bidiagonal" (values only, backward
-    stable) only when named.
+    "auto" and "jacobi" follow :func:`jitla.linalg._policy.svd_plan`:
+    "auto" is the bidiagonal route (backward stable, as numpy) for values
+    (the quick-compiling "jacobi_values" up to min(m, n) =
+    ``config.SVD_VALUES_JACOBI_MAX``) and, up to
+    ``config.SVD_BIDIAGONAL_UV_MAX``, with vectors; "jacobi" is
+    the one-sided Jacobi choice, relatively accurate ("preconditioned_tracked",
+    "preconditioned_parallel_tracked" with threads and min(m, n) >=
+    ``config.SVD_PARALLEL_MIN``, or for values of small matrices
+    "jacobi_values").  A named kernel runs as asked; "jacobi_values" only
+    computes values.
     """
     if method not in _METHODS:
         raise ValueError(f"unknown svd method {method!r}; choose one of {list(_METHODS)}")
-    if method != "auto":
-        op = "svdvals" if method in _VALUES_ONLY else "svd"
-        return Plan(op, method, "requested")
-    m, n = shape[-2:] if len(shape) >= 2 else (0, 0)
-    return svd_plan(m, n, compute_uv=compute_uv)
+    if method in ("auto", "jacobi"):
+        m, n = shape[-2:] if len(shape) >= 2 else (0, 0)
+        return svd_plan(m, n, compute_uv=compute_uv, relative=method == "jacobi")
+    if method == "jacobi_values":
+        return Plan("svdvals", "jacobi", "requested")
+    if method == "bidiagonal" and not compute_uv:
+        return Plan("svdvals", "bidiagonal", "requested")
+    return Plan("svd", method, "requested")
 
 
-def _svd_2d(A, full_matrices, compute_uv, variant):
+def _svd_2d(A, full_matrices, compute_uv, plan):
     """SVD of one C-contiguous float matrix; returns (U, S, Vh) or S."""
     m, n = A.shape
     dtype = A.dtype
     wide = m < n
+    variant = plan.variant
+    values_only = plan.op == "svdvals"
     # G holds the columns of the tall form as rows: A^T if tall, A itself if
     # wide; 64-byte aligned, as the kernels' row loops are store-bound.
     k, L = (m, n) if wide else (n, m)  # k = min(m, n) <= L = max(m, n)
-    if variant == "jacobi_values":
-        # small problems: numpy's copy, so that no layout kernel compiles for them
+    if values_only:
+        # numpy's copy, so that no layout kernel compiles for them
         G = np.array(A if wide else A.T, order="C")
     else:
         G = aligned_empty(k, L, A)
@@ -76,20 +82,25 @@ def _svd_2d(A, full_matrices, compute_uv, variant):
         else:
             transpose_triangle(A, G, False)
     S = np.empty(k, dtype=dtype)
-    if variant not in _VALUES_ONLY:
+    if not values_only:
         Ut = np.empty((k, L), dtype=dtype)
         Vt = aligned_empty(k, k, A)
     if k > 0:
+        # the Jacobi kernels square norms, and the bidiagonalisation drops
+        # vectors below tiny / eps: scale G to the top of the safe range
         e = _scale_exponent(G)
-        np.ldexp(G, e, out=G)
-        if variant in _VALUES_ONLY:
-            status = get_kernel("svdvals", _VALUES_ONLY[variant]).func(G, S)
+        if e:
+            np.ldexp(G, e, out=G)
+        if values_only:
+            status = get_kernel("svdvals", variant).func(G, S)
         else:
             info = get_kernel("svd", variant)
-            status, _ = info.func(G, S, Ut, Vt, compute_uv, MAX_SWEEPS, *kernel_extras(info, dtype))
+            allowed = MAXITR if variant == "bidiagonal" else MAX_SWEEPS
+            status, _ = info.func(G, S, Ut, Vt, compute_uv, allowed, *kernel_extras(info, dtype))
         if status != 0:
             raise LinAlgError("SVD did not converge")
-        S = np.ldexp(S, -e).astype(dtype, copy=False)
+        if e:
+            S = np.ldexp(S, -e).astype(dtype, copy=False)
     if not compute_uv:
         return S
     # tall form B = A (or A^T): B = Ut^T diag(S) Vt, Ut^T is L x k
@@ -103,6 +114,10 @@ def _svd_2d(A, full_matrices, compute_uv, variant):
 
 def _scale_exponent(G):
     """The power of two ``e`` that brings ``max |g_ij| * 2**e`` just below ``sqrt(huge) / (2 L)``.
+
+    (The bidiagonal route needs the scaling for another reason: it drops
+    reflector vectors below ``tiny / eps`` as rounding noise, which is only
+    safe when the largest entry sits far above that floor.)
 
     The Jacobi kernels work with squared row norms and dot products, which
     underflow for rows below ``sqrt(tiny)`` (1.5e-154 in float64, 1.1e-19 in
@@ -153,23 +168,21 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     compute_uv : bool, default True
         If False only the singular values are returned.
     hermitian : bool, default False
-        Accepted for numpy compatibility; jitla's Jacobi SVD does not need it
+        Accepted for numpy compatibility; jitla's SVDs do not need it
         (a symmetric input is decomposed like any other).
     method : str, default "auto"
-        One-sided Jacobi variant (:mod:`jitla.kernels.svd_jacobi`): "cyclic",
-        "tracked", "parallel", "parallel_tracked", "preconditioned",
-        "preconditioned_tracked", "preconditioned_parallel",
-        "preconditioned_parallel_tracked", or "auto"
-        as :func:`svd_method`.  Or, with ``compute_uv=False`` only,
-        "bidiagonal": Householder bidiagonalisation and the shifted
-        bidiagonal QR (:mod:`jitla.kernels.svd_bidiag`), LAPACK's route --
-        faster (1.3x gesdd's time at n = 512 against ~4.7x for Jacobi),
-        but only backward stable: values below about eps * sigma_max have
-        absolute accuracy only and may come back as 0 (numpy keeps some of
-        them, e.g. for diagonal input; on graded matrices both lose them).
-        "jacobi_values" (``compute_uv=False`` only): the sweeps of "cyclic"
-        in one plain-loop kernel, quick to compile; "auto" uses it for
-        values of small matrices.
+        "auto": Householder bidiagonalisation and Demmel & Kahan's
+        bidiagonal QR (:mod:`jitla.kernels.svd_bidiag`, LAPACK's
+        ``dgesvd`` route) for values at every size and with vectors up to
+        ``config.SVD_BIDIAGONAL_UV_MAX``, else as "jacobi" -- see
+        :func:`svd_method`.  "bidiagonal": that route at any size.
+        "jacobi": one-sided Jacobi (:mod:`jitla.kernels.svd_jacobi`), the
+        *relatively accurate* choice (below).  Or a Jacobi kernel by name:
+        "cyclic", "tracked", "parallel", "parallel_tracked",
+        "preconditioned", "preconditioned_tracked",
+        "preconditioned_parallel", "preconditioned_parallel_tracked", and
+        (``compute_uv=False`` only) "jacobi_values", the sweeps of "cyclic"
+        in one plain-loop kernel, quick to compile.
 
     Returns
     -------
@@ -182,21 +195,31 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
         Fewer than 2 dimensions; "SVD did not converge" if the sweeps do not
         converge or the input holds NaN/inf (as numpy).
     ValueError
-        Unknown *method*, or ``method="bidiagonal"`` with ``compute_uv=True``.
+        Unknown *method*, or ``method="jacobi_values"`` with ``compute_uv=True``.
 
     Notes
     -----
-    One-sided Jacobi (Hestenes 1958) with Demmel & Veselić's relative
-    convergence test: for A = B D with B well conditioned, every singular
-    value is found to high *relative* accuracy, including the smallest
-    ones, which LAPACK's bidiagonalisation methods only get to accuracy
-    relative to the largest.  About 6mn^2 flops per sweep (+3n^3 for V),
-    typically 5-15 sweeps; the preconditioned variants add a pivoted QR
-    (2mn^2 - 2n^3/3); the tracked ones test a pair with one dot product
-    instead of three (4mn^2 per sweep once every pair rotates).  The matrix
-    is first scaled by a power of two (exact) so that squared norms neither
-    overflow nor underflow for columns down to ~1e-300 of the largest.  The
-    input is never modified.
+    Which method is relatively accurate.  The bidiagonal route ("auto",
+    "bidiagonal") is backward stable, as numpy's ``gesdd``: each singular
+    value has an absolute error of about ``eps * sigma_max``, so values far
+    below sigma_max -- the small values of a graded matrix ``A = B D`` with
+    D spanning many decades -- can lose all their digits (its bidiagonal
+    QR alone is relatively accurate: ``diag(1, 1e-20)`` gives 1e-20).
+    The Jacobi methods ("jacobi" and the named kernels) test each pair
+    with Demmel & Veselić's relative criterion: for ``A = B D`` with B well
+    conditioned every singular value, the smallest included, comes out to
+    high *relative* accuracy, at 4-7x the time at n = 100 (devlog 005,
+    021).  Ask for "jacobi" where the small singular values matter.
+
+    Flops: bidiagonal route ``4 k^2 L - 4 k^3/3`` for the reduction,
+    ``O(k^2)`` for the values, with vectors about ``8 k^2 L + 12 k^2 (k +
+    L)`` more (factors formed, rotations applied).  Jacobi about 6mn^2 per
+    sweep (+3n^3 for V), typically 5-15 sweeps; the preconditioned variants
+    add a pivoted QR (2mn^2 - 2n^3/3); the tracked ones test a pair with one
+    dot product instead of three.  For Jacobi the matrix is first scaled by
+    a power of two (exact) so that squared norms neither overflow nor
+    underflow for columns down to ~1e-300 of the largest.  The input is
+    never modified.
 
     Examples
     --------
@@ -209,11 +232,11 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     dtype = result_float_dtype(a)
     if not isinstance(hermitian, bool | np.bool_):
         raise TypeError("hermitian must be a bool")
-    variant = svd_method(a.shape, method, compute_uv).variant
-    if variant in _VALUES_ONLY and compute_uv:
+    plan = svd_method(a.shape, method, compute_uv)
+    if plan.op == "svdvals" and compute_uv:
         raise ValueError(
-            f"method={variant!r} computes singular values only; "
-            "use compute_uv=False (or svdvals), or a Jacobi method for U and V"
+            f"method={method!r} computes singular values only; "
+            "use compute_uv=False (or svdvals), or another method for U and V"
         )
     A = as_float_operand(a, dtype)
     if not np.isfinite(A).all():
@@ -222,19 +245,19 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     m, n = A.shape[-2:]
     k = min(m, n)
     if not batch:
-        result = _svd_2d(A, full_matrices, compute_uv, variant)
+        result = _svd_2d(A, full_matrices, compute_uv, plan)
         return SVDResult(*result) if compute_uv else result
     flat = A.reshape((int(np.prod(batch)), m, n))  # -1 is ambiguous when m * n == 0
     S = np.empty((flat.shape[0], k), dtype=dtype)
     if not compute_uv:
         for i in range(flat.shape[0]):
-            S[i] = _svd_2d(flat[i], full_matrices, False, variant)
+            S[i] = _svd_2d(flat[i], full_matrices, False, plan)
         return S.reshape(batch + (k,))
     u_cols, v_rows = (m, n) if full_matrices else (k, k)
     U = np.empty((flat.shape[0], m, u_cols), dtype=dtype)
     Vh = np.empty((flat.shape[0], v_rows, n), dtype=dtype)
     for i in range(flat.shape[0]):
-        U[i], S[i], Vh[i] = _svd_2d(flat[i], full_matrices, True, variant)
+        U[i], S[i], Vh[i] = _svd_2d(flat[i], full_matrices, True, plan)
     return SVDResult(
         U.reshape(batch + U.shape[1:]), S.reshape(batch + (k,)), Vh.reshape(batch + Vh.shape[1:])
     )
@@ -243,14 +266,15 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
 def svdvals(x, /, *, method="auto"):
     """Singular values of a matrix or stack, descending (numpy.linalg.svdvals).
 
-    Same as ``svd(x, compute_uv=False)``: no vectors are accumulated, which
-    saves the 3n^3 flops per sweep of V.  ``method="bidiagonal"`` trades the
-    Jacobi methods' relative accuracy for speed (see :func:`svd`).
+    Same as ``svd(x, compute_uv=False)``.  The default ("auto", the
+    bidiagonal route) is backward stable as numpy's; ``method="jacobi"``
+    keeps every value of a graded matrix to high relative accuracy at
+    several times the cost (see :func:`svd`).
 
     Examples
     --------
     >>> import numpy as np, jitla.linalg as jl
-    >>> jl.svdvals(np.diag([3.0, 4.0]), method="bidiagonal")
+    >>> jl.svdvals(np.diag([3.0, 4.0]), method="jacobi")
     array([4., 3.])
     """
     return svd(x, compute_uv=False, method=method)

@@ -148,7 +148,7 @@ class _LinearModel:
             ``"qr"`` (default): Householder QR of ``[wexog | wendog]``
             (TSQR for tall-skinny data), ``beta = R11^{-1} R12``.
             ``"pivoted"``: Businger-Golub pivoted QR; ``"svd"``: jitla's
-            Jacobi SVD; ``"normal"``: Cholesky of ``X^T X`` -- squares the
+            SVD; ``"normal"``: Cholesky of ``X^T X`` -- squares the
             condition number, loses twice the digits of QR (devlog 004);
             kept for teaching.
         refine : bool

@@ -145,7 +145,7 @@ def _rank(A: np.ndarray) -> int:
 
     For a tall A the singular values are those of the R factor of ``A = Q R``
     (Q orthogonal), so one Householder/TSQR factorisation (about ``2 m n^2``
-    flops) and a Jacobi SVD of the small n x n R replace the SVD of A.
+    flops) and an SVD of the small n x n R replace the SVD of A.
     """
     m, n = A.shape
     if m > n and n > 0:
@@ -846,8 +846,8 @@ def condition_indices(exog, scale=True):
     Belsley, D. A., Kuh, E. & Welsch, R. E. (1980), *Regression
     Diagnostics*, Wiley, Ch. 3, Sec. 3.2 (condition indices, eq. 3.11) and
     3.3 (variance-decomposition proportions, eqs. 3.14-3.15).  One SVD
-    (:func:`jitla.linalg.svd`, one-sided Jacobi: accurate small singular
-    values): O(n p^2) flops, an (n, p) workspace.  A zero singular value
+    (:func:`jitla.linalg.svd` with ``method="jacobi"``, one-sided Jacobi:
+    accurate small singular values): O(n p^2) flops, an (n, p) workspace.  A zero singular value
     gives an infinite index and NaN proportions for the variables it touches.
     """
     X = _as_float(exog, "exog", ndim=2)
@@ -865,7 +865,7 @@ def condition_indices(exog, scale=True):
     else:
         norms = np.ones(X.shape[1])
         A = X
-    _, s, Vt = svd(A, full_matrices=False)
+    _, s, Vt = svd(A, full_matrices=False, method="jacobi")
     with np.errstate(divide="ignore", invalid="ignore"):
         eta = s[0] / s
         phi = Vt**2 / (s**2)[:, None]  # phi[k, j] = v_jk^2 / mu_k^2

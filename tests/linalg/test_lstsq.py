@@ -350,7 +350,7 @@ def test_rank_uses_numpys_rule_on_singular_values(rng):
 
 
 # --------------------------------------------------------------------------
-# method="svd" (jitla's Jacobi SVD): numpy's truncated minimum-norm solution
+# method="svd" (jitla's SVD): numpy's truncated minimum-norm solution
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("k", [None, 2])

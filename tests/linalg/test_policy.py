@@ -27,6 +27,9 @@ def _all_plans():
             yield policy.cholesky_plan(n, nthreads)
             yield policy.householder_plan(3 * n + 1, n, nthreads)
             yield policy.svd_plan(n, n, nthreads)
+            yield policy.svd_plan(n, n, nthreads, compute_uv=False)
+            yield policy.svd_plan(n, n, nthreads, relative=True)
+            yield policy.svd_plan(n, n, nthreads, compute_uv=False, relative=True)
             yield policy.eigh_plan(n)
             yield policy.influence_plan(100 * n, n, nthreads)
             yield policy.trsm_plan(n, 1)
@@ -56,6 +59,8 @@ def test_public_plan_functions_share_the_shape():
         qr_method(100, 10, nthreads=1),
         svd_method((40, 30)),
         svd_method((40, 30), "bidiagonal"),
+        svd_method((40, 30), "bidiagonal", compute_uv=False),
+        svd_method((40, 30), "jacobi"),
         eigh_method((5, 5)),
         eigh_method((5, 5), "jacobi"),
     ):
@@ -102,9 +107,9 @@ def test_parallel_thresholds_come_from_config():
         and policy.cholesky_plan(n - 1, 2).variant == "blocked"
     )
     n = config.SVD_PARALLEL_MIN
-    assert policy.svd_plan(n, n, 2).variant == "preconditioned_parallel_tracked"
-    assert policy.svd_plan(n - 1, n, 2).variant == "preconditioned_tracked"
-    assert policy.svd_plan(n, n, 1).variant == "preconditioned_tracked"
+    assert policy.svd_plan(n, n, 2, relative=True).variant == "preconditioned_parallel_tracked"
+    assert policy.svd_plan(n - 1, n, 2, relative=True).variant == "preconditioned_tracked"
+    assert policy.svd_plan(n, n, 1, relative=True).variant == "preconditioned_tracked"
     assert policy.influence_plan(config.INFLUENCE_PARALLEL_FLOPS, 1, 2).variant == "parallel"
     assert policy.influence_plan(config.INFLUENCE_PARALLEL_FLOPS - 1, 1, 2).variant == "serial"
     assert policy.influence_plan(10**9, 10, 1).variant == "serial"
@@ -173,3 +178,26 @@ def test_small_qr_rule_bounds_the_matrix_size():
     assert policy.orgqr_plan(100, limit // 100).variant == "unblocked"
     assert policy.orgqr_plan(100, limit // 100 + 1).variant == "blocked"
     assert policy.householder_plan(100_000, 100, 1).variant == "blocked"
+
+
+def test_svd_rules():
+    # "auto": the bidiagonal route for values past SVD_VALUES_JACOBI_MAX and
+    # for vectors up to SVD_BIDIAGONAL_UV_MAX, then Jacobi; "jacobi": the
+    # relatively accurate rules; both: values of small matrices in the
+    # quick-compiling Jacobi kernel
+    n = config.SVD_BIDIAGONAL_UV_MAX
+    for t in (1, 2):
+        assert policy.svd_plan(n, n + 7, t)[:2] == ("svd", "bidiagonal")
+        assert policy.svd_plan(n + 1, n + 1, t).op == "svd"
+        assert policy.svd_plan(n + 1, n + 1, t).variant.startswith("preconditioned")
+    n = config.SVD_VALUES_JACOBI_MAX
+    for t in (1, 2):
+        for k in (n + 1, 100, 10 * config.SVD_BIDIAGONAL_UV_MAX):
+            assert policy.svd_plan(k, k, t, compute_uv=False)[:2] == ("svdvals", "bidiagonal")
+        for k in (1, n):
+            assert policy.svd_plan(k, 3 * k, t, compute_uv=False)[:2] == ("svdvals", "jacobi")
+    assert policy.svd_plan(n, 3 * n, 1, compute_uv=False, relative=True)[:2] == ("svdvals", "jacobi")
+    assert (
+        policy.svd_plan(n + 1, n + 1, 1, compute_uv=False, relative=True).variant == "preconditioned_tracked"
+    )
+    assert policy.svd_plan(10, 10, 1, relative=True).variant == "preconditioned_tracked"

@@ -27,15 +27,21 @@ def test_matrix_rank_as_numpy(rank_deficient, rng):
         jl.matrix_rank(rank_deficient, tol=1.0, rtol=1.0)
 
 
-def test_matrix_rank_sees_graded_columns_numpy_misjudges():
-    # Columns scaled from 1e-14 to 1: full rank 12.  gesdd's smallest singular
-    # values carry errors ~1e-16 * sigma_max, Jacobi's are relatively accurate;
-    # both must call it full rank here, and Jacobi's values are the exact ones.
+def test_matrix_rank_on_graded_columns_as_numpy_and_jacobi_values_exact():
+    # Columns scaled from 1e-14 to 1: full rank 12.  The default SVD (the
+    # bidiagonal route, as gesdd) carries errors ~1e-16 * sigma_max in the
+    # smallest values, so matrix_rank agrees with numpy's; svdvals(method=
+    # "jacobi") gives the exact values (relative accuracy), which a caller
+    # who needs the small ones asks for -- the documented split.
     B = np.random.default_rng(5).standard_normal((12, 12))
     a = B * np.logspace(-14, 0, 12)
     exact = naive.svdvals_mp(a)
-    assert np.max(np.abs(jl.svdvals(a) - exact) / exact) < 1e-13
-    assert jl.matrix_rank(a, tol=0.5 * exact[-1]) == 12
+    assert jl.matrix_rank(a) == np.linalg.matrix_rank(a)
+    default = jl.svdvals(a)
+    np.testing.assert_allclose(default, exact, rtol=0, atol=10 * 12 * np.finfo(float).eps * exact[0])
+    jacobi = jl.svdvals(a, method="jacobi")
+    assert np.max(np.abs(jacobi - exact) / exact) < 1e-13
+    assert np.count_nonzero(jacobi > 0.5 * exact[-1]) == 12
 
 
 @pytest.mark.parametrize("shape", [(7, 4), (4, 7), (5, 5), (2, 6, 3)], ids=str)

@@ -26,6 +26,7 @@ METHODS = [
     "preconditioned_parallel",
     "parallel_tracked",
     "preconditioned_parallel_tracked",
+    "jacobi",
 ]
 SHAPES = [(1, 1), (2, 2), (5, 3), (3, 5), (7, 7), (17, 6), (6, 17), (33, 33)]
 
@@ -214,14 +215,20 @@ def test_extreme_scales_float32(rng):
 def test_numpy_loses_digits_where_jacobi_does_not():
     # The point of the method, shown side by side: gesdd's error is relative
     # to the largest singular value, so the smallest ones of a matrix whose
-    # columns are graded from small to large lose many digits.
+    # columns are graded from small to large lose many digits.  The default
+    # ("auto", the bidiagonal route) is documented to lose them as numpy does;
+    # method="jacobi" keeps them.
     rng = np.random.default_rng(7)
-    a = graded("columns small to large", 16, rng)
+    a = graded("columns small to large", 24, rng)  # past SVD_VALUES_JACOBI_MAX
     exact = naive.svdvals_mp(a)
     numpy_error = np.max(np.abs(np.linalg.svd(a, compute_uv=False) - exact) / exact)
-    jitla_error = np.max(np.abs(svdvals(a) - exact) / exact)
+    jitla_error = np.max(np.abs(svdvals(a, method="jacobi") - exact) / exact)
+    default_error = np.max(np.abs(svdvals(a) - exact) / exact)
     assert jitla_error <= 1e-13
     assert numpy_error >= 1e4 * jitla_error
+    assert default_error >= 1e4 * jitla_error
+    for method in ("auto", "jacobi"):
+        assert ("relatively accurate" in jsvd.svd.__doc__) and method in jsvd.svd.__doc__
 
 
 # --------------------------------------------------------------------------
@@ -279,16 +286,20 @@ def test_complete_orthonormal_extends_a_basis(rng):
 
 
 def test_auto_policy():
-    assert jsvd.svd_method((600, 20), compute_uv=False)[:2] == ("svdvals", "jacobi_values")
-    assert jsvd.svd_method((20, 600), compute_uv=False).variant == "jacobi_values"
-    assert jsvd.svd_method((20, 20), compute_uv=True).variant != "jacobi_values"
+    assert jsvd.svd_method((600, 20), compute_uv=False)[:2] == ("svdvals", "bidiagonal")
+    assert jsvd.svd_method((20, 600), compute_uv=False).variant == "bidiagonal"
+    assert jsvd.svd_method((600, 16), compute_uv=False)[:2] == ("svdvals", "jacobi")
+    assert jsvd.svd_method((20, 20), compute_uv=True)[:2] == ("svd", "bidiagonal")
+    assert jsvd.svd_method((600, 16), "jacobi", compute_uv=False)[:2] == ("svdvals", "jacobi")
+    assert jsvd.svd_method((600, 20), "jacobi", compute_uv=False).variant == "preconditioned_tracked"
     with threads(1):
-        assert jsvd.svd_method((600, 600), compute_uv=False).variant == "preconditioned_tracked"
+        assert jsvd.svd_method((600, 600), "jacobi", compute_uv=False).variant == "preconditioned_tracked"
+        assert jsvd.svd_method((600, 600), "jacobi").variant == "preconditioned_tracked"
         assert jsvd.svd_method((600, 600)).variant == "preconditioned_tracked"
     if numba.config.NUMBA_NUM_THREADS > 1:
         with threads(2):
-            assert jsvd.svd_method((600, 600)).variant == "preconditioned_parallel_tracked"
-            assert jsvd.svd_method((600, 100)).variant == "preconditioned_tracked"
+            assert jsvd.svd_method((600, 600), "jacobi").variant == "preconditioned_parallel_tracked"
+            assert jsvd.svd_method((600, 100), "jacobi").variant == "preconditioned_tracked"
     assert jsvd.svd_method((5, 5), "cyclic")[:2] == ("svd", "cyclic")
 
 
@@ -391,7 +402,8 @@ def test_values_only_jacobi_relative_accuracy_on_column_grading(kind):
     a = graded(kind, 16, np.random.default_rng(7))
     exact = naive.svdvals_mp(a)
     assert np.max(np.abs(svdvals(a, method="jacobi_values") - exact) / exact) <= 1e-13
-    assert np.max(np.abs(svdvals(a) - exact) / exact) <= 1e-13  # "auto" picks it at n = 16
+    # method="jacobi" picks it at n = 16 (the relatively accurate rule)
+    assert np.max(np.abs(svdvals(a, method="jacobi") - exact) / exact) <= 1e-13
 
 
 def test_values_only_jacobi_rank_deficient_ones_and_zero():
