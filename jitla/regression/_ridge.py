@@ -416,6 +416,11 @@ class RidgeCV(RegressorMixin, BaseEstimator):
         None: mean squared leave-one-out error (weighted by the sample
         weights).  Else a scikit-learn scorer (name or callable) applied to
         the leave-one-out predictions.
+    cv : None, int, cross-validation generator or iterable of splits
+        None: the efficient leave-one-out below.  Otherwise scikit-learn's
+        ``GridSearchCV`` over :class:`Ridge` fits with these folds (as
+        scikit-learn; ``gcv_mode``, ``store_cv_results`` and
+        ``alpha_per_target`` then do not apply).
     store_cv_results : bool
         Keep ``cv_results_``.
     alpha_per_target : bool
@@ -443,7 +448,12 @@ class RidgeCV(RegressorMixin, BaseEstimator):
     with n > p: ``n p^2`` (Gram) + ``~9 p^3`` (eigh) + ``2 n p^2`` (Z = X V)
     + ``4 n p m`` (the grid); ``"svd"``: jitla's Jacobi SVD of (n, p) plus
     ``4 n p m``.  Workspace: a centred copy of X, Z (n x min(n, p)) and
-    ``(n, m)`` blocks.  ``cv`` (k-fold) is not supported.
+    ``(n, m)`` blocks.
+
+    With sample weights the leave-one-out errors leave out a whole weighted
+    row, so integer weights are *not* equivalent to repeated rows (leaving
+    out one copy of a repeated row leaves the others in); scikit-learn's
+    ``RidgeCV`` behaves the same.
     """
 
     def __init__(
@@ -452,6 +462,7 @@ class RidgeCV(RegressorMixin, BaseEstimator):
         *,
         fit_intercept: bool = True,
         scoring=None,
+        cv=None,
         gcv_mode=None,
         store_cv_results: bool = False,
         alpha_per_target: bool = False,
@@ -459,6 +470,7 @@ class RidgeCV(RegressorMixin, BaseEstimator):
         self.alphas = alphas
         self.fit_intercept = fit_intercept
         self.scoring = scoring
+        self.cv = cv
         self.gcv_mode = gcv_mode
         self.store_cv_results = store_cv_results
         self.alpha_per_target = alpha_per_target
@@ -471,6 +483,8 @@ class RidgeCV(RegressorMixin, BaseEstimator):
                 f"None. Got {self.gcv_mode!r} instead."
             )
         alphas = _check_alphas(self.alphas)
+        if self.cv is not None:
+            return self._fit_grid_search(X, y, sample_weight, alphas)
         dtype = _output_dtype(X)
         A = check_X(self, X, reset=True, copy=False)
         Y = check_y(y, A.shape[0])
@@ -516,6 +530,32 @@ class RidgeCV(RegressorMixin, BaseEstimator):
             del self.cv_results_
         return self
 
+    def _fit_grid_search(self, X, y, sample_weight, alphas):
+        # scikit-learn's cv != None branch: an ordinary grid search over Ridge fits
+        from sklearn.model_selection import GridSearchCV
+
+        if self.store_cv_results:
+            raise ValueError("cv!=None and store_cv_results=True are incompatible")
+        if self.alpha_per_target:
+            raise ValueError("cv!=None and alpha_per_target=True are incompatible")
+        search = GridSearchCV(
+            Ridge(fit_intercept=self.fit_intercept), {"alpha": list(alphas)}, cv=self.cv, scoring=self.scoring
+        )
+        search.fit(X, y, sample_weight=sample_weight)
+        best = search.best_estimator_
+        self.alpha_ = float(best.alpha)
+        self.best_score_ = np.float64(search.best_score_)
+        self.coef_ = best.coef_
+        self.intercept_ = best.intercept_
+        self.n_features_in_ = best.n_features_in_
+        if hasattr(best, "feature_names_in_"):
+            self.feature_names_in_ = best.feature_names_in_
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        if hasattr(self, "cv_results_"):
+            del self.cv_results_
+        return self
+
     def _scores(self, predictions, Y, per_target, one_target):
         from sklearn.metrics import check_scoring
 
@@ -524,7 +564,10 @@ class RidgeCV(RegressorMixin, BaseEstimator):
         m = predictions.shape[2]
         if per_target:
             return np.array(
-                [[scorer(identity, predictions[:, t, l], Y[:, t]) for l in range(m)] for t in range(Y.shape[1])]
+                [
+                    [scorer(identity, predictions[:, t, l], Y[:, t]) for l in range(m)]
+                    for t in range(Y.shape[1])
+                ]
             )
         if one_target:
             return np.array([scorer(identity, predictions[:, 0, l], Y[:, 0]) for l in range(m)])

@@ -34,6 +34,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 RTOL = 1e-10
 ATOL = 1e-12
 
+
 @parametrize_with_checks(
     [LinearRegression(), LinearRegression(fit_intercept=False), LinearRegression(method="pivoted")]
 )
