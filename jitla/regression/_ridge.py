@@ -353,8 +353,15 @@ def _coef(spec, Xw, y, zty, alpha):
     return basis @ (zty / (lam + alpha))
 
 
-def loo_errors(spec, Yw, sqrt_w, alphas, fit_intercept, chunk: int = 1 << 22):
+def _zty(spec, Yw):
+    """``Z^T Y`` (r, k), as ``(Y^T Z)^T``: Y^T is small, Z^T would be a copy as large as X."""
+    return np.ascontiguousarray(matmul(np.ascontiguousarray(Yw.T), spec[0]).T)
+
+
+def loo_errors(spec, Yw, ZtY, sqrt_w, alphas, fit_intercept, chunk: int = 1 << 22):
     """Leave-one-out residuals ``(n, k, m)`` of every target for every alpha, weighted by sqrt(w).
+
+    *ZtY* is ``Z^T Yw`` (:func:`_zty`).
 
     ``e(alpha) = y - H(alpha) y`` and ``looe_i = e_i / (1 - h_ii)``, with
     ``h_ii = w_i / sum(w) + sum_j Z_ij^2 / (lam_j + alpha)`` (the first term
@@ -369,7 +376,6 @@ def loo_errors(spec, Yw, sqrt_w, alphas, fit_intercept, chunk: int = 1 << 22):
     k = Yw.shape[1]
     m = alphas.size
     Z2 = Z * Z
-    ZtY = matmul(np.ascontiguousarray(Z.T), Yw)  # (r, k)
     base = sqrt_w * sqrt_w / (sqrt_w @ sqrt_w) if fit_intercept else np.zeros(n)
     out = np.empty((n, k, m))
     step = max(1, chunk // max(1, n * k))
@@ -496,7 +502,8 @@ class RidgeCV(RegressorMixin, BaseEstimator):
         Xw, Yw, x_mean, y_mean, sqrt_w = _centre(A, Y, w, self.fit_intercept)
         mode = "svd" if self.gcv_mode == "svd" else ("cov" if n > p else "gram")
         spec = _spectral(Xw, mode)
-        looe = loo_errors(spec, Yw, sqrt_w, alphas, self.fit_intercept)  # (n, k, m)
+        zty = _zty(spec, Yw)
+        looe = loo_errors(spec, Yw, zty, sqrt_w, alphas, self.fit_intercept)  # (n, k, m)
         per_target = self.alpha_per_target and k > 1
         if self.scoring is None:
             results = looe * looe
@@ -505,7 +512,6 @@ class RidgeCV(RegressorMixin, BaseEstimator):
             results = (Yw[:, :, None] - looe) / sqrt_w[:, None, None] + y_mean[None, :, None]
             scores = self._scores(results, Y, per_target, one_target)
         best = np.argmax(scores, axis=-1)  # the first best, as scikit-learn's strict '>' update
-        zty = matmul(np.ascontiguousarray(spec[0].T), Yw)
         if per_target:
             self.alpha_ = alphas[best]
             self.best_score_ = scores[np.arange(k), best]
