@@ -174,8 +174,8 @@ def _main():
     for nt in args.threads:
         for r in measure_fit(nt, args.repeat + 2):
             print(
-                f"{r['threads']:7d} {r['shape']:>12s} {r['solver']:>7s} {r['jitla_s']:8.3f} {r['ref_s']:8.3f} "
-                f"{r['speedup']:7.2f}x  (coef rel diff {r['max_rel_coef_diff']:.1e})"
+                f"{r['threads']:7d} {r['shape']:>12s} {r['solver']:>7s} {r['jitla_s']:8.3f} "
+                f"{r['ref_s']:8.3f} {r['speedup']:7.2f}x  (coef rel diff {r['max_rel_coef_diff']:.1e})"
             )
 
 
