@@ -43,6 +43,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from functools import cached_property
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -708,12 +709,8 @@ def ridge(X, y, alpha: float = 1.0, *, fit_intercept: bool = True, sample_weight
     (ESL Sec. 3.4.1).  See :class:`RidgeResults` for what the covariance
     does and does not mean.
     """
-
-    class _Holder:
-        pass
-
     alpha = float(_check_alpha(alpha, "ridge")[0])
-    A = check_X(_Holder(), X, reset=True, copy=False)
+    A = check_X(SimpleNamespace(), X, reset=True, copy=False)  # scikit-learn's checks; nothing is kept
     Y = check_y(y, A.shape[0])
     if Y.ndim != 1:
         raise ValueError(f"ridge fits one target: y must be 1-D, got shape {Y.shape}")
