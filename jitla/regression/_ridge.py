@@ -21,11 +21,10 @@ back to the original scale afterwards.  Multiplying glmnet's objective by
   coefficient j by ``sd_j`` -- equivalently, a ridge on the raw features with
   the *per-feature* penalty ``N * lambda * sd_j^2`` (not one scikit-learn can
   state with a scalar alpha);
-* glmnet also scales y by its standard deviation internally for the
-  Gaussian family and reports lambda on y's original scale, so the mapping
-  above holds for its reported lambda only when y's scale is taken into
-  account: glmnet's ``lambda`` for ridge is ``alpha / (N * sd(y))`` (this is
-  why ``glmnet`` and ``Ridge`` appear to disagree by a factor ``sd(y)``).
+* glmnet's Gaussian family also standardises y internally, and users report
+  a further factor ``sd(y)`` between glmnet's ridge lambda and the alpha
+  above (glmnet's lambda ~ ``alpha / (N sd(y))``); that factor is not
+  verified by jitla's tests (no R in the test environment).
 
 jitla follows scikit-learn and does not standardise; :class:`Ridge` has no
 ``standardize`` parameter (compose ``StandardScaler`` in a pipeline, which

@@ -252,3 +252,35 @@ def test_ridgecv_k_fold_is_a_grid_search_as_sklearn():
         RidgeCV(cv=3, store_cv_results=True).fit(X, y)
     with pytest.raises(ValueError, match="cv!=None and alpha_per_target=True are incompatible"):
         RidgeCV(cv=3, alpha_per_target=True).fit(X, y)
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_glmnet_objective_mapping(standardize):
+    """The module docstring's mapping: glmnet's ridge at lambda is Ridge(alpha = N lambda).
+
+    glmnet's objective ``1/(2N) sum w r^2 + lambda/2 sum_j pen_j beta_j^2`` (pen_j = 1, or
+    sd_j^2 with 1/N standard deviations when standardize) is written out here, and its gradient
+    at the mapped Ridge solution must vanish (relative to the gradient's terms).
+    """
+    X, y, w = _data(n=25, p=4, seed=12)
+    w = w * (w.size / w.sum())  # glmnet normalises the weights to sum N
+    N, lam = w.sum(), 0.3
+    if standardize:
+        mean = np.average(X, axis=0, weights=w)
+        sd = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=w))  # 1/N, as glmnet
+        fit = Ridge(alpha=N * lam).fit((X - mean) / sd, y, sample_weight=w)
+        beta = fit.coef_ / sd
+        b = fit.intercept_ - mean @ beta
+        pen = sd**2
+    else:
+        fit = Ridge(alpha=N * lam).fit(X, y, sample_weight=w)
+        beta, b, pen = fit.coef_, fit.intercept_, np.ones(4)
+    r = y - b - X @ beta
+    grad_b = -(w @ r) / N
+    grad_beta = -(X.T @ (w * r)) / N + lam * pen * beta
+    scale = np.abs(X.T @ (w * y)).max() / N
+    assert abs(grad_b) < 1e-12 * scale
+    assert np.abs(grad_beta).max() < 1e-12 * scale
+    # the 1/(N-1) standard deviation would be a different penalty: the test can tell
+    if standardize:
+        assert np.abs(-(X.T @ (w * r)) / N + lam * pen * (N / (N - 1)) * beta).max() > 1e-6 * scale
