@@ -63,25 +63,39 @@ def _sk_ridgecv(gcv_mode):
     return lambda X, y: SkRidgeCV(alphas=ALPHAS, gcv_mode=gcv_mode).fit(X, y)
 
 
-def measure_cv(n_threads: int, repeat: int = 3, default_repeat: int = 1, X=None, y=None, skip_default=False):
-    """Rows: jitla RidgeCV vs scikit-learn RidgeCV (gcv_mode "svd", and None unless skipped)."""
+def measure_cv(
+    n_threads: int, repeat: int = 3, default_repeat: int = 1, X=None, y=None, skip_default=False, stream=False
+):
+    """Rows: jitla RidgeCV vs scikit-learn RidgeCV (gcv_mode "svd", and None unless skipped).
+
+    *stream*: a generator that yields each row as soon as it is measured (for the script).
+    """
+    rows = _measure_cv(n_threads, repeat, default_repeat, X, y, skip_default)
+    return rows if stream else list(rows)
+
+
+def _measure_cv(n_threads, repeat, default_repeat, X, y, skip_default):
     if X is None:
         X, y = _problem()
     RidgeCV(alphas=ALPHAS).fit(X[:300, :40], y[:300])  # Numba's cache outside the timing
     references = [("svd", repeat)] + ([] if skip_default else [(None, default_repeat)])
-    rows = []
     with limit_threads(n_threads):
         ours = RidgeCV(alphas=ALPHAS).fit(X, y)
         for mode, rep in references:
             ref_fit = _sk_ridgecv(mode)
+            last = {}
+
+            def ref_call(ref_fit=ref_fit, last=last):
+                last["fit"] = ref_fit(X, y)  # kept: one more call of the default would take minutes
+
             timing = time_pair(
                 lambda: RidgeCV(alphas=ALPHAS).fit(X, y),
-                lambda ref_fit=ref_fit: ref_fit(X, y),
+                ref_call,
                 repeat=rep,
                 pause=SPIN_PAUSE if n_threads > 1 else 0.0,
             )
-            ref = ref_fit(X, y) if rep > 0 else None
-            rows.append(
+            ref = last["fit"]
+            yield (
                 dict(
                     threads=n_threads,
                     reference=f"RidgeCV(gcv_mode={mode!r})",
@@ -93,7 +107,6 @@ def measure_cv(n_threads: int, repeat: int = 3, default_repeat: int = 1, X=None,
                     max_rel_coef_diff=float(np.abs(ours.coef_ - ref.coef_).max() / np.abs(ref.coef_).max()),
                 )
             )
-    return rows
 
 
 def measure_fit(n_threads: int, repeat: int = 5, shapes=FIT_SHAPES):
@@ -161,11 +174,12 @@ def _main():
     print(f"RidgeCV, {N} x {P} float64, {N_ALPHAS} alphas, alternating best-of samples")
     print(f"{'threads':>7s} {'reference':>26s} {'jitla s':>8s} {'ref s':>8s} {'speedup':>8s} same alpha_")
     for nt in args.threads:
-        for r in measure_cv(nt, args.repeat, args.cv_repeat, X, y, args.skip_default):
+        for r in measure_cv(nt, args.repeat, args.cv_repeat, X, y, args.skip_default, stream=True):
             print(
                 f"{r['threads']:7d} {r['reference']:>26s} {r['jitla_s']:8.2f} {r['ref_s']:8.2f} "
                 f"{r['speedup']:7.2f}x {r['same_alpha']} (alpha_={r['alpha']:.4g}, "
-                f"coef rel diff {r['max_rel_coef_diff']:.1e})"
+                f"coef rel diff {r['max_rel_coef_diff']:.1e})",
+                flush=True,
             )
     if args.skip_fit:
         return
