@@ -721,3 +721,109 @@ def enet_path(X, y, alphas, l1_ratio: float = 1.0, sweeps: int = 300, positive: 
 
 
 __all__ += ["enet_path"]
+
+
+# --------------------------------------------------------------------------
+# Ridge regression (devlog 025): exact rational arithmetic
+# --------------------------------------------------------------------------
+def _solve_exact(M, B):
+    """Solve ``M X = B`` in Fractions by Gauss-Jordan elimination (M square, non-singular)."""
+    n = len(M)
+    k = len(B[0])
+    T = [list(M[i]) + list(B[i]) for i in range(n)]
+    for j in range(n):
+        pivot = next(i for i in range(j, n) if T[i][j] != 0)
+        T[j], T[pivot] = T[pivot], T[j]
+        inv = 1 / T[j][j]
+        T[j] = [v * inv for v in T[j]]
+        for i in range(n):
+            if i != j and T[i][j] != 0:
+                f = T[i][j]
+                T[i] = [a - f * b for a, b in zip(T[i], T[j], strict=True)]
+    return [row[n : n + k] for row in T]
+
+
+def _ridge_system(X, y, alpha, fit_intercept, sample_weight):
+    """Exact ``M = A^T W A + P``, ``A^T W y``, A, w for the ridge problem (A = [1 | X] or X)."""
+    X = np.asarray(X, dtype=np.float64)
+    n, p = X.shape
+    A = [([Fraction(1)] if fit_intercept else []) + [Fraction(float(v)) for v in row] for row in X.tolist()]
+    w = [Fraction(1)] * n if sample_weight is None else [Fraction(float(v)) for v in sample_weight]
+    ys = [Fraction(float(v)) for v in np.asarray(y, dtype=np.float64).tolist()]
+    q = len(A[0]) if n else p + int(fit_intercept)
+    a = Fraction(float(alpha))
+    M = [[sum(w[i] * A[i][r] * A[i][c] for i in range(n)) for c in range(q)] for r in range(q)]
+    for r in range(int(fit_intercept), q):
+        M[r][r] += a
+    b = [[sum(w[i] * A[i][r] * ys[i] for i in range(n))] for r in range(q)]
+    return M, b, A, w, ys
+
+
+def ridge(X, y, alpha, fit_intercept=True, sample_weight=None):
+    """Ridge coefficients and intercept from the normal equations, in exact rational arithmetic.
+
+    Minimises ``sum_i w_i (y_i - b - x_i^T beta)^2 + alpha ||beta||^2`` (b not
+    penalised) by solving ``(A^T W A + P) theta = A^T W y`` with Fractions,
+    ``A = [1 | X]``, ``P = diag(0, alpha, ..., alpha)``: the float64 data's
+    exact minimiser, rounded once.  Returns ``(coef (p,), intercept float)``.
+    y is 1-D; tiny problems only (``O(n p^2 + p^3)`` Fraction operations).
+    """
+    M, b, _, _, _ = _ridge_system(X, y, alpha, fit_intercept, sample_weight)
+    theta = [float(row[0]) for row in _solve_exact(M, b)]
+    if fit_intercept:
+        return np.array(theta[1:]), theta[0]
+    return np.array(theta), 0.0
+
+
+def ridge_loo(X, y, alpha, fit_intercept=True, sample_weight=None):
+    """Leave-one-out residuals by brute force: n refits of :func:`ridge`, each without one row.
+
+    Returns ``sqrt(w_i) (y_i - prediction of the fit without row i)`` (n,),
+    scikit-learn's weighted leave-one-out errors (``RidgeCV.cv_results_`` holds
+    their squares).
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n = X.shape[0]
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    out = np.empty(n)
+    for i in range(n):
+        keep = np.arange(n) != i
+        coef, b = ridge(X[keep], y[keep], alpha, fit_intercept, w[keep])
+        pred = math.fsum(
+            [b] + [float(Fraction(float(c)) * Fraction(float(x))) for c, x in zip(coef, X[i], strict=True)]
+        )
+        out[i] = math.sqrt(w[i]) * (y[i] - pred)
+    return out
+
+
+def ridge_inference(X, y, alpha, fit_intercept=True, sample_weight=None):
+    """``tr(H)``, ``sigma^2`` and the sandwich covariances of a ridge fit, from explicit matrices.
+
+    With ``M = A^T W A + P`` and the linear map ``L = M^{-1} A^T W`` (params
+    = L y): ``H = A L``, ``sigma^2 = sum w e^2 / (n - tr H)``, nonrobust
+    ``sigma^2 L W^{-1} L^T``, HC0 ``L diag(e^2) L^T``; every product exact
+    (Fractions), rounded at the end.  Returns a dict with ``edf``, ``scale``,
+    ``nonrobust``, ``HC0`` (params ordered intercept first).
+    """
+    M, b, A, w, ys = _ridge_system(X, y, alpha, fit_intercept, sample_weight)
+    n, q = len(A), len(M)
+    AtW = [[A[i][r] * w[i] for i in range(n)] for r in range(q)]
+    L = _solve_exact(M, AtW)  # (q, n)
+    theta = [sum(L[r][i] * ys[i] for i in range(n)) for r in range(q)]
+    e = [ys[i] - sum(A[i][r] * theta[r] for r in range(q)) for i in range(n)]
+    edf = sum(sum(A[i][r] * L[r][i] for r in range(q)) for i in range(n))
+    scale = sum(w[i] * e[i] ** 2 for i in range(n)) / (n - edf)
+    nonrobust = [
+        [scale * sum(L[r][i] * L[c][i] / w[i] for i in range(n)) for c in range(q)] for r in range(q)
+    ]
+    hc0 = [[sum(L[r][i] * L[c][i] * e[i] ** 2 for i in range(n)) for c in range(q)] for r in range(q)]
+    return {
+        "edf": float(edf),
+        "scale": float(scale),
+        "nonrobust": np.array([[float(v) for v in row] for row in nonrobust]),
+        "HC0": np.array([[float(v) for v in row] for row in hc0]),
+    }
+
+
+__all__ += ["ridge", "ridge_loo", "ridge_inference"]

@@ -28,7 +28,11 @@ Least squares always goes through QR (never ``inv(X.T @ X)``); collinear
 columns are detected, named in a :class:`CollinearityWarning`, and their
 coefficients returned as NaN.
 
-The scikit-learn-style names (``LinearRegression``, ``PolynomialFeatures``,
+Penalised least squares: ``Ridge``, ``RidgeCV`` (leave-one-out for a grid
+of alphas from one decomposition), ``ridge`` (a fit with effective degrees
+of freedom and the sandwich covariance).
+
+The scikit-learn-style names (``LinearRegression``, ``Ridge``, ``RidgeCV``, ``PolynomialFeatures``,
 ``poly``, ``polyfit``, ``PolyCoefs``, the lasso family) load on first use: they derive from
 scikit-learn's base classes when it is installed, and importing scikit-learn
 takes longer than the rest of jitla together.
@@ -50,6 +54,10 @@ __all__ = [
     "GLS",
     "ols",
     "LinearRegression",
+    "Ridge",
+    "RidgeCV",
+    "RidgeResults",
+    "ridge",
     "RegressionResults",
     "ContrastResults",
     "PredictionResults",
@@ -75,6 +83,10 @@ __all__ = [
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
 _LAZY = {
     "LinearRegression": "jitla.regression._linear",
+    "Ridge": "jitla.regression._ridge",
+    "RidgeCV": "jitla.regression._ridge",
+    "RidgeResults": "jitla.regression._ridge",
+    "ridge": "jitla.regression._ridge",
     "PolynomialFeatures": "jitla.regression._poly",
     "poly": "jitla.regression._poly",
     "PolyCoefs": "jitla.regression._poly",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitla.linalg import svdvals
+from jitla.linalg import lstsq, svdvals
 from jitla.regression._estimator import (
     BaseEstimator,
     RegressorMixin,
@@ -14,6 +14,7 @@ from jitla.regression._estimator import (
     check_y,
 )
 from jitla.regression._fit import SOLVERS, fit_least_squares, warn_aliased
+from jitla.regression._ridge import _centre
 
 __all__ = ["LinearRegression"]
 
@@ -54,10 +55,16 @@ class LinearRegression(RegressorMixin, BaseEstimator):
 
     Notes
     -----
-    Unlike scikit-learn (``scipy.linalg.lstsq``, an SVD-based minimum-norm
-    solution) an underdetermined problem (fewer samples than features plus
-    intercept) raises ``ValueError``, and collinear features are reported
-    rather than shared out.  Flops: ``2 n (p+2)^2`` for the QR plus
+    An underdetermined problem (fewer samples of non-zero weight than
+    features plus intercept) has infinitely many exact least-squares
+    solutions; as scikit-learn (``scipy.linalg.lstsq``) the fit then returns
+    the minimum-norm one, from the SVD of the centred, weighted X
+    (:func:`jitla.linalg.lstsq` ``method="svd"``, whatever *method* says),
+    and the residuals are zero.  Inference is undefined there (no residual
+    degrees of freedom, and the coefficients depend on the choice of the
+    minimum-norm member, not on the data alone): :class:`jitla.regression.OLS`
+    refuses such data.  In the determined case collinear features are
+    reported rather than shared out, unlike scikit-learn.  Flops: ``2 n (p+2)^2`` for the QR plus
     O(p^3); no workspace of size n for ``method="qr"``.  Sample weights of 0
     remove their rows, as repetition semantics require.  Every input dtype
     (float32, integers) is solved in float64 and the attributes are float64
@@ -96,10 +103,7 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         # they are left in place rather than removed by a copy of X
         n_used = n if w is None else int(np.count_nonzero(w))
         if n_used < p + c:
-            raise ValueError(
-                f"LinearRegression needs at least as many samples as coefficients: n_samples = {n_used} "
-                f"< {p + c} (n_features + intercept); the least-squares problem has no unique solution"
-            )
+            return self._fit_minimum_norm(A, Y, w, one_target)
         # the QR of [1 | X | Y] (rows times sqrt(w)), assembled block by block from the user's X
         fit = fit_least_squares(
             A,
@@ -123,6 +127,23 @@ class LinearRegression(RegressorMixin, BaseEstimator):
             self.intercept_ = 0.0  # scikit-learn: 0.0 for any number of targets
         self.rank_ = int(fit.rank - c)
         self.singular_ = np.asarray(svdvals(np.ascontiguousarray(fit.R_all[c:, c:])))
+        return self
+
+    def _fit_minimum_norm(self, A, Y, w, one_target):
+        # fewer (weighted) samples than coefficients: the least-squares solutions form an affine
+        # set; return its shortest member, as scikit-learn (scipy.linalg.lstsq): centre X and y by
+        # their weighted means (the intercept is not part of the norm), scale rows by sqrt(w), and
+        # solve with the SVD, x = V diag(1/s) U^T y over the singular values above numpy's cutoff
+        Xw, Yw, x_mean, y_mean, _ = _centre(A, Y, w, self.fit_intercept)
+        coef, _, rank, s = lstsq(Xw, Yw, method="svd")
+        self.coef_ = coef[:, 0].copy() if one_target else np.ascontiguousarray(coef.T)
+        if self.fit_intercept:
+            intercept = y_mean - x_mean @ coef
+            self.intercept_ = float(intercept[0]) if one_target else intercept
+        else:
+            self.intercept_ = 0.0
+        self.rank_ = int(rank)
+        self.singular_ = np.asarray(s)
         return self
 
     def predict(self, X):
