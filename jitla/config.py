@@ -51,6 +51,7 @@ __all__ = [
     "QR_PARALLEL_FLOPS",
     "TSQR_ASPECT",
     "TSQR_MIN_SIZE",
+    "TSQR_MAX_COLS",
     "SVD_PARALLEL_MIN",
     "SVD_VALUES_JACOBI_MAX",
     "SVD_BIDIAGONAL_UV_MAX",
@@ -264,6 +265,13 @@ QR_PARALLEL_FLOPS = 2 * 512**3
 #: (devlog 003).
 TSQR_ASPECT = 16
 TSQR_MIN_SIZE = 64 * 1024
+#: ... and n <= TSQR_MAX_COLS: each row block is factored by the unblocked
+#: (level-2) kernel and every merge of two n x n triangles costs ~2 n^3 / 3
+#: flops, so wide "tall-skinny" matrices lose to the blocked Householder QR.
+#: Measured (1 thread, loaded machine, R only): 20,000 x 128 TSQR 0.12 s vs
+#: blocked 0.13 s; x 192 0.41 vs 0.21; x 256 1.82 vs 0.32; 10,000 x 500 2.74
+#: vs 0.39 (devlog 027).
+TSQR_MAX_COLS = 128
 
 #: Below this min(m, n) the "auto" SVD does not use the parallel Jacobi kernel (devlog 005).
 SVD_PARALLEL_MIN = 256

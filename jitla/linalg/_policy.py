@@ -215,8 +215,11 @@ def orgqr_plan(k: int, m: int | None = None) -> Plan:
 
 def _tall_skinny(m: int, n: int) -> str | None:
     """The one tall-skinny rule (TSQR beats Householder there); the reason, or None."""
-    if m >= config.TSQR_ASPECT * n and m * n >= config.TSQR_MIN_SIZE:
-        return f"tall-skinny (m={m} >= {config.TSQR_ASPECT} n, m n >= {config.TSQR_MIN_SIZE})"
+    if m >= config.TSQR_ASPECT * n and m * n >= config.TSQR_MIN_SIZE and n <= config.TSQR_MAX_COLS:
+        return (
+            f"tall-skinny (m={m} >= {config.TSQR_ASPECT} n, m n >= {config.TSQR_MIN_SIZE}, "
+            f"n <= {config.TSQR_MAX_COLS})"
+        )
     return None
 
 
@@ -232,7 +235,7 @@ def qr_plan(m: int, n: int, mode: str = "reduced", *, pivoting: bool = False, nt
     """``qr(method="auto")``.
 
     1. pivoting requested                              -> qr_pivoted businger_golub
-    2. tall-skinny (m >= TSQR_ASPECT n, m n >= TSQR_MIN_SIZE), mode reduced/r
+    2. tall-skinny (m >= TSQR_ASPECT n, m n >= TSQR_MIN_SIZE, n <= TSQR_MAX_COLS), mode reduced/r
                                                        -> tsqr (parallel when threads > 1)
     3. otherwise                                       -> :func:`householder_plan`
     """

@@ -54,6 +54,7 @@ from jitla.linalg import (
     lstsq,
     matmul,
     qr_r_augmented,
+    solve_triangular,
     svd,
 )
 from jitla.regression._estimator import (
@@ -194,7 +195,14 @@ def _solve_qr(A, Y, sqrt_w, alphas, fit_intercept):
         M[c + p :, c:] = np.sqrt(a) * np.eye(p)
         B = np.zeros((2 * p + c, idx.size))
         B[: c + p] = RY[:, idx]
-        theta[:, idx] = lstsq(M, B, method="qr")[0]
+        if a > 0:
+            # [M | B] = Q [S  Q^T B]: one more QR and a triangular solve.  M has full
+            # column rank for alpha > 0 (its sqrt(alpha) I rows), so no rank-revealing
+            # step is needed (lstsq would compute M's singular values too: O(p^3) again)
+            S = qr_r_augmented(M, B)
+            theta[:, idx] = solve_triangular(S[: c + p, : c + p], S[: c + p, c + p :])
+        else:
+            theta[:, idx] = lstsq(M, B, method="qr")[0]
     return theta  # intercept first when fit_intercept
 
 

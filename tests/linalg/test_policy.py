@@ -144,6 +144,15 @@ def test_pivoting_and_mode_rules():
     assert policy.qr_plan(10**6, 5, "r", nthreads=2)[:2] == ("tsqr", "parallel")
 
 
+def test_tsqr_only_for_narrow_matrices():
+    # TSQR's blocks are factored unblocked and its merges cost ~2 n^3 / 3 each:
+    # past TSQR_MAX_COLS columns the blocked Householder QR wins however tall A is
+    n = config.TSQR_MAX_COLS
+    assert policy.qr_plan(10**6, n, "r", nthreads=1).op == "tsqr"
+    assert policy.qr_plan(10**6, n + 1, "r", nthreads=1) == policy.householder_plan(10**6, n + 1, 1)
+    assert policy.least_squares_plan(10**6, n + 1, 1).op != "tsqr_design"
+
+
 def test_stacks_of_small_systems_go_to_the_batched_kernel():
     assert policy.solve_stack_plan(2, config.SOLVE_BATCHED_MAX, 1)[:2] == ("lu_solve_batched", "serial")
     assert policy.solve_stack_plan(1, 4, 1).op == "lu"  # one system: plain LU
