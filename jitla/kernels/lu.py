@@ -798,7 +798,7 @@ def _lu_solve_vector(LU, piv, x, w):
 
 @kernel
 def _lu_solve_rhs(LU, piv, X):
-    """``X <- A^{-1} X`` for X of shape (n, k): :func:`_lu_solve_vector` when k = 1, else :func:`lu_solve_factored`."""
+    """``X <- A^{-1} X``, X (n, k): :func:`_lu_solve_vector` when k = 1, else :func:`lu_solve_factored`."""
     n = LU.shape[0]
     if X.shape[1] == 1:
         _lu_solve_vector(LU, piv, X[:, 0], np.empty(n, dtype=X.dtype))
@@ -904,7 +904,7 @@ def gesv_blocked(A, LU, X, blocks, nb):
 
 @kernel
 def _inverse_from_lu(LU, piv, X):
-    """``X <- A^{-1} = U^{-1} L^{-1} P`` from the factors of ``P A = L U`` (LAPACK ``dgetri``'s order of work).
+    """``X <- A^{-1} = U^{-1} L^{-1} P`` from the factors of ``P A = L U``.
 
     1. ``X <- L^{-1}``, unit lower triangular: row i is ``e_i - sum_{p<i}
        L[i, p] X[p]``, and row p of X is zero right of column p, so each
@@ -913,11 +913,11 @@ def _inverse_from_lu(LU, piv, X):
     2. ``X <- U^{-1} X`` by back substitution with row axpys (n^3 flops);
     3. ``X <- X P``: the interchanges as column swaps, last first.
 
-    2n^3 flops after the factorisation, against 8n^3/3 for solving with
-    the identity (numpy's ``dgesv`` route); LAPACK ``dgetri`` also does 2n^3
-    (Du Croz & Higham, "Stability of methods for matrix inversion", IMA J.
-    Numer. Anal. 12, 1992, discuss the orders of work; this is their method
-    "inverse of L, then U^{-1}").
+    2n^3 flops after the factorisation, as LAPACK ``dgetri``, against
+    8n^3/3 for solving with the identity (numpy's ``dgesv`` route).  The
+    ordering "form L^{-1}, then solve U X = L^{-1}" is one of those
+    compared in Higham, *Accuracy and Stability of Numerical Algorithms*,
+    2nd ed., Sec. 14.3 (dgetri instead forms U^{-1} and solves X L = U^{-1}).
     """
     n = LU.shape[0]
     for i in range(n):
