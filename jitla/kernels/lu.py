@@ -903,21 +903,12 @@ def gesv_blocked(A, LU, X, blocks, nb):
 
 
 @kernel
-def _inverse_from_lu(LU, piv, X):
-    """``X <- A^{-1} = U^{-1} L^{-1} P`` from the factors of ``P A = L U``.
+def _lower_inverse(LU, X):
+    """``X <- L^{-1}`` for the unit lower triangular L held below the diagonal of LU.
 
-    1. ``X <- L^{-1}``, unit lower triangular: row i is ``e_i - sum_{p<i}
-       L[i, p] X[p]``, and row p of X is zero right of column p, so each
-       axpy is only p + 1 long (n^3/3 flops, not the n^3 of a solve with
-       the identity);
-    2. ``X <- U^{-1} X`` by back substitution with row axpys (n^3 flops);
-    3. ``X <- X P``: the interchanges as column swaps, last first.
-
-    2n^3 flops after the factorisation, as LAPACK ``dgetri``, against
-    8n^3/3 for solving with the identity (numpy's ``dgesv`` route).  The
-    ordering "form L^{-1}, then solve U X = L^{-1}" is one of those
-    compared in Higham, *Accuracy and Stability of Numerical Algorithms*,
-    2nd ed., Sec. 14.3 (dgetri instead forms U^{-1} and solves X L = U^{-1}).
+    Row i of L^{-1} is ``e_i - sum_{p<i} L[i, p] X[p]``, and row p of X is
+    zero right of column p, so each axpy is only p + 1 long: n^3/3 flops,
+    not the n^3 of a solve with the identity.
     """
     n = LU.shape[0]
     for i in range(n):
@@ -933,12 +924,36 @@ def _inverse_from_lu(LU, piv, X):
                 X_p = X[p, : p + 1]
                 for j in range(p + 1):
                     X_ip[j] -= a * X_p[j]  # X[i, :p+1] -= L[i, p] X[p, :p+1]
-    _trsm_kernel(LU, X, False, False, False)
-    for s in range(n - 1, -1, -1):
+
+
+@kernel
+def _swap_columns_back(piv, X):
+    """``X <- X P`` for ``P`` the row interchanges *piv*: columns s and piv[s] swapped, last s first."""
+    n = X.shape[0]
+    for s in range(piv.shape[0] - 1, -1, -1):
         p = piv[s]
         if p != s:
             for i in range(n):
                 X[i, s], X[i, p] = X[i, p], X[i, s]
+
+
+@kernel
+def _inverse_from_lu(LU, piv, X):
+    """``X <- A^{-1} = U^{-1} L^{-1} P`` from the factors of ``P A = L U``.
+
+    1. ``X <- L^{-1}`` (:func:`_lower_inverse`, n^3/3 flops);
+    2. ``X <- U^{-1} X`` by back substitution with row axpys (n^3 flops);
+    3. ``X <- X P``: the interchanges as column swaps, last first.
+
+    2n^3 flops after the factorisation, as LAPACK ``dgetri``, against
+    8n^3/3 for solving with the identity (numpy's ``dgesv`` route).  The
+    ordering "form L^{-1}, then solve U X = L^{-1}" is one of those
+    compared in Higham, *Accuracy and Stability of Numerical Algorithms*,
+    2nd ed., Sec. 14.3 (dgetri instead forms U^{-1} and solves X L = U^{-1}).
+    """
+    _lower_inverse(LU, X)
+    _trsm_kernel(LU, X, False, False, False)
+    _swap_columns_back(piv, X)
 
 
 @register(
@@ -991,14 +1006,21 @@ def lu_inverse(A, LU, X):
 )
 @kernel
 def lu_inverse_blocked(A, LU, X, blocks, nb):
-    """:func:`lu_inverse` with the factorisation by :func:`lu_blocked`; arguments as :func:`gesv_blocked`."""
+    """:func:`lu_inverse` with the factorisation by :func:`lu_blocked`; arguments as :func:`gesv_blocked`.
+
+    Step 2 of :func:`_inverse_from_lu`, the n^3 flops of ``U^{-1} X``, is
+    :func:`jitla.kernels.triangular.trsm_blocked` with diagonal blocks of
+    nb / 4 rows, so that most of it runs in the packed GEMM.
+    """
     n = LU.shape[0]
     piv = np.empty(n, np.int32)
     info = lu_blocked(LU, piv, blocks, nb)
     if info != 0:
         return info, 0.0
     rcond = gecon(A, LU)
-    _inverse_from_lu(LU, piv, X)
+    _lower_inverse(LU, X)
+    trsm_blocked(LU, X, False, False, False, blocks, max(8, nb // 4))
+    _swap_columns_back(piv, X)
     return info, rcond
 
 
