@@ -39,7 +39,7 @@ from jitla.kernels._tile import register_tile
 from jitla.kernels.condest import gecon
 from jitla.kernels.gemm import gemm_packed, gemm_parallel
 from jitla.kernels.level1 import dot
-from jitla.kernels.triangular import _trsm_kernel, trsm_blocked
+from jitla.kernels.triangular import _trsm_kernel, trsm_blocked, trsm_unchecked
 
 
 def lu_flops(m, n=None):
@@ -804,6 +804,60 @@ def _lu_solve_rhs(LU, piv, X):
         _lu_solve_vector(LU, piv, X[:, 0], np.empty(n, dtype=X.dtype))
     else:
         lu_solve_factored(LU, piv, X, False)
+
+
+@register(
+    "getrs",
+    "serial",
+    "solve with LU factors in one call: interchanges and both triangular solves (dgetrs)",
+    flops=lambda n, k=1: 2.0 * n * n * k,
+    example=lambda dtype: (
+        np.array([[4, 1], [0.25, 3.75]], dtype),
+        np.array([0, 1], np.int32),
+        np.ones(2, dtype),
+        False,
+    ),
+)
+@kernel
+def lu_solve_one(LU, piv, X, trans):
+    """Overwrite X with ``A^{-1} X`` (or ``A^{-T} X``) from ``P A = L U``, as LAPACK ``dgetrs``.
+
+    Parameters
+    ----------
+    LU : (n, n) ndarray, C-contiguous
+        Factors from an LU kernel.
+    piv : (n,) int32 ndarray
+        0-based interchanges, each in [0, n) (not checked).
+    X : (n,) or (n, k) ndarray, C-contiguous
+        Right-hand side(s), overwritten with the solution.
+    trans : bool
+        Solve with A^T.
+
+    Notes
+    -----
+    :func:`_lu_solve_rhs` for ``A x = b`` (dot forms for one right-hand
+    side), :func:`lu_solve_factored` for A^T.  A zero on U's diagonal is
+    divided by, column by column as LAPACK's dtrsm
+    (:func:`jitla.kernels.triangular.trsm_unchecked`), so the solution
+    holds the infs/NaNs of ``getrs``.  Flops 2n^2 k.
+    """
+    n = LU.shape[0]
+    X2 = X.reshape((n, -1))
+    for i in range(n):
+        if LU[i, i] == 0:
+            if not trans:
+                apply_pivots(piv, X2, True)
+                trsm_unchecked(LU, X2, True, False, True)
+                trsm_unchecked(LU, X2, False, False, False)
+            else:
+                trsm_unchecked(LU, X2, False, True, False)
+                trsm_unchecked(LU, X2, True, True, True)
+                apply_pivots(piv, X2, False)
+            return
+    if trans:
+        lu_solve_factored(LU, piv, X2, True)
+    else:
+        _lu_solve_rhs(LU, piv, X2)
 
 
 def _one_example(dtype):

@@ -175,6 +175,39 @@ def _solve_factored(LU, piv, X, trans: bool, unchecked: bool = False) -> None:
         apply_pivots(piv, X, False)
 
 
+def _lu_solve_one(lu_, piv, b, trans, check_finite: bool):
+    """lu_solve of one matrix in one kernel call (``getrs``); None where the general path must run.
+
+    Taken for a 2-D square float32/float64 *lu_* (an F-ordered one, as
+    scipy's lu_factor returns, is copied to C order), 1-D integer pivots of
+    length n, and a *b* of the same dtype, (n,) or (n, k).
+    """
+    if not (type(lu_) is np.ndarray and type(piv) is np.ndarray and type(b) is np.ndarray):
+        return None
+    if lu_.ndim != 2 or lu_.dtype is not b.dtype or lu_.dtype.kind != "f" or lu_.dtype.itemsize not in (4, 8):
+        return None
+    n = lu_.shape[0]
+    if (
+        lu_.shape[1] != n
+        or not n
+        or piv.shape != (n,)
+        or piv.dtype.kind not in "iu"
+        or trans not in (0, 1, 2)
+    ):
+        return None
+    if not (b.shape == (n,) or (b.ndim == 2 and b.shape[0] == n and b.shape[1])):
+        return None
+    if check_finite:
+        check_finite_scipy(b)
+    if piv.min() < 0 or piv.max() >= n:
+        return None  # the general path raises scipy's error
+    if not (lu_.flags.c_contiguous and lu_.flags.writeable):  # Numba compiles read-only arrays apart
+        lu_ = np.array(lu_, order="C")
+    X = np.array(b, order="C")
+    get_kernel("getrs", "serial").func(lu_, piv.astype(np.int32), X, trans != 0)
+    return X
+
+
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """Solve ``a x = b`` given ``lu_factor(a)``, as scipy.linalg.lu_solve.
 
@@ -203,6 +236,9 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """
     del overwrite_b
     lu_, piv = lu_and_piv
+    X = _lu_solve_one(lu_, piv, b, trans, check_finite)
+    if X is not None:
+        return X
     lu_ = np.asarray(lu_)
     piv = np.asarray(piv)
     b = np.asarray(b)

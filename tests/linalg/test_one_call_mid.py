@@ -224,3 +224,48 @@ def test_cho_solve_zero_diagonal_and_nonfinite_as_scipy():
     c[2, 2] = np.inf
     with pytest.raises(ValueError, match="array must not contain infs or NaNs"):
         jl.cho_solve((c, lower), b)
+
+
+@pytest.mark.parametrize("trans", [0, 1])
+@pytest.mark.parametrize("n", [5, LU_EDGE + 1])
+def test_lu_solve_one_call_against_scipy_and_naive(n, trans):
+    A = _matrix(n, seed=9)
+    b = np.random.default_rng(10).standard_normal(n)
+    B = np.random.default_rng(11).standard_normal((n, 3))
+    rtol = _rtol(np.float64, n)
+    want = _naive_solve(A.T if trans else A, b)
+    f_scipy = scipy.linalg.lu_factor(A)  # F-ordered factors, int32 pivots
+    f_jitla = jl.lu_factor(A)
+    ro = f_jitla[0].copy()
+    ro.flags.writeable = False
+    for lu_, piv in (f_scipy, f_jitla, (ro, f_jitla[1].astype(np.int64))):
+        before = lu_.copy()
+        x = jl.lu_solve((lu_, piv), b, trans=trans)
+        np.testing.assert_allclose(x, want, rtol=rtol, atol=rtol)
+        np.testing.assert_allclose(
+            jl.lu_solve((lu_, piv), B, trans=trans),
+            scipy.linalg.lu_solve(f_scipy, B, trans=trans),
+            rtol=rtol,
+            atol=rtol,
+        )
+        np.testing.assert_array_equal(lu_, before)
+    x32 = jl.lu_solve((f_jitla[0].astype(np.float32), f_jitla[1]), b.astype(np.float32), trans=trans)
+    assert x32.dtype == np.float32
+    np.testing.assert_allclose(x32, want, rtol=_rtol(np.float32, n), atol=_rtol(np.float32, n))
+
+
+def test_lu_solve_one_call_zero_pivot_and_bad_pivots_as_scipy():
+    n = 6
+    lu_, piv = jl.lu_factor(_matrix(n))
+    lu_[3, 3] = 0.0
+    b = np.arange(1.0, n + 1)
+    for trans in (0, 1):
+        with np.errstate(all="ignore"):
+            got = jl.lu_solve((lu_, piv), b, trans=trans)
+            want = scipy.linalg.lu_solve((lu_, piv), b, trans=trans)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_array_equal(np.isinf(got), np.isinf(want))
+    with pytest.raises(ValueError, match="piv must hold"):
+        jl.lu_solve((lu_, piv + n), b)
+    with pytest.raises(ValueError, match="array must not contain infs or NaNs"):
+        jl.lu_solve((lu_, piv), np.full(n, np.nan))
