@@ -18,8 +18,9 @@ Ratios are jitla time / reference time (< 1: jitla faster).  Run as::
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_lu_mid.py
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_lu_mid.py --sizes 100 --repeat 101
 
-and the API calls themselves with ``jitla bench overhead --sizes 64 100 200
---functions solve inv det slogdet cholesky cho_solve lu lu_factor``.
+and the API calls themselves (``--api``: the cases of ``jitla bench overhead``
+for this family, timed the same way), or with ``jitla bench overhead --sizes
+64 100 200 --functions solve inv det slogdet cholesky cho_solve lu lu_factor``.
 """
 
 from __future__ import annotations
@@ -134,6 +135,33 @@ def _best(fn, ref, repeat, loop_time=1e-3):
     return best[0], best[1]
 
 
+API_FUNCTIONS = (
+    "solve",
+    "inv",
+    "det",
+    "slogdet",
+    "cholesky",
+    "cho_solve",
+    "lu_factor",
+    "lu_solve",
+    "lu",
+    "cho_factor",
+)
+
+
+def _api_rows(sizes, repeat):
+    """The cases of ``jitla bench overhead`` for the LU / Cholesky family, timed by :func:`_best`."""
+    from jitla.profiling.overhead import CASES
+
+    rows = []
+    for n in sizes:
+        for name in API_FUNCTIONS:
+            _, ref_name, fn, ref = CASES[name](n, np.random.default_rng(0))
+            t, t_ref = _best(fn, ref, repeat)
+            rows.append((n, name, ref_name, 1e6 * t, 1e6 * t_ref, t / t_ref))
+    return rows
+
+
 def policy_variant(op, n):
     from jitla.linalg._policy import lu_call_plan
 
@@ -144,11 +172,20 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", type=int, default=[64, 65, 100, 128, 200, 300])
     parser.add_argument("--repeat", type=int, default=31)
+    parser.add_argument("--api", action="store_true", help="time the API calls instead of the kernels")
     args = parser.parse_args(argv)
 
     import jitla
 
     with jitla.threads(1):
+        if args.api:
+            rows = _api_rows(args.sizes, args.repeat)
+            print("API calls, 1 thread, float64; ratio = jitla time / reference time")
+            print(f"{'n':>4}  {'function':<10} {'reference':<28} {'jitla us':>9} {'ref us':>9} {'ratio':>6}")
+            for n, name, ref_name, t, t_ref, ratio in rows:
+                print(f"{n:>4}  {name:<10} {ref_name:<28} {t:>9.1f} {t_ref:>9.1f} {ratio:>6.2f}")
+            print(f"best of {args.repeat} alternating ~1 ms loops")
+            return
         rows = _rows(args.sizes, args.repeat)
     print(
         "Kernels alone, 1 thread (jitla and BLAS), float64, C order;"
