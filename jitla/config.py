@@ -40,11 +40,14 @@ __all__ = [
     "tsqr_rows",
     "TRSM_BLOCKED_MIN_RHS",
     "LU_UNBLOCKED_MAX",
+    "SLOGDET_BATCHED_MAX",
     "LU_PARALLEL_MIN",
     "SOLVE_BATCHED_MAX",
     "SOLVE_BATCHED_PARALLEL_MIN",
     "CHOLESKY_UNBLOCKED_MAX",
     "CHOLESKY_PARALLEL_MIN",
+    "CHOLESKY_NB_BY_ORDER",
+    "cholesky_nb",
     "QR_UNBLOCKED_MAX",
     "QR_UNBLOCKED_SMALL_MAX",
     "QR_UNBLOCKED_MAX_ELEMENTS",
@@ -226,8 +229,16 @@ PARALLEL_GEMM = 384**3
 #: sides (and n >= 2 nb) before its GEMM updates pay.
 TRSM_BLOCKED_MIN_RHS = 8
 
-#: Square LU of at most this order uses the unblocked kernel.
-LU_UNBLOCKED_MAX = 96
+#: LU of at most this order (min(m, n)) uses the unblocked kernel; from the next
+#: order the blocked one, whose panel is factored ib = nb/8 columns at a time
+#: with GEMM updates, is faster (devlog 018: 89 against 111 us at n = 96;
+#: devlog 020: equal at 48-64, 1.1-1.2x faster at 80-100 in the one-call kernels).
+#: solve / inv / det / slogdet of one matrix take the one-call kernel of the same
+#: variant (``_policy.lu_call_plan``).
+LU_UNBLOCKED_MAX = 64
+#: ``det`` / ``slogdet`` of a stack of matrices of at most this order run in one
+#: kernel call (``slogdet_batched``, unblocked LU per matrix).
+SLOGDET_BATCHED_MAX = 96
 #: Parallel LU from this order when more than one thread is available.
 LU_PARALLEL_MIN = 512
 #: ``solve`` on stacks of systems at most this order uses the batched kernel
@@ -236,8 +247,14 @@ SOLVE_BATCHED_MAX = 8
 #: ... and its parallel variant from this many systems, with threads.
 SOLVE_BATCHED_PARALLEL_MIN = 4096
 
-#: Cholesky up to this order uses the unblocked kernel.
-CHOLESKY_UNBLOCKED_MAX = 128
+#: Cholesky up to this order uses the unblocked kernel: from 64 on, the blocked
+#: kernels with nb = 32 are faster (devlog 020: 22 against 26 us at 64, 59 against
+#: 79 us at 100, 84 against 157 us at 128, numpy's lower factor).
+CHOLESKY_UNBLOCKED_MAX = 48
+#: Block size of the blocked Cholesky kernels by order, ``(below this n, nb)``
+#: pairs, FACTOR_NB past the last: a diagonal block of 128 is factored unblocked,
+#: at 1.3-2x the time of nb = 32 for n <= 256 and of nb = 48-64 at 384-512 (devlog 020).
+CHOLESKY_NB_BY_ORDER = ((256, 32), (1024, 64))
 #: Parallel Cholesky from this order when more than one thread is available.
 CHOLESKY_PARALLEL_MIN = 768
 
@@ -297,13 +314,32 @@ INFLUENCE_PARALLEL_FLOPS = 2_000_000
 
 #: Block size ``nb`` (rows / columns per panel) of the blocked factorisations
 #: and triangular solves, by registry op; chosen by measurement (devlog 002;
-#: "svd" is the reflector block of the preconditioned SVD's Q, devlog 005).
-FACTOR_NB = {"trsm": 128, "lu": 128, "cholesky": 128, "cholesky_lower": 128, "qr": 64, "svd": 64}
+#: "svd" is the reflector block of the preconditioned SVD's Q, devlog 005; the
+#: one-call kernels "gesv", "inv" and "slogdet" factor with lu_blocked's nb).
+FACTOR_NB = {
+    "trsm": 128,
+    "lu": 128,
+    "gesv": 128,
+    "inv": 128,
+    "slogdet": 128,
+    "cholesky": 128,
+    "cholesky_lower": 128,
+    "qr": 64,
+    "svd": 64,
+}
 
 
 def factor_nb(op: str, dtype=np.float64) -> int:
     """Block size ``nb`` for the blocked kernels of registry op *op* (see :data:`FACTOR_NB`)."""
     return int(FACTOR_NB[op])
+
+
+def cholesky_nb(n: int, op: str = "cholesky_lower") -> int:
+    """Block size of the blocked Cholesky kernel *op* for order n (:data:`CHOLESKY_NB_BY_ORDER`)."""
+    for below, nb in CHOLESKY_NB_BY_ORDER:
+        if n < below:
+            return nb
+    return factor_nb(op)
 
 
 #: Rows per block of TSQR (:mod:`jitla.kernels.qr_tall`) when the number of

@@ -28,6 +28,7 @@ import numpy as np
 
 from jitla._jit import kernel
 from jitla.kernels._registry import register
+from jitla.kernels.level1 import dot
 
 #: Higham's iteration cap for the power-method steps (dlacn2's ITMAX).
 MAX_STEPS = 5
@@ -45,29 +46,17 @@ def _gecon_example(dtype):
 
 
 @kernel
-def _dot(a, b):
-    """``a @ b`` with four partial sums: a single running sum is one long chain of dependent adds."""
-    n = a.shape[0]
-    s0 = s1 = s2 = s3 = a.dtype.type(0)
-    m = n - n % 4
-    for p in range(0, m, 4):
-        s0 += a[p] * b[p]
-        s1 += a[p + 1] * b[p + 1]
-        s2 += a[p + 2] * b[p + 2]
-        s3 += a[p + 3] * b[p + 3]
-    for p in range(m, n):
-        s0 += a[p] * b[p]
-    return (s0 + s1) + (s2 + s3)
-
-
-@kernel
 def _solve_lu(LU, x):
-    """``x <- U^{-1} L^{-1} x`` (L unit lower, U upper, both in LU), dot forms along rows."""
+    """``x <- U^{-1} L^{-1} x`` (L unit lower, U upper, both in LU), dot forms along rows.
+
+    The dots are :func:`jitla.kernels.level1.dot` (vector-wide partial sums):
+    a single running sum would be one chain of dependent adds.
+    """
     n = x.shape[0]
     for i in range(n):  # L y = x: y[i] = x[i] - L[i, :i] @ y[:i]
-        x[i] -= _dot(LU[i, :i], x[:i])
+        x[i] -= dot(LU[i, :i], x[:i])
     for i in range(n - 1, -1, -1):  # U z = y: z[i] = (y[i] - U[i, i+1:] @ z[i+1:]) / U[i, i]
-        x[i] = (x[i] - _dot(LU[i, i + 1 :], x[i + 1 :])) / LU[i, i]
+        x[i] = (x[i] - dot(LU[i, i + 1 :], x[i + 1 :])) / LU[i, i]
 
 
 @kernel
@@ -77,12 +66,17 @@ def _solve_lu_t(LU, x):
     for p in range(n):  # U^T y = x, forward
         x[p] /= LU[p, p]
         a = x[p]
-        for i in range(p + 1, n):
-            x[i] -= a * LU[p, i]
+        # x[p+1:] -= a * U[p, p+1:]; views from 0, so that the loop has no
+        # negative-index check and vectorises (range(p + 1, n) compiled to scalars)
+        tail = x[p + 1 :]
+        row = LU[p, p + 1 :]
+        for i in range(n - p - 1):
+            tail[i] -= a * row[i]
     for p in range(n - 1, -1, -1):  # L^T z = y, backward
         a = x[p]
+        row = LU[p, :p]
         for i in range(p):
-            x[i] -= a * LU[p, i]
+            x[i] -= a * row[i]
 
 
 @kernel

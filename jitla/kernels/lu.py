@@ -38,7 +38,8 @@ from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.condest import gecon
 from jitla.kernels.gemm import gemm_packed, gemm_parallel
-from jitla.kernels.triangular import _trsm_kernel, trsm_blocked
+from jitla.kernels.level1 import dot
+from jitla.kernels.triangular import _trsm_kernel, trsm_blocked, trsm_unchecked
 
 
 def lu_flops(m, n=None):
@@ -768,6 +769,97 @@ def lu_solve_factored(LU, piv, X, trans):
         apply_pivots(piv, X, False)
 
 
+@kernel
+def _lu_solve_vector(LU, piv, x, w):
+    """``x <- A^{-1} x`` from ``P A = L U`` for one right-hand side, through the contiguous work vector *w*.
+
+    *x* may be strided (a column of an (n, 1) array); it is copied to *w*
+    with the interchanges applied, solved there by the dot forms of the
+    substitutions (Golub & Van Loan, 4th ed., Algorithm 3.1.1, each row of L
+    and U read once, contiguous) with :func:`jitla.kernels.level1.dot`'s
+    vector-wide partial sums, and copied back.  The row-axpy form
+    (:func:`lu_solve_factored`) would read a column of LU per step, with a
+    one-element axpy per row.  Flops 2n^2.
+    """
+    n = x.shape[0]
+    for i in range(n):
+        w[i] = x[i]
+    for i in range(n):  # w <- P w
+        p = piv[i]
+        if p != i:
+            w[i], w[p] = w[p], w[i]
+    for i in range(1, n):  # L y = w: y[i] = w[i] - L[i, :i] @ y[:i]
+        w[i] -= dot(LU[i, :i], w[:i])
+    for i in range(n - 1, -1, -1):  # U z = y: z[i] = (y[i] - U[i, i+1:] @ z[i+1:]) / U[i, i]
+        w[i] = (w[i] - dot(LU[i, i + 1 :], w[i + 1 :])) / LU[i, i]
+    for i in range(n):
+        x[i] = w[i]
+
+
+@kernel
+def _lu_solve_rhs(LU, piv, X):
+    """``X <- A^{-1} X``, X (n, k): :func:`_lu_solve_vector` when k = 1, else :func:`lu_solve_factored`."""
+    n = LU.shape[0]
+    if X.shape[1] == 1:
+        _lu_solve_vector(LU, piv, X[:, 0], np.empty(n, dtype=X.dtype))
+    else:
+        lu_solve_factored(LU, piv, X, False)
+
+
+@register(
+    "getrs",
+    "serial",
+    "solve with LU factors in one call: interchanges and both triangular solves (dgetrs)",
+    flops=lambda n, k=1: 2.0 * n * n * k,
+    example=lambda dtype: (
+        np.array([[4, 1], [0.25, 3.75]], dtype),
+        np.array([0, 1], np.int32),
+        np.ones(2, dtype),
+        False,
+    ),
+)
+@kernel
+def lu_solve_one(LU, piv, X, trans):
+    """Overwrite X with ``A^{-1} X`` (or ``A^{-T} X``) from ``P A = L U``, as LAPACK ``dgetrs``.
+
+    Parameters
+    ----------
+    LU : (n, n) ndarray, C-contiguous
+        Factors from an LU kernel.
+    piv : (n,) int32 ndarray
+        0-based interchanges, each in [0, n) (not checked).
+    X : (n,) or (n, k) ndarray, C-contiguous
+        Right-hand side(s), overwritten with the solution.
+    trans : bool
+        Solve with A^T.
+
+    Notes
+    -----
+    :func:`_lu_solve_rhs` for ``A x = b`` (dot forms for one right-hand
+    side), :func:`lu_solve_factored` for A^T.  A zero on U's diagonal is
+    divided by, column by column as LAPACK's dtrsm
+    (:func:`jitla.kernels.triangular.trsm_unchecked`), so the solution
+    holds the infs/NaNs of ``getrs``.  Flops 2n^2 k.
+    """
+    n = LU.shape[0]
+    X2 = X.reshape((n, -1))
+    for i in range(n):
+        if LU[i, i] == 0:
+            if not trans:
+                apply_pivots(piv, X2, True)
+                trsm_unchecked(LU, X2, True, False, True)
+                trsm_unchecked(LU, X2, False, False, False)
+            else:
+                trsm_unchecked(LU, X2, False, True, False)
+                trsm_unchecked(LU, X2, True, True, True)
+                apply_pivots(piv, X2, False)
+            return
+    if trans:
+        lu_solve_factored(LU, piv, X2, True)
+    else:
+        _lu_solve_rhs(LU, piv, X2)
+
+
 def _one_example(dtype):
     A = np.array([[4, 1, 0], [1, 4, 1], [0, 1, 4]], dtype)
     return A, A.copy(), np.ones(3, dtype)
@@ -805,7 +897,7 @@ def gesv(A, LU, X):
     Notes
     -----
     LAPACK ``dgesvx`` without equilibration or refinement: ``dgetrf``
-    (:func:`_lu_panel`), ``dgecon``, ``dgetrs`` (:func:`lu_solve_factored`)
+    (:func:`_lu_panel`), ``dgecon``, ``dgetrs`` (:func:`_lu_solve_rhs`)
     in one Numba call, so that the API pays one dispatch.  Flops 2n^3/3 +
     2n^2 k + O(n^2) for the estimate; workspace n pivots and two n-vectors.
     """
@@ -815,14 +907,113 @@ def gesv(A, LU, X):
     if info != 0:
         return info, 0.0
     rcond = gecon(A, LU)
-    lu_solve_factored(LU, piv, X.reshape((n, -1)), False)
+    _lu_solve_rhs(LU, piv, X.reshape((n, -1)))
     return info, rcond
+
+
+@register(
+    "gesv",
+    "blocked",
+    "one system in one call: blocked LU (lu_blocked), rcond estimate, the two triangular solves",
+    flops=lambda n, k=1: 2.0 * n**3 / 3 + 2.0 * n * n * k,
+    example=_one_example,
+    extra_args=("blocks", "nb"),
+)
+@kernel
+def gesv_blocked(A, LU, X, blocks, nb):
+    """:func:`gesv` with the factorisation by :func:`lu_blocked` (GEMM updates).
+
+    Parameters
+    ----------
+    A, LU, X
+        As :func:`gesv`.
+    blocks : tuple of int
+        ``(MC, KC, NC)`` of the packed GEMM.
+    nb : int
+        Panel width of :func:`lu_blocked`.
+
+    Returns
+    -------
+    info, rcond : int, float
+        As :func:`gesv`.
+
+    Notes
+    -----
+    For the orders where the blocked factorisation is the faster one but
+    the API's general path (a kernel call per step, numpy between them)
+    would cost more than the arithmetic.  A separate kernel from
+    :func:`gesv`, so that a program solving only small systems never
+    compiles the GEMM.  Flops and workspace as :func:`gesv`, plus the
+    GEMM's packing buffers.
+    """
+    n = LU.shape[0]
+    piv = np.empty(n, np.int32)
+    info = lu_blocked(LU, piv, blocks, nb)
+    if info != 0:
+        return info, 0.0
+    rcond = gecon(A, LU)
+    _lu_solve_rhs(LU, piv, X.reshape((n, -1)))
+    return info, rcond
+
+
+@kernel
+def _lower_inverse(LU, X):
+    """``X <- L^{-1}`` for the unit lower triangular L held below the diagonal of LU.
+
+    Row i of L^{-1} is ``e_i - sum_{p<i} L[i, p] X[p]``, and row p of X is
+    zero right of column p, so each axpy is only p + 1 long: n^3/3 flops,
+    not the n^3 of a solve with the identity.
+    """
+    n = LU.shape[0]
+    for i in range(n):
+        X_i = X[i]
+        for j in range(n):
+            X_i[j] = 0
+        X_i[i] = 1
+        L_i = LU[i]
+        for p in range(i):
+            a = L_i[p]
+            if a != 0:
+                X_ip = X[i, : p + 1]
+                X_p = X[p, : p + 1]
+                for j in range(p + 1):
+                    X_ip[j] -= a * X_p[j]  # X[i, :p+1] -= L[i, p] X[p, :p+1]
+
+
+@kernel
+def _swap_columns_back(piv, X):
+    """``X <- X P`` for ``P`` the row interchanges *piv*: columns s and piv[s] swapped, last s first."""
+    n = X.shape[0]
+    for s in range(piv.shape[0] - 1, -1, -1):
+        p = piv[s]
+        if p != s:
+            for i in range(n):
+                X[i, s], X[i, p] = X[i, p], X[i, s]
+
+
+@kernel
+def _inverse_from_lu(LU, piv, X):
+    """``X <- A^{-1} = U^{-1} L^{-1} P`` from the factors of ``P A = L U``.
+
+    1. ``X <- L^{-1}`` (:func:`_lower_inverse`, n^3/3 flops);
+    2. ``X <- U^{-1} X`` by back substitution with row axpys (n^3 flops);
+    3. ``X <- X P``: the interchanges as column swaps, last first.
+
+    2n^3 flops after the factorisation, as LAPACK ``dgetri``, against
+    8n^3/3 for solving with the identity (numpy's ``dgesv`` route).  The
+    ordering "form L^{-1}, then solve U X = L^{-1}" is one of those
+    compared in Higham, *Accuracy and Stability of Numerical Algorithms*,
+    2nd ed., Sec. 14.3 (dgetri instead forms U^{-1} and solves X L = U^{-1}).
+    """
+    _lower_inverse(LU, X)
+    _trsm_kernel(LU, X, False, False, False)
+    _swap_columns_back(piv, X)
 
 
 @register(
     "inv",
     "unblocked",
-    "inverse in one call: unblocked LU, rcond estimate, then solve with the identity",
+    "inverse in one call: unblocked LU, rcond estimate, then L^-1 and U^-1 (dgetri's work)",
     flops=lambda n: 2.0 * n**3 / 3 + 2.0 * n**3,
     example=lambda dtype: (*_one_example(dtype)[:2], np.empty((3, 3), dtype)),
 )
@@ -837,7 +1028,7 @@ def lu_inverse(A, LU, X):
     LU : (n, n) ndarray, C-contiguous
         A copy of A, overwritten with its LU factors.
     X : (n, n) ndarray, C-contiguous
-        Overwritten with the inverse (with the identity when A is singular).
+        Overwritten with the inverse (left as it was when A is singular).
 
     Returns
     -------
@@ -846,22 +1037,96 @@ def lu_inverse(A, LU, X):
 
     Notes
     -----
-    ``A^{-1} = solve(A, I)`` as numpy.linalg.inv (LAPACK ``dgesv`` with the
-    identity); ``dgetri``'s in-place inversion of U would save n^3 flops
-    but not at the sizes this kernel is used for.  Flops 2n^3/3 + 2n^3.
+    :func:`_lu_panel`, ``dgecon`` (:func:`gecon`), then
+    :func:`_inverse_from_lu`.  Flops 2n^3/3 + 2n^3.
     """
     n = LU.shape[0]
-    for i in range(n):
-        for j in range(n):
-            X[i, j] = 0
-        X[i, i] = 1
     piv = np.empty(n, np.int32)
     info = _lu_panel(LU, piv)
     if info != 0:
         return info, 0.0
     rcond = gecon(A, LU)
-    lu_solve_factored(LU, piv, X, False)
+    _inverse_from_lu(LU, piv, X)
     return info, rcond
+
+
+@register(
+    "inv",
+    "blocked",
+    "inverse in one call: blocked LU (lu_blocked), rcond estimate, then L^-1 and U^-1",
+    flops=lambda n: 2.0 * n**3 / 3 + 2.0 * n**3,
+    example=lambda dtype: (*_one_example(dtype)[:2], np.empty((3, 3), dtype)),
+    extra_args=("blocks", "nb"),
+)
+@kernel
+def lu_inverse_blocked(A, LU, X, blocks, nb):
+    """:func:`lu_inverse` with the factorisation by :func:`lu_blocked`; arguments as :func:`gesv_blocked`.
+
+    Step 2 of :func:`_inverse_from_lu`, the n^3 flops of ``U^{-1} X``, is
+    :func:`jitla.kernels.triangular.trsm_blocked` with diagonal blocks of
+    nb / 4 rows, so that most of it runs in the packed GEMM.
+    """
+    n = LU.shape[0]
+    piv = np.empty(n, np.int32)
+    info = lu_blocked(LU, piv, blocks, nb)
+    if info != 0:
+        return info, 0.0
+    rcond = gecon(A, LU)
+    _lower_inverse(LU, X)
+    trsm_blocked(LU, X, False, False, False, blocks, max(8, nb // 4))
+    _swap_columns_back(piv, X)
+    return info, rcond
+
+
+@kernel
+def _logdet_from_lu(LU, piv, info, with_log):
+    """``(sign, logabsdet, det)`` from LU factors and the factorisation's status; see :func:`lu_slogdet`."""
+    sign = 1.0
+    logabsdet = 0.0
+    magnitude = 1.0
+    for i in range(LU.shape[0]):
+        if piv[i] != i:
+            sign = -sign
+        d = np.float64(LU[i, i])
+        if d < 0:  # a NaN leaves the sign alone, as numpy's slogdet
+            sign = -sign
+        magnitude *= abs(d)
+        if with_log:
+            logabsdet += np.log(abs(d))
+    if info != 0:  # an exactly zero pivot: (0, -inf) whatever else the diagonal holds
+        return 0.0, -np.inf, 0.0
+    return sign, logabsdet, sign * magnitude
+
+
+@register(
+    "slogdet",
+    "blocked",
+    "sign, log|det| and det in one call: blocked LU (lu_blocked), then the diagonal",
+    flops=lambda n: 2.0 * n**3 / 3,
+    example=lambda dtype: (_one_example(dtype)[1], True),
+    extra_args=("blocks", "nb"),
+)
+@kernel
+def lu_slogdet_blocked(A, with_log, blocks, nb):
+    """Sign, log of |det| and det of A, factoring A in place by :func:`lu_blocked`.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray, C-contiguous
+        Overwritten with its LU factors.
+    with_log : bool
+        Compute logabsdet (else it is returned as 0: det needs no logarithms).
+    blocks, nb
+        As :func:`gesv_blocked`.
+
+    Returns
+    -------
+    sign, logabsdet, det : float
+        As :func:`lu_slogdet`.
+    """
+    piv = np.empty(A.shape[0], np.int32)
+    info = lu_blocked(A, piv, blocks, nb)
+    return _logdet_from_lu(A, piv, info, with_log)
 
 
 @kernel

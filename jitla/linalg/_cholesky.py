@@ -8,6 +8,7 @@ scipy would read.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -47,6 +48,8 @@ def _factor_upper(U: np.ndarray, kernel: str = "auto") -> np.ndarray:
     variant = cholesky_variant(n) if kernel == "auto" else kernel
     k_info = get_kernel("cholesky", variant)
     extra = kernel_extras(k_info, U.dtype)
+    if variant == "blocked":
+        extra = (extra[0], config.cholesky_nb(n, "cholesky"))
     U3 = U.reshape(math.prod(batch), n, n)
     flat = info.reshape(-1)
     for i in range(U3.shape[0]):
@@ -67,14 +70,21 @@ def _upper_work(a: np.ndarray, dtype, lower: bool) -> np.ndarray:
     return work.reshape(a.shape[:-2] + a.shape[-2:][::-1])
 
 
+@functools.cache
+def _lower_blocked_kernel(dtype: np.dtype):
+    """``(func, blocks)`` of the blocked lower kernel for *dtype*, looked up once."""
+    info = get_kernel("cholesky_lower", "blocked")
+    return info.func, kernel_extras(info, dtype)[0]
+
+
 def _lower_blocked(a: np.ndarray, dtype) -> np.ndarray:
     """numpy's L for each matrix of *a* by the in-place lower kernel: one copy, no transposes."""
     L = np.array(a, dtype=dtype, order="C", copy=True)
-    info = get_kernel("cholesky_lower", "blocked")
-    extra = kernel_extras(info, dtype)
+    func, blocks = _lower_blocked_kernel(np.dtype(dtype))
     n = a.shape[-1]
+    nb = config.cholesky_nb(n)
     for L_i in L.reshape(-1, n, n):
-        if info.func(L_i, *extra):
+        if func(L_i, blocks, nb):
             raise LinAlgError("Matrix is not positive definite")
     return L
 
@@ -106,17 +116,27 @@ def cholesky(a, /, *, upper=False):
     Kernels ``cholesky`` unblocked / blocked / parallel, chosen by
     :func:`cholesky_variant`; where that picks "blocked", numpy's lower
     factor comes from ``cholesky_lower`` blocked instead, which works on
-    the lower triangle in place (no transposes of the whole matrix).
-    Flops M^3/3.
+    the lower triangle in place (no transposes of the whole matrix), with
+    the block size :func:`jitla.config.cholesky_nb` gives for M.  One 2-D
+    matrix goes from here to the kernel in one call.  Flops M^3/3.
     """
     if not upper and type(a) is np.ndarray and a.ndim == 2:
-        A = square_work_copy(a, copy=False) if a.shape[0] <= config.CHOLESKY_UNBLOCKED_MAX else None
-        if A is not None:
-            # one matrix: numpy's lower factor in a single kernel call
-            L = np.empty_like(A)
-            if get_kernel("cholesky_lower", "unblocked").func(A, L):
-                raise LinAlgError("Matrix is not positive definite")
-            return L
+        # one matrix: numpy's lower factor in a single kernel call
+        n = a.shape[0]
+        if n <= config.CHOLESKY_UNBLOCKED_MAX:
+            A = square_work_copy(a, copy=False)
+            if A is not None:
+                L = np.empty_like(A)
+                if get_kernel("cholesky_lower", "unblocked").func(A, L):
+                    raise LinAlgError("Matrix is not positive definite")
+                return L
+        elif cholesky_variant(n) == "blocked":
+            L = square_work_copy(a)
+            if L is not None:
+                func, blocks = _lower_blocked_kernel(L.dtype)
+                if func(L, blocks, config.cholesky_nb(n)):
+                    raise LinAlgError("Matrix is not positive definite")
+                return L
     a = np.asarray(a)
     dtype = result_float_dtype(a)
     assert_stacked_2d(a)
@@ -193,6 +213,35 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     return np.ascontiguousarray(c), lower
 
 
+def _cho_solve_one(c, b, lower, check_finite: bool):
+    """cho_solve of one matrix in one kernel call (``potrs``); None where the general path must run.
+
+    Taken for a 2-D square float32/float64 *c* that is C- or F-contiguous and a
+    *b* of the same dtype, (n,) or (n, k).  An F-ordered factor is passed as
+    its transpose, a C array, with the other triangle named: the transpose
+    of L in the upper triangle is U = L^T, the same system.
+    """
+    if not (type(c) is np.ndarray and type(b) is np.ndarray and c.ndim == 2 and c.dtype is b.dtype):
+        return None
+    n = c.shape[0]
+    if c.dtype.kind != "f" or c.dtype.itemsize not in (4, 8) or c.shape[1] != n or not n:
+        return None
+    if not (b.shape == (n,) or (b.ndim == 2 and b.shape[0] == n and b.shape[1])):
+        return None
+    lower = bool(lower)
+    if not c.flags.c_contiguous:
+        if not c.flags.f_contiguous:
+            return None
+        c, lower = c.T, not lower
+    if not c.flags.writeable:  # Numba compiles read-only arrays separately
+        c = c.copy()
+    if check_finite:
+        check_finite_scipy(b, c)
+    X = np.array(b, order="C")
+    get_kernel("potrs", "serial").func(c, X, lower)
+    return X
+
+
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     """Solve ``a x = b`` given ``cho_factor(a)``, as scipy.linalg.cho_solve.
 
@@ -219,6 +268,9 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     """
     del overwrite_b
     c, lower = c_and_lower
+    X = _cho_solve_one(c, b, lower, check_finite)
+    if X is not None:
+        return X
     c = np.asarray(c)
     b = np.asarray(b)
     dtype = result_float_dtype(c, b)

@@ -28,7 +28,7 @@ from jitla._validate import (
 )
 from jitla.kernels import get_kernel
 from jitla.linalg._dispatch import kernel_extras
-from jitla.linalg._policy import lu_plan, solve_stack_plan
+from jitla.linalg._policy import lu_call_plan, lu_plan, solve_stack_plan
 from jitla.linalg._refine import refine_square
 from jitla.linalg._triangular import check_finite_scipy, rhs_stacks, triangular_solve_inplace
 
@@ -175,6 +175,39 @@ def _solve_factored(LU, piv, X, trans: bool, unchecked: bool = False) -> None:
         apply_pivots(piv, X, False)
 
 
+def _lu_solve_one(lu_, piv, b, trans, check_finite: bool):
+    """lu_solve of one matrix in one kernel call (``getrs``); None where the general path must run.
+
+    Taken for a 2-D square float32/float64 *lu_* (an F-ordered one, as
+    scipy's lu_factor returns, is copied to C order), 1-D integer pivots of
+    length n, and a *b* of the same dtype, (n,) or (n, k).
+    """
+    if not (type(lu_) is np.ndarray and type(piv) is np.ndarray and type(b) is np.ndarray):
+        return None
+    if lu_.ndim != 2 or lu_.dtype is not b.dtype or lu_.dtype.kind != "f" or lu_.dtype.itemsize not in (4, 8):
+        return None
+    n = lu_.shape[0]
+    if (
+        lu_.shape[1] != n
+        or not n
+        or piv.shape != (n,)
+        or piv.dtype.kind not in "iu"
+        or trans not in (0, 1, 2)
+    ):
+        return None
+    if not (b.shape == (n,) or (b.ndim == 2 and b.shape[0] == n and b.shape[1])):
+        return None
+    if check_finite:
+        check_finite_scipy(b)
+    if piv.min() < 0 or piv.max() >= n:
+        return None  # the general path raises scipy's error
+    if not (lu_.flags.c_contiguous and lu_.flags.writeable):  # Numba compiles read-only arrays apart
+        lu_ = np.array(lu_, order="C")
+    X = np.array(b, order="C")
+    get_kernel("getrs", "serial").func(lu_, piv.astype(np.int32), X, trans != 0)
+    return X
+
+
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """Solve ``a x = b`` given ``lu_factor(a)``, as scipy.linalg.lu_solve.
 
@@ -203,6 +236,9 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """
     del overwrite_b
     lu_, piv = lu_and_piv
+    X = _lu_solve_one(lu_, piv, b, trans, check_finite)
+    if X is not None:
+        return X
     lu_ = np.asarray(lu_)
     piv = np.asarray(piv)
     b = np.asarray(b)
@@ -318,6 +354,20 @@ _EPS = {np.dtype(t): float(np.finfo(t).eps) for t in (np.float64, np.float32)}
 def _gecon():
     """The condition estimator kernel, looked up once (the lookup costs more than the kernel at small n)."""
     return get_kernel("gecon", "hager_higham").func
+
+
+@functools.cache
+def _bound_kernel(op: str, variant: str, dtype: np.dtype):
+    """``(func, extras)`` of a one-call kernel for *dtype*, looked up once (the lookup
+    and the block sizes cost microseconds, the kernel itself tens at the orders that need them)."""
+    info = get_kernel(op, variant)
+    return info.func, kernel_extras(info, dtype)
+
+
+def _one_call(op: str, n: int, dtype: np.dtype):
+    """``(func, extras)`` of the one-call kernel :func:`lu_call_plan` picks for order n, or None."""
+    plan = lu_call_plan(op, n)
+    return None if plan is None else _bound_kernel(plan.op, plan.variant, dtype)
 
 
 def warn_if_ill_conditioned(A: np.ndarray, LU: np.ndarray) -> None:
@@ -469,19 +519,20 @@ def solve(a, b, *, refine=False):
         A = square_work_copy(a, copy=False)
         if (
             A is not None
-            and A.shape[0] <= config.LU_UNBLOCKED_MAX
             and type(b) is np.ndarray
             and b.dtype is A.dtype
             and (b.shape == (A.shape[0],) or (b.ndim == 2 and b.shape[0] == A.shape[0] and b.shape[1]))
         ):
-            # one matrix, one dtype: factor and solve in a single kernel call
-            X = np.array(b, order="C")
-            info, rcond = get_kernel("gesv", "unblocked").func(A, A.copy(), X)
-            if info:
-                raise LinAlgError("Singular matrix")
-            if rcond < _EPS[A.dtype]:
-                _warn_ill_conditioned(rcond)
-            return X
+            one = _one_call("gesv", A.shape[0], A.dtype)
+            if one is not None:
+                # one matrix, one dtype: factor and solve in a single kernel call
+                X = np.array(b, order="C")
+                info, rcond = one[0](A, A.copy(), X, *one[1])
+                if info:
+                    raise LinAlgError("Singular matrix")
+                if rcond < _EPS[A.dtype]:
+                    _warn_ill_conditioned(rcond)
+                return X
     a = np.asarray(a)
     b = np.asarray(b)
     dtype = result_float_dtype(a, b)
@@ -523,9 +574,10 @@ def inv(a):
     matters little next to the clarity of "solve with the identity").
     """
     A = square_work_copy(a, copy=False)
-    if A is not None and A.shape[0] <= config.LU_UNBLOCKED_MAX:
+    one = None if A is None else _one_call("inv", A.shape[0], A.dtype)
+    if one is not None:
         X = np.empty_like(A)
-        info, rcond = get_kernel("inv", "unblocked").func(A, A.copy(), X)
+        info, rcond = one[0](A, A.copy(), X, *one[1])
         if info:
             raise LinAlgError("Singular matrix")
         if rcond < _EPS[A.dtype]:
@@ -566,11 +618,11 @@ def _logdet_parts(a):
 
 def _stacked_slogdet(a, with_log=True):
     """``(sign, logabsdet)`` (*with_log*) or ``det`` of a stack of float32/float64 matrices of
-    order 1..config.LU_UNBLOCKED_MAX, in one kernel call (``slogdet_batched``); None for anything else."""
+    order 1..config.SLOGDET_BATCHED_MAX, in one kernel call (``slogdet_batched``); None for anything else."""
     if type(a) is not np.ndarray or a.ndim < 3 or a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
         return None
     n = a.shape[-1]
-    if a.shape[-2] != n or not 0 < n <= config.LU_UNBLOCKED_MAX or a.size == 0:
+    if a.shape[-2] != n or not 0 < n <= config.SLOGDET_BATCHED_MAX or a.size == 0:
         return None
     batch = a.shape[:-2]
     A3 = as_float_operand(a, a.dtype).reshape(-1, n, n)
@@ -583,6 +635,21 @@ def _stacked_slogdet(a, with_log=True):
     det = np.empty(count, a.dtype)
     kernel(A3, unused, unused, det)
     return det.reshape(batch)
+
+
+def _one_call_logdet(LU: np.ndarray, with_log: bool):
+    """``(sign, logabsdet, det)`` of the matrix in the work copy *LU* by one kernel call, or None.
+
+    The unblocked kernel always computes the logarithm (it is shared with
+    the registry's small-n entry); the blocked one only when asked.
+    """
+    plan = lu_call_plan("slogdet", LU.shape[0])
+    if plan is None:
+        return None
+    func, extras = _bound_kernel(plan.op, plan.variant, LU.dtype)
+    if plan.variant == "unblocked":
+        return func(LU, *extras)
+    return func(LU, with_log, *extras)
 
 
 def slogdet(a):
@@ -602,10 +669,10 @@ def slogdet(a):
     summed as logs so that it neither overflows nor underflows.
     """
     LU = square_work_copy(a)
-    if LU is not None and LU.shape[0] <= config.LU_UNBLOCKED_MAX:
-        sign, logabsdet, _ = get_kernel("slogdet", "unblocked").func(LU)
+    parts = None if LU is None else _one_call_logdet(LU, True)
+    if parts is not None:
         scalar = LU.dtype.type
-        return SlogdetResult(scalar(sign), scalar(logabsdet))
+        return SlogdetResult(scalar(parts[0]), scalar(parts[1]))
     parts = _stacked_slogdet(a)
     if parts is not None:
         return SlogdetResult(*parts)
@@ -622,8 +689,9 @@ def det(a):
     product of U's diagonal with the sign of the permutation, as numpy.
     """
     LU = square_work_copy(a)
-    if LU is not None and LU.shape[0] <= config.LU_UNBLOCKED_MAX:
-        return LU.dtype.type(get_kernel("slogdet", "unblocked").func(LU)[2])
+    parts = None if LU is None else _one_call_logdet(LU, False)
+    if parts is not None:
+        return LU.dtype.type(parts[2])
     result = _stacked_slogdet(a, with_log=False)
     if result is not None:
         return result

@@ -31,6 +31,7 @@ __all__ = [
     "influence_plan",
     "least_squares_plan",
     "lstsq_plan",
+    "lu_call_plan",
     "lu_plan",
     "orgqr_plan",
     "qr_plan",
@@ -136,6 +137,25 @@ def lu_plan(m: int, n: int, nthreads=None) -> Plan:
     if nthreads > 1 and k >= config.LU_PARALLEL_MIN:
         return Plan("lu", "parallel", f"large (min(m, n) = {k}) and {nthreads} threads")
     return Plan("lu", "blocked", "blocked, GEMM trailing update")
+
+
+def lu_call_plan(op: str, n: int, nthreads=None) -> Plan | None:
+    """solve / inv / det / slogdet of one (n, n) matrix as one kernel call, or None.
+
+    *op* is the registry operation of the one-call kernels: ``"gesv"``,
+    ``"inv"`` or ``"slogdet"``.  Each factors and finishes inside Numba, so
+    no Python runs between the factorisation and the result.
+
+    1. n <= LU_UNBLOCKED_MAX                          -> op unblocked
+    2. threads > 1 and n >= LU_PARALLEL_MIN           -> None: the general
+       path, which factors with the parallel LU
+    3. otherwise                                      -> op blocked (lu_blocked inside)
+    """
+    if n <= config.LU_UNBLOCKED_MAX:
+        return Plan(op, "unblocked", f"one call, small (n = {n} <= {config.LU_UNBLOCKED_MAX})")
+    if n >= config.LU_PARALLEL_MIN and _threads(nthreads) > 1:
+        return None
+    return Plan(op, "blocked", f"one call, blocked LU (n = {n})")
 
 
 def solve_stack_plan(count: int, n: int, nthreads=None) -> Plan:

@@ -35,6 +35,10 @@ def _all_plans():
             yield policy.trsm_plan(n, 1)
             yield policy.trsm_plan(n, 16)
             yield policy.solve_stack_plan(5000, n, nthreads)
+            for op in ("gesv", "inv", "slogdet"):
+                plan = policy.lu_call_plan(op, n, nthreads)
+                if plan is not None:  # None: the general path (parallel LU)
+                    yield plan
             for m in (n, 20 * n + 1, 100_000):
                 yield policy.qr_plan(m, n, nthreads=nthreads)
                 yield policy.lstsq_plan(m, n, 1, nthreads)
