@@ -43,10 +43,14 @@ failing every call with an ``UnpicklingError`` or an LLVM parsing error.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import hashlib
+import importlib
+import inspect
 import os
 import pickle
+import re
 import warnings
 
 import llvmlite.binding as llvm
@@ -176,7 +180,13 @@ class _CheckedCacheFile(caching.IndexDataCacheFile):
 
 
 class _KernelCacheImpl(caching.CompileResultCacheImpl):
-    """Numba's cache implementation with an optional tag in the file names."""
+    """Numba's cache implementation with an optional tag in the file names.
+
+    An entry also lists the out-of-line slots (:func:`out_of_line`) its
+    machine code reads, so that loading it first fills them: the loaded code
+    refers to each slot by name, and LLVM must find every name when it links
+    the code in.
+    """
 
     def __init__(self, py_func, tag: str = ""):
         self.tag = tag
@@ -185,6 +195,18 @@ class _KernelCacheImpl(caching.CompileResultCacheImpl):
     def get_filename_base(self, fullname, abiflags):
         base = super().get_filename_base(fullname, abiflags)
         return f"{base}-{self.tag}" if self.tag else base
+
+    def reduce(self, cres):
+        payload = super().reduce(cres)
+        # the slot names are plain strings in the object code's symbol table
+        names = sorted(set(_SLOT_NAME.findall(pickle.dumps(payload))))
+        return payload, [_slots[name.decode()].spec for name in names]
+
+    def rebuild(self, target_context, data):
+        payload, specs = data
+        for spec in specs:
+            _restore_slot(spec)
+        return super().rebuild(target_context, payload)
 
 
 class KernelCache(caching.FunctionCache):
@@ -338,6 +360,16 @@ def _scope_codegen(dispatcher, settings=vector_codegen):
 
     dispatcher.compile = compile
     dispatcher.jitla_vector_codegen = settings is vector_codegen
+    get_call_template = dispatcher.get_call_template
+
+    @functools.wraps(get_call_template)
+    def get_call_template_by_value(args, kws):
+        # a kernel calling a kernel with a constant argument (a flag, a 0) would otherwise
+        # compile a copy of the callee for each constant; kernels take values, not literals
+        by_value = {k: _unliteral(v) for k, v in kws.items()}
+        return get_call_template(tuple(_unliteral(a) for a in args), by_value)
+
+    dispatcher.get_call_template = get_call_template_by_value
     return dispatcher
 
 
@@ -366,3 +398,273 @@ exact_kernel = _decorator(nogil=True, fastmath=False)
 vector_kernel = _decorator(vector_codegen, nogil=True, fastmath=FASTMATH)
 #: Parallel kernel compiled under :func:`vector_codegen`.
 vector_parallel_kernel = _decorator(vector_codegen, nogil=True, fastmath=FASTMATH, parallel=True)
+
+
+# --------------------------------------------------------------------------
+# Out-of-line kernels
+# --------------------------------------------------------------------------
+# Numba links the code of every kernel a kernel calls into the caller's LLVM
+# module and optimises the result again, so a heavy callee (the GEMM body) is
+# re-optimised and re-emitted at every level of a call tree above it.  An
+# out-of-line kernel is compiled once per argument types as a C callable
+# (Numba's cfunc) and its callers call it through a pointer held in a named
+# slot: the callers' modules contain only the call.
+
+#: Slot names: this prefix and 20 hex digits of a digest of kernel and argument types.
+_SLOT_PREFIX = "jitla_ool_"
+_SLOT_NAME = re.compile(rb"jitla_ool_[0-9a-f]{20}")
+
+
+class _Slot:
+    """One out-of-line kernel for one tuple of argument types: its C entry and the slot naming it."""
+
+    def __init__(self, spec):
+        self.spec = spec  # (module, name, argument types): enough to rebuild it in another process
+        self.name = _slot_name(spec[0], spec[1], spec[2])
+        self.pointer = ctypes.c_void_p(0)
+        llvm.add_symbol(self.name, ctypes.addressof(self.pointer))
+        self.cfunc = None
+
+    def fill(self):
+        if self.cfunc is None:
+            module, name, argtypes = self.spec
+            stub = getattr(importlib.import_module(module), name)
+            self.cfunc = _compile_entry(stub.kernel, argtypes)
+            self.pointer.value = self.cfunc.address
+
+
+#: name -> _Slot, for every slot registered in this process.
+_slots: dict[str, _Slot] = {}
+
+
+def _slot_name(module: str, name: str, argtypes) -> str:
+    key = f"{module}.{name}({', '.join(map(str, argtypes))})"
+    return _SLOT_PREFIX + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def _restore_slot(spec) -> _Slot:
+    name = _slot_name(spec[0], spec[1], spec[2])
+    with global_compiler_lock:
+        slot = _slots.get(name)
+        if slot is None:
+            slot = _slots[name] = _Slot(spec)
+        slot.fill()
+    return slot
+
+
+def _unliteral(ty):
+    """*ty* with every literal (also inside tuples) replaced by its value type."""
+    if isinstance(ty, numba.types.BaseTuple) and not isinstance(ty, numba.types.BaseNamedTuple):
+        return numba.types.BaseTuple.from_types([_unliteral(t) for t in ty.types])
+    return numba.types.unliteral(ty)
+
+
+def _flat_types(argtypes) -> list:
+    """The C arguments standing for *argtypes*: an array is its data pointer, shape and strides."""
+    types = numba.types
+    flat = []
+    for ty in argtypes:
+        if isinstance(ty, types.Array):
+            flat += [types.voidptr] + [types.intp] * (2 * ty.ndim)
+        elif isinstance(ty, types.BaseTuple):
+            flat += _flat_types(ty.types)
+        elif isinstance(ty, (types.Integer, types.Float, types.Boolean)):
+            flat.append(ty)
+        else:
+            raise TypeError(f"out_of_line: cannot pass {ty} through a C call")
+    return flat
+
+
+@functools.cache
+def _array_from_parts(arrty):
+    """An intrinsic ``(data pointer, shape, strides) -> array of type arrty`` (borrowed: no owner)."""
+    from numba.core.extending import intrinsic
+    from numba.np.arrayobj import make_array, populate_array
+
+    @intrinsic
+    def build(typingctx, data, shape, strides):
+        def codegen(context, builder, sig, args):
+            ptr, shp, strd = args
+            ary = make_array(arrty)(context, builder)
+            itemsize = context.get_abi_sizeof(context.get_data_type(arrty.dtype))
+            populate_array(
+                ary,
+                data=builder.bitcast(ptr, ary.data.type),
+                shape=shp,
+                strides=strd,
+                itemsize=context.get_constant(numba.types.intp, itemsize),
+                meminfo=None,
+            )
+            return ary._getvalue()
+
+        return arrty(data, shape, strides), codegen
+
+    return build
+
+
+def _entry_source(name: str, argtypes):
+    """Source of the C entry for *argtypes*: rebuild each array from its parts, call the kernel."""
+    params, namespace = [], {}
+
+    def argument(ty):
+        i = len(params)
+        if isinstance(ty, numba.types.Array):
+            shape = [f"s{i}_{d}" for d in range(ty.ndim)]
+            strides = [f"t{i}_{d}" for d in range(ty.ndim)]
+            params.extend([f"p{i}", *shape, *strides])
+            namespace[f"array{i}"] = _array_from_parts(ty)
+            return f"array{i}(p{i}, ({', '.join(shape)},), ({', '.join(strides)},))"
+        if isinstance(ty, numba.types.BaseTuple):
+            return f"({''.join(argument(t) + ', ' for t in ty.types)})"
+        params.append(f"x{i}")
+        return f"x{i}"
+
+    call = ", ".join(argument(ty) for ty in argtypes)
+    return f"def {name}({', '.join(params)}):\n    return kernel({call})\n", namespace
+
+
+def _compile_entry(dispatcher, argtypes):
+    """Compile (or load from the kernel cache) the C entry of *dispatcher* for *argtypes*.
+
+    The entry inlines the kernel's body (Numba IR inlining, a copy of the
+    kernel with ``inline="always"``), so the body is optimised once, in the
+    entry, rather than once in a dispatcher of its own and again where the
+    entry links it in.  The kernel's own callees are linked as usual.
+    """
+    py_func = dispatcher.py_func
+    name = f"{py_func.__name__}__entry_{_slot_name(py_func.__module__, py_func.__name__, argtypes)[-20:]}"
+    source, namespace = _entry_source(name, argtypes)
+    options = {
+        k: v for k, v in dispatcher.targetoptions.items() if k in ("fastmath", "error_model", "boundscheck")
+    }
+    namespace["kernel"] = numba.njit(inline="always", **options)(py_func)
+    # compiled "from" the kernel's file: the cache sits beside the kernel's and is
+    # invalidated with it
+    exec(compile(source, inspect.getfile(py_func), "exec"), namespace)
+    entry = namespace[name]
+    entry.__module__ = py_func.__module__
+    cfunc = _Entry(entry, (tuple(_flat_types(argtypes)), numba.types.none), {}, options)
+    with contextlib.suppress(RuntimeError):  # no writable cache directory: compile in memory
+        cfunc._cache = KernelCache(entry)
+    settings = vector_codegen if getattr(dispatcher, "jitla_vector_codegen", False) else scalar_codegen
+    with settings():
+        cfunc.compile()
+    return cfunc
+
+
+@functools.cache
+def _entry_class():
+    from numba.core.ccallback import CFunc
+
+    class Entry(CFunc):
+        """A cfunc whose return type is inferred (the cache key carries ``none`` in its place)."""
+
+        def compile(self):
+            context = self._targetdescr.target_context
+            cres = self._cache.load_overload(self._sig, context)
+            if cres is None:
+                cres = self._compiler.compile(self._sig.args, None)
+                self._cache.save_overload(self._sig, cres)
+            else:
+                self._cache_hits += 1
+            self.restype = cres.signature.return_type
+            self._library = cres.library
+            self._wrapper_name = cres.fndesc.llvm_cfunc_wrapper_name
+            self._wrapper_address = self._library.get_pointer_to_function(self._wrapper_name)
+
+    return Entry
+
+
+def _Entry(*args):
+    return _entry_class()(*args)
+
+
+def _slot_for(stub, argtypes) -> _Slot:
+    """The filled slot of *stub*'s kernel for *argtypes* (compiling its entry if needed)."""
+    return _restore_slot((stub.__module__, stub.__name__, tuple(argtypes)))
+
+
+def _caller(stub):
+    """The intrinsic that calls *stub*'s kernel through its slot."""
+    from llvmlite import ir
+    from numba.core import cgutils
+    from numba.core.extending import intrinsic
+    from numba.np.arrayobj import make_array
+
+    @intrinsic
+    def call(typingctx, args):
+        argtypes = tuple(_unliteral(ty) for ty in args.types)
+        slot = _slot_for(stub, argtypes)
+        restype = slot.cfunc.restype
+
+        def codegen(context, builder, sig, llargs):
+            values = []
+
+            def push(ty, value):
+                if isinstance(ty, numba.types.Array):
+                    ary = make_array(ty)(context, builder, value)
+                    values.append(builder.bitcast(ary.data, cgutils.voidptr_t))
+                    values.extend(cgutils.unpack_tuple(builder, ary.shape, ty.ndim))
+                    values.extend(cgutils.unpack_tuple(builder, ary.strides, ty.ndim))
+                elif isinstance(ty, numba.types.BaseTuple):
+                    for j, element in enumerate(ty.types):
+                        push(element, builder.extract_value(value, j))
+                else:
+                    values.append(value)
+
+            for j, ty in enumerate(sig.args[0].types):
+                push(ty, builder.extract_value(llargs[0], j))
+            fnty = ir.FunctionType(
+                context.get_value_type(restype), [context.get_value_type(t) for t in _flat_types(argtypes)]
+            )
+            module = builder.module
+            gv = module.globals.get(slot.name)
+            if gv is None:
+                gv = ir.GlobalVariable(module, cgutils.voidptr_t, slot.name)
+            result = builder.call(builder.bitcast(builder.load(gv), fnty.as_pointer()), values)
+            return context.get_dummy_value() if restype == numba.types.none else result
+
+        return restype(args), codegen
+
+    return call
+
+
+def out_of_line(dispatcher):
+    """Let kernels call *dispatcher* through a pointer instead of compiling its code into theirs.
+
+    Returns a function to call in place of the kernel: from Python it calls
+    the kernel; in a kernel it calls a C entry compiled once per process (and
+    cached on disk) for each tuple of argument types, through a slot named
+    after kernel and types.  The caller's machine code holds the call, not
+    the callee's code, so a heavy callee is optimised once rather than once
+    more at each level of the call tree above it.
+
+    For serial kernels whose arguments are arrays, numbers, booleans and
+    tuples of them, returning a number or nothing.  Literal arguments are
+    passed as values (one compilation for all of them); a kernel that needs a
+    literal to prune a branch must not be out of line.  The call costs a load
+    and an indirect call, and LLVM cannot specialise the callee to the
+    caller's constants.
+    """
+    if not isinstance(dispatcher, numba.core.dispatcher.Dispatcher):
+        return dispatcher  # NUMBA_DISABLE_JIT=1: a plain Python function
+    if dispatcher.targetoptions.get("parallel"):
+        raise TypeError("out_of_line: serial kernels only")
+    from numba.core.extending import overload
+
+    py_func = dispatcher.py_func
+    params = list(inspect.signature(py_func).parameters)
+    arglist = ", ".join(params)
+    namespace = {"kernel": dispatcher}
+    exec(f"def {py_func.__name__}({arglist}):\n    return kernel({arglist})\n", namespace)
+    stub = functools.wraps(py_func)(namespace[py_func.__name__])
+    stub.kernel = dispatcher
+    stub.jitla_out_of_line = True
+    namespace["call"] = _caller(stub)
+    exec(
+        f"def implementation({arglist}):\n    return call(({arglist},))\n"
+        f"def typed({arglist}):\n    return implementation\n",
+        namespace,
+    )
+    overload(stub, jit_options={**_COMMON, "nogil": True, "fastmath": FASTMATH})(namespace["typed"])
+    return stub

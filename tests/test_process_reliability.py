@@ -243,6 +243,120 @@ def test_cache_entry_of_other_codegen_settings_is_not_reused(tmp_path, monkeypat
     assert sum(other.stats.cache_misses.values()) == 1 and not sum(other.stats.cache_hits.values())
 
 
+# --------------------------------------------------------------------------
+# constant arguments between kernels
+# --------------------------------------------------------------------------
+FLAG_SOURCE = """
+from jitla._jit import kernel
+
+@kernel
+def scale(x, by_two, start):
+    for i in range(start, x.shape[0]):
+        x[i] *= 2.0 if by_two else 3.0
+
+@kernel
+def caller(x, flag):
+    scale(x, True, 0)
+    scale(x, False, 1)
+    scale(x, flag, x.shape[0] - 1)
+"""
+
+
+def test_constant_arguments_compile_one_copy_of_the_callee(tmp_path):
+    # A literal flag or index would type as Literal[bool](True) / Literal[int](0)
+    # and compile a copy of the callee per constant (three here, not one).
+    (tmp_path / "cached_kernel.py").write_text(FLAG_SOURCE)
+    spec = importlib.util.spec_from_file_location("flag_kernels", tmp_path / "cached_kernel.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x = np.ones(4)
+    module.caller(x, True)
+    np.testing.assert_array_equal(x, [2.0, 6.0, 6.0, 12.0])
+    assert len(module.scale.signatures) == 1
+    assert str(module.scale.signatures[0][1:]) == "(bool, int64)"
+
+
+# --------------------------------------------------------------------------
+# out-of-line kernels (called through a named slot)
+# --------------------------------------------------------------------------
+OUT_OF_LINE_MODULE = """
+import numpy as np
+from jitla._jit import kernel, out_of_line
+
+@out_of_line
+@kernel
+def axpy_block(A, B, alpha, bounds, transpose):
+    # B[i0:i1, :] += alpha * A[i0:i1, :] (or A.T's rows); a status as its result
+    i0, i1 = bounds
+    for i in range(i0, i1):
+        for j in range(B.shape[1]):
+            B[i, j] += alpha * (A[j, i] if transpose else A[i, j])
+    return i1 - i0
+
+@kernel
+def inner(A, B):
+    return axpy_block(A, B, 2.0, (np.int64(0), B.shape[0]), False)
+
+@kernel
+def outer(A, B, At):
+    # two levels above the out-of-line kernel, a literal flag, an A-layout view
+    done = inner(A, B)
+    return done + axpy_block(At[:, ::1], B, -1.0, (np.int64(1), B.shape[0]), True)
+"""
+
+OUT_OF_LINE_SCRIPT = """
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import ool_kernels as m
+from jitla import _jit
+
+A = np.arange(12.0).reshape(4, 3)
+At = np.asfortranarray(A.T)
+B = np.ones((4, 3))
+done = m.outer(A, B, At)
+from_python = np.ones((2, 3))
+m.axpy_block(A[:2], from_python, 0.5, (0, 2), False)
+sig = m.outer.signatures[0]
+print(json.dumps({
+    "done": int(done), "B": B.tolist(), "from_python": from_python.tolist(),
+    "hits": sum(m.outer.stats.cache_hits.values()),
+    "slots": len(_jit._slots),
+    # functions of the kernel defined in the caller's module (its code, linked in)
+    "copies": None if m.outer.stats.cache_hits else sum(
+        line.startswith("define") and "axpy_block" in line for line in m.outer.inspect_llvm(sig).splitlines()
+    ),
+}))
+"""
+
+
+def test_out_of_line_kernel_compiled_once_and_loaded_from_the_cache(tmp_path):
+    # The callers call the kernel through a slot; a fresh process that loads the
+    # callers from the cache must fill the slot before their code is linked (an
+    # unresolved name would abort the process), with no kernel compiled again.
+    import json
+
+    (tmp_path / "ool_kernels.py").write_text(OUT_OF_LINE_MODULE)
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    A = np.arange(12.0).reshape(4, 3)
+    B = np.ones((4, 3)) + 2.0 * A
+    B[1:] -= A[1:]
+    for run in ("compiled", "loaded"):
+        proc = _run(OUT_OF_LINE_SCRIPT, str(tmp_path), env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        out = json.loads(proc.stdout.strip().splitlines()[-1])
+        np.testing.assert_allclose(out["B"], B, rtol=0, atol=0)
+        np.testing.assert_allclose(out["from_python"], 1.0 + 0.5 * A[:2], rtol=0, atol=0)
+        assert out["done"] == 4 + 3
+        # one slot per tuple of argument types: (C, C, ...) and (A, C, ...); literals passed as values
+        assert out["slots"] == 2
+        if run == "compiled":
+            # without out_of_line the caller's module defines two copies (literal and int64 flag)
+            assert out["hits"] == 0 and out["copies"] == 0
+        else:
+            assert out["hits"] == 1
+
+
 def test_failed_cache_write_warns_once_and_keeps_the_kernel(tmp_path, monkeypatch, fresh_warnings):
     def disk_full(self, name, data):
         raise OSError(28, "No space left on device")

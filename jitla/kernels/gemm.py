@@ -26,7 +26,7 @@ import numba
 import numpy as np
 from numba import prange, types, uint64
 
-from jitla._jit import enable_cache, kernel, vector_kernel, vector_parallel_kernel
+from jitla._jit import enable_cache, kernel, out_of_line, vector_kernel, vector_parallel_kernel
 from jitla.kernels._pack import pack_a, pack_b
 from jitla.kernels._registry import register
 from jitla.kernels._tile import MR, gemm_register_tile, register_tile, tile_width
@@ -289,6 +289,7 @@ def macro_kernel(mc, nc, kc, Ap, Bp, C, ic, jc):
             micro_kernel(kc, Ap[ir * kc :], Bp[jr * kc :], C, ic + ir, jc + jr, mr, nr)
 
 
+@out_of_line
 @vector_kernel
 def packed_region(A, B, C, alpha, blocks, region, Ap, Bp):
     """``C[i_lo:i_hi, j_lo:j_hi] += alpha * A[i_lo:i_hi] @ B[:, j_lo:j_hi]``, packed.
