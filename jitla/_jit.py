@@ -428,13 +428,18 @@ class _Slot:
     def fill(self):
         if self.cfunc is None:
             module, name, argtypes = self.spec
-            stub = getattr(importlib.import_module(module), name)
+            if (module, name) not in _stubs:
+                importlib.import_module(module)  # a fresh process loading a caller: define the kernel
+            stub = _stubs[(module, name)]
             self.cfunc = _compile_entry(stub.kernel, argtypes)
             self.pointer.value = self.cfunc.address
 
 
 #: name -> _Slot, for every slot registered in this process.
 _slots: dict[str, _Slot] = {}
+
+#: (module, name) -> the function :func:`out_of_line` returned for that kernel.
+_stubs: dict = {}
 
 
 def _slot_name(module: str, name: str, argtypes) -> str:
@@ -659,7 +664,7 @@ def out_of_line(dispatcher):
     exec(f"def {py_func.__name__}({arglist}):\n    return kernel({arglist})\n", namespace)
     stub = functools.wraps(py_func)(namespace[py_func.__name__])
     stub.kernel = dispatcher
-    stub.jitla_out_of_line = True
+    _stubs[(stub.__module__, stub.__name__)] = stub
     namespace["call"] = _caller(stub)
     exec(
         f"def implementation({arglist}):\n    return call(({arglist},))\n"
