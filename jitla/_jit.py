@@ -366,8 +366,15 @@ def _scope_codegen(dispatcher, settings=vector_codegen):
     def get_call_template_by_value(args, kws):
         # a kernel calling a kernel with a constant argument (a flag, a 0) would otherwise
         # compile a copy of the callee for each constant; kernels take values, not literals
-        by_value = {k: _unliteral(v) for k, v in kws.items()}
-        return get_call_template(tuple(_unliteral(a) for a in args), by_value)
+        args_by_value = tuple(_unliteral(a) for a in args)
+        kws_by_value = {k: _unliteral(v) for k, v in kws.items()}
+        if args_by_value == tuple(args) and kws_by_value == kws:
+            return get_call_template(args, kws)
+        try:
+            return get_call_template(args_by_value, kws_by_value)
+        except numba.core.errors.TypingError:
+            # a callee that needs the constant to type (a register tile's size): one copy per constant
+            return get_call_template(args, kws)
 
     dispatcher.get_call_template = get_call_template_by_value
     return dispatcher

@@ -248,6 +248,7 @@ def test_cache_entry_of_other_codegen_settings_is_not_reused(tmp_path, monkeypat
 # --------------------------------------------------------------------------
 FLAG_SOURCE = """
 from jitla._jit import kernel
+from jitla.kernels._tile import register_tile
 
 @kernel
 def scale(x, by_two, start):
@@ -255,10 +256,16 @@ def scale(x, by_two, start):
         x[i] *= 2.0 if by_two else 3.0
 
 @kernel
+def tile_rows(x, rows):
+    # the tile's shape must be a constant: this callee needs its literal
+    return register_tile(x, rows, 1).shape[0]
+
+@kernel
 def caller(x, flag):
     scale(x, True, 0)
     scale(x, False, 1)
     scale(x, flag, x.shape[0] - 1)
+    return tile_rows(x, 2) + tile_rows(x, 3)
 """
 
 
@@ -270,10 +277,13 @@ def test_constant_arguments_compile_one_copy_of_the_callee(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     x = np.ones(4)
-    module.caller(x, True)
+    assert module.caller(x, True) == 5
     np.testing.assert_array_equal(x, [2.0, 6.0, 6.0, 12.0])
     assert len(module.scale.signatures) == 1
     assert str(module.scale.signatures[0][1:]) == "(bool, int64)"
+    # a callee that cannot be typed without its constant keeps one copy per constant
+    literal_rows = sorted(str(sig[1]) for sig in module.tile_rows.signatures)
+    assert literal_rows == ["Literal[int](2)", "Literal[int](3)"]
 
 
 # --------------------------------------------------------------------------
