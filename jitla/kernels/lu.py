@@ -1136,21 +1136,7 @@ def _slogdet_factored(A, piv, with_log):
     Without *with_log* logabsdet is left 0 (det alone needs no logarithms).
     """
     info = _lu_panel(A, piv)
-    sign = 1.0
-    logabsdet = 0.0
-    magnitude = 1.0
-    for i in range(A.shape[0]):
-        if piv[i] != i:
-            sign = -sign
-        d = np.float64(A[i, i])
-        if d < 0:  # a NaN leaves the sign alone, as numpy's slogdet
-            sign = -sign
-        magnitude *= abs(d)
-        if with_log:
-            logabsdet += np.log(abs(d))
-    if info != 0:  # an exactly zero pivot: (0, -inf) whatever else the diagonal holds
-        return 0.0, -np.inf, 0.0
-    return sign, logabsdet, sign * magnitude
+    return _logdet_from_lu(A, piv, info, with_log)
 
 
 @register(
