@@ -216,9 +216,13 @@ def set_gemm_blocks(dtype, MC: int | None = None, KC: int | None = None, NC: int
     return previous
 
 
-#: Below this m*n*k, matmul's "auto" policy uses the reordered kernel: packing
-#: costs more than it saves for matrices that fit in L1/L2 anyway.
-SMALL_GEMM = 48**3
+#: Below this m*n*k, matmul's "auto" policy uses the small register-tile kernel
+#: (``gemm_small``): packing costs more than it saves for operands that fit in
+#: L1/L2.  Square float64 products, 1 thread, small vs packed (us): AVX-512 n = 48
+#: 5.1 vs 24.3, 100 39.7 vs 76.1, 160 153 vs 194, 192 367 vs 309; AVX2 n = 100
+#: 40 vs 66, 160 191 vs 194; float32 wins further (n = 192: 128 vs 175)
+#: (devlog 027).
+SMALL_GEMM = 168**3
 #: Largest m*n*k of one matrix in a stack for the batched kernel.
 BATCHED_MAX = 32**3
 #: Below this m*n*k the parallel kernel is not worth waking the thread pool: on
