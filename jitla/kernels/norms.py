@@ -21,28 +21,9 @@ import numpy as np
 
 from jitla._jit import kernel, vector_kernel
 from jitla.kernels._tile import register_tile
+from jitla.kernels.level1 import dot
 
 __all__ = ["max_abs_col_sum", "max_abs_row_sum", "nrm2"]
-
-
-@vector_kernel
-def _sum_sq(x):
-    """``sum x_i^2`` with two vector registers of partial sums (as :func:`jitla.kernels.level1.dot`)."""
-    acc = register_tile(x, 1, 2)
-    W = acc.shape[1]
-    n = x.shape[0]
-    for j in range(W):
-        acc[0, j] = 0
-    nb = n - n % W
-    for i in range(0, nb, W):
-        for j in range(W):
-            acc[0, j] += x[i + j] * x[i + j]
-    s = x.dtype.type(0)
-    for j in range(W):
-        s += acc[0, j]
-    for i in range(nb, n):
-        s += x[i] * x[i]
-    return s
 
 
 @vector_kernel
@@ -92,7 +73,7 @@ def nrm2(x):
     Flops 2n (4n on the rare scaled path); no workspace.
     """
     n = x.shape[0]
-    s = float(_sum_sq(x))
+    s = float(dot(x, x))  # the sum of squares: level-1 dot's two-register sum
     info = np.finfo(x.dtype)
     if s != s or (info.tiny / info.eps <= s <= info.max):
         return math.sqrt(s)  # the common case, and NaN
