@@ -108,7 +108,7 @@ def move_column(R, src, dst, last, order):
 
 @kernel
 def _drop_increase(R, k, m, ycol, inc, T):
-    """``inc[i]`` for ``i`` in ``k .. m-1``: the RSS increase when column i leaves the model of the leading m columns.
+    """``inc[i]``, ``i = k .. m-1``: the RSS increase when column i leaves the model of the leading m columns.
 
     With ``B = R[k:m, k:m]``, ``z = R[k:m, ycol]`` (the response column) and ``T = B^{-1}``
     (back substitution, ``(m-k)^3 / 3`` flops, written into the leading

@@ -464,7 +464,9 @@ def stepwise(
         if not isinstance(value, numbers.Real) or not value >= 0:
             raise ValueError(f"{name} must be a number >= 0, got {value!r}")
     if f_out > f_in:
-        raise ValueError(f"f_out ({f_out}) must not exceed f_in ({f_in}): a column could enter and leave forever")
+        raise ValueError(
+            f"f_out ({f_out}) must not exceed f_in ({f_in}): a column could enter and leave forever"
+        )
     prob = _problem(X, y, "stepwise")
     n, q = prob.X.shape
     max_steps = 10 * q if max_steps is None else _check_int("max_steps", max_steps, 0)

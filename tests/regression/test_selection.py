@@ -99,7 +99,12 @@ def test_best_subsets_statistics_match_statsmodels():
         assert_allclose(model.bse, ref.bse, rtol=RTOL)
     assert res.best_index == int(np.argmin(res.cp))
     assert res.best is res.models[res.best_index]
-    for crit, values in (("aic", res.aic), ("bic", res.bic), ("press", res.press), ("adjr2", -res.rsquared_adj)):
+    for crit, values in (
+        ("aic", res.aic),
+        ("bic", res.bic),
+        ("press", res.press),
+        ("adjr2", -res.rsquared_adj),
+    ):
         assert best_subsets(X, y, criterion=crit).best_index == int(np.argmin(values))
 
 
@@ -176,7 +181,9 @@ def _naive_stepwise(X, y, direction, criterion, f_in=4.0, f_out=3.9):
             if j not in model:
                 r = fit(model | {j})
                 k = len(model) + 1
-                out.append((crit(r, k) if criterion != "f" else -(cur.ssr - r.ssr) / (r.ssr / (n - k - 1)), j, r))
+                out.append(
+                    (crit(r, k) if criterion != "f" else -(cur.ssr - r.ssr) / (r.ssr / (n - k - 1)), j, r)
+                )
         return min(out, key=lambda t: (t[0], t[1])) if out else None
 
     def drops():
@@ -184,7 +191,13 @@ def _naive_stepwise(X, y, direction, criterion, f_in=4.0, f_out=3.9):
         for j in model:
             r = fit(model - {j})
             k = len(model) - 1
-            out.append((crit(r, k) if criterion != "f" else (r.ssr - cur.ssr) / (cur.ssr / (n - len(model) - 1)), j, r))
+            out.append(
+                (
+                    crit(r, k) if criterion != "f" else (r.ssr - cur.ssr) / (cur.ssr / (n - len(model) - 1)),
+                    j,
+                    r,
+                )
+            )
         return min(out, key=lambda t: (t[0], t[1])) if out else None
 
     while True:
