@@ -10,12 +10,18 @@ Three kinds of data, because what the bound cuts depends on them:
 
 For each, the seconds of one ``best_subsets(X, y)`` call (all sizes 1..p,
 the OLS refits of the p chosen models included), of its search kernel
-alone, the nodes the search visited against the ``2^(p-1)`` of an
-exhaustive enumeration of the same tree, and the estimated time of the
-exhaustive search a user would write (every subset refitted by
-``numpy.linalg.lstsq``; timed on 2,000 random subsets and scaled to
-``2^p - 1``: the real one takes minutes at p = 20 and days at p = 30).
-Then one ``stepwise`` call per direction.
+alone (``leaps``), the nodes it built against the ``2^(p-1)`` of the whole
+tree, and two exhaustive references:
+
+* ``tree``: the same dropping-columns tree without the cut
+  (:func:`jitla.kernels.subsets.subsets_exhaustive`: every subset's RSS
+  from one Givens-updated factor per node) -- timed at p <= ``--tree-max``
+  (20 by default), estimated above it from its time per node;
+* ``lstsq``: the exhaustive search a user would write, every subset refitted
+  by ``numpy.linalg.lstsq``; timed on 2,000 random subsets and scaled to
+  ``2^p - 1`` (the real one takes minutes at p = 20 and days at p = 30).
+
+Then one ``stepwise(..., criterion="aic")`` call per direction.
 
 Best of ``--repeat`` calls after a warm-up call (compilation excluded), one
 thread for jitla and OpenBLAS (:func:`jitla.threads`).  Run as::
@@ -94,12 +100,15 @@ def exhaustive_estimate(X, y, samples=2000, seed=1):
     return per * (2.0**p - 1)
 
 
-def measure(kind, p, repeat=3):
+def measure(kind, p, repeat=3, tree_max=20):
     X, y = problem(kind, p)
     R = _factor(X, y)
     call = best_of(lambda: best_subsets(X, y), repeat)
     search = best_of(lambda: leaps(R, p), repeat)
     _, _, nodes, pruned = leaps(R, p)
+    q = min(p, tree_max)
+    Rq = _factor(X[:, :q], y)
+    tree = best_of(lambda: leaps(Rq, q, variant="exhaustive"), 1) * 2.0 ** (p - q)
     steps = {
         d: best_of(lambda d=d: stepwise(X, y, d, "aic"), repeat) for d in ("forward", "backward", "both")
     }
@@ -110,7 +119,8 @@ def measure(kind, p, repeat=3):
         "search_s": search,
         "nodes": nodes,
         "pruned": pruned,
-        "exhaustive_s": exhaustive_estimate(X, y),
+        "tree_s": tree,
+        "lstsq_s": exhaustive_estimate(X, y),
         **{f"stepwise_{d}_s": t for d, t in steps.items()},
     }
 
@@ -126,22 +136,26 @@ def _main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument(
+        "--tree-max", type=int, default=20, help="largest p at which the exhaustive tree runs"
+    )
     args = parser.parse_args()
     print(f"n = {N}, 1 thread; seconds per call (best of {args.repeat})")
-    print("exhaustive: lstsq per subset, estimated; ratio: exhaustive / call")
+    print(f"tree: exhaustive tree (timed at p <= {args.tree_max}, scaled by 2^(p - {args.tree_max}) above);")
+    print("lstsq: every subset refitted (estimated); ratios: reference / best_subsets call")
     print(
-        f"{'data':>7} {'p':>3} {'call':>8} {'search':>8} {'nodes':>9} {'2^(p-1)':>11} "
-        f"{'exhaustive':>11} {'ratio':>9} {'fwd':>7} {'bwd':>7} {'both':>7}"
+        f"{'data':>7} {'p':>3} {'call':>8} {'leaps':>8} {'nodes':>8} {'2^(p-1)':>10} {'tree':>9} "
+        f"{'ratio':>7} {'lstsq':>10} {'ratio':>9} {'fwd':>7} {'bwd':>7} {'both':>7}"
     )
     with limit_threads(1):
         for kind in KINDS:
             for p in args.sizes:
-                m = measure(kind, p, args.repeat)
-                ratio = m["exhaustive_s"] / m["call_s"]
+                m = measure(kind, p, args.repeat, args.tree_max)
                 steps = " ".join(f"{m[f'stepwise_{d}_s']:7.4f}" for d in ("forward", "backward", "both"))
                 print(
-                    f"{kind:>7} {p:>3} {m['call_s']:8.4f} {m['search_s']:8.4f} {m['nodes']:>9} "
-                    f"{2 ** (p - 1):>11} {m['exhaustive_s']:11.1f} {ratio:9.0f} {steps}"
+                    f"{kind:>7} {p:>3} {m['call_s']:8.4f} {m['search_s']:8.4f} {m['nodes']:>8} "
+                    f"{2 ** (p - 1):>10} {m['tree_s']:9.2f} {m['tree_s'] / m['call_s']:7.0f} "
+                    f"{m['lstsq_s']:10.0f} {m['lstsq_s'] / m['call_s']:9.0f} {steps}"
                 )
 
 

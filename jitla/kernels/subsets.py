@@ -50,12 +50,13 @@ __all__ = [
     "NINFO",
     "leaps_bound",
     "move_column",
+    "subsets_exhaustive",
     "stepwise_scores",
     "swap_adjacent",
 ]
 
 #: Slots of the ``info`` array that :func:`leaps_bound` fills.
-NODES = 0  # nodes of the regression tree visited (factor computed)
+NODES = 0  # nodes of the regression tree built (factor computed)
 PRUNED = 1  # children cut by the bound
 NINFO = 2
 
@@ -229,12 +230,67 @@ def leaps_flops(q, nodes):
 
 
 def _example_leaps(dtype):
-    """A tiny valid call: the factor of a 10 x 3 centred design and response."""
+    """A tiny valid call: the factor of a 10 x 3 centred design and response.
+
+    Always float64, whatever *dtype*: the regression layer calls these
+    kernels only in float64, so a float32 specialisation would be compiled
+    for nothing.
+    """
     rng = np.random.default_rng(0)
     A = rng.standard_normal((10, 4))
     A -= A.mean(axis=0)
-    R = np.ascontiguousarray(np.linalg.qr(A, mode="r"), dtype=dtype)
+    R = np.ascontiguousarray(np.linalg.qr(A, mode="r"))
     return (R, 3, 2, np.full((3, 2), np.inf), np.zeros((3, 2), np.int64), np.zeros(NINFO, np.int64))
+
+
+@register(
+    "best_subsets",
+    "exhaustive",
+    "every subset: the dropping-columns tree without a cut, one Givens-updated factor per node",
+    flops=leaps_flops,
+    example=_example_leaps,
+)
+@kernel
+def subsets_exhaustive(R, max_size, preorder_min, best_rss, best_mask, info):
+    """The *nbest* smallest-RSS subsets of each size, by visiting every node of the tree.
+
+    The same tree, factors and lists as :func:`leaps_bound`, without the
+    bound (and so without the preordering that serves it; *preorder_min* is
+    ignored): ``2^(q-1)`` nodes, each subset's RSS read once.  The reference
+    that the bound is measured against -- exhaustive search at the cost of
+    one child factor (``3 (m - j)^2`` flops) per subset instead of a
+    least-squares fit.  Arguments as :func:`leaps_bound`.
+    """
+    q = R.shape[0] - 1
+    Rs = np.zeros((q + 1, q + 1, q + 1))
+    V = np.empty((q + 1, q), dtype=np.int64)
+    nxt = np.empty(q + 1, dtype=np.int64)
+    for r in range(q + 1):
+        for c in range(r, q + 1):
+            Rs[0, r, c] = R[r, c]
+    for i in range(q):
+        V[0, i] = i
+    _record(Rs[0], V[0], 0, q, max_size, best_rss, best_mask)
+    info[NODES] += 1
+    nxt[0] = 0
+    d = 0
+    while d >= 0:
+        m = q - d
+        j = nxt[d]
+        if j > m - 2 or j >= max_size:
+            d -= 1
+            continue
+        nxt[d] = j + 1
+        _child(Rs[d], Rs[d + 1], j, m)
+        info[NODES] += 1
+        d += 1
+        for i in range(j):
+            V[d, i] = V[d - 1, i]
+        for i in range(j, m - 1):
+            V[d, i] = V[d - 1, i + 1]
+        _record(Rs[d], V[d], j, m - 1, max_size, best_rss, best_mask)
+        nxt[d] = j
+    return 0
 
 
 @register(
@@ -264,7 +320,8 @@ def leaps_bound(R, max_size, preorder_min, best_rss, best_mask, info):
     best_mask : (max_size, nbest) int64 ndarray
         Out: the subsets, as bit masks of column indices (q <= 62).
     info : (NINFO,) int64 ndarray
-        Out: ``NODES`` visited and ``PRUNED`` children.
+        Out: ``NODES`` built (factor computed) and ``PRUNED`` children
+        (cut before their factor was built).
 
     Notes
     -----
@@ -277,12 +334,16 @@ def leaps_bound(R, max_size, preorder_min, best_rss, best_mask, info):
     ``V \\ V[j]``, so its RSS is at least ``RSS(V \\ V[j])`` -- Furnival &
     Wilson's bound -- and sizes ``j+1 .. m-1`` are all it can produce: the
     child is cut when that RSS is no better than the current nbest-th best
-    of every size in the range.  A child with ``j >= max_size`` produces
+    of every size in the range.  That RSS is the node's own plus the
+    increase of dropping V[j], ``b_j^2 / ||(R^{-1})[j, :]||^2``
+    (:func:`_drop_increase`, from the trailing block of the node's factor,
+    computed once per node), so a cut child is never built.  A child with ``j >= max_size`` produces
     only sizes above max_size and is never built.
 
     Cost: ``3 (m - j)^2`` flops to build child j from its parent's factor
-    (:func:`_child`); a preordering costs ``O((m - k)^3)`` and is amortised
-    over the ``2^(m-k-1)`` nodes below.  Without cuts the search is
+    (:func:`_child`), ``(m - k)^3 / 3`` for the node's drop increases; a
+    preordering costs ``O((m - k)^2 m)`` more and is amortised over the
+    ``2^(m-k-1)`` nodes below.  Without cuts the search is
     exhaustive (``~ 2^q`` nodes); how much the bound cuts depends on the data
     (strong, few effects: most of the tree).  Workspace: one factor per tree
     level, ``(q+1)^3`` floats, and ``(q+1) q`` column orders.
@@ -292,7 +353,7 @@ def leaps_bound(R, max_size, preorder_min, best_rss, best_mask, info):
     Rs = np.zeros((q + 1, q + 1, q + 1))
     V = np.empty((q + 1, q), dtype=np.int64)
     nxt = np.empty(q + 1, dtype=np.int64)
-    inc = np.empty(q)
+    inc = np.empty((q + 1, q))  # per level: RSS increase of dropping each free column
     T = np.empty((q, q))
     for r in range(q + 1):
         for c in range(r, q + 1):
@@ -300,7 +361,9 @@ def leaps_bound(R, max_size, preorder_min, best_rss, best_mask, info):
     for i in range(q):
         V[0, i] = i
     if q >= preorder_min:
-        _preorder(Rs[0], V[0], 0, q, inc, T)
+        _preorder(Rs[0], V[0], 0, q, inc[0], T)
+    else:
+        _drop_increase(Rs[0], 0, q, q, inc[0], T)
     _record(Rs[0], V[0], 0, q, max_size, best_rss, best_mask)
     info[NODES] += 1
     nxt[0] = 0
@@ -312,8 +375,8 @@ def leaps_bound(R, max_size, preorder_min, best_rss, best_mask, info):
             d -= 1
             continue
         nxt[d] = j + 1
-        bound = _child(Rs[d], Rs[d + 1], j, m)
-        info[NODES] += 1
+        # the bound, RSS(V without V[j]), before the child's factor is built
+        bound = Rs[d, m, m] * Rs[d, m, m] + inc[d, j]
         # sizes the child's subtree can produce: j+1 .. min(m-1, max_size)
         hi = min(m - 1, max_size)
         useful = False
@@ -324,13 +387,17 @@ def leaps_bound(R, max_size, preorder_min, best_rss, best_mask, info):
         if not useful:
             info[PRUNED] += 1
             continue
+        _child(Rs[d], Rs[d + 1], j, m)
+        info[NODES] += 1
         d += 1
         for i in range(j):
             V[d, i] = V[d - 1, i]
         for i in range(j, m - 1):
             V[d, i] = V[d - 1, i + 1]
         if m - 1 - j >= preorder_min:
-            _preorder(Rs[d], V[d], j, m - 1, inc, T)
+            _preorder(Rs[d], V[d], j, m - 1, inc[d], T)
+        else:
+            _drop_increase(Rs[d], j, m - 1, m - 1, inc[d], T)
         _record(Rs[d], V[d], j, m - 1, max_size, best_rss, best_mask)
         nxt[d] = j
     return 0
@@ -342,11 +409,11 @@ def stepwise_flops(q, s):
 
 
 def _example_stepwise(dtype):
-    """A tiny valid call: the factor of a 10 x 3 centred design, two columns in the model."""
+    """A tiny valid call: the factor of a 10 x 3 centred design, two in the model (float64, as above)."""
     rng = np.random.default_rng(0)
     A = rng.standard_normal((10, 4))
     A -= A.mean(axis=0)
-    R = np.ascontiguousarray(np.linalg.qr(A, mode="r"), dtype=dtype)
+    R = np.ascontiguousarray(np.linalg.qr(A, mode="r"))
     return (R, 2, 1e-12, np.zeros(3), np.zeros(3), np.zeros((3, 3)))
 
 

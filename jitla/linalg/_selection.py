@@ -27,8 +27,11 @@ LEAPS_PREORDER_MIN = 6
 LEAPS_MAX_COLUMNS = 62
 
 
-def leaps(R, max_size: int, nbest: int = 1, preorder_min: int = LEAPS_PREORDER_MIN):
+def leaps(R, max_size: int, nbest: int = 1, preorder_min: int = LEAPS_PREORDER_MIN, variant: str = "leaps"):
     """The *nbest* smallest-RSS column subsets of each size ``1 .. max_size``.
+
+    *variant* ``"leaps"`` (branch and bound) or ``"exhaustive"`` (every node
+    of the same tree; the reference the benchmark measures the bound against).
 
     Parameters
     ----------
@@ -44,7 +47,7 @@ def leaps(R, max_size: int, nbest: int = 1, preorder_min: int = LEAPS_PREORDER_M
     masks : (max_size, nbest) int64 ndarray
         The subsets as bit masks of column indices.
     nodes, pruned : int
-        Nodes of the regression tree visited and children cut by the bound.
+        Nodes of the regression tree built and children cut by the bound.
     """
     _require("R", R, (None, None))
     q = R.shape[0] - 1
@@ -57,7 +60,7 @@ def leaps(R, max_size: int, nbest: int = 1, preorder_min: int = LEAPS_PREORDER_M
     rss = np.full((max_size, nbest), np.inf)
     masks = np.zeros((max_size, nbest), dtype=np.int64)
     info = np.zeros(NINFO, dtype=np.int64)
-    get_kernel("best_subsets", "leaps").func(R, int(max_size), int(preorder_min), rss, masks, info)
+    get_kernel("best_subsets", variant).func(R, int(max_size), int(preorder_min), rss, masks, info)
     return rss, masks, int(info[NODES]), int(info[PRUNED])
 
 

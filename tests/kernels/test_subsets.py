@@ -5,7 +5,7 @@ triangular and ``R^T R`` equals the permuted cross-product matrix of the
 centred ``[X | y]`` (to rounding, rtol 1e-12 at cond ~ 10); the leading-column
 RSS tail sums equal least-squares fits of those columns; and the search
 returns the same subsets with the preordering on or off, and with or without
-any cut (an exhaustive run, ``max_size`` cuts only).
+any cut (the exhaustive tree, which ``max_size`` alone trims).
 """
 
 from __future__ import annotations
@@ -14,7 +14,15 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from jitla.kernels.subsets import NINFO, NODES, PRUNED, leaps_bound, move_column, stepwise_scores
+from jitla.kernels.subsets import (
+    NINFO,
+    NODES,
+    PRUNED,
+    leaps_bound,
+    move_column,
+    stepwise_scores,
+    subsets_exhaustive,
+)
 
 
 def _factor(n=40, q=7, seed=0):
@@ -63,16 +71,27 @@ def test_stepwise_scores_are_rss_changes():
 
 
 @pytest.mark.parametrize("max_size", [7, 3])
-def test_leaps_same_answer_with_and_without_preordering(max_size):
+def test_leaps_same_answer_as_the_exhaustive_tree_with_and_without_preordering(max_size):
     _, R = _factor(n=50, q=7, seed=2)
     out = []
-    for preorder_min in (2, 8):
+    for search, preorder_min in ((subsets_exhaustive, 2), (leaps_bound, 2), (leaps_bound, 8)):
         rss = np.full((max_size, 2), np.inf)
         masks = np.zeros((max_size, 2), dtype=np.int64)
         info = np.zeros(NINFO, dtype=np.int64)
-        leaps_bound(R, max_size, preorder_min, rss, masks, info)
-        assert info[NODES] <= 2**6 and info[PRUNED] >= 0
+        search(R, max_size, preorder_min, rss, masks, info)
         out.append((rss, masks, info.copy()))
-    assert_allclose(out[0][0], out[1][0], rtol=1e-12)
-    assert np.array_equal(out[0][1], out[1][1])
-    assert out[0][2][NODES] < out[1][2][NODES]  # the preordering cut more
+    exhaustive = out[0][2]
+    assert exhaustive[PRUNED] == 0
+    assert exhaustive[NODES] == (2**6 if max_size == 7 else sum(1 for _ in _nodes_below(7, 0, max_size)))
+    for rss, masks, info in out[1:]:
+        assert_allclose(rss, out[0][0], rtol=1e-12)
+        assert np.array_equal(masks, out[0][1])
+        assert info[NODES] < exhaustive[NODES] and info[PRUNED] > 0
+    assert out[1][2][NODES] <= out[2][2][NODES]  # the preordering cut at least as much
+
+
+def _nodes_below(m, k, max_size):
+    """Nodes of the dropping-columns tree holding subsets of size <= max_size (children j < max_size)."""
+    yield (m, k)
+    for j in range(k, min(m - 1, max_size)):
+        yield from _nodes_below(m - 1, j, max_size)
