@@ -222,7 +222,7 @@ if plt is not None:
 bs = best_subsets(X, y, criterion="bic")
 table = bs.summary_frame()
 print(table[["size", "variables", "rsquared_adj", "cp", "bic", "press"]].round(3).to_string(index=False))
-print(f"tree nodes visited: {bs.n_nodes} of {2 ** (p - 1)}")
+print(f"tree nodes built: {bs.n_nodes} of {2 ** (p - 1)} ({bs.n_pruned} subtrees cut by the bound)")
 for crit, values, pick in (
     ("BIC", bs.bic, np.argmin),
     ("Cp", bs.cp, np.argmin),

@@ -171,7 +171,7 @@ class BestSubsetsResults:
     best_index : int
         Its row.
     n_nodes, n_pruned : int
-        Nodes of the search tree visited, and children cut by the bound.
+        Nodes of the search tree built (factor computed), and subtrees cut by the bound.
     """
 
     size: np.ndarray
