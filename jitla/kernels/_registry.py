@@ -36,6 +36,7 @@ KERNEL_MODULES = (
     "jitla.kernels.regression",
     "jitla.kernels.least_squares",
     "jitla.kernels.coordinate_descent",
+    "jitla.kernels.subsets",
 )
 
 

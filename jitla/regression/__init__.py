@@ -78,6 +78,11 @@ __all__ = [
     "ElasticNetCV",
     "lasso_path",
     "enet_path",
+    # variable selection (best subsets by leaps and bounds, stepwise)
+    "best_subsets",
+    "stepwise",
+    "BestSubsetsResults",
+    "StepwiseResults",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -98,6 +103,11 @@ _LAZY = {
     "ElasticNetCV": "jitla.regression._lasso",
     "lasso_path": "jitla.regression._lasso",
     "enet_path": "jitla.regression._lasso",
+    # variable selection: loaded on first use, so importing jitla.regression loads no new kernel module
+    "best_subsets": "jitla.regression._selection",
+    "stepwise": "jitla.regression._selection",
+    "BestSubsetsResults": "jitla.regression._selection",
+    "StepwiseResults": "jitla.regression._selection",
 }
 
 
