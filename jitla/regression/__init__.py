@@ -20,6 +20,11 @@ certified by the duality gap)::
     Lasso(alpha=0.1).fit(X, y).coef_
     alphas, coefs, dual_gaps = lasso_path(X, y)
 
+Generalized linear models (statsmodels' ``GLM``; IRLS on jitla's QR)::
+
+    from jitla.regression import GLM, families
+    GLM(y, X, families.Poisson()).fit().summary()
+
 Diagnostics (statsmodels' names): :mod:`jitla.regression.diagnostics`
 (Durbin-Watson, Jarque-Bera, omnibus, Breusch-Pagan, White, RESET, VIF,
 Belsley-Kuh-Welsch condition indices).
@@ -78,6 +83,12 @@ __all__ = [
     "ElasticNetCV",
     "lasso_path",
     "enet_path",
+    "GLM",
+    "GLMResults",
+    "glm",
+    "families",
+    "PerfectSeparationWarning",
+    "GLMConvergenceWarning",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -98,10 +109,19 @@ _LAZY = {
     "ElasticNetCV": "jitla.regression._lasso",
     "lasso_path": "jitla.regression._lasso",
     "enet_path": "jitla.regression._lasso",
+    "GLM": "jitla.regression._glm",
+    "GLMResults": "jitla.regression._glm",
+    "glm": "jitla.regression._glm",
+    "PerfectSeparationWarning": "jitla.regression._glm",
+    "GLMConvergenceWarning": "jitla.regression._glm",
 }
 
 
 def __getattr__(name: str):
+    if name == "families":
+        value = importlib.import_module("jitla.regression.families")
+        globals()[name] = value
+        return value
     try:
         module_name = _LAZY[name]
     except KeyError:
