@@ -89,6 +89,10 @@ __all__ = [
     "families",
     "PerfectSeparationWarning",
     "GLMConvergenceWarning",
+    "LogisticRegression",
+    "PoissonRegressor",
+    "GammaRegressor",
+    "TweedieRegressor",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -114,6 +118,10 @@ _LAZY = {
     "glm": "jitla.regression._glm",
     "PerfectSeparationWarning": "jitla.regression._glm",
     "GLMConvergenceWarning": "jitla.regression._glm",
+    "LogisticRegression": "jitla.regression._glm_estimators",
+    "PoissonRegressor": "jitla.regression._glm_estimators",
+    "GammaRegressor": "jitla.regression._glm_estimators",
+    "TweedieRegressor": "jitla.regression._glm_estimators",
 }
 
 

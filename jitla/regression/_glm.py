@@ -248,13 +248,14 @@ class GLM:
         dev = self._deviance(mu)
         converged, halvings, R, it = False, 0, None, 0
         for it in range(1, maxiter + 1):  # noqa: B007 - the count is reported
+            all_kept = bool(kept.all())
             gprime = link.deriv(mu)
             z = (eta - off) + (y - mu) * gprime
             w = prior / (gprime * gprime * fam.variance(mu))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # aliasing is reported once, after the fit
                 fit = fit_least_squares(
-                    np.ascontiguousarray(X[:, kept]), z[:, np.newaxis], sqrt_weights=np.sqrt(w)
+                    X if all_kept else np.ascontiguousarray(X[:, kept]), z[:, np.newaxis], sqrt_weights=np.sqrt(w)
                 )
             if fit.rank < int(kept.sum()):
                 idx = np.flatnonzero(kept)
@@ -266,7 +267,7 @@ class GLM:
             R = fit.R
             new = np.full(p, np.nan)
             new[kept] = fit_params
-            Xk = X[:, kept]
+            Xk = X if kept.all() else X[:, kept]
             old = None if beta is None else np.where(kept, beta, 0.0)[kept]
             step = fit_params
             for _ in range(MAX_HALVINGS + 1):
