@@ -364,3 +364,22 @@ def test_pandas_names_and_formula():
     s = sm.GLM.from_formula("y ~ a + b", df, family=fs).fit()
     assert list(r.params.index) == ["Intercept", "a", "b"]
     np.testing.assert_allclose(r.params.to_numpy(), s.params.to_numpy(), rtol=1e-7)
+
+
+def test_tall_data_start_from_a_subsample_reaches_the_same_optimum():
+    # n >= SUBSAMPLE_MIN_ROWS: the full-data iterations start from a subsample's fit
+    from jitla.regression import _glm
+
+    n = _glm.SUBSAMPLE_MIN_ROWS + 10_000
+    rng = np.random.default_rng(8)
+    Xt = np.column_stack([np.ones(n), rng.standard_normal((n, 3))])
+    y = rng.binomial(1, 1 / (1 + np.exp(-(Xt @ np.array([0.2, 0.8, -0.5, 0.3]))))).astype(float)
+    model = GLM(y, Xt, F.Binomial())
+    assert model._subsample_start(1e-8) is not None
+    s = sm.GLM(y, Xt, family=sm.families.Binomial()).fit(tol=1e-13)
+    r = model.fit()  # R's default tolerance: the full data are factored three times
+    assert r.n_iter <= 3
+    np.testing.assert_allclose(r.params, s.params, rtol=1e-7)
+    r = model.fit(tol=1e-12)
+    np.testing.assert_allclose(r.params, s.params, rtol=1e-10)
+    np.testing.assert_allclose(r.bse, s.bse, rtol=1e-7)
