@@ -435,9 +435,13 @@ def _fit_nb_profile(model, start_params, maxiter, tol, scale, cov_type, use_t):
         m.family = NegativeBinomial(link, alpha=alpha)
         return m
 
+    last = {"params": start_params}
+
     def negll(log_alpha):
         m = with_alpha(math.exp(log_alpha))
-        st = m._irls(start_params, maxiter, tol)
+        st = m._irls(last["params"], maxiter, tol)  # warm start: neighbouring alphas, close optima
+        if st.converged and st.kept.all():
+            last["params"] = st.params
         ll = m.family.loglike_obs(m.endog, st.mu, m.var_weights, 1.0, m.n_trials)
         return -float(np.sum(m.freq_weights * ll))
 
@@ -457,8 +461,10 @@ def _check_separation(model, state: _IRLSState) -> None:
     is a direction d != 0 with ``(2 y_i - 1) x_i^T d >= 0`` for every
     observation with ``0 < y_i < 1`` excluded and equality not everywhere
     (Albert & Anderson, Biometrika 71, 1984), found by the linear program of
-    Konis (2007, R's ``detectseparation``): maximise ``sum s_i x_i^T d``
-    subject to ``s_i x_i^T d >= 0``, ``-1 <= d <= 1``.
+    Konis (2007, R's ``detectseparation``), here in its sparsest form:
+    minimise ``||d||_1`` subject to ``s_i x_i^T d >= 0`` and
+    ``sum_i s_i x_i^T d >= 1`` (``s_i = +-1`` the class); the warning names
+    the columns in which d is non-zero.
     """
     mu = state.mu
     y = model.endog
@@ -475,13 +481,17 @@ def _check_separation(model, state: _IRLSState) -> None:
         linprog = None
     culprits = []
     if linprog is not None and X.shape[0]:
-        A = -(s[:, None] * X)
-        c = -(s @ X)
-        res = linprog(c, A_ub=A, b_ub=np.zeros(X.shape[0]), bounds=[(-1, 1)] * X.shape[1], method="highs")
-        if res.status == 0 and -res.fun > 1e-8 * max(1.0, np.abs(X).sum()):
-            culprits = [n for n, v in zip(names, res.x, strict=True) if abs(v) > 1e-8]
-        else:
+        # the sparsest separating direction: min ||d||_1 s.t. s_i x_i^T d >= 0, sum_i s_i x_i^T d >= 1
+        # (d = d+ - d-, both >= 0); infeasible exactly when the classes are not separated
+        k = X.shape[1]
+        SX = s[:, None] * X
+        A_ub = np.vstack([-np.hstack([SX, -SX]), -np.hstack([SX.sum(axis=0), -SX.sum(axis=0)])[None, :]])
+        b_ub = np.r_[np.zeros(X.shape[0]), -1.0]
+        res = linprog(np.ones(2 * k), A_ub=A_ub, b_ub=b_ub, bounds=[(0, None)] * (2 * k), method="highs")
+        if res.status != 0:
             return  # extreme fits but no separating direction: large effects, not separation
+        d = res.x[:k] - res.x[k:]
+        culprits = [n for n, v in zip(names, d, strict=True) if abs(v) > 1e-8 * np.abs(d).max()]
     what = ", ".join(culprits) if culprits else "unknown columns"
     warnings.warn(
         "Perfect separation or prediction detected: the maximum-likelihood estimate does not exist "
