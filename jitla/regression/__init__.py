@@ -93,6 +93,8 @@ __all__ = [
     "PoissonRegressor",
     "GammaRegressor",
     "TweedieRegressor",
+    "LogisticRegressionCV",
+    "logistic_path",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -122,6 +124,8 @@ _LAZY = {
     "PoissonRegressor": "jitla.regression._glm_estimators",
     "GammaRegressor": "jitla.regression._glm_estimators",
     "TweedieRegressor": "jitla.regression._glm_estimators",
+    "LogisticRegressionCV": "jitla.regression._glm_estimators",
+    "logistic_path": "jitla.regression._glm_estimators",
 }
 
 

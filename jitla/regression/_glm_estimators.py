@@ -46,7 +46,14 @@ from jitla.regression._estimator import (
 from jitla.regression._fit import fit_least_squares
 from jitla.regression.families import Binomial, Gamma, Identity, Log, Poisson, Tweedie
 
-__all__ = ["LogisticRegression", "PoissonRegressor", "GammaRegressor", "TweedieRegressor"]
+__all__ = [
+    "LogisticRegression",
+    "LogisticRegressionCV",
+    "logistic_path",
+    "PoissonRegressor",
+    "GammaRegressor",
+    "TweedieRegressor",
+]
 
 try:
     from sklearn.base import ClassifierMixin
@@ -79,22 +86,51 @@ def _objective(family, y, mu, s, beta, l1, l2):
     )
 
 
-def _penalised_irls(X, y, s, family, l1, l2, fit_intercept, tol, max_iter):
-    """Minimise ``sum s dev / 2 + l2/2 ||b||^2 + l1 ||b||_1``, intercept free.
+#: The l1 inner problem is solved in covariance mode (``X^T V X`` formed once per IRLS step, then
+#: CD epochs cost p^2) up to this many columns when n >= 2p, in residual mode (the weighted,
+#: centred X, epochs cost n per active column) beyond: glmnet's default switch (``type.gaussian``).
+COVARIANCE_MODE_MAX_COLUMNS = 500
 
-    Returns ``(b0, b, n_iter, converged)``.
-    """
+
+def _inner_enet(X, z, v, beta, l1, l2, fit_intercept, gap_tol):
+    """The proximal Newton step: the weighted elastic net of the working response (b0, b)."""
     from jitla.linalg import matmul
     from jitla.linalg._enet import enet_cd
 
+    n, p = X.shape
+    V = float(v.sum())
+    xbar = (v @ X) / V if fit_intercept else np.zeros(p)
+    zbar = float(v @ z) / V if fit_intercept else 0.0
+    new_beta = beta.copy()
+    if p <= COVARIANCE_MODE_MAX_COLUMNS and n >= 2 * p:
+        Xv = X * v[:, None]
+        G = matmul(X.T, Xv) - V * np.outer(xbar, xbar)
+        Xty = Xv.T @ z - V * xbar * zbar
+        yty = float(v @ (z * z)) - V * zbar * zbar
+        enet_cd(new_beta, l1, l2, gap_tol * max(yty, 1e-300), G=np.ascontiguousarray(G), Xty=Xty, yty=yty)
+    else:
+        sv = np.sqrt(v)
+        XT = np.ascontiguousarray(((X - xbar) * sv[:, None]).T)
+        zt = (z - zbar) * sv
+        norms = np.einsum("ij,ij->i", XT, XT)
+        enet_cd(new_beta, l1, l2, gap_tol * max(float(zt @ zt), 1e-300), XT=XT, y=zt, norms=norms)
+    return zbar - float(xbar @ new_beta), new_beta
+
+
+def _penalised_irls(X, y, s, family, l1, l2, fit_intercept, tol, max_iter, start=None):
+    """Minimise ``sum s dev / 2 + l2/2 ||b||^2 + l1 ||b||_1``, intercept free.
+
+    *start*: ``(b0, b)`` to start from (a warm start along a path); default
+    the intercept-only model.  Returns ``(b0, b, n_iter, converged)``.
+    """
     fam, link = family, family.link
     n, p = X.shape
-    mu = fam.starting_mu(y, np.ones(n))
-    eta = link(mu)
     b0, beta = 0.0, np.zeros(p)
-    if fit_intercept:
+    if start is not None:
+        b0, beta = float(start[0]), np.array(start[1], dtype=np.float64)
+    elif fit_intercept:
         b0 = float(link(np.average(fam.starting_mu(y, np.ones(n)), weights=s)))
-    eta = np.full(n, b0) if fit_intercept else np.zeros(n)
+    eta = X @ beta + b0
     mu = fam.clip_mu(link.inverse(eta))
     if not fam.valid_mu(mu):  # e.g. an identity link at zero: start from R's means instead
         mu = fam.starting_mu(y, np.ones(n))
@@ -121,18 +157,7 @@ def _penalised_irls(X, y, s, family, l1, l2, fit_intercept, tol, max_iter):
             theta = np.nan_to_num(theta)
             new_b0, new_beta = (float(theta[0]) if c else 0.0), theta[c:]
         else:
-            V = float(v.sum())
-            xbar = (v @ X) / V if c else np.zeros(p)
-            zbar = float(v @ z) / V if c else 0.0
-            Xv = X * v[:, None]
-            G = matmul(X.T, Xv) - V * np.outer(xbar, xbar)
-            Xty = Xv.T @ z - V * xbar * zbar
-            yty = float(v @ (z * z)) - V * zbar * zbar
-            new_beta = beta.copy()
-            enet_cd(
-                new_beta, l1, l2, 1e-3 * tol * max(yty, 1e-300), G=np.ascontiguousarray(G), Xty=Xty, yty=yty
-            )
-            new_b0 = zbar - float(xbar @ new_beta)
+            new_b0, new_beta = _inner_enet(X, z, v, beta, l1, l2, fit_intercept, 1e-3 * tol)
         # halve the step until the penalised objective does not increase
         for _ in range(_MAX_HALVINGS + 1):
             eta_new = X @ new_beta + new_b0
@@ -155,6 +180,90 @@ def _penalised_irls(X, y, s, family, l1, l2, fit_intercept, tol, max_iter):
     return b0, beta, it, converged
 
 
+def logistic_path(
+    X,
+    y,
+    *,
+    Cs=100,
+    l1_ratio: float = 1.0,
+    fit_intercept: bool = True,
+    sample_weight=None,
+    tol: float = 1e-8,
+    max_iter: int = 100,
+    min_ratio: float | None = None,
+):
+    """Binary logistic regression along a grid of C, each fit warm-started from the previous one.
+
+    Parameters
+    ----------
+    X : (n, p) array_like
+    y : (n,) array_like with two classes (the larger one is the positive class)
+    Cs : int or array_like
+        The grid (scikit-learn's C, the inverse penalty; objective as
+        :class:`LogisticRegression`).  An int asks for that many values:
+        with an l1 part, glmnet's grid -- from ``C_min``, the smallest C
+        with a non-zero coefficient, up by a factor ``1 / min_ratio``
+        (default 1e-4 when n > p, else 1e-2), log-spaced; for pure l2
+        (``l1_ratio=0``) scikit-learn's ``logspace(-4, 4, Cs)``.
+    l1_ratio : float in [0, 1]
+        1: lasso, 0: ridge, between: elastic net.
+    fit_intercept, sample_weight, tol, max_iter
+        As :class:`LogisticRegression` (tol: relative change of the
+        penalised objective).
+
+    Returns
+    -------
+    Cs : (k,) ndarray, increasing
+    coefs : (k, p) ndarray
+    intercepts : (k,) ndarray
+    n_iter : (k,) ndarray of int
+
+    Notes
+    -----
+    Friedman, Hastie & Tibshirani (J. Stat. Softw. 33, 2010): from the
+    sparse end of the path each solution starts from its neighbour's, so
+    each C costs a few proximal-Newton steps whose inner elastic-net
+    problems start almost solved (jitla's CD kernel, screening and working
+    sets).  ``C_min = l1_ratio / max_j |sum_i s_i x_ij (y_i - ybar)|``.
+    """
+    from jitla.regression._estimator import _as_float_2d
+
+    A = _as_float_2d(X)
+    yv = np.asarray(y)
+    classes = np.unique(yv)
+    if classes.size != 2:
+        raise ValueError(f"Only binary classification is supported; y has {classes.size} classes")
+    t = (yv == classes[1]).astype(np.float64)
+    s = check_sample_weight(sample_weight, A.shape[0])
+    s = np.ones(A.shape[0]) if s is None else s
+    _check_number(l1_ratio, "l1_ratio", "logistic_path", high=1.0)
+    n, p = A.shape
+    if isinstance(Cs, numbers.Integral):
+        if l1_ratio > 0:
+            tbar = float(np.average(t, weights=s)) if fit_intercept else 0.5
+            grad = A.T @ (s * (t - tbar))
+            c_min = l1_ratio / max(float(np.abs(grad).max()), 1e-300)
+            ratio = (1e-4 if n > p else 1e-2) if min_ratio is None else float(min_ratio)
+            grid = c_min * np.logspace(0.0, -np.log10(ratio), int(Cs))
+        else:
+            grid = np.logspace(-4, 4, int(Cs))
+    else:
+        grid = np.sort(np.asarray(Cs, dtype=np.float64))
+        if grid.size == 0 or np.any(grid <= 0):
+            raise ValueError("Cs must be positive")
+    family = Binomial()
+    coefs = np.zeros((grid.size, p))
+    intercepts = np.zeros(grid.size)
+    iters = np.zeros(grid.size, dtype=np.int64)
+    start = None
+    for k, C in enumerate(grid):
+        l1, l2 = l1_ratio / C, (1.0 - l1_ratio) / C
+        b0, beta, it, _ = _penalised_irls(A, t, s, family, l1, l2, fit_intercept, tol, max_iter, start)
+        coefs[k], intercepts[k], iters[k] = beta, b0, it
+        start = (b0, beta)
+    return grid, coefs, intercepts, iters
+
+
 def _check_number(value, name, who, low=0.0, include_low=True, high=None):
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"The '{name}' parameter of {who} must be a float. Got {value!r} instead.")
@@ -173,7 +282,34 @@ def _target_type(y) -> str:
         if y.dtype.kind == "f" and np.any(vals != np.round(vals)):
             return "continuous"
         return "binary" if vals.size <= 2 else "multiclass"
-    return type_of_target(y, input_name="y")
+    return type_of_target(y, input_name="y", raise_unknown=True)
+
+
+def _binary_target(y, n: int):
+    """``(y, classes)`` of a binary classification target, with scikit-learn's errors."""
+    if y is None:
+        raise ValueError("This estimator requires y to be passed, but the target y is None.")
+    yv = np.asarray(y)
+    if yv.ndim == 2 and yv.shape[1] == 1:
+        _warn_column_vector()
+        yv = yv[:, 0]
+    if yv.ndim != 1 or yv.shape[0] != n:
+        raise ValueError(f"y should be a 1d array with {n} entries, got shape {yv.shape}")
+    kind = _target_type(yv)
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(
+            f"Unknown label type: {kind}. Maybe you are trying to fit a classifier, which expects "
+            "discrete classes on a regression target with continuous values."
+        )
+    classes = np.unique(yv)
+    if classes.size < 2:
+        raise ValueError(
+            "This solver needs samples of at least 2 classes in the data, but the data contains only one "
+            f"class: {classes[0]!r}"
+        )
+    if kind != "binary":
+        raise ValueError(f"Only binary classification is supported. The type of the target is {kind}.")
+    return yv, classes
 
 
 def _class_weights(class_weight, classes, y) -> np.ndarray:
@@ -482,26 +618,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 f"The 'max_iter' parameter of LogisticRegression must be an int >= 1. Got {self.max_iter!r}."
             )
         A = check_X(self, X, reset=True, copy=False)
-        yv = np.asarray(y)
-        if yv.ndim == 2 and yv.shape[1] == 1:
-            _warn_column_vector()
-            yv = yv[:, 0]
-        if yv.ndim != 1 or yv.shape[0] != A.shape[0]:
-            raise ValueError(f"y should be a 1d array with {A.shape[0]} entries, got shape {yv.shape}")
-        kind = _target_type(yv)
-        if kind not in ("binary", "multiclass"):
-            raise ValueError(
-                f"Unknown label type: {kind}. Maybe you are trying to fit a classifier, which expects "
-                "discrete classes on a regression target with continuous values."
-            )
-        classes = np.unique(yv)
-        if classes.size < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but the data contains only one "
-                f"class: {classes[0]!r}"
-            )
-        if kind != "binary":
-            raise ValueError(f"Only binary classification is supported. The type of the target is {kind}.")
+        yv, classes = _binary_target(y, A.shape[0])
         t = (yv == classes[1]).astype(np.float64)
         s = check_sample_weight(sample_weight, A.shape[0])
         s = np.ones(A.shape[0]) if s is None else s.copy()
@@ -534,6 +651,156 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
                 "result_ (standard errors, p-values) is defined for the unpenalised fit, C=inf"
             )
         return _glm_result(self._fit_data, self._sample_weight, Binomial(), self.fit_intercept)
+
+    def decision_function(self, X):
+        check_is_fitted(self, "coef_")
+        A = check_X(self, X, reset=False, copy=False)
+        return A @ self.coef_[0] + self.intercept_[0]
+
+    def predict_proba(self, X):
+        p1 = Binomial().link.inverse(self.decision_function(X))
+        return np.column_stack([1.0 - p1, p1])
+
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(int)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+
+class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
+    """Binary logistic regression with C (and l1_ratio) chosen by cross-validation.
+
+    scikit-learn's ``LogisticRegressionCV`` (legacy attribute layout): for
+    each fold and each l1_ratio, :func:`logistic_path` over the grid
+    ``Cs`` (warm-started along C), scored on the held-out part (accuracy
+    unless *scoring* names a scikit-learn scorer); the best mean score
+    picks ``C_`` / ``l1_ratio_``, then (``refit=True``) the model is fitted
+    to all the data at that C.  Folds: scikit-learn's ``check_cv`` (5
+    stratified folds by default).
+    """
+
+    def __init__(
+        self,
+        *,
+        Cs=10,
+        l1_ratios=None,
+        fit_intercept=True,
+        cv=None,
+        penalty="deprecated",
+        scoring=None,
+        tol=1e-4,
+        max_iter=100,
+        class_weight=None,
+        refit=True,
+        random_state=None,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.Cs = Cs
+        self.l1_ratios = l1_ratios
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.penalty = penalty
+        self.scoring = scoring
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.refit = refit
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _ratios(self):
+        pen, ratios = self.penalty, self.l1_ratios
+        if pen == "l1":
+            return [1.0], False
+        if pen in ("l2", None) or (pen == "deprecated" and ratios is None):
+            return [0.0], False
+        if pen not in ("deprecated", "elasticnet"):
+            raise ValueError(f"penalty must be 'l1', 'l2', 'elasticnet' or None, got {pen!r}")
+        if ratios is None:
+            raise ValueError("l1_ratios must be given for the elastic net")
+        ratios = [float(r) for r in np.atleast_1d(ratios)]
+        for r in ratios:
+            _check_number(r, "l1_ratios", "LogisticRegressionCV", high=1.0)
+        return ratios, True
+
+    def fit(self, X, y, sample_weight=None):
+        """Cross-validate the grid, then refit at the best C; returns ``self``."""
+        from sklearn.metrics import get_scorer
+        from sklearn.model_selection import check_cv
+
+        ratios, grid_of_ratios = self._ratios()
+        A = check_X(self, X, reset=True, copy=False)
+        yv, classes = _binary_target(y, A.shape[0])
+        s = check_sample_weight(sample_weight, A.shape[0])
+        s = np.ones(A.shape[0]) if s is None else s.copy()
+        s *= _class_weights(self.class_weight, classes, yv)
+        grid = (
+            np.logspace(-4, 4, int(self.Cs))
+            if isinstance(self.Cs, numbers.Integral)
+            else np.sort(np.asarray(self.Cs, dtype=np.float64))
+        )
+        folds = list(check_cv(self.cv, yv, classifier=True).split(A, yv))
+        scorer = get_scorer(self.scoring if self.scoring is not None else "accuracy")
+        n_dof = A.shape[1] + (1 if self.fit_intercept else 0)
+        paths = np.zeros((len(folds), grid.size, len(ratios), n_dof))
+        scores = np.zeros((len(folds), grid.size, len(ratios)))
+        iters = np.zeros((1, len(folds), grid.size, len(ratios)), dtype=np.int64)
+        probe = LogisticRegression(fit_intercept=self.fit_intercept)
+        probe.classes_ = classes
+        probe.n_features_in_ = A.shape[1]
+        for f, (train, test) in enumerate(folds):
+            for r, ratio in enumerate(ratios):
+                _, coefs, b0s, its = logistic_path(
+                    A[train],
+                    yv[train],
+                    Cs=grid,
+                    l1_ratio=ratio,
+                    fit_intercept=self.fit_intercept,
+                    sample_weight=s[train],
+                    tol=self.tol,
+                    max_iter=self.max_iter,
+                )
+                iters[0, f, :, r] = its
+                for k in range(grid.size):
+                    paths[f, k, r] = np.r_[coefs[k], b0s[k]] if self.fit_intercept else coefs[k]
+                    probe.coef_ = coefs[k][np.newaxis, :]
+                    probe.intercept_ = np.array([b0s[k]])
+                    scores[f, k, r] = scorer(probe, A[test], yv[test])
+        mean = scores.mean(axis=0)
+        k_best, r_best = np.unravel_index(int(np.argmax(mean)), mean.shape)
+        C_best, ratio_best = float(grid[k_best]), ratios[r_best]
+        if self.refit:
+            l1, l2 = ratio_best / C_best, (1.0 - ratio_best) / C_best
+            t = (yv == classes[1]).astype(np.float64)
+            b0, beta, _, _ = _penalised_irls(
+                A, t, s, Binomial(), l1, l2, self.fit_intercept, float(self.tol), int(self.max_iter)
+            )
+        else:  # scikit-learn: the average over folds of the best-scoring coefficients
+            best = paths[np.arange(len(folds)), scores[:, :, r_best].argmax(axis=1), r_best]
+            avg = best.mean(axis=0)
+            beta, b0 = (avg[:-1], float(avg[-1])) if self.fit_intercept else (avg, 0.0)
+        key = classes[1]
+        squeeze = (slice(None), slice(None), 0) if not grid_of_ratios else (slice(None),) * 3
+        self.classes_ = classes
+        self.Cs_ = grid
+        self.l1_ratios_ = np.array(ratios) if grid_of_ratios else np.array([None])
+        self.coefs_paths_ = {key: paths[squeeze]}
+        self.scores_ = {key: scores[squeeze]}
+        self.n_iter_ = iters[squeeze if grid_of_ratios else (slice(None), slice(None), slice(None), 0)]
+        self.C_ = np.array([C_best])
+        self.l1_ratio_ = np.array([ratio_best if grid_of_ratios else None])
+        self.coef_ = np.asarray(beta)[np.newaxis, :]
+        self.intercept_ = np.array([b0])
+        return self
 
     def decision_function(self, X):
         check_is_fitted(self, "coef_")

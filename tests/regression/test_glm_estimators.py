@@ -18,6 +18,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 from jitla.regression import (  # noqa: E402
     GammaRegressor,
     LogisticRegression,
+    LogisticRegressionCV,
     PoissonRegressor,
     TweedieRegressor,
 )
@@ -144,3 +145,42 @@ def test_bad_input():
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_logistic_path_starts_empty_and_matches_sklearn_along_the_grid():
+    from jitla.regression import logistic_path
+
+    rng = np.random.default_rng(12)
+    Xp = rng.standard_normal((300, 12))
+    beta = np.r_[1.0, -1.0, 0.5, np.zeros(9)]
+    yp = rng.binomial(1, 1 / (1 + np.exp(-(0.2 + Xp @ beta))))
+    Cs, coefs, b0, _ = logistic_path(Xp, yp, Cs=15)
+    assert np.all(coefs[0] == 0) and np.any(coefs[1] != 0)  # C_min: the first C with a non-zero
+    assert np.all(np.diff(Cs) > 0)
+    for k in (4, 14):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = skl.LogisticRegression(
+                C=Cs[k], l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=100_000
+            ).fit(Xp, yp)
+        np.testing.assert_allclose(coefs[k], ref.coef_[0], atol=1e-6)
+        assert b0[k] == pytest.approx(ref.intercept_[0], abs=1e-6)
+        # each point of the path is the solution at its C, not just close to its neighbour
+        direct = LogisticRegression(C=Cs[k], l1_ratio=1.0, tol=1e-10).fit(Xp, yp)
+        np.testing.assert_allclose(coefs[k], direct.coef_[0], atol=1e-7)
+
+
+def test_logistic_regression_cv_picks_sklearns_c():
+    rng = np.random.default_rng(13)
+    Xc = rng.standard_normal((300, 8))
+    yc = rng.binomial(1, 1 / (1 + np.exp(-(Xc @ np.r_[1.0, -0.5, np.zeros(6)]))))
+    ours = LogisticRegressionCV(Cs=8).fit(Xc, yc)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = skl.LogisticRegressionCV(Cs=8, tol=1e-10, max_iter=10_000).fit(Xc, yc)
+    assert ours.C_[0] == pytest.approx(ref.C_[0])
+    np.testing.assert_allclose(
+        ours.scores_[1], np.asarray(ref.scores_[1]).reshape(ours.scores_[1].shape), atol=1e-12
+    )
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-5, atol=1e-7)
+    assert ours.coefs_paths_[1].shape == (5, 8, 9)
