@@ -20,6 +20,11 @@ certified by the duality gap)::
     Lasso(alpha=0.1).fit(X, y).coef_
     alphas, coefs, dual_gaps = lasso_path(X, y)
 
+Generalized linear models (statsmodels' ``GLM``; IRLS on jitla's QR)::
+
+    from jitla.regression import GLM, families
+    GLM(y, X, families.Poisson()).fit().summary()
+
 Diagnostics (statsmodels' names): :mod:`jitla.regression.diagnostics`
 (Durbin-Watson, Jarque-Bera, omnibus, Breusch-Pagan, White, RESET, VIF,
 Belsley-Kuh-Welsch condition indices).
@@ -83,6 +88,19 @@ __all__ = [
     "stepwise",
     "BestSubsetsResults",
     "StepwiseResults",
+    # generalized linear models
+    "GLM",
+    "GLMResults",
+    "glm",
+    "families",
+    "PerfectSeparationWarning",
+    "GLMConvergenceWarning",
+    "LogisticRegression",
+    "PoissonRegressor",
+    "GammaRegressor",
+    "TweedieRegressor",
+    "LogisticRegressionCV",
+    "logistic_path",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -108,10 +126,26 @@ _LAZY = {
     "stepwise": "jitla.regression._selection",
     "BestSubsetsResults": "jitla.regression._selection",
     "StepwiseResults": "jitla.regression._selection",
+    # generalized linear models
+    "GLM": "jitla.regression._glm",
+    "GLMResults": "jitla.regression._glm",
+    "glm": "jitla.regression._glm",
+    "PerfectSeparationWarning": "jitla.regression._glm",
+    "GLMConvergenceWarning": "jitla.regression._glm",
+    "LogisticRegression": "jitla.regression._glm_estimators",
+    "PoissonRegressor": "jitla.regression._glm_estimators",
+    "GammaRegressor": "jitla.regression._glm_estimators",
+    "TweedieRegressor": "jitla.regression._glm_estimators",
+    "LogisticRegressionCV": "jitla.regression._glm_estimators",
+    "logistic_path": "jitla.regression._glm_estimators",
 }
 
 
 def __getattr__(name: str):
+    if name == "families":
+        value = importlib.import_module("jitla.regression.families")
+        globals()[name] = value
+        return value
     try:
         module_name = _LAZY[name]
     except KeyError:

@@ -1,0 +1,1048 @@
+"""Generalized linear models by iteratively reweighted least squares on jitla's QR.
+
+Model (McCullagh & Nelder, *Generalized Linear Models*, 2nd ed., ch. 2)::
+
+    g(mu_i) = x_i^T beta + offset_i,    Var[y_i] = phi V(mu_i) / w_i
+
+Fisher scoring for beta is a weighted least-squares problem per iteration
+(Green, JRSS B 46, 1984; R's ``glm.fit``)::
+
+    z_i = eta_i - offset_i + (y_i - mu_i) g'(mu_i)          working response
+    W_i = w_i / (g'(mu_i)^2 V(mu_i))                          working weights
+    beta_new = argmin || W^{1/2} (z - X beta) ||
+
+solved by jitla's Householder QR of ``W^{1/2} [X | z]`` (TSQR for tall data),
+never by forming ``X^T W X``.  For the canonical link Fisher scoring is
+Newton's method.  The iteration stops when the deviance changes by less
+than ``tol * (|dev| + 0.1)`` (R's test); a step that makes the deviance
+non-finite, the means leave the family's range or the deviance increase is
+halved (R's ``glm.fit`` does the first two, Marschner's ``glm2`` the third).
+Starting means are R's ``mustart`` (``Family.starting_mu``), so fits start
+where R's do: the inverse-Gaussian fits that statsmodels cannot start from
+its ``(y + mean(y)) / 2`` converge.
+
+Inference: ``cov_params = phi (X^T W X)^{-1} = phi R^{-1} R^{-T}`` with R
+from the last iteration's QR (phi = 1 for Binomial, Poisson and the negative
+binomial with known alpha, else Pearson's chi^2 / df_resid, as statsmodels
+and R); z statistics and normal intervals, as statsmodels' GLM.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from jitla.linalg import matmul, solve_triangular
+from jitla.regression._constraints import linear_constraints
+from jitla.regression._data import _numeric_values, as_endog_exog, is_pandas
+from jitla.regression._fit import fit_least_squares, warn_aliased
+from jitla.regression._results import ContrastResults, _frozen, _stats
+from jitla.regression.families import Binomial, Family, Gaussian, Identity, NegativeBinomial
+
+__all__ = ["GLM", "GLMResults", "glm", "PerfectSeparationWarning", "GLMConvergenceWarning"]
+
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+
+#: Step halvings tried before an iteration gives up (R's glm.fit halves until the step is valid).
+MAX_HALVINGS = 30
+
+#: Tall data: IRLS first runs on a systematic subsample (every k-th row, about n / SUBSAMPLE_FRACTION
+#: rows but at least SUBSAMPLE_ROWS_PER_COLUMN per coefficient, at most SUBSAMPLE_MAXITER iterations,
+#: deviance tolerance 1e-6) and the full-data iterations start from its coefficients: Fisher scoring
+#: converges quadratically (canonical links) from there, so the full data are factored 2-3 times
+#: instead of 4-8.  The answer is the same optimum (the full-data convergence test decides); only
+#: ``n_iter`` (full-data iterations) differs from R's.  Skipped when the subsample fit fails.
+SUBSAMPLE_MIN_ROWS = 50_000
+SUBSAMPLE_FRACTION = 16
+SUBSAMPLE_ROWS_PER_COLUMN = 200
+SUBSAMPLE_MAXITER = 15
+
+#: Convergence also needs every coefficient step below ``PARAM_TOL_FACTOR * tol * (max|beta| + 1)``.
+PARAM_TOL_FACTOR = 100.0
+
+
+class PerfectSeparationWarning(UserWarning):
+    """A binomial fit whose classes are (quasi-)completely separated: the MLE does not exist.
+
+    statsmodels' name (``statsmodels.tools.sm_exceptions``).  The message
+    names the columns along which the log-likelihood keeps increasing.
+    """
+
+
+class GLMConvergenceWarning(UserWarning):
+    """IRLS stopped at ``maxiter`` before the deviance settled (statsmodels' ``ConvergenceWarning``)."""
+
+
+def _as_vector(values, n: int, what: str, *, positive: bool = False, allow_zero: bool = True) -> np.ndarray:
+    v = _numeric_values(values, what)
+    v = np.broadcast_to(v.reshape(-1) if v.ndim else v, (n,)).astype(np.float64).copy()
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{what} must be finite")
+    if positive and (np.any(v < 0) or (not allow_zero and np.any(v == 0))):
+        raise ValueError(f"{what} must be {'non-negative' if allow_zero else 'positive'}")
+    return v
+
+
+@dataclass(frozen=True)
+class _IRLSState:
+    params: np.ndarray  # (p,) NaN for aliased columns
+    kept: np.ndarray  # (p,) bool
+    R: np.ndarray  # (rank, rank) factor of W^{1/2} X[:, kept] at the last weights
+    mu: np.ndarray
+    eta: np.ndarray  # linear predictor including the offset
+    deviance: float
+    n_iter: int
+    converged: bool
+    halvings: int
+
+
+class GLM:
+    """Generalized linear model (statsmodels' ``GLM``): ``GLM(endog, exog, family).fit()``.
+
+    Parameters
+    ----------
+    endog : (n,) array_like, or (n, 2) for Binomial
+        Response; for Binomial either 0/1, proportions, or (successes,
+        failures) columns (then the trials are their sum, as statsmodels).
+    exog : (n, p) array_like
+        Design matrix; no constant is added (as statsmodels: use
+        :func:`glm` or add a column of ones).
+    family : Family, default Gaussian()
+        A :mod:`jitla.regression.families` instance with its link.
+    offset : (n,) array_like, optional
+        Added to the linear predictor with coefficient 1.
+    exposure : (n,) array_like, optional
+        ``log(exposure)`` is added to the offset (log link only).
+    freq_weights : (n,) array_like, optional
+        Frequency weights: observation i counts ``freq_weights[i]`` times
+        (changes nobs and df_resid).
+    var_weights : (n,) array_like, optional
+        Variance (prior) weights: ``Var[y_i] = phi V(mu_i) / var_weights[i]``.
+
+    Notes
+    -----
+    Cost per IRLS iteration: one QR of the n x (p + 1) weighted system,
+    ``2 n (p+1)^2`` flops, plus O(n) elementwise work; typically 4-8
+    iterations.  Workspace: the QR's (TSQR's cache-sized blocks for tall
+    data), three n-vectors.
+    """
+
+    def __init__(
+        self,
+        endog,
+        exog,
+        family: Family | None = None,
+        offset=None,
+        exposure=None,
+        freq_weights=None,
+        var_weights=None,
+        *,
+        hasconst=None,
+        missing="none",
+    ):
+        if missing not in ("none", "raise"):
+            raise ValueError("missing must be 'none' or 'raise' (drop rows before fitting)")
+        family = Gaussian() if family is None else family
+        if not isinstance(family, Family):
+            raise TypeError(f"family must be a jitla.regression.families instance, got {family!r}")
+        self.family = family
+        n_trials = None
+        y_in = endog
+        if isinstance(family, Binomial):
+            arr = np.asarray(endog.to_numpy() if is_pandas(endog) else endog)
+            if arr.ndim == 2 and arr.shape[1] == 2:
+                arr = _numeric_values(arr, "endog")
+                total = arr.sum(axis=1)
+                if np.any(arr < 0) or np.any(total <= 0):
+                    raise ValueError(
+                        "Binomial (successes, failures) must be non-negative with a positive total"
+                    )
+                n_trials = total
+                y_in = arr[:, 0] / total
+        data = as_endog_exog(
+            y_in, exog, copy=False
+        )  # held, never written (statsmodels holds a reference too)
+        self.endog = data.endog
+        self.exog = data.exog
+        self.endog_names = data.endog_name if n_trials is None else "proportion"
+        self.exog_names = list(data.exog_names)
+        self.row_labels = data.row_labels
+        self.data_is_pandas = is_pandas(exog)
+        n, p = self.exog.shape
+        self.nobs = float(n)
+        self.k_constant = 1 if (data.const_idx is not None and hasconst is not False) or hasconst else 0
+        family.check_endog(self.endog)
+        self.n_trials = np.ones(n) if n_trials is None else n_trials
+        self.freq_weights = (
+            np.ones(n) if freq_weights is None else _as_vector(freq_weights, n, "freq_weights", positive=True)
+        )
+        self.var_weights = (
+            np.ones(n) if var_weights is None else _as_vector(var_weights, n, "var_weights", positive=True)
+        )
+        self.offset = None if offset is None else _as_vector(offset, n, "offset")
+        if exposure is not None:
+            exposure = _as_vector(exposure, n, "exposure", positive=True, allow_zero=False)
+            self.exposure = np.log(exposure)
+        else:
+            self.exposure = None
+        off = np.zeros(n)
+        if self.offset is not None:
+            off += self.offset
+        if self.exposure is not None:
+            off += self.exposure
+        self._offset_exposure = off
+        self.iweights = self.freq_weights * self.var_weights
+        self.wnobs = float(self.freq_weights.sum())
+
+    # ------------------------------------------------------------------ construction helpers
+    @classmethod
+    def from_formula(cls, formula: str, data, family: Family | None = None, **kwargs):
+        """``GLM.from_formula("y ~ x1 + C(g)", data, family=Poisson())`` via formulaic."""
+        from jitla.regression._model import _formula_matrices
+
+        y, X, _spec = _formula_matrices(formula, data)
+        return cls(y, X, family, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"GLM(nobs={int(self.nobs)}, k={self.exog.shape[1]}, family={self.family!r})"
+
+    # ------------------------------------------------------------------ prediction
+    def predict(self, params, exog=None, exposure=None, offset=None, which: str = "mean"):
+        """Mean (``which="mean"``) or linear predictor (``"linear"``) at *params*.
+
+        Without *exog* the model's own offset and exposure apply; with it,
+        only those given here (as statsmodels).
+        """
+        params = np.nan_to_num(np.asarray(params, dtype=np.float64), nan=0.0)
+        if exog is None:
+            eta = self.exog @ params + self._offset_exposure
+        else:
+            X = np.asarray(exog, dtype=np.float64)
+            X = X[np.newaxis, :] if X.ndim == 1 else X
+            eta = X @ params
+            if offset is not None:
+                eta = eta + np.asarray(offset, dtype=np.float64)
+            if exposure is not None:
+                eta = eta + np.log(np.asarray(exposure, dtype=np.float64))
+        if which == "linear":
+            return eta
+        if which != "mean":
+            raise ValueError("which must be 'mean' or 'linear'")
+        return self.family.link.inverse(eta)
+
+    # ------------------------------------------------------------------ fitting
+    def _deviance(self, mu) -> float:
+        return self.family.deviance(self.endog, mu, self.iweights * self.n_trials)
+
+    def _subsample_start(self, tol: float):
+        """Coefficients from IRLS on a systematic subsample, or None (see :data:`SUBSAMPLE_MIN_ROWS`)."""
+        n, p = self.exog.shape
+        m = max(n // SUBSAMPLE_FRACTION, SUBSAMPLE_ROWS_PER_COLUMN * p)
+        if n < SUBSAMPLE_MIN_ROWS or 2 * m > n:
+            return None
+        step = n // m
+        sub = GLM.__new__(GLM)
+        sub.__dict__.update(self.__dict__)
+        for name in ("endog", "n_trials", "iweights", "_offset_exposure"):
+            setattr(sub, name, np.ascontiguousarray(getattr(self, name)[::step]))
+        sub.exog = np.ascontiguousarray(self.exog[::step])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                st = sub._irls(None, SUBSAMPLE_MAXITER, max(tol, 1e-6))
+        except (ValueError, FloatingPointError):
+            return None
+        if not (st.converged and st.kept.all()):
+            return None  # e.g. separation in the subsample: start from R's means instead
+        mu = self.family.clip_mu(self.family.link.inverse(self.exog @ st.params + self._offset_exposure))
+        return st.params if self.family.valid_mu(mu) else None
+
+    def _irls(self, start_params, maxiter: int, tol: float) -> _IRLSState:
+        fam, link = self.family, self.family.link
+        X, y, off = self.exog, self.endog, self._offset_exposure
+        prior = self.iweights * self.n_trials
+        p = X.shape[1]
+        kept = np.ones(p, dtype=bool)
+        if start_params is None:
+            mu = fam.starting_mu(y, self.n_trials)
+            eta = link(mu)
+            if not (np.all(np.isfinite(eta)) and fam.valid_mu(mu)):
+                raise ValueError("cannot find valid starting values: please specify start_params")
+            beta = None
+        else:
+            beta = np.asarray(start_params, dtype=np.float64).reshape(-1)
+            if beta.shape != (p,):
+                raise ValueError(f"start_params must have length {p}, got {beta.shape[0]}")
+            eta = X @ beta + off
+            mu = fam.clip_mu(link.inverse(eta))
+            if not fam.valid_mu(mu):
+                raise ValueError("start_params give means outside the family's range")
+        dev = self._deviance(mu)
+        converged, halvings, R, it = False, 0, None, 0
+        for it in range(1, maxiter + 1):  # noqa: B007 - the count is reported
+            all_kept = bool(kept.all())
+            gprime = link.deriv(mu)
+            z = (eta - off) + (y - mu) * gprime
+            w = prior / (gprime * gprime * fam.variance(mu))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # aliasing is reported once, after the fit
+                fit = fit_least_squares(
+                    X if all_kept else np.ascontiguousarray(X[:, kept]),
+                    z[:, np.newaxis],
+                    sqrt_weights=np.sqrt(w),
+                )
+            if fit.rank < int(kept.sum()):
+                idx = np.flatnonzero(kept)
+                kept = kept.copy()
+                kept[idx[fit.aliased]] = False
+                fit_params = fit.params[~fit.aliased, 0]
+            else:
+                fit_params = fit.params[:, 0]
+            R = fit.R
+            new = np.full(p, np.nan)
+            new[kept] = fit_params
+            Xk = X if kept.all() else X[:, kept]
+            old = None if beta is None else np.where(kept, beta, 0.0)[kept]
+            step = fit_params
+            for _ in range(MAX_HALVINGS + 1):
+                eta_new = Xk @ step + off
+                mu_new = fam.clip_mu(link.inverse(eta_new))
+                ok = fam.valid_mu(mu_new)
+                dev_new = self._deviance(mu_new) if ok else math.inf
+                worse = beta is not None and dev_new > dev + 1e-10 * (abs(dev) + 0.1)
+                if ok and math.isfinite(dev_new) and not worse:
+                    break
+                if old is None:
+                    # first step from R's starting means left the family's range: halve towards the
+                    # least-squares fit of the starting linear predictor, if that one is valid
+                    old = _valid_start(self, Xk, eta - off, w)
+                    dev = self._deviance(fam.clip_mu(link.inverse(Xk @ old + off)))
+                step = 0.5 * (step + old)
+                halvings += 1
+            else:
+                # halving did not help: keep the last valid coefficients
+                step = old
+                eta_new = Xk @ step + off
+                mu_new = fam.clip_mu(link.inverse(eta_new))
+                dev_new = self._deviance(mu_new)
+            new[kept] = step
+            change = abs(dev_new - dev) / (abs(dev_new) + 0.1)
+            moved = math.inf if beta is None else float(np.max(np.abs(step - beta[kept]), initial=0.0))
+            size = float(np.max(np.abs(step), initial=0.0))
+            beta, eta, mu, dev = new, eta_new, mu_new, dev_new
+            # R's deviance test, and no coefficient still moving by more than 100 tol (relative):
+            # for a non-canonical link Fisher scoring converges only linearly, and a deviance
+            # that changes by tol leaves the coefficients ~sqrt(tol) from the optimum
+            if change < tol and moved <= PARAM_TOL_FACTOR * tol * (size + 1.0):
+                converged = True
+                break
+        return _IRLSState(beta, kept, R, mu, eta, dev, it, converged, halvings)
+
+    def fit(
+        self,
+        start_params=None,
+        maxiter: int = 100,
+        method: str = "IRLS",
+        tol: float = 1e-8,
+        scale=None,
+        cov_type: str = "nonrobust",
+        use_t: bool = False,
+    ):
+        """Fit by IRLS (Fisher scoring); returns :class:`GLMResults`.
+
+        Parameters
+        ----------
+        start_params : (p,) array_like, optional
+            Starting coefficients; default: R's starting means.
+        maxiter : int
+            Iteration limit (a :class:`GLMConvergenceWarning` when reached).
+        method : {"IRLS"}
+        tol : float
+            Convergence: ``|dev - dev_old| / (|dev| + 0.1) < tol`` (R's).
+        scale : None, float, "X2" or "dev"
+            Dispersion: None (1 for Binomial/Poisson/NegativeBinomial,
+            Pearson's chi^2 / df_resid otherwise), a number, or Pearson
+            ("X2") / deviance ("dev") over df_resid.
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
+            Model-based or sandwich covariance.  HC0 is statsmodels' (which
+            gives HC0 for every HCx of a GLM); HC1 scales by n / (n - k),
+            HC2 / HC3 divide each score by (1 - h_i) / (1 - h_i)^2 with the
+            GLM hat values h (R's ``sandwich::vcovHC``).
+        use_t : bool
+            t / F distributions instead of normal / chi^2.
+        """
+        if str(method).upper() != "IRLS":
+            raise ValueError(f"method must be 'IRLS', got {method!r}")
+        if cov_type not in COV_TYPES:
+            raise ValueError(f"cov_type must be one of {list(COV_TYPES)}, got {cov_type!r}")
+        maxiter = int(maxiter)
+        if maxiter < 1:
+            raise ValueError("maxiter must be at least 1")
+        fam = self.family
+        if isinstance(fam, NegativeBinomial) and fam.alpha is None:
+            return _fit_nb_profile(self, start_params, maxiter, tol, scale, cov_type, use_t)
+        if start_params is None:
+            start_params = self._subsample_start(float(tol))
+        state = self._irls(start_params, maxiter, float(tol))
+        if not state.converged:
+            warnings.warn(
+                f"IRLS did not converge in {state.n_iter} iterations (maxiter={maxiter}); "
+                "the deviance was still changing",
+                GLMConvergenceWarning,
+                stacklevel=2,
+            )
+        if not state.kept.all():
+            warn_aliased(self.exog_names, ~state.kept, stacklevel=3)
+        if isinstance(fam, Binomial):
+            _check_separation(self, state)
+        return GLMResults(self, state, scale=scale, cov_type=cov_type, use_t=bool(use_t))
+
+
+def _valid_start(model, Xk, eta0, w) -> np.ndarray:
+    """Coefficients of the weighted LS fit of the starting linear predictor, or R's error when invalid."""
+    fam = model.family
+    fit = fit_least_squares(np.ascontiguousarray(Xk), eta0[:, np.newaxis], sqrt_weights=np.sqrt(w))
+    b = np.nan_to_num(fit.params[:, 0])
+    mu = fam.clip_mu(fam.link.inverse(Xk @ b + model._offset_exposure))
+    if not (fam.valid_mu(mu) and math.isfinite(model._deviance(mu))):
+        raise ValueError(
+            "no valid set of coefficients has been found from the starting values: please supply start_params"
+        )
+    return b
+
+
+def _fit_nb_profile(model, start_params, maxiter, tol, scale, cov_type, use_t):
+    """NegativeBinomial with alpha estimated: maximise the profile log-likelihood over log(alpha).
+
+    For each alpha the coefficients are the IRLS fit; the profile
+    log-likelihood is maximised by Brent's bounded method in log(alpha)
+    (MASS::glm.nb alternates the two instead; the optimum is the same joint
+    MLE).  The results belong to a copy of the model whose family holds the
+    estimate (``results.family.alpha``, also ``results.alpha``); the user's
+    model and family are not modified.
+    """
+    from scipy.optimize import minimize_scalar
+
+    link = model.family.link
+
+    def with_alpha(alpha):
+        m = GLM.__new__(GLM)
+        m.__dict__.update(model.__dict__)
+        m.family = NegativeBinomial(link, alpha=alpha)
+        return m
+
+    last = {"params": start_params}
+
+    def negll(log_alpha):
+        m = with_alpha(math.exp(log_alpha))
+        st = m._irls(last["params"], maxiter, tol)  # warm start: neighbouring alphas, close optima
+        if st.converged and st.kept.all():
+            last["params"] = st.params
+        ll = m.family.loglike_obs(m.endog, st.mu, m.var_weights, 1.0, m.n_trials)
+        return -float(np.sum(m.freq_weights * ll))
+
+    opt = minimize_scalar(
+        negll, bounds=(math.log(1e-8), math.log(1e4)), method="bounded", options={"xatol": 1e-10}
+    )
+    fitted = with_alpha(math.exp(opt.x))
+    res = fitted.fit(start_params, maxiter, "IRLS", tol, scale, cov_type, use_t)
+    res.__dict__["alpha"] = fitted.family.alpha
+    return res
+
+
+def _check_separation(model, state: _IRLSState) -> None:
+    """Warn when the binomial MLE does not exist (complete or quasi-complete separation).
+
+    Fitted probabilities within ~1e-10 of 0 or 1 are the symptom; the proof
+    is a direction d != 0 with ``(2 y_i - 1) x_i^T d >= 0`` for every
+    observation with ``0 < y_i < 1`` excluded and equality not everywhere
+    (Albert & Anderson, Biometrika 71, 1984), found by the linear program of
+    Konis (2007, R's ``detectseparation``), here in its sparsest form:
+    minimise ``||d||_1`` subject to ``s_i x_i^T d >= 0`` and
+    ``sum_i s_i x_i^T d >= 1`` (``s_i = +-1`` the class); the warning names
+    the columns in which d is non-zero.
+    """
+    mu = state.mu
+    y = model.endog
+    extreme = (mu < 1e-10) | (mu > 1 - 1e-10)
+    if not np.any(extreme):
+        return
+    binary = (y == 0) | (y == 1)
+    X = model.exog[:, state.kept][binary]
+    s = np.where(y[binary] > 0.5, 1.0, -1.0)
+    names = [n for n, k in zip(model.exog_names, state.kept, strict=True) if k]
+    try:
+        from scipy.optimize import linprog
+    except ImportError:  # pragma: no cover - scipy is part of the regression extra
+        linprog = None
+    culprits = []
+    if linprog is not None and X.shape[0]:
+        # the sparsest separating direction: min ||d||_1 s.t. s_i x_i^T d >= 0, sum_i s_i x_i^T d >= 1
+        # (d = d+ - d-, both >= 0); infeasible exactly when the classes are not separated
+        k = X.shape[1]
+        SX = s[:, None] * X
+        A_ub = np.vstack([-np.hstack([SX, -SX]), -np.hstack([SX.sum(axis=0), -SX.sum(axis=0)])[None, :]])
+        b_ub = np.r_[np.zeros(X.shape[0]), -1.0]
+        res = linprog(np.ones(2 * k), A_ub=A_ub, b_ub=b_ub, bounds=[(0, None)] * (2 * k), method="highs")
+        if res.status != 0:
+            return  # extreme fits but no separating direction: large effects, not separation
+        d = res.x[:k] - res.x[k:]
+        culprits = [n for n, v in zip(names, d, strict=True) if abs(v) > 1e-8 * np.abs(d).max()]
+    what = ", ".join(culprits) if culprits else "unknown columns"
+    warnings.warn(
+        "Perfect separation or prediction detected: the maximum-likelihood estimate does not exist "
+        f"and the coefficients of {what} diverge (their estimates and standard errors are meaningless)",
+        PerfectSeparationWarning,
+        stacklevel=4,
+    )
+
+
+def glm(formula_or_X, data_or_y=None, family: Family | None = None, **kwargs) -> GLMResults:
+    """Fit a GLM: ``glm("y ~ x", df, Poisson())``, or ``glm(X, y, family)`` with a constant added."""
+    if isinstance(formula_or_X, str):
+        return GLM.from_formula(
+            formula_or_X, data_or_y, family, **{k: v for k, v in kwargs.items() if k in _MODEL_KW}
+        ).fit(**{k: v for k, v in kwargs.items() if k not in _MODEL_KW})
+    X = np.asarray(formula_or_X, dtype=np.float64)
+    X = X[:, np.newaxis] if X.ndim == 1 else X
+    Xc = np.column_stack([np.ones(X.shape[0]), X])
+    model = GLM(data_or_y, Xc, family, **{k: v for k, v in kwargs.items() if k in _MODEL_KW})
+    model.exog_names = ["const"] + [f"x{i + 1}" for i in range(X.shape[1])]
+    return model.fit(**{k: v for k, v in kwargs.items() if k not in _MODEL_KW})
+
+
+_MODEL_KW = ("offset", "exposure", "freq_weights", "var_weights", "hasconst")
+
+
+class GLMResults:
+    """Results of :meth:`GLM.fit`, with statsmodels' names and values.  Immutable.
+
+    ``params``, ``bse``, ``tvalues`` (z), ``pvalues``, ``conf_int()``,
+    ``cov_params()``, ``scale``, ``deviance``, ``null_deviance``,
+    ``pearson_chi2``, ``llf``, ``llnull``, ``aic``, ``bic`` (= ``bic_llf``),
+    ``bic_deviance``, ``df_model``, ``df_resid``, ``mu`` / ``fittedvalues``,
+    residuals (``resid_response``, ``resid_pearson``, ``resid_deviance``,
+    ``resid_working``, ``resid_anscombe``), ``pseudo_rsquared``,
+    ``predict``, ``get_prediction``, ``t_test``, ``wald_test`` / ``f_test``,
+    ``compare_lr_test``, ``get_influence``, ``summary``.
+    """
+
+    def __init__(self, model: GLM, state: _IRLSState, *, scale, cov_type, use_t):
+        d = self.__dict__
+        d["model"] = model
+        d["family"] = model.family
+        d["_state"] = state
+        d["_scale_arg"] = scale
+        d["cov_type"] = cov_type
+        d["use_t"] = use_t
+        d["converged"] = state.converged
+        d["n_iter"] = state.n_iter
+        d["nobs"] = model.nobs
+
+    def __setattr__(self, name, value):
+        raise AttributeError("GLMResults is immutable")
+
+    # ------------------------------------------------------------------ basics
+    @cached_property
+    def params(self):
+        return self._wrap(_frozen(self._state.params.copy()))
+
+    def _wrap(self, values):
+        if self.model.data_is_pandas:
+            import pandas as pd
+
+            return pd.Series(values, index=self.model.exog_names)
+        return values
+
+    def _wrap_rows(self, values):
+        if self.model.data_is_pandas and self.model.row_labels is not None:
+            import pandas as pd
+
+            return pd.Series(values, index=self.model.row_labels)
+        return values
+
+    @property
+    def _y(self):
+        return self.model.endog
+
+    @cached_property
+    def mu(self):
+        return self._wrap_rows(_frozen(self._state.mu.copy()))
+
+    @property
+    def fittedvalues(self):
+        return self.mu
+
+    @property
+    def _mu(self) -> np.ndarray:
+        return self._state.mu
+
+    @cached_property
+    def rank(self) -> int:
+        return int(self._state.kept.sum())
+
+    @cached_property
+    def df_model(self) -> float:
+        return float(self.rank - 1)  # statsmodels' GLM: rank - 1 whether or not there is a constant
+
+    @cached_property
+    def df_resid(self) -> float:
+        return float(self.model.wnobs - self.rank)
+
+    @cached_property
+    def _prior(self) -> np.ndarray:
+        return self.model.iweights * self.model.n_trials
+
+    @cached_property
+    def deviance(self) -> float:
+        return self.model._deviance(self._mu)
+
+    @cached_property
+    def pearson_chi2(self) -> float:
+        r = self._y - self._mu
+        return float(np.sum(self._prior * r * r / self.family.variance(self._mu)))
+
+    @cached_property
+    def scale(self) -> float:
+        s = self._scale_arg
+        if s is None:
+            if self.family.fixed_scale:
+                return 1.0
+            return self.pearson_chi2 / self.df_resid
+        if isinstance(s, str):
+            if s.upper() == "X2":
+                return self.pearson_chi2 / self.df_resid
+            if s.lower() == "dev":
+                return self.deviance / self.df_resid
+            raise ValueError(f"scale must be None, a number, 'X2' or 'dev', got {s!r}")
+        return float(s)
+
+    # ------------------------------------------------------------------ likelihood
+    def _loglike(self, mu, scale) -> float:
+        m = self.model
+        return float(
+            np.sum(m.freq_weights * self.family.loglike_obs(self._y, mu, m.var_weights, scale, m.n_trials))
+        )
+
+    def _llf_scale(self) -> float:
+        fam = self.family
+        if isinstance(fam, Gaussian) and isinstance(fam.link, Identity):
+            r = self._y - self._mu
+            return float(
+                np.sum(self.model.iweights * r * r) / self.model.wnobs
+            )  # the concentrated likelihood
+        return self.scale
+
+    @cached_property
+    def llf(self) -> float:
+        return self._loglike(self._mu, self._llf_scale())
+
+    @cached_property
+    def null(self) -> np.ndarray:
+        """Fitted means of the model with a constant only (and the offset / exposure)."""
+        m = self.model
+        n = m.endog.shape[0]
+        if np.all(m._offset_exposure == 0):
+            w = self._prior
+            return np.full(n, float(np.sum(w * m.endog) / np.sum(w)))
+        null_model = GLM.__new__(GLM)
+        null_model.__dict__.update(m.__dict__)
+        null_model.exog = np.ones((n, 1))
+        null_model.exog_names = ["const"]
+        return null_model._irls(None, 100, 1e-12).mu
+
+    @cached_property
+    def null_deviance(self) -> float:
+        return self.model._deviance(self.null)
+
+    @cached_property
+    def llnull(self) -> float:
+        return self._loglike(self.null, self.scale)
+
+    @cached_property
+    def aic(self) -> float:
+        return -2.0 * self.llf + 2.0 * (self.df_model + 1)
+
+    @cached_property
+    def bic_llf(self) -> float:
+        return -2.0 * self.llf + math.log(self.model.wnobs) * (self.df_model + 1)
+
+    @property
+    def bic(self) -> float:
+        return self.bic_llf
+
+    @cached_property
+    def bic_deviance(self) -> float:
+        return self.deviance - self.df_resid * math.log(self.model.wnobs)
+
+    def pseudo_rsquared(self, kind: str = "cs") -> float:
+        """Cox-Snell (``"cs"``, default) or McFadden (``"mcf"``) pseudo R^2, as statsmodels."""
+        kind = kind.lower()
+        if kind.startswith("mcf"):
+            return 1.0 - self.llf / self.llnull
+        if kind.startswith("cox") or kind in ("cs", "lr"):
+            return 1.0 - math.exp((self.llnull - self.llf) * (2.0 / self.nobs))
+        raise ValueError("only McFadden and Cox-Snell are available")
+
+    # ------------------------------------------------------------------ residuals
+    @cached_property
+    def resid_response(self):
+        return self._wrap_rows(_frozen(self.model.n_trials * (self._y - self._mu)))
+
+    @cached_property
+    def resid_pearson(self):
+        m = self.model
+        r = (
+            np.sqrt(m.var_weights * m.n_trials)
+            * (self._y - self._mu)
+            / np.sqrt(self.family.variance(self._mu))
+        )
+        return self._wrap_rows(_frozen(r))
+
+    @cached_property
+    def resid_deviance(self):
+        m = self.model
+        return self._wrap_rows(_frozen(self.family.resid_dev(self._y, self._mu, m.var_weights * m.n_trials)))
+
+    @cached_property
+    def resid_working(self):
+        """IRLS working residuals ``(y - mu) g'(mu)`` (R's ``residuals(fit, "working")``).
+
+        statsmodels multiplies these by the binomial trials twice (its own
+        source doubts it); for 0/1 data and every other family the two agree.
+        """
+        r = (self._y - self._mu) * self.family.link.deriv(self._mu)
+        return self._wrap_rows(_frozen(r))
+
+    @cached_property
+    def resid_anscombe_unscaled(self):
+        m = self.model
+        return self._wrap_rows(
+            _frozen(self.family.resid_anscombe(self._y, self._mu, m.var_weights, m.n_trials))
+        )
+
+    @cached_property
+    def resid_anscombe(self):
+        """Anscombe residuals over ``sqrt(scale)`` (statsmodels' ``resid_anscombe_scaled``)."""
+        return self._wrap_rows(_frozen(np.asarray(self.resid_anscombe_unscaled) / math.sqrt(self.scale)))
+
+    # ------------------------------------------------------------------ covariance
+    @cached_property
+    def _Rinv(self) -> np.ndarray:
+        R = self._state.R
+        return solve_triangular(R, np.eye(R.shape[0]), lower=False)
+
+    def _expand(self, C_kept: np.ndarray) -> np.ndarray:
+        p = self._state.kept.size
+        kept = self._state.kept
+        C = np.full((p, p), np.nan)
+        C[np.ix_(kept, kept)] = C_kept
+        return C
+
+    @cached_property
+    def normalized_cov_params(self) -> np.ndarray:
+        Ri = self._Rinv
+        return _frozen(self._expand(matmul(Ri, Ri.T)))
+
+    @cached_property
+    def _working_weights(self) -> np.ndarray:
+        g = self.family.link.deriv(self._mu)
+        return self._prior / (g * g * self.family.variance(self._mu))
+
+    @cached_property
+    def _q(self) -> np.ndarray:
+        """Rows of ``W^{1/2} X R^{-1}``: an orthonormal basis of the weighted design's columns."""
+        kept = self._state.kept
+        Xw = self.model.exog[:, kept] * np.sqrt(self._working_weights)[:, None]
+        return matmul(Xw, self._Rinv)
+
+    @cached_property
+    def _hat(self) -> np.ndarray:
+        q = self._q
+        return np.einsum("ij,ij->i", q, q)
+
+    def _sandwich(self, kind: str) -> np.ndarray:
+        # score_i = x_i * u_i with u_i = prior_i (y_i - mu_i) / (V(mu_i) g'(mu_i)); bread (X^T W X)^{-1}
+        mu = self._mu
+        u = self._prior * (self._y - mu) / (self.family.variance(mu) * self.family.link.deriv(mu))
+        if kind == "HC2":
+            u = u / np.sqrt(1.0 - self._hat)
+        elif kind == "HC3":
+            u = u / (1.0 - self._hat)
+        Ri = self._Rinv
+        kept = self._state.kept
+        G = matmul(self.model.exog[:, kept] * u[:, None], Ri)  # rows: (x_i u_i)^T R^{-1}
+        C = matmul(G.T, G)
+        C = matmul(Ri, matmul(C, Ri.T))
+        if kind == "HC1":
+            n = self.nobs
+            C = C * (n / (n - self.rank))
+        return self._expand(C)
+
+    def cov_params(self, r_matrix=None, column=None):
+        """Covariance of the estimates (``cov_type``'s); NaN rows/columns for aliased parameters."""
+        C = self._cov
+        if r_matrix is not None:
+            Rm = np.atleast_2d(np.asarray(r_matrix, dtype=np.float64))
+            return Rm @ np.nan_to_num(C) @ Rm.T
+        if column is not None:
+            idx = np.atleast_1d(column)
+            return C[np.ix_(idx, idx)]
+        if self.model.data_is_pandas:
+            import pandas as pd
+
+            return pd.DataFrame(C, index=self.model.exog_names, columns=self.model.exog_names)
+        return C
+
+    @cached_property
+    def _cov(self) -> np.ndarray:
+        if self.cov_type == "nonrobust":
+            return _frozen(self.scale * np.asarray(self.normalized_cov_params))
+        return _frozen(self._sandwich(self.cov_type))
+
+    @cached_property
+    def _bse(self) -> np.ndarray:
+        return np.sqrt(np.diagonal(self._cov))
+
+    @cached_property
+    def bse(self):
+        return self._wrap(_frozen(self._bse.copy()))
+
+    @cached_property
+    def _z(self) -> np.ndarray:
+        return self._state.params / self._bse
+
+    @cached_property
+    def tvalues(self):
+        return self._wrap(_frozen(self._z.copy()))
+
+    def _dist(self):
+        stats = _stats()
+        return stats.t(self.df_resid) if self.use_t else stats.norm()
+
+    @cached_property
+    def pvalues(self):
+        return self._wrap(_frozen(2.0 * self._dist().sf(np.abs(self._z))))
+
+    def conf_int(self, alpha: float = 0.05):
+        q = self._dist().ppf(1.0 - alpha / 2.0)
+        b = self._state.params
+        ci = np.column_stack([b - q * self._bse, b + q * self._bse])
+        if self.model.data_is_pandas:
+            import pandas as pd
+
+            return pd.DataFrame(ci, index=self.model.exog_names, columns=[0, 1])
+        return ci
+
+    # ------------------------------------------------------------------ tests
+    def _restrictions(self, r_matrix):
+        R, q = linear_constraints(r_matrix, self.model.exog_names)
+        if np.any(R[:, ~self._state.kept] != 0):
+            raise ValueError("the hypothesis involves aliased (NaN) parameters")
+        return R, q
+
+    def t_test(self, r_matrix) -> ContrastResults:
+        """Wald tests of each row of ``R beta = q`` (z statistics unless ``use_t``)."""
+        R, q = self._restrictions(r_matrix)
+        b = np.nan_to_num(self._state.params)
+        V = np.nan_to_num(self._cov)
+        effect = R @ b
+        sd = np.sqrt(np.einsum("ij,jk,ik->i", R, V, R))
+        stat = (effect - q) / sd
+        pval = 2.0 * self._dist().sf(np.abs(stat))
+        return ContrastResults(effect, sd, stat, pval, 1.0, self.df_resid, "t" if self.use_t else "norm")
+
+    def wald_test(self, r_matrix, scalar: bool = True) -> ContrastResults:
+        """Joint Wald test of ``R beta = q``: chi^2 (F with ``use_t``), statsmodels' ``wald_test``."""
+        R, q = self._restrictions(r_matrix)
+        b = np.nan_to_num(self._state.params)
+        V = np.nan_to_num(self._cov)
+        d = R @ b - q
+        M = R @ V @ R.T
+        from jitla.linalg import lstsq
+
+        stat = float(d @ lstsq(M, d)[0])
+        m = R.shape[0]
+        stats = _stats()
+        if self.use_t:
+            F = stat / m
+            return ContrastResults(
+                None, None, F, float(stats.f.sf(F, m, self.df_resid)), m, self.df_resid, "F"
+            )
+        return ContrastResults(None, None, stat, float(stats.chi2.sf(stat, m)), m, self.df_resid, "chi2")
+
+    def f_test(self, r_matrix) -> ContrastResults:
+        """The Wald test as an F statistic (``wald_test / m``, F(m, df_resid)), as statsmodels' ``f_test``."""
+        R, q = self._restrictions(r_matrix)
+        b = np.nan_to_num(self._state.params)
+        V = np.nan_to_num(self._cov)
+        d = R @ b - q
+        from jitla.linalg import lstsq
+
+        m = R.shape[0]
+        F = float(d @ lstsq(R @ V @ R.T, d)[0]) / m
+        return ContrastResults(
+            None, None, F, float(_stats().f.sf(F, m, self.df_resid)), m, self.df_resid, "F"
+        )
+
+    def compare_lr_test(self, restricted) -> tuple[float, float, float]:
+        """Likelihood-ratio test against a nested *restricted* fit: ``(statistic, p-value, df_diff)``.
+
+        ``2 (llf - llf_restricted)`` for families with fixed dispersion;
+        with an estimated dispersion, the deviance difference over this
+        model's scale (the scaled-deviance test, McCullagh & Nelder sec. 4.4.5).
+        """
+        df = self.df_model - restricted.df_model
+        if df <= 0:
+            raise ValueError("the restricted model must have fewer parameters than this one")
+        if self.family.fixed_scale:
+            stat = 2.0 * (self.llf - restricted.llf)
+        else:
+            stat = (restricted.deviance - self.deviance) / self.scale
+        return float(stat), float(_stats().chi2.sf(stat, df)), float(df)
+
+    # ------------------------------------------------------------------ prediction
+    def predict(self, exog=None, exposure=None, offset=None, which: str = "mean"):
+        return self.model.predict(self._state.params, exog, exposure=exposure, offset=offset, which=which)
+
+    def get_prediction(self, exog=None, exposure=None, offset=None) -> GLMPredictionResults:
+        """Predicted means with delta-method standard errors and intervals on the link and mean scales."""
+        X = self.model.exog if exog is None else np.atleast_2d(np.asarray(exog, dtype=np.float64))
+        eta = self.predict(exog, exposure=exposure, offset=offset, which="linear")
+        V = np.nan_to_num(self._cov)
+        Xb = np.nan_to_num(X)
+        se_eta = np.sqrt(np.einsum("ij,jk,ik->i", Xb, V, Xb))
+        return GLMPredictionResults(np.atleast_1d(eta), se_eta, self.family.link, self._dist())
+
+    def get_influence(self) -> GLMInfluence:
+        return GLMInfluence(self)
+
+    def summary(self, alpha: float = 0.05) -> str:
+        """A statsmodels-style text table of the fit."""
+        return _summary_text(self, alpha)
+
+
+@dataclass(frozen=True)
+class GLMPredictionResults:
+    """Predicted means: ``predicted``, ``linpred``, ``se`` (delta method), ``conf_int``, ``summary_frame``."""
+
+    linpred: np.ndarray
+    linpred_se: np.ndarray
+    link: object
+    dist: object
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.link.inverse(self.linpred)
+
+    @property
+    def se(self) -> np.ndarray:
+        return np.abs(self.link.inverse_deriv(self.linpred)) * self.linpred_se
+
+    def conf_int(self, alpha: float = 0.05, which: str = "mean") -> np.ndarray:
+        """Interval on the link scale, mapped through the inverse link for ``which="mean"``."""
+        q = self.dist.ppf(1.0 - alpha / 2.0)
+        lo, hi = self.linpred - q * self.linpred_se, self.linpred + q * self.linpred_se
+        if which == "linear":
+            return np.column_stack([lo, hi])
+        a, b = self.link.inverse(lo), self.link.inverse(hi)
+        return np.column_stack([np.minimum(a, b), np.maximum(a, b)])
+
+    def summary_frame(self, alpha: float = 0.05):
+        import pandas as pd
+
+        ci = self.conf_int(alpha)
+        return pd.DataFrame(
+            {"mean": self.predicted, "mean_se": self.se, "mean_ci_lower": ci[:, 0], "mean_ci_upper": ci[:, 1]}
+        )
+
+
+class GLMInfluence:
+    """Leverage and influence of a GLM fit (Pregibon, Ann. Statist. 9, 1981; statsmodels' ``GLMInfluence``).
+
+    ``hat_matrix_diag``: diagonal of ``W^{1/2} X (X^T W X)^{-1} X^T W^{1/2}``,
+    the squared row norms of the Q factor the fit already has.
+    ``resid_studentized``: Pearson residuals over ``sqrt(scale (1 - h))``.
+    ``cooks_distance``: ``r_i^2 h_i / (k (1 - h_i))`` with the studentized
+    residual r_i (one-step approximation), and its F(k, df_resid) p-value.
+    """
+
+    def __init__(self, results: GLMResults):
+        self.results = results
+        self.k_vars = results.rank
+
+    @cached_property
+    def hat_matrix_diag(self) -> np.ndarray:
+        return _frozen(self.results._hat.copy())
+
+    @cached_property
+    def resid_studentized(self) -> np.ndarray:
+        r = np.asarray(self.results.resid_pearson)
+        return _frozen(r / np.sqrt(self.results.scale * (1.0 - self.hat_matrix_diag)))
+
+    @cached_property
+    def cooks_distance(self) -> tuple[np.ndarray, np.ndarray]:
+        h = self.hat_matrix_diag
+        d = self.resid_studentized**2 * h / ((1.0 - h) * self.k_vars)
+        p = _stats().f.sf(d, self.k_vars, self.results.df_resid)
+        return _frozen(d), _frozen(p)
+
+    def summary_frame(self):
+        import pandas as pd
+
+        res = self.results
+        frame = pd.DataFrame(
+            {
+                "cooks_d": self.cooks_distance[0],
+                "standard_resid": self.resid_studentized,
+                "hat_diag": self.hat_matrix_diag,
+            }
+        )
+        if res.model.row_labels is not None:
+            frame.index = res.model.row_labels
+        return frame
+
+
+def _summary_text(res: GLMResults, alpha: float) -> str:
+    m = res.model
+    fam = res.family
+    width = 78
+    left = [
+        ("Dep. Variable:", str(m.endog_names)),
+        ("Model:", "GLM"),
+        ("Model Family:", fam.name),
+        ("Link Function:", type(fam.link).__name__),
+        ("Method:", "IRLS"),
+        ("No. Iterations:", str(res.n_iter)),
+        ("Covariance Type:", res.cov_type),
+    ]
+    right = [
+        ("No. Observations:", f"{int(res.nobs)}"),
+        ("Df Residuals:", f"{res.df_resid:g}"),
+        ("Df Model:", f"{res.df_model:g}"),
+        ("Scale:", f"{res.scale:.5g}"),
+        ("Log-Likelihood:", f"{res.llf:.5g}"),
+        ("Deviance:", f"{res.deviance:.5g}"),
+        ("Pearson chi2:", f"{res.pearson_chi2:.3g}"),
+    ]
+    lines = ["Generalized Linear Model Regression Results".center(width), "=" * width]
+    for (a, b), (c, d) in zip(left, right, strict=True):
+        lines.append(f"{a:<18}{b:>20} {c:<20}{d:>18}"[:width])
+    lines.append("=" * width)
+    ci = np.asarray(res.conf_int(alpha))
+    stat = "t" if res.use_t else "z"
+    lo, hi = f"[{alpha / 2:g}", f"{1 - alpha / 2:g}]"
+    lines.append(f"{'':<16}{'coef':>10}{'std err':>11}{stat:>9}{'P>|' + stat + '|':>9}{lo:>11}{hi:>11}")
+    lines.append("-" * width)
+    b, se, z, pv = (np.asarray(v) for v in (res.params, res.bse, res.tvalues, res.pvalues))
+    for i, name in enumerate(m.exog_names):
+        nm = name if len(name) <= 15 else name[:14] + "~"
+        lines.append(
+            f"{nm:<16}{b[i]:>10.4f}{se[i]:>11.3f}{z[i]:>9.3f}{pv[i]:>9.3f}{ci[i, 0]:>11.3f}{ci[i, 1]:>11.3f}"
+        )
+    lines.append("=" * width)
+    return "\n".join(lines)
