@@ -38,7 +38,7 @@ import numpy as np
 
 from jitla.linalg import matmul, solve_triangular
 from jitla.regression._constraints import linear_constraints
-from jitla.regression._data import _numeric_values, as_endog_exog, is_pandas
+from jitla.regression._data import _numeric_values, as_endog_exog, constant_column, is_pandas
 from jitla.regression._fit import fit_least_squares, warn_aliased
 from jitla.regression._results import ContrastResults, _frozen, _stats
 from jitla.regression.families import Binomial, Family, Gaussian, Identity, NegativeBinomial
@@ -403,16 +403,34 @@ class GLM:
 
 
 def _valid_start(model, Xk, eta0, w) -> np.ndarray:
-    """Coefficients of the weighted LS fit of the starting linear predictor, or R's error when invalid."""
+    """A valid previous point to halve towards when the first IRLS step leaves the family's range.
+
+    Tried in turn: the weighted LS fit of the starting linear predictor;
+    the intercept-only model (``g(weighted mean of y)`` on a constant
+    column, valid whenever the mean is, and without an offset).  R's error
+    when neither is valid.
+    """
     fam = model.family
+
+    def valid(b):
+        mu = fam.clip_mu(fam.link.inverse(Xk @ b + model._offset_exposure))
+        return fam.valid_mu(mu) and math.isfinite(model._deviance(mu))
+
     fit = fit_least_squares(np.ascontiguousarray(Xk), eta0[:, np.newaxis], sqrt_weights=np.sqrt(w))
     b = np.nan_to_num(fit.params[:, 0])
-    mu = fam.clip_mu(fam.link.inverse(Xk @ b + model._offset_exposure))
-    if not (fam.valid_mu(mu) and math.isfinite(model._deviance(mu))):
-        raise ValueError(
-            "no valid set of coefficients has been found from the starting values: please supply start_params"
-        )
-    return b
+    if valid(b):
+        return b
+    const = constant_column(np.ascontiguousarray(Xk))
+    if const is not None:
+        prior = model.iweights * model.n_trials
+        ybar = float(np.sum(prior * model.endog) / np.sum(prior))
+        b = np.zeros(Xk.shape[1])
+        b[const] = float(fam.link(np.array([ybar]))[0]) / Xk[0, const]
+        if np.isfinite(b[const]) and valid(b):
+            return b
+    raise ValueError(
+        "no valid set of coefficients has been found from the starting values: please supply start_params"
+    )
 
 
 def _fit_nb_profile(model, start_params, maxiter, tol, scale, cov_type, use_t):
