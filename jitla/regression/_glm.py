@@ -385,9 +385,12 @@ class GLM:
         fam = self.family
         if isinstance(fam, NegativeBinomial) and fam.alpha is None:
             return _fit_nb_profile(self, start_params, maxiter, tol, scale, cov_type, use_t)
-        if start_params is None:
-            start_params = self._subsample_start(float(tol))
-        state = self._irls(start_params, maxiter, float(tol))
+        # trial steps may leave the family's range (NaN means, overflow): they are detected and
+        # halved, so numpy's floating-point warnings from them say nothing to the user
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            if start_params is None:
+                start_params = self._subsample_start(float(tol))
+            state = self._irls(start_params, maxiter, float(tol))
         if not state.converged:
             warnings.warn(
                 f"IRLS did not converge in {state.n_iter} iterations (maxiter={maxiter}); "

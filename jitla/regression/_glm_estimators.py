@@ -123,6 +123,11 @@ def _penalised_irls(X, y, s, family, l1, l2, fit_intercept, tol, max_iter, start
     *start*: ``(b0, b)`` to start from (a warm start along a path); default
     the intercept-only model.  Returns ``(b0, b, n_iter, converged)``.
     """
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # trial steps are checked
+        return _penalised_irls_loop(X, y, s, family, l1, l2, fit_intercept, tol, max_iter, start)
+
+
+def _penalised_irls_loop(X, y, s, family, l1, l2, fit_intercept, tol, max_iter, start):
     fam, link = family, family.link
     n, p = X.shape
     b0, beta = 0.0, np.zeros(p)
