@@ -14,7 +14,14 @@ from jitla._validate import (
     result_float_dtype,
 )
 from jitla.kernels import get_kernel
-from jitla.kernels.eig_symmetric import MAX_JACOBI_SWEEPS, reflectors_qr_layout, steqr, sytd2_fused, vt_from_q1
+from jitla.kernels.eig_general import form_qt_gehd2, gehd2, lahqr, trevc
+from jitla.kernels.eig_symmetric import (
+    MAX_JACOBI_SWEEPS,
+    reflectors_qr_layout,
+    steqr,
+    sytd2_fused,
+    vt_from_q1,
+)
 from jitla.kernels.qr_householder import orgqr
 from jitla.linalg._policy import Plan, eigh_plan, orgqr_plan
 
@@ -249,12 +256,35 @@ def _eig_2d(A, compute_v):
     VRt = np.empty((n, n) if compute_v else (1, 1), dtype=dtype)
     if n > 0:
         e = _scale_into_range(A)
-        status = get_kernel("eig", "francis").func(A, wr, wi, VRt, compute_v)
+        if n <= config.EIG_ONE_KERNEL_MAX:
+            status = get_kernel("eig", "francis").func(A, wr, wi, VRt, compute_v)
+        else:
+            status = _eig_steps(A, wr, wi, VRt, compute_v)
         if status != 0:
             raise LinAlgError("Eigenvalues did not converge")
         _unscale(wr, e)
         _unscale(wi, e)
     return wr, wi, VRt
+
+
+def _eig_steps(A, wr, wi, VRt, compute_v):
+    """:func:`~jitla.kernels.eig_general.eig_francis`'s steps, one kernel call each.
+
+    The same kernels in the same order as the driver, called from here so
+    that each is compiled once for itself rather than linked (and optimised
+    again) into the driver; for orders above ``config.EIG_ONE_KERNEL_MAX``,
+    where the extra calls are noise.
+    """
+    n = A.shape[0]
+    tau = np.empty(max(n - 1, 1), dtype=A.dtype)
+    gehd2(A, tau)
+    Zt = np.empty((n, n) if compute_v else (1, 1), dtype=A.dtype)
+    if compute_v:
+        form_qt_gehd2(A, tau, Zt)
+    status = lahqr(A, wr, wi, Zt, compute_v)
+    if status == 0 and compute_v:
+        trevc(A, wr, wi, Zt, VRt)
+    return status
 
 
 def _unpack_vectors(wi, VRt):
