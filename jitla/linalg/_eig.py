@@ -133,9 +133,9 @@ def _eigh_ql_blocked(S, w, Vt):
     reflectors, form ``Q_1`` blocked, copy ``Q^T`` into Vt, QL.  Each kernel
     is compiled once for itself instead of linked (and optimised again)
     into a driver, and ``orgqr`` is the very dispatcher and signature that
-    ``qr`` calls.  Used where :func:`~jitla.linalg._policy.orgqr_plan` picks
-    the blocked Q, so n > 64, where four more kernel calls (~1 us) are
-    noise.
+    ``qr`` calls.  Used where :func:`~jitla.linalg._policy.orgqr_plan`
+    picks the blocked Q (n >= 130 with the default thresholds), where the four extra kernel
+    calls (~1 us) are noise.
     """
     n = S.shape[0]
     m = n - 1
