@@ -56,6 +56,7 @@ __all__ = [
     "TSQR_MIN_SIZE",
     "TSQR_MAX_COLS",
     "SVD_PARALLEL_MIN",
+    "EIG_ONE_KERNEL_MAX",
     "SVD_VALUES_JACOBI_MAX",
     "SVD_BIDIAGONAL_UV_MAX",
     "INFLUENCE_PARALLEL_FLOPS",
@@ -293,6 +294,14 @@ TSQR_MIN_SIZE = 64 * 1024
 #: blocked 0.13 s; x 192 0.41 vs 0.21; x 256 1.82 vs 0.32; 10,000 x 500 2.74
 #: vs 0.39 (devlog 027).
 TSQR_MAX_COLS = 128
+
+#: ``eig``/``eigvals`` of order at most this run as one kernel call (the
+#: ``eig/francis`` driver); larger ones call its steps (Hessenberg reduction,
+#: Q, QR iteration, eigenvectors) from the API, so that each step is compiled
+#: once for itself instead of linked and optimised again inside the driver
+#: (a shorter first call).  The three extra kernel calls cost ~1 us: 6 % of
+#: a 3 x 3 ``eig``, noise from n ~ 30 on (devlog 028).
+EIG_ONE_KERNEL_MAX = 16
 
 #: Below this min(m, n) the "auto" SVD does not use the parallel Jacobi kernel (devlog 005).
 SVD_PARALLEL_MIN = 256

@@ -608,17 +608,41 @@ def lahqr(H, wr, wi, Zt, wantt):
 # 3. eigenvectors of the quasi-triangular T
 # --------------------------------------------------------------------------
 @kernel
-def _solve_2x2(a11, a12, a21, a22, b1, b2, smin):
-    """Solve the complex 2 x 2 system ``[[a11, a12], [a21, a22]] x = b`` (Cramer).
+def _cdiv(ar, ai, br, bi):
+    """``(ar + i ai) / (br + i bi)`` as two reals, ``b != 0``.
 
-    A determinant smaller than *smin* in modulus is replaced by *smin*
-    (``dlaln2`` perturbs the matrix likewise, so that a singular system
-    still gives a large, finite answer).
+    Smith's algorithm as CPython's (and Numba's) complex division
+    (``_Py_c_quot``): divide through by the larger of ``|br|``, ``|bi|``,
+    so no intermediate overflows needlessly.  Written on real pairs so that
+    :func:`trevc` compiles no complex arithmetic (Numba's complex division
+    carries a raise for a zero divisor, which the callers exclude).
     """
-    det = a11 * a22 - a12 * a21
-    if abs(det) < smin:
-        det = smin + 0j
-    return (a22 * b1 - a12 * b2) / det, (a11 * b2 - a21 * b1) / det
+    if abs(br) >= abs(bi):
+        ratio = bi / br
+        denom = br + bi * ratio
+        return (ar + ai * ratio) / denom, (ai - ar * ratio) / denom
+    ratio = br / bi
+    denom = br * ratio + bi
+    return (ar * ratio + ai) / denom, (ai * ratio - ar) / denom
+
+
+@kernel
+def _solve_2x2(a11r, a11i, a12, a21, a22r, a22i, b1r, b1i, b2r, b2i, smin):
+    """Solve ``[[a11, a12], [a21, a22]] x = b`` (Cramer), a11, a22, b complex as real pairs.
+
+    a12 and a21 are real (entries of the quasi-triangular T).  A
+    determinant smaller than *smin* in modulus is replaced by *smin*
+    (``dlaln2`` perturbs the matrix likewise, so that a singular system
+    still gives a large, finite answer).  Returns ``x1r, x1i, x2r, x2i``.
+    """
+    detr = a11r * a22r - a11i * a22i - a12 * a21
+    deti = a11r * a22i + a11i * a22r
+    if math.hypot(detr, deti) < smin:
+        detr = smin
+        deti = 0.0
+    x1r, x1i = _cdiv(a22r * b1r - a22i * b1i - a12 * b2r, a22r * b1i + a22i * b1r - a12 * b2i, detr, deti)
+    x2r, x2i = _cdiv(a11r * b2r - a11i * b2i - a21 * b1r, a11r * b2i + a11i * b2r - a21 * b1i, detr, deti)
+    return x1r, x1i, x2r, x2i
 
 
 @kernel
@@ -655,15 +679,17 @@ def trevc(T, wr, wi, Zt, VRt):
     ``dtrevc``), which keeps defective (Jordan) blocks finite; x is
     rescaled whenever an entry passes 1e100 (``dtrevc``'s overflow guard,
     simplified).  Then ``v = Z x = sum_k x_k Zt[k]``.  Computed in
-    float64/complex128 whatever the dtype of T.  Flops about n^3 for the
-    substitutions (complex arithmetic) and n^3 for the back-transformation;
-    workspace 4n.
+    float64 whatever the dtype of T, complex numbers as pairs of reals
+    (:func:`_cdiv`: the arithmetic of complex128, with nothing of Numba's
+    complex type to compile).  Flops about n^3 for the substitutions and
+    n^3 for the back-transformation; workspace 5n.
     """
     n = T.shape[0]
     ulp = np.finfo(np.float64).eps
     smlnum = np.finfo(np.float64).tiny * (n / ulp)
     big = 1e100
-    x = np.zeros(n, dtype=np.complex128)
+    xr = np.zeros(n, dtype=np.float64)  # x = xr + i xi
+    xi = np.zeros(n, dtype=np.float64)
     vr = np.zeros(n, dtype=np.float64)
     vi = np.zeros(n, dtype=np.float64)
     Tr = np.empty(n, dtype=np.float64)
@@ -671,21 +697,23 @@ def trevc(T, wr, wi, Zt, VRt):
     while ki >= 0:
         pair = ki > 0 and T[ki, ki - 1] != 0
         for j in range(n):
-            x[j] = 0
+            xr[j] = 0
+            xi[j] = 0
         if pair:
-            lam = wr[ki - 1] + 1j * wi[ki - 1]
-            w = float(wi[ki - 1])
+            lr = float(wr[ki - 1])  # lambda = lr + i li
+            li = float(wi[ki - 1])
             if abs(T[ki - 1, ki]) >= abs(T[ki, ki - 1]):
-                x[ki - 1] = 1
-                x[ki] = 1j * w / T[ki - 1, ki]
+                xr[ki - 1] = 1
+                xi[ki] = li / T[ki - 1, ki]
             else:
-                x[ki - 1] = -w / T[ki, ki - 1]
-                x[ki] = 1j
+                xr[ki - 1] = -li / T[ki, ki - 1]
+                xi[ki] = 1
             top = ki - 2
-            smin = max(ulp * (abs(wr[ki]) + abs(w)), smlnum)
+            smin = max(ulp * (abs(wr[ki]) + abs(li)), smlnum)
         else:
-            lam = wr[ki] + 0j
-            x[ki] = 1
+            lr = float(wr[ki])
+            li = 0.0
+            xr[ki] = 1
             top = ki - 1
             smin = max(ulp * abs(wr[ki]), smlnum)
         hi = ki + 1
@@ -693,50 +721,62 @@ def trevc(T, wr, wi, Zt, VRt):
         while j >= 0:
             if j > 0 and T[j, j - 1] != 0:
                 # 2 x 2 diagonal block (j-1, j)
-                s1 = 0j
-                s2 = 0j
+                s1r = 0.0
+                s1i = 0.0
+                s2r = 0.0
+                s2i = 0.0
                 for k in range(j + 1, hi):
-                    s1 += T[j - 1, k] * x[k]
-                    s2 += T[j, k] * x[k]
-                x1, x2 = _solve_2x2(
-                    T[j - 1, j - 1] - lam, T[j - 1, j] + 0j, T[j, j - 1] + 0j, T[j, j] - lam, -s1, -s2, smin
-                )
-                x[j - 1] = x1
-                x[j] = x2
-                xmax = max(abs(x1), abs(x2))
+                    s1r += T[j - 1, k] * xr[k]
+                    s1i += T[j - 1, k] * xi[k]
+                    s2r += T[j, k] * xr[k]
+                    s2i += T[j, k] * xi[k]
+                x1r, x1i, x2r, x2i = _solve_2x2(
+                    T[j - 1, j - 1] - lr, -li, float(T[j - 1, j]), float(T[j, j - 1]), T[j, j] - lr, -li,
+                    -s1r, -s1i, -s2r, -s2i, smin,
+                )  # fmt: skip
+                xr[j - 1] = x1r
+                xi[j - 1] = x1i
+                xr[j] = x2r
+                xi[j] = x2i
+                xmax = max(math.hypot(x1r, x1i), math.hypot(x2r, x2i))
                 jlo = j - 1
                 j -= 2
             else:
-                s = 0j
+                sr = 0.0
+                si = 0.0
                 for k in range(j + 1, hi):
-                    s += T[j, k] * x[k]
-                piv = T[j, j] - lam
-                if abs(piv) < smin:
-                    piv = smin + 0j
-                x[j] = -s / piv
-                xmax = abs(x[j])
+                    sr += T[j, k] * xr[k]
+                    si += T[j, k] * xi[k]
+                pr = T[j, j] - lr
+                pi = -li
+                if math.hypot(pr, pi) < smin:
+                    pr = smin
+                    pi = 0.0
+                xr[j], xi[j] = _cdiv(-sr, -si, pr, pi)
+                xmax = math.hypot(xr[j], xi[j])
                 jlo = j
                 j -= 1
             if xmax > big:
                 scale = 1 / xmax
                 for k in range(jlo, hi):
-                    x[k] *= scale
+                    xr[k] *= scale
+                    xi[k] *= scale
         # back-transform: v = sum_k x_k Zt[k]
         for c in range(n):
             vr[c] = 0
             vi[c] = 0
         for k in range(hi):
-            xr = x[k].real
-            xi = x[k].imag
+            xrk = xr[k]
+            xik = xi[k]
             z = Zt[k]
             for c in range(n):
                 Tr[c] = z[c]
-            if xr != 0:
+            if xrk != 0:
                 for c in range(n):
-                    vr[c] += xr * Tr[c]
-            if pair and xi != 0:
+                    vr[c] += xrk * Tr[c]
+            if pair and xik != 0:
                 for c in range(n):
-                    vi[c] += xi * Tr[c]
+                    vi[c] += xik * Tr[c]
         # normalise (dgeev): unit 2-norm; a complex vector turned so its largest entry is real
         nrm = 0.0
         for c in range(n):

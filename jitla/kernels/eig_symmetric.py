@@ -10,7 +10,9 @@ Two routes to ``A = V diag(w) V^T`` for a real symmetric A:
   ``A = D H D`` with H well conditioned, every eigenvalue, including the
   smallest, comes out to high relative accuracy (Demmel & Veselić, 1992).
 * **Tridiagonal QL** (:func:`sytd2` / :func:`sytd2_fused`, then
-  :func:`steqr`; driver :func:`eigh_tridiagonal_ql`): Householder
+  :func:`steqr` or :func:`sterf`; drivers :func:`eigh_tridiagonal_ql`,
+  :func:`eigvalsh_tridiagonal_ql`, and for large n the API's sequence of
+  the same steps around the blocked ``orgqr``): Householder
   reduction ``Q^T A Q = T`` tridiagonal (4n^3/3 flops), then the implicit
   QL algorithm with Wilkinson shifts on T (O(n^2) for values, about
   6n^3 more to accumulate the rotations into the eigenvectors).  Errors are
@@ -49,7 +51,7 @@ from jitla.kernels._layout import argsort_stable, permute
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import dot, jacobi_angle, rot
-from jitla.kernels.qr_householder import form_q, householder, orgqr
+from jitla.kernels.qr_householder import form_q, householder
 
 __all__ = [
     "eigh_jacobi",
@@ -58,6 +60,9 @@ __all__ = [
     "steqr",
     "sterf",
     "eigh_tridiagonal_ql",
+    "eigvalsh_tridiagonal_ql",
+    "reflectors_qr_layout",
+    "vt_from_q1",
     "form_q_sytd2",
     "MAX_JACOBI_SWEEPS",
     "QL_ITERATIONS_PER_EIGENVALUE",
@@ -88,9 +93,7 @@ def _sym_example(dtype):
 def _ql_example(dtype):
     A = (np.arange(25.0).reshape(5, 5) % 7).astype(dtype)
     A = A + A.T
-    # nb and the GEMM blocks: only their types matter for compiling, and any
-    # positive values are valid (kernels never read jitla.config)
-    return A, np.empty(5, dtype), np.empty((5, 5), dtype), True, 64, (64, 256, 256)
+    return A, np.empty(5, dtype), np.empty((5, 5), dtype)
 
 
 # --------------------------------------------------------------------------
@@ -660,7 +663,7 @@ def steqr(d, e, Zt, compute_v):
             d[l] -= p
             e[l] = g
             e[m] = 0
-    _sort_ascending(d, Zt, compute_v)
+    _sort_rows(d, Zt, compute_v)
     return 0
 
 
@@ -770,35 +773,182 @@ def sterf(d, e):
             d[l] = sigma + gamma
     for i in range(n):
         d[i] = d[i] / scale
-    d[:] = np.sort(d)
+    _heapsort(d)
+    return 0
+
+
+@kernel
+def _sort_rows(d, Zt, compute_v):
+    """Sort the finite values *d* ascending, stably, and permute the rows of *Zt* alike.
+
+    Straight insertion on an index vector (Knuth, *TAOCP* vol. 3, 5.2.1,
+    Algorithm S), then each cycle of the permutation followed once, so
+    every row of Zt moves once (one row of workspace).  Up to n^2/2
+    comparisons, against the ~6n^3 flops of :func:`steqr`'s rotations;
+    written out because it compiles in a fraction of the time of the
+    general merge sort (:func:`jitla.kernels._layout.argsort_stable`).
+    """
+    n = d.shape[0]
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        order[i] = i
+    for i in range(1, n):
+        j = order[i]
+        key = d[j]
+        k = i - 1
+        while k >= 0 and d[order[k]] > key:
+            order[k + 1] = order[k]
+            k -= 1
+        order[k + 1] = j
+    # position i receives the entry at order[i]: follow each cycle once
+    row = np.empty(Zt.shape[1] if compute_v else 0, dtype=Zt.dtype)
+    for start in range(n):
+        if order[start] < 0 or order[start] == start:
+            continue
+        x = d[start]
+        if compute_v:
+            for c in range(row.shape[0]):
+                row[c] = Zt[start, c]
+        i = start
+        while True:
+            j = order[i]
+            order[i] = -1
+            if j == start:
+                break
+            d[i] = d[j]
+            if compute_v:
+                for c in range(row.shape[0]):
+                    Zt[i, c] = Zt[j, c]
+            i = j
+        d[i] = x
+        if compute_v:
+            for c in range(row.shape[0]):
+                Zt[i, c] = row[c]
+
+
+@kernel
+def _heapsort(d):
+    """Sort the finite values *d* ascending in place (heapsort).
+
+    Williams' heapsort with Floyd's sift-down (Knuth, *TAOCP* vol. 3,
+    5.2.3, Algorithm H): n log2(n) comparisons at most, no workspace.  Used
+    instead of ``np.sort``, whose Numba implementation (a generic quicksort
+    and the slice assignment around it) takes seconds to compile; values
+    alone need no stability.
+    """
+    n = d.shape[0]
+    for start in range(n // 2 - 1, -1, -1):
+        _sift_down(d, start, n)
+    for end in range(n - 1, 0, -1):
+        t = d[0]
+        d[0] = d[end]
+        d[end] = t
+        _sift_down(d, 0, end)
+
+
+@kernel
+def _sift_down(d, root, end):
+    """Restore the max-heap ``d[root:end]`` below *root*."""
+    x = d[root]
+    i = root
+    while True:
+        child = 2 * i + 1
+        if child >= end:
+            break
+        if child + 1 < end and d[child + 1] > d[child]:
+            child += 1
+        if not d[child] > x:
+            break
+        d[i] = d[child]
+        i = child
+    d[i] = x
+
+
+@kernel
+def reflectors_qr_layout(A, M):
+    """Copy :func:`sytd2_fused`'s reflectors into ``dgeqrf``'s layout.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray
+        :func:`sytd2` / :func:`sytd2_fused`'s output (read only).
+    M : (n-1, n-1) ndarray, out
+        Reflector k's ``v[1:]`` in ``M[k+1:, k]`` (below the diagonal of
+        column k, where ``dgeqrf`` leaves it), zeros elsewhere, so that
+        :func:`~jitla.kernels.qr_householder.orgqr` or
+        :func:`~jitla.kernels.qr_householder.form_q` on ``(M, tau)`` forms
+        ``Q_1`` with ``Q = diag(1, Q_1)`` (LAPACK ``dorgtr``, UPLO='L').
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    A kernel of its own (as :func:`vt_from_q1`) so that the API can run
+    the steps of :func:`eigh_tridiagonal_ql` one by one with the blocked
+    ``orgqr`` in the middle, each step compiled once rather than linked
+    into one driver that holds every path.  Workspace none.
+    """
+    m = M.shape[0]
+    for i in range(m):
+        for j in range(m):
+            M[i, j] = 0
+    for k in range(m):
+        src = A[k, k + 1 :]
+        for i in range(k + 1, m):
+            M[i, k] = src[i - k]
+    return 0
+
+
+@kernel
+def vt_from_q1(Q1, Vt):
+    """``Vt = Q^T = diag(1, Q_1^T)`` (the start of :func:`steqr`'s rotations).
+
+    Parameters
+    ----------
+    Q1 : (n-1, n-1) ndarray
+        ``Q_1`` formed from :func:`reflectors_qr_layout`'s M (read only).
+    Vt : (n, n) ndarray, out
+
+    Returns
+    -------
+    int
+        0.
+    """
+    n = Vt.shape[0]
+    m = n - 1
+    for j in range(n):
+        Vt[0, j] = 0
+        Vt[j, 0] = 0
+    Vt[0, 0] = 1
+    for i in range(m):
+        row = Vt[i + 1, 1:]
+        for j in range(m):
+            row[j] = Q1[j, i]
     return 0
 
 
 @register(
     "eigh",
     "ql",
-    "Householder tridiagonalisation, implicit QL with Wilkinson shifts, back-transformation",
+    "Householder tridiagonalisation, unblocked Q, implicit QL with Wilkinson shifts",
     flops=eigh_flops,
-    example=_ql_example,
+    example=lambda dtype: _ql_example(dtype)[:3],
 )
 @kernel
-def eigh_tridiagonal_ql(A, w, Vt, compute_v, nb, blocks):
-    """Eigen-decomposition of a symmetric matrix: :func:`sytd2` + :func:`steqr`.
+def eigh_tridiagonal_ql(A, w, Vt):
+    """Eigen-decomposition of a symmetric matrix: tridiagonalisation, Q, implicit QL.
 
     Parameters
     ----------
     A : (n, n) ndarray, overwritten
-        Only the upper triangle is read.
+        Only the upper triangle is read; n >= 1.
     w : (n,) ndarray, out
         Eigenvalues, ascending.
     Vt : (n, n) ndarray, out
-        Row i is the unit eigenvector of ``w[i]`` (only if *compute_v*).
-    compute_v : bool
-    nb, blocks : int, tuple of int
-        Panel width and GEMM blocks of the blocked Q formation
-        (:func:`jitla.kernels.qr_householder.orgqr`); ``nb = 0`` forms Q
-        unblocked (:func:`jitla.kernels.qr_householder.form_q`), the
-        faster one for few reflectors (``jitla.linalg._policy.orgqr_plan``).
+        Row i is the unit eigenvector of ``w[i]``.
 
     Returns
     -------
@@ -807,43 +957,63 @@ def eigh_tridiagonal_ql(A, w, Vt, compute_v, nb, blocks):
 
     Notes
     -----
-    LAPACK ``dsyev``'s algorithm: ``Q^T A Q = T`` (:func:`sytd2_fused`); without
-    vectors, the eigenvalues of T by root-free QL (:func:`sterf`).  With them, Q formed
-    explicitly (``dorgtr``: the reflectors are copied into ``dgeqrf``'s
-    layout and :func:`~jitla.kernels.qr_householder.orgqr` builds
-    ``Q = diag(1, Q_1)`` with compact-WY GEMMs; :func:`form_q_sytd2` is the
-    unblocked, row-wise equivalent), then QL on T with the rotations applied
-    to the rows of ``Q^T``, so that on return ``Vt = Z^T Q^T = (Q Z)^T``.
-    Flops ~4n^3/3 (values) and ~4n^3/3 + 6n^3 more with vectors.
-    Workspace n^2 + 3n.
+    LAPACK ``dsyev``'s algorithm: ``Q^T A Q = T`` (:func:`sytd2_fused`,
+    the reflectors copied into ``dgeqrf``'s layout by
+    :func:`reflectors_qr_layout`), Q formed explicitly by the unblocked
+    :func:`~jitla.kernels.qr_householder.form_q` (``dorgtr``: ``Q =
+    diag(1, Q_1)``), then QL on T (:func:`steqr`) with the rotations
+    applied to the rows of ``Q^T`` (:func:`vt_from_q1`), so that on return
+    ``Vt = Z^T Q^T = (Q Z)^T``.  One kernel call, for orders where forming
+    Q unblocked is the faster choice (``jitla.linalg._policy.orgqr_plan``);
+    for larger ones the API calls the same steps itself with the blocked
+    :func:`~jitla.kernels.qr_householder.orgqr` in the middle.  Flops
+    ~4n^3/3 + 4n^3/3 + 6n^3; workspace 2n^2 + 4n.
+    """
+    n = A.shape[0]
+    m = max(n - 1, 1)
+    e = np.empty(n, dtype=A.dtype)
+    tau = np.empty(m, dtype=A.dtype)
+    M = np.empty((m, m), dtype=A.dtype)
+    Q1 = np.empty((m, m), dtype=A.dtype)
+    sytd2_fused(A, w, e, tau)
+    if n > 1:
+        reflectors_qr_layout(A, M)
+        form_q(M, tau, Q1)
+    vt_from_q1(Q1, Vt)
+    return steqr(w, e, Vt, True)
+
+
+@register(
+    "eigvalsh",
+    "ql",
+    "Householder tridiagonalisation, root-free implicit QL (dsterf)",
+    flops=lambda n: 4.0 * n**3 / 3.0,
+    example=lambda dtype: _ql_example(dtype)[:2],
+)
+@kernel
+def eigvalsh_tridiagonal_ql(A, w):
+    """Eigenvalues of a symmetric matrix: :func:`sytd2_fused` + :func:`sterf`.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray, overwritten
+        Only the upper triangle is read.
+    w : (n,) ndarray, out
+        Eigenvalues, ascending.
+
+    Returns
+    -------
+    int
+        :func:`sterf`'s status.
+
+    Notes
+    -----
+    LAPACK ``dsyev``'s algorithm without vectors (``JOBZ='N'``): ``Q^T A Q
+    = T``, then the eigenvalues of T by root-free QL.  Flops ~4n^3/3;
+    workspace 6n.
     """
     n = A.shape[0]
     e = np.empty(max(n, 1), dtype=A.dtype)
     tau = np.empty(max(n - 1, 1), dtype=A.dtype)
     sytd2_fused(A, w, e, tau)
-    if compute_v and n > 1:
-        m = n - 1
-        M = np.zeros((m, m), dtype=A.dtype)  # dgeqrf layout: reflector k in column k
-        for k in range(m):
-            src = A[k, k + 1 :]
-            for i in range(k + 1, m):
-                M[i, k] = src[i - k]
-        Q1 = np.empty((m, m), dtype=A.dtype)
-        if nb > 0:
-            orgqr(M, tau[:m], Q1, nb, blocks)
-        else:
-            form_q(M, tau[:m], Q1)
-        for j in range(n):
-            Vt[0, j] = 0
-            Vt[j, 0] = 0
-        Vt[0, 0] = 1
-        for i in range(m):
-            row = Vt[i + 1, 1:]
-            for j in range(m):
-                row[j] = Q1[j, i]
-    elif compute_v:
-        for j in range(n):
-            Vt[0, j] = 1
-    if not compute_v:
-        return sterf(w, e)
-    return steqr(w, e, Vt, compute_v)
+    return sterf(w, e)

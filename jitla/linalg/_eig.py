@@ -14,7 +14,15 @@ from jitla._validate import (
     result_float_dtype,
 )
 from jitla.kernels import get_kernel
-from jitla.kernels.eig_symmetric import MAX_JACOBI_SWEEPS
+from jitla.kernels.eig_general import form_qt_gehd2, gehd2, lahqr, trevc
+from jitla.kernels.eig_symmetric import (
+    MAX_JACOBI_SWEEPS,
+    reflectors_qr_layout,
+    steqr,
+    sytd2_fused,
+    vt_from_q1,
+)
+from jitla.kernels.qr_householder import orgqr
 from jitla.linalg._policy import Plan, eigh_plan, orgqr_plan
 
 __all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method", "eig", "eigvals", "EigResult"]
@@ -104,17 +112,43 @@ def _eigh_2d(S, compute_v, variant):
         w[:] = np.nan
         return w, np.full((n, n), np.nan, dtype=dtype)
     e = _scale_into_range(S)
-    info = get_kernel("eigh", variant)
     if variant == "jacobi":
-        status, _ = info.func(S, w, Vt, compute_v, MAX_JACOBI_SWEEPS)
+        status, _ = get_kernel("eigh", "jacobi").func(S, w, Vt, compute_v, MAX_JACOBI_SWEEPS)
+    elif not compute_v:
+        status = get_kernel("eigvalsh", "ql").func(S, w)
+    elif orgqr_plan(n - 1).variant == "blocked":
+        status = _eigh_ql_blocked(S, w, Vt)
     else:
-        # Q of the tridiagonalisation from n - 1 reflectors: blocked or not as qr's Q
-        nb = config.factor_nb("qr", dtype) if orgqr_plan(n - 1).variant == "blocked" else 0
-        status = info.func(S, w, Vt, compute_v, nb, config.gemm_blocks(dtype).as_tuple())
+        status = get_kernel("eigh", "ql").func(S, w, Vt)
     if status != 0:
         raise LinAlgError("Eigenvalues did not converge")
     _unscale(w, e)
     return w, (Vt.T if compute_v else None)
+
+
+def _eigh_ql_blocked(S, w, Vt):
+    """:func:`~jitla.kernels.eig_symmetric.eigh_tridiagonal_ql` with Q formed by the blocked ``orgqr``.
+
+    The driver's steps called one by one: tridiagonalise, copy the
+    reflectors, form ``Q_1`` blocked, copy ``Q^T`` into Vt, QL.  Each kernel
+    is compiled once for itself instead of linked (and optimised again)
+    into a driver, and ``orgqr`` is the very dispatcher and signature that
+    ``qr`` calls.  Used where :func:`~jitla.linalg._policy.orgqr_plan`
+    picks the blocked Q (n >= 130 with the default thresholds), where the four extra kernel
+    calls (~1 us) are noise.
+    """
+    n = S.shape[0]
+    m = n - 1
+    dtype = S.dtype
+    e = np.empty(n, dtype=dtype)
+    tau = np.empty(m, dtype=dtype)
+    M = np.empty((m, m), dtype=dtype)
+    Q1 = np.empty((m, m), dtype=dtype)
+    sytd2_fused(S, w, e, tau)
+    reflectors_qr_layout(S, M)
+    orgqr(M, tau, Q1, config.factor_nb("qr", dtype), config.gemm_blocks(dtype).as_tuple())
+    vt_from_q1(Q1, Vt)
+    return steqr(w, e, Vt, True)
 
 
 def _eigh(a, UPLO, compute_v, method):
@@ -222,12 +256,35 @@ def _eig_2d(A, compute_v):
     VRt = np.empty((n, n) if compute_v else (1, 1), dtype=dtype)
     if n > 0:
         e = _scale_into_range(A)
-        status = get_kernel("eig", "francis").func(A, wr, wi, VRt, compute_v)
+        if n <= config.EIG_ONE_KERNEL_MAX:
+            status = get_kernel("eig", "francis").func(A, wr, wi, VRt, compute_v)
+        else:
+            status = _eig_steps(A, wr, wi, VRt, compute_v)
         if status != 0:
             raise LinAlgError("Eigenvalues did not converge")
         _unscale(wr, e)
         _unscale(wi, e)
     return wr, wi, VRt
+
+
+def _eig_steps(A, wr, wi, VRt, compute_v):
+    """:func:`~jitla.kernels.eig_general.eig_francis`'s steps, one kernel call each.
+
+    The same kernels in the same order as the driver, called from here so
+    that each is compiled once for itself rather than linked (and optimised
+    again) into the driver; for orders above ``config.EIG_ONE_KERNEL_MAX``,
+    where the extra calls are noise.
+    """
+    n = A.shape[0]
+    tau = np.empty(max(n - 1, 1), dtype=A.dtype)
+    gehd2(A, tau)
+    Zt = np.empty((n, n) if compute_v else (1, 1), dtype=A.dtype)
+    if compute_v:
+        form_qt_gehd2(A, tau, Zt)
+    status = lahqr(A, wr, wi, Zt, compute_v)
+    if status == 0 and compute_v:
+        trevc(A, wr, wi, Zt, VRt)
+    return status
 
 
 def _unpack_vectors(wi, VRt):

@@ -45,6 +45,26 @@ def test_invariants_and_values_vs_numpy(method, n, rng):
     np.testing.assert_allclose(eigvalsh(a, method=method), w, rtol=0, atol=10 * n * eps(np.float64) * n)
 
 
+def test_blocked_q_order_runs_the_steps_with_qrs_orgqr(rng):
+    # from n = 130 Q is formed blocked: eigh then calls the steps itself with the very orgqr
+    # specialisation qr compiled (nothing new), never the small-order driver (which holds form_q)
+    from jitla.kernels import qr_householder
+    from jitla.linalg import qr
+
+    n = 130
+    qr(rng.standard_normal((n, n)))
+    orgqr_signatures = list(qr_householder.orgqr.signatures)
+    driver_signatures = list(eig_symmetric.eigh_tridiagonal_ql.signatures)
+    a = random_symmetric(rng, n)
+    w, V = eigh(a)
+    check_eigh(a, w, V)
+    np.testing.assert_allclose(
+        w, np.linalg.eigvalsh(a), rtol=0, atol=20 * n * eps(np.float64) * np.abs(a).max()
+    )
+    assert qr_householder.orgqr.signatures == orgqr_signatures
+    assert eig_symmetric.eigh_tridiagonal_ql.signatures == driver_signatures
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_values_match_naive_jacobi_and_scipy(method, rng):
     a = random_symmetric(rng, 6)
