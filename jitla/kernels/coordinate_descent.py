@@ -557,7 +557,23 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
 # --------------------------------------------------------------------------
 @kernel
 def _gram_correlations(G, Xty, w, q, idx, m):
-    """``q[j] = x_j^T y - (G w)_j`` for j in ``idx[:m]``, from the non-zero coefficients (rows of G)."""
+    """``q[j] = x_j^T y - (G w)_j`` for j in ``idx[:m]``, from the non-zero coefficients (rows of G).
+
+    When ``idx`` covers a quarter of the features or more, q is rebuilt on all
+    of them from contiguous rows of G (vectorised, no gather): a superset of
+    ``idx``, the extra entries exact too.
+    """
+    p = w.shape[0]
+    if 4 * m >= p:
+        for j in range(p):
+            q[j] = Xty[j]
+        for k in range(p):
+            wk = w[k]
+            if wk != 0.0:
+                Gk = G[k]
+                for j in range(p):
+                    q[j] -= wk * Gk[j]
+        return
     for t in range(m):
         q[idx[t]] = Xty[idx[t]]
     for k in range(w.shape[0]):
@@ -591,8 +607,15 @@ def _gram_gap(yty, Xty, w, q, idx, m, opts):
 
 @kernel
 def _gram_epoch(G, w, q, ws, l1, l2, positive):
-    """One cyclic pass over the working set; q kept exact on the working set.  Returns the largest change."""
+    """One cyclic pass over the working set; q kept exact on the working set.  Returns the largest change.
+
+    A large working set (a quarter of the features or more) updates q on all
+    features from the contiguous row ``G[j]``: 2p flops that vectorise, where
+    the gathered ``G[j, ws]`` costs 2|W| flops that do not.
+    """
     m = ws.shape[0]
+    p = q.shape[0]
+    dense = 4 * m >= p
     change = 0.0
     for t in range(m):
         j = ws[t]
@@ -603,9 +626,14 @@ def _gram_epoch(G, w, q, ws, l1, l2, positive):
         w_new = _update(q[j] + Gjj * w_j, l1, Gjj + l2, positive)
         if w_new != w_j:
             d = w_new - w_j
-            for s in range(m):
-                k = ws[s]
-                q[k] -= d * G[j, k]
+            if dense:
+                Gj = G[j]
+                for k in range(p):
+                    q[k] -= d * Gj[k]
+            else:
+                for s in range(m):
+                    k = ws[s]
+                    q[k] -= d * G[j, k]
             w[j] = w_new
             change = max(change, abs(d))
     return change
@@ -643,15 +671,8 @@ def _gram_anderson(G, Xty, yty, w, q, ws, last, opts):
         w_old[t] = w[ws[t]]
         q_old[t] = q[ws[t]]
         w[ws[t]] = w_acc[t]
-    # q on ws for the new w: x_j^T y - sum_k G[j, k] w_k over k in ws (G symmetric: rows of G)
-    for t in range(m):
-        q[ws[t]] = Xty[ws[t]]
-    for s in range(m):
-        k = ws[s]
-        wk = w[k]
-        if wk != 0.0:
-            for t in range(m):
-                q[ws[t]] -= wk * G[k, ws[t]]
+    # q on ws for the new w (w is supported on ws): x_j^T y - sum_k G[k, j] w_k (G symmetric)
+    _gram_correlations(G, Xty, w, q, ws, m)
     after = _gram_objective(yty, Xty, w, q, ws, opts[L1], opts[L2])
     if after < before:
         return True

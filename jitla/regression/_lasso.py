@@ -131,9 +131,12 @@ class _Design:
         else:
             self.X_offset = np.zeros(p)
             self.y_offset = np.zeros(Y.shape[1:]) if Y.ndim > 1 else 0.0
-        XT = np.empty((p, n))
-        np.subtract(A.T, self.X_offset[:, None], out=XT)
         Yc = Y - self.y_offset
+        if sw is None and not fit_intercept and A.dtype == np.float64 and A.T.flags.c_contiguous:
+            XT = A.T  # a Fortran-ordered X is already its transpose in C order; nothing writes to it
+        else:
+            XT = np.empty((p, n))
+            np.subtract(A.T, self.X_offset[:, None], out=XT)
         if sw is not None:
             root = np.sqrt(sw)
             XT *= root
