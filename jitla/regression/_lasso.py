@@ -402,6 +402,8 @@ def enet_path(
         grid = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
         if (grid < 0).any() or not np.isfinite(grid).all():
             raise ValueError(f"alphas must be finite and non-negative, got {alphas!r}")
+    if Xty is None and not multi and (alphas is None or isinstance(alphas, numbers.Integral)):
+        Xty = np.ascontiguousarray(XtY[:, 0])  # the grid's X^T y, not formed a second time
     out_coefs, out_gaps, out_iters = [], [], []
     failed = None
     for k, yk in enumerate(Ys):
