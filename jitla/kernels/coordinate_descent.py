@@ -591,6 +591,12 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
             # need no more), then every K (right after each extrapolation)
             if epochs - first > 2 and (epochs - first - 2) % _K != 0:
                 continue
+            # a first look on the support only (w is supported on act: half the dot products when the
+            # working set is twice the support); only the working set's gap ends the inner loop
+            if act.shape[0] < m:
+                gap_in, _ = _residual_gap(XT, y, w, R, XtR, act, act.shape[0], opts)
+                if gap_in > inner_tol:
+                    continue
             gap_in, _ = _residual_gap(XT, y, w, R, XtR, ws, m, opts)
             if gap_in <= inner_tol:
                 break
