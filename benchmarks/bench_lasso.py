@@ -213,10 +213,13 @@ def _main():
     for case in cases:
         for nt in args.threads:
             for r in measure(case, nt, args.repeat):
+                tall = np.isfinite(r["gram_s"])
+                gram = f"{r['gram_s']:.3f}" if tall else "-"
+                bound = f"{r['bound']:.2f}x" if tall else "-"
                 print(
                     f"{r['case']:>10s} {r['threads']:7d} {r['reference']:>12s} {r['jitla_s']:8.3f} "
-                    f"{r['ref_s']:8.3f} {r['speedup']:7.2f}x {r['cpu_speedup']:6.2f}x {r['gram_s']:7.3f} "
-                    f"{r['bound']:6.2f}x {r['jitla_gap']:9.1e} {r['jitla_over']:4d} {r['ref_gap']:9.1e} "
+                    f"{r['ref_s']:8.3f} {r['speedup']:7.2f}x {r['cpu_speedup']:6.2f}x {gram:>7s} {bound:>7s} "
+                    f"{r['jitla_gap']:9.1e} {r['jitla_over']:4d} {r['ref_gap']:9.1e} "
                     f"{r['ref_over']:4d} {r['max_abs_diff']:9.1e}",
                     flush=True,
                 )
