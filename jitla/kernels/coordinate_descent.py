@@ -52,7 +52,8 @@ Two kernels, glmnet's two modes (Friedman et al. 2010, Sec. 2.2):
 
 No checks are made on the inputs.  The options and the report travel in two
 small float64 arrays indexed by the constants below (``L1``, ``L2``, ``TOL``,
-``MAX_ITER``, ``POSITIVE``, ``WS_START``, ``ANDERSON``, ``SCREEN`` and
+``MAX_ITER``, ``POSITIVE``, ``WS_START``, ``ANDERSON``, ``SCREEN``, ``RANDOM``,
+``SEED`` and
 ``GAP``, ``N_ITER``, ``N_OUTER``, ``N_SCREENED``).  Epochs (``N_ITER``) count
 passes over a working set, as scikit-learn's ``n_iter_`` counts passes over
 the features.
@@ -80,7 +81,9 @@ __all__ = [
     "N_OUTER",
     "N_SCREENED",
     "POSITIVE",
+    "RANDOM",
     "SCREEN",
+    "SEED",
     "TOL",
     "WS_START",
     "enet_cd_gram",
@@ -90,8 +93,8 @@ __all__ = [
 ]
 
 # options (float64 array of NOPT entries)
-L1, L2, TOL, MAX_ITER, POSITIVE, WS_START, ANDERSON, SCREEN = range(8)
-NOPT = 8
+L1, L2, TOL, MAX_ITER, POSITIVE, WS_START, ANDERSON, SCREEN, RANDOM, SEED = range(10)
+NOPT = 10
 # report (float64 array of NINFO entries)
 GAP, N_ITER, N_OUTER, N_SCREENED = range(4)
 NINFO = 4
@@ -113,6 +116,46 @@ def _update(z, l1, denom, positive):
     if z < -l1 and not positive:
         return (z + l1) / denom
     return 0.0
+
+
+@kernel
+def _next_random(state):
+    """Next 64-bit output of xorshift64* (Vigna 2016, "An experimental exploration of
+    Marsaglia's xorshift generators, scrambled", Fig. 10); ``state`` (1,) uint64, never 0."""
+    x = state[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[0] = x
+    return x * np.uint64(0x2545F4914F6CDD1D)
+
+
+@kernel
+def _shuffled(idx, state):
+    """A uniformly random permutation of ``idx`` (Fisher-Yates, Knuth TAOCP 3.4.2 Alg. P), a new array.
+
+    The index is the high bits of the generator's output times the range
+    (Lemire's multiply-shift; the bias, below 2^-32 per draw for ranges
+    under 2^32, does not matter for a visiting order).
+    """
+    out = idx.copy()
+    for i in range(out.shape[0] - 1, 0, -1):
+        r = _next_random(state) >> np.uint64(32)
+        k = np.int64((r * np.uint64(i + 1)) >> np.uint64(32))
+        out[i], out[k] = out[k], out[i]
+    return out
+
+
+@kernel
+def _rng_state(seed):
+    """Generator state from a non-negative seed (splitmix64 of it, never 0)."""
+    state = np.empty(1, dtype=np.uint64)
+    z = np.uint64(seed) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    state[0] = z if z != np.uint64(0) else np.uint64(1)
+    return state
 
 
 @kernel
@@ -411,7 +454,7 @@ def _example_residual(dtype):
     )
     y = np.array([1.0, -2.0, 3.5, 0.0, 2.0, -1.0, 0.5, 1.0])
     XT = np.ascontiguousarray(X.T, dtype=dtype)
-    opts = np.array([1.0, 0.5, 1e-10, 100.0, 0.0, 10.0, 1.0, 1.0])
+    opts = np.array([1.0, 0.5, 1e-10, 100.0, 0.0, 10.0, 1.0, 1.0, 0.0, 0.0])
     return (XT, y.astype(dtype), (X * X).sum(axis=0).astype(dtype), np.zeros(3, dtype), opts, np.zeros(NINFO))
 
 
@@ -439,7 +482,10 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
         ``L1, L2, TOL`` (absolute gap tolerance), ``MAX_ITER`` (epochs),
         ``POSITIVE``, ``WS_START`` (first working-set size; 0: no working
         sets, every epoch over all alive features), ``ANDERSON`` and
-        ``SCREEN`` (0 or 1).
+        ``SCREEN`` (0 or 1), ``RANDOM`` (1: each epoch visits its
+        coordinates in a fresh random order, scikit-learn's
+        ``selection="random"``) and ``SEED`` (its generator's seed, an
+        integer in [0, 2^53)).
     info : (NINFO,) float64 ndarray
         Overwritten: ``GAP`` (certified, of the problem left after
         screening), ``N_ITER`` (epochs), ``N_OUTER`` (gap evaluations over
@@ -467,6 +513,8 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
     use_ws = opts[WS_START] > 0.0
     anderson = opts[ANDERSON] != 0.0
     screen = opts[SCREEN] != 0.0 and l1 > 0.0
+    shuffle = opts[RANDOM] != 0.0
+    state = _rng_state(int(opts[SEED]))
     R = np.empty(n)
     R_try = np.empty(n)
     XtR = np.zeros(p)
@@ -518,7 +566,10 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
             # glmnet's active-set cycling: a pass over the whole working set, then passes over its
             # non-zero coefficients only (zero ones mostly stay zero, yet each costs a dot product)
             full = since_full >= _K
-            change = _residual_epoch(XT, norms, w, R, ws if full else act, l1, l2, positive)
+            order = ws if full else act
+            if shuffle:
+                order = _shuffled(order, state)
+            change = _residual_epoch(XT, norms, w, R, order, l1, l2, positive)
             epochs += 1
             if full:
                 since_full = 1
@@ -540,6 +591,12 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
             # need no more), then every K (right after each extrapolation)
             if epochs - first > 2 and (epochs - first - 2) % _K != 0:
                 continue
+            # a first look on the support only (w is supported on act: half the dot products when the
+            # working set is twice the support); only the working set's gap ends the inner loop
+            if act.shape[0] < m:
+                gap_in, _ = _residual_gap(XT, y, w, R, XtR, act, act.shape[0], opts)
+                if gap_in > inner_tol:
+                    continue
             gap_in, _ = _residual_gap(XT, y, w, R, XtR, ws, m, opts)
             if gap_in <= inner_tol:
                 break
@@ -557,7 +614,23 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
 # --------------------------------------------------------------------------
 @kernel
 def _gram_correlations(G, Xty, w, q, idx, m):
-    """``q[j] = x_j^T y - (G w)_j`` for j in ``idx[:m]``, from the non-zero coefficients (rows of G)."""
+    """``q[j] = x_j^T y - (G w)_j`` for j in ``idx[:m]``, from the non-zero coefficients (rows of G).
+
+    When ``idx`` covers a quarter of the features or more, q is rebuilt on all
+    of them from contiguous rows of G (vectorised, no gather): a superset of
+    ``idx``, the extra entries exact too.
+    """
+    p = w.shape[0]
+    if 4 * m >= p:
+        for j in range(p):
+            q[j] = Xty[j]
+        for k in range(p):
+            wk = w[k]
+            if wk != 0.0:
+                Gk = G[k]
+                for j in range(p):
+                    q[j] -= wk * Gk[j]
+        return
     for t in range(m):
         q[idx[t]] = Xty[idx[t]]
     for k in range(w.shape[0]):
@@ -591,8 +664,15 @@ def _gram_gap(yty, Xty, w, q, idx, m, opts):
 
 @kernel
 def _gram_epoch(G, w, q, ws, l1, l2, positive):
-    """One cyclic pass over the working set; q kept exact on the working set.  Returns the largest change."""
+    """One cyclic pass over the working set; q kept exact on the working set.  Returns the largest change.
+
+    A large working set (a quarter of the features or more) updates q on all
+    features from the contiguous row ``G[j]``: 2p flops that vectorise, where
+    the gathered ``G[j, ws]`` costs 2|W| flops that do not.
+    """
     m = ws.shape[0]
+    p = q.shape[0]
+    dense = 4 * m >= p
     change = 0.0
     for t in range(m):
         j = ws[t]
@@ -603,9 +683,14 @@ def _gram_epoch(G, w, q, ws, l1, l2, positive):
         w_new = _update(q[j] + Gjj * w_j, l1, Gjj + l2, positive)
         if w_new != w_j:
             d = w_new - w_j
-            for s in range(m):
-                k = ws[s]
-                q[k] -= d * G[j, k]
+            if dense:
+                Gj = G[j]
+                for k in range(p):
+                    q[k] -= d * Gj[k]
+            else:
+                for s in range(m):
+                    k = ws[s]
+                    q[k] -= d * G[j, k]
             w[j] = w_new
             change = max(change, abs(d))
     return change
@@ -643,15 +728,8 @@ def _gram_anderson(G, Xty, yty, w, q, ws, last, opts):
         w_old[t] = w[ws[t]]
         q_old[t] = q[ws[t]]
         w[ws[t]] = w_acc[t]
-    # q on ws for the new w: x_j^T y - sum_k G[j, k] w_k over k in ws (G symmetric: rows of G)
-    for t in range(m):
-        q[ws[t]] = Xty[ws[t]]
-    for s in range(m):
-        k = ws[s]
-        wk = w[k]
-        if wk != 0.0:
-            for t in range(m):
-                q[ws[t]] -= wk * G[k, ws[t]]
+    # q on ws for the new w (w is supported on ws): x_j^T y - sum_k G[k, j] w_k (G symmetric)
+    _gram_correlations(G, Xty, w, q, ws, m)
     after = _gram_objective(yty, Xty, w, q, ws, opts[L1], opts[L2])
     if after < before:
         return True
@@ -719,6 +797,8 @@ def enet_cd_gram(G, Xty, yty, w, opts, info):
     use_ws = opts[WS_START] > 0.0
     anderson = opts[ANDERSON] != 0.0
     screen = opts[SCREEN] != 0.0 and l1 > 0.0
+    shuffle = opts[RANDOM] != 0.0
+    state = _rng_state(int(opts[SEED]))
     norms = np.empty(p)
     for j in range(p):
         norms[j] = G[j, j]
@@ -761,7 +841,7 @@ def enet_cd_gram(G, Xty, yty, w, opts, info):
         stored = 0
         first = epochs
         while epochs < max_iter:
-            change = _gram_epoch(G, w, q, ws, l1, l2, positive)
+            change = _gram_epoch(G, w, q, _shuffled(ws, state) if shuffle else ws, l1, l2, positive)
             epochs += 1
             if change == 0.0:
                 # a fixed point of the pass: more epochs change nothing (the gap is at its rounding floor)

@@ -23,7 +23,9 @@ from jitla.kernels.coordinate_descent import (
     NINFO,
     NOPT,
     POSITIVE,
+    RANDOM,
     SCREEN,
+    SEED,
     TOL,
     WS_START,
 )
@@ -51,7 +53,7 @@ class CDResult(tuple):
     n_screened = property(lambda self: self[5])
 
 
-def _options(l1, l2, tol, max_iter, positive, working_sets, anderson, screening):
+def _options(l1, l2, tol, max_iter, positive, working_sets, anderson, screening, seed=None):
     opts = np.zeros(NOPT)
     opts[L1] = l1
     opts[L2] = l2
@@ -61,6 +63,8 @@ def _options(l1, l2, tol, max_iter, positive, working_sets, anderson, screening)
     opts[WS_START] = WS_START_SIZE if working_sets else 0
     opts[ANDERSON] = bool(anderson)
     opts[SCREEN] = bool(screening)
+    opts[RANDOM] = seed is not None
+    opts[SEED] = 0 if seed is None else seed
     return opts
 
 
@@ -81,6 +85,7 @@ def enet_cd(
     working_sets=True,
     anderson=True,
     screening=True,
+    seed=None,
 ):
     """Minimise ``1/2 ||y - X w||^2 + l1 ||w||_1 + l2/2 ||w||^2`` from *w* until the gap is ``<= tol``.
 
@@ -92,12 +97,18 @@ def enet_cd(
     Returns a :class:`CDResult`; ``gap`` is the certified duality gap (in
     this unscaled objective) and ``converged`` says whether ``gap <= tol``
     was reached within *max_iter* epochs.
+
+    *seed* (an int in [0, 2^53)): visit the coordinates of each epoch in a
+    random order drawn from a generator seeded with it (scikit-learn's
+    ``selection="random"``); None: cyclic order.
     """
     if (XT is None) == (G is None):
         raise ValueError("pass either XT, y, norms (residual mode) or G, Xty, yty (covariance mode)")
     _require("w", w, (None,))
     p = w.shape[0]
-    opts = _options(l1, l2, tol, max_iter, positive, working_sets, anderson, screening)
+    if seed is not None and not 0 <= seed < 2**53:
+        raise ValueError(f"seed must be an integer in [0, 2**53), got {seed}")
+    opts = _options(l1, l2, tol, max_iter, positive, working_sets, anderson, screening, seed)
     if min(l1, l2, tol) < 0 or max_iter < 0:
         raise ValueError(f"l1, l2, tol and max_iter must be >= 0, got {l1}, {l2}, {tol}, {max_iter}")
     info = np.zeros(NINFO)

@@ -101,6 +101,8 @@ __all__ = [
     "TweedieRegressor",
     "LogisticRegressionCV",
     "logistic_path",
+    "plot_path",
+    "plot_cv",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -138,6 +140,8 @@ _LAZY = {
     "TweedieRegressor": "jitla.regression._glm_estimators",
     "LogisticRegressionCV": "jitla.regression._glm_estimators",
     "logistic_path": "jitla.regression._glm_estimators",
+    "plot_path": "jitla.regression._lasso_plot",
+    "plot_cv": "jitla.regression._lasso_plot",
 }
 
 

@@ -99,14 +99,33 @@ def _check_int(owner: str, name: str, value, low: int) -> int:
     return int(value)
 
 
-def _check_selection(owner: str, selection) -> None:
-    if selection == "random":
-        raise NotImplementedError(f"{owner}: selection='random' is not implemented; only 'cyclic'")
-    if selection != "cyclic":
+def _check_selection(owner: str, selection) -> bool:
+    """True for ``"random"``, False for ``"cyclic"``; scikit-learn's error otherwise."""
+    if selection not in ("cyclic", "random"):
         raise ValueError(
             f"The 'selection' parameter of {owner} must be a str among {{'cyclic', 'random'}}. "
             f"Got {selection!r} instead."
         )
+    return selection == "random"
+
+
+def _check_random_state(seed) -> np.random.RandomState:
+    """scikit-learn's ``check_random_state``: None (numpy's global generator), an int, or a RandomState."""
+    if seed is None or seed is np.random:
+        return np.random.mtrand._rand
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return np.random.RandomState(seed)
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    raise ValueError(f"{seed!r} cannot be used to seed a numpy.random.RandomState instance")
+
+
+def _seeds(selection_random: bool, random_state):
+    """Seeds of the solves' coordinate orders (None: cyclic), drawn as scikit-learn draws its seed."""
+    if not selection_random:
+        return None
+    rng = _check_random_state(random_state)
+    return lambda: int(rng.randint(0, np.iinfo(np.int32).max))
 
 
 # --------------------------------------------------------------------------
@@ -117,10 +136,14 @@ class _Design:
 
     ``XT`` (p, n) C-contiguous (features contiguous, as coordinate descent
     reads them), ``y`` (n,) or (n, k); ``G``, ``Xty``, ``yty`` for the
-    covariance mode, formed on demand.
+    covariance mode, formed on demand.  With *standardize* each column is
+    then divided by ``X_scale``, its root mean square after centring and
+    weighting (the population standard deviation, glmnet's ``standardize=TRUE``;
+    1 for a constant column); coefficients of the scaled problem divided by
+    ``X_scale`` are the coefficients in the units of X.
     """
 
-    def __init__(self, A, Y, sw, fit_intercept, precompute):
+    def __init__(self, A, Y, sw, fit_intercept, precompute, standardize=False):
         n, p = A.shape
         self.n, self.p = n, p
         if sw is not None:
@@ -131,19 +154,34 @@ class _Design:
         else:
             self.X_offset = np.zeros(p)
             self.y_offset = np.zeros(Y.shape[1:]) if Y.ndim > 1 else 0.0
-        XT = np.empty((p, n))
-        np.subtract(A.T, self.X_offset[:, None], out=XT)
         Yc = Y - self.y_offset
+        if (
+            sw is None
+            and not fit_intercept
+            and not standardize
+            and A.dtype == np.float64
+            and A.T.flags.c_contiguous
+        ):
+            XT = A.T  # a Fortran-ordered X is already its transpose in C order; nothing writes to it
+        else:
+            XT = np.empty((p, n))
+            np.subtract(A.T, self.X_offset[:, None], out=XT)
         if sw is not None:
             root = np.sqrt(sw)
             XT *= root
             Yc = Yc * (root if Yc.ndim == 1 else root[:, None])
+        self.X_scale = np.ones(p)
+        if standardize:
+            scale = np.sqrt(np.einsum("ij,ij->i", XT, XT) / n)
+            scale[scale == 0.0] = 1.0  # a constant column stays zero, its coefficient 0
+            XT /= scale[:, None]
+            self.X_scale = scale
         self.XT = XT
         self.Y = np.ascontiguousarray(Yc)
         self.plan = enet_cd_plan(n, p, precompute)
         self.G = None
         if self.plan.variant == "gram":
-            if isinstance(precompute, np.ndarray) and not fit_intercept and sw is None:
+            if isinstance(precompute, np.ndarray) and not fit_intercept and sw is None and not standardize:
                 G = np.asarray(precompute, dtype=np.float64)
                 if G.shape != (p, p):
                     raise ValueError(f"precompute must be a ({p}, {p}) Gram matrix, got shape {G.shape}")
@@ -151,8 +189,8 @@ class _Design:
             else:
                 if isinstance(precompute, np.ndarray):
                     warnings.warn(
-                        "Gram matrix was provided but X was centered to fit intercept or weighted: "
-                        "recomputing Gram matrix.",
+                        "Gram matrix was provided but X was centered to fit intercept, weighted or "
+                        "standardized: recomputing Gram matrix.",
                         UserWarning,
                         stacklevel=4,
                     )
@@ -165,8 +203,8 @@ class _Design:
         y = self.Y if self.Y.ndim == 1 else np.ascontiguousarray(self.Y[:, k])
         return y
 
-    def solve(self, w, y, alpha, l1_ratio, tol, max_iter, positive, Xty=None):
-        """One CD solve at *alpha* from *w* (overwritten); scikit-learn's tol scaling."""
+    def solve(self, w, y, alpha, l1_ratio, tol, max_iter, positive, Xty=None, seed=None):
+        """One CD solve at *alpha* from *w* (overwritten, scaled units); scikit-learn's tol scaling."""
         n = self.n
         l1 = alpha * l1_ratio * n
         l2 = alpha * (1.0 - l1_ratio) * n
@@ -175,10 +213,28 @@ class _Design:
             if Xty is None:
                 Xty = self.XT @ y
             return enet_cd(
-                w, l1, l2, tol * yty, G=self.G, Xty=Xty, yty=yty, max_iter=max_iter, positive=positive
+                w,
+                l1,
+                l2,
+                tol * yty,
+                G=self.G,
+                Xty=Xty,
+                yty=yty,
+                max_iter=max_iter,
+                positive=positive,
+                seed=seed,
             )
         return enet_cd(
-            w, l1, l2, tol * yty, XT=self.XT, y=y, norms=self.norms, max_iter=max_iter, positive=positive
+            w,
+            l1,
+            l2,
+            tol * yty,
+            XT=self.XT,
+            y=y,
+            norms=self.norms,
+            max_iter=max_iter,
+            positive=positive,
+            seed=seed,
         )
 
 
@@ -202,20 +258,24 @@ def _alpha_grid(Xty, n, l1_ratio, eps, n_alphas, positive):
     return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
-def _run_path(design, y, alphas, l1_ratio, tol, max_iter, positive, coef_init=None, Xty=None):
-    """Warm-started solves along *alphas*; coefs (p, n_alphas), gaps (scaled by 1/n), n_iters, worst."""
+def _run_path(design, y, alphas, l1_ratio, tol, max_iter, positive, coef_init=None, Xty=None, seeds=None):
+    """Warm-started solves along *alphas*; coefs (p, n_alphas) in the units of X, gaps (scaled by 1/n),
+    n_iters, worst.  *seeds*: None (cyclic) or a callable giving each solve's seed."""
     p = design.p
     coefs = np.empty((p, len(alphas)))
     gaps = np.empty(len(alphas))
     n_iters = []
-    w = np.zeros(p) if coef_init is None else np.array(coef_init, dtype=np.float64, copy=True).ravel()
+    w = np.zeros(p)
+    if coef_init is not None:
+        w = np.array(coef_init, dtype=np.float64, copy=True).ravel() * design.X_scale
     if design.G is not None and Xty is None:
         Xty = design.XT @ y
     yty = float(y @ y)
     failed = None
     for i, alpha in enumerate(alphas):
-        res = design.solve(w, y, float(alpha), l1_ratio, tol, max_iter, positive, Xty=Xty)
-        coefs[:, i] = w
+        seed = None if seeds is None else seeds()
+        res = design.solve(w, y, float(alpha), l1_ratio, tol, max_iter, positive, Xty=Xty, seed=seed)
+        coefs[:, i] = w / design.X_scale
         gaps[i] = res.gap / design.n
         n_iters.append(res.n_iter)
         if not res.converged and failed is None:
@@ -249,6 +309,7 @@ def enet_path(
     return_n_iter=False,
     positive=False,
     check_input=True,
+    standardize=False,
     **params,
 ):
     """Elastic-net coefficients along a path of alphas (scikit-learn's ``enet_path``).
@@ -282,10 +343,18 @@ def enet_path(
         Also return the number of epochs of each solve.
     positive : bool
         Constrain the coefficients to be non-negative.
+    standardize : bool
+        Solve on X with each column divided by its root mean square
+        ``sqrt(sum_i x_ij^2 / n)`` (X is not centred here, so this is glmnet's
+        standardisation when X is already centred) and return the
+        coefficients in the units of X.  The alpha grid is that of the
+        scaled design.  See :class:`ElasticNet` for the mapping to glmnet.
     **params
         ``tol`` (default 1e-4: stop when the duality gap is at most
         ``tol * ||y||^2`` in the objective times n), ``max_iter`` (1000 epochs),
-        ``selection`` ("cyclic").
+        ``selection`` ("cyclic", or "random": each epoch visits its
+        coordinates in a random order) and ``random_state`` (int,
+        RandomState or None: the seed of that order).
 
     Returns
     -------
@@ -306,8 +375,8 @@ def enet_path(
     """
     tol = _check_real("enet_path", "tol", params.pop("tol", 1e-4))
     max_iter = _check_int("enet_path", "max_iter", params.pop("max_iter", 1000), 0)
-    _check_selection("enet_path", params.pop("selection", "cyclic"))
-    params.pop("random_state", None)
+    shuffle = _check_selection("enet_path", params.pop("selection", "cyclic"))
+    seeds = _seeds(shuffle, params.pop("random_state", None))
     if params:
         raise ValueError("Unexpected parameters in params", params.keys())
     l1_ratio = _check_real("enet_path", "l1_ratio", l1_ratio, 0.0, 1.0)
@@ -317,10 +386,10 @@ def enet_path(
     multi = Y.ndim == 2
     if multi and positive:
         raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
-    design = _Design(A, Y, None, False, precompute)
+    design = _Design(A, Y, None, False, precompute, standardize)
     Ys = [design.target(k) for k in range(Y.shape[1])] if multi else [design.Y]
     if Xy is not None and not multi:
-        Xty = np.asarray(Xy, dtype=np.float64).ravel()
+        Xty = np.asarray(Xy, dtype=np.float64).ravel() / design.X_scale
     else:
         Xty = None
     if alphas is None or isinstance(alphas, numbers.Integral):
@@ -333,11 +402,15 @@ def enet_path(
         grid = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
         if (grid < 0).any() or not np.isfinite(grid).all():
             raise ValueError(f"alphas must be finite and non-negative, got {alphas!r}")
+    if Xty is None and not multi and (alphas is None or isinstance(alphas, numbers.Integral)):
+        Xty = np.ascontiguousarray(XtY[:, 0])  # the grid's X^T y, not formed a second time
     out_coefs, out_gaps, out_iters = [], [], []
     failed = None
     for k, yk in enumerate(Ys):
         init = None if coef_init is None else (np.asarray(coef_init)[k] if multi else coef_init)
-        coefs, gaps, n_iters, bad = _run_path(design, yk, grid, l1_ratio, tol, max_iter, positive, init, Xty)
+        coefs, gaps, n_iters, bad = _run_path(
+            design, yk, grid, l1_ratio, tol, max_iter, positive, init, Xty, seeds
+        )
         out_coefs.append(coefs)
         out_gaps.append(gaps)
         out_iters.append(n_iters)
@@ -365,6 +438,7 @@ def lasso_path(
     verbose=False,
     return_n_iter=False,
     positive=False,
+    standardize=False,
     **params,
 ):
     """Lasso coefficients along a path of alphas: :func:`enet_path` with ``l1_ratio=1``.
@@ -386,6 +460,7 @@ def lasso_path(
         verbose=verbose,
         return_n_iter=return_n_iter,
         positive=positive,
+        standardize=standardize,
         **params,
     )
 
@@ -421,9 +496,19 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         Start from the previous ``coef_``.
     positive : bool
         Non-negative coefficients.
-    random_state : ignored
-    selection : "cyclic"
-        ("random" is scikit-learn's other choice; not implemented.)
+    random_state : int, RandomState or None
+        Seed of the coordinate order when ``selection="random"``.
+    selection : "cyclic" or "random"
+        Visit the coordinates in order, or each epoch in a fresh random
+        order (a random permutation of the working set; scikit-learn draws
+        coordinates with replacement).  The optimum, and what the duality
+        gap certifies, are the same.
+    standardize : bool
+        glmnet's ``standardize=TRUE``: solve on the (centred, weighted)
+        design with each column divided by its population standard
+        deviation ``s_j``, and report the coefficients in the units of X.
+        The penalty then weighs coefficient j by ``s_j``:
+        ``alpha l1_ratio sum_j s_j |w_j| + alpha (1 - l1_ratio)/2 sum_j s_j^2 w_j^2``.
 
     Attributes
     ----------
@@ -437,6 +522,20 @@ class ElasticNet(RegressorMixin, BaseEstimator):
 
     Notes
     -----
+    Penalty scaling.  jitla and scikit-learn minimise
+    ``1/(2n) RSS + alpha [l1_ratio ||w||_1 + (1 - l1_ratio)/2 ||w||^2]`` on
+    X as given; glmnet (``family="gaussian"``) minimises the same with
+    ``lambda = alpha``, ``alpha_glmnet = l1_ratio``, but on the standardised
+    design by default.  So glmnet's ``standardize=TRUE`` fit is
+    ``standardize=True`` here, ``standardize=FALSE`` is the default here, and
+    a penalty written with ``1/2 RSS`` (no ``1/n``, e.g. textbook lasso or
+    scikit-learn's ``Ridge``) has ``lambda = n alpha``.  Two glmnet details
+    not reproduced: it also scales y by its standard deviation internally
+    for ``family="gaussian"``, which leaves the lasso (``l1_ratio = 1``)
+    unchanged but divides the ridge part by ``sd(y)`` for ``l1_ratio < 1``;
+    and its sd of a weighted column uses the weights as we do
+    (rescaled to sum n).
+
     float32 inputs are solved in float64; ``coef_`` is returned in float32
     (scikit-learn's dtype).  With ``alpha = 0`` the problem is least squares
     and coordinate descent converges slowly (scikit-learn's warning).
@@ -458,6 +557,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         positive=False,
         random_state=None,
         selection="cyclic",
+        standardize=False,
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -470,6 +570,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
+        self.standardize = standardize
 
     def _ratio(self):
         return self.l1_ratio
@@ -481,7 +582,7 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         l1_ratio = _check_real(owner, "l1_ratio", self._ratio(), 0.0, 1.0)
         tol = _check_real(owner, "tol", self.tol)
         max_iter = _check_int(owner, "max_iter", self.max_iter, 1)
-        _check_selection(owner, self.selection)
+        seeds = _seeds(_check_selection(owner, self.selection), self.random_state)
         if not (isinstance(self.precompute, (bool, np.bool_)) or isinstance(self.precompute, np.ndarray)):
             raise ValueError(
                 f"The 'precompute' parameter of {owner} must be an instance of 'bool' or an array-like. "
@@ -505,12 +606,12 @@ class ElasticNet(RegressorMixin, BaseEstimator):
                 raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
             warnings.warn(_COLUMN_Y, DataConversionWarning, stacklevel=2)
             Y = Y[:, 0]
-        design = _Design(A, Y, sw, self.fit_intercept, self.precompute)
+        design = _Design(A, Y, sw, self.fit_intercept, self.precompute, self.standardize)
         k = 1 if Y.ndim == 1 else Y.shape[1]
         p = A.shape[1]
         start = None
         if self.warm_start and hasattr(self, "coef_"):
-            start = np.asarray(self.coef_, dtype=np.float64).reshape(k, p)
+            start = np.asarray(self.coef_, dtype=np.float64).reshape(k, p) * design.X_scale
         coef = np.zeros((k, p))
         gaps = np.zeros(k)
         n_iter = []
@@ -518,8 +619,9 @@ class ElasticNet(RegressorMixin, BaseEstimator):
         for t in range(k):
             w = np.zeros(p) if start is None else start[t].copy()
             yt = design.target(t)
-            res = design.solve(w, yt, alpha, l1_ratio, tol, max_iter, self.positive)
-            coef[t] = w
+            seed = None if seeds is None else seeds()
+            res = design.solve(w, yt, alpha, l1_ratio, tol, max_iter, self.positive, seed=seed)
+            coef[t] = w / design.X_scale
             gaps[t] = res.gap / design.n
             n_iter.append(res.n_iter)
             if not res.converged and failed is None:
@@ -582,6 +684,7 @@ class Lasso(ElasticNet):
         positive=False,
         random_state=None,
         selection="cyclic",
+        standardize=False,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -593,6 +696,7 @@ class Lasso(ElasticNet):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
+        self.standardize = standardize
 
     def _ratio(self):
         return 1.0
@@ -615,8 +719,11 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
     l1_ratio : float or list of floats in [0, 1]
     eps, alphas
         As :func:`enet_path` (``alphas``: grid length or the alphas).
-    fit_intercept, precompute, max_iter, tol, copy_X, positive, random_state, selection
-        As :class:`ElasticNet`; ``precompute="auto"`` chooses per fold.
+    fit_intercept, precompute, max_iter, tol, copy_X, positive, random_state, selection, standardize
+        As :class:`ElasticNet`; ``precompute="auto"`` chooses per fold, and
+        with ``standardize`` each fold's training rows are standardised with
+        their own standard deviations (as ``cv.glmnet``); the alpha grid is
+        that of the whole standardised design.
     cv : int, splitter or iterable, optional
         scikit-learn's ``check_cv`` (default 5-fold).
     verbose, n_jobs
@@ -625,6 +732,11 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     alpha_, l1_ratio_ : float
+    alpha_1se_ : float
+        glmnet's ``lambda.1se``: the largest alpha (of ``l1_ratio_``'s grid)
+        whose mean CV error is within one standard error of the minimum,
+        the standard error being ``std(fold errors, ddof=1) / sqrt(n_folds)``
+        at the minimum (glmnet's ``cvsd`` with equal fold weights).
     alphas_ : (n_alphas,) or (n_l1_ratio, n_alphas) ndarray
     mse_path_ : (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds) ndarray
     coef_, intercept_, dual_gap_, n_iter_
@@ -648,6 +760,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         positive=False,
         random_state=None,
         selection="cyclic",
+        standardize=False,
     ):
         self.l1_ratio = l1_ratio
         self.eps = eps
@@ -663,6 +776,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
+        self.standardize = standardize
 
     def _ratios(self):
         return np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
@@ -681,7 +795,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         eps = _check_real(owner, "eps", self.eps, 0.0, low_open=True)
         tol = _check_real(owner, "tol", self.tol)
         max_iter = _check_int(owner, "max_iter", self.max_iter, 1)
-        _check_selection(owner, self.selection)
+        seeds = _seeds(_check_selection(owner, self.selection), self.random_state)
         A = check_X(self, X, reset=True, copy=False)
         Y = check_y(y, A.shape[0])
         if Y.ndim == 2 and Y.shape[1] > 1:
@@ -695,7 +809,7 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         n = A.shape[0]
         if isinstance(self.alphas, numbers.Integral) and not isinstance(self.alphas, bool):
             count = _check_int(owner, "alphas", self.alphas, 1)
-            full = _Design(A, Y, sw, self.fit_intercept, False)
+            full = _Design(A, Y, sw, self.fit_intercept, False, self.standardize)
             Xty = full.XT @ full.Y
             del full
             grids = np.stack([_alpha_grid(Xty, n, r, eps, count, self.positive) for r in ratios])
@@ -708,11 +822,13 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
         mse = np.empty((len(ratios), grids.shape[1], len(folds)))
         for f, (train, test) in enumerate(folds):
             sw_train = None if sw is None else sw[train]
-            design = _Design(A[train], Y[train], sw_train, self.fit_intercept, self.precompute)
+            design = _Design(
+                A[train], Y[train], sw_train, self.fit_intercept, self.precompute, self.standardize
+            )
             Xty = design.XT @ design.Y if design.G is not None else None
             for r, ratio in enumerate(ratios):
                 coefs, _, _, _ = _run_path(
-                    design, design.Y, grids[r], ratio, tol, max_iter, self.positive, Xty=Xty
+                    design, design.Y, grids[r], ratio, tol, max_iter, self.positive, Xty=Xty, seeds=seeds
                 )
                 intercepts = design.y_offset - design.X_offset @ coefs
                 resid = A[test] @ coefs + intercepts - Y[test][:, None]
@@ -728,6 +844,10 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
             if mean[r, i] < best_mse:
                 best_mse, r_best, a_best = mean[r, i], r, i
         self.alpha_ = float(grids[r_best, a_best])
+        folds_best = mse[r_best]
+        se = folds_best[a_best].std(ddof=1) / np.sqrt(len(folds)) if len(folds) > 1 else 0.0
+        within = mean[r_best] <= mean[r_best, a_best] + se
+        self.alpha_1se_ = float(grids[r_best][within].max())
         self.l1_ratio_ = float(ratios[r_best])
         self.alphas_ = grids[0] if len(ratios) == 1 else grids
         self.mse_path_ = np.squeeze(mse)
@@ -738,6 +858,9 @@ class ElasticNetCV(RegressorMixin, BaseEstimator):
             max_iter=max_iter,
             tol=tol,
             positive=self.positive,
+            selection=self.selection,
+            random_state=self.random_state,
+            standardize=self.standardize,
         )
         model.fit(A, Y, sample_weight=sw)
         self.coef_ = model.coef_
@@ -778,6 +901,7 @@ class LassoCV(ElasticNetCV):
         positive=False,
         random_state=None,
         selection="cyclic",
+        standardize=False,
     ):
         self.eps = eps
         self.alphas = alphas
@@ -792,6 +916,7 @@ class LassoCV(ElasticNetCV):
         self.positive = positive
         self.random_state = random_state
         self.selection = selection
+        self.standardize = standardize
 
     def _ratios(self):
         return np.array([1.0])

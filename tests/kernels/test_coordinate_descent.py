@@ -170,3 +170,34 @@ def test_anderson_extrapolation_of_a_linear_sequence():
     assert far > 0.5
     assert np.abs(out - x_star).max() < 1e-2 * far
     assert not cd._anderson_weights(np.ones((6, 3)), c)  # stalled iterates: no extrapolation
+
+
+@pytest.mark.parametrize("mode", ["residual", "gram"])
+def test_random_order_reaches_the_same_optimum(mode):
+    X, y = _problem(14, 6, seed=7)
+    n = X.shape[0]
+    ref = naive.enet_path(X, y, [0.05], 0.7)[:, 0]
+    l1, l2 = 0.05 * 0.7 * n, 0.05 * 0.3 * n
+    seen = []
+    for seed in (0, 1, 12345):
+        opts = _opts(l1, l2, 1e-15 * (y @ y), ws=2, anderson=True, screen=True)
+        opts[cd.RANDOM], opts[cd.SEED] = 1.0, seed
+        w, ok, info = _solve(mode, X, y, opts)
+        assert ok and info[cd.GAP] <= 1e-15 * (y @ y)
+        assert_allclose(w, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
+        # one epoch over all six features shows the order: different seeds, different first iterates
+        one = _opts(l1, l2, 0.0, max_iter=1)
+        one[cd.RANDOM], one[cd.SEED] = 1.0, seed
+        seen.append(_solve(mode, X, y, one)[0])
+    cyclic = _solve(mode, X, y, _opts(l1, l2, 0.0, max_iter=1))[0]
+    assert max(np.abs(s - cyclic).max() for s in seen) > 1e-6
+    assert np.abs(seen[0] - seen[1]).max() > 1e-6 or np.abs(seen[0] - seen[2]).max() > 1e-6
+
+
+def test_shuffled_is_a_seeded_permutation():
+    idx = np.arange(3, 40)
+    a = cd._shuffled(idx, cd._rng_state(7))
+    b = cd._shuffled(idx, cd._rng_state(7))
+    c = cd._shuffled(idx, cd._rng_state(8))
+    assert sorted(a) == list(idx) and (a == b).all() and (a != c).any() and (a != idx).any()
+    assert (idx == np.arange(3, 40)).all()  # the input is not shuffled in place

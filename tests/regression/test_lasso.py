@@ -255,8 +255,10 @@ def test_bad_input_errors():
         Lasso().fit(X, y, sample_weight=-w)
     with pytest.raises(ValueError, match="positive=True is not allowed for multi-output"):
         Lasso(positive=True).fit(X, np.column_stack([y, y]))
-    with pytest.raises(NotImplementedError, match="selection='random'"):
-        Lasso(selection="random").fit(X, y)
+    with pytest.raises(ValueError, match="The 'selection' parameter of Lasso must be a str among"):
+        Lasso(selection="greedy").fit(X, y)
+    with pytest.raises(ValueError, match="cannot be used to seed"):
+        Lasso(selection="random", random_state="zero").fit(X, y)
     with pytest.raises(ValueError, match="Unexpected parameters"):
         lasso_path(X, y, bogus=1)
     with pytest.raises(ValueError, match="For multi-task outputs"):
@@ -299,3 +301,164 @@ def test_glmnet_standardisation_mapping():
     on = coef != 0
     assert_allclose(g[on], 0.05 * sd[on] * np.sign(coef[on]), rtol=1e-7)
     assert (np.abs(g[~on]) <= 0.05 * sd[~on] * (1 + 1e-7)).all()
+
+
+# --------------------------------------------------------------------------
+# standardize=True (glmnet's convention), checked against a fit by hand on the standardised design
+# --------------------------------------------------------------------------
+def _standardised(X, sw=None, center=True):
+    """glmnet's standardisation by hand: weighted mean and population sd (weights rescaled to sum n)."""
+    n = X.shape[0]
+    s = np.ones(n) if sw is None else sw * n / sw.sum()
+    mean = np.average(X, axis=0, weights=s) if center else np.zeros(X.shape[1])
+    sd = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=s))
+    return mean, sd
+
+
+@pytest.mark.parametrize("precompute", [False, True])
+@pytest.mark.parametrize(("l1_ratio", "weighted"), [(1.0, False), (0.5, True)])
+def test_standardize_matches_a_fit_on_the_standardised_design(precompute, l1_ratio, weighted):
+    X, y, w = _data(seed=11)
+    X = X * np.array([0.1, 1.0, 10.0, 3.0, 0.5, 2.0, 50.0, 1.0])  # scales far apart: the mapping matters
+    sw = w if weighted else None
+    mean, sd = _standardised(X, sw)
+    alpha = 0.05
+    ours = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, standardize=True, precompute=precompute, **TIGHT)
+    ours.fit(X, y, sample_weight=sw)
+    # the oracle: scikit-learn on (X - mean) / sd, its coefficients mapped back by 1 / sd
+    ref = sk.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, **TIGHT).fit((X - mean) / sd, y, sample_weight=sw)
+    coef = ref.coef_ / sd
+    assert_allclose(ours.coef_, coef, rtol=RTOL, atol=RTOL * np.abs(coef).max())
+    assert_allclose(ours.intercept_, ref.intercept_ - mean @ coef, rtol=1e-9)
+    assert_allclose(ours.predict(X), ref.predict((X - mean) / sd), rtol=1e-9)
+    # it is a different estimator from the unstandardised one on such columns
+    plain = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, **TIGHT).fit(X, y, sample_weight=sw)
+    assert np.abs(plain.coef_ - ours.coef_).max() > 1e-3 * np.abs(coef).max()
+    # warm start from the stored (unscaled) coefficients: already optimal
+    ours.set_params(warm_start=True).fit(X, y, sample_weight=sw)
+    assert ours.n_iter_ <= 1
+
+
+def test_standardize_path_and_cv():
+    X, y, _ = _data(n=40, seed=12)
+    X = X * np.linspace(0.2, 20.0, X.shape[1])
+    X[:, 6] = 3.0  # a constant column: scale 1, coefficient 0
+    # the path functions do not centre: the scale is the root mean square of each column
+    _, rms = _standardised(X, center=False)
+    alphas, coefs, _ = lasso_path(X, y, standardize=True, n_alphas=20, **TIGHT)
+    ref_alphas, ref_coefs, _ = sk.lasso_path(X / rms, y, alphas=20, **TIGHT)
+    assert_allclose(alphas, ref_alphas, rtol=1e-13)
+    ref_coefs = ref_coefs / rms[:, None]
+    assert_allclose(coefs, ref_coefs, rtol=RTOL, atol=RTOL * np.abs(ref_coefs).max())
+    # CV: each fold standardised with its own training rows (cv.glmnet); the grid from all rows
+    cv = KFold(3, shuffle=True, random_state=1)
+    Xc = X[:, [0, 1, 2, 3, 4, 5, 7]]
+    model = LassoCV(cv=cv, alphas=15, standardize=True, **TIGHT).fit(Xc, y)
+    mean, sd = _standardised(Xc)
+    grid = sk.LassoCV(alphas=15, cv=cv).fit((Xc - mean) / sd, y).alphas_
+    assert_allclose(model.alphas_, grid, rtol=1e-12)
+    mse = np.empty((15, 3))
+    for f, (tr, te) in enumerate(cv.split(Xc)):
+        m_tr, s_tr = _standardised(Xc[tr])
+        for i, a in enumerate(grid):
+            fold = sk.Lasso(alpha=a, **TIGHT).fit((Xc[tr] - m_tr) / s_tr, y[tr])
+            mse[i, f] = ((fold.predict((Xc[te] - m_tr) / s_tr) - y[te]) ** 2).mean()
+    assert_allclose(model.mse_path_, mse, rtol=1e-7)
+    final = Lasso(alpha=model.alpha_, standardize=True, **TIGHT).fit(Xc, y)
+    assert_allclose(model.coef_, final.coef_, rtol=1e-12, atol=1e-14)
+
+
+# --------------------------------------------------------------------------
+# selection="random"
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("precompute", [False, True])
+def test_random_selection_reaches_the_cyclic_optimum(precompute):
+    X, y, _ = _data(n=60, p=12, seed=13)
+    kw = dict(alpha=0.03, l1_ratio=0.7, precompute=precompute, **TIGHT)
+    cyclic = ElasticNet(**kw).fit(X, y)
+    rnd = ElasticNet(selection="random", random_state=0, **kw).fit(X, y)
+    again = ElasticNet(selection="random", random_state=0, **kw).fit(X, y)
+    other = ElasticNet(selection="random", random_state=np.random.RandomState(5), **kw).fit(X, y)
+    yc = y - y.mean()
+    for est in (rnd, other):
+        assert 0 <= est.dual_gap_ <= TOL * (yc @ yc) / len(y)  # certified to the same gap
+        # strongly convex (n > p): the same point, to what the gap allows
+        assert_allclose(est.coef_, cyclic.coef_, rtol=RTOL, atol=RTOL * np.abs(cyclic.coef_).max())
+    assert_array_equal(rnd.coef_, again.coef_)  # reproducible from random_state
+    # the order really changes: one epoch from zero lands elsewhere than the cyclic epoch
+    one = dict(kw, tol=1e-2, max_iter=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        c1 = ElasticNet(**one).fit(X, y).coef_
+        r1 = ElasticNet(selection="random", random_state=0, **one).fit(X, y).coef_
+    assert np.abs(c1 - r1).max() > 1e-6
+    alphas, coefs, gaps = enet_path(
+        X, y, l1_ratio=0.7, n_alphas=10, selection="random", random_state=3, **TIGHT
+    )
+    ref = enet_path(X, y, l1_ratio=0.7, n_alphas=10, **TIGHT)[1]
+    assert_allclose(coefs, ref, rtol=RTOL, atol=RTOL * np.abs(ref).max())
+    cv = LassoCV(cv=3, alphas=10, selection="random", random_state=0, **TIGHT).fit(X, y)
+    assert_allclose(cv.mse_path_, LassoCV(cv=3, alphas=10, **TIGHT).fit(X, y).mse_path_, rtol=1e-7)
+
+
+# --------------------------------------------------------------------------
+# alpha_1se_ and the pictures
+# --------------------------------------------------------------------------
+def test_alpha_1se_is_glmnets_rule():
+    X, y, _ = _data(n=60, seed=14)
+    model = LassoCV(cv=KFold(5, shuffle=True, random_state=0), alphas=30, **TIGHT).fit(X, y)
+    mean = model.mse_path_.mean(axis=1)
+    i = int(np.argmin(mean))
+    se = model.mse_path_[i].std(ddof=1) / np.sqrt(5)
+    expected = max(a for a, m in zip(model.alphas_, mean, strict=True) if m <= mean[i] + se)
+    assert model.alpha_1se_ == expected
+    assert model.alpha_1se_ >= model.alpha_
+    enet = ElasticNetCV(cv=3, l1_ratio=[0.3, 1.0], alphas=10, **TIGHT).fit(X, y)
+    r = [0.3, 1.0].index(enet.l1_ratio_)
+    m = enet.mse_path_[r].mean(axis=1)
+    j = int(np.argmin(m))
+    se = enet.mse_path_[r, j].std(ddof=1) / np.sqrt(3)
+    assert enet.alpha_1se_ == enet.alphas_[r][m <= m[j] + se].max()
+
+
+def test_plot_path_and_cv_curve_draw_the_data():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from jitla.regression import plot_cv, plot_path
+
+    X, y, _ = _data(n=60, seed=15)
+    alphas, coefs, _ = lasso_path(X, y, n_alphas=12, **TIGHT)
+    fig = plot_path(alphas, coefs, alpha=alphas[5])
+    ax = fig.axes[0]
+    assert len(ax.lines) == X.shape[1] + 1
+    for j in range(X.shape[1]):
+        assert_array_equal(ax.lines[j].get_xdata(), np.log(alphas))
+        assert_array_equal(ax.lines[j].get_ydata(), coefs[j])
+    assert_allclose(ax.lines[-1].get_xdata(), np.log(alphas[5]))  # the marker
+    # from a fitted CV model: the path of its final problem (centred), both alphas marked
+    model = LassoCV(cv=3, alphas=12, **TIGHT).fit(X, y)
+    fig = plot_path(model, X, y)
+    ax = fig.axes[0]
+    _, ref, _ = sk.lasso_path(X - X.mean(axis=0), y - y.mean(), alphas=model.alphas_, **TIGHT)
+    drawn = np.array([line.get_ydata() for line in ax.lines[: X.shape[1]]])
+    assert_allclose(drawn, ref, rtol=RTOL, atol=RTOL * np.abs(ref).max())
+    assert_allclose(ax.lines[-2].get_xdata(), np.log(model.alpha_))
+    assert_allclose(ax.lines[-1].get_xdata(), np.log(model.alpha_1se_))
+    # the CV curve: mean over folds, a +-1 SE band
+    fig = plot_cv(model)
+    ax = fig.axes[0]
+    mean = model.mse_path_.mean(axis=1)
+    se = model.mse_path_.std(axis=1, ddof=1) / np.sqrt(3)
+    assert_array_equal(ax.lines[0].get_xdata(), np.log(model.alphas_))
+    assert_allclose(ax.lines[0].get_ydata(), mean, rtol=1e-15)
+    band = ax.collections[0].get_paths()[0].vertices
+    assert_allclose(band[:, 1].max(), (mean + se).max(), rtol=1e-12)
+    assert_allclose(band[:, 1].min(), (mean - se).min(), rtol=1e-12)
+    assert_allclose(ax.lines[1].get_xdata(), np.log(model.alpha_))
+    # drawing on a given Axes returns its Figure; plt.show is never called
+    from matplotlib.figure import Figure
+
+    target = Figure().add_subplot()
+    assert plot_cv(model, ax=target) is target.figure
+    with pytest.raises(ValueError, match="coefs must be"):
+        plot_path(alphas, coefs[:, :3])
