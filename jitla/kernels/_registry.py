@@ -37,6 +37,7 @@ KERNEL_MODULES = (
     "jitla.kernels.least_squares",
     "jitla.kernels.coordinate_descent",
     "jitla.kernels.subsets",
+    "jitla.kernels.lars",
 )
 
 
