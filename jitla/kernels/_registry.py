@@ -38,6 +38,7 @@ KERNEL_MODULES = (
     "jitla.kernels.coordinate_descent",
     "jitla.kernels.subsets",
     "jitla.kernels.lars",
+    "jitla.kernels.pls",
 )
 
 

@@ -43,8 +43,11 @@ class LarsResult(NamedTuple):
     stopped_early: bool  #: a lasso knot's alpha rose (rounding errors dominate): path cut there
 
 
+_EPS = float(np.finfo(np.float64).eps)
+
+
 def lars(Xy, *, XT=None, y=None, G=None, n_samples, max_iter=500, alpha_min=0.0, lasso=False,
-         positive=False, eps=float(np.finfo(np.float64).eps)):  # fmt: skip
+         positive=False, eps=_EPS):  # fmt: skip
     """The LARS or lasso-LARS path from ``X^T y`` and either the data or the Gram matrix.
 
     Data mode: pass ``XT`` ((p, n), C-contiguous: X transposed) and ``y``.

@@ -72,7 +72,8 @@ def _report(res, method):
 def _check_method(method, positive):
     if method not in ("lar", "lasso"):
         raise ValueError(
-            f"The 'method' parameter of lars_path must be a str among {{'lar', 'lasso'}}. Got {method!r} instead."
+            "The 'method' parameter of lars_path must be a str among {'lar', 'lasso'}. "
+            f"Got {method!r} instead."
         )
     if method == "lar" and positive:
         raise ValueError("Positive constraint not supported for 'lar' coding method.")
@@ -172,7 +173,8 @@ def lars_path(
         raise ValueError("X and Gram cannot both be unspecified.")
     if not isinstance(max_iter, numbers.Integral) or max_iter < 0:
         raise ValueError(
-            f"The 'max_iter' parameter of lars_path must be an int in the range [0, inf). Got {max_iter!r} instead."
+            "The 'max_iter' parameter of lars_path must be an int in the range [0, inf). "
+            f"Got {max_iter!r} instead."
         )
     if not (isinstance(alpha_min, numbers.Real) and alpha_min >= 0):
         raise ValueError(
@@ -211,7 +213,8 @@ def lars_path(
 def _check_int(owner, name, value, low):
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
         raise ValueError(
-            f"The '{name}' parameter of {owner} must be an int in the range [{low}, inf). Got {value!r} instead."
+            f"The '{name}' parameter of {owner} must be an int in the range [{low}, inf). "
+            f"Got {value!r} instead."
         )
     return int(value)
 
@@ -338,8 +341,8 @@ class Lars(RegressorMixin, BaseEstimator):
             G = None
         else:
             raise ValueError(
-                f"The 'precompute' parameter of {owner} must be a str among {{'auto'}}, an instance of 'bool' "
-                f"or an array-like. Got {pre!r} instead."
+                f"The 'precompute' parameter of {owner} must be a str among {{'auto'}}, an instance of "
+                f"'bool' or an array-like. Got {pre!r} instead."
             )
         XtY = XT @ Yc if Xy is None else np.asarray(Xy, dtype=np.float64).reshape(p, k)
         coef = np.empty((k, p))
