@@ -37,6 +37,7 @@ import numpy as np
 from jitla.linalg import lstsq
 from jitla.linalg._lars import lars
 from jitla.regression._estimator import BaseEstimator, RegressorMixin, check_is_fitted, check_X, check_y
+from jitla.regression._lasso import _COLUMN_Y, DataConversionWarning
 
 try:
     from sklearn.exceptions import ConvergenceWarning
@@ -517,6 +518,7 @@ class LassoLarsIC(LassoLars):
         if yv.ndim == 2:
             if yv.shape[1] != 1:
                 raise ValueError(f"y should be a 1d array, got an array of shape {yv.shape} instead.")
+            warnings.warn(_COLUMN_Y, DataConversionWarning, stacklevel=2)
             yv = yv[:, 0]
         super().fit(A, yv)
         n, p = A.shape
