@@ -348,6 +348,7 @@ def lars_path_kernel(XT, y, Xy, G, opts, info):
     degenerate = 0
     early = 0
     drop = False
+    level = 0.0  # the active columns' common |correlation| after the last step
     while True:
         # the largest inactive correlation: C, the common level of the active ones
         C = 0.0
@@ -358,6 +359,9 @@ def lars_path_kernel(XT, y, Xy, G, opts, info):
                 if j_max < 0 or v > C:
                     C = v
                     j_max = j
+        if j_max < 0 and degenerate and k:
+            # every column left was excluded: the knot's alpha is the active columns' level
+            C = max(level, 0.0)
         alpha = C / n_samples
         alphas[n_iter] = alpha
         if alpha <= alpha_min + _EQUAL:
@@ -374,7 +378,7 @@ def lars_path_kernel(XT, y, Xy, G, opts, info):
             break
         if n_iter >= max_iter or k >= p:
             break
-        if not drop:
+        if not drop and j_max >= 0:
             # column j_max joins: one new row of the factor of G_A
             gjj = _gram_column(XT, G, A, k, j_max, g)
             pivot = _insert(L, k, g, gjj, eps)
@@ -427,6 +431,7 @@ def lars_path_kernel(XT, y, Xy, G, opts, info):
         for j in range(p):
             if state[j] == 0:
                 c[j] -= gamma * corr[j]
+        level = C - gamma * AA
         if drop:
             # every column whose coefficient hit zero at this knot leaves (last first, so
             # positions below stay valid), its row deleted from the factor
