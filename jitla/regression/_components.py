@@ -30,7 +30,7 @@ import warnings
 
 import numpy as np
 
-from jitla.linalg import matmul, pinv, svd
+from jitla.linalg import matmul, pinv, qr_r_augmented, svd
 from jitla.linalg._pls import nipals
 from jitla.regression._estimator import (
     BaseEstimator,
@@ -94,10 +94,15 @@ class PCR(RegressorMixin, TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    ESL Sec. 3.5.1 (Eq. 3.61-3.62).  One thin SVD of the centred X
-    (:func:`jitla.linalg.svd`: O(n p min(n, p)) flops), then ``2 n k q``
-    for ``U_k^T y`` and ``2 p k q`` for the coefficients.  Workspace: the
-    centred copy of X (n p) and the thin SVD (n r + r + r p, r = min(n, p)).
+    ESL Sec. 3.5.1 (Eq. 3.61-3.62).  Tall X (n > p): one Householder/TSQR
+    pass over ``[1 | X | y]`` (:func:`jitla.linalg.qr_r_augmented`,
+    ``2 n p^2`` flops; the column of ones centres the rest, X itself is
+    never copied) and the SVD of the p x p triangle R (``O(p^3)``), as
+    LAPACK's ``dgesvd`` does for m >> n: backward stable like the SVD of
+    X_c, with no ``X^T X`` formed.  Wide X: the thin SVD of the centred X
+    (``O(n^2 p)``).  Then ``2 r k q`` for ``U_k^T y`` and ``2 p k q`` for
+    the coefficients.  Workspace: R ((p + q + 1)^2) when tall; the centred
+    copy of X and its thin SVD (n r + r + r p, r = min(n, p)) when wide.
     """
 
     def __init__(self, n_components=None, *, fit_intercept=True):
@@ -122,9 +127,17 @@ class PCR(RegressorMixin, TransformerMixin, BaseEstimator):
                 )
         self.mean_ = A.mean(axis=0) if self.fit_intercept else np.zeros(p)
         y_mean = Y.mean(axis=0) if self.fit_intercept else np.zeros(Y.shape[1:])
-        Xc = np.ascontiguousarray(A - self.mean_)
         Yc = (Y - y_mean).reshape(n, -1)
-        U, s, Vt = svd(Xc, full_matrices=False)
+        c = int(bool(self.fit_intercept))
+        if n > p + c:
+            # tall: X_c = Q R from one TSQR pass over [1 | X | y] (the ones column centres the rest),
+            # then the SVD of the small R = U_R S V^T: X_c = (Q U_R) S V^T and U^T y_c = U_R^T (Q^T y_c)
+            R = qr_r_augmented(A, Yc, ones=bool(c))
+            U, s, Vt = svd(np.ascontiguousarray(R[c : c + p, c : c + p]), full_matrices=False)
+            QtY = R[c : c + p, c + p :]
+        else:
+            U, s, Vt = svd(np.ascontiguousarray(A - self.mean_), full_matrices=False)
+            QtY = Yc
         # scikit-learn's sign rule (svd_flip, V-based): the largest |v_mj| of each direction positive
         flip = np.sign(Vt[np.arange(r), np.argmax(np.abs(Vt), axis=1)])
         flip[flip == 0] = 1.0
@@ -135,7 +148,7 @@ class PCR(RegressorMixin, TransformerMixin, BaseEstimator):
         self.singular_values_ = s[:k].copy()
         self.explained_variance_ = s[:k] ** 2 / max(n - 1, 1)
         self.explained_variance_ratio_ = s[:k] ** 2 / total if total > 0 else np.zeros(k)
-        UtY = matmul(np.ascontiguousarray(U[:, :k].T), np.ascontiguousarray(Yc))  # (k, q)
+        UtY = matmul(np.ascontiguousarray(U[:, :k].T), np.ascontiguousarray(QtY))  # (k, q)
         # theta_m = u_m^T y / s_m; a zero singular value's direction carries nothing of X
         cut = np.finfo(np.float64).eps * max(n, p) * (s[0] if s.size else 0.0)
         inv_s = np.divide(1.0, s[:k], out=np.zeros(k), where=s[:k] > cut)
