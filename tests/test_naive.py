@@ -148,3 +148,32 @@ def test_norm_naive_matches_numpy_and_does_not_overflow(rng):
     assert naive.norm([3e200, 4e200]) == pytest.approx(5e200, rel=1e-15)
     assert naive.norm([3e-200, 4e-200]) == pytest.approx(5e-200, rel=1e-15)
     assert naive.norm([0.0, 0.0]) == 0.0
+
+
+def test_lars_path_naive_on_an_orthonormal_design():
+    # Orthonormal columns: the correlations never interact, so LARS and the lasso both
+    # soft-threshold x_j^T y: knots at |x_j^T y| and b_j = sign(c_j) (|c_j| - C)+ (hand computed)
+    X = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+    y = np.array([3.0, -2.0, 1.0, 5.0])
+    for method in ("lar", "lasso"):
+        alphas, active, coefs = naive.lars_path(X, y, method)
+        np.testing.assert_array_equal(alphas, [0.75, 0.5, 0.25, 0.0])
+        assert active == [0, 1, 2]
+        np.testing.assert_array_equal(coefs, [[0, 1, 2, 3], [0, 0, -1, -2], [0, 0, 0, 1]])
+
+
+def test_lars_path_naive_drops_a_crossing_coefficient():
+    # The lasso modification changes the path only when a coefficient crosses zero: the lasso
+    # path then has a knot where the LAR path keeps going, and every lasso knot is a KKT point
+    rng = np.random.default_rng(4)
+    X = np.round(rng.standard_normal((8, 12)) * 16) / 16
+    y = np.round((X[:, :4] @ [3.0, -2.0, 1.5, 0.5] + 0.7 * rng.standard_normal(8)) * 16) / 16
+    X, y = X - X.mean(axis=0), y - y.mean()
+    lar = naive.lars_path(X, y, "lar")
+    alphas, active, coefs = naive.lars_path(X, y, "lasso")
+    assert len(alphas) > len(active) + 1 and len(lar[0]) < len(alphas)
+    corr = X.T @ (y[:, None] - X @ coefs) / 8
+    for t, alpha in enumerate(alphas):
+        on = coefs[:, t] != 0
+        assert np.abs(corr[:, t]).max() <= alpha * (1 + 1e-12) + 1e-15
+        np.testing.assert_allclose(corr[on, t], alpha * np.sign(coefs[on, t]), rtol=1e-12, atol=1e-15)

@@ -37,6 +37,8 @@ KERNEL_MODULES = (
     "jitla.kernels.least_squares",
     "jitla.kernels.coordinate_descent",
     "jitla.kernels.subsets",
+    "jitla.kernels.lars",
+    "jitla.kernels.pls",
 )
 
 

@@ -103,6 +103,13 @@ __all__ = [
     "logistic_path",
     "plot_path",
     "plot_cv",
+    # least angle regression, PCR and PLS
+    "Lars",
+    "LassoLars",
+    "LassoLarsIC",
+    "lars_path",
+    "PCR",
+    "PLSRegression",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -142,6 +149,13 @@ _LAZY = {
     "logistic_path": "jitla.regression._glm_estimators",
     "plot_path": "jitla.regression._lasso_plot",
     "plot_cv": "jitla.regression._lasso_plot",
+    # least angle regression, PCR and PLS
+    "Lars": "jitla.regression._lars",
+    "LassoLars": "jitla.regression._lars",
+    "LassoLarsIC": "jitla.regression._lars",
+    "lars_path": "jitla.regression._lars",
+    "PCR": "jitla.regression._components",
+    "PLSRegression": "jitla.regression._components",
 }
 
 
