@@ -606,6 +606,13 @@ def _caller(stub):
     @intrinsic
     def call(typingctx, args):
         argtypes = tuple(_unliteral(ty) for ty in args.types)
+        # arrays passed as layout "A" where the kernel allows it: one entry for every layout
+        argtypes = tuple(
+            ty.copy(layout="A", readonly=False)
+            if i in stub.any_layout and isinstance(ty, numba.types.Array)
+            else ty
+            for i, ty in enumerate(argtypes)
+        )
         slot = _slot_for(stub, argtypes)
         restype = slot.cfunc.restype
 
@@ -641,7 +648,7 @@ def _caller(stub):
     return call
 
 
-def out_of_line(dispatcher):
+def out_of_line(dispatcher=None, *, any_layout=()):
     """Let kernels call *dispatcher* through a pointer instead of compiling its code into theirs.
 
     Returns a function to call in place of the kernel: from Python it calls
@@ -657,7 +664,19 @@ def out_of_line(dispatcher):
     literal to prune a branch must not be out of line.  The call costs a load
     and an indirect call, and LLVM cannot specialise the callee to the
     caller's constants.
+
+    *any_layout* names array parameters that the entry takes as layout
+    ``'A'`` (and writable) whatever the caller's array is (C-order, a view,
+    a transpose, read-only: the kernel must not write a read-only operand):
+    one entry, compiled once, then serves callers of every layout, where
+    each combination of layouts would otherwise compile an entry (and the
+    kernel's callees) of its own.  For parameters whose kernel is as fast
+    with a run-time stride, or checks the stride itself (the GEMM's packing
+    and micro-kernel, :func:`jitla.kernels._tile.unit_stride_row`).
+    ``@out_of_line(any_layout=("A", "B"))`` is the decorator form.
     """
+    if dispatcher is None:
+        return functools.partial(out_of_line, any_layout=any_layout)
     if not isinstance(dispatcher, numba.core.dispatcher.Dispatcher):
         return dispatcher  # NUMBA_DISABLE_JIT=1: a plain Python function
     if dispatcher.targetoptions.get("parallel"):
@@ -666,11 +685,15 @@ def out_of_line(dispatcher):
 
     py_func = dispatcher.py_func
     params = list(inspect.signature(py_func).parameters)
+    unknown = set(any_layout) - set(params)
+    if unknown:
+        raise TypeError(f"out_of_line: {py_func.__name__} has no parameter(s) {sorted(unknown)}")
     arglist = ", ".join(params)
     namespace = {"kernel": dispatcher}
     exec(f"def {py_func.__name__}({arglist}):\n    return kernel({arglist})\n", namespace)
     stub = functools.wraps(py_func)(namespace[py_func.__name__])
     stub.kernel = dispatcher
+    stub.any_layout = frozenset(params.index(name) for name in any_layout)
     _stubs[(stub.__module__, stub.__name__)] = stub
     namespace["call"] = _caller(stub)
     exec(
