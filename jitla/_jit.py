@@ -76,7 +76,11 @@ VECTOR_UNROLL_THRESHOLD = 2000
 _LLVM_O3_UNROLL_THRESHOLD = 300
 
 #: Options every kernel shares.  Caching is not among them: see enable_cache.
-_COMMON = {"error_model": "numpy"}
+#: ``no_cfunc_wrapper``: Numba otherwise lowers, optimises and emits a C-ABI
+#: wrapper for every compiled signature, which only a kernel passed around as
+#: a first-class function value would call; jitla's C entries
+#: (:func:`out_of_line`) are compiled as cfuncs of their own.
+_COMMON = {"error_model": "numpy", "no_cfunc_wrapper": True}
 
 
 class CacheWarning(RuntimeWarning):
