@@ -663,7 +663,7 @@ def out_of_line(dispatcher=None, *, any_layout=()):
     more at each level of the call tree above it.
 
     For serial kernels whose arguments are arrays, numbers, booleans and
-    tuples of them, returning a number or nothing.  Literal arguments are
+    tuples of them, returning a number, a tuple of numbers or nothing.  Literal arguments are
     passed as values (one compilation for all of them); a kernel that needs a
     literal to prune a branch must not be out of line.  The call costs a load
     and an indirect call, and LLVM cannot specialise the callee to the
