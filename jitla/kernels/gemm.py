@@ -11,8 +11,10 @@ Each variant is a complete function and a small step from the previous one:
 Kernel contract (all variants): ``A`` is (m, k), ``B`` is (k, n), ``C`` is
 (m, n), all of one float dtype (float32 or float64); ``C`` is updated in
 place, ``C += alpha * A @ B``.  The API passes C-contiguous arrays; other
-layouts work but compile separately and run slower.  No checks are made on
-the inputs.
+layouts work but compile separately and run slower, except in the packed
+body (:func:`packed_region`), which is compiled once for every layout and
+runs at full speed on any operands whose rows are contiguous.  No checks
+are made on the inputs.
 
 Flops: 2mnk for every variant.  References: Golub & Van Loan, *Matrix
 Computations*, 4th ed., Sec. 1.1 (loop orderings) and 1.5 (blocking);
