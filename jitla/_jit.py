@@ -76,7 +76,11 @@ VECTOR_UNROLL_THRESHOLD = 2000
 _LLVM_O3_UNROLL_THRESHOLD = 300
 
 #: Options every kernel shares.  Caching is not among them: see enable_cache.
-_COMMON = {"error_model": "numpy"}
+#: ``no_cfunc_wrapper``: Numba otherwise lowers, optimises and emits a C-ABI
+#: wrapper for every compiled signature, which only a kernel passed around as
+#: a first-class function value would call; jitla's C entries
+#: (:func:`out_of_line`) are compiled as cfuncs of their own.
+_COMMON = {"error_model": "numpy", "no_cfunc_wrapper": True}
 
 
 class CacheWarning(RuntimeWarning):
@@ -606,6 +610,13 @@ def _caller(stub):
     @intrinsic
     def call(typingctx, args):
         argtypes = tuple(_unliteral(ty) for ty in args.types)
+        # arrays passed as layout "A" where the kernel allows it: one entry for every layout
+        argtypes = tuple(
+            ty.copy(layout="A", readonly=False)
+            if i in stub.any_layout and isinstance(ty, numba.types.Array)
+            else ty
+            for i, ty in enumerate(argtypes)
+        )
         slot = _slot_for(stub, argtypes)
         restype = slot.cfunc.restype
 
@@ -641,7 +652,7 @@ def _caller(stub):
     return call
 
 
-def out_of_line(dispatcher):
+def out_of_line(dispatcher=None, *, any_layout=()):
     """Let kernels call *dispatcher* through a pointer instead of compiling its code into theirs.
 
     Returns a function to call in place of the kernel: from Python it calls
@@ -652,12 +663,24 @@ def out_of_line(dispatcher):
     more at each level of the call tree above it.
 
     For serial kernels whose arguments are arrays, numbers, booleans and
-    tuples of them, returning a number or nothing.  Literal arguments are
+    tuples of them, returning a number, a tuple of numbers or nothing.  Literal arguments are
     passed as values (one compilation for all of them); a kernel that needs a
     literal to prune a branch must not be out of line.  The call costs a load
     and an indirect call, and LLVM cannot specialise the callee to the
     caller's constants.
+
+    *any_layout* names array parameters that the entry takes as layout
+    ``'A'`` (and writable) whatever the caller's array is (C-order, a view,
+    a transpose, read-only: the kernel must not write a read-only operand):
+    one entry, compiled once, then serves callers of every layout, where
+    each combination of layouts would otherwise compile an entry (and the
+    kernel's callees) of its own.  For parameters whose kernel is as fast
+    with a run-time stride, or checks the stride itself (the GEMM's packing
+    and micro-kernel, :func:`jitla.kernels._tile.unit_stride_row`).
+    ``@out_of_line(any_layout=("A", "B"))`` is the decorator form.
     """
+    if dispatcher is None:
+        return functools.partial(out_of_line, any_layout=any_layout)
     if not isinstance(dispatcher, numba.core.dispatcher.Dispatcher):
         return dispatcher  # NUMBA_DISABLE_JIT=1: a plain Python function
     if dispatcher.targetoptions.get("parallel"):
@@ -666,11 +689,15 @@ def out_of_line(dispatcher):
 
     py_func = dispatcher.py_func
     params = list(inspect.signature(py_func).parameters)
+    unknown = set(any_layout) - set(params)
+    if unknown:
+        raise TypeError(f"out_of_line: {py_func.__name__} has no parameter(s) {sorted(unknown)}")
     arglist = ", ".join(params)
     namespace = {"kernel": dispatcher}
     exec(f"def {py_func.__name__}({arglist}):\n    return kernel({arglist})\n", namespace)
     stub = functools.wraps(py_func)(namespace[py_func.__name__])
     stub.kernel = dispatcher
+    stub.any_layout = frozenset(params.index(name) for name in any_layout)
     _stubs[(stub.__module__, stub.__name__)] = stub
     namespace["call"] = _caller(stub)
     exec(

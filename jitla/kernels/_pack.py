@@ -15,7 +15,7 @@ No checks are made on the inputs.
 from __future__ import annotations
 
 from jitla._jit import kernel
-from jitla.kernels._tile import MR, tile_width
+from jitla.kernels._tile import MR, tile_width, unit_stride_row
 
 
 @kernel
@@ -82,17 +82,19 @@ def pack_b(B, p0, j0, kc, nc, Bp):
     for jr in range(0, nc, NR):
         nr = min(NR, nc - jr)
         panel = jr * kc
-        if nr == NR:
-            # full micro-panel: NR contiguous elements per row, a constant-length
-            # copy that compiles to a few vector moves (4x faster than a loop
-            # whose length is only known at run time)
+        if nr == NR and B.strides[1] == B.itemsize:
+            # full micro-panel, rows of B contiguous: NR contiguous elements per
+            # row, a constant-length copy that compiles to a few vector moves
+            # (4x faster than a loop whose length is only known at run time)
+            # whatever B's layout type
             for p in range(kc):
-                src = B[p0 + p, j0 + jr : j0 + jr + NR]
+                src = unit_stride_row(B, p0 + p, j0 + jr, NR)
                 dst = Bp[panel + p * NR : panel + p * NR + NR]
                 for j in range(NR):
                     dst[j] = src[j]
         else:
-            # last micro-panel: copy nr columns and zero-pad to NR
+            # last micro-panel (copy nr columns and zero-pad to NR), or a B
+            # whose rows are strided
             for p in range(kc):
                 dst = panel + p * NR
                 for j in range(NR):

@@ -247,3 +247,44 @@ def gemm_register_tile(typingctx, like):
     tile_type = types.Array(like.dtype, 2, "C")
     n_rows, n_cols = tile_shape(np.dtype(str(like.dtype)))
     return tile_type(like), _stack_tile(tile_type, n_rows, n_cols)
+
+
+@intrinsic
+def unit_stride_row(typingctx, a, i, j, n):
+    """``a[i, j:j+n]`` as a C-contiguous 1-D view, for a 2-D ``a`` of any layout whose rows are contiguous.
+
+    The caller guarantees ``a.strides[1] == a.itemsize`` (every C-order
+    array, and every row-block or column-block view of one).  A kernel
+    typed once for layout ``'A'`` then copies or updates such a row with
+    constant-length vector moves, as it would for layout ``'C'``; Numba's
+    own slice of an ``'A'`` array keeps the run-time stride and compiles to
+    scalar code.  No bounds or index checks: the view borrows ``a``'s data
+    and must not outlive it.
+    """
+    if not (isinstance(a, types.Array) and a.ndim == 2):
+        return None
+    row_type = types.Array(a.dtype, 1, "C", readonly=not a.mutable)
+
+    def codegen(context, builder, signature, args):
+        arr, ii, jj, nn = args
+        ary = make_array(a)(context, builder, arr)
+        itemsize = context.get_abi_sizeof(context.get_data_type(a.dtype))
+        intp_t = context.get_value_type(types.intp)
+        ii = context.cast(builder, ii, signature.args[1], types.intp)
+        jj = context.cast(builder, jj, signature.args[2], types.intp)
+        nn = context.cast(builder, nn, signature.args[3], types.intp)
+        row_stride = cgutils.unpack_tuple(builder, ary.strides, 2)[0]
+        offset = builder.add(builder.mul(ii, row_stride), builder.mul(jj, intp_t(itemsize)))
+        start = builder.gep(builder.bitcast(ary.data, cgutils.voidptr_t), [offset])
+        row = make_array(row_type)(context, builder)
+        populate_array(
+            row,
+            data=builder.bitcast(start, ary.data.type),
+            shape=cgutils.pack_array(builder, [nn]),
+            strides=cgutils.pack_array(builder, [intp_t(itemsize)]),
+            itemsize=intp_t(itemsize),
+            meminfo=None,
+        )
+        return row._getvalue()
+
+    return row_type(a, i, j, n), codegen

@@ -11,8 +11,10 @@ Each variant is a complete function and a small step from the previous one:
 Kernel contract (all variants): ``A`` is (m, k), ``B`` is (k, n), ``C`` is
 (m, n), all of one float dtype (float32 or float64); ``C`` is updated in
 place, ``C += alpha * A @ B``.  The API passes C-contiguous arrays; other
-layouts work but compile separately and run slower.  No checks are made on
-the inputs.
+layouts work but compile separately and run slower, except in the packed
+body (:func:`packed_region`), which is compiled once for every layout and
+runs at full speed on any operands whose rows are contiguous.  No checks
+are made on the inputs.
 
 Flops: 2mnk for every variant.  References: Golub & Van Loan, *Matrix
 Computations*, 4th ed., Sec. 1.1 (loop orderings) and 1.5 (blocking);
@@ -29,7 +31,7 @@ from numba import prange, types, uint64
 from jitla._jit import enable_cache, kernel, out_of_line, vector_kernel, vector_parallel_kernel
 from jitla.kernels._pack import pack_a, pack_b
 from jitla.kernels._registry import register
-from jitla.kernels._tile import MR, gemm_register_tile, register_tile, tile_width
+from jitla.kernels._tile import MR, gemm_register_tile, register_tile, tile_width, unit_stride_row
 from jitla.kernels.level1 import dot as level1_dot
 from jitla.kernels.level1 import round_up
 
@@ -254,16 +256,18 @@ def micro_kernel(kc, Ap, Bp, C, i0, j0, mr, nr):
             a = Ap[pa + uint64(i)]
             for j in range(NR):
                 acc[i, j] += a * Bp[pb + uint64(j)]  # acc += outer(Ap[:, p], Bp[p, :])
-    if mr == MR and nr == NR:
-        # full tile: constant trip counts from 0 over row views of C, so the
-        # update is 6v vector load-add-stores (indexing C[i0 + i, j0 + j]
-        # directly kept Numba's negative-index checks and compiled to scalars)
+    if mr == MR and nr == NR and C.strides[1] == C.itemsize:
+        # full tile, rows of C contiguous: constant trip counts from 0 over
+        # unit-stride row views, so the update is 6v vector load-add-stores
+        # whatever C's layout type (indexing C[i0 + i, j0 + j] directly kept
+        # Numba's negative-index checks and compiled to scalars)
         for i in range(MR):
-            C_row = C[i0 + i, j0 : j0 + NR]
+            C_row = unit_stride_row(C, i0 + i, j0, NR)
             for j in range(NR):
                 C_row[j] += acc[i, j]
     else:
-        # edge tile: only the mr x nr corner of the padded tile is real
+        # edge tile (only the mr x nr corner of the padded tile is real), or
+        # a C whose rows are strided
         for i in range(mr):
             C_row = C[i0 + i, j0 : j0 + nr]
             for j in range(nr):
@@ -289,7 +293,7 @@ def macro_kernel(mc, nc, kc, Ap, Bp, C, ic, jc):
             micro_kernel(kc, Ap[ir * kc :], Bp[jr * kc :], C, ic + ir, jc + jr, mr, nr)
 
 
-@out_of_line
+@out_of_line(any_layout=("A", "B", "C"))
 @vector_kernel
 def packed_region(A, B, C, alpha, blocks, region, Ap, Bp):
     """``C[i_lo:i_hi, j_lo:j_hi] += alpha * A[i_lo:i_hi] @ B[:, j_lo:j_hi]``, packed.

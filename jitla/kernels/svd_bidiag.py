@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-from jitla._jit import kernel, vector_kernel
+from jitla._jit import kernel, out_of_line, vector_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import dot, rot
@@ -87,6 +87,7 @@ def _flush_negligible(x, floor):
         x[i] = 0
 
 
+@out_of_line
 @kernel
 def bidiagonalize(G, d, e, tau_right, tau_left):
     """Reduce G (k x L, k <= L) to lower bidiagonal form by Householder reflectors from both sides.
@@ -186,6 +187,7 @@ def bidiagonalize(G, d, e, tau_right, tau_left):
         pending = True
 
 
+@out_of_line
 @kernel
 def form_right(G, tau_right, Ut):
     """``Ut = Q[:, :k]^T`` (k x L) from the right reflectors :func:`bidiagonalize` left in G's rows.
@@ -218,6 +220,7 @@ def form_right(G, tau_right, Ut):
         G[j, j] = beta
 
 
+@out_of_line
 @kernel
 def form_left(G, tau_left, Vt):
     """``Vt = P^T`` (k x k) from the left reflectors :func:`bidiagonalize` left in G's columns.
@@ -419,6 +422,7 @@ def _reverse_block(d, e, lo, hi):
         j -= 1
 
 
+@out_of_line
 @kernel
 def bidiagonal_qr(d, e, Ut, Vt, compute_uv, max_sweeps):
     """SVD of the upper bidiagonal ``B = diag(d) + diag(e[:-1], 1)`` by Demmel & Kahan's QR.

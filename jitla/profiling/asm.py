@@ -316,7 +316,7 @@ def resolve_kernel(name_or_dispatcher):
 def default_signature(name: str, dispatcher, dtype="float64") -> tuple:
     """A signature to compile *dispatcher* with, when the caller gives none.
 
-    The micro-kernel's is ``(int64, dtype[::1], dtype[::1], dtype[:, ::1],
+    The micro-kernel's is ``(int64, dtype[::1], dtype[::1], dtype[:, :],
     int64, int64, int64, int64)``; a registered gemm kernel's is the one
     :func:`jitla.matmul` uses (C-contiguous operands, scalar alpha, block
     tuple, thread count); otherwise the first signature the dispatcher has
@@ -332,7 +332,7 @@ def default_signature(name: str, dispatcher, dtype="float64") -> tuple:
     i64 = types.int64
     short = name.rsplit(".", 1)[-1]
     if short == "micro_kernel":
-        return (i64, t[::1], t[::1], t[:, ::1], i64, i64, i64, i64)
+        return (i64, t[::1], t[::1], t[:, :], i64, i64, i64, i64)
     for info in registry("gemm"):
         if info.func is dispatcher:
             extra = {"blocks": types.UniTuple(i64, 3), "nthreads": i64}

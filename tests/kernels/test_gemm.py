@@ -485,3 +485,42 @@ def test_matmul_compiles_one_small_kernel_per_dtype_whatever_the_layout():
     signatures = gemm._gemm_small_any_layout[0].signatures
     assert len(signatures) == len(FLOAT_DTYPES), signatures
     assert all(sig[0].layout == "A" and not sig[0].mutable for sig in signatures)
+
+
+def test_packed_gemm_compiles_one_body_for_every_layout():
+    """The out-of-line GEMM body takes A, B and C as layout "A": one entry for all layouts.
+
+    C-order, F-order (rows strided: the packing's and the micro-kernel's
+    strided branches), strided views and read-only operands, each checked
+    against numpy; every call shares one entry per dtype.
+    """
+    from jitla import _jit
+    from jitla.kernels import gemm
+
+    rng = np.random.default_rng(9)
+    m, k, n = 37, 29, 45  # edge tiles in both directions
+    for dtype in FLOAT_DTYPES:
+        blocks = config.gemm_blocks(dtype).as_tuple()
+        A0 = random_matrix(rng, (m, k), dtype)
+        B0 = random_matrix(rng, (k, n), dtype)
+        C0 = random_matrix(rng, (m, n), dtype)
+        alpha = np.dtype(dtype).type(0.5)
+        expected = C0.astype(np.float64) + 0.5 * (A0.astype(np.float64) @ B0.astype(np.float64))
+        for A in _views(A0):
+            for B in _views(B0):
+                for order in ("C", "F", "strided"):
+                    C = (
+                        np.zeros((2 * m, 3 * n), dtype)[::2, ::3]
+                        if order == "strided"
+                        else np.empty_like(C0, order=order)
+                    )
+                    C[...] = C0
+                    gemm.gemm_packed(A, B, C, alpha, blocks)
+                    assert_product_close(C, expected, A0, B0, dtype, alpha=0.5, C0=C0)
+        entries = [
+            s
+            for s in _jit._slots.values()
+            if s.spec[1] == "packed_region" and str(s.spec[2][0].dtype) == np.dtype(dtype).name
+        ]
+        # one entry: one compilation (or cache load) of the body, its packing and its micro-kernel
+        assert len(entries) == 1, [s.spec for s in entries]

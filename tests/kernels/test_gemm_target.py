@@ -149,13 +149,15 @@ from jitla.kernels._pack import pack_b
 from jitla.profiling.asm import _elf_text
 A, B, C = np.ones((40, 30)), np.ones((30, 50)), np.zeros((40, 50))
 Ap, Bp = np.zeros(6 * 30), np.zeros(64 * 30)
+# the GEMM's body takes its operands as layout "A" (one entry for every layout): views of that type
+Bv, Cv = np.ones((30, 60))[:, :50], np.zeros((40, 60))[:, :50]
 
 
 def callees():
     # each kernel on its own, with the argument types the GEMM passes it
-    pack_b(B, 0, 0, 30, 8, Bp)
-    gemm.micro_kernel(30, Ap, Bp, C, 0, 0, 6, 8)
-    gemm.macro_kernel(6, 8, 30, Ap, Bp, C, 0, 0)
+    pack_b(Bv, 0, 0, 30, 8, Bp)
+    gemm.micro_kernel(30, Ap, Bp, Cv, 0, 0, 6, 8)
+    gemm.macro_kernel(6, 8, 30, Ap, Bp, Cv, 0, 0)
 
 
 if sys.argv[1] == "callee-first":
