@@ -40,6 +40,7 @@ __all__ = [
     "tsqr_rows",
     "TRSM_BLOCKED_MIN_RHS",
     "LU_UNBLOCKED_MAX",
+    "LU_TILED_MAX_ELEMENTS",
     "SLOGDET_BATCHED_MAX",
     "LU_PARALLEL_MIN",
     "SOLVE_BATCHED_MAX",
@@ -240,7 +241,13 @@ TRSM_BLOCKED_MIN_RHS = 8
 #: devlog 020: equal at 48-64, 1.1-1.2x faster at 80-100 in the one-call kernels).
 #: solve / inv / det / slogdet of one matrix take the one-call kernel of the same
 #: variant (``_policy.lu_call_plan``).
-LU_UNBLOCKED_MAX = 64
+LU_UNBLOCKED_MAX = 24
+#: Above LU_UNBLOCKED_MAX, LU of a matrix of at most this many entries uses the
+#: tiled kernel (panels of 8-16 columns, register-tile updates without packing):
+#: 0.7-0.8x LAPACK's dgetrf at n = 32-200, and faster than the blocked kernel up
+#: to n = 500 (devlog 031); past it the matrix leaves L2 and the blocked kernel's
+#: cache blocking pays.
+LU_TILED_MAX_ELEMENTS = 512 * 512
 #: ``det`` / ``slogdet`` of a stack of matrices of at most this order run in one
 #: kernel call (``slogdet_batched``, unblocked LU per matrix).
 SLOGDET_BATCHED_MAX = 96

@@ -24,7 +24,7 @@ BLOCKS = (24, 32, 64)  # tiny GEMM blocks so that every edge path is exercised a
 
 
 def extras(variant, nb=8):
-    return {"unblocked": (), "blocked": (BLOCKS, nb), "parallel": (BLOCKS, nb, 2)}[variant]
+    return {"unblocked": (), "tiled": (), "blocked": (BLOCKS, nb), "parallel": (BLOCKS, nb, 2)}[variant]
 
 
 def backward_error(A, P, L, U):
@@ -32,7 +32,7 @@ def backward_error(A, P, L, U):
 
 
 def test_lu_variants_registered():
-    assert LU_VARIANTS == ["unblocked", "blocked", "parallel"]
+    assert LU_VARIANTS == ["unblocked", "tiled", "blocked", "parallel"]
 
 
 @pytest.mark.parametrize("variant", LU_VARIANTS)
