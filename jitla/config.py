@@ -46,6 +46,7 @@ __all__ = [
     "SOLVE_BATCHED_MAX",
     "SOLVE_BATCHED_PARALLEL_MIN",
     "CHOLESKY_UNBLOCKED_MAX",
+    "CHOLESKY_TILED_MAX",
     "CHOLESKY_PARALLEL_MIN",
     "CHOLESKY_NB_BY_ORDER",
     "cholesky_nb",
@@ -263,6 +264,10 @@ SOLVE_BATCHED_PARALLEL_MIN = 4096
 #: kernels with nb = 32 are faster (devlog 020: 22 against 26 us at 64, 59 against
 #: 79 us at 100, 84 against 157 us at 128, numpy's lower factor).
 CHOLESKY_UNBLOCKED_MAX = 48
+#: Above it and up to this order the tiled kernels (panels of 16 rows, the SYRK
+#: in register tiles without packing): 0.7-0.8x the time of the blocked ones at
+#: n = 64-128 (devlog 031).
+CHOLESKY_TILED_MAX = 128
 #: Block size of the blocked Cholesky kernels by order, ``(below this n, nb)``
 #: pairs, FACTOR_NB past the last: a diagonal block of 128 is factored unblocked,
 #: at 1.3-2x the time of nb = 32 for n <= 256 and of nb = 48-64 at 384-512 (devlog 020).

@@ -138,7 +138,11 @@ def lu_plan(m: int, n: int, nthreads=None) -> Plan:
     if nthreads > 1 and k >= config.LU_PARALLEL_MIN:
         return Plan("lu", "parallel", f"large (min(m, n) = {k}) and {nthreads} threads")
     if m * n <= config.LU_TILED_MAX_ELEMENTS:
-        return Plan("lu", "tiled", f"middle ({m * n} <= {config.LU_TILED_MAX_ELEMENTS} entries), register-tile updates")
+        return Plan(
+            "lu",
+            "tiled",
+            f"middle ({m * n} <= {config.LU_TILED_MAX_ELEMENTS} entries), register-tile updates",
+        )
     return Plan("lu", "blocked", "blocked, GEMM trailing update")
 
 
@@ -186,13 +190,16 @@ def cholesky_plan(n: int, nthreads=None) -> Plan:
 
     1. n <= CHOLESKY_UNBLOCKED_MAX                 -> unblocked
     2. threads > 1 and n >= CHOLESKY_PARALLEL_MIN  -> parallel
-    3. otherwise                                   -> blocked
+    3. n <= CHOLESKY_TILED_MAX                     -> tiled
+    4. otherwise                                   -> blocked
     """
     nthreads = _threads(nthreads)
     if n <= config.CHOLESKY_UNBLOCKED_MAX:
         return Plan("cholesky", "unblocked", f"small (n={n} <= {config.CHOLESKY_UNBLOCKED_MAX})")
     if nthreads > 1 and n >= config.CHOLESKY_PARALLEL_MIN:
         return Plan("cholesky", "parallel", f"large (n={n}) and {nthreads} threads")
+    if n <= config.CHOLESKY_TILED_MAX:
+        return Plan("cholesky", "tiled", f"middle (n={n} <= {config.CHOLESKY_TILED_MAX}), register-tile SYRK")
     return Plan("cholesky", "blocked", "blocked, GEMM trailing update")
 
 
