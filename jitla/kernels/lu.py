@@ -1287,7 +1287,7 @@ def lu_inverse_blocked(A, LU, X, blocks, nb):
 )
 @kernel
 def lu_inverse_tiled(A, LU, X, blocks, nb):
-    """:func:`lu_inverse_blocked` with the factorisation by :func:`lu_tiled`; arguments as :func:`lu_inverse_blocked`."""
+    """:func:`lu_inverse_blocked` with the factorisation by :func:`lu_tiled`; same arguments."""
     n = LU.shape[0]
     piv = np.empty(n, np.int32)
     info = lu_tiled(LU, piv)

@@ -79,7 +79,7 @@ def _sub_tile(FA, a0, ars, acs, FB, b0, ldb, FC, c0, ldc, k, rows, chunks, rskip
 
 @vector_kernel(inline="always")
 def _row_block(FA, a0, ars, acs, FB, b0, ldb, FC, c0, ldc, j_lo, n, k, rows, rskip, dskip0):
-    """Columns j_lo..n-1 of one block of *rows* rows (a literal): strips of 2W or W columns, the last overlapping.
+    """Columns j_lo..n-1 of a block of *rows* rows (a literal), in strips of 2W or W columns.
 
     *dskip0* is the diagonal mask of a strip starting at column 0 (see
     :func:`_sub_tile`); a strip starting at j0 gets ``dskip0 - j0``.
