@@ -552,6 +552,60 @@ def lu_parallel(A, piv, blocks, nb, nthreads):
     return info
 
 
+def _unpack_example(dtype):
+    A, piv = _lu_example(dtype)
+    return A, piv, np.empty((5, 4), dtype), np.empty((4, 4), dtype), np.empty(5, np.int32)
+
+
+@register(
+    "lu_unpack",
+    "serial",
+    "scipy.linalg.lu's L, U and row indices p from the factors and interchanges, in one pass",
+    flops=lambda m, n: 0.0,
+    example=_unpack_example,
+)
+@kernel
+def lu_unpack(LU, piv, L, U, p):
+    """Split ``P A = L U`` as stored by the LU kernels into L, U and the row indices p.
+
+    Parameters
+    ----------
+    LU : (m, n) ndarray
+        Factors (L's multipliers below the diagonal, U on and above).
+    piv : (k,) int32 ndarray, k = min(m, n)
+        0-based interchanges.
+    L : (m, k) ndarray, C-contiguous
+        Overwritten with the unit lower trapezoidal factor.
+    U : (k, n) ndarray, C-contiguous
+        Overwritten with the upper trapezoidal factor.
+    p : (m,) int32 ndarray
+        Overwritten with scipy's ``p_indices``: ``A[i] = (L @ U)[p[i]]``.
+
+    Notes
+    -----
+    The interchanges applied to ``0, 1, ..., m-1`` give the row order r of
+    ``P A`` (``(P A)[s] = A[r[s]]``); p is its inverse.  No flops; O(mn).
+    """
+    m, n = LU.shape
+    k = min(m, n)
+    for i in range(m):
+        L_i = L[i]
+        LU_i = LU[i]
+        for j in range(k):
+            L_i[j] = LU_i[j] if j < i else (1 if j == i else 0)
+    for i in range(k):
+        U_i = U[i]
+        LU_i = LU[i]
+        for j in range(n):
+            U_i[j] = LU_i[j] if j >= i else 0
+    order = np.arange(m)
+    for s in range(k):
+        t = piv[s]
+        order[s], order[t] = order[t], order[s]
+    for s in range(m):
+        p[order[s]] = s
+
+
 # --------------------------------------------------------------------------
 # stacks of small systems
 # --------------------------------------------------------------------------
