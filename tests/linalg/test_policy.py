@@ -80,7 +80,8 @@ def test_public_plan_functions_share_the_shape():
     ("rule", "threshold", "below", "at_or_above"),
     [
         (lambda n, t: policy.lu_plan(n, n, t), config.LU_UNBLOCKED_MAX, "unblocked", "tiled"),
-        (lambda n, t: policy.cholesky_plan(n, t), config.CHOLESKY_UNBLOCKED_MAX, "unblocked", "blocked"),
+        (lambda n, t: policy.cholesky_plan(n, t), config.CHOLESKY_UNBLOCKED_MAX, "unblocked", "tiled"),
+        (lambda n, t: policy.cholesky_plan(n, t), config.CHOLESKY_TILED_MAX, "tiled", "blocked"),
         (
             lambda n, t: policy.householder_plan(1000 * n, n, t),
             config.QR_UNBLOCKED_MAX,
