@@ -47,6 +47,96 @@ TILE_ROWS = 4
 
 
 @vector_kernel(inline="always")
+def _lu_tile(F, ld, a0, b0, c0, k, rows, chunks, rskip, lskip):
+    """One tile ``C[0:rows, 0:W] -= A[0:rows] @ B[:, 0:W]`` (W = chunks x 64 bytes) of :func:`sub_product`.
+
+    Stores only rows ``>= rskip`` and columns ``>= lskip`` of the tile; the
+    rest is written back unchanged (a select, so the tile stays in
+    registers).  *rows* and *chunks* are integer literals.
+    """
+    acc = register_tile(F, rows, chunks)
+    R, W = acc.shape
+    uld = uint64(ld)
+    for r in range(R):
+        c = uint64(c0) + uint64(r) * uld
+        for l in range(W):
+            acc[r, l] = F[c + uint64(l)]
+    for p in range(k):
+        b = uint64(b0) + uint64(p) * uld
+        for r in range(R):
+            a = F[uint64(a0) + uint64(r) * uld + uint64(p)]
+            for l in range(W):
+                acc[r, l] -= a * F[b + uint64(l)]  # acc -= outer(A[:, p], B[p, :])
+    for r in range(R):
+        c = uint64(c0) + uint64(r) * uld
+        keep = r >= rskip
+        for l in range(W):
+            old = F[c + uint64(l)]
+            F[c + uint64(l)] = acc[r, l] if keep and l >= lskip else old
+
+
+@vector_kernel(inline="always")
+def _column_strip(F, ld, a0, b0, c0, m, k, chunks, lskip):
+    """All m rows of one strip of W columns: TILE_ROWS-row tiles, the last one overlapping."""
+    i = 0
+    while i + TILE_ROWS <= m:
+        _lu_tile(F, ld, a0 + i * ld, b0, c0 + i * ld, k, TILE_ROWS, chunks, 0, lskip)
+        i += TILE_ROWS
+    if i < m:
+        if m >= TILE_ROWS:
+            s = m - TILE_ROWS
+            _lu_tile(F, ld, a0 + s * ld, b0, c0 + s * ld, k, TILE_ROWS, chunks, i - s, lskip)
+        else:
+            for r in range(i, m):
+                _lu_tile(F, ld, a0 + r * ld, b0, c0 + r * ld, k, 1, chunks, 0, lskip)
+
+
+@vector_kernel
+def sub_product(F, ld, a0, b0, c0, m, n, k):
+    """``C -= A @ B`` for A (m x k), B (k x n), C (m x n) stored in the flat row-major array F.
+
+    Parameters
+    ----------
+    F : 1-D ndarray, C-contiguous
+        The storage of one C-ordered matrix with *ld* columns (``M.reshape(-1)``).
+    ld : int
+        Its leading dimension (row length).
+    a0, b0, c0 : int
+        Offsets of ``A[0, 0]``, ``B[0, 0]`` and ``C[0, 0]`` in F.
+    m, n, k : int
+        The shapes.  C must not overlap A or B.
+
+    Notes
+    -----
+    Strips of 16 columns where the target has 32 vector registers of 64
+    bytes (4 x 16 float64: 8 zmm accumulators), else of 8 (4 x 8: 8 ymm
+    accumulators with AVX2), each covered by 4-row tiles; the edges
+    overlap (see the module notes).  Flops 2mnk; no workspace.
+    """
+    W = 64 // F.itemsize
+    j0 = 0
+    if tile_width(F) >= 4 * W:  # 32 lanes of float64: 32 registers of 64 bytes (AVX-512)
+        while j0 + 2 * W <= n:
+            _column_strip(F, ld, a0, b0 + j0, c0 + j0, m, k, 2, 0)
+            j0 += 2 * W
+    while j0 + W <= n:
+        _column_strip(F, ld, a0, b0 + j0, c0 + j0, m, k, 1, 0)
+        j0 += W
+    if j0 < n:
+        if n >= W:
+            s = n - W
+            _column_strip(F, ld, a0, b0 + s, c0 + s, m, k, 1, j0 - s)
+        else:
+            # fewer than W columns in all: entry by entry
+            for i in range(m):
+                for j in range(j0, n):
+                    t = F[c0 + i * ld + j]
+                    for p in range(k):
+                        t -= F[a0 + i * ld + p] * F[b0 + p * ld + j]
+                    F[c0 + i * ld + j] = t
+
+
+@vector_kernel(inline="always")
 def _sub_tile(FA, a0, ars, acs, FB, b0, ldb, FC, c0, ldc, k, rows, chunks, rskip, lskip, dskip):
     """One tile ``C[0:rows, 0:W] -= A[0:rows] @ B[:, 0:W]`` (W = chunks x 64 bytes).
 
@@ -133,31 +223,6 @@ def _sub_product(FA, a0, ars, acs, FB, b0, ldb, FC, c0, ldc, m, n, k, upper):
                 _row_block(
                     FA, a0 + r * ars, ars, acs, FB, b0, ldb, FC, c0 + r * ldc, ldc, j_lo, n, k, 1, 0, dskip0
                 )
-
-
-@vector_kernel
-def sub_product(F, ld, a0, b0, c0, m, n, k):
-    """``C -= A @ B`` for A (m x k), B (k x n), C (m x n) stored in the flat row-major array F.
-
-    Parameters
-    ----------
-    F : 1-D ndarray, C-contiguous
-        The storage of one C-ordered matrix with *ld* columns (``M.reshape(-1)``).
-    ld : int
-        Its leading dimension (row length).
-    a0, b0, c0 : int
-        Offsets of ``A[0, 0]``, ``B[0, 0]`` and ``C[0, 0]`` in F.
-    m, n, k : int
-        The shapes.  C must not overlap A or B.
-
-    Notes
-    -----
-    Rows of C in blocks of :data:`TILE_ROWS`, each in strips of 16 columns
-    where the target has 32 vector registers of 64 bytes (4 x 16 float64:
-    8 zmm accumulators), else of 8 (4 x 8: 8 ymm accumulators with AVX2);
-    the edges overlap (see the module notes).  Flops 2mnk; no workspace.
-    """
-    _sub_product(F, a0, ld, 1, F, b0, ld, F, c0, ld, m, n, k, False)
 
 
 @vector_kernel
