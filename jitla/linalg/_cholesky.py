@@ -138,7 +138,13 @@ def cholesky(a, /, *, upper=False):
     if not upper and type(a) is np.ndarray and a.ndim == 2:
         # one matrix: numpy's lower factor in a single kernel call
         n = a.shape[0]
-        variant = cholesky_variant(n)
+        # the policy's first rules, without building its Plan (a microsecond at n = 3)
+        if n <= config.CHOLESKY_UNBLOCKED_MAX:
+            variant = "unblocked"
+        elif n <= config.CHOLESKY_TILED_MAX and n < config.CHOLESKY_PARALLEL_MIN:
+            variant = "tiled"
+        else:
+            variant = cholesky_variant(n)
         if variant in ("unblocked", "tiled"):
             A = square_work_copy(a, copy=False)
             if A is not None:
