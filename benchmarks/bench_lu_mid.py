@@ -4,10 +4,11 @@ Kernels alone against LAPACK (scipy.linalg.lapack on a Fortran-ordered
 copy, so that f2py does not transpose), each side timed in the same run,
 alternating, best of *repeat* short loops (BENCHMARKING.md, "Small sizes"):
 
-* ``getrf``: ``lu`` blocked (what solve / inv / det use above
-  ``config.LU_UNBLOCKED_MAX``) and unblocked, against ``dgetrf``;
-* ``potrf``: ``cholesky_lower`` blocked with ``config.cholesky_nb(n)``
-  against ``dpotrf``;
+* ``getrf``: ``lu`` tiled (what solve / inv / det / lu_factor use above
+  ``config.LU_UNBLOCKED_MAX`` up to ``LU_TILED_MAX_ELEMENTS``), blocked and
+  unblocked, against ``dgetrf``;
+* ``potrf``: ``cholesky`` tiled (up to ``config.CHOLESKY_TILED_MAX``) and
+  ``cholesky_lower`` blocked with ``config.cholesky_nb(n)`` against ``dpotrf``;
 * ``gecon``: jitla's rcond estimate against ``dgecon`` -- numpy's solve
   and inv do not estimate, jitla's do (the ill-conditioning warning);
 * the one-call kernels ``gesv`` / ``inv`` / ``slogdet`` as the API calls
@@ -44,6 +45,8 @@ def _cases(n):
 
     lu_b, lu_b_x = bound("lu", "blocked")
     lu_u, _ = bound("lu", "unblocked")
+    lu_t, _ = bound("lu", "tiled")
+    chol_t, _ = bound("cholesky", "tiled")
     chol, chol_x = bound("cholesky_lower", "blocked")
     gecon = get_kernel("gecon", "hager_higham").func
     rng = np.random.default_rng(n)
@@ -67,9 +70,17 @@ def _cases(n):
         W[:] = A
         lu_u(W, piv)
 
+    def lu_tiled():
+        W[:] = A
+        lu_t(W, piv)
+
     def potrf():
         W[:] = S
         chol(W, chol_x[0], nb)
+
+    def potrf_tiled():
+        W[:] = S
+        chol_t(W)
 
     variant = {op: policy_variant(op, n) for op in ("gesv", "inv", "slogdet")}
     gesv, gesv_x = bound("gesv", variant["gesv"])
@@ -77,8 +88,10 @@ def _cases(n):
     logdet, logdet_x = bound("slogdet", variant["slogdet"])
     with_log = () if variant["slogdet"] == "unblocked" else (False,)
     return [
+        ("getrf", "lu tiled (copy in)", lu_tiled, lambda: lapack.dgetrf(A_f)),
         ("getrf", "lu blocked (copy in)", lu_blocked, lambda: lapack.dgetrf(A_f)),
         ("getrf", "lu unblocked (copy in)", lu_unblocked, lambda: lapack.dgetrf(A_f)),
+        ("potrf", "cholesky tiled (upper)", potrf_tiled, lambda: lapack.dpotrf(S_f, lower=1)),
         ("potrf", f"cholesky_lower blocked nb={nb}", potrf, lambda: lapack.dpotrf(S_f, lower=1)),
         ("gecon", "gecon hager_higham", lambda: gecon(A, LU_c), lambda: lapack.dgecon(LU_f, anorm, "1")),
         (

@@ -40,11 +40,13 @@ __all__ = [
     "tsqr_rows",
     "TRSM_BLOCKED_MIN_RHS",
     "LU_UNBLOCKED_MAX",
+    "LU_TILED_MAX_ELEMENTS",
     "SLOGDET_BATCHED_MAX",
     "LU_PARALLEL_MIN",
     "SOLVE_BATCHED_MAX",
     "SOLVE_BATCHED_PARALLEL_MIN",
     "CHOLESKY_UNBLOCKED_MAX",
+    "CHOLESKY_TILED_MAX",
     "CHOLESKY_PARALLEL_MIN",
     "CHOLESKY_NB_BY_ORDER",
     "cholesky_nb",
@@ -240,7 +242,13 @@ TRSM_BLOCKED_MIN_RHS = 8
 #: devlog 020: equal at 48-64, 1.1-1.2x faster at 80-100 in the one-call kernels).
 #: solve / inv / det / slogdet of one matrix take the one-call kernel of the same
 #: variant (``_policy.lu_call_plan``).
-LU_UNBLOCKED_MAX = 64
+LU_UNBLOCKED_MAX = 24
+#: Above LU_UNBLOCKED_MAX, LU of a matrix of at most this many entries uses the
+#: tiled kernel (panels of 8-16 columns, register-tile updates without packing):
+#: 0.7-0.8x LAPACK's dgetrf at n = 32-200, and faster than the blocked kernel up
+#: to n = 500 (devlog 031); past it the matrix leaves L2 and the blocked kernel's
+#: cache blocking pays.
+LU_TILED_MAX_ELEMENTS = 512 * 512
 #: ``det`` / ``slogdet`` of a stack of matrices of at most this order run in one
 #: kernel call (``slogdet_batched``, unblocked LU per matrix).
 SLOGDET_BATCHED_MAX = 96
@@ -256,6 +264,10 @@ SOLVE_BATCHED_PARALLEL_MIN = 4096
 #: kernels with nb = 32 are faster (devlog 020: 22 against 26 us at 64, 59 against
 #: 79 us at 100, 84 against 157 us at 128, numpy's lower factor).
 CHOLESKY_UNBLOCKED_MAX = 48
+#: Above it and up to this order the tiled kernels (panels of 16 rows, the SYRK
+#: in register tiles without packing): 0.7-0.8x the time of the blocked ones at
+#: n = 64-128 (devlog 031).
+CHOLESKY_TILED_MAX = 128
 #: Block size of the blocked Cholesky kernels by order, ``(below this n, nb)``
 #: pairs, FACTOR_NB past the last: a diagonal block of 128 is factored unblocked,
 #: at 1.3-2x the time of nb = 32 for n <= 256 and of nb = 48-64 at 384-512 (devlog 020).

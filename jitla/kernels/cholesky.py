@@ -1,9 +1,11 @@
 """Cholesky factorisation ``A = U^T U`` of a symmetric positive definite matrix.
 
 1. :func:`cholesky_unblocked` right-looking outer-product Cholesky
-2. :func:`cholesky_blocked`   nb x nb diagonal blocks, TRSM for the block row,
+2. :func:`cholesky_tiled`     panels of 16 rows, SYRK in register tiles
+                              without packing (small and middle orders)
+3. :func:`cholesky_blocked`   nb x nb diagonal blocks, TRSM for the block row,
                               SYRK (as block-row GEMMs) for the trailing update
-3. :func:`cholesky_parallel`  the blocked algorithm with the TRSM and the
+4. :func:`cholesky_parallel`  the blocked algorithm with the TRSM and the
                               SYRK block rows spread over threads
 
 Kernel contract: ``A`` is (n, n), C-contiguous (or a view of one); only its
@@ -34,10 +36,11 @@ import math
 import numpy as np
 from numba import prange
 
-from jitla._jit import kernel, parallel_kernel
+from jitla._jit import kernel, parallel_kernel, vector_kernel
 from jitla.kernels._registry import register
 from jitla.kernels.gemm import gemm_packed
 from jitla.kernels.level1 import dot
+from jitla.kernels.tile_update import syrk_upper
 from jitla.kernels.triangular import _trsm_kernel, trsm_blocked, trsm_unchecked
 
 
@@ -101,6 +104,89 @@ def cholesky_unblocked(A):
                 U_ki = A[k, i:]
                 for j in range(n - i):
                     A_i[j] -= a * U_ki[j]
+    return 0
+
+
+#: Rows per panel of :func:`cholesky_tiled`.
+TILED_IB = 16
+
+
+@register(
+    "cholesky",
+    "tiled",
+    "panels of 16 rows: unblocked diagonal block, row-axpy TRSM, register-tile SYRK without packing",
+    flops=cholesky_flops,
+    example=_cholesky_example,
+)
+@vector_kernel
+def cholesky_tiled(A):
+    """Overwrite the upper triangle of A with U, ``A = U^T U``, for small and middle orders.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray, C-contiguous
+        Symmetric positive definite; only the upper triangle is read and
+        written (the strict lower triangle is left as it was).
+
+    Returns
+    -------
+    info : int
+        As :func:`cholesky_unblocked`.
+
+    Notes
+    -----
+    LAPACK ``dpotrf``'s right-looking blocked algorithm (Golub & Van Loan,
+    4th ed., Sec. 4.2.9) with panels of :data:`TILED_IB` rows and no
+    packed GEMM.  For each panel:
+
+    1. ``U11 = chol(A11)``: :func:`cholesky_unblocked`'s loops on the
+       diagonal block's rows;
+    2. ``U12 = U11^{-T} A12``: forward substitution by row axpys along the
+       contiguous rows of the panel -- in row-major storage the upper
+       factor's panel is a block of whole rows, so there is nothing to
+       transpose;
+    3. ``A22 -= U12^T U12`` on the upper triangle by
+       :func:`jitla.kernels.tile_update.syrk_upper` (register tiles, the
+       column of ``U12^T`` read as broadcasts).
+
+    Flops n^3/3; workspace none.
+    """
+    n = A.shape[0]
+    F = A.reshape(n * n)
+    # loop over panels of TILED_IB rows
+    for k0 in range(0, n, TILED_IB):
+        k1 = min(k0 + TILED_IB, n)
+        # U11 = chol(A11), rows of the diagonal block
+        for k in range(k0, k1):
+            d = A[k, k]
+            if d <= 0:  # a NaN pivot is not caught: it propagates, as with numpy's LAPACK
+                return k + 1
+            d = math.sqrt(d)
+            A[k, k] = d
+            U_k = A[k, k + 1 : k1]
+            for j in range(k1 - k - 1):
+                U_k[j] /= d
+            for i in range(k + 1, k1):
+                a = U_k[i - k - 1]
+                A_i = A[i, i:k1]
+                U_ki = A[k, i:k1]
+                for j in range(k1 - i):
+                    A_i[j] -= a * U_ki[j]
+        if k1 < n:
+            # U12 = U11^{-T} A12: row p is final once divided, then leaves the rows below
+            for p in range(k0, k1):
+                U_p = A[p, k1:]
+                d = A[p, p]
+                for j in range(n - k1):
+                    U_p[j] /= d
+                for i in range(p + 1, k1):
+                    a = A[p, i]
+                    if a != 0:
+                        A_i = A[i, k1:]
+                        for j in range(n - k1):
+                            A_i[j] -= a * U_p[j]
+            # A22 -= U12^T U12, upper triangle
+            syrk_upper(F, n, k0 * n + k1, k1 * n + k1, n - k1, k1 - k0)
     return 0
 
 
@@ -364,6 +450,36 @@ def cholesky_lower(A, L):
         for j in range(i, n):
             L[i, j] = A[j, i]
     info = cholesky_unblocked(L)
+    if info != 0:
+        return info
+    for i in range(n):
+        for j in range(i + 1, n):
+            L[j, i] = L[i, j]
+            L[i, j] = 0
+    return 0
+
+
+@register(
+    "cholesky_lower",
+    "tiled",
+    "numpy's lower factor in one call: transpose, tiled Cholesky (register-tile SYRK), transpose back",
+    flops=cholesky_flops,
+    example=lambda dtype: (_cholesky_example(dtype)[0], np.empty((4, 4), dtype)),
+)
+@kernel
+def cholesky_lower_tiled(A, L):
+    """:func:`cholesky_lower` with the factorisation by :func:`cholesky_tiled`; arguments and status as there.
+
+    ``L <- tril(A)^T`` (upper triangle), :func:`cholesky_tiled` on it, then
+    the transpose back in place: two passes over a triangle (n^2 moves),
+    where the factorisation's panels need none.  Flops n^3/3; no
+    workspace.
+    """
+    n = A.shape[0]
+    for i in range(n):
+        for j in range(i, n):
+            L[i, j] = A[j, i]
+    info = cholesky_tiled(L)
     if info != 0:
         return info
     for i in range(n):

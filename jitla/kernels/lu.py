@@ -1,8 +1,10 @@
 """LU factorisation with partial pivoting, ``P A = L U``, as a progression.
 
 1. :func:`lu_unblocked` right-looking k-i-j Gaussian elimination (rank-1 updates)
-2. :func:`lu_blocked`   panel factorisation + row swaps + TRSM + GEMM update
-3. :func:`lu_parallel`  the blocked algorithm with the parallel GEMM and a
+2. :func:`lu_tiled`     panels of 8-16 columns, trailing update in register
+                        tiles without packing (small and middle orders)
+3. :func:`lu_blocked`   panel factorisation + row swaps + TRSM + GEMM update
+4. :func:`lu_parallel`  the blocked algorithm with the parallel GEMM and a
                         parallel TRSM for the update of the trailing matrix
 
 plus :func:`lu_solve_batched`, one compiled loop over a stack of small
@@ -31,7 +33,7 @@ Flops 2n^3/3 for a square matrix (mn^2 - n^3/3 for m >= n).
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import prange, uint64
 
 from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
@@ -39,6 +41,7 @@ from jitla.kernels._tile import register_tile
 from jitla.kernels.condest import gecon
 from jitla.kernels.gemm import gemm_packed, gemm_parallel
 from jitla.kernels.level1 import dot
+from jitla.kernels.tile_update import sub_product
 from jitla.kernels.triangular import _trsm_kernel, trsm_blocked, trsm_unchecked
 
 
@@ -264,6 +267,177 @@ def _factor_panel(A, piv, k0, kb, blocks):
     return pinfo + k0 if pinfo > 0 else 0
 
 
+@vector_kernel(inline="always")
+def _pivot_index(col):
+    """Index of the first entry of largest magnitude in *col* (LAPACK ``idamax``).
+
+    The same index as the sequential search of :func:`_lu_panel` (``>``
+    keeps the first of equal magnitudes; a NaN never wins, unless it is
+    ``col[0]``, which is then returned), in two passes that vectorise: the
+    largest magnitude in W lanes (each lane a strided subsequence, started
+    from ``|col[0]|``), then the first entry that has it.
+    """
+    m = col.shape[0]
+    big = abs(col[0])
+    if big != big or m == 1:
+        return 0
+    lanes = register_tile(col, 1, 1)
+    W = lanes.shape[1]
+    for l in range(W):
+        lanes[0, l] = big
+    i0 = 1
+    while i0 + W <= m:
+        for l in range(W):
+            v = abs(col[uint64(i0 + l)])
+            lanes[0, l] = v if v > lanes[0, l] else lanes[0, l]
+        i0 += W
+    for i in range(i0, m):
+        v = abs(col[i])
+        big = v if v > big else big
+    for l in range(W):
+        big = lanes[0, l] if lanes[0, l] > big else big
+    for i in range(m):
+        if abs(col[i]) == big:
+            return i
+    return 0
+
+
+@vector_kernel(inline="always")
+def _lu_columns_c(T, piv):
+    """:func:`_lu_columns` on a C-contiguous T, with the pivot search of :func:`_pivot_index`."""
+    kb, m = T.shape
+    info = 0
+    tiny = np.finfo(T.dtype).tiny
+    for k in range(min(m, kb)):
+        p = _pivot_index(T[k, k:]) + k
+        piv[k] = p
+        if T[k, p] != 0:
+            if p != k:
+                for j in range(kb):
+                    T[j, k], T[j, p] = T[j, p], T[j, k]
+            d = T[k, k]
+            below = T[k, k + 1 :]
+            if abs(d) >= tiny:
+                r = 1 / d
+                for i in range(m - k - 1):
+                    below[i] *= r
+            else:
+                for i in range(m - k - 1):
+                    below[i] /= d
+        elif info == 0:
+            info = k + 1
+        L_k = T[k, k + 1 :]
+        for j in range(k + 1, kb):
+            a = T[j, k]
+            if a != 0:
+                T_j = T[j, k + 1 :]
+                for i in range(m - k - 1):
+                    T_j[i] -= a * L_k[i]  # column j of the panel -= a * column k below the pivot
+    return info
+
+
+#: Panel width of :func:`lu_tiled`: 8 columns below min(m, n) = TILED_WIDE_FROM,
+#: 16 from there (devlog 031).
+TILED_WIDE_FROM = 128
+
+
+@register(
+    "lu",
+    "tiled",
+    "panels of ib columns factored transposed, register-tile trailing update without packing",
+    flops=lu_flops,
+    example=_lu_example,
+)
+@vector_kernel
+def lu_tiled(A, piv):
+    """Factor ``P A = L U`` in place, right-looking, *ib* columns at a time, for small and middle orders.
+
+    Parameters
+    ----------
+    A : (m, n) ndarray, C-contiguous
+        Overwritten with L (unit lower, below the diagonal) and U.
+    piv : (min(m, n),) int32 ndarray
+        Overwritten with the 0-based row interchanges.
+
+    Returns
+    -------
+    info : int
+        0, or ``k + 1`` for the first zero pivot.
+
+    Notes
+    -----
+    LAPACK ``dgetrf``'s right-looking blocked algorithm (Golub & Van Loan,
+    4th ed., Sec. 3.4.7) with narrow panels and no packed GEMM.  For each
+    panel of ib columns (8, or 16 from min(m, n) = :data:`TILED_WIDE_FROM`):
+
+    1. the m' x ib panel is copied transposed to a C-contiguous ib x m'
+       buffer and factored there by ``dgetf2``'s column-oriented loops
+       (pivot search, scaling and rank-1 updates along contiguous rows;
+       :func:`_lu_columns_c`), then copied back;
+    2. its interchanges are applied to the columns left and right of it;
+    3. ``U12 = L11^{-1} A12`` by row axpys (ib rows);
+    4. ``A22 -= L21 @ U12`` by :func:`jitla.kernels.tile_update.sub_product`:
+       register tiles of C loaded and stored once per panel, no packing.
+
+    Each entry of A22 gets its rank-ib update in one pass, against ib
+    passes of the unblocked kernel; the whole matrix stays in L2 up to
+    n ~ 350 (float64), and from there :func:`lu_blocked`'s cache blocking
+    is needed.  Same pivots and status as :func:`lu_unblocked`.  Flops
+    2n^3/3; workspace ib x m for the transposed panel.
+    """
+    m, n = A.shape
+    F = A.reshape(m * n)
+    info = 0
+    kmax = min(m, n)
+    ib = 8 if kmax < TILED_WIDE_FROM else 16
+    buffer = np.empty(ib * m, dtype=A.dtype)
+    # loop over panels of ib columns
+    for k0 in range(0, kmax, ib):
+        kb = min(ib, kmax - k0)
+        k1 = k0 + kb
+        rows = m - k0
+        T = buffer[: kb * rows].reshape((kb, rows))
+        for i in range(rows):
+            A_i = A[k0 + i, k0:k1]
+            for j in range(kb):
+                T[j, i] = A_i[j]
+        pinfo = _lu_columns_c(T, piv[k0:k1])
+        for i in range(rows):
+            A_i = A[k0 + i, k0:k1]
+            for j in range(kb):
+                A_i[j] = T[j, i]
+        for i in range(k0, k1):
+            piv[i] += k0
+        if info == 0 and pinfo > 0:
+            info = pinfo + k0
+        # the panel's interchanges on the columns left and right of it
+        for s in range(k0, k1):
+            p = piv[s]
+            if p != s:
+                A_s = A[s, :k0]
+                A_p = A[p, :k0]
+                for j in range(k0):
+                    A_s[j], A_p[j] = A_p[j], A_s[j]
+                A_s = A[s, k1:]
+                A_p = A[p, k1:]
+                for j in range(n - k1):
+                    A_s[j], A_p[j] = A_p[j], A_s[j]
+        if k1 < n:
+            # U12 = L11^{-1} A12 (unit lower triangular), row axpys
+            for q in range(kb):
+                U_q = A[k0 + q, k1:]
+                for i in range(q + 1, kb):
+                    a = A[k0 + i, k0 + q]
+                    if a != 0:
+                        A_i = A[k0 + i, k1:]
+                        for j in range(n - k1):
+                            A_i[j] -= a * U_q[j]
+            if k1 < m:
+                # A22 -= L21 @ U12
+                sub_product(F, n, k1 * n + k0, k0 * n + k1, k1 * n + k1, m - k1, n - k1, kb)
+    return info
+
+
 @register(
     "lu",
     "blocked",
@@ -376,6 +550,60 @@ def lu_parallel(A, piv, blocks, nb, nthreads):
             if k1 < m:
                 gemm_parallel(A[k1:, k0:k1], A[k0:k1, k1:], A[k1:, k1:], minus_one, blocks, nthreads)
     return info
+
+
+def _unpack_example(dtype):
+    A, piv = _lu_example(dtype)
+    return A, piv, np.empty((5, 4), dtype), np.empty((4, 4), dtype), np.empty(5, np.int32)
+
+
+@register(
+    "lu_unpack",
+    "serial",
+    "scipy.linalg.lu's L, U and row indices p from the factors and interchanges, in one pass",
+    flops=lambda m, n: 0.0,
+    example=_unpack_example,
+)
+@kernel
+def lu_unpack(LU, piv, L, U, p):
+    """Split ``P A = L U`` as stored by the LU kernels into L, U and the row indices p.
+
+    Parameters
+    ----------
+    LU : (m, n) ndarray
+        Factors (L's multipliers below the diagonal, U on and above).
+    piv : (k,) int32 ndarray, k = min(m, n)
+        0-based interchanges.
+    L : (m, k) ndarray, C-contiguous
+        Overwritten with the unit lower trapezoidal factor.
+    U : (k, n) ndarray, C-contiguous
+        Overwritten with the upper trapezoidal factor.
+    p : (m,) int32 ndarray
+        Overwritten with scipy's ``p_indices``: ``A[i] = (L @ U)[p[i]]``.
+
+    Notes
+    -----
+    The interchanges applied to ``0, 1, ..., m-1`` give the row order r of
+    ``P A`` (``(P A)[s] = A[r[s]]``); p is its inverse.  No flops; O(mn).
+    """
+    m, n = LU.shape
+    k = min(m, n)
+    for i in range(m):
+        L_i = L[i]
+        LU_i = LU[i]
+        for j in range(k):
+            L_i[j] = LU_i[j] if j < i else (1 if j == i else 0)
+    for i in range(k):
+        U_i = U[i]
+        LU_i = LU[i]
+        for j in range(n):
+            U_i[j] = LU_i[j] if j >= i else 0
+    order = np.arange(m)
+    for s in range(k):
+        t = piv[s]
+        order[s], order[t] = order[t], order[s]
+    for s in range(m):
+        p[order[s]] = s
 
 
 # --------------------------------------------------------------------------
@@ -956,6 +1184,31 @@ def gesv_blocked(A, LU, X, blocks, nb):
     return info, rcond
 
 
+@register(
+    "gesv",
+    "tiled",
+    "one system in one call: tiled LU (lu_tiled), rcond estimate, the two triangular solves",
+    flops=lambda n, k=1: 2.0 * n**3 / 3 + 2.0 * n * n * k,
+    example=_one_example,
+)
+@kernel
+def gesv_tiled(A, LU, X):
+    """:func:`gesv` with the factorisation by :func:`lu_tiled`; arguments and results as :func:`gesv`.
+
+    For the middle orders, where the tiled factorisation is the fastest and
+    the general path's Python would cost more than the arithmetic.  Flops
+    and workspace as :func:`gesv`, plus lu_tiled's panel buffer.
+    """
+    n = LU.shape[0]
+    piv = np.empty(n, np.int32)
+    info = lu_tiled(LU, piv)
+    if info != 0:
+        return info, 0.0
+    rcond = gecon(A, LU)
+    _lu_solve_rhs(LU, piv, X.reshape((n, -1)))
+    return info, rcond
+
+
 @kernel
 def _lower_inverse(LU, X):
     """``X <- L^{-1}`` for the unit lower triangular L held below the diagonal of LU.
@@ -1078,6 +1331,29 @@ def lu_inverse_blocked(A, LU, X, blocks, nb):
     return info, rcond
 
 
+@register(
+    "inv",
+    "tiled",
+    "inverse in one call: tiled LU (lu_tiled), rcond estimate, then L^-1 and U^-1",
+    flops=lambda n: 2.0 * n**3 / 3 + 2.0 * n**3,
+    example=lambda dtype: (*_one_example(dtype)[:2], np.empty((3, 3), dtype)),
+    extra_args=("blocks", "nb"),
+)
+@kernel
+def lu_inverse_tiled(A, LU, X, blocks, nb):
+    """:func:`lu_inverse_blocked` with the factorisation by :func:`lu_tiled`; same arguments."""
+    n = LU.shape[0]
+    piv = np.empty(n, np.int32)
+    info = lu_tiled(LU, piv)
+    if info != 0:
+        return info, 0.0
+    rcond = gecon(A, LU)
+    _lower_inverse(LU, X)
+    trsm_blocked(LU, X, False, False, False, blocks, max(8, nb // 4))
+    _swap_columns_back(piv, X)
+    return info, rcond
+
+
 @kernel
 def _logdet_from_lu(LU, piv, info, with_log):
     """``(sign, logabsdet, det)`` from LU factors and the factorisation's status; see :func:`lu_slogdet`."""
@@ -1126,6 +1402,21 @@ def lu_slogdet_blocked(A, with_log, blocks, nb):
     """
     piv = np.empty(A.shape[0], np.int32)
     info = lu_blocked(A, piv, blocks, nb)
+    return _logdet_from_lu(A, piv, info, with_log)
+
+
+@register(
+    "slogdet",
+    "tiled",
+    "sign, log|det| and det in one call: tiled LU (lu_tiled), then the diagonal",
+    flops=lambda n: 2.0 * n**3 / 3,
+    example=lambda dtype: (_one_example(dtype)[1], True),
+)
+@kernel
+def lu_slogdet_tiled(A, with_log):
+    """:func:`lu_slogdet_blocked` with the factorisation by :func:`lu_tiled` (no GEMM arguments)."""
+    piv = np.empty(A.shape[0], np.int32)
+    info = lu_tiled(A, piv)
     return _logdet_from_lu(A, piv, info, with_log)
 
 

@@ -77,6 +77,18 @@ def _lower_blocked_kernel(dtype: np.dtype):
     return info.func, kernel_extras(info, dtype)[0]
 
 
+@functools.cache
+def _upper_kernel(variant: str):
+    """The in-place upper kernel ``A -> info`` of *variant* ("unblocked" or "tiled"), looked up once."""
+    return get_kernel("cholesky", variant).func
+
+
+@functools.cache
+def _lower_kernel(variant: str):
+    """The one-call lower kernel ``(A, L) -> info`` of *variant* ("unblocked" or "tiled"), looked up once."""
+    return get_kernel("cholesky_lower", variant).func
+
+
 def _lower_blocked(a: np.ndarray, dtype) -> np.ndarray:
     """numpy's L for each matrix of *a* by the in-place lower kernel: one copy, no transposes."""
     L = np.array(a, dtype=dtype, order="C", copy=True)
@@ -113,8 +125,11 @@ def cholesky(a, /, *, upper=False):
 
     Notes
     -----
-    Kernels ``cholesky`` unblocked / blocked / parallel, chosen by
-    :func:`cholesky_variant`; where that picks "blocked", numpy's lower
+    Kernels ``cholesky`` unblocked / tiled / blocked / parallel, chosen by
+    :func:`cholesky_variant`; one 2-D matrix takes the one-call
+    ``cholesky_lower`` kernel of the unblocked and tiled variants (the
+    lower triangle transposed in, factored, transposed back); where the
+    policy picks "blocked", numpy's lower
     factor comes from ``cholesky_lower`` blocked instead, which works on
     the lower triangle in place (no transposes of the whole matrix), with
     the block size :func:`jitla.config.cholesky_nb` gives for M.  One 2-D
@@ -123,14 +138,21 @@ def cholesky(a, /, *, upper=False):
     if not upper and type(a) is np.ndarray and a.ndim == 2:
         # one matrix: numpy's lower factor in a single kernel call
         n = a.shape[0]
+        # the policy's first rules, without building its Plan (a microsecond at n = 3)
         if n <= config.CHOLESKY_UNBLOCKED_MAX:
+            variant = "unblocked"
+        elif n <= config.CHOLESKY_TILED_MAX and n < config.CHOLESKY_PARALLEL_MIN:
+            variant = "tiled"
+        else:
+            variant = cholesky_variant(n)
+        if variant in ("unblocked", "tiled"):
             A = square_work_copy(a, copy=False)
             if A is not None:
                 L = np.empty_like(A)
-                if get_kernel("cholesky_lower", "unblocked").func(A, L):
+                if _lower_kernel(variant)(A, L):
                     raise LinAlgError("Matrix is not positive definite")
                 return L
-        elif cholesky_variant(n) == "blocked":
+        elif variant == "blocked":
             L = square_work_copy(a)
             if L is not None:
                 func, blocks = _lower_blocked_kernel(L.dtype)
@@ -155,6 +177,22 @@ def cholesky(a, /, *, upper=False):
     for i in range(flat.shape[0]):
         transpose_triangle(flat[i], L[i], True)
     return L.reshape(work.shape)
+
+
+def _cho_factor_one(a: np.ndarray, dtype, lower: bool) -> np.ndarray:
+    """cho_factor of one matrix by a kernel that writes only the upper triangle (unblocked or tiled).
+
+    Upper: a C-ordered copy of *a*, factored in place; its strict lower
+    triangle keeps a's entries, as scipy's.  Lower: the same on a C-ordered
+    copy of ``a.T`` (whose upper triangle is a's lower one), returned as its
+    transpose -- F-ordered, like scipy's -- holding ``L = U^T`` below the
+    diagonal and a's entries above it.  No transposes or merges.
+    """
+    c = np.array(a.T if lower else a, dtype=dtype, order="C", copy=True)
+    info = _upper_kernel(cholesky_variant(a.shape[0]))(c)
+    if info:
+        raise LinAlgError(f"{int(info)}-th leading minor of the array is not positive definite")
+    return c.T if lower else c
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
@@ -198,6 +236,8 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
         a = np.atleast_2d(a)
     if a.shape[-1] != a.shape[-2]:
         raise ValueError(f"Input array is expected to be square but has the shape: {a.shape[-2:]}.")
+    if a.ndim == 2 and a.size and cholesky_variant(a.shape[0]) in ("unblocked", "tiled"):
+        return _cho_factor_one(a, dtype, bool(lower)), lower
     work = _upper_work(a, dtype, lower)
     info = _factor_upper(work)
     bad = info[info > 0]

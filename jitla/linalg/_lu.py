@@ -88,6 +88,32 @@ def _factor(LU: np.ndarray, kernel: str = "auto"):
     return piv, info
 
 
+@functools.cache
+def _unpack():
+    """The ``lu_unpack`` kernel, looked up once."""
+    return get_kernel("lu_unpack", "serial").func
+
+
+@functools.cache
+def _factor_kernel(variant: str, dtype: np.dtype):
+    """``(func, extras)`` of the LU kernel *variant* for *dtype*, looked up once."""
+    info = get_kernel("lu", variant)
+    return info.func, kernel_extras(info, dtype)
+
+
+def _factor_one(a, check_finite: bool):
+    """``(LU, piv, info)`` of one 2-D float64/float32 non-empty ndarray in one kernel call; else None."""
+    if not (type(a) is np.ndarray and a.ndim == 2 and a.size and a.dtype in _EPS):
+        return None
+    if check_finite:
+        check_finite_scipy(a)
+    m, n = a.shape
+    LU = np.array(a, order="C")
+    piv = np.empty(min(m, n), np.int32)
+    func, extras = _factor_kernel(lu_plan(m, n).variant, LU.dtype)
+    return LU, piv, func(LU, piv, *extras)
+
+
 def _permutation(piv: np.ndarray, m: int) -> np.ndarray:
     """Row order of ``P A`` from LAPACK interchanges: ``(P A)[r] = A[perm[r]]``, for a stack of piv.
 
@@ -137,6 +163,14 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     chosen by :func:`lu_variant`.  Flops 2n^3/3.
     """
     del overwrite_a
+    one = _factor_one(a, check_finite)
+    if one is not None:
+        LU, piv, info = one
+        if info:
+            warnings.warn(
+                f"Diagonal number {info} is exactly zero. Singular matrix.", _linalg_warning(), stacklevel=2
+            )
+        return LU, piv
     a = np.asarray(a)
     dtype = result_float_dtype(a)
     if check_finite:
@@ -295,6 +329,22 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     does not warn for a singular matrix, and neither does this.
     """
     del overwrite_a
+    one = _factor_one(a, check_finite)
+    if one is not None:
+        LU, piv, _ = one
+        m, n = LU.shape
+        k = min(m, n)
+        L = np.empty((m, k), LU.dtype)
+        U = np.empty((k, n), LU.dtype)
+        p = np.empty(m, np.int32)
+        _unpack()(LU, piv, L, U, p)
+        if permute_l:
+            return L[p], U
+        if p_indices:
+            return p, L, U
+        P = np.zeros((m, m), LU.dtype)
+        P[np.arange(m), p] = 1
+        return P, L, U
     a = np.asarray(a)
     dtype = result_float_dtype(a)
     if check_finite:

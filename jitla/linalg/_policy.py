@@ -128,7 +128,8 @@ def lu_plan(m: int, n: int, nthreads=None) -> Plan:
 
     1. min(m, n) <= LU_UNBLOCKED_MAX                 -> unblocked
     2. threads > 1 and min(m, n) >= LU_PARALLEL_MIN  -> parallel
-    3. otherwise                                     -> blocked
+    3. m n <= LU_TILED_MAX_ELEMENTS                  -> tiled
+    4. otherwise                                     -> blocked
     """
     nthreads = _threads(nthreads)
     k = min(m, n)
@@ -136,6 +137,12 @@ def lu_plan(m: int, n: int, nthreads=None) -> Plan:
         return Plan("lu", "unblocked", f"small (min(m, n) = {k} <= {config.LU_UNBLOCKED_MAX})")
     if nthreads > 1 and k >= config.LU_PARALLEL_MIN:
         return Plan("lu", "parallel", f"large (min(m, n) = {k}) and {nthreads} threads")
+    if m * n <= config.LU_TILED_MAX_ELEMENTS:
+        return Plan(
+            "lu",
+            "tiled",
+            f"middle ({m * n} <= {config.LU_TILED_MAX_ELEMENTS} entries), register-tile updates",
+        )
     return Plan("lu", "blocked", "blocked, GEMM trailing update")
 
 
@@ -149,12 +156,15 @@ def lu_call_plan(op: str, n: int, nthreads=None) -> Plan | None:
     1. n <= LU_UNBLOCKED_MAX                          -> op unblocked
     2. threads > 1 and n >= LU_PARALLEL_MIN           -> None: the general
        path, which factors with the parallel LU
-    3. otherwise                                      -> op blocked (lu_blocked inside)
+    3. n^2 <= LU_TILED_MAX_ELEMENTS                   -> op tiled (lu_tiled inside)
+    4. otherwise                                      -> op blocked (lu_blocked inside)
     """
     if n <= config.LU_UNBLOCKED_MAX:
         return Plan(op, "unblocked", f"one call, small (n = {n} <= {config.LU_UNBLOCKED_MAX})")
     if n >= config.LU_PARALLEL_MIN and _threads(nthreads) > 1:
         return None
+    if n * n <= config.LU_TILED_MAX_ELEMENTS:
+        return Plan(op, "tiled", f"one call, tiled LU (n = {n})")
     return Plan(op, "blocked", f"one call, blocked LU (n = {n})")
 
 
@@ -180,13 +190,16 @@ def cholesky_plan(n: int, nthreads=None) -> Plan:
 
     1. n <= CHOLESKY_UNBLOCKED_MAX                 -> unblocked
     2. threads > 1 and n >= CHOLESKY_PARALLEL_MIN  -> parallel
-    3. otherwise                                   -> blocked
+    3. n <= CHOLESKY_TILED_MAX                     -> tiled
+    4. otherwise                                   -> blocked
     """
     nthreads = _threads(nthreads)
     if n <= config.CHOLESKY_UNBLOCKED_MAX:
         return Plan("cholesky", "unblocked", f"small (n={n} <= {config.CHOLESKY_UNBLOCKED_MAX})")
     if nthreads > 1 and n >= config.CHOLESKY_PARALLEL_MIN:
         return Plan("cholesky", "parallel", f"large (n={n}) and {nthreads} threads")
+    if n <= config.CHOLESKY_TILED_MAX:
+        return Plan("cholesky", "tiled", f"middle (n={n} <= {config.CHOLESKY_TILED_MAX}), register-tile SYRK")
     return Plan("cholesky", "blocked", "blocked, GEMM trailing update")
 
 

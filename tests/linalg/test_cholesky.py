@@ -37,11 +37,11 @@ def with_garbage(A, keep_lower):
 
 
 def extras(variant, nb=16):
-    return {"unblocked": (), "blocked": (BLOCKS, nb), "parallel": (BLOCKS, nb, 2)}[variant]
+    return {"unblocked": (), "tiled": (), "blocked": (BLOCKS, nb), "parallel": (BLOCKS, nb, 2)}[variant]
 
 
 def test_variants_registered():
-    assert variants("cholesky") == ["unblocked", "blocked", "parallel"]
+    assert variants("cholesky") == ["unblocked", "tiled", "blocked", "parallel"]
 
 
 @pytest.mark.parametrize("variant", variants("cholesky"))
@@ -52,7 +52,7 @@ def test_kernels_match_naive(rng, variant, n):
     assert get_kernel("cholesky", variant).func(W, *extras(variant)) == 0
     L = naive.cholesky(A)
     np.testing.assert_allclose(np.triu(W), L.T, rtol=0, atol=10 * n * eps(np.float64) * np.sqrt(n))
-    if variant == "unblocked":
+    if variant in ("unblocked", "tiled"):
         assert (W[np.tril_indices(n, -1)] == 1e30).all()  # lower triangle untouched
 
 
@@ -149,7 +149,7 @@ def test_cholesky_errors_match_numpy(rng):
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 @pytest.mark.parametrize("lower", [False, True])
-@pytest.mark.parametrize("n", [1, 7, 150])
+@pytest.mark.parametrize("n", [1, 7, 100, 150])  # one call (unblocked, tiled), general path (blocked)
 def test_cho_factor_and_solve_match_scipy(rng, dtype, lower, n):
     A = spd(rng, n, dtype)
     A_in = with_garbage(A, keep_lower=lower)

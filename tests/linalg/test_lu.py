@@ -24,7 +24,7 @@ BLOCKS = (24, 32, 64)  # tiny GEMM blocks so that every edge path is exercised a
 
 
 def extras(variant, nb=8):
-    return {"unblocked": (), "blocked": (BLOCKS, nb), "parallel": (BLOCKS, nb, 2)}[variant]
+    return {"unblocked": (), "tiled": (), "blocked": (BLOCKS, nb), "parallel": (BLOCKS, nb, 2)}[variant]
 
 
 def backward_error(A, P, L, U):
@@ -32,7 +32,7 @@ def backward_error(A, P, L, U):
 
 
 def test_lu_variants_registered():
-    assert LU_VARIANTS == ["unblocked", "blocked", "parallel"]
+    assert LU_VARIANTS == ["unblocked", "tiled", "blocked", "parallel"]
 
 
 @pytest.mark.parametrize("variant", LU_VARIANTS)
@@ -251,3 +251,29 @@ def test_rhs_stacks_does_not_copy_a_stack_that_needs_no_broadcasting(rng):
     x = jl.solve(A, b)
     np.testing.assert_allclose(x, np.linalg.solve(A, b), rtol=1e-12, atol=1e-12)
     assert not np.shares_memory(x, A)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("shape", [(1, 1), (7, 4), (4, 7), (61, 61)])
+def test_lu_one_matrix_path_against_scipy_and_naive(rng, dtype, shape):
+    """One 2-D matrix: factor and lu_unpack in two kernel calls, in every layout and output form."""
+    A = rng.uniform(-1, 1, (2 * shape[0], 2 * shape[1])).astype(dtype)
+    tol = 20 * max(shape) * eps(dtype)
+    for view in (A[::2, ::2], np.ascontiguousarray(A[::2, ::2]), np.asfortranarray(A[::2, ::2])):
+        before = view.copy()
+        P, L, U = jl.lu(view)
+        P_ref, L_ref, U_ref = scipy.linalg.lu(view)
+        assert (P.dtype, L.dtype, U.dtype) == (P_ref.dtype, L_ref.dtype, U_ref.dtype)
+        np.testing.assert_array_equal(P, P_ref)
+        np.testing.assert_allclose(L, L_ref, rtol=0, atol=tol)
+        np.testing.assert_allclose(U, U_ref, rtol=0, atol=tol)
+        PL, U2 = jl.lu(view, permute_l=True)
+        np.testing.assert_allclose(PL, P_ref @ L_ref, rtol=0, atol=tol)
+        np.testing.assert_array_equal(U2, U)
+        p, _, _ = jl.lu(view, p_indices=True)
+        np.testing.assert_array_equal(p, scipy.linalg.lu(view, p_indices=True)[0])
+        assert p.dtype == np.int32
+        np.testing.assert_array_equal(view, before)
+    if dtype == np.float64:
+        P_n, L_n, U_n = naive.lu(A[::2, ::2])
+        np.testing.assert_allclose(P @ L @ U, P_n @ L_n @ U_n, rtol=0, atol=tol)

@@ -55,11 +55,11 @@ def _naive_det(A):
 def test_plans_around_the_thresholds():
     for op in ("gesv", "inv", "slogdet"):
         assert policy.lu_call_plan(op, LU_EDGE, 1)[:2] == (op, "unblocked")
-        assert policy.lu_call_plan(op, LU_EDGE + 1, 1)[:2] == (op, "blocked")
+        assert policy.lu_call_plan(op, LU_EDGE + 1, 1)[:2] == (op, "tiled")
         assert policy.lu_call_plan(op, 4096, 1)[:2] == (op, "blocked")
-        assert policy.lu_call_plan(op, config.LU_PARALLEL_MIN - 1, 2)[:2] == (op, "blocked")
+        assert policy.lu_call_plan(op, config.LU_PARALLEL_MIN - 1, 2)[:2] == (op, "tiled")
         assert policy.lu_call_plan(op, config.LU_PARALLEL_MIN, 2) is None  # general path: parallel LU
-    assert policy.lu_plan(LU_EDGE + 1, LU_EDGE + 1, 1).variant == "blocked"
+    assert policy.lu_plan(LU_EDGE + 1, LU_EDGE + 1, 1).variant == "tiled"
     sizes = [n for below, _ in config.CHOLESKY_NB_BY_ORDER for n in (below - 1, below)]
     nbs = [config.cholesky_nb(n) for n in sizes]
     assert nbs == [32, 64, 64, config.FACTOR_NB["cholesky_lower"]]
@@ -113,7 +113,10 @@ def test_float32_and_layouts(n):
         scale = np.float32(math.sqrt(n))  # |det A| ~ n^(n/2) overflows float32 at these orders
         d = jl.det(A_l / scale)
         assert type(d) is np.float32
-        np.testing.assert_allclose(d, np.linalg.det(A.astype(np.float64) / scale), rtol=rtol)
+        # a product of n pivots, each with a relative error of order n eps: n^2 eps
+        # (at n = 25 both LU kernels, tiled and unblocked, are 2.7e-4 off in float32)
+        det_rtol = 4 * n * n * float(np.finfo(np.float32).eps)
+        np.testing.assert_allclose(d, np.linalg.det(A.astype(np.float64) / scale), rtol=det_rtol)
         sign, logdet = jl.slogdet(A_l)
         ref = np.linalg.slogdet(A.astype(np.float64))
         assert type(logdet) is np.float32 and sign == ref.sign

@@ -8,6 +8,7 @@ tested with the operation it serves.
 from __future__ import annotations
 
 import ast
+import math
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,9 @@ def test_public_plan_functions_share_the_shape():
 @pytest.mark.parametrize(
     ("rule", "threshold", "below", "at_or_above"),
     [
-        (lambda n, t: policy.lu_plan(n, n, t), config.LU_UNBLOCKED_MAX, "unblocked", "blocked"),
-        (lambda n, t: policy.cholesky_plan(n, t), config.CHOLESKY_UNBLOCKED_MAX, "unblocked", "blocked"),
+        (lambda n, t: policy.lu_plan(n, n, t), config.LU_UNBLOCKED_MAX, "unblocked", "tiled"),
+        (lambda n, t: policy.cholesky_plan(n, t), config.CHOLESKY_UNBLOCKED_MAX, "unblocked", "tiled"),
+        (lambda n, t: policy.cholesky_plan(n, t), config.CHOLESKY_TILED_MAX, "tiled", "blocked"),
         (
             lambda n, t: policy.householder_plan(1000 * n, n, t),
             config.QR_UNBLOCKED_MAX,
@@ -100,11 +102,22 @@ def test_unblocked_thresholds_come_from_config(rule, threshold, below, at_or_abo
     assert rule(threshold + 1, 1).variant == at_or_above
 
 
+def test_tiled_lu_bound_comes_from_config():
+    most = config.LU_TILED_MAX_ELEMENTS
+    side = math.isqrt(most)
+    assert policy.lu_plan(side, most // side, 1).variant == "tiled"
+    assert policy.lu_plan(side, most // side + 1, 1).variant == "blocked"
+    assert policy.lu_plan(4 * side, side // 2, 1).variant == "blocked"  # tall: leaves L2
+    for op in ("gesv", "inv", "slogdet"):
+        assert policy.lu_call_plan(op, side, 1).variant == "tiled"
+        assert policy.lu_call_plan(op, side + 1, 1).variant == "blocked"
+
+
 def test_parallel_thresholds_come_from_config():
     n = config.LU_PARALLEL_MIN
     assert policy.lu_plan(n, n, 2).variant == "parallel"
-    assert policy.lu_plan(n - 1, n - 1, 2).variant == "blocked"
-    assert policy.lu_plan(n, n, 1).variant == "blocked"
+    assert policy.lu_plan(n - 1, n - 1, 2).variant == "tiled"
+    assert policy.lu_plan(n, n, 1).variant == "tiled"
     n = config.CHOLESKY_PARALLEL_MIN
     assert (
         policy.cholesky_plan(n, 2).variant == "parallel"
