@@ -100,15 +100,23 @@ def _warn_once(kind: str, message: str) -> None:
 
 @functools.cache
 def _codegen_stamp() -> str:
-    """Digest of the modules whose decisions are compiled into every kernel.
+    """Digest of the modules whose code is compiled into the kernels.
 
-    This module (fastmath flags, SLP, unroll and scheduler settings) and the
-    register tile (:mod:`jitla.kernels._tile`).  Read from the installed
-    files, so it costs two small reads once per process.
+    This module (fastmath flags, SLP, unroll and scheduler settings) and every
+    module of :mod:`jitla.kernels`: a kernel's cached machine code contains its
+    callees from other kernel modules (linked in), and Numba keys an entry on
+    the kernel's own file only, so an edit of a callee's module (the register
+    tile, a shared tile update) would otherwise leave callers running the old
+    callee from the cache.  Read from the installed files once per process
+    (about 40 small reads); an installed package never changes them, so only
+    a developer's edits invalidate the cache, all of it.
     """
     here = os.path.dirname(os.path.abspath(__file__))
+    kernels = os.path.join(here, "kernels")
+    names = ["_jit.py"] + sorted(os.path.join("kernels", f) for f in os.listdir(kernels) if f.endswith(".py"))
     digest = hashlib.sha256()
-    for name in ("_jit.py", os.path.join("kernels", "_tile.py")):
+    for name in names:
+        digest.update(name.encode())
         with open(os.path.join(here, name), "rb") as f:
             digest.update(f.read())
     return digest.hexdigest()[:16]

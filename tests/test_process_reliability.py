@@ -559,3 +559,32 @@ def test_threads_blocks_overlapping_in_two_python_threads_restore_the_blas():
             t.join(30)
         assert seen == {"inside after T1 finished": 1}  # T2's block still holds its limit
         assert _blas_threads() == 2  # and the original comes back after both
+
+
+def test_codegen_stamp_covers_every_kernel_module(tmp_path, monkeypatch):
+    # a cached caller contains its callees from other kernel modules, so an edit of any kernel
+    # module must change the stamp (reproduces the stale-callee timing of devlog 031 when only
+    # _jit.py and _tile.py were digested)
+
+    from jitla import _jit
+
+    pkg = tmp_path / "jitla"
+    (pkg / "kernels").mkdir(parents=True)
+    root = os.path.dirname(_jit.__file__)
+    shutil.copy(os.path.join(root, "_jit.py"), pkg / "_jit.py")
+    for f in os.listdir(os.path.join(root, "kernels")):
+        if f.endswith(".py"):
+            shutil.copy(os.path.join(root, "kernels", f), pkg / "kernels" / f)
+
+    def stamp():
+        monkeypatch.setattr(_jit, "__file__", str(pkg / "_jit.py"))
+        _jit._codegen_stamp.cache_clear()
+        try:
+            return _jit._codegen_stamp()
+        finally:
+            _jit._codegen_stamp.cache_clear()
+
+    before = stamp()
+    with open(pkg / "kernels" / "tile_update.py", "a") as f:
+        f.write("\n# an edit\n")
+    assert stamp() != before
