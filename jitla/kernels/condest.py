@@ -79,7 +79,7 @@ def _solve_lu_t(LU, x):
             x[i] -= a * row[i]
 
 
-@kernel
+@kernel(inline="always")
 def _sign_vector(x, sgn):
     """``sgn <- sign(x)`` (+1 for x >= 0, as dlacn2) and ``x <- sgn``; return True if sgn was unchanged."""
     same = True
@@ -92,7 +92,7 @@ def _sign_vector(x, sgn):
     return same
 
 
-@kernel
+@kernel(inline="always")
 def _first_argmax_abs(x):
     """0-based idamax: the first index of the largest |x_i|."""
     j = 0
@@ -168,7 +168,8 @@ def gecon(A, LU):
     for i in range(n):
         if LU[i, i] == 0:
             return 0.0
-    x[:] = 1.0 / n
+    for i in range(n):  # loops, not x[:] = c: see below
+        x[i] = 1.0 / n
     sgn = np.zeros(n, dtype=dtype)
     _solve_lu(LU, x)
     est = 0.0
@@ -179,7 +180,8 @@ def gecon(A, LU):
         _solve_lu_t(LU, x)
         j = _first_argmax_abs(x)
         for _ in range(2, MAX_STEPS + 1):
-            x[:] = 0
+            for i in range(n):
+                x[i] = 0
             x[j] = 1
             _solve_lu(LU, x)
             est_old = est

@@ -156,7 +156,7 @@ def design_r(X, Y, w, ones, R):
     return 0
 
 
-@kernel
+@kernel(inline="always")
 def _column_scales(R, p, rtol, d):
     """Powers of two near the lengths of R11's columns into d; False unless R11 passes the rank test.
 
@@ -185,7 +185,7 @@ def _column_scales(R, p, rtol, d):
     return full
 
 
-@kernel
+@kernel(inline="always")
 def _back_substitute(U, B):
     """``B := U^{-1} B`` for upper-triangular U with a nonzero diagonal, dot form.
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
+from jitla._jit import kernel, out_of_line, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.condest import gecon
@@ -146,7 +146,7 @@ def _swap_rows(A, piv, k0, k1, j0, j1):
                 row_k[j], row_p[j] = row_p[j], row_k[j]
 
 
-@kernel
+@kernel(inline="always")
 def _lu_columns(T, piv):
     """Unblocked LU of a panel stored transposed: row j of ``T`` is column j of the panel.
 
@@ -197,7 +197,7 @@ def _lu_columns(T, piv):
     return info
 
 
-@kernel
+@kernel(inline="always")
 def _lu_subpanel(A, piv, T):
     """LU of a narrow view A (m x kb) via :func:`_lu_columns` on its transpose in ``T``."""
     m, kb = A.shape
@@ -246,7 +246,7 @@ def _lu_panel_blocked(A, piv, blocks, ib):
     return info
 
 
-@kernel
+@kernel(inline="always")
 def _factor_panel(A, piv, k0, kb, blocks):
     """Factor the panel ``A[k0:, k0:k0+kb]``, swap the rows of the rest, and offset piv.
 
@@ -313,7 +313,7 @@ def lu_blocked(A, piv, blocks, nb):
     for k0 in range(0, kmax, nb):
         kb = min(nb, kmax - k0)
         k1 = k0 + kb
-        pinfo = _factor_panel(A, piv, k0, kb, blocks)
+        pinfo = _factor_panel(A[:, :], piv, k0, kb, blocks)
         if info == 0:
             info = pinfo
         if k1 < n:
@@ -362,7 +362,7 @@ def lu_parallel(A, piv, blocks, nb, nthreads):
     for k0 in range(0, kmax, nb):
         kb = min(nb, kmax - k0)
         k1 = k0 + kb
-        pinfo = _factor_panel(A, piv, k0, kb, blocks)
+        pinfo = _factor_panel(A[:, :], piv, k0, kb, blocks)
         if info == 0:
             info = pinfo
         if k1 < n:
@@ -806,6 +806,20 @@ def _lu_solve_rhs(LU, piv, X):
         lu_solve_factored(LU, piv, X, False)
 
 
+@kernel
+def _solve_rhs_of(LU, piv, X):
+    """``X <- A^{-1} X`` for X (n,) or (n, k): the one-vector substitution for a vector.
+
+    The branch is on ``X.ndim``, a compile-time constant, so Numba prunes
+    the other one: a solve with a vector right-hand side never compiles the
+    many-column :func:`lu_solve_factored`.
+    """
+    if X.ndim == 1:
+        _lu_solve_vector(LU, piv, X, np.empty(LU.shape[0], dtype=X.dtype))
+    else:
+        _lu_solve_rhs(LU, piv, X)
+
+
 @register(
     "getrs",
     "serial",
@@ -907,8 +921,11 @@ def gesv(A, LU, X):
     if info != 0:
         return info, 0.0
     rcond = gecon(A, LU)
-    _lu_solve_rhs(LU, piv, X.reshape((n, -1)))
+    _solve_rhs_of(LU, piv, X)
     return info, rcond
+
+
+_lu_blocked_ool = out_of_line(lu_blocked)
 
 
 @register(
@@ -948,11 +965,11 @@ def gesv_blocked(A, LU, X, blocks, nb):
     """
     n = LU.shape[0]
     piv = np.empty(n, np.int32)
-    info = lu_blocked(LU, piv, blocks, nb)
+    info = _lu_blocked_ool(LU, piv, blocks, nb)
     if info != 0:
         return info, 0.0
     rcond = gecon(A, LU)
-    _lu_solve_rhs(LU, piv, X.reshape((n, -1)))
+    _solve_rhs_of(LU, piv, X)
     return info, rcond
 
 
