@@ -39,7 +39,7 @@ from jitla.kernels._tile import register_tile
 from jitla.kernels.condest import gecon
 from jitla.kernels.gemm import gemm_packed, gemm_parallel
 from jitla.kernels.level1 import dot
-from jitla.kernels.triangular import _trsm_kernel, trsm_blocked, trsm_unchecked
+from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_blocked, trsm_unchecked
 
 
 def lu_flops(m, n=None):
@@ -318,7 +318,7 @@ def lu_blocked(A, piv, blocks, nb):
             info = pinfo
         if k1 < n:
             # U12 = L11^{-1} A12 (unit lower triangular solve)
-            trsm_blocked(A[k0:k1, k0:k1], A[k0:k1, k1:], True, False, True, blocks, max(4, nb // 8))
+            _trsm_forward_blocked(A[k0:k1, k0:k1], A[k0:k1, k1:], True, False, True, blocks, max(4, nb // 8))
             if k1 < m:
                 # trailing update A22 -= L21 @ U12
                 gemm_packed(A[k1:, k0:k1], A[k0:k1, k1:], A[k1:, k1:], minus_one, blocks)
