@@ -259,12 +259,9 @@ def cholesky_lower_blocked(A, blocks, nb):
             return info + k0
         if k1 < n:
             L21 = A[k1:, k0:k1]
-            # W and U11 passed as views ('A' layout, as L21): one compilation of
-            # _transpose_into for both directions, and the same TRSM (and GEMM)
-            # specialisation as lu_blocked's
-            W = np.empty((kb, n - k1), dtype=A.dtype)[:, :]
+            W = np.empty((kb, n - k1), dtype=A.dtype)
             _transpose_into(L21, W)
-            _trsm_forward_blocked(U11[:, :], W, False, True, False, blocks, ib)
+            _trsm_forward_blocked(U11, W, False, True, False, blocks, ib)
             _transpose_into(W, L21)
             # SYRK A22 -= L21 L21^T (lower), one block row of nb rows at a time
             for j0 in range(k1, n, nb):

@@ -313,7 +313,7 @@ def lu_blocked(A, piv, blocks, nb):
     for k0 in range(0, kmax, nb):
         kb = min(nb, kmax - k0)
         k1 = k0 + kb
-        pinfo = _factor_panel(A[:, :], piv, k0, kb, blocks)
+        pinfo = _factor_panel(A, piv, k0, kb, blocks)
         if info == 0:
             info = pinfo
         if k1 < n:
@@ -362,7 +362,7 @@ def lu_parallel(A, piv, blocks, nb, nthreads):
     for k0 in range(0, kmax, nb):
         kb = min(nb, kmax - k0)
         k1 = k0 + kb
-        pinfo = _factor_panel(A[:, :], piv, k0, kb, blocks)
+        pinfo = _factor_panel(A, piv, k0, kb, blocks)
         if info == 0:
             info = pinfo
         if k1 < n:
