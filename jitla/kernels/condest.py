@@ -79,6 +79,8 @@ def _solve_lu_t(LU, x):
             x[i] -= a * row[i]
 
 
+# inline="always": a helper with one or two callers is compiled inside them, not as a
+# library of its own that every level above re-optimises (devlog 029)
 @kernel(inline="always")
 def _sign_vector(x, sgn):
     """``sgn <- sign(x)`` (+1 for x >= 0, as dlacn2) and ``x <- sgn``; return True if sgn was unchanged."""
@@ -168,8 +170,7 @@ def gecon(A, LU):
     for i in range(n):
         if LU[i, i] == 0:
             return 0.0
-    for i in range(n):  # loops, not x[:] = c: see below
-        x[i] = 1.0 / n
+    x[:] = 1.0 / n
     sgn = np.zeros(n, dtype=dtype)
     _solve_lu(LU, x)
     est = 0.0
@@ -180,8 +181,7 @@ def gecon(A, LU):
         _solve_lu_t(LU, x)
         j = _first_argmax_abs(x)
         for _ in range(2, MAX_STEPS + 1):
-            for i in range(n):
-                x[i] = 0
+            x[:] = 0
             x[j] = 1
             _solve_lu(LU, x)
             est_old = est

@@ -156,6 +156,8 @@ def design_r(X, Y, w, ones, R):
     return 0
 
 
+# inline="always": a helper with one or two callers is compiled inside them, not as a
+# library of its own that every level above re-optimises (devlog 029)
 @kernel(inline="always")
 def _column_scales(R, p, rtol, d):
     """Powers of two near the lengths of R11's columns into d; False unless R11 passes the rank test.

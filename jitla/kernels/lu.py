@@ -146,6 +146,8 @@ def _swap_rows(A, piv, k0, k1, j0, j1):
                 row_k[j], row_p[j] = row_p[j], row_k[j]
 
 
+# inline="always": a helper with one or two callers is compiled inside them, not as a
+# library of its own that every level above re-optimises (devlog 029)
 @kernel(inline="always")
 def _lu_columns(T, piv):
     """Unblocked LU of a panel stored transposed: row j of ``T`` is column j of the panel.
@@ -925,6 +927,8 @@ def gesv(A, LU, X):
     return info, rcond
 
 
+# gesv_blocked calls the blocked LU through a pointer: linked in, its whole tree (panel,
+# TRSM, GEMM wrapper) would be optimised and emitted once more in gesv_blocked's module
 _lu_blocked_ool = out_of_line(lu_blocked)
 
 

@@ -231,6 +231,8 @@ def geqr2(A, tau):
 # --------------------------------------------------------------------------
 # 3. blocked compact WY
 # --------------------------------------------------------------------------
+# inline="always": a helper with one or two callers is compiled inside them, not as a
+# library of its own that every level above re-optimises (devlog 029)
 @kernel(inline="always")
 def _panel_load(A, k, ib):
     """The panel ``A[k:, k:k+ib]`` as an (m-k, ib) C array.

@@ -136,6 +136,8 @@ def _example(dtype):
     )
 
 
+# inline="always": a helper with one or two callers is compiled inside them, not as a
+# library of its own that every level above re-optimises (devlog 029)
 @kernel(inline="always")
 def _row_statistics(stats, i, ei, h, fit, k):
     """The scalar measures of row i from its residual ``ei`` and leverage ``h``, into ``stats[:, i]``.
