@@ -41,7 +41,7 @@ from jitla.kernels._registry import register
 from jitla.kernels.gemm import gemm_packed
 from jitla.kernels.level1 import dot
 from jitla.kernels.tile_update import syrk_upper
-from jitla.kernels.triangular import _trsm_kernel, trsm_blocked, trsm_unchecked
+from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_unchecked
 
 
 def cholesky_flops(n):
@@ -255,7 +255,7 @@ def cholesky_blocked(A, blocks, nb):
             return info + k0
         if k1 < n:
             U12 = A[k0:k1, k1:]
-            trsm_blocked(A[k0:k1, k0:k1], U12, False, True, False, blocks, ib)
+            _trsm_forward_blocked(A[k0:k1, k0:k1], U12, False, True, False, blocks, ib)
             W = np.ascontiguousarray(U12.T)
             # SYRK A22 -= U12^T U12, one block row of nb rows at a time
             for j0 in range(k1, n, nb):
@@ -347,7 +347,7 @@ def cholesky_lower_blocked(A, blocks, nb):
             L21 = A[k1:, k0:k1]
             W = np.empty((kb, n - k1), dtype=A.dtype)
             _transpose_into(L21, W)
-            trsm_blocked(U11, W, False, True, False, blocks, ib)
+            _trsm_forward_blocked(U11, W, False, True, False, blocks, ib)
             _transpose_into(W, L21)
             # SYRK A22 -= L21 L21^T (lower), one block row of nb rows at a time
             for j0 in range(k1, n, nb):
@@ -401,7 +401,7 @@ def cholesky_parallel(A, blocks, nb, nthreads):
             for t in prange(parts):
                 j0 = t * width // parts
                 j1 = (t + 1) * width // parts
-                trsm_blocked(A[k0:k1, k0:k1], U12[:, j0:j1], False, True, False, blocks, ib)
+                _trsm_forward_blocked(A[k0:k1, k0:k1], U12[:, j0:j1], False, True, False, blocks, ib)
             W = np.ascontiguousarray(U12.T)
             # SYRK: block row r by thread r mod nthreads (a row's cost falls
             # linearly down the matrix, so cyclic assignment balances them)

@@ -79,7 +79,9 @@ def _solve_lu_t(LU, x):
             x[i] -= a * row[i]
 
 
-@kernel
+# inline="always": a helper with one or two callers is compiled inside them, not as a
+# library of its own that every level above re-optimises (devlog 029)
+@kernel(inline="always")
 def _sign_vector(x, sgn):
     """``sgn <- sign(x)`` (+1 for x >= 0, as dlacn2) and ``x <- sgn``; return True if sgn was unchanged."""
     same = True
@@ -92,7 +94,7 @@ def _sign_vector(x, sgn):
     return same
 
 
-@kernel
+@kernel(inline="always")
 def _first_argmax_abs(x):
     """0-based idamax: the first index of the largest |x_i|."""
     j = 0

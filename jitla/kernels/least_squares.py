@@ -156,7 +156,9 @@ def design_r(X, Y, w, ones, R):
     return 0
 
 
-@kernel
+# inline="always": a helper with one or two callers is compiled inside them, not as a
+# library of its own that every level above re-optimises (devlog 029)
+@kernel(inline="always")
 def _column_scales(R, p, rtol, d):
     """Powers of two near the lengths of R11's columns into d; False unless R11 passes the rank test.
 
@@ -185,7 +187,7 @@ def _column_scales(R, p, rtol, d):
     return full
 
 
-@kernel
+@kernel(inline="always")
 def _back_substitute(U, B):
     """``B := U^{-1} B`` for upper-triangular U with a nonzero diagonal, dot form.
 

@@ -35,14 +35,14 @@ from __future__ import annotations
 import numpy as np
 from numba import prange, uint64
 
-from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
+from jitla._jit import kernel, out_of_line, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.condest import gecon
 from jitla.kernels.gemm import gemm_packed, gemm_parallel
 from jitla.kernels.level1 import dot
 from jitla.kernels.tile_update import sub_product
-from jitla.kernels.triangular import _trsm_kernel, trsm_blocked, trsm_unchecked
+from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_blocked, trsm_unchecked
 
 
 def lu_flops(m, n=None):
@@ -149,7 +149,9 @@ def _swap_rows(A, piv, k0, k1, j0, j1):
                 row_k[j], row_p[j] = row_p[j], row_k[j]
 
 
-@kernel
+# inline="always": a helper with one or two callers is compiled inside them, not as a
+# library of its own that every level above re-optimises (devlog 029)
+@kernel(inline="always")
 def _lu_columns(T, piv):
     """Unblocked LU of a panel stored transposed: row j of ``T`` is column j of the panel.
 
@@ -200,7 +202,7 @@ def _lu_columns(T, piv):
     return info
 
 
-@kernel
+@kernel(inline="always")
 def _lu_subpanel(A, piv, T):
     """LU of a narrow view A (m x kb) via :func:`_lu_columns` on its transpose in ``T``."""
     m, kb = A.shape
@@ -249,7 +251,7 @@ def _lu_panel_blocked(A, piv, blocks, ib):
     return info
 
 
-@kernel
+@kernel(inline="always")
 def _factor_panel(A, piv, k0, kb, blocks):
     """Factor the panel ``A[k0:, k0:k0+kb]``, swap the rows of the rest, and offset piv.
 
@@ -492,7 +494,7 @@ def lu_blocked(A, piv, blocks, nb):
             info = pinfo
         if k1 < n:
             # U12 = L11^{-1} A12 (unit lower triangular solve)
-            trsm_blocked(A[k0:k1, k0:k1], A[k0:k1, k1:], True, False, True, blocks, max(4, nb // 8))
+            _trsm_forward_blocked(A[k0:k1, k0:k1], A[k0:k1, k1:], True, False, True, blocks, max(4, nb // 8))
             if k1 < m:
                 # trailing update A22 -= L21 @ U12
                 gemm_packed(A[k1:, k0:k1], A[k0:k1, k1:], A[k1:, k1:], minus_one, blocks)
@@ -1034,6 +1036,20 @@ def _lu_solve_rhs(LU, piv, X):
         lu_solve_factored(LU, piv, X, False)
 
 
+@kernel
+def _solve_rhs_of(LU, piv, X):
+    """``X <- A^{-1} X`` for X (n,) or (n, k): the one-vector substitution for a vector.
+
+    The branch is on ``X.ndim``, a compile-time constant, so Numba prunes
+    the other one: a solve with a vector right-hand side never compiles the
+    many-column :func:`lu_solve_factored`.
+    """
+    if X.ndim == 1:
+        _lu_solve_vector(LU, piv, X, np.empty(LU.shape[0], dtype=X.dtype))
+    else:
+        _lu_solve_rhs(LU, piv, X)
+
+
 @register(
     "getrs",
     "serial",
@@ -1135,8 +1151,13 @@ def gesv(A, LU, X):
     if info != 0:
         return info, 0.0
     rcond = gecon(A, LU)
-    _lu_solve_rhs(LU, piv, X.reshape((n, -1)))
+    _solve_rhs_of(LU, piv, X)
     return info, rcond
+
+
+# gesv_blocked calls the blocked LU through a pointer: linked in, its whole tree (panel,
+# TRSM, GEMM wrapper) would be optimised and emitted once more in gesv_blocked's module
+_lu_blocked_ool = out_of_line(lu_blocked)
 
 
 @register(
@@ -1176,11 +1197,11 @@ def gesv_blocked(A, LU, X, blocks, nb):
     """
     n = LU.shape[0]
     piv = np.empty(n, np.int32)
-    info = lu_blocked(LU, piv, blocks, nb)
+    info = _lu_blocked_ool(LU, piv, blocks, nb)
     if info != 0:
         return info, 0.0
     rcond = gecon(A, LU)
-    _lu_solve_rhs(LU, piv, X.reshape((n, -1)))
+    _solve_rhs_of(LU, piv, X)
     return info, rcond
 
 

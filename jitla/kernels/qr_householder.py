@@ -231,7 +231,9 @@ def geqr2(A, tau):
 # --------------------------------------------------------------------------
 # 3. blocked compact WY
 # --------------------------------------------------------------------------
-@kernel
+# inline="always": a helper with one or two callers is compiled inside them, not as a
+# library of its own that every level above re-optimises (devlog 029)
+@kernel(inline="always")
 def _panel_load(A, k, ib):
     """The panel ``A[k:, k:k+ib]`` as an (m-k, ib) C array.
 
@@ -250,7 +252,7 @@ def _panel_load(A, k, ib):
     return P
 
 
-@kernel
+@kernel(inline="always")
 def _panel_store(P, A, k):
     """Copy the factored panel back to ``A[k:, k:k+ib]``."""
     mk, ib = P.shape
@@ -261,7 +263,7 @@ def _panel_store(P, A, k):
             dst[j] = src[j]
 
 
-@kernel
+@kernel(inline="always")
 def _larft(Vt, V, tau, T, blocks, Ap, Bp):
     """Upper-triangular T with ``H_k ... H_{k+ib-1} = I - V T V^T`` (``dlarft``, forward, columnwise).
 
@@ -315,7 +317,7 @@ def _block_reflector(P, tau, T, blocks, Ap, Bp):
     return Vt, V
 
 
-@kernel
+@kernel(inline="always")
 def _trmm_tt(T, W, ib, j0, j1):
     """``W[:ib, j0:j1] := T^T W[:ib, j0:j1]`` in place, T upper triangular (``dtrmm``).
 
@@ -335,7 +337,7 @@ def _trmm_tt(T, W, ib, j0, j1):
                 wi[j] += tp * wp[j]
 
 
-@kernel
+@kernel(inline="always")
 def _panel_factor(A, tau, k, ib, w):
     """Unblocked QR of the panel ``A[k:, k:k+ib]`` (:func:`geqr2` on a column range)."""
     for jj in range(ib):
@@ -344,7 +346,7 @@ def _panel_factor(A, tau, k, ib, w):
         _apply_reflector(A, j, tau[j], A, j + 1, k + ib, w)
 
 
-@kernel
+@kernel(inline="always")
 def _gemm_buffers(A, blocks, kdim, ncols):
     """Packing buffers for :func:`packed_region` with depth <= kdim and <= ncols columns."""
     MC, KC, NC = blocks
@@ -656,7 +658,7 @@ def form_q(A, tau, Q):
     return 0
 
 
-@kernel
+@kernel(inline="always")
 def _trmm_t(T, W, ib, j0, j1):
     """``W[:ib, j0:j1] := T W[:ib, j0:j1]`` in place, T upper triangular (``dtrmm``).
 

@@ -136,7 +136,9 @@ def _example(dtype):
     )
 
 
-@kernel
+# inline="always": a helper with one or two callers is compiled inside them, not as a
+# library of its own that every level above re-optimises (devlog 029)
+@kernel(inline="always")
 def _row_statistics(stats, i, ei, h, fit, k):
     """The scalar measures of row i from its residual ``ei`` and leverage ``h``, into ``stats[:, i]``.
 
@@ -183,7 +185,7 @@ def _row_statistics(stats, i, ei, h, fit, k):
     return press, si, 0
 
 
-@kernel
+@kernel(inline="always")
 def _influence_block(X, e, R, dinv, fit, out, rows, W):
     """All measures of rows ``rows[0]:rows[1]``, RB rows at a time (the body of both variants).
 

@@ -268,6 +268,29 @@ def trsm_unblocked(A, B, lower, trans, unit):
     return 0
 
 
+@kernel
+def _trsm_forward_blocked(A, B, lower, trans, unit, blocks, nb):
+    """:func:`trsm_blocked` for a lower triangular ``op(A)`` (``lower != trans``), diagonal not tested.
+
+    The forward half of :func:`trsm_blocked`, for the factorisations that
+    know ``op(A)`` is lower triangular with a nonzero diagonal (LU's unit
+    L11, Cholesky's ``U11^T``): they compile neither the backward loop nor
+    the diagonal test.
+    """
+    n = A.shape[0]
+    minus_one = B.dtype.type(-1)
+    # loop over diagonal blocks, top to bottom
+    for j0 in range(0, n, nb):
+        j1 = min(j0 + nb, n)
+        _trsm_kernel(A[j0:j1, j0:j1], B[j0:j1], lower, trans, unit)
+        if j1 < n:
+            # B[j1:] -= op(A)[j1:, j0:j1] @ X[j0:j1]
+            if trans:
+                gemm_packed(A[j0:j1, j1:].T, B[j0:j1], B[j1:], minus_one, blocks)
+            else:
+                gemm_packed(A[j1:, j0:j1], B[j0:j1], B[j1:], minus_one, blocks)
+
+
 @register(
     "trsm",
     "blocked",
@@ -312,16 +335,7 @@ def trsm_blocked(A, B, lower, trans, unit, blocks, nb):
     minus_one = B.dtype.type(-1)
     op_lower = lower != trans
     if op_lower:
-        # loop over diagonal blocks, top to bottom
-        for j0 in range(0, n, nb):
-            j1 = min(j0 + nb, n)
-            _trsm_kernel(A[j0:j1, j0:j1], B[j0:j1], lower, trans, unit)
-            if j1 < n:
-                # B[j1:] -= op(A)[j1:, j0:j1] @ X[j0:j1]
-                if trans:
-                    gemm_packed(A[j0:j1, j1:].T, B[j0:j1], B[j1:], minus_one, blocks)
-                else:
-                    gemm_packed(A[j1:, j0:j1], B[j0:j1], B[j1:], minus_one, blocks)
+        _trsm_forward_blocked(A, B, lower, trans, unit, blocks, nb)
     else:
         # loop over diagonal blocks, bottom to top
         for jb in range((n + nb - 1) // nb - 1, -1, -1):

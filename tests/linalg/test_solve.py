@@ -9,6 +9,12 @@ general path).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import naive
 import numpy as np
 import pytest
@@ -185,3 +191,40 @@ def test_slogdet_det_nan_input_as_numpy(dtype):
         np.testing.assert_array_equal(result.sign, ref.sign)
         np.testing.assert_array_equal(result.logabsdet, ref.logabsdet)
         np.testing.assert_array_equal(jl.det(A), ref_det)
+
+
+def test_solve_with_a_vector_compiles_no_many_column_solve(tmp_path):
+    # typing a branch compiles every kernel called on it, taken or not: a vector right-hand
+    # side must not pay for the many-column triangular solves (fresh process, empty cache)
+    code = textwrap.dedent(
+        """
+        import numpy as np
+        from numba.core import event
+        import jitla.linalg as jl
+
+        names = []
+
+        class Recorder(event.Listener):
+            def on_start(self, ev):
+                pass
+
+            def on_end(self, ev):
+                names.append(ev.data["dispatcher"].py_func.__name__)
+
+        event.register("numba:compile", Recorder())
+        rng = np.random.default_rng(0)
+        A = rng.uniform(-1, 1, (20, 20)) + 10 * np.eye(20)
+        b = rng.standard_normal(20)
+        x = jl.solve(A, b)
+        assert np.allclose(A @ x, b, rtol=1e-12, atol=1e-12)
+        print(" ".join(names))
+        """
+    )
+    root = str(Path(jl.__file__).resolve().parents[2])
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "PYTHONPATH": root}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    names = done.stdout.split()
+    assert "_lu_solve_vector" in names
+    assert "lu_solve_factored" not in names
+    assert "_trsm_kernel" not in names
