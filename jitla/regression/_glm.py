@@ -41,7 +41,7 @@ from jitla.regression._constraints import linear_constraints
 from jitla.regression._data import _numeric_values, as_endog_exog, constant_column, is_pandas
 from jitla.regression._fit import fit_least_squares, warn_aliased
 from jitla.regression._results import ContrastResults, _frozen, _stats
-from jitla.regression.families import Binomial, Family, Gaussian, Identity, NegativeBinomial
+from jitla.regression.families import Binomial, Family, Gaussian, Identity, NegativeBinomial, Poisson, Tweedie
 
 __all__ = ["GLM", "GLMResults", "glm", "PerfectSeparationWarning", "GLMConvergenceWarning"]
 
@@ -176,6 +176,14 @@ class GLM:
         self.nobs = float(n)
         self.k_constant = 1 if (data.const_idx is not None and hasconst is not False) or hasconst else 0
         family.check_endog(self.endog)
+        counts = isinstance(family, (Poisson, NegativeBinomial)) or (
+            isinstance(family, Tweedie) and family.var_power >= 1
+        )
+        if counts and not np.any(self.endog):
+            raise ValueError(
+                f"endog is all zero: the {family.name} log-likelihood increases without bound as the "
+                "means go to 0, so the maximum-likelihood estimate does not exist"
+            )
         self.n_trials = np.ones(n) if n_trials is None else n_trials
         self.freq_weights = (
             np.ones(n) if freq_weights is None else _as_vector(freq_weights, n, "freq_weights", positive=True)

@@ -338,6 +338,13 @@ def test_endog_outside_support(family, y, match):
         GLM(y, X, family)
 
 
+def test_all_zero_counts():
+    with pytest.raises(ValueError, match="endog is all zero.*does not exist"):
+        GLM(np.zeros(N), X, F.Poisson())
+    with pytest.raises(ValueError, match="endog is all zero"):
+        GLM(np.zeros(N), X, F.NegativeBinomial(alpha=0.5))
+
+
 def test_bad_arguments():
     y = np.ones(N)
     with pytest.raises(ValueError, match="not a valid link for the Poisson family"):
