@@ -360,6 +360,25 @@ def _as_1d_target(y, n: int, who: str) -> np.ndarray:
 class _GLMRegressor(RegressorMixin, BaseEstimator):
     """Shared fit/predict/score of the GLM regressors (scikit-learn's ``_GeneralizedLinearRegressor``)."""
 
+    def __init__(
+        self,
+        *,
+        alpha=1.0,
+        fit_intercept=True,
+        solver="lbfgs",
+        max_iter=100,
+        tol=1e-4,
+        warm_start=False,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.verbose = verbose
+
     def _family(self):
         raise NotImplementedError
 
@@ -438,7 +457,7 @@ def _glm_result(data, s, family, fit_intercept):
     return model.fit(tol=1e-10)
 
 
-def _positive_only(tags, strict: bool):
+def _positive_only(tags):
     tags.target_tags.positive_only = True
     return tags
 
@@ -446,59 +465,21 @@ def _positive_only(tags, strict: bool):
 class PoissonRegressor(_GLMRegressor):
     """Poisson regression with a log link (scikit-learn's ``PoissonRegressor``), plus ``result_``."""
 
-    def __init__(
-        self,
-        *,
-        alpha=1.0,
-        fit_intercept=True,
-        solver="lbfgs",
-        max_iter=100,
-        tol=1e-4,
-        warm_start=False,
-        verbose=0,
-    ):
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.solver = solver
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.verbose = verbose
-
     def _family(self):
         return Poisson(Log())
 
     def __sklearn_tags__(self):
-        return _positive_only(super().__sklearn_tags__(), strict=False)
+        return _positive_only(super().__sklearn_tags__())
 
 
 class GammaRegressor(_GLMRegressor):
     """Gamma regression with a log link (scikit-learn's ``GammaRegressor``), plus ``result_``."""
 
-    def __init__(
-        self,
-        *,
-        alpha=1.0,
-        fit_intercept=True,
-        solver="lbfgs",
-        max_iter=100,
-        tol=1e-4,
-        warm_start=False,
-        verbose=0,
-    ):
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.solver = solver
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.verbose = verbose
-
     def _family(self):
         return Gamma(Log())
 
     def __sklearn_tags__(self):
-        return _positive_only(super().__sklearn_tags__(), strict=True)
+        return _positive_only(super().__sklearn_tags__())
 
 
 class TweedieRegressor(_GLMRegressor):
@@ -548,7 +529,32 @@ class TweedieRegressor(_GLMRegressor):
         return tags
 
 
-class LogisticRegression(ClassifierMixin, BaseEstimator):
+class _BinaryLogistic(ClassifierMixin, BaseEstimator):
+    """Prediction of a fitted binary logistic model (``coef_`` (1, p), ``intercept_`` (1,), ``classes_``)."""
+
+    def decision_function(self, X):
+        check_is_fitted(self, "coef_")
+        A = check_X(self, X, reset=False, copy=False)
+        return A @ self.coef_[0] + self.intercept_[0]
+
+    def predict_proba(self, X):
+        p1 = Binomial().link.inverse(self.decision_function(X))
+        return np.column_stack([1.0 - p1, p1])
+
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        scores = self.decision_function(X)
+        return self.classes_[(scores > 0).astype(int)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
+
+class LogisticRegression(_BinaryLogistic):
     """Binary logistic regression (scikit-learn's ``LogisticRegression``), plus ``result_``.
 
     Minimises ``C sum_i s_i logloss_i + (1 - l1_ratio)/2 ||w||^2 +
@@ -657,29 +663,8 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             )
         return _glm_result(self._fit_data, self._sample_weight, Binomial(), self.fit_intercept)
 
-    def decision_function(self, X):
-        check_is_fitted(self, "coef_")
-        A = check_X(self, X, reset=False, copy=False)
-        return A @ self.coef_[0] + self.intercept_[0]
 
-    def predict_proba(self, X):
-        p1 = Binomial().link.inverse(self.decision_function(X))
-        return np.column_stack([1.0 - p1, p1])
-
-    def predict_log_proba(self, X):
-        return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        scores = self.decision_function(X)
-        return self.classes_[(scores > 0).astype(int)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
-
-
-class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
+class LogisticRegressionCV(_BinaryLogistic):
     """Binary logistic regression with C (and l1_ratio) chosen by cross-validation.
 
     scikit-learn's ``LogisticRegressionCV`` (legacy attribute layout): for
@@ -806,24 +791,3 @@ class LogisticRegressionCV(ClassifierMixin, BaseEstimator):
         self.coef_ = np.asarray(beta)[np.newaxis, :]
         self.intercept_ = np.array([b0])
         return self
-
-    def decision_function(self, X):
-        check_is_fitted(self, "coef_")
-        A = check_X(self, X, reset=False, copy=False)
-        return A @ self.coef_[0] + self.intercept_[0]
-
-    def predict_proba(self, X):
-        p1 = Binomial().link.inverse(self.decision_function(X))
-        return np.column_stack([1.0 - p1, p1])
-
-    def predict_log_proba(self, X):
-        return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        scores = self.decision_function(X)
-        return self.classes_[(scores > 0).astype(int)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        return tags
