@@ -498,15 +498,17 @@ class TweedieRegressor(_GLMRegressor):
         warm_start=False,
         verbose=0,
     ):
+        super().__init__(
+            alpha=alpha,
+            fit_intercept=fit_intercept,
+            solver=solver,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+            verbose=verbose,
+        )
         self.power = power
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
         self.link = link
-        self.solver = solver
-        self.max_iter = max_iter
-        self.tol = tol
-        self.warm_start = warm_start
-        self.verbose = verbose
 
     def _family(self):
         if self.link not in ("auto", "identity", "log"):
