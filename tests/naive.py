@@ -896,3 +896,83 @@ def lars_path(X, y, method: str = "lar") -> tuple[np.ndarray, list[int], np.ndar
 
 
 __all__ += ["lars_path"]
+
+
+# --------------------------------------------------------------------------
+# Lack of fit and transformations (MPV ch. 4-5): loops, fsum and Fractions
+# --------------------------------------------------------------------------
+def lack_of_fit_test(X, y, ssr, df_resid, weights=None) -> dict[str, float]:
+    """Pure-error and lack-of-fit sums of squares by grouping identical rows in a dict.
+
+    *ssr* and *df_resid* are the fitted model's (weighted) residual sum of
+    squares and residual degrees of freedom.  Returns ``ss_pe``, ``df_pe``,
+    ``ss_lof``, ``df_lof``, ``fvalue``.
+    """
+    X = np.asarray(X, dtype=np.float64).tolist()
+    y = [float(v) for v in np.asarray(y, dtype=np.float64)]
+    w = [1.0] * len(y) if weights is None else [float(v) for v in weights]
+    groups: dict[tuple, list[int]] = {}
+    for i, row in enumerate(X):
+        groups.setdefault(tuple(row), []).append(i)
+    ss_pe_terms = []
+    for rows in groups.values():
+        mean = math.fsum(w[i] * y[i] for i in rows) / math.fsum(w[i] for i in rows)
+        ss_pe_terms += [w[i] * (y[i] - mean) ** 2 for i in rows]
+    ss_pe = math.fsum(ss_pe_terms)
+    df_pe = len(y) - len(groups)
+    df_lof = int(df_resid) - df_pe
+    ss_lof = float(ssr) - ss_pe
+    return {
+        "ss_pe": ss_pe,
+        "df_pe": df_pe,
+        "ss_lof": ss_lof,
+        "df_lof": df_lof,
+        "fvalue": (ss_lof / df_lof) / (ss_pe / df_pe),
+    }
+
+
+def near_neighbour_sigma(X, resid, params, mse, n_pairs: int) -> tuple[float, list[tuple[int, int]]]:
+    """Daniel & Wood's near-neighbour sigma: every pair's D^2 in a double loop, sorted, 0.886 * mean range.
+
+    Columns of X that are constant are skipped.  Returns the estimate from
+    the *n_pairs* nearest pairs and those pairs (ties broken by (i, j)).
+    """
+    X = np.asarray(X, dtype=np.float64).tolist()
+    e = [float(v) for v in resid]
+    b = [float(v) for v in params]
+    n, p = len(X), len(X[0])
+    varying = [k for k in range(p) if len({row[k] for row in X}) > 1]
+    pairs = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            d2 = math.fsum(b[k] ** 2 * (X[i][k] - X[j][k]) ** 2 for k in varying) / float(mse)
+            pairs.append((d2, i, j))
+    pairs.sort()
+    near = pairs[:n_pairs]
+    sigma = 0.886 * math.fsum(abs(e[i] - e[j]) for _, i, j in near) / n_pairs
+    return sigma, [(i, j) for _, i, j in near]
+
+
+def boxcox_llf(lmbda: float, y, X) -> float:
+    """``(l - 1) sum log y - n/2 log(SSR / n)``: y^(l) by math.pow, the fit by exact normal equations.
+
+    The transformed response is rounded to float64 once; the least-squares
+    coefficients are the exact solution of the normal equations in
+    Fractions (:func:`ridge` with alpha = 0), the residuals are summed by
+    ``fsum``.  Full-column-rank X, tiny problems only.
+    """
+    ys = [float(v) for v in y]
+    t = [math.log(v) if lmbda == 0 else (math.pow(v, lmbda) - 1.0) / lmbda for v in ys]
+    coef, _ = ridge(X, t, 0.0, fit_intercept=False)
+    Xl = np.asarray(X, dtype=np.float64).tolist()
+    r = [
+        float(
+            Fraction(t[i]) - sum(Fraction(float(c)) * Fraction(x) for c, x in zip(coef, Xl[i], strict=True))
+        )
+        for i in range(len(ys))
+    ]
+    ssr = math.fsum(v * v for v in r)
+    return (lmbda - 1.0) * math.fsum(math.log(v) for v in ys) - 0.5 * len(ys) * math.log(ssr / len(ys))
+
+
+__all__ += ["lack_of_fit_test", "near_neighbour_sigma", "boxcox_llf"]

@@ -27,7 +27,10 @@ Generalized linear models (statsmodels' ``GLM``; IRLS on jitla's QR)::
 
 Diagnostics (statsmodels' names): :mod:`jitla.regression.diagnostics`
 (Durbin-Watson, Jarque-Bera, omnibus, Breusch-Pagan, White, RESET, VIF,
-Belsley-Kuh-Welsch condition indices).
+Belsley-Kuh-Welsch condition indices, the pure-error lack-of-fit test and
+its near-neighbour estimate).  Transformations: ``boxcox`` (profile
+likelihood of the response's power, with its interval and plot) and
+``box_tidwell`` (powers of regressors).
 
 Least squares always goes through QR (never ``inv(X.T @ X)``); collinear
 columns are detected, named in a :class:`CollinearityWarning`, and their
@@ -110,6 +113,12 @@ __all__ = [
     "lars_path",
     "PCR",
     "PLSRegression",
+    # transformations
+    "boxcox",
+    "boxcox_llf",
+    "BoxCoxResult",
+    "box_tidwell",
+    "BoxTidwellResult",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -156,6 +165,12 @@ _LAZY = {
     "lars_path": "jitla.regression._lars",
     "PCR": "jitla.regression._components",
     "PLSRegression": "jitla.regression._components",
+    # transformations
+    "boxcox": "jitla.regression._transform",
+    "boxcox_llf": "jitla.regression._transform",
+    "BoxCoxResult": "jitla.regression._transform",
+    "box_tidwell": "jitla.regression._transform",
+    "BoxTidwellResult": "jitla.regression._transform",
 }
 
 

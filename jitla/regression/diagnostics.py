@@ -3,7 +3,9 @@
 Residual tests (:mod:`statsmodels.stats.stattools`): :func:`durbin_watson`,
 :func:`jarque_bera`, :func:`omni_normtest`.  Specification and variance
 tests (:mod:`statsmodels.stats.diagnostic`): :func:`het_breuschpagan`,
-:func:`het_white`, :func:`linear_reset`.  Collinearity:
+:func:`het_white`, :func:`linear_reset`.  Lack of fit: the pure-error F test
+:func:`lack_of_fit_test` and, without replicates, the near-neighbour
+estimate :func:`near_neighbour_lack_of_fit`.  Collinearity:
 :func:`variance_inflation_factor` / :func:`vif`
 (:mod:`statsmodels.stats.outliers_influence`) and the Belsley-Kuh-Welsch
 :func:`condition_indices`.
@@ -35,8 +37,12 @@ __all__ = [
     "variance_inflation_factor",
     "vif",
     "condition_indices",
+    "lack_of_fit_test",
+    "near_neighbour_lack_of_fit",
     "TestResult",
     "CollinearityDiagnostics",
+    "LackOfFitResult",
+    "NearNeighbourResult",
 ]
 
 
@@ -871,3 +877,254 @@ def condition_indices(exog, scale=True):
         phi = Vt**2 / (s**2)[:, None]  # phi[k, j] = v_jk^2 / mu_k^2
         proportions = phi / phi.sum(axis=0)
     return CollinearityDiagnostics(s, eta, proportions, norms)
+
+
+# --------------------------------------------------------------------------
+# lack of fit
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LackOfFitResult:
+    """The pure-error lack-of-fit F test (see :func:`lack_of_fit_test`).
+
+    Attributes
+    ----------
+    fvalue, pvalue : float
+        ``F = (SS_LOF / df_LOF) / (SS_PE / df_PE)`` and its upper-tail
+        probability under F(df_LOF, df_PE).
+    ss_lack_of_fit, df_lack_of_fit : float, int
+        ``SS_LOF = SSR - SS_PE`` and ``df_LOF = m - rank`` (m distinct design points).
+    ss_pure_error, df_pure_error : float, int
+        ``SS_PE``: the (weighted) sum of squares of y about the mean of its
+        replicate group; ``df_PE = n - m``.
+    n_groups : int
+        m, the number of distinct rows of the design.
+    """
+
+    fvalue: float
+    pvalue: float
+    ss_lack_of_fit: float
+    df_lack_of_fit: int
+    ss_pure_error: float
+    df_pure_error: int
+    n_groups: int
+
+
+@dataclass(frozen=True)
+class NearNeighbourResult:
+    """Near-neighbour estimate of the error standard deviation (see :func:`near_neighbour_lack_of_fit`).
+
+    Attributes
+    ----------
+    sigma : float
+        ``0.886 * mean |e_i - e_j|`` over the *n_pairs* nearest pairs.
+    sigma_path : (k,) ndarray
+        The same estimate from the 1, 2, ..., k nearest pairs (k = all
+        pairs stored), to judge how it drifts as farther pairs enter.
+    root_mse : float
+        ``sqrt(mse_resid)`` of the fit, the model-dependent estimate.
+    ratio : float
+        ``root_mse / sigma``; well above 1 suggests lack of fit.
+    pairs : (k, 2) ndarray of int
+        Row indices of the stored pairs, nearest first.
+    distances : (k,) ndarray
+        Their squared distances ``D^2``.
+    ranges : (k,) ndarray
+        Their residual ranges ``|e_i - e_j|``.
+    n_pairs : int
+        How many pairs *sigma* uses.
+    """
+
+    sigma: float
+    sigma_path: np.ndarray
+    root_mse: float
+    ratio: float
+    pairs: np.ndarray
+    distances: np.ndarray
+    ranges: np.ndarray
+    n_pairs: int
+
+
+def _lof_model(res, what: str):
+    """endog, exog and the weights (None for OLS) of an OLS/WLS fit; GLS is refused."""
+    model = res.model
+    if getattr(model, "sigma", None) is not None:  # a GLS model (importing _model here would be a cycle)
+        raise TypeError(f"{what} needs an OLS or WLS fit; a GLS model's errors are correlated")
+    X = _as_float(model.exog, "res.model.exog", ndim=2)
+    y = _as_float(model.endog, "res.model.endog", ndim=1)
+    _same_length(y, "res.model.endog", X, "res.model.exog")
+    w = getattr(model, "weights", None)
+    return y, X, (None if w is None else np.asarray(w, dtype=np.float64))
+
+
+def lack_of_fit_test(res):
+    r"""The pure-error F test of lack of fit, for a design with replicated rows.
+
+    Rows of the design that are identical form replicate groups; the
+    variation of y within the groups is pure error, free of any model
+    assumption, and the rest of the residual sum of squares is lack of fit
+    (Montgomery, Peck & Vining, *Introduction to Linear Regression
+    Analysis*, 5th ed., Sec. 4.5.1; Draper & Smith, *Applied Regression
+    Analysis*, 3rd ed., Sec. 2.1):
+
+    .. math:: F = \frac{(SSR - SS_{PE}) / (m - r)}{SS_{PE} / (n - m)},
+
+    r the rank of the design and m the number of distinct rows.  It equals
+    the F test of the fitted model against the saturated model with one
+    mean per distinct row (R's ``anova(fit, lm(y ~ factor(x)))``).
+
+    Parameters
+    ----------
+    res : regression results
+        An OLS or WLS fit (:class:`jitla.regression.RegressionResults`);
+        read: ``res.model.endog``, ``res.model.exog``, ``res.model.weights``,
+        ``res.ssr``, ``res.df_resid``.  Nothing is modified.
+
+    Returns
+    -------
+    LackOfFitResult
+
+    Raises
+    ------
+    ValueError
+        No replicated rows (use :func:`near_neighbour_lack_of_fit`), or as
+        many parameters as distinct rows (nothing left to test).
+    TypeError
+        A GLS fit.
+
+    Notes
+    -----
+    One sort of the rows (``numpy.unique``, O(n p log n)) and O(n) sums;
+    with WLS weights the group means and sums of squares are weighted
+    (the saturated WLS fit).
+    """
+    from scipy import stats
+
+    y, X, w = _lof_model(res, "lack_of_fit_test")
+    n = y.shape[0]
+    _, group, counts = np.unique(X, axis=0, return_inverse=True, return_counts=True)
+    group = group.ravel()
+    m = counts.shape[0]
+    df_pe = n - m
+    if df_pe == 0:
+        raise ValueError(
+            "the design has no replicated rows, so there is no pure error; "
+            "use near_neighbour_lack_of_fit for an estimate from near neighbours"
+        )
+    wt = np.ones(n) if w is None else w
+    sum_w = np.bincount(group, weights=wt, minlength=m)
+    mean = np.bincount(group, weights=wt * y, minlength=m) / sum_w
+    ss_pe = float(np.sum(wt * (y - mean[group]) ** 2))
+    df_resid = int(round(float(res.df_resid)))
+    df_lof = df_resid - df_pe
+    if df_lof <= 0:
+        raise ValueError(
+            f"the model has as many parameters as the design has distinct rows ({m}): "
+            "there is no lack of fit to test"
+        )
+    ss_lof = float(res.ssr) - ss_pe
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fvalue = (ss_lof / df_lof) / (ss_pe / df_pe)
+    pvalue = float(stats.f.sf(fvalue, df_lof, df_pe)) if np.isfinite(fvalue) else np.nan
+    return LackOfFitResult(float(fvalue), pvalue, ss_lof, int(df_lof), ss_pe, int(df_pe), int(m))
+
+
+def _nearest_pairs(Z: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k pairs (i < j) of rows of Z with the smallest squared distances, nearest first.
+
+    Rows are processed in blocks so the workspace stays O(block n) while
+    the candidates are cut to the k smallest after each block
+    (``numpy.argpartition``); O(n^2 p) flops in all.
+    """
+    n = Z.shape[0]
+    best_d = np.empty(0)
+    best_ij = np.empty((0, 2), dtype=np.int64)
+    block = max(1, min(n, 4_000_000 // max(n, 1)))
+    cols = np.arange(n)
+    for start in range(0, n, block):
+        rows = np.arange(start, min(n, start + block))
+        diff = Z[rows, None, :] - Z[None, :, :]
+        d = np.einsum("ijk,ijk->ij", diff, diff)
+        upper = cols[None, :] > rows[:, None]
+        ii, jj = np.nonzero(upper)
+        cand_d = np.concatenate((best_d, d[ii, jj]))
+        cand_ij = np.concatenate((best_ij, np.column_stack((rows[ii], jj))))
+        if cand_d.shape[0] > k:
+            keep = np.argpartition(cand_d, k - 1)[:k]
+            cand_d, cand_ij = cand_d[keep], cand_ij[keep]
+        best_d, best_ij = cand_d, cand_ij
+    order = np.lexsort((best_ij[:, 1], best_ij[:, 0], best_d))
+    return best_d[order], best_ij[order]
+
+
+def near_neighbour_lack_of_fit(res, n_pairs=None):
+    r"""Estimate the error standard deviation from near neighbours, for designs without replicates.
+
+    Daniel & Wood's weighted distance between rows i and j,
+
+    .. math:: D_{ij}^2 = \sum_k \frac{\hat\beta_k^2 (x_{ik} - x_{jk})^2}{MS_{Res}}
+
+    (sum over the non-constant regressors), measures how far apart two
+    observations are in units of the response they predict.  For pairs
+    with small D the residual difference :math:`e_i - e_j` reflects pure
+    error, and :math:`\hat\sigma = 0.886 \cdot \overline{|e_i - e_j|}`
+    (0.886 = 1/d_2, the range-to-sigma factor of a sample of two) estimates
+    sigma without trusting the model (Daniel & Wood, *Fitting Equations to
+    Data*, 2nd ed., 1980; Montgomery, Peck & Vining, 5th ed., Sec. 4.5.2).
+    A model estimate :math:`\sqrt{MS_{Res}}` well above it suggests lack of fit.
+
+    This is an estimate, not a test with a known distribution: no p-value
+    is given.  How many pairs count as "near" is a judgement; the result
+    keeps the estimate from the 1, 2, ... nearest pairs (``sigma_path``).
+
+    Parameters
+    ----------
+    res : regression results
+        An OLS or WLS fit.  Nothing is modified.
+    n_pairs : int, optional
+        How many of the nearest pairs *sigma* uses; default ``n // 2``.
+
+    Returns
+    -------
+    NearNeighbourResult
+
+    Raises
+    ------
+    ValueError
+        Fewer than two observations, *n_pairs* out of range, a model with
+        no non-constant regressor or a zero residual mean square.
+    TypeError
+        A GLS fit.
+
+    Notes
+    -----
+    O(n^2 p) flops for the pairwise distances (blocked over rows, O(n)
+    memory per row block); the ``max(n_pairs, n)`` nearest pairs are kept.
+    With WLS the residuals are the weighted ones (``res.wresid``).
+    """
+    y, X, w = _lof_model(res, "near_neighbour_lack_of_fit")
+    n = y.shape[0]
+    if n < 2:
+        raise ValueError("near_neighbour_lack_of_fit needs at least two observations")
+    total = n * (n - 1) // 2
+    if n_pairs is None:
+        n_pairs = max(1, n // 2)
+    n_pairs = int(n_pairs)
+    if not 1 <= n_pairs <= total:
+        raise ValueError(f"n_pairs must be between 1 and {total} (the number of pairs), got {n_pairs}")
+    beta = np.asarray(res.params, dtype=np.float64)
+    mse = float(res.mse_resid)
+    if not mse > 0:
+        raise ValueError("the fit has a zero residual mean square: there is no error to estimate")
+    varying = X.max(axis=0) != X.min(axis=0)
+    if not varying.any():
+        raise ValueError("the model has no non-constant regressor")
+    scale = np.where(np.isfinite(beta), beta, 0.0)[varying] / np.sqrt(mse)
+    Z = X[:, varying] * scale
+    d, ij = _nearest_pairs(Z, min(total, max(n_pairs, n)))
+    e = np.asarray(res.wresid if w is not None else res.resid, dtype=np.float64)
+    ranges = np.abs(e[ij[:, 0]] - e[ij[:, 1]])
+    path = 0.886 * np.cumsum(ranges) / np.arange(1, ranges.shape[0] + 1)
+    sigma = float(path[n_pairs - 1])
+    root_mse = float(np.sqrt(mse))
+    ratio = root_mse / sigma if sigma > 0 else np.inf
+    return NearNeighbourResult(sigma, path, root_mse, ratio, ij, d, ranges, n_pairs)
