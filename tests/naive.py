@@ -976,3 +976,39 @@ def boxcox_llf(lmbda: float, y, X) -> float:
 
 
 __all__ += ["lack_of_fit_test", "near_neighbour_sigma", "boxcox_llf"]
+
+
+def sandwich_cov(X, e, *, maxlags: int | None = None, groups=None) -> np.ndarray:
+    """Newey-West (Bartlett, *maxlags*) or cluster-robust (*groups*) covariance, no small-sample factor.
+
+    ``B M B`` with the bread ``B = (X^T X)^{-1}`` from exact normal
+    equations (Fractions) and the meat summed term by term with ``fsum``:
+    ``M = sum_t sum_s w(t, s) e_t e_s x_t x_s^T`` where ``w = 1 - |t - s| /
+    (maxlags + 1)`` for ``|t - s| <= maxlags`` (HAC) or ``w = [g_t = g_s]``
+    (clusters).  Tiny problems only (``O(n^2 p^2)`` terms).
+    """
+    Xl = np.asarray(X, dtype=np.float64).tolist()
+    ev = [float(v) for v in e]
+    n, p = len(Xl), len(Xl[0])
+    XtX = [
+        [sum(Fraction(Xl[t][i]) * Fraction(Xl[t][j]) for t in range(n)) for j in range(p)] for i in range(p)
+    ]
+    B = _solve_exact(XtX, [[Fraction(int(i == j)) for j in range(p)] for i in range(p)])
+
+    def weight(t, s):
+        if groups is not None:
+            return 1.0 if groups[t] == groups[s] else 0.0
+        lag = abs(t - s)
+        return 1.0 - lag / (maxlags + 1.0) if lag <= maxlags else 0.0
+
+    pairs = [(t, s, weight(t, s)) for t in range(n) for s in range(n)]
+    pairs = [(t, s, w) for t, s, w in pairs if w != 0.0]
+    M = [
+        [math.fsum(w * ev[t] * ev[s] * Xl[t][i] * Xl[s][j] for t, s, w in pairs) for j in range(p)]
+        for i in range(p)
+    ]
+    BM = [[sum(B[i][k] * Fraction(M[k][j]) for k in range(p)) for j in range(p)] for i in range(p)]
+    return np.array([[float(sum(BM[i][k] * B[k][j] for k in range(p))) for j in range(p)] for i in range(p)])
+
+
+__all__ += ["sandwich_cov"]

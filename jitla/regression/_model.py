@@ -25,7 +25,7 @@ from jitla.regression._fit import aliased_columns, default_tol, fit_least_square
 
 __all__ = ["OLS", "WLS", "GLS", "ols"]
 
-COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "HAC", "cluster")
 
 
 def _formula_matrices(formula: str, data):
@@ -138,6 +138,7 @@ class _LinearModel:
         refine: bool = False,
         tol: float | None = None,
         cov_type: str = "nonrobust",
+        cov_kwds: dict | None = None,
         use_t: bool | None = None,
     ):
         """Fit by least squares on the whitened data.
@@ -159,8 +160,19 @@ class _LinearModel:
             Collinearity tolerance: a column is aliased when its part
             orthogonal to the earlier kept columns is at most ``tol`` times
             its length (default ``max(n, p) * eps``).
-        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "HAC", "cluster"}
             Covariance of the estimates used by bse / tests / intervals.
+            ``"HAC"``: Newey-West heteroscedasticity- and autocorrelation-
+            consistent; ``"cluster"``: robust to correlation within groups
+            (see :meth:`RegressionResults.cov`).
+        cov_kwds : dict, optional
+            statsmodels' options of the covariance: for ``"HAC"``,
+            ``maxlags`` (int, required), ``kernel`` (``"bartlett"``, the
+            default, or ``"uniform"``), ``use_correction`` (bool, default
+            False: ``n / (n - k)``); for ``"cluster"``, ``groups`` (one
+            label per observation, required), ``use_correction`` (default
+            True: ``G/(G-1) (n-1)/(n-k)``), ``df_correction`` (default True:
+            t and F tests use ``G - 1`` residual degrees of freedom).
         use_t : bool, optional
             t and F distributions (default for ``"nonrobust"``) or normal and
             chi-square (statsmodels' default for the robust types).
@@ -178,6 +190,7 @@ class _LinearModel:
 
         if cov_type not in COV_TYPES:
             raise ValueError(f"cov_type must be one of {list(COV_TYPES)}, got {cov_type!r}")
+        cov_kwds = robust_cov_kwds(cov_type, cov_kwds, self.exog.shape[0])
         X, y, sqrt_w = self._fit_inputs()
         fit = fit_least_squares(
             X,
@@ -191,7 +204,9 @@ class _LinearModel:
         if fit.rank < fit.aliased.size:  # some column aliased
             warn_aliased(self.exog_names, fit.aliased, out_of_range=fit.out_of_range)
         use_t = (cov_type == "nonrobust") if use_t is None else bool(use_t)
-        return RegressionResults(self, fit, method=method, refine=refine, cov_type=cov_type, use_t=use_t)
+        return RegressionResults(
+            self, fit, method=method, refine=refine, cov_type=cov_type, use_t=use_t, cov_kwds=cov_kwds
+        )
 
     def predict(self, params, exog=None):
         """``exog @ params`` (the model's exog by default); NaN (aliased) params count as 0."""
@@ -452,6 +467,50 @@ class GLS(_LinearModel):
         return -0.5 * self._logdet
 
 
+def robust_cov_kwds(cov_type: str, cov_kwds, n: int) -> dict | None:
+    """statsmodels' ``cov_kwds`` for *cov_type*, checked and completed with defaults (None: no options)."""
+    if cov_type not in ("HAC", "cluster"):
+        if cov_kwds:
+            raise ValueError(f"cov_kwds is not used by cov_type={cov_type!r}, got {cov_kwds!r}")
+        return None
+    kw = dict(cov_kwds or {})
+    if cov_type == "HAC":
+        allowed = {"maxlags", "kernel", "use_correction"}
+        if "maxlags" not in kw:
+            raise ValueError("cov_type='HAC' needs cov_kwds={'maxlags': int}")
+        maxlags = kw["maxlags"]
+        if isinstance(maxlags, bool) or not isinstance(maxlags, (int, np.integer)) or maxlags < 0:
+            raise ValueError(f"maxlags must be a non-negative integer, got {maxlags!r}")
+        kernel = kw.get("kernel", "bartlett")
+        if kernel not in ("bartlett", "uniform"):
+            raise ValueError(f"kernel must be 'bartlett' or 'uniform', got {kernel!r}")
+        out = {
+            "maxlags": int(maxlags),
+            "kernel": kernel,
+            "use_correction": bool(kw.get("use_correction", False)),
+        }
+    else:
+        allowed = {"groups", "use_correction", "df_correction"}
+        if "groups" not in kw:
+            raise ValueError("cov_type='cluster' needs cov_kwds={'groups': one label per observation}")
+        groups = np.asarray(kw["groups"])
+        if groups.ndim != 1 or groups.shape[0] != n:
+            raise ValueError(f"groups must be one-dimensional with {n} labels, got shape {groups.shape}")
+        labels, codes = np.unique(groups, return_inverse=True)
+        if labels.shape[0] < 2:
+            raise ValueError("cov_type='cluster' needs at least two groups")
+        out = {
+            "groups": codes.ravel(),
+            "n_groups": int(labels.shape[0]),
+            "use_correction": bool(kw.get("use_correction", True)),
+            "df_correction": bool(kw.get("df_correction", True)),
+        }
+    unknown = set(kw) - allowed
+    if unknown:
+        raise ValueError(f"unknown cov_kwds for cov_type={cov_type!r}: {sorted(unknown)}")
+    return out
+
+
 def ols(
     X,
     y=None,
@@ -463,6 +522,7 @@ def ols(
     refine: bool = False,
     tol: float | None = None,
     cov_type: str = "nonrobust",
+    cov_kwds: dict | None = None,
 ):
     """Fit a linear regression in one call: ``ols(X, y)``, ``ols("y ~ x1 + x2", data=df)`` or
     ``ols(["x1", "x2"], "y", data=df)``.
@@ -484,7 +544,7 @@ def ols(
         statsmodels, never adds one).
     weights : array_like, optional
         Fit by :class:`WLS` with these weights.
-    method, refine, tol, cov_type
+    method, refine, tol, cov_type, cov_kwds
         Passed to :meth:`OLS.fit`.
 
     Returns
@@ -499,7 +559,7 @@ def ols(
     names from users, pass column names: ``ols(["x1", "x2"], "y", data=df)``
     looks them up and evaluates nothing.
     """
-    kwargs = {"method": method, "refine": refine, "tol": tol, "cov_type": cov_type}
+    kwargs = {"method": method, "refine": refine, "tol": tol, "cov_type": cov_type, "cov_kwds": cov_kwds}
     if isinstance(y, str):
         if data is None:
             raise ValueError("column names need data=: a DataFrame or dict holding the columns")

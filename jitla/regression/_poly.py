@@ -443,7 +443,13 @@ def polyfit(x, y, degree: int, *, refine: bool = True, method: str = "qr"):
     model = OLS(y, hi, exog_lo=lo, exog_names=names)
     res = model.fit(method=method, refine=refine)
     return PolyfitResults(
-        model, res._fit, method=method, refine=refine, cov_type=res.cov_type, use_t=res.use_t
+        model,
+        res._fit,
+        method=method,
+        refine=refine,
+        cov_type=res.cov_type,
+        use_t=res.use_t,
+        cov_kwds=res.cov_kwds,
     )
 
 

@@ -219,13 +219,14 @@ class RegressionResults:
     them (R's ``lm`` convention).
     """
 
-    def __init__(self, model, fit, *, method, refine, cov_type, use_t):
+    def __init__(self, model, fit, *, method, refine, cov_type, use_t, cov_kwds=None):
         d = self.__dict__
         d["model"] = model
         d["_fit"] = fit
         d["method"] = method
         d["refine"] = refine
         d["cov_type"] = cov_type
+        d["cov_kwds"] = cov_kwds
         d["use_t"] = use_t
         p = fit.aliased.size
         d["aliased"] = _frozen(fit.aliased.copy())
@@ -479,7 +480,53 @@ class RegressionResults:
             return self._sandwich_s(e2 / (1.0 - self._hat))
         if kind == "HC3":
             return self._sandwich_s(e2 / (1.0 - self._hat) ** 2)
-        raise ValueError(f"unknown covariance kind {kind!r}; choose nonrobust, HC0, HC1, HC2 or HC3")
+        if kind in ("HAC", "cluster"):
+            if kind != self.cov_type:
+                raise ValueError(f"the {kind} covariance needs its options: fit with cov_type={kind!r}")
+            return self._correlated_sandwich_s()
+        raise ValueError(
+            f"unknown covariance kind {kind!r}; choose nonrobust, HC0, HC1, HC2, HC3 "
+            "(or the fit's own HAC/cluster)"
+        )
+
+    def _correlated_sandwich_s(self) -> np.ndarray:
+        """The HAC (Newey-West) or cluster-robust sandwich of the fit's ``cov_kwds``, for ``D beta``.
+
+        With ``U = Q diag(e)`` (rows ``u_t = e_t q_t``, q_t the rows of
+        ``Q = X R^{-1}``) the meat is ``sum_l w_l (U_l^T U_0 + U_0^T U_l)``
+        over lags ``l <= maxlags`` (``U_l``: U shifted by l rows; w_0 = 1/2
+        counted twice), ``w_l = 1 - l / (maxlags + 1)`` (Bartlett; Newey &
+        West 1987) or 1 (uniform); for clusters it is ``S^T S``, S the
+        (G, r) sums of U's rows within each group (Liang & Zeger 1986;
+        Cameron & Miller 2015).  Cost ``O(maxlags n r^2)`` or ``O(n r^2)``.
+        """
+        kw = self.cov_kwds
+        U = self._q * self.wresid[:, np.newaxis]
+        n, k = U.shape[0], self.aliased.size
+        if self.cov_type == "HAC":
+            meat = U.T @ U
+            L = kw["maxlags"]
+            for lag in range(1, min(L, n - 1) + 1):
+                w = 1.0 - lag / (L + 1.0) if kw["kernel"] == "bartlett" else 1.0
+                G = U[lag:].T @ U[:-lag]
+                meat += w * (G + G.T)
+            factor = n / (n - k) if kw["use_correction"] else 1.0
+        else:
+            S = np.zeros((kw["n_groups"], U.shape[1]))
+            np.add.at(S, kw["groups"], U)
+            meat = S.T @ S
+            g = kw["n_groups"]
+            factor = g / (g - 1.0) * (n - 1.0) / (n - k) if kw["use_correction"] else 1.0
+        Ri = self._Rinv_s
+        return factor * (Ri @ meat @ Ri.T)
+
+    @cached_property
+    def df_resid_inference(self) -> float:
+        """Residual df of the t and F tests: ``G - 1`` for clusters (df_correction), else df_resid."""
+        kw = self.cov_kwds
+        if self.cov_type == "cluster" and kw["df_correction"]:
+            return float(kw["n_groups"] - 1)
+        return self.df_resid
 
     def _sandwich(self, u: np.ndarray) -> np.ndarray:
         return self._unscale(self._sandwich_s(u))
@@ -489,12 +536,16 @@ class RegressionResults:
 
         Parameters
         ----------
-        kind : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
+        kind : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "HAC", "cluster"}
             ``"nonrobust"``: ``scale (X^T X)^{-1}``.  Heteroscedasticity-
             consistent sandwiches ``(X^T X)^{-1} X^T diag(u) X (X^T X)^{-1}``
             with ``u_i = e_i^2`` (HC0, White 1980), ``e_i^2 n / df_resid``
             (HC1), ``e_i^2 / (1 - h_i)`` (HC2), ``e_i^2 / (1 - h_i)^2`` (HC3,
-            MacKinnon & White 1985).
+            MacKinnon & White 1985).  ``"HAC"`` (Newey & West 1987) and
+            ``"cluster"`` (Liang & Zeger 1986) replace ``X^T diag(u) X`` by
+            the lagged or within-group sums of ``x_t e_t`` products; they
+            need the options given at fit time (``cov_kwds``), so only the
+            fit's own of these two kinds is available.
         """
         return self._unscale(self._cov_s(kind))
 
@@ -559,11 +610,11 @@ class RegressionResults:
     @cached_property
     def pvalues(self):
         """Two-sided p-values of ``tvalues`` (t with df_resid, or normal)."""
-        return self._by_param(2.0 * _dist(self.use_t, self.df_resid).sf(np.abs(self._t)))
+        return self._by_param(2.0 * _dist(self.use_t, self.df_resid_inference).sf(np.abs(self._t)))
 
     def conf_int(self, alpha: float = 0.05):
         """(p, 2) confidence intervals ``params -+ q bse``, q the ``1 - alpha/2`` quantile."""
-        q = _dist(self.use_t, self.df_resid).ppf(1 - alpha / 2)
+        q = _dist(self.use_t, self.df_resid_inference).ppf(1 - alpha / 2)
         ci = np.column_stack([self._params - q * self._bse, self._params + q * self._bse])
         if not self.model.data_is_pandas:
             return ci
@@ -616,7 +667,7 @@ class RegressionResults:
             t = d / root
             sd = root / g
         effect = R @ self._zeros_for_aliased()  # R beta, what the interval is for (statsmodels)
-        p = 2.0 * _dist(self.use_t, self.df_resid).sf(np.abs(t))
+        p = 2.0 * _dist(self.use_t, self.df_resid_inference).sf(np.abs(t))
         names = (
             tuple(r_matrix)
             if isinstance(r_matrix, (list, tuple)) and all(isinstance(s, str) for s in r_matrix)
@@ -625,7 +676,7 @@ class RegressionResults:
         if len(names) != effect.size:
             names = ()
         return ContrastResults(
-            effect, sd, t, p, float(R.shape[0]), self.df_resid, "t" if self.use_t else "norm", names
+            effect, sd, t, p, float(R.shape[0]), self.df_resid_inference, "t" if self.use_t else "norm", names
         )
 
     def f_test(self, r_matrix) -> ContrastResults:
@@ -665,8 +716,8 @@ class RegressionResults:
             F = self._quadratic_form(d, V) / m
         else:
             F = np.nan
-        p = float(_stats().f.sf(F, m, self.df_resid))
-        return ContrastResults(None, None, F, p, float(m), self.df_resid, "F")
+        p = float(_stats().f.sf(F, m, self.df_resid_inference))
+        return ContrastResults(None, None, F, p, float(m), self.df_resid_inference, "F")
 
     @staticmethod
     def _quadratic_form(d: np.ndarray, V: np.ndarray) -> float:

@@ -143,6 +143,15 @@ class Summary:
             notes.append(
                 "Standard Errors assume that the covariance matrix of the errors is correctly specified."
             )
+        elif results.cov_type == "HAC":
+            kw = results.cov_kwds
+            corr = "with" if kw["use_correction"] else "without"
+            notes.append(
+                "Standard Errors are heteroscedasticity and autocorrelation robust (HAC) using "
+                f"{kw['maxlags']} lags and {corr} small sample correction"
+            )
+        elif results.cov_type == "cluster":
+            notes.append("Standard Errors are robust to cluster correlation (cluster)")
         else:
             notes.append(f"Standard Errors are heteroscedasticity robust ({results.cov_type}).")
         if results.aliased.any():

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,6 +38,8 @@ __all__ = [
     "variance_inflation_factor",
     "vif",
     "condition_indices",
+    "acorr_breusch_godfrey",
+    "BreuschGodfreyResult",
     "lack_of_fit_test",
     "near_neighbour_lack_of_fit",
     "TestResult",
@@ -877,6 +880,89 @@ def condition_indices(exog, scale=True):
         phi = Vt**2 / (s**2)[:, None]  # phi[k, j] = v_jk^2 / mu_k^2
         proportions = phi / phi.sum(axis=0)
     return CollinearityDiagnostics(s, eta, proportions, norms)
+
+
+# --------------------------------------------------------------------------
+# serial correlation
+# --------------------------------------------------------------------------
+class BreuschGodfreyResult(NamedTuple):
+    """Breusch-Godfrey test: ``(lm, lmpval, fval, fpval)``, unpackable as statsmodels' tuple."""
+
+    lm: float
+    lmpval: float
+    fval: float
+    fpval: float
+
+
+def acorr_breusch_godfrey(res, nlags=None):
+    r"""Breusch-Godfrey Lagrange-multiplier test for serial correlation of order up to *nlags*.
+
+    The residuals e of the fit are regressed on the regressors and their
+    own lags :math:`e_{t-1}, \dots, e_{t-q}` (lags before the first
+    observation set to 0, so all n rows are kept); under no serial
+    correlation :math:`LM = n R^2` of that auxiliary regression is
+    asymptotically :math:`\chi^2_q`, and the F test of the lag
+    coefficients is its small-sample variant (Breusch 1978; Godfrey 1978;
+    Greene, *Econometric Analysis*, 7th ed., Sec. 20.7.2).  Unlike
+    Durbin-Watson it allows lagged dependent variables among the
+    regressors and higher-order correlation.
+
+    Parameters
+    ----------
+    res : regression results
+        A fitted linear model; read: ``res.resid``, ``res.model.exog``,
+        ``res.model.k_constant``.  Nothing is modified.
+    nlags : int, optional
+        q; default ``min(10, n // 5)`` (statsmodels' default).
+
+    Returns
+    -------
+    BreuschGodfreyResult
+        ``lm``, ``lmpval`` (chi-square with q df), ``fval``, ``fpval``
+        (F with q and ``n - rank`` df of the auxiliary regression).
+
+    Raises
+    ------
+    ValueError
+        *nlags* not a positive integer, or too large for the data.
+
+    Notes
+    -----
+    As statsmodels' ``acorr_breusch_godfrey``: the auxiliary design is
+    ``[exog, lags]`` with a constant added when the model has none; both
+    sums of squares (with and without the lags) are pivoted-QR
+    least-squares fits, about ``2 n (p + q)^2`` flops; the F statistic is
+    the extra sum of squares, equal to the Wald test of the lag
+    coefficients with the classical covariance.
+    """
+    from scipy import stats
+
+    model = res.model
+    X = _as_float(model.exog, "res.model.exog", ndim=2)
+    e = _as_float(np.asarray(res.resid), "res.resid", ndim=1)
+    _same_length(e, "res.resid", X, "res.model.exog")
+    n = e.shape[0]
+    if nlags is None:
+        nlags = min(10, n // 5)
+    if isinstance(nlags, bool) or not isinstance(nlags, (int, np.integer)) or nlags < 1:
+        raise ValueError(f"nlags must be a positive integer, got {nlags!r}")
+    nlags = int(nlags)
+    lags = np.zeros((n, nlags))
+    for k in range(1, nlags + 1):
+        lags[k:, k - 1] = e[:-k]
+    k_constant, _ = _const_index(model, X)
+    base = X if k_constant else np.column_stack((np.ones(n), X))
+    full = np.column_stack((base, lags))
+    if n <= full.shape[1]:
+        raise ValueError(f"nlags={nlags} leaves no residual degrees of freedom (n = {n})")
+    aux = _aux_regression(e, full)
+    ssr_restricted, _ = _ols_ssr(e, base)
+    df = aux["df_resid"]
+    fval = ((ssr_restricted - aux["ssr"]) / nlags) / (aux["ssr"] / df)
+    lm = n * aux["rsquared"]
+    return BreuschGodfreyResult(
+        float(lm), float(stats.chi2.sf(lm, nlags)), float(fval), float(stats.f.sf(fval, nlags, df))
+    )
 
 
 # --------------------------------------------------------------------------
