@@ -2,7 +2,7 @@
 
 Models (statsmodels' shape; ``fit`` returns an immutable results object)::
 
-    from jitla.regression import OLS, WLS, GLS, ols
+    from jitla.regression import OLS, WLS, GLS, GLSAR, ols
     res = OLS(y, X).fit()                      # no constant added, as statsmodels
     res = ols(X, y)                            # adds a constant, as scikit-learn / R
     res = ols("y ~ x1 + np.log(x2) + C(g)", data=df)   # formulas via formulaic (optional)
@@ -52,6 +52,7 @@ from jitla.regression import diagnostics
 from jitla.regression._constraints import linear_constraints
 from jitla.regression._data import MissingDataError
 from jitla.regression._fit import CollinearityWarning
+from jitla.regression._glsar import GLSAR, yule_walker
 from jitla.regression._influence import InfluenceWarning, OLSInfluence
 from jitla.regression._model import GLS, OLS, WLS, ols
 from jitla.regression._results import ContrastResults, PredictionResults, RegressionResults
@@ -60,6 +61,8 @@ __all__ = [
     "OLS",
     "WLS",
     "GLS",
+    "GLSAR",
+    "yule_walker",
     "ols",
     "LinearRegression",
     "Ridge",
