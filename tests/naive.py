@@ -1012,3 +1012,48 @@ def sandwich_cov(X, e, *, maxlags: int | None = None, groups=None) -> np.ndarray
 
 
 __all__ += ["sandwich_cov"]
+
+
+def duplex_split(X, m: int) -> tuple[list[int], list[int]]:
+    """Snee's DUPLEX in plain loops: Mahalanobis distances from exact normal-equation algebra.
+
+    ``d(i, j) = (x_i - x_j)^T (X_c^T X_c)^{-1} (x_i - x_j)`` over the
+    non-constant columns (Fractions, rounded once), then the pair /
+    alternating max-min selection of Snee (1977) until the prediction set
+    holds *m* points.  Returns (estimation, prediction), sorted.
+    """
+    rows = np.asarray(X, dtype=np.float64).tolist()
+    n = len(rows)
+    cols = [k for k in range(len(rows[0])) if len({r[k] for r in rows}) > 1]
+    F = [[Fraction(r[k]) for k in cols] for r in rows]
+    p = len(cols)
+    mean = [sum(F[i][k] for i in range(n)) / n for k in range(p)]
+    C = [[F[i][k] - mean[k] for k in range(p)] for i in range(n)]
+    S = [[sum(C[i][a] * C[i][b] for i in range(n)) for b in range(p)] for a in range(p)]
+    Sinv = _solve_exact(S, [[Fraction(int(a == b)) for b in range(p)] for a in range(p)])
+
+    def dist(i, j):
+        d = [F[i][k] - F[j][k] for k in range(p)]
+        return float(sum(d[a] * Sinv[a][b] * d[b] for a in range(p) for b in range(p)))
+
+    D = [[dist(i, j) for j in range(n)] for i in range(n)]
+    free = set(range(n))
+
+    def pair():
+        best = max((D[i][j], i, j) for i in free for j in free if i < j)
+        free.discard(best[1])
+        free.discard(best[2])
+        return [best[1], best[2]]
+
+    est, pred = pair(), pair()
+    turn = 0
+    while len(pred) < m:
+        group = est if turn == 0 else pred
+        k = max(sorted(free), key=lambda c: min(D[c][g] for g in group))
+        free.discard(k)
+        group.append(k)
+        turn = 1 - turn
+    return sorted(est + sorted(free)), sorted(pred)
+
+
+__all__ += ["duplex_split"]

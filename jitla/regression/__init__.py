@@ -122,6 +122,10 @@ __all__ = [
     "BoxCoxResult",
     "box_tidwell",
     "BoxTidwellResult",
+    # validation
+    "cross_val_score",
+    "kfold_indices",
+    "duplex_split",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -174,6 +178,10 @@ _LAZY = {
     "BoxCoxResult": "jitla.regression._transform",
     "box_tidwell": "jitla.regression._transform",
     "BoxTidwellResult": "jitla.regression._transform",
+    # validation
+    "cross_val_score": "jitla.regression._validation",
+    "kfold_indices": "jitla.regression._validation",
+    "duplex_split": "jitla.regression._validation",
 }
 
 

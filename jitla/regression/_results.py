@@ -403,6 +403,34 @@ class RegressionResults:
         """``-2 llf + log(nobs) (df_model + k_constant)``."""
         return -2.0 * self.llf + np.log(self.nobs) * (self.df_model + self.k_constant)
 
+    def info_criteria(self, convention: str = "statsmodels") -> dict:
+        """AIC and BIC in statsmodels' or R's convention.
+
+        statsmodels counts the ``k = df_model + k_constant`` coefficients;
+        R's ``AIC(lm)`` / ``BIC(lm)`` also count sigma^2 as a parameter,
+        ``k + 1``, so ``aic_R = aic + 2`` and ``bic_R = bic + log(nobs)``.
+        Differences between models fitted to the same data are the same in
+        both conventions; only the levels differ.
+
+        Parameters
+        ----------
+        convention : {"statsmodels", "R"}
+
+        Returns
+        -------
+        dict
+            ``{"aic": ..., "bic": ..., "k": ...}`` with k the number of
+            parameters counted.
+        """
+        if convention not in ("statsmodels", "R"):
+            raise ValueError(f"convention must be 'statsmodels' or 'R', got {convention!r}")
+        k = self.df_model + self.k_constant + (1 if convention == "R" else 0)
+        return {
+            "aic": -2.0 * self.llf + 2.0 * k,
+            "bic": -2.0 * self.llf + np.log(self.nobs) * k,
+            "k": float(k),
+        }
+
     # ---------------------------------------------------------------- covariance
     # The p-sized algebra is done on the equilibrated design ``X D^{-1}`` (D = self._d, powers of
     # two near the kept columns' lengths, so the scaling is exact): its factor is ``R D^{-1}``,
@@ -451,6 +479,24 @@ class RegressionResults:
         """``Q = wexog[:, kept] @ R^{-1}`` (n, rank): orthonormal columns spanning the design."""
         Xk = np.ascontiguousarray(self.model.wexog[:, self._kept])
         return matmul(Xk, self._Rinv)
+
+    @cached_property
+    def press(self) -> float:
+        """PRESS, the sum of squared leave-one-out prediction errors ``sum (e_i / (1 - h_i))^2``.
+
+        From the fit's own QR (leverages ``h_i = ||Q[i]||^2``), no refits
+        (Allen 1974; Montgomery, Peck & Vining, Sec. 11.2.2); whitened
+        residuals for WLS/GLS.  Infinite when some ``h_i = 1``.
+        """
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = self.wresid / (1.0 - self._hat)
+        return float(r @ r)
+
+    @cached_property
+    def rsquared_pred(self) -> float:
+        """Predicted R^2, ``1 - PRESS / centered_tss`` (uncentered without a constant)."""
+        tss = self.centered_tss if self.k_constant else self.uncentered_tss
+        return 1.0 - self.press / tss if tss > 0 else np.nan
 
     @cached_property
     def _hat(self) -> np.ndarray:
@@ -849,9 +895,16 @@ class RegressionResults:
         """
         X, labels = self._new_exog(exog)
         mean = X @ self._zeros_for_aliased()
-        # x^T Cov(beta) x = (x D^{-1})^T C_s (x D^{-1}) on the kept columns (equilibrated: no 1e600)
+        # x^T Cov(beta) x on the kept columns, equilibrated (x D^{-1}: no 1e600).  Classical
+        # covariance: scale ||R_s^{-T} x_s||^2 by one triangular solve per row (R's predict.lm),
+        # a sum of squares that cannot cancel, where the quadratic form with the explicit
+        # covariance loses digits on ill-conditioned designs
         Xk = X[:, self._kept] / self._d
-        var_mean = np.einsum("ij,jk,ik->i", Xk, self._cov_s(), Xk)
+        if self.cov_type == "nonrobust" and self.rank:
+            Z = solve_triangular(self._R / self._d, np.ascontiguousarray(Xk.T), trans=1)
+            var_mean = self.scale * np.einsum("ij,ij->j", Z, Z)
+        else:
+            var_mean = np.einsum("ij,jk,ik->i", Xk, self._cov_s(), Xk)
         if weights is None:
             w = self.model.weights if (exog is None and self.model.weights is not None) else 1.0
         else:
