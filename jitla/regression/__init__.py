@@ -126,6 +126,11 @@ __all__ = [
     "cross_val_score",
     "kfold_indices",
     "duplex_split",
+    # measurement error and calibration
+    "deming",
+    "DemingResult",
+    "calibrate",
+    "CalibrationResult",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -182,6 +187,11 @@ _LAZY = {
     "cross_val_score": "jitla.regression._validation",
     "kfold_indices": "jitla.regression._validation",
     "duplex_split": "jitla.regression._validation",
+    # measurement error and calibration
+    "deming": "jitla.regression._measurement",
+    "DemingResult": "jitla.regression._measurement",
+    "calibrate": "jitla.regression._measurement",
+    "CalibrationResult": "jitla.regression._measurement",
 }
 
 
