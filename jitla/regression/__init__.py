@@ -131,6 +131,12 @@ __all__ = [
     "DemingResult",
     "calibrate",
     "CalibrationResult",
+    # diagnostic pictures
+    "plot_diagnostics",
+    "plot_partregress",
+    "plot_ccpr",
+    "plot_influence",
+    "lowess",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -192,6 +198,12 @@ _LAZY = {
     "DemingResult": "jitla.regression._measurement",
     "calibrate": "jitla.regression._measurement",
     "CalibrationResult": "jitla.regression._measurement",
+    # diagnostic pictures
+    "plot_diagnostics": "jitla.regression._plots",
+    "plot_partregress": "jitla.regression._plots",
+    "plot_ccpr": "jitla.regression._plots",
+    "plot_influence": "jitla.regression._plots",
+    "lowess": "jitla.regression._plots",
 }
 
 

@@ -919,6 +919,30 @@ class RegressionResults:
 
         return OLSInfluence(self)
 
+    def plot_diagnostics(self, *, id_n: int = 3, smooth: bool = True):
+        """R's four ``plot(lm)`` panels, a matplotlib Figure (:func:`jitla.regression.plot_diagnostics`)."""
+        from jitla.regression._plots import plot_diagnostics
+
+        return plot_diagnostics(self, id_n=id_n, smooth=smooth)
+
+    def plot_partregress(self, names=None):
+        """Added-variable plots (see :func:`jitla.regression.plot_partregress`)."""
+        from jitla.regression._plots import plot_partregress
+
+        return plot_partregress(self, names)
+
+    def plot_ccpr(self, names=None):
+        """Component-plus-residual plots (see :func:`jitla.regression.plot_ccpr`)."""
+        from jitla.regression._plots import plot_ccpr
+
+        return plot_ccpr(self, names)
+
+    def plot_influence(self, *, id_n: int = 3, ax=None):
+        """Studentized residuals vs leverage, sized by Cook's D (:func:`jitla.regression.plot_influence`)."""
+        from jitla.regression._plots import plot_influence
+
+        return plot_influence(self, id_n=id_n, ax=ax)
+
     def summary(self, alpha: float = 0.05, title: str | None = None):
         """The regression table a statistician expects (``str()`` for text, ``.as_html()``)."""
         from jitla.regression._summary import Summary
