@@ -32,7 +32,7 @@ import numpy as np
 from jitla.regression._estimator import BaseEstimator as _Base
 from jitla.regression._estimator import NotFittedError, check_feature_names, check_n_features, feature_names
 from jitla.regression._estimator import TransformerMixin as _Mixin
-from jitla.regression._results import RegressionResults
+from jitla.regression._results import RegressionResults, _frozen
 
 __all__ = ["PolynomialFeatures", "poly", "PolyCoefs", "polyfit", "PolyfitResults"]
 
@@ -377,6 +377,65 @@ class PolyfitResults(RegressionResults):
     :attr:`polynomial` gives the fit as a ``numpy.polynomial.Polynomial``,
     which evaluates and converts without thinking about the order.
     """
+
+    # With refine=True the coefficients are those of the exact powers of x (the double-double
+    # design); residuals, s, R^2 and the classical covariance are then computed against the same
+    # design, so they carry as many digits as the coefficients (devlog 045).
+    @cached_property
+    def _split(self):
+        """``(A_hi, A_lo, d)``: the double-double design on columns scaled by powers of two, or None."""
+        m = self.model
+        lo = getattr(m, "exog_lo", None)
+        if not self.refine or lo is None or self.rank < self._params.size or m.weights is not None:
+            return None
+        d = np.exp2(np.round(np.log2(np.linalg.norm(m.exog, axis=0))))
+        return np.ascontiguousarray(m.exog / d), np.ascontiguousarray(lo / d), d
+
+    @cached_property
+    def _refined_resid(self):
+        # the refinement's own residual: y - A fl(x) from the rounded coefficients would carry
+        # A (x - fl(x)), which can exceed the residual of a close fit
+        from jitla.regression._fit import lstsq_split
+
+        A_hi, A_lo, _ = self._split
+        y = np.ascontiguousarray(self.model.endog, dtype=np.float64)
+        return _frozen(lstsq_split(A_hi, A_lo, y, return_resid=True)[1])
+
+    @cached_property
+    def resid(self):
+        """``endog - fittedvalues``, against the double-double design when refined."""
+        if self._split is None:
+            return RegressionResults.resid.func(self)
+        return self._by_row(self._refined_resid.copy())
+
+    @cached_property
+    def wresid(self) -> np.ndarray:
+        """Residuals (unweighted model): the refined ones when refined."""
+        if self._split is None:
+            return RegressionResults.wresid.func(self)
+        return self._refined_resid
+
+    @cached_property
+    def _gram_inverse_s(self) -> np.ndarray:
+        """``D (A^T A)^{-1} D`` in the results' equilibration D, refined against the split design."""
+        from jitla.regression._fit import gram_inverse_split
+
+        A_hi, A_lo, d = self._split
+        G = gram_inverse_split(A_hi, A_lo) / d[:, np.newaxis] / d[np.newaxis, :]
+        D = self._d
+        return _frozen(G * D[:, np.newaxis] * D[np.newaxis, :])
+
+    @cached_property
+    def _rinv_sq(self) -> np.ndarray:
+        if self._split is None:
+            return RegressionResults._rinv_sq.func(self)
+        return _frozen(np.diag(self._gram_inverse_s).copy())
+
+    def _cov_s(self, kind=None):
+        kind = self.cov_type if kind is None else kind
+        if kind == "nonrobust" and self._split is not None:
+            return self.scale * self._gram_inverse_s
+        return super()._cov_s(kind)
 
     @cached_property
     def polynomial(self) -> np.polynomial.Polynomial:
