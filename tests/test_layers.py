@@ -1,10 +1,11 @@
 """DESIGN.md's layers, checked by reading the imports (ast), not by trusting the prose.
 
-_jit/_threads < kernels < config/_validate < linalg < regression < profiling/cli:
+_jit/_threads < kernels < config/_validate < linalg < distributed < regression < profiling/cli:
 
 * a kernel module imports only ``jitla._jit`` (and ``_threads``, which it
   uses) and other kernel modules;
 * linalg never imports regression, profiling or the CLI;
+* distributed (Dask's tree reductions) calls only jitla.linalg;
 * regression imports no kernel module and no Numba: it calls jitla.linalg
   (public functions, or the checked wrappers of ``jitla.linalg._checked``);
 * nothing outside profiling and the CLI imports them;
@@ -74,7 +75,7 @@ def layer(name: str) -> str:
     if len(parts) == 1:
         return "package"
     top = parts[1]
-    if top in ("kernels", "linalg", "regression", "profiling"):
+    if top in ("kernels", "linalg", "distributed", "regression", "profiling"):
         return top
     if top in ("cli", "__main__"):
         return "profiling"
@@ -91,8 +92,9 @@ ALLOWED = {
     "kernels": {"jit"},
     "support": {"jit", "kernels"},
     "linalg": {"jit", "kernels", "support"},
-    "regression": {"support", "linalg"},
-    "profiling": {"jit", "kernels", "support", "linalg", "regression", "package"},
+    "distributed": {"support", "linalg"},
+    "regression": {"support", "linalg", "distributed"},
+    "profiling": {"jit", "kernels", "support", "linalg", "distributed", "regression", "package"},
     "package": set(),
 }
 

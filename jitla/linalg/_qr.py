@@ -363,7 +363,7 @@ def qr_rank(a, rtol=None):
     return int(ranks) if ranks.ndim == 0 else ranks
 
 
-def qr_r_augmented(X, Y, *, sqrt_weights=None, ones: bool = False):
+def qr_r_augmented(X, Y, *, sqrt_weights=None, ones: bool = False, nthreads: int | None = None):
     """R factor of ``diag(w) [1 | X | Y]`` without forming that matrix (least squares' one QR).
 
     Parameters
@@ -377,6 +377,10 @@ def qr_r_augmented(X, Y, *, sqrt_weights=None, ones: bool = False):
         weights); default all ones.
     ones : bool
         Put a column of ones (times w) first.
+    nthreads : int, optional
+        Threads the kernel may use (the policy's default: jitla's thread
+        count); ``1`` picks a serial ``nogil`` kernel, as work inside Dask
+        tasks or Python threads must.
 
     Returns
     -------
@@ -415,7 +419,7 @@ def qr_r_augmented(X, Y, *, sqrt_weights=None, ones: bool = False):
     w = np.empty(0) if sqrt_weights is None else np.ascontiguousarray(sqrt_weights, dtype=np.float64)
     if sqrt_weights is not None and w.shape != (m,):
         raise ValueError(f"sqrt_weights must have shape ({m},), got {w.shape}")
-    method, variant, _ = qr_method(m, n, "r")
+    method, variant, _ = qr_method(m, n, "r", nthreads=nthreads)
     if method == "tsqr":
         R = np.empty((n, n))
         info = get_kernel("tsqr_design", variant)
@@ -431,7 +435,7 @@ def qr_r_augmented(X, Y, *, sqrt_weights=None, ones: bool = False):
     A[:, c + p :] = Y
     if w.size:
         A *= w[:, np.newaxis]
-    R = qr(A, mode="r", overwrite_a=True)
+    R = qr(A, mode="r", overwrite_a=True, kernel=variant if nthreads == 1 else "auto")
     out = np.zeros((n, n))
     out[: R.shape[0]] = R
     out *= np.where(np.diag(out) < 0, -1.0, 1.0)[:, None]

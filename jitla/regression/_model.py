@@ -17,11 +17,13 @@ transformation); Seber & Lee, *Linear Regression Analysis*, 2nd ed., 3.10.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from jitla.linalg import cholesky, qr_r_augmented, solve_triangular
 from jitla.regression._data import Data, as_endog_exog, as_weights, constant_column, is_pandas
-from jitla.regression._fit import aliased_columns, default_tol, fit_least_squares, warn_aliased
+from jitla.regression._fit import _fit_from_r, aliased_columns, default_tol, fit_least_squares, warn_aliased
 
 __all__ = ["OLS", "WLS", "GLS", "ols"]
 
@@ -315,6 +317,11 @@ class _LinearModel:
         return f"<jitla.regression.{self._name}: nobs={int(self.nobs)}, exog={self.exog_names}>"
 
 
+def _is_dask(*values) -> bool:
+    """Whether any of *values* is a Dask collection (duck-typed: Dask need not be installed)."""
+    return any(hasattr(v, "__dask_graph__") and hasattr(v, "to_delayed") for v in values)
+
+
 class OLS(_LinearModel):
     """Ordinary least squares, ``y = X beta + e`` with ``Var(e) = sigma^2 I`` (statsmodels' OLS).
 
@@ -346,6 +353,11 @@ class OLS(_LinearModel):
 
     _name = "OLS"
 
+    def __new__(cls, endog=None, exog=None, *args, **kwargs):
+        if cls is OLS and _is_dask(endog, exog):
+            return object.__new__(DaskOLS)
+        return object.__new__(cls)
+
     def __init__(self, endog, exog, *, hasconst=None, exog_lo=None, exog_names=None, _spec=None, _copy=True):
         super().__init__(endog, exog, hasconst=hasconst, _spec=_spec, _copy=_copy)
         self.exog_lo = None
@@ -375,6 +387,11 @@ class WLS(_LinearModel):
     """
 
     _name = "WLS"
+
+    def __new__(cls, endog=None, exog=None, weights=1.0, *args, **kwargs):
+        if cls is WLS and _is_dask(endog, exog, weights):
+            return object.__new__(DaskWLS)
+        return object.__new__(cls)
 
     def __init__(self, endog, exog, weights=1.0, *, hasconst=None, _spec=None, _copy=True):
         super().__init__(endog, exog, hasconst=hasconst, _spec=_spec, _copy=_copy)
@@ -465,6 +482,140 @@ class GLS(_LinearModel):
     def loglike_const(self) -> float:
         """``-log det(Sigma) / 2``: Sigma's term of the Gaussian log-likelihood."""
         return -0.5 * self._logdet
+
+
+# --------------------------------------------------------------------------
+# Dask input: one pass for the fit (jitla.distributed), results in jitla.regression._dask
+# --------------------------------------------------------------------------
+_DASK_COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3")
+
+
+def _names(exog, exog_names):
+    columns = getattr(exog, "columns", None)
+    if exog_names is not None:
+        return [str(c) for c in exog_names]
+    if columns is not None:
+        return [str(c) for c in columns]
+    shape = getattr(exog, "shape", None)
+    p = 1 if len(shape) == 1 else int(shape[1])
+    return [f"x{j + 1}" for j in range(p)]
+
+
+class _DaskLinearModel:
+    """Shared state of the Dask models: the collections, names and the one-pass statistics."""
+
+    def _setup(self, endog, exog, weights, hasconst, exog_names, split_every):
+        if exog is None:
+            raise ValueError("exog is required for Dask input")
+        if getattr(exog, "ndim", 2) == 1 and not hasattr(exog, "columns"):
+            exog = exog[:, None]
+        self.endog = endog
+        self.exog = exog
+        self._dask_weights = weights
+        self.exog_names = _names(exog, exog_names)
+        self._default_names = exog_names is None and not hasattr(exog, "columns")
+        # a Dask array's .name is its graph key: only a Series' name is a variable name
+        is_series = hasattr(endog, "to_frame")
+        self.endog_names = str(endog.name) if is_series and endog.name is not None else "y"
+        self.row_labels = None
+        self.data_is_pandas = hasattr(exog, "columns")
+        self.formula_spec = None
+        self.exog_lo = None
+        self._hasconst = hasconst
+        self.split_every = int(split_every)
+        self.weights = None  # the in-memory WLS marker: results must not read an (n,) array
+        self.nobs = float("nan")  # known after the pass over the data
+        self.const_idx = None
+        self.k_constant = 0
+
+    @cached_property
+    def stats(self):
+        """The one pass over the data (:class:`jitla.distributed.DesignStats`), run on first use."""
+        from jitla.distributed import design_stats
+
+        s = design_stats(self.endog, self.exog, self._dask_weights, split_every=self.split_every)
+        p = s.col_min.shape[0]
+        if p != len(self.exog_names):
+            raise ValueError(f"exog has {p} columns but {len(self.exog_names)} names")
+        constant = np.flatnonzero((s.col_min == s.col_max) & (s.col_max != 0))
+        self.const_idx = int(constant[0]) if constant.size and self._hasconst is not False else None
+        self.k_constant = 1 if (self.const_idx is not None or self._hasconst) else 0
+        self.nobs = float(s.nobs)
+        if self._default_names and self.const_idx is not None:
+            # statsmodels' names for unnamed data: "const" for the constant, x1, x2, ... for the rest
+            others = iter(range(1, p))
+            self.exog_names = ["const" if j == self.const_idx else f"x{next(others)}" for j in range(p)]
+        return s
+
+    def loglike_const(self) -> float:
+        return 0.5 * self.stats.sum_log_w
+
+    def fit(self, method="qr", *, cov_type="nonrobust", use_t=None, **kwargs):
+        """Fit from the chunks' merged R factor (one pass over the data).
+
+        Parameters
+        ----------
+        method : {"qr"}
+            TSQR of ``[X | y]`` is the only method for Dask input.
+        cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3"}
+            The robust kinds cost a second pass when first used.
+        use_t : bool, optional
+            As :meth:`OLS.fit`.
+        """
+        if method != "qr":
+            raise ValueError(f"Dask input is fitted by TSQR (method='qr'), not {method!r}")
+        if kwargs.get("refine"):
+            raise ValueError("refine=True needs the data in memory")
+        if kwargs.get("cov_kwds"):
+            raise ValueError("cov_kwds (HAC, cluster) are not available for Dask input")
+        if cov_type not in _DASK_COV_TYPES:
+            raise ValueError(
+                f"cov_type must be one of {list(_DASK_COV_TYPES)} for Dask input, got {cov_type!r}"
+            )
+        from jitla.regression._dask import DaskRegressionResults
+
+        s = self.stats
+        p = len(self.exog_names)
+        fit = _fit_from_r(
+            np.ascontiguousarray(s.R), s.nobs, p, method="qr", refine=False, tol=kwargs.get("tol")
+        )
+        if fit.rank < fit.aliased.size:
+            warn_aliased(self.exog_names, fit.aliased, out_of_range=fit.out_of_range)
+        use_t = (cov_type == "nonrobust") if use_t is None else bool(use_t)
+        return DaskRegressionResults(self, fit, method="qr", refine=False, cov_type=cov_type, use_t=use_t)
+
+    def __repr__(self) -> str:
+        return f"<jitla.regression.{self._name} (Dask): exog={self.exog_names}>"
+
+
+class DaskOLS(_DaskLinearModel, OLS):
+    """:class:`OLS` on Dask data (built by ``OLS(y, X)`` when y or X is a Dask collection)."""
+
+    _name = "OLS"
+
+    def __init__(self, endog, exog=None, *, hasconst=None, exog_names=None, split_every=8, **unused):
+        if unused.get("exog_lo") is not None:
+            raise ValueError("exog_lo is not supported for Dask input")
+        self._setup(endog, exog, None, hasconst, exog_names, split_every)
+
+
+class DaskWLS(_DaskLinearModel, WLS):
+    """:class:`WLS` on Dask data; *weights* a Dask collection chunked like the rows (or a scalar)."""
+
+    _name = "WLS"
+
+    def __init__(
+        self, endog, exog=None, weights=1.0, *, hasconst=None, exog_names=None, split_every=8, **unused
+    ):
+        if np.isscalar(weights):
+            if not weights > 0:
+                raise ValueError("weights must be positive")
+            weights = None  # a constant weight changes neither the fit nor (up to scale) the inference
+        elif not _is_dask(weights):
+            raise ValueError(
+                "with Dask data, weights must be a scalar or a Dask collection chunked like the rows"
+            )
+        self._setup(endog, exog, weights, hasconst, exog_names, split_every)
 
 
 def robust_cov_kwds(cov_type: str, cov_kwds, n: int) -> dict | None:

@@ -943,6 +943,23 @@ class RegressionResults:
 
         return plot_influence(self, id_n=id_n, ax=ax)
 
+    def _residual_diagnostics(self) -> dict:
+        """The residual statistics of ``summary()``: omnibus, Jarque-Bera, skew, kurtosis, Durbin-Watson."""
+        from jitla.regression import diagnostics as dg
+
+        e = np.asarray(self.wresid)
+        omni, omni_p = dg.omni_normtest(e) if e.size >= 8 else (np.nan, np.nan)
+        jb, jb_p, skew, kurt = dg.jarque_bera(e)
+        return {
+            "omnibus": omni,
+            "omnibus_p": omni_p,
+            "jarque_bera": jb,
+            "jarque_bera_p": jb_p,
+            "skew": skew,
+            "kurtosis": kurt,
+            "durbin_watson": dg.durbin_watson(e),
+        }
+
     def summary(self, alpha: float = 0.05, title: str | None = None):
         """The regression table a statistician expects (``str()`` for text, ``.as_html()``)."""
         from jitla.regression._summary import Summary

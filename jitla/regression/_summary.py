@@ -122,17 +122,13 @@ class Summary:
                 ]
             self.coef_rows.append((name, cells))
 
-        from jitla.regression import diagnostics as dg
-
-        e = np.asarray(results.wresid)
-        omni, omni_p = dg.omni_normtest(e) if e.size >= 8 else (np.nan, np.nan)
-        jb, jb_p, skew, kurt = dg.jarque_bera(e)
+        d = results._residual_diagnostics()
         cond = results.condition_number
         self.diagnostics = [
-            (("Omnibus:", _num(omni, 9)), ("Durbin-Watson:", _num(dg.durbin_watson(e), 9))),
-            (("Prob(Omnibus):", _num(omni_p, 9)), ("Jarque-Bera (JB):", _num(jb, 9))),
-            (("Skew:", _num(skew, 9)), ("Prob(JB):", f"{jb_p:.3g}")),
-            (("Kurtosis:", _num(kurt, 9)), ("Cond. No.", f"{cond:.3g}")),
+            (("Omnibus:", _num(d["omnibus"], 9)), ("Durbin-Watson:", _num(d["durbin_watson"], 9))),
+            (("Prob(Omnibus):", _num(d["omnibus_p"], 9)), ("Jarque-Bera (JB):", _num(d["jarque_bera"], 9))),
+            (("Skew:", _num(d["skew"], 9)), ("Prob(JB):", f"{d['jarque_bera_p']:.3g}")),
+            (("Kurtosis:", _num(d["kurtosis"], 9)), ("Cond. No.", f"{cond:.3g}")),
         ]
         self.notes = self._notes(results, cond)
 

@@ -32,6 +32,7 @@ __all__ = [
     "durbin_watson",
     "jarque_bera",
     "omni_normtest",
+    "normal_tests_from_moments",
     "het_breuschpagan",
     "het_white",
     "linear_reset",
@@ -386,6 +387,64 @@ def omni_normtest(resids, axis=0):
 # --------------------------------------------------------------------------
 # heteroscedasticity
 # --------------------------------------------------------------------------
+def normal_tests_from_moments(nobs, skew, kurtosis) -> dict:
+    r"""Omnibus (D'Agostino-Pearson) and Jarque-Bera tests from the sample size, skewness and kurtosis.
+
+    The statistics of :func:`omni_normtest` and :func:`jarque_bera` depend on
+    the residuals only through n, the skewness :math:`\sqrt{b_1}` and the
+    (non-excess) kurtosis :math:`b_2`, so a chunked computation can pass
+    those instead of the data: D'Agostino's (1970) transformation of
+    :math:`\sqrt{b_1}` to a standard normal Z_s, Anscombe & Glynn's (1983)
+    of :math:`b_2` to Z_k, omnibus :math:`K^2 = Z_s^2 + Z_k^2 \sim \chi^2_2`,
+    and :math:`JB = n/6 (b_1 + (b_2 - 3)^2/4) \sim \chi^2_2`.
+
+    Returns
+    -------
+    dict
+        ``omnibus``, ``omnibus_p`` (NaN below 8 observations),
+        ``jarque_bera``, ``jarque_bera_p``, ``skew``, ``kurtosis``.
+    """
+    from scipy import stats
+
+    n = float(nobs)
+    b1, b2 = float(skew), float(kurtosis)
+    jb = n / 6.0 * (b1 * b1 + 0.25 * (b2 - 3.0) ** 2)
+    out = {
+        "jarque_bera": jb,
+        "jarque_bera_p": float(stats.chi2.sf(jb, 2)),
+        "skew": b1,
+        "kurtosis": b2,
+        "omnibus": np.nan,
+        "omnibus_p": np.nan,
+    }
+    if n < 8:
+        return out
+    y = b1 * np.sqrt((n + 1) * (n + 3) / (6.0 * (n - 2)))
+    beta2 = 3.0 * (n * n + 27 * n - 70) * (n + 1) * (n + 3) / ((n - 2) * (n + 5) * (n + 7) * (n + 9))
+    w2 = -1.0 + np.sqrt(2.0 * (beta2 - 1.0))
+    delta = 1.0 / np.sqrt(0.5 * np.log(w2))
+    a = np.sqrt(2.0 / (w2 - 1.0))
+    y = 1.0 if y == 0 else y
+    z_s = delta * np.log(y / a + np.sqrt((y / a) ** 2 + 1.0))
+    mean_b2 = 3.0 * (n - 1) / (n + 1)
+    var_b2 = 24.0 * n * (n - 2) * (n - 3) / ((n + 1) ** 2 * (n + 3) * (n + 5))
+    x = (b2 - mean_b2) / np.sqrt(var_b2)
+    root_beta1 = (
+        6.0
+        * (n * n - 5 * n + 2)
+        / ((n + 7) * (n + 9))
+        * np.sqrt(6.0 * (n + 3) * (n + 5) / (n * (n - 2) * (n - 3)))
+    )
+    A = 6.0 + 8.0 / root_beta1 * (2.0 / root_beta1 + np.sqrt(1.0 + 4.0 / root_beta1**2))
+    denom = 1.0 + x * np.sqrt(2.0 / (A - 4.0))
+    term2 = np.sign(denom) * ((1.0 - 2.0 / A) / abs(denom)) ** (1.0 / 3.0) if denom != 0 else np.nan
+    z_k = (1.0 - 2.0 / (9.0 * A) - term2) / np.sqrt(2.0 / (9.0 * A))
+    omni = float(z_s * z_s + z_k * z_k)
+    out["omnibus"] = omni
+    out["omnibus_p"] = float(stats.chi2.sf(omni, 2))
+    return out
+
+
 def het_breuschpagan(resid, exog_het, robust=True):
     r"""Breusch-Pagan Lagrange multiplier test for heteroscedasticity.
 
