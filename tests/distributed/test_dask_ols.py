@@ -145,3 +145,19 @@ def test_local_cluster_with_two_worker_processes():
     ref = sm.OLS(y, X).fit(cov_type="HC1")
     assert_allclose(res.params, ref.params, rtol=1e-12)
     assert_allclose(res.bse, ref.bse, rtol=1e-12)
+
+
+def test_normal_tests_from_moments_equal_scipy():
+    from scipy import stats
+
+    from jitla.regression.diagnostics import jarque_bera, normal_tests_from_moments
+
+    e = np.random.default_rng(4).standard_t(5, size=500)
+    skew = stats.skew(e)
+    kurt = stats.kurtosis(e, fisher=False)
+    out = normal_tests_from_moments(e.size, skew, kurt)
+    ref = stats.normaltest(e)
+    assert_allclose([out["omnibus"], out["omnibus_p"]], [ref.statistic, ref.pvalue], rtol=1e-10)
+    jb, jb_p, _, _ = jarque_bera(e)
+    assert_allclose([out["jarque_bera"], out["jarque_bera_p"]], [jb, jb_p], rtol=1e-10)
+    assert np.isnan(normal_tests_from_moments(7, skew, kurt)["omnibus"])
