@@ -222,12 +222,13 @@ class RLM:
         scale = float(start_scale) if start_scale else scale_of(resid)
         w = np.ones(n)
         hist = {"params": [beta], "scale": [scale], conv: [self._criterion(conv, beta, resid, w, k)]}
+        # a scale this small is zero to rounding: more than half the residuals are roundoff of the
+        # data's typical size (from the start: the fitted values keep the size of y's bulk)
+        size = max(float(np.median(np.abs(y))), float(np.median(np.abs(y - resid))))
+        tiny = EXACT_FIT_ULPS * np.finfo(np.float64).eps * size
         it, converged, exact = 1, False, False
         while True:
-            # zero to rounding: more than half the residuals are roundoff of the data's size
-            fitted = y - resid
-            size = max(float(np.median(np.abs(y))), float(np.median(np.abs(fitted))))
-            if scale <= EXACT_FIT_ULPS * np.finfo(np.float64).eps * size:
+            if scale <= tiny:
                 exact = True
                 break
             w = self.M.weights(resid / scale)
