@@ -1109,3 +1109,29 @@ def robust_norm(name: str, z: float, **tuning) -> dict[str, float]:
             "psi_deriv": math.cos(u),
         }
     raise ValueError(f"unknown norm {name!r}")
+
+
+def lts_exhaustive(x, y, h: int) -> tuple[float, float, float]:
+    """Least trimmed squares of a straight line by trying every h-subset: ``(objective, intercept, slope)``.
+
+    The LTS optimum is the least-squares fit of the best h-subset
+    (Rousseeuw & Leroy, *Robust Regression and Outlier Detection*, 1987,
+    sec. 3.4), so enumerating the C(n, h) subsets and fitting each by the
+    closed-form simple regression finds it exactly.  Use with n <= ~14.
+    """
+    from itertools import combinations
+
+    best = (math.inf, math.nan, math.nan)
+    xs, ys = [float(v) for v in x], [float(v) for v in y]
+    for rows in combinations(range(len(xs)), h):
+        xm = math.fsum(xs[i] for i in rows) / h
+        ym = math.fsum(ys[i] for i in rows) / h
+        sxx = math.fsum((xs[i] - xm) ** 2 for i in rows)
+        if sxx == 0.0:
+            continue
+        slope = math.fsum((xs[i] - xm) * (ys[i] - ym) for i in rows) / sxx
+        intercept = ym - slope * xm
+        ssr = math.fsum((ys[i] - intercept - slope * xs[i]) ** 2 for i in rows)
+        if ssr < best[0]:
+            best = (ssr, intercept, slope)
+    return best

@@ -29,6 +29,7 @@ Robust regression (statsmodels' ``RLM``; M-estimation by IRLS on jitla's QR)::
 
     from jitla.regression import RLM, robust_norms
     RLM(y, X, M=robust_norms.TukeyBiweight()).fit(cov="H2").summary()
+    LTS(y, X).fit().params, MM(y, X).fit().params      # high breakdown (bad leverage points)
 
 Diagnostics (statsmodels' names): :mod:`jitla.regression.diagnostics`
 (Durbin-Watson, Jarque-Bera, omnibus, Breusch-Pagan, White, RESET, VIF,
@@ -120,6 +121,9 @@ __all__ = [
     "robust_norms",
     "RLMConvergenceWarning",
     "ExactFitWarning",
+    "LTS",
+    "LTSResults",
+    "MM",
     # least angle regression, PCR and PLS
     "Lars",
     "LassoLars",
@@ -192,6 +196,9 @@ _LAZY = {
     "RLMResults": "jitla.regression._rlm",
     "RLMConvergenceWarning": "jitla.regression._rlm",
     "ExactFitWarning": "jitla.regression._rlm",
+    "LTS": "jitla.regression._high_breakdown",
+    "LTSResults": "jitla.regression._high_breakdown",
+    "MM": "jitla.regression._high_breakdown",
     # least angle regression, PCR and PLS
     "Lars": "jitla.regression._lars",
     "LassoLars": "jitla.regression._lars",

@@ -18,9 +18,10 @@ sms = pytest.importorskip("statsmodels.robust.scale")
 
 import naive  # noqa: E402
 
-from jitla.regression import RLM, CollinearityWarning, ExactFitWarning, RLMConvergenceWarning  # noqa: E402
+from jitla.regression import LTS, MM, RLM, CollinearityWarning, ExactFitWarning, RLMConvergenceWarning  # noqa: E402
 from jitla.regression import robust_norms as rn  # noqa: E402
 from jitla.regression._data import MissingDataError  # noqa: E402
+from jitla.regression._high_breakdown import m_scale  # noqa: E402
 
 NORMS = ("HuberT", "TukeyBiweight", "Hampel", "AndrewWave")
 
@@ -294,3 +295,78 @@ def test_bad_input_and_options():
         RLM(Y_STACK, X_STACK, M="huber")
     with pytest.raises(ValueError, match="more observations than coefficients"):
         RLM(Y_STACK[:4], X_STACK[:4]).fit()
+
+
+# ------------------------------------------------------------------------------ high breakdown: LTS, MM
+
+
+def _leverage_data(n=60, frac=0.4, seed=3):
+    """A line plus bad leverage points: 40% of the rows moved far out in x with wrong y."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n)
+    y = 1.0 + 2.0 * x + 0.3 * rng.standard_normal(n)
+    bad = np.arange(n) < int(frac * n)
+    x[bad] = 8.0 + rng.standard_normal(bad.sum())
+    y[bad] = -5.0 + rng.standard_normal(bad.sum())
+    return np.column_stack([np.ones(n), x]), y, bad
+
+
+def test_lts_finds_the_exhaustive_optimum():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(12)
+    y = 0.5 - x + 0.2 * rng.standard_normal(12)
+    y[:4] += rng.uniform(5, 10, 4)
+    X = np.column_stack([np.ones(12), x])
+    res = LTS(y, X).fit(n_starts=100)
+    h = (12 + 2 + 1) // 2
+    q, b0, b1 = naive.lts_exhaustive(x, y, h)
+    assert res.h == h
+    assert res.objective == pytest.approx(q, rel=1e-10)
+    np.testing.assert_allclose(res.params, [b0, b1], rtol=1e-8)
+    # the fit is a C-step fixed point: least squares on the h rows it fits best
+    keep = np.asarray(res.support)
+    np.testing.assert_allclose(res.params, np.linalg.lstsq(X[keep], y[keep], rcond=None)[0], rtol=1e-10)
+
+
+def test_lts_and_mm_resist_bad_leverage_points():
+    X, y, bad = _leverage_data()
+    huber = RLM(y, X).fit()
+    assert abs(huber.params[1] - 2.0) > 1.0  # an M-estimate from least squares breaks down
+    lts = LTS(y, X).fit(n_starts=200)
+    np.testing.assert_allclose(lts.params, [1.0, 2.0], atol=0.3)
+    assert np.all(np.asarray(lts.outliers)[bad])
+    # the raw LTS scale assumes the h rows are the central half of a normal sample: with 40% bad rows
+    # they are most of the good rows and it overestimates sigma; the reweighted fit's does not
+    rw = lts.reweighted
+    np.testing.assert_allclose(rw.params, [1.0, 2.0], atol=0.2)
+    assert math.sqrt(rw.scale) == pytest.approx(0.3, rel=0.3)
+    assert math.sqrt(rw.scale) < lts.scale
+    mm = MM(y, X).fit(n_starts=200)
+    np.testing.assert_allclose(mm.params, [1.0, 2.0], atol=0.2)
+    assert np.all(np.asarray(mm.weights)[bad] == 0.0)
+    assert mm.fit_options["method"] == "MM" and mm.fit_options["norm"] == "TukeyBiweight"
+
+
+def test_s_scale_solves_its_equation_and_matches_statsmodels_mscale(rng):
+    c = 1.547645
+    r = rng.standard_t(2, 80)
+    s = m_scale(r, c)
+    rho = smn.TukeyBiweight(c=c)
+    assert np.mean(rho.rho(r / s)) / (c * c / 6) == pytest.approx(0.5, rel=1e-10)
+    ref = sms.MScale(rho, 0.5 * c * c / 6).fit(r, rtol=1e-12, atol=1e-14, maxiter=1000)
+    assert s == pytest.approx(ref, rel=1e-8)
+
+
+def test_mm_step_matches_statsmodels_from_the_same_s_estimate():
+    X, y, _ = _leverage_data(n=50, frac=0.3, seed=5)
+    mm = MM(y, X).fit(n_starts=100, cov="H2")
+    b_s, s = mm.fit_options["s_params"], mm.fit_options["s_scale"]
+    ref = sm.RLM(y, X, M=smn.TukeyBiweight(c=4.685061)).fit(
+        start_params=b_s, start_scale=s, update_scale=False, conv="coefs", tol=1e-10, maxiter=200, cov="H2"
+    )
+    _check_against(mm, ref)
+    # statsmodels' deterministic S-estimate (its scale carries a sqrt(n / (n - p)) factor) is no better
+    from statsmodels.robust.resistant_linear_model import RLMDetS
+
+    det = RLMDetS(y, X).fit(h=26)
+    assert s <= det.scale / math.sqrt(50 / 48) * (1 + 1e-8)
