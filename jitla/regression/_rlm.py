@@ -45,10 +45,10 @@ from functools import cached_property
 
 import numpy as np
 
-from jitla.linalg import matmul, solve, solve_triangular
+from jitla.linalg import matmul, solve
 from jitla.regression._data import as_endog_exog, is_pandas
 from jitla.regression._fit import fit_least_squares, warn_aliased
-from jitla.regression._results import _frozen, _stats
+from jitla.regression._results import IterativeFitResults, _frozen
 from jitla.regression._summary import _num, _pvalue
 from jitla.regression.robust_norms import HuberScale, HuberT, mad
 
@@ -371,7 +371,7 @@ class RLM:
         return m
 
 
-class RLMResults:
+class RLMResults(IterativeFitResults):
     """Results of :meth:`RLM.fit`, with statsmodels' names and values.  Immutable.
 
     ``params``, ``bse``, ``tvalues`` (z), ``pvalues``, ``conf_int()``,
@@ -398,35 +398,7 @@ class RLMResults:
         d["fit_history"] = state.history
         d["use_t"] = False
 
-    def __setattr__(self, name, value):
-        raise AttributeError("RLMResults is immutable")
-
-    def _wrap(self, values):
-        if self.model.data_is_pandas:
-            import pandas as pd
-
-            return pd.Series(values, index=self.model.exog_names)
-        return values
-
-    def _wrap_rows(self, values):
-        if self.model.data_is_pandas and self.model.row_labels is not None:
-            import pandas as pd
-
-            return pd.Series(values, index=self.model.row_labels)
-        return values
-
-    def _frame(self, C):
-        if self.model.data_is_pandas:
-            import pandas as pd
-
-            return pd.DataFrame(C, index=self.model.exog_names, columns=self.model.exog_names)
-        return C
-
     # ------------------------------------------------------------------ fit
-    @cached_property
-    def params(self):
-        return self._wrap(_frozen(self._state.params.copy()))
-
     @cached_property
     def fittedvalues(self):
         return self._wrap_rows(_frozen(self.model.endog - self._state.resid))
@@ -454,23 +426,6 @@ class RLMResults:
         return self.model.predict(self._state.params, exog)
 
     # ------------------------------------------------------------------ covariance
-    @cached_property
-    def _Rinv(self) -> np.ndarray:
-        R = self._state.R
-        return solve_triangular(R, np.eye(R.shape[0]), lower=False)
-
-    def _expand(self, C_kept: np.ndarray) -> np.ndarray:
-        kept = self._state.kept
-        C = np.full((kept.size, kept.size), np.nan)
-        C[np.ix_(kept, kept)] = C_kept
-        return _frozen(C)
-
-    @cached_property
-    def normalized_cov_params(self) -> np.ndarray:
-        """``(X^T X)^{-1} = R^{-1} R^{-T}`` (statsmodels' ``pinv(X) pinv(X)^T``)."""
-        Ri = self._Rinv
-        return self._expand(matmul(Ri, Ri.T))
-
     @property
     def bcov_unscaled(self) -> np.ndarray:
         return self.normalized_cov_params
@@ -487,7 +442,7 @@ class RLMResults:
         tau = float(np.dot(psi, psi)) / self.df_resid * self.scale**2
         Ri = self._Rinv
         if self.cov == "H1":
-            return self._expand(K * K * tau / (m * m) * matmul(Ri, Ri.T))
+            return _frozen(self._expand(K * K * tau / (m * m) * matmul(Ri, Ri.T)))
         # W = X^T diag(psi') X = R^T (Q^T diag(psi') Q) R with Q = X R^{-1}
         kept = self._state.kept
         Xk = self.model.exog if kept.all() else self.model.exog[:, kept]
@@ -495,48 +450,16 @@ class RLMResults:
         Mq = matmul((Q * dpsi[:, np.newaxis]).T, Q)
         S = solve(Mq, Ri.T)  # M^{-1} R^{-T}
         if self.cov == "H2":
-            return self._expand(K * tau / m * matmul(Ri, S))
-        return self._expand(tau / K * matmul(S.T, S))
+            return _frozen(self._expand(K * tau / m * matmul(Ri, S)))
+        return _frozen(self._expand(tau / K * matmul(S.T, S)))
 
-    def cov_params(self):
-        """``bcov_scaled``; NaN rows and columns for aliased parameters."""
-        return self._frame(self.bcov_scaled)
-
-    @cached_property
-    def _bse(self) -> np.ndarray:
-        return np.sqrt(np.diagonal(self.bcov_scaled))
-
-    @cached_property
-    def bse(self):
-        return self._wrap(_frozen(self._bse.copy()))
-
-    @cached_property
-    def _z(self) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return self._state.params / self._bse
-
-    @cached_property
-    def tvalues(self):
-        return self._wrap(_frozen(self._z.copy()))
+    @property
+    def _cov(self) -> np.ndarray:
+        return self.bcov_scaled
 
     @cached_property
     def chisq(self):
         return self._wrap(_frozen(self._z**2))
-
-    @cached_property
-    def pvalues(self):
-        return self._wrap(_frozen(2.0 * _stats().norm.sf(np.abs(self._z))))
-
-    def conf_int(self, alpha: float = 0.05):
-        """Normal (Wald) intervals ``params -+ z_{1 - alpha/2} bse``."""
-        q = _stats().norm.ppf(1.0 - alpha / 2.0)
-        b = self._state.params
-        ci = np.column_stack([b - q * self._bse, b + q * self._bse])
-        if self.model.data_is_pandas:
-            import pandas as pd
-
-            return pd.DataFrame(ci, index=self.model.exog_names, columns=[0, 1])
-        return ci
 
     # ------------------------------------------------------------------ presentation
     def summary(self, alpha: float = 0.05) -> str:
