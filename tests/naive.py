@@ -1135,3 +1135,30 @@ def lts_exhaustive(x, y, h: int) -> tuple[float, float, float]:
         if ssr < best[0]:
             best = (ssr, intercept, slope)
     return best
+
+
+def m_scale_bisquare(r, c: float, b: float = 0.5) -> float:
+    """The bisquare M-scale s, ``mean(rho(r_i / s)) = b`` (rho normalised to sup 1), by bisection.
+
+    The mean is non-increasing in s, so bisection between a scale where it
+    is above b and one where it is below finds the root to the last bit,
+    independently of the fixed-point iteration the kernel uses.
+    """
+
+    def excess(s):
+        total = []
+        for v in r:
+            u2 = (float(v) / (c * s)) ** 2
+            total.append(1.0 if u2 >= 1.0 else 1.0 - (1.0 - u2) ** 3)
+        return math.fsum(total) / len(total) - b
+
+    lo, hi = 1e-300, 1.0
+    while excess(hi) > 0:
+        hi *= 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi) if hi / max(lo, 1e-300) < 4 else math.sqrt(lo * hi)
+        if excess(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return hi
