@@ -1162,3 +1162,6 @@ def m_scale_bisquare(r, c: float, b: float = 0.5) -> float:
         else:
             hi = mid
     return hi
+
+
+__all__ += ["robust_norm", "lts_exhaustive", "m_scale_bisquare"]
