@@ -42,7 +42,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from jitla.kernels.robust import m_scale_bisquare
+from jitla.linalg._checked import m_scale_bisquare
 from jitla.regression._data import as_endog_exog, is_pandas
 from jitla.regression._fit import fit_least_squares
 from jitla.regression._results import _frozen
@@ -275,14 +275,14 @@ def m_scale(resid, c: float = C_BREAKDOWN_HALF, b: float = 0.5, s0=None, tol: fl
 
     Fixed-point iteration ``s^2 <- s^2 mean(rho(r / s)) / b`` (Huber 1981,
     sec. 5.7; monotone from any start) from *s0* or the MAD, in
-    :func:`jitla.kernels.robust.m_scale_bisquare`; 0 when the MAD is 0
+    the kernel :func:`jitla.kernels.robust.m_scale_bisquare`; 0 when the MAD is 0
     and no *s0* is given (more than half the residuals are 0).
     """
     r = np.ascontiguousarray(resid, dtype=np.float64)
     s = float(np.median(np.abs(r))) / MAD_NORMAL if s0 is None or not s0 > 0 else float(s0)
     if s == 0.0:
         return 0.0
-    return float(m_scale_bisquare(r, float(c), float(b), s, float(tol), 500))
+    return m_scale_bisquare(r, c, b, s, tol, 500)
 
 
 def _i_step(X, y, beta, s, c):
