@@ -1057,3 +1057,111 @@ def duplex_split(X, m: int) -> tuple[list[int], list[int]]:
 
 
 __all__ += ["duplex_split"]
+
+
+def robust_norm(name: str, z: float, **tuning) -> dict[str, float]:
+    """rho, psi, weights and psi_deriv of a robust norm at one point, from the textbook's piecewise cases.
+
+    Mirrors :mod:`jitla.regression.robust_norms` (statsmodels' definitions and
+    default constants): Huber (1981) sec. 4.5, Beaton & Tukey (1974),
+    Hampel et al. (1986) sec. 2.6, Andrews (1974).
+    """
+    z = float(z)
+    a = abs(z)
+    sign = 1.0 if z > 0 else -1.0 if z < 0 else 0.0
+    if name == "HuberT":
+        t = tuning.get("t", 1.345)
+        if a <= t:
+            return {"rho": z * z / 2, "psi": z, "weights": 1.0, "psi_deriv": 1.0}
+        return {"rho": t * a - t * t / 2, "psi": t * sign, "weights": t / a, "psi_deriv": 0.0}
+    if name == "TukeyBiweight":
+        c = tuning.get("c", 4.685)
+        if a > c:
+            return {"rho": c * c / 6, "psi": 0.0, "weights": 0.0, "psi_deriv": 0.0}
+        u2 = (z / c) ** 2
+        return {
+            "rho": c * c / 6 * (1 - (1 - u2) ** 3),
+            "psi": z * (1 - u2) ** 2,
+            "weights": (1 - u2) ** 2,
+            "psi_deriv": (1 - u2) ** 2 - 4 * u2 * (1 - u2),
+        }
+    if name == "Hampel":
+        ha, hb, hc = tuning.get("a", 2.0), tuning.get("b", 4.0), tuning.get("c", 8.0)
+        top = ha * (hb + hc - ha) / 2
+        if a <= ha:
+            return {"rho": z * z / 2, "psi": z, "weights": 1.0, "psi_deriv": 1.0}
+        if a <= hb:
+            return {"rho": ha * a - ha * ha / 2, "psi": ha * sign, "weights": ha / a, "psi_deriv": 0.0}
+        if a <= hc:
+            psi = ha * sign * (hc - a) / (hc - hb)
+            rho = top - ha * (hc - a) ** 2 / (2 * (hc - hb))
+            return {"rho": rho, "psi": psi, "weights": psi / z, "psi_deriv": -ha / (hc - hb)}
+        return {"rho": top, "psi": 0.0, "weights": 0.0, "psi_deriv": 0.0}
+    if name == "AndrewWave":
+        wa = tuning.get("a", 1.339)
+        if a > wa * math.pi:
+            return {"rho": 2 * wa * wa, "psi": 0.0, "weights": 0.0, "psi_deriv": 0.0}
+        u = z / wa
+        return {
+            "rho": wa * wa * (1 - math.cos(u)),
+            "psi": wa * math.sin(u),
+            "weights": 1.0 if u == 0 else math.sin(u) / u,
+            "psi_deriv": math.cos(u),
+        }
+    raise ValueError(f"unknown norm {name!r}")
+
+
+def lts_exhaustive(x, y, h: int) -> tuple[float, float, float]:
+    """Least trimmed squares of a straight line by trying every h-subset: ``(objective, intercept, slope)``.
+
+    The LTS optimum is the least-squares fit of the best h-subset
+    (Rousseeuw & Leroy, *Robust Regression and Outlier Detection*, 1987,
+    sec. 3.4), so enumerating the C(n, h) subsets and fitting each by the
+    closed-form simple regression finds it exactly.  Use with n <= ~14.
+    """
+    from itertools import combinations
+
+    best = (math.inf, math.nan, math.nan)
+    xs, ys = [float(v) for v in x], [float(v) for v in y]
+    for rows in combinations(range(len(xs)), h):
+        xm = math.fsum(xs[i] for i in rows) / h
+        ym = math.fsum(ys[i] for i in rows) / h
+        sxx = math.fsum((xs[i] - xm) ** 2 for i in rows)
+        if sxx == 0.0:
+            continue
+        slope = math.fsum((xs[i] - xm) * (ys[i] - ym) for i in rows) / sxx
+        intercept = ym - slope * xm
+        ssr = math.fsum((ys[i] - intercept - slope * xs[i]) ** 2 for i in rows)
+        if ssr < best[0]:
+            best = (ssr, intercept, slope)
+    return best
+
+
+def m_scale_bisquare(r, c: float, b: float = 0.5) -> float:
+    """The bisquare M-scale s, ``mean(rho(r_i / s)) = b`` (rho normalised to sup 1), by bisection.
+
+    The mean is non-increasing in s, so bisection between a scale where it
+    is above b and one where it is below finds the root to the last bit,
+    independently of the fixed-point iteration the kernel uses.
+    """
+
+    def excess(s):
+        total = []
+        for v in r:
+            u2 = (float(v) / (c * s)) ** 2
+            total.append(1.0 if u2 >= 1.0 else 1.0 - (1.0 - u2) ** 3)
+        return math.fsum(total) / len(total) - b
+
+    lo, hi = 1e-300, 1.0
+    while excess(hi) > 0:
+        hi *= 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi) if hi / max(lo, 1e-300) < 4 else math.sqrt(lo * hi)
+        if excess(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+__all__ += ["robust_norm", "lts_exhaustive", "m_scale_bisquare"]

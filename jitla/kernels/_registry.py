@@ -39,6 +39,7 @@ KERNEL_MODULES = (
     "jitla.kernels.subsets",
     "jitla.kernels.lars",
     "jitla.kernels.pls",
+    "jitla.kernels.robust",
 )
 
 

@@ -278,3 +278,15 @@ def orthopoly_eval(t, alpha, norm2):
     Z = np.empty((t.size, degree), np.float64)
     get_kernel("orthopoly", "three_term").func(t, alpha, norm2, Z)
     return Z
+
+
+def m_scale_bisquare(r, c: float, b: float, s0: float, tol: float, maxiter: int) -> float:
+    """The bisquare M-scale of the residuals *r* from the start ``s0 > 0`` (:mod:`jitla.kernels.robust`)."""
+    _require("r", r, (None,))
+    if not (c > 0 and 0 < b < 1 and s0 > 0 and tol >= 0 and maxiter >= 1):
+        raise ValueError(
+            f"need c > 0, 0 < b < 1, s0 > 0, tol >= 0, maxiter >= 1; got {(c, b, s0, tol, maxiter)}"
+        )
+    return float(
+        get_kernel("m_scale", "bisquare").func(r, float(c), float(b), float(s0), float(tol), int(maxiter))
+    )

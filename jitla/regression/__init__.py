@@ -25,6 +25,12 @@ Generalized linear models (statsmodels' ``GLM``; IRLS on jitla's QR)::
     from jitla.regression import GLM, families
     GLM(y, X, families.Poisson()).fit().summary()
 
+Robust regression (statsmodels' ``RLM``; M-estimation by IRLS on jitla's QR)::
+
+    from jitla.regression import RLM, robust_norms
+    RLM(y, X, M=robust_norms.TukeyBiweight()).fit(cov="H2").summary()
+    LTS(y, X).fit().params, MM(y, X).fit().params      # high breakdown (bad leverage points)
+
 Diagnostics (statsmodels' names): :mod:`jitla.regression.diagnostics`
 (Durbin-Watson, Jarque-Bera, omnibus, Breusch-Pagan, White, RESET, VIF,
 Belsley-Kuh-Welsch condition indices, the pure-error lack-of-fit test and
@@ -109,6 +115,15 @@ __all__ = [
     "logistic_path",
     "plot_path",
     "plot_cv",
+    # robust regression (M-estimation by IRLS)
+    "RLM",
+    "RLMResults",
+    "robust_norms",
+    "RLMConvergenceWarning",
+    "ExactFitWarning",
+    "LTS",
+    "LTSResults",
+    "MM",
     # least angle regression, PCR and PLS
     "Lars",
     "LassoLars",
@@ -176,6 +191,14 @@ _LAZY = {
     "logistic_path": "jitla.regression._glm_estimators",
     "plot_path": "jitla.regression._lasso_plot",
     "plot_cv": "jitla.regression._lasso_plot",
+    # robust regression (M-estimation by IRLS)
+    "RLM": "jitla.regression._rlm",
+    "RLMResults": "jitla.regression._rlm",
+    "RLMConvergenceWarning": "jitla.regression._rlm",
+    "ExactFitWarning": "jitla.regression._rlm",
+    "LTS": "jitla.regression._high_breakdown",
+    "LTSResults": "jitla.regression._high_breakdown",
+    "MM": "jitla.regression._high_breakdown",
     # least angle regression, PCR and PLS
     "Lars": "jitla.regression._lars",
     "LassoLars": "jitla.regression._lars",
@@ -208,8 +231,8 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    if name == "families":
-        value = importlib.import_module("jitla.regression.families")
+    if name in ("families", "robust_norms"):
+        value = importlib.import_module(f"jitla.regression.{name}")
         globals()[name] = value
         return value
     try:

@@ -36,11 +36,11 @@ from functools import cached_property
 
 import numpy as np
 
-from jitla.linalg import matmul, solve_triangular
+from jitla.linalg import matmul
 from jitla.regression._constraints import linear_constraints
 from jitla.regression._data import _numeric_values, as_endog_exog, constant_column, is_pandas
 from jitla.regression._fit import fit_least_squares, warn_aliased
-from jitla.regression._results import ContrastResults, _frozen, _stats
+from jitla.regression._results import ContrastResults, IterativeFitResults, _frozen, _stats
 from jitla.regression.families import Binomial, Family, Gaussian, Identity, NegativeBinomial, Poisson, Tweedie
 
 __all__ = ["GLM", "GLMResults", "glm", "PerfectSeparationWarning", "GLMConvergenceWarning"]
@@ -547,7 +547,7 @@ def glm(formula_or_X, data_or_y=None, family: Family | None = None, **kwargs) ->
 _MODEL_KW = ("offset", "exposure", "freq_weights", "var_weights", "hasconst")
 
 
-class GLMResults:
+class GLMResults(IterativeFitResults):
     """Results of :meth:`GLM.fit`, with statsmodels' names and values.  Immutable.
 
     ``params``, ``bse``, ``tvalues`` (z), ``pvalues``, ``conf_int()``,
@@ -572,28 +572,7 @@ class GLMResults:
         d["n_iter"] = state.n_iter
         d["nobs"] = model.nobs
 
-    def __setattr__(self, name, value):
-        raise AttributeError("GLMResults is immutable")
-
     # ------------------------------------------------------------------ basics
-    @cached_property
-    def params(self):
-        return self._wrap(_frozen(self._state.params.copy()))
-
-    def _wrap(self, values):
-        if self.model.data_is_pandas:
-            import pandas as pd
-
-            return pd.Series(values, index=self.model.exog_names)
-        return values
-
-    def _wrap_rows(self, values):
-        if self.model.data_is_pandas and self.model.row_labels is not None:
-            import pandas as pd
-
-            return pd.Series(values, index=self.model.row_labels)
-        return values
-
     @property
     def _y(self):
         return self.model.endog
@@ -761,23 +740,6 @@ class GLMResults:
 
     # ------------------------------------------------------------------ covariance
     @cached_property
-    def _Rinv(self) -> np.ndarray:
-        R = self._state.R
-        return solve_triangular(R, np.eye(R.shape[0]), lower=False)
-
-    def _expand(self, C_kept: np.ndarray) -> np.ndarray:
-        p = self._state.kept.size
-        kept = self._state.kept
-        C = np.full((p, p), np.nan)
-        C[np.ix_(kept, kept)] = C_kept
-        return C
-
-    @cached_property
-    def normalized_cov_params(self) -> np.ndarray:
-        Ri = self._Rinv
-        return _frozen(self._expand(matmul(Ri, Ri.T)))
-
-    @cached_property
     def _working_weights(self) -> np.ndarray:
         g = self.family.link.deriv(self._mu)
         return self._prior / (g * g * self.family.variance(self._mu))
@@ -812,60 +774,11 @@ class GLMResults:
             C = C * (n / (n - self.rank))
         return self._expand(C)
 
-    def cov_params(self, r_matrix=None, column=None):
-        """Covariance of the estimates (``cov_type``'s); NaN rows/columns for aliased parameters."""
-        C = self._cov
-        if r_matrix is not None:
-            Rm = np.atleast_2d(np.asarray(r_matrix, dtype=np.float64))
-            return Rm @ np.nan_to_num(C) @ Rm.T
-        if column is not None:
-            idx = np.atleast_1d(column)
-            return C[np.ix_(idx, idx)]
-        if self.model.data_is_pandas:
-            import pandas as pd
-
-            return pd.DataFrame(C, index=self.model.exog_names, columns=self.model.exog_names)
-        return C
-
     @cached_property
     def _cov(self) -> np.ndarray:
         if self.cov_type == "nonrobust":
             return _frozen(self.scale * np.asarray(self.normalized_cov_params))
         return _frozen(self._sandwich(self.cov_type))
-
-    @cached_property
-    def _bse(self) -> np.ndarray:
-        return np.sqrt(np.diagonal(self._cov))
-
-    @cached_property
-    def bse(self):
-        return self._wrap(_frozen(self._bse.copy()))
-
-    @cached_property
-    def _z(self) -> np.ndarray:
-        return self._state.params / self._bse
-
-    @cached_property
-    def tvalues(self):
-        return self._wrap(_frozen(self._z.copy()))
-
-    def _dist(self):
-        stats = _stats()
-        return stats.t(self.df_resid) if self.use_t else stats.norm()
-
-    @cached_property
-    def pvalues(self):
-        return self._wrap(_frozen(2.0 * self._dist().sf(np.abs(self._z))))
-
-    def conf_int(self, alpha: float = 0.05):
-        q = self._dist().ppf(1.0 - alpha / 2.0)
-        b = self._state.params
-        ci = np.column_stack([b - q * self._bse, b + q * self._bse])
-        if self.model.data_is_pandas:
-            import pandas as pd
-
-            return pd.DataFrame(ci, index=self.model.exog_names, columns=[0, 1])
-        return ci
 
     # ------------------------------------------------------------------ tests
     def _restrictions(self, r_matrix):

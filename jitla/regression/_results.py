@@ -29,7 +29,7 @@ import numpy as np
 
 from jitla.linalg import matmul, solve_triangular, svdvals
 
-__all__ = ["RegressionResults", "ContrastResults", "PredictionResults"]
+__all__ = ["RegressionResults", "ContrastResults", "PredictionResults", "IterativeFitResults"]
 
 
 def _stats():
@@ -51,6 +51,114 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 def _dist(use_t: bool, df: float):
     stats = _stats()
     return stats.t(df) if use_t else stats.norm()
+
+
+class IterativeFitResults:
+    """Shared pieces of the results of iterative fits (GLM, RLM): pandas wrapping, R^{-1}, aliased rows.
+
+    Needs ``self.model`` (``data_is_pandas``, ``exog_names``, ``row_labels``),
+    ``self._state`` (``params``; ``R``, the factor of the kept columns;
+    ``kept``), ``self._cov`` (the covariance of the estimates, p x p),
+    ``self.use_t`` and ``self.df_resid``.  Immutable: attributes are set
+    in ``__init__`` through ``self.__dict__``.
+    """
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    @cached_property
+    def params(self):
+        return self._wrap(_frozen(self._state.params.copy()))
+
+    def _wrap(self, values):
+        """A per-parameter array as a pandas Series named by the columns, when the data were pandas."""
+        if self.model.data_is_pandas:
+            import pandas as pd
+
+            return pd.Series(values, index=self.model.exog_names)
+        return values
+
+    def _wrap_rows(self, values):
+        """A per-observation array as a pandas Series on the data's index, when the data were pandas."""
+        if self.model.data_is_pandas and self.model.row_labels is not None:
+            import pandas as pd
+
+            return pd.Series(values, index=self.model.row_labels)
+        return values
+
+    @cached_property
+    def _Rinv(self) -> np.ndarray:
+        R = self._state.R
+        return solve_triangular(R, np.eye(R.shape[0]), lower=False)
+
+    @cached_property
+    def normalized_cov_params(self) -> np.ndarray:
+        """``R^{-1} R^{-T}`` from the fit's R factor; NaN rows/columns for aliased parameters."""
+        Ri = self._Rinv
+        return _frozen(self._expand(matmul(Ri, Ri.T)))
+
+    def _expand(self, C_kept: np.ndarray) -> np.ndarray:
+        """A (k, k) matrix of the kept parameters as (p, p), NaN in the rows and columns of aliased ones."""
+        p = self._state.kept.size
+        kept = self._state.kept
+        C = np.full((p, p), np.nan)
+        C[np.ix_(kept, kept)] = C_kept
+        return C
+
+    def cov_params(self, r_matrix=None, column=None):
+        """Covariance of the estimates (``self._cov``); NaN rows/columns for aliased parameters.
+
+        ``r_matrix``: ``R C R^T`` instead; ``column``: the block of those indices.
+        """
+        C = self._cov
+        if r_matrix is not None:
+            Rm = np.atleast_2d(np.asarray(r_matrix, dtype=np.float64))
+            return Rm @ np.nan_to_num(C) @ Rm.T
+        if column is not None:
+            idx = np.atleast_1d(column)
+            return C[np.ix_(idx, idx)]
+        if self.model.data_is_pandas:
+            import pandas as pd
+
+            return pd.DataFrame(C, index=self.model.exog_names, columns=self.model.exog_names)
+        return C
+
+    @cached_property
+    def _bse(self) -> np.ndarray:
+        return np.sqrt(np.diagonal(self._cov))
+
+    @cached_property
+    def bse(self):
+        return self._wrap(_frozen(self._bse.copy()))
+
+    @cached_property
+    def _z(self) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 / 0 for an exact fit's zero bse
+            return self._state.params / self._bse
+
+    @cached_property
+    def tvalues(self):
+        return self._wrap(_frozen(self._z.copy()))
+
+    def _dist(self):
+        """t(df_resid) with ``use_t``, else the standard normal (z statistics, statsmodels' default)."""
+        stats = _stats()
+        return stats.t(self.df_resid) if self.use_t else stats.norm()
+
+    @cached_property
+    def pvalues(self):
+        return self._wrap(_frozen(2.0 * self._dist().sf(np.abs(self._z))))
+
+    def conf_int(self, alpha: float = 0.05):
+        """Wald intervals ``params -+ q_{1 - alpha/2} bse`` (q from :meth:`_dist`)."""
+        q = self._dist().ppf(1.0 - alpha / 2.0)
+        b = self._state.params
+        ci = np.column_stack([b - q * self._bse, b + q * self._bse])
+        if self.model.data_is_pandas:
+            import pandas as pd
+
+            return pd.DataFrame(ci, index=self.model.exog_names, columns=[0, 1])
+        return ci
 
 
 @dataclass(frozen=True)
