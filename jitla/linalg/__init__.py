@@ -7,6 +7,21 @@ and turns kernel status codes into :class:`LinAlgError`.
 from jitla._validate import LinAlgError
 from jitla.linalg._cholesky import cho_factor, cho_solve, cholesky
 from jitla.linalg._eig import EighResult, EigResult, eig, eigh, eigh_method, eigvals, eigvalsh
+from jitla.linalg._extras import (
+    cross,
+    diagonal,
+    matrix_norm,
+    matrix_power,
+    matrix_transpose,
+    multi_dot,
+    outer,
+    tensordot,
+    tensorinv,
+    tensorsolve,
+    trace,
+    vecdot,
+    vector_norm,
+)
 from jitla.linalg._iterative import (
     IterationResult,
     inverse_iteration,
@@ -78,4 +93,17 @@ __all__ = [
     "EigResult",
     "eig",
     "eigvals",
+    "matrix_power",
+    "multi_dot",
+    "tensordot",
+    "tensorsolve",
+    "tensorinv",
+    "matrix_norm",
+    "vector_norm",
+    "outer",
+    "cross",
+    "vecdot",
+    "matrix_transpose",
+    "diagonal",
+    "trace",
 ]
