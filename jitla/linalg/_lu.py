@@ -702,6 +702,18 @@ def _one_call_logdet(LU: np.ndarray, with_log: bool):
     return func(LU, with_log, *extras)
 
 
+def _single_precision(a):
+    """*a* converted to float64 when it is a float32 array (numpy's double computation), else None."""
+    dtype = getattr(a, "dtype", None)
+    if dtype is None or dtype != np.float32:
+        return None
+    return np.asarray(a, dtype=np.float64)
+
+
+def _to_single(x):
+    return np.float32(x) if np.ndim(x) == 0 else np.asarray(x, dtype=np.float32)
+
+
 def slogdet(a):
     """Sign and natural log of the absolute determinant, as numpy.linalg.slogdet.
 
@@ -716,8 +728,15 @@ def slogdet(a):
     Notes
     -----
     From the LU factors: ``det(A) = (-1)^(number of interchanges) * prod(diag(U))``,
-    summed as logs so that it neither overflows nor underflows.
+    summed as logs so that it neither overflows nor underflows.  float32
+    input is factored in float64 and the results rounded to float32, as
+    numpy does (numpy.linalg computes every single-precision input in
+    double): the float32 kernel's ``logabsdet`` can differ in the last bit.
     """
+    single = _single_precision(a)
+    if single is not None:
+        sign, logabsdet = slogdet(single)
+        return SlogdetResult(_to_single(sign), _to_single(logabsdet))
     LU = square_work_copy(a)
     parts = None if LU is None else _one_call_logdet(LU, True)
     if parts is not None:
@@ -736,8 +755,14 @@ def det(a):
     """Determinant of a matrix (or stack), as numpy.linalg.det.
 
     A singular matrix has determinant 0.0 (no error).  Computed as the
-    product of U's diagonal with the sign of the permutation, as numpy.
+    product of U's diagonal with the sign of the permutation, as numpy;
+    float32 input in float64, rounded once at the end, as numpy (so
+    ``det([[1, 2], [3, 4]])`` is exactly -2.0 in float32 too, where a
+    float32 LU gives -1.9999999: ``2 - 4 fl(1/3)`` is not 2/3).
     """
+    single = _single_precision(a)
+    if single is not None:
+        return _to_single(det(single))
     LU = square_work_copy(a)
     parts = None if LU is None else _one_call_logdet(LU, False)
     if parts is not None:

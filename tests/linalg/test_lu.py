@@ -277,3 +277,18 @@ def test_lu_one_matrix_path_against_scipy_and_naive(rng, dtype, shape):
     if dtype == np.float64:
         P_n, L_n, U_n = naive.lu(A[::2, ::2])
         np.testing.assert_allclose(P @ L @ U, P_n @ L_n @ U_n, rtol=0, atol=tol)
+
+
+def test_float32_det_and_slogdet_computed_in_double_as_numpy():
+    # numpy.linalg computes single-precision input in double and rounds the result: det of
+    # [[1, 2], [3, 4]] is -2.0 exactly, where a float32 LU gives -1.9999999 (issue 16)
+    a = np.array([[1, 2], [3, 4]], dtype=np.float32)
+    assert jl.det(a) == np.float32(-2.0) == np.linalg.det(a)
+    sign, logabsdet = jl.slogdet(a)
+    assert (sign, logabsdet) == tuple(np.linalg.slogdet(a))
+    assert isinstance(logabsdet, np.float32)
+    stack = np.random.default_rng(0).standard_normal((5, 6, 6)).astype(np.float32)
+    got = jl.det(stack)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, np.linalg.det(stack), rtol=2 * np.finfo(np.float32).eps)
+    assert jl.slogdet(stack)[1].dtype == np.float32
