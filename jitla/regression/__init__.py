@@ -152,6 +152,11 @@ __all__ = [
     "plot_ccpr",
     "plot_influence",
     "lowess",
+    # nonlinear least squares
+    "NLS",
+    "NLSResults",
+    "curve_fit",
+    "NLSConvergenceWarning",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -227,6 +232,11 @@ _LAZY = {
     "plot_ccpr": "jitla.regression._plots",
     "plot_influence": "jitla.regression._plots",
     "lowess": "jitla.regression._plots",
+    # nonlinear least squares
+    "NLS": "jitla.regression._nls",
+    "NLSResults": "jitla.regression._nls",
+    "curve_fit": "jitla.regression._nls",
+    "NLSConvergenceWarning": "jitla.regression._nls",
 }
 
 
