@@ -465,7 +465,7 @@ def _prepare(f, x, y, p0, jac, bounds, diff, whiten=None):
     n = p0.size
     lb, ub = _as_bounds(bounds, n)
     if np.any((p0 < lb) | (p0 > ub)):
-        raise ValueError("`x0` is infeasible.")
+        raise ValueError("Initial guess is outside of provided bounds")
     # the transformation cannot move a one-sided variable off its bound: start just inside
     inside = np.minimum(
         1e-10 * np.maximum(np.abs(p0), 1.0), np.where(np.isfinite(ub - lb), (ub - lb) / 4, np.inf)
@@ -475,11 +475,14 @@ def _prepare(f, x, y, p0, jac, bounds, diff, whiten=None):
     try:
         r0 = problem.model(p0)
     except TypeError as exc:
-        raise ValueError(f"f(x, *p0) failed with {n} parameters (is p0 the right length?): {exc}") from exc
+        # scipy lets the call's own TypeError through; say what was called
+        raise TypeError(f"calling f(x, *p0) with {n} parameters failed (is p0 the right length?): {exc}") from exc
     if r0.shape != y.shape:
         raise ValueError(f"f(x, *p0) returned shape {r0.shape}; expected {y.shape}, the shape of y")
     if y.size < n:
-        raise TypeError(f"Improper input: func (m={y.size}) must be >= n (n={n})")
+        raise TypeError(
+            f"The number of func parameters={n} must not exceed the number of data points={y.size}"
+        )
     if not np.isfinite(r0).all():
         raise ValueError("Residuals are not finite in the initial point.")
     return problem, p0
@@ -552,12 +555,12 @@ class NLS:
     Raises
     ------
     ValueError
-        For NaN or inf in y or weights, weights <= 0, p0 of the wrong length
-        for model (model raises TypeError), model returning the wrong shape,
-        an infeasible p0 or empty bounds.
+        For NaN or inf in y or weights, weights <= 0, model returning the
+        wrong shape, a p0 outside the bounds or empty bounds (scipy's messages).
     TypeError
-        When there are fewer observations than parameters (scipy's
-        ``leastsq`` message).
+        When calling the model with p0 fails (p0 of the wrong length: scipy
+        lets the same error through), or there are fewer observations than
+        parameters (scipy's ``leastsq`` message).
     """
 
     def __init__(self, model, x, y, p0, *, jac=None, weights=None, bounds=(-np.inf, np.inf), names=None):

@@ -27,8 +27,9 @@ class Problem:
     residuals: object
     x0: tuple
     fstar: tuple  # sums of squares at the minima the paper lists
-    xstar: tuple | None = None
+    xstar: tuple | None = None  # the minimiser of fstar[0]
     note: str = field(default="")
+    jacobian: object = None  # analytic, where the parameters are too ill-determined for differences
 
 
 def _rosenbrock(x):
@@ -216,6 +217,19 @@ def _watson(x):
     return np.concatenate([s1 - s2**2 - 1.0, [x[0], x[1] - x[0] ** 2 - 1.0]])
 
 
+def _watson_jacobian(x):
+    n = x.size
+    t = np.arange(1, 30) / 29.0
+    j = np.arange(n)
+    s2 = (x * t[:, None] ** j).sum(axis=1)
+    J = np.zeros((31, n))
+    J[:29, 1:] = j[1:] * t[:, None] ** (j[1:] - 1)
+    J[:29] -= 2.0 * s2[:, None] * t[:, None] ** j
+    J[29, 0] = 1.0
+    J[30, 0], J[30, 1] = -2.0 * x[0], 1.0
+    return J
+
+
 def _extended_rosenbrock(x):
     f = np.empty_like(x)
     f[0::2] = 10.0 * (x[1::2] - x[0::2] ** 2)
@@ -274,8 +288,19 @@ PROBLEMS = (
         (1.3, 0.65, 0.65, 0.7, 0.6, 3.0, 5.0, 7.0, 2.0, 4.5, 5.5),
         (4.01377362935e-2,),
     ),
-    Problem(20, "Watson (n = 6)", 6, 31, _watson, (0.0,) * 6, (2.28767005355e-3,)),
-    Problem(20, "Watson (n = 9)", 9, 31, _watson, (0.0,) * 9, (1.39976217020e-6,)),
+    Problem(20, "Watson (n = 6)", 6, 31, _watson, (0.0,) * 6, (2.28767005355e-3,), jacobian=_watson_jacobian),
+    Problem(
+        20,
+        "Watson (n = 9)",
+        9,
+        31,
+        _watson,
+        (0.0,) * 9,
+        (1.39976217020e-6,),
+        note="a flat valley: the sum of squares changes by 1e-11 relative where forward and central "
+        "differences leave the parameters 5e-5 apart",
+        jacobian=_watson_jacobian,
+    ),
     Problem(
         21, "Extended Rosenbrock (n = 10)", 10, 10, _extended_rosenbrock, (-1.2, 1.0) * 5, (0.0,), (1.0,) * 10
     ),
