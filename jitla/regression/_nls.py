@@ -153,8 +153,14 @@ def _fd_jacobian(resid, theta, r0, diff, lb, ub):
 
 
 def _qr_of_jacobian(G, r):
-    """``J P = Q R`` for ``J = G^T`` (G overwritten): R (n, n), the permutation, ``(Q^T r)[:n]``, J's column norms."""
-    acnorm = np.sqrt(np.einsum("ij,ij->i", G, G))
+    """``J P = Q R`` for ``J = G^T`` (G overwritten).
+
+    Returns R (n, n), the permutation, ``(Q^T r)[:n]`` and J's column norms.
+    """
+    # column norms of J, each scaled by its largest entry so that they do not overflow
+    big = np.max(np.abs(G), axis=1, initial=0.0)
+    scale = np.where((big > 0) & np.isfinite(big), big, 1.0)
+    acnorm = big * np.sqrt(np.einsum("ij,ij->i", G / scale[:, None], G / scale[:, None]))
     R, perm, qtr = jacobian_qr(G, r)
     return R, perm, qtr, acnorm
 
@@ -191,8 +197,14 @@ class _Solution:
 
 
 def _norm(v) -> float:
-    n = float(np.linalg.norm(v))
-    return n if math.isfinite(n) else math.inf
+    """``||v||`` scaled by its largest entry (MINPACK's ``enorm``): residuals of 1e160 do not overflow.
+
+    inf when v has a non-finite entry: a trial point there is rejected as a failed step.
+    """
+    big = float(np.max(np.abs(v), initial=0.0))
+    if big == 0.0 or not math.isfinite(big):
+        return 0.0 if big == 0.0 else math.inf
+    return big * float(np.linalg.norm(v / big))
 
 
 def least_squares_lm(
@@ -409,7 +421,7 @@ class _Problem:
         return self.whiten(r) if self.whiten is not None else r
 
     def jacobian(self, theta, r):
-        """The Jacobian of the weighted residuals, transposed ((n, m), C-contiguous), and the calls it made."""
+        """The weighted residuals' Jacobian, transposed ((n, m), C-contiguous), and the calls it made."""
         if self.jac is None:
             return _fd_jacobian(self.resid, theta, r, self.diff, self.lb, self.ub)
         J = np.asarray(self.jac(self.x, *theta), dtype=np.float64)
@@ -476,7 +488,9 @@ def _prepare(f, x, y, p0, jac, bounds, diff, whiten=None):
         r0 = problem.model(p0)
     except TypeError as exc:
         # scipy lets the call's own TypeError through; say what was called
-        raise TypeError(f"calling f(x, *p0) with {n} parameters failed (is p0 the right length?): {exc}") from exc
+        raise TypeError(
+            f"calling f(x, *p0) with {n} parameters failed (is p0 the right length?): {exc}"
+        ) from exc
     if r0.shape != y.shape:
         raise ValueError(f"f(x, *p0) returned shape {r0.shape}; expected {y.shape}, the shape of y")
     if y.size < n:
@@ -499,7 +513,7 @@ def _final_jacobian(problem, theta, r):
 
 
 def _inverse_gram(J):
-    """``(J^T J)^{-1}`` from the pivoted QR's R (``P R^-1 R^-T P^T``), or scipy's pseudo-inverse if rank deficient.
+    """``(J^T J)^{-1}`` from the pivoted QR's R (``P R^-1 R^-T P^T``); scipy's pseudo-inverse below full rank.
 
     Returns (matrix, rank).  Rank: the count of ``|R_kk| > eps max(m, n) |R_00|``;
     below full rank, the pseudo-inverse from the SVD of J with scipy's
@@ -878,7 +892,7 @@ def curve_fit(
     full_output=False,
     **kwargs,
 ):
-    """Fit ``f(xdata, *params)`` to ydata: :func:`scipy.optimize.curve_fit`'s interface on :class:`NLS`'s solver.
+    """Fit ``f(xdata, *params)`` to ydata with scipy.optimize.curve_fit's interface and :class:`NLS`'s solver.
 
     Parameters
     ----------

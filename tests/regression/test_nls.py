@@ -103,8 +103,12 @@ def test_curve_fit_sigma_matches_scipy(data, absolute_sigma):
     sigma = 0.01 + 0.02 * t / t.max()
     cov = np.diag(sigma**2) + 1e-5 * np.exp(-np.abs(t[:, None] - t[None, :]))
     for s in (sigma, cov):
-        popt, pcov = curve_fit(decay, t, y, [1, 1, 0], sigma=s, absolute_sigma=absolute_sigma, jac=decay_jac, **TIGHT)
-        ref = so.curve_fit(decay, t, y, [1, 1, 0], sigma=s, absolute_sigma=absolute_sigma, jac=decay_jac, **TIGHT)
+        popt, pcov = curve_fit(
+            decay, t, y, [1, 1, 0], sigma=s, absolute_sigma=absolute_sigma, jac=decay_jac, **TIGHT
+        )
+        ref = so.curve_fit(
+            decay, t, y, [1, 1, 0], sigma=s, absolute_sigma=absolute_sigma, jac=decay_jac, **TIGHT
+        )
         assert_allclose(popt, ref[0], rtol=1e-8)
         assert_allclose(pcov, ref[1], rtol=1e-6)
 
@@ -112,7 +116,9 @@ def test_curve_fit_sigma_matches_scipy(data, absolute_sigma):
 def test_nls_results_match_scipy_and_t_distribution(data):
     t, y = data
     res = NLS(decay, t, y, [1, 1, 0], jac=decay_jac).fit(**TIGHT)
-    ref = so.least_squares(lambda p: decay(t, *p) - y, [1, 1, 0], jac=lambda p: decay_jac(t, *p), method="lm", **TIGHT)
+    ref = so.least_squares(
+        lambda p: decay(t, *p) - y, [1, 1, 0], jac=lambda p: decay_jac(t, *p), method="lm", **TIGHT
+    )
     assert res.converged and res.names == ("a", "k", "c")
     assert_allclose(res.params, ref.x, rtol=1e-8)
     df = t.size - 3
@@ -203,7 +209,9 @@ def test_mgh_problem(P):
         assert_allclose(res.params, P.xstar, rtol=1e-6, atol=1e-8)
     else:
         jac = "2-point" if P.jacobian is None else P.jacobian
-        ref = so.least_squares(P.residuals, np.array(P.x0), jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
+        ref = so.least_squares(
+            P.residuals, np.array(P.x0), jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15
+        )
         if solved(P, 2 * ref.cost, rtol=1e-5) and abs(2 * ref.cost - res.ssr) <= 1e-8 * res.ssr:
             assert_allclose(res.params, ref.x, rtol=1e-6, atol=1e-8)
 
@@ -225,7 +233,9 @@ def test_bounds_inactive_give_the_unbounded_fit(data):
     assert_allclose(boxed, free, rtol=1e-7)
 
 
-@pytest.mark.parametrize("bounds", [([-np.inf, -np.inf, -np.inf], [np.inf, 1.0, np.inf]), ([0, 0, 0], [5, 1.0, 1])])
+@pytest.mark.parametrize(
+    "bounds", [([-np.inf, -np.inf, -np.inf], [np.inf, 1.0, np.inf]), ([0, 0, 0], [5, 1.0, 1])]
+)
 def test_bound_at_the_optimum_matches_scipy_trf(data, bounds):
     t, y = data  # the unbounded k is ~1.3: the bound k <= 1 is active
     popt, _ = curve_fit(decay, t, y, [1, 0.5, 0.1], bounds=bounds, **TIGHT)
@@ -277,7 +287,9 @@ def test_bad_input_errors_like_scipy(data):
         NLS(decay, t, y, [1, 1, 0], jac=lambda t, a, k, c: np.ones((3, 3))).fit()
     with pytest.raises(ValueError, match="method"):
         NLS(decay, t, y, [1, 1, 0]).fit(method="trf")
-    assert_allclose(curve_fit(decay, t, y)[0], so.curve_fit(decay, t, y)[0], rtol=1e-6)  # p0 from the signature
+    assert_allclose(
+        curve_fit(decay, t, y)[0], so.curve_fit(decay, t, y)[0], rtol=1e-6
+    )  # p0 from the signature
 
 
 def test_inputs_not_modified(data):
@@ -297,3 +309,13 @@ def test_results_are_immutable(data):
         res.params[0] = 0.0
     with pytest.raises(AttributeError):
         res.params = None
+
+
+def test_residuals_beyond_the_square_root_of_overflow():
+    # ||r||^2 overflows at |r| ~ 1e154: the norms must be scaled (MINPACK's enorm), not summed squares
+    t = np.linspace(0.0, 2.0, 15)
+    y = 1e170 * np.exp(-0.7 * t) * (1 + 0.01 * np.sin(7 * t))
+    res = NLS(lambda t, a, k: a * np.exp(-k * t), t, y, [5e169, 1.0]).fit(**TIGHT)
+    ref = so.curve_fit(lambda t, a, k: a * np.exp(-k * t), t, y / 1e170, [0.5, 1.0], xtol=1e-14, ftol=1e-14)[0]
+    assert res.converged
+    assert_allclose(res.params / [1e170, 1.0], ref, rtol=1e-8)
