@@ -30,6 +30,7 @@ class Problem:
     xstar: tuple | None = None  # the minimiser of fstar[0]
     note: str = field(default="")
     jacobian: object = None  # analytic, where the parameters are too ill-determined for differences
+    unique: bool = True  # False: several minimisers share the sum of squares (compare it alone)
 
 
 def _rosenbrock(x):
@@ -262,7 +263,18 @@ PROBLEMS = (
         "m = 99 (the paper allows 3 <= m <= 100); with m = 10 scipy's and jitla's LM both stop at a "
         "degenerate point (x1 -> 0, x3 < 0, sum of squares 4.6e-5)",
     ),
-    Problem(12, "Box 3-D", 3, 10, _box3d, (0.0, 10.0, 20.0), (0.0,), (1.0, 10.0, 1.0)),
+    Problem(
+        12,
+        "Box 3-D",
+        3,
+        10,
+        _box3d,
+        (0.0, 10.0, 20.0),
+        (0.0,),
+        (1.0, 10.0, 1.0),
+        note="also zero at (10, 1, -1) and on the line x1 = x2, x3 = 0",
+        unique=False,
+    ),
     Problem(
         13, "Powell singular", 4, 4, _powell_singular, (3.0, -1.0, 0.0, 1.0), (0.0,), (0.0, 0.0, 0.0, 0.0)
     ),
@@ -278,7 +290,18 @@ PROBLEMS = (
     ),
     Problem(16, "Brown-Dennis", 4, 20, _brown_dennis, (25.0, 5.0, -5.0, -1.0), (85822.2016263563,)),
     Problem(17, "Osborne 1", 5, 33, _osborne1, (0.5, 1.5, -1.0, 0.01, 0.02), (5.46489469748e-5,)),
-    Problem(18, "Biggs EXP6", 6, 13, _biggs_exp6, (1.0, 2.0, 1.0, 1.0, 1.0, 1.0), (5.65565e-3, 0.0)),
+    Problem(
+        18,
+        "Biggs EXP6",
+        6,
+        13,
+        _biggs_exp6,
+        (1.0, 2.0, 1.0, 1.0, 1.0, 1.0),
+        (0.0, 5.65565e-3),
+        note="zero at (1, 10, 1, 5, 4, 3) and at its mirror (4, 10, 3, 5, 1, 1): the first and third "
+        "exponentials can trade places",
+        unique=False,
+    ),
     Problem(
         19,
         "Osborne 2",

@@ -205,6 +205,8 @@ def test_mgh_problem(P):
         res = _mgh_fit(P, xtol=1e-15, ftol=1e-15, max_nfev=1000 * P.n)
     assert res.converged, res.message
     assert solved(P, res.ssr, rtol=1e-5), res.ssr
+    if not P.unique:
+        return  # several minimisers: the sum of squares is the check
     if P.xstar is not None and solved(P, res.ssr, rtol=1e-5) and abs(res.ssr - P.fstar[0]) <= 1e-12:
         assert_allclose(res.params, P.xstar, rtol=1e-6, atol=1e-8)
     else:
@@ -316,6 +318,8 @@ def test_residuals_beyond_the_square_root_of_overflow():
     t = np.linspace(0.0, 2.0, 15)
     y = 1e170 * np.exp(-0.7 * t) * (1 + 0.01 * np.sin(7 * t))
     res = NLS(lambda t, a, k: a * np.exp(-k * t), t, y, [5e169, 1.0]).fit(**TIGHT)
-    ref = so.curve_fit(lambda t, a, k: a * np.exp(-k * t), t, y / 1e170, [0.5, 1.0], xtol=1e-14, ftol=1e-14)[0]
+    ref = so.curve_fit(lambda t, a, k: a * np.exp(-k * t), t, y / 1e170, [0.5, 1.0], xtol=1e-14, ftol=1e-14)[
+        0
+    ]
     assert res.converged
     assert_allclose(res.params / [1e170, 1.0], ref, rtol=1e-8)
