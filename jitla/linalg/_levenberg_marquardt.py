@@ -49,6 +49,8 @@ def jacobian_qr(G, r):
     n, m = G.shape
     _require("G", G, (n, m))
     _require("r", r, (m,))
+    if not G.flags.writeable:
+        raise ValueError("G must be writeable (it is overwritten)")
     if m < n:
         raise ValueError(f"G must have at least as many columns as rows, got {G.shape}")
     perm = np.empty(n, np.int64)

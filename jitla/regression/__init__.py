@@ -38,6 +38,12 @@ its near-neighbour estimate).  Transformations: ``boxcox`` (profile
 likelihood of the response's power, with its interval and plot) and
 ``box_tidwell`` (powers of regressors).
 
+Nonlinear least squares (Moré's Levenberg-Marquardt on a pivoted QR, or Gauss-Newton)::
+
+    from jitla.regression import NLS, curve_fit
+    NLS(lambda x, a, k: a * np.exp(-k * x), x, y, p0=[1, 0.1]).fit().summary()
+    popt, pcov = curve_fit(f, xdata, ydata, p0)     # scipy.optimize.curve_fit's semantics
+
 Least squares always goes through QR (never ``inv(X.T @ X)``); collinear
 columns are detected, named in a :class:`CollinearityWarning`, and their
 coefficients returned as NaN.

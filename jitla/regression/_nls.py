@@ -431,7 +431,8 @@ class _Problem:
             raise ValueError(f"jac(x, *params) returned shape {J.shape}; expected {(r.size, theta.size)}")
         if self.whiten is not None:
             J = self.whiten(J)
-        return np.ascontiguousarray(J.T), 0
+        # a copy: the QR overwrites it, and J.T of a one-column J would be a view of the caller's array
+        return np.array(J.T, order="C"), 0
 
     def solve(self, theta0, method, fixed=None, **options):
         """Fit from theta0; *fixed* = (j, value) holds parameter j at value. Returns (theta, solution)."""
@@ -522,7 +523,7 @@ def _inverse_gram(J):
     m, n = J.shape
     if n == 0:
         return np.zeros((0, 0)), 0
-    R, perm, _ = jacobian_qr(np.ascontiguousarray(J.T), np.zeros(m))
+    R, perm, _ = jacobian_qr(np.array(J.T, order="C"), np.zeros(m))
     d = np.abs(np.diagonal(R))
     rank = int(np.sum(d > EPS * max(m, n) * d[0]))
     if rank == n:

@@ -323,3 +323,23 @@ def test_residuals_beyond_the_square_root_of_overflow():
     ]
     assert res.converged
     assert_allclose(res.params / [1e170, 1.0], ref, rtol=1e-8)
+
+
+def test_one_parameter_with_an_analytic_jacobian():
+    # a one-column Jacobian transposes into a contiguous view: the QR must work on a copy,
+    # neither on the caller's array nor on the results' read-only one
+    t = np.linspace(0.0, 3.0, 20)
+    y = 2.0 * np.exp(-0.5 * t) + 0.01 * np.sin(9 * t)
+    returned = []
+
+    def jac(t, k):
+        returned.append((k, -2.0 * t[:, None] * np.exp(-k * t[:, None])))
+        return returned[-1][1]
+
+    res = NLS(lambda t, k: 2.0 * np.exp(-k * t), t, y, [1.0], jac=jac).fit(**TIGHT)
+    popt, pcov = so.curve_fit(lambda t, k: 2.0 * np.exp(-k * t), t, y, [1.0], xtol=1e-14, ftol=1e-14)
+    assert_allclose(res.params, popt, rtol=1e-8)
+    assert_allclose(res.bse**2, np.diag(pcov), rtol=1e-6)
+    for k, J in returned:
+        np.testing.assert_array_equal(J, -2.0 * t[:, None] * np.exp(-k * t[:, None]))
+    assert_allclose(res.conf_int_profile(0), res.conf_int()[0], rtol=1e-2)
