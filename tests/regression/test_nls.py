@@ -343,3 +343,26 @@ def test_one_parameter_with_an_analytic_jacobian():
     for k, J in returned:
         np.testing.assert_array_equal(J, -2.0 * t[:, None] * np.exp(-k * t[:, None]))
     assert_allclose(res.conf_int_profile(0), res.conf_int()[0], rtol=1e-2)
+
+
+def test_rank_deficient_covariance_is_the_pseudo_inverse(data):
+    # a and b enter only as a + b: J has two equal columns (rank 3 of 4); pcov is the
+    # Moore-Penrose inverse of J^T J (scipy's rule), here checked against numpy's pinv of J.
+    # (scipy's own SVD leaves the zero singular value at 1e-15 relative, just above its
+    # eps max(m, n) threshold, and returns a covariance of 1e27.)
+    t, y = data
+
+    def f(t, a, b, k, c):
+        return (a + b) * np.exp(-k * t) + c
+
+    def jac(t, a, b, k, c):  # exact, so the equal columns are equal to the last bit
+        e = np.exp(-k * t)
+        return np.column_stack([e, e, -(a + b) * t * e, np.ones_like(t)])
+
+    popt, pcov = curve_fit(f, t, y, [1.0, 0.5, 1.0, 0.0], jac=jac, **TIGHT)
+    ref = curve_fit(lambda t, s, k, c: s * np.exp(-k * t) + c, t, y, [1.5, 1.0, 0.0], **TIGHT)[0]
+    assert_allclose([popt[0] + popt[1], popt[2], popt[3]], ref, rtol=1e-8)
+    J = jac(t, *popt)
+    s2 = np.sum((f(t, *popt) - y) ** 2) / (t.size - 4)
+    assert_allclose(pcov, s2 * np.linalg.pinv(J) @ np.linalg.pinv(J).T, rtol=1e-8, atol=1e-14)
+    assert NLS(f, t, y, [1.0, 0.5, 1.0, 0.0], jac=jac).fit().rank == 3
