@@ -40,6 +40,7 @@ KERNEL_MODULES = (
     "jitla.kernels.lars",
     "jitla.kernels.pls",
     "jitla.kernels.robust",
+    "jitla.kernels.levenberg_marquardt",
 )
 
 

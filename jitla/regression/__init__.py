@@ -38,6 +38,12 @@ its near-neighbour estimate).  Transformations: ``boxcox`` (profile
 likelihood of the response's power, with its interval and plot) and
 ``box_tidwell`` (powers of regressors).
 
+Nonlinear least squares (Moré's Levenberg-Marquardt on a pivoted QR, or Gauss-Newton)::
+
+    from jitla.regression import NLS, curve_fit
+    NLS(lambda x, a, k: a * np.exp(-k * x), x, y, p0=[1, 0.1]).fit().summary()
+    popt, pcov = curve_fit(f, xdata, ydata, p0)     # scipy.optimize.curve_fit's semantics
+
 Least squares always goes through QR (never ``inv(X.T @ X)``); collinear
 columns are detected, named in a :class:`CollinearityWarning`, and their
 coefficients returned as NaN.
@@ -152,6 +158,11 @@ __all__ = [
     "plot_ccpr",
     "plot_influence",
     "lowess",
+    # nonlinear least squares
+    "NLS",
+    "NLSResults",
+    "curve_fit",
+    "NLSConvergenceWarning",
 ]
 
 #: Names defined in modules that import scikit-learn, loaded by ``__getattr__``.
@@ -227,6 +238,11 @@ _LAZY = {
     "plot_ccpr": "jitla.regression._plots",
     "plot_influence": "jitla.regression._plots",
     "lowess": "jitla.regression._plots",
+    # nonlinear least squares
+    "NLS": "jitla.regression._nls",
+    "NLSResults": "jitla.regression._nls",
+    "curve_fit": "jitla.regression._nls",
+    "NLSConvergenceWarning": "jitla.regression._nls",
 }
 
 
