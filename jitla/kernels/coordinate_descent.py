@@ -22,11 +22,12 @@ is feasible for the dual problem, and ``gap = P(w) - D(theta) >= P(w) - P(w*)``;
 the solver stops when ``gap <= tol`` (the caller passes scikit-learn's
 ``tol * ||y||^2``), so the returned w is certified tol-optimal in objective
 value -- whatever the iteration did (scikit-learn's formulation "A" of the
-gap).  For the elastic net (l1, l2 > 0) a second dual point is tried, the
-elastic net's own Fenchel dual at ``u = r`` (no rescaling: its dual has no
-constraint; see :func:`_gap`), and the smaller gap is used: both bound the
-same ``P(w) - P(w*)``, and after a warm start along a path formulation A's
-rescaling overstates it by orders of magnitude.
+gap).  For the elastic net (l1, l2 > 0) with the option ``DUAL`` = 1 a
+second dual point is tried, the elastic net's own Fenchel dual at ``u = r``
+(no rescaling: its dual has no constraint; see :func:`_gap`), and the
+smaller gap is used: both bound the same ``P(w) - P(w*)``, and after a warm
+start along a path formulation A's rescaling overstates it by orders of
+magnitude.  ``DUAL`` = 0: formulation A alone, scikit-learn's certificate.
 
 Three accelerations, none of which changes what is certified:
 
@@ -58,7 +59,7 @@ Two kernels, glmnet's two modes (Friedman et al. 2010, Sec. 2.2):
 No checks are made on the inputs.  The options and the report travel in two
 small float64 arrays indexed by the constants below (``L1``, ``L2``, ``TOL``,
 ``MAX_ITER``, ``POSITIVE``, ``WS_START``, ``ANDERSON``, ``SCREEN``, ``RANDOM``,
-``SEED`` and
+``SEED``, ``DUAL`` and
 ``GAP``, ``N_ITER``, ``N_OUTER``, ``N_SCREENED``).  Epochs (``N_ITER``) count
 passes over a working set, as scikit-learn's ``n_iter_`` counts passes over
 the features.
@@ -76,6 +77,7 @@ from jitla.kernels.level1 import dot
 
 __all__ = [
     "ANDERSON",
+    "DUAL",
     "GAP",
     "L1",
     "L2",
@@ -98,8 +100,8 @@ __all__ = [
 ]
 
 # options (float64 array of NOPT entries)
-L1, L2, TOL, MAX_ITER, POSITIVE, WS_START, ANDERSON, SCREEN, RANDOM, SEED = range(10)
-NOPT = 10
+L1, L2, TOL, MAX_ITER, POSITIVE, WS_START, ANDERSON, SCREEN, RANDOM, SEED, DUAL = range(11)
+NOPT = 11
 # report (float64 array of NINFO entries)
 GAP, N_ITER, N_OUTER, N_SCREENED = range(4)
 NINFO = 4
@@ -168,7 +170,7 @@ def _rng_state(seed):
 
 
 @kernel
-def _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2):
+def _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2, enet_dual):
     """Duality gap from its ingredients, and the dual point it used: ``(gap, scale, l2w)``.
 
     ``dual_norm = max_j |x_j^T r - l2 w_j|`` (no absolute value when positive),
@@ -177,7 +179,7 @@ def _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2):
     * l1 > 0: formulation A (scikit-learn's ``gap_enet``): the elastic net as a
       lasso on ``[X; sqrt(l2) I]``, dual point ``theta = [r; -sqrt(l2) w] /
       max(l1, dual_norm)``.
-    * l1 > 0 and l2 > 0, also: the elastic net's own Fenchel dual,
+    * l1 > 0 and l2 > 0 and *enet_dual*, also: the elastic net's own Fenchel dual,
       ``D(u) = u^T y - ||u||^2 / 2 - sum_j g*(x_j^T u)`` with
       ``g*(v) = (|v| - l1)_+^2 / (2 l2)`` the conjugate of
       ``l1 |w| + l2 w^2 / 2``, at ``u = r``: no rescaling (the dual has no
@@ -202,7 +204,7 @@ def _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2):
     primal = 0.5 * (R_norm2 + l2 * w_norm2) + l1 * w_l1
     scale = l1 / dual_norm if dual_norm > l1 else 1.0
     dual = -0.5 * scale * scale * (R_norm2 + l2 * w_norm2) + scale * Ry
-    if l2 > 0.0:
+    if enet_dual and l2 > 0.0:
         exact = Ry - 0.5 * R_norm2 - hinge2 / (2.0 * l2)
         if exact > dual:
             return primal - exact, l1, 0.0
@@ -412,7 +414,7 @@ def _residual_gap(XT, y, w, R, XtR, idx, m, opts):
     w_l1, w_norm2 = _norms(w, idx, m)
     R_norm2 = dot(R, R)
     Ry = dot(R, y)
-    return _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2)
+    return _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2, opts[DUAL] != 0.0)
 
 
 @kernel
@@ -494,7 +496,7 @@ def _example_residual(dtype):
     )
     y = np.array([1.0, -2.0, 3.5, 0.0, 2.0, -1.0, 0.5, 1.0])
     XT = np.ascontiguousarray(X.T, dtype=dtype)
-    opts = np.array([1.0, 0.5, 1e-10, 100.0, 0.0, 10.0, 1.0, 1.0, 0.0, 0.0])
+    opts = np.array([1.0, 0.5, 1e-10, 100.0, 0.0, 10.0, 1.0, 1.0, 0.0, 0.0, 1.0])
     return (XT, y.astype(dtype), (X * X).sum(axis=0).astype(dtype), np.zeros(3, dtype), opts, np.zeros(NINFO))
 
 
@@ -525,7 +527,9 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
         ``SCREEN`` (0 or 1), ``RANDOM`` (1: each epoch visits its
         coordinates in a fresh random order, scikit-learn's
         ``selection="random"``) and ``SEED`` (its generator's seed, an
-        integer in [0, 2^53)).
+        integer in [0, 2^53)), ``DUAL`` (1: the elastic net's gap also at
+        its own Fenchel dual point, the smaller gap certifies; 0: scikit-learn's
+        formulation A alone).
     info : (NINFO,) float64 ndarray
         Overwritten: ``GAP`` (certified, of the problem left after
         screening), ``N_ITER`` (epochs), ``N_OUTER`` (gap evaluations over
@@ -700,7 +704,7 @@ def _gram_gap(yty, Xty, w, q, idx, m, opts):
         wq += w[j] * q[j]
     R_norm2 = max(yty - wXty - wq, 0.0)
     Ry = yty - wXty
-    return _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2)
+    return _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2, opts[DUAL] != 0.0)
 
 
 @kernel
