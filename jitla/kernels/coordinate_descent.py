@@ -22,7 +22,12 @@ is feasible for the dual problem, and ``gap = P(w) - D(theta) >= P(w) - P(w*)``;
 the solver stops when ``gap <= tol`` (the caller passes scikit-learn's
 ``tol * ||y||^2``), so the returned w is certified tol-optimal in objective
 value -- whatever the iteration did (scikit-learn's formulation "A" of the
-gap, so both libraries certify the same quantity).
+gap).  For the elastic net (l1, l2 > 0) with the option ``DUAL`` = 1 a
+second dual point is tried, the elastic net's own Fenchel dual at ``u = r``
+(no rescaling: its dual has no constraint; see :func:`_gap`), and the
+smaller gap is used: both bound the same ``P(w) - P(w*)``, and after a warm
+start along a path formulation A's rescaling overstates it by orders of
+magnitude.  ``DUAL`` = 0: formulation A alone, scikit-learn's certificate.
 
 Three accelerations, none of which changes what is certified:
 
@@ -36,7 +41,8 @@ Three accelerations, none of which changes what is certified:
 * working sets (Massias, Gramfort & Salmon 2018, celer; Bertrand et al.
   2022, skglm, Alg. 1): coordinate descent runs on the features nearest to
   their dual constraint (all non-zero ones first) until the gap of that
-  subproblem falls below 0.1 times the outer gap; the full gap is then
+  subproblem falls below 0.1 (covariance mode) or 0.01 (residual mode)
+  times the outer gap; the full gap is then
   computed, and the working set doubled if it is not yet small enough.
 * Anderson extrapolation (Anderson 1965; Bertrand & Massias 2021, "Anderson
   acceleration of coordinate descent", Alg. 2): every K = 5 epochs, the
@@ -53,7 +59,7 @@ Two kernels, glmnet's two modes (Friedman et al. 2010, Sec. 2.2):
 No checks are made on the inputs.  The options and the report travel in two
 small float64 arrays indexed by the constants below (``L1``, ``L2``, ``TOL``,
 ``MAX_ITER``, ``POSITIVE``, ``WS_START``, ``ANDERSON``, ``SCREEN``, ``RANDOM``,
-``SEED`` and
+``SEED``, ``DUAL`` and
 ``GAP``, ``N_ITER``, ``N_OUTER``, ``N_SCREENED``).  Epochs (``N_ITER``) count
 passes over a working set, as scikit-learn's ``n_iter_`` counts passes over
 the features.
@@ -71,6 +77,7 @@ from jitla.kernels.level1 import dot
 
 __all__ = [
     "ANDERSON",
+    "DUAL",
     "GAP",
     "L1",
     "L2",
@@ -93,8 +100,8 @@ __all__ = [
 ]
 
 # options (float64 array of NOPT entries)
-L1, L2, TOL, MAX_ITER, POSITIVE, WS_START, ANDERSON, SCREEN, RANDOM, SEED = range(10)
-NOPT = 10
+L1, L2, TOL, MAX_ITER, POSITIVE, WS_START, ANDERSON, SCREEN, RANDOM, SEED, DUAL = range(11)
+NOPT = 11
 # report (float64 array of NINFO entries)
 GAP, N_ITER, N_OUTER, N_SCREENED = range(4)
 NINFO = 4
@@ -102,7 +109,11 @@ NINFO = 4
 #: Epochs between two Anderson extrapolations (K in Bertrand & Massias 2021).
 _K = 5
 #: The subproblem is solved until its gap is below this fraction of the outer gap (celer uses 0.3).
+#: Covariance mode: an outer step costs 2 p nnz flops, a few epochs' worth.
 _INNER_FRACTION = 0.1
+#: Residual mode: an outer step is a pass over all alive features (X^T r), several times an epoch
+#: over a working set of about twice the support, so each subproblem is solved deeper.
+_INNER_FRACTION_RESIDUAL = 0.01
 
 
 # --------------------------------------------------------------------------
@@ -159,38 +170,69 @@ def _rng_state(seed):
 
 
 @kernel
-def _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2):
-    """Duality gap from its ingredients (scikit-learn's ``gap_enet``).
+def _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2, enet_dual):
+    """Duality gap from its ingredients, and the dual point it used: ``(gap, scale, l2w)``.
 
-    ``dual_norm = max_j |x_j^T r - l2 w_j|`` (no absolute value when positive).
-    l1 > 0: formulation A, ``theta = r * min(1, l1 / dual_norm)``.
-    l1 = 0 < l2: ridge, formulation B (needs ``XtR_norm2 = ||X^T r||^2``).
-    l1 = l2 = 0: least squares, ``||X^T r||^2`` (a first-order test, not a gap).
+    ``dual_norm = max_j |x_j^T r - l2 w_j|`` (no absolute value when positive),
+    ``hinge2 = sum_j (|x_j^T r| - l1)_+^2`` (no absolute value when positive).
+
+    * l1 > 0: formulation A (scikit-learn's ``gap_enet``): the elastic net as a
+      lasso on ``[X; sqrt(l2) I]``, dual point ``theta = [r; -sqrt(l2) w] /
+      max(l1, dual_norm)``.
+    * l1 > 0 and l2 > 0 and *enet_dual*, also: the elastic net's own Fenchel dual,
+      ``D(u) = u^T y - ||u||^2 / 2 - sum_j g*(x_j^T u)`` with
+      ``g*(v) = (|v| - l1)_+^2 / (2 l2)`` the conjugate of
+      ``l1 |w| + l2 w^2 / 2``, at ``u = r``: no rescaling (the dual has no
+      constraint), so ``D = r^T y - ||r||^2 / 2 - hinge2 / (2 l2)``.  In the
+      augmented lasso this is ``theta = [r / l1; theta_2]`` with ``theta_2``
+      the smallest vector that makes theta feasible.  A warm start from the
+      previous alpha of a path has formulation A's theta shrunk by the
+      largest ``|x_j^T r - l2 w_j| / l1`` (a large coefficient times the
+      change of l2), which overstates the gap by orders of magnitude; this
+      point does not.  The smaller of the two gaps is returned: both bound
+      ``P(w) - P(w*)``.
+    * l1 = 0 < l2: ridge, formulation B (needs ``XtR_norm2 = ||X^T r||^2``).
+    * l1 = l2 = 0: least squares, ``||X^T r||^2`` (a first-order test, not a gap).
+
+    The dual point, for screening and working sets: ``|x~_j^T theta| =
+    min(|x_j^T r - l2w w_j| / scale, 1)`` in the augmented lasso.
     """
     if l1 == 0.0:
         if l2 == 0.0:
-            return XtR_norm2
-        return R_norm2 + 0.5 * l2 * w_norm2 - Ry + XtR_norm2 / (2.0 * l2)
+            return XtR_norm2, max(l1, dual_norm), l2
+        return R_norm2 + 0.5 * l2 * w_norm2 - Ry + XtR_norm2 / (2.0 * l2), max(l1, dual_norm), l2
     primal = 0.5 * (R_norm2 + l2 * w_norm2) + l1 * w_l1
     scale = l1 / dual_norm if dual_norm > l1 else 1.0
     dual = -0.5 * scale * scale * (R_norm2 + l2 * w_norm2) + scale * Ry
-    return primal - dual
+    if enet_dual and l2 > 0.0:
+        exact = Ry - 0.5 * R_norm2 - hinge2 / (2.0 * l2)
+        if exact > dual:
+            return primal - exact, l1, 0.0
+    return primal - dual, max(l1, dual_norm), l2
 
 
 @kernel
-def _dual_norm(XtR, w, idx, m, l2, positive):
-    """``max_j (x_j^T r - l2 w_j)`` over ``idx[:m]`` (absolute unless positive) and ``||X^T r||^2``."""
+def _dual_norm(XtR, w, idx, m, l1, l2, positive):
+    """Over ``idx[:m]``: ``max_j (x_j^T r - l2 w_j)``, ``||X^T r||^2`` and ``sum_j (x_j^T r - l1)_+^2``.
+
+    Absolute values of ``x_j^T r - l2 w_j`` and ``x_j^T r`` unless positive.
+    """
     dual_norm = 0.0
     XtR_norm2 = 0.0
+    hinge2 = 0.0
     for t in range(m):
         j = idx[t]
-        a = XtR[j] - l2 * w[j]
-        XtR_norm2 += XtR[j] * XtR[j]
+        c = XtR[j]
+        a = c - l2 * w[j]
+        XtR_norm2 += c * c
         if not positive:
             a = abs(a)
+            c = abs(c)
         if a > dual_norm:
             dual_norm = a
-    return dual_norm, XtR_norm2
+        if c > l1:
+            hinge2 += (c - l1) * (c - l1)
+    return dual_norm, XtR_norm2, hinge2
 
 
 @kernel
@@ -206,15 +248,15 @@ def _norms(w, idx, m):
 
 
 @kernel
-def _screen(XtR, w, norms, alive, l1, l2, gap, dual_norm):
+def _screen(XtR, w, norms, alive, l1, l2, gap, scale, l2w):
     """Gap-safe rule: mark ``alive[j] = False`` for every feature that is zero at the optimum.
 
+    ``scale``, ``l2w``: the dual point of the gap (see :func:`_gap`).
     Returns the list of features newly dropped whose coefficient was non-zero
     (the caller zeroes them and updates its residual or correlations).
     """
     p = w.shape[0]
     radius = math.sqrt(2.0 * max(gap, 0.0)) / l1
-    scale = max(l1, dual_norm)
     dropped = np.empty(0, dtype=np.int64)
     count = 0
     for j in range(p):
@@ -224,7 +266,7 @@ def _screen(XtR, w, norms, alive, l1, l2, gap, dual_norm):
             alive[j] = False
             continue
         # |x_j^T theta| >= x_j^T theta: the rule with the absolute value is also safe when positive
-        d = (1.0 - abs(XtR[j] - l2 * w[j]) / scale) / math.sqrt(norms[j] + l2)
+        d = (1.0 - min(abs(XtR[j] - l2w * w[j]) / scale, 1.0)) / math.sqrt(norms[j] + l2)
         if d > radius:
             alive[j] = False
             if w[j] != 0.0:
@@ -240,15 +282,15 @@ def _screen(XtR, w, norms, alive, l1, l2, gap, dual_norm):
 
 
 @kernel
-def _working_set(XtR, w, norms, alive, l1, l2, dual_norm, size):
+def _working_set(XtR, w, norms, alive, l2, scale, l2w, size):
     """The ``size`` alive features nearest their dual constraint, non-zero ones first, ascending.
 
-    Distance ``(1 - |x_j^T theta|) / sqrt(||x_j||^2 + l2)`` (celer's priority);
-    non-zero coefficients get -1 so they are always kept.
+    Distance ``(1 - |x~_j^T theta|) / sqrt(||x_j||^2 + l2)`` (celer's priority)
+    at the dual point ``scale``, ``l2w`` of :func:`_gap`; non-zero
+    coefficients get -1 so they are always kept.
     """
     p = w.shape[0]
     score = np.full(p, np.inf)
-    scale = max(l1, dual_norm)
     if scale == 0.0:
         scale = 1.0
     n_alive = 0
@@ -259,7 +301,7 @@ def _working_set(XtR, w, norms, alive, l1, l2, dual_norm, size):
         if w[j] != 0.0:
             score[j] = -1.0
         else:
-            score[j] = (1.0 - abs(XtR[j] - l2 * w[j]) / scale) / math.sqrt(norms[j] + l2)
+            score[j] = (1.0 - min(abs(XtR[j] - l2w * w[j]) / scale, 1.0)) / math.sqrt(norms[j] + l2)
     m = min(size, n_alive)
     if m == n_alive:
         ws = np.empty(m, dtype=np.int64)
@@ -368,11 +410,11 @@ def _residual_gap(XT, y, w, R, XtR, idx, m, opts):
     l1 = opts[L1]
     l2 = opts[L2]
     _residual_correlations(XT, R, XtR, idx, m)
-    dual_norm, XtR_norm2 = _dual_norm(XtR, w, idx, m, l2, opts[POSITIVE] != 0.0)
+    dual_norm, XtR_norm2, hinge2 = _dual_norm(XtR, w, idx, m, l1, l2, opts[POSITIVE] != 0.0)
     w_l1, w_norm2 = _norms(w, idx, m)
     R_norm2 = dot(R, R)
     Ry = dot(R, y)
-    return _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2), dual_norm
+    return _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2, opts[DUAL] != 0.0)
 
 
 @kernel
@@ -454,7 +496,7 @@ def _example_residual(dtype):
     )
     y = np.array([1.0, -2.0, 3.5, 0.0, 2.0, -1.0, 0.5, 1.0])
     XT = np.ascontiguousarray(X.T, dtype=dtype)
-    opts = np.array([1.0, 0.5, 1e-10, 100.0, 0.0, 10.0, 1.0, 1.0, 0.0, 0.0])
+    opts = np.array([1.0, 0.5, 1e-10, 100.0, 0.0, 10.0, 1.0, 1.0, 0.0, 0.0, 1.0])
     return (XT, y.astype(dtype), (X * X).sum(axis=0).astype(dtype), np.zeros(3, dtype), opts, np.zeros(NINFO))
 
 
@@ -485,7 +527,9 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
         ``SCREEN`` (0 or 1), ``RANDOM`` (1: each epoch visits its
         coordinates in a fresh random order, scikit-learn's
         ``selection="random"``) and ``SEED`` (its generator's seed, an
-        integer in [0, 2^53)).
+        integer in [0, 2^53)), ``DUAL`` (1: the elastic net's gap also at
+        its own Fenchel dual point, the smaller gap certifies; 0: scikit-learn's
+        formulation A alone).
     info : (NINFO,) float64 ndarray
         Overwritten: ``GAP`` (certified, of the problem left after
         screening), ``N_ITER`` (epochs), ``N_OUTER`` (gap evaluations over
@@ -535,7 +579,7 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
     while True:
         # the full (alive) problem's gap: the certificate
         idx = every[alive]
-        gap, dual_norm = _residual_gap(XT, y, w, R, XtR, idx, idx.shape[0], opts)
+        gap, scale, l2w = _residual_gap(XT, y, w, R, XtR, idx, idx.shape[0], opts)
         outer += 1
         if gap <= tol:
             converged = True
@@ -543,7 +587,7 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
         if epochs >= max_iter or stalled:
             break
         if screen:
-            for j in _screen(XtR, w, norms, alive, l1, l2, gap, dual_norm):
+            for j in _screen(XtR, w, norms, alive, l1, l2, gap, scale, l2w):
                 for i in range(n):
                     R[i] += w[j] * XT[j, i]
                 w[j] = 0.0
@@ -553,9 +597,9 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
                 nnz += 1
         if use_ws:
             ws_size = max(ws_size, 2 * nnz)
-        ws = _working_set(XtR, w, norms, alive, l1, l2, dual_norm, ws_size)
+        ws = _working_set(XtR, w, norms, alive, l2, scale, l2w, ws_size)
         m = ws.shape[0]
-        inner_tol = max(_INNER_FRACTION * gap, 0.5 * tol)
+        inner_tol = max(_INNER_FRACTION_RESIDUAL * gap, 0.5 * tol)
         last = np.empty((_K + 1, m))
         stored = 0
         # coordinate descent on the working set
@@ -594,10 +638,10 @@ def enet_cd_residual(XT, y, norms, w, opts, info):
             # a first look on the support only (w is supported on act: half the dot products when the
             # working set is twice the support); only the working set's gap ends the inner loop
             if act.shape[0] < m:
-                gap_in, _ = _residual_gap(XT, y, w, R, XtR, act, act.shape[0], opts)
+                gap_in = _residual_gap(XT, y, w, R, XtR, act, act.shape[0], opts)[0]
                 if gap_in > inner_tol:
                     continue
-            gap_in, _ = _residual_gap(XT, y, w, R, XtR, ws, m, opts)
+            gap_in = _residual_gap(XT, y, w, R, XtR, ws, m, opts)[0]
             if gap_in <= inner_tol:
                 break
         if use_ws and m < idx.shape[0]:
@@ -648,8 +692,9 @@ def _gram_gap(yty, Xty, w, q, idx, m, opts):
     ``||r||^2 = y^T y - 2 w^T X^T y + w^T G w = y^T y - w^T (X^T y + q)`` and
     ``r^T y = y^T y - w^T X^T y``: O(m) flops, no pass over X.
     """
+    l1 = opts[L1]
     l2 = opts[L2]
-    dual_norm, XtR_norm2 = _dual_norm(q, w, idx, m, l2, opts[POSITIVE] != 0.0)
+    dual_norm, XtR_norm2, hinge2 = _dual_norm(q, w, idx, m, l1, l2, opts[POSITIVE] != 0.0)
     w_l1, w_norm2 = _norms(w, idx, m)
     wXty = 0.0
     wq = 0.0
@@ -659,7 +704,7 @@ def _gram_gap(yty, Xty, w, q, idx, m, opts):
         wq += w[j] * q[j]
     R_norm2 = max(yty - wXty - wq, 0.0)
     Ry = yty - wXty
-    return _gap(opts[L1], l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2), dual_norm
+    return _gap(l1, l2, R_norm2, Ry, w_l1, w_norm2, dual_norm, XtR_norm2, hinge2, opts[DUAL] != 0.0)
 
 
 @kernel
@@ -814,7 +859,7 @@ def enet_cd_gram(G, Xty, yty, w, opts, info):
     while True:
         idx = every[alive]
         _gram_correlations(G, Xty, w, q, idx, idx.shape[0])
-        gap, dual_norm = _gram_gap(yty, Xty, w, q, idx, idx.shape[0], opts)
+        gap, scale, l2w = _gram_gap(yty, Xty, w, q, idx, idx.shape[0], opts)
         outer += 1
         if gap <= tol:
             converged = True
@@ -822,7 +867,7 @@ def enet_cd_gram(G, Xty, yty, w, opts, info):
         if epochs >= max_iter or stalled:
             break
         if screen:
-            dropped = _screen(q, w, norms, alive, l1, l2, gap, dual_norm)
+            dropped = _screen(q, w, norms, alive, l1, l2, gap, scale, l2w)
             if dropped.shape[0]:
                 for j in dropped:
                     w[j] = 0.0
@@ -834,7 +879,7 @@ def enet_cd_gram(G, Xty, yty, w, opts, info):
                 nnz += 1
         if use_ws:
             ws_size = max(ws_size, 2 * nnz)
-        ws = _working_set(q, w, norms, alive, l1, l2, dual_norm, ws_size)
+        ws = _working_set(q, w, norms, alive, l2, scale, l2w, ws_size)
         m = ws.shape[0]
         inner_tol = max(_INNER_FRACTION * gap, 0.5 * tol)
         last = np.empty((_K + 1, m))
@@ -854,7 +899,7 @@ def enet_cd_gram(G, Xty, yty, w, opts, info):
                 if stored == _K + 1:
                     _gram_anderson(G, Xty, yty, w, q, ws, last, opts)
                     stored = 0
-            gap_in, _ = _gram_gap(yty, Xty, w, q, ws, m, opts)
+            gap_in = _gram_gap(yty, Xty, w, q, ws, m, opts)[0]
             if gap_in <= inner_tol:
                 break
         if use_ws and m < idx.shape[0]:

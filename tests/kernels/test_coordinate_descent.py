@@ -132,6 +132,68 @@ def test_gap_is_a_certificate(mode):
         assert 0.0 <= P(w) - P(w_star) <= info[cd.GAP] * (1 + 1e-12) + 1e-12 * P(w_star)
 
 
+def _gaps_two_ways(X, y, w, l1, l2):
+    """Formulation A's gap and the elastic net's own Fenchel-dual gap at u = r, with numpy."""
+    r = y - X @ w
+    c = X.T @ r
+    primal = 0.5 * (r @ r + l2 * w @ w) + l1 * np.abs(w).sum()
+    s = min(1.0, l1 / np.abs(c - l2 * w).max())
+    dual_a = s * (r @ y) - 0.5 * s * s * (r @ r + l2 * w @ w)
+    dual_enet = r @ y - 0.5 * r @ r - (np.maximum(np.abs(c) - l1, 0.0) ** 2).sum() / (2 * l2)
+    return primal - dual_a, primal - dual_enet
+
+
+@pytest.mark.parametrize("mode", ["residual", "gram"])
+def test_enet_gap_after_a_warm_start_uses_the_tighter_dual_point(mode):
+    # warm start from the optimum at a 10 % larger penalty, as along a path: formulation A shrinks r by
+    # the largest |x_j^T r - l2 w_j| / l1, which a large coefficient times the change of l2 inflates; the
+    # elastic net's own dual needs no shrinking but charges (|x_j^T r| - l1)_+^2 / (2 l2), large when l2
+    # is small.  Both bound P(w) - P(w*); the kernel reports the smaller (each wins once here).
+    X, y = _problem(40, 8, seed=8)
+    X[:, 0] *= 3.0  # a large coefficient
+    top = np.abs(X.T @ y).max()
+    for ridge, enet_wins in ((3.0, True), (0.3, False)):
+        l1 = 0.1 * top
+        l2 = ridge * l1
+        w0, _, _ = _solve(mode, X, y, _opts(1.1 * l1, 1.1 * l2, 1e-15 * (y @ y)))
+        gap_a, gap_enet = _gaps_two_ways(X, y, w0, l1, l2)
+        assert (gap_enet < 0.5 * gap_a) if enet_wins else (gap_a < 0.5 * gap_enet)
+        opts = _opts(l1, l2, 0.0, max_iter=0)
+        w, ok, info = _solve(mode, X, y, opts, w0=w0)
+        assert not ok and info[cd.N_ITER] == 0
+        assert_allclose(info[cd.GAP], gap_a, rtol=1e-10)  # DUAL = 0: scikit-learn's certificate
+        opts[cd.DUAL] = 1.0
+        w, ok, info = _solve(mode, X, y, opts, w0=w0)
+        assert not ok and info[cd.N_ITER] == 0
+        assert_allclose(info[cd.GAP], min(gap_a, gap_enet), rtol=1e-10)
+        w_star, _, _ = _solve(mode, X, y, _opts(l1, l2, 1e-15 * (y @ y)))
+
+        def P(v, l1=l1, l2=l2):
+            r = y - X @ v
+            return 0.5 * r @ r + l1 * np.abs(v).sum() + 0.5 * l2 * v @ v
+
+        assert 0.0 <= P(w0) - P(w_star) <= info[cd.GAP] * (1 + 1e-12)
+
+
+@pytest.mark.parametrize("mode", ["residual", "gram"])
+def test_enet_screening_at_the_enet_dual_point_is_safe(mode):
+    # p > n with a ridge part (unique optimum): screening by the ball around the elastic net's own dual
+    # point drops features, and the optimum is the one found without screening
+    X, y = _problem(12, 30, seed=9)
+    top = np.abs(X.T @ y).max()
+    l1, l2 = 0.15 * top, 0.05 * top
+    plain, ok, _ = _solve(mode, X, y, _opts(l1, l2, 1e-15 * (y @ y)))
+    assert ok
+    for ws in (0, 4):
+        opts = _opts(l1, l2, 1e-15 * (y @ y), ws=ws, anderson=True, screen=True)
+        opts[cd.DUAL] = 1.0
+        w, ok, info = _solve(mode, X, y, opts)
+        assert ok and info[cd.N_SCREENED] > 0
+        # both certified to 1e-15 ||y||^2; the objective is l2-strongly convex
+        assert np.linalg.norm(w - plain) <= 2.0 * np.sqrt(2.0 * 1e-15 * (y @ y) / l2)
+        assert kkt_violation(X, y, w, l1, l2) < 1e-8 * top
+
+
 def test_warm_start_at_the_optimum_needs_no_epoch():
     X, y = _problem(14, 6, seed=4)
     opts = _opts(3.0, 0.5, 1e-15 * (y @ y), ws=2, anderson=True, screen=True)

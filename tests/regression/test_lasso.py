@@ -161,6 +161,44 @@ def test_lasso_path_matches_sklearn_and_per_alpha_fits(shape, precompute):
         assert grad <= 1e-6 * alphas[i]
 
 
+@pytest.mark.parametrize("precompute", [False, True])
+def test_enet_path_enet_dual_certifies_the_same_bound(precompute):
+    # enet_dual=True stops on the smaller of two gaps; each is checked here from X, y and the coefficients
+    # alone: formulation A, and the elastic net's own Fenchel dual at u = r.  The objective values must be
+    # within the certified gap of scikit-learn's tightly solved path; the lasso is unaffected.
+    rng = np.random.default_rng(11)
+    n, p = 30, 60
+    X = rng.standard_normal((n, p))
+    y = X[:, :4] @ np.array([3.0, -2.0, 1.5, 1.0]) + 0.5 * rng.standard_normal(n)
+    tol = 1e-6
+    kw = dict(l1_ratio=0.5, n_alphas=12, eps=1e-2, precompute=precompute)
+    alphas, coefs, gaps = enet_path(X, y, tol=tol, enet_dual=True, **kw)
+    _, coefs_a, _ = enet_path(X, y, tol=tol, **kw)
+    _, ref, _ = sk.enet_path(
+        X, y, alphas=alphas, l1_ratio=0.5, tol=1e-12, max_iter=100_000, precompute=precompute
+    )
+    yy = y @ y
+    for i, alpha in enumerate(alphas):
+        l1, l2 = n * alpha * 0.5, n * alpha * 0.5
+
+        def P(w, l1=l1, l2=l2):
+            r = y - X @ w
+            return 0.5 * r @ r + l1 * np.abs(w).sum() + 0.5 * l2 * w @ w
+
+        w = coefs[:, i]
+        r = y - X @ w
+        c = X.T @ r
+        s = min(1.0, l1 / np.abs(c - l2 * w).max())
+        gap_a = P(w) - (s * (r @ y) - 0.5 * s * s * (r @ r + l2 * w @ w))
+        gap_enet = P(w) - (r @ y - 0.5 * r @ r - (np.maximum(np.abs(c) - l1, 0.0) ** 2).sum() / (2 * l2))
+        assert min(gap_a, gap_enet) <= tol * yy
+        assert_allclose(gaps[i], min(gap_a, gap_enet) / n, rtol=1e-6, atol=1e-12 * yy / n)
+        assert -1e-12 * yy <= P(w) - P(ref[:, i]) <= tol * yy
+        assert P(coefs_a[:, i]) - P(ref[:, i]) <= tol * yy
+    lasso = dict(l1_ratio=1.0, n_alphas=5, eps=1e-2, precompute=precompute, tol=tol)
+    assert_array_equal(enet_path(X, y, enet_dual=True, **lasso)[1], enet_path(X, y, **lasso)[1])
+
+
 def test_enet_path_options():
     X, y, _ = _data(seed=4)
     grid = [0.5, 0.05, 0.2]  # solved in decreasing order, as scikit-learn
