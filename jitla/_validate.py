@@ -12,6 +12,7 @@ __all__ = [
     "assert_stacked_2d",
     "assert_stacked_square",
     "square_work_copy",
+    "writeable_view",
 ]
 
 
@@ -62,6 +63,27 @@ def as_float_operand(a, dtype: np.dtype) -> np.ndarray:
     if not out.flags.writeable:
         out = out.copy()
     return out
+
+
+def writeable_view(a: np.ndarray) -> np.ndarray:
+    """*a* itself when writeable, else a writeable view of its memory (a copy if there is none).
+
+    Numba types a read-only array apart from a writeable one, so every kernel
+    it reaches would compile a second specialisation (and cache it) the first
+    time a read-only array arrives: pandas' ``DataFrame.to_numpy()`` under
+    copy-on-write, a memory map opened read-only, ``np.broadcast_to``.  The
+    view costs no pass over the data; it is only for kernels that read it
+    (kernels never write their inputs).  When the memory itself is read-only
+    (numpy refuses the writeable flag), the copy is the fallback.
+    """
+    if a.flags.writeable:
+        return a
+    view = a.view()
+    try:
+        view.flags.writeable = True
+    except ValueError:
+        return a.copy()
+    return view
 
 
 def assert_finite(*arrays: np.ndarray) -> None:

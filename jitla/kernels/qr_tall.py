@@ -225,7 +225,8 @@ def tsqr_r_parallel(A, R, mb):
     m, n = A.shape
     p = tsqr_blocks(m, n, mb)
     S = np.empty((p * n, n), dtype=A.dtype)
-    for b in prange(p):
+    for t in prange(p):
+        b = np.int64(t)  # prange's index is unsigned: signed, the callees are the serial loop's compilations
         lo, hi = _block_bounds(m, p, b)
         _factor_block(A, lo, hi, S, b, n)
     _r_of_stack(S, R)
@@ -385,7 +386,8 @@ def tsqr_r_design_parallel(X, Y, w, ones, R, mb):
     n = ones + X.shape[1] + Y.shape[1]
     nb = tsqr_blocks(m, n, mb)
     S = np.empty((nb * n, n), dtype=X.dtype)
-    for b in prange(nb):
+    for t in prange(nb):
+        b = np.int64(t)  # prange's index is unsigned: signed, the callees are the serial loop's compilations
         lo, hi = _block_bounds(m, nb, b)
         _factor_design_block(X, Y, w, ones, lo, hi, S, b)
     _r_of_stack(S, R)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from jitla._validate import writeable_view
 from jitla.linalg._checked import scan_design
 
 __all__ = ["MissingDataError", "Data", "as_endog_exog", "as_weights", "is_pandas", "exog_names_for"]
@@ -79,6 +80,8 @@ def _numeric_values(obj, what: str, copy: bool = True, check_finite: bool = True
         if arr.dtype.kind not in "biuf":
             raise ValueError(f"{what} has dtype {arr.dtype}, which is not numeric; regression needs numbers")
         values = np.array(arr, dtype=np.float64, order="C", copy=True if copy else None)
+        if not copy:
+            values = writeable_view(values)  # read-only input: no second kernel specialisation
     if check_finite and not _all_finite(values):
         raise MissingDataError(f"{what} contains inf or nans")
     return values

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from jitla._validate import writeable_view
 from jitla.regression._data import is_pandas
 
 __all__ = [
@@ -202,7 +203,9 @@ def _as_float_2d(X, what: str = "X", copy: bool = True) -> np.ndarray:
     if copy:
         out = np.array(A, dtype=np.float64, order="C", copy=True)  # object arrays of numbers convert here
     else:
-        out = np.asarray(A, dtype=np.float64)  # the caller's own array when already float64: read only
+        # the caller's own array when already float64, never written; a read-only one (a DataFrame's
+        # values under copy-on-write) through a writeable view: one kernel specialisation for both
+        out = writeable_view(np.asarray(A, dtype=np.float64))
     _check_finite(out, what)
     n, p = out.shape
     if n < 1:

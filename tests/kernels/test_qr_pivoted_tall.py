@@ -118,6 +118,9 @@ def test_tsqr_r_agrees_with_numpy_up_to_row_signs(dtype, shape, mb, rng):
         results.append(R)
     np.testing.assert_array_equal(results[0], results[1])  # same partition, same answer
     np.testing.assert_array_equal(A, A_before)
+    # the parallel loop passes a signed block index: its callees are the serial loop's compilations
+    for callee in (qt._factor_block, qt._block_bounds):
+        assert not [sig for sig in callee.signatures if "uint" in str(sig)], callee
 
 
 @pytest.mark.parametrize("shape, mb", [((100, 7), 16), ((64, 8), 8), ((10, 10), 3)])

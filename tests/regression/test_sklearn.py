@@ -328,3 +328,25 @@ def test_underdetermined_zero_weights_remove_rows():
     ref = SkLinearRegression().fit(X[kept], y[kept], sample_weight=sw[kept])
     assert_allclose(ours.coef_, ref.coef_, rtol=RTOL, atol=ATOL)
     assert_allclose(ours.intercept_, ref.intercept_, rtol=RTOL)
+
+
+def test_read_only_input_compiles_no_second_specialisation():
+    """A DataFrame's values (read-only under pandas' copy-on-write) reach the kernels as writeable."""
+    import numba
+
+    from jitla.kernels._registry import get_kernel
+
+    X, y, _ = _data(seed=16)
+    ro = X.copy()
+    ro.flags.writeable = False
+    df = pd.DataFrame(X, columns=list("abcd"))
+    kernels = [get_kernel("least_squares", name).func for name in ("design_r", "solve_from_r")]
+    ref = LinearRegression().fit(X, y)
+    for data in (ro, df):
+        ours = LinearRegression().fit(data, y)
+        assert_array_equal(ours.coef_, ref.coef_)
+        assert_allclose(ours.predict(data), ref.predict(X), rtol=1e-13)  # same coefficients
+    assert not ro.flags.writeable  # the caller's flag is left as it was
+    for kernel in kernels:
+        arrays = [t for sig in kernel.signatures for t in sig if isinstance(t, numba.types.Array)]
+        assert arrays and all(t.mutable for t in arrays), kernel.signatures
