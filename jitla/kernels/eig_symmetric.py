@@ -587,11 +587,7 @@ def steqr(d, e, Zt, compute_v):
     block up (the recurrence of ``tql2``/``dsteqr``, with ``hypot``).
     Departures: only QL (``dsteqr`` switches to QR when the bottom end
     is larger); no scaling of T near overflow/underflow.  The rotations of
-    each step are applied to Zt two at a time (:func:`_rotate_rows`) as soon
-    as the chase has produced both: the chase is a chain of dependent square
-    roots and divisions, the rotations are independent vector work, and
-    interleaved the processor runs the two side by side (the same pairs in
-    the same order as applying them after the step, so the same result).
+    each step are stored and applied to Zt after it (:func:`_rotate_rows`).
     Flops O(n^2) for the values; ~6n per rotation and ~n^2 rotations in
     all for the vectors (~6n^3).  Workspace 2n.
     """
@@ -658,15 +654,10 @@ def steqr(d, e, Zt, compute_v):
                 g = c * r - b
                 cs[i] = c
                 sn[i] = s
-                if compute_v and (m - i) % 2 == 0:
-                    # rotations i+1 and i are known: apply the pair now, so that the
-                    # out-of-order core overlaps its vector work with the chase's
-                    # latency-bound chain of square roots and divisions
-                    _rotate_rows(Zt, cs, sn, i, i + 2)
                 i -= 1
-            if compute_v and (m - i) % 2 == 0:
-                # the odd rotation out (i+1 .. m-1 were computed; an underflow stops early)
-                _rotate_rows(Zt, cs, sn, i + 1, i + 2)
+            if compute_v:
+                # rotations i+1 .. m-1 were computed (all of l .. m-1 unless it underflowed)
+                _rotate_rows(Zt, cs, sn, i + 1, m)
             if underflow:
                 continue
             d[l] -= p
