@@ -320,7 +320,10 @@ def _syr2_symv_rows(A, k, Vp, Wp, Vn, P):
     alias the other loads, and LLVM's SLP kept it scalar.  The loop over
     rows sits inside this one vector-kernel call per step: called once per
     row, the call cost more than a short row's arithmetic at n = 100
-    (devlog 022).
+    (devlog 022).  The row and the four vectors (passed as (1, n) arrays)
+    are taken as :func:`~jitla.kernels._tile.unit_stride_row` views, not
+    slices: Numba's slice arithmetic, five slices a row, was about a tenth
+    of the tridiagonalisation at n = 100 (devlog 040).
     """
     n = A.shape[0]
     acc = register_tile(A, 2, 2)  # acc[0]: partial sums, acc[1]: the updated row piece
