@@ -22,7 +22,7 @@ from jitla.kernels.eig_symmetric import (
     sytd2_fused,
     vt_from_q1,
 )
-from jitla.kernels.qr_householder import orgqr
+from jitla.kernels.qr_householder import form_q, orgqr
 from jitla.linalg._policy import Plan, eigh_plan, orgqr_plan
 
 __all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method", "eig", "eigvals", "EigResult"]
@@ -116,26 +116,28 @@ def _eigh_2d(S, compute_v, variant):
         status, _ = get_kernel("eigh", "jacobi").func(S, w, Vt, compute_v, MAX_JACOBI_SWEEPS)
     elif not compute_v:
         status = get_kernel("eigvalsh", "ql").func(S, w)
-    elif orgqr_plan(n - 1).variant == "blocked":
-        status = _eigh_ql_blocked(S, w, Vt)
-    else:
+    elif n <= config.EIG_ONE_KERNEL_MAX:
         status = get_kernel("eigh", "ql").func(S, w, Vt)
+    else:
+        status = _eigh_ql_steps(S, w, Vt)
     if status != 0:
         raise LinAlgError("Eigenvalues did not converge")
     _unscale(w, e)
     return w, (Vt.T if compute_v else None)
 
 
-def _eigh_ql_blocked(S, w, Vt):
-    """:func:`~jitla.kernels.eig_symmetric.eigh_tridiagonal_ql` with Q formed by the blocked ``orgqr``.
+def _eigh_ql_steps(S, w, Vt):
+    """:func:`~jitla.kernels.eig_symmetric.eigh_tridiagonal_ql`'s steps, one kernel call each.
 
-    The driver's steps called one by one: tridiagonalise, copy the
-    reflectors, form ``Q_1`` blocked, copy ``Q^T`` into Vt, QL.  Each kernel
-    is compiled once for itself instead of linked (and optimised again)
-    into a driver, and ``orgqr`` is the very dispatcher and signature that
-    ``qr`` calls.  Used where :func:`~jitla.linalg._policy.orgqr_plan`
-    picks the blocked Q (n >= 130 with the default thresholds), where the four extra kernel
-    calls (~1 us) are noise.
+    Tridiagonalise, copy the reflectors, form ``Q_1`` (the blocked
+    ``orgqr`` or the unblocked ``form_q``, as
+    :func:`~jitla.linalg._policy.orgqr_plan` says), copy ``Q^T`` into Vt,
+    QL.  Each kernel is compiled once for itself instead of linked (and
+    optimised again) into the driver, and ``orgqr`` / ``form_q`` are the
+    very dispatchers and signatures that ``qr`` calls, so after a ``qr``
+    they compile nothing new.  For orders above
+    ``config.EIG_ONE_KERNEL_MAX``, where the four extra calls (~1 us) are
+    noise.
     """
     n = S.shape[0]
     m = n - 1
@@ -146,7 +148,10 @@ def _eigh_ql_blocked(S, w, Vt):
     Q1 = np.empty((m, m), dtype=dtype)
     sytd2_fused(S, w, e, tau)
     reflectors_qr_layout(S, M)
-    orgqr(M, tau, Q1, config.factor_nb("qr", dtype), config.gemm_blocks(dtype).as_tuple())
+    if orgqr_plan(m).variant == "blocked":
+        orgqr(M, tau, Q1, config.factor_nb("qr", dtype), config.gemm_blocks(dtype).as_tuple())
+    else:
+        form_q(M, tau, Q1)
     vt_from_q1(Q1, Vt)
     return steqr(w, e, Vt, True)
 
