@@ -118,7 +118,7 @@ def test_householder_one_pass_norm_at_the_edges_of_its_range(dtype):
     # the squares are summed unscaled while max |x_i| lies in 1e-140 .. 1e140 (float64), scaled
     # outside; each side of both edges, and entries far below the largest one
     for top in (1e-141, 1e-139, 1e139, 1e141, 1.0):
-        if top * 3 > np.finfo(dtype).max or top < np.finfo(dtype).tiny:
+        if top * 3 > float(np.finfo(dtype).max) or top < float(np.finfo(dtype).tiny):
             continue
         x = np.array([0.5, top, -top, top * 1e-20, 3e-160], dtype=dtype)
         ref = np.linalg.norm(x.astype(np.float64))
