@@ -282,15 +282,18 @@ CHOLESKY_PARALLEL_MIN = 768
 #: One value for qr and lstsq.
 QR_UNBLOCKED_MAX = 64
 #: Up to this many columns the unblocked kernels are also used while the matrix
-#: has at most QR_UNBLOCKED_MAX_ELEMENTS entries (a quarter of a 1 MiB L2 in
-#: float64): there the second panel's GEMM update is too small to pay for T and
-#: the packing.  Blocked time / unblocked time (geqrf / geqr2, orgqr / form_q):
-#: 100 x 100 1.68 / 1.94, 128 x 128 1.21 / 1.49, 200 x 100 1.89 / 1.90,
-#: 100 x 300 1.18 / 1.86; past the element bound 300 x 128 0.95 / 0.90 and
-#: 1000 x 100 1.12 / 0.88, and a matrix that leaves the caches is read twice
-#: per reflector by the unblocked kernel (devlog 022).
-QR_UNBLOCKED_SMALL_MAX = 128
-QR_UNBLOCKED_MAX_ELEMENTS = 32 * 1024
+#: has at most QR_UNBLOCKED_MAX_ELEMENTS entries (about a third of a 1 MiB L2 in
+#: float64): there the two passes per reflector run from the cache and the
+#: blocked kernels' T factor and GEMM packing do not pay.  With the reflector
+#: summed down 32-column strips in registers (devlog 040), unblocked time /
+#: blocked time (geqr2 / geqrf, form_q / orgqr, nb = 64, one loaded-machine
+#: run): 128 x 128 0.81 / 0.66, 160 x 160 0.77 / 0.84, 200 x 200 0.84 / 0.92,
+#: 400 x 100 0.80 / 0.93, 220 x 180 0.94 / 1.00, 256 x 160 0.92 / 1.08; past the
+#: bounds 256 x 256 1.51 / 1.53.  Inside them 300 x 128 measured 1.13 / 1.09:
+#: the bound is not sharp (python benchmarks/policy_boundaries.py).  Devlog 022
+#: had 128 columns and 32768 entries with the earlier reflector.
+QR_UNBLOCKED_SMALL_MAX = 200
+QR_UNBLOCKED_MAX_ELEMENTS = 40_000
 #: From this many flops on, Householder QR uses the parallel kernel when threads > 1.
 QR_PARALLEL_FLOPS = 2 * 512**3
 #: Tall-skinny rule, one for qr and lstsq: TSQR when m >= TSQR_ASPECT * n and
@@ -312,7 +315,8 @@ TSQR_MAX_COLS = 128
 #: Q, QR iteration, eigenvectors) from the API, so that each step is compiled
 #: once for itself instead of linked and optimised again inside the driver
 #: (a shorter first call).  The three extra kernel calls cost ~1 us: 6 % of
-#: a 3 x 3 ``eig``, noise from n ~ 30 on (devlog 028).
+#: a 3 x 3 ``eig``, noise from n ~ 30 on (devlog 028).  The same bound for
+#: ``eigh`` (the ``eigh/ql`` driver against its five steps, devlog 040).
 EIG_ONE_KERNEL_MAX = 16
 
 #: Below this min(m, n) the "auto" SVD does not use the parallel Jacobi kernel (devlog 005).

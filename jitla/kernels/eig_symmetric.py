@@ -49,7 +49,7 @@ import numpy as np
 from jitla._jit import kernel, vector_kernel
 from jitla.kernels._layout import argsort_stable, permute
 from jitla.kernels._registry import register
-from jitla.kernels._tile import register_tile
+from jitla.kernels._tile import register_tile, unit_stride_row
 from jitla.kernels.level1 import dot, jacobi_angle, rot
 from jitla.kernels.qr_householder import form_q, householder
 
@@ -320,31 +320,30 @@ def _syr2_symv_rows(A, k, Vp, Wp, Vn, P):
     alias the other loads, and LLVM's SLP kept it scalar.  The loop over
     rows sits inside this one vector-kernel call per step: called once per
     row, the call cost more than a short row's arithmetic at n = 100
-    (devlog 022).
+    (devlog 022).  The row and the four vectors (passed as (1, n) arrays)
+    are taken as :func:`~jitla.kernels._tile.unit_stride_row` views, not
+    slices: Numba's slice arithmetic, five slices a row, was about a tenth
+    of the tridiagonalisation at n = 100 (devlog 040).
     """
     n = A.shape[0]
     acc = register_tile(A, 2, 2)  # acc[0]: partial sums, acc[1]: the updated row piece
     W = acc.shape[1]
     for i in range(k + 1, n):
-        row = A[i, i:]
-        vp = Vp[i:]
-        wp = Wp[i:]
-        vn = Vn[i:]
-        pn = P[i:]
+        L = n - i - 1
+        # views from column i + 1 on, without Numba's slice arithmetic (five per row)
+        r1 = unit_stride_row(A, i, i + 1, L)
+        vp1 = unit_stride_row(Vp, 0, i + 1, L)
+        wp1 = unit_stride_row(Wp, 0, i + 1, L)
+        vn1 = unit_stride_row(Vn, 0, i + 1, L)
+        pn1 = unit_stride_row(P, 0, i + 1, L)
         for t in range(W):
             acc[0, t] = 0
-        vpi = vp[0]
-        wpi = wp[0]
-        vni = vn[0]
-        r = row[0] - (vpi * wp[0] + wpi * vp[0])
-        row[0] = r
+        vpi = Vp[0, i]
+        wpi = Wp[0, i]
+        vni = Vn[0, i]
+        r = A[i, i] - (vpi * wpi + wpi * vpi)
+        A[i, i] = r
         diag = r * vni
-        r1 = row[1:]
-        vp1 = vp[1:]
-        wp1 = wp[1:]
-        vn1 = vn[1:]
-        pn1 = pn[1:]
-        L = r1.shape[0]
         nb = L - L % W
         for b in range(0, nb, W):
             for t in range(W):
@@ -363,7 +362,7 @@ def _syr2_symv_rows(A, k, Vp, Wp, Vn, P):
             r1[j] = x
             s += x * vn1[j]
             pn1[j] += x * vni
-        pn[0] += diag + s
+        P[0, i] += diag + s
 
 
 @register(
@@ -398,6 +397,10 @@ def sytd2_fused(A, d, e, tau):
     Wp = np.zeros(max(n, 1), dtype=A.dtype)
     Vn = np.zeros(max(n, 1), dtype=A.dtype)  # this step's reflector
     P = np.zeros(max(n, 1), dtype=A.dtype)
+    Vp2 = Vp.reshape((1, Vp.shape[0]))  # the same vectors as rows, for unit_stride_row
+    Wp2 = Wp.reshape((1, Wp.shape[0]))
+    Vn2 = Vn.reshape((1, Vn.shape[0]))
+    P2 = P.reshape((1, P.shape[0]))
     for k in range(n - 1):
         # the pending update on row k, which holds this step's reflector
         rowk = A[k, k:]
@@ -419,7 +422,7 @@ def sytd2_fused(A, d, e, tau):
         for j in range(k + 1, n):
             P[j] = zero
         # rows k+1..: apply the pending update and accumulate B v
-        _syr2_symv_rows(A, k, Vp, Wp, Vn, P)
+        _syr2_symv_rows(A, k, Vp2, Wp2, Vn2, P2)
         if tk == 0:
             for j in range(k + 1, n):
                 Vp[j] = zero

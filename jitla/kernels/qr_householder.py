@@ -50,9 +50,9 @@ import math
 import numpy as np
 from numba import prange
 
-from jitla._jit import kernel, parallel_kernel
+from jitla._jit import kernel, parallel_kernel, vector_kernel
 from jitla.kernels._registry import register
-from jitla.kernels._tile import MR, tile_width
+from jitla.kernels._tile import MR, register_tile, tile_width, unit_stride_row
 from jitla.kernels.gemm import _I0, packed_region
 from jitla.kernels.level1 import round_up
 
@@ -115,11 +115,16 @@ def householder(x):
     = -sign(x0) ||x||``, so ``v0 = x0 - beta = x0 + sign(x0) ||x||`` adds two
     numbers of the same sign.  (Unlike 5.1.1 the diagonal of R may then be
     negative; that is LAPACK's, and numpy's, convention.)  ``||x[1:]||`` is
-    computed scaled by ``max |x_i|`` (two passes, as ``dnrm2``'s purpose),
-    so it neither overflows nor underflows to zero, and ``hypot`` combines
-    it with ``x0``.  Unlike ``dlarfg``, which multiplies by
-    ``1 / (x0 - beta)`` and rescales when ``|beta|`` is below the safe
-    minimum, ``v`` is formed by division, which cannot overflow.
+    one pass summing the squares (in float64 whatever x's dtype) while it
+    finds ``max |x_i|``; only where that maximum lies outside 1e-140 ..
+    1e140, where a square could have overflowed or every square underflowed,
+    is the sum taken again scaled by the maximum (``dnrm2``'s purpose), and
+    ``hypot`` combines it with ``x0``.  ``v`` is formed by multiplying by
+    ``1 / (x0 - beta)``, as ``dlarfg`` does, or by division where that
+    divisor is below the smallest normal number (its reciprocal would
+    overflow; ``dlarfg`` rescales instead).  The scaled two-pass norm and a
+    division per entry took about half of :func:`geqr2`'s time outside
+    the trailing updates (devlog 040).
     Flops ~3n; no workspace.
     """
     n = x.shape[0]
@@ -127,61 +132,102 @@ def householder(x):
     alpha = x[0]
     if n <= 1:
         return alpha, zero
-    # scaled 2-norm of x[1:]: no overflow for |x_i| near the largest float
-    scale = zero
+    scale = 0.0
+    ssq = 0.0
     for i in range(1, n):
-        a = abs(x[i])
+        a = float(x[i])
+        ssq += a * a
+        a = abs(a)
         if a > scale:
             scale = a
-    if scale == zero:
+    if scale == 0.0:
         return alpha, zero
-    ssq = zero
-    for i in range(1, n):
-        t = x[i] / scale
-        ssq += t * t
-    xnorm = scale * math.sqrt(ssq)
+    if not 1e-140 < scale < 1e140:
+        # a square overflowed, or the small ones underflowed: the scaled sum
+        ssq = 0.0
+        for i in range(1, n):
+            t = float(x[i]) / scale
+            ssq += t * t
+        xnorm = scale * math.sqrt(ssq)
+    else:
+        xnorm = math.sqrt(ssq)
     beta = x.dtype.type(-math.copysign(math.hypot(alpha, xnorm), alpha))
     tau = (beta - alpha) / beta
     v0 = alpha - beta  # same signs added: no cancellation
-    for i in range(1, n):
-        x[i] = x[i] / v0
+    if abs(v0) >= np.finfo(x.dtype).tiny:
+        r = 1 / v0
+        for i in range(1, n):
+            x[i] = x[i] * r
+    else:
+        for i in range(1, n):
+            x[i] = x[i] / v0
     x[0] = beta
     return beta, tau
 
 
-@kernel
+@vector_kernel
 def _apply_reflector(V, k, tau_k, B, c0, c1, w):
     """``B[k:, c0:c1] := (I - tau_k v v^T) B[k:, c0:c1]``, ``v = [1, V[k+1:, k]]`` (``dlarf``).
 
-    Two row-oriented passes over the block: ``w = v^T B`` accumulated as
-    row axpys, then the rank-1 update ``B -= tau v w^T`` as row axpys.  The
-    inner loops run from 0 over row views, unit stride (vectorised).
-    ``w`` is a workspace of at least ``c1 - c0`` elements.  Flops
-    ``4 (m - k) (c1 - c0)``.
+    Strips of 32 float64 / 64 float32 columns (four 64-byte chunks, a
+    compile-time width): for each strip ``w = v^T B`` is summed down the
+    rows in four vector registers, then ``B -= tau v w^T`` is applied row by
+    row, so the only memory traffic is B's rows (two loads and one store
+    per element: on Zen 4 the stores are the limit).  The last
+    ``(c1 - c0) mod 32`` columns go as two row-oriented passes through the
+    workspace ``w`` (at least ``c1 - c0`` elements): ``w += v_i B[i, :]``,
+    then ``B[i, :] -= tau v_i w``.  Tried and slower for those last columns
+    (devlog 040): strips of one chunk, whose single accumulator waits on the
+    FMA latency every row.  Every index is a loop counter from 0 on a row
+    view (an offset LLVM cannot prove non-negative keeps Numba's
+    negative-index wraparound on every access).  Flops ``4 (m - k) (c1 - c0)``.
     """
     m = B.shape[0]
     nc = c1 - c0
     if tau_k == 0 or nc <= 0:
         return
-    wv = w[:nc]
-    row = B[k, c0:c1]
-    for j in range(nc):
-        wv[j] = row[j]
+    acc = register_tile(B, 1, 4)
+    width = acc.shape[1]
+    nw = nc - nc % width
+    src = unit_stride_row(B, k, c0, nc)
+    for b in range(0, nw, width):
+        for t in range(width):
+            acc[0, t] = src[b + t]
+        for i in range(k + 1, m):
+            vi = V[i, k]
+            row = unit_stride_row(B, i, c0, nc)
+            for t in range(width):
+                acc[0, t] += vi * row[b + t]  # w += v_i * B[i, :]
+        for t in range(width):
+            acc[0, t] *= tau_k
+        for t in range(width):
+            src[b + t] -= acc[0, t]
+        for i in range(k + 1, m):
+            vi = V[i, k]
+            row = unit_stride_row(B, i, c0, nc)
+            for t in range(width):
+                row[b + t] -= vi * acc[0, t]  # B[i, :] -= tau v_i w
+    last = nc - nw
+    if last == 0:
+        return
+    wv = w[:last]
+    src = unit_stride_row(B, k, c0 + nw, last)
+    for t in range(last):
+        wv[t] = src[t]
     for i in range(k + 1, m):
         vi = V[i, k]
-        row = B[i, c0:c1]
-        for j in range(nc):
-            wv[j] += vi * row[j]  # w += v_i * B[i, :]
-    for j in range(nc):
-        wv[j] *= tau_k
-    row = B[k, c0:c1]
-    for j in range(nc):
-        row[j] -= wv[j]
+        row = unit_stride_row(B, i, c0 + nw, last)
+        for t in range(last):
+            wv[t] += vi * row[t]
+    for t in range(last):
+        wv[t] *= tau_k
+    for t in range(last):
+        src[t] -= wv[t]
     for i in range(k + 1, m):
         vi = V[i, k]
-        row = B[i, c0:c1]
-        for j in range(nc):
-            row[j] -= vi * wv[j]  # B[i, :] -= tau v_i w
+        row = unit_stride_row(B, i, c0 + nw, last)
+        for t in range(last):
+            row[t] -= vi * wv[t]
 
 
 # --------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from jitla.kernels.eig_symmetric import (
     sytd2_fused,
     vt_from_q1,
 )
-from jitla.kernels.qr_householder import orgqr
+from jitla.kernels.qr_householder import form_q, orgqr
 from jitla.linalg._policy import Plan, eigh_plan, orgqr_plan
 
 __all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method", "eig", "eigvals", "EigResult"]
@@ -56,8 +56,10 @@ def _check_uplo(UPLO):
     return uplo
 
 
-def _scale_into_range(S):
+def _scale_into_range(S, anrm=None):
     """Scale *S* in place by a power of two if its entries could over/underflow; return the exponent.
+
+    *anrm*: ``max |s_ij|`` if the caller has it already.
 
     As LAPACK's drivers (``dsyev``, ``dgeev``): when ``max |s_ij|`` lies
     outside ``[rmin, rmax]``, ``rmin = sqrt(safmin / eps)``, ``rmax =
@@ -71,7 +73,8 @@ def _scale_into_range(S):
     """
     info = np.finfo(S.dtype)
     rmin = float(np.sqrt(info.tiny / info.eps))
-    anrm = float(np.abs(S).max()) if S.size else 0.0
+    if anrm is None:
+        anrm = float(np.abs(S).max()) if S.size else 0.0
     if anrm == 0.0 or rmin <= anrm <= 1.0 / rmin or not np.isfinite(anrm):
         return 0
     e = -int(np.round(np.log2(anrm)))
@@ -107,35 +110,40 @@ def _eigh_2d(S, compute_v, variant):
     Vt = np.empty((n, n) if compute_v else (1, 1), dtype=dtype)
     if n == 0:
         return w, np.empty((0, 0), dtype=dtype)
-    if not np.isfinite(S).all() and not np.isfinite(np.triu(S)).all():
+    # max |s_ij| is finite exactly when every entry is (NaN and inf propagate): one pass for
+    # the check below and the scaling, where np.isfinite(S).all() was a second
+    anrm = float(np.abs(S).max())
+    if not np.isfinite(anrm) and not np.isfinite(np.triu(S)).all():
         # only the triangle the kernel reads counts; LAPACK (numpy) returns NaNs, it does not raise
         w[:] = np.nan
         return w, np.full((n, n), np.nan, dtype=dtype)
-    e = _scale_into_range(S)
+    e = _scale_into_range(S, anrm)
     if variant == "jacobi":
         status, _ = get_kernel("eigh", "jacobi").func(S, w, Vt, compute_v, MAX_JACOBI_SWEEPS)
     elif not compute_v:
         status = get_kernel("eigvalsh", "ql").func(S, w)
-    elif orgqr_plan(n - 1).variant == "blocked":
-        status = _eigh_ql_blocked(S, w, Vt)
-    else:
+    elif n <= config.EIG_ONE_KERNEL_MAX:
         status = get_kernel("eigh", "ql").func(S, w, Vt)
+    else:
+        status = _eigh_ql_steps(S, w, Vt)
     if status != 0:
         raise LinAlgError("Eigenvalues did not converge")
     _unscale(w, e)
     return w, (Vt.T if compute_v else None)
 
 
-def _eigh_ql_blocked(S, w, Vt):
-    """:func:`~jitla.kernels.eig_symmetric.eigh_tridiagonal_ql` with Q formed by the blocked ``orgqr``.
+def _eigh_ql_steps(S, w, Vt):
+    """:func:`~jitla.kernels.eig_symmetric.eigh_tridiagonal_ql`'s steps, one kernel call each.
 
-    The driver's steps called one by one: tridiagonalise, copy the
-    reflectors, form ``Q_1`` blocked, copy ``Q^T`` into Vt, QL.  Each kernel
-    is compiled once for itself instead of linked (and optimised again)
-    into a driver, and ``orgqr`` is the very dispatcher and signature that
-    ``qr`` calls.  Used where :func:`~jitla.linalg._policy.orgqr_plan`
-    picks the blocked Q (n >= 130 with the default thresholds), where the four extra kernel
-    calls (~1 us) are noise.
+    Tridiagonalise, copy the reflectors, form ``Q_1`` (the blocked
+    ``orgqr`` or the unblocked ``form_q``, as
+    :func:`~jitla.linalg._policy.orgqr_plan` says), copy ``Q^T`` into Vt,
+    QL.  Each kernel is compiled once for itself instead of linked (and
+    optimised again) into the driver, and ``orgqr`` / ``form_q`` are the
+    very dispatchers and signatures that ``qr`` calls, so after a ``qr``
+    they compile nothing new.  For orders above
+    ``config.EIG_ONE_KERNEL_MAX``, where the four extra calls (~1 us) are
+    noise.
     """
     n = S.shape[0]
     m = n - 1
@@ -146,7 +154,10 @@ def _eigh_ql_blocked(S, w, Vt):
     Q1 = np.empty((m, m), dtype=dtype)
     sytd2_fused(S, w, e, tau)
     reflectors_qr_layout(S, M)
-    orgqr(M, tau, Q1, config.factor_nb("qr", dtype), config.gemm_blocks(dtype).as_tuple())
+    if orgqr_plan(m).variant == "blocked":
+        orgqr(M, tau, Q1, config.factor_nb("qr", dtype), config.gemm_blocks(dtype).as_tuple())
+    else:
+        form_q(M, tau, Q1)
     vt_from_q1(Q1, Vt)
     return steqr(w, e, Vt, True)
 

@@ -113,6 +113,45 @@ def test_householder_on_a_strided_column():
     np.testing.assert_array_equal(A[:, 0], [1, 4, 7, 10])  # neighbours untouched
 
 
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_householder_one_pass_norm_at_the_edges_of_its_range(dtype):
+    # the squares are summed unscaled while max |x_i| lies in 1e-140 .. 1e140 (float64), scaled
+    # outside; each side of both edges, and entries far below the largest one
+    for top in (1e-141, 1e-139, 1e139, 1e141, 1.0):
+        if top * 3 > float(np.finfo(dtype).max) or top < float(np.finfo(dtype).tiny):
+            continue
+        x = np.array([0.5, top, -top, top * 1e-20, 3e-160], dtype=dtype)
+        ref = np.linalg.norm(x.astype(np.float64))
+        v = x.copy()
+        beta, tau = hq.householder(v)
+        assert beta == pytest.approx(-ref, rel=4 * eps(dtype)), top
+        # (I - tau u u^T) x = beta e0, with u = [1, v[1:]]
+        u = np.concatenate(([1.0], v[1:].astype(np.float64)))
+        Hx = x.astype(np.float64) - float(tau) * u * (u @ x.astype(np.float64))
+        np.testing.assert_allclose(Hx[1:], 0.0, atol=8 * eps(dtype) * ref)
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+@pytest.mark.parametrize("width", [1, 7, 31, 32, 33, 71])
+def test_apply_reflector_strips_and_remainder_match_the_formula(dtype, width, rng):
+    # the kernel sums w = v^T B down 32-column (float32: 64) strips in registers and the
+    # remaining columns through the workspace: every split of the block against (I - tau v v^T) B
+    m, k, c0 = 9, 2, 3
+    V = rng.standard_normal((m, 4)).astype(dtype)
+    B = rng.standard_normal((m, c0 + width + 2)).astype(dtype)
+    tau = dtype(1.3)
+    v = np.concatenate(([1.0], V[k + 1 :, k].astype(np.float64)))
+    want = B.astype(np.float64)
+    block = want[k:, c0 : c0 + width]
+    want[k:, c0 : c0 + width] = block - float(tau) * np.outer(v, v @ block)
+    got = B.copy()
+    hq._apply_reflector(V, k, tau, got, c0, c0 + width, np.empty(width + 2, dtype))
+    np.testing.assert_allclose(got, want, rtol=0, atol=20 * eps(dtype) * np.abs(want).max())
+    np.testing.assert_array_equal(got[:k], B[:k])  # rows above k and columns outside untouched
+    np.testing.assert_array_equal(got[:, :c0], B[:, :c0])
+    np.testing.assert_array_equal(got[:, c0 + width :], B[:, c0 + width :])
+
+
 # --------------------------------------------------------------------------
 # the factorisation
 # --------------------------------------------------------------------------

@@ -45,24 +45,27 @@ def test_invariants_and_values_vs_numpy(method, n, rng):
     np.testing.assert_allclose(eigvalsh(a, method=method), w, rtol=0, atol=10 * n * eps(np.float64) * n)
 
 
-def test_blocked_q_order_runs_the_steps_with_qrs_orgqr(rng):
-    # from n = 130 Q is formed blocked: eigh then calls the steps itself with the very orgqr
-    # specialisation qr compiled (nothing new), never the small-order driver (which holds form_q)
-    from jitla.kernels import qr_householder
-    from jitla.linalg import qr
+def test_above_the_driver_order_eigh_runs_the_steps(rng, monkeypatch):
+    # above EIG_ONE_KERNEL_MAX eigh calls the steps itself (Q by the form_q / orgqr that qr
+    # uses), never the one-call driver, which links every step into one module and compiles
+    # it all again; up to it, the driver
+    from jitla import config
+    from jitla.linalg import _eig
 
-    n = 130
-    qr(rng.standard_normal((n, n)))
-    orgqr_signatures = list(qr_householder.orgqr.signatures)
-    driver_signatures = list(eig_symmetric.eigh_tridiagonal_ql.signatures)
-    a = random_symmetric(rng, n)
-    w, V = eigh(a)
-    check_eigh(a, w, V)
-    np.testing.assert_allclose(
-        w, np.linalg.eigvalsh(a), rtol=0, atol=20 * n * eps(np.float64) * np.abs(a).max()
+    asked = []
+    real_get_kernel = _eig.get_kernel
+    monkeypatch.setattr(
+        _eig, "get_kernel", lambda op, variant: asked.append((op, variant)) or real_get_kernel(op, variant)
     )
-    assert qr_householder.orgqr.signatures == orgqr_signatures
-    assert eig_symmetric.eigh_tridiagonal_ql.signatures == driver_signatures
+    n = config.EIG_ONE_KERNEL_MAX + 1
+    for order in (n, n - 1):
+        a = random_symmetric(rng, order)
+        w, V = eigh(a)
+        check_eigh(a, w, V)
+        np.testing.assert_allclose(
+            w, np.linalg.eigvalsh(a), rtol=0, atol=20 * order * eps(np.float64) * np.abs(a).max()
+        )
+        assert (("eigh", "ql") in asked) == (order == n - 1), order
 
 
 @pytest.mark.parametrize("method", METHODS)
