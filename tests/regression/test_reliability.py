@@ -212,7 +212,12 @@ def tall():
     y = X[:, 0] + rng.standard_normal(N_MEM)
     X1 = np.column_stack([np.ones(N_MEM), X])
     w = rng.uniform(0.5, 2.0, N_MEM)
-    ols(X[:2000], y[:2000])  # compile outside the measurement (tracemalloc does not see Numba's)
+    # compile outside the measurement, at the measured sizes (a 2,000-row warm-up takes other
+    # kernel paths than 100,000 rows, and a compile inside the measurement allocates ~10 MB of
+    # llvmlite IR: with a cold cache the test then depended on which tests ran before it)
+    ols(X, y)
+    OLS(y, X1).fit()
+    WLS(y, X1, w).fit()
     return X, X1, y, w
 
 
