@@ -135,8 +135,10 @@ def bidiagonalize(G, d, e, tau_right, tau_left):
     pending = False  # left update of step i-1 (u in column i-1, w) still owed by rows i+1..
     for i in range(k):
         # right reflector: row i (complete) onto d[i] e_i
-        _flush_negligible(G[i, i:], floor)
-        beta, tau = householder(G[i, i:])
+        # the row as an 'A' view, as the column below: one compiled
+        # householder (and flush) for both, shared with the QR's columns
+        _flush_negligible(G[i, i::1], floor)
+        beta, tau = householder(G[i, i::1])
         d[i] = beta
         tau_right[i] = tau
         # one pass over rows i+1..: the owed left update, then this reflector
@@ -559,12 +561,11 @@ def bidiagonal_qr(d, e, Ut, Vt, compute_uv, max_sweeps):
             if compute_uv:
                 # down the block: right rotations to Vt, left ones to Ut;
                 # up the (reversed) block the roles swap (B^T's rotations)
-                if idir == 1:
-                    _rotate_rows(Vt, ll, 1, m - ll, cr, sr)
-                    _rotate_rows(Ut, ll, 1, m - ll, cl, sl)
-                else:
-                    _rotate_rows(Ut, m, -1, m - ll, cr, sr)
-                    _rotate_rows(Vt, m, -1, m - ll, cl, sl)
+                # (two call sites, not four: the chain's code is compiled into each)
+                first, second = (Vt, Ut) if idir == 1 else (Ut, Vt)
+                start, step = (ll, 1) if idir == 1 else (m, -1)
+                _rotate_rows(first, start, step, m - ll, cr, sr)
+                _rotate_rows(second, start, step, m - ll, cl, sl)
     # positive values, descending (selection sort: at most n - 1 row swaps)
     for i in range(n):
         if d[i] < 0:
