@@ -1,4 +1,4 @@
-"""SVD by Householder bidiagonalisation and the implicit-shift bidiagonal QR (LAPACK's ``dgesvd`` route).
+"""SVD by Householder bidiagonalisation, then dqds (values) or the implicit-shift bidiagonal QR (vectors).
 
 The fast alternative to the one-sided Jacobi kernels of
 :mod:`jitla.kernels.svd_jacobi`:
@@ -13,10 +13,14 @@ The fast alternative to the one-sided Jacobi kernels of
    implicitly shifted QR sweeps chased in the direction of decreasing
    diagonal, zero-shift sweeps where a shift would spoil the small values,
    and *relative* deflation tests, with every rotation applied to rows of
-   ``Ut`` and ``Vt`` (contiguous here, as everything else in jitla's SVDs).
+   ``Ut`` and ``Vt`` (contiguous here, as everything else in jitla's SVDs);
+4. for the values alone, :func:`dqds`: Fernando & Parlett's differential
+   qd algorithm with shifts (LAPACK ``dlasq1``-``dlasq6``, the values-only
+   route of ``dbdsqr`` and ``dgesdd``): no square root and no rotation per
+   step, about twice as fast as the QR's value sweeps.
 
-Accuracy.  The bidiagonal QR is relatively accurate for the bidiagonal
-matrix it is given (Demmel & Kahan, "Accurate singular values of bidiagonal
+Accuracy.  The bidiagonal QR and dqds are relatively accurate for the bidiagonal
+matrix they are given (Demmel & Kahan, "Accurate singular values of bidiagonal
 matrices", SIAM J. Sci. Stat. Comput. 11(5), 1990): ``diag(1, 1e-20)``
 gives 1e-20.  The Householder reduction before it is only *backward*
 stable: each value of A has an absolute error of about ``eps * sigma_max``,
@@ -472,8 +476,9 @@ def bidiagonal_qr(d, e, Ut, Vt, compute_uv, max_sweeps):
     order of storage), so one sweep routine serves both directions; 2 x 2
     blocks are not special-cased with ``dlasv2`` (the shifted step with the
     exact 2 x 2 shift deflates them); the values-only case does not switch
-    to dqds; the rotations of a sweep are applied to *rows* of Ut and Vt as
-    one chain each (:func:`_rotate_rows`).  Flops ``O(n^2)`` for the
+    to dqds here (:func:`svdvals_bidiagonal` calls :func:`dqds` itself);
+    the rotations of a sweep are applied to *rows* of Ut and Vt as one
+    chain each (:func:`_rotate_rows`).  Flops ``O(n^2)`` for the
     values, plus ``6 (L + p)`` per rotation pair with vectors, about
     ``12 n^2 (L + p)`` in all.
     """
@@ -848,13 +853,13 @@ def dqds(d, e, max_per_value):
 @register(
     "svdvals",
     "bidiagonal",
-    "Householder bidiagonalisation + Demmel-Kahan bidiagonal QR (backward stable, not graded-accurate)",
+    "Householder bidiagonalisation + dqds (backward stable, not graded-accurate)",
     flops=_bidiag_flops,
     example=_bidiag_example,
 )
 @kernel
 def svdvals_bidiagonal(G, S):
-    """Singular values of G (k x L, k <= L) by :func:`bidiagonalize` and :func:`bidiagonal_qr`.
+    """Singular values of G (k x L, k <= L) by :func:`bidiagonalize` and :func:`dqds`.
 
     Parameters
     ----------
@@ -865,14 +870,13 @@ def svdvals_bidiagonal(G, S):
     Returns
     -------
     int
-        0, or 1 if the bidiagonal QR did not converge in ``MAXITR k^2``
-        inner steps.
+        0, or 1 if dqds did not converge in ``DQDS_MAXIT k`` transforms.
 
     Notes
     -----
     Flops ``4 k^2 L - 4 k^3 / 3`` for the reduction (BLAS-2, memory-bound)
-    plus ``O(k^2)``; workspace 4k.  The bidiagonal QR runs in float64 for
-    float32 input too (its deflation tolerances are float32's).
+    plus ``O(k^2)``; workspace 9k.  dqds runs in float64 for float32
+    input too.
     """
     k = G.shape[0]
     tau_right = np.empty(max(k, 1), dtype=G.dtype)

@@ -1,4 +1,4 @@
-"""``svd`` and ``svdvals`` with numpy.linalg's semantics: bidiagonal QR or one-sided Jacobi."""
+"""``svd`` and ``svdvals`` with numpy.linalg's semantics: the bidiagonal route or one-sided Jacobi."""
 
 from __future__ import annotations
 
@@ -181,9 +181,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
         Accepted for numpy compatibility; jitla's SVDs do not need it
         (a symmetric input is decomposed like any other).
     method : str, default "auto"
-        "auto": Householder bidiagonalisation and Demmel & Kahan's
-        bidiagonal QR (:mod:`jitla.kernels.svd_bidiag`, LAPACK's
-        ``dgesvd`` route) for values at every size and with vectors up to
+        "auto": Householder bidiagonalisation, then dqds for the values
+        alone or Demmel & Kahan's bidiagonal QR with vectors
+        (:mod:`jitla.kernels.svd_bidiag`, LAPACK's ``dgesvd`` route) for
+        values at every size and with vectors up to
         ``config.SVD_BIDIAGONAL_UV_MAX``, else as "jacobi" -- see
         :func:`svd_method`.  "bidiagonal": that route at any size.
         "jacobi": one-sided Jacobi (:mod:`jitla.kernels.svd_jacobi`), the
