@@ -741,15 +741,17 @@ def dqds(d, e, max_per_value):
         amax = max(amax, e[i])
     if amax == 0.0:
         return 0
-    eps = np.finfo(np.float64).eps
-    tiny = np.finfo(np.float64).tiny
+    eps = 2.220446049250313e-16
+    tiny = 2.2250738585072014e-308
     # 2**k brings the largest entry to about sqrt(eps / tiny)
     k = math.frexp(math.sqrt(eps / tiny))[1] - math.frexp(amax)[1]
-    q = np.empty(n, dtype=np.float64)
-    ee = np.empty(n, dtype=np.float64)
-    q2 = np.empty(n, dtype=np.float64)
-    e2 = np.empty(n, dtype=np.float64)
-    sig = np.zeros(n, dtype=np.float64)
+    work = np.empty((5, n), dtype=np.float64)
+    q = work[0]
+    ee = work[1]
+    q2 = work[2]
+    e2 = work[3]
+    sig = work[4]
+    sig[:] = 0.0
     qbig = 0.0  # ||B||_F^2 >= every q[i], shifted or not
     for i in range(n):
         t = math.ldexp(d[i], k)
