@@ -14,6 +14,15 @@ through threadpoolctl, OpenBLAS.  Run as::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_svd_family.py
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_svd_family.py --sizes 100 --repeat 9
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_svd_family.py --pieces --sizes 100
+
+``--pieces`` prints where the time goes instead: each step of jitla's
+bidiagonal route (reduction, the two factors formed, dqds, the bidiagonal QR
+with and without vectors) beside LAPACK's steps of numpy's ``gesdd``
+(``dgebrd``, ``dlasq1``, ``dbdsqr``, ``dbdsdc``), called through
+``scipy.linalg.cython_lapack``'s function pointers with ctypes; best of
+*repeat* x 40 single calls, inputs copied inside the timed call on both
+sides (a few microseconds).
 """
 
 from __future__ import annotations
@@ -46,6 +55,148 @@ def _cases(A):
     ]
 
 
+def _lapack(name):
+    """A ctypes caller of LAPACK's *name* (Fortran ABI: every argument by pointer) from scipy."""
+    import ctypes
+
+    import scipy.linalg.cython_lapack as cl
+
+    capsule = cl.__pyx_capi__[name]
+    api = ctypes.pythonapi
+    api.PyCapsule_GetName.restype = ctypes.c_char_p
+    api.PyCapsule_GetName.argtypes = [ctypes.py_object]
+    api.PyCapsule_GetPointer.restype = ctypes.c_void_p
+    api.PyCapsule_GetPointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+    address = api.PyCapsule_GetPointer(capsule, api.PyCapsule_GetName(capsule))
+
+    def call(*args):
+        return ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * len(args))(address)(*args)
+
+    return call
+
+
+def _best(fn, repeat):
+    import time
+
+    fn()
+    best = float("inf")
+    for _ in range(repeat * 40):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def pieces(n, repeat):
+    """Microseconds of each step of the SVD at order n: jitla's kernels and LAPACK's routines."""
+    import ctypes
+
+    from jitla.kernels import svd_bidiag as sb
+
+    rng = np.random.default_rng(n)
+    A = rng.standard_normal((n, n))
+    G0 = np.ascontiguousarray(A.T)
+    d, e, tr, tl = np.empty(n), np.zeros(n), np.empty(n), np.empty(n)
+    G = G0.copy()
+    sb.bidiagonalize(G, d, e, tr, tl)
+    Ut, Vt, none = np.empty((n, n)), np.empty((n, n)), np.empty((0, 0))
+    jitla_steps = [
+        (
+            "bidiagonalize",
+            lambda: sb.bidiagonalize(G0.copy(), np.empty(n), np.zeros(n), np.empty(n), np.empty(n)),
+        ),
+        ("form_right", lambda: sb.form_right(G.copy(), tr, Ut)),
+        ("form_left", lambda: sb.form_left(G.copy(), tl, Vt)),
+        ("dqds", lambda: sb.dqds(d.copy(), e.copy(), sb.DQDS_MAXIT)),
+        ("bidiagonal_qr values", lambda: sb.bidiagonal_qr(d.copy(), e.copy(), none, none, False, sb.MAXITR)),
+        (
+            "bidiagonal_qr vectors",
+            lambda: sb.bidiagonal_qr(d.copy(), e.copy(), np.eye(n), np.eye(n), True, sb.MAXITR),
+        ),
+    ]
+    ref = lambda v: ctypes.byref(ctypes.c_int(v))  # noqa: E731
+    info = ctypes.c_int(0)
+    F = np.asfortranarray(A)
+    dq, eq, tq, tp = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    work = np.empty(max(1, 3 * n * n + 4 * n, 64 * 2 * n))
+    iwork = np.empty(8 * n, dtype=np.int32)
+    dgebrd, dlasq1, dbdsqr, dbdsdc = (_lapack(x) for x in ("dgebrd", "dlasq1", "dbdsqr", "dbdsdc"))
+
+    def gebrd():
+        B = F.copy(order="F")
+        dgebrd(
+            ref(n),
+            ref(n),
+            B.ctypes.data,
+            ref(n),
+            dq.ctypes.data,
+            eq.ctypes.data,
+            tq.ctypes.data,
+            tp.ctypes.data,
+            work.ctypes.data,
+            ref(work.size),
+            ctypes.byref(info),
+        )
+
+    gebrd()
+    d0, e0 = dq.copy(), eq.copy()
+
+    def lasq1():
+        dd, ee = d0.copy(), e0.copy()
+        dlasq1(ref(n), dd.ctypes.data, ee.ctypes.data, work.ctypes.data, ctypes.byref(info))
+
+    def bdsqr_vectors():
+        dd, ee = d0.copy(), e0.copy()
+        U, V = np.eye(n, order="F"), np.eye(n, order="F")
+        dbdsqr(
+            b"U",
+            ref(n),
+            ref(n),
+            ref(n),
+            ref(0),
+            dd.ctypes.data,
+            ee.ctypes.data,
+            V.ctypes.data,
+            ref(n),
+            U.ctypes.data,
+            ref(n),
+            work.ctypes.data,
+            ref(1),
+            work.ctypes.data,
+            ctypes.byref(info),
+        )
+
+    def bdsdc():
+        dd, ee = d0.copy(), e0.copy()
+        U, V = np.empty((n, n), order="F"), np.empty((n, n), order="F")
+        dbdsdc(
+            b"U",
+            b"I",
+            ref(n),
+            dd.ctypes.data,
+            ee.ctypes.data,
+            U.ctypes.data,
+            ref(n),
+            V.ctypes.data,
+            ref(n),
+            work.ctypes.data,
+            iwork.ctypes.data,
+            work.ctypes.data,
+            iwork.ctypes.data,
+            ctypes.byref(info),
+        )
+
+    lapack_steps = [
+        ("dgebrd", gebrd),
+        ("dlasq1", lasq1),
+        ("dbdsqr vectors", bdsqr_vectors),
+        ("dbdsdc vectors", bdsdc),
+        ("numpy svd", lambda: np.linalg.svd(A)),
+        ("numpy svdvals", lambda: np.linalg.svd(A, compute_uv=False)),
+    ]
+    return [(name, _best(fn, repeat) * 1e6) for name, fn in jitla_steps + lapack_steps]
+
+
 def main(argv=None):
     import jitla
     from jitla.profiling.overhead import time_calls
@@ -54,7 +205,14 @@ def main(argv=None):
     parser.add_argument("--sizes", nargs="+", type=int, default=[50, 100, 200, 300])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--matrix", choices=["gaussian", "shifted", "both"], default="both")
+    parser.add_argument("--pieces", action="store_true", help="time each step against LAPACK's instead")
     args = parser.parse_args(argv)
+    if args.pieces:
+        with jitla.threads(1):
+            for n in args.sizes:
+                for name, us in pieces(n, args.repeat):
+                    print(f"n = {n:<5}{name:<24}{us:>10.1f} us", flush=True)
+        return
     kinds = ["gaussian", "shifted"] if args.matrix == "both" else [args.matrix]
     print(f"{'function':<16}{'matrix':<10}{'n':>5}{'jitla us':>12}{'ref us':>12}{'ratio':>8}")
     with jitla.threads(1):

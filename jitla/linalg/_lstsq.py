@@ -90,8 +90,8 @@ def _singular_values(T):
     """Singular values of the triangular (or trapezoidal) factor in the upper part of T.
 
     ``A = Q [R; 0]`` with orthogonal Q, so R and A have the same singular
-    values.  They come from Householder bidiagonalisation of R and the
-    implicit-shift bidiagonal QR (:func:`jitla.linalg.svdvals` with
+    values.  They come from Householder bidiagonalisation of R and dqds
+    (:func:`jitla.linalg.svdvals` with
     ``method="bidiagonal"``): backward stable, each value within about
     ``eps * s[0]`` of the exact one -- the guarantee of numpy's ``dgelsd``,
     and all numpy's rank rule ``s > rcond * s[0]`` needs (rcond >= eps

@@ -336,7 +336,7 @@ def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True, relative
     2. threads > 1 and min(m, n) >= SVD_PARALLEL_MIN      -> preconditioned_parallel_tracked
     3. otherwise                                          -> preconditioned_tracked
 
-    Why: at n = 100 the bidiagonalisation + Demmel-Kahan QR takes about
+    Why: at n = 100 the bidiagonalisation + Demmel-Kahan QR (dqds for values) takes about
     gesdd's time where the Jacobi methods take 4-7x (devlog 021); with
     vectors its lead over the tracked Jacobi sweeps shrinks with n (its
     rotations are ``~24 n^3`` flops at level-1 speed), so past the
@@ -352,7 +352,7 @@ def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True, relative
         return Plan("svdvals", "jacobi", f"values only, min(m, n) = {k}: quick to compile")
     if not relative:
         if not compute_uv:
-            return Plan("svdvals", "bidiagonal", "values only: bidiagonalisation + Demmel-Kahan QR")
+            return Plan("svdvals", "bidiagonal", "values only: bidiagonalisation + dqds")
         if k <= config.SVD_BIDIAGONAL_UV_MAX:
             return Plan(
                 "svd",

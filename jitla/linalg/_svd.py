@@ -1,4 +1,4 @@
-"""``svd`` and ``svdvals`` with numpy.linalg's semantics: bidiagonal QR or one-sided Jacobi."""
+"""``svd`` and ``svdvals`` with numpy.linalg's semantics: the bidiagonal route or one-sided Jacobi."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 
 from jitla._validate import LinAlgError, as_float_operand, assert_stacked_2d, result_float_dtype
 from jitla.kernels import get_kernel
-from jitla.kernels._layout import aligned_empty, transpose_triangle
+from jitla.kernels._layout import ALIGNMENT
 from jitla.kernels.qr_householder import form_q, geqr2
 from jitla.kernels.svd_bidiag import MAXITR
 from jitla.linalg._dispatch import kernel_extras
@@ -72,19 +72,16 @@ def _svd_2d(A, full_matrices, compute_uv, plan):
     # G holds the columns of the tall form as rows: A^T if tall, A itself if
     # wide; 64-byte aligned, as the kernels' row loops are store-bound.
     k, L = (m, n) if wide else (n, m)  # k = min(m, n) <= L = max(m, n)
+    # numpy's copies and allocations, so that no layout kernel compiles for an SVD
     if values_only:
-        # numpy's copy, so that no layout kernel compiles for them
         G = np.array(A if wide else A.T, order="C")
     else:
-        G = aligned_empty(k, L, A)
-        if wide:
-            G[...] = A
-        else:
-            transpose_triangle(A, G, False)
+        G = _aligned_empty(k, L, dtype)
+        np.copyto(G, A if wide else A.T)
     S = np.empty(k, dtype=dtype)
     if not values_only:
         Ut = np.empty((k, L), dtype=dtype)
-        Vt = aligned_empty(k, k, A)
+        Vt = _aligned_empty(k, k, dtype)
     if k > 0:
         # the Jacobi kernels square norms, and the bidiagonalisation drops
         # vectors below tiny / eps: scale G to the top of the safe range
@@ -110,6 +107,19 @@ def _svd_2d(A, full_matrices, compute_uv, plan):
     if wide:  # A = (A^T)^T = Vt^T diag(S) Ut
         return np.ascontiguousarray(Vt.T), S, np.ascontiguousarray(left.T)
     return np.ascontiguousarray(left), S, Vt
+
+
+def _aligned_empty(rows, cols, dtype):
+    """An uninitialised C (rows, cols) array, 64-byte aligned (as ``kernels._layout.aligned_empty``).
+
+    The bidiagonal route's row loops are store-bound, and numpy aligns
+    large arrays to 16 bytes only; done here in numpy so that an SVD does
+    not compile the layout kernel.
+    """
+    item = np.dtype(dtype).itemsize
+    buf = np.empty(rows * cols + ALIGNMENT // item, dtype=dtype)
+    offset = (-buf.ctypes.data % ALIGNMENT) // item
+    return buf[offset : offset + rows * cols].reshape(rows, cols)
 
 
 def _scale_exponent(G):
@@ -171,9 +181,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
         Accepted for numpy compatibility; jitla's SVDs do not need it
         (a symmetric input is decomposed like any other).
     method : str, default "auto"
-        "auto": Householder bidiagonalisation and Demmel & Kahan's
-        bidiagonal QR (:mod:`jitla.kernels.svd_bidiag`, LAPACK's
-        ``dgesvd`` route) for values at every size and with vectors up to
+        "auto": Householder bidiagonalisation, then dqds for the values
+        alone or Demmel & Kahan's bidiagonal QR with vectors
+        (:mod:`jitla.kernels.svd_bidiag`, LAPACK's ``dgesvd`` route) for
+        values at every size and with vectors up to
         ``config.SVD_BIDIAGONAL_UV_MAX``, else as "jacobi" -- see
         :func:`svd_method`.  "bidiagonal": that route at any size.
         "jacobi": one-sided Jacobi (:mod:`jitla.kernels.svd_jacobi`), the

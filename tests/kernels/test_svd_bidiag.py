@@ -127,6 +127,76 @@ def test_bidiagonal_qr_reports_non_convergence():
     assert sb.bidiagonal_qr(d, e, none, none, False, 0)[0] == 1
 
 
+def _dqds(d, e):
+    n = len(d)
+    dd = np.array(d, dtype=np.float64)
+    ee = np.zeros(n)
+    ee[: n - 1] = e
+    return sb.dqds(dd, ee, sb.DQDS_MAXIT), dd
+
+
+@pytest.mark.parametrize(
+    ("d", "e"),
+    [
+        ([3.0, 0.0, 2.0, 1.0], [1.0, 0.5, 0.25]),  # zero inside
+        ([3.0, 2.0, 1.0, 0.0], [1.0, 0.5, 0.25]),  # zero last
+        ([0.0, 2.0, 1.0], [1.0, 0.5]),  # zero first
+        ([1e-3, 1.0, 1e3, 1.0], [1.0, 1e-3, 1e3]),  # wide range
+        ([1.0, -2.0, 3.0, -4.0], [-1.0, 0.0, 2.0]),  # signs, a split
+        ([1.0, 1.0, 1.0, 1.0, 1.0], [1e-9, 1e-9, 1e-9, 1e-9]),  # a tight cluster
+        ([2.0], []),
+        ([0.0, 0.0], [0.0]),
+    ],
+)
+def test_dqds_against_mpmath(d, e):
+    # dqds is relatively accurate (Fernando & Parlett 1994): compared value
+    # by value, relative to each value, zeros exactly
+    B = np.diag(d) + (np.diag(e, 1) if len(d) > 1 else 0)
+    exact = naive.svdvals_mp(B)
+    status, s = _dqds(d, e)
+    assert status == 0
+    np.testing.assert_allclose(s, exact, rtol=20 * len(d) * eps(np.float64), atol=0)
+
+
+@pytest.mark.parametrize("direction", ["large to small", "small to large", "middle small"])
+def test_dqds_is_relatively_accurate_on_graded_bidiagonals(direction):
+    n = 16
+    d = np.logspace(0, -40, n)
+    e = 0.5 * np.logspace(0, -40, n)[1:] * np.linspace(1, 3, n - 1)
+    if direction == "small to large":
+        d, e = d[::-1].copy(), e[::-1].copy()
+    elif direction == "middle small":
+        d = np.concatenate([d[: n // 2], d[: n // 2][::-1]])
+        e = np.concatenate([e[: n // 2], e[: n // 2 - 1][::-1]])
+    exact = naive.svdvals_mp(np.diag(d) + np.diag(e, 1))
+    status, s = _dqds(d, e)
+    assert status == 0
+    np.testing.assert_allclose(s, exact, rtol=20 * n * eps(np.float64), atol=0)
+
+
+def test_dqds_matches_the_bidiagonal_qr_on_random_and_clustered_bidiagonals():
+    rng = np.random.default_rng(7)
+    for n in (3, 40, 120):
+        for d, e in (
+            (rng.standard_normal(n), rng.standard_normal(n - 1)),
+            (1 + 1e-12 * rng.standard_normal(n), 1e-6 * rng.standard_normal(n - 1)),
+        ):
+            status, s = _dqds(d, e)
+            assert status == 0
+            dd = d.copy()
+            ee = np.zeros(n)
+            ee[:-1] = e
+            none = np.empty((0, 0))
+            assert sb.bidiagonal_qr(dd, ee, none, none, False, sb.MAXITR)[0] == 0
+            np.testing.assert_allclose(s, dd, rtol=0, atol=10 * n * eps(np.float64) * dd[0])
+
+
+def test_dqds_reports_non_convergence():
+    d = np.array([1.0, 2.0, 3.0])
+    e = np.array([1.0, 1.0, 0.0])
+    assert sb.dqds(d, e, 0) == 1
+
+
 def test_api_raises_when_the_qr_does_not_converge(monkeypatch):
     import jitla.linalg._svd as jsvd
 
@@ -221,7 +291,8 @@ def test_svd_with_vectors(shape, dtype, full_matrices):
     tol = _tol(shape, dtype, ref[0])
     _check_svd(a, result, full_matrices, tol)
     np.testing.assert_allclose(result.S, ref, rtol=0, atol=tol)
-    np.testing.assert_array_equal(result.S, svd(a, compute_uv=False, method="bidiagonal"))
+    # values only run dqds, with vectors the QR: the same values to rounding
+    np.testing.assert_allclose(result.S, svd(a, compute_uv=False, method="bidiagonal"), rtol=0, atol=tol)
 
 
 def test_svd_rank_deficient_repeated_zero_and_graded_vectors():
