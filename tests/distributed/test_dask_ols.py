@@ -3,8 +3,8 @@
 The chunked R factor differs from the in-memory one only by the order of
 Householder eliminations (a few roundings per entry): R to 1e-13 ||R||,
 params/bse/statistics to 1e-12 relative on well-conditioned data.  Every
-test uses Dask's synchronous or threaded scheduler except the one that
-starts a two-process LocalCluster.
+test uses Dask's synchronous or threaded scheduler (the LocalCluster tests
+are in test_dask_cluster.py).
 """
 
 import naive
@@ -130,21 +130,6 @@ def test_bad_partitions_are_named_and_inputs_untouched():
     assert np.isnan(Xb[250, 2]) and wb[5] == -1.0
     stats = design_stats(da.from_array(y, chunks=100), da.from_array(X, chunks=(100, 4)))
     assert stats.chunks == 3 and stats.nobs == 300
-
-
-def test_local_cluster_with_two_worker_processes():
-    distributed = pytest.importorskip("distributed")
-    X, y, _ = _data(n=2000)
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster),
-    ):
-        res = OLS(da.from_array(y, chunks=250), da.from_array(X, chunks=(250, 4))).fit(cov_type="HC1")
-    ref = sm.OLS(y, X).fit(cov_type="HC1")
-    assert_allclose(res.params, ref.params, rtol=1e-12)
-    assert_allclose(res.bse, ref.bse, rtol=1e-12)
 
 
 def test_normal_tests_from_moments_equal_scipy():
