@@ -189,9 +189,10 @@ _LAZY = {
     "BestSubsetsResults": "jitla.regression._selection",
     "StepwiseResults": "jitla.regression._selection",
     # generalized linear models
-    "GLM": "jitla.regression._glm",
+    # (GLM and glm through the Dask module, which registers the Dask GLM that GLM(y, X) builds)
+    "GLM": "jitla.regression._dask_glm",
     "GLMResults": "jitla.regression._glm",
-    "glm": "jitla.regression._glm",
+    "glm": "jitla.regression._dask_glm",
     "PerfectSeparationWarning": "jitla.regression._glm",
     "GLMConvergenceWarning": "jitla.regression._glm",
     "LogisticRegression": "jitla.regression._glm_estimators",

@@ -65,6 +65,12 @@ SUBSAMPLE_MAXITER = 15
 PARAM_TOL_FACTOR = 100.0
 
 
+#: The Dask model class (:class:`jitla.regression._dask_glm.DaskGLM`), registered by its module, which
+#: ``jitla.regression`` loads with GLM; ``GLM(y, X)`` builds it for Dask input (this module cannot
+#: import it: that module subclasses GLM).
+DASK_MODEL: list = []
+
+
 class PerfectSeparationWarning(UserWarning):
     """A binomial fit whose classes are (quasi-)completely separated: the MLE does not exist.
 
@@ -130,6 +136,14 @@ class GLM:
     iterations.  Workspace: the QR's (TSQR's cache-sized blocks for tall
     data), three n-vectors.
     """
+
+    def __new__(cls, endog=None, exog=None, *args, **kwargs):
+        dask_input = any(hasattr(v, "__dask_graph__") and hasattr(v, "to_delayed") for v in (endog, exog))
+        if cls is GLM and dask_input:
+            if not DASK_MODEL:
+                raise TypeError("GLM on Dask input: import GLM from jitla.regression")
+            return object.__new__(DASK_MODEL[0])
+        return object.__new__(cls)
 
     def __init__(
         self,
