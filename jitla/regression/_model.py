@@ -44,11 +44,57 @@ def _formula_matrices(formula: str, data):
         import pandas as pd
 
         data = pd.DataFrame(data)
+    if _is_dask(data):
+        return _dask_formula_matrices(formula, data, formulaic)
     matrices = formulaic.model_matrix(formula, data)
     y, X = matrices.lhs, matrices.rhs
     if y.shape[1] != 1:
         raise ValueError(f"the formula's left-hand side must be one column, got {list(y.columns)}")
     return y.iloc[:, 0], X, X.model_spec
+
+
+def _dask_formula_matrices(formula: str, ddf, formulaic):
+    """``(y, X, spec)`` of a Dask DataFrame: the model spec from its (empty) meta, applied per partition.
+
+    The columns of the design must not depend on which rows a partition
+    holds, so every factor's levels must be known before any partition is
+    read: string columns used in the formula must be categoricals with
+    known categories (``ddf.categorize(columns=[...])``, or ``astype`` to a
+    ``CategoricalDtype``); otherwise a ValueError says which column.  Rows
+    with missing values are dropped in each partition (formulaic's
+    default, as in memory); partitions may be empty or of unknown size.
+    """
+    import re
+
+    import pandas as pd
+
+    meta = ddf._meta
+    for col in meta.columns:
+        dtype = meta[col].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            unknown = not ddf[col].cat.known
+        else:
+            unknown = pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+        if unknown and re.search(rf"(?<![\w.]){re.escape(str(col))}(?!\w)", formula):
+            raise ValueError(
+                f"column {col!r} of the Dask DataFrame has no known levels: make it a categorical with known "
+                f"categories first, e.g. ddf = ddf.categorize(columns=[{str(col)!r}])"
+            )
+    matrices = formulaic.model_matrix(formula, meta)
+    y_meta, X_meta = matrices.lhs, matrices.rhs
+    if y_meta.shape[1] != 1:
+        raise ValueError(f"the formula's left-hand side must be one column, got {list(y_meta.columns)}")
+    spec = matrices.model_spec
+    y_name, x_names = str(y_meta.columns[0]), [str(c) for c in X_meta.columns]
+
+    def design(part):
+        mm = spec.get_model_matrix(part)
+        out = pd.concat([pd.DataFrame(mm.lhs), pd.DataFrame(mm.rhs)], axis=1).astype(np.float64)
+        out.columns = [y_name, *x_names]
+        return out
+
+    frame = ddf.map_partitions(design, meta=design(meta))
+    return frame[y_name], frame[x_names], X_meta.model_spec
 
 
 def _implicit_constant(X: np.ndarray) -> bool:

@@ -146,3 +146,58 @@ def test_normal_tests_from_moments_equal_scipy():
     jb, jb_p, _, _ = jarque_bera(e)
     assert_allclose([out["jarque_bera"], out["jarque_bera_p"]], [jb, jb_p], rtol=1e-10)
     assert np.isnan(normal_tests_from_moments(7, skew, kurt)["omnibus"])
+
+
+def _frame(n=1200, seed=5):
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame(
+        {
+            "x1": rng.standard_normal(n),
+            "x2": rng.uniform(0.5, 2.0, n),
+            "g": rng.choice(["a", "b", "c"], n),
+            "row": np.arange(n),
+        }
+    )
+    df["y"] = (
+        1 + 2 * df.x1 - np.log(df.x2) + df.g.map({"a": 0.0, "b": 1.0, "c": -1.0}) + rng.standard_normal(n)
+    )
+    return df
+
+
+def test_formula_on_a_dask_dataframe_with_empty_and_unknown_partitions():
+    from jitla.regression import GLM, ols
+    from jitla.regression.families import Gaussian
+
+    df = _frame()
+    ddf = dd.from_pandas(df, npartitions=6).categorize(columns=["g"])
+    kept = (df.row < 200) | (df.row >= 400)  # partition 1 (rows 200-399) becomes empty
+    sub = ddf[(ddf.row < 200) | (ddf.row >= 400)]  # partition sizes unknown
+    formula = "y ~ x1 + np.log(x2) + C(g)"
+    with dask.config.set(scheduler="sync"):
+        assert sub.map_partitions(len).compute().tolist()[1] == 0
+        res = ols(formula, data=sub, cov_type="HC1")
+        glm = GLM.from_formula(formula, sub, family=Gaussian()).fit()
+        bse = np.asarray(res.bse)
+    mem = ols(formula, data=df[kept], cov_type="HC1")
+    ref = sm.OLS.from_formula(formula, df[kept]).fit(cov_type="HC1")
+    assert (
+        list(res.params.index)
+        == list(mem.params.index)
+        == ["Intercept", "x1", "np.log(x2)", "C(g)[T.b]", "C(g)[T.c]"]
+    )
+    assert_allclose(res.params, mem.params, rtol=1e-12)
+    assert_allclose(bse, mem.bse, rtol=1e-12)
+    assert_allclose(res.params, ref.params[res.params.index], rtol=1e-12)  # patsy orders terms otherwise
+    assert_allclose(glm.params, mem.params, rtol=1e-10)
+    assert res.nobs == kept.sum()
+
+
+def test_formula_on_a_dask_dataframe_needs_known_levels():
+    from jitla.regression import ols
+
+    ddf = dd.from_pandas(_frame(), npartitions=3)
+    with pytest.raises(ValueError, match=r"column 'g' .* no known levels.*categorize\(columns=\['g'\]\)"):
+        ols("y ~ x1 + C(g)", data=ddf)
+    ddf = dd.from_pandas(_frame(), npartitions=3)  # g unused: no need to categorize
+    with dask.config.set(scheduler="sync"):
+        assert ols("y ~ x1", data=ddf).params.index.tolist() == ["Intercept", "x1"]
