@@ -630,6 +630,44 @@ class _DaskLinearModel:
         use_t = (cov_type == "nonrobust") if use_t is None else bool(use_t)
         return DaskRegressionResults(self, fit, method="qr", refine=False, cov_type=cov_type, use_t=use_t)
 
+    def ridge_path(self, alphas, *, penalize_constant: bool = False) -> np.ndarray:
+        """Ridge coefficients for every alpha from the one-pass R factor: no further pass over the data.
+
+        Minimises ``||W^{1/2} (y - X b)||^2 + alpha ||D b||^2`` with D the
+        identity except a zero for the constant column (unpenalised, as
+        scikit-learn's ``Ridge(fit_intercept=True)``) unless
+        *penalize_constant*.  Each alpha is one QR of the stacked
+        ``(2p + 1) x (p + 1)`` matrix ``[R; sqrt(alpha) D | 0]``: R of the
+        augmented least-squares problem (Golub & Van Loan, *Matrix
+        Computations*, 4th ed., sec. 6.1.4), ``O(p^3)`` flops per alpha.
+
+        Parameters
+        ----------
+        alphas : (k,) array_like of non-negative floats
+
+        Returns
+        -------
+        (k, p) ndarray
+            One row of coefficients per alpha.
+        """
+        alphas = np.atleast_1d(np.asarray(alphas, dtype=np.float64))
+        if alphas.ndim != 1 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
+            raise ValueError("alphas must be a 1-D array of finite non-negative numbers")
+        s = self.stats
+        p = len(self.exog_names)
+        d = np.ones(p)
+        if self.const_idx is not None and not penalize_constant:
+            d[self.const_idx] = 0.0
+        out = np.empty((alphas.size, p))
+        for k, alpha in enumerate(alphas):
+            penalty = np.zeros((p, p + 1))
+            penalty[:, :p] = np.diag(np.sqrt(alpha) * d)
+            S = np.vstack([s.R[: p + 1, : p + 1], penalty])
+            R = qr_r_augmented(np.empty((S.shape[0], 0)), S, nthreads=1)
+            fit = _fit_from_r(R, s.nobs + p, p, method="qr", refine=False, tol=None)
+            out[k] = fit.params[:, 0]
+        return out
+
     def __repr__(self) -> str:
         return f"<jitla.regression.{self._name} (Dask): exog={self.exog_names}>"
 

@@ -201,3 +201,26 @@ def test_formula_on_a_dask_dataframe_needs_known_levels():
     ddf = dd.from_pandas(_frame(), npartitions=3)  # g unused: no need to categorize
     with dask.config.set(scheduler="sync"):
         assert ols("y ~ x1", data=ddf).params.index.tolist() == ["Intercept", "x1"]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ridge_path_from_the_one_pass_r_matches_sklearn(weighted):
+    from sklearn.linear_model import Ridge
+
+    X, y, w = _data(n=800)
+    dX, dy, dw = da.from_array(X, chunks=(150, 4)), da.from_array(y, chunks=150), da.from_array(w, chunks=150)
+    model = WLS(dy, dX, dw) if weighted else OLS(dy, dX)
+    alphas = [0.0, 0.1, 10.0, 1e4]
+    with dask.config.set(scheduler="sync"):
+        model.fit()
+        path = model.ridge_path(alphas)
+    for a, row in zip(alphas, path, strict=True):
+        ref = Ridge(alpha=a, solver="svd").fit(X[:, 1:], y, sample_weight=w if weighted else None)
+        assert_allclose(row, np.r_[ref.intercept_, ref.coef_], rtol=1e-10, atol=1e-12)
+    assert_allclose(path[0], model.fit().params, rtol=1e-12)
+    full = model.ridge_path([5.0], penalize_constant=True)[0]
+    Xw = X * np.sqrt(w)[:, None] if weighted else X
+    yw = y * np.sqrt(w) if weighted else y
+    assert_allclose(full, np.linalg.solve(Xw.T @ Xw + 5.0 * np.eye(4), Xw.T @ yw), rtol=1e-10)
+    with pytest.raises(ValueError, match="non-negative"):
+        model.ridge_path([-1.0])
