@@ -224,3 +224,24 @@ def test_ridge_path_from_the_one_pass_r_matches_sklearn(weighted):
     assert_allclose(full, np.linalg.solve(Xw.T @ Xw + 5.0 * np.eye(4), Xw.T @ yw), rtol=1e-10)
     with pytest.raises(ValueError, match="non-negative"):
         model.ridge_path([-1.0])
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lazy_influence_frame_and_predictions_for_new_dask_rows(weighted, tmp_path):
+    X, y, w = _data(n=900)
+    dX, dy, dw = da.from_array(X, chunks=(200, 4)), da.from_array(y, chunks=200), da.from_array(w, chunks=200)
+    with dask.config.set(scheduler="sync"):
+        res = (WLS(dy, dX, dw) if weighted else OLS(dy, dX)).fit()
+        frame = res.get_influence().summary_frame()
+        assert hasattr(frame, "__dask_graph__")  # lazy until written
+        frame.to_parquet(str(tmp_path / "influence"))
+        got = pd.read_parquet(str(tmp_path / "influence")).sort_index()
+        new = X[:250] + 0.5
+        pred = res.get_prediction(da.from_array(new, chunks=(60, 4))).summary_frame(alpha=0.1).compute()
+    memory = (WLS(y, X, weights=w) if weighted else OLS(y, X)).fit()
+    want = memory.get_influence().summary_frame()
+    assert list(got.columns) == list(want.columns)
+    assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-9, atol=1e-12)
+    ref = memory.get_prediction(new).summary_frame(alpha=0.1)
+    assert list(pred.columns) == list(ref.columns)
+    assert_allclose(pred.to_numpy(), ref.to_numpy(), rtol=1e-11)
