@@ -7,13 +7,21 @@ threaded scheduler with the machine's cores.  Timed (best of ``repeat``):
 * jitla: ``OLS(y, X).fit()`` then ``bse`` -- one pass over the chunks;
 * Dask: ``dask.array.linalg.lstsq(X, y)`` -- coefficients only (it forms Q,
   needs a single column chunk, gives no standard errors);
-* dask-ml ``LinearRegression(penalty="none")`` when installed.
+* dask-ml ``LinearRegression`` when installed (``penalty="l2", C=1e12``:
+  dask-ml 2025.1 rejects ``penalty="none"``).
 
 Accuracy on a kappa = 1e7 design (n = 10^6): the largest relative error of
 the coefficients against jitla's refined in-memory fit, for each method
 and for the normal equations.  Run by hand::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_dask.py [--n 10000000]
+    python benchmarks/bench_dask.py --parquet /tmp/jitla_ooc --parquet-n 30000000   # out of core
+
+The out-of-core run writes a Parquet data set (30e6 x 20: about 4.8 GB as
+float64, ~4.5 GB on disk) unless the directory exists, then fits OLS with
+HC1 standard errors from it on a two-worker LocalCluster with a 1.5 GiB
+memory limit per worker (peak worker memory by ``MemorySampler``), against
+``pandas.read_parquet`` plus the in-memory fit.
 """
 
 from __future__ import annotations
@@ -51,7 +59,7 @@ def timing(n: int, p: int, chunk: int, repeat: int) -> dict:
 
     X, y = _data(n, p, chunk)
     _ = OLS(y[:chunk], X[:chunk]).fit().bse  # compile outside the timing
-    rows = {}
+    rows, extra = {}, {}
     t_j, res = _best(lambda: OLS(y, X).fit(), repeat)
     rows["jitla OLS (params + bse)"] = t_j
     t_d, (b_d, *_rest) = _best(lambda: dask.compute(*da.linalg.lstsq(X, y)), repeat)
@@ -60,11 +68,17 @@ def timing(n: int, p: int, chunk: int, repeat: int) -> dict:
     try:
         from dask_ml.linear_model import LinearRegression as DaskMLLinearRegression
 
-        t_m, _ = _best(lambda: DaskMLLinearRegression(penalty="none", fit_intercept=False).fit(X, y), repeat)
+        # dask-ml 2025.1 has no penalty="none" (KeyError 'none'): an L2 penalty with C = 1e12 is
+        # unpenalised to float64's precision at these scales (admm solver, its default)
+        t_m, est = _best(
+            lambda: DaskMLLinearRegression(penalty="l2", C=1e12, fit_intercept=False).fit(X, y), repeat
+        )
         rows["dask-ml LinearRegression (params)"] = t_m
+        diff_ml = np.max(np.abs(est.coef_ - np.asarray(res.params)) / np.abs(np.asarray(res.params)))
+        extra["max_rel_diff_daskml_vs_jitla"] = float(diff_ml)
     except ImportError:
         pass
-    return {"times": rows, "max_rel_diff_dask_vs_jitla": diff}
+    return {"times": rows, "max_rel_diff_dask_vs_jitla": diff, **extra}
 
 
 def accuracy(n: int = 1_000_000, chunk: int = 100_000, seed: int = 1) -> dict:
@@ -84,13 +98,99 @@ def accuracy(n: int = 1_000_000, chunk: int = 100_000, seed: int = 1) -> dict:
     return {k: float(np.max(np.abs(v - exact) / np.abs(exact))) for k, v in out.items()}
 
 
+def _write_parquet(path: str, n: int, p: int, parts: int) -> None:
+    """*parts* Parquet files of y and x1..x{p-1} (standard normal, no constant column), seeded per file."""
+    import os
+
+    import pandas as pd
+
+    os.makedirs(path, exist_ok=True)
+    rows = n // parts
+    beta = np.arange(1.0, p + 1)
+    for i in range(parts):
+        rng = np.random.default_rng([11, i])
+        Z = rng.standard_normal((rows, p - 1))
+        frame = pd.DataFrame(Z, columns=[f"x{j}" for j in range(1, p)])
+        frame["y"] = beta[0] + Z @ beta[1:] + rng.standard_normal(rows)
+        frame.to_parquet(os.path.join(path, f"part-{i:05d}.parquet"), index=False)
+
+
+def out_of_core(path: str, n: int, p: int, parts: int, memory_limit: str = "1.5GiB") -> dict:
+    """Fit with inference from Parquet on a 2-worker LocalCluster (peak worker memory by MemorySampler)
+    against reading the same Parquet into pandas and fitting in memory."""
+    import os
+
+    import dask.dataframe as dd
+    import pandas as pd
+    from distributed import Client, LocalCluster
+    from distributed.diagnostics import MemorySampler
+
+    from jitla.regression import OLS
+
+    if not os.path.isdir(path):
+        _write_parquet(path, n, p, parts)
+    names = [f"x{j}" for j in range(1, p)]
+    size = sum(os.path.getsize(os.path.join(path, f)) for f in os.listdir(path))
+    out = {"parquet_bytes": size, "array_bytes": n * (p + 1) * 8}
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=memory_limit,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.run(lambda: OLS(np.arange(50.0), np.c_[np.ones(50), np.arange(50.0) ** 0.5]).fit().bse)
+        ms = MemorySampler()
+        with ms.sample("fit", interval=0.1):
+            t = time.perf_counter()
+            ddf = dd.read_parquet(path)
+            # y and X from one map_partitions: projected separately, read_parquet's column projection
+            # may fuse files differently for y and for X (12 partitions for y, 3 for X seen)
+            frame = ddf.map_partitions(lambda d: d.assign(const=1.0)[["y", "const", *names]])
+            res = OLS(frame["y"], frame[["const", *names]]).fit(cov_type="HC1")
+            bse = np.asarray(res.bse)
+            out["dask_s"] = time.perf_counter() - t
+        frame = ms.to_pandas()
+        out["peak_cluster_bytes"] = float(frame["fit"].max())
+    t = time.perf_counter()
+    df = pd.read_parquet(path)
+    Xm = np.column_stack([np.ones(len(df)), df[names].to_numpy()])
+    mem = OLS(df["y"].to_numpy(), Xm).fit(cov_type="HC1")
+    bse_mem = np.asarray(mem.bse)
+    out["memory_s"] = time.perf_counter() - t
+    out["max_rel_diff_bse"] = float(np.max(np.abs(bse - bse_mem) / bse_mem))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000_000)
     ap.add_argument("--p", type=int, default=20)
     ap.add_argument("--chunk", type=int, default=500_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--parquet", default=None, help="directory of the out-of-core run (written if absent)")
+    ap.add_argument("--parquet-n", type=int, default=30_000_000)
+    ap.add_argument("--parquet-parts", type=int, default=60)
     args = ap.parse_args()
+    if args.parquet:
+        out = out_of_core(args.parquet, args.parquet_n, args.p, args.parquet_parts)
+        gib = 2.0**30
+        print(
+            f"out of core: n = {args.parquet_n:,}, p = {args.p}, {args.parquet_parts} Parquet files "
+            f"({out['parquet_bytes'] / gib:.2f} GiB on disk, {out['array_bytes'] / gib:.2f} GiB as float64)"
+        )
+        print(f"  jitla OLS + HC1 on a 2-worker LocalCluster (1.5 GiB each): {out['dask_s']:8.2f} s")
+        peak = out["peak_cluster_bytes"] / gib
+        print(f"  peak memory of the cluster's workers (MemorySampler):     {peak:8.2f} GiB")
+        print(
+            f"  read_parquet + in-memory jitla OLS + HC1:                  {out['memory_s']:8.2f} s   "
+            f"({out['dask_s'] / out['memory_s']:.2f}x)"
+        )
+        print(f"  bse, Dask vs in memory: max relative difference {out['max_rel_diff_bse']:.1e}")
+        return
     with dask.config.set(scheduler="threads"):
         out = timing(args.n, args.p, args.chunk, args.repeat)
         print(f"n = {args.n:,}, p = {args.p}, chunks of {args.chunk:,} rows, threaded scheduler")
@@ -99,6 +199,9 @@ def main() -> None:
             print(f"  {name:38s} {t:8.3f} s   {t / base:5.2f}x jitla's time")
         diff = out["max_rel_diff_dask_vs_jitla"]
         print(f"  coefficients, dask lstsq vs jitla: max relative difference {diff:.1e}")
+        if "max_rel_diff_daskml_vs_jitla" in out:
+            diff_ml = out["max_rel_diff_daskml_vs_jitla"]
+            print(f"  coefficients, dask-ml vs jitla: max relative difference {diff_ml:.1e}")
         print("accuracy, kappa = 1e7, n = 10^6 (max relative coefficient error vs the refined fit):")
         for name, err in accuracy().items():
             print(f"  {name:38s} {err:.1e}")
