@@ -24,11 +24,12 @@ def _delayed():
     return dask
 
 
-def row_blocks(x, name: str) -> list:
+def row_blocks(x, name: str, *, optimize: bool = True) -> list:
     """The row blocks of *x* as a list of delayed objects (or one numpy array), in partition order.
 
     A 2-D Dask array is first rechunked to one chunk along the columns
-    (TSQR needs whole rows); DataFrames and Series give their partitions.
+    (TSQR needs whole rows); DataFrames and Series give their partitions
+    (of the optimised graph unless ``optimize=False``).
     """
     if x is None:
         return None
@@ -41,7 +42,24 @@ def row_blocks(x, name: str) -> list:
         if x.ndim == 1:
             return list(x.to_delayed())
         raise ValueError(f"{name} must be 1-D or 2-D, got {x.ndim}-D")
-    return list(x.to_delayed())
+    return list(x.to_delayed(optimize_graph=optimize))
+
+
+def aligned_row_blocks(*named) -> list:
+    """Row blocks of several ``(collection, name)`` pairs with partitions that correspond.
+
+    Dask's optimiser may merge the partitions of two selections of one
+    DataFrame differently (a ``read_parquet`` frame's one-column selection
+    is read as fewer, larger partitions than a many-column one).  When the
+    optimised partition counts differ, the partitions of the unoptimised
+    graphs (the frame's own) are used for all of them.
+    """
+    blocks = [row_blocks(x, name) for x, name in named]
+    counts = {len(b) for b in blocks if b is not None}
+    frames = all(not hasattr(x, "chunks") for x, _ in named if is_dask_collection(x))
+    if len(counts) > 1 and frames:
+        blocks = [row_blocks(x, name, optimize=False) for x, name in named]
+    return blocks
 
 
 def tree_reduce(items: list, merge, split_every: int = 8):
@@ -254,7 +272,7 @@ def design_stats(endog, exog, weights=None, *, split_every: int = 8) -> DesignSt
         A partition holding NaN/inf (named by its index), misaligned
         chunks, non-positive weights, no rows at all.
     """
-    blocks = [row_blocks(endog, "endog"), row_blocks(exog, "exog"), row_blocks(weights, "weights")]
+    blocks = aligned_row_blocks((endog, "endog"), (exog, "exog"), (weights, "weights"))
     stats = map_row_blocks(_chunk_stats, [blocks[1], blocks[0], blocks[2]], _merge_stats, split_every)
     if stats.nobs == 0:
         raise ValueError("the data have no rows")

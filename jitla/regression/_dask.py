@@ -22,7 +22,7 @@ from functools import cached_property
 import numpy as np
 
 from jitla.distributed import map_row_blocks
-from jitla.distributed._tsqr import row_blocks
+from jitla.distributed._tsqr import aligned_row_blocks
 from jitla.regression._results import PredictionResults, RegressionResults
 
 __all__ = ["DaskRegressionResults", "DaskPredictionResults", "DaskOLSInfluence"]
@@ -252,11 +252,7 @@ class DaskRegressionResults(RegressionResults):
 
     def _blocks(self):
         m = self.model
-        return [
-            row_blocks(m.exog, "exog"),
-            row_blocks(m.endog, "endog"),
-            row_blocks(m._dask_weights, "weights"),
-        ]
+        return aligned_row_blocks((m.exog, "exog"), (m.endog, "endog"), (m._dask_weights, "weights"))
 
     @cached_property
     def ssr(self) -> float:

@@ -33,7 +33,7 @@ from functools import cached_property
 import numpy as np
 
 from jitla.distributed import map_row_blocks
-from jitla.distributed._tsqr import _as_matrix, _merge_r, row_blocks
+from jitla.distributed._tsqr import _as_matrix, _merge_r, aligned_row_blocks
 from jitla.linalg import qr_r_augmented
 from jitla.regression._fit import _fit_from_r
 from jitla.regression._glm import (
@@ -214,7 +214,7 @@ class DaskGLM(GLM):
         return f"DaskGLM(k={len(self.exog_names)}, family={self.family!r})"
 
     def _pass(self, func, merge):
-        blocks = [row_blocks(self.exog, "exog"), row_blocks(self.endog, "endog")]
+        blocks = aligned_row_blocks((self.exog, "exog"), (self.endog, "endog"))
         return map_row_blocks(func, blocks, merge, self.split_every)
 
     def _evaluate(self, beta):

@@ -245,3 +245,21 @@ def test_lazy_influence_frame_and_predictions_for_new_dask_rows(weighted, tmp_pa
     ref = memory.get_prediction(new).summary_frame(alpha=0.1)
     assert list(pred.columns) == list(ref.columns)
     assert_allclose(pred.to_numpy(), ref.to_numpy(), rtol=1e-11)
+
+
+def test_columns_of_a_parquet_frame_selected_separately(tmp_path):
+    # dask's optimiser reads a one-column selection of many small files as fewer partitions than
+    # a many-column one: y and X must still be cut into corresponding row blocks
+    pytest.importorskip("pyarrow")
+    X, y, _ = _data(n=1200)
+    df = pd.DataFrame(X[:, 1:], columns=["a", "b", "c"]).assign(y=y)
+    for i in range(12):
+        df.iloc[100 * i : 100 * (i + 1)].to_parquet(tmp_path / f"part-{i:02d}.parquet", index=False)
+    ddf = dd.read_parquet(str(tmp_path))
+    exog = ddf[["a", "b", "c"]].assign(const=1.0)[["const", "a", "b", "c"]]
+    with dask.config.set(scheduler="sync"):
+        res = OLS(ddf["y"], exog).fit(cov_type="HC2")
+        bse = np.asarray(res.bse)
+    ref = sm.OLS(y, X).fit(cov_type="HC2")
+    assert_allclose(np.asarray(res.params), ref.params, rtol=1e-12)
+    assert_allclose(bse, ref.bse, rtol=1e-12)
