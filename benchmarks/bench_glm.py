@@ -102,7 +102,7 @@ def _fits(kind: str) -> dict:
 
     def glum_cov(X, y):
         est = glum_est().fit(X, y)
-        C = est.covariance_matrix(X, y, robust=False)
+        C = est.covariance_matrix(X, y, robust=False, dispersion=1.0)  # fixed dispersion, as statsmodels
         return est.coef_, np.sqrt(np.diag(C))
 
     fits["glum"] = glum_fit
