@@ -34,6 +34,7 @@ KERNEL_MODULES = (
     "jitla.kernels.eig_general",
     "jitla.kernels.polynomial",
     "jitla.kernels.regression",
+    "jitla.kernels.glm",
     "jitla.kernels.least_squares",
     "jitla.kernels.coordinate_descent",
     "jitla.kernels.subsets",

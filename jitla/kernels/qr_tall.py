@@ -37,10 +37,15 @@ from numba import prange
 
 from jitla._jit import kernel, parallel_kernel, vector_kernel
 from jitla.kernels._registry import register
-from jitla.kernels._tile import register_tile
+from jitla.kernels._tile import MR, register_tile, tile_width
+from jitla.kernels.gemm import micro_kernel
 from jitla.kernels.qr_householder import apply_q, form_q, geqr2, householder
+from jitla.kernels.tile_update import _sub_product
 
 __all__ = [
+    "gram_design",
+    "gram_design_parallel",
+    "gram_flops",
     "tsqr",
     "tsqr_blocks",
     "tsqr_flops",
@@ -391,4 +396,208 @@ def tsqr_r_design_parallel(X, Y, w, ones, R, mb):
         lo, hi = _block_bounds(m, nb, b)
         _factor_design_block(X, Y, w, ones, lo, hi, S, b)
     _r_of_stack(S, R)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# Gram matrices of weighted tall-skinny designs (CholeskyQR)
+#
+# CholeskyQR (Stathopoulos & Wu 2002; Fukaya, Nakatsukasa, Yanagisawa & Yamamoto, "CholeskyQR2: a
+# simple and communication-avoiding algorithm for computing a tall-skinny QR factorization on a
+# large-scale parallel system", ScalA 2014; Yamamoto, Nakatsukasa, Yanagisawa & Fukaya, ETNA 44,
+# 2015): the R factor of a tall-skinny F is the Cholesky factor of F^T F.  The Gram costs m n^2
+# flops (half of Householder's 2 m n^2) and, unlike Householder QR of few columns, runs as a
+# matrix-matrix product -- at GEMM speed instead of BLAS-2 speed.  Its accuracy depends on
+# kappa(F)^2 (the Cholesky fails beyond kappa ~ eps^-1/2); a second pass over Q1 = F R1^{-1}
+# (CholeskyQR2: R = R2 R1 with R2 the Cholesky factor of Q1^T Q1) restores Householder accuracy
+# for kappa(F) up to ~eps^-1/2.  The caller decides which pass is needed and when to fall back
+# to TSQR; these kernels only form the Gram matrices.
+
+#: Rows of the design assembled (weighted, optionally times T) in a workspace at a time.
+GRAM_BLOCK_ROWS = 512
+
+#: Rows per partial Gram matrix.  The partial sums are added in a fixed order, so the result does
+#: not depend on the thread count, and each entry is summed in ~GRAM_CHUNK_ROWS + m/GRAM_CHUNK_ROWS
+#: steps instead of m.
+GRAM_CHUNK_ROWS = 16384
+
+
+def gram_flops(m, n):
+    """Nominal flops of the Gram matrix of an (m, n) matrix: ``m n (n + 1)`` (the upper triangle)."""
+    return float(m) * n * (n + 1)
+
+
+def _gram_example(dtype):
+    X = (np.arange(1.0, 43.0).reshape(21, 2) ** 0.5).astype(dtype)
+    u = np.arange(21.0).astype(dtype)
+    s = np.linspace(0.5, 1.5, 21).astype(dtype)
+    return X, u, s, np.empty((0, 0), dtype), np.empty((3, 3), dtype)
+
+
+@vector_kernel
+def _gram_chunk(X, u, s, T, lo, hi, acc):
+    """``acc += F^T F`` for rows ``lo:hi`` of F (see :func:`gram_design`); acc (MR-padded q, NR-padded q).
+
+    Each block of rows is written, weighted, straight into the two packed
+    layouts of the GEMM micro-kernel (:func:`jitla.kernels.gemm.micro_kernel`):
+    ``Ap`` (panels of MR columns of F, k-major: ``F^T`` packed as A) and
+    ``Bp`` (panels of NR columns: F packed as B), zero-padded; then every
+    MR x NR tile on or above the diagonal gets the block's rank-``rows``
+    update.  With T, the block is first multiplied by T (register tiles of
+    :func:`jitla.kernels.tile_update.sub_product`).
+    """
+    p = X.shape[1]
+    extra = 1 if u.shape[0] > 0 else 0
+    q = p + extra
+    weighted = s.shape[0] > 0
+    tri = T.shape[0] > 0
+    NR = tile_width(acc)
+    ma = (q + MR - 1) // MR  # row panels of the Gram
+    nb = (q + NR - 1) // NR  # column panels
+    kb = GRAM_BLOCK_ROWS
+    Ap = np.zeros(ma * MR * kb, dtype=X.dtype)
+    Bp = np.zeros(nb * NR * kb, dtype=X.dtype)
+    F = np.empty(kb * q if tri else 0, dtype=X.dtype)
+    Qb = np.empty(kb * q if tri else 0, dtype=X.dtype)
+    Tf = T.reshape(-1)
+    offa = np.empty(q, dtype=np.int64)
+    offb = np.empty(q, dtype=np.int64)
+    last = -1
+    for b0 in range(lo, hi, kb):
+        rows = min(kb, hi - b0)
+        if tri:
+            for i in range(rows):
+                r = b0 + i
+                c = s[r] if weighted else 1.0
+                x = X[r]
+                for j in range(p):
+                    F[i * q + j] = x[j] * c
+                if extra:
+                    F[i * q + p] = u[r] * c
+            for t in range(rows * q):
+                Qb[t] = 0.0
+            _sub_product(F, 0, q, 1, Tf, 0, q, Qb, 0, q, rows, q, q, False)  # Qb = -F T
+            for i in range(rows):
+                for j in range(q):
+                    v = -Qb[i * q + j]
+                    Ap[(j // MR) * MR * rows + i * MR + j % MR] = v
+                    Bp[(j // NR) * NR * rows + i * NR + j % NR] = v
+        else:
+            if rows != last:
+                for j in range(q):
+                    offa[j] = (j // MR) * MR * rows + j % MR
+                    offb[j] = (j // NR) * NR * rows + j % NR
+                last = rows
+            for i in range(rows):
+                r = b0 + i
+                c = s[r] if weighted else 1.0
+                x = X[r]
+                ia = i * MR
+                ib = i * NR
+                for j in range(p):
+                    v = x[j] * c
+                    Ap[offa[j] + ia] = v
+                    Bp[offb[j] + ib] = v
+                if extra:
+                    v = u[r] * c
+                    Ap[offa[p] + ia] = v
+                    Bp[offb[p] + ib] = v
+        if rows < kb or b0 == lo:
+            # padding columns of the last panels: zero for this block's row count
+            for i in range(rows):
+                for j in range(q, ma * MR):
+                    Ap[(j // MR) * MR * rows + i * MR + j % MR] = 0.0
+                for j in range(q, nb * NR):
+                    Bp[(j // NR) * NR * rows + i * NR + j % NR] = 0.0
+        for ip in range(ma):
+            for jp in range(nb):
+                if (jp + 1) * NR > ip * MR:  # the tile reaches the diagonal or above it
+                    micro_kernel(
+                        rows, Ap[ip * MR * rows :], Bp[jp * NR * rows :], acc, ip * MR, jp * NR, MR, NR
+                    )
+
+
+@kernel
+def _gram_reduce(parts, G):
+    """``G = sum(parts)`` on the upper triangle, in chunk order, mirrored to the lower."""
+    q = G.shape[0]
+    for i in range(q):
+        for j in range(i, q):
+            t = 0.0
+            for c in range(parts.shape[0]):
+                t += parts[c, i, j]
+            G[i, j] = t
+            G[j, i] = t
+
+
+@register(
+    "gram_design",
+    "serial",
+    "Gram matrix of diag(s) [X | u] (times T), row blocks through register-tile SYRK",
+    flops=lambda m, n: gram_flops(m, n),
+    example=_gram_example,
+)
+@kernel
+def gram_design(X, u, s, T, G):
+    """Gram matrix ``F^T F`` of ``F = diag(s) [X | u]`` (or ``diag(s) [X | u] T``), never forming F.
+
+    Parameters
+    ----------
+    X : (m, p) ndarray, C-contiguous
+        Read only.
+    u : (m,) or (0,) ndarray
+        An extra last column (a working residual: the last row of G is then
+        ``X^T diag(s)^2 u``); empty for none.  Read only.
+    s : (m,) or (0,) ndarray
+        Row weights (square roots of regression weights); empty: ones.
+    T : (q, q) or (0, 0) ndarray, C-contiguous
+        Applied on the right of each weighted row (``R1^{-1}`` for the
+        second pass of CholeskyQR2); empty for none.
+    G : (q, q) ndarray, overwritten; ``q = p + 1`` with u, else p
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    Rows are assembled, :data:`GRAM_BLOCK_ROWS` at a time, in a workspace
+    that stays in cache, and each block's ``F_b^T F_b`` is accumulated by
+    the register tiles of :func:`jitla.kernels.tile_update.syrk_upper`
+    (upper triangle only); partial sums over :data:`GRAM_CHUNK_ROWS` rows
+    are added in a fixed order.  Flops ``m q (q + 1)`` (plus ``2 m q^2``
+    with T); workspace ``GRAM_BLOCK_ROWS q`` (twice with T) and
+    ``q^2 ceil(m / GRAM_CHUNK_ROWS)``.  No checks are made on the inputs.
+    """
+    m = X.shape[0]
+    q = G.shape[0]
+    nc = max(1, (m + GRAM_CHUNK_ROWS - 1) // GRAM_CHUNK_ROWS)
+    NR = tile_width(G)
+    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + NR - 1) // NR * NR), dtype=X.dtype)
+    for c in range(nc):
+        _gram_chunk(X, u, s, T, c * GRAM_CHUNK_ROWS, min(m, (c + 1) * GRAM_CHUNK_ROWS), parts[c])
+    _gram_reduce(parts, G)
+    return 0
+
+
+@register(
+    "gram_design",
+    "parallel",
+    "as serial, prange over the row chunks (same partition and order of sums: same G)",
+    flops=lambda m, n: gram_flops(m, n),
+    example=_gram_example,
+    parallel=True,
+)
+@parallel_kernel
+def gram_design_parallel(X, u, s, T, G):
+    """As :func:`gram_design` with the row chunks in parallel (bitwise the same G for any thread count)."""
+    m = X.shape[0]
+    q = G.shape[0]
+    nc = max(1, (m + GRAM_CHUNK_ROWS - 1) // GRAM_CHUNK_ROWS)
+    NR = tile_width(G)
+    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + NR - 1) // NR * NR), dtype=X.dtype)
+    for c in prange(nc):
+        _gram_chunk(X, u, s, T, c * GRAM_CHUNK_ROWS, min(m, (c + 1) * GRAM_CHUNK_ROWS), parts[c])
+    _gram_reduce(parts, G)
     return 0

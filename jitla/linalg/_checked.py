@@ -43,7 +43,11 @@ __all__ = [
     "SIGMA_I",
     "STUDENT_EXTERNAL",
     "STUDENT_INTERNAL",
+    "BINOMIAL_LOGIT",
+    "POISSON_LOG",
     "dd_residual_split",
+    "glm_eval",
+    "gram_design",
     "influence_measures",
     "least_squares_qr",
     "scan_design",
@@ -290,3 +294,63 @@ def m_scale_bisquare(r, c: float, b: float, s0: float, tol: float, maxiter: int)
     return float(
         get_kernel("m_scale", "bisquare").func(r, float(c), float(b), float(s0), float(tol), int(maxiter))
     )
+
+
+#: :mod:`jitla.kernels.glm`'s model codes (exact families with their canonical links).
+BINOMIAL_LOGIT = 1
+POISSON_LOG = 2
+
+
+def _threaded_variant() -> str:
+    from jitla.linalg._policy import _threads
+
+    return "parallel" if _threads(None) > 1 else "serial"
+
+
+def gram_design(X, u=None, sqrt_weights=None, T=None) -> np.ndarray:
+    """Gram matrix of ``diag(s) [X | u]`` (times T on the right), one pass (:mod:`jitla.kernels.qr_tall`).
+
+    X (n, p) is converted to C-ordered float64 when it is not (a copy);
+    u and s are (n,) or None; T (q, q) or None with ``q = p + (u given)``.
+    The parallel variant when Numba runs more than one thread (bitwise the
+    same result).
+    """
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D, got {X.ndim}-D")
+    n, p = X.shape
+    if n == 0:
+        raise ValueError("X must have at least one row")
+    q = p + (0 if u is None else 1)
+    u = np.empty(0) if u is None else np.ascontiguousarray(u, dtype=np.float64)
+    s = np.empty(0) if sqrt_weights is None else np.ascontiguousarray(sqrt_weights, dtype=np.float64)
+    for name, v in (("u", u), ("sqrt_weights", s)):
+        if v.size and v.shape != (n,):
+            raise ValueError(f"{name} must have shape ({n},), got {v.shape}")
+    T = np.empty((0, 0)) if T is None else np.ascontiguousarray(T, dtype=np.float64)
+    if T.size and T.shape != (q, q):
+        raise ValueError(f"T must have shape ({q}, {q}), got {T.shape}")
+    G = np.empty((q, q))
+    get_kernel("gram_design", _threaded_variant()).func(X, u, s, T, G)
+    return G
+
+
+def glm_eval(code: int, eta, y, prior):
+    """Means, deviance, square-root working weights and residuals at *eta* (:mod:`jitla.kernels.glm`).
+
+    Returns ``(mu, deviance, sqrt_weights, resid)``; the deviance is NaN
+    when a mean is not finite.
+    """
+    if code not in (BINOMIAL_LOGIT, POISSON_LOG):
+        raise ValueError(f"code must be BINOMIAL_LOGIT or POISSON_LOG, got {code!r}")
+    eta = np.ascontiguousarray(eta, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    prior = np.ascontiguousarray(prior, dtype=np.float64)
+    n = eta.shape[0]
+    if eta.ndim != 1 or y.shape != (n,) or prior.shape != (n,):
+        raise ValueError(
+            f"eta, y and prior must be 1-D of one length, got {eta.shape}, {y.shape}, {prior.shape}"
+        )
+    mu, sw, resid = np.empty(n), np.empty(n), np.empty(n)
+    dev = get_kernel("glm_eval", _threaded_variant()).func(int(code), eta, y, prior, mu, sw, resid)
+    return mu, float(dev), sw, resid

@@ -37,11 +37,32 @@ from functools import cached_property
 import numpy as np
 
 from jitla.linalg import matmul
+from jitla.linalg._checked import BINOMIAL_LOGIT, POISSON_LOG, glm_eval
+from jitla.linalg._qr import qr_r_augmented
 from jitla.regression._constraints import linear_constraints
 from jitla.regression._data import _numeric_values, as_endog_exog, constant_column, is_pandas
 from jitla.regression._fit import fit_least_squares, warn_aliased
+from jitla.regression._gram import (
+    KAPPA_ITERATE,
+    KAPPA_ONE_PASS,
+    KAPPA_TWO_PASS,
+    GramFactor,
+    cholqr2_r,
+    gram_factor,
+    weighted_gram,
+)
 from jitla.regression._results import ContrastResults, IterativeFitResults, _frozen, _stats
-from jitla.regression.families import Binomial, Family, Gaussian, Identity, NegativeBinomial, Poisson, Tweedie
+from jitla.regression.families import (
+    Binomial,
+    Family,
+    Gaussian,
+    Identity,
+    Log,
+    Logit,
+    NegativeBinomial,
+    Poisson,
+    Tweedie,
+)
 
 __all__ = ["GLM", "GLMResults", "glm", "PerfectSeparationWarning", "GLMConvergenceWarning"]
 
@@ -60,6 +81,10 @@ SUBSAMPLE_MIN_ROWS = 50_000
 SUBSAMPLE_FRACTION = 16
 SUBSAMPLE_ROWS_PER_COLUMN = 200
 SUBSAMPLE_MAXITER = 15
+
+#: Fisher scoring by the Gram matrix (:mod:`jitla.regression._gram`) for designs with at least this
+#: many rows per column; shorter ones (where a QR costs little) always use Householder QR.
+GRAM_MIN_ROWS_PER_COLUMN = 4
 
 #: Convergence also needs every coefficient step below ``PARAM_TOL_FACTOR * tol * (max|beta| + 1)``.
 PARAM_TOL_FACTOR = 100.0
@@ -104,6 +129,19 @@ class _IRLSState:
     n_iter: int
     converged: bool
     halvings: int
+    gram: object = None  # GramFactor of the last iteration's weighted design, when it had one
+
+
+@dataclass(frozen=True)
+class _Start:
+    """Where the full-data IRLS starts after the subsample fit (its means, deviance and information)."""
+
+    params: np.ndarray
+    eta: np.ndarray
+    mu: np.ndarray
+    dev: float
+    pending: tuple | None
+    hessian: object
 
 
 class GLM:
@@ -260,6 +298,25 @@ class GLM:
     def _deviance(self, mu) -> float:
         return self.family.deviance(self.endog, mu, self.iweights * self.n_trials)
 
+    def _evaluate(self, eta):
+        """Means at *eta* (offset included): ``(mu, deviance, valid, (sqrt weights, residuals) or None)``.
+
+        The canonical binomial-logit and Poisson-log models get all of it from
+        one loop (:func:`jitla.kernels.glm.glm_eval`), the weights and
+        residuals of the next iteration included; other families from their
+        numpy methods.  An invalid point has deviance ``inf``.
+        """
+        fam = self.family
+        code = _canonical_code(fam)
+        if code:
+            mu, dev, sw, resid = glm_eval(code, eta, self.endog, self.iweights * self.n_trials)
+            if not math.isfinite(dev):
+                return mu, math.inf, False, None
+            return mu, float(dev), True, (sw, resid)
+        mu = fam.clip_mu(fam.link.inverse(eta))
+        ok = fam.valid_mu(mu)
+        return mu, (self._deviance(mu) if ok else math.inf), ok, None
+
     def _subsample_start(self, tol: float):
         """Coefficients from IRLS on a systematic subsample, or None (see :data:`SUBSAMPLE_MIN_ROWS`)."""
         n, p = self.exog.shape
@@ -280,8 +337,18 @@ class GLM:
             return None
         if not (st.converged and st.kept.all()):
             return None  # e.g. separation in the subsample: start from R's means instead
-        mu = self.family.clip_mu(self.family.link.inverse(self.exog @ st.params + self._offset_exposure))
-        return st.params if self.family.valid_mu(mu) else None
+        eta = self.exog @ st.params + self._offset_exposure
+        mu, dev, ok, pending = self._evaluate(eta)
+        if not ok:
+            return None
+        hessian = None
+        if st.gram is not None:
+            # the subsample's information matrix, scaled to the full data's total weight: the first
+            # full-data step is quasi-Newton with it (a few per cent from the full Hessian)
+            prior = self.iweights * self.n_trials
+            c = math.sqrt(float(np.sum(prior)) / float(np.sum(sub.iweights * sub.n_trials)))
+            hessian = GramFactor(st.gram.R * c, st.gram.Rinv / c, st.gram.kappa)
+        return _Start(st.params, eta, mu, dev, pending, hessian)
 
     def _irls(self, start_params, maxiter: int, tol: float) -> _IRLSState:
         fam, link = self.family, self.family.link
@@ -289,7 +356,17 @@ class GLM:
         prior = self.iweights * self.n_trials
         p = X.shape[1]
         kept = np.ones(p, dtype=bool)
-        if start_params is None:
+        hessian = None
+        if isinstance(start_params, _Start):
+            beta, eta, mu, dev, pending = (
+                start_params.params,
+                start_params.eta,
+                start_params.mu,
+                start_params.dev,
+                start_params.pending,
+            )
+            hessian = start_params.hessian
+        elif start_params is None:
             mu = fam.starting_mu(y, self.n_trials)
             eta = link(mu)
             if not (np.all(np.isfinite(eta)) and fam.valid_mu(mu)):
@@ -300,31 +377,65 @@ class GLM:
             if beta.shape != (p,):
                 raise ValueError(f"start_params must have length {p}, got {beta.shape[0]}")
             eta = X @ beta + off
-            mu = fam.clip_mu(link.inverse(eta))
-            if not fam.valid_mu(mu):
+            mu, dev, ok, pending = self._evaluate(eta)
+            if not ok:
                 raise ValueError("start_params give means outside the family's range")
-        dev = self._deviance(mu)
+        if start_params is None:
+            dev, pending = self._deviance(mu), None
         converged, halvings, R, it = False, 0, None, 0
+        # Fisher scoring through the Gram matrix (CholeskyQR) while it is well enough conditioned,
+        # else (and from then on) through Householder QR of the weighted design
+        use_gram = X.shape[0] >= GRAM_MIN_ROWS_PER_COLUMN * p
+        if use_gram:
+            X = np.ascontiguousarray(X, dtype=np.float64)  # the Gram kernel reads rows
+        gram, sw = None, None
         for it in range(1, maxiter + 1):  # noqa: B007 - the count is reported
             all_kept = bool(kept.all())
-            gprime = link.deriv(mu)
-            z = (eta - off) + (y - mu) * gprime
-            w = prior / (gprime * gprime * fam.variance(mu))
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # aliasing is reported once, after the fit
-                fit = fit_least_squares(
-                    X if all_kept else np.ascontiguousarray(X[:, kept]),
-                    z[:, np.newaxis],
-                    sqrt_weights=np.sqrt(w),
-                )
-            if fit.rank < int(kept.sum()):
-                idx = np.flatnonzero(kept)
-                kept = kept.copy()
-                kept[idx[fit.aliased]] = False
-                fit_params = fit.params[~fit.aliased, 0]
+            if pending is not None:
+                sw, resid = pending  # computed with the means, by the canonical models' kernel
+                w = sw * sw
             else:
-                fit_params = fit.params[:, 0]
-            R = fit.R
+                gprime = link.deriv(mu)
+                resid = (y - mu) * gprime
+                w = prior / (gprime * gprime * fam.variance(mu))
+                sw = np.sqrt(w)
+            gram = None
+            quasi = hessian is not None and use_gram and beta is not None
+            if quasi:
+                # quasi-Newton step: the score by one pass over X, the subsample's information matrix
+                fit_params = beta + hessian.Rinv @ (hessian.Rinv.T @ (X.T @ (w * resid)))
+                R, hessian = hessian.R, None
+            elif use_gram and all_kept:
+                # the step from the score X^T W r (r the working residual): exact at the fixed point
+                # whatever the Gram's rounding; the first step solves for beta itself (z = eta + r)
+                G = weighted_gram(X, resid if beta is not None else (eta - off) + resid, sw)
+                gram = gram_factor(G[:p, :p])
+                if gram is None or gram.kappa > KAPPA_ITERATE:
+                    gram, use_gram = None, False
+            if quasi:
+                pass  # fit_params and R set above
+            elif gram is not None:
+                fit_params = gram.Rinv @ (gram.Rinv.T @ G[:p, p])
+                if beta is not None:
+                    fit_params = beta + fit_params
+                R = gram.R
+            else:
+                z = (eta - off) + resid
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # aliasing is reported once, after the fit
+                    fit = fit_least_squares(
+                        X if all_kept else np.ascontiguousarray(X[:, kept]),
+                        z[:, np.newaxis],
+                        sqrt_weights=sw,
+                    )
+                if fit.rank < int(kept.sum()):
+                    idx = np.flatnonzero(kept)
+                    kept = kept.copy()
+                    kept[idx[fit.aliased]] = False
+                    fit_params = fit.params[~fit.aliased, 0]
+                else:
+                    fit_params = fit.params[:, 0]
+                R = fit.R
             new = np.full(p, np.nan)
             new[kept] = fit_params
             Xk = X if kept.all() else X[:, kept]
@@ -332,9 +443,7 @@ class GLM:
             step = fit_params
             for _ in range(MAX_HALVINGS + 1):
                 eta_new = Xk @ step + off
-                mu_new = fam.clip_mu(link.inverse(eta_new))
-                ok = fam.valid_mu(mu_new)
-                dev_new = self._deviance(mu_new) if ok else math.inf
+                mu_new, dev_new, ok, pend_new = self._evaluate(eta_new)
                 worse = beta is not None and dev_new > dev + 1e-10 * (abs(dev) + 0.1)
                 if ok and math.isfinite(dev_new) and not worse:
                     break
@@ -349,20 +458,26 @@ class GLM:
                 # halving did not help: keep the last valid coefficients
                 step = old
                 eta_new = Xk @ step + off
-                mu_new = fam.clip_mu(link.inverse(eta_new))
-                dev_new = self._deviance(mu_new)
+                mu_new, dev_new, ok, pend_new = self._evaluate(eta_new)
             new[kept] = step
             change = abs(dev_new - dev) / (abs(dev_new) + 0.1)
             moved = math.inf if beta is None else float(np.max(np.abs(step - beta[kept]), initial=0.0))
             size = float(np.max(np.abs(step), initial=0.0))
-            beta, eta, mu, dev = new, eta_new, mu_new, dev_new
+            beta, eta, mu, dev, pending = new, eta_new, mu_new, dev_new, pend_new
             # R's deviance test, and no coefficient still moving by more than 100 tol (relative):
             # for a non-canonical link Fisher scoring converges only linearly, and a deviance
             # that changes by tol leaves the coefficients ~sqrt(tol) from the optimum
-            if change < tol and moved <= PARAM_TOL_FACTOR * tol * (size + 1.0):
+            # (never after a quasi-Newton step: the covariance needs this data's information matrix)
+            if not quasi and change < tol and moved <= PARAM_TOL_FACTOR * tol * (size + 1.0):
                 converged = True
                 break
-        return _IRLSState(beta, kept, R, mu, eta, dev, it, converged, halvings)
+        if gram is not None and gram.kappa > KAPPA_ONE_PASS:
+            # the last Gram's own factor is not accurate enough for the covariance: CholeskyQR2 at the
+            # same weights, or Householder when the design is too ill-conditioned for it
+            R = None if gram.kappa > KAPPA_TWO_PASS else cholqr2_r(X, sw, gram)
+            if R is None:
+                R = qr_r_augmented(X, np.empty((X.shape[0], 0)), sqrt_weights=sw)
+        return _IRLSState(beta, kept, R, mu, eta, dev, it, converged, halvings, gram)
 
     def fit(
         self,
@@ -425,6 +540,15 @@ class GLM:
         if isinstance(fam, Binomial):
             _check_separation(self, state)
         return GLMResults(self, state, scale=scale, cov_type=cov_type, use_t=bool(use_t))
+
+
+def _canonical_code(fam) -> int:
+    """The :mod:`jitla.kernels.glm` code of a family with its own IRLS kernel, else 0."""
+    if type(fam) is Binomial and type(fam.link) is Logit:
+        return BINOMIAL_LOGIT
+    if type(fam) is Poisson and type(fam.link) is Log:
+        return POISSON_LOG
+    return 0
 
 
 def _valid_start(model, Xk, eta0, w) -> np.ndarray:

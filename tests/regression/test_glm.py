@@ -384,8 +384,10 @@ def test_tall_data_start_from_a_subsample_reaches_the_same_optimum():
     model = GLM(y, Xt, F.Binomial())
     assert model._subsample_start(1e-8) is not None
     s = sm.GLM(y, Xt, family=sm.families.Binomial()).fit(tol=1e-13)
-    r = model.fit()  # R's default tolerance: the full data are factored three times
-    assert r.n_iter <= 3
+    # R's default tolerance: one quasi-Newton step with the subsample's information matrix, then
+    # at most three Newton steps on the full data
+    r = model.fit()
+    assert r.n_iter <= 4
     np.testing.assert_allclose(r.params, s.params, rtol=1e-7)
     r = model.fit(tol=1e-12)
     np.testing.assert_allclose(r.params, s.params, rtol=1e-10)
