@@ -40,7 +40,7 @@ from jitla._jit import kernel, parallel_kernel, vector_kernel
 from jitla.kernels._registry import register
 from jitla.kernels.gemm import gemm_packed
 from jitla.kernels.level1 import dot
-from jitla.kernels.tile_update import syrk_upper
+from jitla.kernels.tile_update import tile_update_ool
 from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_unchecked
 
 
@@ -146,7 +146,7 @@ def cholesky_tiled(A):
        factor's panel is a block of whole rows, so there is nothing to
        transpose;
     3. ``A22 -= U12^T U12`` on the upper triangle by
-       :func:`jitla.kernels.tile_update.syrk_upper` (register tiles, the
+       :func:`jitla.kernels.tile_update.tile_update` (register tiles, the
        column of ``U12^T`` read as broadcasts).
 
     Flops n^3/3; workspace none.
@@ -186,7 +186,7 @@ def cholesky_tiled(A):
                         for j in range(n - k1):
                             A_i[j] -= a * U_p[j]
             # A22 -= U12^T U12, upper triangle
-            syrk_upper(F, n, k0 * n + k1, k1 * n + k1, n - k1, k1 - k0)
+            tile_update_ool(F, k0 * n + k1, n, F, n, k0 * n + k1, k1 * n + k1, n - k1, n - k1, k1 - k0, True)
     return 0
 
 

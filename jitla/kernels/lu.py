@@ -41,7 +41,7 @@ from jitla.kernels._tile import register_tile
 from jitla.kernels.condest import gecon
 from jitla.kernels.gemm import gemm_packed, gemm_parallel
 from jitla.kernels.level1 import dot
-from jitla.kernels.tile_update import sub_product
+from jitla.kernels.tile_update import tile_update_ool
 from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_blocked, trsm_unchecked
 
 
@@ -378,7 +378,7 @@ def lu_tiled(A, piv):
        :func:`_lu_columns_c`), then copied back;
     2. its interchanges are applied to the columns left and right of it;
     3. ``U12 = L11^{-1} A12`` by row axpys (ib rows);
-    4. ``A22 -= L21 @ U12`` by :func:`jitla.kernels.tile_update.sub_product`:
+    4. ``A22 -= L21 @ U12`` by :func:`jitla.kernels.tile_update.tile_update`:
        register tiles of C loaded and stored once per panel, no packing.
 
     Each entry of A22 gets its rank-ib update in one pass, against ib
@@ -435,8 +435,8 @@ def lu_tiled(A, piv):
                         for j in range(n - k1):
                             A_i[j] -= a * U_q[j]
             if k1 < m:
-                # A22 -= L21 @ U12
-                sub_product(F, n, k1 * n + k0, k0 * n + k1, k1 * n + k1, m - k1, n - k1, kb)
+                # A22 -= L21 @ U12, L21 read from its transposed copy in the panel buffer (T[:, kb:])
+                tile_update_ool(buffer, kb, rows, F, n, k0 * n + k1, k1 * n + k1, m - k1, n - k1, kb, False)
     return info
 
 
@@ -1226,7 +1226,7 @@ def gesv_tiled(A, LU, X):
     if info != 0:
         return info, 0.0
     rcond = gecon(A, LU)
-    _lu_solve_rhs(LU, piv, X.reshape((n, -1)))
+    _solve_rhs_of(LU, piv, X)
     return info, rcond
 
 

@@ -17,42 +17,47 @@ from helpers import FLOAT_DTYPES, eps
 
 from jitla.kernels.cholesky import cholesky_lower_tiled, cholesky_tiled
 from jitla.kernels.lu import lu_tiled, lu_unblocked
-from jitla.kernels.tile_update import sub_product, syrk_upper
+from jitla.kernels.tile_update import tile_update
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 @pytest.mark.parametrize(
-    ("m", "n", "k"), [(1, 1, 1), (3, 7, 2), (5, 8, 3), (9, 17, 8), (13, 41, 12), (37, 23, 16)]
+    ("m", "n", "k"), [(1, 1, 1), (3, 7, 2), (5, 8, 3), (9, 17, 8), (13, 41, 12), (37, 23, 16), (6, 35, 4)]
 )
-def test_sub_product_updates_only_c(rng, dtype, m, n, k):
-    ld = k + n + 3  # C, A and B in one matrix with spare columns on the right
+def test_tile_update_updates_only_c(rng, dtype, m, n, k):
+    ld = k + n + 3  # B and C in one matrix with spare columns on the right
     M = rng.uniform(-1, 1, (k + m + 2, ld)).astype(dtype)
-    before = M.copy()
-    # A = M[k:k+m, :k], B = M[:k, k:k+n], C = M[k:k+m, k:k+n]
-    sub_product(M.reshape(-1), ld, k * ld, k, k * ld + k, m, n, k)
+    At = rng.uniform(-1, 1, (k, m + 5)).astype(dtype)  # A^T by rows, A starting at column 2
+    before, At_before = M.copy(), At.copy()
+    # B = M[:k, k:k+n], C = M[k:k+m, k:k+n]
+    tile_update(At.reshape(-1), 2, m + 5, M.reshape(-1), ld, k, k * ld + k, m, n, k, False)
     expected = before.copy()
-    A64, B64 = before[k : k + m, :k].astype(np.float64), before[:k, k : k + n].astype(np.float64)
+    A64, B64 = At[:, 2 : 2 + m].T.astype(np.float64), before[:k, k : k + n].astype(np.float64)
     expected[k : k + m, k : k + n] = before[k : k + m, k : k + n] - A64 @ B64
     outside = np.ones(M.shape, bool)
     outside[k : k + m, k : k + n] = False
     np.testing.assert_array_equal(M[outside], before[outside])
+    np.testing.assert_array_equal(At, At_before)
     np.testing.assert_allclose(M, expected, rtol=0, atol=8 * k * eps(dtype))
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
-@pytest.mark.parametrize(("n", "k"), [(1, 1), (5, 3), (8, 2), (11, 16), (19, 5), (40, 9)])
-def test_syrk_upper_writes_only_the_upper_triangle(rng, dtype, n, k):
-    ld = n
+@pytest.mark.parametrize(("n", "k"), [(1, 1), (5, 3), (8, 2), (11, 16), (19, 5), (40, 9), (53, 16)])
+def test_tile_update_upper_writes_only_the_upper_triangle(rng, dtype, n, k):
+    ld = n + 2
     M = rng.uniform(-1, 1, (k + n, ld)).astype(dtype)
     before = M.copy()
-    syrk_upper(M.reshape(-1), ld, 0, k * ld, n, k)  # U = M[:k], C = M[k:]
-    U64 = before[:k].astype(np.float64)
-    full = before[k:].astype(np.float64) - U64.T @ U64
-    C = M[k:]
+    # U = M[:k, 1:n+1], C = M[k:, 1:n+1]; A = U^T is read from U's rows in M itself
+    F = M.reshape(-1)
+    tile_update(F, 1, ld, F, ld, 1, k * ld + 1, n, n, k, True)
+    U64 = before[:k, 1 : n + 1].astype(np.float64)
+    full = before[k:, 1 : n + 1].astype(np.float64) - U64.T @ U64
+    C = M[k:, 1 : n + 1]
     upper = np.triu(np.ones((n, n), bool))
     np.testing.assert_allclose(C[upper], full[upper], rtol=0, atol=8 * k * eps(dtype))
-    np.testing.assert_array_equal(C[~upper], before[k:][~upper])
+    np.testing.assert_array_equal(C[~upper], before[k:, 1 : n + 1][~upper])
     np.testing.assert_array_equal(M[:k], before[:k])
+    np.testing.assert_array_equal(M[:, [0, n + 1]], before[:, [0, n + 1]])
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
