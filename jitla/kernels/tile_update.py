@@ -105,23 +105,6 @@ def _tile(FA, a0, lda, F, ld, b0, c0, k, rows, chunks, rskip, lskip, dskip):
                     F[c + uint64(l)] = acc[r, l]
 
 
-@vector_kernel(inline="always")
-def _strip(FA, a0, lda, F, ld, b0, c0, m, k, chunks, lskip, j0, upper):
-    """The rows of one strip of columns ``j0 ...`` (chunks x 64 bytes) in 4-row tiles, the last overlapping.
-
-    With *upper*, only the rows ``i < j0 + width`` (those with an entry on
-    or above the diagonal in the strip), and the diagonal masked.
-    """
-    R = TILE_ROWS
-    end = min(m, j0 + chunks * (64 // F.itemsize)) if upper else m
-    i = 0
-    while i < end:
-        s = min(i, end - R)  # the last tile moves back to end at the edge
-        dskip = s - j0 if upper else -R
-        _tile(FA, a0 + s, lda, F, ld, b0, c0 + s * ld, k, R, chunks, i - s, lskip, dskip)
-        i += R
-
-
 @vector_kernel
 def tile_update(FA, a0, lda, F, ld, b0, c0, m, n, k, upper):
     """``C -= A @ B``, B and C in the flat row-major F, A^T stored by rows; *upper*: only ``C[i, j]``, j >= i.
@@ -167,14 +150,32 @@ def tile_update(FA, a0, lda, F, ld, b0, c0, m, n, k, upper):
                 for j in range(j_lo, n):
                     F[c + j] -= a * F[b + j]
         return
+    # strips of columns (2 or 1 x 64 bytes), each in 4-row tiles; the last strip and the
+    # last tile of each move back to end at the edge.  With upper, a strip stops at the
+    # rows below its last column, and its tiles store only on and above the diagonal.
+    # (The strip loop is written out twice rather than inlined from a helper: each
+    # level of inline="always" makes Numba build and deep-copy the callee's IR again.)
+    R = TILE_ROWS
     j0 = 0
     if tile_width(F) >= 4 * W:  # 32 lanes of float64: 32 registers of 64 bytes (AVX-512)
         while j0 + 2 * W <= n:
-            _strip(FA, a0, lda, F, ld, b0 + j0, c0 + j0, m, k, 2, 0, j0, upper)
+            end = min(m, j0 + 2 * W) if upper else m
+            i = 0
+            while i < end:
+                s = min(i, end - R)
+                dskip = s - j0 if upper else -R
+                _tile(FA, a0 + s, lda, F, ld, b0 + j0, c0 + s * ld + j0, k, R, 2, i - s, 0, dskip)
+                i += R
             j0 += 2 * W
     while j0 < n:
-        s = min(j0, n - W)  # the last strip moves back to end at the edge
-        _strip(FA, a0, lda, F, ld, b0 + s, c0 + s, m, k, 1, j0 - s, s, upper)
+        t = min(j0, n - W)
+        end = min(m, t + W) if upper else m
+        i = 0
+        while i < end:
+            s = min(i, end - R)
+            dskip = s - t if upper else -R
+            _tile(FA, a0 + s, lda, F, ld, b0 + t, c0 + s * ld + t, k, R, 1, i - s, j0 - t, dskip)
+            i += R
         j0 += W
 
 
