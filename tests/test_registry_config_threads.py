@@ -75,6 +75,55 @@ def test_kernels_follow_the_numba_settings_of_the_design():
         assert options.get("nogil") is True, (info.op, info.variant)
 
 
+def test_the_inliner_copies_a_callees_scope_once_per_copy(monkeypatch):
+    # jitla._jit makes Numba's IR inliner deep-copy a callee's blocks with one memo:
+    # with a memo per block (Numba's own code) the scope, with every variable of the
+    # callee, is copied once per block: 112 scope copies here, 8 with one memo
+    import copy
+
+    from numba.core import ir
+
+    from jitla import _jit
+
+    assert _jit._INLINE_COPY_SHARED
+    copies = []
+
+    def counting_deepcopy(self, memo):
+        copies.append(self)
+        new = ir.Scope.__new__(ir.Scope)
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            setattr(new, key, copy.deepcopy(value, memo))
+        return new
+
+    monkeypatch.setattr(ir.Scope, "__deepcopy__", counting_deepcopy, raising=False)
+
+    @numba.njit(inline="always")
+    def callee(x):
+        t = 0.0
+        for i in range(x.shape[0]):
+            if x[i] > 0:
+                t += x[i]
+            elif x[i] < -1:
+                t -= 2 * x[i]
+            else:
+                for j in range(i):
+                    t += x[j] * 0.5
+        while t > 100:
+            t /= 3
+        return t
+
+    @numba.njit
+    def caller(x):
+        return callee(x) + callee(x[::-1])
+
+    x = np.array([1.0, -3.0, 0.5, -0.5, 7.0])
+    assert caller(x) == caller.py_func(x)
+    assert (
+        0 < len(copies) <= 8
+    )  # 2 inlined calls x 2 copies of the callee IR x (its scope + the parent scope)
+
+
 @pytest.mark.parametrize(
     "op, args, expected",
     [
