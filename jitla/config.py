@@ -266,10 +266,11 @@ SOLVE_BATCHED_PARALLEL_MIN = 4096
 CHOLESKY_UNBLOCKED_MAX = 48
 #: Above it and up to this order the tiled kernels (panels of 16 rows, the SYRK
 #: in register tiles without packing): 0.55-0.65x the time of the blocked ones
-#: at n = 128-400 (numpy's lower factor, devlog 038); at 512 the matrix no longer
-#: fits L2 and the blocked kernel's cache blocking wins.  The tiled path also
-#: compiles no GEMM, so a first cholesky of such a matrix compiles less.
-CHOLESKY_TILED_MAX = 384
+#: at n = 128-300 on AVX-512 and AVX2 (numpy's lower factor, devlog 038); at 384
+#: the AVX2 build was already slower, and at 512 the matrix no longer fits L2 and
+#: the blocked kernel's cache blocking wins on both.  The tiled path also compiles
+#: no GEMM, so a first cholesky of such a matrix compiles less.
+CHOLESKY_TILED_MAX = 320
 #: Block size of the blocked Cholesky kernels by order, ``(below this n, nb)``
 #: pairs, FACTOR_NB past the last: a diagonal block of 128 is factored unblocked,
 #: at 1.3-2x the time of nb = 32 for n <= 256 and of nb = 48-64 at 384-512 (devlog 020).
