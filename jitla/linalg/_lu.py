@@ -416,6 +416,12 @@ def _bound_kernel(op: str, variant: str, dtype: np.dtype):
 
 def _one_call(op: str, n: int, dtype: np.dtype):
     """``(func, extras)`` of the one-call kernel :func:`lu_call_plan` picks for order n, or None."""
+    # the policy's first rules without building its Plan (whose reason string costs about
+    # as much as the whole kernel call at n = 3); the same choice as lu_call_plan
+    if n <= config.LU_UNBLOCKED_MAX:
+        return _bound_kernel(op, "unblocked", dtype)
+    if n < config.LU_PARALLEL_MIN and n * n <= config.LU_TILED_MAX_ELEMENTS:
+        return _bound_kernel(op, "tiled", dtype)
     plan = lu_call_plan(op, n)
     return None if plan is None else _bound_kernel(plan.op, plan.variant, dtype)
 

@@ -227,3 +227,24 @@ def test_svd_rules():
         policy.svd_plan(n + 1, n + 1, 1, compute_uv=False, relative=True).variant == "preconditioned_tracked"
     )
     assert policy.svd_plan(10, 10, 1, relative=True).variant == "preconditioned_tracked"
+
+
+@pytest.mark.parametrize("op", ["gesv", "inv", "slogdet"])
+def test_the_one_call_fast_rules_pick_what_the_policy_picks(op):
+    # solve / inv / det skip building lu_call_plan's Plan for the common orders;
+    # the kernel they take must be the one the policy names, with one thread or two
+    import numpy as np
+
+    import jitla
+    from jitla.linalg import _lu
+
+    f64 = np.dtype(np.float64)
+    orders = (1, 3, config.LU_UNBLOCKED_MAX, config.LU_UNBLOCKED_MAX + 1, 100)
+    orders += (math.isqrt(config.LU_TILED_MAX_ELEMENTS), config.LU_PARALLEL_MIN - 1)
+    orders += (config.LU_PARALLEL_MIN, 1000)
+    for nthreads in (1, 2):
+        with jitla.threads(nthreads):
+            for n in orders:
+                plan = policy.lu_call_plan(op, n)
+                expected = None if plan is None else _lu._bound_kernel(plan.op, plan.variant, f64)
+                assert _lu._one_call(op, n, f64) == expected, (n, nthreads)
