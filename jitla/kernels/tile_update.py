@@ -181,3 +181,96 @@ def tile_update(FA, a0, lda, F, ld, b0, c0, m, n, k, upper):
 
 #: :func:`tile_update` through a pointer: the one compiled copy that LU and Cholesky share.
 tile_update_ool = out_of_line(tile_update)
+
+
+# --------------------------------------------------------------------------
+# the general form with three arrays and any strides of A, inlined into its callers
+# (the Gram kernels of qr_tall.py); LU and Cholesky use tile_update above
+# --------------------------------------------------------------------------
+@vector_kernel(inline="always")
+def _sub_tile(FA, a0, ars, acs, FB, b0, ldb, FC, c0, ldc, k, rows, chunks, rskip, lskip, dskip):
+    """One tile ``C[0:rows, 0:W] -= A[0:rows] @ B[:, 0:W]`` (W = chunks x 64 bytes).
+
+    Entry (i, p) of A is ``FA[a0 + i*ars + p*acs]``, (p, j) of B
+    ``FB[b0 + p*ldb + j]``, (i, j) of C ``FC[c0 + i*ldc + j]``.  Stores only
+    the entries with ``r >= rskip``, ``l >= lskip`` and ``l - r >= dskip``;
+    the rest is written back unchanged (a select, so the tile stays in
+    registers).  *rows* and *chunks* are integer literals.
+    """
+    acc = register_tile(FC, rows, chunks)
+    R, W = acc.shape
+    for r in range(R):
+        c = uint64(c0) + uint64(r) * uint64(ldc)
+        for l in range(W):
+            acc[r, l] = FC[c + uint64(l)]
+    for p in range(k):
+        b = uint64(b0) + uint64(p) * uint64(ldb)
+        ap = uint64(a0) + uint64(p) * uint64(acs)
+        for r in range(R):
+            a = FA[ap + uint64(r) * uint64(ars)]
+            for l in range(W):
+                acc[r, l] -= a * FB[b + uint64(l)]  # acc -= outer(A[:, p], B[p, :])
+    for r in range(R):
+        c = uint64(c0) + uint64(r) * uint64(ldc)
+        keep = r >= rskip
+        for l in range(W):
+            old = FC[c + uint64(l)]
+            FC[c + uint64(l)] = acc[r, l] if keep and l >= lskip and l - r >= dskip else old
+
+
+@vector_kernel(inline="always")
+def _row_block(FA, a0, ars, acs, FB, b0, ldb, FC, c0, ldc, j_lo, n, k, rows, rskip, dskip0):
+    """Columns j_lo..n-1 of a block of *rows* rows (a literal), in strips of 2W or W columns.
+
+    *dskip0* is the diagonal mask of a strip starting at column 0 (see
+    :func:`_sub_tile`); a strip starting at j0 gets ``dskip0 - j0``.
+    """
+    W = 64 // FC.itemsize
+    j0 = j_lo
+    if tile_width(FC) >= 4 * W:  # 32 lanes of float64: 32 registers of 64 bytes (AVX-512)
+        while j0 + 2 * W <= n:
+            _sub_tile(FA, a0, ars, acs, FB, b0 + j0, ldb, FC, c0 + j0, ldc, k, rows, 2, rskip, 0, dskip0 - j0)
+            j0 += 2 * W
+    while j0 + W <= n:
+        _sub_tile(FA, a0, ars, acs, FB, b0 + j0, ldb, FC, c0 + j0, ldc, k, rows, 1, rskip, 0, dskip0 - j0)
+        j0 += W
+    if j0 < n:
+        s = n - W
+        _sub_tile(FA, a0, ars, acs, FB, b0 + s, ldb, FC, c0 + s, ldc, k, rows, 1, rskip, j0 - s, dskip0 - s)
+
+
+@vector_kernel(inline="always")
+def _sub_product(FA, a0, ars, acs, FB, b0, ldb, FC, c0, ldc, m, n, k, upper):
+    """:func:`sub_product` with A's strides given, and *upper*: only ``C[i, j]`` with j >= i."""
+    W = 64 // FC.itemsize
+    if n < W:
+        # fewer than W columns in all: entry by entry
+        for i in range(m):
+            for j in range(i if upper else 0, n):
+                t = FC[c0 + i * ldc + j]
+                for p in range(k):
+                    t -= FA[a0 + i * ars + p * acs] * FB[b0 + p * ldb + j]
+                FC[c0 + i * ldc + j] = t
+        return
+    R = TILE_ROWS
+    i = 0
+    while i + R <= m:
+        j_lo = min(i, n - W) if upper else 0
+        dskip0 = i if upper else -n
+        _row_block(FA, a0 + i * ars, ars, acs, FB, b0, ldb, FC, c0 + i * ldc, ldc, j_lo, n, k, R, 0, dskip0)
+        i += R
+    if i < m:
+        if m >= R:
+            s = m - R
+            j_lo = min(s, n - W) if upper else 0
+            dskip0 = s if upper else -n
+            _row_block(
+                FA, a0 + s * ars, ars, acs, FB, b0, ldb, FC, c0 + s * ldc, ldc, j_lo, n, k, R, i - s, dskip0
+            )
+        else:
+            for r in range(i, m):
+                j_lo = min(r, n - W) if upper else 0
+                dskip0 = r if upper else -n
+                _row_block(
+                    FA, a0 + r * ars, ars, acs, FB, b0, ldb, FC, c0 + r * ldc, ldc, j_lo, n, k, 1, 0, dskip0
+                )
