@@ -607,6 +607,18 @@ class RegressionResults:
         return 1.0 - self.press / tss if tss > 0 else np.nan
 
     @cached_property
+    def _one_minus_hat(self) -> np.ndarray:
+        """``1 - h_i``, NaN where the leverage is 1 to rounding (``h_i >= 1 - 4 rank eps``).
+
+        Such a row is fitted exactly whatever its response (e.g. n = p), so
+        the HC2/HC3 corrections ``1 / (1 - h_i)`` are undefined: NaN, not the
+        ratio of two rounding errors (``1 - h`` ~ 1e-16 over ``e^2`` ~ 1e-30).
+        """
+        one_minus = 1.0 - self._hat
+        with np.errstate(invalid="ignore"):
+            return np.where(one_minus <= 4.0 * self.rank * np.finfo(np.float64).eps, np.nan, one_minus)
+
+    @cached_property
     def _hat(self) -> np.ndarray:
         """Leverages ``h_i = ||Q[i]||^2``."""
         Q = self._q
@@ -630,10 +642,8 @@ class RegressionResults:
             return self._sandwich_s(e2)
         if kind == "HC1":
             return self._sandwich_s(e2) * (self.nobs / self.df_resid if self.df_resid > 0 else np.nan)
-        if kind == "HC2":
-            return self._sandwich_s(e2 / (1.0 - self._hat))
-        if kind == "HC3":
-            return self._sandwich_s(e2 / (1.0 - self._hat) ** 2)
+        if kind in ("HC2", "HC3"):
+            return self._sandwich_s(e2 / self._one_minus_hat ** (2 if kind == "HC3" else 1))
         if kind in ("HAC", "cluster"):
             if kind != self.cov_type:
                 raise ValueError(f"the {kind} covariance needs its options: fit with cov_type={kind!r}")
