@@ -24,13 +24,19 @@ class LinAlgError(np.linalg.LinAlgError):
     """
 
 
-def _operand_dtype(a: np.ndarray) -> np.dtype:
+def _operand_dtype(a: np.ndarray, allow_complex: bool = False) -> np.dtype:
     kind = a.dtype.kind
     if kind == "c":
-        raise TypeError(
-            f"jitla does not support complex input yet (got dtype {a.dtype}); "
-            "its kernels are real float32/float64 only"
-        )
+        if not allow_complex:
+            raise TypeError(
+                f"jitla does not support complex input here yet (got dtype {a.dtype}); "
+                "this function's kernels are real float32/float64 only"
+            )
+        if a.dtype.itemsize <= 8:
+            return np.dtype(np.complex64)
+        if a.dtype.itemsize == 16:
+            return np.dtype(np.complex128)
+        raise TypeError(f"jitla supports complex64 and complex128, not {a.dtype} (convert it explicitly)")
     if kind in "biu":
         return np.dtype(np.float64)
     if kind == "f":
@@ -42,12 +48,15 @@ def _operand_dtype(a: np.ndarray) -> np.dtype:
     raise TypeError(f"array of dtype {a.dtype} is not numeric; jitla needs real numbers")
 
 
-def result_float_dtype(*arrays: np.ndarray) -> np.dtype:
+def result_float_dtype(*arrays: np.ndarray, allow_complex: bool = False) -> np.dtype:
     """Dtype the kernels compute in: float32 if every operand is float32/16, else float64.
 
-    Integers and booleans promote to float64; complex raises ``TypeError``.
+    Integers and booleans promote to float64.  Complex operands raise
+    ``TypeError`` unless *allow_complex* is true; then the result follows
+    numpy.linalg: complex64 when every operand is float32/complex64,
+    complex128 when any operand is complex and any is double precision.
     """
-    dtypes = [_operand_dtype(a) for a in arrays]
+    dtypes = [_operand_dtype(a, allow_complex) for a in arrays]
     return np.dtype(np.result_type(*dtypes)) if dtypes else np.dtype(np.float64)
 
 
