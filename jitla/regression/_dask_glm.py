@@ -14,14 +14,25 @@ agree with it (and with statsmodels) to rounding.
 
 After convergence one more pass sums the deviance, Pearson's chi^2 and the
 log-likelihood at the fit and at the constant-only model (a second one
-for families whose likelihood needs the estimated scale).  Means and
-response residuals are lazy Dask collections.
+for families whose likelihood needs the estimated scale).  Passes run
+only when asked for: the HC0-HC3 sandwich (the meat summed over chunks in
+``R^{-1}`` coordinates, as the in-memory fit), and for a Binomial fit with
+fitted probabilities at 0 or 1 the separation check (below).  Means, every
+kind of residual and the influence measures are lazy Dask collections,
+one task per partition, never collected.
+
+Separation: the in-memory check solves a linear program over all rows,
+which a larger-than-memory fit cannot.  Here one pass counts the rows
+with extreme fitted probabilities and keeps a bounded, deterministic
+sample of them and of the other 0/1 rows; the program is solved on the
+sample, and a second pass verifies the direction it finds on every row.
+A verified direction proves the separation and names its columns; an
+unverified one still warns (the symptom), naming no columns.
 
 Not for Dask input (said by a ValueError): offsets, exposure, frequency
 or variance weights, (successes, failures) Binomial responses, the
-negative binomial with estimated alpha, a rank-deficient design, a first
-IRLS step that leaves the family's range (give ``start_params``), and
-HC covariances; influence measures are n-sized and not computed.
+negative binomial with estimated alpha, a rank-deficient design and a
+first IRLS step that leaves the family's range (give ``start_params``).
 """
 
 from __future__ import annotations
@@ -37,7 +48,9 @@ from jitla.distributed._tsqr import _as_matrix, _merge_r, aligned_row_blocks
 from jitla.linalg import qr_r_augmented
 from jitla.regression._fit import _fit_from_r
 from jitla.regression._glm import (
+    COV_TYPES,
     DASK_MODEL,
+    EXTREME_MU,
     GLM,
     MAX_HALVINGS,
     PARAM_TOL_FACTOR,
@@ -45,10 +58,14 @@ from jitla.regression._glm import (
     GLMResults,
     _IRLSState,
     glm,
+    separating_columns,
+    separating_direction,
+    warn_separation,
 )
-from jitla.regression.families import Gaussian, Identity, NegativeBinomial, Poisson, Tweedie
+from jitla.regression.families import Binomial, Gaussian, Identity, NegativeBinomial, Poisson, Tweedie
 
-__all__ = ["DaskGLM", "DaskGLMResults", "GLM", "glm"]  # GLM, glm: jitla.regression loads them here
+# GLM, glm: jitla.regression loads them here
+__all__ = ["DaskGLM", "DaskGLMResults", "DaskGLMInfluence", "GLM", "glm"]
 
 
 # --------------------------------------------------------------------------
@@ -134,6 +151,159 @@ def _merge_sums(*parts):
     for part in parts[1:]:
         out = out + part
     return out
+
+
+class _MeatPass:
+    """``(sum G^T G for HC0/HC1, HC2, HC3)`` with rows ``G_i = u_i x_i^T R^{-1}`` (picklable).
+
+    ``u_i = (y_i - mu_i) / (V(mu_i) g'(mu_i))`` is the score weight,
+    divided by ``sqrt(1 - h_i)`` (HC2) or ``1 - h_i`` (HC3) with the
+    leverage ``h_i = w_i ||x_i^T R^{-1}||^2``.
+    """
+
+    def __init__(self, family, beta, Rinv):
+        self.family, self.beta, self.Rinv = family, beta, Rinv
+
+    def __call__(self, i, X, y):
+        fam, link = self.family, self.family.link
+        X = _as_matrix(X, "exog", i)
+        y = _as_matrix(y, "endog", i)[:, 0]
+        r = self.Rinv.shape[0]
+        if X.shape[0] == 0:
+            return tuple(np.zeros((r, r)) for _ in range(3))
+        mu = fam.clip_mu(link.inverse(X @ self.beta))
+        g, v = link.deriv(mu), fam.variance(mu)
+        u = (y - mu) / (v * g)
+        Q = X @ self.Rinv
+        h = np.einsum("ij,ij->i", Q, Q) / (g * g * v)
+        return tuple(
+            (Q * uk[:, None]).T @ (Q * uk[:, None]) for uk in (u, u / np.sqrt(1.0 - h), u / (1.0 - h))
+        )
+
+
+def _merge_meats(*parts):
+    out = parts[0]
+    for part in parts[1:]:
+        out = tuple(a + b for a, b in zip(out, part, strict=True))
+    return out
+
+
+#: Per-row columns of :class:`_RowPass`, in order.
+ROW_COLUMNS = (
+    "mu",
+    "resid_response",
+    "resid_pearson",
+    "resid_deviance",
+    "resid_working",
+    "resid_anscombe",
+    "hat_diag",
+    "standard_resid",
+    "cooks_d",
+)
+
+
+class _RowPass:
+    """Per partition: the ``ROW_COLUMNS`` of each row from its data, ``R^{-1}`` and the fit (picklable)."""
+
+    def __init__(self, family, beta, Rinv, scale, frame):
+        self.family, self.beta, self.Rinv, self.scale, self.frame = family, beta, Rinv, scale, frame
+
+    def __call__(self, i, X, y):
+        fam, link = self.family, self.family.link
+        index = getattr(X, "index", None)
+        X = _as_matrix(X, "exog", i)
+        y = _as_matrix(y, "endog", i)[:, 0]
+        m, k = X.shape[0], self.Rinv.shape[0]
+        ones = np.ones(m)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mu = fam.clip_mu(link.inverse(X @ self.beta))
+            g, v = link.deriv(mu), fam.variance(mu)
+            r = y - mu
+            pearson = r / np.sqrt(v)
+            Q = X @ self.Rinv
+            h = np.einsum("ij,ij->i", Q, Q) / (g * g * v)
+            student = pearson / np.sqrt(self.scale * (1.0 - h))
+            try:
+                anscombe = fam.resid_anscombe(y, mu, ones, ones) / math.sqrt(self.scale)
+            except NotImplementedError:
+                anscombe = np.full(m, np.nan)
+            table = np.column_stack(
+                [
+                    mu,
+                    r,
+                    pearson,
+                    fam.resid_dev(y, mu, ones),
+                    r * g,
+                    anscombe,
+                    h,
+                    student,
+                    student**2 * h / ((1.0 - h) * k),
+                ]
+            )
+        if not self.frame:
+            return table
+        import pandas as pd
+
+        return pd.DataFrame(table, columns=list(ROW_COLUMNS), index=index)
+
+
+class _ExtremePass:
+    """Binomial fit: ``(rows at 0 or 1, sample of s_i x_i of those, sample of s_i x_i of the others)``.
+
+    The samples are the first *keep* rows of each kind in the partition, so
+    they depend on the partitioning only (picklable).
+    """
+
+    def __init__(self, beta, keep):
+        self.beta, self.keep = beta, keep
+
+    def __call__(self, i, X, y):
+        X = _as_matrix(X, "exog", i)
+        y = _as_matrix(y, "endog", i)[:, 0]
+        with np.errstate(over="ignore"):
+            mu = 1.0 / (1.0 + np.exp(-(X @ self.beta)))
+        binary = (y == 0) | (y == 1)
+        extreme = binary & ((mu < EXTREME_MU) | (mu > 1 - EXTREME_MU))
+        SX = np.where(y > 0.5, 1.0, -1.0)[:, None] * X
+        return (
+            int(extreme.sum()),
+            SX[extreme][: self.keep],
+            SX[binary & ~extreme][: self.keep],
+        )
+
+
+def _merge_extremes(*parts):
+    return (
+        sum(p[0] for p in parts),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
+
+
+class _VerifyPass:
+    """``(min_i s_i x_i^T d / (||x_i|| ||d||), sum_i s_i x_i^T d)`` over the 0/1 rows (picklable)."""
+
+    def __init__(self, d):
+        self.d = d
+
+    def __call__(self, i, X, y):
+        X = _as_matrix(X, "exog", i)
+        y = _as_matrix(y, "endog", i)[:, 0]
+        binary = (y == 0) | (y == 1)
+        SX = np.where(y > 0.5, 1.0, -1.0)[binary, None] * X[binary]
+        if SX.shape[0] == 0:
+            return (math.inf, 0.0)
+        t = SX @ self.d
+        scale = np.linalg.norm(SX, axis=1) * np.linalg.norm(self.d)
+        return (float(np.min(t / np.maximum(scale, 1e-300))), float(t.sum()))
+
+
+def _merge_verify(*parts):
+    return (min(p[0] for p in parts), sum(p[1] for p in parts))
+
+
+#: Rows of each kind the separation check samples, over all partitions together.
+SEPARATION_SAMPLE = 20_000
 
 
 # --------------------------------------------------------------------------
@@ -290,13 +460,13 @@ class DaskGLM(GLM):
     ):
         """Fit by IRLS, one pass over the chunks per iteration; returns :class:`DaskGLMResults`.
 
-        Parameters as :meth:`GLM.fit`, except ``cov_type``: only
-        ``"nonrobust"`` (the model-based covariance) for Dask input.
+        Parameters as :meth:`GLM.fit`.  An HC ``cov_type`` costs one more
+        pass over the data, run when the covariance is first needed.
         """
         if str(method).upper() != "IRLS":
             raise ValueError(f"method must be 'IRLS', got {method!r}")
-        if cov_type != "nonrobust":
-            raise ValueError(f"cov_type must be 'nonrobust' for a GLM on Dask input, got {cov_type!r}")
+        if cov_type not in COV_TYPES:
+            raise ValueError(f"cov_type must be one of {COV_TYPES}, got {cov_type!r}")
         maxiter = int(maxiter)
         if maxiter < 1:
             raise ValueError("maxiter must be at least 1")
@@ -308,15 +478,43 @@ class DaskGLM(GLM):
                 GLMConvergenceWarning,
                 stacklevel=2,
             )
+        if isinstance(self.family, Binomial):
+            self._check_separation(state.params)
         return DaskGLMResults(self, state, scale=scale, cov_type=cov_type, use_t=bool(use_t))
+
+    def _check_separation(self, beta) -> None:
+        """Warn when the fit shows separation: a pass for the symptom, a pass to verify the direction."""
+        beta = np.asarray(beta, dtype=np.float64)
+        blocks = aligned_row_blocks((self.exog, "exog"), (self.endog, "endog"))
+        keep = max(50, SEPARATION_SAMPLE // max(1, len(blocks[0])))
+        found = map_row_blocks(_ExtremePass(beta, keep), blocks, _merge_extremes, self.split_every)
+        count, ext, other = found
+        if count == 0:
+            return
+        detail = f" ({count} of {int(self.nobs)} fitted probabilities are 0 or 1 to within {EXTREME_MU:g})"
+        d = separating_direction(np.concatenate([ext, other]))
+        if d is False and ext.shape[0] == count:
+            # every extreme row was in the program, and nothing separates them from the sampled rest:
+            # large effects, not separation (as the in-memory check)
+            return
+        if d is None or d is False:
+            # no direction separates even the sample: the symptom without a proof
+            warn_separation([], stacklevel=4, detail=detail + "; no separating direction was verified")
+            return
+        worst, total = map_row_blocks(_VerifyPass(d), blocks, _merge_verify, self.split_every)
+        if worst >= -1e-9 and total > 0:
+            warn_separation(separating_columns(self.exog_names, d), stacklevel=4, detail=detail)
+        else:
+            detail += "; the sampled direction did not separate every row"
+            warn_separation([], stacklevel=4, detail=detail)
 
 
 class DaskGLMResults(GLMResults):
     """:class:`GLMResults` of a Dask fit: sums over the chunks instead of n-sized arrays.
 
-    ``mu`` / ``fittedvalues`` and ``resid_response`` are lazy Dask
-    collections; the other residuals, HC covariances and influence
-    measures are not available for Dask input.
+    ``mu`` / ``fittedvalues`` and every kind of residual are lazy Dask
+    arrays; HC covariances run one more pass when first needed; influence
+    measures are a lazy Dask DataFrame (``get_influence().summary_frame()``).
     """
 
     def __init__(self, model, state, *, scale, cov_type, use_t):
@@ -367,14 +565,38 @@ class DaskGLMResults(GLMResults):
     def llnull(self) -> float:
         return self._loglikes[1]
 
+    # ------------------------------------------------------------------ per-row, lazy
+    def _row_parts(self, frame: bool):
+        m = self.model
+        beta = np.asarray(self._state.params, dtype=np.float64)
+        func = _RowPass(self.family, beta, np.ascontiguousarray(self._Rinv), self.scale, frame)
+        X, y = aligned_row_blocks((m.exog, "exog"), (m.endog, "endog"))
+        from dask import delayed
+
+        return [delayed(func, pure=True)(i, xb, yb) for i, (xb, yb) in enumerate(zip(X, y, strict=True))]
+
+    @cached_property
+    def _rows(self):
+        """The ``ROW_COLUMNS`` of every row as one lazy (n, 9) Dask array."""
+        import dask.array as da
+
+        X = self.model.exog
+        lengths = X.chunks[0] if hasattr(X, "chunks") and hasattr(X, "ndim") else None
+        parts = self._row_parts(frame=False)
+        if lengths is None or len(lengths) != len(parts):
+            lengths = [math.nan] * len(parts)
+        k = len(ROW_COLUMNS)
+        return da.concatenate(
+            [da.from_delayed(p, shape=(n, k), dtype=np.float64) for p, n in zip(parts, lengths, strict=True)]
+        )
+
+    def _column(self, name: str):
+        return self._rows[:, ROW_COLUMNS.index(name)]
+
     @cached_property
     def mu(self):
-        """Fitted means, a lazy Dask collection."""
-        beta = np.asarray(self._state.params, dtype=np.float64)
-        X, inverse = self.model.exog, self.family.link.inverse
-        if hasattr(X, "map_partitions"):
-            return X.map_partitions(lambda df: inverse(np.asarray(df, dtype=np.float64) @ beta))
-        return X.map_blocks(lambda b: inverse(b @ beta), drop_axis=1, dtype=np.float64)
+        """Fitted means, a lazy Dask array."""
+        return self._column("mu")
 
     @property
     def fittedvalues(self):
@@ -384,35 +606,50 @@ class DaskGLMResults(GLMResults):
     def _mu(self):
         raise NotImplementedError("the fitted means of Dask input are lazy: use mu")
 
-    @cached_property
+    @property
     def resid_response(self):
         """``endog - mu``, lazy."""
-        y = self.model.endog
-        if getattr(y, "ndim", 1) == 2:
-            y = y[:, 0]
-        return y - self.mu
-
-    def _not_for_dask(self, what):
-        raise NotImplementedError(f"{what} are not computed for Dask input")
+        return self._column("resid_response")
 
     @property
     def resid_pearson(self):
-        self._not_for_dask("Pearson residuals")
+        """``(y - mu) / sqrt(V(mu))``, lazy."""
+        return self._column("resid_pearson")
 
     @property
     def resid_deviance(self):
-        self._not_for_dask("deviance residuals")
+        """Signed square roots of the unit deviances, lazy."""
+        return self._column("resid_deviance")
 
     @property
     def resid_working(self):
-        self._not_for_dask("working residuals")
+        """``(y - mu) g'(mu)``, lazy."""
+        return self._column("resid_working")
 
     @property
     def resid_anscombe(self):
-        self._not_for_dask("Anscombe residuals")
+        """Anscombe residuals over ``sqrt(scale)``, lazy (NaN for families without them)."""
+        return self._column("resid_anscombe")
+
+    # ------------------------------------------------------------------ covariance
+    @cached_property
+    def _hc_meats(self):
+        m = self.model
+        beta = np.asarray(self._state.params, dtype=np.float64)
+        return m._pass(_MeatPass(self.family, beta, np.ascontiguousarray(self._Rinv)), _merge_meats)
+
+    def _sandwich(self, kind: str) -> np.ndarray:
+        meat = dict(zip(("HC0", "HC2", "HC3"), self._hc_meats, strict=True))[kind.replace("HC1", "HC0")]
+        Ri = self._Rinv
+        C = Ri @ meat @ Ri.T
+        if kind == "HC1":
+            n = self.nobs
+            C = C * (n / (n - self.rank))
+        return self._expand(C)
 
     def get_influence(self):
-        self._not_for_dask("influence measures (n-sized)")
+        """Leverage, studentized residuals and Cook's distance as a lazy frame (:class:`DaskGLMInfluence`)."""
+        return DaskGLMInfluence(self)
 
     def get_prediction(self, exog=None, exposure=None, offset=None):
         if exog is None:
@@ -423,6 +660,39 @@ class DaskGLMResults(GLMResults):
         if exog is None:
             return self.mu if which == "mean" else self.mu.map_blocks(self.family.link, dtype=np.float64)
         return self.model.predict(self._state.params, exog, exposure=exposure, offset=offset, which=which)
+
+
+class DaskGLMInfluence:
+    """Influence measures of a Dask GLM fit, per partition from its rows, ``R^{-1}`` and the fit.
+
+    The measures of :class:`jitla.regression._glm.GLMInfluence` (Pregibon,
+    Ann. Statist. 9, 1981): ``hat_diag`` = ``w_i ||x_i^T R^{-1}||^2``,
+    ``standard_resid`` = Pearson residual over ``sqrt(scale (1 - h_i))``,
+    ``cooks_d`` = ``r_i^2 h_i / (k (1 - h_i))``.  ``summary_frame()`` is a
+    lazy Dask DataFrame (write it with ``to_parquet``) with the input's
+    index for DataFrame input.
+    """
+
+    def __init__(self, results: DaskGLMResults):
+        self.results = results
+        self.k_vars = results.rank
+
+    @property
+    def hat_matrix_diag(self):
+        return self.results._column("hat_diag")
+
+    @property
+    def resid_studentized(self):
+        return self.results._column("standard_resid")
+
+    def summary_frame(self):
+        import dask.dataframe as dd
+        import pandas as pd
+
+        parts = self.results._row_parts(frame=True)
+        meta = pd.DataFrame({c: pd.Series(dtype=np.float64) for c in ROW_COLUMNS})
+        frame = dd.from_delayed(parts, meta=meta, verify_meta=False)
+        return frame[["cooks_d", "standard_resid", "hat_diag"]]
 
 
 DASK_MODEL[:] = [DaskGLM]

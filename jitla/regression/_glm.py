@@ -627,44 +627,67 @@ def _check_separation(model, state: _IRLSState) -> None:
     Fitted probabilities within ~1e-10 of 0 or 1 are the symptom; the proof
     is a direction d != 0 with ``(2 y_i - 1) x_i^T d >= 0`` for every
     observation with ``0 < y_i < 1`` excluded and equality not everywhere
-    (Albert & Anderson, Biometrika 71, 1984), found by the linear program of
-    Konis (2007, R's ``detectseparation``), here in its sparsest form:
-    minimise ``||d||_1`` subject to ``s_i x_i^T d >= 0`` and
-    ``sum_i s_i x_i^T d >= 1`` (``s_i = +-1`` the class); the warning names
-    the columns in which d is non-zero.
+    (Albert & Anderson, Biometrika 71, 1984), found by the linear program
+    of :func:`separating_direction`; the warning names the columns in which
+    d is non-zero.
     """
     mu = state.mu
     y = model.endog
-    extreme = (mu < 1e-10) | (mu > 1 - 1e-10)
+    extreme = (mu < EXTREME_MU) | (mu > 1 - EXTREME_MU)
     if not np.any(extreme):
         return
     binary = (y == 0) | (y == 1)
     X = model.exog[:, state.kept][binary]
     s = np.where(y[binary] > 0.5, 1.0, -1.0)
     names = [n for n, k in zip(model.exog_names, state.kept, strict=True) if k]
+    d = separating_direction(s[:, None] * X)
+    if d is False:
+        return  # extreme fits but no separating direction: large effects, not separation
+    warn_separation(separating_columns(names, d), stacklevel=5)
+
+
+#: Fitted probabilities closer than this to 0 or 1 count as the symptom of separation.
+EXTREME_MU = 1e-10
+
+
+def separating_direction(SX: np.ndarray):
+    """The sparsest d with ``SX d >= 0`` and ``sum(SX d) >= 1`` (rows ``s_i x_i``), by linear programming.
+
+    Konis (2007, R's ``detectseparation``) in its sparsest form: minimise
+    ``||d||_1`` (``d = d+ - d-``, both >= 0) subject to those constraints;
+    the program is infeasible exactly when the classes are not separated.
+    Returns d, ``False`` when infeasible, or None when scipy is missing.
+    """
     try:
         from scipy.optimize import linprog
     except ImportError:  # pragma: no cover - scipy is part of the regression extra
-        linprog = None
-    culprits = []
-    if linprog is not None and X.shape[0]:
-        # the sparsest separating direction: min ||d||_1 s.t. s_i x_i^T d >= 0, sum_i s_i x_i^T d >= 1
-        # (d = d+ - d-, both >= 0); infeasible exactly when the classes are not separated
-        k = X.shape[1]
-        SX = s[:, None] * X
-        A_ub = np.vstack([-np.hstack([SX, -SX]), -np.hstack([SX.sum(axis=0), -SX.sum(axis=0)])[None, :]])
-        b_ub = np.r_[np.zeros(X.shape[0]), -1.0]
-        res = linprog(np.ones(2 * k), A_ub=A_ub, b_ub=b_ub, bounds=[(0, None)] * (2 * k), method="highs")
-        if res.status != 0:
-            return  # extreme fits but no separating direction: large effects, not separation
-        d = res.x[:k] - res.x[k:]
-        culprits = [n for n, v in zip(names, d, strict=True) if abs(v) > 1e-8 * np.abs(d).max()]
+        return None
+    if not SX.shape[0]:
+        return None
+    k = SX.shape[1]
+    A_ub = np.vstack([-np.hstack([SX, -SX]), -np.hstack([SX.sum(axis=0), -SX.sum(axis=0)])[None, :]])
+    b_ub = np.r_[np.zeros(SX.shape[0]), -1.0]
+    res = linprog(np.ones(2 * k), A_ub=A_ub, b_ub=b_ub, bounds=[(0, None)] * (2 * k), method="highs")
+    if res.status != 0:
+        return False
+    return res.x[:k] - res.x[k:]
+
+
+def separating_columns(names, d) -> list[str]:
+    """The names of the columns in which the separating direction *d* is non-zero."""
+    if d is None:
+        return []
+    return [n for n, v in zip(names, d, strict=True) if abs(v) > 1e-8 * np.abs(d).max()]
+
+
+def warn_separation(culprits, stacklevel: int, detail: str = "") -> None:
     what = ", ".join(culprits) if culprits else "unknown columns"
     warnings.warn(
         "Perfect separation or prediction detected: the maximum-likelihood estimate does not exist "
-        f"and the coefficients of {what} diverge (their estimates and standard errors are meaningless)",
+        f"and the coefficients of {what} diverge (their estimates and standard errors are meaningless)"
+        + detail,
         PerfectSeparationWarning,
-        stacklevel=4,
+        stacklevel=stacklevel,
     )
 
 
