@@ -60,6 +60,16 @@ def lowess(x, y, frac=2.0 / 3.0, it=3):
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    if x.ndim != 1 or y.ndim != 1:
+        raise ValueError(f"x and y must be 1-D, got shapes {x.shape} and {y.shape}")
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("x and y must not contain NaN or inf (drop those points first)")
+    if not 0.0 < frac <= 1.0:
+        raise ValueError(f"frac must be in (0, 1], got {frac!r}")
+    if int(it) != it or it < 0:
+        raise ValueError(f"it must be a non-negative integer, got {it!r}")
     order = np.argsort(x, kind="stable")
     xs, ys = x[order], y[order]
     n = xs.shape[0]

@@ -98,3 +98,7 @@ def test_errors():
         yule_walker(y[:2], 2)
     with pytest.raises(ValueError, match="positive integer"):
         yule_walker(y, 0)
+    with pytest.raises(ValueError, match="method must be 'adjusted' or 'mle'"):
+        yule_walker(y, 1, method="burg")
+    with pytest.raises(ValueError, match="expecting a vector"):
+        yule_walker(np.c_[y, y], 1)

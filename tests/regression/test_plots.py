@@ -10,7 +10,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats
 
 from jitla.regression import OLS, lowess
@@ -39,6 +39,26 @@ def test_lowess_matches_statsmodels():
     ref = sm_lowess(y, x, frac=2 / 3, it=3, delta=0.0)
     assert_allclose(xs, ref[:, 0], rtol=0)
     assert_allclose(ys, ref[:, 1], rtol=1e-6, atol=1e-9)
+
+
+def test_lowess_rejects_bad_input_and_leaves_it_alone():
+    x = np.linspace(0.0, 1.0, 10)
+    y = x**2
+    x0, y0 = x.copy(), y.copy()
+    for kwargs, match in (
+        ({"x": x, "y": y[:-1]}, "same length"),
+        ({"x": x[:, None], "y": y}, "1-D"),
+        ({"x": np.r_[x[:-1], np.nan], "y": y}, "NaN"),
+        ({"x": x, "y": y, "frac": 0.0}, "frac must be in"),
+        ({"x": x, "y": y, "frac": 1.5}, "frac must be in"),
+        ({"x": x, "y": y, "it": -1}, "non-negative integer"),
+        ({"x": x, "y": y, "it": 1.5}, "non-negative integer"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            lowess(**kwargs)
+    lowess(x, y, frac=1.0, it=0)
+    assert_array_equal(x, x0)
+    assert_array_equal(y, y0)
 
 
 def test_four_panels_plot_the_right_data():
