@@ -153,6 +153,10 @@ def out_of_core(path: str, n: int, p: int, parts: int, memory_limit: str = "1.5G
             processes=True,
             memory_limit=memory_limit,
             dashboard_address=None,
+            # Arrow's default pool (mimalloc/jemalloc) keeps freed chunk buffers: a worker's RSS then
+            # grows by about four chunks and stays there; the system allocator, with the trim threshold
+            # Dask's nanny sets, returns them (devlog 057)
+            env={"ARROW_DEFAULT_MEMORY_POOL": "system"},
         ) as cluster,
         Client(cluster) as client,
     ):
