@@ -59,7 +59,43 @@ def aligned_row_blocks(*named) -> list:
     frames = all(not hasattr(x, "chunks") for x, _ in named if is_dask_collection(x))
     if len(counts) > 1 and frames:
         blocks = [row_blocks(x, name, optimize=False) for x, name in named]
+    present = [x for x, _ in named if x is not None]
+    if frames and len(present) > 1 and all(is_dask_collection(x) for x in present):
+        npart = {x.npartitions for x in present}
+        if len(npart) == 1:
+            blocks = [
+                None if b is None else _FrameBlocks(b, x) for b, (x, _) in zip(blocks, named, strict=True)
+            ]
     return blocks
+
+
+class _FrameBlocks(list):
+    """The row blocks of a DataFrame or Series, which also remembers the collection.
+
+    :func:`map_row_blocks` applies its function to such blocks through one
+    ``map_partitions`` over all the collections together, so that Dask
+    fuses the reading, the user's own partition functions, the column
+    selections and the chunk kernel into one task per partition: no
+    partition is stored between tasks.  Selected one by one (the list
+    itself), each selection re-reads its partition and a worker holds the
+    results until the chunk task runs.
+    """
+
+    def __init__(self, blocks, collection):
+        super().__init__(blocks)
+        self.collection = collection
+
+
+class _PartitionTask:
+    """``func(i, *blocks)`` as a ``map_partitions`` function (None blocks re-inserted; picklable)."""
+
+    def __init__(self, func, missing):
+        self.func, self.missing = func, missing
+
+    def __call__(self, *parts, partition_info=None):
+        i = 0 if partition_info is None else partition_info["number"]
+        it = iter(parts)
+        return self.func(i, *[None if m else next(it) for m in self.missing])
 
 
 def tree_reduce(items: list, merge, split_every: int = 8):
@@ -96,8 +132,23 @@ def map_row_blocks(func, blocks: list[list], merge, split_every: int = 8, *, com
                 f"the inputs have different numbers of row chunks: {[len(b) for b in blocks if b]}"
             )
     lazy = any(hasattr(v, "__dask_graph__") for b in blocks if b is not None for v in b)
-    apply = _delayed().delayed(func, pure=True) if lazy else func
-    parts = [apply(i, *[None if b is None else b[i] for b in blocks]) for i in range(n)]
+    present = [b for b in blocks if b is not None]
+    if len(present) > 1 and all(isinstance(b, _FrameBlocks) for b in present):
+        import dask.dataframe as dd
+        import pandas as pd
+
+        task = _PartitionTask(func, [b is None for b in blocks])
+        out = dd.map_partitions(
+            task,
+            *[b.collection for b in present],
+            align_dataframes=False,
+            meta=pd.Series(dtype=object),
+            enforce_metadata=False,
+        )
+        parts = list(out.to_delayed())
+    else:
+        apply = _delayed().delayed(func, pure=True) if lazy else func
+        parts = [apply(i, *[None if b is None else b[i] for b in blocks]) for i in range(n)]
     root = tree_reduce(parts, merge, split_every)
     if compute and hasattr(root, "__dask_graph__"):
         return _delayed().compute(root)[0]

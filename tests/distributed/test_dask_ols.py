@@ -263,3 +263,26 @@ def test_columns_of_a_parquet_frame_selected_separately(tmp_path):
     ref = sm.OLS(y, X).fit(cov_type="HC2")
     assert_allclose(np.asarray(res.params), ref.params, rtol=1e-12)
     assert_allclose(bse, ref.bse, rtol=1e-12)
+
+
+def test_dataframe_fit_builds_each_partition_once_in_one_task():
+    # y and X are two selections of one user-built frame: each pass must run the user's
+    # partition function once per partition (not once per selection), and the chunk
+    # kernel in the same task, so that no partition is stored between tasks
+    X, y, _ = _data(n=2400, p=3, seed=7)
+    df = pd.DataFrame(X[:, 1:], columns=["a", "b"])
+    df["y"] = y
+    calls = []
+
+    def build(part):
+        if len(part):
+            calls.append(len(part))
+        return part.assign(const=1.0)[["y", "const", "a", "b"]]
+
+    frame = dd.from_pandas(df, npartitions=4).map_partitions(build)
+    with dask.config.set(scheduler="sync"):
+        res = OLS(frame["y"], frame[["const", "a", "b"]]).fit()
+        params = np.asarray(res.params)
+    assert calls.count(600) == 4  # (Dask also calls it on a 2-row sample to infer the output type)
+    ref = OLS(y, X).fit()
+    assert_allclose(params, ref.params, rtol=1e-12)
