@@ -127,6 +127,29 @@ print("three largest Cook's distances:\n", top)
 pred = res.get_prediction(dX[:5_000]).summary_frame(alpha=0.05)
 print(pred.head(3))
 
+# The GLM has the same: `logit.get_influence().summary_frame()` is lazy, `fit(cov_type="HC1")`
+# costs one more pass, and a Binomial fit with fitted probabilities at 0 or 1 runs the
+# separation check (a sampled linear program, then a pass that verifies its direction on every
+# row).
+
+# %%
+glm_frame = logit.get_influence().summary_frame()
+print(type(glm_frame).__name__, list(glm_frame.columns))
+print(
+    "HC1 bse:",
+    np.round(np.asarray(GLM(da.from_array(yb, chunks=2_500), dX, Binomial()).fit(cov_type="HC1").bse), 4),
+)
+
+# %% [markdown]
+# ### Memory on a cluster
+#
+# Data larger than memory comes from Parquet: `dd.read_parquet(path, columns=[...])`, and the
+# fit's tasks each read one file and return a (p+1) x (p+1) R, so a worker holds about one chunk
+# at a time.  Two settings keep it so (devlog 057): start the workers with
+# `LocalCluster(..., env={"ARROW_DEFAULT_MEMORY_POOL": "system"})` (Arrow's default allocator
+# keeps freed chunks, and the worker's memory climbs by several chunks), and build `y` and `X`
+# as selections of one frame, as above: jitla then runs each partition once, in one task.
+
 # %% [markdown]
 # ## 6. Exercises
 #
