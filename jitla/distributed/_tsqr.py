@@ -175,6 +175,29 @@ def _merge_r(*factors: np.ndarray) -> np.ndarray:
     return qr_r_augmented(np.empty((S.shape[0], 0)), S, nthreads=1)
 
 
+#: Rows per C-order slab when a chunk arrives column-major (as pandas' blocks do).
+SLAB_ROWS = 65_536
+
+
+def chunk_r(X, Y, sqrt_weights=None) -> np.ndarray:
+    """R of ``diag(w) [X | Y]`` for one chunk, with the serial kernel.
+
+    A column-major X (what ``np.asarray`` of a pandas partition gives) is
+    factored by slabs of ``SLAB_ROWS`` rows, each copied to C order, and
+    the slabs' R factors merged: the kernel's C-order copy of the whole
+    chunk would double a worker's memory for the chunk.
+    """
+    m = X.shape[0]
+    if X.flags.c_contiguous or m <= SLAB_ROWS:
+        return qr_r_augmented(X, Y, sqrt_weights=sqrt_weights, nthreads=1)
+    parts = []
+    for s in range(0, m, SLAB_ROWS):
+        e = min(m, s + SLAB_ROWS)
+        w = None if sqrt_weights is None else sqrt_weights[s:e]
+        parts.append(qr_r_augmented(X[s:e], Y[s:e], sqrt_weights=w, nthreads=1))
+    return _merge_r(*parts)
+
+
 def _r_of_block(i, block):
     A = _as_matrix(block, "A", i)
     return qr_r_augmented(np.empty((A.shape[0], 0)), A, nthreads=1)
@@ -267,7 +290,7 @@ def _chunk_stats(i, X, Y, w):
         sqrt_w = np.sqrt(wv)
         slw = float(np.log(wv).sum())
     q = p + Y.shape[1]
-    R = qr_r_augmented(X, Y, sqrt_weights=sqrt_w, nthreads=1) if m else np.zeros((q, q))
+    R = chunk_r(X, Y, sqrt_w) if m else np.zeros((q, q))
     y0 = Y[:, 0]
     W = float(wv.sum())
     mean = float(wv @ y0 / W) if m else 0.0

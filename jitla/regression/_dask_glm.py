@@ -44,8 +44,7 @@ from functools import cached_property
 import numpy as np
 
 from jitla.distributed import map_row_blocks
-from jitla.distributed._tsqr import _as_matrix, _merge_r, aligned_row_blocks
-from jitla.linalg import qr_r_augmented
+from jitla.distributed._tsqr import _as_matrix, _merge_r, aligned_row_blocks, chunk_r
 from jitla.regression._fit import _fit_from_r
 from jitla.regression._glm import (
     COV_TYPES,
@@ -105,7 +104,7 @@ class _IRLSPass:
         if m == 0:
             R = np.zeros((p + 1, p + 1))
         else:
-            R = qr_r_augmented(X, z[:, np.newaxis], sqrt_weights=np.sqrt(w), nthreads=1)
+            R = chunk_r(X, z[:, np.newaxis], np.sqrt(w))
         return (R, dev, True, m, float(y.sum()))
 
 
