@@ -75,6 +75,7 @@ TOPICS = {
     "reliability": ("reliability", "misses", "layers"),
     "benchmarks": ("quiet-figures",),
     "portability": ("portable",),
+    "learning material": ("docs", "course", "notebooks", "notebook"),
 }
 
 
@@ -196,11 +197,17 @@ def stage_sources() -> None:
 
 
 def entry_date(path: Path) -> str:
-    """The date in the entry's title, else the date of the commit that added it."""
+    """The date in the entry's title, else the date of the commit that added it.
+
+    Entries of one day keep their number order on the blog (newest first): the time of day is
+    the entry's number in seconds, which the site does not show.
+    """
+    number = int(path.name[:3])
+    stamp = f"T00:{number // 60:02d}:{number % 60:02d}"
     title = path.read_text().split("\n", 1)[0]
     found = re.search(r"\b(20\d\d-\d\d-\d\d)\b", title)
     if found:
-        return found.group(1)
+        return found.group(1) + stamp
     out = subprocess.run(
         ["git", "log", "--diff-filter=A", "--follow", "--format=%cs", "--", str(path)],
         cwd=ROOT,
@@ -209,9 +216,9 @@ def entry_date(path: Path) -> str:
         check=False,
     ).stdout.split()
     if out:
-        return out[-1]
+        return out[-1] + stamp
     # Not committed yet (a working tree): today, so the entry still appears.
-    return time.strftime("%Y-%m-%d")
+    return time.strftime("%Y-%m-%d") + stamp
 
 
 def entry_topics(path: Path) -> list[str]:
@@ -236,10 +243,18 @@ def stage_devlog() -> None:
     for path in sorted((ROOT / "devlog").glob("[0-9][0-9][0-9]-*.md")):
         text = path.read_text()
         title, _, body = text.partition("\n")
-        # The first paragraph is the excerpt on the blog's index.
-        body = body.lstrip("\n")
-        first, sep, rest = body.partition("\n\n")
-        body = first + "\n\n<!-- more -->\n\n" + rest if sep else body + "\n\n<!-- more -->\n"
+        # The excerpt on the blog's index ends after the first paragraph of prose (a leading
+        # "date. Code: ... Tests: ..." line of provenance stays with it).
+        paragraphs = body.strip("\n").split("\n\n")
+        cut = next(
+            (
+                i + 1
+                for i, para in enumerate(paragraphs)
+                if not re.match(r"\W*(20\d\d-\d\d-\d\d|Code:)", para)
+            ),
+            1,
+        )
+        body = "\n\n".join(paragraphs[:cut]) + "\n\n<!-- more -->\n\n" + "\n\n".join(paragraphs[cut:])
         front = (
             "---\n"
             f"date: {entry_date(path)}\n"
@@ -381,7 +396,7 @@ def stage_notebooks(jobs: int, skip: bool, reuse: bool) -> None:
         "",
         "Each notebook is a jupytext `.py` file in `notebooks/`, executed for this site with its "
         'outputs and plots; open it in Jupyter with `pip install -e ".[notebooks]"` and '
-        "`jupyter lab notebooks/` (right-click the file, *Open With → Notebook*). Exercise "
+        "`jupyter lab notebooks/` (right-click the file, *Open With → Jupytext Notebook*). Exercise "
         "solutions are hidden until you click them.",
         "",
         "| notebook | course week |",

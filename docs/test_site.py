@@ -53,6 +53,7 @@ INSPECT = """
                                  ok: img.complete && img.naturalWidth > 0,
                                  width: img.naturalWidth})),
     ids: Array.from(document.querySelectorAll("[id^='jitla.linalg.']")).map(e => e.id),
+    solutions_open: Array.from(document.querySelectorAll("details.solution")).map(d => d.open),
   };
 })()
 """
@@ -199,6 +200,9 @@ def test_page_renders_with_its_images(name, server, browser):
     assert not broken, f"{page}: images that did not load: {broken}"
     assert len(shown["images"]) >= least_images, f"{page}: {len(shown['images'])} images"
     assert not errors, f"{page}: script errors: {errors}"
+    if name == "notebook":
+        # The exercises' solutions are on the page, collapsed until a reader opens them.
+        assert shown["solutions_open"] and not any(shown["solutions_open"])
     if name == "api":
         assert "jitla.linalg.solve" in shown["ids"] and "jitla.linalg.svd" in shown["ids"]
     # A screenshot of a rendered page is a PNG of the viewport, not a blank file.

@@ -52,3 +52,9 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
             if out.get("name") == "stdout"
         )
         assert "bitwise identical: True" in text
+
+
+def test_every_notebook_is_on_the_course_map():
+    course = (Path(__file__).parent.parent / "docs" / "course.md").read_text()
+    missing = [p.stem for p in NOTEBOOKS if f"notebooks/{p.stem}.ipynb" not in course]
+    assert not missing, f"notebooks without a row in docs/course.md: {missing}"
