@@ -156,7 +156,7 @@ class DevTools:
         raise TimeoutError(method)
 
 
-async def visit(ws_url: str, url: str, screenshot: Path) -> tuple[dict, list[str]]:
+async def visit(ws_url: str, url: str, screenshot: Path, show_image: bool) -> tuple[dict, list[str]]:
     from tornado.websocket import websocket_connect
 
     connection = await websocket_connect(ws_url, max_message_size=256 * 1024 * 1024)
@@ -174,6 +174,8 @@ async def visit(ws_url: str, url: str, screenshot: Path) -> tuple[dict, list[str
         )
         if "exceptionDetails" in result:
             raise RuntimeError(f"inspecting {url}: {result['exceptionDetails']}")
+        if show_image:  # the screenshot shows the first figure, not only the page's top
+            await tools.call("Runtime.evaluate", expression="document.images[0].scrollIntoView()")
         shot = await tools.call("Page.captureScreenshot", format="png")
         screenshot.write_bytes(base64.b64decode(shot["data"]))
         errors = [
@@ -192,7 +194,7 @@ def test_page_renders_with_its_images(name, server, browser):
     page, words, least_images = PAGES[name]
     OUT.mkdir(exist_ok=True)
     screenshot = OUT / f"docs-{name}.png"
-    shown, errors = asyncio.run(visit(browser, f"{server}/{page}", screenshot))
+    shown, errors = asyncio.run(visit(browser, f"{server}/{page}", screenshot, name == "notebook"))
     assert shown["h1"], f"{page}: no heading rendered"
     for word in words:
         assert word in shown["text"], f"{page}: {word!r} not on the rendered page"
