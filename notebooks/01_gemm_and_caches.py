@@ -14,6 +14,9 @@
 # %% [markdown]
 # # 01 — GEMM and the caches
 #
+# **Course week 1** (linear maps as matrices) of the linear-algebra course, its computing side:
+# what a matrix product costs, and why the order of the loops matters.
+#
 # Matrix multiplication `C = A @ B` with `A` of shape (m, k) and `B` of shape (k, n) is
 #
 # $$ C_{ij} = \sum_{p=0}^{k-1} A_{ip} B_{pj}, $$
@@ -204,9 +207,6 @@ boundaries = {
 print("n where one n x n float64 matrix fills each cache:", boundaries)
 
 try:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))

@@ -14,6 +14,9 @@
 # %% [markdown]
 # # 02 — Factorisations and least squares
 #
+# **Course weeks 3–5** of the linear-algebra course (Gram–Schmidt, projections and least squares,
+# determinants through LU), and week 11's conditioning, seen through the factorisations.
+#
 # Solving `A x = b` and fitting `min ||A x - b||` are done by *factoring* A into pieces that are
 # easy to solve with: triangular matrices (LU, Cholesky) and orthogonal ones (QR). This notebook
 # follows jitla's kernels through four questions:

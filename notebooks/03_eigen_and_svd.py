@@ -14,6 +14,9 @@
 # %% [markdown]
 # # 03 — Eigenvalues and the SVD
 #
+# **Course weeks 6 and 9** of the linear-algebra course (eigenvalues, the SVD) and week 2's four
+# subspaces from the SVD.
+#
 # From the simplest eigenvalue method to the ones in `numpy.linalg`, and what the SVD says about a
 # linear map:
 #
@@ -91,9 +94,6 @@ print("longest image of a unit vector:", np.linalg.norm(ellipse, axis=0).max())
 print("shortest image of a unit vector:", np.linalg.norm(ellipse, axis=0).min())
 
 try:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(4, 4))

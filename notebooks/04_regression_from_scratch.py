@@ -14,6 +14,9 @@
 # %% [markdown]
 # # 04 — Regression from scratch
 #
+# **Course weeks 1–7** of the regression course (simple and multiple regression, inference,
+# residual analysis, leverage and influence, polynomial models; collinearity starts week 9).
+#
 # A first regression course, computed with jitla's QR factorisation and checked against the
 # formulas at every step:
 #
@@ -199,9 +202,6 @@ for chunk in np.array_split(order, 4):
     print(f"fitted {f_lo:5.1f} .. {f_hi:5.1f}: residual std {res4.resid[chunk].std(ddof=1):.2f}")
 
 try:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5, 3))

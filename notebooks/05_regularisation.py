@@ -56,9 +56,6 @@ n, p = X.shape
 print(f"n = {n}, p = {p}; columns: {list(X.columns)}")
 
 try:
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 except ImportError:  # the numbers below are printed either way
     plt = None
@@ -280,23 +277,23 @@ print(stepwise(X, y, "forward", "bic").history_frame().round(2).to_string(index=
 # **7.4** Split the data (first 300 rows to train, the rest to test) and compare the test MSE
 # of OLS, RidgeCV, LassoCV and the best subset by BIC.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"] jupyter={"source_hidden": true}
 # ### Solutions
 #
 # **7.1** H(α) = X(XᵀX + αI)⁻¹Xᵀ on the centred X; the intercept is fitted by centring, is not
 # shrunk, and would add exactly 1 to both numbers.
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 alpha = cv.alpha_
 H = Xc @ np.linalg.solve(Xc.T @ Xc + alpha * np.eye(p), Xc.T)
 print(f"tr H = {np.trace(H):.10f}, sum d^2/(d^2+alpha) = {np.sum(d**2 / (d**2 + alpha)):.10f}")
 
-# %% [markdown]
+# %% [markdown] tags=["solution"] jupyter={"source_hidden": true}
 # **7.2** The best subset of size k minimises the RSS over *all* k-subsets, the forward path's
 # k-th model is one of them: the best-subset RSS is never larger. The F criterion with f_in = 0
 # makes forward selection run to the full model.
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 path = stepwise(X, y, "forward", "f", f_in=0.0, f_out=0.0)
 forward_rss = [s.rss for s in path.history[1:]]
 for k in range(1, p + 1):
@@ -309,10 +306,10 @@ for k in range(1, p + 1):
             f"best {list(bs.subsets[k - 1])} RSS {bs.rss[k - 1]:.0f}"
         )
 
-# %% [markdown]
+# %% [markdown] tags=["solution"] jupyter={"source_hidden": true}
 # **7.3**
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 r = ym - Xc @ lcv.coef_
 corr = Xc.T @ r / n
 active = lcv.coef_ != 0
@@ -322,10 +319,10 @@ print(
     np.allclose(corr[active], lcv.alpha_ * np.sign(lcv.coef_[active]), rtol=1e-4),
 )
 
-# %% [markdown]
+# %% [markdown] tags=["solution"] jupyter={"source_hidden": true}
 # **7.4**
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 tr, te = slice(0, 300), slice(300, None)
 Xtr, Xte, ytr, yte = X.iloc[tr], X.iloc[te], y.iloc[tr], y.iloc[te]
 fits = {

@@ -14,6 +14,8 @@
 # %% [markdown]
 # # 06 — Generalized linear models: IRLS is least squares, again
 #
+# **Course week 11** of the regression course: generalized linear models.
+#
 # *Regression course, the GLM weeks (after inference and diagnostics of the linear model).*
 #
 # A linear model says `E[y] = X β` with constant variance. Counts, proportions and positive
@@ -199,7 +201,7 @@ print("largest Cook's distance:", infl.cooks_d.idxmax(), round(infl.cooks_d.max(
 #
 # </details>
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 from scipy import stats
 
 lr = 2 * (nb.llf - pois.llf)

@@ -14,6 +14,9 @@
 # %% [markdown]
 # # 07 — Model adequacy: pictures, lack of fit, transformations, correlated errors
 #
+# **Course weeks 4–5, 10 and 13** of the regression course: model adequacy, transformations,
+# validation, correlated errors.
+#
 # *Regression course, the model-adequacy weeks (Montgomery, Peck & Vining chapters 4, 5, 11 and
 # 14), after inference for the linear model (notebook 04).*
 #
@@ -31,11 +34,9 @@
 # 6. Exercises, with solutions.
 
 # %%
-import matplotlib
-
-matplotlib.use("Agg")
 import numpy as np
 import statsmodels.api as sm
+from IPython.display import display
 
 from jitla.regression import (
     GLSAR,
@@ -65,7 +66,7 @@ y = engel["foodexp"].to_numpy()
 fit = OLS(y, X).fit()
 print(f"R^2 = {fit.rsquared:.3f}, slope = {fit.params[1]:.4f} (se {fit.bse[1]:.4f})")
 fig = fit.plot_diagnostics()
-fig.savefig("engel_diagnostics.png", dpi=80)
+display(fig)  # a Figure of its own (no pyplot state): shown explicitly
 print("panels:", [ax.get_title() for ax in fig.axes])
 
 # %% [markdown]
@@ -121,7 +122,7 @@ print("sigma from the 5, 20, 117 nearest pairs:", nn.sigma_path[[4, 19, 116]].ro
 bc = boxcox(y, X)
 print(f"lambda = {bc.lmbda:.3f}, 95% interval {bc.conf_int.round(3)}")
 fig = bc.plot()
-fig.savefig("engel_boxcox.png", dpi=80)
+display(fig)
 for name, z in (("sqrt", np.sqrt(y)), ("log", np.log(y))):
     r = OLS(z, X).fit()
     print(f"{name:4} response: Breusch-Pagan p = {dg.het_breuschpagan(r.resid, X)[1]:.2g}")
@@ -224,32 +225,32 @@ print("income range, prediction:", np.exp(Xl[pred, 1]).min().round(), np.exp(Xl[
 # p-value by simulation: draw normal errors, project them onto the residual space of X, and count
 # how often d falls below the observed value.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"] jupyter={"source_hidden": true}
 # ### Solutions
 #
 # **6.1**
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 av = log_fit.plot_partregress(1)
 pts = av.axes[0].collections[0].get_offsets()
 slope = (pts[:, 0] @ pts[:, 1]) / (pts[:, 0] @ pts[:, 0])
 print(f"added-variable slope {slope:.6f} = elasticity {log_fit.params[1]:.6f}")
 print("same residuals:", np.allclose(pts[:, 1] - slope * pts[:, 0], log_fit.resid))
 
-# %% [markdown]
+# %% [markdown] tags=["solution"] jupyter={"source_hidden": true}
 # **6.2** The estimate is a ratio (ȳ₀ − b₀)/b₁: its interval comes from inverting the prediction
 # interval, a quadratic in x whose roots sit farther on the side away from x̄ (Fieller).
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 from jitla.regression import calibrate
 
 cal = calibrate(line, 11.0)
 print(f"x0 = {cal.estimate:.3f}, 95% interval ({cal.lower:.3f}, {cal.upper:.3f})")
 
-# %% [markdown]
+# %% [markdown] tags=["solution"] jupyter={"source_hidden": true}
 # **6.3**
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 dy, dx = np.diff(ly)[-60:], np.diff(np.log(macro["realdpi"].to_numpy()))[-60:]
 Xs = np.column_stack([np.ones(60), dx])
 exact = dg.durbin_watson_test(OLS(dy, Xs).fit())

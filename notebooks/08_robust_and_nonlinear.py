@@ -14,6 +14,8 @@
 # %% [markdown]
 # # 08 — Robust and nonlinear regression
 #
+# **Course week 12** of the regression course: robust and nonlinear regression.
+#
 # *Regression course, the robust-regression and nonlinear-regression weeks (Montgomery, Peck &
 # Vining chapters 15.1 and 12), after leverage and influence (notebook 04) and model adequacy
 # (notebook 07).*
@@ -153,35 +155,35 @@ print("curve_fit:", popt.round(5), "se", np.sqrt(np.diag(pcov)).round(5))
 # **4.2** Refit the stack-loss data by OLS without days 1, 3, 4 and 21 and compare with the Tukey
 # fit on all 21 days.
 
-# %% [markdown]
+# %% [markdown] tags=["solution"] jupyter={"source_hidden": true}
 # ### Solutions
 #
 # **4.1**
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 r = y - X @ np.asarray(huber.params)
 psi = robust_norms.HuberT().psi(r / huber.scale)
 print("X^T psi(r/s) =", X.T @ psi)
 
-# %% [markdown]
+# %% [markdown] tags=["solution"] jupyter={"source_hidden": true}
 # **4.2** Downweighting is not deleting: the bisquare gives days 1 and 3 nearly full weight and
 # nearly removes days 4 and 21. The coefficient the odd days distort most, water temperature,
 # falls from 1.30 (OLS, all days) to 0.65 (Tukey, all days), close to the 0.58 of least squares
 # without the four days; the others move less consistently.
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 keep = np.setdiff1d(np.arange(21), [0, 2, 3, 20])
 print("OLS without 1, 3, 4, 21:", np.asarray(OLS(y[keep], X[keep]).fit().params))
 print("Tukey on all 21 days:   ", np.asarray(tukey.params))
 print("Tukey weights of days 1, 3, 4, 21:", np.asarray(tukey.weights)[[0, 2, 3, 20]].round(2))
 
-# %% [markdown]
+# %% [markdown] tags=["solution"] jupyter={"source_hidden": true}
 # **4.3** Both reach the same k. On this small, well-behaved problem Gauss–Newton with step
 # halving even needs fewer model calls than Levenberg–Marquardt (whose finite-difference Jacobians
 # count too); the trust region earns its keep on the hard problems of the Moré–Garbow–Hillstrom
 # set, where undamped steps diverge or stall (devlog 044).
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 for method in ("gn", "lm"):
     r = NLS(decay, t, conc, p0=[1.0, 5.0, 0.0]).fit(method=method)
     print(f"{method}: converged {r.converged}, {r.nfev} model calls, k = {np.asarray(r.params)[1]:.5f}")

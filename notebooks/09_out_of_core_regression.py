@@ -14,6 +14,9 @@
 # %% [markdown]
 # # 09 — Out-of-core regression: one pass over chunks with Dask
 #
+# **Course week 14** of the regression course, its computing side: regression on data larger than
+# memory.
+#
 # *Regression course, the computing week after least squares by QR (notebook 02) and the linear
 # model's inference (notebook 04); GLMs from notebook 06 reappear in section 4.*
 #
@@ -158,14 +161,14 @@ print(
 #    against `params`.
 # 2. Count the bytes that travel up the tree for 1000 chunks and p = 20 with `split_every=8`.
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 # Solution 1
 model = OLS(dy, dX)
 path = model.ridge_path([0.0, 1.0, 100.0])
 print(path)
 print("alpha = 0 equals OLS:", np.allclose(path[0], model.fit().params, rtol=1e-12))
 
-# %%
+# %% tags=["solution"] jupyter={"source_hidden": true}
 # Solution 2: one (p+1) x (p+1) float64 factor per task output, levels 1000 -> 125 -> 16 -> 2 -> 1
 q, chunks, level_bytes = 21, 1000, []
 while chunks > 1:
