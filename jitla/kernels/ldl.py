@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from jitla._jit import kernel
 
 __all__ = ["sytf2", "sytrs", "BK_ALPHA"]

@@ -110,7 +110,7 @@ def _ell(A, m, A_norm1):
 
 
 def _pade_uv(A, powers, m):
-    """``(U, V)`` of the [m/m] Padé approximant ``(V - U)^{-1} (V + U)``; powers = {2: A^2, 4: ..., 6: ...}."""
+    """``(U, V)`` of the [m/m] Padé approximant ``(V - U)^{-1} (V + U)``; powers[k] = A^k."""
     b = _PADE[m]
     n = A.shape[0]
     eye = np.eye(n)
@@ -442,7 +442,8 @@ def logm(A, disp=True):
     F = F.astype(dtype if F.dtype.kind == "f" else ctype, copy=False)
     if disp:
         if not np.isfinite(errest) or errest >= 1000 * _EPS:
-            warnings.warn(f"logm result may be inaccurate, approximate err = {errest}", RuntimeWarning, stacklevel=2)
+            message = f"logm result may be inaccurate, approximate err = {errest}"
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
         return F
     return F, errest
 
@@ -517,6 +518,7 @@ def funm(A, func, disp=True):
     if disp:
         if err > 1000 * tol:
             # scipy prints this line; a library warns instead
-            warnings.warn(f"funm result may be inaccurate, approximate err = {err}", RuntimeWarning, stacklevel=2)
+            message = f"funm result may be inaccurate, approximate err = {err}"
+            warnings.warn(message, RuntimeWarning, stacklevel=2)
         return F
     return F, err

@@ -82,7 +82,9 @@ def _sort_function(sort, output):
         return lambda x, y=None: abs(x if y is None else x + y * 1j) <= 1.0
     if sort == "ouc":
         return lambda x, y=None: abs(x if y is None else x + y * 1j) > 1.0
-    raise ValueError("'sort' parameter must either be 'None', or a callable, or one of ('lhp','rhp','iuc','ouc')")
+    raise ValueError(
+        "'sort' parameter must either be 'None', or a callable, or one of ('lhp','rhp','iuc','ouc')"
+    )
 
 
 def _sdim_real(select, wr, wi):
