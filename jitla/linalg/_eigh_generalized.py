@@ -5,9 +5,25 @@ from __future__ import annotations
 import numpy as np
 
 from jitla._validate import LinAlgError, result_float_dtype
+from jitla.kernels import get_kernel
 from jitla.linalg._matmul import matmul
 
 __all__ = ["eigh_generalized"]
+
+
+def _standard_eigh(C):
+    """``(w, V)`` of the symmetric C by the kernel :func:`jitla.linalg.eigh` runs ("ql").
+
+    Called directly rather than through ``eigh``, whose module dispatches
+    ``eigh(a, b)`` to this one (no import cycle).
+    """
+    n = C.shape[0]
+    S = np.array(C, dtype=np.float64, order="C", copy=True)
+    w = np.empty(n)
+    Vt = np.empty((n, n))
+    if get_kernel("eigh", "ql").func(S, w, Vt) != 0:
+        raise LinAlgError("Eigenvalues did not converge")
+    return w, Vt.T
 
 
 def _generalized_eigh(a, b, lower, eigvals_only, type):
@@ -21,7 +37,6 @@ def _generalized_eigh(a, b, lower, eigvals_only, type):
     ``x^T b x = 1`` (types 1, 2), ``x^T b^{-1} x = 1`` (type 3).
     """
     from jitla.linalg._cholesky import _factor_upper, _upper_work
-    from jitla.linalg._eig import eigh
     from jitla.linalg._triangular import solve_triangular
 
     W = _upper_work(b, np.float64, lower)
@@ -40,7 +55,7 @@ def _generalized_eigh(a, b, lower, eigvals_only, type):
     else:
         C = matmul(L.T, matmul(S, L))
     C = 0.5 * (C + C.T)
-    w, Y = eigh(C)
+    w, Y = _standard_eigh(C)
     if eigvals_only:
         return w, None
     if type == 3:
