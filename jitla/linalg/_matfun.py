@@ -298,7 +298,8 @@ def sqrtm(A, disp=True, blocksize=64):
     """
     a = _square_input(A, "sqrtm")
     if a.size == 1 and a.ndim < 2:
-        return np.array([[np.exp(a.item())]])
+        # scipy 1.17 returns [[exp(a)]] here (copied from expm); the square root is meant
+        return np.emath.sqrt(np.array([[a.item()]], dtype=result_float_dtype(a)))
     if a.ndim < 2:
         raise LinAlgError("The input array must be at least two-dimensional")
     if a.shape[-1] != a.shape[-2]:
@@ -394,8 +395,8 @@ def logm(A, disp=True):
     Returns
     -------
     logm : (M, M) ndarray
-        Real when A is real and the imaginary part is rounding (scipy's
-        ``_maybe_real``), else complex.
+        float64 when A is real and the imaginary part is rounding (scipy's
+        ``_maybe_real``), else complex128 (float32 input too, as scipy).
     errest : float
         Only with ``disp=False``.
 
@@ -438,8 +439,6 @@ def logm(A, disp=True):
     F = _maybe_real(_back(Zt, U))
     with np.errstate(divide="ignore", invalid="ignore"):
         errest = _logm_error_complex(F, a) if np.iscomplexobj(F) else _norm1(expm(F) - a) / _norm1(a)
-    ctype = np.result_type(dtype, np.complex64)
-    F = F.astype(dtype if F.dtype.kind == "f" else ctype, copy=False)
     if disp:
         if not np.isfinite(errest) or errest >= 1000 * _EPS:
             message = f"logm result may be inaccurate, approximate err = {errest}"
@@ -509,6 +508,8 @@ def funm(A, func, disp=True):
     F[np.diag_indices(n)] = func(np.diagonal(T).copy())
     minden = parlett(T, F)
     F = _maybe_real(_back(Zt, F))
+    if dtype == np.float32:  # scipy keeps single precision here
+        F = F.astype(np.float32 if F.dtype.kind == "f" else np.complex64)
     tol = _EPS
     if minden == 0.0:
         minden = tol

@@ -150,3 +150,13 @@ def test_funm_repeated_eigenvalue_is_reported_inaccurate():
         jl.funm(J, np.exp)
     _, err = jl.funm(J, np.exp, disp=False)
     assert err == sl.funm(J, np.exp, disp=False)[1] == 1.0
+
+
+def test_result_dtypes_follow_scipy():
+    A = np.array([[4.0, 1.0], [0.0, 2.0]], dtype=np.float32)
+    assert jl.sqrtm(A).dtype == sl.sqrtm(A).dtype == np.float32
+    assert jl.logm(A).dtype == np.float64  # scipy computes and returns double here
+    assert jl.funm(A, np.exp).dtype == sl.funm(A, np.exp).dtype == np.float32
+    # a scalar: the square root (scipy 1.17 returns exp(a) for this case, a copy-paste slip)
+    np.testing.assert_allclose(jl.sqrtm(4.0), [[2.0]])
+    np.testing.assert_allclose(jl.sqrtm(np.array([[4.0]])), sl.sqrtm(np.array([[4.0]])))
