@@ -622,6 +622,59 @@ def eigvals_mp(A, dps: int = 40, symmetric: bool = False) -> np.ndarray:
 __all__ += ["eigvalsh", "eigvals_2x2", "eigvals_mp"]
 
 
+# --------------------------------------------------------------------------
+# matrix functions (mpmath at high precision: expm, logm, sqrtm)
+# --------------------------------------------------------------------------
+def _matfun_mp(name: str, A, dps: int) -> np.ndarray:
+    import mpmath
+
+    with mpmath.workdps(dps):
+        M = mpmath.matrix(np.asarray(A, dtype=np.float64).tolist())
+        F = getattr(mpmath, name)(M)
+        n = M.rows
+        out = np.array([[complex(F[i, j]) for j in range(n)] for i in range(n)])
+    return out.real.copy() if not np.any(out.imag) else out
+
+
+def expm_mp(A, dps: int = 60) -> np.ndarray:
+    """``exp(A)`` by mpmath (Taylor series with scaling and squaring at *dps* digits), rounded."""
+    return _matfun_mp("expm", A, dps)
+
+
+def logm_mp(A, dps: int = 60) -> np.ndarray:
+    """Principal ``log(A)`` by mpmath at *dps* digits (inverse scaling and squaring), rounded."""
+    return _matfun_mp("logm", A, dps)
+
+
+def sqrtm_mp(A, dps: int = 60) -> np.ndarray:
+    """Principal ``sqrt(A)`` by mpmath at *dps* digits (Denman-Beavers iteration), rounded."""
+    return _matfun_mp("sqrtm", A, dps)
+
+
+def expm_taylor(A, terms: int = 30) -> np.ndarray:
+    """``exp(A)``: the Taylor series of ``A / 2^s`` (``||A / 2^s||_1 <= 1/2``) squared s times.
+
+    The textbook algorithm (Moler & Van Loan, "Nineteen dubious ways",
+    method 3), in float64: slow and less accurate than Padé but obviously
+    correct.
+    """
+    A = np.asarray(A, dtype=np.float64)
+    norm = np.abs(A).sum(axis=0).max() if A.size else 0.0
+    s = max(0, int(np.ceil(np.log2(norm / 0.5)))) if norm > 0 else 0
+    X = A / 2.0**s
+    term = np.eye(A.shape[0])
+    total = term.copy()
+    for k in range(1, terms + 1):
+        term = term @ X / k
+        total = total + term
+    for _ in range(s):
+        total = total @ total
+    return total
+
+
+__all__ += ["expm_mp", "logm_mp", "sqrtm_mp", "expm_taylor"]
+
+
 def get_influence(X, y, weights=None) -> dict[str, np.ndarray]:
     """Influence measures by their definitions: n leave-one-out refits with ``numpy.linalg.lstsq``.
 

@@ -177,3 +177,23 @@ def test_lars_path_naive_drops_a_crossing_coefficient():
         on = coefs[:, t] != 0
         assert np.abs(corr[:, t]).max() <= alpha * (1 + 1e-12) + 1e-15
         np.testing.assert_allclose(corr[on, t], alpha * np.sign(coefs[on, t]), rtol=1e-12, atol=1e-15)
+
+
+def test_matrix_function_references_on_a_rotation_generator():
+    # exp([[0, t], [-t, 0]]) is the rotation by t; its log is the generator back (|t| < pi);
+    # the square root of the rotation is the rotation by t / 2; R and the expected matrices are
+    # rounded to float64, so the exact answers differ from them by a few units in the last place
+    t = 0.7
+    G = np.array([[0.0, t], [-t, 0.0]])
+    R = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
+    half = np.array([[np.cos(t / 2), np.sin(t / 2)], [-np.sin(t / 2), np.cos(t / 2)]])
+    np.testing.assert_allclose(naive.expm_taylor(G), R, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(naive.expm_mp(G), R, rtol=0, atol=3e-16)
+    np.testing.assert_allclose(naive.logm_mp(R), G, rtol=0, atol=3e-16)
+    np.testing.assert_allclose(naive.sqrtm_mp(R), half, rtol=0, atol=3e-16)
+
+
+def test_expm_taylor_scales_a_large_norm():
+    # exp(diag(d)) = diag(exp(d)), with entries that need several squarings
+    d = np.array([-20.0, 3.0, 15.0])
+    np.testing.assert_allclose(naive.expm_taylor(np.diag(d)), np.diag(np.exp(d)), rtol=1e-13, atol=0)

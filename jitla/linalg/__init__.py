@@ -7,6 +7,7 @@ and turns kernel status codes into :class:`LinAlgError`.
 from jitla._validate import LinAlgError
 from jitla.linalg._cholesky import cho_factor, cho_solve, cholesky
 from jitla.linalg._eig import EighResult, EigResult, eig, eigh, eigh_method, eigvals, eigvalsh
+from jitla.linalg._eigh_generalized import eigh_generalized
 from jitla.linalg._extras import (
     cross,
     diagonal,
@@ -28,10 +29,22 @@ from jitla.linalg._iterative import (
     power_iteration,
     rayleigh_quotient_iteration,
 )
+from jitla.linalg._ldl import ldl
 from jitla.linalg._lstsq import LstsqRankWarning, lstsq
 from jitla.linalg._lu import det, inv, lu, lu_factor, lu_solve, slogdet, solve
+from jitla.linalg._matfun import expm, funm, logm, sqrtm
 from jitla.linalg._matmul import MatmulPlan, matmul, matmul_plan
+from jitla.linalg._polar import (
+    LowRankResult,
+    gram,
+    low_rank_approximation,
+    orthogonal_procrustes,
+    polar,
+    subspace_intersection,
+    subspace_sum,
+)
 from jitla.linalg._qr import QRResult, qr, qr_method, qr_r_augmented, qr_rank
+from jitla.linalg._schur import hessenberg, rsf2csf, schur
 from jitla.linalg._subspace import (
     cond,
     matrix_rank,
@@ -106,4 +119,20 @@ __all__ = [
     "matrix_transpose",
     "diagonal",
     "trace",
+    "schur",
+    "hessenberg",
+    "rsf2csf",
+    "expm",
+    "logm",
+    "sqrtm",
+    "funm",
+    "ldl",
+    "polar",
+    "orthogonal_procrustes",
+    "LowRankResult",
+    "low_rank_approximation",
+    "gram",
+    "subspace_sum",
+    "subspace_intersection",
+    "eigh_generalized",
 ]

@@ -189,7 +189,7 @@ def _eigh(a, UPLO, compute_v, method):
     return EighResult(W, V.reshape(batch + (n, n)))
 
 
-def eigh(a, UPLO="L", *, method="auto"):
+def eigh(a, UPLO="L", *, method="auto", b=None, lower=True, eigvals_only=False, type=1):
     """Eigenvalues and eigenvectors of a symmetric matrix (numpy.linalg.eigh).
 
     Parameters
@@ -200,6 +200,13 @@ def eigh(a, UPLO="L", *, method="auto"):
         complex raises TypeError).
     UPLO : {"L", "U"}, default "L"
         Which triangle holds the matrix.
+    b : (M, M) array_like, optional
+        jitla extension, scipy.linalg.eigh's generalized problem: with b
+        (keyword, or in place of UPLO as scipy's ``eigh(a, b)``) solve the
+        symmetric-definite problem of *type* (1: ``a x = w b x``, 2: ``a b x
+        = w x``, 3: ``b a x = w x``), reading the triangle *lower*, and
+        return ``(w, v)`` (or w with *eigvals_only*) as scipy does; see
+        :func:`jitla.linalg._eigh_generalized.eigh_generalized`.
     method : {"auto", "jacobi", "ql"}
         "ql": Householder tridiagonalisation + implicit QL with Wilkinson
         shifts (:mod:`jitla.kernels.eig_symmetric`, LAPACK ``dsyev``'s
@@ -243,6 +250,10 @@ def eigh(a, UPLO="L", *, method="auto"):
     >>> jl.eigh(np.array([[2.0, 1.0], [1.0, 2.0]])).eigenvalues
     array([1., 3.])
     """
+    if b is not None or not isinstance(UPLO, str):
+        from jitla.linalg._eigh_generalized import eigh_generalized
+
+        return eigh_generalized(a, UPLO if b is None else b, lower, eigvals_only, type)
     return _eigh(a, UPLO, True, method)
 
 

@@ -519,7 +519,7 @@ def solve_refined(A3, X3):
     return infos
 
 
-def solve(a, b, *, refine=False):
+def solve(a, b, *, refine=False, assume_a=None, lower=False):
     """Solve ``a @ x = b``, as numpy.linalg.solve (numpy 2 semantics).
 
     Parameters
@@ -571,6 +571,10 @@ def solve(a, b, *, refine=False):
     2..8 unrolled); otherwise each matrix is factored by the ``lu`` kernels
     and solved with two triangular solves.  Flops 2M^3/3 + 2M^2 K each.
     """
+    if assume_a not in (None, "gen", "general"):
+        from jitla.linalg._ldl import solve_assumed
+
+        return solve_assumed(a, b, assume_a, lower)
     if not refine:
         A = square_work_copy(a, copy=False)
         if (
