@@ -12,9 +12,10 @@
 # ---
 
 # %% [markdown]
-# # 10 — The Schur form and functions of matrices
+# # 14 — The Schur form and functions of matrices
 #
-# The second course in linear algebra, computed:
+# **Course weeks 7 and 10** of a second course in linear algebra (Axler 6.B and 7.A–7.B; Golub &
+# Van Loan 7.6 and 9.1–9.3; Higham, *Functions of Matrices*), after notebook 11, computed:
 #
 # 1. The Schur form `A = Z T Z^*`: every square matrix is unitarily similar to a triangular one,
 #    and a real matrix is orthogonally similar to a quasi-triangular one. Reordering it.
