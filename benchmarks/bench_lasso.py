@@ -218,7 +218,9 @@ def measure(case, n_threads, repeat=1, ref_tols=None, only=None):
         if l1_ratio < 1.0:
 
             def formulation_a(X, y, tol):
-                alphas, coefs, _ = enet_path(X, y, l1_ratio=l1_ratio, eps=1e-3, n_alphas=100, tol=tol)
+                alphas, coefs, _ = enet_path(
+                    X, y, l1_ratio=l1_ratio, eps=1e-3, n_alphas=100, tol=tol, enet_dual=False
+                )
                 return alphas, coefs
 
             refs["jitla (A)"] = (formulation_a, None)

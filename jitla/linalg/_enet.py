@@ -18,6 +18,7 @@ from jitla.kernels.coordinate_descent import (
     L1,
     L2,
     MAX_ITER,
+    N_CORR,
     N_ITER,
     N_OUTER,
     N_SCREENED,
@@ -39,12 +40,15 @@ WS_START_SIZE = 10
 
 
 class CDResult(tuple):
-    """``(w, gap, n_iter, converged, n_outer, n_screened)`` of one coordinate-descent solve."""
+    """``(w, gap, n_iter, converged, n_outer, n_screened, n_corr)`` of one coordinate-descent solve.
+
+    ``n_corr``: dot products ``x_j^T r`` of the outer gaps (residual mode; 0 in covariance mode).
+    """
 
     __slots__ = ()
 
-    def __new__(cls, w, gap, n_iter, converged, n_outer, n_screened):
-        return super().__new__(cls, (w, gap, n_iter, converged, n_outer, n_screened))
+    def __new__(cls, w, gap, n_iter, converged, n_outer, n_screened, n_corr=0):
+        return super().__new__(cls, (w, gap, n_iter, converged, n_outer, n_screened, n_corr))
 
     w = property(lambda self: self[0])
     gap = property(lambda self: self[1])
@@ -52,6 +56,7 @@ class CDResult(tuple):
     converged = property(lambda self: self[3])
     n_outer = property(lambda self: self[4])
     n_screened = property(lambda self: self[5])
+    n_corr = property(lambda self: self[6])
 
 
 def _options(l1, l2, tol, max_iter, positive, working_sets, anderson, screening, seed=None, enet_dual=False):
@@ -89,6 +94,7 @@ def enet_cd(
     screening=True,
     seed=None,
     enet_dual=False,
+    carry=None,
 ):
     """Minimise ``1/2 ||y - X w||^2 + l1 ||w||_1 + l2/2 ||w||^2`` from *w* until the gap is ``<= tol``.
 
@@ -107,6 +113,11 @@ def enet_cd(
 
     *enet_dual*: also certify at the elastic net's own Fenchel dual point
     (the kernel's ``DUAL`` option; the smaller gap is reported).
+
+    *carry* (residual mode): a float64 array of ``2 p + n + 2`` zeros, then
+    passed unchanged to every later call on the same ``XT`` (a path): each
+    call starts from the correlations and bounds the previous one left
+    instead of a pass over X (see the kernel).  None: a fresh one.
     """
     if (XT is None) == (G is None):
         raise ValueError("pass either XT, y, norms (residual mode) or G, Xty, yty (covariance mode)")
@@ -122,11 +133,20 @@ def enet_cd(
         _require("XT", XT, (p, None))
         _require("y", y, (XT.shape[1],))
         _require("norms", norms, (p,))
-        converged = get_kernel("enet_cd", "residual").func(XT, y, norms, w, opts, info)
+        if carry is None:
+            carry = np.zeros(2 * p + XT.shape[1] + 2)
+        _require("carry", carry, (2 * p + XT.shape[1] + 2,))
+        converged = get_kernel("enet_cd", "residual").func(XT, y, norms, w, opts, info, carry)
     else:
         _require("G", G, (p, p))
         _require("Xty", Xty, (p,))
         converged = get_kernel("enet_cd", "gram").func(G, Xty, float(yty), w, opts, info)
     return CDResult(
-        w, float(info[GAP]), int(info[N_ITER]), bool(converged), int(info[N_OUTER]), int(info[N_SCREENED])
+        w,
+        float(info[GAP]),
+        int(info[N_ITER]),
+        bool(converged),
+        int(info[N_OUTER]),
+        int(info[N_SCREENED]),
+        int(info[N_CORR]),
     )

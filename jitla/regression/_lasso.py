@@ -203,8 +203,18 @@ class _Design:
         y = self.Y if self.Y.ndim == 1 else np.ascontiguousarray(self.Y[:, k])
         return y
 
-    def solve(self, w, y, alpha, l1_ratio, tol, max_iter, positive, Xty=None, seed=None, enet_dual=False):
-        """One CD solve at *alpha* from *w* (overwritten, scaled units); scikit-learn's tol scaling."""
+    def carry(self):
+        """A fresh state for a path of residual-mode solves on this design (None in covariance mode)."""
+        return None if self.G is not None else np.zeros(2 * self.p + self.n + 2)
+
+    def solve(
+        self, w, y, alpha, l1_ratio, tol, max_iter, positive, Xty=None, seed=None, enet_dual=True, carry=None
+    ):
+        """One CD solve at *alpha* from *w* (overwritten, scaled units); scikit-learn's tol scaling.
+
+        *carry*: :meth:`carry`'s array, the same for every solve of a path
+        (residual mode: each solve starts from the last one's correlations).
+        """
         n = self.n
         l1 = alpha * l1_ratio * n
         l2 = alpha * (1.0 - l1_ratio) * n
@@ -237,6 +247,7 @@ class _Design:
             positive=positive,
             seed=seed,
             enet_dual=enet_dual,
+            carry=carry,
         )
 
 
@@ -271,7 +282,7 @@ def _run_path(
     coef_init=None,
     Xty=None,
     seeds=None,
-    enet_dual=False,
+    enet_dual=True,
 ):
     """Warm-started solves along *alphas*; coefs (p, n_alphas) in the units of X, gaps (scaled by 1/n),
     n_iters, worst.  *seeds*: None (cyclic) or a callable giving each solve's seed."""
@@ -286,10 +297,21 @@ def _run_path(
         Xty = design.XT @ y
     yty = float(y @ y)
     failed = None
+    carry = design.carry()
     for i, alpha in enumerate(alphas):
         seed = None if seeds is None else seeds()
         res = design.solve(
-            w, y, float(alpha), l1_ratio, tol, max_iter, positive, Xty=Xty, seed=seed, enet_dual=enet_dual
+            w,
+            y,
+            float(alpha),
+            l1_ratio,
+            tol,
+            max_iter,
+            positive,
+            Xty=Xty,
+            seed=seed,
+            enet_dual=enet_dual,
+            carry=carry,
         )
         coefs[:, i] = w / design.X_scale
         gaps[i] = res.gap / design.n
@@ -326,7 +348,7 @@ def enet_path(
     positive=False,
     check_input=True,
     standardize=False,
-    enet_dual=False,
+    enet_dual=True,
     **params,
 ):
     """Elastic-net coefficients along a path of alphas (scikit-learn's ``enet_path``).

@@ -51,7 +51,8 @@ def _solve(mode, X, y, opts, w0=None):
     w = np.zeros(p) if w0 is None else w0.copy()
     info = np.zeros(cd.NINFO)
     if mode == "residual":
-        ok = RESIDUAL(np.ascontiguousarray(X.T), y, (X * X).sum(axis=0), w, opts, info)
+        carry = np.zeros(2 * p + X.shape[0] + 2)
+        ok = RESIDUAL(np.ascontiguousarray(X.T), y, (X * X).sum(axis=0), w, opts, info, carry)
     else:
         ok = GRAM(np.ascontiguousarray(X.T @ X), X.T @ y, float(y @ y), w, opts, info)
     return w, bool(ok), info

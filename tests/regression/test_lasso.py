@@ -96,6 +96,47 @@ def kkt_violation(X, y, coef, intercept, alpha, l1_ratio, sample_weight=None, po
     return max(v), abs((s * r).sum()) / n
 
 
+def certified_radius(X, y, coef, alpha, l1_ratio, sample_weight=None, fit_intercept=True, positive=False):
+    """What a duality gap certifies about a coefficient vector, computed from the data alone (numpy).
+
+    In the objective times n on the centred, weighted design (the intercept
+    eliminated), ``P(w) = 1/2 ||y_c - X_c w||^2 + l1 ||w||_1 + l2/2 ||w||^2``
+    is mu-strongly convex, ``mu = lambda_min(X_c^T X_c) + l2``, so
+    ``mu/2 ||w - w*||^2 <= P(w) - P(w*) <= P(w) - D`` for any dual value D.
+    D: the better of scikit-learn's formulation A (the residual rescaled into
+    the dual feasible set) and the elastic net's own Fenchel dual at
+    ``u = r``, ``r^T y - ||r||^2/2 - sum_j (|x_j^T r| - l1)_+^2 / (2 l2)``
+    (one-sided when positive).  Rounding of the two objective values is
+    allowed for with ``8 eps ||y_c||^2``.
+
+    Returns ``(radius, lipschitz)``: ``||w - w*||_2 <= radius``, and
+    ``lipschitz = (lambda_max(X_c^T X_c) + l2) / n``, which turns it into a
+    bound on the gradient (KKT) residual of the 1/(2n) objective when the
+    signs of w and w* agree.
+    """
+    n = X.shape[0]
+    s = np.ones(n) if sample_weight is None else sample_weight * n / sample_weight.sum()
+    Xc = X - np.average(X, axis=0, weights=s) if fit_intercept else X
+    yc = y - np.average(y, weights=s) if fit_intercept else y
+    Xc = Xc * np.sqrt(s)[:, None]
+    yc = yc * np.sqrt(s)
+    l1 = n * alpha * l1_ratio
+    l2 = n * alpha * (1.0 - l1_ratio)
+    r = yc - Xc @ coef
+    c = Xc.T @ r
+    primal = 0.5 * (r @ r + l2 * coef @ coef) + l1 * np.abs(coef).sum()
+    a = c - l2 * coef
+    dual_norm = (a if positive else np.abs(a)).max()
+    scale = l1 / dual_norm if dual_norm > l1 else 1.0
+    dual = -0.5 * scale**2 * (r @ r + l2 * coef @ coef) + scale * (r @ yc)
+    if l2 > 0:
+        hinge = np.maximum((c if positive else np.abs(c)) - l1, 0.0)
+        dual = max(dual, r @ yc - 0.5 * r @ r - hinge @ hinge / (2.0 * l2))
+    gap = max(primal - dual, 0.0) + 8 * np.finfo(float).eps * (yc @ yc)
+    ev = np.linalg.eigvalsh(Xc.T @ Xc)
+    return np.sqrt(2.0 * gap / (ev[0] + l2)), (ev[-1] + l2) / n
+
+
 @pytest.mark.parametrize("precompute", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize(
@@ -113,20 +154,32 @@ def test_matches_sklearn_at_tight_gap(precompute, weighted, l1_ratio, positive, 
         ours, ref = ElasticNet(l1_ratio=l1_ratio, **kw), sk.ElasticNet(l1_ratio=l1_ratio, **kw)
     ours.fit(X, y, sample_weight=sw)
     ref.fit(X, y, sample_weight=sw)
-    scale = np.abs(ref.coef_).max()
-    assert_allclose(ours.coef_, ref.coef_, rtol=RTOL, atol=RTOL * scale)
-    assert_allclose(ours.intercept_, ref.intercept_, rtol=RTOL, atol=RTOL * scale)
+    # what the two certificates allow (each gap recomputed here from the data, the better dual point)
+    rad, lip = certified_radius(X, y, ours.coef_, alpha, l1_ratio, sw, fit_intercept, positive)
+    rad_ref, _ = certified_radius(X, y, ref.coef_, alpha, l1_ratio, sw, fit_intercept, positive)
+    assert rad <= 1e-5 * np.abs(ref.coef_).max()  # a certificate tight enough to compare optima with
+    dist = np.linalg.norm(ours.coef_ - ref.coef_)
+    assert dist <= rad + rad_ref
+    s = np.ones(len(y)) if sw is None else sw * len(y) / sw.sum()
+    x_mean = np.average(X, axis=0, weights=s) if fit_intercept else np.zeros(X.shape[1])
+    assert abs(ours.intercept_ - ref.intercept_) <= np.linalg.norm(x_mean) * (rad + rad_ref) + 1e-13
     assert_array_equal(ours.coef_ == 0, ref.coef_ == 0)  # the same support
     # the certificate: gap <= tol * ||y_c||^2 / n (y centred and weighted), scikit-learn's criterion
-    s = np.ones(len(y)) if sw is None else sw * len(y) / sw.sum()
     yc = y - np.average(y, weights=s) if fit_intercept else y
     assert 0 <= ours.dual_gap_ <= TOL * (s * yc**2).sum() / len(y)
     grad, intercept_eq = kkt_violation(X, y, ours.coef_, ours.intercept_, alpha, l1_ratio, sw, positive)
-    assert grad <= 1e-7 * alpha * l1_ratio
+    assert grad <= lip * rad + 1e-13
     if fit_intercept:
         assert intercept_eq <= 1e-12 * np.abs(y).max()
     assert isinstance(ours.n_iter_, int) and ours.n_iter_ > 0
-    assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-9)
+    rows = np.linalg.norm(X, axis=1).max() + np.linalg.norm(x_mean)
+    assert np.abs(ours.predict(X) - ref.predict(X)).max() <= rows * (rad + rad_ref) + 1e-12
+    if l1_ratio == 1.0:
+        # the lasso's certificate is formulation A alone (the elastic net's own dual needs l2 > 0),
+        # scikit-learn's: the two solvers stop on the same rule and meet far inside the radius
+        scale = np.abs(ref.coef_).max()
+        assert_allclose(ours.coef_, ref.coef_, rtol=RTOL, atol=RTOL * scale)
+        assert grad <= 1e-7 * alpha * l1_ratio
 
 
 def test_multi_target_matches_sklearn():
@@ -199,6 +252,16 @@ def test_enet_path_enet_dual_certifies_the_same_bound(precompute):
     assert_array_equal(enet_path(X, y, enet_dual=True, **lasso)[1], enet_path(X, y, **lasso)[1])
 
 
+def _assert_paths_agree(X, y, alphas, l1_ratio, coefs, ref, positive=False):
+    """Each alpha's coefficients (path functions: no intercept) within the sum of the two certified radii."""
+    kw = dict(fit_intercept=False, positive=positive)
+    for i, alpha in enumerate(alphas):
+        rad = certified_radius(X, y, coefs[:, i], alpha, l1_ratio, **kw)[0]
+        rad_ref = certified_radius(X, y, ref[:, i], alpha, l1_ratio, **kw)[0]
+        assert rad <= 1e-5 * max(np.abs(ref[:, i]).max(), 1.0)
+        assert np.linalg.norm(coefs[:, i] - ref[:, i]) <= rad + rad_ref
+
+
 def test_enet_path_options():
     X, y, _ = _data(seed=4)
     grid = [0.5, 0.05, 0.2]  # solved in decreasing order, as scikit-learn
@@ -207,12 +270,12 @@ def test_enet_path_options():
     )
     ref = sk.enet_path(X, y, l1_ratio=0.5, alphas=grid, positive=True, precompute=True, **TIGHT)
     assert_allclose(alphas, [0.5, 0.2, 0.05])
-    assert_allclose(coefs, ref[1], rtol=RTOL, atol=RTOL * np.abs(ref[1]).max())
+    _assert_paths_agree(X, y, alphas, 0.5, coefs, ref[1], positive=True)
     assert (coefs >= 0).all() and len(n_iter) == 3
     a10, c10, _ = enet_path(X, y, l1_ratio=0.9, n_alphas=10, eps=1e-2, **TIGHT)
     ref10 = sk.enet_path(X, y, l1_ratio=0.9, alphas=10, eps=1e-2, **TIGHT)
     assert_allclose(a10, ref10[0], rtol=1e-14)
-    assert_allclose(c10, ref10[1], rtol=RTOL, atol=RTOL * np.abs(ref10[1]).max())
+    _assert_paths_agree(X, y, a10, 0.9, c10, ref10[1])
     Y = np.column_stack([y, 2 * y])
     _, cm, gm = enet_path(X, Y, l1_ratio=0.5, alphas=[0.1], **TIGHT)
     assert cm.shape == (2, 8, 1) and gm.shape == (2, 1)
@@ -243,10 +306,32 @@ def test_elastic_net_cv_matches_sklearn():
     assert ours.alphas_.shape == ref.alphas_.shape == (3, 30)
     assert_allclose(ours.alphas_, ref.alphas_, rtol=1e-14)
     assert ours.mse_path_.shape == ref.mse_path_.shape == (3, 30, 3)
-    assert_allclose(ours.mse_path_, ref.mse_path_, rtol=1e-8)
+    # each fold's error moves by what the two certificates allow: scikit-learn's fold path recomputed
+    # (its folds: KFold(3) on the rows in order), jitla's certified by its own gap <= tol ||y_c||^2
+    bound = np.empty_like(ref.mse_path_)
+    for f, (tr, te) in enumerate(KFold(3).split(X)):
+        Xt, yt = X[tr], y[tr]
+        xm, ym = Xt.mean(axis=0), yt.mean()
+        Xc, yc = Xt - xm, yt - ym
+        ev = np.linalg.eigvalsh(Xc.T @ Xc)
+        spread = np.linalg.norm(X[te] - xm, 2)  # ||(X_te - x_mean) dw|| <= spread ||dw||
+        for r, ratio in enumerate([0.2, 0.6, 1.0]):
+            grid = ref.alphas_[r]
+            coefs = sk.enet_path(Xc, yc, l1_ratio=ratio, alphas=grid, **TIGHT)[1]
+            for i, a in enumerate(grid):
+                rad_ref = certified_radius(Xc, yc, coefs[:, i], a, ratio, fit_intercept=False)[0]
+                l2 = len(tr) * a * (1.0 - ratio)
+                rad = np.sqrt(2.0 * (TOL + 8 * np.finfo(float).eps) * (yc @ yc) / (ev[0] + l2))
+                e = X[te] @ coefs[:, i] + ym - xm @ coefs[:, i] - y[te]
+                d = spread * (rad + rad_ref)
+                bound[r, i, f] = (2.0 * np.linalg.norm(e) + d) * d / len(te)
+    assert (np.abs(ours.mse_path_ - ref.mse_path_) <= bound).all()
     assert ours.l1_ratio_ == ref.l1_ratio_
     assert_allclose(ours.alpha_, ref.alpha_, rtol=1e-14)
-    assert_allclose(ours.predict(X), ref.predict(X), rtol=1e-9)
+    rad = certified_radius(X, y, ours.coef_, ours.alpha_, ours.l1_ratio_)[0]
+    rad_ref = certified_radius(X, y, ref.coef_, ref.alpha_, ref.l1_ratio_)[0]
+    rows = np.linalg.norm(X - X.mean(axis=0), axis=1).max()
+    assert np.abs(ours.predict(X) - ref.predict(X)).max() <= rows * (rad + rad_ref) + 1e-12
     given = ElasticNetCV(cv=3, alphas=[0.3, 0.01, 0.1], **TIGHT).fit(X, y)
     assert_allclose(given.alphas_, [0.3, 0.1, 0.01])
 
@@ -364,11 +449,21 @@ def test_standardize_matches_a_fit_on_the_standardised_design(precompute, l1_rat
     ours = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, standardize=True, precompute=precompute, **TIGHT)
     ours.fit(X, y, sample_weight=sw)
     # the oracle: scikit-learn on (X - mean) / sd, its coefficients mapped back by 1 / sd
-    ref = sk.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, **TIGHT).fit((X - mean) / sd, y, sample_weight=sw)
+    Z = (X - mean) / sd
+    ref = sk.ElasticNet(alpha=alpha, l1_ratio=l1_ratio, **TIGHT).fit(Z, y, sample_weight=sw)
     coef = ref.coef_ / sd
-    assert_allclose(ours.coef_, coef, rtol=RTOL, atol=RTOL * np.abs(coef).max())
-    assert_allclose(ours.intercept_, ref.intercept_ - mean @ coef, rtol=1e-9)
-    assert_allclose(ours.predict(X), ref.predict((X - mean) / sd), rtol=1e-9)
+    # in the standardised coordinates v = coef * sd, within the two certified radii
+    rad = certified_radius(Z, y, ours.coef_ * sd, alpha, l1_ratio, sw)[0]
+    rad_ref = certified_radius(Z, y, ref.coef_, alpha, l1_ratio, sw)[0]
+    assert np.linalg.norm((ours.coef_ - coef) * sd) <= rad + rad_ref
+    assert (
+        abs(ours.intercept_ - (ref.intercept_ - mean @ coef))
+        <= np.linalg.norm(mean / sd) * (rad + rad_ref) + 1e-12
+    )
+    rows = np.linalg.norm(Z, axis=1).max()
+    assert np.abs(ours.predict(X) - ref.predict(Z)).max() <= rows * (rad + rad_ref) + 1e-12
+    if l1_ratio == 1.0:  # the lasso: the same certificate as scikit-learn's, far inside the radius
+        assert_allclose(ours.coef_, coef, rtol=RTOL, atol=RTOL * np.abs(coef).max())
     # it is a different estimator from the unstandardised one on such columns
     plain = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, **TIGHT).fit(X, y, sample_weight=sw)
     assert np.abs(plain.coef_ - ours.coef_).max() > 1e-3 * np.abs(coef).max()
@@ -418,10 +513,12 @@ def test_random_selection_reaches_the_cyclic_optimum(precompute):
     again = ElasticNet(selection="random", random_state=0, **kw).fit(X, y)
     other = ElasticNet(selection="random", random_state=np.random.RandomState(5), **kw).fit(X, y)
     yc = y - y.mean()
+    rad = certified_radius(X, y, cyclic.coef_, 0.03, 0.7)[0]
     for est in (rnd, other):
         assert 0 <= est.dual_gap_ <= TOL * (yc @ yc) / len(y)  # certified to the same gap
-        # strongly convex (n > p): the same point, to what the gap allows
-        assert_allclose(est.coef_, cyclic.coef_, rtol=RTOL, atol=RTOL * np.abs(cyclic.coef_).max())
+        # strongly convex (n > p): the same point, to what the gaps allow
+        dist = np.linalg.norm(est.coef_ - cyclic.coef_)
+        assert dist <= rad + certified_radius(X, y, est.coef_, 0.03, 0.7)[0]
     assert_array_equal(rnd.coef_, again.coef_)  # reproducible from random_state
     # the order really changes: one epoch from zero lands elsewhere than the cyclic epoch
     one = dict(kw, tol=1e-2, max_iter=1)
@@ -434,7 +531,7 @@ def test_random_selection_reaches_the_cyclic_optimum(precompute):
         X, y, l1_ratio=0.7, n_alphas=10, selection="random", random_state=3, **TIGHT
     )
     ref = enet_path(X, y, l1_ratio=0.7, n_alphas=10, **TIGHT)[1]
-    assert_allclose(coefs, ref, rtol=RTOL, atol=RTOL * np.abs(ref).max())
+    _assert_paths_agree(X, y, alphas, 0.7, coefs, ref)
     cv = LassoCV(cv=3, alphas=10, selection="random", random_state=0, **TIGHT).fit(X, y)
     assert_allclose(cv.mse_path_, LassoCV(cv=3, alphas=10, **TIGHT).fit(X, y).mse_path_, rtol=1e-7)
 
