@@ -21,7 +21,7 @@ import itertools
 import naive
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from jitla.kernels import coordinate_descent as cd
 from jitla.kernels import get_kernel
@@ -264,3 +264,80 @@ def test_shuffled_is_a_seeded_permutation():
     c = cd._shuffled(idx, cd._rng_state(8))
     assert sorted(a) == list(idx) and (a == b).all() and (a != c).any() and (a != idx).any()
     assert (idx == np.arange(3, 40)).all()  # the input is not shuffled in place
+
+
+def _gap_numpy(X, y, w, l1, l2, positive=False):
+    """The smaller of the two gaps (formulation A, the elastic net's own dual at u = r), in numpy."""
+    r = y - X @ w
+    c = X.T @ r
+    primal = 0.5 * (r @ r + l2 * w @ w) + l1 * np.abs(w).sum()
+    a = c - l2 * w
+    dn = (a if positive else np.abs(a)).max()
+    s = l1 / dn if dn > l1 else 1.0
+    dual = -0.5 * s * s * (r @ r + l2 * w @ w) + s * (r @ y)
+    if l2 > 0:
+        h = np.maximum((c if positive else np.abs(c)) - l1, 0.0)
+        dual = max(dual, r @ y - 0.5 * r @ r - h @ h / (2 * l2))
+    return primal - dual
+
+
+@pytest.mark.parametrize("positive", [False, True])
+def test_path_carry_skips_correlations_not_the_certificate(positive):
+    # one carry along a wide path: the outer gaps skip the dot products of features whose
+    # triangle-inequality bound proves them inactive, yet each solve's gap equals the gap computed
+    # from every correlation (numpy), and the solutions are those of fresh solves
+    X, y = _problem(12, 30, 7)
+    XT, norms = np.ascontiguousarray(X.T), (X * X).sum(axis=0)
+    top = np.abs(X.T @ y).max()
+    n, p = X.shape
+    carry = np.zeros(2 * p + n + 2)
+    w = np.zeros(p)
+    skipped = 0
+    for lam in top * np.geomspace(0.9, 0.05, 12):
+        l1, l2 = 0.7 * lam, 0.3 * lam
+        opts = _opts(l1, l2, 1e-12 * (y @ y), positive, ws=2, anderson=True, screen=True)
+        opts[cd.DUAL] = 1.0
+        info = np.zeros(cd.NINFO)
+        fresh = w.copy()
+        assert RESIDUAL(XT, y, norms, w, opts, info, carry)
+        skipped += info[cd.N_OUTER] * p - info[cd.N_CORR]
+        # the certificate reported is exact: recomputed from every correlation it is no larger
+        assert info[cd.GAP] <= 1e-12 * (y @ y)
+        assert _gap_numpy(X, y, w, l1, l2, positive) <= 1e-12 * (y @ y) * (1 + 1e-9) + 1e-14
+        ok = RESIDUAL(XT, y, norms, fresh, opts, np.zeros(cd.NINFO), np.zeros(2 * p + n + 2))
+        assert ok
+        assert_allclose(w, fresh, rtol=1e-5, atol=1e-6 * np.abs(fresh).max())
+    assert skipped > 0  # the bounds did prove features inactive
+
+
+def test_carry_bound_follows_any_residual():
+    # a carry from one problem, then y replaced: the bound tracks the residual's move, so the
+    # first outer gap still equals the numpy gap (no stale correlation is trusted)
+    X, y = _problem(12, 30, 8)
+    XT, norms = np.ascontiguousarray(X.T), (X * X).sum(axis=0)
+    n, p = X.shape
+    carry = np.zeros(2 * p + n + 2)
+    l1 = 0.5 * np.abs(X.T @ y).max()
+    w = np.zeros(p)
+    RESIDUAL(XT, y, norms, w, _opts(l1, 0.0, 1e-12, ws=2, screen=True), np.zeros(cd.NINFO), carry)
+    y2 = 3.0 * y[::-1].copy()
+    info = np.zeros(cd.NINFO)
+    w2 = w.copy()
+    RESIDUAL(XT, y2, norms, w2, _opts(l1, 0.0, 0.0, max_iter=0), info, carry)
+    assert_allclose(info[cd.GAP], _gap_numpy(X, y2, w, l1, 0.0), rtol=1e-10)
+
+
+def test_working_set_is_the_stable_sort_selection():
+    # the selection (partition) picks what the first m of a stable argsort pick, ties to the lower index
+    rng = np.random.default_rng(3)
+    p = 200
+    XtR = np.round(rng.uniform(-1, 1, p), 1)  # many ties
+    w = np.where(rng.uniform(size=p) < 0.1, 1.0, 0.0)
+    norms = np.ones(p)
+    alive = rng.uniform(size=p) < 0.8
+    for size in (1, 7, 40, 150, 400):
+        got = cd._working_set(XtR, w, norms, alive, 0.0, 1.0, 0.0, size)
+        score = np.where(w != 0, -1.0, 1.0 - np.minimum(np.abs(XtR), 1.0))
+        score[~alive] = np.inf
+        want = np.sort(np.argsort(score, kind="stable")[: min(size, alive.sum())])
+        assert_array_equal(got, want)
