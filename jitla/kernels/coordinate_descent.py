@@ -29,7 +29,15 @@ smaller gap is used: both bound the same ``P(w) - P(w*)``, and after a warm
 start along a path formulation A's rescaling overstates it by orders of
 magnitude.  ``DUAL`` = 0: formulation A alone, scikit-learn's certificate.
 
-Three accelerations, none of which changes what is certified:
+Four accelerations, none of which changes what is certified:
+
+* lazy outer correlations (residual mode): the certificate needs ``x_j^T r``
+  for every alive feature, but a feature with ``w_j = 0`` whose correlation
+  is provably at most l1 contributes nothing to either gap.  The kernel
+  keeps, in a caller-owned ``carry`` array passed along a path, each
+  feature's last correlation and the path length of the residual since,
+  and skips the dot product when ``|x_j^T r_s| + ||x_j|| ||r - r_s|| <= l1``
+  (triangle inequality); the gap is then exactly the full one.
 
 * gap-safe screening (Fercoq, Gramfort & Salmon 2015; Ndiaye et al. 2017,
   JMLR 18(128), Eq. 11): the dual optimum lies in the ball of radius

@@ -14,7 +14,14 @@ The solver (:mod:`jitla.kernels.coordinate_descent`, through
 :func:`jitla.linalg._enet.enet_cd`) minimises ``n`` times this objective and
 stops when its duality gap is at most ``tol * ||y||^2`` (y centred and
 weighted) -- scikit-learn's criterion -- so ``dual_gap_ <= tol * ||y||^2 / n``
-certifies that the objective is within that of its minimum.  ``precompute``
+certifies that the objective is within that of its minimum.  For the
+elastic net (0 < l1_ratio < 1) the gap is the smaller of scikit-learn's
+formulation A and the elastic net's own Fenchel dual at the residual (see
+:func:`enet_path`, ``enet_dual``): the same bound on the objective, reached
+with fewer epochs, so the coefficients are as close to the optimum as the
+certificate says (``||w - w*||^2 <= 2 n dual_gap_ / mu`` with mu the
+smallest eigenvalue of ``X^T X`` plus ``n alpha (1 - l1_ratio)``), not
+closer by over-solving as scikit-learn's are.  ``precompute``
 chooses glmnet's covariance mode (``X^T X`` formed once, scikit-learn's
 ``"auto"``: when n > p) or the residual mode.
 
@@ -395,9 +402,11 @@ def enet_path(
         and stop when the smaller of its gap and scikit-learn's formulation A
         gap is ``<= tol ||y||^2``: the same bound on ``P(w) - P(w*)``, reached
         much sooner along a path (formulation A's rescaled residual
-        overstates the gap after each warm start).  False (default):
-        formulation A alone, as scikit-learn, so ``dual_gaps`` are
-        scikit-learn's.
+        overstates the gap after each warm start).  True by default (the
+        estimators and CV always use it); False: formulation A alone,
+        scikit-learn's certificate, so ``dual_gaps`` are scikit-learn's and
+        the solutions over-solved as scikit-learn's are.  For the lasso
+        (``l1_ratio = 1``, no ridge part) both are formulation A.
     **params
         ``tol`` (default 1e-4: stop when the duality gap is at most
         ``tol * ||y||^2`` in the objective times n), ``max_iter`` (1000 epochs),

@@ -226,7 +226,7 @@ def test_enet_path_enet_dual_certifies_the_same_bound(precompute):
     tol = 1e-6
     kw = dict(l1_ratio=0.5, n_alphas=12, eps=1e-2, precompute=precompute)
     alphas, coefs, gaps = enet_path(X, y, tol=tol, enet_dual=True, **kw)
-    _, coefs_a, _ = enet_path(X, y, tol=tol, **kw)
+    _, coefs_a, _ = enet_path(X, y, tol=tol, enet_dual=False, **kw)
     _, ref, _ = sk.enet_path(
         X, y, alphas=alphas, l1_ratio=0.5, tol=1e-12, max_iter=100_000, precompute=precompute
     )
@@ -249,7 +249,9 @@ def test_enet_path_enet_dual_certifies_the_same_bound(precompute):
         assert -1e-12 * yy <= P(w) - P(ref[:, i]) <= tol * yy
         assert P(coefs_a[:, i]) - P(ref[:, i]) <= tol * yy
     lasso = dict(l1_ratio=1.0, n_alphas=5, eps=1e-2, precompute=precompute, tol=tol)
-    assert_array_equal(enet_path(X, y, enet_dual=True, **lasso)[1], enet_path(X, y, **lasso)[1])
+    assert_array_equal(
+        enet_path(X, y, enet_dual=True, **lasso)[1], enet_path(X, y, enet_dual=False, **lasso)[1]
+    )
 
 
 def _assert_paths_agree(X, y, alphas, l1_ratio, coefs, ref, positive=False):
@@ -597,3 +599,22 @@ def test_plot_path_and_cv_curve_draw_the_data():
     assert plot_cv(model, ax=target) is target.figure
     with pytest.raises(ValueError, match="coefs must be"):
         plot_path(alphas, coefs[:, :3])
+
+
+def test_elastic_net_uses_the_enet_dual_point_by_default():
+    # the estimator stops on the smaller gap: with a loose tol its dual_gap_ is below formulation A's
+    # gap at the same coefficients (recomputed in numpy), which alone would not have stopped it there
+    X, y, _ = _data(n=40, p=30, seed=21)
+    est = ElasticNet(alpha=0.02, l1_ratio=0.5, tol=1e-3, max_iter=100_000).fit(X, y)
+    n = len(y)
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    l1, l2 = n * 0.02 * 0.5, n * 0.02 * 0.5
+    r = yc - Xc @ est.coef_
+    c = Xc.T @ r
+    primal = 0.5 * (r @ r + l2 * est.coef_ @ est.coef_) + l1 * np.abs(est.coef_).sum()
+    s = min(1.0, l1 / np.abs(c - l2 * est.coef_).max())
+    gap_a = primal - (-0.5 * s * s * (r @ r + l2 * est.coef_ @ est.coef_) + s * (r @ yc))
+    h = np.maximum(np.abs(c) - l1, 0.0)
+    gap_enet = primal - (r @ yc - 0.5 * r @ r - h @ h / (2 * l2))
+    assert_allclose(est.dual_gap_ * n, min(gap_a, gap_enet), rtol=1e-6)
+    assert est.dual_gap_ * n <= 1e-3 * (yc @ yc)
