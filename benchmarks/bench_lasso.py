@@ -40,10 +40,10 @@ meets the criterion is found and used, printed as "ref tol".
   the row "sklearn@1e-6" is its nominal ``tol=1e-6`` (the figure of
   earlier devlog entries).
 
-jitla runs ``enet_path(..., tol=1e-6, enet_dual=True)`` for the elastic net
-(it stops on the criterion itself); the row "jitla (A)" times jitla's
-default ``enet_dual=False`` (formulation A alone, scikit-learn's certificate,
-the figure of earlier entries) against it.
+jitla runs ``enet_path(..., tol=1e-6)`` (its default ``enet_dual=True`` for
+the elastic net: it stops on the criterion itself); the row "jitla (A)"
+times jitla with ``enet_dual=False`` (formulation A alone, scikit-learn's
+certificate, the default before devlog 051) against it.
 
 Timing: jitla is compiled first (a tiny call, excluded); then jitla and the
 reference are called alternately ``repeat`` times, best of each reported,
