@@ -235,7 +235,7 @@ def complex_schur(H, w, Z, want_t, want_z):
     ----------
     H : (n, n) complex ndarray, overwritten
         Upper Hessenberg on entry (entries below the subdiagonal are
-        ignored and left as they are).  On return, with *want_t*, the upper
+        ignored, and set to zero).  On return, with *want_t*, the upper
         triangular Schur factor T (its subdiagonal set to zero); otherwise
         only the eigenvalues are meaningful.
     w : (n,) complex ndarray, overwritten
@@ -271,6 +271,11 @@ def complex_schur(H, w, Z, want_t, want_z):
     rdt = w.real.dtype
     ulp = np.finfo(rdt).eps
     smlnum = np.finfo(rdt).tiny * (n / ulp)
+    # clear what lies below the subdiagonal (zgehd2 keeps its reflectors there): the chase reads
+    # the bulge position H[k+1, k-1], which must start at zero, and T is returned triangular
+    for i in range(2, n):
+        for j in range(i - 1):
+            H[i, j] = 0
     # make the subdiagonal real
     for i in range(1, n):
         h = H[i, i - 1]
