@@ -390,4 +390,3 @@ def lstsq(A, B, rcond, method, compute_s):
     tail = C[n:]
     ssq = np.einsum("ij,ij->j", tail.conj(), tail).real
     return X, ssq, n, (s if compute_s else None)
-

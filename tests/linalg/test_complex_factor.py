@@ -9,13 +9,13 @@ small: every kernel compiles once for complex64 and once for complex128.
 
 from __future__ import annotations
 
+import naive
 import numpy as np
 import pytest
 import scipy.linalg as sl
+from helpers import eps
 
 import jitla.linalg as jl
-import naive
-from helpers import eps
 
 DTYPES = (np.complex64, np.complex128)
 SHAPES = ((7, 4), (4, 7), (5, 5))
@@ -169,7 +169,8 @@ def test_pinv_rank_cond_norm_complex(rng):
     low = crandom(rng, (7, 3)) @ crandom(rng, (3, 6))
     assert jl.matrix_rank(low) == np.linalg.matrix_rank(low) == 3
     np.testing.assert_array_equal(
-        jl.matrix_rank(np.stack([low, np.eye(7, 6) * 1j])), np.linalg.matrix_rank(np.stack([low, np.eye(7, 6) * 1j]))
+        jl.matrix_rank(np.stack([low, np.eye(7, 6) * 1j])),
+        np.linalg.matrix_rank(np.stack([low, np.eye(7, 6) * 1j])),
     )
     np.testing.assert_allclose(jl.pinv(low, rcond=1e-10), np.linalg.pinv(low, rcond=1e-10), atol=1e-12)
 
@@ -219,7 +220,9 @@ def test_lstsq_complex(rng, method):
     np.testing.assert_allclose(x, xn, atol=1e-12)
     A = np.diag([1.0, 1e-6, 1e-12]).astype(complex)
     for rc in (1e-3, 1e-9, None):
-        assert jl.lstsq(A, np.ones(3), rcond=rc, method=method)[2] == np.linalg.lstsq(A, np.ones(3), rcond=rc)[2]
+        assert (
+            jl.lstsq(A, np.ones(3), rcond=rc, method=method)[2] == np.linalg.lstsq(A, np.ones(3), rcond=rc)[2]
+        )
 
 
 def test_lstsq_mixed_dtypes_and_empty(rng):
@@ -227,7 +230,11 @@ def test_lstsq_mixed_dtypes_and_empty(rng):
     b = crandom(rng, 6, np.complex64)
     x, res, _, s = jl.lstsq(A, b)
     xn, resn, _, sn = np.linalg.lstsq(A, b)
-    assert (x.dtype, res.dtype, s.dtype) == (xn.dtype, resn.dtype, sn.dtype) == (np.complex64, np.float32, np.float32)
+    assert (
+        (x.dtype, res.dtype, s.dtype)
+        == (xn.dtype, resn.dtype, sn.dtype)
+        == (np.complex64, np.float32, np.float32)
+    )
     np.testing.assert_allclose(x, xn, atol=1e-5)
     x, res, rank, s = jl.lstsq(crandom(rng, (0, 3)), np.zeros(0, complex))
     xn, resn, rankn, sn = np.linalg.lstsq(crandom(rng, (0, 3)), np.zeros(0, complex))
@@ -326,7 +333,9 @@ def test_eig_known_spectra_and_edge_cases(rng):
         E = crandom(rng, shape)
         got, want = jl.eig(E), np.linalg.eig(E)
         assert got[0].shape == want[0].shape and got[0].dtype == want[0].dtype
-        np.testing.assert_allclose(np.sort_complex(got[0].ravel()), np.sort_complex(want[0].ravel()), atol=1e-13)
+        np.testing.assert_allclose(
+            np.sort_complex(got[0].ravel()), np.sort_complex(want[0].ravel()), atol=1e-13
+        )
     with pytest.raises(np.linalg.LinAlgError, match="Array must not contain infs or NaNs"):
         jl.eig(np.array([[1, np.inf], [0, 1j]]))
 
