@@ -71,7 +71,12 @@ def _complete_q(F, tau, q):
 
 
 def qr(a, mode, dtype):
-    """``qr(a, mode)`` for complex a (numpy's modes, stacked), Householder (``zgeqr2``)."""
+    """``qr(a, mode)`` for complex a (numpy's modes, stacked), Householder (``zgeqr2``).
+
+    Returns ``(Q, R)`` as a plain tuple for "reduced" / "complete" (the
+    caller makes it a ``QRResult``), R for "r", ``(h, tau)`` for "raw", the
+    factored array for the deprecated "economic".
+    """
     from jitla.kernels.qr_complex import zgeqr2
 
     m, n = a.shape[-2:]
@@ -95,9 +100,7 @@ def qr(a, mode, dtype):
     for i in range(count):
         Qs[i] = _complete_q(work[i], taus[i], q)
         Rs[i] = np.triu(work[i, :q])
-    from jitla.linalg._qr import QRResult
-
-    return QRResult(Qs.reshape(batch + (m, q)), Rs.reshape(batch + (q, n)))
+    return Qs.reshape(batch + (m, q)), Rs.reshape(batch + (q, n))
 
 
 # --------------------------------------------------------------------------

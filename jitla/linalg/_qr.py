@@ -339,7 +339,8 @@ def _qr_complex(a, mode, dtype, pivoting, method, kernel):
         raise _complex.unsupported(f"qr(method={method!r})", dtype)
     if kernel not in ("auto", "unblocked"):
         raise _complex.unsupported(f"qr(kernel={kernel!r})", dtype)
-    return _complex.qr(a, mode, dtype)
+    result = _complex.qr(a, mode, dtype)
+    return QRResult(*result) if mode in ("reduced", "complete") else result
 
 
 def qr_rank(a, rtol=None):
