@@ -9,6 +9,13 @@ far below the largest has an absolute error of ~eps * sigma_max, as numpy's
 -- and ranks, condition numbers and bases agree with numpy's and scipy's.
 Where the small singular values of a graded matrix matter to full relative
 accuracy, ``svd(a, method="jacobi")`` gives them (devlog 005, 021).
+
+Complex input (complex64 / complex128) goes through the complex SVD
+(:mod:`jitla.linalg._complex`): transposes become conjugate transposes
+(``pinv = V diag(1/s) U^H``, ``null_space`` the conjugated rows of Vh,
+``subspace_angles`` from ``QA^H QB``), singular values, ranks and
+condition numbers are real; ``cond`` with ``p`` other than None / 2 / -2
+needs ``inv``, which is real-only for now.
 """
 
 from __future__ import annotations
@@ -38,10 +45,10 @@ __all__ = [
 _NO_VALUE = object()
 
 
-def _float(a, allow_complex=True):
+def _float(a):
     """*a* in its working dtype (complex64 / complex128 kept, as numpy.linalg)."""
     a = np.asarray(a)
-    return as_float_operand(a, result_float_dtype(a, allow_complex=allow_complex))
+    return as_float_operand(a, result_float_dtype(a, allow_complex=True))
 
 
 def _mm(a, b):
