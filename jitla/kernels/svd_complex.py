@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from jitla._jit import kernel
-from jitla.kernels.qr_complex import reflect_rows, zlarfg
+from jitla.kernels.qr_complex import zlarfg
 
 __all__ = ["zbidiagonalize", "zform_right", "zform_left"]
 
@@ -62,16 +62,19 @@ def zbidiagonalize(G, d, e, tau_right, tau_left):
     = d_i e_0^T``), and H is applied to rows ``i+1..`` from the right: ``g
     -= tau (g . v) conj(v)``.  Then a reflector from the left maps the
     column below the diagonal onto ``e_i e_0``; its ``H^H`` is applied to
-    the trailing block along rows (:func:`reflect_rows`).  So ``Q = H_0
-    H_1 ...`` (right) and ``P = L_0 L_1 ...`` (left).  Golub & Van Loan,
-    4th ed., Alg. 5.4.2; LAPACK ``zgebd2`` (m < n branch, with ``zlacgv``).
-    Unlike :func:`~jitla.kernels.svd_bidiag.bidiagonalize` the left update
-    is not fused into the next right one.  Flops ``16 k^2 L - 16 k^3 / 3``
-    real; workspace L.
+    the trailing block along rows as ``w = conj(tau) u^H G2``, ``G2 -= u
+    w``.  So ``Q = H_0 H_1 ...`` (right) and ``P = L_0 L_1 ...`` (left).
+    As in :func:`~jitla.kernels.svd_bidiag.bidiagonalize`, the second half
+    of the left update is deferred into the next step's pass of its right
+    reflector (each row: the owed axpy, then the right reflector's dot and
+    axpy), two passes over the trailing block per step instead of three.
+    Golub & Van Loan, 4th ed., Alg. 5.4.2; LAPACK ``zgebd2`` (m < n branch,
+    with ``zlacgv``).  Flops ``16 k^2 L - 16 k^3 / 3`` real; workspace L.
     """
     k, L = G.shape
     w = np.empty(max(L, 1), dtype=G.dtype)
     floor = np.finfo(d.dtype).tiny / np.finfo(d.dtype).eps
+    pending = False  # left update of step i-1 (u in column i-1, w) still owed by rows i+1..
     for i in range(k):
         row = G[i, i:]
         for c in range(row.shape[0]):
@@ -80,17 +83,25 @@ def zbidiagonalize(G, d, e, tau_right, tau_left):
         beta, tau = zlarfg(row)
         d[i] = beta.real
         tau_right[i] = tau
-        if tau != 0:
+        # one pass over rows i+1..: the owed left update, then this reflector from the right
+        if pending or tau != 0:
             row[0] = 1
+            wv = w[: L - i]
             for r in range(i + 1, k):
                 g = G[r, i:]
-                s = g[0]
-                for c in range(1, g.shape[0]):
-                    s += g[c] * row[c]
-                s *= tau
-                for c in range(g.shape[0]):
-                    g[c] -= s * row[c].conjugate()
+                if pending:
+                    ur = G[r, i - 1]
+                    for c in range(g.shape[0]):
+                        g[c] -= ur * wv[c]
+                if tau != 0:
+                    s = g[0]
+                    for c in range(1, g.shape[0]):
+                        s += g[c] * row[c]
+                    s *= tau
+                    for c in range(g.shape[0]):
+                        g[c] -= s * row[c].conjugate()
             row[0] = beta
+        pending = False
         if i + 1 >= k:
             e[i] = 0
             tau_left[i] = 0
@@ -100,7 +111,26 @@ def zbidiagonalize(G, d, e, tau_right, tau_left):
         beta, tau = zlarfg(col)
         e[i] = beta.real
         tau_left[i] = tau
-        reflect_rows(G, i, i + 1, tau.conjugate(), G, i + 1, L, w)
+        if tau == 0:
+            continue
+        # w = conj(tau) u^H G[i+1:, i+1:]; row i+1 is updated now (the next right
+        # reflector is built from it), rows i+2.. in the next step's pass
+        nc = L - i - 1
+        wv = w[:nc]
+        first = G[i + 1, i + 1 :]
+        for c in range(nc):
+            wv[c] = first[c]
+        for r in range(i + 2, k):
+            ur = G[r, i].conjugate()
+            g = G[r, i + 1 :]
+            for c in range(nc):
+                wv[c] += ur * g[c]
+        ct = tau.conjugate()
+        for c in range(nc):
+            wv[c] *= ct
+        for c in range(nc):
+            first[c] -= wv[c]
+        pending = True
 
 
 @kernel
