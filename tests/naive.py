@@ -1218,3 +1218,100 @@ def m_scale_bisquare(r, c: float, b: float = 0.5) -> float:
 
 
 __all__ += ["robust_norm", "lts_exhaustive", "m_scale_bisquare"]
+
+
+# --------------------------------------------------------------------------
+# complex factorisations (tests/linalg/test_complex_factor.py)
+# --------------------------------------------------------------------------
+def _csum(terms) -> complex:
+    """A complex sum with each part summed by :func:`math.fsum` (exact, rounded once)."""
+    terms = list(terms)
+    return complex(math.fsum(t.real for t in terms), math.fsum(t.imag for t in terms))
+
+
+def qr_complex(A) -> tuple[np.ndarray, np.ndarray]:
+    """Complete ``(Q, R)`` of a complex A by textbook Householder QR with LAPACK's reflectors.
+
+    Golub & Van Loan, 4th ed., Alg. 5.2.1 with complex reflectors.  A
+    Hermitian reflector ``I - 2 v v^H / v^H v`` can only map x onto a
+    multiple of e_0 with the phase of ``x_0``; LAPACK (``zlarfg``) wants a
+    real ``beta`` and so uses ``H = I - tau w w^H`` with a complex ``tau =
+    (beta - x_0) / beta``, ``w = [1, x[1:] / (x_0 - beta)]``, ``beta =
+    -sign(Re x_0) ||x||``, for which ``H^H x = beta e_0``.  R is built by
+    applying each ``H^H``, Q by accumulating ``H_0 H_1 ...``; R's diagonal is
+    real, as numpy's.  Python complex numbers, sums by :func:`_csum`.
+    """
+    A = np.asarray(A)
+    m, n = A.shape
+    R = [[complex(A[i, j]) for j in range(n)] for i in range(m)]
+    Q = [[complex(i == j) for j in range(m)] for i in range(m)]
+    for k in range(min(m, n)):
+        x = [R[i][k] for i in range(k, m)]
+        tail = math.fsum(abs(t) ** 2 for t in x[1:])
+        if tail == 0.0 and x[0].imag == 0.0:
+            continue
+        beta = -math.copysign(math.sqrt(abs(x[0]) ** 2 + tail), x[0].real)
+        tau = (beta - x[0]) / beta
+        w = [1 + 0j] + [t / (x[0] - beta) for t in x[1:]]
+        for j in range(n):  # R[k:, j] -= conj(tau) w (w^H R[k:, j])
+            s = tau.conjugate() * _csum(w[i].conjugate() * R[k + i][j] for i in range(m - k))
+            for i in range(m - k):
+                R[k + i][j] -= s * w[i]
+        for r in range(m):  # Q[r, k:] -= tau (Q[r, k:] w) w^H
+            s = tau * _csum(Q[r][k + i] * w[i] for i in range(m - k))
+            for i in range(m - k):
+                Q[r][k + i] -= s * w[i].conjugate()
+        R[k][k] = complex(beta)  # what H^H x is exactly (the update leaves rounding in Im)
+        for i in range(k + 1, m):
+            R[i][k] = 0j
+    return np.array(Q, dtype=np.complex128).reshape(m, m), np.array(R, dtype=np.complex128).reshape(m, n)
+
+
+def svdvals_complex(A, sweeps: int = 60) -> np.ndarray:
+    """Singular values of a complex A by one-sided Jacobi with complex rotations, descending.
+
+    Hestenes' method (Golub & Van Loan, 4th ed., Sec. 8.6.3) on complex
+    columns: for a pair with ``gamma = x^H y``, rotate y by the phase
+    ``e = gamma / |gamma|`` first (``y' = conj(e) y``, so ``x^H y'`` is real)
+    and then apply the real Jacobi rotation.  Python complex numbers only.
+    """
+    A = np.asarray(A)
+    cols = [[complex(A[i, j]) for i in range(A.shape[0])] for j in range(A.shape[1])]
+    n = len(cols)
+    for _ in range(sweeps):
+        done = True
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                alpha = math.fsum(abs(x) ** 2 for x in cols[p])
+                beta = math.fsum(abs(x) ** 2 for x in cols[q])
+                gamma = _csum(x.conjugate() * y for x, y in zip(cols[p], cols[q], strict=True))
+                g = abs(gamma)
+                if g == 0 or g <= 1e-15 * math.sqrt(alpha * beta):
+                    continue
+                done = False
+                e = gamma / g
+                yq = [e.conjugate() * y for y in cols[q]]
+                zeta = (beta - alpha) / (2 * g)
+                t = math.copysign(1.0, zeta) / (abs(zeta) + math.sqrt(1 + zeta * zeta))
+                c = 1 / math.sqrt(1 + t * t)
+                s = c * t
+                cols[p], cols[q] = (
+                    [c * x - s * y for x, y in zip(cols[p], yq, strict=True)],
+                    [s * x + c * y for x, y in zip(cols[p], yq, strict=True)],
+                )
+        if done:
+            break
+    return np.array(sorted((math.sqrt(math.fsum(abs(x) ** 2 for x in c)) for c in cols), reverse=True))
+
+
+def eigvals_complex_mp(A, dps: int = 40) -> np.ndarray:
+    """Eigenvalues of a complex matrix from mpmath's ``eig`` at *dps* digits, sorted by (real, imaginary)."""
+    import mpmath
+
+    with mpmath.workdps(dps):
+        M = mpmath.matrix([[mpmath.mpc(complex(v)) for v in row] for row in np.asarray(A)])
+        values = mpmath.eig(M, left=False, right=False)
+        return np.array(sorted((complex(v) for v in values), key=lambda z: (z.real, z.imag)))
+
+
+__all__ += ["qr_complex", "svdvals_complex", "eigvals_complex_mp"]

@@ -167,8 +167,10 @@ def _eigh(a, UPLO, compute_v, method):
     a = np.asarray(a)
     assert_stacked_2d(a)
     assert_stacked_square(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     variant = eigh_method(a.shape, method).variant
+    if dtype.kind == "c":
+        return _eigh_complex(a, uplo, compute_v, method, dtype)
     A = as_float_operand(a, dtype)
     n = A.shape[-1]
     batch = A.shape[:-2]
@@ -189,15 +191,26 @@ def _eigh(a, UPLO, compute_v, method):
     return EighResult(W, V.reshape(batch + (n, n)))
 
 
+def _eigh_complex(a, uplo, compute_v, method, dtype):
+    """Hermitian input: complex tridiagonalisation + the real QL (:mod:`jitla.linalg._complex`)."""
+    from jitla.linalg import _complex
+
+    if method not in ("auto", "ql"):
+        raise _complex.unsupported(f"eigh(method={method!r})", dtype)
+    result = _complex.eigh(as_float_operand(a, dtype), uplo, compute_v)
+    return EighResult(*result) if compute_v else result
+
+
 def eigh(a, UPLO="L", *, method="auto", b=None, lower=True, eigvals_only=False, type=1):
     """Eigenvalues and eigenvectors of a symmetric matrix (numpy.linalg.eigh).
 
     Parameters
     ----------
     a : (..., M, M) array_like
-        Real symmetric matrix or stack; only the *UPLO* triangle is read
-        (float32 stays float32; integers and booleans become float64;
-        complex raises TypeError).
+        Real symmetric or complex Hermitian matrix or stack; only the
+        *UPLO* triangle is read, and of its diagonal only the real part
+        (as LAPACK ``zheevd``) (float32 stays float32; integers and
+        booleans become float64).
     UPLO : {"L", "U"}, default "L"
         Which triangle holds the matrix.
     b : (M, M) array_like, optional
@@ -212,13 +225,17 @@ def eigh(a, UPLO="L", *, method="auto", b=None, lower=True, eigvals_only=False, 
         shifts (:mod:`jitla.kernels.eig_symmetric`, LAPACK ``dsyev``'s
         algorithm); "jacobi": cyclic Jacobi with a relative threshold
         (slower, relatively accurate for graded positive definite input);
-        "auto" as :func:`eigh_method`.
+        "auto" as :func:`eigh_method`.  Complex input: "auto"/"ql" only,
+        a complex Householder reduction to a *real* tridiagonal matrix
+        (:mod:`jitla.kernels.eig_hermitian`, LAPACK ``zhetd2``) and the
+        same QL, its rotations applied to complex rows (``zsteqr``).
 
     Returns
     -------
     EighResult (eigenvalues, eigenvectors)
-        numpy's named tuple: eigenvalues ascending, ``eigenvectors[..., :, i]``
-        the unit eigenvector of ``eigenvalues[..., i]``.
+        numpy's named tuple: eigenvalues ascending (real, float32 for
+        complex64), ``eigenvectors[..., :, i]`` the unit eigenvector of
+        ``eigenvalues[..., i]`` (complex for complex input).
 
     Raises
     ------
@@ -328,9 +345,14 @@ def _eig(a, compute_v):
     a = np.asarray(a)
     assert_stacked_2d(a)
     assert_stacked_square(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     A = as_float_operand(a, dtype)
     assert_finite(A)
+    if dtype.kind == "c":
+        from jitla.linalg import _complex
+
+        result = _complex.eig(A, compute_v)
+        return EigResult(*result) if compute_v else result
     n = A.shape[-1]
     batch = A.shape[:-2]
     flat = A.reshape((int(np.prod(batch, dtype=np.int64)), n, n))
@@ -356,8 +378,8 @@ def eig(a):
     Parameters
     ----------
     a : (..., M, M) array_like
-        Real matrix or stack (float32 stays single precision; integers and
-        booleans become float64; complex raises TypeError).
+        Real or complex matrix or stack (float32 stays single precision;
+        integers and booleans become float64).
 
     Returns
     -------
@@ -368,7 +390,10 @@ def eig(a):
         positive imaginary part first.  ``eigenvectors[..., :, i]`` is the
         unit-norm eigenvector of ``eigenvalues[..., i]`` (LAPACK ``dgeev``'s
         normalisation: a complex vector's largest component is real).
-        Eigenvalues are not sorted.
+        Eigenvalues are not sorted.  Complex input gives complex results
+        always (as numpy), eigenvalues in the order of the Schur form's
+        diagonal and each vector of unit norm with its largest component
+        real (``zgeev``).
 
     Raises
     ------
@@ -385,6 +410,10 @@ def eig(a):
     be less accurate than numpy's.  As in ``dgeev``, a matrix whose largest
     entry is tiny (subnormal included) or huge is first scaled by a power
     of two, and the eigenvalues scaled back.  The input is never modified.
+    Complex input: complex Hessenberg reduction, single-shift QR to the
+    complex Schur form ``A = Z T Z^H`` (Golub & Van Loan, 4th ed., Sec.
+    7.5; LAPACK ``zlahqr``) and back substitution on T (``ztrevc``), in
+    :mod:`jitla.kernels.schur_complex`.
 
     Examples
     --------

@@ -453,6 +453,12 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         jitla extension: ``False`` skips the singular values (s is None),
         which saves the O(N^3) SVD of R for large N.
 
+    Complex a or b (complex64 / complex128, numpy's promotion): methods
+    ``"qr"`` (complex Householder QR; a rank-deficient A is solved from
+    its SVD, which is numpy's minimum-norm answer) and ``"svd"``; x is
+    complex, residuals and s real; ``refine`` and the other methods raise
+    ``TypeError``.
+
     Returns
     -------
     x : (N,) or (N, K) ndarray
@@ -482,7 +488,7 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         Least Squares" there); an underdetermined rank-deficient A with
         ``"qr"``; Cholesky failure with ``"normal"``.
     TypeError
-        Complex input.
+        Complex input with ``refine=True`` or a method other than "qr" / "svd".
     ValueError
         Unknown *method*; ``refine=True`` with ``"normal"`` or ``"svd"``,
         or with ``"qr"`` and M < N.
@@ -521,9 +527,13 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
     m, n = a.shape
     if b2.shape[0] != m:
         raise LinAlgError("Incompatible dimensions")
-    dtype = result_float_dtype(a, b)
+    dtype = result_float_dtype(a, b, allow_complex=True)
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    if dtype.kind == "c" and (refine or method not in ("qr", "svd")):
+        from jitla.linalg._complex import unsupported
+
+        raise unsupported("lstsq(refine=True)" if refine else f"lstsq(method={method!r})", dtype)
     eps = float(np.finfo(dtype).eps)
     rcond = eps * max(m, n) if rcond is None else float(rcond)
     if rcond < 0:
@@ -534,17 +544,22 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
     k = B.shape[1]
 
     info = None
+    real = np.finfo(dtype).dtype  # residuals and s are real, also for complex a, b (numpy)
     if m == 0 or n == 0:
-        X, ssq, rank = np.zeros((n, k), dtype=dtype), np.einsum("ij,ij->j", B, B), 0
-        s = np.zeros(0, dtype=dtype) if compute_s else None
+        X, ssq, rank = np.zeros((n, k), dtype=dtype), np.einsum("ij,ij->j", B.conj(), B).real, 0
+        s = np.zeros(0, dtype=real) if compute_s else None
+    elif dtype.kind == "c":
+        from jitla.linalg import _complex
+
+        X, ssq, rank, s = _complex.lstsq(A, B, rcond, method, bool(compute_s))
     else:
         X, ssq, rank, info, s = _SOLVERS[method](A, B, rcond, refine, bool(compute_s))
     if is_1d:
         X = X[:, 0]
     if rank != n or m <= n or ssq is None:
-        residuals = np.array([], dtype=dtype)
+        residuals = np.array([], dtype=real)
     else:
-        residuals = np.asarray(ssq, dtype=dtype)
+        residuals = np.asarray(ssq, dtype=real)
     if s is not None:
-        s = np.asarray(s, dtype=dtype)
+        s = np.asarray(s, dtype=real)
     return X, residuals, np.int32(rank), s, info

@@ -186,8 +186,10 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
     Parameters
     ----------
     a : (..., M, N) array_like
-        Real input (integers and booleans are promoted to float64; complex
-        raises ``TypeError``).  Not modified (unless *overwrite_a*).
+        Real or complex input (integers and booleans are promoted to
+        float64; complex64 / complex128 are factored with complex
+        reflectors, Householder only, without pivoting).  Not modified
+        (unless *overwrite_a*, real input only).
     mode : {"reduced", "complete", "r", "raw"}
         As numpy: ``"reduced"`` gives Q (..., M, K), R (..., K, N) with
         K = min(M, N); ``"complete"`` Q (..., M, M), R (..., M, N); ``"r"``
@@ -219,7 +221,8 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
         For an unknown mode, method or kernel, or a method that does not
         support the mode / shape / pivoting asked for.
     TypeError
-        For complex input.
+        For complex input with pivoting, a Gram-Schmidt / TSQR method or a
+        blocked kernel (not ported to complex yet).
 
     Notes
     -----
@@ -228,7 +231,9 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
     numpy's to rounding.  TSQR returns R with a non-negative diagonal
     (its signs are otherwise arbitrary), as do the Gram-Schmidt methods.
     NaN and inf are not rejected (numpy does not reject them either): they
-    propagate into the result.
+    propagate into the result.  Complex input: LAPACK ``zgeqr2``'s
+    reflectors (:mod:`jitla.kernels.qr_complex`, ``beta`` real), so R's
+    diagonal is real and Q, R, ``(h, tau)`` agree with numpy's to rounding.
     """
     mode = _normalise_mode(mode)
     if not isinstance(method, str) or method not in _METHODS:
@@ -237,7 +242,9 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
         get_kernel("qr", kernel)  # ValueError naming the choices
     a = np.asarray(a)
     assert_stacked_2d(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
+    if dtype.kind == "c":
+        return _qr_complex(a, mode, dtype, pivoting, method, kernel)
     m, n = a.shape[-2:]
     batch = a.shape[:-2]
     k = min(m, n)
@@ -320,6 +327,20 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
         Qs[i], Rs[i] = _q_and_r(work[i], taus[i], mode, dtype)
     Q, R = Qs.reshape(batch + (m, q)), Rs.reshape(batch + (q, n))
     return (Q, R, P) if pivoting else QRResult(Q, R)
+
+
+def _qr_complex(a, mode, dtype, pivoting, method, kernel):
+    """Complex input: unblocked Householder QR with complex reflectors (:mod:`jitla.linalg._complex`)."""
+    from jitla.linalg import _complex
+
+    if pivoting:
+        raise _complex.unsupported("qr(pivoting=True)", dtype)
+    if method not in ("auto", "householder"):
+        raise _complex.unsupported(f"qr(method={method!r})", dtype)
+    if kernel not in ("auto", "unblocked"):
+        raise _complex.unsupported(f"qr(kernel={kernel!r})", dtype)
+    result = _complex.qr(a, mode, dtype)
+    return QRResult(*result) if mode in ("reduced", "complete") else result
 
 
 def qr_rank(a, rtol=None):

@@ -9,6 +9,13 @@ far below the largest has an absolute error of ~eps * sigma_max, as numpy's
 -- and ranks, condition numbers and bases agree with numpy's and scipy's.
 Where the small singular values of a graded matrix matter to full relative
 accuracy, ``svd(a, method="jacobi")`` gives them (devlog 005, 021).
+
+Complex input (complex64 / complex128) goes through the complex SVD
+(:mod:`jitla.linalg._complex`): transposes become conjugate transposes
+(``pinv = V diag(1/s) U^H``, ``null_space`` the conjugated rows of Vh,
+``subspace_angles`` from ``QA^H QB``), singular values, ranks and
+condition numbers are real; ``cond`` with ``p`` other than None / 2 / -2
+needs ``inv``, which is real-only for now.
 """
 
 from __future__ import annotations
@@ -39,8 +46,26 @@ _NO_VALUE = object()
 
 
 def _float(a):
+    """*a* in its working dtype (complex64 / complex128 kept, as numpy.linalg)."""
     a = np.asarray(a)
-    return as_float_operand(a, result_float_dtype(a))
+    return as_float_operand(a, result_float_dtype(a, allow_complex=True))
+
+
+def _mm(a, b):
+    """``a @ b``: jitla's matmul for real operands, numpy's for complex ones.
+
+    jitla's GEMM kernels are real; complex products go to numpy until they
+    take complex operands.
+    """
+    if a.dtype.kind == "c" or b.dtype.kind == "c":
+        return np.matmul(a, b)
+    return matmul(a, b)
+
+
+def _h(a):
+    """The conjugate transpose of the last two axes (the transpose for real a)."""
+    a = np.swapaxes(a, -1, -2)
+    return a.conj() if a.dtype.kind == "c" else a
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, rtol=None):
@@ -104,7 +129,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     large = s > cutoff
     inverse = np.zeros_like(s)
     np.divide(1, s, where=large, out=inverse)
-    return matmul(np.swapaxes(Vh, -1, -2), inverse[..., :, np.newaxis] * np.swapaxes(U, -1, -2))
+    return _mm(_h(Vh), inverse[..., :, np.newaxis] * _h(U))
 
 
 def _norm_by_kernel(x, ord, axis, keepdims):
@@ -239,10 +264,10 @@ def null_space(A, rcond=None):
 
     The right singular vectors whose singular values are ``<= rcond *
     max(s)`` (``rcond`` default ``eps * max(M, N)``); returned as the columns
-    of an (N, K) array.
+    of an (N, K) array (the conjugated rows of Vh for complex A, as scipy).
     """
     _, _, Vh, num = _range_basis(A, rcond)
-    return np.ascontiguousarray(Vh[num:, :].T)
+    return np.ascontiguousarray(_h(Vh[num:, :]))
 
 
 def orth(A, rcond=None):
@@ -272,13 +297,13 @@ def subspace_angles(A, B):
         raise ValueError(f"A and B must have the same number of rows, got {A.shape[0]} and {B.shape[0]}")
     QA = orth(A)
     QB = orth(B)
-    QA_T_QB = matmul(QA.T, QB)
+    QA_T_QB = _mm(_h(QA), QB)
     sigma = svdvals(QA_T_QB)
-    # B - A (A^T B), with the larger basis in the role of A as scipy does
+    # B - A (A^H B), with the larger basis in the role of A as scipy does
     if QA.shape[1] >= QB.shape[1]:
-        residual = QB - matmul(QA, QA_T_QB)
+        residual = QB - _mm(QA, QA_T_QB)
     else:
-        residual = QA - matmul(QB, QA_T_QB.T)
+        residual = QA - _mm(QB, _h(QA_T_QB))
     mask = sigma**2 >= 0.5
     if mask.any():
         mu_arcsin = np.arcsin(np.clip(svdvals(residual), -1.0, 1.0))
@@ -295,7 +320,7 @@ def projector(a, rcond=None):
     is the numerical rank of *a*.
     """
     Q = orth(a, rcond)
-    return matmul(Q, Q.T)
+    return _mm(Q, _h(Q))
 
 
 def project(b, onto, rcond=None):
@@ -309,4 +334,4 @@ def project(b, onto, rcond=None):
     b = _float(b)
     if b.shape[0] != Q.shape[0]:
         raise ValueError(f"b has {b.shape[0]} rows but the subspace lives in R^{Q.shape[0]}")
-    return matmul(Q, matmul(Q.T, b))
+    return _mm(Q, _mm(_h(Q), b))

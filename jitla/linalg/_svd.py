@@ -170,8 +170,9 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     Parameters
     ----------
     a : (..., M, N) array_like
-        Real matrix or stack of matrices (float32 stays float32; integers
-        and booleans become float64; complex raises TypeError).
+        Real or complex matrix or stack of matrices (float32 stays float32;
+        integers and booleans become float64; complex64 / complex128 give
+        complex U, Vh and real S of the matching precision).
     full_matrices : bool, default True
         U is (..., M, M) and Vh (..., N, N); else (..., M, K) and (..., K, N)
         with K = min(M, N).
@@ -222,6 +223,12 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     high *relative* accuracy, at 4-7x the time at n = 100 (devlog 005,
     021).  Ask for "jacobi" where the small singular values matter.
 
+    Complex input takes the bidiagonal route only ("auto" or
+    "bidiagonal"; a Jacobi method raises ``TypeError``): LAPACK
+    ``zgesvd``'s reduction with complex reflectors to a *real* bidiagonal
+    matrix (:mod:`jitla.kernels.svd_complex`), then the same dqds /
+    bidiagonal QR as for real input, its rotations applied to complex rows.
+
     Flops: bidiagonal route ``4 k^2 L - 4 k^3/3`` for the reduction,
     ``O(k^2)`` for the values, with vectors about ``8 k^2 L + 12 k^2 (k +
     L)`` more (factors formed, rotations applied).  Jacobi about 6mn^2 per
@@ -240,9 +247,11 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     """
     a = np.asarray(a)
     assert_stacked_2d(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     if not isinstance(hermitian, bool | np.bool_):
         raise TypeError("hermitian must be a bool")
+    if dtype.kind == "c":
+        return _svd_complex(a, dtype, full_matrices, compute_uv, method)
     plan = svd_method(a.shape, method, compute_uv)
     if plan.op == "svdvals" and compute_uv:
         raise ValueError(
@@ -272,6 +281,21 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     return SVDResult(
         U.reshape(batch + U.shape[1:]), S.reshape(batch + (k,)), Vh.reshape(batch + Vh.shape[1:])
     )
+
+
+def _svd_complex(a, dtype, full_matrices, compute_uv, method):
+    """Complex input: the bidiagonal route with complex reflectors (:mod:`jitla.linalg._complex`)."""
+    from jitla.linalg import _complex
+
+    if method not in ("auto", "bidiagonal"):
+        if method not in _METHODS:
+            svd_method(a.shape, method, compute_uv)  # numpy-style ValueError naming the choices
+        raise _complex.unsupported(f"svd(method={method!r})", dtype)
+    A = as_float_operand(a, dtype)
+    if not np.isfinite(A).all():
+        raise LinAlgError("SVD did not converge")
+    result = _complex.svd(A, full_matrices, compute_uv)
+    return SVDResult(*result) if compute_uv else result
 
 
 def svdvals(x, /, *, method="auto"):

@@ -135,7 +135,7 @@ def test_dimension_errors_like_numpy():
             np.linalg.lstsq(a, b)
 
 
-def test_nonfinite_and_complex_rejected():
+def test_nonfinite_and_unported_complex_options_rejected():
     A = np.ones((3, 2))
     A[1, 1] = np.nan
     with pytest.raises(LinAlgError, match="Array must not contain infs or NaNs"):
@@ -143,7 +143,9 @@ def test_nonfinite_and_complex_rejected():
     with pytest.raises(LinAlgError, match="Array must not contain infs or NaNs"):
         lstsq(np.eye(3)[:, :2], np.array([1.0, np.inf, 0.0]))
     with pytest.raises(TypeError, match="complex"):
-        lstsq(np.ones((3, 2), complex), np.ones(3))
+        lstsq(np.ones((3, 2), complex), np.ones(3), method="pivoted")
+    with pytest.raises(TypeError, match="complex"):
+        lstsq(np.ones((3, 2)), np.ones(3, complex), refine=True)
 
 
 def test_method_errors():

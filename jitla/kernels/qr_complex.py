@@ -1,0 +1,303 @@
+"""Complex Householder reflectors and QR (LAPACK ``zlarfg``, ``zgeqr2``, ``zung2r``, ``zunm2r``).
+
+The complex counterparts of :mod:`jitla.kernels.qr_householder`'s unblocked
+kernels, for complex64 / complex128 C-contiguous arrays.  A complex
+reflector is ``H = I - tau v v^H`` with ``v[0] = 1``; unlike the real one it
+is not Hermitian (``tau`` is complex), so ``H^H = I - conj(tau) v v^H`` is
+the one that maps x onto ``beta e_0``, and LAPACK's choice makes ``beta``
+*real* (``zlarfg``).  Consequences a reader meets in every caller:
+
+* QR: ``A = Q R`` with ``Q = H_0 H_1 ... H_{k-1}``; the factorisation
+  applies ``H_j^H`` to the trailing columns, so R's diagonal is real (it
+  may be negative), as numpy's (LAPACK ``zgeqrf``) is.
+* Tridiagonal / bidiagonal / Hessenberg reductions built from these
+  reflectors have *real* off-diagonals, which lets the real tridiagonal QL
+  and bidiagonal QR of :mod:`jitla.kernels.eig_symmetric` and
+  :mod:`jitla.kernels.svd_bidiag` finish the complex problems (their real
+  plane rotations applied to complex rows).
+
+Everything here is BLAS-2 (one reflector at a time, rows updated in
+place); the complex arithmetic is written out as plain loops over
+complex scalars, which Numba lowers to pairs of real operations.  No checks
+are made on the inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from jitla._jit import kernel
+
+__all__ = [
+    "zlarfg",
+    "reflect_rows",
+    "reflect_cols",
+    "zgeqr2",
+    "zform_q",
+    "zapply_qh",
+    "zapply_q",
+    "zsolve_upper",
+]
+
+
+# --------------------------------------------------------------------------
+# 1. the reflector
+# --------------------------------------------------------------------------
+@kernel
+def zlarfg(x):
+    """Complex Householder reflector with a real ``beta`` (LAPACK ``zlarfg``).
+
+    Finds ``tau`` (complex), ``beta`` (real) and ``v`` (``v[0] = 1``) with
+    ``H^H x = beta e_0`` for ``H = I - tau v v^H``.  On return ``x[0] =
+    beta`` and ``x[1:] = v[1:]``.
+
+    Parameters
+    ----------
+    x : (n,) complex ndarray, overwritten
+        May be strided (a column of a C-order matrix).
+
+    Returns
+    -------
+    beta, tau : complex
+        ``beta`` has a zero imaginary part.  ``tau = 0`` (``H = I``) when
+        ``x[1:]`` is zero and ``x[0]`` is real already; a lone complex
+        ``x[0]`` still gets a reflector (``1 <= Re tau <= 2``), so that
+        ``beta`` is real -- which is why a complex R has a real diagonal.
+
+    Notes
+    -----
+    LAPACK ``zlarfg``: ``beta = -sign(Re x0) ||x||``, ``tau = (beta - x0) /
+    beta``, ``v[1:] = x[1:] / (x0 - beta)``; ``Re(x0) - beta`` adds two
+    numbers of the same sign, so there is no cancellation.  ``||x[1:]||`` is
+    summed in float64 and retaken scaled by ``max |x_i|`` only when that
+    lies outside 1e-140 .. 1e140 (the real :func:`householder`'s scheme);
+    ``dlapy3`` is two ``hypot`` calls.  Unlike ``zlarfg`` there is no
+    rescaling loop for ``|beta| < safmin``: the API layer scales matrices into
+    range first.  Flops ~8n; no workspace.
+    """
+    n = x.shape[0]
+    alpha = x[0]
+    zero = x.dtype.type(0)
+    ar = float(alpha.real)
+    ai = float(alpha.imag)
+    ssq = 0.0
+    scale = 0.0
+    for i in range(1, n):
+        re = float(x[i].real)
+        im = float(x[i].imag)
+        ssq += re * re + im * im
+        a = max(abs(re), abs(im))
+        if a > scale:
+            scale = a
+    if scale != 0.0 and not 1e-140 < scale < 1e140:
+        ssq = 0.0
+        for i in range(1, n):
+            re = float(x[i].real) / scale
+            im = float(x[i].imag) / scale
+            ssq += re * re + im * im
+        xnorm = scale * math.sqrt(ssq)
+    else:
+        xnorm = math.sqrt(ssq)
+    if xnorm == 0.0 and ai == 0.0:
+        return alpha, zero
+    beta = -math.copysign(math.hypot(math.hypot(ar, ai), xnorm), ar)
+    tau = x.dtype.type(complex((beta - ar) / beta, -ai / beta))
+    v0 = complex(ar - beta, ai)  # x0 - beta: real parts of the same sign added
+    if abs(v0) >= np.finfo(np.float64).tiny:
+        r = 1.0 / v0
+        for i in range(1, n):
+            x[i] = x[i] * r
+    else:
+        for i in range(1, n):
+            x[i] = x[i] / v0
+    b = x.dtype.type(beta)
+    x[0] = b
+    return b, tau
+
+
+@kernel
+def reflect_rows(V, col, r0, t, B, c0, c1, w):
+    """``B[r0:, c0:c1] -= t v (v^H B[r0:, c0:c1])`` with ``v = [1, V[r0+1:, col]]``.
+
+    The left application of ``I - t v v^H`` (``t = tau`` for H, ``conj(tau)``
+    for ``H^H``) along C rows: ``w = v^H B`` summed row by row into the
+    workspace *w* (at least ``c1 - c0`` long), then ``B[i, :] -= (t v_i)
+    w``.  LAPACK ``zlarf`` (side "L").  Flops ``16 (m - r0) (c1 - c0)`` real.
+    """
+    m = B.shape[0]
+    nc = c1 - c0
+    if t == 0 or nc <= 0:
+        return
+    wv = w[:nc]
+    src = B[r0, c0:c1]
+    for c in range(nc):
+        wv[c] = src[c]
+    for i in range(r0 + 1, m):
+        vi = V[i, col].conjugate()
+        row = B[i, c0:c1]
+        for c in range(nc):
+            wv[c] += vi * row[c]
+    for c in range(nc):
+        wv[c] *= t
+    for c in range(nc):
+        src[c] -= wv[c]
+    for i in range(r0 + 1, m):
+        vi = V[i, col]
+        row = B[i, c0:c1]
+        for c in range(nc):
+            row[c] -= vi * wv[c]
+
+
+@kernel
+def reflect_cols(B, r0, r1, c0, v, t):
+    """``B[r0:r1, c0:c0+len(v)] := B[r0:r1, c0:...] (I - t v v^H)`` (``zlarf`` side "R").
+
+    *v* contiguous with ``v[0] = 1``.  Each row: ``s = t (row . v)``, then
+    ``row -= s conj(v)``.  Flops ``16 (r1 - r0) len(v)`` real.
+    """
+    p = v.shape[0]
+    if t == 0:
+        return
+    for r in range(r0, r1):
+        row = B[r, c0 : c0 + p]
+        s = row[0] * v[0]
+        for c in range(1, p):
+            s += row[c] * v[c]
+        s *= t
+        for c in range(p):
+            row[c] -= s * v[c].conjugate()
+
+
+# --------------------------------------------------------------------------
+# 2. QR and its Q
+# --------------------------------------------------------------------------
+@kernel
+def zgeqr2(A, tau):
+    """Complex Householder QR, unblocked (LAPACK ``zgeqr2``): ``A = Q R`` in place.
+
+    Parameters
+    ----------
+    A : (m, n) complex ndarray, overwritten
+        R on and above the diagonal (real diagonal), the vectors ``v[1:]``
+        of ``H_j`` below it.
+    tau : (min(m, n),) complex ndarray, overwritten
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Alg. 5.2.1 with complex reflectors
+    (:func:`zlarfg`); step j applies ``H_j^H`` to the trailing columns
+    (:func:`reflect_rows` with ``conj(tau_j)``), so ``Q^H A = R`` with ``Q =
+    H_0 ... H_{k-1}``.  Flops ``8mn^2 - 8n^3/3`` real (4x the real
+    algorithm's); workspace n.
+    """
+    m, n = A.shape
+    k = min(m, n)
+    w = np.empty(max(n, 1), dtype=A.dtype)
+    for j in range(k):
+        _, tau[j] = zlarfg(A[j:, j])
+        reflect_rows(A, j, j, tau[j].conjugate(), A, j + 1, n, w)
+    return 0
+
+
+@kernel
+def zform_q(A, tau, Q):
+    """The first ``Q.shape[1]`` columns of ``Q = H_0 ... H_{k-1}`` from :func:`zgeqr2`'s storage (``zung2r``).
+
+    Parameters
+    ----------
+    A : (m, n) complex ndarray
+        :func:`zgeqr2`'s output (read; the unit heads are implied).
+    tau : (k,) complex ndarray
+    Q : (m, q) complex ndarray, overwritten, ``k <= q <= m``
+
+    Notes
+    -----
+    Backward accumulation: ``Q = H_0 (H_1 (... (H_{k-1} I[:, :q])))``; when
+    ``H_j`` comes, columns ``0..j-1`` are still those of the identity and
+    only rows and columns ``j..`` change.  Flops ``16 m q k - 8 (m + q) k^2
+    + 16 k^3 / 3`` real; workspace q.
+    """
+    m, q = Q.shape
+    k = tau.shape[0]
+    w = np.empty(max(q, 1), dtype=Q.dtype)
+    for i in range(m):
+        for c in range(q):
+            Q[i, c] = 0
+        if i < q:
+            Q[i, i] = 1
+    for j in range(k - 1, -1, -1):
+        reflect_rows(A, j, j, tau[j], Q, j, q, w)
+    return 0
+
+
+@kernel
+def zapply_qh(A, tau, B):
+    """``B := Q^H B`` for Q from :func:`zgeqr2` (LAPACK ``zunm2r``, "L", "C").
+
+    ``Q^H = H_{k-1}^H ... H_0^H``: the reflectors in order, each with
+    ``conj(tau)``.  B (m, r); flops ``16 m r k`` real; workspace r.
+    """
+    k = tau.shape[0]
+    r = B.shape[1]
+    w = np.empty(max(r, 1), dtype=B.dtype)
+    for j in range(k):
+        reflect_rows(A, j, j, tau[j].conjugate(), B, 0, r, w)
+    return 0
+
+
+@kernel
+def zapply_q(A, tau, B):
+    """``B := Q B`` for Q from :func:`zgeqr2` (LAPACK ``zunm2r``, "L", "N"): reflectors last-first."""
+    k = tau.shape[0]
+    r = B.shape[1]
+    w = np.empty(max(r, 1), dtype=B.dtype)
+    for j in range(k - 1, -1, -1):
+        reflect_rows(A, j, j, tau[j], B, 0, r, w)
+    return 0
+
+
+# --------------------------------------------------------------------------
+# 3. triangular solves with R
+# --------------------------------------------------------------------------
+@kernel
+def zsolve_upper(R, X, conj_trans):
+    """``X := R^{-1} X`` or, with *conj_trans*, ``X := R^{-H} X``, in place; R (n, n) upper triangular.
+
+    Row-oriented substitution (each step one row of X times a scalar,
+    subtracted from the others), LAPACK ``ztrsm`` ("L", "U", "N"/"C",
+    "N") in plain loops.  R's diagonal must be nonzero (the callers test
+    the rank first).  Flops ``4 n^2 r`` complex multiply-adds for r columns.
+    """
+    n, r = X.shape
+    if not conj_trans:
+        # back substitution: x_i = (b_i - sum_{j > i} r_ij x_j) / r_ii
+        for i in range(n - 1, -1, -1):
+            xi = X[i]
+            for j in range(i + 1, n):
+                rij = R[i, j]
+                xj = X[j]
+                for c in range(r):
+                    xi[c] -= rij * xj[c]
+            d = R[i, i]
+            for c in range(r):
+                xi[c] = xi[c] / d
+    else:
+        # forward substitution with R^H (lower): x_i = (b_i - sum_{j < i} conj(r_ji) x_j) / conj(r_ii)
+        for i in range(n):
+            xi = X[i]
+            d = R[i, i].conjugate()
+            for c in range(r):
+                xi[c] = xi[c] / d
+            for j in range(i + 1, n):
+                rij = R[i, j].conjugate()
+                xj = X[j]
+                for c in range(r):
+                    xj[c] -= rij * xi[c]
+    return 0
