@@ -60,7 +60,7 @@ def zgehd2(A, tau):
     Golub & Van Loan, 4th ed., Alg. 7.4.2 with complex reflectors
     (:func:`~jitla.kernels.qr_complex.zlarfg`): ``H_j^H`` from the left on
     rows ``j+1..`` (along rows), ``H_j`` from the right on columns ``j+1..``
-    of every row.  ``Q = H_0 ... H_{n-3}``.  Flops ``40 n^3 / 3`` real;
+    of every row.  ``Q = H_0 ... H_{n-2}`` (the last of length one).  Flops ``40 n^3 / 3`` real;
     workspace 2n.
     """
     n = A.shape[0]
@@ -68,7 +68,8 @@ def zgehd2(A, tau):
     v = np.empty(max(n, 1), dtype=A.dtype)
     for j in range(n - 1):
         tau[j] = 0
-    for j in range(n - 2):
+    # n - 1 reflectors, as LAPACK: the last, of length one, only makes H[n-1, n-2] real
+    for j in range(n - 1):
         col = A[j + 1 :, j]
         beta, t = zlarfg(col)
         tau[j] = t
@@ -86,7 +87,7 @@ def zgehd2(A, tau):
 
 @kernel
 def zform_q_gehd2(A, tau, Q):
-    """``Q = H_0 ... H_{n-3}`` (n x n) from :func:`zgehd2`'s storage (LAPACK ``zunghr``).
+    """``Q = H_0 ... H_{n-2}`` (n x n) from :func:`zgehd2`'s storage (LAPACK ``zunghr``).
 
     Backward accumulation on rows and columns ``j+1..`` (as
     :func:`~jitla.kernels.qr_complex.zform_q`, one row and column shifted).
@@ -98,7 +99,7 @@ def zform_q_gehd2(A, tau, Q):
         for c in range(n):
             Q[i, c] = 0
         Q[i, i] = 1
-    for j in range(n - 3, -1, -1):
+    for j in range(n - 2, -1, -1):
         reflect_rows(A, j, j + 1, tau[j], Q, j + 1, n, w)
 
 

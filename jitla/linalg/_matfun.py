@@ -20,7 +20,7 @@ from jitla.kernels.matfun import (
 from jitla.kernels.schur import rsf2csf as _rsf2csf_kernel
 from jitla.linalg._lu import _linalg_warning, solve
 from jitla.linalg._matmul import matmul
-from jitla.linalg._schur import real_schur
+from jitla.linalg._schur import complex_input_schur, real_schur
 
 __all__ = ["expm", "logm", "sqrtm", "funm"]
 
@@ -234,14 +234,17 @@ def expm(A):
 # Schur-based functions: sqrtm, logm, funm
 # --------------------------------------------------------------------------
 def _square_input(A, name):
-    a = np.asarray(A)
-    if a.dtype.kind == "c":
-        raise _complex_later(name)
-    return a
+    return np.asarray(A)
 
 
 def _complex_schur(a):
-    """``(T, Zt)``: the complex Schur form of the real 2-D *a* through :func:`rsf2csf`."""
+    """``(T, Zt)``: the complex Schur form of the 2-D *a*, ``a = Z T Z^H`` with ``Z = Zt^T``.
+
+    Real *a*: the real Schur form then :func:`rsf2csf`; complex *a*: the
+    complex Hessenberg-QR kernels.
+    """
+    if a.dtype.kind == "c":
+        return complex_input_schur(a)
     T, Zt, _, _ = real_schur(a)
     Tc = T.astype(np.complex128)
     Ztc = Zt.astype(np.complex128)
@@ -270,7 +273,7 @@ def sqrtm(A, disp=True, blocksize=64):
     Parameters
     ----------
     A : (M, M) array_like
-        Real matrix (complex input raises TypeError for now).
+        Real or complex matrix (a complex one through the complex Schur form).
     disp, blocksize
         Accepted as scipy's (both deprecated there) and ignored.
 
@@ -306,7 +309,7 @@ def sqrtm(A, disp=True, blocksize=64):
         raise LinAlgError("Last 2 dimensions of the array must be square")
     if a.ndim > 2:
         return np.stack([sqrtm(x) for x in a.reshape((-1,) + a.shape[-2:])]).reshape(a.shape)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     n = a.shape[0]
     if n == 0:
         return np.empty((0, 0), dtype=dtype)
@@ -326,7 +329,7 @@ def sqrtm(A, disp=True, blocksize=64):
     X = _back(Zt, R)
     diag = np.diagonal(T)
     negative = np.any((diag.real < 0) & (np.abs(diag.imag) <= _EPS * np.abs(diag.real)))
-    if not negative:
+    if not negative and dtype.kind == "f":
         X = X.real.copy()
     ctype = np.result_type(dtype, np.complex64)
     return X.astype(dtype if X.dtype.kind == "f" else ctype, copy=False)
@@ -386,7 +389,7 @@ def logm(A, disp=True):
     Parameters
     ----------
     A : (M, M) array_like
-        Real matrix (complex input raises TypeError for now).
+        Real or complex matrix (a complex one through the complex Schur form).
     disp : bool
         As scipy: warn when the estimated error ``||exp(F) - A||_1 /
         ||A||_1`` is at least ``1000 eps``; with ``disp=False`` return
@@ -421,7 +424,7 @@ def logm(A, disp=True):
     a = _square_input(A, "logm")
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ValueError("expected a square matrix")
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     n = a.shape[0]
     if not np.isfinite(a).all():
         raise ValueError("array must not contain infs or NaNs")
@@ -436,7 +439,7 @@ def logm(A, disp=True):
     elif np.any(np.abs(d) < 1e-20):
         warnings.warn("The logm input matrix may be nearly singular.", RuntimeWarning, stacklevel=2)
     U = _logm_triu(T)
-    F = _maybe_real(_back(Zt, U))
+    F = _back(Zt, U) if dtype.kind == "c" else _maybe_real(_back(Zt, U))
     with np.errstate(divide="ignore", invalid="ignore"):
         errest = _logm_error_complex(F, a) if np.iscomplexobj(F) else _norm1(expm(F) - a) / _norm1(a)
     if disp:
@@ -468,7 +471,7 @@ def funm(A, func, disp=True):
     Parameters
     ----------
     A : (N, N) array_like
-        Real matrix (complex input raises TypeError for now).
+        Real or complex matrix (a complex one through the complex Schur form).
     func : callable
         Evaluated elementwise on a 1-D complex array of eigenvalues (vectorised).
     disp : bool
@@ -499,7 +502,7 @@ def funm(A, func, disp=True):
     if not np.isfinite(a).all():
         raise ValueError("array must not contain infs or NaNs")
     n = a.shape[0]
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     if n == 0:
         F = np.empty((0, 0), dtype=dtype)
         return F if disp else (F, 0.0)
@@ -507,8 +510,8 @@ def funm(A, func, disp=True):
     F = np.zeros_like(T)
     F[np.diag_indices(n)] = func(np.diagonal(T).copy())
     minden = parlett(T, F)
-    F = _maybe_real(_back(Zt, F))
-    if dtype == np.float32:  # scipy keeps single precision here
+    F = _back(Zt, F) if dtype.kind == "c" else _maybe_real(_back(Zt, F))
+    if dtype in (np.float32, np.complex64):  # scipy keeps single precision here
         F = F.astype(np.float32 if F.dtype.kind == "f" else np.complex64)
     tol = _EPS
     if minden == 0.0:

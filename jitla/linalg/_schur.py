@@ -11,10 +11,17 @@ from jitla.kernels.schur import rsf2csf as _rsf2csf_kernel
 
 __all__ = ["schur", "hessenberg", "rsf2csf", "real_schur"]
 
-_COMPLEX_LATER = (
-    "jitla.linalg.{name} does not support complex input yet (the complex Schur "
-    "kernel is not merged); pass a real matrix"
-)
+_COMPLEX_LATER = "jitla.linalg.{name} does not support complex input yet; pass a real matrix"
+
+
+def _square(a, name, check_finite, message="expected square matrix"):
+    """*a* validated as scipy does for *name*, and its computing dtype (float32/64, complex64/128)."""
+    a = np.asarray(a)
+    if check_finite and a.dtype.kind in "fc" and not np.isfinite(a).all():
+        raise ValueError("array must not contain infs or NaNs")
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(message)
+    return a, result_float_dtype(a, allow_complex=True)
 
 
 def _square_real(a, name, check_finite, message="expected square matrix"):
@@ -22,12 +29,24 @@ def _square_real(a, name, check_finite, message="expected square matrix"):
     a = np.asarray(a)
     if a.dtype.kind == "c":
         raise TypeError(_COMPLEX_LATER.format(name=name))
-    if check_finite and a.dtype.kind in "fc" and not np.isfinite(a).all():
-        raise ValueError("array must not contain infs or NaNs")
-    if a.ndim != 2 or a.shape[0] != a.shape[1]:
-        raise ValueError(message)
-    dtype = result_float_dtype(a)
-    return a, dtype
+    return _square(a, name, check_finite, message)
+
+
+def complex_input_schur(a):
+    """``(T, Zt)`` with ``a = Zt^T T conj(Zt)``: the complex Schur form of a complex 2-D *a*.
+
+    Complex Hessenberg reduction and single-shift QR
+    (:mod:`jitla.kernels.schur_complex`, LAPACK ``zgehrd``/``zhseqr``);
+    *Zt* is Z transposed, the storage the reordering kernels use.
+    """
+    from jitla.linalg._complex import schur_2d
+
+    H = np.array(a, dtype=np.complex128, order="C", copy=True)
+    try:
+        T, _, Z = schur_2d(H, True)
+    except LinAlgError:
+        raise LinAlgError("Schur form not found. Possibly ill-conditioned.") from None
+    return np.triu(T), np.ascontiguousarray(Z.T)
 
 
 def real_schur(A):
@@ -124,8 +143,10 @@ def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_fini
     Parameters
     ----------
     a : (M, M) array_like
-        Real matrix (complex input raises TypeError until the complex
-        Schur kernel lands).
+        Real or complex matrix.  A complex matrix always gets the complex
+        Schur form (as scipy), by complex Hessenberg reduction and
+        single-shift QR (:mod:`jitla.kernels.schur_complex`, LAPACK
+        ``zgehrd``/``zlahqr``; Golub & Van Loan, 4th ed., sec. 7.5).
     output : {"real", "complex", "r", "c"}
         "real": T quasi-upper triangular (1 x 1 blocks for real
         eigenvalues, 2 x 2 blocks ``[[a, b], [c, a]]`` with ``bc < 0`` for
@@ -172,8 +193,8 @@ def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_fini
     swaps on the triangular form (``ztrexc``).  The Schur form is not
     unique: T and Z may differ from scipy's by the order of equal
     eigenvalues and by signs (real) or unit phases (complex) of the
-    columns of Z.  Computed in float64; float32 input gives float32
-    output.  Flops about 25 n^3 (10 n^3 without Z is not offered; scipy
+    columns of Z.  Computed in float64 / complex128; float32 input gives
+    float32 output, complex64 input complex64.  Flops about 25 n^3 (10 n^3 without Z is not offered; scipy
     always forms Z too).
 
     Examples
@@ -185,7 +206,9 @@ def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_fini
     """
     if output not in ("real", "complex", "r", "c"):
         raise ValueError("argument must be 'real', or 'complex'")
-    a, dtype = _square_real(a, "schur", check_finite)
+    a, dtype = _square(a, "schur", check_finite)
+    if dtype.kind == "c":
+        output = "complex"  # as scipy: a complex matrix has a complex Schur form whatever output says
     real_out = output in ("real", "r")
     select = None if sort is None else _sort_function(sort, output)
     out_dtype = dtype if real_out else np.result_type(dtype, np.complex64)
@@ -193,7 +216,11 @@ def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_fini
     if n == 0:
         empty = np.empty((0, 0), dtype=out_dtype)
         return (empty, empty.copy()) if sort is None else (empty, empty.copy(), 0)
-    T, Zt, wr, wi = real_schur(a)
+    if dtype.kind == "c":
+        Tc, Ztc = complex_input_schur(a)
+        T = None
+    else:
+        T, Zt, wr, wi = real_schur(a)
     if real_out:
         sdim = 0
         if select is not None:
@@ -209,9 +236,10 @@ def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_fini
         T = T.astype(out_dtype, copy=False)
         Z = np.ascontiguousarray(Z, dtype=out_dtype)
         return (T, Z) if sort is None else (T, Z, sdim)
-    Tc = T.astype(np.complex128)
-    Ztc = Zt.astype(np.complex128)
-    _rsf2csf_kernel(Tc, Ztc)
+    if T is not None:
+        Tc = T.astype(np.complex128)
+        Ztc = Zt.astype(np.complex128)
+        _rsf2csf_kernel(Tc, Ztc)
     sdim = 0
     if select is not None:
         chosen = np.array([bool(select(Tc[i, i])) for i in range(n)], dtype=np.bool_)
@@ -285,7 +313,8 @@ def hessenberg(a, calc_q=False, overwrite_a=False, check_finite=True):
     Parameters
     ----------
     a : (M, M) array_like
-        Real matrix (complex raises TypeError for now).
+        Real or complex matrix (complex: ``a = Q H Q^H``, Q unitary, by
+        complex Householder reflectors as LAPACK's ``zgehd2``).
     calc_q : bool
         Also return Q.
     overwrite_a, check_finite
@@ -313,8 +342,21 @@ def hessenberg(a, calc_q=False, overwrite_a=False, check_finite=True):
     (+ 4n^3/3 for Q).  As scipy, a matrix of order <= 2 is returned as it
     is (and Q the identity).
     """
-    a, dtype = _square_real(a, "hessenberg", check_finite)
+    a, dtype = _square(a, "hessenberg", check_finite)
     n = a.shape[0]
+    if dtype.kind == "c" and n > 2:
+        from jitla.kernels.schur_complex import zform_q_gehd2, zgehd2
+
+        H = np.array(a, dtype=np.complex128, order="C", copy=True)
+        tau = np.empty(n - 1, np.complex128)
+        zgehd2(H, tau)
+        Q = None
+        if calc_q:
+            Q = np.empty((n, n), np.complex128)
+            zform_q_gehd2(H, tau, Q)
+            Q = Q.astype(dtype, copy=False)
+        H = np.triu(H, -1).astype(dtype, copy=False)
+        return (H, Q) if calc_q else H
     if n <= 2:
         H = np.array(a, dtype=dtype, copy=True)
         return (H, np.eye(n, dtype=dtype)) if calc_q else H

@@ -160,3 +160,20 @@ def test_result_dtypes_follow_scipy():
     # a scalar: the square root (scipy 1.17 returns exp(a) for this case, a copy-paste slip)
     np.testing.assert_allclose(jl.sqrtm(4.0), [[2.0]])
     np.testing.assert_allclose(jl.sqrtm(np.array([[4.0]])), sl.sqrtm(np.array([[4.0]])))
+
+
+def test_schur_based_functions_of_a_complex_matrix_match_scipy(rng):
+    n = 6
+    A = rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n)) + 3 * np.eye(n)
+    A0 = A.copy()
+    X = jl.sqrtm(A)
+    assert X.dtype == np.complex128
+    np.testing.assert_allclose(X @ X, A, rtol=0, atol=1e-12 * np.abs(A).max())
+    np.testing.assert_allclose(X, sl.sqrtm(A), rtol=0, atol=1e-11)
+    L = jl.logm(A)
+    assert L.dtype == np.complex128
+    np.testing.assert_allclose(L, sl.logm(A), rtol=0, atol=1e-11)
+    np.testing.assert_allclose(sl.expm(L), A, rtol=0, atol=1e-11 * np.abs(A).max())
+    F = jl.funm(A, np.cos)
+    np.testing.assert_allclose(F, sl.funm(A, np.cos), rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(A, A0)

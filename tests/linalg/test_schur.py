@@ -85,8 +85,51 @@ def test_schur_empty_and_errors():
         jl.schur(np.array([[1.0, np.inf], [0, 1]]))
     with pytest.raises(ValueError, match="'sort' parameter must either be"):
         jl.schur(np.eye(2), sort="up")
-    with pytest.raises(TypeError, match="complex"):
-        jl.schur(np.eye(2, dtype=complex))
+
+
+def _complex_matrix(rng, n):
+    return rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.complex128, 1e-13), (np.complex64, 2e-5)])
+def test_schur_of_a_complex_matrix_is_a_unitary_triangularisation(rng, dtype, tol):
+    A = _complex_matrix(rng, 9).astype(dtype)
+    A0 = A.copy()
+    for output in ("real", "complex"):  # scipy: a complex matrix always gets the complex form
+        T, Z = jl.schur(A, output=output)
+        assert T.dtype == Z.dtype == dtype
+        assert np.all(np.tril(T, -1) == 0)
+        scale = np.abs(A).max() * 9
+        np.testing.assert_allclose(Z.conj().T @ Z, np.eye(9), rtol=0, atol=tol * 9)
+        np.testing.assert_allclose(Z @ T @ Z.conj().T, A, rtol=0, atol=tol * scale)
+    np.testing.assert_array_equal(A, A0)
+    # the eigenvalues against scipy's zgees
+    w_ref = np.sort_complex(np.diagonal(sl.schur(A0.astype(np.complex128))[0]))
+    np.testing.assert_allclose(np.sort_complex(np.diagonal(T)), w_ref, rtol=0, atol=tol * scale)
+
+
+def test_schur_complex_sort_moves_the_selected_eigenvalues_first(rng):
+    A = _complex_matrix(rng, 8)
+    T, Z, sdim = jl.schur(A, sort="lhp")
+    T2, Z2, sdim2 = sl.schur(A, sort="lhp")
+    assert sdim == sdim2 == np.sum(np.linalg.eigvals(A).real < 0)
+    assert np.all(np.diagonal(T)[:sdim].real < 0) and np.all(np.diagonal(T)[sdim:].real >= 0)
+    np.testing.assert_allclose(Z @ T @ Z.conj().T, A, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        np.sort_complex(np.diagonal(T)[:sdim]), np.sort_complex(np.diagonal(T2)[:sdim2]), rtol=1e-10
+    )
+
+
+def test_hessenberg_of_a_complex_matrix_matches_scipy(rng):
+    A = _complex_matrix(rng, 7)
+    H, Q = jl.hessenberg(A, calc_q=True)
+    H2, Q2 = sl.hessenberg(A, calc_q=True)
+    assert H.dtype == Q.dtype == np.complex128
+    assert np.all(np.tril(H, -2) == 0)
+    np.testing.assert_allclose(Q @ H @ Q.conj().T, A, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(Q.conj().T @ Q, np.eye(7), rtol=0, atol=1e-14)
+    # LAPACK's reflectors (zgehd2), so H equals scipy's (zgehrd) to rounding
+    np.testing.assert_allclose(H, H2, rtol=0, atol=1e-12)
 
 
 def test_hessenberg_matches_scipy(rng):
