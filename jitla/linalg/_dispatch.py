@@ -7,7 +7,7 @@ import numpy as np
 
 from jitla import config
 
-__all__ = ["kernel_extras"]
+__all__ = ["COMPLEX_NB", "complex_extras", "kernel_extras"]
 
 
 def kernel_extras(info, dtype, *, blocks=None, nthreads: int | None = None) -> tuple:
@@ -51,3 +51,18 @@ def kernel_extras(info, dtype, *, blocks=None, nthreads: int | None = None) -> t
         else:
             raise ValueError(f"don't know how to supply argument {name!r} of {info.op}/{info.variant}")
     return tuple(values[name] for name in info.extra_args)
+
+
+#: Panel / diagonal-block width of the complex LU, Cholesky and triangular kernels.
+COMPLEX_NB = 64
+
+
+def complex_extras(dtype) -> tuple:
+    """``(blocks, nb)`` for the complex factorisation kernels (``zlu``, ``zcholesky``, ``ztrsm``).
+
+    The blocks are the real packed GEMM's for the real dtype of the same
+    precision, because the complex kernels run their products on it
+    (:func:`jitla.kernels.gemm.zgemm_1m`).
+    """
+    real = np.dtype(np.dtype(dtype).char.lower())
+    return config.gemm_blocks(real).as_tuple(), COMPLEX_NB

@@ -27,7 +27,7 @@ from jitla._validate import (
     square_work_copy,
 )
 from jitla.kernels import get_kernel
-from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._dispatch import complex_extras, kernel_extras
 from jitla.linalg._policy import lu_call_plan, lu_plan, solve_stack_plan
 from jitla.linalg._refine import refine_square
 from jitla.linalg._triangular import check_finite_scipy, rhs_stacks, triangular_solve_inplace
@@ -63,17 +63,6 @@ __all__ = ["lu_factor", "lu_solve", "lu", "solve", "inv", "det", "slogdet", "lu_
 def lu_variant(m: int, n: int, nthreads: int | None = None) -> str:
     """The variant of :func:`jitla.linalg._policy.lu_plan` (the "auto" policy for one matrix)."""
     return lu_plan(m, n, nthreads).variant
-
-
-#: Panel width of the complex LU and its triangular solves.
-_ZNB = 64
-
-
-def complex_extras(dtype: np.dtype) -> tuple:
-    """``(blocks, nb)`` of the complex LU / triangular kernels: the real GEMM's blocks of the
-    same precision (the complex kernels run their products on it) and the panel width."""
-    real = np.dtype(np.dtype(dtype).char.lower())
-    return config.gemm_blocks(real).as_tuple(), _ZNB
 
 
 def _factor(LU: np.ndarray, kernel: str = "auto"):
