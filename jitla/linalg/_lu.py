@@ -553,6 +553,17 @@ def solve_refined(A3, X3):
     return infos
 
 
+def _array_wrap(x):
+    """numpy.linalg's result wrapping: ``x.__array_wrap__`` for an ndarray subclass, else None.
+
+    numpy.linalg returns the subclass of the input it takes the result's
+    type from (b for solve, a for inv) -- ``_makearray`` in numpy's source.
+    """
+    if type(x) is not np.ndarray and isinstance(x, np.ndarray):
+        return x.__array_wrap__
+    return None
+
+
 def solve(a, b, *, refine=False, assume_a=None, lower=False):
     """Solve ``a @ x = b``, as numpy.linalg.solve (numpy 2 semantics).
 
@@ -627,6 +638,7 @@ def solve(a, b, *, refine=False, assume_a=None, lower=False):
                 if rcond < _EPS[A.dtype]:
                     _warn_ill_conditioned(rcond)
                 return X
+    wrap = _array_wrap(b)
     a = np.asarray(a)
     b = np.asarray(b)
     dtype = result_float_dtype(a, b, allow_complex=True)
@@ -647,7 +659,8 @@ def solve(a, b, *, refine=False, assume_a=None, lower=False):
             solve_refined(A3, X3)
         else:
             _solve_stack(A3, X3)
-    return X3.reshape(shape)
+    X = X3.reshape(shape)
+    return X if wrap is None else wrap(X)
 
 
 def inv(a):
@@ -679,13 +692,15 @@ def inv(a):
         if rcond < _EPS[A.dtype]:
             _warn_ill_conditioned(rcond)
         return X
+    wrap = _array_wrap(a)
     a = np.asarray(a)
     dtype = result_float_dtype(a, allow_complex=True)
     assert_stacked_2d(a)
     assert_stacked_square(a)
     n = a.shape[-1]
     eye = np.broadcast_to(np.eye(n, dtype=dtype), a.shape)
-    return solve(a, eye)
+    X = solve(a, eye)
+    return X if wrap is None else wrap(X)
 
 
 def _logdet_parts(a):
