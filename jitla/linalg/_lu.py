@@ -372,7 +372,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         P[np.arange(m), p] = 1
         return P, L, U
     a = np.asarray(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     if check_finite:
         check_finite_scipy(a)
     if a.ndim < 2:

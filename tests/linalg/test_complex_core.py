@@ -231,3 +231,29 @@ def test_solve_triangular_complex_matches_scipy(dtype, trans, lower):
         S = T.copy()
         S[2, 2] = 0
         jl.solve_triangular(S, b, lower=lower)
+
+
+def test_lu_complex_reconstructs_and_matches_scipy():
+    rng = np.random.default_rng(9)
+    A = _random(rng, (2, 6, 4), np.complex64)
+    P, L, U = jl.lu(A)
+    assert L.dtype == np.complex64
+    np.testing.assert_allclose(P @ L @ U, A, rtol=0, atol=50 * _eps(np.complex64) * np.abs(A).max())
+    P_ref, L_ref, U_ref = sl.lu(A[0])
+    np.testing.assert_array_equal(P[0], P_ref)
+    np.testing.assert_allclose(L[0], L_ref, rtol=0, atol=1e-5)
+
+
+def test_complex_norms_use_moduli():
+    rng = np.random.default_rng(10)
+    A = _random(rng, (5, 4), np.complex64)
+    for x in (A, np.asfortranarray(A), A[1]):
+        for ord in (None, "fro", 1, -1, np.inf, -np.inf) if x.ndim == 2 else (None, 2, 1, np.inf):
+            got, ref = jl.norm(x, ord), np.linalg.norm(x, ord)
+            assert got.dtype == ref.dtype == np.float32
+            np.testing.assert_allclose(got, ref, rtol=1e-6)
+    # the 2-norm does not overflow where the squares would
+    big = np.array([3e200 + 4e200j, 0j])
+    np.testing.assert_allclose(jl.norm(big), 5e200, rtol=1e-15)
+    np.testing.assert_allclose(jl.cond(A[:4], 1), np.linalg.cond(A[:4], 1), rtol=1e-4)
+    assert np.asarray(jl.cond(A[:4], 1)).dtype == np.float32
