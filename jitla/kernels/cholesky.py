@@ -604,13 +604,6 @@ def _zpotf2(A):
     return 0
 
 
-@register(
-    "zcholesky",
-    "blocked",
-    "complex Hermitian A = U^H U: zpotf2 diagonal blocks, ztrsm (A^H) row panel, 1m GEMM update",
-    flops=lambda n: 4.0 * n**3 / 3.0,
-    extra_args=("blocks", "nb"),
-)
 @kernel
 def zcholesky(A, blocks, nb):
     """Overwrite the upper triangle of the Hermitian positive definite A with U, ``A = U^H U``.

@@ -1712,13 +1712,6 @@ def _zlu_panel(A, piv, k0):
     return info
 
 
-@register(
-    "zlu",
-    "blocked",
-    "complex LU: zgetf2 panels of nb columns + row swaps + ztrsm + 1m GEMM trailing update (zgetrf)",
-    flops=lambda m, n=None: 4.0 * lu_flops(m, n),
-    extra_args=("blocks", "nb"),
-)
 @kernel
 def zlu_blocked(A, piv, blocks, nb):
     """Factor the complex ``P A = L U`` in place, right-looking, *nb* columns at a time.
@@ -1779,13 +1772,6 @@ def zlu_blocked(A, piv, blocks, nb):
     return info
 
 
-@register(
-    "zlu_solve",
-    "serial",
-    "complex op(A) X = B from LU factors: interchanges + two ztrsm (zgetrs, trans N/T/C)",
-    flops=lambda n, k: 8.0 * n * n * k,
-    extra_args=("blocks", "nb"),
-)
 @kernel
 def zlu_solve(LU, piv, X, trans, blocks, nb):
     """Overwrite X (n, k) with ``op(A)^{-1} X`` from the complex factors of :func:`zlu_blocked`.

@@ -395,13 +395,6 @@ def _ztrsm_block(A, B, i0, i1, forward, trans, unit):
                     B_i[j] /= d
 
 
-@register(
-    "ztrsm",
-    "blocked",
-    "complex op(A) X = B, op = A, A^T or A^H: substitution on nb-row blocks + 1m GEMM updates",
-    flops=lambda n, k: 4.0 * n * n * k,
-    extra_args=("blocks", "nb"),
-)
 @kernel
 def ztrsm(A, B, lower, trans, unit, blocks, nb):
     """Solve ``op(A) X = B`` in place on B for a complex triangular A.

@@ -203,7 +203,8 @@ def _zfactor_upper(a: np.ndarray, dtype, lower: bool):
     n = a.shape[-1]
     if work.size == 0:
         return work, 0
-    func = get_kernel("zcholesky", "blocked").func
+    from jitla.kernels.cholesky import zcholesky as func
+
     extras = complex_extras(dtype)
     for W in work.reshape(-1, n, n):
         info = func(W, *extras)

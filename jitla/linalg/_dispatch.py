@@ -58,7 +58,7 @@ COMPLEX_NB = 64
 
 
 def complex_extras(dtype) -> tuple:
-    """``(blocks, nb)`` for the complex factorisation kernels (``zlu``, ``zcholesky``, ``ztrsm``).
+    """``(blocks, nb)`` for the complex kernels ``zlu_blocked``, ``zlu_solve``, ``zcholesky``, ``ztrsm``.
 
     The blocks are the real packed GEMM's for the real dtype of the same
     precision, because the complex kernels run their products on it

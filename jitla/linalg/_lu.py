@@ -99,7 +99,8 @@ def _zfactor(LU: np.ndarray):
     info = np.zeros(tuple(batch), dtype=np.int64)
     if LU.size == 0:
         return piv, info
-    func = get_kernel("zlu", "blocked").func
+    from jitla.kernels.lu import zlu_blocked as func
+
     extras = complex_extras(LU.dtype)
     LU3 = LU.reshape(count, m, n)
     piv2 = piv.reshape(count, min(m, n))
@@ -222,7 +223,9 @@ def _solve_factored(LU, piv, X, trans: int, unchecked: bool = False) -> None:
     (a zero pivot is always divided by there).
     """
     if LU.dtype.kind == "c":
-        get_kernel("zlu_solve", "serial").func(LU, piv, X, int(trans), *complex_extras(LU.dtype))
+        from jitla.kernels.lu import zlu_solve
+
+        zlu_solve(LU, piv, X, int(trans), *complex_extras(LU.dtype))
         return
     apply_pivots = get_kernel("laswp", "serial").func
     if not trans:

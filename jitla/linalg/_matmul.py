@@ -120,13 +120,25 @@ def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
     return MatmulPlan(op, variant, reason, dtype, tuple(batch), m, k, n, tuple(shape))
 
 
+def numba_threads() -> int:
+    """Numba's thread count (imported here, not at module level: importing the API must not load Numba)."""
+    import numba
+
+    return numba.get_num_threads()
+
+
 def _complex_plan(m: int, k: int, n: int, kernel: str):
     """``(op, variant, reason)`` for complex operands: :func:`zgemm_plan`, or a zgemm variant by name."""
     if kernel == "auto":
         return zgemm_plan(m, k, n)
     if not isinstance(kernel, str):
         raise TypeError(f"kernel must be a string, got {type(kernel).__name__}")
-    get_kernel("zgemm", kernel)  # ValueError naming the complex choices if unknown
+    from jitla.kernels.gemm import ZGEMM_VARIANTS
+
+    if kernel not in ZGEMM_VARIANTS:
+        raise ValueError(
+            f"unknown zgemm kernel {kernel!r} for complex operands; choose from {list(ZGEMM_VARIANTS)}"
+        )
     return "zgemm", kernel, "requested"
 
 
@@ -145,10 +157,18 @@ def _complex_compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarr
     C = np.zeros(batch + (m, n), dtype=dtype)
     if C.size == 0 or k == 0:
         return C.reshape(plan.shape)
-    info = get_kernel("zgemm", plan.kernel)
+    from jitla.kernels.gemm import ZGEMM_VARIANTS
+
+    func = ZGEMM_VARIANTS[plan.kernel]
     # the block sizes are the real kernel's, for the real dtype of the same precision
     real = np.dtype(dtype.char.lower())
-    args = () if plan.kernel == "small" else (real.type(1), *kernel_extras(info, real))
+    blocks = config.gemm_blocks(real).as_tuple()
+    if plan.kernel == "small":
+        args = ()
+    elif plan.kernel == "1m":
+        args = (real.type(1), blocks)
+    else:
+        args = (real.type(1), blocks, numba_threads())
     a_batch, b_batch = A.shape[:-2], B.shape[:-2]
     A3 = A.reshape((math.prod(a_batch), m, k))
     B3 = B.reshape((math.prod(b_batch), k, n))
@@ -156,7 +176,7 @@ def _complex_compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarr
     ib = np.broadcast_to(np.arange(B3.shape[0]).reshape(b_batch), batch).flatten()
     C3 = C.reshape((math.prod(batch), m, n))
     for i in range(C3.shape[0]):
-        info.func(A3[ia[i]], B3[ib[i]], C3[i], *args)
+        func(A3[ia[i]], B3[ib[i]], C3[i], *args)
     return C.reshape(plan.shape)
 
 

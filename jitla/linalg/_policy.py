@@ -109,6 +109,10 @@ def gemm_plan(batch, m, k, n, a_vec=False, b_vec=False, nthreads=None) -> Plan:
 def zgemm_plan(m, k, n, nthreads=None) -> Plan:
     """matmul's rule for complex operands (every product of a stack alike).
 
+    The variant names one of ``jitla.kernels.gemm.ZGEMM_VARIANTS``: the
+    complex kernels stay out of the registry (whose entries are warmed up
+    from real examples), so ``get_kernel`` does not know "zgemm".
+
     1. m*n*k < SMALL_ZGEMM           -> zgemm small (complex i-k-j loops)
     2. m*n*k < ZGEMM_3M_MIN, 1 thread -> zgemm 1m (one real packed product)
     3. otherwise                      -> zgemm 3m (three real products, parallel with threads)

@@ -82,7 +82,9 @@ def complex_triangular_solve(A, X, lower: bool, trans: int, unit: bool, unchecke
         zero = np.flatnonzero(np.diagonal(A) == 0)
         if zero.size:
             return int(zero[0]) + 1
-    get_kernel("ztrsm", "blocked").func(A, X, bool(lower), trans, bool(unit), *complex_extras(A.dtype))
+    from jitla.kernels.triangular import ztrsm
+
+    ztrsm(A, X, bool(lower), trans, bool(unit), *complex_extras(A.dtype))
     return 0
 
 
