@@ -138,9 +138,11 @@ def _norm_by_kernel(x, ord, axis, keepdims):
     the data, no temporary ``|x|`` or ``x**2``.  The value has x's dtype, as
     numpy's.
     """
-    if axis is not None or keepdims or x.size == 0 or x.dtype.char not in "fdFD":
+    if axis is not None or keepdims or x.size == 0:
         return None
-    if x.dtype.kind == "c":
+    if x.dtype.char not in "fd":  # the complex test only here: the real path stays one check
+        if x.dtype.char not in "FD":
+            return None
         x = _complex_norm_operand(x, ord)
         if x is None or x.ndim == 0:
             return None if x is None else x[()]

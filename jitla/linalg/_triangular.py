@@ -60,8 +60,6 @@ def triangular_solve_inplace(A, X, lower: bool, trans: bool, unit: bool, uncheck
     LAPACK ``xGETRS`` semantics) instead of reported; the status is then 0.
     """
     n, k = X.shape
-    if A.dtype.kind == "c":
-        return complex_triangular_solve(A, X, lower, int(trans), unit, unchecked)
     if unchecked:
         trsm_unchecked(A, X, lower, trans, unit)
         return 0
@@ -73,7 +71,8 @@ def triangular_solve_inplace(A, X, lower: bool, trans: bool, unit: bool, uncheck
 
 
 def complex_triangular_solve(A, X, lower: bool, trans: int, unit: bool, unchecked: bool = False) -> int:
-    """:func:`triangular_solve_inplace` for complex A, X: ``ztrsm`` with *trans* 0, 1 or 2 (``A^H``).
+    """:func:`triangular_solve_inplace` for complex A, X (the callers branch on the dtype, so the
+    real function has no complex test): ``ztrsm`` with *trans* 0, 1 or 2 (``A^H``).
 
     Returns the 1-based index of the first zero on the diagonal (X untouched),
     or 0; with *unchecked* or *unit* the diagonal is not checked.
@@ -165,8 +164,10 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
         return X3.reshape(shape)
     for i in range(X3.shape[0]):
         # real kernels take trans as a bool (2, 'C' is 1 for them); complex ones 0, 1, 2
-        op = trans if dtype.kind == "c" else trans != 0
-        info = triangular_solve_inplace(A3[i], X3[i], bool(lower), op, bool(unit_diagonal))
+        if dtype.kind == "c":
+            info = complex_triangular_solve(A3[i], X3[i], bool(lower), trans, bool(unit_diagonal))
+        else:
+            info = triangular_solve_inplace(A3[i], X3[i], bool(lower), trans != 0, bool(unit_diagonal))
         if info > 0:
             raise LinAlgError(f"singular matrix: resolution failed at diagonal {info - 1}")
     return X3.reshape(shape)
