@@ -7,6 +7,9 @@
                               SYRK (as block-row GEMMs) for the trailing update
 4. :func:`cholesky_parallel`  the blocked algorithm with the TRSM and the
                               SYRK block rows spread over threads
+5. :func:`zcholesky`          complex Hermitian ``A = U^H U`` (``zpotrf``): the
+                              blocked algorithm with conjugate transposes and
+                              the 1m complex GEMM
 
 Kernel contract: ``A`` is (n, n), C-contiguous (or a view of one); only its
 upper triangle is read, and it is overwritten with U (upper triangular,

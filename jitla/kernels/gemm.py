@@ -8,6 +8,11 @@ Each variant is a complete function and a small step from the previous one:
 4. :func:`gemm_packed`    Goto / BLIS: packed panels + register-tile micro-kernel
 5. :func:`gemm_parallel`  the packed kernel with ``prange`` over row blocks of C
 
+Complex products (:data:`ZGEMM_VARIANTS`, end of the file) reuse the real
+packed body: :func:`zgemm_1m` (interleaved storage, one real product) and
+:func:`zgemm_3m` (three real products), with :func:`zgemm_small` below the
+sizes where packing pays.
+
 Kernel contract (all variants): ``A`` is (m, k), ``B`` is (k, n), ``C`` is
 (m, n), all of one float dtype (float32 or float64); ``C`` is updated in
 place, ``C += alpha * A @ B``.  The API passes C-contiguous arrays; other

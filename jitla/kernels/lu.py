@@ -8,7 +8,9 @@
                         parallel TRSM for the update of the trailing matrix
 
 plus :func:`lu_solve_batched`, one compiled loop over a stack of small
-systems (factor and solve each, sizes 2..8 fully unrolled).
+systems (factor and solve each, sizes 2..8 fully unrolled), and the complex
+:func:`zlu_blocked` / :func:`zlu_solve` (``zgetrf`` / ``zgetrs``: cabs1
+pivoting, trailing update by the 1m complex GEMM).
 
 Kernel contract: ``A`` is (m, n), C-contiguous (or a view of a C array),
 overwritten with L (strictly below the diagonal, unit diagonal implied) and

@@ -7,6 +7,8 @@ Variants
 3. :func:`trsm_blocked`   the same in blocks of ``nb`` rows: a small
                           triangular solve on each diagonal block, the
                           off-diagonal update through the packed GEMM
+4. :func:`ztrsm`          complex, op = A, A^T or A^H, blocked as 3 with
+                          the 1m complex GEMM
 
 Kernel contract: ``A`` is (n, n) and only its ``lower`` (or upper) triangle
 is read; ``op(A)`` is ``A`` or, with ``trans``, ``A.T``; with ``unit`` the
