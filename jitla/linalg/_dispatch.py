@@ -7,7 +7,7 @@ import numpy as np
 
 from jitla import config
 
-__all__ = ["COMPLEX_NB", "complex_extras", "kernel_extras"]
+__all__ = ["COMPLEX_NB", "complex_extras", "kernel_extras", "zgemm_extras"]
 
 
 def kernel_extras(info, dtype, *, blocks=None, nthreads: int | None = None) -> tuple:
@@ -66,3 +66,18 @@ def complex_extras(dtype) -> tuple:
     """
     real = np.dtype(np.dtype(dtype).char.lower())
     return config.gemm_blocks(real).as_tuple(), COMPLEX_NB
+
+
+def zgemm_extras(variant: str, dtype) -> tuple:
+    """Arguments after ``(A, B, C)`` of the complex product *variant* (``gemm.ZGEMM_VARIANTS``).
+
+    "small" takes none; "1m" a real alpha of 1 and the real GEMM's blocks for
+    the real dtype of *dtype*'s precision; "3m" those and the thread count.
+    """
+    real = np.dtype(np.dtype(dtype).char.lower())
+    if variant == "small":
+        return ()
+    blocks = config.gemm_blocks(real).as_tuple()
+    if variant == "1m":
+        return (real.type(1), blocks)
+    return (real.type(1), blocks, int(numba.get_num_threads()))

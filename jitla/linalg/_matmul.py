@@ -12,7 +12,7 @@ from numpy.lib.stride_tricks import as_strided
 from jitla import config
 from jitla._validate import as_float_operand, result_float_dtype
 from jitla.kernels import get_kernel
-from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._dispatch import kernel_extras, zgemm_extras
 from jitla.linalg._policy import gemm_plan, zgemm_plan
 
 __all__ = ["matmul", "matmul_plan", "MatmulPlan"]
@@ -120,13 +120,6 @@ def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
     return MatmulPlan(op, variant, reason, dtype, tuple(batch), m, k, n, tuple(shape))
 
 
-def numba_threads() -> int:
-    """Numba's thread count (imported here, not at module level: importing the API must not load Numba)."""
-    import numba
-
-    return numba.get_num_threads()
-
-
 def _complex_plan(m: int, k: int, n: int, kernel: str):
     """``(op, variant, reason)`` for complex operands: :func:`zgemm_plan`, or a zgemm variant by name."""
     if kernel == "auto":
@@ -160,15 +153,7 @@ def _complex_compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarr
     from jitla.kernels.gemm import ZGEMM_VARIANTS
 
     func = ZGEMM_VARIANTS[plan.kernel]
-    # the block sizes are the real kernel's, for the real dtype of the same precision
-    real = np.dtype(dtype.char.lower())
-    blocks = config.gemm_blocks(real).as_tuple()
-    if plan.kernel == "small":
-        args = ()
-    elif plan.kernel == "1m":
-        args = (real.type(1), blocks)
-    else:
-        args = (real.type(1), blocks, numba_threads())
+    args = zgemm_extras(plan.kernel, dtype)
     a_batch, b_batch = A.shape[:-2], B.shape[:-2]
     A3 = A.reshape((math.prod(a_batch), m, k))
     B3 = B.reshape((math.prod(b_batch), k, n))
