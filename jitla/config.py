@@ -35,6 +35,8 @@ __all__ = [
     "SMALL_GEMM",
     "BATCHED_MAX",
     "PARALLEL_GEMM",
+    "SMALL_ZGEMM",
+    "ZGEMM_3M_MIN",
     "FACTOR_NB",
     "factor_nb",
     "tsqr_rows",
@@ -231,6 +233,13 @@ BATCHED_MAX = 32**3
 #: Below this m*n*k the parallel kernel is not worth waking the thread pool: on
 #: the 2-core test machine it was slower than "packed" at n = 256 (devlog 001).
 PARALLEL_GEMM = 384**3
+#: Complex products below this m*n*k run the plain complex i-k-j loops
+#: (``zgemm`` small); from it, the real packed kernel does the work (devlog 053).
+SMALL_ZGEMM = 48**3
+#: Complex products from this m*n*k use 3M (three real products) rather than 1m
+#: (one real product of twice the size each way): 25 % fewer flops pays for the
+#: splitting passes (devlog 053).
+ZGEMM_3M_MIN = 128**3
 
 #: Triangular solves: the blocked kernel needs at least this many right-hand
 #: sides (and n >= 2 nb) before its GEMM updates pay.

@@ -7,6 +7,9 @@
                               SYRK (as block-row GEMMs) for the trailing update
 4. :func:`cholesky_parallel`  the blocked algorithm with the TRSM and the
                               SYRK block rows spread over threads
+5. :func:`zcholesky`          complex Hermitian ``A = U^H U`` (``zpotrf``): the
+                              blocked algorithm with conjugate transposes and
+                              the 1m complex GEMM
 
 Kernel contract: ``A`` is (n, n), C-contiguous (or a view of one); only its
 upper triangle is read, and it is overwritten with U (upper triangular,
@@ -38,10 +41,10 @@ from numba import prange
 
 from jitla._jit import kernel, parallel_kernel, vector_kernel
 from jitla.kernels._registry import register
-from jitla.kernels.gemm import gemm_packed
+from jitla.kernels.gemm import gemm_packed, zgemm_1m
 from jitla.kernels.level1 import dot
 from jitla.kernels.tile_update import tile_update_ool
-from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_unchecked
+from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_unchecked, ztrsm
 
 
 def cholesky_flops(n):
@@ -572,3 +575,87 @@ def cho_solve_factored(C, X, lower):
         # first op(T) with op(T) lower: L (no transpose) or U^T; then its transpose
         _trsm_kernel(C, X2, lower, not lower, False)
         _trsm_kernel(C, X2, lower, lower, False)
+
+
+# --------------------------------------------------------------------------
+# complex: A = U^H U for Hermitian positive definite A (zpotrf, uplo 'U')
+# --------------------------------------------------------------------------
+@kernel
+def _zpotf2(A):
+    """Unblocked upper Cholesky of the Hermitian (n, n) view A in place; status as :func:`zcholesky`.
+
+    Right-looking, row-oriented: ``u_kk = sqrt(Re a_kk)``, row k of U is
+    row k of A over u_kk, and each later row i loses
+    ``conj(u_ki) * U[k, i:]`` (only the upper triangle is touched).
+    """
+    n = A.shape[0]
+    for k in range(n):
+        d = A[k, k].real
+        if not d > 0:  # also NaN
+            return k + 1
+        r = np.sqrt(d)
+        A[k, k] = r
+        U_k = A[k]
+        for j in range(k + 1, n):
+            U_k[j] /= r
+        for i in range(k + 1, n):
+            c = U_k[i].conjugate()
+            if c != 0:
+                A_i = A[i]
+                for j in range(i, n):
+                    A_i[j] -= c * U_k[j]
+    return 0
+
+
+@kernel
+def zcholesky(A, blocks, nb):
+    """Overwrite the upper triangle of the Hermitian positive definite A with U, ``A = U^H U``.
+
+    Parameters
+    ----------
+    A : (n, n) complex ndarray, C-contiguous
+        Only the upper triangle is read (the imaginary parts of the
+        diagonal are ignored, as ``zpotrf``); it is overwritten with U.  The
+        strict lower triangle is used as scratch.
+    blocks : tuple of int
+        ``(MC, KC, NC)`` of the real packed GEMM under :func:`zgemm_1m`.
+    nb : int
+        Block size.
+
+    Returns
+    -------
+    info : int
+        0, or k for a k-th leading minor that is not positive definite (a
+        diagonal that is not > 0, NaN included).
+
+    Notes
+    -----
+    Golub & Van Loan, 4th ed., Algorithm 4.2.2 (outer-product Cholesky) in
+    its blocked form (Sec. 4.2.9), complex as LAPACK ``zpotrf``: per block
+    row, factor the diagonal block (:func:`_zpotf2`), solve
+    ``U11^H U12 = A12`` (:func:`jitla.kernels.triangular.ztrsm`, op = A^H),
+    and subtract ``U12^H U12`` from the trailing matrix by block rows, each
+    from its diagonal block rightwards (:func:`zgemm_1m`; the lower half of
+    each diagonal block is computed too and lands in the scratch triangle).
+    What complex arithmetic changes: the diagonal is real (the square root
+    of a real number), and every product with the factor's transpose is
+    with its conjugate transpose.  Flops 4n^3/3 real; workspace n nb complex.
+    """
+    n = A.shape[0]
+    minus_one = A.real.dtype.type(-1)
+    W = np.empty((n, nb), A.dtype)
+    for k0 in range(0, n, nb):
+        k1 = min(n, k0 + nb)
+        info = _zpotf2(A[k0:k1, k0:k1])
+        if info:
+            return info + k0
+        if k1 < n:
+            ztrsm(A[k0:k1, k0:k1], A[k0:k1, k1:], False, 2, False, blocks, nb)
+            kb = k1 - k0
+            for r in range(n - k1):
+                for c in range(kb):
+                    W[r, c] = A[k0 + c, k1 + r].conjugate()
+            for j0 in range(k1, n, nb):
+                j1 = min(n, j0 + nb)
+                zgemm_1m(W[j0 - k1 : j1 - k1, :kb], A[k0:k1, j0:], A[j0:j1, j0:], minus_one, blocks)
+    return 0

@@ -8,6 +8,11 @@ Each variant is a complete function and a small step from the previous one:
 4. :func:`gemm_packed`    Goto / BLIS: packed panels + register-tile micro-kernel
 5. :func:`gemm_parallel`  the packed kernel with ``prange`` over row blocks of C
 
+Complex products (:data:`ZGEMM_VARIANTS`, end of the file) reuse the real
+packed body: :func:`zgemm_1m` (interleaved storage, one real product) and
+:func:`zgemm_3m` (three real products), with :func:`zgemm_small` below the
+sizes where packing pays.
+
 Kernel contract (all variants): ``A`` is (m, k), ``B`` is (k, n), ``C`` is
 (m, n), all of one float dtype (float32 or float64); ``C`` is updated in
 place, ``C += alpha * A @ B``.  The API passes C-contiguous arrays; other
@@ -777,3 +782,196 @@ def gemm_batched_parallel(A, B, C, ia, ib, nthreads):
     parts = max(1, min(nthreads, batch))
     for t in prange(parts):
         _batched_rows(A, B, C, (ia, ib), (t * batch // parts, (t + 1) * batch // parts))
+
+
+# --------------------------------------------------------------------------
+# complex GEMM on the real packed kernel
+# --------------------------------------------------------------------------
+# A complex product costs four real products (4M: Re C = Ar Br - Ai Bi,
+# Im C = Ar Bi + Ai Br).  Both variants below run them through the real
+# packed body (:func:`packed_region`, compiled once for every layout), so no
+# complex micro-kernel is compiled at all:
+#
+# * 1m  (Van Zee & Smith, ACM TOMS 44(1), 2017): the interleaved storage of
+#   a complex C-ordered matrix *is* a real (rows, 2 cols) matrix, so with B
+#   expanded to the real (2k, 2n) matrix [[Br, Bi], [-Bi, Br]] interleaved,
+#   ``C_real += A_real @ B_expanded`` is the complex product: 8mnk real flops,
+#   each entry of C rounded exactly as the 4M formula (one product sum of 2k
+#   terms for each of Re and Im), A and C used in place.
+# * 3M  (Karatsuba / Gauss; Higham, *Accuracy and Stability*, 2nd ed., Sec.
+#   23.2.4): T1 = Ar Br, T2 = Ai Bi, T3 = (Ar + Ai)(Br + Bi);
+#   Re C = T1 - T2, Im C = T3 - T1 - T2.  Three real products (6mnk flops,
+#   25 % fewer), plus O(mk + kn + mn) splitting and combining.  Re C is as
+#   accurate as 4M; Im C is only normwise stable: its error is bounded by
+#   ~k eps (|Ar| + |Ai|)(|Br| + |Bi|) rather than ~k eps (|Ar||Bi| + |Ai||Br|),
+#   so an imaginary part much smaller than the real parts has a larger
+#   relative error than with 4M (Higham 1992, "Stability of a method for
+#   multiplying complex matrices with three real matrix multiplications").
+#
+# The complex kernels are not in the registry: its entries are compiled by
+# ``jitla.warmup()`` and the registry sweeps from real examples, and complex
+# specialisations must compile only when complex input arrives.  matmul picks
+# a variant from :data:`ZGEMM_VARIANTS` by name.
+def zgemm_flops(m, n, k):
+    """Nominal complex GEMM flop count, 8mnk (as LAPACK counts zgemm: 4 real multiplies, 4 adds)."""
+    return 8.0 * m * n * k
+
+
+@kernel
+def expand_1m(B, Bx):
+    """``Bx = [[Br, Bi], [-Bi, Br]]``, interleaved: the real (2k, 2n) form of the complex (k, n) B.
+
+    Row ``2p`` of Bx multiplies the real parts of A's column p and row
+    ``2p + 1`` its imaginary parts, so a real row ``[a0r, a0i, a1r, ...]``
+    of A times Bx is ``[Re c0, Im c0, Re c1, ...]``.  Flops 0; Bx is 4kn
+    reals (twice B's storage).
+    """
+    k, n = B.shape
+    for p in range(k):
+        re_row = Bx[2 * p]
+        im_row = Bx[2 * p + 1]
+        for j in range(n):
+            b = B[p, j]
+            re_row[2 * j] = b.real
+            re_row[2 * j + 1] = b.imag
+            im_row[2 * j] = -b.imag
+            im_row[2 * j + 1] = b.real
+
+
+@kernel
+def zgemm_small(A, B, C):
+    """``C += A @ B`` for complex operands that fit in the caches: i-k-j loops.
+
+    Parameters
+    ----------
+    A : (m, k) complex ndarray
+    B : (k, n) complex ndarray
+    C : (m, n) complex ndarray, updated in place
+
+    Notes
+    -----
+    :func:`gemm_reordered` on complex numbers: each step is a complex
+    multiply-add ``c += a * b`` (4 real multiplies, 4 adds), every entry
+    summed over p in order, as the 4M formula.  Flops 8mnk; no workspace.
+    """
+    m, k = A.shape
+    n = B.shape[1]
+    for i in range(m):
+        C_i = C[i]
+        for p in range(k):
+            a = A[i, p]
+            B_p = B[p]
+            for j in range(n):
+                C_i[j] += a * B_p[j]
+
+
+@kernel
+def zgemm_1m(A, B, C, alpha, blocks):
+    """``C += alpha * A @ B`` for complex A, B, C by the 1m method.
+
+    Parameters
+    ----------
+    A : (m, k) complex ndarray
+        Rows contiguous (a C-ordered array or a view of one).
+    B : (k, n) complex ndarray, any layout
+    C : (m, n) complex ndarray, rows contiguous, updated in place
+    alpha : float
+        Real scale.
+    blocks : tuple of int
+        ``(MC, KC, NC)`` of the real packed GEMM.
+
+    Notes
+    -----
+    Van Zee & Smith, "Implementing high-performance complex matrix
+    multiplication via the 1m method", ACM TOMS 44(1), 2017 (its 1m_r
+    form, mirrored for row-major storage): A and C are read as real
+    (m, 2k) and (m, 2n) matrices in place, B is expanded once
+    (:func:`expand_1m`) and one real product of m x 2k times 2k x 2n runs on
+    :func:`gemm_packed`.  Same rounding as 4M.  Flops 8mnk (the real
+    kernel's); workspace 4kn reals for the expanded B plus the packing
+    buffers.
+    """
+    real = C.real.dtype
+    k, n = B.shape
+    Bx = np.empty((2 * k, 2 * n), real)
+    expand_1m(B, Bx)
+    gemm_packed(A.view(real), Bx, C.view(real), alpha, blocks)
+
+
+@kernel
+def split_3m(A, A_re, A_im, A_sum):
+    """``A_re, A_im, A_sum = Re A, Im A, Re A + Im A``: the three real planes of 3M."""
+    m, k = A.shape
+    for i in range(m):
+        for p in range(k):
+            a = A[i, p]
+            A_re[i, p] = a.real
+            A_im[i, p] = a.imag
+            A_sum[i, p] = a.real + a.imag
+
+
+@kernel
+def combine_3m(T1, T2, T3, C):
+    """``C += (T1 - T2) + i (T3 - T1 - T2)``: the complex result of the three real products of 3M."""
+    m, n = C.shape
+    for i in range(m):
+        for j in range(n):
+            t1 = T1[i, j]
+            t2 = T2[i, j]
+            C[i, j] += complex(t1 - t2, T3[i, j] - t1 - t2)
+
+
+@kernel
+def zgemm_3m(A, B, C, alpha, blocks, nthreads):
+    """``C += alpha * A @ B`` for complex A, B, C by three real products (3M).
+
+    Parameters
+    ----------
+    A : (m, k) complex ndarray, any layout
+    B : (k, n) complex ndarray, any layout
+    C : (m, n) complex ndarray, updated in place
+    alpha : float
+        Real scale.
+    blocks : tuple of int
+        ``(MC, KC, NC)`` of the real packed GEMM.
+    nthreads : int
+        1: the three products on :func:`gemm_packed`; more: on
+        :func:`gemm_parallel` with that many threads.
+
+    Notes
+    -----
+    Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., Sec.
+    23.2.4: ``T1 = Ar Br``, ``T2 = Ai Bi``, ``T3 = (Ar + Ai)(Br + Bi)``,
+    ``Re C = T1 - T2``, ``Im C = T3 - T1 - T2``.  Re C rounds as in 4M; Im C
+    carries an error up to ~k eps (|Ar| + |Ai|)(|Br| + |Bi|) -- normwise
+    stable, not componentwise (see the section comment above).  Flops
+    6mnk real (reported as 8mnk, the nominal complex count); workspace 3(mk
+    + kn + mn) reals.
+    """
+    real = C.real.dtype
+    m, k = A.shape
+    n = B.shape[1]
+    A_re = np.empty((m, k), real)
+    A_im = np.empty((m, k), real)
+    A_sum = np.empty((m, k), real)
+    B_re = np.empty((k, n), real)
+    B_im = np.empty((k, n), real)
+    B_sum = np.empty((k, n), real)
+    split_3m(A, A_re, A_im, A_sum)
+    split_3m(B, B_re, B_im, B_sum)
+    T1 = np.zeros((m, n), real)
+    T2 = np.zeros((m, n), real)
+    T3 = np.zeros((m, n), real)
+    if nthreads > 1:
+        gemm_parallel(A_re, B_re, T1, alpha, blocks, nthreads)
+        gemm_parallel(A_im, B_im, T2, alpha, blocks, nthreads)
+        gemm_parallel(A_sum, B_sum, T3, alpha, blocks, nthreads)
+    else:
+        gemm_packed(A_re, B_re, T1, alpha, blocks)
+        gemm_packed(A_im, B_im, T2, alpha, blocks)
+        gemm_packed(A_sum, B_sum, T3, alpha, blocks)
+    combine_3m(T1, T2, T3, C)
+
+
+#: The complex GEMM variants by name (``jitla.matmul(..., kernel=name)`` for complex operands).
+ZGEMM_VARIANTS = {"small": zgemm_small, "1m": zgemm_1m, "3m": zgemm_3m}

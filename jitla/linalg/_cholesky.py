@@ -24,9 +24,14 @@ from jitla._validate import (
 )
 from jitla.kernels import get_kernel
 from jitla.kernels._layout import transpose_triangle
-from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._dispatch import complex_extras, kernel_extras
 from jitla.linalg._policy import cholesky_plan
-from jitla.linalg._triangular import check_finite_scipy, rhs_stacks, triangular_solve_inplace
+from jitla.linalg._triangular import (
+    check_finite_scipy,
+    complex_triangular_solve,
+    rhs_stacks,
+    triangular_solve_inplace,
+)
 
 __all__ = ["cholesky", "cho_factor", "cho_solve", "cholesky_variant"]
 
@@ -160,9 +165,15 @@ def cholesky(a, /, *, upper=False):
                     raise LinAlgError("Matrix is not positive definite")
                 return L
     a = np.asarray(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     assert_stacked_2d(a)
     assert_stacked_square(a)
+    if dtype.kind == "c":
+        U, info = _zfactor_upper(a, dtype, lower=not upper)
+        if info:
+            raise LinAlgError("Matrix is not positive definite")
+        U = np.triu(U)
+        return U if upper else np.ascontiguousarray(np.conj(U.swapaxes(-1, -2)))
     n = a.shape[-1]
     if not upper and a.size and cholesky_variant(n) == "blocked":
         return _lower_blocked(a, dtype)
@@ -177,6 +188,29 @@ def cholesky(a, /, *, upper=False):
     for i in range(flat.shape[0]):
         transpose_triangle(flat[i], L[i], True)
     return L.reshape(work.shape)
+
+
+def _zfactor_upper(a: np.ndarray, dtype, lower: bool):
+    """Complex Hermitian stack: a C-ordered work copy whose upper triangle holds U (``a = U^H U``).
+
+    The triangle read is a's upper one, or with *lower* its lower one
+    conjugate-transposed (the same Hermitian matrix).  Returns
+    ``(work, info)``: info 0, or the order of the first leading minor that
+    is not positive definite (of the first such matrix of the stack).
+    """
+    src = np.conj(np.swapaxes(a, -1, -2)) if lower else a
+    work = np.array(src, dtype=dtype, order="C", copy=True)
+    n = a.shape[-1]
+    if work.size == 0:
+        return work, 0
+    from jitla.kernels.cholesky import zcholesky as func
+
+    extras = complex_extras(dtype)
+    for W in work.reshape(-1, n, n):
+        info = func(W, *extras)
+        if info:
+            return work, int(info)
+    return work, 0
 
 
 def _cho_factor_one(a: np.ndarray, dtype, lower: bool) -> np.ndarray:
@@ -229,13 +263,25 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     """
     del overwrite_a
     a = np.asarray(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     if check_finite:
         check_finite_scipy(a)
     if a.ndim < 2:
         a = np.atleast_2d(a)
     if a.shape[-1] != a.shape[-2]:
         raise ValueError(f"Input array is expected to be square but has the shape: {a.shape[-2:]}.")
+    if dtype.kind == "c":
+        U, info = _zfactor_upper(a, dtype, bool(lower))
+        if info:
+            raise LinAlgError(f"{info}-th leading minor of the array is not positive definite")
+        n = a.shape[-1]
+        if lower:
+            keep = np.tril(np.ones((n, n), dtype=bool))
+            c = np.where(keep, np.conj(U.swapaxes(-1, -2)), a.astype(dtype, copy=False))
+        else:
+            keep = np.triu(np.ones((n, n), dtype=bool))
+            c = np.where(keep, U, a.astype(dtype, copy=False))
+        return np.ascontiguousarray(c), lower
     if a.ndim == 2 and a.size and cholesky_variant(a.shape[0]) in ("unblocked", "tiled"):
         return _cho_factor_one(a, dtype, bool(lower)), lower
     work = _upper_work(a, dtype, lower)
@@ -313,7 +359,7 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
         return X
     c = np.asarray(c)
     b = np.asarray(b)
-    dtype = result_float_dtype(c, b)
+    dtype = result_float_dtype(c, b, allow_complex=True)
     if check_finite:
         check_finite_scipy(b, c)
     if c.ndim < 2 or c.shape[-1] != c.shape[-2]:
@@ -325,6 +371,12 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     if X3.size == 0:
         return X3.reshape(shape)
     lower = bool(lower)
+    if dtype.kind == "c":
+        # L y = b, L^H x = y; or U^H y = b, U x = y (a zero diagonal is divided by, as zpotrs)
+        for i in range(X3.shape[0]):
+            complex_triangular_solve(C3[i], X3[i], lower, 0 if lower else 2, False, True)
+            complex_triangular_solve(C3[i], X3[i], lower, 2 if lower else 0, False, True)
+        return X3.reshape(shape)
     for i in range(X3.shape[0]):
         singular = not np.diagonal(C3[i]).all()  # potrs divides by a zero: infs/NaNs
         # first op(T) with op(T) lower: L (no transpose) or U^T; then its transpose

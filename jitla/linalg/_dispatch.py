@@ -7,7 +7,7 @@ import numpy as np
 
 from jitla import config
 
-__all__ = ["kernel_extras"]
+__all__ = ["COMPLEX_NB", "complex_extras", "kernel_extras", "zgemm_extras"]
 
 
 def kernel_extras(info, dtype, *, blocks=None, nthreads: int | None = None) -> tuple:
@@ -51,3 +51,33 @@ def kernel_extras(info, dtype, *, blocks=None, nthreads: int | None = None) -> t
         else:
             raise ValueError(f"don't know how to supply argument {name!r} of {info.op}/{info.variant}")
     return tuple(values[name] for name in info.extra_args)
+
+
+#: Panel / diagonal-block width of the complex LU, Cholesky and triangular kernels.
+COMPLEX_NB = 64
+
+
+def complex_extras(dtype) -> tuple:
+    """``(blocks, nb)`` for the complex kernels ``zlu_blocked``, ``zlu_solve``, ``zcholesky``, ``ztrsm``.
+
+    The blocks are the real packed GEMM's for the real dtype of the same
+    precision, because the complex kernels run their products on it
+    (:func:`jitla.kernels.gemm.zgemm_1m`).
+    """
+    real = np.dtype(np.dtype(dtype).char.lower())
+    return config.gemm_blocks(real).as_tuple(), COMPLEX_NB
+
+
+def zgemm_extras(variant: str, dtype) -> tuple:
+    """Arguments after ``(A, B, C)`` of the complex product *variant* (``gemm.ZGEMM_VARIANTS``).
+
+    "small" takes none; "1m" a real alpha of 1 and the real GEMM's blocks for
+    the real dtype of *dtype*'s precision; "3m" those and the thread count.
+    """
+    real = np.dtype(np.dtype(dtype).char.lower())
+    if variant == "small":
+        return ()
+    blocks = config.gemm_blocks(real).as_tuple()
+    if variant == "1m":
+        return (real.type(1), blocks)
+    return (real.type(1), blocks, int(numba.get_num_threads()))

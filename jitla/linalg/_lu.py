@@ -27,7 +27,7 @@ from jitla._validate import (
     square_work_copy,
 )
 from jitla.kernels import get_kernel
-from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._dispatch import complex_extras, kernel_extras
 from jitla.linalg._policy import lu_call_plan, lu_plan, solve_stack_plan
 from jitla.linalg._refine import refine_square
 from jitla.linalg._triangular import check_finite_scipy, rhs_stacks, triangular_solve_inplace
@@ -69,9 +69,12 @@ def _factor(LU: np.ndarray, kernel: str = "auto"):
     """Factor each (m, n) matrix of the C-contiguous stack ``LU`` in place.
 
     Returns ``(piv, info)``: int32 pivots (..., min(m, n)) and the status of
-    each matrix (0 or the 1-based index of the first zero pivot).
+    each matrix (0 or the 1-based index of the first zero pivot).  A complex
+    stack runs the ``zlu`` kernel (*kernel* is for the real variants).
     """
     *batch, m, n = LU.shape
+    if LU.dtype.kind == "c":
+        return _zfactor(LU)
     count = math.prod(batch)
     piv = np.zeros((*batch, min(m, n)), dtype=np.int32)
     info = np.zeros(tuple(batch), dtype=np.int64)
@@ -85,6 +88,25 @@ def _factor(LU: np.ndarray, kernel: str = "auto"):
     flat = info.reshape(count)
     for i in range(count):
         flat[i] = k_info.func(LU3[i], piv2[i], *extra)
+    return piv, info
+
+
+def _zfactor(LU: np.ndarray):
+    """:func:`_factor` of a complex stack: ``zlu_blocked`` on each matrix."""
+    *batch, m, n = LU.shape
+    count = math.prod(batch)
+    piv = np.zeros((*batch, min(m, n)), dtype=np.int32)
+    info = np.zeros(tuple(batch), dtype=np.int64)
+    if LU.size == 0:
+        return piv, info
+    from jitla.kernels.lu import zlu_blocked as func
+
+    extras = complex_extras(LU.dtype)
+    LU3 = LU.reshape(count, m, n)
+    piv2 = piv.reshape(count, min(m, n))
+    flat = info.reshape(count)
+    for i in range(count):
+        flat[i] = func(LU3[i], piv2[i], *extras)
     return piv, info
 
 
@@ -172,7 +194,7 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
             )
         return LU, piv
     a = np.asarray(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     if check_finite:
         check_finite_scipy(a)
     if a.ndim < 2:
@@ -191,13 +213,20 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     return LU, piv
 
 
-def _solve_factored(LU, piv, X, trans: bool, unchecked: bool = False) -> None:
+def _solve_factored(LU, piv, X, trans: int, unchecked: bool = False) -> None:
     """Overwrite X (n, k) with ``A^{-1} X`` (or ``A^{-T} X``) from one LU factorisation.
 
     *piv* holds LAPACK's int32 interchanges; they are applied to the rows of
     X by a kernel (``dlaswp``) and the triangular solves use the trsm policy.
     *unchecked*: a zero pivot is divided by (infs/NaNs, as ``xGETRS``).
+    Complex factors go to ``zlu_solve``, where *trans* 2 is ``A^{-H} X``
+    (a zero pivot is always divided by there).
     """
+    if LU.dtype.kind == "c":
+        from jitla.kernels.lu import zlu_solve
+
+        zlu_solve(LU, piv, X, int(trans), *complex_extras(LU.dtype))
+        return
     apply_pivots = get_kernel("laswp", "serial").func
     if not trans:
         apply_pivots(piv, X, True)
@@ -276,7 +305,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     lu_ = np.asarray(lu_)
     piv = np.asarray(piv)
     b = np.asarray(b)
-    dtype = result_float_dtype(lu_, b)
+    dtype = result_float_dtype(lu_, b, allow_complex=True)
     if check_finite:
         check_finite_scipy(b)
     if trans not in (0, 1, 2):
@@ -296,7 +325,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     piv3 = np.broadcast_to(piv, batch + (n,)).reshape(-1, n).astype(np.int32)
     for i in range(X3.shape[0]):
         singular = not np.diagonal(LU3[i]).all()  # getrs divides by a zero pivot: infs/NaNs
-        _solve_factored(LU3[i], piv3[i], X3[i], trans != 0, singular)
+        _solve_factored(LU3[i], piv3[i], X3[i], trans, singular)
     return X3.reshape(shape)
 
 
@@ -346,7 +375,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         P[np.arange(m), p] = 1
         return P, L, U
     a = np.asarray(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     if check_finite:
         check_finite_scipy(a)
     if a.ndim < 2:
@@ -451,6 +480,14 @@ def _warn_ill_conditioned(rcond: float) -> None:
 def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
     """Overwrite each X3[i] with ``A3[i]^{-1} X3[i]``; LinAlgError("Singular matrix") as numpy."""
     count, n = A3.shape[0], A3.shape[1]
+    if A3.dtype.kind == "c":
+        LU = A3.copy()
+        piv, info = _zfactor(LU)
+        if info.any():
+            raise LinAlgError("Singular matrix")
+        for i in range(count):
+            _solve_factored(LU[i], piv[i], X3[i], 0)
+        return
     plan = solve_stack_plan(count, n)
     if plan.op == "lu_solve_batched":
         info = np.zeros(count, dtype=np.int32)
@@ -517,6 +554,17 @@ def solve_refined(A3, X3):
         infos.append(refine_square(A, X, B, correction))
         X3[i] = X
     return infos
+
+
+def _array_wrap(x):
+    """numpy.linalg's result wrapping: ``x.__array_wrap__`` for an ndarray subclass, else None.
+
+    numpy.linalg returns the subclass of the input it takes the result's
+    type from (b for solve, a for inv) -- ``_makearray`` in numpy's source.
+    """
+    if type(x) is not np.ndarray and isinstance(x, np.ndarray):
+        return x.__array_wrap__
+    return None
 
 
 def solve(a, b, *, refine=False, assume_a=None, lower=False):
@@ -593,9 +641,12 @@ def solve(a, b, *, refine=False, assume_a=None, lower=False):
                 if rcond < _EPS[A.dtype]:
                     _warn_ill_conditioned(rcond)
                 return X
+    wrap = _array_wrap(b)
     a = np.asarray(a)
     b = np.asarray(b)
-    dtype = result_float_dtype(a, b)
+    dtype = result_float_dtype(a, b, allow_complex=True)
+    if refine and dtype.kind == "c":
+        raise TypeError("solve(refine=True) supports real float32/float64 only, not complex")
     assert_stacked_2d(a)
     assert_stacked_square(a)
     n = a.shape[-1]
@@ -611,7 +662,8 @@ def solve(a, b, *, refine=False, assume_a=None, lower=False):
             solve_refined(A3, X3)
         else:
             _solve_stack(A3, X3)
-    return X3.reshape(shape)
+    X = X3.reshape(shape)
+    return X if wrap is None else wrap(X)
 
 
 def inv(a):
@@ -643,21 +695,25 @@ def inv(a):
         if rcond < _EPS[A.dtype]:
             _warn_ill_conditioned(rcond)
         return X
+    wrap = _array_wrap(a)
     a = np.asarray(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     assert_stacked_2d(a)
     assert_stacked_square(a)
     n = a.shape[-1]
     eye = np.broadcast_to(np.eye(n, dtype=dtype), a.shape)
-    return solve(a, eye)
+    X = solve(a, eye)
+    return X if wrap is None else wrap(X)
 
 
 def _logdet_parts(a):
     """``(sign, logabsdet)`` arrays for a stack, from its LU factors (sign 0, -inf when singular)."""
     a = np.asarray(a)
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     assert_stacked_2d(a)
     assert_stacked_square(a)
+    if dtype.kind == "c":
+        return _complex_logdet_parts(a, dtype)
     n = a.shape[-1]
     LU = np.array(a, dtype=dtype, order="C", copy=True)
     batch = a.shape[:-2]
@@ -674,6 +730,31 @@ def _logdet_parts(a):
     with np.errstate(divide="ignore", invalid="ignore"):
         logabsdet = np.where(singular, -np.inf, np.sum(np.log(np.abs(d)), axis=-1))
     return sign.astype(dtype), logabsdet.astype(dtype), LU
+
+
+def _complex_logdet_parts(a, dtype):
+    """:func:`_logdet_parts` of a complex stack: sign is the phase ``det / |det|``.
+
+    Computed in complex128 and rounded to *dtype* at the end, as numpy does
+    for complex64: ``sign = (-1)^swaps prod(u_kk / |u_kk|)``,
+    ``logabsdet = sum(log |u_kk|)``; (0, -inf) for an exactly zero pivot.
+    """
+    real = np.dtype(dtype.char.lower())
+    batch = a.shape[:-2]
+    n = a.shape[-1]
+    LU = np.array(a, dtype=np.complex128, order="C", copy=True)
+    if n == 0:
+        return np.ones(batch, dtype=dtype), np.zeros(batch, dtype=real), LU
+    piv, _ = _factor(LU)
+    d = np.diagonal(LU, axis1=-2, axis2=-1)
+    swaps = np.count_nonzero(piv != np.arange(n, dtype=np.int32), axis=-1)
+    singular = np.any(d == 0, axis=-1)
+    modulus = np.abs(d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phase = np.prod(d / modulus, axis=-1) * np.where(swaps % 2 == 1, -1.0, 1.0)
+        logabsdet = np.where(singular, -np.inf, np.sum(np.log(modulus), axis=-1))
+    sign = np.where(singular, 0.0, phase)
+    return sign.astype(dtype), logabsdet.astype(real), LU
 
 
 def _stacked_slogdet(a, with_log=True):
@@ -781,7 +862,12 @@ def det(a):
     if result is not None:
         return result
     a = np.asarray(a)
-    sign, _, LU = _logdet_parts(a)
+    sign, logabsdet, LU = _logdet_parts(a)
+    if sign.dtype.kind == "c":
+        # numpy's det of a complex matrix: sign * exp(logabsdet), computed in complex128
+        with np.errstate(over="ignore"):
+            result = (sign.astype(np.complex128) * np.exp(logabsdet.astype(np.float64))).astype(sign.dtype)
+        return result[()] if result.ndim == 0 else result
     if a.shape[-1] == 0:
         result = sign
     else:

@@ -12,8 +12,8 @@ from numpy.lib.stride_tricks import as_strided
 from jitla import config
 from jitla._validate import as_float_operand, result_float_dtype
 from jitla.kernels import get_kernel
-from jitla.linalg._dispatch import kernel_extras
-from jitla.linalg._policy import gemm_plan
+from jitla.linalg._dispatch import kernel_extras, zgemm_extras
+from jitla.linalg._policy import gemm_plan, zgemm_plan
 
 __all__ = ["matmul", "matmul_plan", "MatmulPlan"]
 
@@ -91,7 +91,7 @@ def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
     """
     a = np.asarray(a)
     b = np.asarray(b)
-    dtype = result_float_dtype(a, b)
+    dtype = result_float_dtype(a, b, allow_complex=True)
     if a.ndim == 0 or b.ndim == 0:
         _raise_numpy_shape_error(a, b)
     a_vec, b_vec = a.ndim == 1, b.ndim == 1
@@ -108,7 +108,9 @@ def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
     if batch is None:
         _raise_numpy_shape_error(a, b)
     shape = batch + (() if a_vec else (m,)) + (() if b_vec else (n,))
-    if kernel == "auto":
+    if dtype.kind == "c":
+        op, variant, reason = _complex_plan(m, k, n, kernel)
+    elif kernel == "auto":
         op, variant, reason = gemm_plan(batch, m, k, n, a_vec, b_vec)
     else:
         if not isinstance(kernel, str):
@@ -118,12 +120,59 @@ def matmul_plan(a, b, *, kernel: str = "auto") -> MatmulPlan:
     return MatmulPlan(op, variant, reason, dtype, tuple(batch), m, k, n, tuple(shape))
 
 
+def _complex_plan(m: int, k: int, n: int, kernel: str):
+    """``(op, variant, reason)`` for complex operands: :func:`zgemm_plan`, or a zgemm variant by name."""
+    if kernel == "auto":
+        return zgemm_plan(m, k, n)
+    if not isinstance(kernel, str):
+        raise TypeError(f"kernel must be a string, got {type(kernel).__name__}")
+    from jitla.kernels.gemm import ZGEMM_VARIANTS
+
+    if kernel not in ZGEMM_VARIANTS:
+        raise ValueError(
+            f"unknown zgemm kernel {kernel!r} for complex operands; choose from {list(ZGEMM_VARIANTS)}"
+        )
+    return "zgemm", kernel, "requested"
+
+
+def _complex_compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`_compute` for a complex result: every product (vectors as 1-row / 1-column
+    matrices, each matrix of a stack) through the zgemm variant of *plan*.  A real
+    operand is converted to the complex dtype first, as numpy does."""
+    dtype, m, k, n = plan.dtype, plan.m, plan.k, plan.n
+    A = as_float_operand(a, dtype)
+    B = as_float_operand(b, dtype)
+    if A.ndim == 1:
+        A = A.reshape(1, k)
+    if B.ndim == 1:
+        B = B.reshape(k, 1)
+    batch = plan.batch
+    C = np.zeros(batch + (m, n), dtype=dtype)
+    if C.size == 0 or k == 0:
+        return C.reshape(plan.shape)
+    from jitla.kernels.gemm import ZGEMM_VARIANTS
+
+    func = ZGEMM_VARIANTS[plan.kernel]
+    args = zgemm_extras(plan.kernel, dtype)
+    a_batch, b_batch = A.shape[:-2], B.shape[:-2]
+    A3 = A.reshape((math.prod(a_batch), m, k))
+    B3 = B.reshape((math.prod(b_batch), k, n))
+    ia = np.broadcast_to(np.arange(A3.shape[0]).reshape(a_batch), batch).flatten()
+    ib = np.broadcast_to(np.arange(B3.shape[0]).reshape(b_batch), batch).flatten()
+    C3 = C.reshape((math.prod(batch), m, n))
+    for i in range(C3.shape[0]):
+        func(A3[ia[i]], B3[ib[i]], C3[i], *args)
+    return C.reshape(plan.shape)
+
+
 def _run_gemm(info, A, B, C, extra) -> None:
     """C (zeroed) += A @ B with the registered gemm variant *info*."""
     info.func(A, B, C, C.dtype.type(1), *extra)
 
 
 def _compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if plan.op == "zgemm":
+        return _complex_compute(plan, a, b)
     dtype, m, k, n = plan.dtype, plan.m, plan.k, plan.n
     A = as_float_operand(a, dtype)
     B = as_float_operand(b, dtype)

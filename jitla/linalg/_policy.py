@@ -38,6 +38,7 @@ __all__ = [
     "solve_stack_plan",
     "svd_plan",
     "trsm_plan",
+    "zgemm_plan",
     "tsqr_plan",
 ]
 
@@ -103,6 +104,25 @@ def gemm_plan(batch, m, k, n, a_vec=False, b_vec=False, nthreads=None) -> Plan:
     if nthreads == 1:
         return Plan("gemm", "packed", f"large (m*n*k={size}), 1 thread")
     return Plan("gemm", "packed", f"mid-size (m*n*k={size} < {config.PARALLEL_GEMM})")
+
+
+def zgemm_plan(m, k, n, nthreads=None) -> Plan:
+    """matmul's rule for complex operands (every product of a stack alike).
+
+    The variant names one of ``jitla.kernels.gemm.ZGEMM_VARIANTS``: the
+    complex kernels stay out of the registry (whose entries are warmed up
+    from real examples), so ``get_kernel`` does not know "zgemm".
+
+    1. m*n*k < SMALL_ZGEMM           -> zgemm small (complex i-k-j loops)
+    2. m*n*k < ZGEMM_3M_MIN, 1 thread -> zgemm 1m (one real packed product)
+    3. otherwise                      -> zgemm 3m (three real products, parallel with threads)
+    """
+    size = m * n * k
+    if size < config.SMALL_ZGEMM:
+        return Plan("zgemm", "small", f"small complex (m*n*k={size} < {config.SMALL_ZGEMM})")
+    if size < config.ZGEMM_3M_MIN and _threads(nthreads) == 1:
+        return Plan("zgemm", "1m", f"mid-size complex (m*n*k={size} < {config.ZGEMM_3M_MIN}), 1 thread")
+    return Plan("zgemm", "3m", f"large complex (m*n*k={size})")
 
 
 def trsm_plan(n: int, k: int) -> Plan:

@@ -52,13 +52,7 @@ def _float(a):
 
 
 def _mm(a, b):
-    """``a @ b``: jitla's matmul for real operands, numpy's for complex ones.
-
-    jitla's GEMM kernels are real; complex products go to numpy until they
-    take complex operands.
-    """
-    if a.dtype.kind == "c" or b.dtype.kind == "c":
-        return np.matmul(a, b)
+    """``a @ b`` by jitla's matmul (real or complex operands)."""
     return matmul(a, b)
 
 
@@ -132,17 +126,45 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     return _mm(_h(Vh), inverse[..., :, np.newaxis] * _h(U))
 
 
+def _complex_norm_operand(x, ord):
+    """For a complex *x*: its 2-norm / Frobenius norm as a 0-d real array, the real ``|x|`` for
+    the 1- and inf-norms (the real kernels then run on it), or None (numpy.linalg.norm decides).
+
+    ``||z||_2`` is the 2-norm of the real vector ``(Re z_1, Im z_1, Re z_2, ...)``, so the
+    real kernel runs on the interleaved storage itself (no temporary, no new compilation);
+    the sums of moduli need the moduli, so ``|x|`` is formed once.
+    """
+    real = x.real.dtype
+    contiguous = x.flags.c_contiguous or (x.ndim == 2 and x.flags.f_contiguous)
+    if not contiguous:
+        return None
+    if (x.ndim == 1 and ord in (None, 2)) or (
+        x.ndim == 2 and (ord is None or (isinstance(ord, str) and ord == "fro"))
+    ):
+        return np.asarray(norms.nrm2(x.ravel(order="K").view(real)), dtype=real)
+    if x.ndim == 2 and not isinstance(ord, str) and ord in (1, -1, np.inf, -np.inf):
+        return np.abs(x)
+    return None
+
+
 def _norm_by_kernel(x, ord, axis, keepdims):
     """The norm from :mod:`jitla.kernels.norms` where one applies, else None.
 
-    Applies to a non-empty float32/float64 vector (``ord`` None or 2, C
+    Complex input: see :func:`_complex_norm_operand` (real result dtype, as
+    numpy).  Applies to a non-empty float32/float64 vector (``ord`` None or 2, C
     contiguous) or matrix (``ord`` None, "fro", 1, -1, inf, -inf; C or F
     contiguous), with ``axis=None`` and ``keepdims=False``: one pass over
     the data, no temporary ``|x|`` or ``x**2``.  The value has x's dtype, as
     numpy's.
     """
-    if axis is not None or keepdims or x.size == 0 or x.dtype.char not in "fd":
+    if axis is not None or keepdims or x.size == 0:
         return None
+    if x.dtype.char not in "fd":  # the complex test only here: the real path stays one check
+        if x.dtype.char not in "FD":
+            return None
+        x = _complex_norm_operand(x, ord)
+        if x is None or x.ndim == 0:
+            return None if x is None else x[()]
     if x.ndim == 1 and (ord is None or ord == 2) and x.flags.c_contiguous:
         return x.dtype.type(norms.nrm2(x))
     if x.ndim != 2 or not (x.flags.c_contiguous or x.flags.f_contiguous):
@@ -228,7 +250,7 @@ def cond(x, p=None):
         if m != n:
             raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
         flat = _float(x).reshape((-1, m, n))
-        result = np.empty(flat.shape[0], dtype=flat.dtype)
+        result = np.empty(flat.shape[0], dtype=flat.real.dtype)  # real for complex input, as numpy
         for i, matrix in enumerate(flat):
             try:
                 with warnings.catch_warnings():  # a large condition number is the answer, not a problem

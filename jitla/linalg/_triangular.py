@@ -10,7 +10,7 @@ import numpy as np
 from jitla._validate import LinAlgError, as_float_operand, result_float_dtype, square_work_copy
 from jitla.kernels import get_kernel
 from jitla.kernels.triangular import trsm_unchecked
-from jitla.linalg._dispatch import kernel_extras
+from jitla.linalg._dispatch import complex_extras, kernel_extras
 from jitla.linalg._policy import trsm_plan
 
 __all__ = ["solve_triangular"]
@@ -70,6 +70,23 @@ def triangular_solve_inplace(A, X, lower: bool, trans: bool, unit: bool, uncheck
     return info.func(A, X, lower, trans, unit, *kernel_extras(info, A.dtype))
 
 
+def complex_triangular_solve(A, X, lower: bool, trans: int, unit: bool, unchecked: bool = False) -> int:
+    """:func:`triangular_solve_inplace` for complex A, X (the callers branch on the dtype, so the
+    real function has no complex test): ``ztrsm`` with *trans* 0, 1 or 2 (``A^H``).
+
+    Returns the 1-based index of the first zero on the diagonal (X untouched),
+    or 0; with *unchecked* or *unit* the diagonal is not checked.
+    """
+    if not (unchecked or unit):
+        zero = np.flatnonzero(np.diagonal(A) == 0)
+        if zero.size:
+            return int(zero[0]) + 1
+    from jitla.kernels.triangular import ztrsm
+
+    ztrsm(A, X, bool(lower), trans, bool(unit), *complex_extras(A.dtype))
+    return 0
+
+
 def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False, check_finite=True):
     """Solve ``a x = b`` for x, assuming a is a triangular matrix (scipy.linalg semantics).
 
@@ -82,8 +99,8 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
         Right-hand side(s).  A 1-D b is one vector; otherwise the last two
         dimensions are a matrix and leading dimensions broadcast with a's.
     trans : {0, 1, 2, 'N', 'T', 'C'}
-        Solve ``a x = b`` (0, 'N') or ``a.T x = b`` (1, 'T'; 2, 'C' is the
-        same for real matrices).
+        Solve ``a x = b`` (0, 'N'), ``a.T x = b`` (1, 'T') or ``a^H x = b``
+        (2, 'C'; the same as 1 for real matrices).
     lower : bool
         Use the lower triangle of a (default: upper).
     unit_diagonal : bool
@@ -97,7 +114,8 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     -------
     x : ndarray
         Shape of the broadcast b; float32 when a and b are float32, else
-        float64.
+        float64; complex64 / complex128 when either is complex (numpy's
+        promotion).
 
     Raises
     ------
@@ -130,7 +148,7 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
             return X
     a = np.asarray(a)
     b = np.asarray(b)
-    dtype = result_float_dtype(a, b)
+    dtype = result_float_dtype(a, b, allow_complex=True)
     if check_finite:
         check_finite_scipy(a, b)
     trans = {"N": 0, "T": 1, "C": 2}.get(trans, trans)
@@ -145,7 +163,11 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     if X3.size == 0:
         return X3.reshape(shape)
     for i in range(X3.shape[0]):
-        info = triangular_solve_inplace(A3[i], X3[i], bool(lower), trans != 0, bool(unit_diagonal))
+        # real kernels take trans as a bool (2, 'C' is 1 for them); complex ones 0, 1, 2
+        if dtype.kind == "c":
+            info = complex_triangular_solve(A3[i], X3[i], bool(lower), trans, bool(unit_diagonal))
+        else:
+            info = triangular_solve_inplace(A3[i], X3[i], bool(lower), trans != 0, bool(unit_diagonal))
         if info > 0:
             raise LinAlgError(f"singular matrix: resolution failed at diagonal {info - 1}")
     return X3.reshape(shape)

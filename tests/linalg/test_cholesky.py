@@ -122,8 +122,9 @@ def test_cholesky_stacked_layouts_dtypes(rng):
     for view in (np.asfortranarray(B), np.repeat(B, 2, axis=0)[::2]):
         np.testing.assert_allclose(jl.cholesky(view), np.linalg.cholesky(view), atol=1e-14)
     assert jl.cholesky([[4, 2], [2, 5]]).dtype == np.float64
-    with pytest.raises(TypeError):
-        jl.cholesky(np.eye(2, dtype=complex))
+    assert jl.cholesky(np.eye(2, dtype=complex)).dtype == np.complex128
+    with pytest.raises(TypeError, match="complex64 and complex128"):
+        jl.cholesky(np.eye(2, dtype=np.clongdouble))
 
 
 def test_cholesky_errors_match_numpy(rng):

@@ -131,8 +131,9 @@ def test_shape_errors_match_numpy():
     for func, ref in ((jl.inv, np.linalg.inv), (jl.det, np.linalg.det), (jl.slogdet, np.linalg.slogdet)):
         assert_same_error(np.linalg.LinAlgError, func, ref, np.ones(3))
         assert_same_error(np.linalg.LinAlgError, func, ref, np.ones((2, 3)))
-    with pytest.raises(TypeError):
-        jl.solve(np.eye(2, dtype=complex), np.ones(2))
+    assert jl.solve(np.eye(2, dtype=complex), np.ones(2)).dtype == np.complex128
+    with pytest.raises(TypeError, match="complex64 and complex128"):
+        jl.solve(np.eye(2, dtype=np.clongdouble), np.ones(2))
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)

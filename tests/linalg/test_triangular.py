@@ -140,8 +140,9 @@ def test_solve_triangular_dtypes_and_empty():
     assert solve_triangular(A.astype(np.float32), b, lower=True).dtype == np.float64
     empty = solve_triangular(np.zeros((0, 0)), np.zeros((0, 3)))
     assert empty.shape == (0, 3) and empty.dtype == np.float64
-    with pytest.raises(TypeError):
-        solve_triangular(A.astype(complex), b)
+    assert solve_triangular(A.astype(np.complex64), b.astype(np.float32), lower=True).dtype == np.complex64
+    with pytest.raises(TypeError, match="complex64 and complex128"):
+        solve_triangular(A.astype(np.clongdouble), b)
 
 
 def scipy_error(exc_type, *args, **kwargs) -> str:

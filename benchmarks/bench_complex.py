@@ -1,0 +1,128 @@
+"""Complex GEMM, LU, Cholesky and solves against OpenBLAS / LAPACK, 1 thread.
+
+Each case is timed in the same process as its reference, alternating, best
+of *repeat* (BENCHMARKING.md), BLAS pinned to 1 thread with threadpoolctl
+and Numba to 1 thread.  Ratios are reference time / jitla time (> 1: jitla
+faster), the form the issue's targets use ("complex128 GEMM n = 1024 >=
+0.85x OpenBLAS zgemm"); GFLOP/s with the nominal complex counts (zgemm
+8n^3, zgetrf 8n^3/3, zpotrf 4n^3/3).
+
+* ``zgemm``: the 1m and 3M variants of ``jitla.matmul`` (``kernel=``), and
+  ``"auto"``, against numpy's ``@`` (OpenBLAS zgemm); with the largest
+  relative error against the product accumulated in longdouble-free
+  complex128 by numpy (3M's imaginary part is the one that moves);
+* the real ``gemm`` packed kernel against dgemm at the same n, for the
+  "complex ratio / real ratio" comparison;
+* ``zgetrf`` (``jitla.linalg.lu_factor`` vs ``scipy.linalg.lu_factor``),
+  ``zgesv`` (``solve`` vs ``numpy.linalg.solve``), ``zpotrf``
+  (``cholesky`` vs ``numpy.linalg.cholesky``), ``inv``, ``det``; and the
+  same real routines, so each complex ratio can be set beside the real one.
+
+Run as::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_complex.py
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_complex.py --sizes 1024 --repeat 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def _best(funcs, repeat):
+    """Best wall time of each callable, calls alternating, after one warm-up call each."""
+    for f in funcs:
+        f()
+    best = [float("inf")] * len(funcs)
+    for _ in range(repeat):
+        for i, f in enumerate(funcs):
+            t = time.perf_counter()
+            f()
+            best[i] = min(best[i], time.perf_counter() - t)
+    return best
+
+
+def _random(rng, shape, dtype):
+    return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)).astype(dtype)
+
+
+def run(sizes, repeat, dtype):
+    real = np.dtype(np.dtype(dtype).char.lower())
+    print(f"dtype {np.dtype(dtype).name}; ratio = reference time / jitla time (> 1: jitla faster)")
+    print(f"{'case':<28}{'n':>6}{'jitla s':>11}{'ref s':>11}{'ratio':>8}{'GFLOP/s':>9}  note")
+    for n in sizes:
+        for name, t_j, t_r, flops, note in _rows(n, repeat, dtype, real):
+            gflops = flops / t_j / 1e9
+            print(f"{name:<28}{n:>6}{t_j:>11.4f}{t_r:>11.4f}{t_r / t_j:>8.2f}{gflops:>9.1f}  {note}")
+
+
+def _rows(n, repeat, dtype, real):
+    """``(case, jitla s, reference s, flops, note)`` for every case at order n."""
+    import scipy.linalg as sl
+
+    import jitla
+    import jitla.linalg as jl
+
+    rng = np.random.default_rng(n)
+    A, B = _random(rng, (n, n), dtype), _random(rng, (n, n), dtype)
+    Ar, Br = A.real.copy(), B.real.copy()
+    ref = A @ B
+    rows = []
+    for kernel in ("1m", "3m", "auto"):
+        f = (
+            (lambda: jitla.matmul(A, B))
+            if kernel == "auto"
+            else (lambda k=kernel: jitla.matmul(A, B, kernel=k))
+        )
+        C = f()
+        err = np.abs(C - ref).max() / np.abs(ref).max()
+        err_im = np.abs((C - ref).imag).max() / np.abs(ref.imag).max()
+        t_j, t_r = _best([f, lambda: A @ B], repeat)
+        note = f"max rel err {err:.1e} (imag {err_im:.1e}) vs numpy"
+        if kernel == "auto":
+            note += f"; plan {jitla.matmul_plan(A, B).kernel}"
+        rows.append((f"zgemm {kernel}", t_j, t_r, 8.0 * n**3, note))
+    t_j, t_r = _best([lambda: jitla.matmul(Ar, Br, kernel="packed"), lambda: Ar @ Br], repeat)
+    rows.append((f"real gemm packed ({real.name})", t_j, t_r, 2.0 * n**3, "dgemm/sgemm reference"))
+
+    H = (A @ A.conj().T + n * np.eye(n)).astype(dtype)
+    S = (Ar @ Ar.T + n * np.eye(n)).astype(real)
+    M = (A + n**0.5 * np.eye(n)).astype(dtype)
+    Mr = (Ar + n**0.5 * np.eye(n)).astype(real)
+    b, br = _random(rng, (n,), dtype), rng.standard_normal(n).astype(real)
+    for name, fj, fr, flops in [
+        ("zgetrf lu_factor", lambda: jl.lu_factor(M), lambda: sl.lu_factor(M), 8 * n**3 / 3),
+        ("real getrf lu_factor", lambda: jl.lu_factor(Mr), lambda: sl.lu_factor(Mr), 2 * n**3 / 3),
+        ("zgesv solve", lambda: jl.solve(M, b), lambda: np.linalg.solve(M, b), 8 * n**3 / 3),
+        ("real gesv solve", lambda: jl.solve(Mr, br), lambda: np.linalg.solve(Mr, br), 2 * n**3 / 3),
+        ("zpotrf cholesky", lambda: jl.cholesky(H), lambda: np.linalg.cholesky(H), 4 * n**3 / 3),
+        ("real potrf cholesky", lambda: jl.cholesky(S), lambda: np.linalg.cholesky(S), n**3 / 3),
+        ("complex inv", lambda: jl.inv(M), lambda: np.linalg.inv(M), 8 * n**3),
+        ("complex det", lambda: jl.det(M), lambda: np.linalg.det(M), 8 * n**3 / 3),
+    ]:
+        t_j, t_r = _best([fj, fr], repeat)
+        rows.append((name, t_j, t_r, flops, ""))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 512, 1024])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--dtype", default="complex128", choices=["complex128", "complex64"])
+    args = parser.parse_args()
+    import numba
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    numba.set_num_threads(1)
+    with threadpool_limits(1):
+        blas = [(i["internal_api"], i.get("architecture"), i["version"]) for i in threadpool_info()]
+        print(f"BLAS {blas}, 1 thread; numba 1 thread")
+        run(args.sizes, args.repeat, np.dtype(args.dtype))
+
+
+if __name__ == "__main__":
+    main()
