@@ -458,6 +458,35 @@ def _tri_tile(kc, B, ldb, i0, j0, acc, tile):
             row[j] += tile[i, j]
 
 
+@kernel(inline="always")
+def _tri_update(rows, B, ldb, q, acc, t4, t2, t1):
+    """``acc += B[:rows, :q]^T B[:rows, :q]`` on and above the diagonal, by register tiles.
+
+    Row panel ``i0:i0+MR`` is covered from the chunk boundary at or below
+    ``i0`` to q by tiles of 4, 2 and 1 chunks of lanes (*t4*, *t2*, *t1*;
+    only *t1* where the target's GEMM tile is one chunk wide).
+    """
+    NR = tile_width(acc)
+    lanes = 64 // acc.itemsize
+    for ip in range((q + MR - 1) // MR):
+        i0 = ip * MR
+        j0 = (i0 // lanes) * lanes
+        rem = (q - j0 + lanes - 1) // lanes * lanes
+        if NR >= 4 * lanes:
+            while rem >= 4 * lanes:
+                _tri_tile(rows, B, ldb, i0, j0, acc, t4)
+                j0 += 4 * lanes
+                rem -= 4 * lanes
+            if rem >= 2 * lanes:
+                _tri_tile(rows, B, ldb, i0, j0, acc, t2)
+                j0 += 2 * lanes
+                rem -= 2 * lanes
+        while rem > 0:
+            _tri_tile(rows, B, ldb, i0, j0, acc, t1)
+            j0 += lanes
+            rem -= lanes
+
+
 @vector_kernel
 def _gram_chunk(X, u, s, T, lo, hi, acc):
     """``acc += F^T F`` on and above the diagonal for rows ``lo:hi`` of F (see :func:`gram_design`).
@@ -478,10 +507,7 @@ def _gram_chunk(X, u, s, T, lo, hi, acc):
     q = p + extra
     weighted = s.shape[0] > 0
     tri = T.shape[0] > 0
-    NR = tile_width(acc)
-    lanes = 64 // acc.itemsize
     ldb = acc.shape[1]
-    ma = (q + MR - 1) // MR
     kb = GRAM_BLOCK_ROWS
     B = np.zeros(kb * ldb, dtype=X.dtype)  # padding columns q:ldb stay zero
     F = np.empty(kb * q if tri else 0, dtype=X.dtype)
@@ -517,23 +543,7 @@ def _gram_chunk(X, u, s, T, lo, hi, acc):
                     B[base + j] = x[j] * c
                 if extra:
                     B[base + p] = u[r] * c
-        for ip in range(ma):
-            i0 = ip * MR
-            j0 = (i0 // lanes) * lanes
-            rem = (q - j0 + lanes - 1) // lanes * lanes
-            if NR >= 4 * lanes:
-                while rem >= 4 * lanes:
-                    _tri_tile(rows, B, ldb, i0, j0, acc, t4)
-                    j0 += 4 * lanes
-                    rem -= 4 * lanes
-                if rem >= 2 * lanes:
-                    _tri_tile(rows, B, ldb, i0, j0, acc, t2)
-                    j0 += 2 * lanes
-                    rem -= 2 * lanes
-            while rem > 0:
-                _tri_tile(rows, B, ldb, i0, j0, acc, t1)
-                j0 += lanes
-                rem -= lanes
+        _tri_update(rows, B, ldb, q, acc, t4, t2, t1)
 
 
 @kernel

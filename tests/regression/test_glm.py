@@ -373,7 +373,7 @@ def test_pandas_names_and_formula():
     np.testing.assert_allclose(r.params.to_numpy(), s.params.to_numpy(), rtol=1e-7)
 
 
-def test_tall_data_start_from_a_subsample_reaches_the_same_optimum():
+def test_tall_data_start_from_a_subsample_reaches_the_same_optimum(monkeypatch):
     # n >= SUBSAMPLE_MIN_ROWS: the full-data iterations start from a subsample's fit
     from jitla.regression import _glm
 
@@ -384,10 +384,22 @@ def test_tall_data_start_from_a_subsample_reaches_the_same_optimum():
     model = GLM(y, Xt, F.Binomial())
     assert model._subsample_start(1e-8) is not None
     s = sm.GLM(y, Xt, family=sm.families.Binomial()).fit(tol=1e-13)
-    # R's default tolerance: one quasi-Newton step with the subsample's information matrix, then
-    # at most three Newton steps on the full data
+    # R's default tolerance: quasi-Newton steps with the subsample's information matrix (one read
+    # of X each), then the exact information once, at a point within the coefficient test's
+    # threshold: one full-data Gram matrix, which is also the covariance's
+    grams = []
+    for name, x_at in (("glm_gram", 1), ("weighted_gram", 0)):
+        real = getattr(_glm, name)
+
+        def counted(*args, real=real, x_at=x_at, **kw):
+            grams.append(args[x_at].shape[0])
+            return real(*args, **kw)
+
+        monkeypatch.setattr(_glm, name, counted)
     r = model.fit()
-    assert r.n_iter <= 4
+    assert r.converged and r.n_iter <= 8
+    assert grams.count(n) == 1
+    monkeypatch.undo()
     np.testing.assert_allclose(r.params, s.params, rtol=1e-7)
     r = model.fit(tol=1e-12)
     np.testing.assert_allclose(r.params, s.params, rtol=1e-10)
