@@ -542,38 +542,28 @@ class GLM:
                     fit_params = fit.params[:, 0]
                 R = fit.R
             new = np.full(p, np.nan)
-            new[kept] = fit_params
             Xk = X if kept.all() else X[:, kept]
-            old = None if beta is None else np.where(kept, beta, 0.0)[kept]
-            step = fit_params
-            for _ in range(MAX_HALVINGS + 1):
-                eta_new = Xk @ step + off
-                mu_new, dev_new, ok, pend_new = self._evaluate(eta_new)
-                worse = beta is not None and dev_new > dev + 1e-10 * (abs(dev) + 0.1)
-                if ok and math.isfinite(dev_new) and not worse:
-                    break
-                if old is None:
-                    # first step from R's starting means left the family's range: halve towards the
-                    # least-squares fit of the starting linear predictor, if that one is valid
-                    old = _valid_start(self, Xk, eta - off, w)
-                    dev = self._deviance(fam.clip_mu(link.inverse(Xk @ old + off)))
-                step = 0.5 * (step + old)
-                halvings += 1
-            else:
-                # halving did not help: keep the last valid coefficients
-                step = old
-                eta_new = Xk @ step + off
-                mu_new, dev_new, ok, pend_new = self._evaluate(eta_new)
+
+            def evaluate(b, Xk=Xk):
+                eta_b = Xk @ b + off
+                mu_b, dev_b, ok_b, pend_b = self._evaluate(eta_b)
+                return (eta_b, mu_b, pend_b), dev_b, ok_b
+
+            def valid_start(Xk=Xk, eta=eta, w=w):
+                # the first step from R's starting means left the family's range: halve towards the
+                # least-squares fit of the starting linear predictor, if that one is valid
+                b = _valid_start(self, Xk, eta - off, w)
+                return b, self._deviance(fam.clip_mu(link.inverse(Xk @ b + off)))
+
+            old = None if beta is None else beta[kept]
+            step, (eta, mu, pending), dev, n_halved, ok = irls_step(
+                evaluate, fit_params, old, dev, tol, valid_start
+            )
+            halvings += n_halved
             new[kept] = step
-            change = abs(dev_new - dev) / (abs(dev_new) + 0.1)
-            moved = math.inf if beta is None else float(np.max(np.abs(step - beta[kept]), initial=0.0))
-            size = float(np.max(np.abs(step), initial=0.0))
-            beta, eta, mu, dev, pending = new, eta_new, mu_new, dev_new, pend_new
-            # R's deviance test, and no coefficient still moving by more than 100 tol (relative):
-            # for a non-canonical link Fisher scoring converges only linearly, and a deviance
-            # that changes by tol leaves the coefficients ~sqrt(tol) from the optimum
-            # (never after a quasi-Newton step: the covariance needs this data's information matrix)
-            if not quasi and change < tol and moved <= PARAM_TOL_FACTOR * tol * (size + 1.0):
+            beta = new
+            # (never converged after a quasi-Newton step: the covariance needs this data's information)
+            if ok and not quasi:
                 converged = True
                 break
         if gram is not None:
@@ -649,6 +639,67 @@ class GLM:
         if isinstance(fam, Binomial):
             _check_separation(self, state)
         return GLMResults(self, state, scale=scale, cov_type=cov_type, use_t=bool(use_t))
+
+
+def irls_step(evaluate, proposal, old, dev: float, tol: float, restart=None):
+    """Accept or halve one IRLS step, then R's convergence test (in-memory and Dask GLM alike).
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(b) -> (payload, deviance, valid)`` at coefficients b (the
+        payload is what the next iteration needs: means and weights, or the
+        merged R factor of a Dask pass).
+    proposal : (k,) ndarray
+        The weighted least-squares solution of this iteration.
+    old : (k,) ndarray or None
+        The previous coefficients; None on the first iteration (from
+        starting means), when no increase of the deviance is refused.
+    dev : float
+        The deviance at *old* (or at the starting means).
+    tol : float
+    restart : callable, optional
+        ``restart() -> (b, deviance)``: a valid point to halve towards when
+        the first step leaves the family's range (``old`` is None); without
+        it that is a ValueError.
+
+    Returns
+    -------
+    (step, payload, deviance, halvings, converged)
+
+    Notes
+    -----
+    A step that makes the deviance non-finite, the means leave the family's
+    range or the deviance increase (by more than 1e-10 relative) is halved
+    towards the previous point (R's ``glm.fit`` the first two, Marschner's
+    ``glm2`` the third), :data:`MAX_HALVINGS` times at most, after which
+    the previous point is kept.  Converged: ``|dev - dev_old| / (|dev| + 0.1)
+    < tol`` (R's test) and every coefficient moved by at most
+    ``PARAM_TOL_FACTOR tol (max|b| + 1)`` -- for a non-canonical link Fisher
+    scoring converges only linearly, and a deviance that changes by tol
+    leaves the coefficients ~sqrt(tol) from the optimum.
+    """
+    step, base, halvings = proposal, old, 0
+    for _ in range(MAX_HALVINGS + 1):
+        payload, dev_new, ok = evaluate(step)
+        worse = old is not None and dev_new > dev + 1e-10 * (abs(dev) + 0.1)
+        if ok and math.isfinite(dev_new) and not worse:
+            break
+        if base is None:
+            if restart is None:
+                raise ValueError("the first IRLS step leaves the family's range: please specify start_params")
+            base, dev = restart()
+        step = 0.5 * (step + base)
+        halvings += 1
+    else:
+        # halving did not help: keep the last valid coefficients
+        step = base
+        payload, dev_new, ok = evaluate(step)
+    change = abs(dev_new - dev) / (abs(dev_new) + 0.1)
+    moved = math.inf if old is None else float(np.max(np.abs(step - old), initial=0.0))
+    size = float(np.max(np.abs(step), initial=0.0))
+    converged = change < tol and moved <= PARAM_TOL_FACTOR * tol * (size + 1.0)
+    return step, payload, dev_new, halvings, converged
 
 
 def _covariance_r(X, sw, gram: GramFactor) -> np.ndarray:
