@@ -13,8 +13,17 @@ change 1e-8, R's), statsmodels' default (1e-8), scikit-learn at ``tol=1e-8``
 and glum at ``gradient_tol=1e-8`` (their defaults stop far from the optimum);
 the table prints each fit's largest coefficient difference from jitla's and,
 for the references with standard errors, the largest relative bse difference.
+"ref err" / "jitla err" are each answer's largest coefficient error against
+a tight optimum (jitla at ``tol=1e-14``), "ref grad" / "jitla grad" the
+largest entry of the gradient of the mean negative log-likelihood there
+(``X^T (mu - y) / n``): what scikit-learn's ``tol`` bounds (its L-BFGS stops
+when the largest projected-gradient entry is below ``tol``: 1e-8 here, its
+default 1e-4) and glum's ``gradient_tol``.
 
-Threads are pinned for all sides with :func:`jitla.threads` (BLAS and Numba).
+Threads are pinned for all sides with :func:`jitla.threads` (BLAS and Numba)
+and threadpoolctl's limit on every pool (OpenMP: scikit-learn's loss and
+gradient loops run OpenMP threads that a BLAS-only limit leaves at the
+core count).
 Each row alternates jitla and the reference ``repeat`` times and keeps the
 best of each (warm-up calls on a slice of the data first, so Numba's cache is
 outside the timing).  statsmodels is fitted once per family, at the first
@@ -110,6 +119,19 @@ def _fits(kind: str) -> dict:
     return fits
 
 
+def _quality(X, y, kind: str, coef, tight) -> tuple[float, float]:
+    """``(max |coef - tight|, max |gradient of the mean negative log-likelihood|)`` of one answer.
+
+    The gradient is ``X^T (mu - y) / n``: the quantity scikit-learn's L-BFGS
+    stops on (``tol`` bounds its largest entry) and glum's ``gradient_tol``.
+    """
+    coef = np.asarray(coef, dtype=np.float64)
+    eta = X @ coef
+    mu = 1.0 / (1.0 + np.exp(-eta)) if kind == "logistic" else np.exp(eta)
+    grad = X.T @ (mu - y) / X.shape[0]
+    return float(np.max(np.abs(coef - tight))), float(np.max(np.abs(grad)))
+
+
 def _alternate(ours, ref, repeat: int, pause: float):
     """Best seconds of *ours* and *ref* called alternately *repeat* times, and ref's last output."""
     best, best_ref, out = np.inf, np.inf, None
@@ -135,10 +157,16 @@ def measure(n: int, n_threads, kind: str, repeat: int = 3, sm_cache: dict | None
     *n_threads* is an int or a list; statsmodels runs only at the first thread
     count (or once per *sm_cache*) and later rows reuse its time.
     """
+    from threadpoolctl import threadpool_limits
+
     thread_counts = [n_threads] if isinstance(n_threads, int) else list(n_threads)
     X, y = _problem(n, kind)
     fits = _fits(kind)
     ours = fits.pop("jitla")
+    fam = families.Binomial() if kind == "logistic" else families.Poisson()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tight = np.asarray(GLM(y, X, fam).fit(tol=1e-14).params)  # the reference optimum
     sm_cache = {} if sm_cache is None else sm_cache
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -147,9 +175,12 @@ def measure(n: int, n_threads, kind: str, repeat: int = 3, sm_cache: dict | None
     rows = []
     for t in thread_counts:
         pause = SPIN_PAUSE if t > 1 else 0.0
-        with limit_threads(t), warnings.catch_warnings():
+        # every pool pinned: BLAS and Numba (jitla.threads) and OpenMP (scikit-learn's loss and
+        # gradient loops, glum's sandwich products run OpenMP threads of their own)
+        with limit_threads(t), threadpool_limits(limits=t), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             b, se = ours(X, y)
+            jitla_err, jitla_grad = _quality(X, y, kind, b, tight)
             for name, ref in fits.items():
                 key = (kind, n)
                 if name.startswith("statsmodels") and key in sm_cache:
@@ -164,6 +195,7 @@ def measure(n: int, n_threads, kind: str, repeat: int = 3, sm_cache: dict | None
                     if name.startswith("statsmodels"):
                         sm_cache[key] = (ref_s, out, t)
                 coef, ref_se = out
+                err, grad = _quality(X, y, kind, coef, tight)
                 rows.append(
                     dict(
                         kind=kind,
@@ -174,6 +206,10 @@ def measure(n: int, n_threads, kind: str, repeat: int = 3, sm_cache: dict | None
                         ref_s=ref_s,
                         speedup=ref_s / jitla_s,
                         max_abs_coef_diff=float(np.max(np.abs(np.asarray(coef) - b))),
+                        ref_coef_err=err,
+                        ref_grad=grad,
+                        jitla_coef_err=jitla_err,
+                        jitla_grad=jitla_grad,
                         max_rel_bse_diff=(
                             float(np.max(np.abs(np.asarray(ref_se) - se) / se))
                             if ref_se is not None
@@ -204,13 +240,19 @@ def main(argv=None) -> int:
     parser.add_argument("--path-sk-every", type=int, default=1, help="scikit-learn on every k-th C only")
     args = parser.parse_args(argv)
     head = ("kind", "n", "thr", "reference", "jitla s", "ref s", "speedup", "coef diff", "bse diff")
-    print("{:9s} {:>8s} {:>3s} {:34s} {:>8s} {:>8s} {:>8s} {:>10s} {:>9s}".format(*head))
+    head += ("ref err", "ref grad", "jitla err", "jitla grad")
+    print(
+        "{:9s} {:>8s} {:>3s} {:34s} {:>8s} {:>8s} {:>8s} {:>10s} {:>9s} {:>9s} {:>9s} {:>9s} {:>10s}".format(
+            *head
+        )
+    )
     for kind in args.kinds:
         for r in measure(args.n, args.threads, kind, args.repeat):
             print(
                 f"{r['kind']:9s} {r['n']:8d} {r['threads']:3d} {r['reference']:34s} {r['jitla_s']:8.3f} "
                 f"{r['ref_s']:8.3f} {r['speedup']:7.2f}x {r['max_abs_coef_diff']:10.1e} "
-                f"{r['max_rel_bse_diff']:9.1e}",
+                f"{r['max_rel_bse_diff']:9.1e} {r['ref_coef_err']:9.1e} {r['ref_grad']:9.1e} "
+                f"{r['jitla_coef_err']:9.1e} {r['jitla_grad']:10.1e}",
                 flush=True,
             )
     if args.path:

@@ -33,12 +33,11 @@ parallel and sequential QR and LU factorizations", SIAM J. Sci. Comput.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import prange, uint64
 
 from jitla._jit import kernel, parallel_kernel, vector_kernel
 from jitla.kernels._registry import register
-from jitla.kernels._tile import MR, register_tile, tile_width
-from jitla.kernels.gemm import micro_kernel
+from jitla.kernels._tile import MR, register_tile, tile_width, unit_stride_row
 from jitla.kernels.qr_householder import apply_q, form_q, geqr2, householder
 from jitla.kernels.tile_update import _sub_product
 
@@ -434,35 +433,89 @@ def _gram_example(dtype):
     return X, u, s, np.empty((0, 0), dtype), np.empty((3, 3), dtype)
 
 
+@kernel(inline="always")
+def _tri_tile(kc, B, ldb, i0, j0, acc, tile):
+    """``acc[i0:i0+MR, j0:j0+w] += B[:kc, i0:i0+MR]^T B[:kc, j0:j0+w]`` (w = tile's width), B row-major.
+
+    Both operands come from the same rows of the block ``B`` (leading
+    dimension ldb): MR broadcasts of ``B[k, i0 + i]`` and the w-wide row
+    segment ``B[k, j0:j0+w]`` per k, MR * w / lanes vector FMAs.  *tile* is
+    a :func:`~jitla.kernels._tile.register_tile` of the width wanted.
+    """
+    w = tile.shape[1]
+    for i in range(MR):
+        for j in range(w):
+            tile[i, j] = 0
+    for k in range(kc):
+        base = uint64(k) * uint64(ldb)
+        for i in range(MR):
+            a = B[base + uint64(i0 + i)]
+            for j in range(w):
+                tile[i, j] += a * B[base + uint64(j0 + j)]
+    for i in range(MR):
+        row = unit_stride_row(acc, i0 + i, j0, w)
+        for j in range(w):
+            row[j] += tile[i, j]
+
+
+@kernel(inline="always")
+def _tri_update(rows, B, ldb, q, acc, t4, t2, t1):
+    """``acc += B[:rows, :q]^T B[:rows, :q]`` on and above the diagonal, by register tiles.
+
+    Row panel ``i0:i0+MR`` is covered from the chunk boundary at or below
+    ``i0`` to q by tiles of 4, 2 and 1 chunks of lanes (*t4*, *t2*, *t1*;
+    only *t1* where the target's GEMM tile is one chunk wide).
+    """
+    NR = tile_width(acc)
+    lanes = 64 // acc.itemsize
+    for ip in range((q + MR - 1) // MR):
+        i0 = ip * MR
+        j0 = (i0 // lanes) * lanes
+        rem = (q - j0 + lanes - 1) // lanes * lanes
+        if NR >= 4 * lanes:
+            while rem >= 4 * lanes:
+                _tri_tile(rows, B, ldb, i0, j0, acc, t4)
+                j0 += 4 * lanes
+                rem -= 4 * lanes
+            if rem >= 2 * lanes:
+                _tri_tile(rows, B, ldb, i0, j0, acc, t2)
+                j0 += 2 * lanes
+                rem -= 2 * lanes
+        while rem > 0:
+            _tri_tile(rows, B, ldb, i0, j0, acc, t1)
+            j0 += lanes
+            rem -= lanes
+
+
 @vector_kernel
 def _gram_chunk(X, u, s, T, lo, hi, acc):
-    """``acc += F^T F`` for rows ``lo:hi`` of F (see :func:`gram_design`); acc (MR-padded q, NR-padded q).
+    """``acc += F^T F`` on and above the diagonal for rows ``lo:hi`` of F (see :func:`gram_design`).
 
-    Each block of rows is written, weighted, straight into the two packed
-    layouts of the GEMM micro-kernel (:func:`jitla.kernels.gemm.micro_kernel`):
-    ``Ap`` (panels of MR columns of F, k-major: ``F^T`` packed as A) and
-    ``Bp`` (panels of NR columns: F packed as B), zero-padded; then every
-    MR x NR tile on or above the diagonal gets the block's rank-``rows``
-    update.  With T, the block is first multiplied by T (register tiles of
-    :func:`jitla.kernels.tile_update.sub_product`).
+    Each block of rows is written, weighted (and with T multiplied by T:
+    register tiles of :func:`jitla.kernels.tile_update.sub_product`), into
+    a row-major workspace ``B`` whose rows are padded with zeros to ``ldb``
+    (a multiple of one 64-byte chunk of lanes).  Row panel ``i0:i0+MR`` of
+    the Gram needs the columns ``i0:q`` only: it is covered from the chunk
+    boundary at or below ``i0`` by register tiles of 4, 2 and 1 chunks
+    (AVX-512; 1 chunk where the target's tile is that narrow), whose
+    operands are both read from the rows of ``B`` -- no separate packing,
+    and about 60 % of the tile work of square MR x NR tiles for q ~ 50.
+    acc is ``(ceil(q / MR) MR, ldb)``.
     """
     p = X.shape[1]
     extra = 1 if u.shape[0] > 0 else 0
     q = p + extra
     weighted = s.shape[0] > 0
     tri = T.shape[0] > 0
-    NR = tile_width(acc)
-    ma = (q + MR - 1) // MR  # row panels of the Gram
-    nb = (q + NR - 1) // NR  # column panels
+    ldb = acc.shape[1]
     kb = GRAM_BLOCK_ROWS
-    Ap = np.zeros(ma * MR * kb, dtype=X.dtype)
-    Bp = np.zeros(nb * NR * kb, dtype=X.dtype)
+    B = np.zeros(kb * ldb, dtype=X.dtype)  # padding columns q:ldb stay zero
     F = np.empty(kb * q if tri else 0, dtype=X.dtype)
     Qb = np.empty(kb * q if tri else 0, dtype=X.dtype)
     Tf = T.reshape(-1)
-    offa = np.empty(q, dtype=np.int64)
-    offb = np.empty(q, dtype=np.int64)
-    last = -1
+    t4 = register_tile(acc, MR, 4)
+    t2 = register_tile(acc, MR, 2)
+    t1 = register_tile(acc, MR, 1)
     for b0 in range(lo, hi, kb):
         rows = min(kb, hi - b0)
         if tri:
@@ -479,42 +532,18 @@ def _gram_chunk(X, u, s, T, lo, hi, acc):
             _sub_product(F, 0, q, 1, Tf, 0, q, Qb, 0, q, rows, q, q, False)  # Qb = -F T
             for i in range(rows):
                 for j in range(q):
-                    v = -Qb[i * q + j]
-                    Ap[(j // MR) * MR * rows + i * MR + j % MR] = v
-                    Bp[(j // NR) * NR * rows + i * NR + j % NR] = v
+                    B[i * ldb + j] = -Qb[i * q + j]
         else:
-            if rows != last:
-                for j in range(q):
-                    offa[j] = (j // MR) * MR * rows + j % MR
-                    offb[j] = (j // NR) * NR * rows + j % NR
-                last = rows
             for i in range(rows):
                 r = b0 + i
                 c = s[r] if weighted else 1.0
                 x = X[r]
-                ia = i * MR
-                ib = i * NR
+                base = i * ldb
                 for j in range(p):
-                    v = x[j] * c
-                    Ap[offa[j] + ia] = v
-                    Bp[offb[j] + ib] = v
+                    B[base + j] = x[j] * c
                 if extra:
-                    v = u[r] * c
-                    Ap[offa[p] + ia] = v
-                    Bp[offb[p] + ib] = v
-        if rows < kb or b0 == lo:
-            # padding columns of the last panels: zero for this block's row count
-            for i in range(rows):
-                for j in range(q, ma * MR):
-                    Ap[(j // MR) * MR * rows + i * MR + j % MR] = 0.0
-                for j in range(q, nb * NR):
-                    Bp[(j // NR) * NR * rows + i * NR + j % NR] = 0.0
-        for ip in range(ma):
-            for jp in range(nb):
-                if (jp + 1) * NR > ip * MR:  # the tile reaches the diagonal or above it
-                    micro_kernel(
-                        rows, Ap[ip * MR * rows :], Bp[jp * NR * rows :], acc, ip * MR, jp * NR, MR, NR
-                    )
+                    B[base + p] = u[r] * c
+        _tri_update(rows, B, ldb, q, acc, t4, t2, t1)
 
 
 @kernel
@@ -533,7 +562,7 @@ def _gram_reduce(parts, G):
 @register(
     "gram_design",
     "serial",
-    "Gram matrix of diag(s) [X | u] (times T), row blocks through register-tile SYRK",
+    "Gram matrix of diag(s) [X | u] (times T), row blocks through register tiles along the upper triangle",
     flops=lambda m, n: gram_flops(m, n),
     example=_gram_example,
 )
@@ -564,8 +593,8 @@ def gram_design(X, u, s, T, G):
     -----
     Rows are assembled, :data:`GRAM_BLOCK_ROWS` at a time, in a workspace
     that stays in cache, and each block's ``F_b^T F_b`` is accumulated by
-    the register tiles of :func:`jitla.kernels.tile_update.syrk_upper`
-    (upper triangle only); partial sums over :data:`GRAM_CHUNK_ROWS` rows
+    register tiles that follow the upper triangle (:func:`_gram_chunk`:
+    6 x 32, 6 x 16 and 6 x 8 on AVX-512); partial sums over :data:`GRAM_CHUNK_ROWS` rows
     are added in a fixed order.  Flops ``m q (q + 1)`` (plus ``2 m q^2``
     with T); workspace ``GRAM_BLOCK_ROWS q`` (twice with T) and
     ``q^2 ceil(m / GRAM_CHUNK_ROWS)``.  No checks are made on the inputs.
@@ -573,8 +602,8 @@ def gram_design(X, u, s, T, G):
     m = X.shape[0]
     q = G.shape[0]
     nc = max(1, (m + GRAM_CHUNK_ROWS - 1) // GRAM_CHUNK_ROWS)
-    NR = tile_width(G)
-    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + NR - 1) // NR * NR), dtype=X.dtype)
+    lanes = 64 // X.itemsize
+    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + lanes - 1) // lanes * lanes), dtype=X.dtype)
     for c in range(nc):
         _gram_chunk(X, u, s, T, c * GRAM_CHUNK_ROWS, min(m, (c + 1) * GRAM_CHUNK_ROWS), parts[c])
     _gram_reduce(parts, G)
@@ -595,8 +624,8 @@ def gram_design_parallel(X, u, s, T, G):
     m = X.shape[0]
     q = G.shape[0]
     nc = max(1, (m + GRAM_CHUNK_ROWS - 1) // GRAM_CHUNK_ROWS)
-    NR = tile_width(G)
-    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + NR - 1) // NR * NR), dtype=X.dtype)
+    lanes = 64 // X.itemsize
+    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + lanes - 1) // lanes * lanes), dtype=X.dtype)
     for c in prange(nc):
         _gram_chunk(X, u, s, T, c * GRAM_CHUNK_ROWS, min(m, (c + 1) * GRAM_CHUNK_ROWS), parts[c])
     _gram_reduce(parts, G)

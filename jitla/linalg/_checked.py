@@ -11,6 +11,8 @@ caller, so the messages name the argument and what was expected.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from jitla.kernels import get_kernel
@@ -47,6 +49,8 @@ __all__ = [
     "POISSON_LOG",
     "dd_residual_split",
     "glm_eval",
+    "glm_gram",
+    "glm_score",
     "gram_design",
     "influence_measures",
     "least_squares_qr",
@@ -354,3 +358,47 @@ def glm_eval(code: int, eta, y, prior):
     mu, sw, resid = np.empty(n), np.empty(n), np.empty(n)
     dev = get_kernel("glm_eval", _threaded_variant()).func(int(code), eta, y, prior, mu, sw, resid)
     return mu, float(dev), sw, resid
+
+
+def glm_score(code: int, X, beta, offset, y, prior, score: bool = True):
+    """``eta = X beta + offset``, :func:`glm_eval` there and the score ``X^T W r``, one read of X.
+
+    Returns ``(eta, mu, deviance, sqrt_weights, resid, score or None)``
+    (:func:`jitla.kernels.glm.glm_score`); the deviance is NaN when a mean
+    is not finite.  X must be C-contiguous float64 (never copied here: the
+    caller holds one).
+    """
+    if code not in (BINOMIAL_LOGIT, POISSON_LOG):
+        raise ValueError(f"code must be BINOMIAL_LOGIT or POISSON_LOG, got {code!r}")
+    _require("X", X, (None, None))
+    n, p = X.shape
+    beta = np.ascontiguousarray(beta, dtype=np.float64)
+    vecs = [np.ascontiguousarray(v, dtype=np.float64) for v in (offset, y, prior)]
+    if beta.shape != (p,) or any(v.shape != (n,) for v in vecs):
+        raise ValueError(f"beta must have shape ({p},) and offset, y, prior ({n},)")
+    eta, mu, sw, resid = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    g = np.empty((1 if score else 0, p))
+    dev = get_kernel("glm_score", _threaded_variant()).func(int(code), X, beta, *vecs, eta, mu, sw, resid, g)
+    return eta, mu, float(dev), sw, resid, (g[0] if score else None)
+
+
+def glm_gram(code: int, X, beta, offset, y, prior):
+    """As :func:`glm_score`, with the Gram matrix of ``diag(sw) [X | resid]`` instead of the score.
+
+    Returns ``(eta, mu, deviance, sqrt_weights, resid, G)``, G (p+1, p+1)
+    bitwise ``gram_design(X, resid, sqrt_weights)``
+    (:func:`jitla.kernels.glm.glm_gram`); G is None when the deviance is
+    NaN (a mean not finite).
+    """
+    if code not in (BINOMIAL_LOGIT, POISSON_LOG):
+        raise ValueError(f"code must be BINOMIAL_LOGIT or POISSON_LOG, got {code!r}")
+    _require("X", X, (None, None))
+    n, p = X.shape
+    beta = np.ascontiguousarray(beta, dtype=np.float64)
+    vecs = [np.ascontiguousarray(v, dtype=np.float64) for v in (offset, y, prior)]
+    if beta.shape != (p,) or any(v.shape != (n,) for v in vecs):
+        raise ValueError(f"beta must have shape ({p},) and offset, y, prior ({n},)")
+    eta, mu, sw, resid = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    G = np.empty((p + 1, p + 1))
+    dev = get_kernel("glm_gram", _threaded_variant()).func(int(code), X, beta, *vecs, eta, mu, sw, resid, G)
+    return eta, mu, float(dev), sw, resid, (G if math.isfinite(dev) else None)

@@ -51,12 +51,11 @@ from jitla.regression._glm import (
     DASK_MODEL,
     EXTREME_MU,
     GLM,
-    MAX_HALVINGS,
-    PARAM_TOL_FACTOR,
     GLMConvergenceWarning,
     GLMResults,
     _IRLSState,
     glm,
+    irls_step,
     separating_columns,
     separating_direction,
     warn_separation,
@@ -422,28 +421,16 @@ class DaskGLM(GLM):
             if fit.rank < p:
                 raise ValueError("the design is rank-deficient: not fitted on Dask input")
             R = fit.R
-            step = fit.params[:, 0]
-            old = beta
-            for _ in range(MAX_HALVINGS + 1):
-                R_trial, dev_new, ok, _, _ = self._evaluate(step)
-                worse = beta is not None and dev_new > dev + 1e-10 * (abs(dev) + 0.1)
-                if ok and math.isfinite(dev_new) and not worse:
-                    break
-                if old is None:
-                    raise ValueError(
-                        "the first IRLS step leaves the family's range: please specify start_params"
-                    )
-                step = 0.5 * (step + old)
-                halvings += 1
-            else:
-                step = old
-                R_trial, dev_new, ok, _, _ = self._evaluate(step)
-            change = abs(dev_new - dev) / (abs(dev_new) + 0.1)
-            moved = math.inf if beta is None else float(np.max(np.abs(step - beta), initial=0.0))
-            size = float(np.max(np.abs(step), initial=0.0))
-            beta, dev, R_next = step, dev_new, R_trial
-            if change < tol and moved <= PARAM_TOL_FACTOR * tol * (size + 1.0):
-                converged = True
+
+            def evaluate(b):
+                R_b, dev_b, ok_b, _, _ = self._evaluate(b)
+                return R_b, dev_b, ok_b
+
+            # the in-memory GLM's step halving and convergence test (no restart: a first step out of
+            # the family's range asks for start_params)
+            beta, R_next, dev, n_halved, converged = irls_step(evaluate, fit.params[:, 0], beta, dev, tol)
+            halvings += n_halved
+            if converged:
                 break
         return _IRLSState(beta.copy(), kept, R, None, None, dev, it, converged, halvings)
 

@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 
 from jitla.linalg import matmul
-from jitla.linalg._checked import BINOMIAL_LOGIT, POISSON_LOG, glm_eval
+from jitla.linalg._checked import BINOMIAL_LOGIT, POISSON_LOG, glm_eval, glm_gram, glm_score
 from jitla.linalg._qr import qr_r_augmented
 from jitla.regression._constraints import linear_constraints
 from jitla.regression._data import _numeric_values, as_endog_exog, constant_column, is_pandas
@@ -142,6 +142,7 @@ class _Start:
     dev: float
     pending: tuple | None
     hessian: object
+    score: np.ndarray | None = None  # X^T W r at params (canonical models: from the same pass)
 
 
 class GLM:
@@ -337,8 +338,17 @@ class GLM:
             return None
         if not (st.converged and st.kept.all()):
             return None  # e.g. separation in the subsample: start from R's means instead
-        eta = self.exog @ st.params + self._offset_exposure
-        mu, dev, ok, pending = self._evaluate(eta)
+        code = _canonical_code(self.family)
+        score = None
+        if code and st.gram is not None and self.exog.dtype == np.float64 and self.exog.flags.c_contiguous:
+            # the means, weights and the score at the subsample's coefficients in one read of X
+            eta, mu, dev, sw, resid, score = glm_score(
+                code, self.exog, st.params, self._offset_exposure, self.endog, self.iweights * self.n_trials
+            )
+            ok, pending = math.isfinite(dev), (sw, resid)
+        else:
+            eta = self.exog @ st.params + self._offset_exposure
+            mu, dev, ok, pending = self._evaluate(eta)
         if not ok:
             return None
         hessian = None
@@ -348,7 +358,101 @@ class GLM:
             prior = self.iweights * self.n_trials
             c = math.sqrt(float(np.sum(prior)) / float(np.sum(sub.iweights * sub.n_trials)))
             hessian = GramFactor(st.gram.R * c, st.gram.Rinv / c, st.gram.kappa)
-        return _Start(st.params, eta, mu, dev, pending, hessian)
+        return _Start(st.params, eta, mu, dev, pending, hessian, score)
+
+    def _irls_quasi(self, start: _Start, maxiter: int, tol: float, code: int):
+        """Full-data IRLS from a subsample start: quasi-Newton, then one Newton step (canonical models).
+
+        Each quasi-Newton step is ``beta + H_s^{-1} X^T W r`` with the exact
+        score and the subsample's information matrix ``H_s`` (scaled to the
+        full weight); eta, the evaluation and the score at the new point are
+        one read of X (:func:`jitla.kernels.glm.glm_score`), against a full
+        Gram matrix per Newton step.  Near the optimum the iteration is
+        linear, contracting by ``||I - H_s^{-1} H||`` (~ sqrt(p / m) for a
+        subsample of m rows: a few per cent).  Once the step is below the
+        coefficient test's threshold (``PARAM_TOL_FACTOR tol (max|beta| + 1)``),
+        or stops contracting by half, the exact information ``X^T W X`` at
+        that point (one Gram) gives a Newton step; its deviance and
+        coefficient change decide convergence as in :meth:`_irls`, and that
+        Gram -- the information at the iterate before the last, as
+        statsmodels' and R's -- gives the covariance.  A step whose deviance
+        increases is halved (R's ``glm.fit``).
+
+        Returns ``(state, None)``, or ``(None, start)`` with the point to go
+        on from by :meth:`_irls` (no Gram factor, not converged), plus the
+        iterations and halvings spent.
+        """
+        X, y, off = self.exog, self.endog, self._offset_exposure
+        prior = self.iweights * self.n_trials
+        p = X.shape[1]
+        Hs = start.hessian
+        beta, eta, mu, dev = start.params, start.eta, start.mu, start.dev
+        sw, resid = start.pending
+        g = start.score
+        it = halvings = 0
+        last = math.inf
+        G = None
+
+        def accept(dev_new):
+            return math.isfinite(dev_new) and dev_new <= dev + 1e-10 * (abs(dev) + 0.1)
+
+        def near(d, b):
+            return float(np.max(np.abs(d))) <= PARAM_TOL_FACTOR * tol * (float(np.max(np.abs(b))) + 1.0)
+
+        while it < maxiter - 1:
+            d = Hs.Rinv @ (Hs.Rinv.T @ g)
+            size = float(np.max(np.abs(d)))
+            if near(d, beta) or size > 0.5 * last:
+                break  # near enough for the exact information, or not contracting: Newton from here
+            # linear convergence at the rate of the last two steps: when the step from the new point
+            # will be below the threshold, the new point is where the Newton step is taken, so its
+            # pass forms the Gram matrix (whose last column is the score) instead of the score alone
+            fused = math.isfinite(last) and near(d * (size / last), beta + d)
+            last = size
+            for _ in range(MAX_HALVINGS + 1):
+                if fused:
+                    out = glm_gram(code, X, beta + d, off, y, prior)
+                else:
+                    out = glm_score(code, X, beta + d, off, y, prior)
+                if accept(out[2]):
+                    break
+                d = 0.5 * d
+                halvings += 1
+                fused = False
+            else:
+                break  # no decrease along the quasi-Newton direction
+            beta = beta + d
+            it += 1
+            if fused:
+                eta, mu, dev, sw, resid, G = out
+                break
+            eta, mu, dev, sw, resid, g = out
+        if G is None:
+            G = weighted_gram(X, resid, sw)
+        gram = gram_factor(G[:p, :p])
+        if gram is None or gram.kappa > KAPPA_ITERATE:
+            return None, _Start(beta, eta, mu, dev, (sw, resid), None), it, halvings
+        step = beta + gram.Rinv @ (gram.Rinv.T @ G[:p, p])
+        for _ in range(MAX_HALVINGS + 1):
+            out = glm_score(code, X, step, off, y, prior, score=False)
+            if accept(out[2]):
+                break
+            step = 0.5 * (step + beta)
+            halvings += 1
+        else:
+            return None, _Start(beta, eta, mu, dev, (sw, resid), None), it, halvings
+        it += 1
+        eta_n, mu_n, dev_n, sw_n, resid_n, _ = out
+        change = abs(dev_n - dev) / (abs(dev_n) + 0.1)
+        moved = float(np.max(np.abs(step - beta)))
+        size = float(np.max(np.abs(step)))
+        converged = change < tol and moved <= PARAM_TOL_FACTOR * tol * (size + 1.0)
+        if converged or it >= maxiter:
+            kept = np.ones(p, dtype=bool)
+            R = _covariance_r(X, sw, gram)
+            state = _IRLSState(step, kept, R, mu_n, eta_n, dev_n, it, converged, halvings, gram)
+            return state, None, it, halvings
+        return None, _Start(step, eta_n, mu_n, dev_n, (sw_n, resid_n), None), it, halvings
 
     def _irls(self, start_params, maxiter: int, tol: float) -> _IRLSState:
         fam, link = self.family, self.family.link
@@ -403,7 +507,8 @@ class GLM:
             quasi = hessian is not None and use_gram and beta is not None
             if quasi:
                 # quasi-Newton step: the score by one pass over X, the subsample's information matrix
-                fit_params = beta + hessian.Rinv @ (hessian.Rinv.T @ (X.T @ (w * resid)))
+                score = start_params.score if start_params.score is not None else X.T @ (w * resid)
+                fit_params = beta + hessian.Rinv @ (hessian.Rinv.T @ score)
                 R, hessian = hessian.R, None
             elif use_gram and all_kept:
                 # the step from the score X^T W r (r the working residual): exact at the fixed point
@@ -437,46 +542,32 @@ class GLM:
                     fit_params = fit.params[:, 0]
                 R = fit.R
             new = np.full(p, np.nan)
-            new[kept] = fit_params
             Xk = X if kept.all() else X[:, kept]
-            old = None if beta is None else np.where(kept, beta, 0.0)[kept]
-            step = fit_params
-            for _ in range(MAX_HALVINGS + 1):
-                eta_new = Xk @ step + off
-                mu_new, dev_new, ok, pend_new = self._evaluate(eta_new)
-                worse = beta is not None and dev_new > dev + 1e-10 * (abs(dev) + 0.1)
-                if ok and math.isfinite(dev_new) and not worse:
-                    break
-                if old is None:
-                    # first step from R's starting means left the family's range: halve towards the
-                    # least-squares fit of the starting linear predictor, if that one is valid
-                    old = _valid_start(self, Xk, eta - off, w)
-                    dev = self._deviance(fam.clip_mu(link.inverse(Xk @ old + off)))
-                step = 0.5 * (step + old)
-                halvings += 1
-            else:
-                # halving did not help: keep the last valid coefficients
-                step = old
-                eta_new = Xk @ step + off
-                mu_new, dev_new, ok, pend_new = self._evaluate(eta_new)
+
+            def evaluate(b, Xk=Xk):
+                eta_b = Xk @ b + off
+                mu_b, dev_b, ok_b, pend_b = self._evaluate(eta_b)
+                return (eta_b, mu_b, pend_b), dev_b, ok_b
+
+            def valid_start(Xk=Xk, eta=eta, w=w):
+                # the first step from R's starting means left the family's range: halve towards the
+                # least-squares fit of the starting linear predictor, if that one is valid
+                b = _valid_start(self, Xk, eta - off, w)
+                return b, self._deviance(fam.clip_mu(link.inverse(Xk @ b + off)))
+
+            old = None if beta is None else beta[kept]
+            step, (eta, mu, pending), dev, n_halved, ok = irls_step(
+                evaluate, fit_params, old, dev, tol, valid_start
+            )
+            halvings += n_halved
             new[kept] = step
-            change = abs(dev_new - dev) / (abs(dev_new) + 0.1)
-            moved = math.inf if beta is None else float(np.max(np.abs(step - beta[kept]), initial=0.0))
-            size = float(np.max(np.abs(step), initial=0.0))
-            beta, eta, mu, dev, pending = new, eta_new, mu_new, dev_new, pend_new
-            # R's deviance test, and no coefficient still moving by more than 100 tol (relative):
-            # for a non-canonical link Fisher scoring converges only linearly, and a deviance
-            # that changes by tol leaves the coefficients ~sqrt(tol) from the optimum
-            # (never after a quasi-Newton step: the covariance needs this data's information matrix)
-            if not quasi and change < tol and moved <= PARAM_TOL_FACTOR * tol * (size + 1.0):
+            beta = new
+            # (never converged after a quasi-Newton step: the covariance needs this data's information)
+            if ok and not quasi:
                 converged = True
                 break
-        if gram is not None and gram.kappa > KAPPA_ONE_PASS:
-            # the last Gram's own factor is not accurate enough for the covariance: CholeskyQR2 at the
-            # same weights, or Householder when the design is too ill-conditioned for it
-            R = None if gram.kappa > KAPPA_TWO_PASS else cholqr2_r(X, sw, gram)
-            if R is None:
-                R = qr_r_augmented(X, np.empty((X.shape[0], 0)), sqrt_weights=sw)
+        if gram is not None:
+            R = _covariance_r(X, sw, gram)
         return _IRLSState(beta, kept, R, mu, eta, dev, it, converged, halvings, gram)
 
     def fit(
@@ -527,7 +618,15 @@ class GLM:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             if start_params is None:
                 start_params = self._subsample_start(float(tol))
-            state = self._irls(start_params, maxiter, float(tol))
+            state = None
+            if isinstance(start_params, _Start) and start_params.score is not None:
+                code = _canonical_code(fam)
+                state, start_params, it, halvings = self._irls_quasi(start_params, maxiter, float(tol), code)
+                if state is None:
+                    state = self._irls(start_params, maxiter - it, float(tol))
+                    state = replace(state, n_iter=state.n_iter + it, halvings=state.halvings + halvings)
+            else:
+                state = self._irls(start_params, maxiter, float(tol))
         if not state.converged:
             warnings.warn(
                 f"IRLS did not converge in {state.n_iter} iterations (maxiter={maxiter}); "
@@ -540,6 +639,82 @@ class GLM:
         if isinstance(fam, Binomial):
             _check_separation(self, state)
         return GLMResults(self, state, scale=scale, cov_type=cov_type, use_t=bool(use_t))
+
+
+def irls_step(evaluate, proposal, old, dev: float, tol: float, restart=None):
+    """Accept or halve one IRLS step, then R's convergence test (in-memory and Dask GLM alike).
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(b) -> (payload, deviance, valid)`` at coefficients b (the
+        payload is what the next iteration needs: means and weights, or the
+        merged R factor of a Dask pass).
+    proposal : (k,) ndarray
+        The weighted least-squares solution of this iteration.
+    old : (k,) ndarray or None
+        The previous coefficients; None on the first iteration (from
+        starting means), when no increase of the deviance is refused.
+    dev : float
+        The deviance at *old* (or at the starting means).
+    tol : float
+    restart : callable, optional
+        ``restart() -> (b, deviance)``: a valid point to halve towards when
+        the first step leaves the family's range (``old`` is None); without
+        it that is a ValueError.
+
+    Returns
+    -------
+    (step, payload, deviance, halvings, converged)
+
+    Notes
+    -----
+    A step that makes the deviance non-finite, the means leave the family's
+    range or the deviance increase (by more than 1e-10 relative) is halved
+    towards the previous point (R's ``glm.fit`` the first two, Marschner's
+    ``glm2`` the third), :data:`MAX_HALVINGS` times at most, after which
+    the previous point is kept.  Converged: ``|dev - dev_old| / (|dev| + 0.1)
+    < tol`` (R's test) and every coefficient moved by at most
+    ``PARAM_TOL_FACTOR tol (max|b| + 1)`` -- for a non-canonical link Fisher
+    scoring converges only linearly, and a deviance that changes by tol
+    leaves the coefficients ~sqrt(tol) from the optimum.
+    """
+    step, base, halvings = proposal, old, 0
+    for _ in range(MAX_HALVINGS + 1):
+        payload, dev_new, ok = evaluate(step)
+        worse = old is not None and dev_new > dev + 1e-10 * (abs(dev) + 0.1)
+        if ok and math.isfinite(dev_new) and not worse:
+            break
+        if base is None:
+            if restart is None:
+                raise ValueError("the first IRLS step leaves the family's range: please specify start_params")
+            base, dev = restart()
+        step = 0.5 * (step + base)
+        halvings += 1
+    else:
+        # halving did not help: keep the last valid coefficients
+        step = base
+        payload, dev_new, ok = evaluate(step)
+    change = abs(dev_new - dev) / (abs(dev_new) + 0.1)
+    moved = math.inf if old is None else float(np.max(np.abs(step - old), initial=0.0))
+    size = float(np.max(np.abs(step), initial=0.0))
+    converged = change < tol and moved <= PARAM_TOL_FACTOR * tol * (size + 1.0)
+    return step, payload, dev_new, halvings, converged
+
+
+def _covariance_r(X, sw, gram: GramFactor) -> np.ndarray:
+    """R of ``diag(sw) X`` for the covariance from the Gram factor at the same weights.
+
+    The Gram's own factor while its equilibrated condition number is at
+    most :data:`KAPPA_ONE_PASS`; beyond, CholeskyQR2 at the same weights, or
+    Householder (TSQR) when the design is too ill-conditioned for it.
+    """
+    if gram.kappa <= KAPPA_ONE_PASS:
+        return gram.R
+    R = None if gram.kappa > KAPPA_TWO_PASS else cholqr2_r(X, sw, gram)
+    if R is None:
+        R = qr_r_augmented(X, np.empty((X.shape[0], 0)), sqrt_weights=sw)
+    return R
 
 
 def _canonical_code(fam) -> int:

@@ -373,7 +373,7 @@ def test_pandas_names_and_formula():
     np.testing.assert_allclose(r.params.to_numpy(), s.params.to_numpy(), rtol=1e-7)
 
 
-def test_tall_data_start_from_a_subsample_reaches_the_same_optimum():
+def test_tall_data_start_from_a_subsample_reaches_the_same_optimum(monkeypatch):
     # n >= SUBSAMPLE_MIN_ROWS: the full-data iterations start from a subsample's fit
     from jitla.regression import _glm
 
@@ -384,10 +384,22 @@ def test_tall_data_start_from_a_subsample_reaches_the_same_optimum():
     model = GLM(y, Xt, F.Binomial())
     assert model._subsample_start(1e-8) is not None
     s = sm.GLM(y, Xt, family=sm.families.Binomial()).fit(tol=1e-13)
-    # R's default tolerance: one quasi-Newton step with the subsample's information matrix, then
-    # at most three Newton steps on the full data
+    # R's default tolerance: quasi-Newton steps with the subsample's information matrix (one read
+    # of X each), then the exact information once, at a point within the coefficient test's
+    # threshold: one full-data Gram matrix, which is also the covariance's
+    grams = []
+    for name, x_at in (("glm_gram", 1), ("weighted_gram", 0)):
+        real = getattr(_glm, name)
+
+        def counted(*args, real=real, x_at=x_at, **kw):
+            grams.append(args[x_at].shape[0])
+            return real(*args, **kw)
+
+        monkeypatch.setattr(_glm, name, counted)
     r = model.fit()
-    assert r.n_iter <= 4
+    assert r.converged and r.n_iter <= 8
+    assert grams.count(n) == 1
+    monkeypatch.undo()
     np.testing.assert_allclose(r.params, s.params, rtol=1e-7)
     r = model.fit(tol=1e-12)
     np.testing.assert_allclose(r.params, s.params, rtol=1e-10)
@@ -424,3 +436,49 @@ def test_inverse_gaussian_that_statsmodels_cannot_start():
         nll, np.asarray(r.params) * 1.05, method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-14}
     )
     assert nll(np.asarray(r.params)) <= opt.fun + 1e-9 * abs(opt.fun)
+
+
+def test_irls_step_halves_restarts_and_tests_convergence():
+    # the step shared by the in-memory and the Dask IRLS, on a deviance known in closed form:
+    # dev(b) = 10 + |b|^2, infinite where b[0] > 2 (the means left the family's range)
+    from jitla.regression._glm import MAX_HALVINGS, irls_step
+
+    calls = []
+
+    def evaluate(b):
+        calls.append(b.copy())
+        if b[0] > 2:
+            return None, np.inf, False
+        return ("at", b.copy()), 10.0 + float(b @ b), True
+
+    old = np.array([1.0, 1.0])
+    # accepted at once: the deviance decreases (12 -> 10.5); not converged (it changed by 14 %)
+    step, payload, dev, halved, conv = irls_step(evaluate, np.array([0.5, 0.5]), old, 12.0, 1e-8)
+    assert (halved, conv, dev) == (0, False, 10.5) and payload[0] == "at"
+    # halved towards old: [5, -7] and [3, -3] out of range, [2, -1] (15) and [1.5, 0] (12.25) increase
+    # the deviance, [1.25, 0.5] (11.8125) is accepted
+    calls.clear()
+    step, payload, dev, halved, conv = irls_step(evaluate, np.array([5.0, -7.0]), old, 12.0, 1e-8)
+    assert halved == 4 and len(calls) == 5 and dev == 11.8125
+    np.testing.assert_array_equal(step, [1.25, 0.5])
+    # never below the deviance given for old (9, below the minimum 10): after MAX_HALVINGS halvings
+    # the previous point is kept and evaluated once more
+    calls.clear()
+    step, payload, dev, halved, conv = irls_step(evaluate, np.array([3.0, 0.0]), np.zeros(2), 9.0, 1e-8)
+    assert halved == MAX_HALVINGS + 1 and len(calls) == MAX_HALVINGS + 2
+    np.testing.assert_array_equal(step, np.zeros(2))
+    assert dev == 10.0 and not conv
+    # first iteration (old None): no restart -> the error of the Dask fit; with one -> halved towards it
+    with pytest.raises(ValueError, match="start_params"):
+        irls_step(evaluate, np.array([5.0, 0.0]), None, 12.0, 1e-8)
+    step, payload, dev, halved, conv = irls_step(
+        evaluate, np.array([5.0, 0.0]), None, 99.0, 1e-8, lambda: (np.array([1.0, 0.0]), 11.0)
+    )
+    np.testing.assert_array_equal(step, [2.0, 0.0])  # (5 + 1) / 2 = 3 out of range, (3 + 1) / 2 = 2 in
+    assert halved == 2 and not conv
+    # converged: deviance change below tol and every coefficient within 100 tol (|b| + 1)
+    b = np.array([1e-3, 0.0])
+    step, payload, dev, halved, conv = irls_step(evaluate, b + 1e-9, b, 10.0 + 1e-6, 1e-8)
+    assert conv and halved == 0
+    step, payload, dev, halved, conv = irls_step(evaluate, b - 1e-5, b, 10.0 + 1e-6, 1e-8)
+    assert halved == 0 and not conv  # the deviance settled (change 2e-9) but a coefficient moved by 1e-5

@@ -173,3 +173,54 @@ def test_ill_conditioned_designs_take_the_stable_path(monkeypatch, delta, path, 
     b, sb = np.asarray(r.params), np.asarray(s.params)
     np.testing.assert_allclose(b, sb, rtol=1e-8, atol=1e-8 * np.abs(sb).max())
     np.testing.assert_allclose(r.bse, s.bse, rtol=1e-6)
+
+
+@pytest.mark.parametrize("code", [BINOMIAL_LOGIT, POISSON_LOG], ids=["binomial-logit", "poisson-log"])
+def test_glm_score_and_glm_gram_against_numpy(code):
+    # the fused passes: eta = X b + offset, the evaluation, and the score / the Gram of the weighted
+    # design, against the separate numpy products and glm_eval; serial and parallel bitwise equal
+    from jitla.kernels.glm import EVAL_BLOCK, glm_gram, glm_gram_parallel, glm_score, glm_score_parallel
+    from jitla.kernels.qr_tall import GRAM_CHUNK_ROWS
+
+    rng = np.random.default_rng(code + 10)
+    n, p = GRAM_CHUNK_ROWS + EVAL_BLOCK + 37, 11  # several blocks, short last ones
+    X = rng.standard_normal((n, p))
+    b = rng.standard_normal(p) * 0.2
+    off = rng.uniform(-0.5, 0.5, n)
+    y = rng.binomial(1, 0.4, n).astype(float) if code == BINOMIAL_LOGIT else rng.poisson(1.5, n) * 1.0
+    prior = rng.uniform(0.5, 2.0, n)
+    ins = [a.copy() for a in (X, b, off, y, prior)]
+    eta = naive.matmul_2d(X, b[:, None])[:, 0] + off
+    mu, sw, r = np.empty(n), np.empty(n), np.empty(n)
+    dev = glm_eval(code, eta, y, prior, mu, sw, r)
+    score = naive.matmul_2d(X.T, (sw * sw * r)[:, None])[:, 0]
+    outs = {}
+    for name, f in [("score", glm_score), ("score_par", glm_score_parallel)]:
+        o = [np.empty(n) for _ in range(4)] + [np.empty((1, p))]
+        d = f(code, X, b, off, y, prior, *o)
+        outs[name] = (d, *o)
+        np.testing.assert_allclose(o[0], eta, rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(o[1], mu, rtol=1e-12)
+        np.testing.assert_allclose(o[2], sw, rtol=1e-12)
+        np.testing.assert_allclose(o[4][0], score, rtol=0, atol=1e-11 * np.abs(score).max())
+        assert d == pytest.approx(dev, rel=1e-12)
+    for name, f in [("gram", glm_gram), ("gram_par", glm_gram_parallel)]:
+        o = [np.empty(n) for _ in range(4)]
+        G = np.empty((p + 1, p + 1))
+        d = f(code, X, b, off, y, prior, *o, G)
+        outs[name] = (d, *o, G)
+        want = np.empty((p + 1, p + 1))
+        gram_design(X, o[3], o[2], _NO_T, want)
+        np.testing.assert_array_equal(G, want)  # the Gram kernel's own blocks and sums
+        np.testing.assert_allclose(G[:p, p], score, rtol=0, atol=1e-11 * np.abs(score).max())
+        assert d == pytest.approx(dev, rel=1e-12)
+    for a, c in (("score", "score_par"), ("gram", "gram_par")):
+        for u, v in zip(outs[a], outs[c], strict=True):
+            np.testing.assert_array_equal(u, v)
+    for a, a0 in zip((X, b, off, y, prior), ins, strict=True):
+        np.testing.assert_array_equal(a, a0)
+    # a mean out of range: NaN (the step is then halved by the caller)
+    o = [np.empty(n) for _ in range(4)]
+    if code == POISSON_LOG:
+        assert np.isnan(glm_score(code, X, b + 800.0, off, y, prior, *o, np.empty((0, p))))
+        assert np.isnan(glm_gram(code, X, b + 800.0, off, y, prior, *o, np.empty((p + 1, p + 1))))
