@@ -611,7 +611,8 @@ def eigvals_mp(A, dps: int = 40, symmetric: bool = False) -> np.ndarray:
     import mpmath
 
     with mpmath.workdps(dps):
-        M = mpmath.matrix(np.asarray(A, dtype=np.float64).tolist())
+        A = np.asarray(A)
+        M = mpmath.matrix(A.astype(np.complex128 if A.dtype.kind == "c" else np.float64).tolist())
         if symmetric:
             values = mpmath.eigsy(M, eigvals_only=True)
             return np.array(sorted(float(v) for v in values))
@@ -629,7 +630,8 @@ def _matfun_mp(name: str, A, dps: int) -> np.ndarray:
     import mpmath
 
     with mpmath.workdps(dps):
-        M = mpmath.matrix(np.asarray(A, dtype=np.float64).tolist())
+        A = np.asarray(A)
+        M = mpmath.matrix(A.astype(np.complex128 if A.dtype.kind == "c" else np.float64).tolist())
         F = getattr(mpmath, name)(M)
         n = M.rows
         out = np.array([[complex(F[i, j]) for j in range(n)] for i in range(n)])

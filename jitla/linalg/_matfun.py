@@ -27,13 +27,6 @@ __all__ = ["expm", "logm", "sqrtm", "funm"]
 _EPS = np.finfo(np.float64).eps
 
 
-def _complex_later(name):
-    return TypeError(
-        f"jitla.linalg.{name} does not support complex input yet (the complex Schur, "
-        "GEMM and LU kernels are not merged); pass a real matrix"
-    )
-
-
 # --------------------------------------------------------------------------
 # expm: scaling and squaring with Padé approximants (Al-Mohy & Higham 2009)
 # --------------------------------------------------------------------------
@@ -130,8 +123,20 @@ def _pade_uv(A, powers, m):
     return matmul(A, odd), even
 
 
+def _scale2(X, e):
+    """``X * 2**e`` exactly (``ldexp`` has no complex loop)."""
+    return np.ldexp(X, e) if X.dtype.kind == "f" else X * 2.0**e
+
+
+def _power_norm1(powers, k, p):
+    """``||(A^k)^p||_1``: Higham's estimate for real A, the exact norm (one more product) for complex A."""
+    if powers[k].dtype.kind == "f":
+        return power_norm1_est(powers[k], p)
+    return _norm1(matmul(powers[k * p - 4], powers[4]) if k * p > 4 else powers[4])
+
+
 def _expm_2d(A):
-    """``exp(A)`` of one float64 square matrix (Al-Mohy & Higham 2009, Alg. 5.1)."""
+    """``exp(A)`` of one float64 or complex128 square matrix (Al-Mohy & Higham 2009, Alg. 5.1)."""
     n = A.shape[0]
     if n == 1:
         return np.exp(A)
@@ -151,22 +156,22 @@ def _expm_2d(A):
         m = 5
     s = 0
     if m is None:
-        d8 = power_norm1_est(powers[4], 2) ** (1 / 8)
+        d8 = _power_norm1(powers, 4, 2) ** (1 / 8)
         eta3 = max(d6, d8)
         if eta3 <= _THETA[7] and _ell(A, 7, A_norm1) == 0:
             m = 7
         elif eta3 <= _THETA[9] and _ell(A, 9, A_norm1) == 0:
             m = 9
         else:
-            d10 = power_norm1_est(powers[2], 5) ** (1 / 10)
+            d10 = _power_norm1(powers, 2, 5) ** (1 / 10)
             eta5 = min(eta3, max(d8, d10))
             s = max(int(np.ceil(np.log2(eta5 / _THETA[13]))), 0) if eta5 > 0 else 0
-            s += _ell(np.ldexp(A, -s), 13, A_norm1 * 2.0**-s)
+            s += _ell(_scale2(A, -s), 13, A_norm1 * 2.0**-s)
             m = 13
     if s:
-        A = np.ldexp(A, -s)
+        A = _scale2(A, -s)
         for k in (2, 4, 6):
-            powers[k] = np.ldexp(powers[k], -k * s)
+            powers[k] = _scale2(powers[k], -k * s)
     U, V = _pade_uv(A, powers, m)
     X = solve(V - U, V + U)
     for _ in range(s):
@@ -180,8 +185,9 @@ def expm(A):
     Parameters
     ----------
     A : (..., M, M) array_like
-        Real matrix or stack (complex input raises TypeError until the
-        complex GEMM/LU kernels are merged).
+        Real or complex matrix or stack.  For complex input the two norm
+        estimates of ``||A^8||_1`` and ``||A^10||_1`` are computed exactly
+        (two more products; Higham's estimator here is real-only).
 
     Returns
     -------
@@ -217,13 +223,11 @@ def expm(A):
         raise LinAlgError("The input array must be at least two-dimensional")
     if a.shape[-1] != a.shape[-2]:
         raise LinAlgError("Last 2 dimensions of the array must be square")
-    if a.dtype.kind == "c":
-        raise _complex_later("expm")
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     n = a.shape[-1]
     if a.size == 0:
         return np.empty(a.shape, dtype=dtype)
-    flat = np.asarray(a, dtype=np.float64).reshape((-1, n, n))
+    flat = np.asarray(a, dtype=np.complex128 if dtype.kind == "c" else np.float64).reshape((-1, n, n))
     out = np.empty(flat.shape, dtype=dtype)
     for i in range(flat.shape[0]):
         out[i] = _expm_2d(np.ascontiguousarray(flat[i]))

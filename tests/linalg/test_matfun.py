@@ -56,8 +56,6 @@ def test_expm_shapes_dtypes_and_errors(rng):
         jl.expm(np.ones(3))
     with pytest.raises(np.linalg.LinAlgError, match="Last 2 dimensions of the array must be square"):
         jl.expm(np.ones((2, 3)))
-    with pytest.raises(TypeError, match="complex"):
-        jl.expm(np.eye(2, dtype=complex))
 
 
 # --------------------------------------------------------------------------
@@ -177,3 +175,20 @@ def test_schur_based_functions_of_a_complex_matrix_match_scipy(rng):
     F = jl.funm(A, np.cos)
     np.testing.assert_allclose(F, sl.funm(A, np.cos), rtol=0, atol=1e-10)
     np.testing.assert_array_equal(A, A0)
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 30.0])
+def test_expm_of_a_complex_matrix_matches_scipy_and_mpmath(rng, scale):
+    n = 6
+    A = scale * (rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))) / n
+    A0 = A.copy()
+    E = jl.expm(A)
+    assert E.dtype == np.complex128
+    ref = naive.expm_mp(A) if scale <= 1 else sl.expm(A)
+    np.testing.assert_allclose(E, ref, rtol=1e-11 * max(1.0, scale), atol=1e-13 * np.abs(ref).max())
+    np.testing.assert_array_equal(A, A0)
+    assert jl.expm(A.astype(np.complex64)).dtype == np.complex64
+    # a stack, and exp of a Hermitian's i-multiple is unitary
+    H = A + A.conj().T
+    U = jl.expm(np.stack([1j * H, -1j * H]))
+    np.testing.assert_allclose(U[0] @ U[1], np.eye(n), rtol=0, atol=1e-12 * max(1.0, scale))
