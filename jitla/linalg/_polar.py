@@ -125,7 +125,7 @@ def polar(a, side="right", *, method="svd"):
     Parameters
     ----------
     a : (m, n) array_like
-        Real matrix.
+        Real or complex matrix (complex: method "svd" only).
     side : {"right", "left"}
     method : {"svd", "qdwh", "newton_schulz"}
         jitla extension.  "svd" (scipy's): from ``a = W S V^T``, ``u = W
@@ -159,18 +159,25 @@ def polar(a, side="right", *, method="svd"):
     """
     if side not in ("right", "left"):
         raise ValueError("`side` must be either 'right' or 'left'")
-    a = _real_2d(a, "polar", "`a` must be a 2-D array.")
+    a = np.asarray(a)
+    if a.ndim != 2:
+        raise ValueError("`a` must be a 2-D array.")
     if method not in _POLAR_METHODS:
         raise ValueError(f"unknown polar method {method!r}; choose one of {list(_POLAR_METHODS)}")
-    dtype = result_float_dtype(a)
-    A = np.asarray(a, dtype=np.float64)
+    dtype = result_float_dtype(a, allow_complex=True)
+    if dtype.kind == "c" and method != "svd":
+        raise TypeError(
+            f"jitla.linalg.polar(method={method!r}) does not support complex input yet; use 'svd'"
+        )
+    A = np.asarray(a, dtype=np.complex128 if dtype.kind == "c" else np.float64)
     if method == "svd":
+        # a = W S V^H: u = W V^H (unitary), p = V S V^H or W S W^H (Hermitian)
         w, s, vh = svd(A, full_matrices=False)
         u = matmul(w, vh)
         if side == "right":
-            p = matmul(vh.T * s, vh)
+            p = matmul(vh.conj().T * s, vh)
         else:
-            p = matmul(w * s, w.T)
+            p = matmul(w * s, w.conj().T)
         return u.astype(dtype, copy=False), p.astype(dtype, copy=False)
     iterate = _qdwh if method == "qdwh" else _newton_schulz
     m, n = A.shape
@@ -208,18 +215,18 @@ def orthogonal_procrustes(A, B, check_finite=True):
     """
     A = np.asarray(A)
     B = np.asarray(B)
-    if A.dtype.kind == "c" or B.dtype.kind == "c":
-        raise TypeError("jitla.linalg.orthogonal_procrustes does not support complex input yet")
     if check_finite:
         for X in (A, B):
-            if X.dtype.kind == "f" and not np.isfinite(X).all():
+            if X.dtype.kind in "fc" and not np.isfinite(X).all():
                 raise ValueError("array must not contain infs or NaNs")
     if A.ndim != 2:
         raise ValueError(f"expected ndim to be 2, but observed {A.ndim}")
     if A.shape != B.shape:
         raise ValueError(f"the shapes of A and B differ ({A.shape} vs {B.shape})")
-    dtype = result_float_dtype(A, B)
-    u, w, vt = svd(matmul(np.asarray(A, dtype=np.float64).T, np.asarray(B, dtype=np.float64)))
+    dtype = result_float_dtype(A, B, allow_complex=True)
+    work = np.complex128 if dtype.kind == "c" else np.float64
+    # complex: the unitary R minimising ||A R - B||_F is U V^H from A^H B = U S V^H
+    u, w, vt = svd(matmul(np.asarray(A, dtype=work).conj().T, np.asarray(B, dtype=work)))
     R = matmul(u, vt)
     return R.astype(dtype, copy=False), float(w.sum())
 
@@ -245,7 +252,7 @@ def low_rank_approximation(a, k):
     Parameters
     ----------
     a : (m, n) array_like
-        Real matrix.
+        Real or complex matrix.
     k : int
         ``0 <= k <= min(m, n)``.
 
@@ -262,12 +269,14 @@ def low_rank_approximation(a, k):
     ValueError
         k out of range or a not 2-D.
     """
-    a = _real_2d(a, "low_rank_approximation", "expected a 2-D array")
+    a = np.asarray(a)
+    if a.ndim != 2:
+        raise ValueError("expected a 2-D array")
     k = int(k)
     m, n = a.shape
     if not 0 <= k <= min(m, n):
         raise ValueError(f"k must be between 0 and min(m, n) = {min(m, n)}, got {k}")
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     U, s, Vh = svd(np.asarray(a, dtype=dtype), full_matrices=False)
     Uk, sk, Vhk = U[:, :k], s[:k], Vh[:k]
     approx = matmul(Uk * sk, Vhk) if k else np.zeros((m, n), dtype=dtype)

@@ -192,3 +192,29 @@ def test_gram_and_subspace_sum_and_intersection(rng):
     np.testing.assert_allclose(abs(Q[:, 0] @ x), 1.0, rtol=1e-12)
     np.testing.assert_allclose(jl.project(x, Q), x, rtol=0, atol=1e-13)
     assert jl.subspace_intersection(np.eye(4)[:, :2], np.eye(4)[:, 2:]).shape == (4, 0)
+
+
+def test_polar_procrustes_and_low_rank_of_complex_matrices(rng):
+    A = rng.standard_normal((7, 5)) + 1j * rng.standard_normal((7, 5))
+    A0 = A.copy()
+    for side in ("right", "left"):
+        u, p = jl.polar(A, side=side)
+        u2, p2 = sl.polar(A, side=side)
+        assert u.dtype == p.dtype == np.complex128
+        np.testing.assert_allclose(u, u2, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(p, p2, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(p, p.conj().T, rtol=0, atol=1e-13)
+    with pytest.raises(TypeError, match="complex"):
+        jl.polar(A, method="qdwh")
+    B = rng.standard_normal((7, 5)) + 1j * rng.standard_normal((7, 5))
+    R, scale = jl.orthogonal_procrustes(A, B)
+    R2, scale2 = sl.orthogonal_procrustes(A, B)
+    np.testing.assert_allclose(R, R2, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(R.conj().T @ R, np.eye(5), rtol=0, atol=1e-13)
+    assert abs(scale - scale2) <= 1e-12 * scale2
+    res = jl.low_rank_approximation(A, 2)
+    s = np.linalg.svd(A, compute_uv=False)
+    assert res.approximation.dtype == np.complex128
+    np.testing.assert_allclose(np.linalg.norm(A - res.approximation, 2), s[2], rtol=1e-12)
+    np.testing.assert_allclose(res.error_2, s[2], rtol=1e-12)
+    np.testing.assert_array_equal(A, A0)
