@@ -417,7 +417,8 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         some ``|R[i, i]| <= rcond * max |R[j, j]|``).  ``"pivoted"``: the
         number of pivots ``|R[i, i]| > rcond * |R[0, 0]|`` (LAPACK
         ``xGELSY``'s kind of rule).  Default ``eps * max(M, N)`` as numpy;
-        a negative value means eps.
+        a value <= 0 or >= 1 means the unit roundoff ``eps / 2``, as numpy
+        (whose LAPACK ``gelsd`` does so).
     method : {"qr", "pivoted", "normal", "svd"}
         ``"qr"`` (default): Householder QR; for M < N the minimum-norm
         solution via a QR of ``a.T``; for tall-skinny ``[a | b]`` (the rule
@@ -536,17 +537,24 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
         raise unsupported("lstsq(refine=True)" if refine else f"lstsq(method={method!r})", dtype)
     eps = float(np.finfo(dtype).eps)
     rcond = eps * max(m, n) if rcond is None else float(rcond)
-    if rcond < 0:
-        rcond = eps
-    A = as_float_operand(a, dtype)
-    B = np.array(b2, dtype=dtype, order="C", copy=True)
+    if rcond <= 0 or rcond >= 1:
+        # numpy passes rcond to LAPACK's gelsd, whose dlalsd then uses the unit roundoff
+        # (dlamch('Epsilon') = eps / 2) for rcond <= 0 or >= 1
+        rcond = eps / 2
+    # single precision is solved in double and rounded once at the end (the rank rule keeps the
+    # single-precision eps): float32 kernels would leave residuals of ~10 eps32, which numpy's own
+    # tests of lstsq reject (numpy's cgelsd/sgelsd are that much better), and compile twice
+    work = {np.dtype(np.float32): np.dtype(np.float64), np.dtype(np.complex64): np.dtype(np.complex128)}
+    work = work.get(dtype, dtype)
+    A = as_float_operand(a, work)
+    B = np.array(b2, dtype=work, order="C", copy=True)
     assert_finite(A, B)
     k = B.shape[1]
 
     info = None
     real = np.finfo(dtype).dtype  # residuals and s are real, also for complex a, b (numpy)
     if m == 0 or n == 0:
-        X, ssq, rank = np.zeros((n, k), dtype=dtype), np.einsum("ij,ij->j", B.conj(), B).real, 0
+        X, ssq, rank = np.zeros((n, k), dtype=work), np.einsum("ij,ij->j", B.conj(), B).real, 0
         s = np.zeros(0, dtype=real) if compute_s else None
     elif dtype.kind == "c":
         from jitla.linalg import _complex
@@ -554,6 +562,7 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
         X, ssq, rank, s = _complex.lstsq(A, B, rcond, method, bool(compute_s))
     else:
         X, ssq, rank, info, s = _SOLVERS[method](A, B, rcond, refine, bool(compute_s))
+    X = X.astype(dtype, copy=False)
     if is_1d:
         X = X[:, 0]
     if rank != n or m <= n or ssq is None:

@@ -168,6 +168,22 @@ def test_rcond_default_and_negative(rng):
         assert lstsq(A, b, rcond=-1)[2] == 4
 
 
+def test_rcond_outside_zero_one_is_the_unit_roundoff_as_numpy():
+    # numpy's own case: singular values 4.4, 4.2, 2.1 and ~5e-16 (on either side of the
+    # tolerance, by method); numpy's gelsd treats rcond <= 0 or >= 1 as eps / 2
+    a = np.array([[0.0, 1, 0, 1, 2, 0], [0, 2, 0, 0, 1, 0], [1, 0, 1, 0, 0, 4], [0, 0, 0, 2, 3, 0]]).T
+    b = np.array([1.0, 0, 0, 0, 0, 0])
+    s = lstsq(a, b, method="svd")[3]
+    for rcond in (-1, 0, 1.0, 5.0):
+        expected = int(np.sum(s > np.finfo(float).eps / 2 * s[0]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert lstsq(a, b, rcond=rcond, method="svd")[2] == expected, rcond
+            assert lstsq(a, b, rcond=rcond)[2] == 4, rcond  # "qr": its s[3] is 5.4e-16 > 4.9e-16
+    assert lstsq(a, b, rcond=0.5, method="svd")[2] == 2  # s > 0.5 s[0]: 4.4 and 4.2
+    assert lstsq(a, b, method="svd")[2] == 3  # eps * max(m, n)
+
+
 def test_qr_warns_and_pivots_on_rank_deficient_data(rng):
     A, b = _problem(rng, 30, 4, None)
     A[:, 2] = A[:, 0] - 2 * A[:, 1]  # exactly dependent (up to rounding)

@@ -106,11 +106,6 @@ XFAIL: dict[tuple[str, str], str] = {
         "float16: numpy.linalg raises TypeError 'array type float16 is unsupported in linalg'; "
         "jitla computes float16 input in float32 by design (DESIGN.md, 'The API layer')"
     ),
-    ("TestLstsq", "test_rcond"): "lstsq(rcond=...) does not follow numpy's rcond rule yet: x2 (lstsq)",
-    ("TestLstsq", "test_nonsq_cases"): (
-        "float32 case single_nsq_1: b - a @ lstsq(a, b) is 2.9e-6, numpy's check allows 1.5e-6 "
-        "(6 decimals): x2 (lstsq); and complex lstsq: x2"
-    ),
 }
 
 _UNPORTED = "does not support complex input"
