@@ -103,11 +103,14 @@ def test_solve_warning_threshold_is_eps_of_the_dtype(dtype):
         scipy.linalg.solve(np.diag([1.0, 2 * e]).astype(dtype), b)
 
 
-@pytest.mark.parametrize("n", [1, 2, SOLVE_BLOCK - 1, SOLVE_BLOCK, SOLVE_BLOCK + 1, 2 * SOLVE_BLOCK + 8])
+# block edges, and last blocks of 1, 6 (four rows at once, then two) and 3 rows
+@pytest.mark.parametrize(
+    "n", [1, 2, SOLVE_BLOCK - 1, SOLVE_BLOCK, SOLVE_BLOCK + 1, SOLVE_BLOCK + 6, 3 * SOLVE_BLOCK + 3]
+)
 def test_blocked_lu_substitution_across_block_edges(rng, n):
     """solve_lu_rows (the dot-form substitution of gecon and of lu_solve with one vector, in
-    blocks of SOLVE_BLOCK rows) against scipy's triangular solves, for orders on both sides of
-    a block edge, and lu_solve through it against scipy.linalg.lu_solve."""
+    blocks of SOLVE_BLOCK rows, four rows at a time) against scipy's triangular solves, for
+    orders on both sides of a block edge, and lu_solve through it against scipy.linalg.lu_solve."""
     A = rng.standard_normal((n, n)) + n * np.eye(n)
     lu, piv = scipy.linalg.lu_factor(A)
     LU = np.ascontiguousarray(lu)
