@@ -11,6 +11,8 @@ alternating, best of *repeat* short loops (BENCHMARKING.md, "Small sizes"):
   ``cholesky_lower`` blocked with ``config.cholesky_nb(n)`` against ``dpotrf``;
 * ``gecon``: jitla's rcond estimate against ``dgecon`` -- numpy's solve
   and inv do not estimate, jitla's do (the ill-conditioning warning);
+* ``getrs``: the solve with the factors for one vector (``lu_solve``'s
+  kernel) against ``dgetrs``;
 * the one-call kernels ``gesv`` / ``inv`` / ``slogdet`` as the API calls
   them, against numpy's whole call.
 
@@ -59,6 +61,8 @@ def _cases(n):
     piv = np.empty(n, np.int32)
     LU_f = lapack.dgetrf(A_f)[0]
     LU_c = np.ascontiguousarray(LU_f)
+    piv_lu = lapack.dgetrf(A_f)[1]
+    getrs = get_kernel("getrs", "serial").func
     anorm = float(np.abs(A).sum(axis=0).max())
     nb = config.cholesky_nb(n)
 
@@ -94,6 +98,12 @@ def _cases(n):
         ("potrf", "cholesky tiled (upper)", potrf_tiled, lambda: lapack.dpotrf(S_f, lower=1)),
         ("potrf", f"cholesky_lower blocked nb={nb}", potrf, lambda: lapack.dpotrf(S_f, lower=1)),
         ("gecon", "gecon hager_higham", lambda: gecon(A, LU_c), lambda: lapack.dgecon(LU_f, anorm, "1")),
+        (
+            "getrs",
+            "lu_solve_one (one vector)",
+            lambda: getrs(LU_c, piv_lu, b.copy(), False),
+            lambda: lapack.dgetrs(LU_f, piv_lu, b),
+        ),
         (
             "solve",
             f"gesv {variant['gesv']}",

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitla._jit import kernel
+from jitla._jit import kernel, vector_kernel
 from jitla.kernels._registry import register
+from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import dot
 
 #: Higham's iteration cap for the power-method steps (dlacn2's ITMAX).
@@ -45,18 +46,115 @@ def _gecon_example(dtype):
     return A, LU
 
 
-@kernel
-def _solve_lu(LU, x):
-    """``x <- U^{-1} L^{-1} x`` (L unit lower, U upper, both in LU), dot forms along rows.
+@vector_kernel
+def _dot4(a0, a1, a2, a3, x):
+    """``(a0 . x, a1 . x, a2 . x, a3 . x)``: four rows against one vector (a GEMV of four rows).
 
-    The dots are :func:`jitla.kernels.level1.dot` (vector-wide partial sums):
-    a single running sum would be one chain of dependent adds.
+    One vector register of partial sums per row: the four rows' chains of
+    multiply-adds are independent, so together they keep the FMA unit
+    busy where one dot with its own set-up and its sixteen-term combination
+    per row would not; each entry of x is loaded once for the four.  The
+    remainder is folded into the partial sums under a mask (constant trip
+    counts keep them in registers) and each row's lanes are combined
+    pairwise.  Flops 8n.
+    """
+    acc = register_tile(x, 4, 1)
+    W = acc.shape[1]
+    n = x.shape[0]
+    for j in range(W):
+        acc[0, j] = 0
+        acc[1, j] = 0
+        acc[2, j] = 0
+        acc[3, j] = 0
+    nb = n - n % W
+    for c in range(0, nb, W):
+        for j in range(W):
+            xv = x[c + j]
+            acc[0, j] += a0[c + j] * xv
+            acc[1, j] += a1[c + j] * xv
+            acc[2, j] += a2[c + j] * xv
+            acc[3, j] += a3[c + j] * xv
+    for j in range(W):
+        if nb + j < n:
+            xv = x[nb + j]
+            acc[0, j] += a0[nb + j] * xv
+            acc[1, j] += a1[nb + j] * xv
+            acc[2, j] += a2[nb + j] * xv
+            acc[3, j] += a3[nb + j] * xv
+    for j in range(W // 2):
+        for r in range(4):
+            acc[r, j] += acc[r, j + W // 2]
+    for j in range(W // 4):
+        for r in range(4):
+            acc[r, j] += acc[r, j + W // 4]
+    for j in range(1, W // 4):
+        for r in range(4):
+            acc[r, 0] += acc[r, j]
+    return acc[0, 0], acc[1, 0], acc[2, 0], acc[3, 0]
+
+
+#: Rows per block of :func:`solve_lu_rows`.
+SOLVE_BLOCK = 8
+
+
+@kernel
+def solve_lu_rows(LU, x):
+    """``x <- U^{-1} L^{-1} x`` (L unit lower, U upper, both in LU), dot forms along rows, in blocks of rows.
+
+    Row by row, each dot needs the entry the previous row just produced,
+    so a plain row-oriented solve runs at the *latency* of one dot per row
+    (the partial sums' combination and the scalar tail), not at the
+    throughput of the arithmetic.  Here the rows come in blocks of
+    :data:`SOLVE_BLOCK`: first the dots of the block's rows with the part
+    of x already solved -- independent of each other, so they overlap --
+    then the small triangle inside the block, entry by entry (blocked
+    TRSV; Golub & Van Loan, 4th ed., Sec. 3.1.6).  The long dots go four
+    rows at a time (:func:`_dot4`), the odd rows of the last block through
+    :func:`jitla.kernels.level1.dot`.  Blocks of 8 rows: at n = 100, 4 gave
+    3.8 us, 8 gave 4.0, 16 4.5, 32 5.6 (the in-block triangle grows); at
+    n = 10, 4 rows cost 0.48 us against 0.43 (devlog 050).  Shared with
+    :func:`jitla.kernels.lu._lu_solve_vector`.  Flops 2n^2.
     """
     n = x.shape[0]
-    for i in range(n):  # L y = x: y[i] = x[i] - L[i, :i] @ y[:i]
-        x[i] -= dot(LU[i, :i], x[:i])
-    for i in range(n - 1, -1, -1):  # U z = y: z[i] = (y[i] - U[i, i+1:] @ z[i+1:]) / U[i, i]
-        x[i] = (x[i] - dot(LU[i, i + 1 :], x[i + 1 :])) / LU[i, i]
+    B = SOLVE_BLOCK
+    for i0 in range(0, n, B):  # L v = x, forward
+        i1 = min(i0 + B, n)
+        if i0 > 0:
+            head = x[:i0]
+            i = i0
+            while i + 4 <= i1:
+                s0, s1, s2, s3 = _dot4(LU[i, :i0], LU[i + 1, :i0], LU[i + 2, :i0], LU[i + 3, :i0], head)
+                x[i] -= s0
+                x[i + 1] -= s1
+                x[i + 2] -= s2
+                x[i + 3] -= s3
+                i += 4
+            for r in range(i, i1):
+                x[r] -= dot(LU[r, :i0], head)
+        for i in range(i0 + 1, i1):
+            s = x[i]
+            for p in range(i0, i):
+                s -= LU[i, p] * x[p]
+            x[i] = s
+    for i1 in range(n, 0, -B):  # U z = v, backward
+        i0 = max(i1 - B, 0)
+        if i1 < n:
+            tail = x[i1:]
+            i = i0
+            while i + 4 <= i1:
+                s0, s1, s2, s3 = _dot4(LU[i, i1:], LU[i + 1, i1:], LU[i + 2, i1:], LU[i + 3, i1:], tail)
+                x[i] -= s0
+                x[i + 1] -= s1
+                x[i + 2] -= s2
+                x[i + 3] -= s3
+                i += 4
+            for r in range(i, i1):
+                x[r] -= dot(LU[r, i1:], tail)
+        for i in range(i1 - 1, i0 - 1, -1):
+            s = x[i]
+            for p in range(i + 1, i1):
+                s -= LU[i, p] * x[p]
+            x[i] = s / LU[i, i]
 
 
 @kernel
@@ -172,7 +270,7 @@ def gecon(A, LU):
             return 0.0
     x[:] = 1.0 / n
     sgn = np.zeros(n, dtype=dtype)
-    _solve_lu(LU, x)
+    solve_lu_rows(LU, x)
     est = 0.0
     for i in range(n):
         est += abs(x[i])
@@ -183,7 +281,7 @@ def gecon(A, LU):
         for _ in range(2, MAX_STEPS + 1):
             x[:] = 0
             x[j] = 1
-            _solve_lu(LU, x)
+            solve_lu_rows(LU, x)
             est_old = est
             est = 0.0
             for i in range(n):
@@ -199,7 +297,7 @@ def gecon(A, LU):
         # Higham's alternating-sign safeguard vector
         for i in range(n):
             x[i] = (1.0 + i / (n - 1)) * (1.0 if i % 2 == 0 else -1.0)
-        _solve_lu(LU, x)
+        solve_lu_rows(LU, x)
         temp = 0.0
         for i in range(n):
             temp += abs(x[i])

@@ -40,9 +40,8 @@ from numba import prange, uint64
 from jitla._jit import kernel, out_of_line, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
-from jitla.kernels.condest import gecon
+from jitla.kernels.condest import gecon, solve_lu_rows
 from jitla.kernels.gemm import gemm_packed, gemm_parallel, zgemm_1m
-from jitla.kernels.level1 import dot
 from jitla.kernels.tile_update import tile_update_ool
 from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_blocked, trsm_unchecked, ztrsm
 
@@ -1008,8 +1007,8 @@ def _lu_solve_vector(LU, piv, x, w):
     *x* may be strided (a column of an (n, 1) array); it is copied to *w*
     with the interchanges applied, solved there by the dot forms of the
     substitutions (Golub & Van Loan, 4th ed., Algorithm 3.1.1, each row of L
-    and U read once, contiguous) with :func:`jitla.kernels.level1.dot`'s
-    vector-wide partial sums, and copied back.  The row-axpy form
+    and U read once, contiguous) in blocks of rows
+    (:func:`jitla.kernels.condest.solve_lu_rows`), and copied back.  The row-axpy form
     (:func:`lu_solve_factored`) would read a column of LU per step, with a
     one-element axpy per row.  Flops 2n^2.
     """
@@ -1020,10 +1019,7 @@ def _lu_solve_vector(LU, piv, x, w):
         p = piv[i]
         if p != i:
             w[i], w[p] = w[p], w[i]
-    for i in range(1, n):  # L y = w: y[i] = w[i] - L[i, :i] @ y[:i]
-        w[i] -= dot(LU[i, :i], w[:i])
-    for i in range(n - 1, -1, -1):  # U z = y: z[i] = (y[i] - U[i, i+1:] @ z[i+1:]) / U[i, i]
-        w[i] = (w[i] - dot(LU[i, i + 1 :], w[i + 1 :])) / LU[i, i]
+    solve_lu_rows(LU, w)
     for i in range(n):
         x[i] = w[i]
 

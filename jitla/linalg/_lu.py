@@ -784,6 +784,10 @@ def _one_call_logdet(LU: np.ndarray, with_log: bool):
     The unblocked kernel always computes the logarithm (it is shared with
     the registry's small-n entry); the blocked one only when asked.
     """
+    if LU.shape[0] <= config.LU_UNBLOCKED_MAX:
+        # lu_call_plan's first rule without building its Plan (as _one_call)
+        func, extras = _bound_kernel("slogdet", "unblocked", LU.dtype)
+        return func(LU, *extras)
     plan = lu_call_plan("slogdet", LU.shape[0])
     if plan is None:
         return None
@@ -793,10 +797,15 @@ def _one_call_logdet(LU: np.ndarray, with_log: bool):
     return func(LU, with_log, *extras)
 
 
+_FLOAT64_DTYPE = np.dtype(np.float64)
+
+
 def _single_precision(a):
     """*a* converted to float64 when it is a float32 array (numpy's double computation), else None."""
     dtype = getattr(a, "dtype", None)
-    if dtype is None or dtype != np.float32:
+    # float64 first by identity: comparing a dtype with the type np.float32
+    # converts the type on every call
+    if dtype is None or dtype is _FLOAT64_DTYPE or dtype != np.float32:
         return None
     return np.asarray(a, dtype=np.float64)
 

@@ -17,6 +17,7 @@ from scipy.linalg import lapack
 
 from jitla import linalg as jl
 from jitla.kernels import get_kernel
+from jitla.kernels.condest import SOLVE_BLOCK, solve_lu_rows
 
 GECON = get_kernel("gecon", "hager_higham").func
 #: scipy.linalg.solve's wording up to scipy 1.15 (still that of its ``_solve_check``)
@@ -100,3 +101,30 @@ def test_solve_warning_threshold_is_eps_of_the_dtype(dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         scipy.linalg.solve(np.diag([1.0, 2 * e]).astype(dtype), b)
+
+
+# block edges, and last blocks of 1, 6 (four rows at once, then two) and 3 rows
+@pytest.mark.parametrize(
+    "n", [1, 2, SOLVE_BLOCK - 1, SOLVE_BLOCK, SOLVE_BLOCK + 1, SOLVE_BLOCK + 6, 3 * SOLVE_BLOCK + 3]
+)
+def test_blocked_lu_substitution_across_block_edges(rng, n):
+    """solve_lu_rows (the dot-form substitution of gecon and of lu_solve with one vector, in
+    blocks of SOLVE_BLOCK rows, four rows at a time) against scipy's triangular solves, for
+    orders on both sides of a block edge, and lu_solve through it against scipy.linalg.lu_solve."""
+    A = rng.standard_normal((n, n)) + n * np.eye(n)
+    lu, piv = scipy.linalg.lu_factor(A)
+    LU = np.ascontiguousarray(lu)
+    b = rng.standard_normal(n)
+    L = np.tril(LU, -1) + np.eye(n)
+    U = np.triu(LU)
+    expected = scipy.linalg.solve_triangular(
+        U, scipy.linalg.solve_triangular(L, b, lower=True, unit_diagonal=True)
+    )
+    x = b.copy()
+    solve_lu_rows(LU, x)
+    np.testing.assert_allclose(
+        x, expected, rtol=1e3 * eps(np.float64), atol=1e3 * eps(np.float64) * np.abs(expected).max()
+    )
+    np.testing.assert_allclose(
+        jl.lu_solve(jl.lu_factor(A), b), scipy.linalg.lu_solve((lu, piv), b), rtol=1e3 * eps(np.float64)
+    )
