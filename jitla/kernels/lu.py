@@ -40,9 +40,8 @@ from numba import prange, uint64
 from jitla._jit import kernel, out_of_line, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
-from jitla.kernels.condest import gecon
+from jitla.kernels.condest import _solve_lu, gecon
 from jitla.kernels.gemm import gemm_packed, gemm_parallel, zgemm_1m
-from jitla.kernels.level1 import dot
 from jitla.kernels.tile_update import tile_update_ool
 from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_blocked, trsm_unchecked, ztrsm
 
@@ -1009,7 +1008,8 @@ def _lu_solve_vector(LU, piv, x, w):
     with the interchanges applied, solved there by the dot forms of the
     substitutions (Golub & Van Loan, 4th ed., Algorithm 3.1.1, each row of L
     and U read once, contiguous) with :func:`jitla.kernels.level1.dot`'s
-    vector-wide partial sums, and copied back.  The row-axpy form
+    vector-wide partial sums -- :func:`jitla.kernels.condest._solve_lu`, the
+    condition estimate's own solve -- and copied back.  The row-axpy form
     (:func:`lu_solve_factored`) would read a column of LU per step, with a
     one-element axpy per row.  Flops 2n^2.
     """
@@ -1020,10 +1020,9 @@ def _lu_solve_vector(LU, piv, x, w):
         p = piv[i]
         if p != i:
             w[i], w[p] = w[p], w[i]
-    for i in range(1, n):  # L y = w: y[i] = w[i] - L[i, :i] @ y[:i]
-        w[i] -= dot(LU[i, :i], w[:i])
-    for i in range(n - 1, -1, -1):  # U z = y: z[i] = (y[i] - U[i, i+1:] @ z[i+1:]) / U[i, i]
-        w[i] = (w[i] - dot(LU[i, i + 1 :], w[i + 1 :])) / LU[i, i]
+    # L y = w, U z = y: the substitutions of the condition estimate, whose compiled code
+    # (same argument types) every solve has already
+    _solve_lu(LU, w)
     for i in range(n):
         x[i] = w[i]
 
@@ -1038,7 +1037,7 @@ def _lu_solve_rhs(LU, piv, X):
         lu_solve_factored(LU, piv, X, False)
 
 
-@kernel
+@kernel(driver=True)
 def _solve_rhs_of(LU, piv, X):
     """``X <- A^{-1} X`` for X (n,) or (n, k): the one-vector substitution for a vector.
 
@@ -1170,7 +1169,7 @@ _lu_blocked_ool = out_of_line(lu_blocked)
     example=_one_example,
     extra_args=("blocks", "nb"),
 )
-@kernel
+@kernel(driver=True)
 def gesv_blocked(A, LU, X, blocks, nb):
     """:func:`gesv` with the factorisation by :func:`lu_blocked` (GEMM updates).
 
@@ -1214,7 +1213,7 @@ def gesv_blocked(A, LU, X, blocks, nb):
     flops=lambda n, k=1: 2.0 * n**3 / 3 + 2.0 * n * n * k,
     example=_one_example,
 )
-@kernel
+@kernel(driver=True)
 def gesv_tiled(A, LU, X):
     """:func:`gesv` with the factorisation by :func:`lu_tiled`; arguments and results as :func:`gesv`.
 
