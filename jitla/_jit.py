@@ -403,19 +403,99 @@ def scalar_codegen():
     return codegen_settings(False, _LLVM_O3_UNROLL_THRESHOLD, None)
 
 
-def _scope_codegen(dispatcher, settings=vector_codegen):
-    """Make every compilation of *dispatcher* (direct, as a callee, or a cache load) run under *settings*."""
+# --------------------------------------------------------------------------
+# Driver kernels
+# --------------------------------------------------------------------------
+# Numba links the optimised code of every kernel a kernel calls into the
+# caller's module and runs the full -O3 module pipeline over the result again.
+# For a driver -- a kernel that only calls a few heavy kernels once each (a
+# one-call solve: LU, condition estimate, substitution) -- that second pass
+# re-optimises code that is already optimised and gains nothing at run time.
+
+#: Qualified name of the driver kernel whose compilation is in progress (None: not a driver).
+_driver_name: list = [None]
+
+
+@contextlib.contextmanager
+def _driver_scope(name):
+    """Compile with *name* as the current driver (None: no driver), then put back the previous one."""
+    with global_compiler_lock:
+        saved = _driver_name[0]
+        _driver_name[0] = name
+        try:
+            yield
+        finally:
+            _driver_name[0] = saved
+
+
+def _optimize_driver_module(library) -> None:
+    """The final module of a driver: LLVM's -O0 module pipeline (always-inline only), no -O3 re-run.
+
+    The driver's own functions had Numba's function passes (-O3 function
+    simplification) when its IR was added; the kernels linked into it keep
+    the code their own compilation optimised (they are not inlined into the
+    driver), so their machine code is the one they have when called alone.
+    """
+    from numba.core.runtime.nrtopt import remove_redundant_nrt_refct
+
+    codegen = library._codegen
+    pb = codegen._pass_builder(opt=0, loop_vectorize=False, slp_vectorize=False)
+    pm = pb.getModulePassManager()
+    if numba_config.LLVM_REFPRUNE_PASS:
+        from numba.core.codegen import _parse_refprune_flags
+
+        pm.add_refprune_pass(_parse_refprune_flags())
+    pm.run(library._final_module, pb)
+    if not numba_config.LLVM_REFPRUNE_PASS:
+        library._final_module = remove_redundant_nrt_refct(library._final_module)
+
+
+def _install_driver_pipeline() -> bool:
+    """Route the final-module optimisation of the driver being compiled to :func:`_optimize_driver_module`."""
+    from numba.core import codegen
+
+    full = codegen.CPUCodeLibrary._optimize_final_module
+    if getattr(full, "jitla_driver_aware", False):
+        return True
+
+    @functools.wraps(full)
+    def optimize_final_module(self):
+        # the library Numba lowers a kernel into is named after the kernel's qualified name;
+        # callees compiled while the driver types are compiled under their own scope (None)
+        if _driver_name[0] is not None and self.name == _driver_name[0]:
+            _optimize_driver_module(self)
+        else:
+            full(self)
+
+    optimize_final_module.jitla_driver_aware = True
+    codegen.CPUCodeLibrary._optimize_final_module = optimize_final_module
+    return True
+
+
+_DRIVER_PIPELINE = _install_driver_pipeline()
+
+
+def _scope_codegen(dispatcher, settings=vector_codegen, driver=False):
+    """Make every compilation of *dispatcher* (direct, as a callee, or a cache load) run under *settings*.
+
+    *driver*: the kernel's final module is not re-optimised at -O3 (see
+    :func:`_optimize_driver_module`); every other kernel compiles with no
+    driver in scope, so a callee compiled while a driver types is optimised
+    as usual.
+    """
     if not isinstance(dispatcher, numba.core.dispatcher.Dispatcher):
         return dispatcher  # NUMBA_DISABLE_JIT=1: a plain Python function
     compile_one = dispatcher.compile
+    name = dispatcher.py_func.__qualname__ if driver else None
 
     @functools.wraps(compile_one)
     def compile(sig):
-        with settings():
+        with settings(), _driver_scope(name):
             return compile_one(sig)
 
     dispatcher.compile = compile
     dispatcher.jitla_vector_codegen = settings is vector_codegen
+    dispatcher.jitla_driver = driver
     get_call_template = dispatcher.get_call_template
 
     @functools.wraps(get_call_template)
@@ -444,10 +524,16 @@ def _finish_serial_copy(compiled, vector: bool):
 
 
 def _decorator(settings=None, **options):
-    def decorate(func=None, **extra):
+    def decorate(func=None, *, driver=False, **extra):
+        # driver=True: a kernel that calls a few kernels once each and has no hot loop of its
+        # own; its final module is not re-optimised (see _optimize_driver_module)
+        if driver and options.get("parallel"):
+            raise TypeError("driver: serial kernels only")
+
         def wrap(f):
             dispatcher = enable_cache(numba.njit(**{**_COMMON, **options, **extra})(f))
-            return guard_parallel(_scope_codegen(dispatcher, settings or scalar_codegen), _finish_serial_copy)
+            scoped = _scope_codegen(dispatcher, settings or scalar_codegen, driver)
+            return guard_parallel(scoped, _finish_serial_copy)
 
         return wrap if func is None else wrap(func)
 

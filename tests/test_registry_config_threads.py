@@ -124,6 +124,47 @@ def test_the_inliner_copies_a_callees_scope_once_per_copy(monkeypatch):
     )  # 2 inlined calls x 2 copies of the callee IR x (its scope + the parent scope)
 
 
+def test_a_driver_kernel_alone_skips_the_module_pipeline(monkeypatch):
+    # kernel(driver=True): only the driver's own final module takes the -O0 module pipeline;
+    # a kernel compiled while the driver types (its callee) and a plain kernel calling the
+    # same callee take the full one
+    from jitla import _jit
+
+    assert _jit._DRIVER_PIPELINE
+    cheap = []
+    full_pipeline = _jit._optimize_driver_module
+
+    def recording(library):
+        cheap.append(library.name.rsplit(".", 1)[-1])  # the kernel's qualified name
+        full_pipeline(library)
+
+    monkeypatch.setattr(_jit, "_optimize_driver_module", recording)
+
+    @_jit.kernel
+    def scaled_sum_for_the_driver_test(x, a):
+        t = 0.0
+        for i in range(x.shape[0]):
+            t += a * x[i]
+        return t
+
+    @_jit.kernel(driver=True)
+    def driver_for_the_driver_test(x):
+        return scaled_sum_for_the_driver_test(x, 2.0) + scaled_sum_for_the_driver_test(x[::2], 1.0)
+
+    @_jit.kernel
+    def plain_caller_for_the_driver_test(x):
+        return scaled_sum_for_the_driver_test(x, 2.0) + scaled_sum_for_the_driver_test(x[::2], 1.0)
+
+    x = np.arange(7.0)
+    assert driver_for_the_driver_test(x) == 2 * 21.0 + 12.0
+    assert cheap == ["driver_for_the_driver_test"]
+    assert plain_caller_for_the_driver_test(x) == 2 * 21.0 + 12.0
+    assert cheap == ["driver_for_the_driver_test"]
+    assert _jit._driver_name[0] is None
+    with pytest.raises(TypeError, match="serial kernels only"):
+        _jit.parallel_kernel(driver=True)(lambda x: x)
+
+
 @pytest.mark.parametrize(
     "op, args, expected",
     [

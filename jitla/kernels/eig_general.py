@@ -515,7 +515,7 @@ def _split_2x2(H, Zt, wr, wi, i, wantt):
         rot(Zt[i - 1], Zt[i], cs, sn)
 
 
-@kernel
+@kernel(driver=True)
 def lahqr(H, wr, wi, Zt, wantt):
     """Real Schur form of an upper Hessenberg matrix by Francis double-shift QR.
 

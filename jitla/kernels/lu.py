@@ -1019,6 +1019,7 @@ def _lu_solve_vector(LU, piv, x, w):
         p = piv[i]
         if p != i:
             w[i], w[p] = w[p], w[i]
+    # the condition estimate's own substitutions: every solve has compiled them already
     solve_lu_rows(LU, w)
     for i in range(n):
         x[i] = w[i]
@@ -1034,7 +1035,7 @@ def _lu_solve_rhs(LU, piv, X):
         lu_solve_factored(LU, piv, X, False)
 
 
-@kernel
+@kernel(driver=True)
 def _solve_rhs_of(LU, piv, X):
     """``X <- A^{-1} X`` for X (n,) or (n, k): the one-vector substitution for a vector.
 
@@ -1166,7 +1167,7 @@ _lu_blocked_ool = out_of_line(lu_blocked)
     example=_one_example,
     extra_args=("blocks", "nb"),
 )
-@kernel
+@kernel(driver=True)
 def gesv_blocked(A, LU, X, blocks, nb):
     """:func:`gesv` with the factorisation by :func:`lu_blocked` (GEMM updates).
 
@@ -1210,7 +1211,7 @@ def gesv_blocked(A, LU, X, blocks, nb):
     flops=lambda n, k=1: 2.0 * n**3 / 3 + 2.0 * n * n * k,
     example=_one_example,
 )
-@kernel
+@kernel(driver=True)
 def gesv_tiled(A, LU, X):
     """:func:`gesv` with the factorisation by :func:`lu_tiled`; arguments and results as :func:`gesv`.
 

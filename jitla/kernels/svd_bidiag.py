@@ -859,7 +859,7 @@ def dqds(d, e, max_per_value):
     flops=_bidiag_flops,
     example=_bidiag_example,
 )
-@kernel
+@kernel(driver=True)
 def svdvals_bidiagonal(G, S):
     """Singular values of G (k x L, k <= L) by :func:`bidiagonalize` and :func:`dqds`.
 
@@ -903,7 +903,7 @@ def svdvals_bidiagonal(G, S):
     flops=_svd_bidiag_flops,
     example=_svd_bidiag_example,
 )
-@kernel
+@kernel(driver=True)
 def svd_bidiagonal(G, S, Ut, Vt, compute_uv, max_sweeps):
     """SVD of G (k x L, k <= L): ``G^T = Ut^T diag(S) Vt``, LAPACK ``dgesvd``'s route.
 
