@@ -454,12 +454,6 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         jitla extension: ``False`` skips the singular values (s is None),
         which saves the O(N^3) SVD of R for large N.
 
-    Complex a or b (complex64 / complex128, numpy's promotion): methods
-    ``"qr"`` (complex Householder QR; a rank-deficient A is solved from
-    its SVD, which is numpy's minimum-norm answer) and ``"svd"``; x is
-    complex, residuals and s real; ``refine`` and the other methods raise
-    ``TypeError``.
-
     Returns
     -------
     x : (N,) or (N, K) ndarray
@@ -496,6 +490,12 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
 
     Notes
     -----
+    Complex a or b (complex64 / complex128, numpy's promotion): methods
+    ``"qr"`` (complex Householder QR; a rank-deficient A is solved from
+    its SVD, which is numpy's minimum-norm answer) and ``"svd"``; x is
+    complex, residuals and s real; ``refine`` and the other methods raise
+    ``TypeError``.
+
     Flops: QR ``2MN^2 - 2N^3/3`` (+ ``4MNK`` to apply Q^T); normal
     equations ``2MN^2 + N^3/3`` (jitla forms A^T A with the general GEMM,
     not a symmetric rank-k update); each refinement step about ``58MNK``
