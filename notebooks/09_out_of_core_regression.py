@@ -146,12 +146,15 @@ print(
 # %% [markdown]
 # ### Memory on a cluster
 #
-# Data larger than memory comes from Parquet: `dd.read_parquet(path, columns=[...])`, and the
-# fit's tasks each read one file and return a (p+1) x (p+1) R, so a worker holds about one chunk
-# at a time.  Two settings keep it so (devlog 057): start the workers with
-# `LocalCluster(..., env={"ARROW_DEFAULT_MEMORY_POOL": "system"})` (Arrow's default allocator
-# keeps freed chunks, and the worker's memory climbs by several chunks), and build `y` and `X`
-# as selections of one frame, as above: jitla then runs each partition once, in one task.
+# Data larger than memory comes from Parquet: `dd.read_parquet(path, columns=[...],
+# filesystem="arrow")`, and the fit's tasks each read one file and return a (p+1) x (p+1) R.
+# Inside a task jitla works on slabs of 65,536 rows, so the partition itself is the only
+# chunk-sized array the fit holds.  Three settings keep a worker near one chunk (devlogs 057, 065):
+# start the workers with `LocalCluster(..., env={"ARROW_DEFAULT_MEMORY_POOL": "system"})`
+# (Arrow's default allocator keeps freed chunks, and the worker's memory climbs by several
+# chunks); read with `filesystem="arrow"` (the default fsspec reader holds the file's raw bytes
+# while Arrow decodes them: a third chunk-sized buffer); and build `y` and `X` as selections of
+# one frame, as above: jitla then runs each partition once, in one task.
 
 # %% [markdown]
 # ## 6. Exercises

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -118,13 +118,56 @@ def tree_reduce(items: list, merge, split_every: int = 8):
     return level[0]
 
 
-def map_row_blocks(func, blocks: list[list], merge, split_every: int = 8, *, compute: bool = True):
+#: Rows per slab: a chunk function sees at most this many rows at a time (see :class:`_SlabTask`).
+SLAB_ROWS = 65_536
+
+
+def _row_count(block) -> int:
+    return int(block.shape[0]) if hasattr(block, "shape") else len(block)
+
+
+def _row_slice(block, start: int, stop: int):
+    return block.iloc[start:stop] if hasattr(block, "iloc") else block[start:stop]
+
+
+class _SlabTask:
+    """``func(i, *blocks)`` run on slabs of at most ``SLAB_ROWS`` rows of one chunk, merged in order.
+
+    A chunk function's temporaries (the float64 copy of a pandas
+    partition, the weighted rows, ``X R^{-1}``) are as large as its input:
+    on whole chunks they put several chunk-sized arrays on a worker at once.
+    On slabs only the partition itself is chunk-sized.  The slabs depend on
+    the chunk's length only, so a result is as reproducible as before;
+    chunks of at most ``SLAB_ROWS`` rows (and misaligned ones, which the
+    function reports) run unsplit (picklable).
+    """
+
+    def __init__(self, func, merge):
+        self.func, self.merge = func, merge
+
+    def __call__(self, i, *blocks):
+        rows = {_row_count(b) for b in blocks if b is not None}
+        if len(rows) != 1 or (m := rows.pop()) <= SLAB_ROWS:
+            return self.func(i, *blocks)
+        parts = [
+            self.func(i, *[None if b is None else _row_slice(b, s, min(m, s + SLAB_ROWS)) for b in blocks])
+            for s in range(0, m, SLAB_ROWS)
+        ]
+        return self.merge(*parts)
+
+
+def map_row_blocks(
+    func, blocks: list[list], merge, split_every: int = 8, *, compute: bool = True, slab_merge=None
+):
     """Apply ``func(i, *row_block_i)`` to aligned row blocks and reduce the results with :func:`tree_reduce`.
 
     *blocks* is a list of block lists (one per collection, from the same
-    partitioning; ``None`` entries pass None).  Returns the reduced value
+    partitioning; ``None`` entries pass None).  Each chunk is processed by
+    slabs of ``SLAB_ROWS`` rows (:class:`_SlabTask`) whose results are
+    combined by *slab_merge* (default *merge*).  Returns the reduced value
     (computed unless ``compute=False``).
     """
+    func = _SlabTask(func, merge if slab_merge is None else slab_merge)
     n = max(len(b) for b in blocks if b is not None)
     for b in blocks:
         if b is not None and len(b) != n:
@@ -175,27 +218,9 @@ def _merge_r(*factors: np.ndarray) -> np.ndarray:
     return qr_r_augmented(np.empty((S.shape[0], 0)), S, nthreads=1)
 
 
-#: Rows per C-order slab when a chunk arrives column-major (as pandas' blocks do).
-SLAB_ROWS = 65_536
-
-
 def chunk_r(X, Y, sqrt_weights=None) -> np.ndarray:
-    """R of ``diag(w) [X | Y]`` for one chunk, with the serial kernel.
-
-    A column-major X (what ``np.asarray`` of a pandas partition gives) is
-    factored by slabs of ``SLAB_ROWS`` rows, each copied to C order, and
-    the slabs' R factors merged: the kernel's C-order copy of the whole
-    chunk would double a worker's memory for the chunk.
-    """
-    m = X.shape[0]
-    if X.flags.c_contiguous or m <= SLAB_ROWS:
-        return qr_r_augmented(X, Y, sqrt_weights=sqrt_weights, nthreads=1)
-    parts = []
-    for s in range(0, m, SLAB_ROWS):
-        e = min(m, s + SLAB_ROWS)
-        w = None if sqrt_weights is None else sqrt_weights[s:e]
-        parts.append(qr_r_augmented(X[s:e], Y[s:e], sqrt_weights=w, nthreads=1))
-    return _merge_r(*parts)
+    """R of ``diag(w) [X | Y]`` for one chunk (or slab), with the serial kernel."""
+    return qr_r_augmented(X, Y, sqrt_weights=sqrt_weights, nthreads=1)
 
 
 def _r_of_block(i, block):
@@ -326,6 +351,11 @@ def _merge_stats(*parts: DesignStats) -> DesignStats:
     )
 
 
+def _merge_slab_stats(*parts: DesignStats) -> DesignStats:
+    """:func:`_merge_stats` of the slabs of one chunk (still one chunk)."""
+    return replace(_merge_stats(*parts), chunks=1)
+
+
 def design_stats(endog, exog, weights=None, *, split_every: int = 8) -> DesignStats:
     """One pass over aligned row chunks of (endog, exog[, weights]): :class:`DesignStats`.
 
@@ -347,7 +377,13 @@ def design_stats(endog, exog, weights=None, *, split_every: int = 8) -> DesignSt
         chunks, non-positive weights, no rows at all.
     """
     blocks = aligned_row_blocks((endog, "endog"), (exog, "exog"), (weights, "weights"))
-    stats = map_row_blocks(_chunk_stats, [blocks[1], blocks[0], blocks[2]], _merge_stats, split_every)
+    stats = map_row_blocks(
+        _chunk_stats,
+        [blocks[1], blocks[0], blocks[2]],
+        _merge_stats,
+        split_every,
+        slab_merge=_merge_slab_stats,
+    )
     if stats.nobs == 0:
         raise ValueError("the data have no rows")
     return stats

@@ -278,6 +278,17 @@ def _merge_extremes(*parts):
     )
 
 
+class _FirstRows:
+    """Merge one partition's slabs as :func:`_merge_extremes`, keeping its first *keep* rows of each kind."""
+
+    def __init__(self, keep):
+        self.keep = keep
+
+    def __call__(self, *parts):
+        count, extreme, other = _merge_extremes(*parts)
+        return (count, extreme[: self.keep], other[: self.keep])
+
+
 class _VerifyPass:
     """``(min_i s_i x_i^T d / (||x_i|| ||d||), sum_i s_i x_i^T d)`` over the 0/1 rows (picklable)."""
 
@@ -473,7 +484,9 @@ class DaskGLM(GLM):
         beta = np.asarray(beta, dtype=np.float64)
         blocks = aligned_row_blocks((self.exog, "exog"), (self.endog, "endog"))
         keep = max(50, SEPARATION_SAMPLE // max(1, len(blocks[0])))
-        found = map_row_blocks(_ExtremePass(beta, keep), blocks, _merge_extremes, self.split_every)
+        found = map_row_blocks(
+            _ExtremePass(beta, keep), blocks, _merge_extremes, self.split_every, slab_merge=_FirstRows(keep)
+        )
         count, ext, other = found
         if count == 0:
             return

@@ -190,3 +190,28 @@ def test_dask_glm_reports_separation_with_the_column_like_in_memory():
     with dask.config.set(scheduler="sync"), warnings.catch_warnings():
         warnings.simplefilter("error", PerfectSeparationWarning)
         GLM(da.from_array(yb, chunks=700), dX, Binomial()).fit()
+
+
+def test_dask_glm_slabs_give_the_whole_chunk_fit_and_the_same_separation_sample(monkeypatch):
+    import jitla.distributed._tsqr as tsqr
+
+    X, y, family = _data("logit", seed=7)
+    dX, dy = da.from_array(X, chunks=(700, 4)), da.from_array(y, chunks=700)
+    with dask.config.set(scheduler="sync"):
+        whole = GLM(dy, dX, family).fit(cov_type="HC1")
+        monkeypatch.setattr(tsqr, "SLAB_ROWS", 64)
+        slabs = GLM(dy, dX, family).fit(cov_type="HC1")
+    assert_allclose(slabs.params, whole.params, rtol=1e-12)
+    assert_allclose(slabs.bse, whole.bse, rtol=1e-11)
+    assert_allclose(slabs.deviance, whole.deviance, rtol=1e-13)
+    # the separation sample keeps the first `keep` rows of each kind per partition, slabs or not
+    from jitla.regression._dask_glm import _ExtremePass, _FirstRows, _merge_extremes
+
+    beta = 40.0 * np.array([0.0, 1.0, 0.0, 0.0])  # drives many fitted probabilities to 0 or 1
+    task = tsqr._SlabTask(_ExtremePass(beta, 5), _FirstRows(5))
+    count, extreme, other = task(0, X[:700], y[:700])
+    ref = _merge_extremes(_ExtremePass(beta, 5)(0, X[:700], y[:700]))
+    assert count == ref[0] > 5
+    assert_array_equal(extreme, ref[1])
+    assert_array_equal(other, ref[2])
+    assert extreme.shape == (5, 4) and other.shape == (5, 4)
