@@ -28,6 +28,7 @@ from functools import cached_property
 import numpy as np
 
 from jitla.linalg import matmul, solve_triangular, svdvals
+from jitla.linalg._checked import gram_design
 
 __all__ = ["RegressionResults", "ContrastResults", "PredictionResults", "IterativeFitResults"]
 
@@ -582,11 +583,15 @@ class RegressionResults:
         Ri = self._Rinv_s
         return _frozen(self._unscale(Ri @ Ri.T))
 
+    def _wexog_kept(self) -> np.ndarray:
+        """``wexog[:, kept]``, C-ordered (the design itself, no copy, when nothing is aliased)."""
+        W = self.model.wexog
+        return np.ascontiguousarray(W if self.rank == W.shape[1] else W[:, self._kept])
+
     @cached_property
     def _q(self) -> np.ndarray:
         """``Q = wexog[:, kept] @ R^{-1}`` (n, rank): orthonormal columns spanning the design."""
-        Xk = np.ascontiguousarray(self.model.wexog[:, self._kept])
-        return matmul(Xk, self._Rinv)
+        return matmul(self._wexog_kept(), self._Rinv)
 
     @cached_property
     def press(self) -> float:
@@ -625,9 +630,15 @@ class RegressionResults:
         return np.einsum("ij,ij->i", Q, Q)
 
     def _sandwich_s(self, u: np.ndarray) -> np.ndarray:
-        # (X^T X)^{-1} X^T diag(u) X (X^T X)^{-1} = R^{-1} (Q^T diag(u) Q) R^{-T}, here for D beta
-        Q = self._q
-        meat = matmul(np.ascontiguousarray((Q * u[:, np.newaxis]).T), Q)
+        # (X^T X)^{-1} X^T diag(u) X (X^T X)^{-1} = R^{-1} (Q^T diag(u) Q) R^{-T}, here for D beta.
+        # The meat is the Gram matrix of the rows sqrt(u_i) x_i^T R^{-1}, each formed in cache as it
+        # is added (gram_design's T): no n x p Q, no transposed copy.  u >= 0 (or NaN: HC2/HC3 at
+        # leverage 1, which then makes the covariance NaN, as the product with Q did).
+        if self.rank == 0:
+            return np.zeros((0, 0))
+        with np.errstate(invalid="ignore"):
+            s = np.sqrt(u)
+        meat = gram_design(self._wexog_kept(), sqrt_weights=s, T=self._Rinv)
         Ri = self._Rinv_s
         return Ri @ meat @ Ri.T
 
