@@ -194,6 +194,46 @@ def _tile_width(a):
     return lambda a: nr
 
 
+#: Vector accumulators of :func:`jitla.kernels.gemm.gemm_small`'s register
+#: tile: two per cycle of FMA latency on CPUs that issue two vector FMAs a
+#: cycle (4 cycles on Zen 4 with ymm, one zmm a cycle; 4-5 on Haswell to
+#: Skylake), so every k step has eight independent FMAs in flight.
+SMALL_ACCUMULATORS = 8
+
+
+def small_tile_rows_for(vector_bytes: int, halves: int, share: int) -> int:
+    """Rows of ``gemm_small``'s register tile whose rows are *halves* half-chunks (32 bytes each).
+
+    A row of the tile spans ``halves * 32`` bytes, ``max(1, halves * 32 //
+    vector_bytes)`` vector registers, so :data:`SMALL_ACCUMULATORS`
+    accumulators take ``SMALL_ACCUMULATORS // that`` rows, for float64 and
+    float32 alike: 8 rows with AVX-512 (one zmm per row, or one ymm for a
+    half chunk), 4 with AVX2 for a full chunk (two ymm) and 8 for a half.
+    *share* divides the rows (2: the tiles at the bottom edge).
+    """
+    vectors = max(1, halves * CHUNK_BYTES // 2 // vector_bytes)
+    return max(1, SMALL_ACCUMULATORS // vectors // share)
+
+
+@intrinsic
+def small_tile_rows(typingctx, halves, share):
+    """:func:`small_tile_rows_for` on the compile target, as a literal (a constant of each compiled kernel).
+
+    *halves* and *share* must be integer literals.  The result is typed
+    ``Literal[int]``, so passing it on as the *rows* of :func:`register_tile`
+    (through a kernel's argument) keeps it a compile-time size.
+    """
+    if not (isinstance(halves, types.IntegerLiteral) and isinstance(share, types.IntegerLiteral)):
+        return None
+    rows = small_tile_rows_for(target_vectors().bytes, halves.literal_value, share.literal_value)
+    result = types.literal(rows)
+
+    def codegen(context, builder, signature, args):
+        return context.get_constant(types.intp, rows)
+
+    return result(halves, share), codegen
+
+
 def _stack_tile(tile_type, n_rows, n_cols):
     """Codegen of a ``n_rows x n_cols`` C-contiguous array on the stack."""
     dtype = tile_type.dtype

@@ -36,7 +36,14 @@ from numba import prange, types, uint64
 from jitla._jit import enable_cache, kernel, out_of_line, vector_kernel, vector_parallel_kernel
 from jitla.kernels._pack import pack_a, pack_b
 from jitla.kernels._registry import register
-from jitla.kernels._tile import MR, gemm_register_tile, register_tile, tile_width, unit_stride_row
+from jitla.kernels._tile import (
+    MR,
+    gemm_register_tile,
+    register_tile,
+    small_tile_rows,
+    tile_width,
+    unit_stride_row,
+)
 from jitla.kernels.level1 import dot as level1_dot
 from jitla.kernels.level1 import round_up
 
@@ -460,30 +467,27 @@ def gemm_parallel(A, B, C, alpha, blocks, nthreads):
 # --------------------------------------------------------------------------
 # one small product, written once (matmul's "auto" choice below SMALL_GEMM)
 # --------------------------------------------------------------------------
-#: Rows of C that :func:`_small_tile` computes together: four vector
-#: accumulators, so each k step issues four independent FMAs on one row of B.
-SMALL_ROWS = 4
-
-
 @vector_kernel
-def _small_tile(A, B, C, i0, j0, rows):
+def _small_tile(A, B, C, i0, j0, rows, halves):
     """``C[i0:i0+R, j0:j0+W] = A[i0:i0+R] @ B[:, j0:j0+W]``: one register tile, C written once.
 
-    ``W`` is one 64-byte vector of lanes (8 float64, 16 float32); ``R`` is
-    *rows*, an integer literal (each caller's constant compiles its own
-    copy, in which the tile's shape is a constant).  The accumulators are
-    a stack tile (:func:`~jitla.kernels._tile.register_tile`): its loops
-    have constant trip counts, so LLVM keeps it in registers, and each k
-    step is R broadcasts of A and R vector FMAs with one row of B.  C is
-    stored once at the end, never read: the k loop of
-    :func:`gemm_reordered` loads and stores its row of C at every step, and
-    when C is not 64-byte aligned (numpy aligns to 16 bytes) each of those
-    stores straddles two cache lines and the next step's load cannot be
-    forwarded from it -- 3 to 7 times slower from n = 32 on (devlog 019).
-    The caller keeps the tile inside C, A and B.
+    ``W`` is *halves* halves of a 64-byte chunk of lanes (a chunk is 8
+    float64 or 16 float32: one zmm, two ymm); ``R`` is *rows*.  Both are
+    literals (each caller's constants compile their own copy, in which the
+    tile's shape is a constant).  The accumulators are a stack tile
+    (:func:`~jitla.kernels._tile.register_tile`): its loops have constant
+    trip counts, so LLVM keeps it in registers, and each k step is R
+    broadcasts of A and R vector FMAs with one row of B.  C is stored once
+    at the end, never read: the k loop of :func:`gemm_reordered` loads and
+    stores its row of C at every step, and when C is not 64-byte aligned
+    (numpy aligns to 16 bytes) each of those stores straddles two cache
+    lines and the next step's load cannot be forwarded from it -- 3 to 7
+    times slower from n = 32 on (devlog 019).  The caller keeps the tile
+    inside C, A and B.
     """
     acc = register_tile(C, rows, 1)
-    R, W = acc.shape
+    R = acc.shape[0]
+    W = acc.shape[1] * halves // 2
     for r in range(R):
         for l in range(W):
             acc[r, l] = 0
@@ -499,6 +503,32 @@ def _small_tile(A, B, C, i0, j0, rows):
             C_row[l] = acc[r, l]
 
 
+@vector_kernel(inline="always")
+def _small_strip(A, B, C, j0, halves):
+    """``C[:, j0:j0+W] = A @ B[:, j0:j0+W]``: one strip of columns, tile by tile down the rows.
+
+    ``W`` as in :func:`_small_tile`.  Tiles of R rows
+    (:func:`~jitla.kernels._tile.small_tile_rows`: eight vector accumulators,
+    8 rows with AVX-512), then tiles of R/2 rows for the rest, the last
+    moved back to end at the bottom edge (it overlaps its neighbour and
+    recomputes a few entries with the same result); with fewer rows than
+    that, one-row tiles.  Inlined into its caller (Numba ``inline="always"``),
+    so the caller's constant *halves* reaches the tiles as a literal.
+    """
+    R = small_tile_rows(halves, 1)
+    E = small_tile_rows(halves, 2)
+    m = A.shape[0]
+    full = m - m % R
+    for i in range(0, full, R):
+        _small_tile(A, B, C, i, j0, R, halves)
+    if m < E:
+        for i in range(m):
+            _small_tile(A, B, C, i, j0, 1, halves)
+    else:
+        for i in range(full, m, E):
+            _small_tile(A, B, C, min(i, m - E), j0, E, halves)
+
+
 def _small_example(dtype):
     """Operands of a tiny :func:`gemm_small` call (for :func:`jitla.warmup`)."""
     return np.ones((7, 5), dtype), np.ones((5, 19), dtype), np.empty((7, 19), dtype)
@@ -507,7 +537,7 @@ def _small_example(dtype):
 @register(
     "gemm_small",
     "tiles",
-    "C = A @ B for small operands: 4-row register tiles, overlapping at the edges, C written once",
+    "C = A @ B for small operands: register tiles of 8 vector accumulators, C written once",
     flops=gemm_flops,
     example=_small_example,
 )
@@ -527,14 +557,18 @@ def gemm_small(A, B, C):
 
     Notes
     -----
-    Register tiles of :data:`SMALL_ROWS` x W (:func:`_small_tile`) cover
-    C; where m or n is not a multiple of the tile, the last tile is moved
-    back to end at the edge and overlaps its neighbour (it recomputes a few
-    entries with the same result) instead of running a scalar remainder
-    loop, so a 10 x 10 float64 product is four full tiles.  With fewer than
-    W columns each entry is a dot product.  Each entry is summed over p in
-    order 0..k-1, as :func:`gemm_reordered` does (same rounding).  No
-    packing and no cache blocking: the API uses it below
+    Register tiles (:func:`_small_tile`) of eight vector accumulators
+    cover C: strips of W columns (one 64-byte chunk: 8 float64, 16
+    float32), then strips of W/2 for the rest; down each strip, tiles of R
+    rows (8 with AVX-512, :func:`~jitla.kernels._tile.small_tile_rows`),
+    then of R/2 (:func:`_small_strip`).  Where a dimension is not a
+    multiple of the last tile, that tile is moved back to end at the edge
+    and overlaps its neighbour (it recomputes a few entries with the same
+    result) instead of running a scalar remainder loop; a 100 x 100
+    float64 product is covered exactly (12 x 8 + 4 each way).  With fewer
+    than W/2 columns each entry is a dot product.  Each entry is summed
+    over p in order 0..k-1, as :func:`gemm_reordered` does (same
+    rounding).  No packing and no cache blocking: the API uses it below
     ``config.SMALL_GEMM``, where the operands sit in L1/L2.  Flops 2mnk
     (plus the overlap, under one tile's worth per edge); no workspace
     beyond the stack tile.
@@ -548,7 +582,8 @@ def gemm_small(A, B, C):
     m, k = A.shape
     n = B.shape[1]
     W = 64 // C.itemsize
-    if n < W:
+    H = W // 2
+    if n < H:
         for i in range(m):
             for j in range(n):
                 s = C.dtype.type(0)
@@ -556,14 +591,11 @@ def gemm_small(A, B, C):
                     s += A[i, p] * B[p, j]
                 C[i, j] = s
         return
-    for jb in range(0, n, W):
-        j0 = min(jb, n - W)
-        if m < SMALL_ROWS:
-            for i in range(m):
-                _small_tile(A, B, C, i, j0, 1)
-        else:
-            for ib in range(0, m, SMALL_ROWS):
-                _small_tile(A, B, C, min(ib, m - SMALL_ROWS), j0, SMALL_ROWS)
+    full = n - n % W
+    for j in range(0, full, W):
+        _small_strip(A, B, C, j, 2)
+    for j in range(full, n, H):
+        _small_strip(A, B, C, min(j, n - H), 1)
 
 
 #: The second dispatcher of :func:`gemm_small` behind :func:`gemm_small_entry`, made on first use.

@@ -343,12 +343,12 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
         # which takes operands of any layout and does no type check of its own.
         dtype = a.dtype
         if dtype is b.dtype and (dtype is _FLOAT64 or dtype is _FLOAT32):
-            shape_a = a.shape
-            shape_b = b.shape
-            if len(shape_a) == 2 and len(shape_b) == 2:
-                m, k = shape_a
-                n = shape_b[1]
-                if shape_b[0] == k and 0 < m * n * k < config.SMALL_GEMM:
+            if a.ndim == 2 and b.ndim == 2:
+                # each line here costs 10-40 ns of a 10 x 10 product's 1 us: attribute
+                # reads and tuple unpacking only, no len() or indexing
+                m, k = a.shape
+                k_b, n = b.shape
+                if k_b == k and 0 < m * n * k < config.SMALL_GEMM:
                     C = _empty((m, n), dtype)
                     try:
                         entry = _SMALL_GEMM[dtype]

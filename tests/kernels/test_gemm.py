@@ -418,10 +418,24 @@ def test_dot_gemv_nan_inf(dtype):
 # --------------------------------------------------------------------------
 # gemm_small: matmul's kernel for one small product (C overwritten)
 # --------------------------------------------------------------------------
-#: Below, at and past one tile in each direction (4 rows; 8 float64 / 16
-#: float32 lanes), so that the overlapping edge tiles and the dot-product
-#: path for n < W are all taken.
-SMALL_SHAPES = [(1, 1, 1), (3, 3, 3), (4, 5, 8), (5, 3, 9), (10, 10, 10), (3, 7, 17), (13, 7, 33), (9, 1, 16)]
+#: (m, k, n) below, at and past one tile in each direction (R = 8 rows with
+#: AVX-512, 4 with AVX2, then R/2-row tiles; strips of 8 float64 / 16 float32
+#: lanes, then of half that), so that the one-row tiles, the overlapping edge
+#: tiles, the half-width strips (n = 5, 12, 24) and the dot-product path for
+#: n < W/2 are all taken.
+SMALL_SHAPES = [
+    (1, 1, 1),
+    (3, 3, 3),
+    (4, 5, 8),
+    (5, 3, 9),
+    (10, 10, 10),
+    (3, 7, 17),
+    (13, 7, 33),
+    (9, 1, 16),
+    (6, 4, 5),
+    (12, 3, 12),
+    (2, 9, 24),
+]
 
 
 def _views(A):
