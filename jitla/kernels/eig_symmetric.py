@@ -692,8 +692,12 @@ def sterf(d, e):
     The Pal–Walker–Kahan variant of :func:`steqr`'s QL step (Parlett, *The
     Symmetric Eigenvalue Problem*, Sec. 8.15; LAPACK ``dsterf``, QL
     branch): it works on the squares ``e_i^2`` and carries ``p = gamma^2 /
-    c`` instead of the rotation, so a bulge step costs two divisions and no
-    square root (one per iteration, for the shift).  Without vectors the
+    c`` instead of the rotation, so a bulge step costs divisions and no
+    square root (one per iteration, for the shift).  Unlike ``dsterf``,
+    ``1/c = r/p`` is divided beside ``c`` and ``s`` and the next ``p`` is
+    ``gamma^2 * (r/p)``: the three divisions of a step wait only for ``r``,
+    so one division, not two, lies on the chain from one step to the next,
+    and the chase is a latency-bound chain.  Without vectors the
     rotations are not needed, and :func:`steqr`'s chase is a chain of a
     square root and two divisions per step.  T is first scaled by a power
     of two to ``max |t_ij|`` ~ 1, so the squares neither overflow nor
@@ -726,6 +730,7 @@ def sterf(d, e):
     e[n - 1] = 0
     eps = np.finfo(d.dtype).eps
     eps2 = eps * eps
+    huge = np.finfo(d.dtype).max
     budget = QL_ITERATIONS_PER_EIGENVALUE * n
     for l in range(n):
         while True:
@@ -764,12 +769,17 @@ def sterf(d, e):
                 oldc = c
                 c = p / r
                 s = bb / r
+                # 1/c, divided beside c and s (all three wait only for r), so that the next
+                # p = gamma^2 / c is a product: one division on the step's dependency chain
+                # instead of two
+                inv_c = r / p
                 oldgam = gamma
                 alpha = d[i]
                 gamma = c * (alpha - sigma) - s * oldgam
                 d[i + 1] = oldgam + (alpha - gamma)
                 if c != 0:
-                    p = (gamma * gamma) / c
+                    # r / p overflows only when c is below 1/huge: then divide, as dsterf
+                    p = (gamma * gamma) * inv_c if inv_c < huge else (gamma * gamma) / c
                 else:
                     p = oldc * bb
             e[l] = s * p
