@@ -221,8 +221,8 @@ def cholesky_blocked(A, blocks, nb):
     Parameters
     ----------
     A : (n, n) ndarray
-        As :func:`cholesky_unblocked`; the strictly lower part of each
-        diagonal block is overwritten with garbage.
+        As :func:`cholesky_unblocked`; the strictly lower triangle is not
+        touched.
     blocks : tuple of int
         ``(MC, KC, NC)`` of the packed GEMM.
     nb : int
@@ -245,21 +245,41 @@ def cholesky_blocked(A, blocks, nb):
        with ``U12^T`` copied once to a contiguous buffer.
 
     The block rows do nb^2/2 extra flops each in their diagonal block
-    (about nb/n of the total).  Flops n^3/3; workspace (n - nb) x nb for
-    ``U12^T`` plus the GEMM's packing buffers.
+    (about nb/n of the total).  Steps 1 and 2 work on contiguous copies of
+    the diagonal block and the block row (as :func:`cholesky_lower_blocked`
+    does), never on A's rows in place.  Flops n^3/3; workspace nb x nb,
+    nb x (n - nb) for ``U12`` and as much for ``U12^T``, plus the GEMM's
+    packing buffers.
     """
     n = A.shape[0]
     ib = max(4, nb // 4)
     # loop over diagonal blocks
     for k0 in range(0, n, nb):
         k1 = min(k0 + nb, n)
-        info = cholesky_unblocked(A[k0:k1, k0:k1])
+        kb = k1 - k0
+        # the diagonal block and the block row are worked on in contiguous copies: when A's
+        # rows are a power of two of bytes apart (n = 2048) every row of a block falls in the
+        # same few L1 sets, and the unblocked factor and the TRSM, which sweep all nb rows
+        # per step, miss on every row
+        U11 = np.empty((kb, kb), dtype=A.dtype)
+        for i in range(kb):
+            for j in range(i, kb):
+                U11[i, j] = A[k0 + i, k0 + j]
+        info = cholesky_unblocked(U11)
+        for i in range(kb):
+            for j in range(i, kb):
+                A[k0 + i, k0 + j] = U11[i, j]
         if info > 0:
             return info + k0
         if k1 < n:
-            U12 = A[k0:k1, k1:]
-            _trsm_forward_blocked(A[k0:k1, k0:k1], U12, False, True, False, blocks, ib)
-            W = np.ascontiguousarray(U12.T)
+            U12 = np.empty((kb, n - k1), dtype=A.dtype)
+            for i in range(kb):
+                U12[i, :] = A[k0 + i, k1:]
+            _trsm_forward_blocked(U11, U12, False, True, False, blocks, ib)
+            for i in range(kb):
+                A[k0 + i, k1:] = U12[i, :]
+            W = np.empty((n - k1, kb), dtype=A.dtype)
+            _transpose_into(U12, W)
             # SYRK A22 -= U12^T U12, one block row of nb rows at a time
             for j0 in range(k1, n, nb):
                 _syrk_block_row(W, U12, A, k1, j0, min(j0 + nb, n), blocks)
