@@ -50,6 +50,24 @@ def test_choose_tile_pins_each_isa(vector_bytes, registers, f64, f32):
     assert mr * vectors + vectors + 1 <= registers < mr * (vectors + 1) + (vectors + 1) + 1
 
 
+@pytest.mark.parametrize(
+    "vector_bytes, full, half",
+    [
+        (64, 8, 8),  # AVX-512: one zmm per row of a full tile, one ymm per row of a half tile
+        (32, 4, 8),  # AVX2: two ymm per row of a full tile (8 rows would need 16 + 2 + 1 > 16)
+        (16, 2, 4),  # SSE2, NEON
+    ],
+)
+def test_small_tile_rows_pins_each_isa(vector_bytes, full, half):
+    """gemm_small's tiles: eight vector accumulators, R/2 rows at the edge, within 16 registers."""
+    for halves, rows in ((2, full), (1, half)):
+        assert _tile.small_tile_rows_for(vector_bytes, halves, 1) == rows
+        assert _tile.small_tile_rows_for(vector_bytes, halves, 2) == max(1, rows // 2)
+        vectors = max(1, halves * 32 // vector_bytes)
+        # accumulators + one row of B + one broadcast of A fit the smallest register file
+        assert rows * vectors == _tile.SMALL_ACCUMULATORS and rows * vectors + vectors + 1 <= 16
+
+
 def test_vector_target_from_canned_probe():
     zmm = "\tvmovupd\t(%rsi), %zmm0\n\tvaddpd\t(%rdi), %zmm0, %zmm0\n"
     ymm = "\tvmovupd\t(%rsi), %ymm0\n\tvaddpd\t(%rdi), %ymm0, %ymm0\n"

@@ -359,3 +359,13 @@ def test_sterf_root_free_ql_matches_scipy(dtype, rng):
     nan = np.array([1.0, np.nan, 2.0], dtype)
     eig_symmetric.sterf(nan, np.ones(3, dtype))
     assert np.isnan(nan).all()
+
+
+def test_sterf_where_one_over_c_overflows():
+    # d ~ 1e-170 beside e_1 = 1: the chase meets a c below 1/huge, where sterf's r/p
+    # overflows and it must divide by c instead of multiplying by r/p (inf or NaN otherwise)
+    d = np.array([1e-170, 1e-170, 0.0])
+    e = np.array([1e-160, 1.0, 0.0])
+    want = scipy.linalg.eigvalsh_tridiagonal(d, e[:2])
+    assert eig_symmetric.sterf(d, e) == 0
+    np.testing.assert_allclose(d, want, rtol=0, atol=30 * eps(np.float64))
