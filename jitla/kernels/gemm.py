@@ -483,22 +483,25 @@ def _small_tile(A, B, C, i0, j0, rows, halves):
     (numpy aligns to 16 bytes) each of those stores straddles two cache
     lines and the next step's load cannot be forwarded from it -- 3 to 7
     times slower from n = 32 on (devlog 019).  The caller keeps the tile
-    inside C, A and B.
+    inside C and B; rows of the tile past A's last row repeat that row
+    (same sums, stored to the same row of C), so a tile may be taller than
+    A.
     """
     acc = register_tile(C, rows, 1)
     R = acc.shape[0]
     W = acc.shape[1] * halves // 2
+    last = A.shape[0] - 1
     for r in range(R):
         for l in range(W):
             acc[r, l] = 0
     for p in range(A.shape[1]):
         B_row = B[p, j0 : j0 + W]
         for r in range(R):
-            a = A[i0 + r, p]
+            a = A[min(i0 + r, last), p]
             for l in range(W):
                 acc[r, l] += a * B_row[l]  # acc += outer(A[i0:i0+R, p], B[p, j0:j0+W])
     for r in range(R):
-        C_row = C[i0 + r, j0 : j0 + W]
+        C_row = C[min(i0 + r, last), j0 : j0 + W]
         for l in range(W):
             C_row[l] = acc[r, l]
 
@@ -512,8 +515,11 @@ def _small_strip(A, B, C, j0, halves):
     8 rows with AVX-512), then tiles of R/2 rows for the rest, the last
     moved back to end at the bottom edge (it overlaps its neighbour and
     recomputes a few entries with the same result); with fewer rows than
-    that, one-row tiles.  Inlined into its caller (Numba ``inline="always"``),
-    so the caller's constant *halves* reaches the tiles as a literal.
+    R/2, one such tile whose rows past the last repeat it.  Four tile
+    shapes in all: each costs about 0.3 s to compile, and one-row tiles for
+    the few-row case were two more.  Inlined into its caller (Numba
+    ``inline="always"``), so the caller's constant *halves* reaches the
+    tiles as a literal.
     """
     R = small_tile_rows(halves, 1)
     E = small_tile_rows(halves, 2)
@@ -521,12 +527,8 @@ def _small_strip(A, B, C, j0, halves):
     full = m - m % R
     for i in range(0, full, R):
         _small_tile(A, B, C, i, j0, R, halves)
-    if m < E:
-        for i in range(m):
-            _small_tile(A, B, C, i, j0, 1, halves)
-    else:
-        for i in range(full, m, E):
-            _small_tile(A, B, C, min(i, m - E), j0, E, halves)
+    for i in range(full, m, E):
+        _small_tile(A, B, C, max(min(i, m - E), 0), j0, E, halves)
 
 
 def _small_example(dtype):

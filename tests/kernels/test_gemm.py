@@ -420,7 +420,7 @@ def test_dot_gemv_nan_inf(dtype):
 # --------------------------------------------------------------------------
 #: (m, k, n) below, at and past one tile in each direction (R = 8 rows with
 #: AVX-512, 4 with AVX2, then R/2-row tiles; strips of 8 float64 / 16 float32
-#: lanes, then of half that), so that the one-row tiles, the overlapping edge
+#: lanes, then of half that), so that the tiles taller than A, the overlapping edge
 #: tiles, the half-width strips (n = 5, 12, 24) and the dot-product path for
 #: n < W/2 are all taken.
 SMALL_SHAPES = [
