@@ -512,17 +512,19 @@ def _small_strip(A, B, C, j0, halves):
 
     ``W`` as in :func:`_small_tile`.  Tiles of R rows
     (:func:`~jitla.kernels._tile.small_tile_rows`: eight vector accumulators,
-    8 rows with AVX-512), then tiles of R/2 rows for the rest, the last
-    moved back to end at the bottom edge (it overlaps its neighbour and
-    recomputes a few entries with the same result); with fewer rows than
-    R/2, one such tile whose rows past the last repeat it.  Four tile
-    shapes in all: each costs about 0.3 s to compile, and one-row tiles for
-    the few-row case were two more.  Inlined into its caller (Numba
+    8 rows with AVX-512), then edge tiles for the rest, the last moved back
+    to end at the bottom edge (it overlaps its neighbour and recomputes a
+    few entries with the same result); with fewer rows than an edge tile,
+    one edge tile whose rows past the last repeat it.  Full-width strips
+    (``halves = 2``) take edge tiles of R/2 rows, so a 100-row strip is
+    covered exactly; half-width strips (the last few columns) take R-row
+    edge tiles, the main tile's own shape, since each tile shape costs about
+    0.3 s to compile: three shapes in all.  Inlined into its caller (Numba
     ``inline="always"``), so the caller's constant *halves* reaches the
     tiles as a literal.
     """
     R = small_tile_rows(halves, 1)
-    E = small_tile_rows(halves, 2)
+    E = small_tile_rows(halves, halves)  # R/2 rows for full strips, R for half strips
     m = A.shape[0]
     full = m - m % R
     for i in range(0, full, R):
