@@ -62,6 +62,7 @@ __all__ = [
     "SVD_PARALLEL_MIN",
     "EIG_ONE_KERNEL_MAX",
     "SVD_VALUES_JACOBI_MAX",
+    "LSTSQ_VALUES_JACOBI_MAX",
     "SVD_BIDIAGONAL_UV_MAX",
     "INFLUENCE_PARALLEL_FLOPS",
 ]
@@ -339,6 +340,13 @@ SVD_PARALLEL_MIN = 256
 #: (n = 16: 101 vs 68 us, n = 24: 444 vs 46 us, loaded machine, devlog 021).  The small
 #: triangular factors of regression fits (``LinearRegression.singular_``) are its main users.
 SVD_VALUES_JACOBI_MAX = 16
+#: ``lstsq``'s singular values ``s`` of a triangular factor R with at most this many rows come
+#: from the "jacobi_values" kernel instead of bidiagonalisation + dqds: the same speed at
+#: these orders (10 x 10 R of a 1000 x 10 fit: 22 vs 16 us with the Python call; 8: 16 vs 14,
+#: 12: 29 vs 18, devlog 059), every value to relative accuracy, and a cold ``lstsq`` of a
+#: narrow fit does not compile the bidiagonal values tree (~2.5 s) -- the Jacobi kernel is the
+#: one the regression layer's ``svdvals`` of its small R factors compiles anyway.
+LSTSQ_VALUES_JACOBI_MAX = 10
 #: "auto" SVDs *with vectors* up to this min(m, n) take the bidiagonal route
 #: (Householder bidiagonalisation, both factors formed, Demmel-Kahan QR whose
 #: rotations are applied to them): measured 2.3-2.6x faster than the serial

@@ -95,14 +95,18 @@ def _singular_values(T):
     ``method="bidiagonal"``): backward stable, each value within about
     ``eps * s[0]`` of the exact one -- the guarantee of numpy's ``dgelsd``,
     and all numpy's rank rule ``s > rcond * s[0]`` needs (rcond >= eps
-    max(M, N) by default).  The relatively accurate Jacobi SVD of R is
-    several times slower at every size (devlog 022); it is what
-    ``svdvals(method="jacobi")`` runs.  Flops about
-    ``8 k^3 / 3`` for a k x k factor, at matrix-vector speed.
+    max(M, N) by default).  Flops about ``8 k^3 / 3`` for a k x k factor,
+    at matrix-vector speed.  The relatively accurate one-sided Jacobi SVD
+    of R (``method="jacobi_values"``, more accurate than needed) is several
+    times slower from k ~ 14 on (devlog 022) but as fast for the few
+    columns of a typical fit, and compiles in a fraction of the time: R
+    with at most ``config.LSTSQ_VALUES_JACOBI_MAX`` rows takes it (devlog
+    059).
     """
     from jitla.linalg._svd import svd
 
-    return svd(np.triu(T), compute_uv=False, method="bidiagonal")
+    small = min(T.shape) <= config.LSTSQ_VALUES_JACOBI_MAX
+    return svd(np.triu(T), compute_uv=False, method="jacobi_values" if small else "bidiagonal")
 
 
 def _numpy_rank(s, rcond: float) -> int:
