@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitla._jit import kernel, vector_kernel
+from jitla._jit import kernel, out_of_line, vector_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import dot
@@ -157,6 +157,12 @@ def solve_lu_rows(LU, x):
             x[i] = s / LU[i, i]
 
 
+# gecon (three calls) and lu._lu_solve_vector (one) call it through one C entry: linked, its
+# code (with _dot4 and dot) was optimised again in each caller's module and emitted again in
+# every module above them (gesv*, lu_solve, inv's one-call kernels) -- devlog 059
+solve_lu_rows_ool = out_of_line(solve_lu_rows)
+
+
 @kernel
 def _solve_lu_t(LU, x):
     """``x <- L^{-T} U^{-T} x``, row axpys (rows of U and L are columns of their transposes)."""
@@ -270,7 +276,7 @@ def gecon(A, LU):
             return 0.0
     x[:] = 1.0 / n
     sgn = np.zeros(n, dtype=dtype)
-    solve_lu_rows(LU, x)
+    solve_lu_rows_ool(LU, x)
     est = 0.0
     for i in range(n):
         est += abs(x[i])
@@ -281,7 +287,7 @@ def gecon(A, LU):
         for _ in range(2, MAX_STEPS + 1):
             x[:] = 0
             x[j] = 1
-            solve_lu_rows(LU, x)
+            solve_lu_rows_ool(LU, x)
             est_old = est
             est = 0.0
             for i in range(n):
@@ -297,7 +303,7 @@ def gecon(A, LU):
         # Higham's alternating-sign safeguard vector
         for i in range(n):
             x[i] = (1.0 + i / (n - 1)) * (1.0 if i % 2 == 0 else -1.0)
-        solve_lu_rows(LU, x)
+        solve_lu_rows_ool(LU, x)
         temp = 0.0
         for i in range(n):
             temp += abs(x[i])

@@ -40,7 +40,7 @@ from numba import prange, uint64
 from jitla._jit import kernel, out_of_line, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
-from jitla.kernels.condest import gecon, solve_lu_rows
+from jitla.kernels.condest import gecon, solve_lu_rows_ool
 from jitla.kernels.gemm import gemm_packed, gemm_parallel, zgemm_1m
 from jitla.kernels.tile_update import tile_update_ool
 from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_blocked, trsm_unchecked, ztrsm
@@ -1020,7 +1020,7 @@ def _lu_solve_vector(LU, piv, x, w):
         if p != i:
             w[i], w[p] = w[p], w[i]
     # the condition estimate's own substitutions: every solve has compiled them already
-    solve_lu_rows(LU, w)
+    solve_lu_rows_ool(LU, w)
     for i in range(n):
         x[i] = w[i]
 
