@@ -701,7 +701,9 @@ def _compile_entry(dispatcher, argtypes):
     with contextlib.suppress(RuntimeError):  # no writable cache directory: compile in memory
         cfunc._cache = KernelCache(entry)
     settings = vector_codegen if getattr(dispatcher, "jitla_vector_codegen", False) else scalar_codegen
-    with settings():
+    # a driver's entry is a driver too: the library Numba lowers the entry into is named after it
+    driver = name if getattr(dispatcher, "jitla_driver", False) else None
+    with settings(), _driver_scope(driver):
         cfunc.compile()
     return cfunc
 

@@ -428,8 +428,10 @@ def _reverse_block(d, e, lo, hi):
         j -= 1
 
 
+# driver: its own code is the deflation and shift logic, O(n) per sweep; the sweeps'
+# arithmetic is in _qr_sweep and _rotate_rows, which keep their own optimised code (devlog 059)
 @out_of_line
-@kernel
+@kernel(driver=True)
 def bidiagonal_qr(d, e, Ut, Vt, compute_uv, max_sweeps):
     """SVD of the upper bidiagonal ``B = diag(d) + diag(e[:-1], 1)`` by Demmel & Kahan's QR.
 
