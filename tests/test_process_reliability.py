@@ -367,6 +367,56 @@ def test_out_of_line_kernel_compiled_once_and_loaded_from_the_cache(tmp_path):
             assert out["hits"] == 1
 
 
+OUT_OF_LINE_DRIVER_MODULE = """
+from jitla._jit import kernel, out_of_line
+
+@kernel
+def scaled_sum(x, a):
+    t = 0.0
+    for i in range(x.shape[0]):
+        t += a * x[i]
+    return t
+
+@out_of_line
+@kernel(driver=True)
+def driver_sum(x):
+    return scaled_sum(x, 2.0) + scaled_sum(x[::2], 1.0)
+
+@kernel
+def caller(x):
+    return driver_sum(x) + 1.0
+"""
+
+OUT_OF_LINE_DRIVER_SCRIPT = """
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from jitla import _jit
+cheap = []
+full_pipeline = _jit._optimize_driver_module
+def recording(library):
+    cheap.append(library.name.rsplit(".", 1)[-1])
+    full_pipeline(library)
+_jit._optimize_driver_module = recording
+import ool_driver as m
+print(json.dumps({"value": m.caller(np.arange(7.0)), "cheap": cheap, "scope": _jit._driver_name[0]}))
+"""
+
+
+def test_the_entry_of_an_out_of_line_driver_takes_the_driver_pipeline(tmp_path):
+    # a driver called out of line is compiled as a C entry: the entry's module is the one to
+    # keep from the -O3 re-run (its callee and its caller take the full pipeline)
+    import json
+
+    (tmp_path / "ool_driver.py").write_text(OUT_OF_LINE_DRIVER_MODULE)
+    proc = _run(OUT_OF_LINE_DRIVER_SCRIPT, str(tmp_path), env={"NUMBA_CACHE_DIR": str(tmp_path / "cache")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["value"] == 2 * 21.0 + 12.0 + 1.0
+    assert len(out["cheap"]) == 1 and out["cheap"][0].startswith("driver_sum__entry_")
+    assert out["scope"] is None
+
+
 def test_failed_cache_write_warns_once_and_keeps_the_kernel(tmp_path, monkeypatch, fresh_warnings):
     def disk_full(self, name, data):
         raise OSError(28, "No space left on device")

@@ -367,6 +367,34 @@ def test_rank_uses_numpys_rule_on_singular_values(rng):
             np.testing.assert_allclose(s, sn, rtol=0, atol=1e-13)  # absolute: eps * s[0]
 
 
+def test_s_of_a_narrow_fit_comes_from_the_jacobi_values_kernel(rng, monkeypatch):
+    # up to config.LSTSQ_VALUES_JACOBI_MAX columns the values of R come from the quick-compiling
+    # Jacobi kernel (a cold lstsq of a narrow fit does not compile bidiagonalisation + dqds),
+    # above it from the bidiagonal route; both to numpy's accuracy (relative for Jacobi)
+    from jitla import config
+    from jitla.linalg import _svd
+
+    asked = []
+    svd = _svd.svd
+
+    def recording(a, *args, method="auto", **kwargs):
+        asked.append(method)
+        return svd(a, *args, method=method, **kwargs)
+
+    monkeypatch.setattr(_svd, "svd", recording)
+    k = config.LSTSQ_VALUES_JACOBI_MAX
+    for n, method in ((k, "jacobi_values"), (k + 1, "bidiagonal")):
+        A = rng.standard_normal((3 * n, n)) * np.logspace(0, -6, n)
+        b = rng.standard_normal(3 * n)
+        asked.clear()
+        _, _, rank, s = lstsq(A, b)
+        _, _, rankn, sn = np.linalg.lstsq(A, b)
+        assert asked == [method] and rank == rankn == n
+        np.testing.assert_allclose(s, sn, rtol=0, atol=20 * n * np.finfo(float).eps * sn[0])
+        if method == "jacobi_values":
+            np.testing.assert_allclose(s, sn, rtol=1e-9)
+
+
 # --------------------------------------------------------------------------
 # method="svd" (jitla's SVD): numpy's truncated minimum-norm solution
 # --------------------------------------------------------------------------
