@@ -474,7 +474,10 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         bidiagonalisation of the small triangular factor R (same singular
         values as a; O(N^3) at matrix-vector speed), each within about
         ``eps * s[0]`` -- numpy's (``dgelsd``'s) accuracy, so a value
-        below ~``eps * s[0]`` may come back as 0; ``"normal"``: from the
+        below ~``eps * s[0]`` may come back as 0 (for R of at most
+        ``config.LSTSQ_VALUES_JACOBI_MAX`` rows by one-sided Jacobi, which
+        is relatively accurate: as fast there, and quicker to compile);
+        ``"normal"``: from the
         Cholesky factor, accurate only to ``~eps * s[0]**2 / s[i]`` (the
         Gram matrix's precision).  None with ``compute_s=False``.
 
