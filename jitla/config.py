@@ -37,6 +37,11 @@ __all__ = [
     "PARALLEL_GEMM",
     "SMALL_ZGEMM",
     "ZGEMM_3M_MIN",
+    "COMPLEX_NB_BY_ORDER",
+    "complex_nb",
+    "ZQR_BLOCKED_MIN",
+    "ZQR_NB_BY_ORDER",
+    "complex_qr_nb",
     "FACTOR_NB",
     "factor_nb",
     "tsqr_rows",
@@ -240,6 +245,42 @@ SMALL_ZGEMM = 48**3
 #: (one real product of twice the size each way): 25 % fewer flops pays for the
 #: splitting passes (devlog 053).
 ZGEMM_3M_MIN = 128**3
+
+#: Panel width of the complex LU and Cholesky (``zlu_blocked``, ``zcholesky``) by
+#: order, ``(below this n, nb)`` pairs, 64 past the last.  Each panel is factored
+#: (and its triangular solve done) in sub-blocks of nb / 4.  Square complex128,
+#: 1 thread, LAPACK time / jitla time for nb = 32 / 64 / 96 / 128: zgetrf n = 256
+#: 0.94 / 0.90 / 0.84 / 0.73, n = 1024 0.94 / 0.97 / 0.97 / 0.84; zpotrf n = 256
+#: 0.84 / 0.83 / 0.76 / 0.61, n = 1024 0.69-0.77 / 0.81-0.86 / 0.84 / 0.77 (devlog 063).
+COMPLEX_NB_BY_ORDER = ((512, 32),)
+
+
+def complex_nb(n: int) -> int:
+    """Panel width of the complex LU / Cholesky kernels for order n (:data:`COMPLEX_NB_BY_ORDER`)."""
+    for below, nb in COMPLEX_NB_BY_ORDER:
+        if n < below:
+            return nb
+    return 64
+
+
+#: Complex QR (and forming its Q) of at least this many reflectors (min(m, n)) uses
+#: the blocked compact-WY kernels (``zgeqrf`` / ``zungqr``, GEMM updates by 1m); below,
+#: the unblocked ones, whose complex multiply-adds on cached rows are not
+#: memory-bound: square complex128, 1 thread, unblocked / blocked time (s, nb = 32):
+#: 128 0.58 / 1.02 ms, 192 1.83 / 2.94, 256 5.02 / 4.52, 384 16.5 / 13.5 (devlog 063).
+ZQR_BLOCKED_MIN = 256
+#: ``(below this min(m, n), nb, ib)`` of the blocked complex QR, ``(64, 16)`` past the
+#: last: nb reflectors per trailing update, each panel factored ib columns at a time.
+ZQR_NB_BY_ORDER = ((512, 32, 32),)
+
+
+def complex_qr_nb(k: int) -> tuple:
+    """``(nb, ib)`` of the blocked complex QR kernels for k reflectors (:data:`ZQR_NB_BY_ORDER`)."""
+    for below, nb, ib in ZQR_NB_BY_ORDER:
+        if k < below:
+            return nb, ib
+    return 64, 16
+
 
 #: Triangular solves: the blocked kernel needs at least this many right-hand
 #: sides (and n >= 2 nb) before its GEMM updates pay.

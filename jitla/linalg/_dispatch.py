@@ -53,19 +53,23 @@ def kernel_extras(info, dtype, *, blocks=None, nthreads: int | None = None) -> t
     return tuple(values[name] for name in info.extra_args)
 
 
-#: Panel / diagonal-block width of the complex LU, Cholesky and triangular kernels.
+#: Panel / diagonal-block width of the complex LU, Cholesky and triangular kernels
+#: when the order is not given (the solves); the factorisations take
+#: ``config.complex_nb(n)``.
 COMPLEX_NB = 64
 
 
-def complex_extras(dtype) -> tuple:
+def complex_extras(dtype, n: int | None = None) -> tuple:
     """``(blocks, nb)`` for the complex kernels ``zlu_blocked``, ``zlu_solve``, ``zcholesky``, ``ztrsm``.
 
     The blocks are the real packed GEMM's for the real dtype of the same
     precision, because the complex kernels run their products on it
-    (:func:`jitla.kernels.gemm.zgemm_1m`).
+    (:func:`jitla.kernels.gemm.zgemm_1m`); nb is ``config.complex_nb(n)``
+    for a factorisation of order n, :data:`COMPLEX_NB` without n.
     """
     real = np.dtype(np.dtype(dtype).char.lower())
-    return config.gemm_blocks(real).as_tuple(), COMPLEX_NB
+    nb = COMPLEX_NB if n is None else config.complex_nb(n)
+    return config.gemm_blocks(real).as_tuple(), nb
 
 
 def zgemm_extras(variant: str, dtype) -> tuple:
