@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from jitla._jit import kernel
-from jitla.kernels.gemm import zgemm_1m
+from jitla.kernels.gemm import zgemm_1m, zgemm_1m_a
 
 __all__ = [
     "zlarfg",
@@ -381,7 +381,8 @@ def _zlarft(P, tau, blocks):
             row[r] = 1
             Vh[r, r] = 1
     G = np.zeros((kb, kb), dtype=P.dtype)
-    zgemm_1m(Vh, V, G, P.real.dtype.type(1), blocks)
+    # (the [:, :] views give every 1m call here and in _zlarfb one operand signature)
+    zgemm_1m_a(Vh, V[:, :], G[:, :], P.real.dtype.type(1), blocks)
     T = np.zeros((kb, kb), dtype=P.dtype)
     for i in range(kb):
         t = tau[i]
@@ -407,7 +408,7 @@ def _zlarfb(V, Vh, T, B, conj_t, blocks):
     nc = B.shape[1]
     one = B.real.dtype.type(1)
     W = np.zeros((kb, nc), dtype=B.dtype)
-    zgemm_1m(Vh, B, W, one, blocks)
+    zgemm_1m_a(Vh, B, W[:, :], one, blocks)
     if conj_t:
         # row i of T^H W needs rows 0..i of W: from the bottom up
         for i in range(kb - 1, -1, -1):
@@ -434,7 +435,7 @@ def _zlarfb(V, Vh, T, B, conj_t, blocks):
                     wp = W[p]
                     for j in range(nc):
                         wi[j] += c * wp[j]
-    zgemm_1m(V, W, B, -one, blocks)
+    zgemm_1m(V, W[:, :], B, -one, blocks)
 
 
 @kernel
@@ -506,7 +507,7 @@ def zgeqrf(A, tau, nb, ib, blocks):
         _zgeqrf_panels(P, tau[k : k + kb], ib, blocks)
         _zpanel_store(P, A, k)
         if k + kb < n:
-            V, Vh, T = _zlarft(P, tau[k : k + kb], blocks)
+            V, Vh, T = _zlarft(P[:, :], tau[k : k + kb], blocks)
             _zlarfb(V, Vh, T, A[k:, k + kb :], True, blocks)
     return 0
 
@@ -555,6 +556,6 @@ def zungqr(A, tau, Q, nb, blocks):
     for j in range(last, -1, -nb):
         kb = min(nb, k - j)
         P = _zpanel_load(A, j, kb)
-        V, Vh, T = _zlarft(P, tau[j : j + kb], blocks)
+        V, Vh, T = _zlarft(P[:, :], tau[j : j + kb], blocks)
         _zlarfb(V, Vh, T, Q[j:, j:], False, blocks)
     return 0

@@ -193,3 +193,34 @@ def test_api_blocked_cholesky(rng, dtype, small_blocks):
         np.testing.assert_allclose(L, np.linalg.cholesky(H0), atol=tol)
         np.testing.assert_allclose(jl.cholesky(H, upper=True), L0.conj().T, atol=tol)
         np.testing.assert_array_equal(H, base)
+
+
+# --------------------------------------------------------------------------
+# the complex GEMM routes the factorisations and matmul's "auto" use
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zgemm_1m_a_matches_a_naive_product(rng, dtype):
+    import jitla
+
+    for m, k, n in ((1, 1, 1), (3, 17, 11), (9, 33, 40)):
+        A, B = crandom(rng, (m, k), dtype), crandom(rng, (k, n), dtype)
+        C = jitla.matmul(A, B, kernel="1m_a")
+        assert C.dtype == dtype
+        Ar, Ai = A.real.astype(np.float64), A.imag.astype(np.float64)
+        Br, Bi = B.real.astype(np.float64), B.imag.astype(np.float64)
+        mm = naive.matmul_2d
+        want = (mm(Ar, Br) - mm(Ai, Bi)) + 1j * (mm(Ar, Bi) + mm(Ai, Br))
+        scale = np.abs(A) @ np.abs(B)
+        np.testing.assert_allclose(C, want, atol=4 * (k + 3) * eps(np.finfo(dtype).dtype) * scale.max())
+
+
+def test_zgemm_plan_follows_the_shapes():
+    from jitla.linalg._policy import zgemm_plan
+
+    d = config.ZGEMM_3M_MIN_DIM
+    assert zgemm_plan(8, 8, 8, 1).variant == "small"
+    assert zgemm_plan(d, d, d, 1).variant == "3m"
+    assert zgemm_plan(d - 1, d, d, 1).variant == "1m"  # square-ish: 1m writes less than 1m_a
+    assert zgemm_plan(4 * d, 64, 4 * d, 1).variant == "1m"  # a factorisation's trailing update
+    assert zgemm_plan(64, 4 * d, 4 * d, 1).variant == "1m_a"  # a block reflector's V^H A
+    assert zgemm_plan(4 * d, 64, 4 * d, 2).variant == "3m"
