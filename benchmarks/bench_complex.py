@@ -18,10 +18,18 @@ faster), the form the issue's targets use ("complex128 GEMM n = 1024 >=
   (``cholesky`` vs ``numpy.linalg.cholesky``), ``inv``, ``det``; and the
   same real routines, so each complex ratio can be set beside the real one.
 
+``--sweep`` instead times the real-kernel routes of the complex product,
+1m, 1m_a (1m with B in place and A split) and 3M, against OpenBLAS zgemm over square orders 128..2048 and
+the shapes of the blocked factorisations' updates (``m x nb @ nb x n``:
+LU / Cholesky trailing updates, ``nb x m @ m x n``: the ``V^H A`` of the QR's
+block reflector), the data behind ``config.ZGEMM_3M_MIN_DIM``, and says which one
+matmul's "auto" picks.
+
 Run as::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_complex.py
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_complex.py --sizes 1024 --repeat 7
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_complex.py --sweep
 """
 
 from __future__ import annotations
@@ -31,18 +39,58 @@ import time
 
 import numpy as np
 
+#: The clock of :func:`_best`: wall time (BENCHMARKING.md); ``--cpu`` switches to
+#: process CPU time, steadier on a shared machine for single-threaded calls.
+_CLOCK = [time.perf_counter]
+
 
 def _best(funcs, repeat):
-    """Best wall time of each callable, calls alternating, after one warm-up call each."""
+    """Best time of each callable, calls alternating, after one warm-up call each."""
+    clock = _CLOCK[0]
     for f in funcs:
         f()
     best = [float("inf")] * len(funcs)
     for _ in range(repeat):
         for i, f in enumerate(funcs):
-            t = time.perf_counter()
+            t = clock()
             f()
-            best[i] = min(best[i], time.perf_counter() - t)
+            best[i] = min(best[i], clock() - t)
     return best
+
+
+def _sweep_shapes(only=None):
+    """``(label, m, k, n)``: square orders, then the factorisations' update shapes.
+
+    *only*: keep the shapes whose label starts with it.
+    """
+    shapes = [("square", n, n, n) for n in (128, 192, 256, 384, 512, 768, 1024, 1536, 2048)]
+    for nb in (32, 64, 128):
+        shapes += [(f"update k={nb}", n, nb, n) for n in (256, 512, 1024, 2048)]
+    shapes += [("V^H A, m=64", 64, n, n) for n in (256, 512, 1024, 2048)]
+    return [s for s in shapes if only is None or s[0].startswith(only)]
+
+
+def sweep(repeat, dtype, only=None):
+    """1m, 1m_a and 3M against zgemm over :func:`_sweep_shapes`; ratio = zgemm time / jitla time."""
+    import jitla
+
+    rng = np.random.default_rng(0)
+    print(f"dtype {np.dtype(dtype).name}; ratio = OpenBLAS zgemm time / jitla time (> 1: jitla faster)")
+    print(f"{'shape':<14}{'m':>6}{'k':>6}{'n':>6}{'zgemm s':>10}{'1m':>7}{'1m_a':>7}{'3m':>7}  best  auto")
+    for label, m, k, n in _sweep_shapes(only):
+        A, B = _random(rng, (m, k), dtype), _random(rng, (k, n), dtype)
+        calls = [
+            lambda A=A, B=B: jitla.matmul(A, B, kernel="1m"),
+            lambda A=A, B=B: jitla.matmul(A, B, kernel="1m_a"),
+            lambda A=A, B=B: jitla.matmul(A, B, kernel="3m"),
+            lambda A=A, B=B: A @ B,
+        ]
+        t1, t1a, t3, t_ref = _best(calls, repeat)
+        auto = jitla.matmul_plan(A, B).kernel
+        best = min((t1, "1m"), (t1a, "1m_a"), (t3, "3m"))[1]
+        ratios = "".join(f"{t_ref / t:>7.2f}" for t in (t1, t1a, t3))
+        line = f"{label:<14}{m:>6}{k:>6}{n:>6}{t_ref:>10.5f}{ratios}"
+        print(f"{line}  {best:<4}  {auto}")
 
 
 def _random(rng, shape, dtype):
@@ -113,7 +161,14 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 512, 1024])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--dtype", default="complex128", choices=["complex128", "complex64"])
+    parser.add_argument("--sweep", action="store_true", help="1m vs 3M over sizes and update shapes")
+    parser.add_argument(
+        "--only", help="with --sweep: the shapes whose label starts so ('square', 'update', 'V')"
+    )
+    parser.add_argument("--cpu", action="store_true", help="time by process CPU time (shared machines)")
     args = parser.parse_args()
+    if args.cpu:
+        _CLOCK[0] = time.process_time
     import numba
     from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -121,7 +176,10 @@ def main():
     with threadpool_limits(1):
         blas = [(i["internal_api"], i.get("architecture"), i["version"]) for i in threadpool_info()]
         print(f"BLAS {blas}, 1 thread; numba 1 thread")
-        run(args.sizes, args.repeat, np.dtype(args.dtype))
+        if args.sweep:
+            sweep(args.repeat, np.dtype(args.dtype), args.only)
+        else:
+            run(args.sizes, args.repeat, np.dtype(args.dtype))
 
 
 if __name__ == "__main__":

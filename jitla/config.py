@@ -36,7 +36,12 @@ __all__ = [
     "BATCHED_MAX",
     "PARALLEL_GEMM",
     "SMALL_ZGEMM",
-    "ZGEMM_3M_MIN",
+    "ZGEMM_3M_MIN_DIM",
+    "COMPLEX_NB_BY_ORDER",
+    "complex_nb",
+    "ZQR_BLOCKED_MIN",
+    "ZQR_NB_BY_ORDER",
+    "complex_qr_nb",
     "FACTOR_NB",
     "factor_nb",
     "tsqr_rows",
@@ -237,10 +242,61 @@ PARALLEL_GEMM = 384**3
 #: Complex products below this m*n*k run the plain complex i-k-j loops
 #: (``zgemm`` small); from it, the real packed kernel does the work (devlog 053).
 SMALL_ZGEMM = 48**3
-#: Complex products from this m*n*k use 3M (three real products) rather than 1m
-#: (one real product of twice the size each way): 25 % fewer flops pays for the
-#: splitting passes (devlog 053).
-ZGEMM_3M_MIN = 128**3
+#: With one thread, complex products with min(m, n, k) at least this use 3M (three
+#: real products, 6mnk flops) rather than 1m (8mnk): 3M's passes (splitting A and B
+#: into three planes each, three m x n products combined) cost per entry of the
+#: operands and the result, O(mk + kn + mn), so the flops they save, 2mnk, pay only
+#: when no dimension is small.  OpenBLAS zgemm time / jitla time, 1 thread (CPU
+#: time, shared machine; devlog 063), 1m / 3M: square 192 0.50 / 0.47, 256 0.63 /
+#: 0.68, 384 0.95 / 1.17, 512 0.96 / 1.20, 1024 0.90 / 0.98, 2048 0.98 / 1.11; the
+#: factorisations' updates (n x k x n) k = 64: n = 256 0.95 / 1.04, 512 0.94 / 0.91,
+#: 1024 1.11 / 0.49; k = 128: 512 0.95 / 1.07, 1024 0.96 / 0.66; 64 x n x n (a block
+#: reflector's V^H A): n = 1024 0.35 / 0.84 (1m_a 0.87), 2048 0.37 / 0.45 (1m_a 0.88).
+#: A second square run: 256 0.58 / 0.47, 384 0.90 / 1.08, 512 0.94 / 1.14 -- at 256 the
+#: two runs disagree, from 384 3M won both.
+#: Below it, "1m_a" (B in place, A split) where it writes less than 1m's expanded B
+#: (``m (k + 2n) < 2kn``: a short A), else 1m.  With threads, 3M (its three products
+#: run on the parallel kernel; 1m has no parallel form).
+ZGEMM_3M_MIN_DIM = 384
+
+#: Panel width of the complex LU and Cholesky (``zlu_blocked``, ``zcholesky``) by
+#: order, ``(below this n, nb)`` pairs, 64 past the last.  Each panel is factored
+#: (and its triangular solve done) in sub-blocks of nb / 4.  Square complex128,
+#: 1 thread, LAPACK time / jitla time for nb = 32 / 64 / 96 / 128: zgetrf n = 256
+#: 0.94 / 0.90 / 0.84 / 0.73, n = 1024 0.94 / 0.97 / 0.97 / 0.84; zpotrf n = 256
+#: 0.84 / 0.83 / 0.76 / 0.61, n = 1024 0.69-0.77 / 0.81-0.86 / 0.84 / 0.77 (devlog 063).
+COMPLEX_NB_BY_ORDER = ((512, 32),)
+
+
+def complex_nb(n: int) -> int:
+    """Panel width of the complex LU / Cholesky kernels for order n (:data:`COMPLEX_NB_BY_ORDER`)."""
+    for below, nb in COMPLEX_NB_BY_ORDER:
+        if n < below:
+            return nb
+    return 64
+
+
+#: Complex QR (and forming its Q) of at least this many reflectors (min(m, n)) uses
+#: the blocked compact-WY kernels (``zgeqrf`` / ``zungqr``); below, the unblocked
+#: ones, whose complex multiply-adds on cached rows are not memory-bound.  Square
+#: complex128, 1 thread, CPU ms, zgeqr2 / zgeqrf (nb = 32) and zform_q / zungqr:
+#: 128 0.59 / 0.64 and 0.53 / 0.62; 192 1.78 / 2.05 and 1.77 / 1.56; 256 4.87 / 3.49
+#: and 4.58 / 3.25; 512 37.6 / 24.0 and 36.7 / 22.9 (devlog 063, shared machine).
+ZQR_BLOCKED_MIN = 256
+#: ``(below this min(m, n), nb, ib)`` of the blocked complex QR, ``(64, 16)`` past the
+#: last: nb reflectors per trailing update, each panel factored ib columns at a time
+#: (nb = 32 beat 64 at 256-512 by 20-35 %; at 1024 they were level, zungqr 6 %
+#: faster with 64).
+ZQR_NB_BY_ORDER = ((1024, 32, 32),)
+
+
+def complex_qr_nb(k: int) -> tuple:
+    """``(nb, ib)`` of the blocked complex QR kernels for k reflectors (:data:`ZQR_NB_BY_ORDER`)."""
+    for below, nb, ib in ZQR_NB_BY_ORDER:
+        if k < below:
+            return nb, ib
+    return 64, 16
+
 
 #: Triangular solves: the blocked kernel needs at least this many right-hand
 #: sides (and n >= 2 nb) before its GEMM updates pay.

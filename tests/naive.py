@@ -1269,6 +1269,53 @@ def qr_complex(A) -> tuple[np.ndarray, np.ndarray]:
     return np.array(Q, dtype=np.complex128).reshape(m, m), np.array(R, dtype=np.complex128).reshape(m, n)
 
 
+def lu_complex(A) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """``(L, U, perm)`` of a complex A with ``A[perm] = L @ U``, partial pivoting as LAPACK's ``zgetrf``.
+
+    Golub & Van Loan, 4th ed., Algorithm 3.4.1 on Python complex numbers; the
+    pivot is the first entry of largest ``|Re| + |Im|`` in its column
+    (LAPACK's ``izamax``), so the row order is LAPACK's.
+    """
+    W = [[complex(v) for v in row] for row in np.asarray(A)]
+    m = len(W)
+    n = len(W[0]) if m else 0
+    perm = list(range(m))
+    for k in range(min(m, n)):
+        p = max(range(k, m), key=lambda i: (abs(W[i][k].real) + abs(W[i][k].imag), -i))
+        W[k], W[p] = W[p], W[k]
+        perm[k], perm[p] = perm[p], perm[k]
+        if W[k][k] != 0:
+            for i in range(k + 1, m):
+                W[i][k] = W[i][k] / W[k][k]
+                for j in range(k + 1, n):
+                    W[i][j] = W[i][j] - W[i][k] * W[k][j]
+    r = min(m, n)
+    L = np.array([[W[i][j] if j < i else complex(i == j) for j in range(r)] for i in range(m)], np.complex128)
+    U = np.array([[W[i][j] if j >= i else 0j for j in range(n)] for i in range(r)], np.complex128)
+    return L.reshape(m, r), U.reshape(r, n), perm
+
+
+def cholesky_complex(A) -> np.ndarray:
+    """Lower-triangular L with ``A = L @ L^H`` for Hermitian positive definite A (its lower triangle read).
+
+    Golub & Van Loan, 4th ed., Algorithm 4.2.1 with conjugates, each inner
+    product summed by :func:`_csum`; the diagonal is real.
+    """
+    rows = [[complex(v) for v in row] for row in np.asarray(A)]
+    n = len(rows)
+    L = [[0j] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            s = rows[i][j] - _csum([L[i][p] * L[j][p].conjugate() for p in range(j)])
+            if i == j:
+                if not s.real > 0.0:
+                    raise ValueError(f"pivot {i} is not positive")
+                L[i][i] = complex(math.sqrt(s.real))
+            else:
+                L[i][j] = s / L[j][j].real
+    return np.array(L, dtype=np.complex128).reshape(n, n)
+
+
 def svdvals_complex(A, sweeps: int = 60) -> np.ndarray:
     """Singular values of a complex A by one-sided Jacobi with complex rotations, descending.
 

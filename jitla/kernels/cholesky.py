@@ -41,7 +41,7 @@ from numba import prange
 
 from jitla._jit import kernel, parallel_kernel, vector_kernel
 from jitla.kernels._registry import register
-from jitla.kernels.gemm import gemm_packed, zgemm_1m
+from jitla.kernels.gemm import expand_1m, gemm_packed
 from jitla.kernels.level1 import dot
 from jitla.kernels.tile_update import tile_update_ool
 from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_unchecked, ztrsm
@@ -662,7 +662,8 @@ def zcholesky(A, blocks, nb):
     with its conjugate transpose.  Flops 4n^3/3 real; workspace n nb complex.
     """
     n = A.shape[0]
-    minus_one = A.real.dtype.type(-1)
+    real = A.real.dtype
+    minus_one = real.type(-1)
     W = np.empty((n, nb), A.dtype)
     for k0 in range(0, n, nb):
         k1 = min(n, k0 + nb)
@@ -670,12 +671,24 @@ def zcholesky(A, blocks, nb):
         if info:
             return info + k0
         if k1 < n:
-            ztrsm(A[k0:k1, k0:k1], A[k0:k1, k1:], False, 2, False, blocks, nb)
+            ztrsm(A[k0:k1, k0:k1], A[k0:k1, k1:], False, 2, False, blocks, max(4, nb // 4))
             kb = k1 - k0
             for r in range(n - k1):
                 for c in range(kb):
                     W[r, c] = A[k0 + c, k1 + r].conjugate()
+            # U12 in 1m's real form once for all the block rows (zgemm_1m would expand
+            # the part right of each block row again)
+            Ux = np.empty((2 * kb, 2 * (n - k1)), real)
+            expand_1m(A[k0:k1, k1:], Ux)
+            Wr = W.view(real)
             for j0 in range(k1, n, nb):
                 j1 = min(n, j0 + nb)
-                zgemm_1m(W[j0 - k1 : j1 - k1, :kb], A[k0:k1, j0:], A[j0:j1, j0:], minus_one, blocks)
+                # A[j0:j1, j0:] -= U12[:, j0:j1]^H U12[:, j0:] by the 1m method
+                gemm_packed(
+                    Wr[j0 - k1 : j1 - k1, : 2 * kb],
+                    Ux[:, 2 * (j0 - k1) :],
+                    A[j0:j1, j0:].view(real),
+                    minus_one,
+                    blocks,
+                )
     return 0

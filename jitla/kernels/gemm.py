@@ -11,7 +11,8 @@ Each variant is a complete function and a small step from the previous one:
 Complex products (:data:`ZGEMM_VARIANTS`, end of the file) reuse the real
 packed body: :func:`zgemm_1m` (interleaved storage, one real product) and
 :func:`zgemm_3m` (three real products), with :func:`zgemm_small` below the
-sizes where packing pays.
+sizes where packing pays; :func:`zgemm_1m_a` is 1m with B read in place
+and A split (the ``V^H B`` products of the blocked complex QR).
 
 Kernel contract (all variants): ``A`` is (m, k), ``B`` is (k, n), ``C`` is
 (m, n), all of one float dtype (float32 or float64); ``C`` is updated in
@@ -935,6 +936,55 @@ def zgemm_1m(A, B, C, alpha, blocks):
 
 
 @kernel
+def zgemm_1m_a(A, B, C, alpha, blocks):
+    """``C += alpha * A @ B`` for complex A, B, C, with B read in place and A split (for short, deep A).
+
+    Parameters
+    ----------
+    A : (m, k) complex ndarray, any layout
+        Best short (small m): it is copied into real planes.
+    B : (k, n) complex ndarray, rows contiguous
+        Read in place as the real (k, 2n) matrix of its interleaved storage.
+    C : (m, n) complex ndarray, updated in place
+    alpha : float
+        Real scale.
+    blocks : tuple of int
+        ``(MC, KC, NC)`` of the real packed GEMM.
+
+    Notes
+    -----
+    :func:`zgemm_1m` with the roles of the operands swapped.  A real row
+    ``b = [b0r, b0i, b1r, ...]`` of B times a real number gives both parts
+    of that number times each complex entry, so one real product of the
+    stacked planes ``[Re A; Im A]`` (2m x k) with B's real view (k x 2n)
+    gives ``X = Re A @ B`` and ``Y = Im A @ B`` as interleaved (m, 2n)
+    halves, and ``Re C += Re X - Im Y``, ``Im C += Im X + Re Y`` (the
+    ordinary complex product, 4M rounding: each part is a sum of 2k
+    products, combined once).  Nothing of size k n is written: for
+    ``V^H B`` in a block reflector (m = nb, k and n the trailing matrix)
+    zgemm_1m would expand all of B to 4kn reals and 3M split it into three
+    planes.  Flops 8mnk; workspace 2mk + 4mn reals.
+    """
+    real = C.real.dtype
+    m, k = A.shape
+    n = B.shape[1]
+    As = np.empty((2 * m, k), real)
+    for i in range(m):
+        for p in range(k):
+            a = A[i, p]
+            As[i, p] = a.real
+            As[m + i, p] = a.imag
+    XY = np.zeros((2 * m, 2 * n), real)
+    gemm_packed(As, B.view(real), XY, real.type(1), blocks)
+    for i in range(m):
+        X = XY[i]
+        Y = XY[m + i]
+        C_i = C[i]
+        for j in range(n):
+            C_i[j] += alpha * complex(X[2 * j] - Y[2 * j + 1], X[2 * j + 1] + Y[2 * j])
+
+
+@kernel
 def split_3m(A, A_re, A_im, A_sum):
     """``A_re, A_im, A_sum = Re A, Im A, Re A + Im A``: the three real planes of 3M."""
     m, k = A.shape
@@ -1010,4 +1060,4 @@ def zgemm_3m(A, B, C, alpha, blocks, nthreads):
 
 
 #: The complex GEMM variants by name (``jitla.matmul(..., kernel=name)`` for complex operands).
-ZGEMM_VARIANTS = {"small": zgemm_small, "1m": zgemm_1m, "3m": zgemm_3m}
+ZGEMM_VARIANTS = {"small": zgemm_small, "1m": zgemm_1m, "1m_a": zgemm_1m_a, "3m": zgemm_3m}

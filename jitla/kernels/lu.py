@@ -1712,6 +1712,41 @@ def _zlu_panel(A, piv, k0):
 
 
 @kernel
+def _zlu_panel_blocked(P, piv, ib, blocks):
+    """LU of the contiguous complex panel P (m x kb), *ib* columns at a time; status as :func:`_zlu_panel`.
+
+    The second level of the blocking, as the real :func:`_lu_panel_blocked`:
+    each m x ib sub-panel is factored by :func:`_zlu_panel` (its rows are
+    short and stay in L1/L2), its interchanges applied to the panel's other
+    columns, and the rest of the panel updated by a unit lower triangular
+    solve (:func:`ztrsm`) and one complex GEMM (:func:`zgemm_1m`).  Pivots
+    0-based within P.
+    """
+    m, kb = P.shape
+    minus_one = P.real.dtype.type(-1)
+    info = 0
+    kmax = min(m, kb)
+    for j0 in range(0, kmax, ib):
+        jb = min(ib, kmax - j0)
+        j1 = j0 + jb
+        pinfo = _zlu_panel(P[j0:, j0:j1], piv[j0:j1], j0)
+        if info == 0 and pinfo:
+            info = pinfo + j0
+        for i in range(j0, j1):
+            p = piv[i]
+            if p != i:
+                for j in range(j0):
+                    P[i, j], P[p, j] = P[p, j], P[i, j]
+                for j in range(j1, kb):
+                    P[i, j], P[p, j] = P[p, j], P[i, j]
+        if j1 < kb:
+            ztrsm(P[j0:j1, j0:j1], P[j0:j1, j1:], True, 0, True, blocks, jb)
+            if j1 < m:
+                zgemm_1m(P[j1:, j0:j1], P[j0:j1, j1:], P[j1:, j1:], minus_one, blocks)
+    return info
+
+
+@kernel
 def zlu_blocked(A, piv, blocks, nb):
     """Factor the complex ``P A = L U`` in place, right-looking, *nb* columns at a time.
 
@@ -1724,7 +1759,9 @@ def zlu_blocked(A, piv, blocks, nb):
     blocks : tuple of int
         ``(MC, KC, NC)`` of the real packed GEMM under :func:`zgemm_1m`.
     nb : int
-        Panel width (a matrix of order <= nb is one unblocked panel).
+        Panel width (a matrix of order <= nb is one panel).  Each panel is
+        factored ``ib = max(4, nb // 4)`` columns at a time, and the
+        triangular solve for U12 runs in diagonal blocks of ib.
 
     Returns
     -------
@@ -1740,18 +1777,37 @@ def zlu_blocked(A, piv, blocks, nb):
     Smith's algorithm to avoid overflow), and the trailing update
     ``A22 -= L21 @ U12``, which runs on the real packed kernel by the 1m
     method (:func:`jitla.kernels.gemm.zgemm_1m`) with the rounding of the
-    ordinary complex product.  Flops 8n^3/3 real (2n^3/3 complex
-    multiply-adds); workspace: the expanded U12 (4 nb n reals) and packing
+    ordinary complex product.  As in the real kernel the tall panel is
+    copied to a contiguous array (in place its rows, n entries apart, fall
+    into the same cache sets) and factored there in sub-panels
+    (:func:`_zlu_panel_blocked`), and :func:`ztrsm` solves most of U12 by
+    GEMM.  Flops 8n^3/3 real (2n^3/3 complex multiply-adds); workspace: the
+    panel copy (m nb complex), the expanded U12 (4 nb n reals) and packing
     buffers.
     """
     m, n = A.shape
     minus_one = A.real.dtype.type(-1)
     info = 0
     kmax = min(m, n)
+    ib = max(4, nb // 4)
     for k0 in range(0, kmax, nb):
         kb = min(nb, kmax - k0)
         k1 = k0 + kb
-        pinfo = _zlu_panel(A[k0:, k0:k1], piv[k0:k1], k0)
+        rows = m - k0
+        P = np.empty((rows, kb), A.dtype)
+        for i in range(rows):
+            src = A[k0 + i, k0:k1]
+            dst = P[i]
+            for j in range(kb):
+                dst[j] = src[j]
+        pinfo = _zlu_panel_blocked(P, piv[k0:k1], ib, blocks)
+        for i in range(rows):
+            src = P[i]
+            dst = A[k0 + i, k0:k1]
+            for j in range(kb):
+                dst[j] = src[j]
+        for i in range(k0, k1):
+            piv[i] += k0
         if info == 0 and pinfo:
             info = pinfo + k0
         # the panel's interchanges, applied to the columns left and right of it
@@ -1764,7 +1820,7 @@ def zlu_blocked(A, piv, blocks, nb):
                     A[i, j], A[p, j] = A[p, j], A[i, j]
         if k1 < n:
             # U12 = L11^{-1} A12 (unit lower triangular solve)
-            ztrsm(A[k0:k1, k0:k1], A[k0:k1, k1:], True, 0, True, blocks, nb)
+            ztrsm(A[k0:k1, k0:k1], A[k0:k1, k1:], True, 0, True, blocks, ib)
             if k1 < m:
                 # trailing update A22 -= L21 @ U12
                 zgemm_1m(A[k1:, k0:k1], A[k0:k1, k1:], A[k1:, k1:], minus_one, blocks)

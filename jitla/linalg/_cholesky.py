@@ -172,8 +172,14 @@ def cholesky(a, /, *, upper=False):
         U, info = _zfactor_upper(a, dtype, lower=not upper)
         if info:
             raise LinAlgError("Matrix is not positive definite")
-        U = np.triu(U)
-        return U if upper else np.ascontiguousarray(np.conj(U.swapaxes(-1, -2)))
+        if upper:
+            return np.triu(U)
+        # L = U^T of the factor of conj(a) (see _zfactor_upper), in one blocked pass
+        n = a.shape[-1]
+        L = np.empty_like(U)
+        for Uk, Lk in zip(U.reshape(-1, n, n), L.reshape(-1, n, n), strict=True):
+            transpose_triangle(Uk, Lk, True)
+        return L
     n = a.shape[-1]
     if not upper and a.size and cholesky_variant(n) == "blocked":
         return _lower_blocked(a, dtype)
@@ -191,21 +197,30 @@ def cholesky(a, /, *, upper=False):
 
 
 def _zfactor_upper(a: np.ndarray, dtype, lower: bool):
-    """Complex Hermitian stack: a C-ordered work copy whose upper triangle holds U (``a = U^H U``).
+    """Complex Hermitian stack: a C-ordered work copy whose upper triangle holds U (``b = U^H U``).
 
-    The triangle read is a's upper one, or with *lower* its lower one
-    conjugate-transposed (the same Hermitian matrix).  Returns
-    ``(work, info)``: info 0, or the order of the first leading minor that
-    is not positive definite (of the first such matrix of the stack).
+    Without *lower*, ``b = a`` (its upper triangle read).  With *lower*, the
+    work copy is ``a^T`` (one blocked transposing pass, no conjugation), whose
+    upper triangle is a's lower one: the Hermitian matrix it defines is
+    ``b = conj(a)``, and ``conj(a) = U^H U`` gives ``a = U^T conj(U)``, so
+    numpy's lower factor is ``L = U^T`` -- again without a conjugation.
+    Returns ``(work, info)``: info 0, or the order of the first leading
+    minor that is not positive definite (of the first such matrix of the
+    stack; conj(a) has the same minors).
     """
-    src = np.conj(np.swapaxes(a, -1, -2)) if lower else a
-    work = np.array(src, dtype=dtype, order="C", copy=True)
     n = a.shape[-1]
+    if lower:
+        src = np.ascontiguousarray(a, dtype=dtype).reshape((-1, n, n))
+        work = np.empty(a.shape, dtype)
+        for S, W in zip(src, work.reshape(-1, n, n), strict=True):
+            transpose_triangle(S, W, False)
+    else:
+        work = np.array(a, dtype=dtype, order="C", copy=True)
     if work.size == 0:
         return work, 0
     from jitla.kernels.cholesky import zcholesky as func
 
-    extras = complex_extras(dtype)
+    extras = complex_extras(dtype, n)
     for W in work.reshape(-1, n, n):
         info = func(W, *extras)
         if info:
@@ -277,7 +292,8 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
         n = a.shape[-1]
         if lower:
             keep = np.tril(np.ones((n, n), dtype=bool))
-            c = np.where(keep, np.conj(U.swapaxes(-1, -2)), a.astype(dtype, copy=False))
+            # L = U^T: U factors conj(a) here (_zfactor_upper)
+            c = np.where(keep, U.swapaxes(-1, -2), a.astype(dtype, copy=False))
         else:
             keep = np.triu(np.ones((n, n), dtype=bool))
             c = np.where(keep, U, a.astype(dtype, copy=False))

@@ -62,23 +62,58 @@ def _safe_exponent(amax, target):
 # --------------------------------------------------------------------------
 # QR
 # --------------------------------------------------------------------------
-def _complete_q(F, tau, q):
-    from jitla.kernels.qr_complex import zform_q
+def _blocked_qr(k):
+    """True when k reflectors go through the blocked kernels (``config.ZQR_BLOCKED_MIN``)."""
+    from jitla import config
 
+    return k >= config.ZQR_BLOCKED_MIN
+
+
+def _factor_qr(F, tau):
+    """Householder QR of the C-ordered complex F in place: ``zgeqrf`` (blocked) or ``zgeqr2``."""
+    k = tau.shape[0]
+    if _blocked_qr(k):
+        from jitla import config
+        from jitla.kernels.qr_complex import zgeqrf
+
+        nb, ib = config.complex_qr_nb(k)
+        zgeqrf(F, tau, nb, ib, _real_blocks(F.dtype))
+    else:
+        from jitla.kernels.qr_complex import zgeqr2
+
+        zgeqr2(F, tau)
+
+
+def _real_blocks(dtype):
+    """The real packed GEMM's blocks for the real dtype of *dtype*'s precision (the 1m products')."""
+    from jitla import config
+
+    return config.gemm_blocks(_real_dtype(dtype)).as_tuple()
+
+
+def _complete_q(F, tau, q):
+    """The first q columns of Q from the factored F: ``zungqr`` (blocked) or ``zform_q``."""
     Q = np.empty((F.shape[0], q), F.dtype)
-    zform_q(F, tau, Q)
+    k = tau.shape[0]
+    if _blocked_qr(k):
+        from jitla import config
+        from jitla.kernels.qr_complex import zungqr
+
+        zungqr(F, tau, Q, config.complex_qr_nb(k)[0], _real_blocks(F.dtype))
+    else:
+        from jitla.kernels.qr_complex import zform_q
+
+        zform_q(F, tau, Q)
     return Q
 
 
 def qr(a, mode, dtype):
-    """``qr(a, mode)`` for complex a (numpy's modes, stacked), Householder (``zgeqr2``).
+    """``qr(a, mode)`` for complex a (numpy's modes, stacked), Householder (``zgeqrf`` / ``zgeqr2``).
 
     Returns ``(Q, R)`` as a plain tuple for "reduced" / "complete" (the
     caller makes it a ``QRResult``), R for "r", ``(h, tau)`` for "raw", the
     factored array for the deprecated "economic".
     """
-    from jitla.kernels.qr_complex import zgeqr2
-
     m, n = a.shape[-2:]
     batch = a.shape[:-2]
     k = min(m, n)
@@ -87,7 +122,7 @@ def qr(a, mode, dtype):
     taus = np.zeros((count, k), dtype)
     for i in range(count):
         if k:
-            zgeqr2(work[i], taus[i])
+            _factor_qr(work[i], taus[i])
     if mode == "economic":
         return work.reshape(batch + (m, n))
     if mode == "raw":

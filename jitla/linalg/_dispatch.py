@@ -53,31 +53,35 @@ def kernel_extras(info, dtype, *, blocks=None, nthreads: int | None = None) -> t
     return tuple(values[name] for name in info.extra_args)
 
 
-#: Panel / diagonal-block width of the complex LU, Cholesky and triangular kernels.
+#: Panel / diagonal-block width of the complex LU, Cholesky and triangular kernels
+#: when the order is not given (the solves); the factorisations take
+#: ``config.complex_nb(n)``.
 COMPLEX_NB = 64
 
 
-def complex_extras(dtype) -> tuple:
+def complex_extras(dtype, n: int | None = None) -> tuple:
     """``(blocks, nb)`` for the complex kernels ``zlu_blocked``, ``zlu_solve``, ``zcholesky``, ``ztrsm``.
 
     The blocks are the real packed GEMM's for the real dtype of the same
     precision, because the complex kernels run their products on it
-    (:func:`jitla.kernels.gemm.zgemm_1m`).
+    (:func:`jitla.kernels.gemm.zgemm_1m`); nb is ``config.complex_nb(n)``
+    for a factorisation of order n, :data:`COMPLEX_NB` without n.
     """
     real = np.dtype(np.dtype(dtype).char.lower())
-    return config.gemm_blocks(real).as_tuple(), COMPLEX_NB
+    nb = COMPLEX_NB if n is None else config.complex_nb(n)
+    return config.gemm_blocks(real).as_tuple(), nb
 
 
 def zgemm_extras(variant: str, dtype) -> tuple:
     """Arguments after ``(A, B, C)`` of the complex product *variant* (``gemm.ZGEMM_VARIANTS``).
 
-    "small" takes none; "1m" a real alpha of 1 and the real GEMM's blocks for
+    "small" takes none; "1m" and "1m_a" a real alpha of 1 and the real GEMM's blocks for
     the real dtype of *dtype*'s precision; "3m" those and the thread count.
     """
     real = np.dtype(np.dtype(dtype).char.lower())
     if variant == "small":
         return ()
     blocks = config.gemm_blocks(real).as_tuple()
-    if variant == "1m":
+    if variant in ("1m", "1m_a"):
         return (real.type(1), blocks)
     return (real.type(1), blocks, int(numba.get_num_threads()))

@@ -101,7 +101,7 @@ def _zfactor(LU: np.ndarray):
         return piv, info
     from jitla.kernels.lu import zlu_blocked as func
 
-    extras = complex_extras(LU.dtype)
+    extras = complex_extras(LU.dtype, min(m, n))
     LU3 = LU.reshape(count, m, n)
     piv2 = piv.reshape(count, min(m, n))
     flat = info.reshape(count)

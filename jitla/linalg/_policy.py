@@ -113,16 +113,23 @@ def zgemm_plan(m, k, n, nthreads=None) -> Plan:
     complex kernels stay out of the registry (whose entries are warmed up
     from real examples), so ``get_kernel`` does not know "zgemm".
 
-    1. m*n*k < SMALL_ZGEMM           -> zgemm small (complex i-k-j loops)
-    2. m*n*k < ZGEMM_3M_MIN, 1 thread -> zgemm 1m (one real packed product)
-    3. otherwise                      -> zgemm 3m (three real products, parallel with threads)
+    1. m*n*k < SMALL_ZGEMM                       -> zgemm small (complex i-k-j loops)
+    2. threads > 1                               -> zgemm 3m (three parallel real products)
+    3. min(m, n, k) >= ZGEMM_3M_MIN_DIM          -> zgemm 3m (three real products)
+    4. m (k + 2n) < 2kn (A short next to B)      -> zgemm 1m_a (B in place, A split)
+    5. otherwise                                 -> zgemm 1m (one real packed product)
     """
     size = m * n * k
     if size < config.SMALL_ZGEMM:
         return Plan("zgemm", "small", f"small complex (m*n*k={size} < {config.SMALL_ZGEMM})")
-    if size < config.ZGEMM_3M_MIN and _threads(nthreads) == 1:
-        return Plan("zgemm", "1m", f"mid-size complex (m*n*k={size} < {config.ZGEMM_3M_MIN}), 1 thread")
-    return Plan("zgemm", "3m", f"large complex (m*n*k={size})")
+    nthreads = _threads(nthreads)
+    if nthreads > 1:
+        return Plan("zgemm", "3m", f"complex (m*n*k={size}), {nthreads} threads")
+    if min(m, n, k) >= config.ZGEMM_3M_MIN_DIM:
+        return Plan("zgemm", "3m", f"large complex (min(m, n, k) >= {config.ZGEMM_3M_MIN_DIM}), 1 thread")
+    if m * (k + 2 * n) < 2 * k * n:
+        return Plan("zgemm", "1m_a", f"complex with a short A (m={m}, k={k}, n={n}), 1 thread")
+    return Plan("zgemm", "1m", f"complex with a dimension < {config.ZGEMM_3M_MIN_DIM}, 1 thread")
 
 
 def trsm_plan(n: int, k: int) -> Plan:

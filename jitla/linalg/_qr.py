@@ -233,7 +233,9 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
     NaN and inf are not rejected (numpy does not reject them either): they
     propagate into the result.  Complex input: LAPACK ``zgeqr2``'s
     reflectors (:mod:`jitla.kernels.qr_complex`, ``beta`` real), so R's
-    diagonal is real and Q, R, ``(h, tau)`` agree with numpy's to rounding.
+    diagonal is real and Q, R, ``(h, tau)`` agree with numpy's to rounding;
+    from ``config.ZQR_BLOCKED_MIN`` reflectors on, blocked in compact WY
+    form (``zgeqrf`` / ``zungqr``, trailing updates by the complex GEMM).
     """
     mode = _normalise_mode(mode)
     if not isinstance(method, str) or method not in _METHODS:
