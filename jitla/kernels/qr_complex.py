@@ -438,7 +438,7 @@ def _zlarfb(V, Vh, T, B, conj_t, blocks):
     zgemm_1m(V, W[:, :], B, -one, blocks)
 
 
-@kernel
+@kernel(driver=True)
 def _zgeqrf_panels(A, tau, nb, blocks):
     """:func:`zgeqrf` with every panel factored in place by :func:`zgeqr2` (the inner level)."""
     m, n = A.shape
@@ -455,7 +455,7 @@ def _zgeqrf_panels(A, tau, nb, blocks):
     return 0
 
 
-@kernel
+@kernel(driver=True)
 def zgeqrf(A, tau, nb, ib, blocks):
     """Complex Householder QR, blocked compact WY (LAPACK ``zgeqrf``): ``A = Q R`` in place.
 
@@ -512,7 +512,7 @@ def zgeqrf(A, tau, nb, ib, blocks):
     return 0
 
 
-@kernel
+@kernel(driver=True)
 def zungqr(A, tau, Q, nb, blocks):
     """The first ``q = Q.shape[1]`` columns of ``Q = H_0 ... H_{k-1}``, blocked (LAPACK ``zungqr``).
 
