@@ -70,14 +70,16 @@ def _complete_q(F, tau, q):
     return Q
 
 
-def qr(a, mode, dtype):
+def qr(a, mode, dtype, pivoting=False):
     """``qr(a, mode)`` for complex a (numpy's modes, stacked), Householder (``zgeqr2``).
 
     Returns ``(Q, R)`` as a plain tuple for "reduced" / "complete" (the
     caller makes it a ``QRResult``), R for "r", ``(h, tau)`` for "raw", the
-    factored array for the deprecated "economic".
+    factored array for the deprecated "economic".  With *pivoting*
+    (Businger-Golub, ``zgeqp3``) the permutation ``P`` (int32, scipy's) is
+    appended: ``(Q, R, P)``, ``(R, P)``, ``((h, tau), P)``.
     """
-    from jitla.kernels.qr_complex import zgeqr2
+    from jitla.kernels.qr_complex import zgeqp3, zgeqr2
 
     m, n = a.shape[-2:]
     batch = a.shape[:-2]
@@ -85,22 +87,29 @@ def qr(a, mode, dtype):
     work = np.array(a, dtype=dtype, order="C", copy=True).reshape((math.prod(batch), m, n))
     count = work.shape[0]
     taus = np.zeros((count, k), dtype)
+    perms = np.empty((count, n), np.int64)
     for i in range(count):
-        if k:
+        if pivoting:
+            zgeqp3(work[i], perms[i], taus[i])
+        elif k:
             zgeqr2(work[i], taus[i])
+    P = perms.reshape(batch + (n,)).astype(np.int32)
     if mode == "economic":
         return work.reshape(batch + (m, n))
     if mode == "raw":
-        return np.swapaxes(work.reshape(batch + (m, n)), -1, -2), taus.reshape(batch + (k,))
+        raw = np.swapaxes(work.reshape(batch + (m, n)), -1, -2), taus.reshape(batch + (k,))
+        return (raw, P) if pivoting else raw
     if mode == "r":
-        return np.triu(work[:, :k, :]).reshape(batch + (k, n))
+        R = np.triu(work[:, :k, :]).reshape(batch + (k, n))
+        return (R, P) if pivoting else R
     q = m if mode == "complete" else k
     Qs = np.empty((count, m, q), dtype)
     Rs = np.empty((count, q, n), dtype)
     for i in range(count):
         Qs[i] = _complete_q(work[i], taus[i], q)
         Rs[i] = np.triu(work[i, :q])
-    return Qs.reshape(batch + (m, q)), Rs.reshape(batch + (q, n))
+    Q, R = Qs.reshape(batch + (m, q)), Rs.reshape(batch + (q, n))
+    return (Q, R, P) if pivoting else (Q, R)
 
 
 # --------------------------------------------------------------------------
