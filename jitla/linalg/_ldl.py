@@ -90,7 +90,7 @@ def _pivot_structure(ipiv, lower):
 
 
 def ldl(A, lower=True, hermitian=True, overwrite_a=False, check_finite=True):
-    """Bunch-Kaufman ``L D L^T`` (``L D L^H``) factorisation of a symmetric (Hermitian) matrix (scipy.linalg.ldl).
+    """Bunch-Kaufman ``L D L^T`` (``L D L^H``) of a symmetric (Hermitian) matrix (scipy.linalg.ldl).
 
     Parameters
     ----------

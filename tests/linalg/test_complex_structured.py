@@ -138,7 +138,9 @@ def test_solve_assume_a_mixed_real_and_complex_and_singular(rng):
         np.testing.assert_allclose(x, sl.solve(A, b, assume_a=assume_a), rtol=1e-12)
         assert x.dtype == np.complex128 and x.shape == (5,)
     S = np.array([[1j, 1j], [1j, 1j]])  # complex symmetric and singular
-    with pytest.raises(np.linalg.LinAlgError, match=r"A singular matrix detected: slice\(s\) \[0\] are singular."):
+    with pytest.raises(
+        np.linalg.LinAlgError, match=r"A singular matrix detected: slice\(s\) \[0\] are singular."
+    ):
         jl.solve(S, np.ones(2), assume_a="sym")
     H = np.array([[1, 1j], [-1j, 1]])  # Hermitian and singular
     with pytest.raises(np.linalg.LinAlgError, match=r"A singular matrix detected"):
@@ -289,7 +291,9 @@ def test_svd_jacobi_complex_graded_matrix_is_relatively_accurate(rng):
     B = _cplx(rng, 6, 4)
     A = B * 10.0 ** -np.arange(0, 40, 10)
     mpmath.mp.dps = 60
-    exact = sorted((float(x) for x in mpmath.svd_c(mpmath.matrix(A.tolist()), compute_uv=False)), reverse=True)
+    exact = sorted(
+        (float(x) for x in mpmath.svd_c(mpmath.matrix(A.tolist()), compute_uv=False)), reverse=True
+    )
     for method in ("jacobi", "jacobi_values"):
         np.testing.assert_allclose(jl.svdvals(A, method=method), exact, rtol=100 * EPS[np.complex128])
 
