@@ -45,7 +45,7 @@ def _cabs1(x):
 
 @kernel
 def _argmax_abs(x, last_on_tie):
-    """Index of the largest ``cabs1(x_i)``: the first (``idamax``, ``izamax``), or the last if *last_on_tie*."""
+    """Index of the largest ``cabs1(x_i)``: the first (``izamax``), or the last if *last_on_tie*."""
     best = -1.0
     j = 0
     for i in range(x.shape[0]):
