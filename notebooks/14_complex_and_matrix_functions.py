@@ -19,13 +19,16 @@
 #
 # 1. The Schur form `A = Z T Z^*`: every square matrix is unitarily similar to a triangular one,
 #    and a real matrix is orthogonally similar to a quasi-triangular one. Reordering it.
-# 2. Normal matrices: their complex Schur form is diagonal (the spectral theorem).
-# 3. Why the Jordan form is not computed: a perturbation of size 1e-12 moves eigenvalues by 3e-2.
+# 2. Normal matrices: their complex Schur form is diagonal (the spectral theorem), so they are
+#    unitarily diagonalisable -- a real example and a complex, non-Hermitian one.
+# 3. Why the Jordan form is not computed: a perturbation of size eps moves the eigenvalues of an
+#    n x n Jordan block by eps^(1/n).
 # 4. Functions of matrices on the Schur form (`sqrtm`, `logm`, `funm`) and `expm` by scaling and
 #    squaring.
 #
-# Complex *input* (a complex A) waits for the complex QR/eig kernels; everything below starts
-# from real matrices, and complex numbers appear where the mathematics puts them.
+# Complex input works throughout (`schur`, `eig`, `qr`, `svd`, ... take complex64 / complex128);
+# the sections below start from real matrices where the mathematics does, and from complex ones
+# where it needs them.
 
 # %%
 import numpy as np
@@ -87,6 +90,47 @@ print("largest off-diagonal entry of T:", np.abs(np.triu(Tn, 1)).max())
 print("eigenvalues:", np.round(np.diagonal(Tn), 6))
 
 # %% [markdown]
+# ### A complex normal matrix that is not Hermitian
+#
+# Normal means `A A^* = A^* A`, nothing more: Hermitian (real eigenvalues), skew-Hermitian
+# (imaginary ones) and unitary (on the unit circle) matrices are normal, and so is
+# `N = U diag(λ) U^*` for any unitary U and *any* complex λ. Take λ scattered in the complex
+# plane, so N is neither Hermitian nor unitary. Its complex Schur form is diagonal to rounding;
+# the eigenvectors that `eig` returns (unit columns) form a unitary matrix, `V^* V = I`, because
+# eigenvectors of distinct eigenvalues of a normal matrix are orthogonal. A non-normal matrix
+# with the same eigenvalues has a Schur form with a large strictly upper part, and its
+# eigenvector matrix is far from unitary: `cond(V)` measures how far, and it is the factor by
+# which perturbations of A can move its eigenvalues (Bauer–Fike).
+
+# %%
+Zc = rng.standard_normal((5, 5)) + 1j * rng.standard_normal((5, 5))
+U, _ = jl.qr(Zc)  # a unitary matrix (complex Householder QR)
+lam = np.array([2 + 1j, -1 + 0.5j, 0.3 - 2j, 1.5 - 1.5j, -2 - 1j])
+Nc = U @ np.diag(lam) @ U.conj().T
+print(
+    "Hermitian:", np.allclose(Nc, Nc.conj().T), "  normal:", np.allclose(Nc @ Nc.conj().T, Nc.conj().T @ Nc)
+)
+Tc, Zs = jl.schur(Nc, output="complex")
+print("largest off-diagonal entry of its Schur form:", f"{np.abs(np.triu(Tc, 1)).max():.1e}")
+w, Vc = jl.eig(Nc)
+print(
+    "||V^* V - I|| =",
+    f"{np.linalg.norm(Vc.conj().T @ Vc - np.eye(5)):.1e}",
+    "  cond(V) =",
+    np.linalg.cond(Vc),
+)
+# same eigenvalues, not normal: a triangular matrix with them on the diagonal
+Tnn = np.diag(lam) + np.triu(rng.standard_normal((5, 5)), 1)
+Ann = U @ Tnn @ U.conj().T
+w2, V2 = jl.eig(Ann)
+print(
+    "non-normal: ||V^* V - I|| =",
+    f"{np.linalg.norm(V2.conj().T @ V2 - np.eye(5)):.2f}",
+    "  cond(V) =",
+    f"{np.linalg.cond(V2):.1f}",
+)
+
+# %% [markdown]
 # ## 3. The Jordan form is ill-posed
 #
 # A Jordan block `J = I + N` (N the shift) has the single eigenvalue 1 of multiplicity n but only
@@ -109,6 +153,73 @@ for delta in (0.0, 1e-12):
 print("delta^(1/n) =", 1e-12 ** (1 / n))
 Tp, Zp = jl.schur(J + 1e-12 * np.eye(n, k=-(n - 1)))
 print("Schur form of the perturbed J: ||Z T Z^T - J|| =", np.linalg.norm(Zp @ Tp @ Zp.T - J))
+
+# %% [markdown]
+# The perturbation need not be chosen: rounding does it. Store a Jordan block in another
+# orthonormal basis, `A = Q J Q^T` with a random orthogonal Q: forming the product already
+# commits errors of size eps (2.2e-16), and the computed eigenvalues of A spread over a circle
+# of radius about `eps^(1/n)` around 1 -- 1.5e-8 for n = 2, 1e-2 for n = 8, 0.1 for n = 16 --
+# spaced evenly (the n-th roots of `(λ - 1)^n = delta` are `delta^(1/n)` times the n-th roots
+# of unity). The *eigenvalues* of a Jordan block are determined to only `1/n` of the working
+# digits, and the Jordan *structure* (one block of size n, or n blocks of size 1?) not at all:
+# it changes at a perturbation of size zero. Any algorithm that decided it would have to decide
+# whether numbers like these are equal, with a tolerance the data cannot justify. The Schur form
+# asks no such question.
+#
+# The last column is the same block in its own basis with `eps` in the corner: there the QR
+# iteration returns 1 exactly for n >= 4 -- it deflates the tiny subdiagonal entries, a
+# backward error of size eps. Both answers, 1 and the circle, are exact eigenvalues of matrices
+# within rounding of the data; nothing in the data can tell them apart.
+
+# %%
+eps = np.finfo(float).eps
+print("  n   max |λ - 1| of Q J Q^T   eps^(1/n)   spread   max |λ - 1|, J + eps e_n e_1^T")
+for n in (2, 4, 8, 16):
+    Jn = np.eye(n) + np.eye(n, k=1)
+    Qn, _ = jl.qr(rng.standard_normal((n, n)))
+    d = np.abs(jl.eigvals(Qn @ Jn @ Qn.T) - 1)
+    Jn[n - 1, 0] = eps
+    corner = np.abs(jl.eigvals(Jn) - 1).max()
+    print(f"{n:3d}   {d.max():.3e}{'':16}{eps ** (1 / n):.3e}   {d.max() - d.min():.0e}    {corner:.1e}")
+wj = jl.eigvals(Qn @ (np.eye(n) + np.eye(n, k=1)) @ Qn.T)
+angles = np.sort(np.angle(wj - 1))
+print(
+    "gaps between the angles of λ - 1 (n = 16), in units of 2π/16:",
+    np.round(np.diff(angles) / (2 * np.pi / 16), 2),
+)
+
+# %% [markdown]
+# ## Exercises
+#
+# 1. Check that the Schur vectors `Zs` of the complex normal matrix `Nc` are eigenvectors:
+#    `Nc Zs = Zs diag(T)` up to rounding. Is that true for `Ann`?
+# 2. For the non-normal `Ann`, perturb by a random complex E with `||E||_2 = 1e-10` and compare
+#    how far the eigenvalues move with the Bauer–Fike bound `cond(V) ||E||_2`. Do the same for
+#    `Nc`, where the bound is `||E||_2` itself.
+# 3. Predict, then measure, how far the eigenvalues of a 6 x 6 Jordan block move when its corner
+#    entry is set to 1e-6.
+#
+# The solutions are hidden below: click to open them.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# 1. normal: T is diagonal, so Nc Zs = Zs T = Zs diag(T); not for Ann (T has an upper part)
+print("Nc:", f"{np.linalg.norm(Nc @ Zs - Zs * np.diagonal(Tc)):.1e}")
+Ta, Za = jl.schur(Ann, output="complex")
+print("Ann:", f"{np.linalg.norm(Ann @ Za - Za * np.diagonal(Ta)):.1e}")
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# 2. Bauer-Fike: every eigenvalue of A + E is within cond(V) ||E||_2 of one of A's
+E = rng.standard_normal((5, 5)) + 1j * rng.standard_normal((5, 5))
+E *= 1e-10 / np.linalg.norm(E, 2)
+for name, Mx, Vx in (("Nc", Nc, Vc), ("Ann", Ann, V2)):
+    moved = max(np.abs(jl.eigvals(Mx + E)[:, None] - jl.eigvals(Mx)[None, :]).min(axis=1))
+    print(f"{name}: moved {moved:.1e}, bound {np.linalg.cond(Vx) * 1e-10:.1e}")
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+# 3. (1e-6)^(1/6) = 0.1
+J6 = np.eye(6) + np.eye(6, k=1)
+J6[5, 0] = 1e-6
+print("predicted", 1e-6 ** (1 / 6), " measured", np.abs(jl.eigvals(J6) - 1).max())
 
 # %% [markdown]
 # ## 4. Functions of matrices

@@ -34,12 +34,14 @@ import numpy as np
 
 from jitla._jit import kernel
 from jitla.kernels.gemm import zgemm_1m, zgemm_1m_a
+from jitla.kernels.qr_pivoted import _downdate
 
 __all__ = [
     "zlarfg",
     "reflect_rows",
     "reflect_cols",
     "zgeqr2",
+    "zgeqp3",
     "zform_q",
     "zapply_qh",
     "zapply_q",
@@ -210,6 +212,86 @@ def zgeqr2(A, tau):
     for j in range(k):
         _, tau[j] = zlarfg(A[j:, j])
         reflect_rows(A, j, j, tau[j].conjugate(), A, j + 1, n, w)
+    return 0
+
+
+@kernel
+def _zcolumn_norm(A, r0, j):
+    """``||A[r0:, j]||`` of a complex column, scaled by its largest ``|Re|``, ``|Im|``."""
+    m = A.shape[0]
+    scale = 0.0
+    for i in range(r0, m):
+        scale = max(scale, abs(A[i, j].real), abs(A[i, j].imag))
+    if scale == 0.0:
+        return 0.0
+    ssq = 0.0
+    for i in range(r0, m):
+        re = A[i, j].real / scale
+        im = A[i, j].imag / scale
+        ssq += re * re + im * im
+    return scale * math.sqrt(ssq)
+
+
+@kernel
+def zgeqp3(A, jpvt, tau):
+    """Complex Householder QR with column pivoting: ``A P = Q R`` in place (LAPACK ``zlaqp2``).
+
+    Parameters
+    ----------
+    A : (m, n) complex ndarray, overwritten
+        As :func:`zgeqr2`: R on and above the diagonal (real diagonal,
+        ``|R[0, 0]| >= |R[1, 1]| >= ...``), the vectors below.
+    jpvt : (n,) int64 ndarray, overwritten
+        ``(A P)[:, j] = A[:, jpvt[j]]``.
+    tau : (min(m, n),) complex ndarray, overwritten
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    Businger & Golub's pivoting (Golub & Van Loan, 4th ed., Alg. 5.4.1)
+    as the real :func:`jitla.kernels.qr_pivoted.geqp3`, with the complex
+    reflectors of :func:`zgeqr2`: at step i the remaining column of largest
+    partial norm is swapped in, :func:`zlarfg` maps it onto a real
+    ``beta e_0`` and ``H_i^H`` is applied to the trailing columns.  The
+    partial norms are downdated by ``|R[i, j]|`` (a modulus) with
+    ``dlaqp2``'s recomputation safeguard
+    (:func:`~jitla.kernels.qr_pivoted._downdate`), so the pivots are
+    LAPACK ``zgeqp3``'s.  Flops ``8mnk - 4(m + n)k^2 + 8k^3/3`` real;
+    workspace 3n.
+    """
+    m, n = A.shape
+    kmax = min(m, n)
+    rdt = A.real.dtype
+    tol3z = math.sqrt(np.finfo(rdt).eps)
+    w = np.empty(max(n, 1), dtype=A.dtype)
+    vn1 = np.empty(n, dtype=rdt)
+    vn2 = np.empty(n, dtype=rdt)
+    for j in range(n):
+        jpvt[j] = j
+        vn1[j] = _zcolumn_norm(A, 0, j)
+        vn2[j] = vn1[j]
+    for i in range(kmax):
+        pvt = i
+        for j in range(i + 1, n):
+            if vn1[j] > vn1[pvt]:
+                pvt = j
+        if pvt != i:
+            for r in range(m):
+                A[r, i], A[r, pvt] = A[r, pvt], A[r, i]
+            jpvt[i], jpvt[pvt] = jpvt[pvt], jpvt[i]
+            vn1[pvt] = vn1[i]
+            vn2[pvt] = vn2[i]
+        _, tau[i] = zlarfg(A[i:, i])
+        reflect_rows(A, i, i, tau[i].conjugate(), A, i + 1, n, w)
+        Ri = A[i]
+        for j in range(i + 1, n):
+            if not _downdate(vn1, vn2, j, Ri[j], tol3z):
+                vn1[j] = _zcolumn_norm(A, i + 1, j) if i + 1 < m else 0.0
+                vn2[j] = vn1[j]
     return 0
 
 

@@ -24,12 +24,15 @@ T^H``); overwritten.  No checks are made on the inputs.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from jitla._jit import kernel
+from jitla.kernels.level1 import jacobi_angle
 from jitla.kernels.qr_complex import zlarfg
 
-__all__ = ["zbidiagonalize", "zform_right", "zform_left"]
+__all__ = ["zbidiagonalize", "zform_right", "zform_left", "zjacobi_rotate", "zsvd_cyclic"]
 
 
 @kernel
@@ -197,3 +200,140 @@ def zform_left(G, tau_left, Vt):
             s *= t
             for c in range(nu):
                 row[c] -= s * u[c].conjugate()
+
+
+# --------------------------------------------------------------------------
+# one-sided Jacobi with complex plane rotations
+# --------------------------------------------------------------------------
+@kernel
+def _zgram_2x2(x, y):
+    """``(||x||^2, ||y||^2, x^H y)`` in one pass (the first two real)."""
+    xx = 0.0
+    yy = 0.0
+    xy = complex(0.0, 0.0)
+    for i in range(x.shape[0]):
+        a = x[i]
+        b = y[i]
+        xx += a.real * a.real + a.imag * a.imag
+        yy += b.real * b.real + b.imag * b.imag
+        xy += a.conjugate() * b
+    return xx, yy, xy
+
+
+@kernel
+def _zrot(x, y, c, z):
+    """``(x, y) <- (c x + z y, c y - conj(z) x)``, c real: LAPACK ``zrot``'s unitary plane rotation."""
+    zc = z.conjugate()
+    for i in range(x.shape[0]):
+        a = x[i]
+        b = y[i]
+        x[i] = c * a + z * b
+        y[i] = c * b - zc * a
+
+
+@kernel
+def _znorm2(g):
+    s = 0.0
+    for i in range(g.shape[0]):
+        s += g[i].real * g[i].real + g[i].imag * g[i].imag
+    return s
+
+
+@kernel
+def _zdrop_if_noise(g, old2):
+    """Zero row g if a rotation left only rounding noise of its old squared norm *old2*.
+
+    The complex counterpart of :func:`jitla.kernels.svd_jacobi._drop_if_noise`
+    (same threshold ``2 sqrt(m) eps`` relative to the old norm, same reason:
+    parallel rows rotate into a row of rounding error that the relative
+    test would otherwise chase into underflow).
+    """
+    m = g.shape[0]
+    noise = 2 * math.sqrt(m) * np.finfo(g.real.dtype).eps
+    if _znorm2(g) <= noise * noise * old2:
+        for i in range(m):
+            g[i] = 0
+
+
+@kernel
+def zjacobi_rotate(G, Vt, p, q, tol, accumulate):
+    """Make rows p and q of the complex G orthogonal (and rotate the same rows of Vt).
+
+    With ``alpha = ||g_p||^2``, ``beta = ||g_q||^2`` and ``gamma = g_p^H g_q
+    = |gamma| e^{i phi}``, the unitary rotation ``g_p' = c g_p + s e^{-i
+    phi} g_q``, ``g_q' = c g_q - s e^{i phi} g_p`` makes ``g_p'^H g_q' =
+    e^{i phi} ((c^2 - s^2) |gamma| - c s (alpha - beta))``: the real
+    Jacobi condition on the Gram matrix ``[[alpha, |gamma|], [|gamma|,
+    beta]]``, so (c, s) are :func:`~jitla.kernels.level1.jacobi_angle`'s
+    for ``|gamma|`` and the phase rides on s.  Applied only when
+    ``|gamma| > tol ||g_p|| ||g_q||`` (Demmel & Veselić's relative test);
+    returns whether it was.  Flops 24m real (+24n with accumulation).
+    """
+    gp = G[p]
+    gq = G[q]
+    alpha, beta, gamma = _zgram_2x2(gp, gq)
+    ag = abs(gamma)
+    if ag == 0 or ag <= tol * math.sqrt(alpha) * math.sqrt(beta):
+        return False
+    t, c, s = jacobi_angle(alpha, beta, ag)
+    z = s * (gamma / ag).conjugate()  # s e^{-i phi}
+    _zrot(gp, gq, c, z)
+    if accumulate:
+        _zrot(Vt[p], Vt[q], c, z)
+    if alpha - t * ag < 0.25 * alpha:
+        _zdrop_if_noise(gp, alpha)
+    if beta + t * ag < 0.25 * beta:
+        _zdrop_if_noise(gq, beta)
+    return True
+
+
+@kernel
+def zsvd_cyclic(G, Vt, compute_uv, max_sweeps):
+    """One-sided Jacobi sweeps on the rows of the complex G (n, m), row-cyclic order.
+
+    Parameters
+    ----------
+    G : (n, m) complex ndarray, n <= m, overwritten
+        ``G = B^T`` for the tall B (m x n) whose columns are to be made
+        orthogonal: on return ``B W`` has orthogonal columns (the rows of
+        G), W unitary, so the singular values of B are the row norms and
+        the left singular vectors the normalised rows.
+    Vt : (n, n) complex ndarray, out
+        ``W^T`` (only if *compute_uv*): ``B = (G_out^T) W^H``.
+    compute_uv : bool
+    max_sweeps : int
+
+    Returns
+    -------
+    (int, int)
+        Status (0 converged, 1 not) and the number of sweeps.
+
+    Notes
+    -----
+    Hestenes' method (J. SIAM 6, 1958) with complex plane rotations
+    (:func:`zjacobi_rotate`), as :func:`jitla.kernels.svd_jacobi.svd_cyclic`
+    (Golub & Van Loan, 4th ed., Sec. 8.6.3).  The relative convergence test
+    keeps Demmel & Veselić's accuracy for complex ``B = C D`` (D diagonal,
+    C well conditioned): the rotations and the test are unchanged by the
+    phases, which only multiply columns by unit scalars.  The caller sorts
+    and normalises (the values are the row norms).  Workspace none.
+    """
+    n = G.shape[0]
+    tol = G.shape[1] * np.finfo(G.real.dtype).eps
+    if compute_uv:
+        Vt[:, :] = 0
+        for i in range(n):
+            Vt[i, i] = 1
+    sweeps = 0
+    status = 1
+    while sweeps < max_sweeps:
+        sweeps += 1
+        rotated = False
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                if zjacobi_rotate(G, Vt, p, q, tol, compute_uv):
+                    rotated = True
+        if not rotated:
+            status = 0
+            break
+    return status, sweeps

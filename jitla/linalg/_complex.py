@@ -107,35 +107,46 @@ def _complete_q(F, tau, q):
     return Q
 
 
-def qr(a, mode, dtype):
+def qr(a, mode, dtype, pivoting=False):
     """``qr(a, mode)`` for complex a (numpy's modes, stacked), Householder (``zgeqrf`` / ``zgeqr2``).
 
     Returns ``(Q, R)`` as a plain tuple for "reduced" / "complete" (the
     caller makes it a ``QRResult``), R for "r", ``(h, tau)`` for "raw", the
-    factored array for the deprecated "economic".
+    factored array for the deprecated "economic".  With *pivoting*
+    (Businger-Golub, ``zgeqp3``) the permutation ``P`` (int32, scipy's) is
+    appended: ``(Q, R, P)``, ``(R, P)``, ``((h, tau), P)``.
     """
+    from jitla.kernels.qr_complex import zgeqp3
+
     m, n = a.shape[-2:]
     batch = a.shape[:-2]
     k = min(m, n)
     work = np.array(a, dtype=dtype, order="C", copy=True).reshape((math.prod(batch), m, n))
     count = work.shape[0]
     taus = np.zeros((count, k), dtype)
+    perms = np.empty((count, n), np.int64)
     for i in range(count):
-        if k:
+        if pivoting:
+            zgeqp3(work[i], perms[i], taus[i])
+        elif k:
             _factor_qr(work[i], taus[i])
+    P = perms.reshape(batch + (n,)).astype(np.int32)
     if mode == "economic":
         return work.reshape(batch + (m, n))
     if mode == "raw":
-        return np.swapaxes(work.reshape(batch + (m, n)), -1, -2), taus.reshape(batch + (k,))
+        raw = np.swapaxes(work.reshape(batch + (m, n)), -1, -2), taus.reshape(batch + (k,))
+        return (raw, P) if pivoting else raw
     if mode == "r":
-        return np.triu(work[:, :k, :]).reshape(batch + (k, n))
+        R = np.triu(work[:, :k, :]).reshape(batch + (k, n))
+        return (R, P) if pivoting else R
     q = m if mode == "complete" else k
     Qs = np.empty((count, m, q), dtype)
     Rs = np.empty((count, q, n), dtype)
     for i in range(count):
         Qs[i] = _complete_q(work[i], taus[i], q)
         Rs[i] = np.triu(work[i, :q])
-    return Qs.reshape(batch + (m, q)), Rs.reshape(batch + (q, n))
+    Q, R = Qs.reshape(batch + (m, q)), Rs.reshape(batch + (q, n))
+    return (Q, R, P) if pivoting else (Q, R)
 
 
 # --------------------------------------------------------------------------
@@ -227,6 +238,99 @@ def svd(A, full_matrices, compute_uv):
     Vh = np.empty((flat.shape[0], v_rows, n), A.dtype)
     for i in range(flat.shape[0]):
         U[i], S[i], Vh[i] = _svd_2d(flat[i], full_matrices, True)
+    return U.reshape(batch + U.shape[1:]), S.reshape(batch + (k,)), Vh.reshape(batch + Vh.shape[1:])
+
+
+def _svd_jacobi_2d(A, full_matrices, compute_uv, precondition, max_sweeps):
+    """One-sided Jacobi SVD of one complex matrix: ``(U, S, Vh)`` or S.
+
+    The tall form ``B`` (A, or ``A^H`` for wide A) is scaled by a power of
+    two, as the real Jacobi route; with *precondition* (Drmač & Veselić,
+    "New fast and accurate Jacobi SVD algorithm I", SIAM J. Matrix Anal.
+    Appl. 29(4), 2008) ``B P = Q R`` by complex pivoted QR
+    (:func:`~jitla.kernels.qr_complex.zgeqp3`) and the sweeps
+    (:func:`~jitla.kernels.svd_complex.zsvd_cyclic`) orthogonalise the
+    columns of ``R^H`` -- fewer sweeps, and relative accuracy also for
+    rows graded on top of columns; then ``R^H = X S Y^H`` gives ``B = (Q Y)
+    S (P X)^H``.  Without it the sweeps run on B itself.
+    """
+    from jitla.kernels.qr_complex import zapply_q, zgeqp3
+    from jitla.kernels.svd_complex import zsvd_cyclic
+
+    m, n = A.shape
+    dtype = A.dtype
+    rdt = _real_dtype(dtype)
+    wide = m < n
+    B = np.array(A.conj().T if wide else A, order="C", copy=True)
+    M, k = B.shape
+    if k == 0:
+        S = np.empty(0, rdt)
+        if not compute_uv:
+            return S
+        U = np.eye(m, m if full_matrices else 0, dtype=dtype)
+        Vh = np.eye(n if full_matrices else 0, n, dtype=dtype)
+        return U, S, Vh
+    target = float(np.sqrt(np.finfo(rdt).max)) / (2 * M)
+    e = _safe_exponent(float(np.abs(B).max()), target)
+    _scale_by_power_of_two(B, e)
+    if precondition:
+        jpvt = np.empty(k, np.int64)
+        tau = np.zeros(k, dtype)
+        zgeqp3(B, jpvt, tau)
+        G = np.ascontiguousarray(np.triu(B[:k]).conj())  # rows: the columns of R^H
+    else:
+        G = np.ascontiguousarray(B.T)  # rows: the columns of B
+    Vt = np.empty((k, k), dtype)
+    status, _ = zsvd_cyclic(G, Vt, compute_uv, max_sweeps)
+    if status != 0:
+        raise LinAlgError("SVD did not converge")
+    norms = np.sqrt((G.real.astype(np.float64) ** 2 + G.imag.astype(np.float64) ** 2).sum(axis=1))
+    order = np.argsort(-norms, kind="stable")
+    norms = norms[order]
+    S = np.ldexp(norms, -e).astype(rdt)
+    if not compute_uv:
+        return S
+    # the swept matrix C (R^H or B) = X diag(S) Y^H: X its normalised columns, Y = W
+    r = int(np.count_nonzero(norms))
+    X = np.ascontiguousarray(G.T[:, order])
+    X[:, :r] /= norms[:r].astype(rdt)
+    if r < k:
+        X[:, r:] = _complete_columns(np.ascontiguousarray(X[:, :r]))[:, r:k]
+    Y = np.ascontiguousarray(Vt.T[:, order])
+    if precondition:
+        UB = np.zeros((M, k), dtype)
+        UB[:k] = Y
+        zapply_q(B, tau, UB)  # Q Y
+        VB = np.empty((k, k), dtype)
+        VB[jpvt] = X  # P X
+    else:
+        UB, VB = X, Y
+    if full_matrices and M > k:
+        UB = _complete_columns(UB)
+    if wide:  # A = B^H = VB S UB^H
+        return np.ascontiguousarray(VB), S, np.ascontiguousarray(UB.conj().T)
+    return np.ascontiguousarray(UB), S, np.ascontiguousarray(VB.conj().T)
+
+
+def svd_jacobi(A, full_matrices, compute_uv, precondition, max_sweeps):
+    """``svd(method="jacobi" / "cyclic")`` of a complex (..., M, N) array (validated, finite)."""
+    batch = A.shape[:-2]
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    rdt = _real_dtype(A.dtype)
+    flat = A.reshape((math.prod(batch), m, n))
+    S = np.empty((flat.shape[0], k), rdt)
+    u_cols, v_rows = (m, n) if full_matrices else (k, k)
+    U = np.empty((flat.shape[0], m, u_cols), A.dtype) if compute_uv else None
+    Vh = np.empty((flat.shape[0], v_rows, n), A.dtype) if compute_uv else None
+    for i in range(flat.shape[0]):
+        result = _svd_jacobi_2d(flat[i], full_matrices, compute_uv, precondition, max_sweeps)
+        if compute_uv:
+            U[i], S[i], Vh[i] = result
+        else:
+            S[i] = result
+    if not compute_uv:
+        return S.reshape(batch + (k,))
     return U.reshape(batch + U.shape[1:]), S.reshape(batch + (k,)), Vh.reshape(batch + Vh.shape[1:])
 
 

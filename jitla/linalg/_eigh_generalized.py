@@ -65,15 +65,54 @@ def _generalized_eigh(a, b, lower, eigvals_only, type):
     return w, X
 
 
+def _generalized_eigh_complex(a, b, lower, eigvals_only, type):
+    """:func:`_generalized_eigh` for the Hermitian-definite pencil (a, b), complex128.
+
+    ``b = L L^H`` (complex Cholesky, ``zpotrf``), then ``C = L^{-1} a
+    L^{-H}`` (type 1) or ``L^H a L`` (types 2, 3), the Hermitian eigensolver
+    of :func:`jitla.linalg.eigh` and ``x = L^{-H} y`` / ``L y``: LAPACK
+    ``zhegv`` (``zhegst`` + ``zheevd``).  Eigenvectors are B-orthonormal,
+    ``x^H b x = 1`` (types 1, 2), ``x^H b^{-1} x = 1`` (type 3).
+    """
+    from jitla.linalg import _complex
+    from jitla.linalg._cholesky import _zfactor_upper
+    from jitla.linalg._triangular import solve_triangular
+
+    W, info = _zfactor_upper(b, np.complex128, lower)
+    if info:
+        raise LinAlgError(
+            f"The leading minor of order {info} of B is not positive definite. The factorization of B "
+            "could not be completed and no eigenvalues or eigenvectors were computed."
+        )
+    L = np.triu(W).conj().T  # b = U^H U = L L^H
+    S = _complex._hermitian_from_triangle(np.asarray(a, dtype=np.complex128), "L" if lower else "U")
+    if type == 1:
+        C = solve_triangular(L, S, lower=True)  # L^{-1} S
+        C = solve_triangular(L, C.conj().T, lower=True)  # L^{-1} (L^{-1} S)^H = L^{-1} S L^{-H}
+    else:
+        C = matmul(L.conj().T, matmul(S, L))
+    C = 0.5 * (C + C.conj().T)
+    if eigvals_only:
+        return _complex.eigh(C, "L", False), None
+    w, Y = _complex.eigh(C, "L", True)
+    if type == 3:
+        X = matmul(L, Y)
+    else:
+        X = solve_triangular(L, Y, trans=2, lower=True)
+    return w, X
+
+
 def eigh_generalized(a, b, lower=True, eigvals_only=False, type=1, check_finite=True):
     """Solve the symmetric-definite problem of *type* for the pencil (a, b) (scipy.linalg.eigh(a, b)).
 
     Parameters
     ----------
     a : (M, M) array_like
-        Real symmetric; only the triangle named by *lower* is read.
+        Real symmetric or complex Hermitian; only the triangle named by
+        *lower* is read.
     b : (M, M) array_like
-        Real symmetric positive definite; same triangle.
+        Real symmetric or complex Hermitian positive definite; same
+        triangle.
     lower : bool
     eigvals_only : bool
     type : {1, 2, 3}
@@ -85,8 +124,9 @@ def eigh_generalized(a, b, lower=True, eigvals_only=False, type=1, check_finite=
     w : (M,) ndarray
         Eigenvalues, ascending.
     v : (M, M) ndarray
-        Only without *eigvals_only*: eigenvectors as columns, ``v^T b v =
-        I`` (types 1, 2) or ``v^T b^{-1} v = I`` (type 3).
+        Only without *eigvals_only*: eigenvectors as columns, ``v^H b v =
+        I`` (types 1, 2) or ``v^H b^{-1} v = I`` (type 3); complex (w real)
+        when a or b is complex, as scipy.
 
     Raises
     ------
@@ -105,16 +145,16 @@ def eigh_generalized(a, b, lower=True, eigvals_only=False, type=1, check_finite=
     (type 1) or GEMMs (types 2, 3), :func:`jitla.linalg.eigh`, and the
     back-transformation.  Accurate when b is well conditioned; for an
     ill-conditioned b the eigenvalues of large modulus lose accuracy as
-    LAPACK's do.  Flops about ``n^3/3 + 2n^3 + eigh + n^3``.
+    LAPACK's do.  Flops about ``n^3/3 + 2n^3 + eigh + n^3``.  Complex
+    input is reduced the same way with conjugate transposes (``zhegv``) in
+    complex128 and returned in its own precision.
     """
     if type not in (1, 2, 3):
         raise ValueError('"type" keyword only accepts 1, 2, and 3.')
     a = np.asarray(a)
     b = np.asarray(b)
     for X in (a, b):
-        if X.dtype.kind == "c":
-            raise TypeError("jitla.linalg.eigh(a, b) does not support complex input yet; pass real matrices")
-        if check_finite and X.dtype.kind == "f" and not np.isfinite(X).all():
+        if check_finite and X.dtype.kind in "fc" and not np.isfinite(X).all():
             raise ValueError("array must not contain infs or NaNs")
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ValueError('expected square "a" matrix')
@@ -122,11 +162,16 @@ def eigh_generalized(a, b, lower=True, eigvals_only=False, type=1, check_finite=
         raise ValueError('expected square "b" matrix')
     if b.shape != a.shape:
         raise ValueError(f"wrong b dimensions {b.shape}, should be {a.shape}")
-    dtype = result_float_dtype(a, b)
+    dtype = result_float_dtype(a, b, allow_complex=True)
+    real = np.finfo(dtype).dtype
     n = a.shape[0]
     if n == 0:
-        w = np.empty(0, dtype=dtype)
+        w = np.empty(0, dtype=real)
         return w if eigvals_only else (w, np.empty((0, 0), dtype=dtype))
+    if dtype.kind == "c":
+        w, v = _generalized_eigh_complex(a, b, lower, eigvals_only, type)
+        w = w.astype(real, copy=False)
+        return w if eigvals_only else (w, v.astype(dtype, copy=False))
     A = np.asarray(a, dtype=np.float64)
     w, v = _generalized_eigh(A, np.asarray(b, dtype=np.float64), lower, eigvals_only, type)
     w = w.astype(dtype, copy=False)

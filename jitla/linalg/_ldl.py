@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from jitla._validate import LinAlgError, result_float_dtype
-from jitla.kernels.ldl import sytf2, sytrs
+from jitla.kernels.ldl import hetf2, hetrs, sytf2, sytrs
 
 __all__ = ["ldl", "solve_assumed", "ASSUME_A"]
 
@@ -14,29 +16,36 @@ ASSUME_A = ("gen", "general", "sym", "symmetric", "her", "hermitian", "pos", "po
 _SCIPY_ONLY = ("diagonal", "tridiagonal", "banded", "lower triangular", "upper triangular")
 
 
-def _factor(a, lower, mirror):
+def _factor(a, lower, mirror, hermitian=False, work=np.float64):
     """``(M, ipiv, info)`` of :func:`~jitla.kernels.ldl.sytf2` on the triangle *lower* of the 2-D *a*.
 
     With *mirror* the upper-triangle factorisation is obtained as LAPACK's
     ``dsytf2('U')`` would give it: the lower factorisation of ``J A J`` (J
     the reversal), ties in the pivot search broken towards the last index.
+    *work* is float64 or complex128; complex *hermitian* runs
+    :func:`~jitla.kernels.ldl.hetf2` (``zhetf2``), complex symmetric ``sytf2``
+    (``zsytf2``).
     """
     n = a.shape[0]
     ipiv = np.empty(n, dtype=np.int64)
     if lower:
-        M = np.array(a.T, dtype=np.float64, order="C", copy=True)
+        M = np.array(a.T, dtype=work, order="C", copy=True)
     elif mirror:
-        M = np.array(a.T[::-1, ::-1], dtype=np.float64, order="C", copy=True)
+        M = np.array(a.T[::-1, ::-1], dtype=work, order="C", copy=True)
     else:
-        M = np.array(a, dtype=np.float64, order="C", copy=True)
-    info = sytf2(M, ipiv, mirror)
+        # the upper triangle read as the lower one of A: A[i, j] = conj(a[j, i]) if Hermitian
+        M = np.array(a.conj() if hermitian else a, dtype=work, order="C", copy=True)
+    if hermitian and M.dtype.kind == "c":
+        info = hetf2(M, ipiv, mirror)
+    else:
+        info = sytf2(M, ipiv, mirror)
     return M, ipiv, info
 
 
-def _lapack_layout(a, lower):
-    """``(ldu, ipiv)`` exactly as LAPACK's ``dsytrf`` with ``uplo = 'L' / 'U'`` returns them."""
+def _lapack_layout(a, lower, hermitian=False, work=np.float64):
+    """``(ldu, ipiv)`` exactly as LAPACK's ``?sytrf`` / ``zhetrf`` with ``uplo = 'L' / 'U'`` returns them."""
     n = a.shape[0]
-    M, ipiv, _ = _factor(a, lower, not lower)
+    M, ipiv, _ = _factor(a, lower, not lower, hermitian, work)
     if lower:
         return np.tril(M.T), ipiv
     # undo the reversal: the mirrored lower factor is LAPACK's upper one
@@ -81,16 +90,20 @@ def _pivot_structure(ipiv, lower):
 
 
 def ldl(A, lower=True, hermitian=True, overwrite_a=False, check_finite=True):
-    """Bunch-Kaufman ``L D L^T`` factorisation of a symmetric matrix (scipy.linalg.ldl).
+    """Bunch-Kaufman ``L D L^T`` (``L D L^H``) of a symmetric (Hermitian) matrix (scipy.linalg.ldl).
 
     Parameters
     ----------
     A : (N, N) array_like
-        Real symmetric; only the triangle named by *lower* is read.
+        Real symmetric, complex Hermitian or complex symmetric; only the
+        triangle named by *lower* is read.
     lower : bool
         Use (and return a permuted) lower triangular factor; else upper.
     hermitian : bool
-        For complex input (not supported yet: TypeError); no effect on real.
+        For complex input: factor A as Hermitian (``zhetrf``, ``A = lu d
+        lu^H``, the imaginary parts of the diagonal ignored with scipy's
+        ComplexWarning) or, if False, as complex symmetric (``zsytrf``, ``A
+        = lu d lu^T``).  No effect on real input.
     overwrite_a, check_finite
         As scipy; the input is never modified.
 
@@ -100,7 +113,7 @@ def ldl(A, lower=True, hermitian=True, overwrite_a=False, check_finite=True):
         The outer factor: ``lu[perm]`` is (unit) lower triangular for
         ``lower=True``, upper for ``lower=False``.
     d : (N, N) ndarray
-        Block diagonal, 1 x 1 and symmetric 2 x 2 blocks.
+        Block diagonal, 1 x 1 and symmetric (Hermitian) 2 x 2 blocks.
     perm : (N,) ndarray
         Row permutation that makes ``lu`` triangular.
 
@@ -117,20 +130,30 @@ def ldl(A, lower=True, hermitian=True, overwrite_a=False, check_finite=True):
     interchanges are applied to the columns of L in the order LAPACK
     records them, so ``lu @ d @ lu.T == A`` and ``lu``, ``d``, ``perm``
     equal scipy's (up to rounding; the pivot choices are LAPACK's).  An
-    exactly singular D is returned as it is, as scipy does.  Flops n^3/3.
+    exactly singular D is returned as it is, as scipy does.  Flops n^3/3
+    (real), 4n^3/3 real flops (complex).  Complex input is computed in
+    complex128 (:func:`~jitla.kernels.ldl.hetf2` or, for ``hermitian=False``,
+    :func:`~jitla.kernels.ldl.sytf2`) and returned in its own precision.
     """
     a = np.atleast_2d(np.asarray(A))
-    if a.dtype.kind == "c":
-        raise TypeError("jitla.linalg.ldl does not support complex input yet; pass a real matrix")
-    if check_finite and a.dtype.kind == "f" and not np.isfinite(a).all():
+    if check_finite and a.dtype.kind in "fc" and not np.isfinite(a).all():
         raise ValueError("array must not contain infs or NaNs")
     if a.ndim != 2 or a.shape[0] != a.shape[1]:
         raise ValueError('The input array "a" should be square.')
-    dtype = result_float_dtype(a)
+    dtype = result_float_dtype(a, allow_complex=True)
     n = a.shape[0]
     if n == 0:
         return np.empty_like(a, dtype=dtype), np.empty_like(a, dtype=dtype), np.array([], dtype=int)
-    ldu, ipiv = _lapack_layout(a, lower)
+    herm = dtype.kind == "c" and bool(hermitian)
+    if herm and np.any(np.diag(a).imag):
+        warnings.warn(
+            "scipy.linalg.ldl():\nThe imaginary parts of the diagonalare ignored. Use "
+            '"hermitian=False" for factorization ofcomplex symmetric arrays.',
+            np.exceptions.ComplexWarning,
+            stacklevel=2,
+        )
+    work = np.complex128 if dtype.kind == "c" else np.float64
+    ldu, ipiv = _lapack_layout(a, lower, herm, work)
     swap, blocks = _pivot_structure(ipiv, lower)
     d = np.diag(np.diag(ldu))
     L = np.tril(ldu, -1) if lower else np.triu(ldu, 1)
@@ -140,7 +163,7 @@ def ldl(A, lower=True, hermitian=True, overwrite_a=False, check_finite=True):
     for size in blocks[blocks != 0]:
         if size == 2:
             d[k + x, k + y] = ldu[k + x, k + y]
-            d[k + y, k + x] = ldu[k + x, k + y]
+            d[k + y, k + x] = ldu[k + x, k + y].conjugate() if herm else ldu[k + x, k + y]
             L[k + x, k + y] = 0.0
         k += size
     perm = np.arange(n)
@@ -168,9 +191,13 @@ def solve_assumed(a, b, assume_a, lower=False):
     * ``"sym"``, ``"her"`` (real: the same): Bunch-Kaufman ``L D L^T``
       (:func:`jitla.kernels.ldl.sytf2`) and its solve
       (:func:`~jitla.kernels.ldl.sytrs`), LAPACK ``dsysv``; n^3/3 flops,
-      half of LU's, stable for indefinite matrices.
+      half of LU's, stable for indefinite matrices.  Complex a as scipy:
+      ``"sym"`` is complex *symmetric* (``zsysv``, no conjugation),
+      ``"her"`` Hermitian (``zhesv``: :func:`~jitla.kernels.ldl.hetf2`,
+      :func:`~jitla.kernels.ldl.hetrs`); computed in complex128.
     * ``"pos"``: Cholesky (:func:`jitla.linalg.cho_factor` /
-      :func:`~jitla.linalg.cho_solve`), LAPACK ``dposv``.
+      :func:`~jitla.linalg.cho_solve`), LAPACK ``dposv`` (``zposv``:
+      Hermitian positive definite).
 
     Only the triangle named by *lower* is read (scipy's default: upper).
     b is (n,) or (n, k).  Raises LinAlgError with scipy's message "A
@@ -185,19 +212,18 @@ def solve_assumed(a, b, assume_a, lower=False):
         raise ValueError(f"{assume_a} is not a recognized matrix structure")
     A = np.asarray(a)
     B = np.asarray(b)
-    if A.dtype.kind == "c" or B.dtype.kind == "c":
-        raise TypeError(f"jitla.linalg.solve(assume_a={assume_a!r}) does not support complex input yet")
     if A.ndim != 2 or A.shape[0] != A.shape[1]:
         raise ValueError("Input a needs to be a square matrix.")
     n = A.shape[0]
     if B.ndim not in (1, 2) or B.shape[0] != n:
         raise ValueError("Input b has to have same number of rows as input a")
-    dtype = result_float_dtype(A, B)
+    dtype = result_float_dtype(A, B, allow_complex=True)
     if A.size == 0 or B.size == 0:
         return np.empty(B.shape, dtype=dtype)
     if not (np.isfinite(A).all() and np.isfinite(B).all()):
         raise ValueError("array must not contain infs or NaNs")
-    X = np.array(B.reshape(n, -1), dtype=np.float64, order="C", copy=True)
+    work = np.complex128 if dtype.kind == "c" else np.float64
+    X = np.array(B.reshape(n, -1), dtype=work, order="C", copy=True)
     if assume_a in ("pos", "positive definite"):
         try:
             factor = cho_factor(A, lower=lower)
@@ -205,8 +231,9 @@ def solve_assumed(a, b, assume_a, lower=False):
             raise LinAlgError("A singular matrix detected: slice(s) [0] are singular.") from None
         X = cho_solve(factor, X)
     else:
-        M, ipiv, info = _factor(A, lower, False)
+        herm = assume_a in ("her", "hermitian") and A.dtype.kind == "c"
+        M, ipiv, info = _factor(A, lower, False, herm, work)
         if info != 0:
             raise LinAlgError("A singular matrix detected: slice(s) [0] are singular.")
-        sytrs(M, ipiv, X)
+        (hetrs if herm else sytrs)(M, ipiv, X)
     return X.reshape(B.shape).astype(dtype, copy=False)

@@ -32,15 +32,6 @@ QDWH_MAX_ITER = 20
 NEWTON_SCHULZ_MAX_ITER = 200
 
 
-def _real_2d(a, name, message):
-    a = np.asarray(a)
-    if a.dtype.kind == "c":
-        raise TypeError(f"jitla.linalg.{name} does not support complex input yet; pass a real matrix")
-    if a.ndim != 2:
-        raise ValueError(message)
-    return a
-
-
 def _qdwh(A):
     """The orthogonal polar factor of the full-column-rank-or-not tall (m >= n) A by QDWH.
 
@@ -288,16 +279,27 @@ def low_rank_approximation(a, k):
     return LowRankResult(approx, Uk, sk.copy(), Vhk, error_2, error_fro)
 
 
-def gram(a):
-    """The Gram matrix ``a^T a`` of the columns of a (their pairwise inner products), symmetric.
+def _float_2d(a, message):
+    """*a* as a 2-D float or complex array of its working dtype (integers become float64)."""
+    a = np.asarray(a)
+    if a.ndim != 2:
+        raise ValueError(message)
+    return np.asarray(a, dtype=result_float_dtype(a, allow_complex=True))
 
-    One GEMM (:func:`jitla.linalg.matmul`), made exactly symmetric.
+
+def gram(a):
+    """The Gram matrix ``a^H a`` of the columns of a (their pairwise inner products), Hermitian.
+
+    One GEMM (:func:`jitla.linalg.matmul`), made exactly symmetric (real a)
+    or Hermitian (complex a: ``G[i, j] = <a_i, a_j> = a_i^H a_j``, real
+    diagonal).
     """
-    a = _real_2d(a, "gram", "expected a 2-D array")
-    dtype = result_float_dtype(a)
-    A = np.asarray(a, dtype=dtype)
-    G = matmul(A.T, A)
-    return 0.5 * (G + G.T)
+    A = _float_2d(a, "expected a 2-D array")
+    if A.dtype.kind != "c":
+        G = matmul(A.T, A)
+        return 0.5 * (G + G.T)
+    G = matmul(A.conj().T, A)
+    return 0.5 * (G + G.conj().T)
 
 
 def subspace_sum(A, B, rcond=None):
@@ -306,12 +308,13 @@ def subspace_sum(A, B, rcond=None):
     The dimension is ``rank(A) + rank(B) - dim(range(A) ∩ range(B))``
     (Grassmann's formula); with :func:`subspace_intersection` it gives the
     projections onto sums and intersections through
-    :func:`jitla.linalg.project`.
+    :func:`jitla.linalg.project`.  Real or complex bases (complex if
+    either is).
     """
     from jitla.linalg._subspace import orth
 
-    A = _real_2d(A, "subspace_sum", "expected a 2-D array")
-    B = _real_2d(B, "subspace_sum", "expected a 2-D array")
+    A = _float_2d(A, "expected a 2-D array")
+    B = _float_2d(B, "expected a 2-D array")
     if A.shape[0] != B.shape[0]:
         raise ValueError(f"A and B must have the same number of rows, got {A.shape[0]} and {B.shape[0]}")
     return orth(np.hstack([A, B]), rcond)
@@ -320,8 +323,8 @@ def subspace_sum(A, B, rcond=None):
 def subspace_intersection(A, B, rcond=None):
     """Orthonormal basis of ``range(A) ∩ range(B)``, from the principal vectors at angle 0.
 
-    With orthonormal bases QA, QB (:func:`orth`) and the SVD ``QA^T QB =
-    Y diag(cos theta) Z^T`` (Björck & Golub, Math. Comp. 27, 1973; Golub
+    With orthonormal bases QA, QB (:func:`orth`) and the SVD ``QA^H QB =
+    Y diag(cos theta) Z^H`` (Björck & Golub, Math. Comp. 27, 1973; Golub
     & Van Loan, 4th ed., Sec. 6.4.3), the principal vectors ``QA y_i``
     whose cosines are 1 to within ``rcond`` (default ``sqrt(eps) * max(m,
     k)``, an angle of about ``eps^(1/4)``) span the intersection.
@@ -330,18 +333,22 @@ def subspace_intersection(A, B, rcond=None):
     -------
     (m, d) ndarray
         d = 0 (an (m, 0) array) when the subspaces meet only at 0.
+        Complex when A or B is complex (the principal vectors of complex
+        subspaces, as :func:`scipy.linalg.subspace_angles` takes them).
     """
     from jitla.linalg._subspace import orth
 
-    A = _real_2d(A, "subspace_intersection", "expected a 2-D array")
-    B = _real_2d(B, "subspace_intersection", "expected a 2-D array")
+    A = _float_2d(A, "expected a 2-D array")
+    B = _float_2d(B, "expected a 2-D array")
     if A.shape[0] != B.shape[0]:
         raise ValueError(f"A and B must have the same number of rows, got {A.shape[0]} and {B.shape[0]}")
+    if A.dtype.kind != B.dtype.kind:  # one real, one complex basis: both complex
+        A, B = (np.asarray(X, dtype=np.result_type(A, B)) for X in (A, B))
     QA = orth(A)
     QB = orth(B)
     if QA.shape[1] == 0 or QB.shape[1] == 0:
         return np.zeros((A.shape[0], 0), dtype=QA.dtype)
-    Y, c, _ = svd(matmul(QA.T, QB), full_matrices=False)
+    Y, c, _ = svd(matmul(QA.conj().T, QB), full_matrices=False)
     if rcond is None:
         rcond = np.sqrt(np.finfo(QA.dtype).eps) * max(QA.shape[0], QA.shape[1] + QB.shape[1])
     d = int(np.sum(c >= 1.0 - rcond))

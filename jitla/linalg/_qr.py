@@ -188,7 +188,7 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
     a : (..., M, N) array_like
         Real or complex input (integers and booleans are promoted to
         float64; complex64 / complex128 are factored with complex
-        reflectors, Householder only, without pivoting).  Not modified
+        reflectors, Householder only, pivoting included).  Not modified
         (unless *overwrite_a*, real input only).
     mode : {"reduced", "complete", "r", "raw"}
         As numpy: ``"reduced"`` gives Q (..., M, K), R (..., K, N) with
@@ -221,8 +221,8 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
         For an unknown mode, method or kernel, or a method that does not
         support the mode / shape / pivoting asked for.
     TypeError
-        For complex input with pivoting, a Gram-Schmidt / TSQR method or a
-        blocked kernel (not ported to complex yet).
+        For complex input, a Gram-Schmidt / TSQR method or a blocked
+        kernel (not ported to complex yet).
 
     Notes
     -----
@@ -335,14 +335,14 @@ def _qr_complex(a, mode, dtype, pivoting, method, kernel):
     """Complex input: unblocked Householder QR with complex reflectors (:mod:`jitla.linalg._complex`)."""
     from jitla.linalg import _complex
 
-    if pivoting:
-        raise _complex.unsupported("qr(pivoting=True)", dtype)
     if method not in ("auto", "householder"):
+        if pivoting:
+            raise ValueError(f"pivoting=True needs method='householder' (or 'auto'), not {method!r}")
         raise _complex.unsupported(f"qr(method={method!r})", dtype)
     if kernel not in ("auto", "unblocked"):
         raise _complex.unsupported(f"qr(kernel={kernel!r})", dtype)
-    result = _complex.qr(a, mode, dtype)
-    return QRResult(*result) if mode in ("reduced", "complete") else result
+    result = _complex.qr(a, mode, dtype, pivoting)
+    return QRResult(*result) if mode in ("reduced", "complete") and not pivoting else result
 
 
 def qr_rank(a, rtol=None):

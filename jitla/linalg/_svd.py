@@ -223,11 +223,14 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     high *relative* accuracy, at 4-7x the time at n = 100 (devlog 005,
     021).  Ask for "jacobi" where the small singular values matter.
 
-    Complex input takes the bidiagonal route only ("auto" or
-    "bidiagonal"; a Jacobi method raises ``TypeError``): LAPACK
-    ``zgesvd``'s reduction with complex reflectors to a *real* bidiagonal
-    matrix (:mod:`jitla.kernels.svd_complex`), then the same dqds /
-    bidiagonal QR as for real input, its rotations applied to complex rows.
+    Complex input: "auto" / "bidiagonal" is LAPACK ``zgesvd``'s reduction
+    with complex reflectors to a *real* bidiagonal matrix
+    (:mod:`jitla.kernels.svd_complex`), then the same dqds / bidiagonal QR
+    as for real input, its rotations applied to complex rows.  "jacobi"
+    (and "preconditioned") is one-sided Jacobi with complex plane rotations
+    after a complex pivoted QR (Drmač & Veselić's preconditioning),
+    "cyclic" / "jacobi_values" the sweeps alone; the other named Jacobi
+    kernels raise ``TypeError``.
 
     Flops: bidiagonal route ``4 k^2 L - 4 k^3/3`` for the reduction,
     ``O(k^2)`` for the values, with vectors about ``8 k^2 L + 12 k^2 (k +
@@ -283,18 +286,33 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     )
 
 
+#: The Jacobi methods that complex input has: complex rotations, with ("jacobi", "preconditioned")
+#: or without ("cyclic", "jacobi_values") the pivoted-QR preconditioner.
+_COMPLEX_JACOBI = ("jacobi", "preconditioned", "cyclic", "jacobi_values")
+
+
 def _svd_complex(a, dtype, full_matrices, compute_uv, method):
     """Complex input: the bidiagonal route with complex reflectors (:mod:`jitla.linalg._complex`)."""
     from jitla.linalg import _complex
 
-    if method not in ("auto", "bidiagonal"):
+    if method not in ("auto", "bidiagonal") + _COMPLEX_JACOBI:
         if method not in _METHODS:
             svd_method(a.shape, method, compute_uv)  # numpy-style ValueError naming the choices
         raise _complex.unsupported(f"svd(method={method!r})", dtype)
+    if method == "jacobi_values" and compute_uv:
+        svd_method(a.shape, method, compute_uv)
+        raise ValueError(
+            f"method={method!r} computes singular values only; "
+            "use compute_uv=False (or svdvals), or another method for U and V"
+        )
     A = as_float_operand(a, dtype)
     if not np.isfinite(A).all():
         raise LinAlgError("SVD did not converge")
-    result = _complex.svd(A, full_matrices, compute_uv)
+    if method in _COMPLEX_JACOBI:
+        precondition = method in ("jacobi", "preconditioned")
+        result = _complex.svd_jacobi(A, full_matrices, compute_uv, precondition, MAX_SWEEPS)
+    else:
+        result = _complex.svd(A, full_matrices, compute_uv)
     return SVDResult(*result) if compute_uv else result
 
 
