@@ -80,19 +80,13 @@ _SECULAR_MAXIT = 100
 
 
 def _svd_dc_flops(k, L):
-    """Nominal flops: reduction, both factors formed, about ``8/3 k^3`` for the merges' GEMMs, two final GEMMs."""
-    return (
-        _bidiag_flops(k, L)
-        + (4.0 * k * k * L - 2.0 * k**3)
-        + 4.0 * k**3 / 3
-        + 8.0 * k**3 / 3
-        + 2.0 * k * k * (k + L)
-    )
+    """Nominal flops: reduction, the reflectors applied (``4 k^2 L + 4 k^3``), ``~2 k^3`` in the merges."""
+    return _bidiag_flops(k, L) + 4.0 * k * k * L + 4.0 * k**3 + 2.0 * k**3
 
 
 @kernel
 def _leaf(d, e, lo, n, sqre, U, V):
-    """SVD of the leaf ``rows lo..lo+n-1`` (``n x (n + sqre)``) into ``U``, ``V`` (rows = vectors); returns status.
+    """SVD of the leaf of rows ``lo..lo+n-1`` (``n x (n + sqre)``) into U and V (rows: vectors); a status.
 
     On return ``d[lo:lo+n]`` holds the values, descending; ``U`` (n, n) and
     ``V`` (n + sqre, n + sqre) hold the left and right vectors as rows, the
@@ -440,7 +434,7 @@ def _split_product(C, Q, keep, typ, K, split, out):
 
 @kernel
 def _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone, extra, scl):
-    """Store the roots (``sig``, rows of Ou, Ov) and the deflated values (``dd[gone]``, rows of Qu, Qv), descending.
+    """Store the roots (``sig``; Ou, Ov) and the deflated values (``dd[gone]``; Qu, Qv), descending.
 
     *extra* lists more deflated indices (the all-zero node).
     """
@@ -640,12 +634,14 @@ def svd_bidiagonal_dc(G, S, Ut, Vt, compute_uv, max_sweeps):
     Notes
     -----
     As :func:`~jitla.kernels.svd_bidiag.svd_bidiagonal` up to the
-    bidiagonal ``B^T`` and the formed ``Ut = Q_k^T``, ``Vt = P^T``; then
-    :func:`bidiagonal_dc` gives ``B^T = U_b^T diag(S) V_b`` and the vectors
-    are ``U_b Ut`` and ``V_b Vt`` (:func:`~jitla.kernels.gemm.gemm_small`).
-    The bidiagonal SVD runs in float64 for float32 input too.  Flops: the
-    reduction ``4 k^2 L - 4 k^3/3``, the factors ``4 k^2 L - 2 k^3 + 4
-    k^3/3``, the merges ``~8/3 k^3``, the last GEMMs ``2 k^2 (k + L)``;
+    bidiagonal ``B^T`` (``G^T = Q_k B^T P^T``); then :func:`bidiagonal_dc`
+    gives ``B^T = U_b^T diag(S) V_b``, and the vectors ``Ut = U_b Q_k^T``,
+    ``Vt = V_b P^T`` come from applying the reflectors to ``U_b`` and
+    ``V_b`` in blocks (:func:`_apply_reflectors`, LAPACK ``dormbr``)
+    instead of forming Q and P (BLAS-2) and multiplying.  The bidiagonal
+    SVD runs in float64 for float32 input too.  Flops: the reduction
+    ``4 k^2 L - 4 k^3/3``, the reflectors ``4 k^2 L + 4 k^3``, the merges
+    ``~2 k^3``;
     workspace ``O(k^2)``.
     """
     k = G.shape[0]
