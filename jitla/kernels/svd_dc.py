@@ -238,10 +238,9 @@ def _merge(d, e, U, V, lo, n, k, sqre):
     # support of each basis row: 1 columns 0..k only, 3 columns k+1.. only, 2 both
     tu = np.empty(n, dtype=np.int64)
     tv = np.empty(n, dtype=np.int64)
-    tu[: k + 1] = 1
-    tu[k + 1 :] = 3
-    tv[: k + 1] = 1
-    tv[k + 1 :] = 3
+    for i in range(n):
+        tu[i] = 1 if i <= k else 3
+        tv[i] = tu[i]
     # index 0: the middle row, and the top child's null vector
     Qu[0, k] = 1.0
     for c in range(k + 1):
@@ -286,9 +285,19 @@ def _merge(d, e, U, V, lo, n, k, sqre):
     for i in range(n):
         dd[i] /= scl
         zz[i] /= scl
+    # ascending order of dd[1:]: the children's values come descending, so
+    # merge the two runs read from their ends
     perm = np.empty(n, dtype=np.int64)
     perm[0] = 0
-    perm[1:] = np.argsort(dd[1:], kind="mergesort") + 1
+    a = k
+    b = n - 1
+    for p in range(1, n):
+        if b <= k or (a >= 1 and dd[a] <= dd[b]):
+            perm[p] = a
+            a -= 1
+        else:
+            perm[p] = b
+            b -= 1
     # deflation
     eps = np.finfo(np.float64).eps
     tol = 64.0 * eps
@@ -384,6 +393,14 @@ def _merge(d, e, U, V, lo, n, k, sqre):
     Ov = np.empty((K, nv), dtype=np.float64)
     _split_product(Uc, Qu, keep, tu, K, k + 1, Ou)
     _split_product(Vc, Qv, keep, tv, K, k + 1, Ov)
+    # the deflated values ascending (a close pair can leave them out of order by up to tol)
+    for t in range(1, ng):
+        g = gone[t]
+        q = t - 1
+        while q >= 0 and dd[gone[q]] > dd[g]:
+            gone[q + 1] = gone[q]
+            q -= 1
+        gone[q + 1] = g
     _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone[:ng], np.arange(0), scl)
     if sqre == 1:
         for c in range(nv):
@@ -424,7 +441,9 @@ def _split_product(C, Q, keep, typ, K, split, out):
                 q += 1
         T = np.empty((K, w), dtype=np.float64)
         if p == 0:
-            T[:, :] = 0.0
+            for a in range(K):
+                for b in range(w):
+                    T[a, b] = 0.0
         else:
             gemm_small(Cg, Qg, T)
         for a in range(K):
@@ -440,22 +459,21 @@ def _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone, extra, scl):
     """
     K = sig.shape[0] if extra.shape[0] == 0 else 0
     ng = gone.shape[0] + extra.shape[0]
-    tot = K + ng
-    vals = np.empty(tot, dtype=np.float64)
-    src = np.empty(tot, dtype=np.int64)
-    for j in range(K):
-        vals[j] = sig[j]
-        src[j] = j
-    for t in range(gone.shape[0]):
-        vals[K + t] = dd[gone[t]]
-        src[K + t] = -1 - gone[t]
-    for t in range(extra.shape[0]):
-        vals[K + gone.shape[0] + t] = dd[extra[t]]
-        src[K + gone.shape[0] + t] = -1 - extra[t]
-    order = np.argsort(-vals, kind="mergesort")
-    for q in range(tot):
-        s = src[order[q]]
-        d[lo + q] = vals[order[q]] * scl
+    # the roots ascend, and so do the deflated values (found in ascending
+    # order; the all-zero node's are all 0): merge the runs from their tops
+    a = K - 1
+    b = ng - 1
+    for q in range(K + ng):
+        if b < 0 or (a >= 0 and sig[a] >= dd[gone[b] if extra.shape[0] == 0 else extra[b]]):
+            s = a
+            val = sig[a]
+            a -= 1
+        else:
+            i = gone[b] if extra.shape[0] == 0 else extra[b]
+            s = -1 - i
+            val = dd[i]
+            b -= 1
+        d[lo + q] = val * scl
         if s >= 0:
             for c in range(n):
                 U[lo + q, lo + c] = Ou[s, c]
@@ -663,11 +681,11 @@ def svd_bidiagonal_dc(G, S, Ut, Vt, compute_uv, max_sweeps):
         # Ut = U_b Q_k^T = [U_b 0] H_{k-1} ... H_0 and Vt = V_b P^T = V_b L_{k-2} ... L_0,
         # the reflectors applied blocked instead of forming Q and P
         L = G.shape[1]
-        Ut[:, :] = 0
         for i in range(k):
+            for j in range(L):
+                Ut[i, j] = Ub[i, j] if j < k else 0.0
             for j in range(k):
-                Ut[i, j] = Ub[i, j]
-            Vt[i, :] = Vb[i, :]
+                Vt[i, j] = Vb[i, j]
         R = np.zeros((k, L), dtype=G.dtype)
         for j in range(k):
             R[j, j] = 1
