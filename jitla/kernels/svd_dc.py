@@ -217,6 +217,7 @@ def _secular(dh, zh, K, sig, eta, orig, delta):
         sig[j] = dh[o] + eta[j]
 
 
+@out_of_line
 @kernel
 def _merge(d, e, U, V, lo, n, k, sqre):
     """Merge the solved children of node ``rows lo..lo+n-1`` split at row ``lo+k`` (module notes, step 3).
@@ -407,6 +408,7 @@ def _merge(d, e, U, V, lo, n, k, sqre):
             V[lo + n, lo + c] = Qv[n, c]
 
 
+@out_of_line
 @kernel
 def _split_product(C, Q, keep, typ, K, split, out):
     """``out = C @ Q[keep[:K]]``, each half of the columns over the basis rows that reach it.
@@ -491,6 +493,7 @@ def _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone, extra, scl):
 DC_REFLECTOR_BLOCK = 32
 
 
+@out_of_line
 @kernel
 def _apply_reflectors(X, R, tau, nref, offset, nb):
     """``X := X H_{nref-1} ... H_0``, ``H_j = I - tau_j r_j r_j^T``, r_j row j of R, in blocks of nb.
