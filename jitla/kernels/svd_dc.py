@@ -124,6 +124,44 @@ def _leaf(d, e, lo, n, sqre, U, V):
     return status
 
 
+@vector_kernel(inline="always")
+def _pole_sums(zh, delta, tau, lo, hi):
+    """``sum zh_i^2 / (delta_i - tau)`` and ``sum zh_i^2 / (delta_i - tau)^2`` over ``lo <= i < hi``.
+
+    Four partial sums of each (independent chains of division and
+    multiply-add, combined in a fixed order at the end).
+    """
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    q0 = 0.0
+    q1 = 0.0
+    q2 = 0.0
+    q3 = 0.0
+    i = lo
+    while i + 4 <= hi:
+        t0 = zh[i] / (delta[i] - tau)
+        t1 = zh[i + 1] / (delta[i + 1] - tau)
+        t2 = zh[i + 2] / (delta[i + 2] - tau)
+        t3 = zh[i + 3] / (delta[i + 3] - tau)
+        s0 += zh[i] * t0
+        s1 += zh[i + 1] * t1
+        s2 += zh[i + 2] * t2
+        s3 += zh[i + 3] * t3
+        q0 += t0 * t0
+        q1 += t1 * t1
+        q2 += t2 * t2
+        q3 += t3 * t3
+        i += 4
+    while i < hi:
+        t0 = zh[i] / (delta[i] - tau)
+        s0 += zh[i] * t0
+        q0 += t0 * t0
+        i += 1
+    return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
+
+
 @vector_kernel
 def _secular(dh, zh, K, sig, eta, orig, delta):
     """The K roots of ``1 + sum_i zh_i^2 / (dh_i^2 - s^2)``, ``0 = dh_0 < dh_1 < ... < dh_{K-1}``.
@@ -162,13 +200,8 @@ def _secular(dh, zh, K, sig, eta, orig, delta):
         for i in range(K):
             delta[i] = (dh[i] - dh[o]) * (dh[i] + dh[o])
         for _ in range(_SECULAR_MAXIT):
-            # the quotients in one vector loop, the four sums by dot's partial sums
-            for i in range(K):
-                w[i] = zh[i] / (delta[i] - tau)
-            psi = dot(zh[: j + 1], w[: j + 1])
-            dpsi = dot(w[: j + 1], w[: j + 1])
-            phi = dot(zh[j + 1 :], w[j + 1 :])
-            dphi = dot(w[j + 1 :], w[j + 1 :])
+            psi, dpsi = _pole_sums(zh, delta, tau, 0, j + 1)
+            phi, dphi = _pole_sums(zh, delta, tau, j + 1, K)
             f = 1.0 + psi + phi
             # rounding error of f: its terms, and tau's own error through f'
             if abs(f) <= eps * (8.0 * (phi - psi) + 8.0 + abs(tau) * (dpsi + dphi)):
