@@ -5,7 +5,10 @@ at most numpy's/scipy's time.  This script prints, for square Gaussian
 matrices (and the diagonally shifted ``G + n I`` that ``jitla bench overhead``
 uses), ``jitla time / reference time`` (< 1: jitla faster) for ``svd``,
 ``svdvals``, ``pinv``, ``matrix_rank``, ``cond``, ``norm(A, 2)``,
-``null_space`` and ``orth`` with the default ("auto": the bidiagonal route),
+``null_space`` and ``orth`` with the default ("auto": the bidiagonal route,
+divide and conquer with vectors from ``config.SVD_DC_MIN`` on), for ``svd``
+with each bidiagonal route named ("svd qr": ``method="bidiagonal"``, the
+bidiagonal QR; "svd dc": ``method="bidiagonal_dc"``, divide and conquer),
 and for ``svd`` / ``svdvals`` with ``method="jacobi"`` (the relatively
 accurate one-sided Jacobi, for comparison).  Timing:
 :func:`jitla.profiling.overhead.time_calls` (untimed first call, alternating
@@ -18,7 +21,8 @@ through threadpoolctl, OpenBLAS.  Run as::
 
 ``--pieces`` prints where the time goes instead: each step of jitla's
 bidiagonal route (reduction, the two factors formed, dqds, the bidiagonal QR
-with and without vectors) beside LAPACK's steps of numpy's ``gesdd``
+with and without vectors, the divide-and-conquer bidiagonal SVD, the
+blocked application of the right reflectors, the whole D&C kernel) beside LAPACK's steps of numpy's ``gesdd``
 (``dgebrd``, ``dlasq1``, ``dbdsqr``, ``dbdsdc``), called through
 ``scipy.linalg.cython_lapack``'s function pointers with ctypes; best of
 *repeat* x 40 single calls, inputs copied inside the timed call on both
@@ -46,6 +50,8 @@ def _cases(A):
         ("norm(A, 2)", lambda: jl.norm(A, 2), lambda: np.linalg.norm(A, 2)),
         ("null_space", lambda: jl.null_space(A), lambda: sl.null_space(A)),
         ("orth", lambda: jl.orth(A), lambda: sl.orth(A)),
+        ("svd qr", lambda: jl.svd(A, method="bidiagonal"), lambda: np.linalg.svd(A)),
+        ("svd dc", lambda: jl.svd(A, method="bidiagonal_dc"), lambda: np.linalg.svd(A)),
         ("svd jacobi", lambda: jl.svd(A, method="jacobi"), lambda: np.linalg.svd(A)),
         (
             "svdvals jacobi",
@@ -92,6 +98,7 @@ def pieces(n, repeat):
     import ctypes
 
     from jitla.kernels import svd_bidiag as sb
+    from jitla.kernels import svd_dc as sdc
 
     rng = np.random.default_rng(n)
     A = rng.standard_normal((n, n))
@@ -100,6 +107,7 @@ def pieces(n, repeat):
     G = G0.copy()
     sb.bidiagonalize(G, d, e, tr, tl)
     Ut, Vt, none = np.empty((n, n)), np.empty((n, n)), np.empty((0, 0))
+    R = np.triu(G, 1) + np.eye(n)  # the right reflectors as dense rows
     jitla_steps = [
         (
             "bidiagonalize",
@@ -113,6 +121,12 @@ def pieces(n, repeat):
             "bidiagonal_qr vectors",
             lambda: sb.bidiagonal_qr(d.copy(), e.copy(), np.eye(n), np.eye(n), True, sb.MAXITR),
         ),
+        ("bidiagonal_dc vectors", lambda: sdc.bidiagonal_dc(d.copy(), e.copy(), Ut, Vt, sdc.DC_LEAF)),
+        (
+            "apply right reflectors",
+            lambda: sdc._apply_reflectors(Ut.copy(), R, tr, n, 0, sdc.DC_REFLECTOR_BLOCK),
+        ),
+        ("svd_bidiagonal_dc", lambda: sdc.svd_bidiagonal_dc(G0.copy(), np.empty(n), Ut, Vt, True, sb.MAXITR)),
     ]
     ref = lambda v: ctypes.byref(ctypes.c_int(v))  # noqa: E731
     info = ctypes.c_int(0)

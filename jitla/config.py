@@ -69,6 +69,7 @@ __all__ = [
     "SVD_VALUES_JACOBI_MAX",
     "LSTSQ_VALUES_JACOBI_MAX",
     "SVD_BIDIAGONAL_UV_MAX",
+    "SVD_DC_MIN",
     "INFLUENCE_PARALLEL_FLOPS",
 ]
 
@@ -411,6 +412,11 @@ LSTSQ_VALUES_JACOBI_MAX = 10
 #: range "auto" keeps Jacobi (devlog 021).  Values only always take the
 #: bidiagonal route under "auto".
 SVD_BIDIAGONAL_UV_MAX = 512
+#: From this min(m, n) on, the bidiagonal route with vectors solves the bidiagonal SVD by
+#: divide and conquer (``svd/bidiagonal_dc``: Gu-Eisenstat merges, the reflectors applied
+#: blocked) instead of the QR on the formed factors: below it the QR is as fast and
+#: compiles less (devlog 060).
+SVD_DC_MIN = 48
 
 #: The parallel influence kernel is used when ``n k^2`` reaches this (and Numba
 #: has more than one thread): below it, starting the thread pool costs more

@@ -30,6 +30,7 @@ KERNEL_MODULES = (
     "jitla.kernels.qr_tall",
     "jitla.kernels.svd_jacobi",
     "jitla.kernels.svd_bidiag",
+    "jitla.kernels.svd_dc",
     "jitla.kernels.eig_symmetric",
     "jitla.kernels.eig_general",
     "jitla.kernels.polynomial",

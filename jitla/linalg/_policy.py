@@ -353,8 +353,9 @@ def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True, relative
 
     1. values only and min(m, n) <= SVD_VALUES_JACOBI_MAX -> svdvals/jacobi
     2. values only                                    -> svdvals/bidiagonal
-    3. min(m, n) <= SVD_BIDIAGONAL_UV_MAX             -> svd/bidiagonal
-    4. otherwise                                      -> the "jacobi" rules 2-3
+    3. SVD_DC_MIN <= min(m, n) <= SVD_BIDIAGONAL_UV_MAX -> svd/bidiagonal_dc
+    4. min(m, n) < SVD_DC_MIN                         -> svd/bidiagonal
+    5. otherwise                                      -> the "jacobi" rules 2-3
 
     "jacobi": one-sided Jacobi, relatively accurate (every singular value
     of a graded matrix ``B D`` to full relative accuracy, Demmel & Veselić):
@@ -367,7 +368,10 @@ def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True, relative
     gesdd's time where the Jacobi methods take 4-7x (devlog 021); with
     vectors its lead over the tracked Jacobi sweeps shrinks with n (its
     rotations are ``~24 n^3`` flops at level-1 speed), so past the
-    measured range, SVD_BIDIAGONAL_UV_MAX, "auto" keeps Jacobi.  Without vectors it
+    measured range, SVD_BIDIAGONAL_UV_MAX, "auto" keeps Jacobi.  From
+    SVD_DC_MIN on the bidiagonal SVD with vectors is divide and conquer
+    (gesdd's ``dbdsdc``; the QR stays selectable as ``method="bidiagonal"``).
+    Without vectors it
     wins at every size (1.3x gesdd at n = 512 against 4.7x, devlog 005).
     Rule 1 (both) trades the pivoted-QR preconditioning (relative accuracy
     also for rows graded on top of columns) for compile time, where the
@@ -380,6 +384,13 @@ def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True, relative
     if not relative:
         if not compute_uv:
             return Plan("svdvals", "bidiagonal", "values only: bidiagonalisation + dqds")
+        if config.SVD_DC_MIN <= k <= config.SVD_BIDIAGONAL_UV_MAX:
+            return Plan(
+                "svd",
+                "bidiagonal_dc",
+                f"{config.SVD_DC_MIN} <= min(m, n) = {k} <= {config.SVD_BIDIAGONAL_UV_MAX}: "
+                "bidiagonalisation + divide and conquer",
+            )
         if k <= config.SVD_BIDIAGONAL_UV_MAX:
             return Plan(
                 "svd",

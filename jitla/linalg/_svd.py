@@ -32,6 +32,7 @@ _METHODS = (
     "parallel_tracked",
     "preconditioned_parallel_tracked",
     "bidiagonal",
+    "bidiagonal_dc",
     "jacobi_values",
 )
 
@@ -57,7 +58,7 @@ def svd_method(shape, method: str = "auto", compute_uv: bool = True):
         return svd_plan(m, n, compute_uv=compute_uv, relative=method == "jacobi")
     if method == "jacobi_values":
         return Plan("svdvals", "jacobi", "requested")
-    if method == "bidiagonal" and not compute_uv:
+    if method in ("bidiagonal", "bidiagonal_dc") and not compute_uv:
         return Plan("svdvals", "bidiagonal", "requested")
     return Plan("svd", method, "requested")
 
@@ -92,7 +93,7 @@ def _svd_2d(A, full_matrices, compute_uv, plan):
             status = get_kernel("svdvals", variant).func(G, S)
         else:
             info = get_kernel("svd", variant)
-            allowed = MAXITR if variant == "bidiagonal" else MAX_SWEEPS
+            allowed = MAXITR if variant in ("bidiagonal", "bidiagonal_dc") else MAX_SWEEPS
             status, _ = info.func(G, S, Ut, Vt, compute_uv, allowed, *kernel_extras(info, dtype))
         if status != 0:
             raise LinAlgError("SVD did not converge")
@@ -187,7 +188,11 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
         (:mod:`jitla.kernels.svd_bidiag`, LAPACK's ``dgesvd`` route) for
         values at every size and with vectors up to
         ``config.SVD_BIDIAGONAL_UV_MAX``, else as "jacobi" -- see
-        :func:`svd_method`.  "bidiagonal": that route at any size.
+        :func:`svd_method`; with vectors and min(m, n) >=
+        ``config.SVD_DC_MIN`` the bidiagonal SVD is divide and conquer
+        (:mod:`jitla.kernels.svd_dc`, LAPACK's ``dgesdd`` route).
+        "bidiagonal": the QR route at any size; "bidiagonal_dc": the
+        divide-and-conquer route at any size.
         "jacobi": one-sided Jacobi (:mod:`jitla.kernels.svd_jacobi`), the
         *relatively accurate* choice (below).  Or a Jacobi kernel by name:
         "cyclic", "tracked", "parallel", "parallel_tracked",
@@ -295,7 +300,7 @@ def _svd_complex(a, dtype, full_matrices, compute_uv, method):
     """Complex input: the bidiagonal route with complex reflectors (:mod:`jitla.linalg._complex`)."""
     from jitla.linalg import _complex
 
-    if method not in ("auto", "bidiagonal") + _COMPLEX_JACOBI:
+    if method not in ("auto", "bidiagonal", "bidiagonal_dc") + _COMPLEX_JACOBI:
         if method not in _METHODS:
             svd_method(a.shape, method, compute_uv)  # numpy-style ValueError naming the choices
         raise _complex.unsupported(f"svd(method={method!r})", dtype)

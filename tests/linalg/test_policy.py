@@ -211,9 +211,12 @@ def test_svd_rules():
     # for vectors up to SVD_BIDIAGONAL_UV_MAX, then Jacobi; "jacobi": the
     # relatively accurate rules; both: values of small matrices in the
     # quick-compiling Jacobi kernel
+    # (with vectors: divide and conquer from SVD_DC_MIN on, the QR below it)
     n = config.SVD_BIDIAGONAL_UV_MAX
     for t in (1, 2):
-        assert policy.svd_plan(n, n + 7, t)[:2] == ("svd", "bidiagonal")
+        assert policy.svd_plan(n, n + 7, t)[:2] == ("svd", "bidiagonal_dc")
+        assert policy.svd_plan(config.SVD_DC_MIN, 200, t)[:2] == ("svd", "bidiagonal_dc")
+        assert policy.svd_plan(config.SVD_DC_MIN - 1, 200, t)[:2] == ("svd", "bidiagonal")
         assert policy.svd_plan(n + 1, n + 1, t).op == "svd"
         assert policy.svd_plan(n + 1, n + 1, t).variant.startswith("preconditioned")
     n = config.SVD_VALUES_JACOBI_MAX

@@ -1,0 +1,740 @@
+"""Divide-and-conquer SVD of an upper bidiagonal matrix, and the SVD route built on it.
+
+Gu & Eisenstat, "A divide-and-conquer algorithm for the bidiagonal SVD",
+SIAM J. Matrix Anal. Appl. 16(1), 1995; the structure of LAPACK ``dbdsdc``
+(``dlasd0`` tree, ``dlasd1``-``dlasd3`` merge, ``dlasd4`` roots,
+``dlasdq`` leaves) is the reference design, the code is jitla's own.
+
+1. **Tree.**  An upper bidiagonal ``B`` of n rows and ``n + sqre`` columns
+   (``sqre`` 0 or 1; the whole matrix is square) is split at row
+   ``k = n // 2``: rows ``0..k-1`` are a ``k x (k+1)`` bidiagonal ``B1``
+   (``sqre = 1``), rows ``k+1..n-1`` an ``m x (m + sqre)`` one ``B2``, and
+   row k holds ``alpha = d_k`` in column k and ``beta = e_k`` in column
+   ``k+1``.  Pieces of at most ``leaf`` rows are solved directly.
+2. **Leaves** (:func:`_leaf`): a ``n x (n+1)`` piece is first made square by
+   n rotations from the right that chase its last column up and out
+   (LAPACK ``dlasdq``), then :func:`~jitla.kernels.svd_bidiag.bidiagonal_qr`
+   (Demmel-Kahan QR) computes its SVD with vectors.
+3. **Merge** (:func:`_merge`).  With ``B1 = U1 [S1 0] V1^T`` and
+   ``B2 = U2 [S2 0] V2^T``, ``B = Q_u^T M Q_v`` where the rows of ``Q_u``
+   are ``e_k`` and the children's left vectors, those of ``Q_v`` the
+   children's right vectors (the two null vectors rotated into one, and the
+   other kept as the merged null vector when ``sqre = 1``), and M is the
+   arrow matrix ``[z^T; 0 diag(d_2..d_n)]`` with ``d_1 = 0`` and
+   ``z = alpha V1[k, :] (+) beta V2[0, :]``.
+   *Deflation* (``dlasd2``): an entry ``|z_i| <= tol`` leaves ``d_i`` and its
+   basis vectors as they are; two values closer than ``tol`` are rotated
+   so that one z entry vanishes; ``tol = 64 eps max(|d|, |z|)`` on the
+   scaled problem.  The remaining K values are the roots of the *secular
+   equation* ``f(s) = 1 + sum z_i^2 / (d_i^2 - s^2) = 0``, one in each
+   interval ``(d_j, d_{j+1})`` and the last in
+   ``(d_K, sqrt(d_K^2 + |z|^2))`` (:func:`_secular`).  z is then
+   recomputed from the roots by the *Löwner formula* (Gu & Eisenstat,
+   Sec. 3), so that the vectors built from it, ``v_j ~ zhat_i / (d_i^2 -
+   s_j^2)`` and ``u_j ~ (-1, d_i zhat_i / (d_i^2 - s_j^2))``, are
+   orthogonal to working precision however close the roots are; the
+   differences ``d_i - s_j`` come from the root finder's offsets, never
+   from subtracting two computed numbers.  The new vectors are two GEMMs,
+   ``U_M^T Q_u`` and ``V_M^T Q_v`` (:func:`~jitla.kernels.gemm.gemm_small`).
+
+Root finder.  Each root is found in ``tau = s^2 - d_o^2``, o the nearer
+pole (the interval's midpoint decides, as ``dlasd4``), so that
+``d_i^2 - s^2 = (d_i - d_o)(d_i + d_o) - tau`` carries no cancellation near
+the root.  Steps: the two-pole rational model of Bunch, Nielsen & Sorensen
+("Rank-one modification of the symmetric eigenproblem", Numer. Math. 31,
+1978), with the weights fitted to f and f' at the current point (R.-C.
+Li's "middle way", LAPACK Working Note 89, 1993), safeguarded by
+bisection inside a bracket that every evaluation of f shrinks (f
+increases in tau).  Stop when ``|f|`` is below its rounding-error bound
+(as ``dlasd4``).
+
+Kernel contract: float64 d, e; U, V C-contiguous (n, n) float64.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from jitla._jit import kernel, out_of_line, vector_kernel
+from jitla.kernels._registry import register
+from jitla.kernels.gemm import gemm_small
+from jitla.kernels.level1 import dot, rot
+from jitla.kernels.svd_bidiag import (
+    MAXITR,
+    _bidiag_flops,
+    _rotg,
+    _svd_bidiag_example,
+    bidiagonal_qr,
+    bidiagonalize,
+)
+
+__all__ = ["bidiagonal_dc", "svd_bidiagonal_dc", "DC_LEAF"]
+
+#: Largest piece the tree solves with the bidiagonal QR (LAPACK's SMLSIZ is 25).
+DC_LEAF = 25
+
+#: Root-finder steps allowed per root (bisection alone halves the bracket each time).
+_SECULAR_MAXIT = 100
+
+
+def _svd_dc_flops(k, L):
+    """Nominal flops: reduction, the reflectors applied (``4 k^2 L + 4 k^3``), ``~2 k^3`` in the merges."""
+    return _bidiag_flops(k, L) + 4.0 * k * k * L + 4.0 * k**3 + 2.0 * k**3
+
+
+@kernel
+def _leaf(d, e, lo, n, sqre, U, V):
+    """SVD of the leaf of rows ``lo..lo+n-1`` (``n x (n + sqre)``) into U and V (rows: vectors); a status.
+
+    On return ``d[lo:lo+n]`` holds the values, descending; ``U`` (n, n) and
+    ``V`` (n + sqre, n + sqre) hold the left and right vectors as rows, the
+    last row of V the null vector when ``sqre = 1``.
+    """
+    nv = n + sqre
+    for r in range(n):
+        for c in range(n):
+            U[r, c] = 0.0
+        U[r, r] = 1.0
+    for r in range(nv):
+        for c in range(nv):
+            V[r, c] = 0.0
+        V[r, r] = 1.0
+    dl = d[lo : lo + n]
+    el = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        el[i] = e[lo + i]
+    if sqre == 1:
+        # chase the entry of column n up and out: rotation of columns j and n
+        x = el[n - 1]
+        el[n - 1] = 0.0
+        for j in range(n - 1, -1, -1):
+            if x == 0.0:
+                break
+            c, s, r = _rotg(dl[j], x)
+            dl[j] = r
+            rot(V[j], V[n], c, s)
+            if j > 0:
+                x = -s * el[j - 1]
+                el[j - 1] = c * el[j - 1]
+    else:
+        el[n - 1] = 0.0
+    status, _ = bidiagonal_qr(dl, el, U, V[:n], True, MAXITR)
+    return status
+
+
+@vector_kernel(inline="always")
+def _pole_sums(zh, delta, tau, lo, hi):
+    """``sum zh_i^2 / (delta_i - tau)`` and ``sum zh_i^2 / (delta_i - tau)^2`` over ``lo <= i < hi``.
+
+    Four partial sums of each (independent chains of division and
+    multiply-add, combined in a fixed order at the end).
+    """
+    s0 = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    s3 = 0.0
+    q0 = 0.0
+    q1 = 0.0
+    q2 = 0.0
+    q3 = 0.0
+    i = lo
+    while i + 4 <= hi:
+        t0 = zh[i] / (delta[i] - tau)
+        t1 = zh[i + 1] / (delta[i + 1] - tau)
+        t2 = zh[i + 2] / (delta[i + 2] - tau)
+        t3 = zh[i + 3] / (delta[i + 3] - tau)
+        s0 += zh[i] * t0
+        s1 += zh[i + 1] * t1
+        s2 += zh[i + 2] * t2
+        s3 += zh[i + 3] * t3
+        q0 += t0 * t0
+        q1 += t1 * t1
+        q2 += t2 * t2
+        q3 += t3 * t3
+        i += 4
+    while i < hi:
+        t0 = zh[i] / (delta[i] - tau)
+        s0 += zh[i] * t0
+        q0 += t0 * t0
+        i += 1
+    return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
+
+
+@vector_kernel
+def _secular(dh, zh, K, sig, eta, orig, delta):
+    """The K roots of ``1 + sum_i zh_i^2 / (dh_i^2 - s^2)``, ``0 = dh_0 < dh_1 < ... < dh_{K-1}``.
+
+    Root j is returned as ``sig[j]`` and, exactly, as its offset
+    ``eta[j] = sig[j] - dh[orig[j]]`` from the nearer pole.  *delta* is
+    length-K workspace.  See the module notes for the method.
+    """
+    eps = np.finfo(np.float64).eps
+    w = np.empty(K, dtype=np.float64)
+    zsq = dot(zh, zh)
+    for j in range(K):
+        if j < K - 1:
+            a = j
+            b = j + 1
+            half = 0.5 * (dh[b] - dh[a]) * (dh[b] + dh[a])
+            for i in range(K):
+                w[i] = zh[i] / ((dh[i] - dh[a]) * (dh[i] + dh[a]) - half)
+            f = 1.0 + dot(zh, w)
+            # the first step starts from the midpoint, already an end of the bracket
+            if f >= 0.0:  # the root is in the lower half: measure from d_j
+                o = a
+                lo = 0.0
+                hi = half
+                tau = half
+            else:
+                o = b
+                lo = -half
+                hi = 0.0
+                tau = -half
+        else:
+            o = K - 1
+            lo = 0.0
+            hi = zsq
+            tau = 0.5 * zsq
+        for i in range(K):
+            delta[i] = (dh[i] - dh[o]) * (dh[i] + dh[o])
+        for _ in range(_SECULAR_MAXIT):
+            psi, dpsi = _pole_sums(zh, delta, tau, 0, j + 1)
+            phi, dphi = _pole_sums(zh, delta, tau, j + 1, K)
+            f = 1.0 + psi + phi
+            # rounding error of f: its terms, and tau's own error through f'
+            if abs(f) <= eps * (8.0 * (phi - psi) + 8.0 + abs(tau) * (dpsi + dphi)):
+                break
+            if f < 0.0:
+                lo = tau
+            else:
+                hi = tau
+            da = delta[j] - tau
+            step = math.nan
+            if j < K - 1:
+                # two poles, fitted to f and f' at tau; the root between them
+                db = delta[j + 1] - tau
+                sa = da * da * dpsi
+                sb = db * db * dphi
+                c = f - da * dpsi - db * dphi
+                qb = -(c * (da + db) + sa + sb)
+                qc = c * da * db + sa * db + sb * da
+                if c == 0.0:
+                    if qb != 0.0:
+                        step = -qc / qb
+                else:
+                    disc = max(qb * qb - 4.0 * c * qc, 0.0)
+                    q = -0.5 * (qb + math.copysign(math.sqrt(disc), qb))
+                    r1 = q / c
+                    if da < r1 < db:
+                        step = r1
+                    elif q != 0.0:
+                        r2 = qc / q
+                        if da < r2 < db:
+                            step = r2
+            else:
+                c = f - da * dpsi
+                if c > 0.0:
+                    step = da + da * da * dpsi / c
+            new = tau + step
+            if not (lo < new < hi):  # also catches the NaN of no model root
+                new = 0.5 * (lo + hi)
+            if new == tau or hi - lo <= 2.0 * eps * max(abs(lo), abs(hi)):
+                tau = new
+                break
+            tau = new
+        orig[j] = o
+        s = math.sqrt(dh[o] * dh[o] + tau)
+        eta[j] = tau / (s + dh[o])
+        sig[j] = dh[o] + eta[j]
+
+
+@out_of_line
+@kernel
+def _merge(d, e, U, V, lo, n, k, sqre):
+    """Merge the solved children of node ``rows lo..lo+n-1`` split at row ``lo+k`` (module notes, step 3).
+
+    Reads the children's values from ``d`` and vectors from the diagonal
+    blocks of U and V (rows = vectors); ``d[lo+k]``, ``e[lo+k]`` are the
+    row that joins them.  Writes the node's values (descending) and vectors
+    in the same places.
+    """
+    m = n - k - 1
+    nv = n + sqre
+    b0 = lo + k + 1
+    alpha = d[lo + k]
+    beta = e[lo + k]
+    Qu = np.zeros((n, n), dtype=np.float64)
+    Qv = np.zeros((nv, nv), dtype=np.float64)
+    dd = np.empty(n, dtype=np.float64)
+    zz = np.empty(n, dtype=np.float64)
+    # support of each basis row: 1 columns 0..k only, 3 columns k+1.. only, 2 both
+    tu = np.empty(n, dtype=np.int64)
+    tv = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        tu[i] = 1 if i <= k else 3
+        tv[i] = tu[i]
+    # index 0: the middle row, and the top child's null vector
+    Qu[0, k] = 1.0
+    for c in range(k + 1):
+        Qv[0, c] = V[lo + k, lo + c]
+    dd[0] = 0.0
+    zz[0] = alpha * V[lo + k, lo + k]
+    for j in range(k):
+        for c in range(k):
+            Qu[1 + j, c] = U[lo + j, lo + c]
+        for c in range(k + 1):
+            Qv[1 + j, c] = V[lo + j, lo + c]
+        dd[1 + j] = d[lo + j]
+        zz[1 + j] = alpha * V[lo + j, lo + k]
+    for j in range(m):
+        for c in range(m):
+            Qu[1 + k + j, k + 1 + c] = U[b0 + j, b0 + c]
+        for c in range(m + sqre):
+            Qv[1 + k + j, k + 1 + c] = V[b0 + j, b0 + c]
+        dd[1 + k + j] = d[b0 + j]
+        zz[1 + k + j] = beta * V[b0 + j, b0]
+    if sqre == 1:
+        # the two null vectors: one rotated onto z, the other the node's null vector
+        for c in range(m + 1):
+            Qv[n, k + 1 + c] = V[b0 + m, b0 + c]
+        z2 = beta * V[b0 + m, b0]
+        r = math.hypot(zz[0], z2)
+        if r != 0.0:
+            rot(Qv[0], Qv[n], zz[0] / r, z2 / r)
+            zz[0] = r
+            if z2 != 0.0:
+                tv[0] = 2
+    # scale to 1
+    scl = 0.0
+    for i in range(n):
+        scl = max(scl, abs(dd[i]), abs(zz[i]))
+    if scl == 0.0:
+        _write_node(d, U, V, lo, n, nv, dd, Qu, Qv, dd, Qu, Qv, np.zeros(0, np.int64), np.arange(n), 1.0)
+        if sqre == 1:
+            for c in range(nv):
+                V[lo + n, lo + c] = Qv[n, c]
+        return
+    for i in range(n):
+        dd[i] /= scl
+        zz[i] /= scl
+    # ascending order of dd[1:]: the children's values come descending, so
+    # merge the two runs read from their ends
+    perm = np.empty(n, dtype=np.int64)
+    perm[0] = 0
+    a = k
+    b = n - 1
+    for p in range(1, n):
+        if b <= k or (a >= 1 and dd[a] <= dd[b]):
+            perm[p] = a
+            a -= 1
+        else:
+            perm[p] = b
+            b -= 1
+    # deflation
+    eps = np.finfo(np.float64).eps
+    tol = 64.0 * eps
+    keep = np.empty(n, dtype=np.int64)  # non-deflated, ascending values
+    gone = np.empty(n, dtype=np.int64)
+    K = 1
+    ng = 0
+    keep[0] = 0
+    if abs(zz[0]) <= tol:
+        zz[0] = tol
+    prev = -1
+    for p in range(1, n):
+        i = perm[p]
+        if abs(zz[i]) <= tol:
+            gone[ng] = i
+            ng += 1
+            continue
+        if prev >= 0 and dd[i] - dd[prev] <= tol:
+            # close values: rotate z[prev] onto z[i]; prev leaves with its value
+            r = math.hypot(zz[prev], zz[i])
+            c = zz[i] / r
+            s = zz[prev] / r
+            zz[i] = r
+            zz[prev] = 0.0
+            rot(Qu[i], Qu[prev], c, s)
+            rot(Qv[i], Qv[prev], c, s)
+            if tu[i] != tu[prev]:
+                tu[i] = 2
+            if tv[i] != tv[prev]:
+                tv[i] = 2
+            gone[ng] = prev
+            ng += 1
+            keep[K - 1] = i
+            prev = i
+            continue
+        keep[K] = i
+        K += 1
+        prev = i
+    # a value within tol of d_0 = 0 is moved to tol / 2 (dlasd2)
+    if K > 1 and dd[keep[1]] <= 0.5 * tol:
+        dd[keep[1]] = 0.5 * tol
+    dh = np.empty(K, dtype=np.float64)
+    zh = np.empty(K, dtype=np.float64)
+    for i in range(K):
+        dh[i] = dd[keep[i]]
+        zh[i] = zz[keep[i]]
+    dh[0] = 0.0
+    sig = np.empty(K, dtype=np.float64)
+    eta = np.empty(K, dtype=np.float64)
+    orig = np.empty(K, dtype=np.int64)
+    work = np.empty(K, dtype=np.float64)
+    _secular(dh, zh, K, sig, eta, orig, work)
+    # Dl[j, i] = sig_j - dh_i, from the offsets
+    Dl = np.empty((K, K), dtype=np.float64)
+    for j in range(K):
+        o = orig[j]
+        for i in range(K):
+            Dl[j, i] = (dh[o] - dh[i]) + eta[j]
+    # Löwner: the z for which the computed roots are exact
+    # (j outer, i inner: the K products advance together, a vector loop per j)
+    zhat = np.empty(K, dtype=np.float64)
+    for i in range(K):
+        zhat[i] = Dl[K - 1, i] * (sig[K - 1] + dh[i])
+    for j in range(K - 1):
+        Dj = Dl[j]
+        sj = sig[j]
+        a = dh[j]
+        b = dh[j + 1]
+        for i in range(j + 1):
+            zhat[i] *= (Dj[i] * (sj + dh[i])) / ((b - dh[i]) * (b + dh[i]))
+        for i in range(j + 1, K):
+            zhat[i] *= (Dj[i] * (sj + dh[i])) / ((a - dh[i]) * (a + dh[i]))
+    for i in range(K):
+        zhat[i] = math.copysign(math.sqrt(abs(zhat[i])), zh[i])
+    # the arrow's singular vectors, as rows
+    Uc = np.empty((K, K), dtype=np.float64)
+    Vc = np.empty((K, K), dtype=np.float64)
+    for j in range(K):
+        vr = Vc[j]
+        ur = Uc[j]
+        sj = sig[j]
+        for i in range(K):
+            vr[i] = zhat[i] / (-Dl[j, i] * (dh[i] + sj))
+        for i in range(K):
+            ur[i] = dh[i] * vr[i]
+        ur[0] = -1.0
+        su = 1.0 / math.sqrt(dot(ur, ur))
+        sv = 1.0 / math.sqrt(dot(vr, vr))
+        for i in range(K):
+            ur[i] *= su
+            vr[i] *= sv
+    Ou = np.empty((K, n), dtype=np.float64)
+    Ov = np.empty((K, nv), dtype=np.float64)
+    _split_product(Uc, Qu, keep, tu, K, k + 1, Ou)
+    _split_product(Vc, Qv, keep, tv, K, k + 1, Ov)
+    # the deflated values ascending (a close pair can leave them out of order by up to tol)
+    for t in range(1, ng):
+        g = gone[t]
+        q = t - 1
+        while q >= 0 and dd[gone[q]] > dd[g]:
+            gone[q + 1] = gone[q]
+            q -= 1
+        gone[q + 1] = g
+    _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone[:ng], np.arange(0), scl)
+    if sqre == 1:
+        for c in range(nv):
+            V[lo + n, lo + c] = Qv[n, c]
+
+
+@out_of_line
+@kernel
+def _split_product(C, Q, keep, typ, K, split, out):
+    """``out = C @ Q[keep[:K]]``, each half of the columns over the basis rows that reach it.
+
+    Columns ``:split`` are the top child's, ``split:`` the bottom one's; a
+    row of type 1 (3) is zero in the bottom (top) half, type 2 is dense
+    (LAPACK ``dlasd3``'s grouping), so each half is one GEMM over its rows
+    only: about half the flops of the dense product.
+    """
+    nc = Q.shape[1]
+    for half in range(2):
+        c0 = 0 if half == 0 else split
+        c1 = split if half == 0 else nc
+        w = c1 - c0
+        if w == 0:
+            continue
+        skip = 3 if half == 0 else 1
+        p = 0
+        for i in range(K):
+            if typ[keep[i]] != skip:
+                p += 1
+        Cg = np.empty((K, p), dtype=np.float64)
+        Qg = np.empty((p, w), dtype=np.float64)
+        q = 0
+        for i in range(K):
+            if typ[keep[i]] != skip:
+                for a in range(K):
+                    Cg[a, q] = C[a, i]
+                row = Q[keep[i]]
+                for b in range(w):
+                    Qg[q, b] = row[c0 + b]
+                q += 1
+        T = np.empty((K, w), dtype=np.float64)
+        if p == 0:
+            for a in range(K):
+                for b in range(w):
+                    T[a, b] = 0.0
+        else:
+            gemm_small(Cg, Qg, T)
+        for a in range(K):
+            for b in range(w):
+                out[a, c0 + b] = T[a, b]
+
+
+@kernel
+def _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone, extra, scl):
+    """Store the roots (``sig``; Ou, Ov) and the deflated values (``dd[gone]``; Qu, Qv), descending.
+
+    *extra* lists more deflated indices (the all-zero node).
+    """
+    K = sig.shape[0] if extra.shape[0] == 0 else 0
+    ng = gone.shape[0] + extra.shape[0]
+    # the roots ascend, and so do the deflated values (found in ascending
+    # order; the all-zero node's are all 0): merge the runs from their tops
+    a = K - 1
+    b = ng - 1
+    for q in range(K + ng):
+        if b < 0 or (a >= 0 and sig[a] >= dd[gone[b] if extra.shape[0] == 0 else extra[b]]):
+            s = a
+            val = sig[a]
+            a -= 1
+        else:
+            i = gone[b] if extra.shape[0] == 0 else extra[b]
+            s = -1 - i
+            val = dd[i]
+            b -= 1
+        d[lo + q] = val * scl
+        if s >= 0:
+            for c in range(n):
+                U[lo + q, lo + c] = Ou[s, c]
+            for c in range(nv):
+                V[lo + q, lo + c] = Ov[s, c]
+        else:
+            i = -1 - s
+            for c in range(n):
+                U[lo + q, lo + c] = Qu[i, c]
+            for c in range(nv):
+                V[lo + q, lo + c] = Qv[i, c]
+
+
+#: Reflectors per block when :func:`_apply_reflectors` applies them (compact WY).
+DC_REFLECTOR_BLOCK = 32
+
+
+@out_of_line
+@kernel
+def _apply_reflectors(X, R, tau, nref, offset, nb):
+    """``X := X H_{nref-1} ... H_0``, ``H_j = I - tau_j r_j r_j^T``, r_j row j of R, in blocks of nb.
+
+    R (nref, c) holds the reflectors as dense rows (zeros before the unit
+    head ``R[j, j + offset] = 1``).  A block ``H_{j0} ... H_{j1-1}`` is
+    ``I - V T V^T`` (compact WY, Schreiber & Van Loan 1989; LAPACK
+    ``dlarft``), so ``X := X - ((X V) T^T) V^T`` on the columns from
+    ``j0 + offset`` on: two GEMMs and a small one (LAPACK ``dlarfb``, as
+    ``dormbr`` applies the bidiagonalisation's factors).  Blocks from the
+    last one back.  Flops ``~4 r c nref``; workspace ``O((r + c) nb)``.
+    """
+    r = X.shape[0]
+    c = X.shape[1]
+    for j0 in range(((nref - 1) // nb) * nb, -1, -nb):
+        ib = min(nb, nref - j0)
+        s0 = j0 + offset
+        w = c - s0
+        Vb = np.empty((ib, w), dtype=X.dtype)
+        VbT = np.empty((w, ib), dtype=X.dtype)
+        for i in range(ib):
+            for q in range(w):
+                Vb[i, q] = R[j0 + i, s0 + q]
+                VbT[q, i] = R[j0 + i, s0 + q]
+        # T upper triangular: T[i, i] = tau_i, T[:i, i] = -tau_i T[:i, :i] (V[:, :i]^T v_i)
+        Gm = np.empty((ib, ib), dtype=X.dtype)
+        gemm_small(Vb, VbT, Gm)
+        TT = np.zeros((ib, ib), dtype=X.dtype)  # T^T, built by rows (axpys, not dot chains)
+        for i in range(ib):
+            t = tau[j0 + i]
+            Ti = TT[i]
+            for q in range(i):
+                gq = -t * Gm[q, i]
+                Tq = TT[q]
+                for p in range(q + 1):
+                    Ti[p] += Tq[p] * gq
+            Ti[i] = t
+        Xs = np.empty((r, w), dtype=X.dtype)
+        for a in range(r):
+            for q in range(w):
+                Xs[a, q] = X[a, s0 + q]
+        W = np.empty((r, ib), dtype=X.dtype)
+        gemm_small(Xs, VbT, W)
+        W2 = np.empty((r, ib), dtype=X.dtype)
+        gemm_small(W, TT, W2)
+        gemm_small(W2, Vb, Xs)
+        for a in range(r):
+            for q in range(w):
+                X[a, s0 + q] -= Xs[a, q]
+
+
+@out_of_line
+@kernel
+def bidiagonal_dc(d, e, U, V, leaf):
+    """SVD of the upper bidiagonal ``B = diag(d) + diag(e[:-1], 1)`` by divide and conquer.
+
+    Parameters
+    ----------
+    d : (n,) float64 ndarray, overwritten
+        On return the singular values, descending.
+    e : (n,) float64 ndarray, overwritten
+        ``e[:n-1]`` the superdiagonal (``e[n-1]`` is ignored); destroyed.
+    U, V : (n, n) float64 ndarray, C-contiguous, overwritten
+        ``B = U^T diag(d) V``: row j of U (V) is the j-th left (right)
+        singular vector.
+    leaf : int
+        Pieces of at most this many rows (>= 3) go to the bidiagonal QR.
+
+    Returns
+    -------
+    int
+        0, or 1 if a leaf's QR did not converge.
+
+    Notes
+    -----
+    Gu & Eisenstat (1995); LAPACK ``dbdsdc``.  See the module notes.  The
+    tree is built breadth-first and solved from its last node back, so
+    that children come before their parent.  Flops: about ``8/3 n^3`` in
+    the merges' GEMMs (the two halves' vectors, dense), ``O(n^2)`` per
+    level for the roots, and the leaves' QR.  Workspace ``O(n^2)``.
+    """
+    n = d.shape[0]
+    if n == 0:
+        return 0
+    leaf = max(leaf, 3)
+    cap = 2 * n + 1
+    nlo = np.empty(cap, dtype=np.int64)
+    nn = np.empty(cap, dtype=np.int64)
+    nsq = np.empty(cap, dtype=np.int64)
+    nk = np.empty(cap, dtype=np.int64)
+    nlo[0] = 0
+    nn[0] = n
+    nsq[0] = 0
+    count = 1
+    i = 0
+    while i < count:
+        if nn[i] > leaf:
+            k = nn[i] // 2
+            nk[i] = k
+            nlo[count] = nlo[i]
+            nn[count] = k
+            nsq[count] = 1
+            nlo[count + 1] = nlo[i] + k + 1
+            nn[count + 1] = nn[i] - k - 1
+            nsq[count + 1] = nsq[i]
+            count += 2
+        else:
+            nk[i] = -1
+        i += 1
+    status = 0
+    for i in range(count - 1, -1, -1):
+        lo = nlo[i]
+        sz = nn[i]
+        sq = nsq[i]
+        if nk[i] < 0:
+            Ul = np.empty((sz, sz), dtype=np.float64)
+            Vl = np.empty((sz + sq, sz + sq), dtype=np.float64)
+            status = max(status, _leaf(d, e, lo, sz, sq, Ul, Vl))
+            for r in range(sz):
+                for c in range(sz):
+                    U[lo + r, lo + c] = Ul[r, c]
+            for r in range(sz + sq):
+                for c in range(sz + sq):
+                    V[lo + r, lo + c] = Vl[r, c]
+        else:
+            _merge(d, e, U, V, lo, sz, nk[i], sq)
+    return status
+
+
+@register(
+    "svd",
+    "bidiagonal_dc",
+    "Householder bidiagonalisation, both factors formed, divide-and-conquer bidiagonal SVD, two GEMMs",
+    flops=_svd_dc_flops,
+    example=_svd_bidiag_example,
+)
+@kernel(driver=True)
+def svd_bidiagonal_dc(G, S, Ut, Vt, compute_uv, max_sweeps):
+    """SVD of G (k x L, k <= L): ``G^T = Ut^T diag(S) Vt``, LAPACK ``dgesdd``'s route.
+
+    Parameters
+    ----------
+    G : (k, L) ndarray, overwritten
+    S : (k,) ndarray, overwritten
+        The singular values, descending.
+    Ut : (k, L) ndarray, overwritten
+        Rows: left singular vectors of the tall form ``G^T``.
+    Vt : (k, k) ndarray, overwritten
+    compute_uv : bool
+        If False, Ut and Vt are not touched (the values by the bidiagonal QR).
+    max_sweeps : int
+        The leaves' bidiagonal QR budget (:func:`~jitla.kernels.svd_bidiag.bidiagonal_qr`).
+
+    Returns
+    -------
+    status, sweeps : int
+        status 0 on convergence, 1 if a QR ran out of steps; sweeps is 0.
+
+    Notes
+    -----
+    As :func:`~jitla.kernels.svd_bidiag.svd_bidiagonal` up to the
+    bidiagonal ``B^T`` (``G^T = Q_k B^T P^T``); then :func:`bidiagonal_dc`
+    gives ``B^T = U_b^T diag(S) V_b``, and the vectors ``Ut = U_b Q_k^T``,
+    ``Vt = V_b P^T`` come from applying the reflectors to ``U_b`` and
+    ``V_b`` in blocks (:func:`_apply_reflectors`, LAPACK ``dormbr``)
+    instead of forming Q and P (BLAS-2) and multiplying.  The bidiagonal
+    SVD runs in float64 for float32 input too.  Flops: the reduction
+    ``4 k^2 L - 4 k^3/3``, the reflectors ``4 k^2 L + 4 k^3``, the merges
+    ``~2 k^3``;
+    workspace ``O(k^2)``.
+    """
+    k = G.shape[0]
+    tau_right = np.empty(max(k, 1), dtype=G.dtype)
+    tau_left = np.empty(max(k, 1), dtype=G.dtype)
+    e = np.zeros(max(k, 1), dtype=G.dtype)
+    bidiagonalize(G, S, e, tau_right, tau_left)
+    d64 = np.empty(k, dtype=np.float64)
+    e64 = np.zeros(max(k, 1), dtype=np.float64)
+    for i in range(k):
+        d64[i] = S[i]
+        e64[i] = e[i]
+    if not compute_uv:
+        status, _ = bidiagonal_qr(d64, e64[:k], Ut, Vt, False, max_sweeps)
+    else:
+        Ub = np.empty((k, k), dtype=np.float64)
+        Vb = np.empty((k, k), dtype=np.float64)
+        status = bidiagonal_dc(d64, e64[:k], Ub, Vb, DC_LEAF)
+        # Ut = U_b Q_k^T = [U_b 0] H_{k-1} ... H_0 and Vt = V_b P^T = V_b L_{k-2} ... L_0,
+        # the reflectors applied blocked instead of forming Q and P
+        L = G.shape[1]
+        for i in range(k):
+            for j in range(L):
+                Ut[i, j] = Ub[i, j] if j < k else 0.0
+            for j in range(k):
+                Vt[i, j] = Vb[i, j]
+        R = np.zeros((k, L), dtype=G.dtype)
+        for j in range(k):
+            R[j, j] = 1
+            for c in range(j + 1, L):
+                R[j, c] = G[j, c]
+        _apply_reflectors(Ut, R, tau_right, k, 0, DC_REFLECTOR_BLOCK)
+        if k > 2:
+            Rl = np.zeros((k - 1, k), dtype=G.dtype)
+            for j in range(k - 1):
+                Rl[j, j + 1] = 1
+                for c in range(j + 2, k):
+                    Rl[j, c] = G[c, j]
+            _apply_reflectors(Vt, Rl, tau_left, k - 1, 1, DC_REFLECTOR_BLOCK)
+    for i in range(k):
+        S[i] = d64[i]
+    return status, 0
