@@ -277,11 +277,21 @@ def geqp3_rows(G, jpvt, tau):
     vn1 = np.empty(n, dtype=G.dtype)
     vn2 = np.empty(n, dtype=G.dtype)
     vn0 = np.empty(n, dtype=G.dtype)  # the norm each column started with
+    # tail[j, k]: the norm of A[k:, j] as it was on entry, over vn0[j]
+    tail = np.zeros((n, m + 1), dtype=G.dtype)
     for j in range(n):
         jpvt[j] = j
         vn1[j] = _row_norm(G, j, 0)
         vn2[j] = vn1[j]
         vn0[j] = vn1[j]
+        if vn0[j] > 0:
+            g = G[j]
+            t = tail[j]
+            acc = G.dtype.type(0)
+            for k in range(m - 1, -1, -1):
+                x = g[k] / vn0[j]
+                acc += x * x
+                t[k] = math.sqrt(acc)
     for i in range(kmax):
         pvt = i
         for j in range(i + 1, n):
@@ -296,15 +306,22 @@ def geqp3_rows(G, jpvt, tau):
             vn1[pvt] = vn1[i]
             vn2[pvt] = vn2[i]
             vn0[pvt] = vn0[i]
+            ti = tail[i]
+            tp = tail[pvt]
+            for c in range(m + 1):
+                ti[c], tp[c] = tp[c], ti[c]
         beta, tau[i] = householder(G[i, i:])
         reflect_rows(G, i, tau[i], i + 1)
         # downdate the partial norms from R[i, r] = G[r, i]
         for r in range(i + 1, n):
             if not _downdate(vn1, vn2, r, G[r, i], tol3z):
                 norm = _row_norm(G, r, i + 1) if i + 1 < m else G.dtype.type(0)
-                if norm <= noise * vn0[r]:
+                if norm <= noise * vn0[r] * tail[r, i + 1]:
                     # only rounding noise is left of this column: it lies in
-                    # the span of the pivots so far, to working precision
+                    # the span of the pivots so far, to working precision.
+                    # The yardstick is what rows i+1.. of the column held on
+                    # entry, not its whole norm: a row-graded column is
+                    # small there but exact, not noise
                     for c in range(i + 1, m):
                         G[r, c] = 0
                     norm = G.dtype.type(0)

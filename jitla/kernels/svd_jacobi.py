@@ -956,19 +956,54 @@ def svd_parallel_tracked(G, S, Ut, Vt, compute_uv, max_sweeps):
 # 3. preconditioned by column-pivoted QR
 # --------------------------------------------------------------------------
 @kernel
-def _precondition(G):
-    """Pivoted QR of ``A = G^T``, then R copied out with 64-byte aligned rows.
+def sort_rows_by_norm(G):
+    """Permute the columns of G (the rows of ``A = G^T``) by decreasing max-norm, in place.
 
-    G (= A^T) is overwritten by the pivoted QR
-    (:func:`~jitla.kernels.qr_pivoted.geqp3_rows`).  Returns
-    ``(R, jpvt, tau)``: the n x n upper triangle R (zeros below), the column
-    pivots and the Householder scalars.  The sweeps (one of the Jacobi
-    variants above) run on R between this and :func:`_unprecondition`; each
-    registered kernel calls its own sweeps directly, so compiling one of them
-    compiles one set of sweeps (a runtime switch would compile all four,
-    two of them parallel).
+    Returns the permutation ``rperm``: row k of the sorted A is row
+    ``rperm[k]`` of the input.  Householder QR is row-wise backward stable
+    only when the rows are in decreasing order of size (Cox & Higham,
+    "Stability of Householder QR factorization for weighted least squares
+    problems", 1998; Powell & Reid's row pivoting); Drmač & Veselić sort
+    the rows so before their pivoted QR, which is what makes the
+    preconditioned Jacobi relatively accurate on row-graded ``D1 B D2``.
+    Each row of G is gathered through one buffer (contiguous writes).
+    Flops none; workspace 2m.
+    """
+    n, m = G.shape
+    size = np.zeros(m, dtype=G.dtype)
+    for i in range(n):
+        g = G[i]
+        for k in range(m):
+            a = abs(g[k])
+            if a > size[k]:
+                size[k] = a
+    rperm = argsort_stable(size, True)
+    buf = np.empty(m, dtype=G.dtype)
+    for i in range(n):
+        g = G[i]
+        for k in range(m):
+            buf[k] = g[rperm[k]]
+        for k in range(m):
+            g[k] = buf[k]
+    return rperm
+
+
+@kernel
+def _precondition(G):
+    """Rows sorted, pivoted QR of ``A = G^T``, then R copied out with 64-byte aligned rows.
+
+    G (= A^T) has its columns (A's rows) sorted by decreasing size
+    (:func:`sort_rows_by_norm`) and is then overwritten by the pivoted QR
+    (:func:`~jitla.kernels.qr_pivoted.geqp3_rows`): ``Pr A P = Q R``.
+    Returns ``(R, (jpvt, tau, rperm))``: the n x n upper triangle R (zeros
+    below), and the column pivots, Householder scalars and row
+    permutation.  The sweeps (one of the Jacobi variants above) run on R
+    between this and :func:`_unprecondition`; each registered kernel calls
+    its own sweeps directly, so compiling one of them compiles one set of
+    sweeps (a runtime switch would compile all four, two of them parallel).
     """
     n = G.shape[0]
+    rperm = sort_rows_by_norm(G)
     jpvt = np.empty(n, dtype=np.int64)
     tau = np.empty(n, dtype=G.dtype)
     # G = A^T: the pivoted QR of A is computed on it (rows, not columns)
@@ -980,31 +1015,36 @@ def _precondition(G):
             R[i, j] = 0
         for j in range(i, n):
             R[i, j] = G[j, i]
-    return R, jpvt, tau
+    return R, (jpvt, tau, rperm)
 
 
 @kernel
 def _unprecondition(G, Ut, Vt, factors, X_t, Vx, nb, blocks):
-    """Singular vectors of A from those of R: ``V_A = P U_x``, ``U_A = Q V``.
+    """Singular vectors of A from those of R: ``V_A = P U_x``, ``U_A = Pr^T Q V``.
 
-    *factors* is ``(jpvt, tau)`` from :func:`_precondition`; ``R^T Vx^T =
-    X_t^T Sigma`` are the sweeps' results.  *nb* and *blocks* (panel width,
-    GEMM blocking) are for the blocked application of Q
+    *factors* is ``(jpvt, tau, rperm)`` from :func:`_precondition`; ``R^T
+    Vx^T = X_t^T Sigma`` are the sweeps' results.  *nb* and *blocks* (panel
+    width, GEMM blocking) are for the blocked application of Q
     (:func:`~jitla.kernels.qr_householder.apply_q_blocked`).
     """
-    jpvt, tau = factors
+    jpvt, tau, rperm = factors
     n, m = G.shape
     # V_A = P U_x, so Vt[i, jpvt[j]] = U_x[j, i] = X_t[i, j]
     for i in range(n):
         for j in range(n):
             Vt[i, jpvt[j]] = X_t[i, j]
-    # U_A = Q V with V = Vx^T: apply Q to [Vx^T; 0], Q's reflectors in A = G^T
+    # U_A = Pr^T Q V with V = Vx^T: apply Q to [Vx^T; 0], Q's reflectors in A = G^T
     A = np.empty((m, n), dtype=G.dtype)
     transpose_triangle(G, A, False)
     B = np.zeros((m, n), dtype=G.dtype)
     transpose_triangle(Vx, B[:n], False)
     apply_q_blocked(A, tau, B, nb, blocks)
-    transpose_triangle(B, Ut, False)
+    # row k of Q V is row rperm[k] of U_A
+    Bs = np.empty((m, n), dtype=G.dtype)
+    for k in range(m):
+        for j in range(n):
+            Bs[rperm[k], j] = B[k, j]
+    transpose_triangle(Bs, Ut, False)
 
 
 @register(
@@ -1034,13 +1074,13 @@ def svd_preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks):
     ``R^T``) is done.  Extra work: the QR, 2mn^2 - 2n^3/3 flops; workspace an
     m x n copy of A and two n x n matrices.
     """
-    R, jpvt, tau = _precondition(G)
+    R, factors = _precondition(G)
     n = R.shape[0]
     X_t = np.empty((n, n), dtype=G.dtype)
     Vx = aligned_empty(n, n, G)
     status, sweeps = svd_cyclic(R, S, X_t, Vx, compute_uv, max_sweeps)
     if compute_uv:
-        _unprecondition(G, Ut, Vt, (jpvt, tau), X_t, Vx, nb, blocks)
+        _unprecondition(G, Ut, Vt, factors, X_t, Vx, nb, blocks)
     return status, sweeps
 
 
@@ -1056,13 +1096,13 @@ def svd_preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks):
 @kernel
 def svd_preconditioned_parallel(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks):
     """:func:`svd_preconditioned` with the sweeps of :func:`svd_parallel`."""
-    R, jpvt, tau = _precondition(G)
+    R, factors = _precondition(G)
     n = R.shape[0]
     X_t = np.empty((n, n), dtype=G.dtype)
     Vx = aligned_empty(n, n, G)
     status, sweeps = svd_parallel(R, S, X_t, Vx, compute_uv, max_sweeps)
     if compute_uv:
-        _unprecondition(G, Ut, Vt, (jpvt, tau), X_t, Vx, nb, blocks)
+        _unprecondition(G, Ut, Vt, factors, X_t, Vx, nb, blocks)
     return status, sweeps
 
 
@@ -1085,13 +1125,13 @@ def svd_preconditioned_tracked(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks)
     rotations from 0.99 to 0.83 million (de Rijk's pivoting), and each
     tested pair costs 2m flops instead of 6m; see devlog 005.
     """
-    R, jpvt, tau = _precondition(G)
+    R, factors = _precondition(G)
     n = R.shape[0]
     X_t = np.empty((n, n), dtype=G.dtype)
     Vx = aligned_empty(n, n, G)
     status, sweeps = svd_tracked(R, S, X_t, Vx, compute_uv, max_sweeps)
     if compute_uv:
-        _unprecondition(G, Ut, Vt, (jpvt, tau), X_t, Vx, nb, blocks)
+        _unprecondition(G, Ut, Vt, factors, X_t, Vx, nb, blocks)
     return status, sweeps
 
 
@@ -1107,11 +1147,11 @@ def svd_preconditioned_tracked(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks)
 @kernel
 def svd_preconditioned_parallel_tracked(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks):
     """:func:`svd_preconditioned` with the sweeps of :func:`svd_parallel_tracked`."""
-    R, jpvt, tau = _precondition(G)
+    R, factors = _precondition(G)
     n = R.shape[0]
     X_t = np.empty((n, n), dtype=G.dtype)
     Vx = aligned_empty(n, n, G)
     status, sweeps = svd_parallel_tracked(R, S, X_t, Vx, compute_uv, max_sweeps)
     if compute_uv:
-        _unprecondition(G, Ut, Vt, (jpvt, tau), X_t, Vx, nb, blocks)
+        _unprecondition(G, Ut, Vt, factors, X_t, Vx, nb, blocks)
     return status, sweeps
