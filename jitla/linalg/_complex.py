@@ -247,11 +247,12 @@ def _svd_jacobi_2d(A, full_matrices, compute_uv, precondition, max_sweeps):
     The tall form ``B`` (A, or ``A^H`` for wide A) is scaled by a power of
     two, as the real Jacobi route; with *precondition* (Drmač & Veselić,
     "New fast and accurate Jacobi SVD algorithm I", SIAM J. Matrix Anal.
-    Appl. 29(4), 2008) ``B P = Q R`` by complex pivoted QR
-    (:func:`~jitla.kernels.qr_complex.zgeqp3`) and the sweeps
+    Appl. 29(4), 2008) ``Pr B P = Q R`` by complex pivoted QR
+    (:func:`~jitla.kernels.qr_complex.zgeqp3`) after sorting the rows by
+    decreasing max-norm (``Pr``, as the paper) and the sweeps
     (:func:`~jitla.kernels.svd_complex.zsvd_cyclic`) orthogonalise the
     columns of ``R^H`` -- fewer sweeps, and relative accuracy also for
-    rows graded on top of columns; then ``R^H = X S Y^H`` gives ``B = (Q Y)
+    rows graded on top of columns; then ``R^H = X S Y^H`` gives ``B = (Pr^T Q Y)
     S (P X)^H``.  Without it the sweeps run on B itself.
     """
     from jitla.kernels.qr_complex import zapply_q, zgeqp3
@@ -274,6 +275,10 @@ def _svd_jacobi_2d(A, full_matrices, compute_uv, precondition, max_sweeps):
     e = _safe_exponent(float(np.abs(B).max()), target)
     _scale_by_power_of_two(B, e)
     if precondition:
+        # rows by decreasing size first: Householder QR is row-wise stable
+        # only then (Cox & Higham), which relative accuracy on D1 B D2 needs
+        rperm = np.argsort(-np.abs(B).max(axis=1), kind="stable")
+        B = np.ascontiguousarray(B[rperm])
         jpvt = np.empty(k, np.int64)
         tau = np.zeros(k, dtype)
         zgeqp3(B, jpvt, tau)
@@ -300,7 +305,8 @@ def _svd_jacobi_2d(A, full_matrices, compute_uv, precondition, max_sweeps):
     if precondition:
         UB = np.zeros((M, k), dtype)
         UB[:k] = Y
-        zapply_q(B, tau, UB)  # Q Y
+        zapply_q(B, tau, UB)  # Q Y, in the sorted row order
+        UB[rperm] = UB.copy()
         VB = np.empty((k, k), dtype)
         VB[jpvt] = X  # P X
     else:

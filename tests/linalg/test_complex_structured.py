@@ -298,6 +298,21 @@ def test_svd_jacobi_complex_graded_matrix_is_relatively_accurate(rng):
         np.testing.assert_allclose(jl.svdvals(A, method=method), exact, rtol=100 * EPS[np.complex128])
 
 
+def test_svd_jacobi_complex_two_sided_grading_with_unsorted_rows():
+    # D1 B D2, row scales shuffled: the pivoted QR keeps the small values
+    # only on rows sorted by decreasing size (errors up to 0.14 before)
+    rng = np.random.default_rng(0)
+    mpmath.mp.dps = 60
+    for _ in range(3):
+        d1 = np.logspace(0, -25, 6)
+        rng.shuffle(d1)
+        A = d1[:, None] * _cplx(rng, 6, 4) * np.logspace(0, -30, 4)
+        exact = [float(x) for x in mpmath.svd_c(mpmath.matrix(A.tolist()), compute_uv=False)]
+        U, S, Vh = jl.svd(A, method="jacobi")
+        np.testing.assert_allclose(S, sorted(exact, reverse=True), rtol=100 * EPS[np.complex128])
+        np.testing.assert_allclose((U[:, :4] * S) @ Vh, A, rtol=0, atol=1e-14 * np.abs(A).max())
+
+
 def test_svd_jacobi_complex_rank_deficient_and_unsupported_kernels():
     A = np.ones((6, 4)) * (1 + 1j)
     for method in ("jacobi", "cyclic"):
