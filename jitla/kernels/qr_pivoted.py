@@ -261,14 +261,20 @@ def geqp3_rows(G, jpvt, tau):
     stays in L1 between the two, one pass (devlog 005 has the timings).
     The Jacobi SVD's preconditioner gets ``A^T`` for free (its kernels work
     on ``G = A^T``).  One addition to :func:`geqp3`: when a column's
-    recomputed partial norm is below ``2 sqrt(m) eps`` times its original
-    norm, what is left of it is rounding noise (the column lies in the span
-    of the pivots so far), and it is set to zero -- a column-wise backward
-    error of that size.  Without it a rank-deficient A (a matrix of ones)
+    recomputed partial norm (rows i+1..) is below ``2 sqrt(m) eps`` times
+    the norm those rows of the column held on entry, what is left of it is
+    rounding noise (the column lies in the span of the pivots so far), and
+    it is set to zero -- a backward error of that size in those rows.  Without it a rank-deficient A (a matrix of ones)
     leaves R with rows of noise at eps, eps^2, ... that the Jacobi sweeps
     then chase into underflow ("SVD did not converge").  Columns that are
     merely small (graded) keep their residual: it is small only relative
-    to the others, not to themselves.  Flops as :func:`geqp3`; workspace 3n.
+    to the others, not to themselves.  The yardstick is the trailing rows,
+    not the whole column: with rows graded (and sorted by decreasing size),
+    a column's residual is small because its large entries sat in the rows
+    already eliminated, yet exact -- measured against the whole column it
+    was zeroed, and the preconditioned Jacobi SVD lost small singular
+    values of ``D1 B D2`` (devlog 066).  Flops as :func:`geqp3` plus ``2mn``
+    for the trailing norms; workspace ``n (m + 1) + 3n``.
     """
     n, m = G.shape
     kmax = min(m, n)

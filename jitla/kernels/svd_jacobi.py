@@ -1069,10 +1069,13 @@ def svd_preconditioned(G, S, Ut, Vt, compute_uv, max_sweeps, nb, blocks):
     are the rows of R, graded and nearly orthogonal already -- needs fewer
     sweeps than on A, and the pivoting also takes care of a grading of the
     *rows* of A (a two-sided scaling D1 B D2), which the plain one-sided
-    method is not guaranteed to handle.  With ``R^T V = U_x Sigma``:
-    ``A = (Q V) Sigma (P U_x)^T``.  Unlike the paper, no second QR (of
-    ``R^T``) is done.  Extra work: the QR, 2mn^2 - 2n^3/3 flops; workspace an
-    m x n copy of A and two n x n matrices.
+    method is not guaranteed to handle -- provided, as in the paper, A's
+    rows are first sorted by decreasing size (:func:`sort_rows_by_norm`,
+    ``Pr``): Householder QR is row-wise stable only on sorted rows.  With
+    ``R^T V = U_x Sigma``: ``A = (Pr^T Q V) Sigma (P U_x)^T``.  Unlike the
+    paper, no second QR (of ``R^T``) is done.  Extra work: the QR, 2mn^2 -
+    2n^3/3 flops; workspace two m x n copies of A (and the QR's trailing
+    norms, n x m) and two n x n matrices.
     """
     R, factors = _precondition(G)
     n = R.shape[0]
