@@ -192,18 +192,22 @@ def shuffled_two_sided(rng):
     return d1[:, None] * rng.standard_normal((6, 4)) * np.logspace(0, -30, 4)
 
 
+@pytest.fixture(scope="module")
+def shuffled_cases():
+    rng = np.random.default_rng(0)
+    cases = [shuffled_two_sided(rng) for _ in range(6)]
+    return [(a, naive.svdvals_mp(a)) for a in cases]
+
+
 @pytest.mark.parametrize("method", [m for m in METHODS if m.startswith("preconditioned")])
-def test_two_sided_grading_with_unsorted_rows(method):
+def test_two_sided_grading_with_unsorted_rows(method, shuffled_cases):
     # Householder QR is row-wise stable only on rows sorted by decreasing
     # size (Cox & Higham), and the pivoted QR's noise rule zeroed residuals
     # that were small only because the column's large entries sat in rows
     # already eliminated: two of these six lost a value entirely (error 1.0)
     # and the others up to 0.2 before the rows were sorted and the rule
     # measured against the trailing rows.  U comes back in the input's row order.
-    rng = np.random.default_rng(0)
-    for _ in range(6):
-        a = shuffled_two_sided(rng)
-        exact = naive.svdvals_mp(a)
+    for a, exact in shuffled_cases:
         U, S, Vh = svd(a, method=method)
         assert np.max(np.abs(S - exact) / exact) <= 1e-14
         np.testing.assert_allclose((U[:, :4] * S) @ Vh, a, rtol=0, atol=1e-14 * np.abs(a).max())
