@@ -84,7 +84,8 @@ def _generalized_eigh_complex(a, b, lower, eigvals_only, type):
             f"The leading minor of order {info} of B is not positive definite. The factorization of B "
             "could not be completed and no eigenvalues or eigenvectors were computed."
         )
-    L = np.triu(W).conj().T  # b = U^H U = L L^H
+    # upper: b = U^H U, L = U^H; lower: U factors conj(b) (see _zfactor_upper), b = U^T conj(U), L = U^T
+    L = np.triu(W).T if lower else np.triu(W).conj().T
     S = _complex._hermitian_from_triangle(np.asarray(a, dtype=np.complex128), "L" if lower else "U")
     if type == 1:
         C = solve_triangular(L, S, lower=True)  # L^{-1} S
