@@ -35,6 +35,7 @@ from numba import prange
 from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
 from jitla.kernels._tile import MR, register_tile
+from jitla.kernels._vmath import vexp, vlog
 from jitla.kernels.qr_tall import GRAM_BLOCK_ROWS, GRAM_CHUNK_ROWS, _gram_reduce, _tri_update, gram_flops
 
 __all__ = [
@@ -80,35 +81,76 @@ def _eval_example(dtype):
 
 
 @kernel(inline="always")
-def _eval_block(code, eta, y, prior, lo, hi, mu, sw, resid):
-    """Rows ``lo:hi``: means, weights, residuals; returns the block's deviance (NaN: a mean not finite)."""
-    dev = 0.0
-    for i in range(lo, hi):
-        t = eta[i]
-        yi = y[i]
-        if code == BINOMIAL_LOGIT:
-            e = math.exp(-abs(t))
-            m = 1.0 / (1.0 + e) if t >= 0 else e / (1.0 + e)
-            m = min(max(m, _EPS), 1.0 - _EPS)
+def _eval_rows(code, eta, y, prior, lo, hi, mu, sw, resid, dbuf):
+    """Rows ``lo:hi``: means, weights, residuals, and each row's deviance in ``dbuf[:hi - lo]``.
+
+    Branch-free (selects, :func:`~jitla.kernels._vmath.vexp` and
+    :func:`~jitla.kernels._vmath.vlog`), so the loop vectorises.  A row
+    whose mean is not finite, or whose eta is NaN, gets a NaN deviance.
+    """
+    # views from 0: the indices are then known non-negative (no wraparound selects), so the
+    # loops vectorise with contiguous loads and stores instead of gathers
+    k = hi - lo
+    et, yy, pr = eta[lo:hi], y[lo:hi], prior[lo:hi]
+    mu_, sw_, re_ = mu[lo:hi], sw[lo:hi], resid[lo:hi]
+    if code == BINOMIAL_LOGIT:
+        for i in range(k):
+            t = et[i]
+            yi = yy[i]
+            e = vexp(-abs(t))
+            m = (1.0 if t >= 0 else e) / (1.0 + e)
+            m = m if m > _EPS else _EPS
+            m = m if m < 1.0 - _EPS else 1.0 - _EPS
             v = m * (1.0 - m)
-            d = 0.0
-            if yi > 0:
-                d += yi * math.log(yi / m)
-            if yi < 1:
-                d += (1.0 - yi) * math.log((1.0 - yi) / (1.0 - m))
-        else:
-            m = max(math.exp(t), _EPS)
-            v = m
-            d = -(yi - m)
-            if yi > 0:
-                d += yi * math.log(yi / m)
-        if not math.isfinite(m) or math.isnan(t):
-            return math.nan
-        mu[i] = m
-        sw[i] = math.sqrt(prior[i] * v)
-        resid[i] = (yi - m) / v
-        dev += prior[i] * (2.0 * d)
-    return dev
+            # y log(y / mu) + (1 - y) log((1 - y) / (1 - mu)), 0 log 0 = 0
+            d = yi * vlog(yi / m if yi > 0 else 1.0)
+            d += (1.0 - yi) * vlog((1.0 - yi) / (1.0 - m) if yi < 1 else 1.0)
+            mu_[i] = m
+            sw_[i] = math.sqrt(pr[i] * v)
+            re_[i] = (yi - m) / v
+            dbuf[i] = pr[i] * (2.0 * d) + (0.0 if t == t else math.nan)
+    else:
+        for i in range(k):
+            t = et[i]
+            yi = yy[i]
+            m = vexp(t)
+            m = m if m > _EPS else _EPS
+            d = yi * vlog(yi / m if yi > 0 else 1.0) - (yi - m)
+            mu_[i] = m
+            sw_[i] = math.sqrt(pr[i] * m)
+            re_[i] = (yi - m) / m
+            # m - m: NaN exactly when the mean is not finite (e^eta overflowed)
+            dbuf[i] = pr[i] * (2.0 * d) + (m - m) + (0.0 if t == t else math.nan)
+
+
+@kernel(inline="always")
+def _lane_sum(buf, k):
+    """``sum(buf[:k])`` in one register tile of lanes (row i in lane i mod lanes), lanes then in order."""
+    acc = register_tile(buf, 1, 1)
+    L = acc.shape[1]
+    for t in range(L):
+        acc[0, t] = 0.0
+    kv = k // L * L
+    for j0 in range(0, kv, L):
+        for t in range(L):
+            acc[0, t] += buf[j0 + t]
+    s = 0.0
+    for t in range(L):
+        s += acc[0, t]
+    for j in range(kv, k):
+        s += buf[j]
+    return s
+
+
+@kernel(inline="always")
+def _eval_block(code, eta, y, prior, lo, hi, mu, sw, resid, dbuf):
+    """Rows ``lo:hi`` (at most ``dbuf.size``): means, weights, residuals; returns the block's deviance.
+
+    NaN when a mean is not finite or an eta is NaN (the step left the
+    family's range).
+    """
+    _eval_rows(code, eta, y, prior, lo, hi, mu, sw, resid, dbuf)
+    return _lane_sum(dbuf, hi - lo)
 
 
 @register(
@@ -123,9 +165,12 @@ def glm_eval(code, eta, y, prior, mu, sw, resid):
     """One IRLS evaluation at *eta* (module docstring); returns the deviance or NaN."""
     n = eta.shape[0]
     nb = max(1, (n + EVAL_BLOCK - 1) // EVAL_BLOCK)
+    dbuf = np.empty(EVAL_BLOCK, dtype=eta.dtype)
     total = 0.0
     for b in range(nb):
-        total += _eval_block(code, eta, y, prior, b * EVAL_BLOCK, min(n, (b + 1) * EVAL_BLOCK), mu, sw, resid)
+        total += _eval_block(
+            code, eta, y, prior, b * EVAL_BLOCK, min(n, (b + 1) * EVAL_BLOCK), mu, sw, resid, dbuf
+        )
     return total
 
 
@@ -144,8 +189,9 @@ def glm_eval_parallel(code, eta, y, prior, mu, sw, resid):
     nb = max(1, (n + EVAL_BLOCK - 1) // EVAL_BLOCK)
     parts = np.empty(nb)
     for b in prange(nb):
+        dbuf = np.empty(EVAL_BLOCK, dtype=eta.dtype)
         parts[b] = _eval_block(
-            code, eta, y, prior, b * EVAL_BLOCK, min(n, (b + 1) * EVAL_BLOCK), mu, sw, resid
+            code, eta, y, prior, b * EVAL_BLOCK, min(n, (b + 1) * EVAL_BLOCK), mu, sw, resid, dbuf
         )
     total = 0.0
     for b in range(nb):
@@ -214,11 +260,12 @@ def _score_chunk(code, X, beta, off, y, prior, lo, hi, eta, mu, sw, resid, g):
     """Rows ``lo:hi``: eta, the evaluation, and ``g += X^T (sw^2 resid)`` when g is not empty."""
     p = X.shape[1]
     dev = 0.0
+    dbuf = np.empty(SCORE_BLOCK, dtype=X.dtype)
     for b0 in range(lo, hi, SCORE_BLOCK):
         b1 = min(hi, b0 + SCORE_BLOCK)
         for i in range(b0, b1):
             eta[i] = _dot_row(X[i], beta, p) + off[i]
-        d = _eval_block(code, eta, y, prior, b0, b1, mu, sw, resid)
+        d = _eval_block(code, eta, y, prior, b0, b1, mu, sw, resid, dbuf)
         if math.isnan(d):
             return math.nan
         dev += d
@@ -375,12 +422,13 @@ def _glm_gram_chunk(code, X, beta, off, y, prior, lo, hi, eta, mu, sw, resid, ac
     t4 = register_tile(acc, MR, 4)
     t2 = register_tile(acc, MR, 2)
     t1 = register_tile(acc, MR, 1)
+    dbuf = np.empty(kb, dtype=X.dtype)
     dev = 0.0
     for b0 in range(lo, hi, kb):
         b1 = min(hi, b0 + kb)
         for i in range(b0, b1):
             eta[i] = _dot_row(X[i], beta, p) + off[i]
-        d = _eval_block(code, eta, y, prior, b0, b1, mu, sw, resid)
+        d = _eval_block(code, eta, y, prior, b0, b1, mu, sw, resid, dbuf)
         if math.isnan(d):
             return math.nan
         dev += d
