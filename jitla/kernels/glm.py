@@ -270,11 +270,23 @@ def _score_chunk(code, X, beta, off, y, prior, lo, hi, eta, mu, sw, resid, g):
             return math.nan
         dev += d
         if g.shape[0] > 0:
-            for i in range(b0, b1):
+            # four rows per update of g: a quarter of the loads and stores of g
+            i = b0
+            while i + 4 <= b1:
+                x0, x1, x2, x3 = X[i], X[i + 1], X[i + 2], X[i + 3]
+                v0 = sw[i] * sw[i] * resid[i]
+                v1 = sw[i + 1] * sw[i + 1] * resid[i + 1]
+                v2 = sw[i + 2] * sw[i + 2] * resid[i + 2]
+                v3 = sw[i + 3] * sw[i + 3] * resid[i + 3]
+                for j in range(p):
+                    g[j] += (v0 * x0[j] + v1 * x1[j]) + (v2 * x2[j] + v3 * x3[j])
+                i += 4
+            while i < b1:
                 v = sw[i] * sw[i] * resid[i]
                 x = X[i]
                 for j in range(p):
                     g[j] += v * x[j]
+                i += 1
     return dev
 
 

@@ -243,12 +243,15 @@ class GLM:
                 f"endog is all zero: the {family.name} log-likelihood increases without bound as the "
                 "means go to 0, so the maximum-likelihood estimate does not exist"
             )
-        self.n_trials = np.ones(n) if n_trials is None else n_trials
+        # weights not given are one read-only vector of ones, shared (and never multiplied)
+        ones = np.ones(n)
+        ones.flags.writeable = False
+        self.n_trials = ones if n_trials is None else n_trials
         self.freq_weights = (
-            np.ones(n) if freq_weights is None else _as_vector(freq_weights, n, "freq_weights", positive=True)
+            ones if freq_weights is None else _as_vector(freq_weights, n, "freq_weights", positive=True)
         )
         self.var_weights = (
-            np.ones(n) if var_weights is None else _as_vector(var_weights, n, "var_weights", positive=True)
+            ones if var_weights is None else _as_vector(var_weights, n, "var_weights", positive=True)
         )
         self.offset = None if offset is None else _as_vector(offset, n, "offset")
         if exposure is not None:
@@ -262,8 +265,11 @@ class GLM:
         if self.exposure is not None:
             off += self.exposure
         self._offset_exposure = off
-        self.iweights = self.freq_weights * self.var_weights
-        self.wnobs = float(self.freq_weights.sum())
+        fw, vw = self.freq_weights, self.var_weights
+        self.iweights = fw if vw is ones else (vw if fw is ones else fw * vw)
+        # the prior weights of the likelihood (frequency x variance weights x binomial trials)
+        self._prior = self.iweights if self.n_trials is ones else self.iweights * self.n_trials
+        self.wnobs = float(n) if fw is ones else float(fw.sum())
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
@@ -303,7 +309,7 @@ class GLM:
 
     # ------------------------------------------------------------------ fitting
     def _deviance(self, mu) -> float:
-        return self.family.deviance(self.endog, mu, self.iweights * self.n_trials)
+        return self.family.deviance(self.endog, mu, self._prior)
 
     def _evaluate(self, eta):
         """Means at *eta* (offset included): ``(mu, deviance, valid, (sqrt weights, residuals) or None)``.
@@ -316,7 +322,7 @@ class GLM:
         fam = self.family
         code = _canonical_code(fam)
         if code:
-            mu, dev, sw, resid = glm_eval(code, eta, self.endog, self.iweights * self.n_trials)
+            mu, dev, sw, resid = glm_eval(code, eta, self.endog, self._prior)
             if not math.isfinite(dev):
                 return mu, math.inf, False, None
             return mu, float(dev), True, (sw, resid)
@@ -333,7 +339,7 @@ class GLM:
         step = n // m
         sub = GLM.__new__(GLM)
         sub.__dict__.update(self.__dict__)
-        for name in ("endog", "n_trials", "iweights", "_offset_exposure"):
+        for name in ("endog", "n_trials", "iweights", "_prior", "_offset_exposure"):
             setattr(sub, name, np.ascontiguousarray(getattr(self, name)[::step]))
         sub.exog = np.ascontiguousarray(self.exog[::step])
         try:
@@ -349,7 +355,7 @@ class GLM:
         if code and st.gram is not None and self.exog.dtype == np.float64 and self.exog.flags.c_contiguous:
             # the means, weights and the score at the subsample's coefficients in one read of X
             eta, mu, dev, sw, resid, score = glm_score(
-                code, self.exog, st.params, self._offset_exposure, self.endog, self.iweights * self.n_trials
+                code, self.exog, st.params, self._offset_exposure, self.endog, self._prior
             )
             ok, pending = math.isfinite(dev), (sw, resid)
         else:
@@ -361,13 +367,13 @@ class GLM:
         if st.gram is not None:
             # the subsample's information matrix, scaled to the full data's total weight: the first
             # full-data step is quasi-Newton with it (a few per cent from the full Hessian)
-            prior = self.iweights * self.n_trials
-            c = math.sqrt(float(np.sum(prior)) / float(np.sum(sub.iweights * sub.n_trials)))
+            prior = self._prior
+            c = math.sqrt(float(np.sum(prior)) / float(np.sum(sub._prior)))
             hessian = GramFactor(st.gram.R * c, st.gram.Rinv / c, st.gram.kappa)
         sensitivity = 1.0
         if code == BINOMIAL_LOGIT:
             # d log(w) / d eta = 1 - 2 mu for w = prior mu (1 - mu); weighted RMS over the subsample
-            w_s = sub.iweights * sub.n_trials * st.mu * (1.0 - st.mu)
+            w_s = sub._prior * st.mu * (1.0 - st.mu)
             sensitivity = math.sqrt(float(np.sum(w_s * (1.0 - 2.0 * st.mu) ** 2)) / float(np.sum(w_s)))
         return _Start(st.params, eta, mu, dev, pending, hessian, score, sensitivity)
 
@@ -406,7 +412,7 @@ class GLM:
         iterations and halvings spent.
         """
         X, y, off = self.exog, self.endog, self._offset_exposure
-        prior = self.iweights * self.n_trials
+        prior = self._prior
         p = X.shape[1]
         Hs = start.hessian
         beta, eta, mu, dev = start.params, start.eta, start.mu, start.dev
@@ -507,7 +513,7 @@ class GLM:
     def _irls(self, start_params, maxiter: int, tol: float) -> _IRLSState:
         fam, link = self.family, self.family.link
         X, y, off = self.exog, self.endog, self._offset_exposure
-        prior = self.iweights * self.n_trials
+        prior = self._prior
         p = X.shape[1]
         kept = np.ones(p, dtype=bool)
         hessian = None
@@ -811,7 +817,7 @@ def _valid_start(model, Xk, eta0, w) -> np.ndarray:
         return b
     const = constant_column(np.ascontiguousarray(Xk))
     if const is not None:
-        prior = model.iweights * model.n_trials
+        prior = model._prior
         ybar = float(np.sum(prior * model.endog) / np.sum(prior))
         b = np.zeros(Xk.shape[1])
         b[const] = float(fam.link(np.array([ybar]))[0]) / Xk[0, const]
