@@ -34,9 +34,17 @@ from numba import prange
 
 from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
-from jitla.kernels._tile import MR, register_tile
+from jitla.kernels._tile import register_tile
 from jitla.kernels._vmath import vexp, vlog
-from jitla.kernels.qr_tall import GRAM_BLOCK_ROWS, GRAM_CHUNK_ROWS, _gram_reduce, _tri_update, gram_flops
+from jitla.kernels.qr_tall import (
+    GRAM_BLOCK_ROWS,
+    GRAM_CHUNK_ROWS,
+    _gram_reduce,
+    _tri_update,
+    gram_flops,
+    gram_parts,
+    gram_shift,
+)
 
 __all__ = [
     "BINOMIAL_LOGIT",
@@ -430,10 +438,8 @@ def _glm_gram_chunk(code, X, beta, off, y, prior, lo, hi, eta, mu, sw, resid, ac
     q = p + 1
     ldb = acc.shape[1]
     kb = GRAM_BLOCK_ROWS
-    B = np.zeros(kb * ldb, dtype=X.dtype)  # padding columns q:ldb stay zero
-    t4 = register_tile(acc, MR, 4)
-    t2 = register_tile(acc, MR, 2)
-    t1 = register_tile(acc, MR, 1)
+    B = np.zeros(kb * ldb, dtype=X.dtype)  # the padding columns (gram_shift's and after q) stay zero
+    sh = gram_shift(q, acc)
     dbuf = np.empty(kb, dtype=X.dtype)
     dev = 0.0
     for b0 in range(lo, hi, kb):
@@ -448,11 +454,11 @@ def _glm_gram_chunk(code, X, beta, off, y, prior, lo, hi, eta, mu, sw, resid, ac
             r = b0 + i
             c = sw[r]
             x = X[r]
-            base = i * ldb
+            row = B[i * ldb + sh : i * ldb + sh + q]  # a view from 0: the copy vectorises
             for j in range(p):
-                B[base + j] = x[j] * c
-            B[base + p] = resid[r] * c
-        _tri_update(b1 - b0, B, ldb, q, acc, t4, t2, t1)
+                row[j] = x[j] * c
+            row[p] = resid[r] * c
+        _tri_update(b1 - b0, B, ldb, q, acc)
     return dev
 
 
@@ -484,8 +490,7 @@ def glm_gram(code, X, beta, off, y, prior, eta, mu, sw, resid, G):
     n = X.shape[0]
     q = G.shape[0]
     nc = max(1, (n + GRAM_CHUNK_ROWS - 1) // GRAM_CHUNK_ROWS)
-    lanes = 64 // X.itemsize
-    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + lanes - 1) // lanes * lanes), dtype=X.dtype)
+    parts = gram_parts(nc, q, X)
     total = 0.0
     for c in range(nc):
         lo, hi = c * GRAM_CHUNK_ROWS, min(n, (c + 1) * GRAM_CHUNK_ROWS)
@@ -509,8 +514,7 @@ def glm_gram_parallel(code, X, beta, off, y, prior, eta, mu, sw, resid, G):
     n = X.shape[0]
     q = G.shape[0]
     nc = max(1, (n + GRAM_CHUNK_ROWS - 1) // GRAM_CHUNK_ROWS)
-    lanes = 64 // X.itemsize
-    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + lanes - 1) // lanes * lanes), dtype=X.dtype)
+    parts = gram_parts(nc, q, X)
     devs = np.empty(nc)
     for c in prange(nc):
         lo, hi = c * GRAM_CHUNK_ROWS, min(n, (c + 1) * GRAM_CHUNK_ROWS)
