@@ -34,8 +34,17 @@ from numba import prange
 
 from jitla._jit import kernel, parallel_kernel, vector_kernel, vector_parallel_kernel
 from jitla.kernels._registry import register
-from jitla.kernels._tile import MR, register_tile
-from jitla.kernels.qr_tall import GRAM_BLOCK_ROWS, GRAM_CHUNK_ROWS, _gram_reduce, _tri_update, gram_flops
+from jitla.kernels._tile import register_tile
+from jitla.kernels._vmath import vexp, vlog
+from jitla.kernels.qr_tall import (
+    GRAM_BLOCK_ROWS,
+    GRAM_CHUNK_ROWS,
+    _gram_reduce,
+    _tri_update,
+    gram_flops,
+    gram_parts,
+    gram_shift,
+)
 
 __all__ = [
     "BINOMIAL_LOGIT",
@@ -80,35 +89,76 @@ def _eval_example(dtype):
 
 
 @kernel(inline="always")
-def _eval_block(code, eta, y, prior, lo, hi, mu, sw, resid):
-    """Rows ``lo:hi``: means, weights, residuals; returns the block's deviance (NaN: a mean not finite)."""
-    dev = 0.0
-    for i in range(lo, hi):
-        t = eta[i]
-        yi = y[i]
-        if code == BINOMIAL_LOGIT:
-            e = math.exp(-abs(t))
-            m = 1.0 / (1.0 + e) if t >= 0 else e / (1.0 + e)
-            m = min(max(m, _EPS), 1.0 - _EPS)
+def _eval_rows(code, eta, y, prior, lo, hi, mu, sw, resid, dbuf):
+    """Rows ``lo:hi``: means, weights, residuals, and each row's deviance in ``dbuf[:hi - lo]``.
+
+    Branch-free (selects, :func:`~jitla.kernels._vmath.vexp` and
+    :func:`~jitla.kernels._vmath.vlog`), so the loop vectorises.  A row
+    whose mean is not finite, or whose eta is NaN, gets a NaN deviance.
+    """
+    # views from 0: the indices are then known non-negative (no wraparound selects), so the
+    # loops vectorise with contiguous loads and stores instead of gathers
+    k = hi - lo
+    et, yy, pr = eta[lo:hi], y[lo:hi], prior[lo:hi]
+    mu_, sw_, re_ = mu[lo:hi], sw[lo:hi], resid[lo:hi]
+    if code == BINOMIAL_LOGIT:
+        for i in range(k):
+            t = et[i]
+            yi = yy[i]
+            e = vexp(-abs(t))
+            m = (1.0 if t >= 0 else e) / (1.0 + e)
+            m = m if m > _EPS else _EPS
+            m = m if m < 1.0 - _EPS else 1.0 - _EPS
             v = m * (1.0 - m)
-            d = 0.0
-            if yi > 0:
-                d += yi * math.log(yi / m)
-            if yi < 1:
-                d += (1.0 - yi) * math.log((1.0 - yi) / (1.0 - m))
-        else:
-            m = max(math.exp(t), _EPS)
-            v = m
-            d = -(yi - m)
-            if yi > 0:
-                d += yi * math.log(yi / m)
-        if not math.isfinite(m) or math.isnan(t):
-            return math.nan
-        mu[i] = m
-        sw[i] = math.sqrt(prior[i] * v)
-        resid[i] = (yi - m) / v
-        dev += prior[i] * (2.0 * d)
-    return dev
+            # y log(y / mu) + (1 - y) log((1 - y) / (1 - mu)), 0 log 0 = 0
+            d = yi * vlog(yi / m if yi > 0 else 1.0)
+            d += (1.0 - yi) * vlog((1.0 - yi) / (1.0 - m) if yi < 1 else 1.0)
+            mu_[i] = m
+            sw_[i] = math.sqrt(pr[i] * v)
+            re_[i] = (yi - m) / v
+            dbuf[i] = pr[i] * (2.0 * d) + (0.0 if t == t else math.nan)
+    else:
+        for i in range(k):
+            t = et[i]
+            yi = yy[i]
+            m = vexp(t)
+            m = m if m > _EPS else _EPS
+            d = yi * vlog(yi / m if yi > 0 else 1.0) - (yi - m)
+            mu_[i] = m
+            sw_[i] = math.sqrt(pr[i] * m)
+            re_[i] = (yi - m) / m
+            # m - m: NaN exactly when the mean is not finite (e^eta overflowed)
+            dbuf[i] = pr[i] * (2.0 * d) + (m - m) + (0.0 if t == t else math.nan)
+
+
+@kernel(inline="always")
+def _lane_sum(buf, k):
+    """``sum(buf[:k])`` in one register tile of lanes (row i in lane i mod lanes), lanes then in order."""
+    acc = register_tile(buf, 1, 1)
+    L = acc.shape[1]
+    for t in range(L):
+        acc[0, t] = 0.0
+    kv = k // L * L
+    for j0 in range(0, kv, L):
+        for t in range(L):
+            acc[0, t] += buf[j0 + t]
+    s = 0.0
+    for t in range(L):
+        s += acc[0, t]
+    for j in range(kv, k):
+        s += buf[j]
+    return s
+
+
+@kernel(inline="always")
+def _eval_block(code, eta, y, prior, lo, hi, mu, sw, resid, dbuf):
+    """Rows ``lo:hi`` (at most ``dbuf.size``): means, weights, residuals; returns the block's deviance.
+
+    NaN when a mean is not finite or an eta is NaN (the step left the
+    family's range).
+    """
+    _eval_rows(code, eta, y, prior, lo, hi, mu, sw, resid, dbuf)
+    return _lane_sum(dbuf, hi - lo)
 
 
 @register(
@@ -123,9 +173,12 @@ def glm_eval(code, eta, y, prior, mu, sw, resid):
     """One IRLS evaluation at *eta* (module docstring); returns the deviance or NaN."""
     n = eta.shape[0]
     nb = max(1, (n + EVAL_BLOCK - 1) // EVAL_BLOCK)
+    dbuf = np.empty(EVAL_BLOCK, dtype=eta.dtype)
     total = 0.0
     for b in range(nb):
-        total += _eval_block(code, eta, y, prior, b * EVAL_BLOCK, min(n, (b + 1) * EVAL_BLOCK), mu, sw, resid)
+        total += _eval_block(
+            code, eta, y, prior, b * EVAL_BLOCK, min(n, (b + 1) * EVAL_BLOCK), mu, sw, resid, dbuf
+        )
     return total
 
 
@@ -144,8 +197,9 @@ def glm_eval_parallel(code, eta, y, prior, mu, sw, resid):
     nb = max(1, (n + EVAL_BLOCK - 1) // EVAL_BLOCK)
     parts = np.empty(nb)
     for b in prange(nb):
+        dbuf = np.empty(EVAL_BLOCK, dtype=eta.dtype)
         parts[b] = _eval_block(
-            code, eta, y, prior, b * EVAL_BLOCK, min(n, (b + 1) * EVAL_BLOCK), mu, sw, resid
+            code, eta, y, prior, b * EVAL_BLOCK, min(n, (b + 1) * EVAL_BLOCK), mu, sw, resid, dbuf
         )
     total = 0.0
     for b in range(nb):
@@ -214,20 +268,33 @@ def _score_chunk(code, X, beta, off, y, prior, lo, hi, eta, mu, sw, resid, g):
     """Rows ``lo:hi``: eta, the evaluation, and ``g += X^T (sw^2 resid)`` when g is not empty."""
     p = X.shape[1]
     dev = 0.0
+    dbuf = np.empty(SCORE_BLOCK, dtype=X.dtype)
     for b0 in range(lo, hi, SCORE_BLOCK):
         b1 = min(hi, b0 + SCORE_BLOCK)
         for i in range(b0, b1):
             eta[i] = _dot_row(X[i], beta, p) + off[i]
-        d = _eval_block(code, eta, y, prior, b0, b1, mu, sw, resid)
+        d = _eval_block(code, eta, y, prior, b0, b1, mu, sw, resid, dbuf)
         if math.isnan(d):
             return math.nan
         dev += d
         if g.shape[0] > 0:
-            for i in range(b0, b1):
+            # four rows per update of g: a quarter of the loads and stores of g
+            i = b0
+            while i + 4 <= b1:
+                x0, x1, x2, x3 = X[i], X[i + 1], X[i + 2], X[i + 3]
+                v0 = sw[i] * sw[i] * resid[i]
+                v1 = sw[i + 1] * sw[i + 1] * resid[i + 1]
+                v2 = sw[i + 2] * sw[i + 2] * resid[i + 2]
+                v3 = sw[i + 3] * sw[i + 3] * resid[i + 3]
+                for j in range(p):
+                    g[j] += (v0 * x0[j] + v1 * x1[j]) + (v2 * x2[j] + v3 * x3[j])
+                i += 4
+            while i < b1:
                 v = sw[i] * sw[i] * resid[i]
                 x = X[i]
                 for j in range(p):
                     g[j] += v * x[j]
+                i += 1
     return dev
 
 
@@ -371,16 +438,15 @@ def _glm_gram_chunk(code, X, beta, off, y, prior, lo, hi, eta, mu, sw, resid, ac
     q = p + 1
     ldb = acc.shape[1]
     kb = GRAM_BLOCK_ROWS
-    B = np.zeros(kb * ldb, dtype=X.dtype)  # padding columns q:ldb stay zero
-    t4 = register_tile(acc, MR, 4)
-    t2 = register_tile(acc, MR, 2)
-    t1 = register_tile(acc, MR, 1)
+    B = np.zeros(kb * ldb, dtype=X.dtype)  # the padding columns (gram_shift's and after q) stay zero
+    sh = gram_shift(q, acc)
+    dbuf = np.empty(kb, dtype=X.dtype)
     dev = 0.0
     for b0 in range(lo, hi, kb):
         b1 = min(hi, b0 + kb)
         for i in range(b0, b1):
             eta[i] = _dot_row(X[i], beta, p) + off[i]
-        d = _eval_block(code, eta, y, prior, b0, b1, mu, sw, resid)
+        d = _eval_block(code, eta, y, prior, b0, b1, mu, sw, resid, dbuf)
         if math.isnan(d):
             return math.nan
         dev += d
@@ -388,11 +454,11 @@ def _glm_gram_chunk(code, X, beta, off, y, prior, lo, hi, eta, mu, sw, resid, ac
             r = b0 + i
             c = sw[r]
             x = X[r]
-            base = i * ldb
+            row = B[i * ldb + sh : i * ldb + sh + q]  # a view from 0: the copy vectorises
             for j in range(p):
-                B[base + j] = x[j] * c
-            B[base + p] = resid[r] * c
-        _tri_update(b1 - b0, B, ldb, q, acc, t4, t2, t1)
+                row[j] = x[j] * c
+            row[p] = resid[r] * c
+        _tri_update(b1 - b0, B, ldb, q, acc)
     return dev
 
 
@@ -424,8 +490,7 @@ def glm_gram(code, X, beta, off, y, prior, eta, mu, sw, resid, G):
     n = X.shape[0]
     q = G.shape[0]
     nc = max(1, (n + GRAM_CHUNK_ROWS - 1) // GRAM_CHUNK_ROWS)
-    lanes = 64 // X.itemsize
-    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + lanes - 1) // lanes * lanes), dtype=X.dtype)
+    parts = gram_parts(nc, q, X)
     total = 0.0
     for c in range(nc):
         lo, hi = c * GRAM_CHUNK_ROWS, min(n, (c + 1) * GRAM_CHUNK_ROWS)
@@ -449,8 +514,7 @@ def glm_gram_parallel(code, X, beta, off, y, prior, eta, mu, sw, resid, G):
     n = X.shape[0]
     q = G.shape[0]
     nc = max(1, (n + GRAM_CHUNK_ROWS - 1) // GRAM_CHUNK_ROWS)
-    lanes = 64 // X.itemsize
-    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + lanes - 1) // lanes * lanes), dtype=X.dtype)
+    parts = gram_parts(nc, q, X)
     devs = np.empty(nc)
     for c in prange(nc):
         lo, hi = c * GRAM_CHUNK_ROWS, min(n, (c + 1) * GRAM_CHUNK_ROWS)

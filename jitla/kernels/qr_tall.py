@@ -459,102 +459,198 @@ def _tri_tile(kc, B, ldb, i0, j0, acc, tile):
 
 
 @kernel(inline="always")
-def _tri_update(rows, B, ldb, q, acc, t4, t2, t1):
-    """``acc += B[:rows, :q]^T B[:rows, :q]`` on and above the diagonal, by register tiles.
+def _tri_panel_tile(kc, B, ldb, i0, j0, acc, tile):
+    """As :func:`_tri_tile` for a tile of any number of rows (the tile's first dimension)."""
+    R = tile.shape[0]
+    w = tile.shape[1]
+    for i in range(R):
+        for j in range(w):
+            tile[i, j] = 0
+    for k in range(kc):
+        base = uint64(k) * uint64(ldb)
+        for i in range(R):
+            a = B[base + uint64(i0 + i)]
+            for j in range(w):
+                tile[i, j] += a * B[base + uint64(j0 + j)]
+    for i in range(R):
+        row = unit_stride_row(acc, i0 + i, j0, w)
+        for j in range(w):
+            row[j] += tile[i, j]
 
-    Row panel ``i0:i0+MR`` is covered from the chunk boundary at or below
-    ``i0`` to q by tiles of 4, 2 and 1 chunks of lanes (*t4*, *t2*, *t1*;
-    only *t1* where the target's GEMM tile is one chunk wide).
+
+@kernel(inline="always")
+def _panel_row(kc, B, ldb, i0, j0, end, acc, t3, t2, t1):
+    """Columns ``j0:end`` (a whole number of t1's widths) of the row panel at i0: t3 tiles, a t2, t1 tiles."""
+    rem = end - j0
+    while rem >= t3.shape[1]:
+        _tri_panel_tile(kc, B, ldb, i0, j0, acc, t3)
+        j0 += t3.shape[1]
+        rem -= t3.shape[1]
+    if rem >= t2.shape[1]:
+        _tri_panel_tile(kc, B, ldb, i0, j0, acc, t2)
+        j0 += t2.shape[1]
+        rem -= t2.shape[1]
+    while rem > 0:
+        _tri_panel_tile(kc, B, ldb, i0, j0, acc, t1)
+        j0 += t1.shape[1]
+        rem -= t1.shape[1]
+
+
+@kernel(inline="always")
+def gram_shift(q, acc):
+    """Zero columns in front of the q real ones in the Gram workspace (:func:`_tri_update`).
+
+    ``(-q) mod lanes`` on targets with 32 vector registers (the 8-row panels
+    end at a multiple of the lanes), else 0.
+    """
+    lanes = 64 // acc.itemsize
+    if tile_width(acc) >= 4 * lanes:
+        return (lanes - q % lanes) % lanes
+    return 0
+
+
+@kernel(inline="always")
+def _tri_update(rows, B, ldb, q, acc):
+    """``acc += B[:rows]^T B[:rows]`` on and above the diagonal of its ``s + q`` columns, by register tiles.
+
+    The q columns of the block sit at ``s:s + q`` of each row of B,
+    ``s = gram_shift(q, acc)`` (zeros in front), and acc holds the Gram of
+    all ``s + q`` columns (rows and columns ``s:s + q`` are the design's).
+
+    * 32 vector registers (AVX-512): s pads ``s + q`` to a multiple of the
+      lanes.  Row panels of 8 rows end at ``s + q``: the panel at i0 needs
+      columns ``i0:s + q``, a whole number of chunks of lanes (float64),
+      covered by 8 x 3, 2 and 1-chunk tiles (24 of the 32 registers for
+      the accumulators); rows 0..7 last, by one 8-row panel, or a 4-row
+      one at rows 4..7 when the first 4 are padding.  For q = 51 that is
+      1,568 entries for the 1,326 of the triangle (an 8 x 8 lower triangle
+      per panel and the padding of the top one), all tiles FMA-bound.
+    * Otherwise (AVX2: 16 registers): MR-row panels from the chunk
+      boundary at or below the diagonal by MR x 1-chunk tiles.
     """
     NR = tile_width(acc)
     lanes = 64 // acc.itemsize
-    for ip in range((q + MR - 1) // MR):
-        i0 = ip * MR
-        j0 = (i0 // lanes) * lanes
-        rem = (q - j0 + lanes - 1) // lanes * lanes
-        if NR >= 4 * lanes:
-            while rem >= 4 * lanes:
-                _tri_tile(rows, B, ldb, i0, j0, acc, t4)
-                j0 += 4 * lanes
-                rem -= 4 * lanes
-            if rem >= 2 * lanes:
-                _tri_tile(rows, B, ldb, i0, j0, acc, t2)
-                j0 += 2 * lanes
-                rem -= 2 * lanes
-        while rem > 0:
-            _tri_tile(rows, B, ldb, i0, j0, acc, t1)
-            j0 += lanes
-            rem -= lanes
+    if NR >= 4 * lanes:
+        t3 = register_tile(acc, 8, 3)
+        t2 = register_tile(acc, 8, 2)
+        t1 = register_tile(acc, 8, 1)
+        h3 = register_tile(acc, 4, 3)
+        h1 = register_tile(acc, 4, 1)
+        qq = q + gram_shift(q, acc)
+        i0 = qq - 8
+        while i0 >= 8:
+            _panel_row(rows, B, ldb, i0, (i0 // lanes) * lanes, qq, acc, t3, t2, t1)
+            i0 -= 8
+        if gram_shift(q, acc) >= 4:
+            _panel_row(rows, B, ldb, 4, 0, qq, acc, h3, h1, h1)
+        else:
+            _panel_row(rows, B, ldb, 0, 0, qq, acc, t3, t2, t1)
+    else:
+        t = register_tile(acc, MR, 1)
+        for ip in range((q + MR - 1) // MR):
+            i0 = ip * MR
+            j0 = (i0 // lanes) * lanes
+            while j0 < q:
+                _tri_tile(rows, B, ldb, i0, j0, acc, t)
+                j0 += lanes
 
 
 @vector_kernel
-def _gram_chunk(X, u, s, T, lo, hi, acc):
-    """``acc += F^T F`` on and above the diagonal for rows ``lo:hi`` of F (see :func:`gram_design`).
+def _gram_chunk(X, u, s, lo, hi, acc):
+    """``acc += F^T F`` on and above the diagonal for rows ``lo:hi`` of ``F = diag(s) [X | u]``.
 
-    Each block of rows is written, weighted (and with T multiplied by T:
-    register tiles of :func:`jitla.kernels.tile_update.sub_product`), into
-    a row-major workspace ``B`` whose rows are padded with zeros to ``ldb``
-    (a multiple of one 64-byte chunk of lanes).  Row panel ``i0:i0+MR`` of
-    the Gram needs the columns ``i0:q`` only: it is covered from the chunk
-    boundary at or below ``i0`` by register tiles of 4, 2 and 1 chunks
-    (AVX-512; 1 chunk where the target's tile is that narrow), whose
-    operands are both read from the rows of ``B`` -- no separate packing,
-    and about 60 % of the tile work of square MR x NR tiles for q ~ 50.
-    acc is ``(ceil(q / MR) MR, ldb)``.
+    Each block of rows is written, weighted, into a row-major workspace
+    ``B`` whose rows are padded with zeros to ``ldb`` (a multiple of one
+    64-byte chunk of lanes).  Row panel ``i0:i0+MR`` of the Gram needs the
+    columns ``i0:q`` only: it is covered from the chunk boundary at or
+    below ``i0``, by the register tiles of :func:`_tri_update` (AVX-512:
+    8-row panels, the block's columns shifted right by
+    :func:`gram_shift`), whose operands are both read from the rows of
+    ``B`` -- no separate packing.  acc is :func:`gram_parts`' for one chunk.
     """
     p = X.shape[1]
     extra = 1 if u.shape[0] > 0 else 0
     q = p + extra
     weighted = s.shape[0] > 0
-    tri = T.shape[0] > 0
     ldb = acc.shape[1]
     kb = GRAM_BLOCK_ROWS
-    B = np.zeros(kb * ldb, dtype=X.dtype)  # padding columns q:ldb stay zero
-    F = np.empty(kb * q if tri else 0, dtype=X.dtype)
-    Qb = np.empty(kb * q if tri else 0, dtype=X.dtype)
-    Tf = T.reshape(-1)
-    t4 = register_tile(acc, MR, 4)
-    t2 = register_tile(acc, MR, 2)
-    t1 = register_tile(acc, MR, 1)
+    B = np.zeros(kb * ldb, dtype=X.dtype)  # the padding columns (gram_shift's and after q) stay zero
+    sh = gram_shift(q, acc)
     for b0 in range(lo, hi, kb):
         rows = min(kb, hi - b0)
-        if tri:
-            for i in range(rows):
-                r = b0 + i
-                c = s[r] if weighted else 1.0
-                x = X[r]
-                for j in range(p):
-                    F[i * q + j] = x[j] * c
-                if extra:
-                    F[i * q + p] = u[r] * c
-            for t in range(rows * q):
-                Qb[t] = 0.0
-            _sub_product(F, 0, q, 1, Tf, 0, q, Qb, 0, q, rows, q, q, False)  # Qb = -F T
-            for i in range(rows):
-                for j in range(q):
-                    B[i * ldb + j] = -Qb[i * q + j]
-        else:
-            for i in range(rows):
-                r = b0 + i
-                c = s[r] if weighted else 1.0
-                x = X[r]
-                base = i * ldb
-                for j in range(p):
-                    B[base + j] = x[j] * c
-                if extra:
-                    B[base + p] = u[r] * c
-        _tri_update(rows, B, ldb, q, acc, t4, t2, t1)
+        for i in range(rows):
+            r = b0 + i
+            c = s[r] if weighted else 1.0
+            x = X[r]
+            row = B[i * ldb + sh : i * ldb + sh + q]  # a view from 0: the copy vectorises
+            for j in range(p):
+                row[j] = x[j] * c
+            if extra:
+                row[p] = u[r] * c
+        _tri_update(rows, B, ldb, q, acc)
+
+
+@vector_kernel
+def _gram_chunk_t(X, u, s, T, lo, hi, acc):
+    """As :func:`_gram_chunk` for ``F = diag(s) [X | u] T`` (T: register tiles of ``_sub_product``).
+
+    A function of its own: with the product's code the copy loop of the
+    plain Gram compiles to slower code.
+    """
+    p = X.shape[1]
+    extra = 1 if u.shape[0] > 0 else 0
+    q = p + extra
+    weighted = s.shape[0] > 0
+    ldb = acc.shape[1]
+    kb = GRAM_BLOCK_ROWS
+    B = np.zeros(kb * ldb, dtype=X.dtype)  # the padding columns (gram_shift's and after q) stay zero
+    F = np.empty(kb * q, dtype=X.dtype)
+    Qb = np.empty(kb * q, dtype=X.dtype)
+    Tf = T.reshape(-1)
+    sh = gram_shift(q, acc)
+    for b0 in range(lo, hi, kb):
+        rows = min(kb, hi - b0)
+        for i in range(rows):
+            r = b0 + i
+            c = s[r] if weighted else 1.0
+            x = X[r]
+            for j in range(p):
+                F[i * q + j] = x[j] * c
+            if extra:
+                F[i * q + p] = u[r] * c
+        for t in range(rows * q):
+            Qb[t] = 0.0
+        _sub_product(F, 0, q, 1, Tf, 0, q, Qb, 0, q, rows, q, q, False)  # Qb = -F T
+        for i in range(rows):
+            row = B[i * ldb + sh : i * ldb + sh + q]
+            for j in range(q):
+                row[j] = -Qb[i * q + j]
+        _tri_update(rows, B, ldb, q, acc)
+
+
+@kernel(inline="always")
+def gram_parts(nc, q, like):
+    """Zeroed partial Grams of :func:`_tri_update` for nc chunks of a q-column design (*like*'s dtype).
+
+    ``(nc, R, L)``: L the columns padded to whole chunks of lanes (with
+    :func:`gram_shift`'s in front), R rows enough for the row panels.
+    """
+    lanes = 64 // like.itemsize
+    L = (q + lanes - 1) // lanes * lanes
+    R = max((q + MR - 1) // MR * MR, L)
+    return np.zeros((nc, R, L), dtype=like.dtype)
 
 
 @kernel
 def _gram_reduce(parts, G):
     """``G = sum(parts)`` on the upper triangle, in chunk order, mirrored to the lower."""
     q = G.shape[0]
+    sh = gram_shift(q, parts)
     for i in range(q):
         for j in range(i, q):
             t = 0.0
             for c in range(parts.shape[0]):
-                t += parts[c, i, j]
+                t += parts[c, sh + i, sh + j]
             G[i, j] = t
             G[j, i] = t
 
@@ -593,8 +689,8 @@ def gram_design(X, u, s, T, G):
     -----
     Rows are assembled, :data:`GRAM_BLOCK_ROWS` at a time, in a workspace
     that stays in cache, and each block's ``F_b^T F_b`` is accumulated by
-    register tiles that follow the upper triangle (:func:`_gram_chunk`:
-    6 x 32, 6 x 16 and 6 x 8 on AVX-512); partial sums over :data:`GRAM_CHUNK_ROWS` rows
+    register tiles that follow the upper triangle (:func:`_tri_update`:
+    8 x 24, 8 x 16 and 8 x 8 on AVX-512); partial sums over :data:`GRAM_CHUNK_ROWS` rows
     are added in a fixed order.  Flops ``m q (q + 1)`` (plus ``2 m q^2``
     with T); workspace ``GRAM_BLOCK_ROWS q`` (twice with T) and
     ``q^2 ceil(m / GRAM_CHUNK_ROWS)``.  No checks are made on the inputs.
@@ -602,10 +698,13 @@ def gram_design(X, u, s, T, G):
     m = X.shape[0]
     q = G.shape[0]
     nc = max(1, (m + GRAM_CHUNK_ROWS - 1) // GRAM_CHUNK_ROWS)
-    lanes = 64 // X.itemsize
-    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + lanes - 1) // lanes * lanes), dtype=X.dtype)
+    parts = gram_parts(nc, q, X)
     for c in range(nc):
-        _gram_chunk(X, u, s, T, c * GRAM_CHUNK_ROWS, min(m, (c + 1) * GRAM_CHUNK_ROWS), parts[c])
+        lo, hi = c * GRAM_CHUNK_ROWS, min(m, (c + 1) * GRAM_CHUNK_ROWS)
+        if T.shape[0] > 0:
+            _gram_chunk_t(X, u, s, T, lo, hi, parts[c])
+        else:
+            _gram_chunk(X, u, s, lo, hi, parts[c])
     _gram_reduce(parts, G)
     return 0
 
@@ -624,9 +723,12 @@ def gram_design_parallel(X, u, s, T, G):
     m = X.shape[0]
     q = G.shape[0]
     nc = max(1, (m + GRAM_CHUNK_ROWS - 1) // GRAM_CHUNK_ROWS)
-    lanes = 64 // X.itemsize
-    parts = np.zeros((nc, (q + MR - 1) // MR * MR, (q + lanes - 1) // lanes * lanes), dtype=X.dtype)
+    parts = gram_parts(nc, q, X)
     for c in prange(nc):
-        _gram_chunk(X, u, s, T, c * GRAM_CHUNK_ROWS, min(m, (c + 1) * GRAM_CHUNK_ROWS), parts[c])
+        lo, hi = c * GRAM_CHUNK_ROWS, min(m, (c + 1) * GRAM_CHUNK_ROWS)
+        if T.shape[0] > 0:
+            _gram_chunk_t(X, u, s, T, lo, hi, parts[c])
+        else:
+            _gram_chunk(X, u, s, lo, hi, parts[c])
     _gram_reduce(parts, G)
     return 0
