@@ -162,6 +162,7 @@ def _pole_sums(zh, delta, tau, lo, hi):
     return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
 
 
+@out_of_line
 @vector_kernel
 def _secular(dh, zh, K, sig, eta, orig, delta):
     """The K roots of ``1 + sum_i zh_i^2 / (dh_i^2 - s^2)``, ``0 = dh_0 < dh_1 < ... < dh_{K-1}``.
@@ -252,26 +253,19 @@ def _secular(dh, zh, K, sig, eta, orig, delta):
 
 @out_of_line
 @kernel
-def _merge(d, e, U, V, lo, n, k, sqre):
-    """Merge the solved children of node ``rows lo..lo+n-1`` split at row ``lo+k`` (module notes, step 3).
+def _merge_gather(d, e, U, V, lo, n, k, sqre, Qu, Qv, dd, zz, tu, tv):
+    """The merge's bases, arrow and supports from the children (module notes, step 3); the scale.
 
-    Reads the children's values from ``d`` and vectors from the diagonal
-    blocks of U and V (rows = vectors); ``d[lo+k]``, ``e[lo+k]`` are the
-    row that joins them.  Writes the node's values (descending) and vectors
-    in the same places.
+    Fills Qu (n, n) and Qv (nv, nv) (zero on entry) with the basis rows,
+    dd and zz with the arrow's diagonal and first row, tu and tv with each
+    basis row's support (1 columns ``0..k`` only, 3 columns ``k+1..`` only,
+    2 both); returns ``max(|dd|, |zz|)`` and, when it is not 0, divides dd
+    and zz by it.
     """
     m = n - k - 1
-    nv = n + sqre
     b0 = lo + k + 1
     alpha = d[lo + k]
     beta = e[lo + k]
-    Qu = np.zeros((n, n), dtype=np.float64)
-    Qv = np.zeros((nv, nv), dtype=np.float64)
-    dd = np.empty(n, dtype=np.float64)
-    zz = np.empty(n, dtype=np.float64)
-    # support of each basis row: 1 columns 0..k only, 3 columns k+1.. only, 2 both
-    tu = np.empty(n, dtype=np.int64)
-    tv = np.empty(n, dtype=np.int64)
     for i in range(n):
         tu[i] = 1 if i <= k else 3
         tv[i] = tu[i]
@@ -310,15 +304,22 @@ def _merge(d, e, U, V, lo, n, k, sqre):
     scl = 0.0
     for i in range(n):
         scl = max(scl, abs(dd[i]), abs(zz[i]))
-    if scl == 0.0:
-        _write_node(d, U, V, lo, n, nv, dd, Qu, Qv, dd, Qu, Qv, np.zeros(0, np.int64), np.arange(n), 1.0)
-        if sqre == 1:
-            for c in range(nv):
-                V[lo + n, lo + c] = Qv[n, c]
-        return
-    for i in range(n):
-        dd[i] /= scl
-        zz[i] /= scl
+    if scl != 0.0:
+        for i in range(n):
+            dd[i] /= scl
+            zz[i] /= scl
+    return scl
+
+
+@out_of_line
+@kernel
+def _deflate(dd, zz, Qu, Qv, tu, tv, n, k, keep, gone):
+    """Deflation of the scaled arrow (module notes, step 3; LAPACK ``dlasd2``); ``(K, ng)``.
+
+    ``keep[:K]`` lists the non-deflated indices by ascending value (index 0
+    first), ``gone[:ng]`` the deflated ones, ascending too.  Close pairs
+    are rotated in Qu, Qv, zz (and their supports merged in tu, tv).
+    """
     # ascending order of dd[1:]: the children's values come descending, so
     # merge the two runs read from their ends
     perm = np.empty(n, dtype=np.int64)
@@ -332,11 +333,8 @@ def _merge(d, e, U, V, lo, n, k, sqre):
         else:
             perm[p] = b
             b -= 1
-    # deflation
     eps = np.finfo(np.float64).eps
     tol = 64.0 * eps
-    keep = np.empty(n, dtype=np.int64)  # non-deflated, ascending values
-    gone = np.empty(n, dtype=np.int64)
     K = 1
     ng = 0
     keep[0] = 0
@@ -373,24 +371,32 @@ def _merge(d, e, U, V, lo, n, k, sqre):
     # a value within tol of d_0 = 0 is moved to tol / 2 (dlasd2)
     if K > 1 and dd[keep[1]] <= 0.5 * tol:
         dd[keep[1]] = 0.5 * tol
-    dh = np.empty(K, dtype=np.float64)
-    zh = np.empty(K, dtype=np.float64)
-    for i in range(K):
-        dh[i] = dd[keep[i]]
-        zh[i] = zz[keep[i]]
-    dh[0] = 0.0
-    sig = np.empty(K, dtype=np.float64)
-    eta = np.empty(K, dtype=np.float64)
-    orig = np.empty(K, dtype=np.int64)
-    work = np.empty(K, dtype=np.float64)
-    _secular(dh, zh, K, sig, eta, orig, work)
-    # Dl[j, i] = sig_j - dh_i, from the offsets
+    # the deflated values ascending (a close pair can leave them out of order by up to tol)
+    for t in range(1, ng):
+        g = gone[t]
+        q = t - 1
+        while q >= 0 and dd[gone[q]] > dd[g]:
+            gone[q + 1] = gone[q]
+            q -= 1
+        gone[q + 1] = g
+    return K, ng
+
+
+@out_of_line
+@kernel
+def _arrow_vectors(dh, zh, sig, eta, orig, Uc, Vc):
+    """The arrow's singular vectors (rows of Uc, Vc, K x K) from its roots, through Löwner's z.
+
+    ``Dl[j, i] = sig_j - dh_i`` comes from the offsets ``eta`` (never a
+    difference of two computed numbers); ``zhat`` is the z for which the
+    computed roots are exact (module notes, step 3).
+    """
+    K = dh.shape[0]
     Dl = np.empty((K, K), dtype=np.float64)
     for j in range(K):
         o = orig[j]
         for i in range(K):
             Dl[j, i] = (dh[o] - dh[i]) + eta[j]
-    # Löwner: the z for which the computed roots are exact
     # (j outer, i inner: the K products advance together, a vector loop per j)
     zhat = np.empty(K, dtype=np.float64)
     for i in range(K):
@@ -406,9 +412,6 @@ def _merge(d, e, U, V, lo, n, k, sqre):
             zhat[i] *= (Dj[i] * (sj + dh[i])) / ((a - dh[i]) * (a + dh[i]))
     for i in range(K):
         zhat[i] = math.copysign(math.sqrt(abs(zhat[i])), zh[i])
-    # the arrow's singular vectors, as rows
-    Uc = np.empty((K, K), dtype=np.float64)
-    Vc = np.empty((K, K), dtype=np.float64)
     for j in range(K):
         vr = Vc[j]
         ur = Uc[j]
@@ -423,19 +426,53 @@ def _merge(d, e, U, V, lo, n, k, sqre):
         for i in range(K):
             ur[i] *= su
             vr[i] *= sv
-    Ou = np.empty((K, n), dtype=np.float64)
-    Ov = np.empty((K, nv), dtype=np.float64)
-    _split_product(Uc, Qu, keep, tu, K, k + 1, Ou)
-    _split_product(Vc, Qv, keep, tv, K, k + 1, Ov)
-    # the deflated values ascending (a close pair can leave them out of order by up to tol)
-    for t in range(1, ng):
-        g = gone[t]
-        q = t - 1
-        while q >= 0 and dd[gone[q]] > dd[g]:
-            gone[q + 1] = gone[q]
-            q -= 1
-        gone[q + 1] = g
-    _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone[:ng], np.arange(0), scl)
+
+
+@out_of_line
+@kernel(driver=True)
+def _merge(d, e, U, V, lo, n, k, sqre):
+    """Merge the solved children of node ``rows lo..lo+n-1`` split at row ``lo+k`` (module notes, step 3).
+
+    Reads the children's values from ``d`` and vectors from the diagonal
+    blocks of U and V (rows = vectors); ``d[lo+k]``, ``e[lo+k]`` are the
+    row that joins them.  Writes the node's values (descending) and vectors
+    in the same places.  A driver: its steps are out-of-line kernels.
+    """
+    nv = n + sqre
+    Qu = np.zeros((n, n), dtype=np.float64)
+    Qv = np.zeros((nv, nv), dtype=np.float64)
+    dd = np.empty(n, dtype=np.float64)
+    zz = np.empty(n, dtype=np.float64)
+    tu = np.empty(n, dtype=np.int64)
+    tv = np.empty(n, dtype=np.int64)
+    scl = _merge_gather(d, e, U, V, lo, n, k, sqre, Qu, Qv, dd, zz, tu, tv)
+    keep = np.empty(n, dtype=np.int64)  # non-deflated, ascending values
+    gone = np.empty(n, dtype=np.int64)
+    if scl == 0.0:
+        for i in range(n):
+            gone[i] = i
+        _write_node(d, U, V, lo, n, nv, dd[:0], Qu, Qv, dd, Qu, Qv, gone[:n], 1.0)
+    else:
+        K, ng = _deflate(dd, zz, Qu, Qv, tu, tv, n, k, keep, gone)
+        dh = np.empty(K, dtype=np.float64)
+        zh = np.empty(K, dtype=np.float64)
+        for i in range(K):
+            dh[i] = dd[keep[i]]
+            zh[i] = zz[keep[i]]
+        dh[0] = 0.0
+        sig = np.empty(K, dtype=np.float64)
+        eta = np.empty(K, dtype=np.float64)
+        orig = np.empty(K, dtype=np.int64)
+        work = np.empty(K, dtype=np.float64)
+        _secular(dh, zh, K, sig, eta, orig, work)
+        Uc = np.empty((K, K), dtype=np.float64)
+        Vc = np.empty((K, K), dtype=np.float64)
+        _arrow_vectors(dh, zh, sig, eta, orig, Uc, Vc)
+        Ou = np.empty((K, n), dtype=np.float64)
+        Ov = np.empty((K, nv), dtype=np.float64)
+        _split_product(Uc, Qu, keep, tu, K, k + 1, Ou)
+        _split_product(Vc, Qv, keep, tv, K, k + 1, Ov)
+        _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone[:ng], scl)
     if sqre == 1:
         for c in range(nv):
             V[lo + n, lo + c] = Qv[n, c]
@@ -486,25 +523,23 @@ def _split_product(C, Q, keep, typ, K, split, out):
                 out[a, c0 + b] = T[a, b]
 
 
+@out_of_line
 @kernel
-def _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone, extra, scl):
-    """Store the roots (``sig``; Ou, Ov) and the deflated values (``dd[gone]``; Qu, Qv), descending.
-
-    *extra* lists more deflated indices (the all-zero node).
-    """
-    K = sig.shape[0] if extra.shape[0] == 0 else 0
-    ng = gone.shape[0] + extra.shape[0]
+def _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone, scl):
+    """Store the roots (``sig``; Ou, Ov) and the deflated values (``dd[gone]``; Qu, Qv), descending."""
+    K = sig.shape[0]
+    ng = gone.shape[0]
     # the roots ascend, and so do the deflated values (found in ascending
     # order; the all-zero node's are all 0): merge the runs from their tops
     a = K - 1
     b = ng - 1
     for q in range(K + ng):
-        if b < 0 or (a >= 0 and sig[a] >= dd[gone[b] if extra.shape[0] == 0 else extra[b]]):
+        if b < 0 or (a >= 0 and sig[a] >= dd[gone[b]]):
             s = a
             val = sig[a]
             a -= 1
         else:
-            i = gone[b] if extra.shape[0] == 0 else extra[b]
+            i = gone[b]
             s = -1 - i
             val = dd[i]
             b -= 1
