@@ -59,7 +59,7 @@ import numpy as np
 
 from jitla._jit import kernel, out_of_line, vector_kernel
 from jitla.kernels._registry import register
-from jitla.kernels.gemm import gemm_small
+from jitla.kernels.gemm import gemm_small as _gemm_small_kernel
 from jitla.kernels.level1 import dot, rot
 from jitla.kernels.svd_bidiag import (
     MAXITR,
@@ -71,6 +71,10 @@ from jitla.kernels.svd_bidiag import (
 )
 
 __all__ = ["bidiagonal_dc", "svd_bidiagonal_dc", "DC_LEAF"]
+
+#: The merges' and the reflectors' products, out of line: compiled and emitted once, not again
+#: in the module of each kernel that calls it.
+gemm_small = out_of_line(_gemm_small_kernel)
 
 #: Largest piece the tree solves with the bidiagonal QR (LAPACK's SMLSIZ is 25).
 DC_LEAF = 25
@@ -614,7 +618,7 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
 
 
 @out_of_line
-@kernel
+@kernel(driver=True)
 def bidiagonal_dc(d, e, U, V, leaf):
     """SVD of the upper bidiagonal ``B = diag(d) + diag(e[:-1], 1)`` by divide and conquer.
 
