@@ -175,9 +175,9 @@ def cholesky(a, /, *, upper=False):
         if upper:
             return np.triu(U)
         # L = U^T of the factor of conj(a) (see _zfactor_upper), in one blocked pass
-        n = a.shape[-1]
+        shape = (math.prod(a.shape[:-2]),) + a.shape[-2:]
         L = np.empty_like(U)
-        for Uk, Lk in zip(U.reshape(-1, n, n), L.reshape(-1, n, n), strict=True):
+        for Uk, Lk in zip(U.reshape(shape), L.reshape(shape), strict=True):
             transpose_triangle(Uk, Lk, True)
         return L
     n = a.shape[-1]
@@ -210,9 +210,10 @@ def _zfactor_upper(a: np.ndarray, dtype, lower: bool):
     """
     n = a.shape[-1]
     if lower:
-        src = np.ascontiguousarray(a, dtype=dtype).reshape((-1, n, n))
+        count = math.prod(a.shape[:-2])  # not reshape(-1, n, n): ambiguous when n = 0
+        src = np.ascontiguousarray(a, dtype=dtype).reshape((count, n, n))
         work = np.empty(a.shape, dtype)
-        for S, W in zip(src, work.reshape(-1, n, n), strict=True):
+        for S, W in zip(src, work.reshape((count, n, n)), strict=True):
             transpose_triangle(S, W, False)
     else:
         work = np.array(a, dtype=dtype, order="C", copy=True)
