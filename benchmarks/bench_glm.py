@@ -261,10 +261,6 @@ def main(argv=None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
-
-
 def measure_path(n: int = 10_000, p: int = 1_000, n_cs: int = 100, n_threads: int = 1, sk_every: int = 1):
     """L1 logistic path (issue 13): jitla's :func:`logistic_path` against scikit-learn's saga over the same C.
 
@@ -318,3 +314,7 @@ def measure_path(n: int = 10_000, p: int = 1_000, n_cs: int = 100, n_threads: in
             / objective(coefs[k], b0[k], last)
         ),
     )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
