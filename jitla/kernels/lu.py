@@ -34,6 +34,8 @@ Flops 2n^3/3 for a square matrix (mn^2 - n^3/3 for m >= n).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import prange, uint64
 
@@ -836,36 +838,23 @@ def _solve_range(A, X, info, lo, hi, n, T, x):
 
 
 @kernel(inline="always")
-def _solve_small_dispatch(A, X, info, lo, hi):
-    """Call :func:`_solve_range` with a literal n (2..8) so that LLVM unrolls each system.
+def _solve_small_dispatch(A, X, info, lo, hi, order):
+    """Systems lo..hi-1: :func:`_solve_range` for a constant *order* 1..8, else one at a time.
 
-    The branch on n is outside the loop over the stack, so each size gets
-    its own loop.  Readable form of each branch:
-    ``_solve_range(A, X, info, lo, hi, 4, tile, x)``.
+    *order* is the systems' order n as a compile-time constant (one
+    right-hand side): every loop of :func:`_solve_range` then has a
+    constant trip count and LLVM unrolls it.  ``order == 0``: any n and k,
+    one system at a time (:func:`_solve_each`, compiled once).
     """
-    n = A.shape[1]
-    tile = register_tile(X, 8, 1)  # 8 x 8 (float64) or 8 x 16 (float32), on the stack
-    x = register_tile(X, 1, 1)  # one right-hand side of up to 8 entries
-    if n == 2:
-        _solve_range(A, X, info, lo, hi, 2, tile, x)
-    elif n == 3:
-        _solve_range(A, X, info, lo, hi, 3, tile, x)
-    elif n == 4:
-        _solve_range(A, X, info, lo, hi, 4, tile, x)
-    elif n == 5:
-        _solve_range(A, X, info, lo, hi, 5, tile, x)
-    elif n == 6:
-        _solve_range(A, X, info, lo, hi, 6, tile, x)
-    elif n == 7:
-        _solve_range(A, X, info, lo, hi, 7, tile, x)
-    elif n == 8:
-        _solve_range(A, X, info, lo, hi, 8, tile, x)
-    elif n <= 8:
-        _solve_range(A, X, info, lo, hi, n, tile, x)
-    else:
+    if order == 0:
+        n = A.shape[1]
         big = np.empty((n, n), dtype=X.dtype)
         xbig = np.empty((1, n), dtype=X.dtype)
         _solve_each(A, X, info, lo, hi, big, xbig)
+    else:
+        tile = register_tile(X, 8, 1)  # 8 x 8 (float64) or 8 x 16 (float32), on the stack
+        x = register_tile(X, 1, 1)  # one right-hand side of up to 8 entries
+        _solve_range(A, X, info, lo, hi, order, tile, x)
 
 
 def _batched_example(dtype):
@@ -876,7 +865,7 @@ def _batched_example(dtype):
 @register(
     "lu_solve_batched",
     "serial",
-    "stack of small systems: LU with pivoting + solve per system, n = 2..8 unrolled",
+    "stack of small systems: LU with pivoting + solve per system (any n and k)",
     flops=lambda batch, n, k: batch * (2.0 * n**3 / 3 + 2.0 * n * n * k),
     example=_batched_example,
 )
@@ -898,17 +887,14 @@ def lu_solve_batched(A, X, info):
     -----
     Golub & Van Loan, 4th ed., Algorithm 3.4.1 with the elimination applied
     to X as it goes (3.4.3's "solving with the factored form" folded in),
-    then back substitution.  One compiled loop over the stack removes the
-    per-matrix call overhead of a LAPACK-per-matrix gufunc.  With one
-    right-hand side and n <= 8, W = 8 (float64) or 16 (float32) systems are
-    solved together, one per vector lane (:func:`_solve_lanes`), with n a
-    literal 2..8 so that the loops over the matrix unroll
-    (:func:`_solve_small_dispatch`); leftover systems, k > 1 and n > 8 go
-    one at a time.  Flops batch * (2n^3/3 + 2n^2 k) nominal (the
-    whole-row updates do up to n^3 for the factorisation); workspace
-    stack tiles (heap for n > 8).
+    then back substitution, one system at a time.  One compiled loop over
+    the stack removes the per-matrix call overhead of a LAPACK-per-matrix
+    gufunc.  With one right-hand side and n <= 8 the API calls the kernel
+    of that order from :func:`lu_solve_batched_order` instead.  Flops
+    batch * (2n^3/3 + 2n^2 k) nominal (the whole-row updates do up to n^3
+    for the factorisation); workspace one n x n and one n-vector.
     """
-    _solve_small_dispatch(A, X, info, 0, A.shape[0])
+    _solve_small_dispatch(A, X, info, 0, A.shape[0], 0)
 
 
 @register(
@@ -926,7 +912,40 @@ def lu_solve_batched_parallel(A, X, info, nthreads):
     batch = A.shape[0]
     parts = max(1, min(nthreads, batch))
     for t in prange(parts):
-        _solve_small_dispatch(A, X, info, t * batch // parts, (t + 1) * batch // parts)
+        _solve_small_dispatch(A, X, info, t * batch // parts, (t + 1) * batch // parts, 0)
+
+
+@functools.cache
+def lu_solve_batched_order(order: int, parallel: bool):
+    """The batched solve for stacks of systems of one order (1..8) and one right-hand side.
+
+    Returns a kernel ``(A, X, info)`` (serial) or ``(A, X, info, nthreads)``
+    (parallel) with the arguments of :func:`lu_solve_batched` and *order*
+    a constant of its code: W = 8 (float64) or 16 (float32) systems are
+    solved together, one per vector lane (:func:`_solve_lanes`), with
+    every loop over the matrix unrolled for that order; the systems left
+    over go one at a time (:func:`_solve_small_vector`).  Each order is a
+    kernel of its own, compiled (and cached) when it is first called:
+    the eight unrolled copies in one kernel took ~37 s to compile on the
+    first batched solve of any size.  Flops and workspace as
+    :func:`lu_solve_batched` (stack tiles only).
+    """
+    if parallel:
+
+        @vector_parallel_kernel
+        def solve_order_parallel(A, X, info, nthreads):
+            batch = A.shape[0]
+            parts = max(1, min(nthreads, batch))
+            for t in prange(parts):
+                _solve_small_dispatch(A, X, info, t * batch // parts, (t + 1) * batch // parts, order)
+
+        return solve_order_parallel
+
+    @vector_kernel
+    def solve_order(A, X, info):
+        _solve_small_dispatch(A, X, info, 0, A.shape[0], order)
+
+    return solve_order
 
 
 # --------------------------------------------------------------------------

@@ -492,7 +492,14 @@ def _solve_stack(A3: np.ndarray, X3: np.ndarray) -> None:
     if plan.op == "lu_solve_batched":
         info = np.zeros(count, dtype=np.int32)
         k_info = get_kernel(*plan[:2])
-        k_info.func(A3, X3, info, *kernel_extras(k_info, A3.dtype))
+        extras = kernel_extras(k_info, A3.dtype)
+        if X3.shape[2] == 1 and 1 <= n <= 8:
+            # the kernel of this order: its loops unrolled, compiled on first use
+            from jitla.kernels.lu import lu_solve_batched_order
+
+            lu_solve_batched_order(n, plan.variant == "parallel")(A3, X3, info, *extras)
+        else:
+            k_info.func(A3, X3, info, *extras)
         if info.any():
             raise LinAlgError("Singular matrix")
         return

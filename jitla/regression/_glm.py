@@ -433,6 +433,18 @@ class GLM:
         def cov_near(d, R):
             return _weight_change(d, R, weight, start.sensitivity) <= cov_tol
 
+        def halved(step, base, score):
+            # the Newton step from ``base``, halved towards it while the deviance increases (R's
+            # glm.fit); ``out`` is None when no halving decreased it
+            nonlocal halvings
+            for _ in range(MAX_HALVINGS + 1):
+                out = glm_score(code, X, step, off, y, prior, score=score)
+                if accept(out[2]):
+                    return out, step
+                step = 0.5 * (step + base)
+                halvings += 1
+            return None, step
+
         while it < maxiter - 1:
             d = Hs.Rinv @ (Hs.Rinv.T @ g)
             size = float(np.max(np.abs(d)))
@@ -471,14 +483,8 @@ class GLM:
         step = beta + gram.Rinv @ (gram.Rinv.T @ G[:p, p])
         # a Newton step that moves more than the coefficient test allows cannot end the iteration:
         # its pass also forms the score, for one more step with the information just formed
-        more = not near(step - beta, step)
-        for _ in range(MAX_HALVINGS + 1):
-            out = glm_score(code, X, step, off, y, prior, score=more)
-            if accept(out[2]):
-                break
-            step = 0.5 * (step + beta)
-            halvings += 1
-        else:
+        out, step = halved(step, beta, not near(step - beta, step))
+        if out is None:
             return None, _Start(beta, eta, mu, dev, (sw, resid), None), it, halvings
         it += 1
         while True:
@@ -499,14 +505,8 @@ class GLM:
             # one more step with the exact information of a point this close: the next iterate of
             # quadratic convergence, whose pass need not form the score again
             beta, eta, mu, dev, sw, resid = step, eta_n, mu_n, dev_n, sw_n, resid_n
-            step = beta + gram.Rinv @ (gram.Rinv.T @ g_n)
-            for _ in range(MAX_HALVINGS + 1):
-                out = glm_score(code, X, step, off, y, prior, score=False)
-                if accept(out[2]):
-                    break
-                step = 0.5 * (step + beta)
-                halvings += 1
-            else:
+            out, step = halved(beta + gram.Rinv @ (gram.Rinv.T @ g_n), beta, False)
+            if out is None:
                 return None, _Start(beta, eta, mu, dev, (sw, resid), None), it, halvings
             it += 1
 

@@ -22,6 +22,7 @@ from helpers import FLOAT_DTYPES, eps
 
 from jitla import linalg as jl
 from jitla.kernels import get_kernel
+from jitla.kernels.lu import lu_solve_batched_order
 
 
 def well_conditioned(rng, shape, dtype=np.float64):
@@ -87,20 +88,45 @@ def test_solve_matches_naive(rng):
         np.testing.assert_allclose(x[i], naive.solve_triangular(U, y, lower=False), atol=1e-14)
 
 
-@pytest.mark.parametrize("n", range(2, 10))
-def test_batched_kernel_each_size(rng, n):
+@pytest.mark.parametrize("n, k", [(3, 1), (8, 1), (5, 3), (9, 1)])
+def test_batched_kernel_each_path(rng, n, k):
+    # k = 1 and n <= 8: the kernel of that order (unrolled lanes); otherwise the general loop
     A = rng.uniform(-1, 1, (33, n, n))  # no diagonal boost: pivoting matters
-    B = rng.uniform(-1, 1, (33, n, 3))
-    X = B.copy()
-    work = A.copy()
-    info = np.zeros(33, np.int32)
-    get_kernel("lu_solve_batched", "serial").func(work, X, info)
-    assert not info.any()
+    B = rng.uniform(-1, 1, (33, n, k))
     ref = np.linalg.solve(A, B)
-    np.testing.assert_allclose(X, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
-    X2 = B.copy()
-    get_kernel("lu_solve_batched", "parallel").func(A.copy(), X2, info, 2)
-    np.testing.assert_array_equal(X2, X)  # explicit partition: same bits
+    general, general_parallel = (get_kernel("lu_solve_batched", v).func for v in ("serial", "parallel"))
+    kernels = [(general, general_parallel)]
+    if k == 1 and n <= 8:
+        kernels.append((lu_solve_batched_order(n, False), lu_solve_batched_order(n, True)))
+    for serial, parallel in kernels:
+        X = B.copy()
+        work = A.copy()
+        info = np.zeros(33, np.int32)
+        serial(work, X, info)
+        assert not info.any()
+        np.testing.assert_array_equal(work, A)  # A is read only
+        np.testing.assert_allclose(X, ref, rtol=1e-9, atol=1e-9 * np.abs(ref).max())
+        for i in (0, 32):
+            P, L, U = naive.lu(A[i])
+            y = naive.solve_triangular(L, P.T @ B[i], lower=True, unit=True)
+            x = naive.solve_triangular(U, y, lower=False)
+            np.testing.assert_allclose(X[i], x, rtol=1e-9, atol=1e-9 * np.abs(x).max())
+        X2 = B.copy()
+        parallel(A.copy(), X2, info, 2)
+        np.testing.assert_allclose(X2, X, rtol=1e-12, atol=1e-13 * np.abs(X).max())
+
+
+def test_batched_solve_compiles_only_the_order_it_is_called_with(rng):
+    def compiled():
+        return {m: len(lu_solve_batched_order(m, False).signatures) for m in range(1, 9)}
+
+    before = compiled()
+    A = rng.uniform(-1, 1, (9, 5, 5)) + 4 * np.eye(5)
+    b = np.ones((9, 5, 1))
+    np.testing.assert_allclose(jl.solve(A, b), np.linalg.solve(A, b), rtol=1e-13)
+    after = compiled()
+    assert after[5] >= 1  # the API called the kernel of order 5
+    assert {m for m in before if after[m] != before[m]} <= {5}  # and compiled no other order
 
 
 def test_singular_matrix(rng):
