@@ -88,18 +88,23 @@ def _generalized_eigh_complex(a, b, lower, eigvals_only, type):
     L = np.triu(W).T if lower else np.triu(W).conj().T
     S = _complex._hermitian_from_triangle(np.asarray(a, dtype=np.complex128), "L" if lower else "U")
     if type == 1:
-        C = solve_triangular(L, S, lower=True)  # L^{-1} S
-        C = solve_triangular(L, C.conj().T, lower=True)  # L^{-1} (L^{-1} S)^H = L^{-1} S L^{-H}
+        C = solve_triangular(L, S, lower=True, check_finite=False)  # L^{-1} S
+        C = solve_triangular(
+            L, C.conj().T, lower=True, check_finite=False
+        )  # L^{-1} (L^{-1} S)^H = L^{-1} S L^{-H}
     else:
         C = matmul(L.conj().T, matmul(S, L))
-    C = 0.5 * (C + C.conj().T)
+    # exactly Hermitian (c_ij + conj(c_ji) is the conjugate of c_ji + conj(c_ij)) with a real
+    # diagonal: the full matrix the Hermitian solver reads, so no triangle is rebuilt from it
+    C += C.conj().T
+    C *= 0.5
+    w, Y = _complex._eigh_2d(C, not eigvals_only)
     if eigvals_only:
-        return _complex.eigh(C, "L", False), None
-    w, Y = _complex.eigh(C, "L", True)
+        return w, None
     if type == 3:
         X = matmul(L, Y)
     else:
-        X = solve_triangular(L, Y, trans=2, lower=True)
+        X = solve_triangular(L, Y, trans=2, lower=True, check_finite=False)
     return w, X
 
 
