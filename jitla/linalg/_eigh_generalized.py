@@ -76,7 +76,7 @@ def _generalized_eigh_complex(a, b, lower, eigvals_only, type):
     """
     from jitla.linalg import _complex
     from jitla.linalg._cholesky import _zfactor_upper
-    from jitla.linalg._triangular import solve_triangular
+    from jitla.linalg._triangular import complex_triangular_solve
 
     W, info = _zfactor_upper(b, np.complex128, lower)
     if info:
@@ -84,27 +84,32 @@ def _generalized_eigh_complex(a, b, lower, eigvals_only, type):
             f"The leading minor of order {info} of B is not positive definite. The factorization of B "
             "could not be completed and no eigenvalues or eigenvectors were computed."
         )
-    # upper: b = U^H U, L = U^H; lower: U factors conj(b) (see _zfactor_upper), b = U^T conj(U), L = U^T
+    # upper: b = U^H U, L = U^H; lower: U factors conj(b) (see _zfactor_upper), b = U^T conj(U), L = U^T.
+    # One C-order copy of L; the solves below work in place on fresh C-order arrays (ztrsm reads
+    # L's lower triangle only, its diagonal is positive: no check), where solve_triangular would
+    # copy L and the right-hand side for each of them
     L = np.triu(W).T if lower else np.triu(W).conj().T
+    Lc = np.ascontiguousarray(L)
     S = _complex._hermitian_from_triangle(np.asarray(a, dtype=np.complex128), "L" if lower else "U")
     if type == 1:
-        C = solve_triangular(L, S, lower=True, check_finite=False)  # L^{-1} S
-        C = solve_triangular(
-            L, C.conj().T, lower=True, check_finite=False
+        complex_triangular_solve(Lc, S, True, 0, False, unchecked=True)  # S <- L^{-1} S
+        C = np.empty_like(S)
+        np.conjugate(S.T, out=C)
+        complex_triangular_solve(
+            Lc, C, True, 0, False, unchecked=True
         )  # L^{-1} (L^{-1} S)^H = L^{-1} S L^{-H}
     else:
         C = matmul(L.conj().T, matmul(S, L))
-    # exactly Hermitian (c_ij + conj(c_ji) is the conjugate of c_ji + conj(c_ij)) with a real
-    # diagonal: the full matrix the Hermitian solver reads, so no triangle is rebuilt from it
-    C += C.conj().T
-    C *= 0.5
+    # the Hermitian solver reads C's upper triangle and the real part of its diagonal only, as
+    # LAPACK zhegst leaves one triangle of C for zheevd
     w, Y = _complex._eigh_2d(C, not eigvals_only)
     if eigvals_only:
         return w, None
     if type == 3:
-        X = matmul(L, Y)
-    else:
-        X = solve_triangular(L, Y, trans=2, lower=True, check_finite=False)
+        return w, matmul(L, Y)
+    X = np.empty_like(Y, order="C")
+    np.copyto(X, Y)
+    complex_triangular_solve(Lc, X, True, 2, False, unchecked=True)  # L^{-H} Y
     return w, X
 
 
