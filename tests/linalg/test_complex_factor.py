@@ -290,11 +290,15 @@ def test_eigh_hermitian_past_the_vector_chunks(rng):
         np.testing.assert_allclose(jl.eigvalsh(G, uplo), w, rtol=0, atol=tol * scale)
     X = crandom(rng, (n, n))
     B = X @ X.conj().T + n * np.eye(n)
-    w, V = jl.eigh(H, B)
-    w2 = sl.eigh(H, B, eigvals_only=True)
-    np.testing.assert_allclose(w, w2, rtol=0, atol=tol * np.abs(w2).max())
-    np.testing.assert_allclose(H @ V, B @ V * w, rtol=0, atol=tol * np.abs(B).max() * np.abs(V).max())
-    np.testing.assert_allclose(V.conj().T @ B @ V, np.eye(n), rtol=0, atol=tol)
+    for type in (1, 2, 3):
+        w, V = jl.eigh(H, B, type=type)
+        w2 = sl.eigh(H, B, type=type, eigvals_only=True)
+        np.testing.assert_allclose(w, w2, rtol=0, atol=tol * np.abs(w2).max())
+        lhs = {1: H @ V, 2: H @ B @ V, 3: B @ H @ V}[type]
+        rhs = B @ V * w if type == 1 else V * w
+        np.testing.assert_allclose(lhs, rhs, rtol=0, atol=tol * np.abs(B).max() * np.abs(lhs).max())
+        metric = np.linalg.inv(B) if type == 3 else B
+        np.testing.assert_allclose(V.conj().T @ metric @ V, np.eye(n), rtol=0, atol=tol)
 
 
 def test_hermitian_tridiagonalisation_kernels(rng):
