@@ -127,6 +127,29 @@ def _congruence_upper_triangle(S, L, nb=64):
     return np.triu(C)
 
 
+def _lower_times(L, Y, nb=64):
+    """``L @ Y`` for lower triangular complex L, by blocks of rows that skip L's zeros.
+
+    ``X[r0:r1] = L[r0:r1, :r1] Y[:r1]``: half of a full product, each block
+    two real GEMMs as in :func:`_zproduct`, on the real and imaginary parts
+    of L (copied once) and the interleaved views of Y and ``i Y`` (the
+    leading rows of a C-order array, so no copies per block).
+    """
+    n = Y.shape[0]
+    Y = np.ascontiguousarray(Y)
+    Yf = Y.view(np.float64)
+    iYf = (Y * 1j).view(np.float64)
+    Lr = np.ascontiguousarray(L.real)
+    Li = np.ascontiguousarray(L.imag)
+    X = np.empty_like(Y)
+    Xf = X.view(np.float64)
+    for r0 in range(0, n, nb):
+        r1 = min(n, r0 + nb)
+        Xf[r0:r1] = matmul(Lr[r0:r1, :r1], Yf[:r1])
+        Xf[r0:r1] += matmul(Li[r0:r1, :r1], iYf[:r1])
+    return X
+
+
 def _generalized_eigh_complex(a, b, lower, eigvals_only, type):
     """:func:`_generalized_eigh` for the Hermitian-definite pencil (a, b), complex128.
 
@@ -168,7 +191,7 @@ def _generalized_eigh_complex(a, b, lower, eigvals_only, type):
     if eigvals_only:
         return w, None
     if type == 3:
-        return w, _zproduct(L, Y)
+        return w, _lower_times(L, Y)
     X = np.empty_like(Y, order="C")
     np.copyto(X, Y)
     complex_triangular_solve(Lc, X, True, 2, False, unchecked=True)  # L^{-H} Y
