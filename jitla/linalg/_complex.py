@@ -20,7 +20,8 @@ The kernels are in :mod:`jitla.kernels.qr_complex`,
 :mod:`~jitla.kernels.svd_complex`, :mod:`~jitla.kernels.eig_hermitian` and
 :mod:`~jitla.kernels.schur_complex`; the iterative parts of the SVD and the
 Hermitian eigensolver are the real kernels (real bidiagonal and tridiagonal
-matrices, their rotations applied to complex rows).  Products of whole
+matrices; the SVD's rotations are applied to complex rows, the tridiagonal
+QL's to a real matrix that one real GEMM then applies to the complex Q).  Products of whole
 matrices here (``pinv``, the SVD solution of ``lstsq``) use numpy's
 ``matmul`` until jitla's GEMM takes complex operands.
 """

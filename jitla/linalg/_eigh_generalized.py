@@ -156,7 +156,11 @@ def _generalized_eigh_complex(a, b, lower, eigvals_only, type):
     ``b = L L^H`` (complex Cholesky, ``zpotrf``), then ``C = L^{-1} a
     L^{-H}`` (type 1) or ``L^H a L`` (types 2, 3), the Hermitian eigensolver
     of :func:`jitla.linalg.eigh` and ``x = L^{-H} y`` / ``L y``: LAPACK
-    ``zhegv`` (``zhegst`` + ``zheevd``).  Eigenvectors are B-orthonormal,
+    ``zhegv`` (``zhegst`` + ``zheevd``).  As ``zhegst``, only the upper
+    triangle of C is formed (:func:`_solve_upper_triangle`,
+    :func:`_congruence_upper_triangle`); complex products are real GEMMs
+    on interleaved views (:func:`_zproduct`, :func:`_lower_times`).
+    Eigenvectors are B-orthonormal,
     ``x^H b x = 1`` (types 1, 2), ``x^H b^{-1} x = 1`` (type 3).
     """
     from jitla.linalg import _complex
