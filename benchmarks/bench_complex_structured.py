@@ -11,6 +11,14 @@ which is a different algorithm: its ratio says what relative accuracy costs.
 Run by hand::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_complex_structured.py [n] [repeat]
+
+``--eigh [n ...]`` instead prints, for complex128 at each n (default 128,
+256, 512), the Hermitian eigensolver's ratios to scipy.linalg.eigh (1
+thread): ``eigh``, ``eigvalsh`` (scipy ``eigh(eigvals_only=True)``) and
+``eigh(a, b)`` of types 1, 2, 3 (issue 16's "within 2x of scipy")::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE \
+        python benchmarks/bench_complex_structured.py --eigh 128 256 512
 """
 
 from __future__ import annotations
@@ -65,7 +73,37 @@ def measure(n: int = 256, repeat: int = 5) -> list[tuple[str, float, float]]:
     return rows
 
 
-if __name__ == "__main__":
+def measure_eigh(n: int, repeat: int = 7) -> list[tuple[str, float, float, float]]:
+    """``(name, jitla s, scipy s, ratio)`` of the complex128 Hermitian eigensolvers at order n, 1 thread."""
+    rng = np.random.default_rng(0)
+    A = (rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))) / np.sqrt(n)
+    H = A + A.conj().T
+    X = (rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))) / np.sqrt(n)
+    P = X @ X.conj().T + np.eye(n)
+    ops = [
+        ("eigh", lambda: jl.eigh(H), lambda: sl.eigh(H)),
+        ("eigvalsh", lambda: jl.eigvalsh(H), lambda: sl.eigh(H, eigvals_only=True)),
+    ]
+    for t in (1, 2, 3):
+        ops.append(
+            (f"eigh(a, b) type {t}", lambda t=t: jl.eigh(H, P, type=t), lambda t=t: sl.eigh(H, P, type=t))
+        )
+    rows = []
+    with threads(1):
+        for name, f, r in ops:
+            tm = time_pair(f, r, repeat=repeat)
+            rows.append((name, tm.best, tm.ref_best, tm.best / tm.ref_best))
+    return rows
+
+
+if __name__ == "__main__" and "--eigh" in sys.argv:
+    sizes = [int(a) for a in sys.argv[1:] if a != "--eigh"] or [128, 256, 512]
+    print("complex128 Hermitian eigensolvers vs scipy.linalg.eigh, 1 thread, best of 7")
+    print(f"{'n':>5s} {'operation':22s} {'jitla s':>10s} {'scipy s':>10s} {'ratio':>7s}")
+    for n in sizes:
+        for name, t, tr, ratio in measure_eigh(n):
+            print(f"{n:5d} {name:22s} {t:10.5f} {tr:10.5f} {ratio:7.2f}")
+elif __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 256
     repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     print(f"n = {n}, 1 thread, best of {repeat}; ratio = jitla time / reference time")

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from jitla._jit import kernel
+from jitla._jit import kernel, vector_kernel
+from jitla.kernels._tile import register_tile, unit_stride_row
 from jitla.kernels.qr_complex import zlarfg
 
-__all__ = ["zhetd2", "zform_qt_hetd2"]
+__all__ = ["zhetd2", "zhetd2_fused", "zform_qt_hetd2"]
 
 
 @kernel
@@ -89,17 +90,60 @@ def zhetd2(A, d, e, tau):
         e[n - 1] = 0
 
 
+@vector_kernel
+def _reflect_rows(Qt, j, V, t, like):
+    """``Qt[r, j+1:] <- Qt[r, j+1:] (I - t conj(v) v^T)`` for rows ``r > j`` (:func:`zform_qt_hetd2`).
+
+    ``v`` is ``V[0, :n-j-1]``.  Per row, ``s = t (row . conj(v))`` then
+    ``row -= s v``; the dot product keeps lane-wise partial sums of its real
+    and imaginary parts in a stack tile (*like*, a float array, gives its
+    dtype), as :func:`~jitla.kernels.level1.dot` does, so the additions do
+    not form one serial dependency chain (no reassociation, no fastmath).
+    """
+    n = Qt.shape[0]
+    p = n - j - 1
+    acc = register_tile(like, 2, 1)
+    W = acc.shape[1]
+    nb = p - p % W
+    v = unit_stride_row(V, 0, 0, p)
+    for r in range(j + 1, n):
+        row = unit_stride_row(Qt, r, j + 1, p)
+        for u in range(W):
+            acc[0, u] = 0.0
+            acc[1, u] = 0.0
+        for b in range(0, nb, W):
+            for u in range(W):
+                a = row[b + u]
+                c = v[b + u]
+                acc[0, u] += a.real * c.real + a.imag * c.imag
+                acc[1, u] += a.imag * c.real - a.real * c.imag
+        sr = acc[0, 0]
+        si = acc[1, 0]
+        for u in range(1, W):
+            sr += acc[0, u]
+            si += acc[1, u]
+        s = complex(sr, si)
+        for c in range(nb, p):
+            s += row[c] * v[c].conjugate()
+        s *= t
+        for c in range(p):
+            row[c] -= s * v[c]
+
+
 @kernel
 def zform_qt_hetd2(A, tau, Qt):
-    """``Qt = Q^T`` (rows = columns of Q) from :func:`zhetd2`'s reflectors: the ``Zt`` that ``steqr`` rotates.
+    """``Qt = Q^T`` (rows = columns of Q) from :func:`zhetd2`'s reflectors.
 
     ``Q = H_0 ... H_{n-2}``, so ``Q^T = H_{n-2}^T ... H_0^T`` with ``H_j^T =
     I - tau_j conj(v_j) v_j^T`` on columns ``j+1..``; applied to the identity
     from the right, last-first, rows ``j+1..`` only (backward
-    accumulation).  Flops ``16 n^3 / 3`` real; workspace n.
+    accumulation, LAPACK ``zung2l``/``zung2r``'s order), one
+    :func:`_reflect_rows` call per reflector.  Flops ``16 n^3 / 3`` real;
+    workspace n.
     """
     n = A.shape[0]
-    v = np.empty(max(n, 1), dtype=A.dtype)
+    V = np.empty((1, max(n, 1)), dtype=A.dtype)
+    like = np.empty(1, dtype=A.real.dtype)
     for r in range(n):
         for c in range(n):
             Qt[r, c] = 0
@@ -109,14 +153,145 @@ def zform_qt_hetd2(A, tau, Qt):
         if t == 0:
             continue
         p = n - j - 1
-        v[0] = 1
+        V[0, 0] = 1
         for i in range(1, p):
-            v[i] = A[j + 1 + i, j]
-        for r in range(j + 1, n):
-            row = Qt[r, j + 1 :]
-            s = row[0]
-            for c in range(1, p):
-                s += row[c] * v[c].conjugate()
-            s *= t
-            for c in range(p):
-                row[c] -= s * v[c]
+            V[0, i] = A[j + 1 + i, j]
+        _reflect_rows(Qt, j, V, t, like)
+
+
+@vector_kernel
+def _her2_hemv_rows(A, k, Vp, Wp, Vn, P, like):
+    """One step of :func:`zhetd2_fused` on every row ``i > k`` of the trailing upper triangle.
+
+    Row i (``A[i, i:]``, contiguous) first receives the pending rank-2
+    update of the previous step, ``row -= vp_i conj(wp) + wp_i conj(vp)``
+    (the diagonal entry's update, ``2 Re(vp_i conj(wp_i))``, is real, so
+    the diagonal stays real), then the updated row adds ``row . vn`` to
+    ``P[i]`` and ``conj(row[1:]) vn_i`` to ``P[i+1:]``: the upper triangle
+    stands for the whole Hermitian block, its mirror entries being the
+    conjugates.  The vectors come as (1, n) rows and are read through
+    :func:`~jitla.kernels._tile.unit_stride_row`; the dot product keeps
+    lane-wise partial sums of its real and imaginary parts in a stack tile
+    (*like*, a float array, gives its dtype), as
+    :func:`~jitla.kernels.level1.dot` does, so the chain of additions is
+    not one serial dependency (no reassociation, no fastmath).
+    """
+    n = A.shape[0]
+    acc = register_tile(like, 4, 1)  # rows 0, 1: partial sums (re, im); 2, 3: the updated chunk
+    W = acc.shape[1]
+    for i in range(k + 1, n):
+        L = n - i - 1
+        r1 = unit_stride_row(A, i, i + 1, L)
+        vp1 = unit_stride_row(Vp, 0, i + 1, L)
+        wp1 = unit_stride_row(Wp, 0, i + 1, L)
+        vn1 = unit_stride_row(Vn, 0, i + 1, L)
+        pn1 = unit_stride_row(P, 0, i + 1, L)
+        vpi = Vp[0, i]
+        wpi = Wp[0, i]
+        vni = Vn[0, i]
+        vnr = vni.real
+        vnm = vni.imag
+        dr = A[i, i].real - 2.0 * (vpi.real * wpi.real + vpi.imag * wpi.imag)
+        A[i, i] = dr
+        for t in range(W):
+            acc[0, t] = 0.0
+            acc[1, t] = 0.0
+        nb = L - L % W
+        for b in range(0, nb, W):
+            for t in range(W):
+                x = r1[b + t] - (vpi * wp1[b + t].conjugate() + wpi * vp1[b + t].conjugate())
+                acc[2, t] = x.real
+                acc[3, t] = x.imag
+            for t in range(W):
+                r1[b + t] = complex(acc[2, t], acc[3, t])
+            for t in range(W):
+                c = vn1[b + t]
+                acc[0, t] += acc[2, t] * c.real - acc[3, t] * c.imag
+                acc[1, t] += acc[2, t] * c.imag + acc[3, t] * c.real
+            for t in range(W):
+                pn1[b + t] += complex(acc[2, t] * vnr + acc[3, t] * vnm, acc[2, t] * vnm - acc[3, t] * vnr)
+        sr = dr * vnr
+        si = dr * vnm
+        for t in range(W):
+            sr += acc[0, t]
+            si += acc[1, t]
+        s = complex(sr, si)
+        for j in range(nb, L):
+            x = r1[j] - (vpi * wp1[j].conjugate() + wpi * vp1[j].conjugate())
+            r1[j] = x
+            s += x * vn1[j]
+            pn1[j] += x.conjugate() * vni
+        P[0, i] += s
+
+
+@kernel
+def zhetd2_fused(A, d, e, tau):
+    """:func:`zhetd2` on one triangle, each step's rank-2 update fused with the next step's product.
+
+    Same contract and results as :func:`zhetd2` (the same ``d``, ``e``,
+    ``tau`` and reflectors, stored in the strictly lower triangle's
+    columns, up to rounding), but only the **upper triangle is read and
+    updated**, by rows: row k right of the diagonal is ``conj`` of column k
+    below it, so the reflector of step k is built from ``conj(A[k, k+1:])``.
+
+    Notes
+    -----
+    The real :func:`~jitla.kernels.eig_symmetric.sytd2_fused`'s scheme with
+    conjugates: the update ``B -= v w^H + w v^H`` of step k-1 is left
+    pending and applied to each row of the trailing triangle just before
+    that row is used for step k's ``B v`` (:func:`_her2_hemv_rows`), so the
+    triangle is read and written once per step, and only one triangle is
+    touched (half of :func:`zhetd2`'s work).  Flops ``16 n^3 / 3`` real;
+    workspace 5n complex.
+    """
+    n = A.shape[0]
+    m = max(n, 1)
+    Vp = np.zeros(m, dtype=A.dtype)  # pending update, absolute indices
+    Wp = np.zeros(m, dtype=A.dtype)
+    Vn = np.zeros(m, dtype=A.dtype)  # this step's reflector
+    P = np.zeros(m, dtype=A.dtype)
+    x = np.empty(m, dtype=A.dtype)
+    like = np.empty(1, dtype=d.dtype)
+    Vp2 = Vp.reshape((1, m))  # the same vectors as rows, for unit_stride_row
+    Wp2 = Wp.reshape((1, m))
+    Vn2 = Vn.reshape((1, m))
+    P2 = P.reshape((1, m))
+    for k in range(n - 1):
+        rowk = A[k, k:]
+        vpk = Vp[k]
+        wpk = Wp[k]
+        for j in range(n - k):
+            rowk[j] -= vpk * Wp[k + j].conjugate() + wpk * Vp[k + j].conjugate()
+        d[k] = rowk[0].real
+        p = n - k - 1
+        xs = x[:p]
+        for j in range(p):
+            xs[j] = rowk[1 + j].conjugate()
+        _, t = zlarfg(xs)
+        tau[k] = t
+        e[k] = xs[0].real
+        Vn[k] = 0
+        Vn[k + 1] = 1
+        for j in range(1, p):
+            Vn[k + 1 + j] = xs[j]
+            A[k + 1 + j, k] = xs[j]
+        for j in range(k + 1, n):
+            P[j] = 0
+        _her2_hemv_rows(A, k, Vp2, Wp2, Vn2, P2, like)
+        if t == 0:
+            for j in range(k + 1, n):
+                Vp[j] = 0
+                Wp[j] = 0
+            continue
+        s = A.dtype.type(0)
+        for j in range(k + 1, n):
+            P[j] *= t
+            s += P[j].conjugate() * Vn[j]
+        alpha = -0.5 * t * s
+        for j in range(k + 1, n):
+            Vp[j] = Vn[j]
+            Wp[j] = P[j] + alpha * Vn[j]
+    if n > 0:
+        last = n - 1
+        d[last] = A[last, last].real - 2.0 * (Vp[last] * Wp[last].conjugate()).real
+        e[last] = 0

@@ -20,7 +20,8 @@ The kernels are in :mod:`jitla.kernels.qr_complex`,
 :mod:`~jitla.kernels.svd_complex`, :mod:`~jitla.kernels.eig_hermitian` and
 :mod:`~jitla.kernels.schur_complex`; the iterative parts of the SVD and the
 Hermitian eigensolver are the real kernels (real bidiagonal and tridiagonal
-matrices, their rotations applied to complex rows).  Products of whole
+matrices; the SVD's rotations are applied to complex rows, the tridiagonal
+QL's to a real matrix that one real GEMM then applies to the complex Q).  Products of whole
 matrices here (``pinv``, the SVD solution of ``lstsq``) use numpy's
 ``matmul`` until jitla's GEMM takes complex operands.
 """
@@ -353,10 +354,22 @@ def _hermitian_from_triangle(a, uplo):
     return H
 
 
+def _upper_from_triangle(a, uplo, dtype):
+    """The UPLO triangle of *a* as an upper triangle (zeros below, real diagonal), C-order, *dtype*.
+
+    All that :func:`_eigh_2d`'s tridiagonalisation reads, in one copy
+    (:func:`_hermitian_from_triangle` builds the whole matrix in four).
+    """
+    U = np.triu(a.conj().T if uplo == "L" else a).astype(dtype, order="C", copy=False)
+    np.fill_diagonal(U.imag, 0)
+    return U
+
+
 def _eigh_2d(S, compute_v):
-    """(w, V) of one full Hermitian matrix S (overwritten)."""
-    from jitla.kernels.eig_hermitian import zform_qt_hetd2, zhetd2
+    """(w, V) of one Hermitian matrix S (overwritten): its upper triangle is read, with a real diagonal."""
+    from jitla.kernels.eig_hermitian import zform_qt_hetd2, zhetd2_fused
     from jitla.kernels.eig_symmetric import steqr, sterf
+    from jitla.linalg._matmul import matmul
 
     n = S.shape[0]
     rdt = _real_dtype(S.dtype)
@@ -374,19 +387,27 @@ def _eigh_2d(S, compute_v):
     d = np.empty(n, rdt)
     sub = np.empty(n, rdt)
     tau = np.empty(max(n - 1, 1), S.dtype)
-    zhetd2(S, d, sub, tau)
-    if compute_v:
-        Zt = np.empty((n, n), S.dtype)
-        zform_qt_hetd2(S, tau, Zt)
-        status = steqr(d, sub, Zt, True)
-    else:
-        Zt = None
-        status = sterf(d, sub)
-    if status != 0:
+    zhetd2_fused(S, d, sub, tau)
+    if not compute_v:
+        if sterf(d, sub) != 0:
+            raise LinAlgError("Eigenvalues did not converge")
+        if e:
+            np.ldexp(d, -e, out=d)
+        return d, None
+    Qt = np.empty((n, n), S.dtype)
+    zform_qt_hetd2(S, tau, Qt)
+    # T's eigenvectors are real: QL rotates a real Zt (LAPACK zheevr/zstemr's route, a real
+    # eigenvector matrix, rather than zsteqr's rotations of complex rows: half the data, and
+    # the real rotation kernel), then V^T = Zt Q^T is one real GEMM on Q^T's interleaved
+    # (n, 2n) float view: row i of the product is (Zt Q^T)[i] with real and imaginary parts
+    # in alternate columns, exactly the complex row.
+    Zt = np.eye(n, dtype=rdt)
+    if steqr(d, sub, Zt, True) != 0:
         raise LinAlgError("Eigenvalues did not converge")
     if e:
         np.ldexp(d, -e, out=d)
-    return d, (Zt.T if compute_v else None)
+    Vt = matmul(Zt, Qt.view(rdt)).view(S.dtype)
+    return d, Vt.T
 
 
 def eigh(A, uplo, compute_v):
@@ -401,7 +422,7 @@ def eigh(A, uplo, compute_v):
     # eigenvalues ~1 ulp off where LAPACK's cheevd is within half of one (numpy's own tests)
     work = np.complex128 if A.dtype == np.complex64 else A.dtype
     for i in range(flat.shape[0]):
-        w, v = _eigh_2d(_hermitian_from_triangle(flat[i], uplo).astype(work, copy=False), compute_v)
+        w, v = _eigh_2d(_upper_from_triangle(flat[i], uplo, work), compute_v)
         W[i] = w
         if compute_v:
             V[i] = v

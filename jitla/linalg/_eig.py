@@ -227,8 +227,9 @@ def eigh(a, UPLO="L", *, method="auto", b=None, lower=True, eigvals_only=False, 
         (slower, relatively accurate for graded positive definite input);
         "auto" as :func:`eigh_method`.  Complex input: "auto"/"ql" only,
         a complex Householder reduction to a *real* tridiagonal matrix
-        (:mod:`jitla.kernels.eig_hermitian`, LAPACK ``zhetd2``) and the
-        same QL, its rotations applied to complex rows (``zsteqr``).
+        (:mod:`jitla.kernels.eig_hermitian`, ``zhetd2`` on one triangle),
+        the same QL on a real eigenvector matrix, and one real GEMM
+        applying it to Q (``zheevr``'s order of work).
 
     Returns
     -------

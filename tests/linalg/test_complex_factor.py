@@ -270,6 +270,63 @@ def test_eigh_hermitian(rng, dtype):
         np.testing.assert_array_equal(G, base)
 
 
+def test_eigh_hermitian_past_the_vector_chunks(rng):
+    # n = 37 runs the tridiagonalisation's and Q's chunked dot products (8 lanes) several
+    # times with a remainder, which n = 7 never enters; eigh(a, b) reaches the same solver
+    n = 37
+    tol = rtol(np.complex128, n)
+    H = crandom(rng, (n, n))
+    H = H + H.conj().T
+    # naive.eigvalsh (Python Jacobi, O(n^5) a sweep) checks n = 7 above; here scipy's zheevr
+    ref = sl.eigh(H, eigvals_only=True)
+    scale = np.abs(ref).max()
+    for uplo in ("L", "U"):
+        G = H.copy()
+        G[np.triu_indices(n, 1) if uplo == "L" else np.tril_indices(n, -1)] = np.nan
+        w, V = jl.eigh(G, uplo)
+        np.testing.assert_allclose(w, ref, rtol=0, atol=tol * scale)
+        assert_unitary_columns(V, np.complex128)
+        np.testing.assert_allclose(H @ V, V * w, rtol=0, atol=tol * scale)
+        np.testing.assert_allclose(jl.eigvalsh(G, uplo), w, rtol=0, atol=tol * scale)
+    X = crandom(rng, (n, n))
+    B = X @ X.conj().T + n * np.eye(n)
+    for type in (1, 2, 3):
+        w, V = jl.eigh(H, B, type=type)
+        w2 = sl.eigh(H, B, type=type, eigvals_only=True)
+        np.testing.assert_allclose(w, w2, rtol=0, atol=tol * np.abs(w2).max())
+        lhs = {1: H @ V, 2: H @ B @ V, 3: B @ H @ V}[type]
+        rhs = B @ V * w if type == 1 else V * w
+        np.testing.assert_allclose(lhs, rhs, rtol=0, atol=tol * np.abs(B).max() * np.abs(lhs).max())
+        metric = np.linalg.inv(B) if type == 3 else B
+        np.testing.assert_allclose(V.conj().T @ metric @ V, np.eye(n), rtol=0, atol=tol)
+
+
+def test_hermitian_tridiagonalisation_kernels(rng):
+    # the fused one-triangle reduction against the two-triangle zhetd2: the same d, e, tau
+    # and reflectors, and Q^T from them with Q^H H Q = T
+    from jitla.kernels.eig_hermitian import zform_qt_hetd2, zhetd2, zhetd2_fused
+
+    for n in (1, 2, 3, 19):
+        H = crandom(rng, (n, n))
+        H = H + H.conj().T
+        out = []
+        for f in (zhetd2, zhetd2_fused):
+            S = H.copy()
+            if f is zhetd2_fused:
+                S[np.tril_indices(n, -1)] = np.nan  # the strict lower triangle is not read
+            d, e, tau = np.empty(n), np.empty(n), np.empty(max(n - 1, 1), complex)
+            f(S, d, e, tau)
+            out.append((d, e, tau[: n - 1], S[np.tril_indices(n, -2)]))
+        for x, y in zip(*out, strict=True):
+            np.testing.assert_allclose(y, x, rtol=0, atol=50 * n * eps(np.float64) * np.abs(H).max())
+        Qt = np.empty((n, n), complex)
+        zform_qt_hetd2(S, tau, Qt)
+        T = np.diag(d) + np.diag(e[: n - 1], 1) + np.diag(e[: n - 1], -1)
+        np.testing.assert_allclose(
+            Qt.conj() @ H @ Qt.T, T, rtol=0, atol=50 * n * eps(np.float64) * np.abs(H).max()
+        )
+
+
 def test_eigh_edge_cases(rng):
     for n in (0, 1):
         H = crandom(rng, (n, n))

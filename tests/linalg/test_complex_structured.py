@@ -180,6 +180,28 @@ def test_eigh_generalized_complex(rng, type, dtype):
     np.testing.assert_allclose(wo, w, rtol=0, atol=tol)
 
 
+def test_eigh_generalized_complex_reduction_blocks(rng):
+    # the block-column reductions of eigh(a, b) against whole products, with blocks of 8 so
+    # that n = 21 has full blocks and a remainder (the API's blocks are 32 and 64)
+    from jitla.linalg._eigh_generalized import _congruence_upper_triangle, _lower_times, _solve_upper_triangle
+
+    n = 21
+    X = _cplx(rng, n, n)
+    L = np.linalg.cholesky(X @ X.conj().T + n * np.eye(n))
+    S = _cplx(rng, n, n)
+    S = S + S.conj().T
+    tol = 100 * n * EPS[np.complex128]
+    C = _congruence_upper_triangle(S, L, nb=8)
+    ref = L.conj().T @ S @ L
+    np.testing.assert_allclose(C, np.triu(ref), rtol=0, atol=tol * np.abs(ref).max())
+    Z = _cplx(rng, n, n)
+    R = Z.copy()
+    np.testing.assert_allclose(_lower_times(L, Z, nb=8), L @ Z, rtol=0, atol=tol * np.abs(L @ Z).max())
+    _solve_upper_triangle(np.ascontiguousarray(L), R, nb=8)
+    ref = sl.solve_triangular(L, Z, lower=True)
+    np.testing.assert_allclose(np.triu(R), np.triu(ref), rtol=0, atol=tol * np.abs(ref).max())
+
+
 def test_eigh_generalized_complex_errors():
     b = np.array([[1, 2j], [-2j, 1]])  # Hermitian, indefinite
     with pytest.raises(np.linalg.LinAlgError, match="leading minor of order 2 of B is not positive definite"):
