@@ -16,6 +16,7 @@ import scipy.linalg as sl
 from helpers import eps
 
 import jitla.linalg as jl
+from jitla import config
 
 DTYPES = (np.complex64, np.complex128)
 SHAPES = ((7, 4), (4, 7), (5, 5))
@@ -130,6 +131,42 @@ def test_svd_against_numpy_and_naive(rng, dtype, shape):
     s = jl.svdvals(A)
     assert s.dtype == np.linalg.svdvals(A).dtype
     np.testing.assert_allclose(s, s_ref, rtol=tol)
+    np.testing.assert_array_equal(A, base)
+
+
+@pytest.mark.parametrize(
+    ("shape", "rank", "dtype"),
+    [
+        ((34, 30), 30, np.complex128),
+        ((30, 34), 30, np.complex128),
+        ((30, 30), 9, np.complex128),
+        ((30, 30), 30, np.complex64),
+    ],
+)
+def test_svd_divide_and_conquer_route(rng, monkeypatch, shape, rank, dtype):
+    # the real divide and conquer on the real bidiagonal, its vectors carried to the complex
+    # ones by real x complex products, and the reflector products formed blocked by zungqr:
+    # thresholds lowered so that a 30-column matrix takes that route with merges (leaves
+    # of 25) and several reflector blocks
+    monkeypatch.setattr(config, "SVD_DC_MIN", 8)
+    monkeypatch.setattr(config, "ZQR_BLOCKED_MIN", 8)
+    monkeypatch.setattr(config, "ZQR_NB_BY_ORDER", ((10**9, 8, 3),))
+    m, n = shape
+    k = min(m, n)
+    A = (crandom(rng, (m, rank)) @ crandom(rng, (rank, n))).astype(dtype)
+    base = A.copy()
+    tol = rtol(dtype, max(m, n))
+    s_ref = naive.svdvals_complex((A if m >= n else A.conj().T).astype(np.complex128))
+    for full in (True, False):
+        U, S, Vh = jl.svd(A, full_matrices=full)
+        Un, Sn, Vhn = np.linalg.svd(A, full_matrices=full)
+        assert (U.shape, S.shape, Vh.shape) == (Un.shape, Sn.shape, Vhn.shape)
+        assert (U.dtype, S.dtype, Vh.dtype) == (Un.dtype, Sn.dtype, Vhn.dtype)
+        np.testing.assert_allclose(S, s_ref, rtol=tol, atol=tol * s_ref[0])
+        np.testing.assert_allclose(S, Sn, rtol=tol, atol=tol * Sn[0])
+        assert_unitary_columns(U, dtype)
+        assert_unitary_columns(Vh.conj().T, dtype)
+        np.testing.assert_allclose((U[:, :k] * S) @ Vh[:k], A, atol=tol * S[0])
     np.testing.assert_array_equal(A, base)
 
 
