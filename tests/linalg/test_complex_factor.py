@@ -170,6 +170,20 @@ def test_svd_divide_and_conquer_route(rng, monkeypatch, shape, rank, dtype):
     np.testing.assert_array_equal(A, base)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lane_dot_of_the_bidiagonalisation(rng, dtype):
+    # the reduction's dot product in lanes of real partial sums: lengths below, at and
+    # past the lane counts (16 float64, 32 float32) and their tails
+    from jitla.kernels.svd_complex import _zdotu
+
+    like = np.empty(1, np.finfo(dtype).dtype)
+    for n in (0, 1, 15, 16, 33, 70):
+        x, y = crandom(rng, n, dtype), crandom(rng, n, dtype)
+        exact = sum(complex(a) * complex(b) for a, b in zip(x, y, strict=True))
+        sr, si = _zdotu(x, y, like)
+        np.testing.assert_allclose(complex(sr, si), exact, atol=4 * max(n, 1) * eps(like.dtype))
+
+
 def test_svd_rank_deficient_stacked_and_empty(rng):
     # rank 2 of 5: the zero singular values still get orthonormal vectors
     A = crandom(rng, (6, 2)) @ crandom(rng, (2, 5))
