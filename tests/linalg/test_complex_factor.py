@@ -135,21 +135,22 @@ def test_svd_against_numpy_and_naive(rng, dtype, shape):
 
 
 @pytest.mark.parametrize(
-    ("shape", "rank", "dtype"),
+    ("shape", "rank", "dtype", "blocked"),
     [
-        ((34, 30), 30, np.complex128),
-        ((30, 34), 30, np.complex128),
-        ((30, 30), 9, np.complex128),
-        ((30, 30), 30, np.complex64),
+        ((34, 30), 30, np.complex128, True),
+        ((30, 34), 30, np.complex128, True),
+        ((30, 30), 9, np.complex128, True),
+        ((30, 30), 30, np.complex64, True),
+        ((34, 30), 30, np.complex128, False),
     ],
 )
-def test_svd_divide_and_conquer_route(rng, monkeypatch, shape, rank, dtype):
+def test_svd_divide_and_conquer_route(rng, monkeypatch, shape, rank, dtype, blocked):
     # the real divide and conquer on the real bidiagonal, its vectors carried to the complex
-    # ones by real x complex products, and the reflector products formed blocked by zungqr:
-    # thresholds lowered so that a 30-column matrix takes that route with merges (leaves
-    # of 25) and several reflector blocks
+    # ones by real x complex products, the reflector products formed blocked by zungqr (or
+    # by the BLAS-2 kernels): thresholds lowered so that a 30-column matrix takes that route
+    # with merges (leaves of 25) and several reflector blocks
     monkeypatch.setattr(config, "SVD_DC_MIN", 8)
-    monkeypatch.setattr(config, "ZQR_BLOCKED_MIN", 8)
+    monkeypatch.setattr(config, "ZQR_BLOCKED_MIN", 8 if blocked else 10**9)
     monkeypatch.setattr(config, "ZQR_NB_BY_ORDER", ((10**9, 8, 3),))
     m, n = shape
     k = min(m, n)
