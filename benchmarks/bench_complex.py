@@ -170,11 +170,18 @@ def main():
     if args.cpu:
         _CLOCK[0] = time.process_time
     import numba
+
+    # before the limit is entered: threadpoolctl limits only the BLAS libraries loaded
+    # then, and scipy.linalg (the zgetrf / zpotrf references) loads its own OpenBLAS
+    import scipy.linalg  # noqa: F401
     from threadpoolctl import threadpool_info, threadpool_limits
 
     numba.set_num_threads(1)
     with threadpool_limits(1):
-        blas = [(i["internal_api"], i.get("architecture"), i["version"]) for i in threadpool_info()]
+        blas = [
+            (i["internal_api"], i.get("architecture"), i["version"], i["num_threads"])
+            for i in threadpool_info()
+        ]
         print(f"BLAS {blas}, 1 thread; numba 1 thread")
         if args.sweep:
             sweep(args.repeat, np.dtype(args.dtype), args.only)

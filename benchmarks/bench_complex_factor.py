@@ -30,6 +30,11 @@ import time
 
 import numpy as np
 
+# imported before ``jitla.threads(1)`` is entered: threadpoolctl limits only the BLAS
+# libraries loaded at that moment, and scipy.linalg brings its own OpenBLAS (a lazy import
+# inside the block left LAPACK's getrf on every core while jitla ran on one)
+import scipy.linalg as sl
+
 OPS = ("lu", "cholesky", "qr", "svd", "svdvals", "lstsq", "eigh", "eig")
 
 
@@ -38,8 +43,6 @@ def _pair(op, A, b):
     import jitla.linalg as jl
 
     if op == "lu":
-        import scipy.linalg as sl
-
         return (lambda: jl.lu_factor(A)), (lambda: sl.lu_factor(A))
     if op == "cholesky":
         S = A @ A.conj().T + A.shape[0] * np.eye(A.shape[0], dtype=A.dtype)
@@ -104,8 +107,14 @@ def main(argv=None):
     print("jitla / numpy time ratios, 1 thread (< 1: jitla faster)")
     print("c/r = complex ratio / real ratio (target <= 1.5); times in seconds")
     head = ("n", "op", "real", "t real", "ratio", "complex", "t cplx", "ratio", "c/r")
-    print("{:>5} {:>8} {:>8} {:>9} {:>6} {:>10} {:>9} {:>6} {:>5}".format(*head))
     with jitla.threads(1):
+        from threadpoolctl import threadpool_info
+
+        pools = ", ".join(
+            f"{i['filepath'].rsplit('/', 1)[-1]}: {i['num_threads']}" for i in threadpool_info()
+        )
+        print(f"threads in the timed block: numba {jitla.get_num_threads()}, {pools}")
+        print("{:>5} {:>8} {:>8} {:>9} {:>6} {:>10} {:>9} {:>6} {:>5}".format(*head))
         for n in args.sizes:
             for op in args.ops:
                 for real, cplx in pairs:

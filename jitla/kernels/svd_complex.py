@@ -10,7 +10,10 @@
    :mod:`jitla.kernels.svd_bidiag`: ``dqds`` for the values,
    ``bidiagonal_qr`` (Demmel & Kahan) with vectors -- its real plane
    rotations are applied to the complex rows of ``Ut`` and ``Vt``, exactly
-   as ``zbdsqr`` applies ``dbdsqr``'s rotations to complex vectors.
+   as ``zbdsqr`` applies ``dbdsqr``'s rotations to complex vectors -- or,
+   from ``config.SVD_DC_MIN`` on, the real divide and conquer
+   (:mod:`jitla.kernels.svd_dc`), whose real vectors multiply the complex
+   factors (``zgesdd``'s route; see :mod:`jitla.linalg._complex`).
 
 So the only new complex code is the reduction and the two factors; the
 iterative part, its deflation tests and its relative accuracy on the
@@ -28,7 +31,8 @@ import math
 
 import numpy as np
 
-from jitla._jit import kernel
+from jitla._jit import kernel, vector_kernel
+from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import jacobi_angle
 from jitla.kernels.qr_complex import zlarfg
 
@@ -43,6 +47,43 @@ def _flush_negligible(x, floor):
             return
     for i in range(x.shape[0]):
         x[i] = 0
+
+
+@vector_kernel
+def _zdotu(x, y, like):
+    """``sum x[c] y[c]`` (no conjugate) of complex 1-D x, y of equal length, as ``(re, im)``.
+
+    A complex running sum is one chain of dependent additions that the
+    vectoriser may not split (that would reassociate).  Here the real and
+    imaginary parts run in two rows of lanes (:func:`register_tile` of the
+    real dtype of *like*), combined at the end in a fixed order, as
+    :func:`jitla.kernels.level1.dot` does for real vectors: the same result
+    on every run, its rounding a blocked sum's.  Flops 8n.
+    """
+    acc = register_tile(like, 2, 2)
+    W = acc.shape[1]
+    n = x.shape[0]
+    for j in range(W):
+        acc[0, j] = 0
+        acc[1, j] = 0
+    nb = n - n % W
+    for i in range(0, nb, W):
+        for j in range(W):
+            a = x[i + j]
+            b = y[i + j]
+            acc[0, j] += a.real * b.real - a.imag * b.imag
+            acc[1, j] += a.real * b.imag + a.imag * b.real
+    sr = like.dtype.type(0)
+    si = like.dtype.type(0)
+    for j in range(W):
+        sr += acc[0, j]
+        si += acc[1, j]
+    for i in range(nb, n):
+        a = x[i]
+        b = y[i]
+        sr += a.real * b.real - a.imag * b.imag
+        si += a.real * b.imag + a.imag * b.real
+    return sr, si
 
 
 @kernel
@@ -97,10 +138,9 @@ def zbidiagonalize(G, d, e, tau_right, tau_left):
                     for c in range(g.shape[0]):
                         g[c] -= ur * wv[c]
                 if tau != 0:
-                    s = g[0]
-                    for c in range(1, g.shape[0]):
-                        s += g[c] * row[c]
-                    s *= tau
+                    # row[0] is 1 here: s = g . row
+                    sr, si = _zdotu(g, row, d)
+                    s = tau * complex(sr, si)
                     for c in range(g.shape[0]):
                         g[c] -= s * row[c].conjugate()
             row[0] = beta

@@ -166,15 +166,67 @@ def _complete_columns(U):
     return Q
 
 
+def _real_times_complex(R, Z):
+    """``R @ Z`` for real R (k x k) and complex Z (k x L, C order) as one real product.
+
+    Row i of the result is a real combination of Z's rows, so it is R times
+    Z's interleaved real view (k x 2L): the real packed GEMM on the storage,
+    half the flops of a complex product with a zero imaginary part.
+    """
+    from jitla.kernels.gemm import gemm_packed
+
+    real = _real_dtype(Z.dtype)
+    out = np.zeros(Z.shape, Z.dtype)
+    gemm_packed(R.astype(real, copy=False), Z.view(real), out.view(real), real.type(1), _real_blocks(Z.dtype))
+    return out
+
+
+def _zform_bidiagonal_blocked(G, tau_right, tau_left):
+    """``(Ut, Vt)`` of the BLAS-2 ``zform_right`` / ``zform_left``, by the blocked ``zungqr``.
+
+    The right reflectors (row j of G: ``v = [1, G[j, j+1:]]``) are those of
+    a QR factorisation stored by columns, so their product's first k
+    columns are ``zungqr`` of the transposed storage, and ``Ut`` is that
+    transposed; the left ones (column j below row j + 1) are a QR's of the
+    trailing (k-1) x (k-1) block, and ``Vt = P^H = diag(1, Q'^H)``
+    (LAPACK ``zungbr``).  Same products as the two BLAS-2 kernels, most
+    flops in the real packed GEMM.
+    """
+    from jitla import config
+    from jitla.kernels.qr_complex import zungqr
+
+    k, L = G.shape
+    blocks = _real_blocks(G.dtype)
+    F = np.ascontiguousarray(G.T)
+    Q = np.empty((L, k), G.dtype)
+    zungqr(F, tau_right, Q, config.complex_qr_nb(k)[0], blocks)
+    Ut = np.ascontiguousarray(Q.T)
+    Vt = np.zeros((k, k), G.dtype)
+    Vt[0, 0] = 1
+    if k > 1:
+        F = np.ascontiguousarray(G[1:, : k - 1])
+        Q = np.empty((k - 1, k - 1), G.dtype)
+        zungqr(F, tau_left[: k - 1], Q, config.complex_qr_nb(k - 1)[0], blocks)
+        Vt[1:, 1:] = Q.conj().T
+    return Ut, Vt
+
+
 def _svd_2d(A, full_matrices, compute_uv):
     """SVD of one complex matrix: ``(U, S, Vh)`` or S.
 
     ``G`` holds the conjugated columns of the tall form as rows (``A^H``
     for tall A, A for wide A); :func:`~jitla.kernels.svd_complex.zbidiagonalize`
-    makes it ``P B Q^H`` with B real, and the real kernels finish.
+    makes it ``P B Q^H`` with B real, and the real kernels finish: with
+    vectors, from ``config.SVD_DC_MIN`` (:func:`~jitla.linalg._policy.zsvd_bidiagonal_dc`)
+    the real divide and conquer gives ``B = U_b^T diag(S) V_b`` and the
+    complex vectors are ``U_b`` and ``V_b`` times the formed reflector
+    products (real x complex, one real GEMM each, LAPACK ``zgesdd``'s
+    ``zlacrm`` route); below it the bidiagonal QR rotates the formed
+    complex rows directly.
     """
     from jitla.kernels.svd_bidiag import DQDS_MAXIT, MAXITR, bidiagonal_qr, dqds
     from jitla.kernels.svd_complex import zbidiagonalize, zform_left, zform_right
+    from jitla.linalg._policy import zsvd_bidiagonal_dc
 
     m, n = A.shape
     dtype = A.dtype
@@ -197,9 +249,22 @@ def _svd_2d(A, full_matrices, compute_uv):
         d64 = d.astype(np.float64)
         e64 = sub.astype(np.float64)
         if compute_uv:
-            zform_right(G, tau_right, Ut)
-            zform_left(G, tau_left, Vt)
-            status, _ = bidiagonal_qr(d64, e64, Ut, Vt, True, MAXITR)
+            if _blocked_qr(k):
+                Ut, Vt = _zform_bidiagonal_blocked(G, tau_right, tau_left)
+            else:
+                zform_right(G, tau_right, Ut)
+                zform_left(G, tau_left, Vt)
+            if zsvd_bidiagonal_dc(k):
+                from jitla.kernels.svd_dc import DC_LEAF, bidiagonal_dc
+
+                Ub = np.empty((k, k))
+                Vb = np.empty((k, k))
+                status = bidiagonal_dc(d64, e64, Ub, Vb, DC_LEAF)
+                # Ut^T B Vt = (U_b Ut)^T diag(S) (V_b Vt)
+                Ut = _real_times_complex(Ub, Ut)
+                Vt = _real_times_complex(Vb, Vt)
+            else:
+                status, _ = bidiagonal_qr(d64, e64, Ut, Vt, True, MAXITR)
         else:
             status = dqds(d64, e64, DQDS_MAXIT)
         if status != 0:

@@ -37,6 +37,7 @@ __all__ = [
     "qr_plan",
     "solve_stack_plan",
     "svd_plan",
+    "zsvd_bidiagonal_dc",
     "trsm_plan",
     "zgemm_plan",
     "tsqr_plan",
@@ -400,6 +401,19 @@ def svd_plan(m: int, n: int, nthreads=None, *, compute_uv: bool = True, relative
     if nthreads > 1 and k >= config.SVD_PARALLEL_MIN:
         return Plan("svd", "preconditioned_parallel_tracked", f"min(m, n) = {k} and {nthreads} threads")
     return Plan("svd", "preconditioned_tracked", "pivoted QR, then tracked-norm Jacobi (fastest serial)")
+
+
+def zsvd_bidiagonal_dc(k: int) -> bool:
+    """True when a complex SVD with vectors, min(m, n) = k, solves its real bidiagonal by divide and conquer.
+
+    The real rule's lower bound (:data:`jitla.config.SVD_DC_MIN`, below which the
+    bidiagonal QR is as fast and compiles less).  There is no upper bound:
+    past ``SVD_BIDIAGONAL_UV_MAX`` the real "auto" leaves the bidiagonal
+    route for Jacobi, while the complex SVD stays on it, where the QR's
+    rotations of complex rows (level-1 work, ~48 k^3 real flops) are what
+    divide and conquer replaces by two real GEMMs.
+    """
+    return k >= config.SVD_DC_MIN
 
 
 def eigh_plan(n: int) -> Plan:

@@ -54,6 +54,14 @@ class FactorMeasurement:
         return asdict(self)
 
 
+def _load_scipy_blas() -> None:
+    """Import scipy.linalg (its bundled OpenBLAS) if scipy is installed, so that a thread limit covers it."""
+    try:
+        import scipy.linalg  # noqa: F401
+    except ImportError:
+        pass
+
+
 def _spd(n: int, rng) -> np.ndarray:
     X = rng.standard_normal((n, n))
     return X @ X.T + n * np.eye(n)
@@ -153,6 +161,9 @@ def measure_factor(
     info = get_kernel(op, variant)
     rng = np.random.default_rng(seed)
     A = _spd(n, rng) if op.startswith("cholesky") else rng.standard_normal((n, n))
+    # scipy's own OpenBLAS must be loaded before the thread limit is entered:
+    # threadpoolctl limits only the libraries loaded at that moment
+    _load_scipy_blas()
     with limit_threads(threads):
         extra = kernel_extras(info, A.dtype, nthreads=threads)
         ours, lapack, error = _operations(op, info, A, extra)

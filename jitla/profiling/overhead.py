@@ -84,9 +84,19 @@ class OverheadMeasurement:
         return {**asdict(self), "ratio": self.ratio}
 
 
+def _load_scipy_blas() -> None:
+    """Import scipy.linalg (its bundled OpenBLAS) if scipy is installed, so that a thread limit covers it."""
+    try:
+        import scipy.linalg  # noqa: F401
+    except ImportError:
+        pass
+
+
 # --------------------------------------------------------------------------
 # test problems
 # --------------------------------------------------------------------------
+
+
 def _general(n, rng):
     return rng.standard_normal((n, n)) + n * np.eye(n)  # well conditioned
 
@@ -444,6 +454,9 @@ def measure_overhead(plan, *, repeat: int = 5, seed: int = 0, progress=None) -> 
 
     rng = np.random.default_rng(seed)
     rows = []
+    # scipy's own OpenBLAS must be loaded before the thread limit is entered:
+    # threadpoolctl limits only the libraries loaded at that moment
+    _load_scipy_blas()
     with jitla.threads(1):
         for i, (name, n, case) in enumerate(plan):
             if progress is not None:

@@ -16,6 +16,7 @@ import scipy.linalg as sl
 from helpers import eps
 
 import jitla.linalg as jl
+from jitla import config
 
 DTYPES = (np.complex64, np.complex128)
 SHAPES = ((7, 4), (4, 7), (5, 5))
@@ -131,6 +132,57 @@ def test_svd_against_numpy_and_naive(rng, dtype, shape):
     assert s.dtype == np.linalg.svdvals(A).dtype
     np.testing.assert_allclose(s, s_ref, rtol=tol)
     np.testing.assert_array_equal(A, base)
+
+
+@pytest.mark.parametrize(
+    ("shape", "rank", "dtype", "blocked"),
+    [
+        ((34, 30), 30, np.complex128, True),
+        ((30, 34), 30, np.complex128, True),
+        ((30, 30), 9, np.complex128, True),
+        ((30, 30), 30, np.complex64, True),
+        ((34, 30), 30, np.complex128, False),
+    ],
+)
+def test_svd_divide_and_conquer_route(rng, monkeypatch, shape, rank, dtype, blocked):
+    # the real divide and conquer on the real bidiagonal, its vectors carried to the complex
+    # ones by real x complex products, the reflector products formed blocked by zungqr (or
+    # by the BLAS-2 kernels): thresholds lowered so that a 30-column matrix takes that route
+    # with merges (leaves of 25) and several reflector blocks
+    monkeypatch.setattr(config, "SVD_DC_MIN", 8)
+    monkeypatch.setattr(config, "ZQR_BLOCKED_MIN", 8 if blocked else 10**9)
+    monkeypatch.setattr(config, "ZQR_NB_BY_ORDER", ((10**9, 8, 3),))
+    m, n = shape
+    k = min(m, n)
+    A = (crandom(rng, (m, rank)) @ crandom(rng, (rank, n))).astype(dtype)
+    base = A.copy()
+    tol = rtol(dtype, max(m, n))
+    s_ref = naive.svdvals_complex((A if m >= n else A.conj().T).astype(np.complex128))
+    for full in (True, False):
+        U, S, Vh = jl.svd(A, full_matrices=full)
+        Un, Sn, Vhn = np.linalg.svd(A, full_matrices=full)
+        assert (U.shape, S.shape, Vh.shape) == (Un.shape, Sn.shape, Vhn.shape)
+        assert (U.dtype, S.dtype, Vh.dtype) == (Un.dtype, Sn.dtype, Vhn.dtype)
+        np.testing.assert_allclose(S, s_ref, rtol=tol, atol=tol * s_ref[0])
+        np.testing.assert_allclose(S, Sn, rtol=tol, atol=tol * Sn[0])
+        assert_unitary_columns(U, dtype)
+        assert_unitary_columns(Vh.conj().T, dtype)
+        np.testing.assert_allclose((U[:, :k] * S) @ Vh[:k], A, atol=tol * S[0])
+    np.testing.assert_array_equal(A, base)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lane_dot_of_the_bidiagonalisation(rng, dtype):
+    # the reduction's dot product in lanes of real partial sums: lengths below, at and
+    # past the lane counts (16 float64, 32 float32) and their tails
+    from jitla.kernels.svd_complex import _zdotu
+
+    like = np.empty(1, np.finfo(dtype).dtype)
+    for n in (0, 1, 15, 16, 33, 70):
+        x, y = crandom(rng, n, dtype), crandom(rng, n, dtype)
+        exact = sum(complex(a) * complex(b) for a, b in zip(x, y, strict=True))
+        sr, si = _zdotu(x, y, like)
+        np.testing.assert_allclose(complex(sr, si), exact, atol=4 * max(n, 1) * eps(like.dtype))
 
 
 def test_svd_rank_deficient_stacked_and_empty(rng):
