@@ -226,6 +226,32 @@ def test_bidiagonalize_keeps_the_singular_values_and_its_reflectors():
     np.testing.assert_allclose(Pt.T @ B @ Qt, G, rtol=0, atol=tol)
 
 
+@pytest.mark.parametrize(
+    "kind",
+    ["3x7", "9x9", "18x40", "rank one"],  # odd and even row counts, widths across a register boundary
+)
+def test_bidiagonalize_values_is_bidiagonalize_in_one_pass(kind):
+    # the values-only reduction forms w from z = x^T P2 in the rows' pass
+    # instead of a second pass: the same reflectors, so the same B to rounding;
+    # the rank-one matrix leaves rounding noise that is flushed (tau = 0 steps)
+    rng = np.random.default_rng(12)
+    if kind == "rank one":
+        G = np.outer(rng.standard_normal(5), rng.standard_normal(11))
+    else:
+        G = rng.standard_normal(tuple(int(s) for s in kind.split("x")))
+    k = G.shape[0]
+    before = G.copy()
+    d, e = np.empty(k), np.empty(k)
+    sb.bidiagonalize_values(G, d, e)
+    np.testing.assert_array_equal(G, before)
+    d0, e0 = np.empty(k), np.empty(k)
+    sb.bidiagonalize(G.copy(), d0, e0, np.empty(k), np.empty(k))
+    tol = 100 * max(G.shape) * eps(np.float64) * np.linalg.norm(G, 2)
+    np.testing.assert_allclose(d, d0, rtol=0, atol=tol)
+    np.testing.assert_allclose(e, e0, rtol=0, atol=tol)
+    assert e[k - 1] == 0
+
+
 @pytest.mark.parametrize("step", [1, -1])
 @pytest.mark.parametrize("width", [3, 32, 45, 100])
 def test_rotation_chain_is_rotation_by_rotation(step, width):
