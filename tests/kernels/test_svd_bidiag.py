@@ -226,6 +226,19 @@ def test_bidiagonalize_keeps_the_singular_values_and_its_reflectors():
     np.testing.assert_allclose(Pt.T @ B @ Qt, G, rtol=0, atol=tol)
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-120, 1.0, 1e140, 1e300])
+def test_values_of_a_square_matrix_at_every_scale(scale):
+    # values only, square: the kernel reads A itself (no transposed copy) and
+    # is scaled only near the ends of the range (1e-120 and 1e140 are not)
+    B = np.random.default_rng(13).standard_normal((7, 7))
+    a = B * scale
+    before = a.copy()
+    s = svdvals(a, method="bidiagonal")
+    np.testing.assert_array_equal(a, before)
+    ref = np.linalg.svd(B, compute_uv=False) * scale
+    np.testing.assert_allclose(s / scale, ref / scale, rtol=0, atol=_tol(a.shape, np.float64, ref[0] / scale))
+
+
 @pytest.mark.parametrize(
     "kind",
     ["3x7", "9x9", "18x40", "rank one"],  # odd and even row counts, widths across a register boundary
