@@ -5,7 +5,9 @@ The fast alternative to the one-sided Jacobi kernels of
 
 1. :func:`bidiagonalize`: Golub–Kahan Householder bidiagonalisation (Golub &
    Van Loan, 4th ed., Alg. 5.4.2; LAPACK ``dgebd2``), ``4 k^2 L - 4 k^3 / 3``
-   flops at BLAS-2 speed, done once;
+   flops at BLAS-2 speed, done once; for the values alone
+   :func:`bidiagonalize_values`, the same reflectors in one pass over the
+   trailing rows per step instead of two, not kept;
 2. with vectors, :func:`form_right` and :func:`form_left` turn the stored
    reflectors into the two orthogonal factors (LAPACK ``dorgbr``, backward
    accumulation), ``~(4/3) k^3`` flops each for a square matrix;
@@ -224,34 +226,11 @@ def _left_dot(p, u, w, v):
 
 
 @vector_kernel
-def _two_sided_row(p, u, t, x, w, v, z):
-    """``p := (p - u w) - t v`` and ``z += x p`` (the updated p)."""
-    a = register_tile(w, 4, 1)
-    W = a.shape[1]
-    n = p.shape[0]
-    nb = n - n % W
-    for c in range(0, nb, W):
-        for j in range(W):
-            a[0, j] = p[c + j]
-        for j in range(W):
-            a[1, j] = w[c + j]
-        for j in range(W):
-            a[2, j] = v[c + j]
-        for j in range(W):
-            a[3, j] = z[c + j]
-        for j in range(W):
-            a[0, j] = (a[0, j] - u * a[1, j]) - t * a[2, j]
-        for j in range(W):
-            a[3, j] += x * a[0, j]
-        for j in range(W):
-            p[c + j] = a[0, j]
-        for j in range(W):
-            z[c + j] = a[3, j]
-
-
-@vector_kernel
 def _two_sided_rows(p0, p1, u0, u1, t0, t1, x0, x1, w, v, z):
-    """:func:`_two_sided_row` for two rows at once: w, v and z loaded and z stored once."""
+    """``p := (p - u w) - t v`` for two rows, then ``z += x0 p0 + x1 p1`` (the updated rows).
+
+    w, v and z are loaded, and z stored, once for the two rows.
+    """
     a = register_tile(w, 5, 1)
     W = a.shape[1]
     n = p0.shape[0]
@@ -281,6 +260,7 @@ def _two_sided_rows(p0, p1, u0, u1, t0, t1, x0, x1, w, v, z):
             z[c + j] = a[4, j]
 
 
+@out_of_line
 @kernel
 def bidiagonalize_values(G, d, e):
     """The bidiagonal matrix of :func:`bidiagonalize` (d, e only), one pass over the block per step.
@@ -315,20 +295,22 @@ def bidiagonalize_values(G, d, e):
     starts at the register boundary at or before column i, with ``v = w =
     0`` there: the left columns are left exactly as they are (``p - 0 -
     0``), and no loop has a scalar remainder.  Rows are done in pairs, so
-    that w, v and z are loaded once for two rows.  A row or column below
+    that w, v and z are loaded once for two rows (an odd last row with a
+    row of zeros).  A row or column below
     ``tiny / eps`` is set to zero first, as in :func:`bidiagonalize` (the
     caller scales G).  Flops ``4 k^2 L - 4 k^3 / 3`` (plus the padding);
-    workspace ``(k + 3) L`` rounded up to whole registers.
+    workspace ``(k + 4) L`` rounded up to whole registers.
     """
     k, L = G.shape
     lanes = register_tile(d, 1, 1)
     W = lanes.shape[1]
     Lp = (L + W - 1) // W * W
     P = aligned_empty(k, Lp, G)
-    buf = aligned_empty(3, Lp, G)
+    buf = aligned_empty(4, Lp, G)
     w = buf[0]
     v = buf[1]
     z = buf[2]
+    zero = buf[3]  # the partner of an odd last row: stays 0 (0 - 0 w - 0 v) and adds 0 to z
     for r in range(k):
         for c in range(L):
             P[r, c] = G[r, c]
@@ -337,6 +319,7 @@ def bidiagonalize_values(G, d, e):
     for c in range(Lp):
         w[c] = 0
         v[c] = 0
+        zero[c] = 0
     floor = np.finfo(G.dtype).tiny / np.finfo(G.dtype).eps
     for i in range(k):
         # the row as an 'A' view, as bidiagonalize's: one compiled householder
@@ -355,20 +338,19 @@ def bidiagonalize_values(G, d, e):
         wc = w[c0:]
         vc = v[c0:]
         zc = z[c0:]
-        r = i + 1
-        while r < k:
+        nought = P.dtype.type(0)
+        for r in range(i + 1, k, 2):
             # column i - 1 holds the left reflector of the previous step (w is zero for i = 0)
-            u0 = P[r, i - 1] if i > 0 else P.dtype.type(0)
+            u0 = P[r, i - 1] if i > 0 else nought
             t0 = tau * _left_dot(P[r, c0:], u0, wc, vc)
             x0 = (P[r, i] - u0 * w[i]) - t0
             if r + 1 < k:
-                u1 = P[r + 1, i - 1] if i > 0 else P.dtype.type(0)
+                u1 = P[r + 1, i - 1] if i > 0 else nought
                 t1 = tau * _left_dot(P[r + 1, c0:], u1, wc, vc)
                 x1 = (P[r + 1, i] - u1 * w[i]) - t1
                 _two_sided_rows(P[r, c0:], P[r + 1, c0:], u0, u1, t0, t1, x0, x1, wc, vc, zc)
             else:
-                _two_sided_row(P[r, c0:], u0, t0, x0, wc, vc, zc)
-            r += 2
+                _two_sided_rows(P[r, c0:], zero[c0:], u0, nought, t0, nought, x0, nought, wc, vc, zc)
         for c in range(i, L):
             v[c] = 0
         # left reflector: column i below the diagonal onto e[i] e_{i+1}
@@ -1072,7 +1054,7 @@ def svdvals_bidiagonal(G, S):
     Notes
     -----
     Flops ``4 k^2 L - 4 k^3 / 3`` for the reduction (BLAS-2, memory-bound)
-    plus ``O(k^2)``; workspace ``(k + 3) L`` (the reduction's padded
+    plus ``O(k^2)``; workspace ``(k + 4) L`` (the reduction's padded
     copy) and 9k.  dqds runs in float64 for float32 input too.
     """
     k = G.shape[0]
