@@ -123,10 +123,11 @@ def bidiagonalize(G, d, e, tau_right, tau_left):
     ``g -= tau (g . v) v`` (one dot and one axpy per row); then a reflector
     from the left maps the column below the diagonal onto ``e[i] e_{i+1}``
     and is applied as ``w = v^T G2``, ``G2 -= tau v w^T`` along rows.
-    The second half of that update is deferred into the next step's pass
-    of its right reflector (each row: the left update's axpy, then the
-    right reflector's dot and axpy, while it is in L1): two passes over the
-    trailing block per step instead of three.
+    Both halves are done in one pass over the trailing rows per step: the
+    left update is deferred into the next step's pass, and ``w`` is formed
+    from sums gathered in this step's pass (:func:`bidiagonalize_values`
+    has the details); the rows are worked on in a padded, aligned copy of
+    G, written back at the end.
     A row or column whose entries are all below ``tiny / eps`` is set to
     zero first: on a rank-deficient matrix the reduction leaves rounding
     noise that shrinks by ~eps per step (``ones((33, 17))``: 1e-16, 1e-31,
@@ -135,66 +136,16 @@ def bidiagonalize(G, d, e, tau_right, tau_left):
     largest entry is ~``sqrt(huge) / (2 L)``; a vector below that floor is
     then more than 1e-440 times smaller, and dropping it is far inside the
     reduction's backward error.  Golub & Van Loan, 4th ed., Alg. 5.4.2
-    (transposed, as LAPACK ``dgebd2`` does for m < n).  Flops ``4 k^2 L - 4 k^3 / 3``; workspace L.
+    (transposed, as LAPACK ``dgebd2`` does for m < n).  Flops ``4 k^2 L - 4 k^3 / 3``;
+    workspace ``(k + 4) L`` rounded up to whole registers.
     """
     k, L = G.shape
-    w = np.empty(max(L, 1), dtype=G.dtype)
-    floor = np.finfo(G.dtype).tiny / np.finfo(G.dtype).eps
-    pending = False  # left update of step i-1 (u in column i-1, w) still owed by rows i+1..
-    for i in range(k):
-        # right reflector: row i (complete) onto d[i] e_i
-        # the row as an 'A' view, as the column below: one compiled
-        # householder (and flush) for both, shared with the QR's columns
-        _flush_negligible(G[i, i::1], floor)
-        beta, tau = householder(G[i, i::1])
-        d[i] = beta
-        tau_right[i] = tau
-        # one pass over rows i+1..: the owed left update, then this reflector
-        if pending or tau != 0:
-            G[i, i] = 1
-            v = G[i, i:]
-            wv = w[: L - i]
-            for r in range(i + 1, k):
-                row = G[r, i:]
-                if pending:
-                    ur = G[r, i - 1]
-                    for c in range(row.shape[0]):
-                        row[c] -= ur * wv[c]
-                if tau != 0:
-                    t = tau * dot(row, v)
-                    for c in range(row.shape[0]):
-                        row[c] -= t * v[c]
-            G[i, i] = beta
-        pending = False
-        tau_left[i] = 0
-        if i + 1 >= k:
-            e[i] = 0
-            continue
-        # left reflector: column i below the diagonal onto e[i] e_{i+1}
-        _flush_negligible(G[i + 1 :, i], floor)
-        beta, tau = householder(G[i + 1 :, i])
-        e[i] = beta
-        tau_left[i] = tau
-        if tau == 0 or i + 1 >= L:
-            continue
-        # w = tau u^T G[i+1:, i+1:]; row i+1 is updated now (the next
-        # reflector is built from it), rows i+2.. in the next step's pass
-        nc = L - i - 1
-        wv = w[:nc]
-        row = G[i + 1, i + 1 :]
-        for c in range(nc):
-            wv[c] = row[c]
-        for r in range(i + 2, k):
-            vr = G[r, i]
-            row = G[r, i + 1 :]
-            for c in range(nc):
-                wv[c] += vr * row[c]
-        for c in range(nc):
-            wv[c] *= tau
-        row = G[i + 1, i + 1 :]
-        for c in range(nc):
-            row[c] -= wv[c]
-        pending = True
+    lanes = register_tile(d, 1, 1)
+    P = _padded_copy(G, lanes.shape[1])
+    _bidiagonalize_padded(P, L, d, e, tau_right, tau_left)
+    for r in range(k):
+        for c in range(L):
+            G[r, c] = P[r, c]
 
 
 # --------------------------------------------------------------------------
@@ -260,6 +211,20 @@ def _two_sided_rows(p0, p1, u0, u1, t0, t1, x0, x1, w, v, z):
             z[c + j] = a[4, j]
 
 
+@kernel
+def _padded_copy(G, W):
+    """G (k, L) copied into a 64-byte aligned (k, Lp) array, Lp = L rounded up to W, zeros after L."""
+    k, L = G.shape
+    Lp = (L + W - 1) // W * W
+    P = aligned_empty(k, Lp, G)
+    for r in range(k):
+        for c in range(L):
+            P[r, c] = G[r, c]
+        for c in range(L, Lp):
+            P[r, c] = 0
+    return P
+
+
 @out_of_line
 @kernel
 def bidiagonalize_values(G, d, e):
@@ -301,31 +266,42 @@ def bidiagonalize_values(G, d, e):
     caller scales G).  Flops ``4 k^2 L - 4 k^3 / 3`` (plus the padding);
     workspace ``(k + 4) L`` rounded up to whole registers.
     """
-    k, L = G.shape
+    lanes = register_tile(d, 1, 1)
+    P = _padded_copy(G, lanes.shape[1])
+    k = G.shape[0]
+    tau_right = np.empty(max(k, 1), dtype=G.dtype)
+    tau_left = np.empty(max(k, 1), dtype=G.dtype)
+    _bidiagonalize_padded(P, G.shape[1], d, e, tau_right, tau_left)
+
+
+@out_of_line
+@kernel
+def _bidiagonalize_padded(P, L, d, e, tau_right, tau_left):
+    """:func:`bidiagonalize` of ``P[:, :L]``: P (k, Lp) aligned, zero after column L, Lp whole registers.
+
+    The one-pass reduction of :func:`bidiagonalize_values`; P is left as
+    :func:`bidiagonalize` leaves G (reflectors, d and e), its padding zero.
+    """
+    k, Lp = P.shape
     lanes = register_tile(d, 1, 1)
     W = lanes.shape[1]
-    Lp = (L + W - 1) // W * W
-    P = aligned_empty(k, Lp, G)
-    buf = aligned_empty(4, Lp, G)
+    buf = aligned_empty(4, Lp, P)
     w = buf[0]
     v = buf[1]
     z = buf[2]
     zero = buf[3]  # the partner of an odd last row: stays 0 (0 - 0 w - 0 v) and adds 0 to z
-    for r in range(k):
-        for c in range(L):
-            P[r, c] = G[r, c]
-        for c in range(L, Lp):
-            P[r, c] = 0
     for c in range(Lp):
         w[c] = 0
         v[c] = 0
         zero[c] = 0
-    floor = np.finfo(G.dtype).tiny / np.finfo(G.dtype).eps
+    floor = np.finfo(P.dtype).tiny / np.finfo(P.dtype).eps
     for i in range(k):
         # the row as an 'A' view, as bidiagonalize's: one compiled householder
         _flush_negligible(P[i, i:L:1], floor)
         beta, tau = householder(P[i, i:L:1])
         d[i] = beta
+        tau_right[i] = tau
+        tau_left[i] = 0
         if i + 1 >= k:
             e[i] = 0
             break
@@ -358,6 +334,7 @@ def bidiagonalize_values(G, d, e):
         _flush_negligible(P[i + 1 :, i], floor)
         beta, tau = householder(P[i + 1 :, i])
         e[i] = beta
+        tau_left[i] = tau
         for c in range(c0, Lp):
             w[c] = 0
         if tau != 0:
