@@ -18,9 +18,12 @@ through threadpoolctl, OpenBLAS.  Run as::
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_svd_family.py
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_svd_family.py --sizes 100 --repeat 9
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_svd_family.py --pieces --sizes 100
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_svd_family.py \
+        --sizes 100 --repeat 15 --matrix gaussian --only svdvals matrix_rank cond "norm(A, 2)" pinv
 
-``--pieces`` prints where the time goes instead: each step of jitla's
-bidiagonal route (reduction, the two factors formed, dqds, the bidiagonal QR
+``--only`` keeps the named rows.  ``--pieces`` prints where the time goes
+instead: each step of jitla's bidiagonal route (reduction, the values-only
+reduction and the whole values kernel, the two factors formed, dqds, the bidiagonal QR
 with and without vectors, the divide-and-conquer bidiagonal SVD, the
 blocked application of the right reflectors, the whole D&C kernel) beside LAPACK's steps of numpy's ``gesdd``
 (``dgebrd``, ``dlasq1``, ``dbdsqr``, ``dbdsdc``), called through
@@ -113,6 +116,8 @@ def pieces(n, repeat):
             "bidiagonalize",
             lambda: sb.bidiagonalize(G0.copy(), np.empty(n), np.zeros(n), np.empty(n), np.empty(n)),
         ),
+        ("bidiagonalize_values", lambda: sb.bidiagonalize_values(G0, np.empty(n), np.zeros(n))),
+        ("svdvals_bidiagonal", lambda: sb.svdvals_bidiagonal(G0, np.empty(n))),
         ("form_right", lambda: sb.form_right(G.copy(), tr, Ut)),
         ("form_left", lambda: sb.form_left(G.copy(), tl, Vt)),
         ("dqds", lambda: sb.dqds(d.copy(), e.copy(), sb.DQDS_MAXIT)),
@@ -220,6 +225,13 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--matrix", choices=["gaussian", "shifted", "both"], default="both")
     parser.add_argument("--pieces", action="store_true", help="time each step against LAPACK's instead")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help='these rows only, e.g. --only svdvals cond "norm(A, 2)"',
+    )
     args = parser.parse_args(argv)
     if args.pieces:
         with jitla.threads(1):
@@ -237,6 +249,8 @@ def main(argv=None):
                 if kind == "shifted":
                     A += n * np.eye(n)
                 for name, fn, ref in _cases(A):
+                    if args.only and name not in args.only:
+                        continue
                     t, t_ref, _ = time_calls(fn, ref, n=n, repeat=args.repeat)
                     print(
                         f"{name:<16}{kind:<10}{n:>5}{t * 1e6:>12.1f}{t_ref * 1e6:>12.1f}{t / t_ref:>8.2f}",

@@ -5,7 +5,9 @@ The fast alternative to the one-sided Jacobi kernels of
 
 1. :func:`bidiagonalize`: Golub–Kahan Householder bidiagonalisation (Golub &
    Van Loan, 4th ed., Alg. 5.4.2; LAPACK ``dgebd2``), ``4 k^2 L - 4 k^3 / 3``
-   flops at BLAS-2 speed, done once;
+   flops at BLAS-2 speed, done once; for the values alone
+   :func:`bidiagonalize_values`, the same reflectors in one pass over the
+   trailing rows per step instead of two, not kept;
 2. with vectors, :func:`form_right` and :func:`form_left` turn the stored
    reflectors into the two orthogonal factors (LAPACK ``dorgbr``, backward
    accumulation), ``~(4/3) k^3`` flops each for a square matrix;
@@ -41,6 +43,7 @@ import math
 import numpy as np
 
 from jitla._jit import kernel, out_of_line, vector_kernel
+from jitla.kernels._layout import aligned_empty
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import dot, rot
@@ -48,6 +51,7 @@ from jitla.kernels.qr_householder import householder
 
 __all__ = [
     "bidiagonalize",
+    "bidiagonalize_values",
     "form_right",
     "form_left",
     "bidiagonal_qr",
@@ -119,10 +123,11 @@ def bidiagonalize(G, d, e, tau_right, tau_left):
     ``g -= tau (g . v) v`` (one dot and one axpy per row); then a reflector
     from the left maps the column below the diagonal onto ``e[i] e_{i+1}``
     and is applied as ``w = v^T G2``, ``G2 -= tau v w^T`` along rows.
-    The second half of that update is deferred into the next step's pass
-    of its right reflector (each row: the left update's axpy, then the
-    right reflector's dot and axpy, while it is in L1): two passes over the
-    trailing block per step instead of three.
+    Both halves are done in one pass over the trailing rows per step: the
+    left update is deferred into the next step's pass, and ``w`` is formed
+    from sums gathered in this step's pass (:func:`bidiagonalize_values`
+    has the details); the rows are worked on in a padded, aligned copy of
+    G, written back at the end.
     A row or column whose entries are all below ``tiny / eps`` is set to
     zero first: on a rank-deficient matrix the reduction leaves rounding
     noise that shrinks by ~eps per step (``ones((33, 17))``: 1e-16, 1e-31,
@@ -131,66 +136,213 @@ def bidiagonalize(G, d, e, tau_right, tau_left):
     largest entry is ~``sqrt(huge) / (2 L)``; a vector below that floor is
     then more than 1e-440 times smaller, and dropping it is far inside the
     reduction's backward error.  Golub & Van Loan, 4th ed., Alg. 5.4.2
-    (transposed, as LAPACK ``dgebd2`` does for m < n).  Flops ``4 k^2 L - 4 k^3 / 3``; workspace L.
+    (transposed, as LAPACK ``dgebd2`` does for m < n).  Flops ``4 k^2 L - 4 k^3 / 3``;
+    workspace ``(k + 4) L`` rounded up to whole registers.
     """
     k, L = G.shape
-    w = np.empty(max(L, 1), dtype=G.dtype)
-    floor = np.finfo(G.dtype).tiny / np.finfo(G.dtype).eps
-    pending = False  # left update of step i-1 (u in column i-1, w) still owed by rows i+1..
+    lanes = register_tile(d, 1, 1)
+    P = _padded_copy(G, lanes.shape[1])
+    _bidiagonalize_padded(P, L, d, e, tau_right, tau_left)
+    for r in range(k):
+        for c in range(L):
+            G[r, c] = P[r, c]
+
+
+# --------------------------------------------------------------------------
+# The reduction for the values alone: one pass over the trailing block per step
+# --------------------------------------------------------------------------
+# Lengths handed to these four are whole multiples of the register width
+# (the caller pads its rows), so they have no scalar remainder; each array is
+# read into a register tile before anything is stored, which is what lets the
+# SLP vectoriser use full-width loads and stores (written with the stores
+# interleaved, the loops stayed scalar: LLVM cannot prove the rows apart).
+
+
+@vector_kernel
+def _left_dot(p, u, w, v):
+    """``(p - u w) . v`` (p unchanged); W running sums added in a fixed order at the end."""
+    acc = register_tile(w, 1, 1)
+    W = acc.shape[1]
+    n = p.shape[0]
+    for j in range(W):
+        acc[0, j] = 0
+    nb = n - n % W
+    for c in range(0, nb, W):
+        for j in range(W):
+            acc[0, j] += (p[c + j] - u * w[c + j]) * v[c + j]
+    s = w.dtype.type(0)
+    for j in range(W):
+        s += acc[0, j]
+    return s
+
+
+@vector_kernel
+def _two_sided_rows(p0, p1, u0, u1, t0, t1, x0, x1, w, v, z):
+    """``p := (p - u w) - t v`` for two rows, then ``z += x0 p0 + x1 p1`` (the updated rows).
+
+    w, v and z are loaded, and z stored, once for the two rows.
+    """
+    a = register_tile(w, 5, 1)
+    W = a.shape[1]
+    n = p0.shape[0]
+    nb = n - n % W
+    for c in range(0, nb, W):
+        for j in range(W):
+            a[0, j] = p0[c + j]
+        for j in range(W):
+            a[1, j] = p1[c + j]
+        for j in range(W):
+            a[2, j] = w[c + j]
+        for j in range(W):
+            a[3, j] = v[c + j]
+        for j in range(W):
+            a[4, j] = z[c + j]
+        for j in range(W):
+            a[0, j] = (a[0, j] - u0 * a[2, j]) - t0 * a[3, j]
+        for j in range(W):
+            a[1, j] = (a[1, j] - u1 * a[2, j]) - t1 * a[3, j]
+        for j in range(W):
+            a[4, j] = (a[4, j] + x0 * a[0, j]) + x1 * a[1, j]
+        for j in range(W):
+            p0[c + j] = a[0, j]
+        for j in range(W):
+            p1[c + j] = a[1, j]
+        for j in range(W):
+            z[c + j] = a[4, j]
+
+
+@kernel
+def _padded_copy(G, W):
+    """G (k, L) copied into a 64-byte aligned (k, Lp) array, Lp = L rounded up to W, zeros after L."""
+    k, L = G.shape
+    Lp = (L + W - 1) // W * W
+    P = aligned_empty(k, Lp, G)
+    for r in range(k):
+        for c in range(L):
+            P[r, c] = G[r, c]
+        for c in range(L, Lp):
+            P[r, c] = 0
+    return P
+
+
+@out_of_line
+@kernel
+def bidiagonalize_values(G, d, e):
+    """The bidiagonal matrix of :func:`bidiagonalize` (d, e only), one pass over the block per step.
+
+    Parameters
+    ----------
+    G : (k, L) ndarray, k <= L
+        Read only (the reduction works on a padded copy).
+    d : (k,) ndarray, overwritten
+        The diagonal of B.
+    e : (k,) ndarray, overwritten
+        ``e[:k-1]`` the subdiagonal of B; ``e[k-1] = 0``.
+
+    Notes
+    -----
+    The same reflectors as :func:`bidiagonalize` (Golub & Van Loan, 4th ed.,
+    Alg. 5.4.2; LAPACK ``dgebd2``), equal to rounding, with the vectors not
+    kept, in one pass over the trailing rows per step instead of two.  Step
+    i builds the right reflector ``v`` from row i; then each row r below
+    it, in L1 once, takes the left update still owed from step i-1 (``p -=
+    u_r w``), this reflector (``p -= t v``, ``t = tau (p - u_r w) . v``),
+    and adds itself into ``z = sum_r x_r p_r``, ``x_r = p_r[i]`` the
+    column that the left reflector ``u`` of this step is built from.  Since
+    ``u = (x - beta e_1) / (x_1 - beta)`` with ``x_1 - beta`` a sum of two
+    numbers of the same sign, ``w = tau u^T P2 = tau (z - beta p_{i+1}) /
+    (x_1 - beta)`` needs no second pass (the one-pass formulation of
+    Ralha's and Barlow's one-sided bidiagonalisations, here for the
+    two-sided Golub-Kahan reduction); its rounding error is a multiple of
+    ``eps |u|^T |P2|`` as the two-pass product's.  Row i+1 takes ``w`` at
+    once, rows below it in the next step's pass.  The rows are copied into
+    a 64-byte aligned array padded to whole registers, and every pass
+    starts at the register boundary at or before column i, with ``v = w =
+    0`` there: the left columns are left exactly as they are (``p - 0 -
+    0``), and no loop has a scalar remainder.  Rows are done in pairs, so
+    that w, v and z are loaded once for two rows (an odd last row with a
+    row of zeros).  A row or column below
+    ``tiny / eps`` is set to zero first, as in :func:`bidiagonalize` (the
+    caller scales G).  Flops ``4 k^2 L - 4 k^3 / 3`` (plus the padding);
+    workspace ``(k + 4) L`` rounded up to whole registers.
+    """
+    lanes = register_tile(d, 1, 1)
+    P = _padded_copy(G, lanes.shape[1])
+    k = G.shape[0]
+    tau_right = np.empty(max(k, 1), dtype=G.dtype)
+    tau_left = np.empty(max(k, 1), dtype=G.dtype)
+    _bidiagonalize_padded(P, G.shape[1], d, e, tau_right, tau_left)
+
+
+@out_of_line
+@kernel
+def _bidiagonalize_padded(P, L, d, e, tau_right, tau_left):
+    """:func:`bidiagonalize` of ``P[:, :L]``: P (k, Lp) aligned, zero after column L, Lp whole registers.
+
+    The one-pass reduction of :func:`bidiagonalize_values`; P is left as
+    :func:`bidiagonalize` leaves G (reflectors, d and e), its padding zero.
+    """
+    k, Lp = P.shape
+    lanes = register_tile(d, 1, 1)
+    W = lanes.shape[1]
+    buf = aligned_empty(4, Lp, P)
+    w = buf[0]
+    v = buf[1]
+    z = buf[2]
+    zero = buf[3]  # the partner of an odd last row: stays 0 (0 - 0 w - 0 v) and adds 0 to z
+    for c in range(Lp):
+        w[c] = 0
+        v[c] = 0
+        zero[c] = 0
+    floor = np.finfo(P.dtype).tiny / np.finfo(P.dtype).eps
     for i in range(k):
-        # right reflector: row i (complete) onto d[i] e_i
-        # the row as an 'A' view, as the column below: one compiled
-        # householder (and flush) for both, shared with the QR's columns
-        _flush_negligible(G[i, i::1], floor)
-        beta, tau = householder(G[i, i::1])
+        # the row as an 'A' view, as bidiagonalize's: one compiled householder
+        _flush_negligible(P[i, i:L:1], floor)
+        beta, tau = householder(P[i, i:L:1])
         d[i] = beta
         tau_right[i] = tau
-        # one pass over rows i+1..: the owed left update, then this reflector
-        if pending or tau != 0:
-            G[i, i] = 1
-            v = G[i, i:]
-            wv = w[: L - i]
-            for r in range(i + 1, k):
-                row = G[r, i:]
-                if pending:
-                    ur = G[r, i - 1]
-                    for c in range(row.shape[0]):
-                        row[c] -= ur * wv[c]
-                if tau != 0:
-                    t = tau * dot(row, v)
-                    for c in range(row.shape[0]):
-                        row[c] -= t * v[c]
-            G[i, i] = beta
-        pending = False
         tau_left[i] = 0
         if i + 1 >= k:
             e[i] = 0
-            continue
+            break
+        c0 = i - i % W
+        v[i] = 1
+        for c in range(i + 1, L):
+            v[c] = P[i, c]
+        for c in range(c0, Lp):
+            z[c] = 0
+        wc = w[c0:]
+        vc = v[c0:]
+        zc = z[c0:]
+        nought = P.dtype.type(0)
+        for r in range(i + 1, k, 2):
+            # column i - 1 holds the left reflector of the previous step (w is zero for i = 0)
+            u0 = P[r, i - 1] if i > 0 else nought
+            t0 = tau * _left_dot(P[r, c0:], u0, wc, vc)
+            x0 = (P[r, i] - u0 * w[i]) - t0
+            if r + 1 < k:
+                u1 = P[r + 1, i - 1] if i > 0 else nought
+                t1 = tau * _left_dot(P[r + 1, c0:], u1, wc, vc)
+                x1 = (P[r + 1, i] - u1 * w[i]) - t1
+                _two_sided_rows(P[r, c0:], P[r + 1, c0:], u0, u1, t0, t1, x0, x1, wc, vc, zc)
+            else:
+                _two_sided_rows(P[r, c0:], zero[c0:], u0, nought, t0, nought, x0, nought, wc, vc, zc)
+        for c in range(i, L):
+            v[c] = 0
         # left reflector: column i below the diagonal onto e[i] e_{i+1}
-        _flush_negligible(G[i + 1 :, i], floor)
-        beta, tau = householder(G[i + 1 :, i])
+        x1 = P[i + 1, i]
+        _flush_negligible(P[i + 1 :, i], floor)
+        beta, tau = householder(P[i + 1 :, i])
         e[i] = beta
         tau_left[i] = tau
-        if tau == 0 or i + 1 >= L:
-            continue
-        # w = tau u^T G[i+1:, i+1:]; row i+1 is updated now (the next
-        # reflector is built from it), rows i+2.. in the next step's pass
-        nc = L - i - 1
-        wv = w[:nc]
-        row = G[i + 1, i + 1 :]
-        for c in range(nc):
-            wv[c] = row[c]
-        for r in range(i + 2, k):
-            vr = G[r, i]
-            row = G[r, i + 1 :]
-            for c in range(nc):
-                wv[c] += vr * row[c]
-        for c in range(nc):
-            wv[c] *= tau
-        row = G[i + 1, i + 1 :]
-        for c in range(nc):
-            row[c] -= wv[c]
-        pending = True
+        for c in range(c0, Lp):
+            w[c] = 0
+        if tau != 0:
+            s = tau / (x1 - beta)
+            for c in range(i + 1, L):
+                t = s * (z[c] - beta * P[i + 1, c])
+                w[c] = t
+                P[i + 1, c] -= t
 
 
 @out_of_line
@@ -863,11 +1015,11 @@ def dqds(d, e, max_per_value):
 )
 @kernel(driver=True)
 def svdvals_bidiagonal(G, S):
-    """Singular values of G (k x L, k <= L) by :func:`bidiagonalize` and :func:`dqds`.
+    """Singular values of G (k x L, k <= L) by :func:`bidiagonalize_values` and :func:`dqds`.
 
     Parameters
     ----------
-    G : (k, L) ndarray, overwritten
+    G : (k, L) ndarray, not modified
     S : (k,) ndarray, overwritten
         The singular values, descending.
 
@@ -879,14 +1031,12 @@ def svdvals_bidiagonal(G, S):
     Notes
     -----
     Flops ``4 k^2 L - 4 k^3 / 3`` for the reduction (BLAS-2, memory-bound)
-    plus ``O(k^2)``; workspace 9k.  dqds runs in float64 for float32
-    input too.
+    plus ``O(k^2)``; workspace ``(k + 4) L`` (the reduction's padded
+    copy) and 9k.  dqds runs in float64 for float32 input too.
     """
     k = G.shape[0]
-    tau_right = np.empty(max(k, 1), dtype=G.dtype)
-    tau_left = np.empty(max(k, 1), dtype=G.dtype)
     e = np.zeros(max(k, 1), dtype=G.dtype)
-    bidiagonalize(G, S, e, tau_right, tau_left)
+    bidiagonalize_values(G, S, e)
     d64 = np.empty(k, dtype=np.float64)
     e64 = np.zeros(max(k, 1), dtype=np.float64)
     for i in range(k):

@@ -74,7 +74,12 @@ def _svd_2d(A, full_matrices, compute_uv, plan):
     # wide; 64-byte aligned, as the kernels' row loops are store-bound.
     k, L = (m, n) if wide else (n, m)  # k = min(m, n) <= L = max(m, n)
     # numpy's copies and allocations, so that no layout kernel compiles for an SVD
-    if values_only:
+    bidiagonal_values = values_only and variant == "bidiagonal"
+    if bidiagonal_values and m == n and A.flags.writeable:
+        # its kernel only reads G (into a padded copy of its own), and the
+        # values of A^T are A's: a square A needs no transposed copy
+        G = A
+    elif values_only:
         G = np.array(A if wide else A.T, order="C")
     else:
         G = _aligned_empty(k, L, dtype)
@@ -86,9 +91,12 @@ def _svd_2d(A, full_matrices, compute_uv, plan):
     if k > 0:
         # the Jacobi kernels square norms, and the bidiagonalisation drops
         # vectors below tiny / eps: scale G to the top of the safe range
-        e = _scale_exponent(G)
+        e = _values_exponent(G) if bidiagonal_values else _scale_exponent(G)
         if e:
-            np.ldexp(G, e, out=G)
+            if G is A:
+                G = np.ldexp(G, e)
+            else:
+                np.ldexp(G, e, out=G)
         if values_only:
             status = get_kernel("svdvals", variant).func(G, S)
         else:
@@ -146,6 +154,25 @@ def _scale_exponent(G):
         return 0
     target = float(np.sqrt(np.finfo(G.dtype).max)) / (2 * G.shape[1])
     return int(np.floor(np.log2(target)) - np.ceil(np.log2(amax)))
+
+
+def _values_exponent(G):
+    """:func:`_scale_exponent` for the values-only bidiagonal kernel: 0 where G is safe unscaled.
+
+    That kernel needs the scaling only at the ends of the range: its
+    Householder vectors and dqds scale themselves, and with ``sqrt(tiny) /
+    eps < max |g_ij| < sqrt(huge) / (2 L)`` the noise it flushes (below
+    ``tiny / eps``) is under ``sqrt(tiny)`` (1e-154 in float64) times the
+    largest entry, and its products of two entries summed along a row
+    neither overflow nor, where they underflow, lose anything above
+    ``eps`` times the largest.  Inside that range the pass over G that
+    scales it (and the copy of a square A it would need) is saved.
+    """
+    info = np.finfo(G.dtype)
+    amax = float(np.abs(G).max())
+    if amax == 0.0 or (np.sqrt(info.tiny) / info.eps < amax < np.sqrt(info.max) / (2 * G.shape[1])):
+        return 0
+    return _scale_exponent(G)
 
 
 def _complete(U):

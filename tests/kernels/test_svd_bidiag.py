@@ -226,6 +226,73 @@ def test_bidiagonalize_keeps_the_singular_values_and_its_reflectors():
     np.testing.assert_allclose(Pt.T @ B @ Qt, G, rtol=0, atol=tol)
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e-120, 1.0, 1e140, 1e300])
+def test_values_of_a_square_matrix_at_every_scale(scale):
+    # values only, square: the kernel reads A itself (no transposed copy) and
+    # is scaled only near the ends of the range (1e-120 and 1e140 are not)
+    B = np.random.default_rng(13).standard_normal((7, 7))
+    a = B * scale
+    before = a.copy()
+    s = svdvals(a, method="bidiagonal")
+    np.testing.assert_array_equal(a, before)
+    ref = np.linalg.svd(B, compute_uv=False) * scale
+    np.testing.assert_allclose(s / scale, ref / scale, rtol=0, atol=_tol(a.shape, np.float64, ref[0] / scale))
+
+
+def _golub_kahan(G):
+    """Textbook Golub-Kahan to lower bidiagonal form (dgebd2 on G^T), reflectors as ``dlarfg``'s."""
+    G = G.copy()
+    k, L = G.shape
+    d, e = np.zeros(k), np.zeros(k)
+    for i in range(k):
+        for side in ("right", "left"):
+            x = G[i, i:] if side == "right" else G[i + 1 :, i]
+            if side == "left" and i + 1 >= k:
+                break
+            if np.linalg.norm(x[1:]) == 0:  # H = I, as dlarfg
+                beta, v, tau = x[0], x.copy(), 0.0
+            else:
+                beta = -math.copysign(np.linalg.norm(x), x[0])
+                v = x.copy()
+                v[0] -= beta
+                tau = 2 / (v @ v)
+            if side == "right":
+                G[i:, i:] -= tau * np.outer(G[i:, i:] @ v, v)
+                d[i] = beta
+            else:
+                G[i + 1 :, i:] -= tau * np.outer(v, v @ G[i + 1 :, i:])
+                e[i] = beta
+    return d, e
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["3x7", "9x9", "18x40", "rank one"],  # odd and even row counts, widths across a register boundary
+)
+def test_one_pass_reductions_match_the_textbook_two_pass_one(kind):
+    # bidiagonalize(_values) form w from z = x^T P2 gathered in the rows'
+    # pass instead of a second pass: the same reflectors, so the same B to
+    # rounding; the rank-one matrix leaves rounding noise that is flushed
+    rng = np.random.default_rng(12)
+    if kind == "rank one":
+        G = np.outer(rng.standard_normal(5), rng.standard_normal(11))
+    else:
+        G = rng.standard_normal(tuple(int(s) for s in kind.split("x")))
+    k = G.shape[0]
+    before = G.copy()
+    d, e = np.empty(k), np.empty(k)
+    sb.bidiagonalize_values(G, d, e)
+    np.testing.assert_array_equal(G, before)
+    d0, e0 = np.empty(k), np.empty(k)
+    sb.bidiagonalize(G.copy(), d0, e0, np.empty(k), np.empty(k))
+    ref_d, ref_e = _golub_kahan(G)
+    tol = 100 * max(G.shape) * eps(np.float64) * np.linalg.norm(G, 2)
+    for dd, ee in ((d, e), (d0, e0)):
+        np.testing.assert_allclose(dd, ref_d, rtol=0, atol=tol)
+        np.testing.assert_allclose(ee, ref_e, rtol=0, atol=tol)
+    assert e[k - 1] == 0
+
+
 @pytest.mark.parametrize("step", [1, -1])
 @pytest.mark.parametrize("width", [3, 32, 45, 100])
 def test_rotation_chain_is_rotation_by_rotation(step, width):
