@@ -740,76 +740,56 @@ def _slot_for(stub, argtypes) -> _Slot:
     return _restore_slot((stub.__module__, stub.__name__, tuple(argtypes)))
 
 
-def _entry_argtypes(stub, argtypes) -> tuple:
-    """The entry's argument types for a call with *argtypes*: literals as values, "A" where allowed."""
-    argtypes = tuple(_unliteral(ty) for ty in argtypes)
-    # arrays passed as layout "A" where the kernel allows it: one entry for every layout
-    anyl = stub.any_layout
-    return tuple(
-        ty.copy(layout="A", readonly=False) if i in anyl and isinstance(ty, numba.types.Array) else ty
-        for i, ty in enumerate(argtypes)
-    )
-
-
-def _register_call(stub, params):
-    """Type and lower calls of *stub* in kernels as an indirect call through its slot.
-
-    A builtin (typing template and lowering), not an ``@overload``: an
-    overload would compile a Python-level function around the call, a whole
-    Numba pipeline for every tuple of argument types at every caller, where
-    this emits the call straight into the caller.  The signature carries the
-    entry's argument types; the caller's values (literals, other layouts)
-    are cast to them where the call is lowered.
-    """
+def _caller(stub):
+    """The intrinsic that calls *stub*'s kernel through its slot."""
     from llvmlite import ir
     from numba.core import cgutils
-    from numba.core.extending import type_callable
-    from numba.core.imputils import lower_builtin
-    from numba.core.typing import signature
+    from numba.core.extending import intrinsic
     from numba.np.arrayobj import make_array
 
-    namespace = {"signature": signature, "entry_types": _entry_argtypes, "slot_for": _slot_for, "stub": stub}
-    arglist = ", ".join(params)
-    exec(
-        f"def typer(context):\n"
-        f"    def typer({arglist}):\n"
-        f"        argtypes = entry_types(stub, ({arglist},))\n"
-        f"        return signature(slot_for(stub, argtypes).cfunc.restype, *argtypes)\n"
-        f"    return typer\n",
-        namespace,
-    )
-    type_callable(stub)(namespace["typer"])
-
-    def lower(context, builder, sig, llargs):
-        slot = _slot_for(stub, sig.args)
-        restype = slot.cfunc.restype
-        values = []
-
-        def push(ty, value):
-            if isinstance(ty, numba.types.Array):
-                ary = make_array(ty)(context, builder, value)
-                values.append(builder.bitcast(ary.data, cgutils.voidptr_t))
-                values.extend(cgutils.unpack_tuple(builder, ary.shape, ty.ndim))
-                values.extend(cgutils.unpack_tuple(builder, ary.strides, ty.ndim))
-            elif isinstance(ty, numba.types.BaseTuple):
-                for j, element in enumerate(ty.types):
-                    push(element, builder.extract_value(value, j))
-            else:
-                values.append(value)
-
-        for ty, value in zip(sig.args, llargs, strict=True):
-            push(ty, value)
-        fnty = ir.FunctionType(
-            context.get_value_type(restype), [context.get_value_type(t) for t in _flat_types(sig.args)]
+    @intrinsic
+    def call(typingctx, args):
+        argtypes = tuple(_unliteral(ty) for ty in args.types)
+        # arrays passed as layout "A" where the kernel allows it: one entry for every layout
+        argtypes = tuple(
+            ty.copy(layout="A", readonly=False)
+            if i in stub.any_layout and isinstance(ty, numba.types.Array)
+            else ty
+            for i, ty in enumerate(argtypes)
         )
-        module = builder.module
-        gv = module.globals.get(slot.name)
-        if gv is None:
-            gv = ir.GlobalVariable(module, cgutils.voidptr_t, slot.name)
-        result = builder.call(builder.bitcast(builder.load(gv), fnty.as_pointer()), values)
-        return context.get_dummy_value() if restype == numba.types.none else result
+        slot = _slot_for(stub, argtypes)
+        restype = slot.cfunc.restype
 
-    lower_builtin(stub, numba.types.VarArg(numba.types.Any))(lower)
+        def codegen(context, builder, sig, llargs):
+            values = []
+
+            def push(ty, value):
+                if isinstance(ty, numba.types.Array):
+                    ary = make_array(ty)(context, builder, value)
+                    values.append(builder.bitcast(ary.data, cgutils.voidptr_t))
+                    values.extend(cgutils.unpack_tuple(builder, ary.shape, ty.ndim))
+                    values.extend(cgutils.unpack_tuple(builder, ary.strides, ty.ndim))
+                elif isinstance(ty, numba.types.BaseTuple):
+                    for j, element in enumerate(ty.types):
+                        push(element, builder.extract_value(value, j))
+                else:
+                    values.append(value)
+
+            for j, ty in enumerate(sig.args[0].types):
+                push(ty, builder.extract_value(llargs[0], j))
+            fnty = ir.FunctionType(
+                context.get_value_type(restype), [context.get_value_type(t) for t in _flat_types(argtypes)]
+            )
+            module = builder.module
+            gv = module.globals.get(slot.name)
+            if gv is None:
+                gv = ir.GlobalVariable(module, cgutils.voidptr_t, slot.name)
+            result = builder.call(builder.bitcast(builder.load(gv), fnty.as_pointer()), values)
+            return context.get_dummy_value() if restype == numba.types.none else result
+
+        return restype(args), codegen
+
+    return call
 
 
 def out_of_line(dispatcher=None, *, any_layout=()):
@@ -845,6 +825,8 @@ def out_of_line(dispatcher=None, *, any_layout=()):
         return dispatcher  # NUMBA_DISABLE_JIT=1: a plain Python function
     if dispatcher.targetoptions.get("parallel"):
         raise TypeError("out_of_line: serial kernels only")
+    from numba.core.extending import overload
+
     py_func = dispatcher.py_func
     params = list(inspect.signature(py_func).parameters)
     unknown = set(any_layout) - set(params)
@@ -857,5 +839,11 @@ def out_of_line(dispatcher=None, *, any_layout=()):
     stub.kernel = dispatcher
     stub.any_layout = frozenset(params.index(name) for name in any_layout)
     _stubs[(stub.__module__, stub.__name__)] = stub
-    _register_call(stub, params)
+    namespace["call"] = _caller(stub)
+    exec(
+        f"def implementation({arglist}):\n    return call(({arglist},))\n"
+        f"def typed({arglist}):\n    return implementation\n",
+        namespace,
+    )
+    overload(stub, jit_options={**_COMMON, "nogil": True, "fastmath": FASTMATH})(namespace["typed"])
     return stub
