@@ -240,9 +240,10 @@ BATCHED_MAX = 32**3
 #: Below this m*n*k the parallel kernel is not worth waking the thread pool: on
 #: the 2-core test machine it was slower than "packed" at n = 256 (devlog 001).
 PARALLEL_GEMM = 384**3
-#: Complex products below this m*n*k run the plain complex i-k-j loops
-#: (``zgemm`` small); from it, the real packed kernel does the work (devlog 053).
-SMALL_ZGEMM = 48**3
+#: Complex products below this m*n*k run 1m on the small real kernel's register
+#: tiles (``zgemm_1m_small``: B expanded to its real 2k x 2n form, no packing); from
+#: it, the packed real kernel does the work.  PLACEHOLDER
+SMALL_ZGEMM = 240**3
 #: With one thread, complex products with min(m, n, k) at least this use 3M (three
 #: real products, 6mnk flops) rather than 1m (8mnk): 3M's passes (splitting A and B
 #: into three planes each, three m x n products combined) cost per entry of the

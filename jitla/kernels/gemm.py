@@ -603,8 +603,33 @@ def gemm_small(A, B, C):
         _small_strip(A, B, C, min(j, n - H), 1)
 
 
-#: The second dispatcher of :func:`gemm_small` behind :func:`gemm_small_entry`, made on first use.
-_gemm_small_any_layout: list = []
+#: The second dispatchers of :func:`gemm_small` and :func:`zgemm_1m_small` behind
+#: :func:`gemm_small_entry` / :func:`zgemm_small_entry`, by function name, made on first use.
+_any_layout_dispatchers: dict = {}
+
+
+def _any_layout_entry(func, dtype):
+    """The compiled *func* ``(A, B, C)`` for 2-D operands of *dtype* in any layout, as a plain callable.
+
+    :func:`gemm_small_entry`'s mechanism, for any product kernel of that
+    signature (A and B any strides, read-only, possibly unaligned; C
+    C-contiguous).
+    """
+    py_func = getattr(func, "py_func", func)
+    dispatcher = _any_layout_dispatchers.get(py_func.__name__)
+    if dispatcher is None:
+        # holding the GIL: the product takes microseconds, and releasing and retaking
+        # the GIL costs about 50 ns per call, 5 % of a whole 3 x 3 matmul; other
+        # options than the kernel's, so its own cache entries (tag)
+        compiled = vector_kernel(nogil=False)(py_func)
+        dispatcher = _any_layout_dispatchers[py_func.__name__] = enable_cache(compiled, tag="gil")
+    if not hasattr(dispatcher, "overloads"):
+        return dispatcher
+    element = numba.from_dtype(np.dtype(dtype))
+    operand = types.Array(element, 2, "A", readonly=True, aligned=False)
+    signature = (operand, operand, types.Array(element, 2, "C"))
+    dispatcher.compile(signature)
+    return dispatcher.overloads[signature].entry_point
 
 
 def gemm_small_entry(dtype):
@@ -624,20 +649,7 @@ def gemm_small_entry(dtype):
     fresh C-contiguous (m, n) array.  Under ``NUMBA_DISABLE_JIT=1`` it is
     the Python function.
     """
-    if not _gemm_small_any_layout:
-        # holding the GIL: the product takes microseconds, and releasing and retaking
-        # the GIL costs about 50 ns per call, 5 % of a whole 3 x 3 matmul; other
-        # options than gemm_small's, so its own cache entries (tag)
-        compiled = vector_kernel(nogil=False)(getattr(gemm_small, "py_func", gemm_small))
-        _gemm_small_any_layout.append(enable_cache(compiled, tag="gil"))
-    dispatcher = _gemm_small_any_layout[0]
-    if not hasattr(dispatcher, "overloads"):
-        return dispatcher
-    element = numba.from_dtype(np.dtype(dtype))
-    operand = types.Array(element, 2, "A", readonly=True, aligned=False)
-    signature = (operand, operand, types.Array(element, 2, "C"))
-    dispatcher.compile(signature)
-    return dispatcher.overloads[signature].entry_point
+    return _any_layout_entry(gemm_small, dtype)
 
 
 # --------------------------------------------------------------------------
@@ -902,6 +914,46 @@ def zgemm_small(A, B, C):
                 C_i[j] += a * B_p[j]
 
 
+
+@vector_kernel
+def zgemm_1m_small(A, B, C):
+    """``C = A @ B`` (overwritten, not accumulated) for small complex operands: 1m on register tiles.
+
+    Parameters
+    ----------
+    A : (m, k) complex ndarray, any layout (copied when its rows are not contiguous)
+    B : (k, n) complex ndarray, any layout
+    C : (m, n) complex ndarray, C-contiguous, overwritten
+
+    Notes
+    -----
+    The 1m method of :func:`zgemm_1m` (Van Zee & Smith, ACM TOMS 44(1),
+    2017): A and C read in place as real (m, 2k) and (m, 2n) matrices, B
+    expanded once (:func:`expand_1m`, 4kn reals), and the one real product
+    m x 2k x 2n done by :func:`gemm_small` (register tiles, no packing)
+    instead of the packed kernel -- at sizes where packing does not pay,
+    and where the complex i-k-j loops of :func:`zgemm_small` run at half
+    the real kernel's speed.  Same rounding as 4M (each part a sum of 2k
+    products in order).  Flops 8mnk; workspace 4kn reals.
+
+    matmul calls it through :func:`zgemm_small_entry`.
+    """
+    A = np.ascontiguousarray(A)
+    real = C.real.dtype
+    k, n = B.shape
+    Bx = np.empty((2 * k, 2 * n), real)
+    expand_1m(B, Bx)
+    gemm_small(A.view(real), Bx, C.view(real))
+
+
+def zgemm_small_entry(dtype):
+    """The compiled :func:`zgemm_1m_small` for 2-D operands of complex *dtype* in any layout.
+
+    As :func:`gemm_small_entry` (no checks: ndarrays of exactly *dtype*,
+    A and B 2-D, C a fresh C-contiguous (m, n) array).
+    """
+    return _any_layout_entry(zgemm_1m_small, dtype)
+
 @kernel
 def zgemm_1m(A, B, C, alpha, blocks):
     """``C += alpha * A @ B`` for complex A, B, C by the 1m method.
@@ -1008,7 +1060,7 @@ def combine_3m(T1, T2, T3, C):
 
 
 @kernel
-def zgemm_3m(A, B, C, alpha, blocks, nthreads):
+def zgemm_3m(A, B, C, alpha, blocks, nthreads, work):
     """``C += alpha * A @ B`` for complex A, B, C by three real products (3M).
 
     Parameters
@@ -1023,6 +1075,14 @@ def zgemm_3m(A, B, C, alpha, blocks, nthreads):
     nthreads : int
         1: the three products on :func:`gemm_packed`; more: on
         :func:`gemm_parallel` with that many threads.
+    work : 1-D real ndarray, C-contiguous, at least 3(mk + kn + mn) entries
+        Workspace for the six split planes and the three products, passed in
+        so that the caller can allocate it once for a stack and from numpy,
+        which asks the kernel for transparent huge pages for large arrays.
+        Allocated here (Numba's allocator, glibc's malloc), the 9 planes of a
+        512 x 512 product (18 MB) came back as fresh small pages each call --
+        the heap above the trim threshold is returned to the kernel on free
+        -- and faulting them in cost about a third of the product's time.
 
     Notes
     -----
@@ -1032,22 +1092,26 @@ def zgemm_3m(A, B, C, alpha, blocks, nthreads):
     carries an error up to ~k eps (|Ar| + |Ai|)(|Br| + |Bi|) -- normwise
     stable, not componentwise (see the section comment above).  Flops
     6mnk real (reported as 8mnk, the nominal complex count); workspace 3(mk
-    + kn + mn) reals.
+    + kn + mn) reals (*work*) plus the packing buffers.
     """
-    real = C.real.dtype
     m, k = A.shape
     n = B.shape[1]
-    A_re = np.empty((m, k), real)
-    A_im = np.empty((m, k), real)
-    A_sum = np.empty((m, k), real)
-    B_re = np.empty((k, n), real)
-    B_im = np.empty((k, n), real)
-    B_sum = np.empty((k, n), real)
+    mk, kn, mn = m * k, k * n, m * n
+    A_re = work[:mk].reshape((m, k))
+    A_im = work[mk : 2 * mk].reshape((m, k))
+    A_sum = work[2 * mk : 3 * mk].reshape((m, k))
+    o = 3 * mk
+    B_re = work[o : o + kn].reshape((k, n))
+    B_im = work[o + kn : o + 2 * kn].reshape((k, n))
+    B_sum = work[o + 2 * kn : o + 3 * kn].reshape((k, n))
+    o += 3 * kn
+    T = work[o : o + 3 * mn]
+    T[:] = 0
+    T1 = T[:mn].reshape((m, n))
+    T2 = T[mn : 2 * mn].reshape((m, n))
+    T3 = T[2 * mn :].reshape((m, n))
     split_3m(A, A_re, A_im, A_sum)
     split_3m(B, B_re, B_im, B_sum)
-    T1 = np.zeros((m, n), real)
-    T2 = np.zeros((m, n), real)
-    T3 = np.zeros((m, n), real)
     if nthreads > 1:
         gemm_parallel(A_re, B_re, T1, alpha, blocks, nthreads)
         gemm_parallel(A_im, B_im, T2, alpha, blocks, nthreads)
@@ -1060,4 +1124,4 @@ def zgemm_3m(A, B, C, alpha, blocks, nthreads):
 
 
 #: The complex GEMM variants by name (``jitla.matmul(..., kernel=name)`` for complex operands).
-ZGEMM_VARIANTS = {"small": zgemm_small, "1m": zgemm_1m, "1m_a": zgemm_1m_a, "3m": zgemm_3m}
+ZGEMM_VARIANTS = {"small": zgemm_small, "1m_small": zgemm_1m_small, "1m": zgemm_1m, "1m_a": zgemm_1m_a, "3m": zgemm_3m}

@@ -150,10 +150,20 @@ def _complex_compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarr
     C = np.zeros(batch + (m, n), dtype=dtype)
     if C.size == 0 or k == 0:
         return C.reshape(plan.shape)
-    from jitla.kernels.gemm import ZGEMM_VARIANTS
+    if plan.kernel == "1m_small":
+        entry = _SMALL_ZGEMM.get(dtype) or _small_zgemm_entry(dtype)
+        func, args = entry, ()
+    else:
+        from jitla.kernels.gemm import ZGEMM_VARIANTS
 
-    func = ZGEMM_VARIANTS[plan.kernel]
-    args = zgemm_extras(plan.kernel, dtype)
+        func = ZGEMM_VARIANTS[plan.kernel]
+        args = zgemm_extras(plan.kernel, dtype)
+        if plan.kernel == "3m":
+            # its workspace, from numpy (huge pages for large arrays) and once for a stack
+            args += (np.empty(3 * (m * k + k * n + m * n), np.dtype(dtype.char.lower())),)
+    if not batch:
+        func(A, B, C, *args)
+        return C.reshape(plan.shape)
     a_batch, b_batch = A.shape[:-2], B.shape[:-2]
     A3 = A.reshape((math.prod(a_batch), m, k))
     B3 = B.reshape((math.prod(b_batch), k, n))
@@ -239,6 +249,10 @@ _empty = np.empty
 _GEMV: list = []
 #: dtype -> :func:`jitla.kernels.gemm.gemm_small_entry` (the compiled small product), on first use.
 _SMALL_GEMM: dict = {}
+#: complex dtype -> :func:`jitla.kernels.gemm.zgemm_small_entry`, on first use.
+_SMALL_ZGEMM: dict = {}
+_COMPLEX128 = np.dtype(np.complex128)
+_COMPLEX64 = np.dtype(np.complex64)
 
 
 def _small_gemm_entry(dtype: np.dtype):
@@ -246,6 +260,14 @@ def _small_gemm_entry(dtype: np.dtype):
     from jitla.kernels.gemm import gemm_small_entry
 
     entry = _SMALL_GEMM[dtype] = gemm_small_entry(dtype)
+    return entry
+
+
+def _small_zgemm_entry(dtype: np.dtype):
+    """Look up (and on first use compile) the ``zgemm_1m_small`` entry point for complex *dtype*."""
+    from jitla.kernels.gemm import zgemm_small_entry
+
+    entry = _SMALL_ZGEMM[dtype] = zgemm_small_entry(dtype)
     return entry
 
 
@@ -360,6 +382,15 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
                 C = _matrix_vector(a, b)
                 if C is not None:
                     return C
+        elif dtype is b.dtype and (dtype is _COMPLEX128 or dtype is _COMPLEX64) and a.ndim == 2 and b.ndim == 2:
+            # the same for one small complex product (zgemm_plan's rule 1, "1m_small")
+            m, k = a.shape
+            k_b, n = b.shape
+            if k_b == k and 0 < m * n * k < config.SMALL_ZGEMM:
+                C = _empty((m, n), dtype)
+                entry = _SMALL_ZGEMM.get(dtype) or _small_zgemm_entry(dtype)
+                entry(a, b, C)
+                return C
     a = np.asarray(a)
     b = np.asarray(b)
     plan = matmul_plan(a, b, kernel=kernel)

@@ -114,7 +114,7 @@ def zgemm_plan(m, k, n, nthreads=None) -> Plan:
     complex kernels stay out of the registry (whose entries are warmed up
     from real examples), so ``get_kernel`` does not know "zgemm".
 
-    1. m*n*k < SMALL_ZGEMM                       -> zgemm small (complex i-k-j loops)
+    1. m*n*k < SMALL_ZGEMM                       -> zgemm 1m_small (1m on gemm_small's tiles)
     2. threads > 1                               -> zgemm 3m (three parallel real products)
     3. min(m, n, k) >= ZGEMM_3M_MIN_DIM          -> zgemm 3m (three real products)
     4. m (k + 2n) < 2kn (A short next to B)      -> zgemm 1m_a (B in place, A split)
@@ -122,7 +122,7 @@ def zgemm_plan(m, k, n, nthreads=None) -> Plan:
     """
     size = m * n * k
     if size < config.SMALL_ZGEMM:
-        return Plan("zgemm", "small", f"small complex (m*n*k={size} < {config.SMALL_ZGEMM})")
+        return Plan("zgemm", "1m_small", f"small complex (m*n*k={size} < {config.SMALL_ZGEMM})")
     nthreads = _threads(nthreads)
     if nthreads > 1:
         return Plan("zgemm", "3m", f"complex (m*n*k={size}), {nthreads} threads")
