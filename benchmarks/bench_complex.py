@@ -30,6 +30,10 @@ Run as::
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_complex.py
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_complex.py --sizes 1024 --repeat 7
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_complex.py --sweep
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_complex.py --matmul --repeat 7
+
+``--matmul``: ``jitla.matmul`` ("auto") time / numpy time on square
+orders 32..1024 (or ``--sizes``), complex and real, with the plan picked.
 """
 
 from __future__ import annotations
@@ -156,9 +160,35 @@ def _rows(n, repeat, dtype, real):
     return rows
 
 
+def matmul_ratios(sizes, repeat, dtype):
+    """``jitla.matmul(A, B)`` ("auto") against numpy's ``@`` on square complex *dtype* and the real dtype.
+
+    Printed as jitla time / numpy time (< 1: jitla faster), the form of
+    issue #16's per-size figures, with the plan matmul picked; the real
+    column is the same call on the real parts (the real per-call path, for
+    regressions).  Each pair alternates, best of at least *repeat* calls and
+    of as many as fit in about 0.3 s (small orders need thousands).
+    """
+    import jitla
+
+    print(f"dtype {np.dtype(dtype).name}; ratio = jitla time / numpy time (< 1: jitla faster)")
+    print(f"{'n':>6}{'numpy s':>12}{'complex':>9}{'real':>7}  plan")
+    for n in sizes:
+        rng = np.random.default_rng(n)
+        A, B = _random(rng, (n, n), dtype), _random(rng, (n, n), dtype)
+        t0 = time.perf_counter()
+        A @ B
+        reps = max(repeat, min(3000, int(0.3 / max(time.perf_counter() - t0, 1e-7))))
+        t_j, t_r = _best([lambda A=A, B=B: jitla.matmul(A, B), lambda A=A, B=B: A @ B], reps)
+        Ar, Br = A.real.copy(), B.real.copy()
+        t_jr, t_rr = _best([lambda A=Ar, B=Br: jitla.matmul(A, B), lambda A=Ar, B=Br: A @ B], reps)
+        plan = jitla.matmul_plan(A, B).kernel
+        print(f"{n:>6}{t_r:>12.2e}{t_j / t_r:>9.2f}{t_jr / t_rr:>7.2f}  {plan}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 512, 1024])
+    parser.add_argument("--sizes", type=int, nargs="+", default=None)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--dtype", default="complex128", choices=["complex128", "complex64"])
     parser.add_argument("--sweep", action="store_true", help="1m vs 3M over sizes and update shapes")
@@ -166,7 +196,15 @@ def main():
         "--only", help="with --sweep: the shapes whose label starts so ('square', 'update', 'V')"
     )
     parser.add_argument("--cpu", action="store_true", help="time by process CPU time (shared machines)")
+    parser.add_argument(
+        "--matmul",
+        action="store_true",
+        help="jitla.matmul / numpy @ per order, complex and real (default orders 32..1024)",
+    )
     args = parser.parse_args()
+    args.sizes_given = args.sizes is not None
+    if args.sizes is None:
+        args.sizes = [128, 512, 1024]
     if args.cpu:
         _CLOCK[0] = time.process_time
     import numba
@@ -185,6 +223,9 @@ def main():
         print(f"BLAS {blas}, 1 thread; numba 1 thread")
         if args.sweep:
             sweep(args.repeat, np.dtype(args.dtype), args.only)
+        elif args.matmul:
+            sizes = args.sizes if args.sizes_given else [32, 48, 64, 96, 128, 192, 256, 384, 512, 1024]
+            matmul_ratios(sizes, args.repeat, np.dtype(args.dtype))
         else:
             run(args.sizes, args.repeat, np.dtype(args.dtype))
 

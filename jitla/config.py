@@ -242,24 +242,31 @@ BATCHED_MAX = 32**3
 PARALLEL_GEMM = 384**3
 #: Complex products below this m*n*k run 1m on the small real kernel's register
 #: tiles (``zgemm_1m_small``: B expanded to its real 2k x 2n form, no packing); from
-#: it, the packed real kernel does the work.  PLACEHOLDER
-SMALL_ZGEMM = 240**3
+#: it, the packed real kernel does the work (1m, 1m_a or 3M).  Square complex128, 1
+#: thread, jitla / numpy time (CPU time, shared machine; devlog 072), 1m_small / the
+#: complex i-k-j loops it replaced / 1m / 3M: n = 8 0.97 / 1.55 / 5.3 / 9.5, 32 0.89 /
+#: 1.66 / 2.2 / 2.9, 64 0.87 / 1.85 / 1.3 / 1.6, 128 0.88 / 2.0 / 1.06 / 0.93, 192 0.89
+#: / - / 1.00 / 0.86, 224 0.89 / - / 1.02 / 0.86, 256 1.4-1.6 (rows of 2n = 512
+#: reals alias in the caches) / - / 0.99 / 0.89.
+SMALL_ZGEMM = 192**3
 #: With one thread, complex products with min(m, n, k) at least this use 3M (three
 #: real products, 6mnk flops) rather than 1m (8mnk): 3M's passes (splitting A and B
 #: into three planes each, three m x n products combined) cost per entry of the
 #: operands and the result, O(mk + kn + mn), so the flops they save, 2mnk, pay only
-#: when no dimension is small.  OpenBLAS zgemm time / jitla time, 1 thread (CPU
-#: time, shared machine; devlog 063), 1m / 3M: square 192 0.50 / 0.47, 256 0.63 /
-#: 0.68, 384 0.95 / 1.17, 512 0.96 / 1.20, 1024 0.90 / 0.98, 2048 0.98 / 1.11; the
-#: factorisations' updates (n x k x n) k = 64: n = 256 0.95 / 1.04, 512 0.94 / 0.91,
-#: 1024 1.11 / 0.49; k = 128: 512 0.95 / 1.07, 1024 0.96 / 0.66; 64 x n x n (a block
-#: reflector's V^H A): n = 1024 0.35 / 0.84 (1m_a 0.87), 2048 0.37 / 0.45 (1m_a 0.88).
-#: A second square run: 256 0.58 / 0.47, 384 0.90 / 1.08, 512 0.94 / 1.14 -- at 256 the
-#: two runs disagree, from 384 3M won both.
+#: when no dimension is small.  Square complex128, jitla / numpy time, 1m / 3M (CPU
+#: time, shared machine; devlog 072, 3M with its workspace from numpy): 192 1.00 /
+#: 0.86, 224 1.02 / 0.86, 256 0.99 / 0.89, 288 1.01 / 0.85, 384 1.09 / 0.85, 512 1.05
+#: / 0.85.  Before 3M took its workspace from the caller it faulted in fresh pages
+#: each call, which is why devlogs 058-067 saw it lose or win at 384-512 from run to
+#: run (1.13-1.32 in the same measurement, 0.83-0.86 with glibc told not to return
+#: memory).  The factorisations' updates (n x k x n), from devlog 063 (zgemm time /
+#: jitla time, 1m / 3M, before that fix): k = 64: n = 256 0.95 / 1.04, 512 0.94 / 0.91,
+#: 1024 1.11 / 0.49; 64 x n x n (a block reflector's V^H A): n = 1024 0.35 / 0.84
+#: (1m_a 0.87) -- none of them reaches this rule.
 #: Below it, "1m_a" (B in place, A split) where it writes less than 1m's expanded B
 #: (``m (k + 2n) < 2kn``: a short A), else 1m.  With threads, 3M (its three products
 #: run on the parallel kernel; 1m has no parallel form).
-ZGEMM_3M_MIN_DIM = 384
+ZGEMM_3M_MIN_DIM = 192
 
 #: Panel width of the complex LU and Cholesky (``zlu_blocked``, ``zcholesky``) by
 #: order, ``(below this n, nb)`` pairs, 64 past the last.  Each panel is factored

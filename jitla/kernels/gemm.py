@@ -914,7 +914,6 @@ def zgemm_small(A, B, C):
                 C_i[j] += a * B_p[j]
 
 
-
 @vector_kernel
 def zgemm_1m_small(A, B, C):
     """``C = A @ B`` (overwritten, not accumulated) for small complex operands: 1m on register tiles.
@@ -953,6 +952,7 @@ def zgemm_small_entry(dtype):
     A and B 2-D, C a fresh C-contiguous (m, n) array).
     """
     return _any_layout_entry(zgemm_1m_small, dtype)
+
 
 @kernel
 def zgemm_1m(A, B, C, alpha, blocks):
@@ -1124,4 +1124,11 @@ def zgemm_3m(A, B, C, alpha, blocks, nthreads, work):
 
 
 #: The complex GEMM variants by name (``jitla.matmul(..., kernel=name)`` for complex operands).
-ZGEMM_VARIANTS = {"small": zgemm_small, "1m_small": zgemm_1m_small, "1m": zgemm_1m, "1m_a": zgemm_1m_a, "3m": zgemm_3m}
+#: "1m_small" overwrites C (matmul passes it zeros, so the sum is the same); the others add to it.
+ZGEMM_VARIANTS = {
+    "small": zgemm_small,
+    "1m_small": zgemm_1m_small,
+    "1m": zgemm_1m,
+    "1m_a": zgemm_1m_a,
+    "3m": zgemm_3m,
+}

@@ -382,7 +382,7 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
                 C = _matrix_vector(a, b)
                 if C is not None:
                     return C
-        elif dtype is b.dtype and (dtype is _COMPLEX128 or dtype is _COMPLEX64) and a.ndim == 2 and b.ndim == 2:
+        elif dtype is b.dtype and (dtype is _COMPLEX128 or dtype is _COMPLEX64) and a.ndim == 2 == b.ndim:
             # the same for one small complex product (zgemm_plan's rule 1, "1m_small")
             m, k = a.shape
             k_b, n = b.shape

@@ -218,9 +218,9 @@ def test_zgemm_plan_follows_the_shapes():
     from jitla.linalg._policy import zgemm_plan
 
     d = config.ZGEMM_3M_MIN_DIM
-    assert zgemm_plan(8, 8, 8, 1).variant == "small"
+    assert zgemm_plan(8, 8, 8, 1).variant == "1m_small"
     assert zgemm_plan(d, d, d, 1).variant == "3m"
-    assert zgemm_plan(d - 1, d, d, 1).variant == "1m"  # square-ish: 1m writes less than 1m_a
+    assert zgemm_plan(2 * d, d - 1, 2 * d, 1).variant == "1m"  # 1m writes less than 1m_a
     assert zgemm_plan(4 * d, 64, 4 * d, 1).variant == "1m"  # a factorisation's trailing update
     assert zgemm_plan(64, 4 * d, 4 * d, 1).variant == "1m_a"  # a block reflector's V^H A
     assert zgemm_plan(4 * d, 64, 4 * d, 2).variant == "3m"

@@ -7,6 +7,7 @@ size of its terms is what a backward-stable algorithm (and LAPACK) leaves.
 
 from __future__ import annotations
 
+import naive
 import numpy as np
 import pytest
 import scipy.linalg as sl
@@ -39,7 +40,7 @@ def _naive_matmul(A, B):
 # --------------------------------------------------------------------------
 # GEMM
 # --------------------------------------------------------------------------
-@pytest.mark.parametrize("kernel", ["small", "1m", "3m"])
+@pytest.mark.parametrize("kernel", ["small", "1m_small", "1m", "3m"])
 @pytest.mark.parametrize("dtype", COMPLEX)
 def test_zgemm_variants_match_a_naive_product(kernel, dtype):
     rng = np.random.default_rng(1)
@@ -71,7 +72,7 @@ def test_3m_imaginary_part_loses_relative_accuracy_where_1m_does_not():
 @pytest.mark.parametrize("dtype", COMPLEX)
 def test_matmul_complex_large_auto_against_numpy(dtype):
     rng = np.random.default_rng(3)
-    n = 200  # past SMALL_ZGEMM: a route through the real packed kernel (1m here, 3M from ZGEMM_3M_MIN_DIM)
+    n = 200  # past SMALL_ZGEMM: a route through the real packed kernel (3M, from ZGEMM_3M_MIN_DIM)
     A, B = _random(rng, (n, n), dtype), _random(rng, (n, n), dtype)
     assert jitla.matmul_plan(A, B).op == "zgemm"
     C = jitla.matmul(A, B)
@@ -79,6 +80,36 @@ def test_matmul_complex_large_auto_against_numpy(dtype):
     # normwise, n eps relative to |A||B| (3M's bound, which 1m meets too)
     scale = (np.abs(A.real) + np.abs(A.imag)) @ (np.abs(B.real) + np.abs(B.imag))
     assert np.all(np.abs(C - ref) <= 4 * n * _eps(dtype) * scale)
+
+
+def test_matmul_complex_small_route_any_layout_and_stacks():
+    # matmul's fast path hands operands of any layout straight to zgemm_1m_small's
+    # compiled entry (which copies what it must); stacks go through the plan, and a
+    # stack under 3M reuses one workspace, zeroed by the kernel for every product
+    rng = np.random.default_rng(5)
+    A, B = _random(rng, (70, 33), np.complex128), _random(rng, (33, 41), np.complex128)
+    assert jitla.matmul_plan(A, B).kernel == "1m_small"
+    mm = naive.matmul_2d
+    ref = (mm(A.real, B.real) - mm(A.imag, B.imag)) + 1j * (mm(A.real, B.imag) + mm(A.imag, B.real))
+    frozen = A.copy()
+    frozen.flags.writeable = False
+    cases = [
+        (A, B, ref),
+        (np.asfortranarray(A), np.asfortranarray(B), ref),
+        (A[::2], B[:, ::-3], ref[::2, ::-3]),
+        (frozen, B[:, :1], ref[:, :1]),
+    ]
+    for a, b, want in cases:
+        a_copy, b_copy = a.copy(), b.copy()
+        got = jitla.matmul(a, b)
+        assert got.dtype == np.complex128 and got.flags.c_contiguous
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13 * np.abs(ref).max())
+        np.testing.assert_array_equal(a, a_copy)
+        np.testing.assert_array_equal(b, b_copy)
+    S, T = _random(rng, (3, 10, 12), np.complex64), _random(rng, (12, 9), np.complex64)
+    np.testing.assert_allclose(jitla.matmul(S, T), S @ T, rtol=1e-5, atol=1e-5)
+    S, T = _random(rng, (2, 9, 8), np.complex128), _random(rng, (2, 8, 7), np.complex128)
+    np.testing.assert_allclose(jitla.matmul(S, T, kernel="3m"), S @ T, rtol=1e-13, atol=1e-13)
 
 
 def test_matmul_mixed_real_complex_stacks_vectors_and_layouts():
