@@ -10,9 +10,11 @@ Each variant is a complete function and a small step from the previous one:
 
 Complex products (:data:`ZGEMM_VARIANTS`, end of the file) reuse the real
 packed body: :func:`zgemm_1m` (interleaved storage, one real product) and
-:func:`zgemm_3m` (three real products), with :func:`zgemm_small` below the
-sizes where packing pays; :func:`zgemm_1m_a` is 1m with B read in place
-and A split (the ``V^H B`` products of the blocked complex QR).
+:func:`zgemm_3m` (three real products), with :func:`zgemm_1m_small` (1m on
+the register tiles of :func:`gemm_small`) below the sizes where packing pays
+and :func:`zgemm_small` (complex i-k-j loops) by name only;
+:func:`zgemm_1m_a` is 1m with B read in place and A split (the ``V^H B``
+products of the blocked complex QR).
 
 Kernel contract (all variants): ``A`` is (m, k), ``B`` is (k, n), ``C`` is
 (m, n), all of one float dtype (float32 or float64); ``C`` is updated in
@@ -920,29 +922,39 @@ def zgemm_1m_small(A, B, C):
 
     Parameters
     ----------
-    A : (m, k) complex ndarray, any layout (copied when its rows are not contiguous)
+    A : (m, k) complex ndarray, any layout
     B : (k, n) complex ndarray, any layout
     C : (m, n) complex ndarray, C-contiguous, overwritten
 
     Notes
     -----
     The 1m method of :func:`zgemm_1m` (Van Zee & Smith, ACM TOMS 44(1),
-    2017): A and C read in place as real (m, 2k) and (m, 2n) matrices, B
-    expanded once (:func:`expand_1m`, 4kn reals), and the one real product
+    2017): C read in place as a real (m, 2n) matrix, A copied to its real
+    (m, 2k) form, B expanded once (:func:`expand_1m`), and the one real product
     m x 2k x 2n done by :func:`gemm_small` (register tiles, no packing)
     instead of the packed kernel -- at sizes where packing does not pay,
     and where the complex i-k-j loops of :func:`zgemm_small` run at half
     the real kernel's speed.  Same rounding as 4M (each part a sum of 2k
-    products in order).  Flops 8mnk; workspace 4kn reals.
+    products in order).  Flops 8mnk; workspace 2mk + 4kn reals.
 
     matmul calls it through :func:`zgemm_small_entry`.
     """
-    A = np.ascontiguousarray(A)
     real = C.real.dtype
-    k, n = B.shape
+    m, k = A.shape
+    n = B.shape[1]
+    # A copied to its real (m, 2k) form rather than viewed: the operands reach
+    # gemm_small as writeable C-ordered float arrays whatever A's type (read-only,
+    # unaligned), the specialisation jitla.warmup() and the real products compile,
+    # instead of one more (about 2.5 s of compilation per dtype)
+    Ax = np.empty((m, 2 * k), real)
+    for i in range(m):
+        for p in range(k):
+            a = A[i, p]
+            Ax[i, 2 * p] = a.real
+            Ax[i, 2 * p + 1] = a.imag
     Bx = np.empty((2 * k, 2 * n), real)
     expand_1m(B, Bx)
-    gemm_small(A.view(real), Bx, C.view(real))
+    gemm_small(Ax, Bx, C.view(real))
 
 
 def zgemm_small_entry(dtype):
