@@ -75,11 +75,12 @@ def complex_extras(dtype, n: int | None = None) -> tuple:
 def zgemm_extras(variant: str, dtype) -> tuple:
     """Arguments after ``(A, B, C)`` of the complex product *variant* (``gemm.ZGEMM_VARIANTS``).
 
-    "small" takes none; "1m" and "1m_a" a real alpha of 1 and the real GEMM's blocks for
-    the real dtype of *dtype*'s precision; "3m" those and the thread count.
+    "small" and "1m_small" take none; "1m" and "1m_a" a real alpha of 1 and the real GEMM's
+    blocks for the real dtype of *dtype*'s precision; "3m" those and the thread count (its
+    workspace, sized by the operands, the caller adds).
     """
     real = np.dtype(np.dtype(dtype).char.lower())
-    if variant == "small":
+    if variant in ("small", "1m_small"):
         return ()
     blocks = config.gemm_blocks(real).as_tuple()
     if variant in ("1m", "1m_a"):
