@@ -330,7 +330,7 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
         register tiles, stacks of small matrices -> batched, large ->
         packed / parallel).  The choice is logged on the ``jitla.matmul``
         logger at DEBUG level, except on the fast path for one small
-        product of two float matrices, which skips the plan.
+        product of two float (or two complex) matrices, which skips the plan.
 
     Returns
     -------
