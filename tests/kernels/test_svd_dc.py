@@ -19,7 +19,7 @@ import naive
 import numpy as np
 import pytest
 
-from jitla.kernels.svd_dc import _svd_2x2, bidiagonal_dc
+from jitla.kernels.svd_dc import _svd_2x2, bidiagonal_dc, svd_bidiagonal_dc
 from jitla.linalg import svd
 
 EPS = np.finfo(np.float64).eps
@@ -205,3 +205,15 @@ def test_svd_api_against_numpy(shape):
     # the default ("auto") takes this route at these sizes
     U2, s2, Vh2 = svd(a, full_matrices=False)
     np.testing.assert_array_equal(s2, s)
+
+
+def test_values_only_kernel_branch():
+    # compute_uv=False (the API routes values elsewhere): the D&C's values, Ut and Vt untouched
+    G = np.random.default_rng(5).standard_normal((6, 9))
+    ref = np.linalg.svd(G, compute_uv=False)
+    S = np.empty(6)
+    Ut = np.full((6, 9), 7.0)
+    Vt = np.full((6, 6), 7.0)
+    assert svd_bidiagonal_dc(G.copy(), S, Ut, Vt, False, 0) == (0, 0)
+    np.testing.assert_allclose(S, ref, rtol=0, atol=4 * 9 * EPS * ref[0])
+    assert np.all(Ut == 7.0) and np.all(Vt == 7.0)
