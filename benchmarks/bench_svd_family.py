@@ -126,7 +126,7 @@ def pieces(n, repeat):
             "bidiagonal_qr vectors",
             lambda: sb.bidiagonal_qr(d.copy(), e.copy(), np.eye(n), np.eye(n), True, sb.MAXITR),
         ),
-        ("bidiagonal_dc vectors", lambda: sdc.bidiagonal_dc(d.copy(), e.copy(), Ut, Vt, sdc.DC_LEAF)),
+        ("bidiagonal_dc vectors", lambda: sdc.bidiagonal_dc(d.copy(), e.copy(), Ut, Vt)),
         (
             "apply right reflectors",
             lambda: sdc._apply_reflectors(Ut.copy(), R, tr, n, 0, sdc.DC_REFLECTOR_BLOCK),

@@ -13,8 +13,9 @@ SIAM J. Matrix Anal. Appl. 16(1), 1995; the structure of LAPACK ``dbdsdc``
    ``k+1``.  Pieces of at most ``leaf`` rows are solved directly.
 2. **Leaves** (:func:`_leaf`): a ``n x (n+1)`` piece is first made square by
    n rotations from the right that chase its last column up and out
-   (LAPACK ``dlasdq``), then :func:`~jitla.kernels.svd_bidiag.bidiagonal_qr`
-   (Demmel-Kahan QR) computes its SVD with vectors.
+   (LAPACK ``dlasdq``); leaves have at most two rows (``DC_LEAF``), so
+   its SVD is closed-form: a sign for 1 x 1, Demmel & Kahan's accurate
+   2 x 2 SVD (LAPACK ``dlasv2``, :func:`_svd_2x2`) for 2 x 2.
 3. **Merge** (:func:`_merge`).  With ``B1 = U1 [S1 0] V1^T`` and
    ``B2 = U2 [S2 0] V2^T``, ``B = Q_u^T M Q_v`` where the rows of ``Q_u``
    are ``e_k`` and the children's left vectors, those of ``Q_v`` the
@@ -62,11 +63,9 @@ from jitla.kernels._registry import register
 from jitla.kernels.gemm import gemm_small as _gemm_small_kernel
 from jitla.kernels.level1 import dot, rot
 from jitla.kernels.svd_bidiag import (
-    MAXITR,
     _bidiag_flops,
     _rotg,
     _svd_bidiag_example,
-    bidiagonal_qr,
     bidiagonalize,
 )
 
@@ -76,8 +75,11 @@ __all__ = ["bidiagonal_dc", "svd_bidiagonal_dc", "DC_LEAF"]
 #: in the module of each kernel that calls it.
 gemm_small = out_of_line(_gemm_small_kernel)
 
-#: Largest piece the tree solves with the bidiagonal QR (LAPACK's SMLSIZ is 25).
-DC_LEAF = 25
+#: Largest piece the tree solves in closed form (:func:`_leaf`).  Two rows: every node split
+#: has at least three, so neither child of a merge is empty.  (LAPACK's SMLSIZ is 25, its leaves
+#: solved by QR; here a QR at the leaves would be most of the route's compile time, and leaves of
+#: 3 to 25 rows run no faster than these -- devlogs 070, 073.)
+DC_LEAF = 2
 
 #: Root-finder steps allowed per root (bisection alone halves the bracket each time).
 _SECULAR_MAXIT = 100
@@ -89,12 +91,106 @@ def _svd_dc_flops(k, L):
 
 
 @kernel
+def _svd_2x2(f, g, h):
+    """SVD of the upper triangular ``[[f, g], [0, h]]``: ``(smax, smin, cl, sl, cr, sr)``.
+
+    ``[[cl, sl], [-sl, cl]] @ [[f, g], [0, h]] @ [[cr, -sr], [sr, cr]] =
+    diag(smax, smin)``, ``|smax| >= |smin|``; the values carry signs (their
+    product is ``f h``).  Demmel & Kahan, "Accurate singular values of
+    bidiagonal matrices", SIAM J. Sci. Stat. Comput. 11(5), 1990, Sec. 3 and
+    LAPACK ``dlasv2``'s documented algorithm: both values to a few ulps
+    relative (not only ``smax``), the vectors to a few ulps, no overflow
+    unless a value overflows.  The larger of ``|f|``, ``|h|`` is moved to f
+    by transposing the problem; with ``a = (sqrt((2 - l)^2 + m^2) + sqrt(l^2
+    + m^2)) / 2``, ``l = (|f| - |h|) / |f|``, ``m = g / f``, the values are
+    ``|f| a`` and ``|h| / a`` -- no difference of two computed numbers.
+    """
+    ft = f
+    ht = h
+    fa = abs(f)
+    ha = abs(h)
+    # which entry is largest in magnitude: 1 f, 2 g, 3 h -- it fixes the signs
+    big = 1
+    flip = ha > fa
+    if flip:
+        big = 3
+        ft, ht = ht, ft
+        fa, ha = ha, fa
+    ga = abs(g)
+    if ga == 0.0:
+        smin = ha
+        smax = fa
+        clt = 1.0
+        slt = 0.0
+        crt = 1.0
+        srt = 0.0
+    else:
+        tame = True
+        if ga > fa:
+            big = 2
+            if fa / ga < 1.1102230246251565e-16:
+                # g dominates to working precision: smax = |g|, smin = |f h / g|
+                tame = False
+                smax = ga
+                if ha > 1.0:
+                    smin = fa / (ga / ha)
+                else:
+                    smin = (fa / ga) * ha
+                clt = 1.0
+                slt = ht / g
+                srt = 1.0
+                crt = ft / g
+        if tame:
+            dif = fa - ha
+            # dif == fa when |h| is negligible or f is infinite: l = 1 exactly
+            lr = 1.0 if dif == fa else dif / fa
+            mr = g / ft
+            tr = 2.0 - lr
+            mm = mr * mr
+            tt = tr * tr
+            sq = math.sqrt(tt + mm)
+            rr = abs(mr) if lr == 0.0 else math.sqrt(lr * lr + mm)
+            a = 0.5 * (sq + rr)
+            smin = ha / a
+            smax = fa * a
+            if mm == 0.0:
+                # m underflowed in its square: the first-order formula
+                if lr == 0.0:
+                    tr = math.copysign(2.0, ft) * math.copysign(1.0, g)
+                else:
+                    tr = g / math.copysign(dif, ft) + mr / tr
+            else:
+                tr = (mr / (sq + tr) + mr / (rr + lr)) * (1.0 + a)
+            lr = math.sqrt(tr * tr + 4.0)
+            crt = 2.0 / lr
+            srt = tr / lr
+            clt = (crt + srt * mr) / a
+            slt = (ht / ft) * srt / a
+    if flip:
+        cl, sl, cr, sr = srt, crt, slt, clt
+    else:
+        cl, sl, cr, sr = clt, slt, crt, srt
+    if big == 1:
+        sgn = math.copysign(1.0, cr) * math.copysign(1.0, cl) * math.copysign(1.0, f)
+    elif big == 2:
+        sgn = math.copysign(1.0, sr) * math.copysign(1.0, cl) * math.copysign(1.0, g)
+    else:
+        sgn = math.copysign(1.0, sr) * math.copysign(1.0, sl) * math.copysign(1.0, h)
+    smax = math.copysign(smax, sgn)
+    smin = math.copysign(smin, sgn * math.copysign(1.0, f) * math.copysign(1.0, h))
+    return smax, smin, cl, sl, cr, sr
+
+
+@kernel
 def _leaf(d, e, lo, n, sqre, U, V):
-    """SVD of the leaf of rows ``lo..lo+n-1`` (``n x (n + sqre)``) into U and V (rows: vectors); a status.
+    """SVD of the leaf of rows ``lo..lo+n-1`` (``n x (n + sqre)``, n 1 or 2) into U and V (rows: vectors).
 
     On return ``d[lo:lo+n]`` holds the values, descending; ``U`` (n, n) and
     ``V`` (n + sqre, n + sqre) hold the left and right vectors as rows, the
-    last row of V the null vector when ``sqre = 1``.
+    last row of V the null vector when ``sqre = 1``.  Closed form: a
+    ``n x (n+1)`` leaf is made square by rotations from the right that chase
+    its last column out (LAPACK ``dlasdq``); a 1 x 1 is its value with the
+    sign moved to U, a 2 x 2 :func:`_svd_2x2`.
     """
     nv = n + sqre
     for r in range(n):
@@ -105,27 +201,35 @@ def _leaf(d, e, lo, n, sqre, U, V):
         for c in range(nv):
             V[r, c] = 0.0
         V[r, r] = 1.0
-    dl = d[lo : lo + n]
-    el = np.empty(n, dtype=np.float64)
-    for i in range(n):
-        el[i] = e[lo + i]
+    g = e[lo] if n == 2 else 0.0
     if sqre == 1:
         # chase the entry of column n up and out: rotation of columns j and n
-        x = el[n - 1]
-        el[n - 1] = 0.0
+        x = e[lo + n - 1]
         for j in range(n - 1, -1, -1):
             if x == 0.0:
                 break
-            c, s, r = _rotg(dl[j], x)
-            dl[j] = r
+            c, s, r = _rotg(d[lo + j], x)
+            d[lo + j] = r
             rot(V[j], V[n], c, s)
             if j > 0:
-                x = -s * el[j - 1]
-                el[j - 1] = c * el[j - 1]
-    else:
-        el[n - 1] = 0.0
-    status, _ = bidiagonal_qr(dl, el, U, V[:n], True, MAXITR)
-    return status
+                x = -s * g
+                g = c * g
+    if n == 1:
+        if d[lo] < 0.0:
+            d[lo] = -d[lo]
+            U[0, 0] = -1.0
+        return
+    smax, smin, cl, sl, cr, sr = _svd_2x2(d[lo], g, d[lo + 1])
+    # B = [[cl, -sl], [sl, cl]] diag(smax, smin) [[cr, sr], [-sr, cr]]: rows of U, V the vectors
+    su = 1.0 if smax >= 0.0 else -1.0
+    U[0, 0] = su * cl
+    U[0, 1] = su * sl
+    su = 1.0 if smin >= 0.0 else -1.0
+    U[1, 0] = -su * sl
+    U[1, 1] = su * cl
+    d[lo] = abs(smax)
+    d[lo + 1] = abs(smin)
+    rot(V[0], V[1], cr, sr)
 
 
 @vector_kernel(inline="always")
@@ -619,7 +723,7 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
 
 @out_of_line
 @kernel(driver=True)
-def bidiagonal_dc(d, e, U, V, leaf):
+def bidiagonal_dc(d, e, U, V):
     """SVD of the upper bidiagonal ``B = diag(d) + diag(e[:-1], 1)`` by divide and conquer.
 
     Parameters
@@ -631,13 +735,14 @@ def bidiagonal_dc(d, e, U, V, leaf):
     U, V : (n, n) float64 ndarray, C-contiguous, overwritten
         ``B = U^T diag(d) V``: row j of U (V) is the j-th left (right)
         singular vector.
-    leaf : int
-        Pieces of at most this many rows (>= 3) go to the bidiagonal QR.
 
     Returns
     -------
     int
-        0, or 1 if a leaf's QR did not converge.
+        0: the leaves are closed-form and the root finder's steps are
+        bounded, so nothing can fail to converge (a status, as
+        :func:`~jitla.kernels.svd_bidiag.bidiagonal_qr` returns, for the
+        callers).
 
     Notes
     -----
@@ -645,12 +750,11 @@ def bidiagonal_dc(d, e, U, V, leaf):
     tree is built breadth-first and solved from its last node back, so
     that children come before their parent.  Flops: about ``8/3 n^3`` in
     the merges' GEMMs (the two halves' vectors, dense), ``O(n^2)`` per
-    level for the roots, and the leaves' QR.  Workspace ``O(n^2)``.
+    level for the roots, ``O(n)`` in the leaves.  Workspace ``O(n^2)``.
     """
     n = d.shape[0]
     if n == 0:
         return 0
-    leaf = max(leaf, 3)
     cap = 2 * n + 1
     nlo = np.empty(cap, dtype=np.int64)
     nn = np.empty(cap, dtype=np.int64)
@@ -662,7 +766,7 @@ def bidiagonal_dc(d, e, U, V, leaf):
     count = 1
     i = 0
     while i < count:
-        if nn[i] > leaf:
+        if nn[i] > DC_LEAF:
             k = nn[i] // 2
             nk[i] = k
             nlo[count] = nlo[i]
@@ -675,7 +779,6 @@ def bidiagonal_dc(d, e, U, V, leaf):
         else:
             nk[i] = -1
         i += 1
-    status = 0
     for i in range(count - 1, -1, -1):
         lo = nlo[i]
         sz = nn[i]
@@ -683,7 +786,7 @@ def bidiagonal_dc(d, e, U, V, leaf):
         if nk[i] < 0:
             Ul = np.empty((sz, sz), dtype=np.float64)
             Vl = np.empty((sz + sq, sz + sq), dtype=np.float64)
-            status = max(status, _leaf(d, e, lo, sz, sq, Ul, Vl))
+            _leaf(d, e, lo, sz, sq, Ul, Vl)
             for r in range(sz):
                 for c in range(sz):
                     U[lo + r, lo + c] = Ul[r, c]
@@ -692,7 +795,7 @@ def bidiagonal_dc(d, e, U, V, leaf):
                     V[lo + r, lo + c] = Vl[r, c]
         else:
             _merge(d, e, U, V, lo, sz, nk[i], sq)
-    return status
+    return 0
 
 
 @register(
@@ -715,14 +818,16 @@ def svd_bidiagonal_dc(G, S, Ut, Vt, compute_uv, max_sweeps):
         Rows: left singular vectors of the tall form ``G^T``.
     Vt : (k, k) ndarray, overwritten
     compute_uv : bool
-        If False, Ut and Vt are not touched (the values by the bidiagonal QR).
+        If False, Ut and Vt are not touched (the values by the same route,
+        the bidiagonal's vectors discarded; ``svdvals`` is the cheap route).
     max_sweeps : int
-        The leaves' bidiagonal QR budget (:func:`~jitla.kernels.svd_bidiag.bidiagonal_qr`).
+        Unused: the svd kernels' common signature (nothing here iterates
+        to convergence).
 
     Returns
     -------
     status, sweeps : int
-        status 0 on convergence, 1 if a QR ran out of steps; sweeps is 0.
+        Both 0 (:func:`bidiagonal_dc`).
 
     Notes
     -----
@@ -747,12 +852,12 @@ def svd_bidiagonal_dc(G, S, Ut, Vt, compute_uv, max_sweeps):
     for i in range(k):
         d64[i] = S[i]
         e64[i] = e[i]
-    if not compute_uv:
-        status, _ = bidiagonal_qr(d64, e64[:k], Ut, Vt, False, max_sweeps)
-    else:
-        Ub = np.empty((k, k), dtype=np.float64)
-        Vb = np.empty((k, k), dtype=np.float64)
-        status = bidiagonal_dc(d64, e64[:k], Ub, Vb, DC_LEAF)
+    # values only (which the API sends to svdvals instead) also take the D&C, its vectors
+    # discarded: a second bidiagonal solver here would be compiled with every svd
+    Ub = np.empty((k, k), dtype=np.float64)
+    Vb = np.empty((k, k), dtype=np.float64)
+    status = bidiagonal_dc(d64, e64[:k], Ub, Vb)
+    if compute_uv:
         # Ut = U_b Q_k^T = [U_b 0] H_{k-1} ... H_0 and Vt = V_b P^T = V_b L_{k-2} ... L_0,
         # the reflectors applied blocked instead of forming Q and P
         L = G.shape[1]

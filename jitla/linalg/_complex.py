@@ -255,11 +255,11 @@ def _svd_2d(A, full_matrices, compute_uv):
                 zform_right(G, tau_right, Ut)
                 zform_left(G, tau_left, Vt)
             if zsvd_bidiagonal_dc(k):
-                from jitla.kernels.svd_dc import DC_LEAF, bidiagonal_dc
+                from jitla.kernels.svd_dc import bidiagonal_dc
 
                 Ub = np.empty((k, k))
                 Vb = np.empty((k, k))
-                status = bidiagonal_dc(d64, e64, Ub, Vb, DC_LEAF)
+                status = bidiagonal_dc(d64, e64, Ub, Vb)
                 # Ut^T B Vt = (U_b Ut)^T diag(S) (V_b Vt)
                 Ut = _real_times_complex(Ub, Ut)
                 Vt = _real_times_complex(Vb, Vt)

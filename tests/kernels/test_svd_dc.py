@@ -2,13 +2,15 @@
 
 Oracles: numpy's LAPACK SVD, the naive textbook Jacobi of ``tests/naive.py``
 and mpmath at 50 digits.  The kernel is checked on the bidiagonal itself
-(``bidiagonal_dc`` with tiny leaves, so that matrices of a few dozen rows
-go through two to four levels of merges): ``B = U^T diag(d) V`` to
+(``bidiagonal_dc``, whose leaves have at most two rows, so that matrices
+of a few dozen rows go through four to five levels of merges): ``B = U^T diag(d) V`` to
 ``(c n + 64) eps |B|`` (64 eps: the deflation tolerance), ``U``, ``V`` orthogonal to ``c n eps`` (the Löwner
 recomputation of z is what keeps them so; c = 4, Gu & Eisenstat 1995,
 Sec. 4), values as close to numpy's.  The deflation cases
 are the ones ``dlasd2`` handles: zero z entries (zero e), equal values,
-a zero d, and matrices where almost everything deflates.
+a zero d, and matrices where almost everything deflates.  The leaves' 2 x 2
+SVD (``_svd_2x2``, LAPACK ``dlasv2``) is checked on its own against mpmath:
+both values to a few ulps relative, as Demmel & Kahan (1990) prove.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ import naive
 import numpy as np
 import pytest
 
-from jitla.kernels.svd_dc import bidiagonal_dc
+from jitla.kernels.svd_dc import _svd_2x2, bidiagonal_dc, svd_bidiagonal_dc
 from jitla.linalg import svd
 
 EPS = np.finfo(np.float64).eps
 
 
-def _check(d, e, leaf=3, c=4.0):
+def _check(d, e, c=4.0):
     d = np.asarray(d, dtype=np.float64)
     e = np.asarray(e, dtype=np.float64)
     n = d.shape[0]
@@ -33,7 +35,7 @@ def _check(d, e, leaf=3, c=4.0):
     ee[: n - 1] = e[: n - 1]
     U = np.empty((n, n))
     V = np.empty((n, n))
-    assert bidiagonal_dc(dd, ee, U, V, leaf) == 0
+    assert bidiagonal_dc(dd, ee, U, V) == 0
     scale = max(np.abs(B).max(), np.finfo(np.float64).tiny)
     tol = c * max(n, 1) * EPS
     # a deflation moves B by up to its tolerance, 64 eps |B| (dlasd2's)
@@ -104,12 +106,75 @@ def test_deflation_cases(case):
     _check(d, e)
 
 
-def test_zero_matrix_and_leaf_sizes():
+def test_zero_matrix_and_small_sizes():
+    # n = 5, 6: 2 x 3 leaves next to 2 x 2 and 1 x 2 ones
     _check(np.zeros(9), np.zeros(9))
     rng = np.random.default_rng(3)
-    d, e = rng.standard_normal(33), rng.standard_normal(33)
-    for leaf in (3, 5, 16, 40):
-        _check(d, e, leaf=leaf)
+    for n in (5, 6):
+        _check(-rng.standard_normal(n), rng.standard_normal(n))
+
+
+@pytest.mark.parametrize("n", [5, 23])
+@pytest.mark.parametrize("grading", ["down", "up", "leaves"])
+def test_graded_bidiagonals_against_numpy(n, grading):
+    # values over 200 decades: each leaf's 2 x 2 has entries of very different size
+    rng = np.random.default_rng(n)
+    if grading == "down":
+        d = 10.0 ** -np.linspace(0, 200, n)
+        e = 10.0 ** -np.linspace(10, 210, n)
+    elif grading == "up":
+        d = 10.0 ** np.linspace(-200, 0, n)
+        e = 10.0 ** np.linspace(-195, 5, n)
+    else:
+        # alternating huge and tiny: g-dominant and f = h leaves
+        d = np.where(np.arange(n) % 2 == 0, 1e-150, 1.0) * rng.uniform(0.5, 2.0, n)
+        e = np.where(np.arange(n) % 3 == 0, 1e150, 1e-150) * rng.standard_normal(n)
+    _check(d, e)
+
+
+_HARD_2X2 = [
+    (1.0, 2.0, 3.0),
+    (-4.0, 3.0, -2e-5),
+    (2.0, 3.0, 2.0),  # f = h: l = 0
+    (-1.0, 1e-200, 1.0),  # f = -h, m^2 underflows
+    (3.0, 1e-170, -2.0),  # m^2 underflows, l != 0
+    (1.0, 1e20, 1.0),  # g dominant to working precision
+    (1e-200, 1.0, -1e-100),  # g dominant, tiny f h
+    (3e-5, 7.0, 2e-3),  # g dominant, not to working precision
+    (1e300, 1e300, 1e-300),  # huge and tiny
+    (1e-300, 1e300, 1e300),
+    (1e154, -3e153, 1e-154),
+    (1.0, 0.0, -5.0),  # diagonal, |h| > |f|
+    (0.0, 1.0, 0.0),
+    (0.0, 2.0, 3.0),  # an exact zero value
+    (5.0, 2.0, 0.0),
+    (0.0, 0.0, 0.0),
+]
+
+
+@pytest.mark.parametrize("fgh", _HARD_2X2, ids=str)
+def test_svd_2x2_against_mpmath(fgh):
+    mp = pytest.importorskip("mpmath").mp
+    mp.dps = 50
+    f, g, h = fgh
+    smax, smin, cl, sl, cr, sr = _svd_2x2(f, g, h)
+    F, G, H = mp.mpf(f), mp.mpf(g), mp.mpf(h)
+    big = (mp.sqrt((F + H) ** 2 + G**2) + mp.sqrt((F - H) ** 2 + G**2)) / 2
+    small = abs(F * H) / big if big else mp.mpf(0)
+    # both values to a few ulps relative; their signs give det = f h
+    rtol = 4 * EPS
+    assert abs(abs(smax) - big) <= rtol * big
+    assert abs(abs(smin) - small) <= rtol * small
+    assert smax * smin == 0.0 or np.sign(smax * smin) == np.sign(f * h)
+    # the rotations orthonormal and L B R = diag(smax, smin) to a few ulps of smax
+    for c, s in ((cl, sl), (cr, sr)):
+        assert abs(mp.mpf(c) ** 2 + mp.mpf(s) ** 2 - 1) <= 4 * EPS
+    L = mp.matrix([[cl, sl], [-sl, cl]])
+    R = mp.matrix([[cr, -sr], [sr, cr]])
+    M = L * mp.matrix([[F, G], [0, H]]) * R
+    atol = 4 * EPS * big
+    for (i, j), want in {(0, 0): smax, (0, 1): 0.0, (1, 0): 0.0, (1, 1): smin}.items():
+        assert abs(M[i, j] - want) <= atol, (i, j, M[i, j], want)
 
 
 def test_ill_conditioned_against_mpmath():
@@ -140,3 +205,15 @@ def test_svd_api_against_numpy(shape):
     # the default ("auto") takes this route at these sizes
     U2, s2, Vh2 = svd(a, full_matrices=False)
     np.testing.assert_array_equal(s2, s)
+
+
+def test_values_only_kernel_branch():
+    # compute_uv=False (the API routes values elsewhere): the D&C's values, Ut and Vt untouched
+    G = np.random.default_rng(5).standard_normal((6, 9))
+    ref = np.linalg.svd(G, compute_uv=False)
+    S = np.empty(6)
+    Ut = np.full((6, 9), 7.0)
+    Vt = np.full((6, 6), 7.0)
+    assert svd_bidiagonal_dc(G.copy(), S, Ut, Vt, False, 0) == (0, 0)
+    np.testing.assert_allclose(S, ref, rtol=0, atol=4 * 9 * EPS * ref[0])
+    assert np.all(Ut == 7.0) and np.all(Vt == 7.0)

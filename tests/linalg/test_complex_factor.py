@@ -148,7 +148,7 @@ def test_svd_divide_and_conquer_route(rng, monkeypatch, shape, rank, dtype, bloc
     # the real divide and conquer on the real bidiagonal, its vectors carried to the complex
     # ones by real x complex products, the reflector products formed blocked by zungqr (or
     # by the BLAS-2 kernels): thresholds lowered so that a 30-column matrix takes that route
-    # with merges (leaves of 25) and several reflector blocks
+    # with merges and several reflector blocks
     monkeypatch.setattr(config, "SVD_DC_MIN", 8)
     monkeypatch.setattr(config, "ZQR_BLOCKED_MIN", 8 if blocked else 10**9)
     monkeypatch.setattr(config, "ZQR_NB_BY_ORDER", ((10**9, 8, 3),))
