@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from jitla._validate import writeable_view
 from jitla.kernels import get_kernel
 from jitla.kernels.regression import (
     COOKS,
@@ -339,6 +340,11 @@ def gram_design(X, u=None, sqrt_weights=None, T=None) -> np.ndarray:
     return G
 
 
+def _vector_in(v) -> np.ndarray:
+    """A kernel input vector: C-contiguous float64 and writeable (Numba types read-only apart)."""
+    return writeable_view(np.ascontiguousarray(v, dtype=np.float64))
+
+
 def glm_eval(code: int, eta, y, prior):
     """Means, deviance, square-root working weights and residuals at *eta* (:mod:`jitla.kernels.glm`).
 
@@ -347,9 +353,7 @@ def glm_eval(code: int, eta, y, prior):
     """
     if code not in (BINOMIAL_LOGIT, POISSON_LOG):
         raise ValueError(f"code must be BINOMIAL_LOGIT or POISSON_LOG, got {code!r}")
-    eta = np.ascontiguousarray(eta, dtype=np.float64)
-    y = np.ascontiguousarray(y, dtype=np.float64)
-    prior = np.ascontiguousarray(prior, dtype=np.float64)
+    eta, y, prior = (_vector_in(v) for v in (eta, y, prior))
     n = eta.shape[0]
     if eta.ndim != 1 or y.shape != (n,) or prior.shape != (n,):
         raise ValueError(
@@ -372,8 +376,9 @@ def glm_score(code: int, X, beta, offset, y, prior, score: bool = True):
         raise ValueError(f"code must be BINOMIAL_LOGIT or POISSON_LOG, got {code!r}")
     _require("X", X, (None, None))
     n, p = X.shape
-    beta = np.ascontiguousarray(beta, dtype=np.float64)
-    vecs = [np.ascontiguousarray(v, dtype=np.float64) for v in (offset, y, prior)]
+    X = writeable_view(X)
+    beta = _vector_in(beta)
+    vecs = [_vector_in(v) for v in (offset, y, prior)]
     if beta.shape != (p,) or any(v.shape != (n,) for v in vecs):
         raise ValueError(f"beta must have shape ({p},) and offset, y, prior ({n},)")
     eta, mu, sw, resid = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
@@ -394,8 +399,9 @@ def glm_gram(code: int, X, beta, offset, y, prior):
         raise ValueError(f"code must be BINOMIAL_LOGIT or POISSON_LOG, got {code!r}")
     _require("X", X, (None, None))
     n, p = X.shape
-    beta = np.ascontiguousarray(beta, dtype=np.float64)
-    vecs = [np.ascontiguousarray(v, dtype=np.float64) for v in (offset, y, prior)]
+    X = writeable_view(X)
+    beta = _vector_in(beta)
+    vecs = [_vector_in(v) for v in (offset, y, prior)]
     if beta.shape != (p,) or any(v.shape != (n,) for v in vecs):
         raise ValueError(f"beta must have shape ({p},) and offset, y, prior ({n},)")
     eta, mu, sw, resid = np.empty(n), np.empty(n), np.empty(n), np.empty(n)

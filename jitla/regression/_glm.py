@@ -268,7 +268,10 @@ class GLM:
         fw, vw = self.freq_weights, self.var_weights
         self.iweights = fw if vw is ones else (vw if fw is ones else fw * vw)
         # the prior weights of the likelihood (frequency x variance weights x binomial trials)
-        self._prior = self.iweights if self.n_trials is ones else self.iweights * self.n_trials
+        prior = self.iweights if self.n_trials is ones else self.iweights * self.n_trials
+        # writeable (a private copy of the shared read-only ones): the kernels are typed for
+        # writeable inputs, and a read-only one would compile every GLM kernel a second time
+        self._prior = prior if prior.flags.writeable else prior.copy()
         self.wnobs = float(n) if fw is ones else float(fw.sum())
 
     # ------------------------------------------------------------------ construction helpers

@@ -482,3 +482,49 @@ def test_irls_step_halves_restarts_and_tests_convergence():
     assert conv and halved == 0
     step, payload, dev, halved, conv = irls_step(evaluate, b - 1e-5, b, 10.0 + 1e-6, 1e-8)
     assert halved == 0 and not conv  # the deviance settled (change 2e-9) but a coefficient moved by 1e-5
+
+
+def test_read_only_inputs_reach_the_glm_kernels_as_writeable_arrays():
+    # Numba types a read-only array apart from a writeable one: a model without weights (whose
+    # weights are a shared read-only vector of ones) or read-only data would otherwise compile
+    # every GLM kernel a second time (~20 s each for the score and Gram kernels)
+    from numba import types
+
+    from jitla.kernels import get_kernel
+    from jitla.linalg import _checked
+
+    rng = np.random.default_rng(3)
+    n = 40
+    X = np.column_stack([np.ones(n), rng.standard_normal((n, 2))])
+    y = rng.binomial(1, 0.5, n).astype(float)
+    model = GLM(y, X, F.Binomial())
+    assert model._prior.flags.writeable and not model.n_trials.flags.writeable
+
+    def frozen(a):
+        a = np.array(a, dtype=float)
+        a.flags.writeable = False
+        return a
+
+    Xr, yr, beta, off, prior = (
+        frozen(X),
+        frozen(y),
+        frozen([0.1, 0.2, -0.3]),
+        frozen(np.zeros(n)),
+        frozen(np.ones(n)),
+    )
+    code = _checked.BINOMIAL_LOGIT
+    eta, mu, dev, sw, resid, g = _checked.glm_score(code, Xr, beta, off, yr, prior)
+    eta_ref = X @ np.array([0.1, 0.2, -0.3])
+    mu_ref = 1 / (1 + np.exp(-eta_ref))
+    np.testing.assert_allclose(mu, mu_ref, rtol=1e-14)
+    np.testing.assert_allclose(g, X.T @ (y - mu_ref), rtol=1e-12, atol=1e-13)
+    _checked.glm_gram(code, Xr, beta, off, yr, prior)
+    _checked.glm_eval(code, frozen(eta_ref), yr, prior)
+    compiled = [
+        sig
+        for op in ("glm_eval", "glm_score", "glm_gram")
+        for variant in ("serial", "parallel")
+        for sig in get_kernel(op, variant).func.signatures
+    ]
+    assert len(compiled) >= 3
+    assert all(t.mutable for sig in compiled for t in sig if isinstance(t, types.Array))
