@@ -267,7 +267,8 @@ def geqp3_rows(G, jpvt, tau):
     it is set to zero -- a backward error of that size in those rows.
     Without it a rank-deficient A (a matrix of ones) leaves R with rows of
     noise at eps, eps^2, ... that the Jacobi sweeps then chase into
-    underflow ("SVD did not converge").  Columns that are merely small (graded) keep their residual: it is small only relative
+    underflow ("SVD did not converge").  Columns that are merely small
+    (graded) keep their residual: it is small only relative
     to the others, not to themselves.  The yardstick is the trailing rows,
     not the whole column: with rows graded (and sorted by decreasing size),
     a column's residual is small because its large entries sat in the rows
