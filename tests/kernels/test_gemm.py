@@ -496,7 +496,7 @@ def test_matmul_compiles_one_small_kernel_per_dtype_whatever_the_layout():
                 C = jitla.matmul(A, B)
                 assert C.dtype == dtype and C.flags.c_contiguous
                 assert_product_close(C, A0.astype(np.float64) @ B0, A0, B0, dtype)
-    signatures = gemm._gemm_small_any_layout[0].signatures
+    signatures = gemm._any_layout_dispatchers["gemm_small"].signatures
     assert len(signatures) == len(FLOAT_DTYPES), signatures
     assert all(sig[0].layout == "A" and not sig[0].mutable for sig in signatures)
 
