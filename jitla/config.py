@@ -412,13 +412,14 @@ SVD_VALUES_JACOBI_MAX = 16
 #: narrow fit does not compile the bidiagonal values tree (~2.5 s) -- the Jacobi kernel is the
 #: one the regression layer's ``svdvals`` of its small R factors compiles anyway.
 LSTSQ_VALUES_JACOBI_MAX = 10
-#: "auto" SVDs *with vectors* up to this min(m, n) take the bidiagonal route
-#: (Householder bidiagonalisation, both factors formed, Demmel-Kahan QR whose
-#: rotations are applied to them): measured 2.3-2.6x faster than the serial
-#: tracked Jacobi at n = 128-256 and 1.6x at 512, the lead shrinking as the
-#: QR's ~24 n^3 flops of rotations (level-1 speed) grow; past the measured
-#: range "auto" keeps Jacobi (devlog 021).  Values only always take the
-#: bidiagonal route under "auto".
+#: "auto" SVDs *with vectors* below SVD_DC_MIN and up to this min(m, n) take the
+#: bidiagonal QR route (Householder bidiagonalisation, both factors formed,
+#: Demmel-Kahan QR whose rotations are applied to them): measured 2.3-2.6x faster
+#: than the serial tracked Jacobi at n = 128-256 and 1.6x at 512, the lead
+#: shrinking as the QR's ~24 n^3 flops of rotations (level-1 speed) grow (devlog
+#: 021).  From SVD_DC_MIN on, divide and conquer takes every size; Jacobi is
+#: "auto"'s choice only if SVD_DC_MIN is set above this bound.  Values only
+#: always take the bidiagonal route under "auto".
 SVD_BIDIAGONAL_UV_MAX = 512
 #: From this min(m, n) on, the bidiagonal route with vectors solves the bidiagonal SVD by
 #: divide and conquer (``svd/bidiagonal_dc``: Gu-Eisenstat merges, the reflectors applied

@@ -43,8 +43,8 @@ def svd_method(shape, method: str = "auto", compute_uv: bool = True):
     "auto" and "jacobi" follow :func:`jitla.linalg._policy.svd_plan`:
     "auto" is the bidiagonal route (backward stable, as numpy) for values
     (the quick-compiling "jacobi_values" up to min(m, n) =
-    ``config.SVD_VALUES_JACOBI_MAX``) and, up to
-    ``config.SVD_BIDIAGONAL_UV_MAX``, with vectors; "jacobi" is
+    ``config.SVD_VALUES_JACOBI_MAX``) and with vectors (divide and conquer
+    from ``config.SVD_DC_MIN``); "jacobi" is
     the one-sided Jacobi choice, relatively accurate ("preconditioned_tracked",
     "preconditioned_parallel_tracked" with threads and min(m, n) >=
     ``config.SVD_PARALLEL_MIN``, or for values of small matrices
@@ -213,11 +213,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
         "auto": Householder bidiagonalisation, then dqds for the values
         alone or Demmel & Kahan's bidiagonal QR with vectors
         (:mod:`jitla.kernels.svd_bidiag`, LAPACK's ``dgesvd`` route) for
-        values at every size and with vectors up to
-        ``config.SVD_BIDIAGONAL_UV_MAX``, else as "jacobi" -- see
-        :func:`svd_method`; with vectors and min(m, n) >=
-        ``config.SVD_DC_MIN`` the bidiagonal SVD is divide and conquer
-        (:mod:`jitla.kernels.svd_dc`, LAPACK's ``dgesdd`` route).
+        values and with vectors at every size -- see :func:`svd_method`;
+        with vectors and min(m, n) >= ``config.SVD_DC_MIN`` the bidiagonal
+        SVD is divide and conquer (:mod:`jitla.kernels.svd_dc`, LAPACK's
+        ``dgesdd`` route).
         "bidiagonal": the QR route at any size; "bidiagonal_dc": the
         divide-and-conquer route at any size.
         "jacobi": one-sided Jacobi (:mod:`jitla.kernels.svd_jacobi`), the

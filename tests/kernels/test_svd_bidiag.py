@@ -382,8 +382,8 @@ def test_svd_rank_deficient_repeated_zero_and_graded_vectors():
 
 
 def test_bidiagonal_on_a_large_problem_and_named_at_any_size():
-    # past SVD_BIDIAGONAL_UV_MAX "auto" switches to Jacobi; the route itself
-    # still works there when named
+    # past SVD_BIDIAGONAL_UV_MAX "auto" takes divide and conquer; the QR
+    # route itself still works there when named
     from jitla import config
 
     n = config.SVD_BIDIAGONAL_UV_MAX + 3

@@ -208,17 +208,16 @@ def test_small_qr_rule_bounds_the_matrix_size():
 
 def test_svd_rules():
     # "auto": the bidiagonal route for values past SVD_VALUES_JACOBI_MAX and
-    # for vectors up to SVD_BIDIAGONAL_UV_MAX, then Jacobi; "jacobi": the
-    # relatively accurate rules; both: values of small matrices in the
-    # quick-compiling Jacobi kernel
-    # (with vectors: divide and conquer from SVD_DC_MIN on, the QR below it)
+    # for vectors at every size (divide and conquer from SVD_DC_MIN on, the QR
+    # below it); "jacobi": the relatively accurate rules; both: values of
+    # small matrices in the quick-compiling Jacobi kernel
     n = config.SVD_BIDIAGONAL_UV_MAX
     for t in (1, 2):
         assert policy.svd_plan(n, n + 7, t)[:2] == ("svd", "bidiagonal_dc")
         assert policy.svd_plan(config.SVD_DC_MIN, 200, t)[:2] == ("svd", "bidiagonal_dc")
         assert policy.svd_plan(config.SVD_DC_MIN - 1, 200, t)[:2] == ("svd", "bidiagonal")
-        assert policy.svd_plan(n + 1, n + 1, t).op == "svd"
-        assert policy.svd_plan(n + 1, n + 1, t).variant.startswith("preconditioned")
+        assert policy.svd_plan(4 * n, 4 * n, t)[:2] == ("svd", "bidiagonal_dc")
+        assert policy.svd_plan(n + 1, n + 1, t, relative=True).variant.startswith("preconditioned")
     n = config.SVD_VALUES_JACOBI_MAX
     for t in (1, 2):
         for k in (n + 1, 100, 10 * config.SVD_BIDIAGONAL_UV_MAX):
