@@ -178,6 +178,16 @@ def _openblas_warning(info: dict, out: _Output) -> None:
         names = " ".join(f"-u {k}" for k in set_vars)
         values = ", ".join(f"{k}={v}" for k, v in set_vars.items())
         out.line(f"note: {values} is set and may slow OpenBLAS; benchmark with `env {names} jitla ...`")
+    target = info.get("compile_target")
+    env = info.get("env", {})
+    if target and "NUMBA_CPU_NAME" in env and "NUMBA_CPU_FEATURES" not in env:
+        # Numba passes the host's feature string unless NUMBA_CPU_FEATURES is set,
+        # so NUMBA_CPU_NAME=haswell alone still compiles AVX-512 on an AVX-512 host.
+        out.line(
+            f"note: NUMBA_CPU_NAME={env['NUMBA_CPU_NAME']} without NUMBA_CPU_FEATURES keeps the host's "
+            f"CPU features: jitla is compiled for {target['isa']}. For AVX2 set both, "
+            "e.g. `NUMBA_CPU_NAME=haswell NUMBA_CPU_FEATURES=+avx2,+fma`"
+        )
 
 
 def _cmd_info(args, out: _Output) -> int:

@@ -44,6 +44,21 @@ def test_info(capsys, tmp_path):
     assert info["caches"]["l1d"] > 0
 
 
+def test_cpu_name_without_features_is_flagged(capsys):
+    """NUMBA_CPU_NAME alone keeps the host's features (Numba's default): the
+    bench header must say so instead of letting an AVX-512 figure pass as AVX2."""
+    from jitla.cli import _Output, _openblas_warning
+
+    info = {"blas": [{}], "openblas_workarounds": {}, "compile_target": {"isa": "avx512"}}
+    _openblas_warning({**info, "env": {"NUMBA_CPU_NAME": "haswell"}}, _Output(plain=True))
+    out = capsys.readouterr().out
+    assert "NUMBA_CPU_NAME=haswell without NUMBA_CPU_FEATURES" in out
+    assert "compiled for avx512" in out
+    env = {"NUMBA_CPU_NAME": "haswell", "NUMBA_CPU_FEATURES": "+avx2,+fma"}
+    _openblas_warning({**info, "env": env}, _Output(plain=True))
+    assert capsys.readouterr().out == ""
+
+
 def test_bench_gemm_table_json_and_plot(capsys, tmp_path):
     json_path, png_path = tmp_path / "gemm.json", tmp_path / "gemm.png"
     argv = ["bench", "gemm", "--sizes", "16", "32", "--variants", "naive", "packed", "parallel"]
