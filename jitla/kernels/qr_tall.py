@@ -267,7 +267,8 @@ def tsqr(A, Q, R, mb):
     F = A.copy()
     taus = np.empty((p, n), dtype=A.dtype)
     S = np.empty((p * n, n), dtype=A.dtype)
-    for b in prange(p):
+    for t in prange(p):
+        b = np.int64(t)  # signed, as in tsqr_r_parallel: one compilation of _block_bounds
         lo, hi = _block_bounds(m, p, b)
         Fb = F[lo:hi]
         geqr2(Fb, taus[b])
@@ -277,7 +278,8 @@ def tsqr(A, Q, R, mb):
     tau_s = _r_of_stack(S, R)
     QS = np.empty((p * n, n), dtype=A.dtype)
     form_q(S, tau_s, QS)
-    for b in prange(p):
+    for t in prange(p):
+        b = np.int64(t)
         lo, hi = _block_bounds(m, p, b)
         Qb = Q[lo:hi]
         for i in range(hi - lo):

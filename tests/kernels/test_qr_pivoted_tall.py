@@ -135,6 +135,8 @@ def test_tsqr_with_q(shape, mb, rng):
     R_only = np.empty((n, n))
     qt.tsqr_r(A, R_only, mb)
     np.testing.assert_allclose(R, R_only, atol=1e-13)
+    # its prange index is made signed too (found when pytest-xdist ran this file before the one above)
+    assert not [sig for sig in qt._block_bounds.signatures if "uint" in str(sig)]
 
 
 def test_tsqr_block_partition():
