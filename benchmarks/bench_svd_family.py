@@ -28,8 +28,13 @@ with and without vectors, the divide-and-conquer bidiagonal SVD, the
 blocked application of the right reflectors, the whole D&C kernel) beside LAPACK's steps of numpy's ``gesdd``
 (``dgebrd``, ``dlasq1``, ``dbdsqr``, ``dbdsdc``), called through
 ``scipy.linalg.cython_lapack``'s function pointers with ctypes; best of
-*repeat* x 40 single calls, inputs copied inside the timed call on both
-sides (a few microseconds).
+*repeat* x 40 single calls (or of *repeat* calls once 2 s are spent), inputs
+copied inside the timed call on both sides (a few microseconds).
+``--pieces --complex`` does the same for the complex128 SVD
+(:func:`complex_pieces`, beside ``zgebrd``)::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_svd_family.py \
+        --pieces --complex --sizes 256 1024 --repeat 3
 """
 
 from __future__ import annotations
@@ -37,6 +42,12 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+
+# imported before ``jitla.threads(1)`` is entered: threadpoolctl limits only the BLAS
+# libraries loaded at that moment, and scipy brings its own OpenBLAS (imported inside
+# the block, its zgebrd ran on every core)
+import scipy.linalg  # noqa: F401
+import scipy.linalg.cython_lapack  # noqa: F401
 
 
 def _cases(A):
@@ -84,15 +95,51 @@ def _lapack(name):
     return call
 
 
+def _gebrd_call(name, A, work):
+    """A call of LAPACK's ``dgebrd`` / ``zgebrd`` (*name*) reducing a fresh F-order copy of square A."""
+    import ctypes
+
+    n = A.shape[0]
+    gebrd = _lapack(name)
+    F = np.asfortranarray(A)
+    d, e = np.empty(n), np.empty(n)
+    tauq, taup = np.empty(n, A.dtype), np.empty(n, A.dtype)
+    info = ctypes.c_int(0)
+    ref = lambda v: ctypes.byref(ctypes.c_int(v))  # noqa: E731
+    out = [x.ctypes.data for x in (d, e, tauq, taup)]
+
+    def call():
+        B = F.copy(order="F")
+        gebrd(
+            ref(n),
+            ref(n),
+            B.ctypes.data,
+            ref(n),
+            *out,
+            work.ctypes.data,
+            ref(work.size),
+            ctypes.byref(info),
+        )
+        return d, e
+
+    return call
+
+
 def _best(fn, repeat):
+    """Best of *repeat* x 40 calls, or of at least *repeat* calls once 2 s have been spent (large n)."""
     import time
 
     fn()
     best = float("inf")
-    for _ in range(repeat * 40):
+    spent = 0.0
+    for i in range(repeat * 40):
         t = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - t)
+        took = time.perf_counter() - t
+        best = min(best, took)
+        spent += took
+        if i + 1 >= repeat and spent > 2.0:
+            break
     return best
 
 
@@ -135,30 +182,11 @@ def pieces(n, repeat):
     ]
     ref = lambda v: ctypes.byref(ctypes.c_int(v))  # noqa: E731
     info = ctypes.c_int(0)
-    F = np.asfortranarray(A)
-    dq, eq, tq, tp = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     work = np.empty(max(1, 3 * n * n + 4 * n, 64 * 2 * n))
     iwork = np.empty(8 * n, dtype=np.int32)
-    dgebrd, dlasq1, dbdsqr, dbdsdc = (_lapack(x) for x in ("dgebrd", "dlasq1", "dbdsqr", "dbdsdc"))
-
-    def gebrd():
-        B = F.copy(order="F")
-        dgebrd(
-            ref(n),
-            ref(n),
-            B.ctypes.data,
-            ref(n),
-            dq.ctypes.data,
-            eq.ctypes.data,
-            tq.ctypes.data,
-            tp.ctypes.data,
-            work.ctypes.data,
-            ref(work.size),
-            ctypes.byref(info),
-        )
-
-    gebrd()
-    d0, e0 = dq.copy(), eq.copy()
+    dlasq1, dbdsqr, dbdsdc = (_lapack(x) for x in ("dlasq1", "dbdsqr", "dbdsdc"))
+    gebrd = _gebrd_call("dgebrd", A, np.empty(64 * 2 * n))
+    d0, e0 = (x.copy() for x in gebrd())
 
     def lasq1():
         dd, ee = d0.copy(), e0.copy()
@@ -216,6 +244,61 @@ def pieces(n, repeat):
     return [(name, _best(fn, repeat) * 1e6) for name, fn in jitla_steps + lapack_steps]
 
 
+def complex_pieces(n, repeat):
+    """Microseconds of each step of the complex128 SVD at order n: jitla's kernels and LAPACK's ``zgebrd``.
+
+    The steps of :func:`jitla.linalg._complex._svd_2d`: the reduction with
+    its reflectors kept (``zbidiagonalize``) and without
+    (``zbidiagonalize_values``), the two unitary factors formed (blocked
+    ``zungqr`` or the BLAS-2 kernels, as the API picks for n), the real
+    ``dqds`` and divide and conquer on the real bidiagonal, and the two real
+    x complex products that carry its vectors to the complex ones.
+    """
+    from jitla.kernels import svd_bidiag as sb
+    from jitla.kernels import svd_complex as sz
+    from jitla.kernels import svd_dc as sdc
+    from jitla.linalg import _complex as lc
+
+    rng = np.random.default_rng(n)
+    A = rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))
+    G0 = np.ascontiguousarray(A.conj().T)
+    d, e = np.empty(n), np.zeros(n)
+    tr, tl = np.empty(n, complex), np.empty(n, complex)
+    G = G0.copy()
+    sz.zbidiagonalize(G, d, e, tr, tl)
+
+    def form():
+        if lc._blocked_qr(n):
+            return lc._zform_bidiagonal_blocked(G, tr, tl)
+        Ut, Vt = np.empty((n, n), complex), np.empty((n, n), complex)
+        sz.zform_right(G.copy(), tr, Ut)
+        sz.zform_left(G.copy(), tl, Vt)
+        return Ut, Vt
+
+    Ut, Vt = form()
+    Ub, Vb = np.empty((n, n)), np.empty((n, n))
+    sdc.bidiagonal_dc(d.copy(), e.copy(), Ub, Vb)
+    jitla_steps = [
+        (
+            "zbidiagonalize",
+            lambda: sz.zbidiagonalize(G0.copy(), np.empty(n), np.zeros(n), tr.copy(), tl.copy()),
+        ),
+        ("zbidiagonalize_values", lambda: sz.zbidiagonalize_values(G0, np.empty(n), np.zeros(n))),
+        ("form both factors", form),
+        ("dqds", lambda: sb.dqds(d.copy(), e.copy(), sb.DQDS_MAXIT)),
+        ("bidiagonal_dc vectors", lambda: sdc.bidiagonal_dc(d.copy(), e.copy(), Ub, Vb)),
+        ("2 real x complex", lambda: (lc._real_times_complex(Ub, Ut), lc._real_times_complex(Vb, Vt))),
+        ("svd", lambda: lc._svd_2d(A, False, True)),
+        ("svdvals", lambda: lc._svd_2d(A, False, False)),
+    ]
+    lapack_steps = [
+        ("zgebrd", _gebrd_call("zgebrd", A, np.empty(64 * 2 * n, complex))),
+        ("numpy svd", lambda: np.linalg.svd(A)),
+        ("numpy svdvals", lambda: np.linalg.svd(A, compute_uv=False)),
+    ]
+    return [(name, _best(fn, repeat) * 1e6) for name, fn in jitla_steps + lapack_steps]
+
+
 def main(argv=None):
     import jitla
     from jitla.profiling.overhead import time_calls
@@ -225,6 +308,7 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--matrix", choices=["gaussian", "shifted", "both"], default="both")
     parser.add_argument("--pieces", action="store_true", help="time each step against LAPACK's instead")
+    parser.add_argument("--complex", action="store_true", help="with --pieces: the complex128 SVD's steps")
     parser.add_argument(
         "--only",
         nargs="+",
@@ -236,7 +320,8 @@ def main(argv=None):
     if args.pieces:
         with jitla.threads(1):
             for n in args.sizes:
-                for name, us in pieces(n, args.repeat):
+                steps = complex_pieces(n, args.repeat) if args.complex else pieces(n, args.repeat)
+                for name, us in steps:
                     print(f"n = {n:<5}{name:<24}{us:>10.1f} us", flush=True)
         return
     kinds = ["gaussian", "shifted"] if args.matrix == "both" else [args.matrix]

@@ -1353,6 +1353,49 @@ def svdvals_complex(A, sweeps: int = 60) -> np.ndarray:
     return np.array(sorted((math.sqrt(math.fsum(abs(x) ** 2 for x in c)) for c in cols), reverse=True))
 
 
+def _zlarfg(x: list[complex]) -> tuple[float, complex, list[complex]]:
+    """``(beta, tau, v)``: ``(I - tau v v^H)^H x = beta e_0``, beta real (LAPACK ``zlarfg``)."""
+    tail = math.fsum(abs(t) ** 2 for t in x[1:])
+    if tail == 0.0 and x[0].imag == 0.0:
+        return x[0].real, 0j, [1 + 0j] + [0j] * (len(x) - 1)
+    beta = -math.copysign(math.sqrt(abs(x[0]) ** 2 + tail), x[0].real)
+    return beta, (beta - x[0]) / beta, [1 + 0j] + [t / (x[0] - beta) for t in x[1:]]
+
+
+def bidiagonalize_complex(G) -> tuple[np.ndarray, np.ndarray]:
+    """``(d, e)`` of the real lower bidiagonal B with ``G = P B Q^H``, for a complex G (k x L, k <= L).
+
+    Textbook Golub-Kahan (Golub & Van Loan, 4th ed., Alg. 5.4.2, transposed
+    as LAPACK ``zgebd2`` for k < L) with LAPACK's reflectors, two passes per
+    reflector: step i maps the conjugated row i onto ``d_i e_0`` by ``H = I
+    - tau v v^H`` applied from the right (``G[i:, i:] := G[i:, i:] H``), then
+    the column below the diagonal onto ``e_i e_0`` by ``H^H`` from the left.
+    B is unique given the reflectors' sign rule, so a kernel's d and e are
+    compared entry by entry.  Python complex numbers, sums by :func:`_csum`.
+    """
+    A = np.asarray(G)
+    k, L = A.shape
+    R = [[complex(A[i, j]) for j in range(L)] for i in range(k)]
+    d = [0.0] * k
+    e = [0.0] * k
+    for i in range(k):
+        beta, tau, v = _zlarfg([R[i][c].conjugate() for c in range(i, L)])
+        d[i] = beta
+        for r in range(i, k):  # row r -= tau (row r . v) v^H
+            s = tau * _csum(R[r][i + c] * v[c] for c in range(L - i))
+            for c in range(L - i):
+                R[r][i + c] -= s * v[c].conjugate()
+        if i + 1 >= k:
+            break
+        beta, tau, u = _zlarfg([R[r][i] for r in range(i + 1, k)])
+        e[i] = beta
+        for c in range(i, L):  # column c -= conj(tau) u (u^H column c)
+            s = tau.conjugate() * _csum(u[r].conjugate() * R[i + 1 + r][c] for r in range(k - i - 1))
+            for r in range(k - i - 1):
+                R[i + 1 + r][c] -= s * u[r]
+    return np.array(d), np.array(e)
+
+
 def eigvals_complex_mp(A, dps: int = 40) -> np.ndarray:
     """Eigenvalues of a complex matrix from mpmath's ``eig`` at *dps* digits, sorted by (real, imaginary)."""
     import mpmath
@@ -1363,4 +1406,4 @@ def eigvals_complex_mp(A, dps: int = 40) -> np.ndarray:
         return np.array(sorted((complex(v) for v in values), key=lambda z: (z.real, z.imag)))
 
 
-__all__ += ["qr_complex", "svdvals_complex", "eigvals_complex_mp"]
+__all__ += ["qr_complex", "bidiagonalize_complex", "svdvals_complex", "eigvals_complex_mp"]

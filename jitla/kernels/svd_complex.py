@@ -3,7 +3,12 @@
 1. :func:`zbidiagonalize`: Golub–Kahan bidiagonalisation with complex
    reflectors (:func:`~jitla.kernels.qr_complex.zlarfg`, LAPACK ``zgebd2``).
    Each reflector's ``beta`` is real, so ``G = P B Q^H`` with B a *real*
-   lower bidiagonal matrix and P, Q unitary;
+   lower bidiagonal matrix and P, Q unitary.  Both reflectors of a step go
+   through the trailing rows in one pass, on a copy that stores each row's
+   real parts and then its imaginary parts, so that the inner loops are
+   real, unit-stride and on whole vector registers (as the real
+   :func:`~jitla.kernels.svd_bidiag.bidiagonalize_values`);
+   :func:`zbidiagonalize_values` is the same without the reflectors kept;
 2. with vectors, :func:`zform_right` and :func:`zform_left` form the
    unitary factors as rows (``zungbr``);
 3. the real bidiagonal matrix goes to the real kernels of
@@ -31,12 +36,20 @@ import math
 
 import numpy as np
 
-from jitla._jit import kernel, vector_kernel
-from jitla.kernels._tile import register_tile
+from jitla._jit import kernel, out_of_line, vector_kernel
+from jitla.kernels._layout import aligned_empty
+from jitla.kernels._tile import register_tile, unit_stride_row
 from jitla.kernels.level1 import jacobi_angle
 from jitla.kernels.qr_complex import zlarfg
 
-__all__ = ["zbidiagonalize", "zform_right", "zform_left", "zjacobi_rotate", "zsvd_cyclic"]
+__all__ = [
+    "zbidiagonalize",
+    "zbidiagonalize_values",
+    "zform_right",
+    "zform_left",
+    "zjacobi_rotate",
+    "zsvd_cyclic",
+]
 
 
 @kernel
@@ -49,41 +62,274 @@ def _flush_negligible(x, floor):
         x[i] = 0
 
 
-@vector_kernel
-def _zdotu(x, y, like):
-    """``sum x[c] y[c]`` (no conjugate) of complex 1-D x, y of equal length, as ``(re, im)``.
+# --------------------------------------------------------------------------
+# The reduction: one pass over the trailing rows per step, on split rows
+# --------------------------------------------------------------------------
+# The rows are worked on in a copy that keeps each row's real parts and then
+# its imaginary parts (a (k, 2, Lp) real array): every loop below is then a
+# real loop over unit-stride lanes, as the real reduction's, with no
+# shuffles between the parts of interleaved complex numbers (on interleaved
+# rows the SLP vectoriser packed each number's two parts into a 2-wide
+# vector, and the rest stayed scalar).  Lengths are
+# whole registers (the copy is padded) and every array is read into a
+# register tile before anything is stored (see svd_bidiag's notes on the
+# SLP vectoriser).
 
-    A complex running sum is one chain of dependent additions that the
-    vectoriser may not split (that would reassociate).  Here the real and
-    imaginary parts run in two rows of lanes (:func:`register_tile` of the
-    real dtype of *like*), combined at the end in a fixed order, as
-    :func:`jitla.kernels.level1.dot` does for real vectors: the same result
-    on every run, its rounding a blocked sum's.  Flops 8n.
+
+@vector_kernel
+def _zleft_update_dot(p, ur, ui, w, v, c0, lanes):
+    """``p := p - u w``, then the lanes of ``sum_c p_c v_c`` (no conjugate), on split rows from column c0.
+
+    p, w, v : (2, Lp) real (real parts, then imaginary parts); u = ur + i ui.
+    lanes : (2, W) real, out: W running sums of the real part in row 0, of
+    the imaginary part in row 1 (the caller adds them, :func:`_lane_sum`).
+    Returning the two sums from here instead made the SLP vectoriser pair
+    each lane's real and imaginary sums into 2-wide vectors, scalar code in
+    effect; stored lanes (as the updated row) keep it on whole registers.
     """
-    acc = register_tile(like, 2, 2)
-    W = acc.shape[1]
-    n = x.shape[0]
-    for j in range(W):
-        acc[0, j] = 0
-        acc[1, j] = 0
-    nb = n - n % W
-    for i in range(0, nb, W):
+    acc = register_tile(p, 2, 1)
+    a = register_tile(p, 6, 1)
+    W = a.shape[1]
+    n = p.shape[1] - c0
+    # unit-stride views from column c0, indexed from 0: LLVM then sees no negative index
+    rows = (
+        unit_stride_row(p, 0, c0, n),
+        unit_stride_row(p, 1, c0, n),
+        unit_stride_row(w, 0, c0, n),
+        unit_stride_row(w, 1, c0, n),
+        unit_stride_row(v, 0, c0, n),
+        unit_stride_row(v, 1, c0, n),
+    )
+    for q in range(2):
         for j in range(W):
-            a = x[i + j]
-            b = y[i + j]
-            acc[0, j] += a.real * b.real - a.imag * b.imag
-            acc[1, j] += a.real * b.imag + a.imag * b.real
-    sr = like.dtype.type(0)
-    si = like.dtype.type(0)
-    for j in range(W):
-        sr += acc[0, j]
-        si += acc[1, j]
-    for i in range(nb, n):
-        a = x[i]
-        b = y[i]
-        sr += a.real * b.real - a.imag * b.imag
-        si += a.real * b.imag + a.imag * b.real
-    return sr, si
+            acc[q, j] = 0
+    nb = n - n % W
+    for c in range(0, nb, W):
+        for q in range(6):
+            for j in range(W):
+                a[q, j] = rows[q][c + j]
+        for j in range(W):
+            re = a[0, j] - (ur * a[2, j] - ui * a[3, j])
+            a[1, j] = a[1, j] - (ur * a[3, j] + ui * a[2, j])
+            a[0, j] = re
+        for j in range(W):
+            acc[0, j] += a[0, j] * a[4, j] - a[1, j] * a[5, j]
+        for j in range(W):
+            acc[1, j] += a[0, j] * a[5, j] + a[1, j] * a[4, j]
+        for q in range(2):
+            for j in range(W):
+                rows[q][c + j] = a[q, j]
+    for q in range(2):
+        for j in range(W):
+            lanes[q, j] = acc[q, j]
+
+
+@kernel
+def _lane_sum(lanes):
+    """``complex(sum lanes[0], sum lanes[1])``, each summed in lane order (the same on every run)."""
+    sr = lanes.dtype.type(0)
+    si = lanes.dtype.type(0)
+    for j in range(lanes.shape[1]):
+        sr += lanes[0, j]
+        si += lanes[1, j]
+    return complex(sr, si)
+
+
+@vector_kernel
+def _ztwo_right_rows(p0, p1, s0, s1, vz, c0):
+    """``p := p - t conj(v)`` for two split rows, then ``z += x0 p0 + x1 p1`` (the updated rows).
+
+    p0, p1 : (2, Lp) real, split rows, columns ``c0..`` updated.
+    s0, s1 : ``(Re t, Im t, Re x, Im x)`` of each row.
+    vz : (2, 2, Lp) real, the split vectors v and z (z updated); v and z
+    are loaded, and z stored, once for the two rows.
+    """
+    a = register_tile(p0, 8, 1)
+    W = a.shape[1]
+    n = p0.shape[1] - c0
+    t0r, t0i, x0r, x0i = s0
+    t1r, t1i, x1r, x1i = s1
+    rows = (
+        unit_stride_row(p0, 0, c0, n),
+        unit_stride_row(p0, 1, c0, n),
+        unit_stride_row(p1, 0, c0, n),
+        unit_stride_row(p1, 1, c0, n),
+        unit_stride_row(vz[0], 0, c0, n),
+        unit_stride_row(vz[0], 1, c0, n),
+        unit_stride_row(vz[1], 0, c0, n),
+        unit_stride_row(vz[1], 1, c0, n),
+    )
+    nb = n - n % W
+    for c in range(0, nb, W):
+        for q in range(8):
+            for j in range(W):
+                a[q, j] = rows[q][c + j]
+        # t conj(v) = (tr vr + ti vi) + i (ti vr - tr vi)
+        for j in range(W):
+            re = a[0, j] - (t0r * a[4, j] + t0i * a[5, j])
+            a[1, j] = a[1, j] - (t0i * a[4, j] - t0r * a[5, j])
+            a[0, j] = re
+        for j in range(W):
+            re = a[2, j] - (t1r * a[4, j] + t1i * a[5, j])
+            a[3, j] = a[3, j] - (t1i * a[4, j] - t1r * a[5, j])
+            a[2, j] = re
+        for j in range(W):
+            re = a[6, j] + (x0r * a[0, j] - x0i * a[1, j]) + (x1r * a[2, j] - x1i * a[3, j])
+            a[7, j] = a[7, j] + (x0r * a[1, j] + x0i * a[0, j]) + (x1r * a[3, j] + x1i * a[2, j])
+            a[6, j] = re
+        for q in (0, 1, 2, 3, 6, 7):
+            for j in range(W):
+                rows[q][c + j] = a[q, j]
+
+
+@kernel
+def _zsplit_copy(G, like, W):
+    """G (k, L) complex as a 64-byte aligned real (k, 2, Lp): row r's real parts, then its imaginary parts.
+
+    Lp is L rounded up to a multiple of W; the padding is zero.  *like* is
+    a real array of G's precision (its dtype only).
+    """
+    k, L = G.shape
+    Lp = (L + W - 1) // W * W
+    P = aligned_empty(2 * k, Lp, like).reshape((k, 2, Lp))
+    for r in range(k):
+        for c in range(L):
+            P[r, 0, c] = G[r, c].real
+            P[r, 1, c] = G[r, c].imag
+        for c in range(L, Lp):
+            P[r, 0, c] = 0
+            P[r, 1, c] = 0
+    return P
+
+
+@kernel
+def _zsplit_store(P, G):
+    """G (k, L) complex from the split rows P (k, 2, Lp): the inverse of :func:`_zsplit_copy`."""
+    k, L = G.shape
+    for r in range(k):
+        for c in range(L):
+            G[r, c] = complex(P[r, 0, c], P[r, 1, c])
+
+
+@kernel
+def _zreflector_from(P, r0, c0, count, along_row, x, floor):
+    """:func:`zlarfg` of ``count`` entries of the split rows P from ``(r0, c0)``, written back.
+
+    Along row r0 (*along_row*) the entries are conjugated first (the right
+    reflector of a row, ``zlacgv``); down column c0 they are taken as they
+    are.  x (complex, at least *count* long) is the workspace: on return
+    ``x[:count]`` holds ``[beta, v[1:]]`` as P does.  Entries all below
+    *floor* are set to zero first (:func:`_flush_negligible`).  Returns
+    ``(beta, tau)``.
+    """
+    xs = x[:count]
+    for q in range(count):
+        if along_row:
+            xs[q] = complex(P[r0, 0, c0 + q], -P[r0, 1, c0 + q])
+        else:
+            xs[q] = complex(P[r0 + q, 0, c0], P[r0 + q, 1, c0])
+    _flush_negligible(xs, floor)
+    beta, tau = zlarfg(xs)
+    for q in range(count):
+        if along_row:
+            P[r0, 0, c0 + q] = xs[q].real
+            P[r0, 1, c0 + q] = xs[q].imag
+        else:
+            P[r0 + q, 0, c0] = xs[q].real
+            P[r0 + q, 1, c0] = xs[q].imag
+    return beta, tau
+
+
+@out_of_line
+@kernel
+def _zbidiagonalize_split(P, L, d, e, tau_right, tau_left):
+    """:func:`zbidiagonalize` of the split rows ``P[:, :, :L]`` (:func:`_zsplit_copy`), in place.
+
+    P (k, 2, Lp) aligned, zero after column L, Lp whole registers.  On
+    return P holds what :func:`zbidiagonalize` leaves in G, split; its
+    padding is zero.
+    """
+    k, _, Lp = P.shape
+    lanes = register_tile(d, 1, 1)
+    W = lanes.shape[1]
+    wvz = aligned_empty(6, Lp, d).reshape((3, 2, Lp))  # w, then v and z side by side
+    sums = aligned_empty(2, W, d)
+    zero = aligned_empty(2, Lp, d)  # the partner of an odd last row: stays 0 and adds 0 to z
+    w = wvz[0]
+    vz = wvz[1:]
+    v = wvz[1]
+    z = wvz[2]
+    for h in range(2):
+        for c in range(Lp):
+            w[h, c] = 0
+            v[h, c] = 0
+            zero[h, c] = 0
+    x = np.empty(max(L, 1), dtype=tau_right.dtype)
+    floor = np.finfo(d.dtype).tiny / np.finfo(d.dtype).eps
+    real = d.dtype.type
+    nought = (real(0), real(0), real(0), real(0))
+    for i in range(k):
+        # right reflector: row i (conjugated) onto d[i] e_0
+        beta, tau = _zreflector_from(P, i, i, L - i, True, x, floor)
+        d[i] = beta.real
+        tau_right[i] = tau
+        tau_left[i] = 0
+        if i + 1 >= k:
+            e[i] = 0
+            break
+        c0 = i - i % W
+        v[0, i] = 1
+        v[1, i] = 0
+        for c in range(i + 1, L):
+            v[0, c] = P[i, 0, c]
+            v[1, c] = P[i, 1, c]
+        for h in range(2):
+            for c in range(c0, Lp):
+                z[h, c] = 0
+        # one pass over rows i+1..: the left update owed from step i-1 (u in column i-1, w),
+        # this reflector, and z += conj(x_r) p_r with x_r = p_r[i] after both
+        for r in range(i + 1, k, 2):
+            s0 = nought
+            s1 = nought
+            for h in range(2):
+                if r + h >= k:
+                    break
+                p = P[r + h]
+                u = complex(p[0, i - 1], p[1, i - 1]) if i > 0 else complex(0, 0)
+                _zleft_update_dot(p, real(u.real), real(u.imag), w, v, c0, sums)
+                t = tau * _lane_sum(sums)
+                xr = complex(p[0, i], p[1, i]) - t
+                s = (real(t.real), real(t.imag), real(xr.real), real(-xr.imag))
+                if h == 0:
+                    s0 = s
+                else:
+                    s1 = s
+            if r + 1 < k:
+                _ztwo_right_rows(P[r], P[r + 1], s0, s1, vz, c0)
+            else:
+                _ztwo_right_rows(P[r], zero, s0, s1, vz, c0)
+        for h in range(2):
+            for c in range(i, L):
+                v[h, c] = 0
+        # left reflector: column i below the diagonal onto e[i] e_0
+        x1 = complex(P[i + 1, 0, i], P[i + 1, 1, i])
+        beta, tau = _zreflector_from(P, i + 1, i, k - i - 1, False, x, floor)
+        e[i] = beta.real
+        tau_left[i] = tau
+        for h in range(2):
+            for c in range(c0, Lp):
+                w[h, c] = 0
+        if tau != 0:
+            # w = conj(tau) u^H P2 with u = (x - beta e_0) / (x_1 - beta): from z, no second pass
+            b = beta.real
+            sc = tau.conjugate() / (x1 - b).conjugate()
+            first = P[i + 1]
+            for c in range(i + 1, L):
+                t = sc * (complex(z[0, c], z[1, c]) - b * complex(first[0, c], first[1, c]))
+                w[0, c] = t.real
+                w[1, c] = t.imag
+                first[0, c] -= t.real
+                first[1, c] -= t.imag
 
 
 @kernel
@@ -108,72 +354,50 @@ def zbidiagonalize(G, d, e, tau_right, tau_left):
     column below the diagonal onto ``e_i e_0``; its ``H^H`` is applied to
     the trailing block along rows as ``w = conj(tau) u^H G2``, ``G2 -= u
     w``.  So ``Q = H_0 H_1 ...`` (right) and ``P = L_0 L_1 ...`` (left).
-    As in :func:`~jitla.kernels.svd_bidiag.bidiagonalize`, the second half
-    of the left update is deferred into the next step's pass of its right
-    reflector (each row: the owed axpy, then the right reflector's dot and
-    axpy), two passes over the trailing block per step instead of three.
-    Golub & Van Loan, 4th ed., Alg. 5.4.2; LAPACK ``zgebd2`` (m < n branch,
-    with ``zlacgv``).  Flops ``16 k^2 L - 16 k^3 / 3`` real; workspace L.
+    Golub & Van Loan, 4th ed., Alg. 5.4.2; LAPACK ``zgebd2`` (m < n
+    branch, with ``zlacgv``).
+
+    Both halves are done in one pass over the trailing rows per step, as
+    :func:`~jitla.kernels.svd_bidiag.bidiagonalize_values` does for real
+    matrices: each row r, once in cache, takes the left update owed from
+    step i-1 (``p -= u_r w``), this step's right reflector (``p -= t
+    conj(v)``, ``t = tau (p - u_r w) . v``) and adds itself into ``z =
+    sum_r conj(x_r) p_r``, ``x_r = p_r[i]`` the column the left reflector is
+    built from.  ``zlarfg``'s ``u = (x - beta e_0) / (x_1 - beta)`` (beta
+    real) gives ``w = conj(tau) (z - beta p_{i+1}) / conj(x_1 - beta)``
+    with no second pass; ``|x_1 - beta| >= |beta| >= |x_1|``, so its
+    rounding error is that of the two-pass product.  The rows are worked on
+    split (each row's real parts, then its imaginary parts:
+    :func:`_zsplit_copy`), padded to whole registers and 64-byte aligned,
+    so that every inner loop is a real one over unit-stride lanes; each
+    pass starts at the register boundary at or before column i, where
+    ``v = w = 0`` leave the columns as they are.  Rows go in pairs (w, v
+    and z loaded once for two), an odd last row with a row of zeros.  A
+    row or column whose entries are all below ``tiny / eps`` is set to zero
+    first (the caller scales G; see
+    :func:`~jitla.kernels.svd_bidiag.bidiagonalize`).  Flops ``16 k^2 L -
+    16 k^3 / 3`` real (plus the padding); workspace ``2 (k + 4) L`` reals,
+    rounded up to whole registers, and L complex.
     """
-    k, L = G.shape
-    w = np.empty(max(L, 1), dtype=G.dtype)
-    floor = np.finfo(d.dtype).tiny / np.finfo(d.dtype).eps
-    pending = False  # left update of step i-1 (u in column i-1, w) still owed by rows i+1..
-    for i in range(k):
-        row = G[i, i:]
-        for c in range(row.shape[0]):
-            row[c] = row[c].conjugate()
-        _flush_negligible(row, floor)
-        beta, tau = zlarfg(row)
-        d[i] = beta.real
-        tau_right[i] = tau
-        # one pass over rows i+1..: the owed left update, then this reflector from the right
-        if pending or tau != 0:
-            row[0] = 1
-            wv = w[: L - i]
-            for r in range(i + 1, k):
-                g = G[r, i:]
-                if pending:
-                    ur = G[r, i - 1]
-                    for c in range(g.shape[0]):
-                        g[c] -= ur * wv[c]
-                if tau != 0:
-                    # row[0] is 1 here: s = g . row
-                    sr, si = _zdotu(g, row, d)
-                    s = tau * complex(sr, si)
-                    for c in range(g.shape[0]):
-                        g[c] -= s * row[c].conjugate()
-            row[0] = beta
-        pending = False
-        if i + 1 >= k:
-            e[i] = 0
-            tau_left[i] = 0
-            continue
-        col = G[i + 1 :, i]
-        _flush_negligible(col, floor)
-        beta, tau = zlarfg(col)
-        e[i] = beta.real
-        tau_left[i] = tau
-        if tau == 0:
-            continue
-        # w = conj(tau) u^H G[i+1:, i+1:]; row i+1 is updated now (the next right
-        # reflector is built from it), rows i+2.. in the next step's pass
-        nc = L - i - 1
-        wv = w[:nc]
-        first = G[i + 1, i + 1 :]
-        for c in range(nc):
-            wv[c] = first[c]
-        for r in range(i + 2, k):
-            ur = G[r, i].conjugate()
-            g = G[r, i + 1 :]
-            for c in range(nc):
-                wv[c] += ur * g[c]
-        ct = tau.conjugate()
-        for c in range(nc):
-            wv[c] *= ct
-        for c in range(nc):
-            first[c] -= wv[c]
-        pending = True
+    lanes = register_tile(d, 1, 1)
+    P = _zsplit_copy(G, d, lanes.shape[1])
+    _zbidiagonalize_split(P, G.shape[1], d, e, tau_right, tau_left)
+    _zsplit_store(P, G)
+
+
+@kernel
+def zbidiagonalize_values(G, d, e):
+    """The real bidiagonal matrix of :func:`zbidiagonalize` (d, e only); G is read, not changed.
+
+    The same one-pass reduction on a split copy of G, the reflectors not
+    kept.  Flops and workspace as :func:`zbidiagonalize`.
+    """
+    lanes = register_tile(d, 1, 1)
+    P = _zsplit_copy(G, d, lanes.shape[1])
+    k = G.shape[0]
+    tau_right = np.empty(max(k, 1), dtype=G.dtype)
+    tau_left = np.empty(max(k, 1), dtype=G.dtype)
+    _zbidiagonalize_split(P, G.shape[1], d, e, tau_right, tau_left)
 
 
 @kernel

@@ -216,7 +216,8 @@ def _svd_2d(A, full_matrices, compute_uv):
 
     ``G`` holds the conjugated columns of the tall form as rows (``A^H``
     for tall A, A for wide A); :func:`~jitla.kernels.svd_complex.zbidiagonalize`
-    makes it ``P B Q^H`` with B real, and the real kernels finish: with
+    makes it ``P B Q^H`` with B real (``zbidiagonalize_values`` for the
+    values alone, the reflectors not kept), and the real kernels finish: with
     vectors, from ``config.SVD_DC_MIN`` (:func:`~jitla.linalg._policy.zsvd_bidiagonal_dc`)
     the real divide and conquer gives ``B = U_b^T diag(S) V_b`` and the
     complex vectors are ``U_b`` and ``V_b`` times the formed reflector
@@ -225,7 +226,7 @@ def _svd_2d(A, full_matrices, compute_uv):
     complex rows directly.
     """
     from jitla.kernels.svd_bidiag import DQDS_MAXIT, MAXITR, bidiagonal_qr, dqds
-    from jitla.kernels.svd_complex import zbidiagonalize, zform_left, zform_right
+    from jitla.kernels.svd_complex import zbidiagonalize, zbidiagonalize_values, zform_left, zform_right
     from jitla.linalg._policy import zsvd_bidiagonal_dc
 
     m, n = A.shape
@@ -243,9 +244,12 @@ def _svd_2d(A, full_matrices, compute_uv):
         _scale_by_power_of_two(G, e)
         d = np.empty(k, rdt)
         sub = np.zeros(k, rdt)
-        tau_right = np.empty(k, dtype)
-        tau_left = np.empty(k, dtype)
-        zbidiagonalize(G, d, sub, tau_right, tau_left)
+        if compute_uv:
+            tau_right = np.empty(k, dtype)
+            tau_left = np.empty(k, dtype)
+            zbidiagonalize(G, d, sub, tau_right, tau_left)
+        else:
+            zbidiagonalize_values(G, d, sub)
         d64 = d.astype(np.float64)
         e64 = sub.astype(np.float64)
         if compute_uv:

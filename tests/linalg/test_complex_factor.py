@@ -172,17 +172,66 @@ def test_svd_divide_and_conquer_route(rng, monkeypatch, shape, rank, dtype, bloc
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_lane_dot_of_the_bidiagonalisation(rng, dtype):
-    # the reduction's dot product in lanes of real partial sums: lengths below, at and
-    # past the lane counts (16 float64, 32 float32) and their tails
-    from jitla.kernels.svd_complex import _zdotu
+@pytest.mark.parametrize("shape", [(11, 13), (21, 37), "rank one"])
+def test_one_pass_reduction_matches_the_textbook_two_pass_one(rng, dtype, shape):
+    # zbidiagonalize(_values): both reflectors of a step in one pass over the split rows
+    # (real parts, then imaginary parts, padded to whole registers: 8 lanes for complex128,
+    # 16 for complex64), w formed from z = sum conj(x_r) p_r: the same B as the textbook
+    # reduction to rounding; 11 and 21 rows cross a register boundary, odd row counts leave
+    # a row without a partner; a rank-one matrix leaves noise that is flushed
+    from jitla.kernels.svd_complex import zbidiagonalize, zbidiagonalize_values, zform_left, zform_right
 
-    like = np.empty(1, np.finfo(dtype).dtype)
-    for n in (0, 1, 15, 16, 33, 70):
-        x, y = crandom(rng, n, dtype), crandom(rng, n, dtype)
-        exact = sum(complex(a) * complex(b) for a, b in zip(x, y, strict=True))
-        sr, si = _zdotu(x, y, like)
-        np.testing.assert_allclose(complex(sr, si), exact, atol=4 * max(n, 1) * eps(like.dtype))
+    if shape == "rank one":
+        G = np.outer(crandom(rng, 5), crandom(rng, 11)).astype(dtype)
+    else:
+        G = crandom(rng, shape, dtype)
+    k, L = G.shape
+    rdt = np.finfo(dtype).dtype
+    ref_d, ref_e = naive.bidiagonalize_complex(G)
+    before = G.copy()
+    d, e = np.empty(k, rdt), np.empty(k, rdt)
+    zbidiagonalize_values(G, d, e)
+    np.testing.assert_array_equal(G, before)
+    W = G.copy()
+    d2, e2 = np.empty(k, rdt), np.empty(k, rdt)
+    tr, tl = np.empty(k, dtype), np.empty(k, dtype)
+    zbidiagonalize(W, d2, e2, tr, tl)
+    # the same kernel on the same copy: bitwise the same bidiagonal
+    np.testing.assert_array_equal(d, d2)
+    np.testing.assert_array_equal(e, e2)
+    assert e[k - 1] == 0 and tl[k - 1] == 0
+    norm = np.linalg.norm(before.astype(np.complex128), 2)
+    tol = rtol(dtype, L) * norm
+    np.testing.assert_allclose(d, ref_d, rtol=0, atol=tol)
+    np.testing.assert_allclose(e, ref_e, rtol=0, atol=tol)
+    # the reflectors it leaves rebuild G: G = P B Q[:, :k]^H with Vt = P^H, Ut = Q[:, :k]^T
+    Ut, Vt = np.empty((k, L), dtype), np.empty((k, k), dtype)
+    zform_right(W, tr, Ut)
+    zform_left(W, tl, Vt)
+    assert_unitary_columns(Ut.T, dtype)
+    assert_unitary_columns(Vt.conj().T, dtype)
+    B = np.diag(d).astype(dtype) + np.diag(e[: k - 1], -1)
+    np.testing.assert_allclose(Vt.conj().T @ B @ Ut.conj(), before, rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_svd_sizes_across_the_register_width(rng, dtype):
+    # tall, wide and square past one register of split rows: residual, unitary factors,
+    # values against scipy (LAPACK gesdd)
+    for shape in ((37, 21), (21, 37), (24, 24)):
+        A = crandom(rng, shape, dtype)
+        base = A.copy()
+        k = min(shape)
+        tol = rtol(dtype, max(shape))
+        s_ref = sl.svdvals(A.astype(np.complex128))
+        U, S, Vh = jl.svd(A, full_matrices=False)
+        assert U.dtype == dtype and S.dtype == np.finfo(dtype).dtype
+        np.testing.assert_allclose(S, s_ref, rtol=0, atol=tol * s_ref[0])
+        np.testing.assert_allclose(jl.svdvals(A), s_ref, rtol=0, atol=tol * s_ref[0])
+        assert_unitary_columns(U, dtype)
+        assert_unitary_columns(Vh.conj().T, dtype)
+        np.testing.assert_allclose((U[:, :k] * S) @ Vh, A, rtol=0, atol=tol * s_ref[0])
+        np.testing.assert_array_equal(A, base)
 
 
 def test_svd_rank_deficient_stacked_and_empty(rng):
