@@ -152,11 +152,14 @@ def _eigh_dc_steps(S, w, Vt):
     off = np.zeros(n, dtype=S.dtype)  # e[n-1] = 0 for the float64 copy
     tau = np.empty(max(n - 1, 1), dtype=S.dtype)
     sytd2_fused(S, w, off, tau)
-    d = w.astype(np.float64)
-    Z = np.empty((n, n))
-    status = tridiagonal_dc(d, off.astype(np.float64), Z, EIGH_DC_LEAF)
-    w[:] = d
-    Vt[:] = Z
+    if S.dtype == np.float64:  # T's eigenvectors straight into Vt, no copies
+        status = tridiagonal_dc(w, off, Vt, EIGH_DC_LEAF)
+    else:  # the tridiagonal solver runs in float64
+        d = w.astype(np.float64)
+        Z = np.empty((n, n))
+        status = tridiagonal_dc(d, off.astype(np.float64), Z, EIGH_DC_LEAF)
+        w[:] = d
+        Vt[:] = Z
     if n > 2:
         R = np.empty((n - 1, n), dtype=S.dtype)
         reflector_rows(S, R, 1, False)  # reflector j: head at column j + 1, v[1:] in S[j, j+2:]
