@@ -429,6 +429,12 @@ def _merge(d, e, U, V, lo, n, k, sqre):
             V[lo + n, lo + c] = Qv[n, c]
 
 
+#: Bytes of the row panel that :func:`_split_product` and :func:`_apply_reflectors` keep in L2
+#: while the other operand streams past it (half of a 1 MiB L2: the rest holds that operand's
+#: strip and the output).
+DC_PANEL_BYTES = 1 << 19
+
+
 @out_of_line
 @kernel
 def _split_product(C, Q, keep, typ, K, split, out):
@@ -437,9 +443,12 @@ def _split_product(C, Q, keep, typ, K, split, out):
     Columns ``:split`` are the top child's, ``split:`` the bottom one's; a
     row of type 1 (3) is zero in the bottom (top) half, type 2 is dense
     (LAPACK ``dlasd3``'s grouping), so each half is one GEMM over its rows
-    only: about half the flops of the dense product.
+    only: about half the flops of the dense product.  The rows of C are
+    gathered a panel at a time (:data:`DC_PANEL_BYTES`), so that the panel
+    stays in L2 while the basis rows stream past it.
     """
     nc = Q.shape[1]
+    cols = np.empty(K, dtype=np.int64)
     for half in range(2):
         c0 = 0 if half == 0 else split
         c1 = split if half == 0 else nc
@@ -450,28 +459,31 @@ def _split_product(C, Q, keep, typ, K, split, out):
         p = 0
         for i in range(K):
             if typ[keep[i]] != skip:
+                cols[p] = i
                 p += 1
-        Cg = np.empty((K, p), dtype=np.float64)
-        Qg = np.empty((p, w), dtype=np.float64)
-        q = 0
-        for i in range(K):
-            if typ[keep[i]] != skip:
-                for a in range(K):
-                    Cg[a, q] = C[a, i]
-                row = Q[keep[i]]
-                for b in range(w):
-                    Qg[q, b] = row[c0 + b]
-                q += 1
-        T = np.empty((K, w), dtype=np.float64)
         if p == 0:
             for a in range(K):
                 for b in range(w):
-                    T[a, b] = 0.0
-        else:
-            gemm_small(Cg, Qg, T)
-        for a in range(K):
+                    out[a, c0 + b] = 0.0
+            continue
+        Qg = np.empty((p, w), dtype=np.float64)
+        for q in range(p):
+            row = Q[keep[cols[q]]]
             for b in range(w):
-                out[a, c0 + b] = T[a, b]
+                Qg[q, b] = row[c0 + b]
+        panel = max(8, DC_PANEL_BYTES // (8 * p))
+        for a0 in range(0, K, panel):
+            ar = min(panel, K - a0)
+            Cg = np.empty((ar, p), dtype=np.float64)
+            for a in range(ar):
+                Ca = C[a0 + a]
+                for q in range(p):
+                    Cg[a, q] = Ca[cols[q]]
+            T = np.empty((ar, w), dtype=np.float64)
+            gemm_small(Cg, Qg, T)
+            for a in range(ar):
+                for b in range(w):
+                    out[a0 + a, c0 + b] = T[a, b]
 
 
 @out_of_line
@@ -545,16 +557,31 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
     ``dlarft``), so ``X := X - ((X V) T^T) V^T`` on the columns from
     ``j0 + offset`` on: two GEMMs and a small one (LAPACK ``dlarfb``, as
     ``dormbr`` applies the bidiagonalisation's factors).  Blocks from the
-    last one back.  Flops ``~4 r c nref``; workspace ``O((r + c) nb)``.
+    last one back.  Each block's V, V^T and T^T are formed once; then the
+    rows of X are taken a panel at a time (:data:`DC_PANEL_BYTES`),
+    every block applied to the panel while it sits in L2, instead of
+    every block streaming all of X (rows of X are independent).  Flops
+    ``~4 r c nref``; workspace ``~2 nref c`` (the blocks) plus a panel.
     """
     r = X.shape[0]
     c = X.shape[1]
-    for j0 in range(((nref - 1) // nb) * nb, -1, -nb):
+    nblk = (nref + nb - 1) // nb
+    voff = np.zeros(nblk + 1, dtype=np.int64)
+    toff = np.zeros(nblk + 1, dtype=np.int64)
+    for b in range(nblk):
+        ib = min(nb, nref - b * nb)
+        voff[b + 1] = voff[b] + ib * (c - b * nb - offset)
+        toff[b + 1] = toff[b] + ib * ib
+    Vall = np.empty(max(voff[nblk], 1), dtype=X.dtype)
+    VTall = np.empty(max(voff[nblk], 1), dtype=X.dtype)
+    Tall = np.zeros(max(toff[nblk], 1), dtype=X.dtype)
+    for b in range(nblk):
+        j0 = b * nb
         ib = min(nb, nref - j0)
         s0 = j0 + offset
         w = c - s0
-        Vb = np.empty((ib, w), dtype=X.dtype)
-        VbT = np.empty((w, ib), dtype=X.dtype)
+        Vb = Vall[voff[b] : voff[b + 1]].reshape((ib, w))
+        VbT = VTall[voff[b] : voff[b + 1]].reshape((w, ib))
         for i in range(ib):
             for q in range(w):
                 Vb[i, q] = R[j0 + i, s0 + q]
@@ -562,7 +589,7 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
         # T upper triangular: T[i, i] = tau_i, T[:i, i] = -tau_i T[:i, :i] (V[:, :i]^T v_i)
         Gm = np.empty((ib, ib), dtype=X.dtype)
         gemm_small(Vb, VbT, Gm)
-        TT = np.zeros((ib, ib), dtype=X.dtype)  # T^T, built by rows (axpys, not dot chains)
+        TT = Tall[toff[b] : toff[b + 1]].reshape((ib, ib))  # T^T, by rows (axpys, not dot chains)
         for i in range(ib):
             t = tau[j0 + i]
             Ti = TT[i]
@@ -572,18 +599,29 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
                 for p in range(q + 1):
                     Ti[p] += Tq[p] * gq
             Ti[i] = t
-        Xs = np.empty((r, w), dtype=X.dtype)
-        for a in range(r):
-            for q in range(w):
-                Xs[a, q] = X[a, s0 + q]
-        W = np.empty((r, ib), dtype=X.dtype)
-        gemm_small(Xs, VbT, W)
-        W2 = np.empty((r, ib), dtype=X.dtype)
-        gemm_small(W, TT, W2)
-        gemm_small(W2, Vb, Xs)
-        for a in range(r):
-            for q in range(w):
-                X[a, s0 + q] -= Xs[a, q]
+    panel = max(8, DC_PANEL_BYTES // (c * X.itemsize))
+    for a0 in range(0, r, panel):
+        ar = min(panel, r - a0)
+        for b in range(nblk - 1, -1, -1):
+            j0 = b * nb
+            ib = min(nb, nref - j0)
+            s0 = j0 + offset
+            w = c - s0
+            Vb = Vall[voff[b] : voff[b + 1]].reshape((ib, w))
+            VbT = VTall[voff[b] : voff[b + 1]].reshape((w, ib))
+            TT = Tall[toff[b] : toff[b + 1]].reshape((ib, ib))
+            Xs = np.empty((ar, w), dtype=X.dtype)
+            for a in range(ar):
+                for q in range(w):
+                    Xs[a, q] = X[a0 + a, s0 + q]
+            W = np.empty((ar, ib), dtype=X.dtype)
+            gemm_small(Xs, VbT, W)
+            W2 = np.empty((ar, ib), dtype=X.dtype)
+            gemm_small(W, TT, W2)
+            gemm_small(W2, Vb, Xs)
+            for a in range(ar):
+                for q in range(w):
+                    X[a0 + a, s0 + q] -= Xs[a, q]
 
 
 @out_of_line

@@ -143,3 +143,22 @@ def test_rank_one_plus_identity_through_eigh():
     np.testing.assert_allclose(w, expected, rtol=0, atol=8 * n * EPS * np.abs(a).max())
     np.testing.assert_allclose(V.T @ V, np.eye(n), rtol=0, atol=8 * n * EPS)
     np.testing.assert_allclose(a @ V, V * w, rtol=0, atol=8 * n * EPS * np.abs(a).max())
+
+
+def test_order_400_takes_several_row_panels():
+    # the root merge's product (K ~ 400 rows over ~200 basis rows) and the reflectors (rows of
+    # 400) are both done a row panel at a time (svd_dc.DC_PANEL_BYTES); the small cases above
+    # fit in one panel
+    from jitla.kernels.svd_dc import DC_PANEL_BYTES
+    from jitla.linalg import eigh
+
+    n = 400
+    assert DC_PANEL_BYTES // (8 * (n // 2)) < n and DC_PANEL_BYTES // (8 * n) < n
+    rng = np.random.default_rng(400)
+    a = rng.standard_normal((n, n))
+    a = a + a.T
+    w, V = eigh(a, method="dc")
+    scale = np.abs(a).max()
+    np.testing.assert_allclose(w, scipy.linalg.eigvalsh(a), rtol=0, atol=4 * n * EPS * scale)
+    np.testing.assert_allclose(a @ V, V * w, rtol=0, atol=4 * n * EPS * scale)
+    np.testing.assert_allclose(V.T @ V, np.eye(n), rtol=0, atol=4 * n * EPS)
