@@ -546,6 +546,15 @@ def reflector_rows(G, R, offset, by_columns):
 DC_REFLECTOR_BLOCK = 32
 
 
+@kernel
+def _wy_block(Vall, VTall, Tall, voff, toff, b, ib, w):
+    """Block b's V (ib, w), V^T (w, ib) and T^T (ib, ib) for :func:`_apply_reflectors` (views)."""
+    Vb = Vall[voff[b] : voff[b + 1]].reshape((ib, w))
+    VbT = VTall[voff[b] : voff[b + 1]].reshape((w, ib))
+    TT = Tall[toff[b] : toff[b + 1]].reshape((ib, ib))
+    return Vb, VbT, TT
+
+
 @out_of_line
 @kernel
 def _apply_reflectors(X, R, tau, nref, offset, nb):
@@ -580,8 +589,7 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
         ib = min(nb, nref - j0)
         s0 = j0 + offset
         w = c - s0
-        Vb = Vall[voff[b] : voff[b + 1]].reshape((ib, w))
-        VbT = VTall[voff[b] : voff[b + 1]].reshape((w, ib))
+        Vb, VbT, TT = _wy_block(Vall, VTall, Tall, voff, toff, b, ib, w)
         for i in range(ib):
             for q in range(w):
                 Vb[i, q] = R[j0 + i, s0 + q]
@@ -589,7 +597,7 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
         # T upper triangular: T[i, i] = tau_i, T[:i, i] = -tau_i T[:i, :i] (V[:, :i]^T v_i)
         Gm = np.empty((ib, ib), dtype=X.dtype)
         gemm_small(Vb, VbT, Gm)
-        TT = Tall[toff[b] : toff[b + 1]].reshape((ib, ib))  # T^T, by rows (axpys, not dot chains)
+        # T^T (zero on entry), built by rows (axpys, not dot chains)
         for i in range(ib):
             t = tau[j0 + i]
             Ti = TT[i]
@@ -607,9 +615,7 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
             ib = min(nb, nref - j0)
             s0 = j0 + offset
             w = c - s0
-            Vb = Vall[voff[b] : voff[b + 1]].reshape((ib, w))
-            VbT = VTall[voff[b] : voff[b + 1]].reshape((w, ib))
-            TT = Tall[toff[b] : toff[b + 1]].reshape((ib, ib))
+            Vb, VbT, TT = _wy_block(Vall, VTall, Tall, voff, toff, b, ib, w)
             Xs = np.empty((ar, w), dtype=X.dtype)
             for a in range(ar):
                 for q in range(w):
