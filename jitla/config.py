@@ -70,6 +70,7 @@ __all__ = [
     "LSTSQ_VALUES_JACOBI_MAX",
     "SVD_BIDIAGONAL_UV_MAX",
     "SVD_DC_MIN",
+    "EIGH_DC_MIN",
     "INFLUENCE_PARALLEL_FLOPS",
 ]
 
@@ -397,6 +398,14 @@ TSQR_MAX_COLS = 128
 #: ``eigh`` (the ``eigh/ql`` driver against its five steps, devlog 040).
 EIG_ONE_KERNEL_MAX = 16
 
+#: From this order on, ``eigh`` with vectors (real and complex) solves the tridiagonal
+#: matrix by divide and conquer (``eigh/dc``: Cuppen's tearing, Gu-Eisenstat merges
+#: whose vector updates are GEMMs, QL leaves, the reflectors applied blocked; LAPACK
+#: ``dsyevd``'s route) instead of accumulating the QL rotations (~6 n^3 flops at level-1
+#: speed) into Q.  Measured dc/ql time, 1 thread, median of 9 alternating pairs (loaded
+#: machine): 1.07 at n = 24 and 32, 1.04 at 40, 0.98 at 48, 0.93 at 64, 0.82 at 100
+#: (devlog 077).  Below it QL is as fast and a cold ``eigh`` compiles less.
+EIGH_DC_MIN = 48
 #: Below this min(m, n) the "auto" SVD does not use the parallel Jacobi kernel (devlog 005).
 SVD_PARALLEL_MIN = 256
 #: Values-only SVDs with min(m, n) at most this use the plain-loop "jacobi_values" kernel, under

@@ -67,6 +67,24 @@ def aligned_empty(rows, cols, like):
 
 
 @kernel
+def insertion_sort_by_key(idx, keys):
+    """Sort the index vector *idx* in place so that ``keys[idx]`` ascends (stable).
+
+    Straight insertion (Knuth, *TAOCP* vol. 3, 5.2.1, Algorithm S): for
+    short or nearly sorted index lists, such as the values a
+    divide-and-conquer merge deflates (found in ascending order but for
+    rotated pairs).  Up to ``len(idx)^2 / 2`` comparisons; no workspace.
+    """
+    for t in range(1, idx.shape[0]):
+        g = idx[t]
+        q = t - 1
+        while q >= 0 and keys[idx[q]] > keys[g]:
+            idx[q + 1] = idx[q]
+            q -= 1
+        idx[q + 1] = g
+
+
+@kernel
 def argsort_stable(keys, descending):
     """Indices that sort *keys* stably, ascending (or descending), NaN last.
 

@@ -32,6 +32,7 @@ KERNEL_MODULES = (
     "jitla.kernels.svd_bidiag",
     "jitla.kernels.svd_dc",
     "jitla.kernels.eig_symmetric",
+    "jitla.kernels.eig_symmetric_dc",
     "jitla.kernels.eig_general",
     "jitla.kernels.polynomial",
     "jitla.kernels.regression",

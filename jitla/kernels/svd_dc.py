@@ -29,7 +29,7 @@ SIAM J. Matrix Anal. Appl. 16(1), 1995; the structure of LAPACK ``dbdsdc``
    scaled problem.  The remaining K values are the roots of the *secular
    equation* ``f(s) = 1 + sum z_i^2 / (d_i^2 - s^2) = 0``, one in each
    interval ``(d_j, d_{j+1})`` and the last in
-   ``(d_K, sqrt(d_K^2 + |z|^2))`` (:func:`_secular`).  z is then
+   ``(d_K, sqrt(d_K^2 + |z|^2))`` (:func:`~jitla.kernels.secular.secular_roots`).  z is then
    recomputed from the roots by the *Löwner formula* (Gu & Eisenstat,
    Sec. 3), so that the vectors built from it, ``v_j ~ zhat_i / (d_i^2 -
    s_j^2)`` and ``u_j ~ (-1, d_i zhat_i / (d_i^2 - s_j^2))``, are
@@ -38,16 +38,11 @@ SIAM J. Matrix Anal. Appl. 16(1), 1995; the structure of LAPACK ``dbdsdc``
    from subtracting two computed numbers.  The new vectors are two GEMMs,
    ``U_M^T Q_u`` and ``V_M^T Q_v`` (:func:`~jitla.kernels.gemm.gemm_small`).
 
-Root finder.  Each root is found in ``tau = s^2 - d_o^2``, o the nearer
-pole (the interval's midpoint decides, as ``dlasd4``), so that
-``d_i^2 - s^2 = (d_i - d_o)(d_i + d_o) - tau`` carries no cancellation near
-the root.  Steps: the two-pole rational model of Bunch, Nielsen & Sorensen
-("Rank-one modification of the symmetric eigenproblem", Numer. Math. 31,
-1978), with the weights fitted to f and f' at the current point (R.-C.
-Li's "middle way", LAPACK Working Note 89, 1993), safeguarded by
-bisection inside a bracket that every evaluation of f shrinks (f
-increases in tau).  Stop when ``|f|`` is below its rounding-error bound
-(as ``dlasd4``).
+Root finder and Löwner's z: :mod:`jitla.kernels.secular` (shared with the
+symmetric tridiagonal divide and conquer), with squared poles ``d_i^2``:
+each root is found as its offset ``tau = s^2 - d_o^2`` from the nearer
+pole, so that ``d_i^2 - s^2 = (d_i - d_o)(d_i + d_o) - tau`` carries no
+cancellation near the root (``dlasd4``).
 
 Kernel contract: float64 d, e; U, V C-contiguous (n, n) float64.
 """
@@ -58,10 +53,12 @@ import math
 
 import numpy as np
 
-from jitla._jit import kernel, out_of_line, vector_kernel
+from jitla._jit import kernel, out_of_line
+from jitla.kernels._layout import insertion_sort_by_key
 from jitla.kernels._registry import register
 from jitla.kernels.gemm import gemm_small as _gemm_small_kernel
 from jitla.kernels.level1 import dot, rot
+from jitla.kernels.secular import lowner_z, secular_roots
 from jitla.kernels.svd_bidiag import (
     _bidiag_flops,
     _rotg,
@@ -80,9 +77,6 @@ gemm_small = out_of_line(_gemm_small_kernel)
 #: solved by QR; here a QR at the leaves would be most of the route's compile time, and leaves of
 #: 3 to 25 rows run no faster than these -- devlogs 070, 073.)
 DC_LEAF = 2
-
-#: Root-finder steps allowed per root (bisection alone halves the bracket each time).
-_SECULAR_MAXIT = 100
 
 
 def _svd_dc_flops(k, L):
@@ -232,133 +226,6 @@ def _leaf(d, e, lo, n, sqre, U, V):
     rot(V[0], V[1], cr, sr)
 
 
-@vector_kernel(inline="always")
-def _pole_sums(zh, delta, tau, lo, hi):
-    """``sum zh_i^2 / (delta_i - tau)`` and ``sum zh_i^2 / (delta_i - tau)^2`` over ``lo <= i < hi``.
-
-    Four partial sums of each (independent chains of division and
-    multiply-add, combined in a fixed order at the end).
-    """
-    s0 = 0.0
-    s1 = 0.0
-    s2 = 0.0
-    s3 = 0.0
-    q0 = 0.0
-    q1 = 0.0
-    q2 = 0.0
-    q3 = 0.0
-    i = lo
-    while i + 4 <= hi:
-        t0 = zh[i] / (delta[i] - tau)
-        t1 = zh[i + 1] / (delta[i + 1] - tau)
-        t2 = zh[i + 2] / (delta[i + 2] - tau)
-        t3 = zh[i + 3] / (delta[i + 3] - tau)
-        s0 += zh[i] * t0
-        s1 += zh[i + 1] * t1
-        s2 += zh[i + 2] * t2
-        s3 += zh[i + 3] * t3
-        q0 += t0 * t0
-        q1 += t1 * t1
-        q2 += t2 * t2
-        q3 += t3 * t3
-        i += 4
-    while i < hi:
-        t0 = zh[i] / (delta[i] - tau)
-        s0 += zh[i] * t0
-        q0 += t0 * t0
-        i += 1
-    return (s0 + s1) + (s2 + s3), (q0 + q1) + (q2 + q3)
-
-
-@out_of_line
-@vector_kernel
-def _secular(dh, zh, K, sig, eta, orig, delta):
-    """The K roots of ``1 + sum_i zh_i^2 / (dh_i^2 - s^2)``, ``0 = dh_0 < dh_1 < ... < dh_{K-1}``.
-
-    Root j is returned as ``sig[j]`` and, exactly, as its offset
-    ``eta[j] = sig[j] - dh[orig[j]]`` from the nearer pole.  *delta* is
-    length-K workspace.  See the module notes for the method.
-    """
-    eps = np.finfo(np.float64).eps
-    w = np.empty(K, dtype=np.float64)
-    zsq = dot(zh, zh)
-    for j in range(K):
-        if j < K - 1:
-            a = j
-            b = j + 1
-            half = 0.5 * (dh[b] - dh[a]) * (dh[b] + dh[a])
-            for i in range(K):
-                w[i] = zh[i] / ((dh[i] - dh[a]) * (dh[i] + dh[a]) - half)
-            f = 1.0 + dot(zh, w)
-            # the first step starts from the midpoint, already an end of the bracket
-            if f >= 0.0:  # the root is in the lower half: measure from d_j
-                o = a
-                lo = 0.0
-                hi = half
-                tau = half
-            else:
-                o = b
-                lo = -half
-                hi = 0.0
-                tau = -half
-        else:
-            o = K - 1
-            lo = 0.0
-            hi = zsq
-            tau = 0.5 * zsq
-        for i in range(K):
-            delta[i] = (dh[i] - dh[o]) * (dh[i] + dh[o])
-        for _ in range(_SECULAR_MAXIT):
-            psi, dpsi = _pole_sums(zh, delta, tau, 0, j + 1)
-            phi, dphi = _pole_sums(zh, delta, tau, j + 1, K)
-            f = 1.0 + psi + phi
-            # rounding error of f: its terms, and tau's own error through f'
-            if abs(f) <= eps * (8.0 * (phi - psi) + 8.0 + abs(tau) * (dpsi + dphi)):
-                break
-            if f < 0.0:
-                lo = tau
-            else:
-                hi = tau
-            da = delta[j] - tau
-            step = math.nan
-            if j < K - 1:
-                # two poles, fitted to f and f' at tau; the root between them
-                db = delta[j + 1] - tau
-                sa = da * da * dpsi
-                sb = db * db * dphi
-                c = f - da * dpsi - db * dphi
-                qb = -(c * (da + db) + sa + sb)
-                qc = c * da * db + sa * db + sb * da
-                if c == 0.0:
-                    if qb != 0.0:
-                        step = -qc / qb
-                else:
-                    disc = max(qb * qb - 4.0 * c * qc, 0.0)
-                    q = -0.5 * (qb + math.copysign(math.sqrt(disc), qb))
-                    r1 = q / c
-                    if da < r1 < db:
-                        step = r1
-                    elif q != 0.0:
-                        r2 = qc / q
-                        if da < r2 < db:
-                            step = r2
-            else:
-                c = f - da * dpsi
-                if c > 0.0:
-                    step = da + da * da * dpsi / c
-            new = tau + step
-            if not (lo < new < hi):  # also catches the NaN of no model root
-                new = 0.5 * (lo + hi)
-            if new == tau or hi - lo <= 2.0 * eps * max(abs(lo), abs(hi)):
-                tau = new
-                break
-            tau = new
-        orig[j] = o
-        s = math.sqrt(dh[o] * dh[o] + tau)
-        eta[j] = tau / (s + dh[o])
-        sig[j] = dh[o] + eta[j]
-
-
 @out_of_line
 @kernel
 def _merge_gather(d, e, U, V, lo, n, k, sqre, Qu, Qv, dd, zz, tu, tv):
@@ -480,13 +347,7 @@ def _deflate(dd, zz, Qu, Qv, tu, tv, n, k, keep, gone):
     if K > 1 and dd[keep[1]] <= 0.5 * tol:
         dd[keep[1]] = 0.5 * tol
     # the deflated values ascending (a close pair can leave them out of order by up to tol)
-    for t in range(1, ng):
-        g = gone[t]
-        q = t - 1
-        while q >= 0 and dd[gone[q]] > dd[g]:
-            gone[q + 1] = gone[q]
-            q -= 1
-        gone[q + 1] = g
+    insertion_sort_by_key(gone[:ng], dd)
     return K, ng
 
 
@@ -495,31 +356,13 @@ def _deflate(dd, zz, Qu, Qv, tu, tv, n, k, keep, gone):
 def _arrow_vectors(dh, zh, sig, eta, orig, Uc, Vc):
     """The arrow's singular vectors (rows of Uc, Vc, K x K) from its roots, through Löwner's z.
 
-    ``Dl[j, i] = sig_j - dh_i`` comes from the offsets ``eta`` (never a
-    difference of two computed numbers); ``zhat`` is the z for which the
-    computed roots are exact (module notes, step 3).
+    ``zhat`` is the z for which the computed roots are exact
+    (:func:`~jitla.kernels.secular.lowner_z`; module notes, step 3).
     """
     K = dh.shape[0]
     Dl = np.empty((K, K), dtype=np.float64)
-    for j in range(K):
-        o = orig[j]
-        for i in range(K):
-            Dl[j, i] = (dh[o] - dh[i]) + eta[j]
-    # (j outer, i inner: the K products advance together, a vector loop per j)
     zhat = np.empty(K, dtype=np.float64)
-    for i in range(K):
-        zhat[i] = Dl[K - 1, i] * (sig[K - 1] + dh[i])
-    for j in range(K - 1):
-        Dj = Dl[j]
-        sj = sig[j]
-        a = dh[j]
-        b = dh[j + 1]
-        for i in range(j + 1):
-            zhat[i] *= (Dj[i] * (sj + dh[i])) / ((b - dh[i]) * (b + dh[i]))
-        for i in range(j + 1, K):
-            zhat[i] *= (Dj[i] * (sj + dh[i])) / ((a - dh[i]) * (a + dh[i]))
-    for i in range(K):
-        zhat[i] = math.copysign(math.sqrt(abs(zhat[i])), zh[i])
+    lowner_z(dh, zh, sig, eta, orig, True, Dl, zhat)
     for j in range(K):
         vr = Vc[j]
         ur = Uc[j]
@@ -572,7 +415,7 @@ def _merge(d, e, U, V, lo, n, k, sqre):
         eta = np.empty(K, dtype=np.float64)
         orig = np.empty(K, dtype=np.int64)
         work = np.empty(K, dtype=np.float64)
-        _secular(dh, zh, K, sig, eta, orig, work)
+        secular_roots(dh, zh, K, sig, eta, orig, work, True)
         Uc = np.empty((K, K), dtype=np.float64)
         Vc = np.empty((K, K), dtype=np.float64)
         _arrow_vectors(dh, zh, sig, eta, orig, Uc, Vc)
@@ -586,6 +429,12 @@ def _merge(d, e, U, V, lo, n, k, sqre):
             V[lo + n, lo + c] = Qv[n, c]
 
 
+#: Bytes of the row panel that :func:`_split_product` and :func:`_apply_reflectors` keep in L2
+#: while the other operand streams past it (half of a 1 MiB L2: the rest holds that operand's
+#: strip and the output).
+DC_PANEL_BYTES = 1 << 19
+
+
 @out_of_line
 @kernel
 def _split_product(C, Q, keep, typ, K, split, out):
@@ -594,9 +443,12 @@ def _split_product(C, Q, keep, typ, K, split, out):
     Columns ``:split`` are the top child's, ``split:`` the bottom one's; a
     row of type 1 (3) is zero in the bottom (top) half, type 2 is dense
     (LAPACK ``dlasd3``'s grouping), so each half is one GEMM over its rows
-    only: about half the flops of the dense product.
+    only: about half the flops of the dense product.  The rows of C are
+    gathered a panel at a time (:data:`DC_PANEL_BYTES`), so that the panel
+    stays in L2 while the basis rows stream past it.
     """
     nc = Q.shape[1]
+    cols = np.empty(K, dtype=np.int64)
     for half in range(2):
         c0 = 0 if half == 0 else split
         c1 = split if half == 0 else nc
@@ -607,28 +459,31 @@ def _split_product(C, Q, keep, typ, K, split, out):
         p = 0
         for i in range(K):
             if typ[keep[i]] != skip:
+                cols[p] = i
                 p += 1
-        Cg = np.empty((K, p), dtype=np.float64)
-        Qg = np.empty((p, w), dtype=np.float64)
-        q = 0
-        for i in range(K):
-            if typ[keep[i]] != skip:
-                for a in range(K):
-                    Cg[a, q] = C[a, i]
-                row = Q[keep[i]]
-                for b in range(w):
-                    Qg[q, b] = row[c0 + b]
-                q += 1
-        T = np.empty((K, w), dtype=np.float64)
         if p == 0:
             for a in range(K):
                 for b in range(w):
-                    T[a, b] = 0.0
-        else:
-            gemm_small(Cg, Qg, T)
-        for a in range(K):
+                    out[a, c0 + b] = 0.0
+            continue
+        Qg = np.empty((p, w), dtype=np.float64)
+        for q in range(p):
+            row = Q[keep[cols[q]]]
             for b in range(w):
-                out[a, c0 + b] = T[a, b]
+                Qg[q, b] = row[c0 + b]
+        panel = max(8, DC_PANEL_BYTES // (8 * p))
+        for a0 in range(0, K, panel):
+            ar = min(panel, K - a0)
+            Cg = np.empty((ar, p), dtype=np.float64)
+            for a in range(ar):
+                Ca = C[a0 + a]
+                for q in range(p):
+                    Cg[a, q] = Ca[cols[q]]
+            T = np.empty((ar, w), dtype=np.float64)
+            gemm_small(Cg, Qg, T)
+            for a in range(ar):
+                for b in range(w):
+                    out[a0 + a, c0 + b] = T[a, b]
 
 
 @out_of_line
@@ -665,8 +520,39 @@ def _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone, scl):
                 V[lo + q, lo + c] = Qv[i, c]
 
 
+@kernel
+def reflector_rows(G, R, offset, by_columns):
+    """Reflector j of a Householder reduction as the dense row ``R[j]``, for :func:`_apply_reflectors`.
+
+    Zeros before column ``j + offset``, the unit head there, then ``v[1:]``
+    from row j of G (``G[j, c]``) or, *by_columns*, from column j
+    (``G[c, j]``), for ``c > j + offset``: where ``dgebrd`` / ``dsytrd``
+    leave the vectors beside the diagonal (the bidiagonalisation's right
+    reflectors by rows with offset 0, its left ones by columns with offset
+    1; :func:`~jitla.kernels.eig_symmetric.sytd2_fused`'s by rows with
+    offset 1).  R is ``(nref, c)``; G is read only.
+    """
+    for j in range(R.shape[0]):
+        h = j + offset
+        row = R[j]
+        for c in range(h):
+            row[c] = 0
+        row[h] = 1
+        for c in range(h + 1, R.shape[1]):
+            row[c] = G[c, j] if by_columns else G[j, c]
+
+
 #: Reflectors per block when :func:`_apply_reflectors` applies them (compact WY).
 DC_REFLECTOR_BLOCK = 32
+
+
+@kernel
+def _wy_block(Vall, VTall, Tall, voff, toff, b, ib, w):
+    """Block b's V (ib, w), V^T (w, ib) and T^T (ib, ib) for :func:`_apply_reflectors` (views)."""
+    Vb = Vall[voff[b] : voff[b + 1]].reshape((ib, w))
+    VbT = VTall[voff[b] : voff[b + 1]].reshape((w, ib))
+    TT = Tall[toff[b] : toff[b + 1]].reshape((ib, ib))
+    return Vb, VbT, TT
 
 
 @out_of_line
@@ -680,16 +566,30 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
     ``dlarft``), so ``X := X - ((X V) T^T) V^T`` on the columns from
     ``j0 + offset`` on: two GEMMs and a small one (LAPACK ``dlarfb``, as
     ``dormbr`` applies the bidiagonalisation's factors).  Blocks from the
-    last one back.  Flops ``~4 r c nref``; workspace ``O((r + c) nb)``.
+    last one back.  Each block's V, V^T and T^T are formed once; then the
+    rows of X are taken a panel at a time (:data:`DC_PANEL_BYTES`),
+    every block applied to the panel while it sits in L2, instead of
+    every block streaming all of X (rows of X are independent).  Flops
+    ``~4 r c nref``; workspace ``~2 nref c`` (the blocks) plus a panel.
     """
     r = X.shape[0]
     c = X.shape[1]
-    for j0 in range(((nref - 1) // nb) * nb, -1, -nb):
+    nblk = (nref + nb - 1) // nb
+    voff = np.zeros(nblk + 1, dtype=np.int64)
+    toff = np.zeros(nblk + 1, dtype=np.int64)
+    for b in range(nblk):
+        ib = min(nb, nref - b * nb)
+        voff[b + 1] = voff[b] + ib * (c - b * nb - offset)
+        toff[b + 1] = toff[b] + ib * ib
+    Vall = np.empty(max(voff[nblk], 1), dtype=X.dtype)
+    VTall = np.empty(max(voff[nblk], 1), dtype=X.dtype)
+    Tall = np.zeros(max(toff[nblk], 1), dtype=X.dtype)
+    for b in range(nblk):
+        j0 = b * nb
         ib = min(nb, nref - j0)
         s0 = j0 + offset
         w = c - s0
-        Vb = np.empty((ib, w), dtype=X.dtype)
-        VbT = np.empty((w, ib), dtype=X.dtype)
+        Vb, VbT, TT = _wy_block(Vall, VTall, Tall, voff, toff, b, ib, w)
         for i in range(ib):
             for q in range(w):
                 Vb[i, q] = R[j0 + i, s0 + q]
@@ -697,7 +597,7 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
         # T upper triangular: T[i, i] = tau_i, T[:i, i] = -tau_i T[:i, :i] (V[:, :i]^T v_i)
         Gm = np.empty((ib, ib), dtype=X.dtype)
         gemm_small(Vb, VbT, Gm)
-        TT = np.zeros((ib, ib), dtype=X.dtype)  # T^T, built by rows (axpys, not dot chains)
+        # T^T (zero on entry), built by rows (axpys, not dot chains)
         for i in range(ib):
             t = tau[j0 + i]
             Ti = TT[i]
@@ -707,18 +607,27 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
                 for p in range(q + 1):
                     Ti[p] += Tq[p] * gq
             Ti[i] = t
-        Xs = np.empty((r, w), dtype=X.dtype)
-        for a in range(r):
-            for q in range(w):
-                Xs[a, q] = X[a, s0 + q]
-        W = np.empty((r, ib), dtype=X.dtype)
-        gemm_small(Xs, VbT, W)
-        W2 = np.empty((r, ib), dtype=X.dtype)
-        gemm_small(W, TT, W2)
-        gemm_small(W2, Vb, Xs)
-        for a in range(r):
-            for q in range(w):
-                X[a, s0 + q] -= Xs[a, q]
+    panel = max(8, DC_PANEL_BYTES // (c * X.itemsize))
+    for a0 in range(0, r, panel):
+        ar = min(panel, r - a0)
+        for b in range(nblk - 1, -1, -1):
+            j0 = b * nb
+            ib = min(nb, nref - j0)
+            s0 = j0 + offset
+            w = c - s0
+            Vb, VbT, TT = _wy_block(Vall, VTall, Tall, voff, toff, b, ib, w)
+            Xs = np.empty((ar, w), dtype=X.dtype)
+            for a in range(ar):
+                for q in range(w):
+                    Xs[a, q] = X[a0 + a, s0 + q]
+            W = np.empty((ar, ib), dtype=X.dtype)
+            gemm_small(Xs, VbT, W)
+            W2 = np.empty((ar, ib), dtype=X.dtype)
+            gemm_small(W, TT, W2)
+            gemm_small(W2, Vb, Xs)
+            for a in range(ar):
+                for q in range(w):
+                    X[a0 + a, s0 + q] -= Xs[a, q]
 
 
 @out_of_line
@@ -866,18 +775,12 @@ def svd_bidiagonal_dc(G, S, Ut, Vt, compute_uv, max_sweeps):
                 Ut[i, j] = Ub[i, j] if j < k else 0.0
             for j in range(k):
                 Vt[i, j] = Vb[i, j]
-        R = np.zeros((k, L), dtype=G.dtype)
-        for j in range(k):
-            R[j, j] = 1
-            for c in range(j + 1, L):
-                R[j, c] = G[j, c]
+        R = np.empty((k, L), dtype=G.dtype)
+        reflector_rows(G, R, 0, False)
         _apply_reflectors(Ut, R, tau_right, k, 0, DC_REFLECTOR_BLOCK)
         if k > 2:
-            Rl = np.zeros((k - 1, k), dtype=G.dtype)
-            for j in range(k - 1):
-                Rl[j, j + 1] = 1
-                for c in range(j + 2, k):
-                    Rl[j, c] = G[c, j]
+            Rl = np.empty((k - 1, k), dtype=G.dtype)
+            reflector_rows(G, Rl, 1, True)
             _apply_reflectors(Vt, Rl, tau_left, k - 1, 1, DC_REFLECTOR_BLOCK)
     for i in range(k):
         S[i] = d64[i]

@@ -434,10 +434,14 @@ def _upper_from_triangle(a, uplo, dtype):
     return U
 
 
-def _eigh_2d(S, compute_v):
-    """(w, V) of one Hermitian matrix S (overwritten): its upper triangle is read, with a real diagonal."""
+def _eigh_2d(S, compute_v, dc=False):
+    """(w, V) of one Hermitian matrix S (overwritten): its upper triangle is read, with a real diagonal.
+
+    *dc*: T's eigenvectors by divide and conquer instead of QL.
+    """
     from jitla.kernels.eig_hermitian import zform_qt_hetd2, zhetd2_fused
     from jitla.kernels.eig_symmetric import steqr, sterf
+    from jitla.kernels.eig_symmetric_dc import EIGH_DC_LEAF, tridiagonal_dc
     from jitla.linalg._matmul import matmul
 
     n = S.shape[0]
@@ -470,8 +474,14 @@ def _eigh_2d(S, compute_v):
     # the real rotation kernel), then V^T = Zt Q^T is one real GEMM on Q^T's interleaved
     # (n, 2n) float view: row i of the product is (Zt Q^T)[i] with real and imaginary parts
     # in alternate columns, exactly the complex row.
-    Zt = np.eye(n, dtype=rdt)
-    if steqr(d, sub, Zt, True) != 0:
+    # (or divide and conquer gives a real Zt, its merges real GEMMs)
+    if dc:
+        Zt = np.empty((n, n), dtype=rdt)
+        status = tridiagonal_dc(d, sub, Zt, EIGH_DC_LEAF)
+    else:
+        Zt = np.eye(n, dtype=rdt)
+        status = steqr(d, sub, Zt, True)
+    if status != 0:
         raise LinAlgError("Eigenvalues did not converge")
     if e:
         np.ldexp(d, -e, out=d)
@@ -479,8 +489,8 @@ def _eigh_2d(S, compute_v):
     return d, Vt.T
 
 
-def eigh(A, uplo, compute_v):
-    """``eigh`` / ``eigvalsh`` of a complex (..., M, M) array (validated, square)."""
+def eigh(A, uplo, compute_v, dc=False):
+    """``eigh`` / ``eigvalsh`` of a complex (..., M, M) array (validated, square); *dc* as in _eigh_2d."""
     n = A.shape[-1]
     batch = A.shape[:-2]
     rdt = _real_dtype(A.dtype)
@@ -491,7 +501,7 @@ def eigh(A, uplo, compute_v):
     # eigenvalues ~1 ulp off where LAPACK's cheevd is within half of one (numpy's own tests)
     work = np.complex128 if A.dtype == np.complex64 else A.dtype
     for i in range(flat.shape[0]):
-        w, v = _eigh_2d(_upper_from_triangle(flat[i], uplo, work), compute_v)
+        w, v = _eigh_2d(_upper_from_triangle(flat[i], uplo, work), compute_v, dc)
         W[i] = w
         if compute_v:
             V[i] = v

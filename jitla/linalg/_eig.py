@@ -22,7 +22,10 @@ from jitla.kernels.eig_symmetric import (
     sytd2_fused,
     vt_from_q1,
 )
+from jitla.kernels.eig_symmetric_dc import EIGH_DC_LEAF, tridiagonal_dc
 from jitla.kernels.qr_householder import form_q, orgqr
+from jitla.kernels.svd_dc import DC_REFLECTOR_BLOCK, reflector_rows
+from jitla.kernels.svd_dc import _apply_reflectors as apply_reflectors
 from jitla.linalg._policy import Plan, eigh_plan, orgqr_plan
 
 __all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method", "eig", "eigvals", "EigResult"]
@@ -30,17 +33,18 @@ __all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method", "eig", "eigvals", "E
 EighResult = np.linalg._linalg.EighResult
 EigResult = np.linalg._linalg.EigResult
 
-_EIGH_METHODS = ("auto", "jacobi", "ql")
+_EIGH_METHODS = ("auto", "jacobi", "ql", "dc")
 
 
 def eigh_method(shape, method: str = "auto"):
     """What :func:`eigh` runs: a :class:`~jitla.linalg._policy.Plan`.
 
-    "auto" follows :func:`jitla.linalg._policy.eigh_plan`: always "ql"
-    (tridiagonalisation + implicit QL), O(n^3) with a small constant,
-    backward stable.  "jacobi" is several times slower but finds the small
-    eigenvalues of graded positive definite matrices to high relative
-    accuracy; ask for it by name.
+    "auto" follows :func:`jitla.linalg._policy.eigh_plan`: "dc"
+    (tridiagonalisation + divide and conquer) from
+    ``config.EIGH_DC_MIN`` on, "ql" (tridiagonalisation + implicit QL)
+    below; both backward stable.  "jacobi" is several times slower but
+    finds the small eigenvalues of graded positive definite matrices to
+    high relative accuracy; ask for it by name.
     """
     if method not in _EIGH_METHODS:
         raise ValueError(f"unknown eigh method {method!r}; choose one of {list(_EIGH_METHODS)}")
@@ -93,9 +97,10 @@ def _symmetric_operand(a, uplo, variant):
 
     The QL kernel reads only the upper triangle by rows, and the lower
     triangle of a is the upper triangle of a^T: one transposing copy for
-    UPLO="L", a plain copy for "U".  Jacobi needs both triangles.
+    UPLO="L", a plain copy for "U"; so does divide and conquer's.  Jacobi
+    needs both triangles.
     """
-    if variant == "ql":
+    if variant in ("ql", "dc"):
         return np.array(a.T if uplo == "L" else a, order="C", copy=True)
     tri = np.tril(a) if uplo == "L" else np.triu(a)
     strict = np.tril(tri, -1) if uplo == "L" else np.triu(tri, 1)
@@ -122,6 +127,8 @@ def _eigh_2d(S, compute_v, variant):
         status, _ = get_kernel("eigh", "jacobi").func(S, w, Vt, compute_v, MAX_JACOBI_SWEEPS)
     elif not compute_v:
         status = get_kernel("eigvalsh", "ql").func(S, w)
+    elif variant == "dc":
+        status = _eigh_dc_steps(S, w, Vt)
     elif n <= config.EIG_ONE_KERNEL_MAX:
         status = get_kernel("eigh", "ql").func(S, w, Vt)
     else:
@@ -130,6 +137,34 @@ def _eigh_2d(S, compute_v, variant):
         raise LinAlgError("Eigenvalues did not converge")
     _unscale(w, e)
     return w, (Vt.T if compute_v else None)
+
+
+def _eigh_dc_steps(S, w, Vt):
+    """:func:`~jitla.kernels.eig_symmetric_dc.eigh_tridiagonal_dc`'s steps, one kernel call each.
+
+    Tridiagonalise (the kernel QL and ``eigvalsh`` use), divide and conquer
+    on T in float64, then apply the reflectors to T's eigenvectors in
+    blocks (the kernel the divide-and-conquer SVD uses).  Called from here
+    rather than through the driver so that each heavy kernel is compiled
+    (and its machine code emitted) once, not again inside a driver.
+    """
+    n = S.shape[0]
+    off = np.zeros(n, dtype=S.dtype)  # e[n-1] = 0 for the float64 copy
+    tau = np.empty(max(n - 1, 1), dtype=S.dtype)
+    sytd2_fused(S, w, off, tau)
+    if S.dtype == np.float64:  # T's eigenvectors straight into Vt, no copies
+        status = tridiagonal_dc(w, off, Vt, EIGH_DC_LEAF)
+    else:  # the tridiagonal solver runs in float64
+        d = w.astype(np.float64)
+        Z = np.empty((n, n))
+        status = tridiagonal_dc(d, off.astype(np.float64), Z, EIGH_DC_LEAF)
+        w[:] = d
+        Vt[:] = Z
+    if n > 2:
+        R = np.empty((n - 1, n), dtype=S.dtype)
+        reflector_rows(S, R, 1, False)  # reflector j: head at column j + 1, v[1:] in S[j, j+2:]
+        apply_reflectors(Vt, R, tau, n - 1, 1, DC_REFLECTOR_BLOCK)
+    return status
 
 
 def _eigh_ql_steps(S, w, Vt):
@@ -192,12 +227,13 @@ def _eigh(a, UPLO, compute_v, method):
 
 
 def _eigh_complex(a, uplo, compute_v, method, dtype):
-    """Hermitian input: complex tridiagonalisation + the real QL (:mod:`jitla.linalg._complex`)."""
+    """Hermitian input: complex tridiagonalisation + the real QL or D&C (:mod:`jitla.linalg._complex`)."""
     from jitla.linalg import _complex
 
-    if method not in ("auto", "ql"):
+    if method not in ("auto", "ql", "dc"):
         raise _complex.unsupported(f"eigh(method={method!r})", dtype)
-    result = _complex.eigh(as_float_operand(a, dtype), uplo, compute_v)
+    dc = eigh_method(a.shape, method).variant == "dc"
+    result = _complex.eigh(as_float_operand(a, dtype), uplo, compute_v, dc)
     return EighResult(*result) if compute_v else result
 
 
@@ -220,16 +256,20 @@ def eigh(a, UPLO="L", *, method="auto", b=None, lower=True, eigvals_only=False, 
         = w x``, 3: ``b a x = w x``), reading the triangle *lower*, and
         return ``(w, v)`` (or w with *eigvals_only*) as scipy does; see
         :func:`jitla.linalg._eigh_generalized.eigh_generalized`.
-    method : {"auto", "jacobi", "ql"}
+    method : {"auto", "jacobi", "ql", "dc"}
         "ql": Householder tridiagonalisation + implicit QL with Wilkinson
         shifts (:mod:`jitla.kernels.eig_symmetric`, LAPACK ``dsyev``'s
+        algorithm); "dc": the same reduction, then divide and conquer on
+        the tridiagonal matrix and the reflectors applied blocked
+        (:mod:`jitla.kernels.eig_symmetric_dc`, LAPACK ``dsyevd``'s
         algorithm); "jacobi": cyclic Jacobi with a relative threshold
         (slower, relatively accurate for graded positive definite input);
-        "auto" as :func:`eigh_method`.  Complex input: "auto"/"ql" only,
-        a complex Householder reduction to a *real* tridiagonal matrix
-        (:mod:`jitla.kernels.eig_hermitian`, ``zhetd2`` on one triangle),
-        the same QL on a real eigenvector matrix, and one real GEMM
-        applying it to Q (``zheevr``'s order of work).
+        "auto" as :func:`eigh_method`.  Complex input: "auto", "ql" or
+        "dc": a complex Householder reduction to a *real* tridiagonal
+        matrix (:mod:`jitla.kernels.eig_hermitian`, ``zhetd2`` on one
+        triangle), the same QL or divide and conquer on a real eigenvector
+        matrix, and one real GEMM applying it to Q (``zheevr``'s order of
+        work).
 
     Returns
     -------
@@ -279,7 +319,9 @@ def eigvalsh(a, UPLO="L", *, method="auto"):
     """Eigenvalues of a symmetric matrix, ascending (numpy.linalg.eigvalsh).
 
     As :func:`eigh` without the vectors: the QL iteration then costs O(n^2)
-    and the tridiagonalisation (4n^3/3 flops) is all the work.
+    and the tridiagonalisation (4n^3/3 flops) is all the work.  Every
+    *method* but "jacobi" takes root-free QL (as ``dsyevd`` takes ``dsterf``
+    without vectors).
     """
     return _eigh(a, UPLO, False, method)
 

@@ -416,13 +416,18 @@ def zsvd_bidiagonal_dc(k: int) -> bool:
 
 
 def eigh_plan(n: int) -> Plan:
-    """``eigh(method="auto")``: always tridiagonalisation + implicit QL.
+    """``eigh(method="auto")``: tridiagonalisation, then divide and conquer or implicit QL.
 
-    O(n^3) with a small constant and backward stable; "jacobi" (relatively
-    accurate for graded positive definite matrices, several times slower)
-    only when named.
+    From :data:`jitla.config.EIGH_DC_MIN` on, divide and conquer (the
+    merges' vector updates are GEMMs, where QL accumulates ~6 n^3 flops of
+    plane rotations); below it implicit QL, which is as fast there and
+    compiles less.  Both are backward stable; "jacobi" (relatively accurate
+    for graded positive definite matrices, several times slower) only when
+    named.  Values only (``eigvalsh``) always take root-free QL.
     """
-    return Plan("eigh", "ql", "tridiagonalisation + implicit QL (backward stable, fastest)")
+    if n >= config.EIGH_DC_MIN:
+        return Plan("eigh", "dc", f"n >= {config.EIGH_DC_MIN}: divide and conquer (merges are GEMMs)")
+    return Plan("eigh", "ql", f"n < {config.EIGH_DC_MIN}: tridiagonalisation + implicit QL")
 
 
 # --------------------------------------------------------------------------

@@ -402,6 +402,26 @@ def test_eigh_hermitian_past_the_vector_chunks(rng):
         np.testing.assert_allclose(V.conj().T @ metric @ V, np.eye(n), rtol=0, atol=tol)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_eigh_hermitian_divide_and_conquer(rng, dtype):
+    # T's real eigenvectors by divide and conquer (n = 37: leaves of at most 25 rows, one
+    # merge), then the same real GEMM with Q^T as the QL route; "auto" takes it from
+    # EIGH_DC_MIN on
+    n = 37
+    tol = rtol(dtype, n)
+    H = crandom(rng, (n, n))
+    H = (H + H.conj().T).astype(dtype)
+    ref = sl.eigh(H.astype(np.complex128), eigvals_only=True)
+    scale = np.abs(ref).max()
+    for uplo in ("L", "U"):
+        w, V = jl.eigh(H, uplo, method="dc")
+        assert (w.dtype, V.dtype) == (np.linalg.eigh(H)[0].dtype, dtype)
+        np.testing.assert_allclose(w, ref, rtol=0, atol=tol * scale)
+        assert_unitary_columns(V, dtype)
+        np.testing.assert_allclose(H @ V, V * w, rtol=0, atol=tol * scale)
+    assert jl.eigh_method((config.EIGH_DC_MIN,) * 2).variant == "dc"
+
+
 def test_hermitian_tridiagonalisation_kernels(rng):
     # the fused one-triangle reduction against the two-triangle zhetd2: the same d, e, tau
     # and reflectors, and Q^T from them with Q^H H Q = T

@@ -1,4 +1,4 @@
-"""Symmetric eigensolvers: Jacobi and tridiagonal QL kernels, numpy.linalg.eigh semantics."""
+"""Symmetric eigensolvers: Jacobi, tridiagonal QL, divide and conquer; numpy.linalg.eigh semantics."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from jitla import LinAlgError
 from jitla.kernels import eig_symmetric
 from jitla.linalg import eigh, eigvalsh
 
-METHODS = ["jacobi", "ql"]
+METHODS = ["jacobi", "ql", "dc"]
 SIZES = [1, 2, 3, 5, 17, 40, 70]
 
 
@@ -60,12 +60,33 @@ def test_above_the_driver_order_eigh_runs_the_steps(rng, monkeypatch):
     n = config.EIG_ONE_KERNEL_MAX + 1
     for order in (n, n - 1):
         a = random_symmetric(rng, order)
-        w, V = eigh(a)
+        w, V = eigh(a, method="ql")
         check_eigh(a, w, V)
         np.testing.assert_allclose(
             w, np.linalg.eigvalsh(a), rtol=0, atol=20 * order * eps(np.float64) * np.abs(a).max()
         )
         assert (("eigh", "ql") in asked) == (order == n - 1), order
+
+
+def test_auto_takes_divide_and_conquer_from_the_config_threshold(rng, monkeypatch):
+    # at and above EIGH_DC_MIN "auto" runs the D&C steps (its kernel, never the QL's steqr on Q);
+    # below, QL; the vectors agree with numpy's up to sign either way
+    from jitla import config
+    from jitla.linalg import _eig, eigh_method
+
+    n = config.EIGH_DC_MIN
+    assert eigh_method((n, n)).variant == "dc" and eigh_method((n - 1, n - 1)).variant == "ql"
+    ran = []
+    real = _eig.tridiagonal_dc
+    monkeypatch.setattr(_eig, "tridiagonal_dc", lambda *args: ran.append(1) or real(*args))
+    for order in (n, n - 1):
+        a = random_symmetric(rng, order)
+        w, V = eigh(a)
+        check_eigh(a, w, V)
+        wn, Vn = np.linalg.eigh(a)
+        np.testing.assert_allclose(np.abs(V.T @ Vn), np.eye(order), rtol=0, atol=1e-8)
+        assert bool(ran) == (order == n), order
+        ran.clear()
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -109,7 +130,7 @@ def test_errors_as_numpy():
     with pytest.raises(TypeError, match="complex"):
         eigh(np.eye(2, dtype=complex), method="jacobi")  # no Hermitian Jacobi kernel
     with pytest.raises(ValueError, match="unknown eigh method"):
-        eigh(np.eye(2), method="dc")
+        eigh(np.eye(2), method="divide_and_conquer")
 
 
 def test_nan_gives_nan_as_numpy():

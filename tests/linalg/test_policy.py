@@ -68,6 +68,7 @@ def test_public_plan_functions_share_the_shape():
         svd_method((40, 30), "jacobi"),
         eigh_method((5, 5)),
         eigh_method((5, 5), "jacobi"),
+        eigh_method((5, 5), "dc"),
     ):
         assert isinstance(plan, policy.Plan)
         get_kernel(plan.op, plan.variant)
@@ -95,6 +96,7 @@ def test_public_plan_functions_share_the_shape():
             "blocked",
         ),
         (lambda n, t: policy.orgqr_plan(n, n), config.QR_UNBLOCKED_SMALL_MAX, "unblocked", "blocked"),
+        (lambda n, t: policy.eigh_plan(n), config.EIGH_DC_MIN - 1, "ql", "dc"),
     ],
 )
 def test_unblocked_thresholds_come_from_config(rule, threshold, below, at_or_above):
