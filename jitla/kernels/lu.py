@@ -43,7 +43,7 @@ from jitla._jit import kernel, out_of_line, parallel_kernel, vector_kernel, vect
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.condest import gecon, solve_lu_rows_ool
-from jitla.kernels.gemm import gemm_packed, gemm_parallel, gemm_small, zgemm_1m
+from jitla.kernels.gemm import gemm_packed, gemm_parallel, zgemm_1m
 from jitla.kernels.tile_update import tile_update_ool
 from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_blocked, trsm_unchecked, ztrsm
 
@@ -1304,40 +1304,32 @@ def _upper_solve_rows(LU, X):
             X[p, j] /= d
 
 
-#: Rows per block of :func:`_lower_inverse_blocked` in the blocked and tiled
-#: inverse kernels.  n = 100 float64, 1 thread, shared machine (load 2.5-3, devlog
-#: 078): nb = 8 21 us, 16 18 us, 24 19 us, 32 20 us; :func:`_lower_inverse`
-#: alone 25 us (and 120-220 us in its earlier form, a row view per axpy).
-INVERSE_LOWER_NB = 16
-
-
 @kernel
-def _lower_inverse_blocked(LU, X, nb):
+def _lower_inverse_blocked(LU, X, nb, blocks):
     """``X <- L^{-1}`` as :func:`_lower_inverse`, *nb* rows at a time, most of it in a GEMM.
 
     With ``I = [i0, i1)`` a block of rows and X[:i0] already holding
     rows :i0 of L^{-1} (zero right of the diagonal), rows I of ``L X = E``
     read ``L_II X_I = E_I - L[I, :i0] X[:i0]``: one product
-    ``L[I, :i0] @ X[:i0, :i0]`` (:func:`~jitla.kernels.gemm.gemm_small`,
-    register tiles), then forward substitution with the unit lower
-    ``L_II`` on the nb rows, over their first i1 columns.  This is the
-    row-block form of LAPACK ``dtrtri``'s blocked inverse (Du Croz & Higham,
-    IMA J. Numer. Anal. 12, 1992, method 2C): the GEMM does 2n^3/3 flops
-    (the zeros of X[:i0, :i0] above the diagonal included) where the row
-    axpys of :func:`_lower_inverse` do n^3/3, but at register-tile speed;
-    workspace an nb x n block and gemm_small's copies of its operands.
+    ``X[I, :i0] = -L[I, :i0] @ X[:i0, :i0]`` (:func:`~jitla.kernels.gemm.gemm_packed`,
+    which the inverse kernels link anyway for their triangular solve), then
+    forward substitution with the unit lower ``L_II`` on the nb rows
+    (:func:`_unit_lower_rows`).  This is the row-block form of LAPACK
+    ``dtrtri``'s blocked inverse (Du Croz & Higham, IMA J. Numer. Anal. 12,
+    1992, method 2C): the GEMM does 2n^3/3 flops (the zeros of X[:i0, :i0]
+    above the diagonal included) where the row axpys of
+    :func:`_lower_inverse` do n^3/3, but at GEMM speed.  Workspace: the
+    GEMM's packing buffers.
     """
     n = LU.shape[0]
+    minus_one = X.dtype.type(-1)
     for i0 in range(0, n, nb):
         i1 = min(i0 + nb, n)
-        if i0 > 0:
-            T = np.empty((i1 - i0, i0), X.dtype)
-            gemm_small(LU[i0:i1, :i0], X[:i0, :i0], T)
         for i in range(i0, i1):
-            for j in range(i0):
-                X[i, j] = -T[i - i0, j]
-            for j in range(i0, n):
+            for j in range(n):
                 X[i, j] = 0
+        if i0 > 0:
+            gemm_packed(LU[i0:i1, :i0], X[:i0, :i0], X[i0:i1, :i0], minus_one, blocks)
         _unit_lower_rows(LU, X, i0, i1)
 
 
@@ -1433,7 +1425,7 @@ def lu_inverse_blocked(A, LU, X, blocks, nb):
     if info != 0:
         return info, 0.0
     rcond = gecon(A, LU)
-    _lower_inverse_blocked(LU, X, INVERSE_LOWER_NB)
+    _lower_inverse_blocked(LU, X, max(8, nb // 4), blocks)
     trsm_blocked(LU, X, False, False, False, blocks, max(8, nb // 4))
     _swap_columns_back(piv, X)
     return info, rcond
@@ -1456,7 +1448,7 @@ def lu_inverse_tiled(A, LU, X, blocks, nb):
     if info != 0:
         return info, 0.0
     rcond = gecon(A, LU)
-    _lower_inverse_blocked(LU, X, INVERSE_LOWER_NB)
+    _lower_inverse_blocked(LU, X, max(8, nb // 4), blocks)
     trsm_blocked(LU, X, False, False, False, blocks, max(8, nb // 4))
     _swap_columns_back(piv, X)
     return info, rcond

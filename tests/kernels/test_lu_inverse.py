@@ -4,7 +4,8 @@ Oracles: tests/naive.py (Python-float forward substitution) and scipy's
 ``solve_triangular`` (LAPACK ``dtrtrs``) on the unit lower factor of a
 partially pivoted LU, so that ``|l_ij| <= 1``.  Orders and block sizes are odd
 so that the first block (no GEMM), a last block shorter than nb and blocks
-wider than the matrix are all taken, in float64 and float32.
+wider than the matrix are all taken, in float64 and float32; the GEMM's
+block sizes are small enough that its packing loops cross several blocks.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def test_lower_inverse_blocked_matches_naive_scipy_and_row_axpys(rng, dtype, n, 
     LU = (np.tril(L, -1) + np.triu(U)).astype(dtype)  # the kernels' storage: unit L below U
     before = LU.copy()
     X = np.full((n, n), np.nan, dtype)
-    _lower_inverse_blocked(LU, X, nb)
+    _lower_inverse_blocked(LU, X, nb, (12, 16, 40))  # (MC, KC, NC) of the packed GEMM
     np.testing.assert_array_equal(LU, before)  # only read
     # upper triangle exactly the identity's
     np.testing.assert_array_equal(np.triu(X), np.eye(n, dtype=dtype))
