@@ -194,25 +194,63 @@ def _tile_width(a):
     return lambda a: nr
 
 
-#: Vector accumulators of :func:`jitla.kernels.gemm.gemm_small`'s register
-#: tile: two per cycle of FMA latency on CPUs that issue two vector FMAs a
-#: cycle (4 cycles on Zen 4 with ymm, one zmm a cycle; 4-5 on Haswell to
-#: Skylake), so every k step has eight independent FMAs in flight.
+#: Vector accumulators of ``gemm_small``'s half-chunk tiles (the last few columns):
+#: two per cycle of FMA latency on CPUs that issue two vector FMAs a cycle (4 cycles
+#: on Zen 4/5, 4-5 on Haswell to Skylake), so every k step has eight independent
+#: FMAs in flight.
 SMALL_ACCUMULATORS = 8
 
 
-def small_tile_rows_for(vector_bytes: int, halves: int, share: int) -> int:
+def small_strip_halves_for(vector_bytes: int) -> int:
+    """Width of :func:`jitla.kernels.gemm.gemm_small`'s main strips, in 32-byte halves of a chunk.
+
+    Two vector registers per row of the tile: 128 bytes with AVX-512 (16
+    float64, two zmm), 64 with AVX2 (8 float64, two ymm), 32 with 16-byte
+    vectors (SSE2, NEON).  Two vectors per row let each broadcast of A feed
+    two FMAs, and leave room in the register file for many rows.
+    """
+    return max(1, 2 * vector_bytes // (CHUNK_BYTES // 2))
+
+
+def small_accumulators(vector_bytes: int, registers: int, halves: int) -> int:
+    """Vector accumulators of a ``gemm_small`` tile whose rows are *halves* half-chunks.
+
+    Main strips (:func:`small_strip_halves_for`, two vectors per row) take
+    half the register file: 16 of 32 zmm with AVX-512 (8 rows), 8 of 16 ymm
+    with AVX2 (4 rows).  LLVM keeps each broadcast of A in a register (it
+    feeds two FMAs), so the k step holds 2R accumulators, two vectors of B
+    and R broadcasts: 26 of 32 zmm, 14 of 16 ymm.  Twelve rows with AVX-512
+    (24 + 2 + 12) spilled four accumulators to the stack.  Other strips (the
+    last few columns, one 32-byte half per row) keep :data:`SMALL_ACCUMULATORS`.
+    """
+    if halves == small_strip_halves_for(vector_bytes):
+        return max(SMALL_ACCUMULATORS, registers // 2)
+    return SMALL_ACCUMULATORS
+
+
+def small_tile_rows_for(vector_bytes: int, registers: int, halves: int, share: int) -> int:
     """Rows of ``gemm_small``'s register tile whose rows are *halves* half-chunks (32 bytes each).
 
-    A row of the tile spans ``halves * 32`` bytes, ``max(1, halves * 32 //
-    vector_bytes)`` vector registers, so :data:`SMALL_ACCUMULATORS`
-    accumulators take ``SMALL_ACCUMULATORS // that`` rows, for float64 and
-    float32 alike: 8 rows with AVX-512 (one zmm per row, or one ymm for a
-    half chunk), 4 with AVX2 for a full chunk (two ymm) and 8 for a half.
-    *share* divides the rows (2: the tiles at the bottom edge).
+    A row of the tile spans ``halves * 32`` bytes, ``v = max(1, halves * 32 //
+    vector_bytes)`` vector registers, so :func:`small_accumulators`
+    accumulators take ``that // v`` rows, for float64 and float32 alike:
+    main strips 8 rows with AVX-512 (two zmm per row), 4 with AVX2 (two
+    ymm); half-chunk strips 8 rows with either.  *share* divides the rows
+    (2: the tiles at the bottom edge of a main strip).
     """
     vectors = max(1, halves * CHUNK_BYTES // 2 // vector_bytes)
-    return max(1, SMALL_ACCUMULATORS // vectors // share)
+    return max(1, small_accumulators(vector_bytes, registers, halves) // vectors // share)
+
+
+@intrinsic
+def small_strip_halves(typingctx):
+    """:func:`small_strip_halves_for` on the compile target, as a literal."""
+    halves = small_strip_halves_for(target_vectors().bytes)
+
+    def codegen(context, builder, signature, args):
+        return context.get_constant(types.intp, halves)
+
+    return types.literal(halves)(), codegen
 
 
 @intrinsic
@@ -220,12 +258,13 @@ def small_tile_rows(typingctx, halves, share):
     """:func:`small_tile_rows_for` on the compile target, as a literal (a constant of each compiled kernel).
 
     *halves* and *share* must be integer literals.  The result is typed
-    ``Literal[int]``, so passing it on as the *rows* of :func:`register_tile`
+    ``Literal[int]``, so passing it on as the *rows* of :func:`strip_tile`
     (through a kernel's argument) keeps it a compile-time size.
     """
     if not (isinstance(halves, types.IntegerLiteral) and isinstance(share, types.IntegerLiteral)):
         return None
-    rows = small_tile_rows_for(target_vectors().bytes, halves.literal_value, share.literal_value)
+    target = target_vectors()
+    rows = small_tile_rows_for(target.bytes, target.registers, halves.literal_value, share.literal_value)
     result = types.literal(rows)
 
     def codegen(context, builder, signature, args):
@@ -275,6 +314,21 @@ def register_tile(typingctx, like, rows, chunks):
     tile_type = types.Array(like.dtype, 2, "C")
     n_cols = chunks.literal_value * CHUNK_BYTES // (like.dtype.bitwidth // 8)
     return tile_type(like, rows, chunks), _stack_tile(tile_type, rows.literal_value, n_cols)
+
+
+@intrinsic
+def strip_tile(typingctx, like, rows, halves):
+    """Allocate an uninitialised ``rows x (halves * 32 // itemsize)`` stack array.
+
+    As :func:`register_tile`, in 32-byte halves of a chunk rather than whole
+    chunks (*rows* and *halves* int literals): the tiles of
+    :func:`jitla.kernels.gemm.gemm_small`.
+    """
+    if not (isinstance(rows, types.IntegerLiteral) and isinstance(halves, types.IntegerLiteral)):
+        return None
+    tile_type = types.Array(like.dtype, 2, "C")
+    n_cols = halves.literal_value * CHUNK_BYTES // 2 // (like.dtype.bitwidth // 8)
+    return tile_type(like, rows, halves), _stack_tile(tile_type, rows.literal_value, n_cols)
 
 
 @intrinsic
@@ -328,3 +382,35 @@ def unit_stride_row(typingctx, a, i, j, n):
         return row._getvalue()
 
     return row_type(a, i, j, n), codegen
+
+
+@intrinsic
+def contiguous_view(typingctx, a):
+    """*a* retyped as a C-contiguous array of the same shape, without a check or a copy.
+
+    For a 2-D *a* of any layout that the caller has found C-contiguous
+    (``strides == (shape[1] * itemsize, itemsize)``).  The result has the
+    type ``np.ascontiguousarray(a)`` has (writeable, *a*'s alignment), so the
+    two can meet in one variable, but skips that function's run-time check
+    (a call) and its reference count: the view borrows *a*'s data with no
+    owner and must not outlive *a* or escape the kernel.  The caller never
+    writes through it when *a* is read-only.
+    """
+    if not (isinstance(a, types.Array) and a.ndim == 2):
+        return None
+    view_type = a.copy(layout="C", readonly=False)
+
+    def codegen(context, builder, signature, args):
+        ary = make_array(a)(context, builder, args[0])
+        view = make_array(view_type)(context, builder)
+        populate_array(
+            view,
+            data=ary.data,
+            shape=ary.shape,
+            strides=ary.strides,
+            itemsize=ary.itemsize,
+            meminfo=None,
+        )
+        return view._getvalue()
+
+    return view_type(a), codegen

@@ -41,9 +41,12 @@ from jitla.kernels._pack import pack_a, pack_b
 from jitla.kernels._registry import register
 from jitla.kernels._tile import (
     MR,
+    contiguous_view,
     gemm_register_tile,
     register_tile,
+    small_strip_halves,
     small_tile_rows,
+    strip_tile,
     tile_width,
     unit_stride_row,
 )
@@ -471,16 +474,22 @@ def gemm_parallel(A, B, C, alpha, blocks, nthreads):
 # one small product, written once (matmul's "auto" choice below SMALL_GEMM)
 # --------------------------------------------------------------------------
 @vector_kernel
-def _small_tile(A, B, C, i0, j0, rows, halves):
-    """``C[i0:i0+R, j0:j0+W] = A[i0:i0+R] @ B[:, j0:j0+W]``: one register tile, C written once.
+def _small_tile(A, B, C, i_lo, i_hi, j0, rows, halves):
+    """``C[i0:i0+R, j0:j0+W] = A[i0:i0+R] @ B[:, j0:j0+W]``, i0 = i_lo, i_lo + R, ...: tiles, C written once.
 
-    ``W`` is *halves* halves of a 64-byte chunk of lanes (a chunk is 8
-    float64 or 16 float32: one zmm, two ymm); ``R`` is *rows*.  Both are
-    literals (each caller's constants compile their own copy, in which the
-    tile's shape is a constant).  The accumulators are a stack tile
-    (:func:`~jitla.kernels._tile.register_tile`): its loops have constant
+    Tiles start below *i_hi*; the last is moved back to end at *i_hi* (and
+    to start at 0 at the latest): rows ``[i_lo, i_hi)`` of the strip in as
+    few calls as there are tile shapes -- a call per tile cost 20-50 ns,
+    10-20 % of a 100 x 100 product in 8-row tiles and more in AVX2's 4-row
+    ones (devlog 078).
+
+    ``W`` is *halves* 32-byte halves of a 64-byte chunk of lanes (a chunk
+    is 8 float64 or 16 float32: one zmm, two ymm); ``R`` is *rows*.  Both
+    are literals (each caller's constants compile their own copy, in which
+    the tile's shape is a constant).  The accumulators are a stack tile
+    (:func:`~jitla.kernels._tile.strip_tile`): its loops have constant
     trip counts, so LLVM keeps it in registers, and each k step is R
-    broadcasts of A and R vector FMAs with one row of B.  C is stored once
+    broadcasts of A and R*v vector FMAs with one row of B (v vectors).  C is stored once
     at the end, never read: the k loop of :func:`gemm_reordered` loads and
     stores its row of C at every step, and when C is not 64-byte aligned
     (numpy aligns to 16 bytes) each of those stores straddles two cache
@@ -490,50 +499,51 @@ def _small_tile(A, B, C, i0, j0, rows, halves):
     (same sums, stored to the same row of C), so a tile may be taller than
     A.
     """
-    acc = register_tile(C, rows, 1)
+    acc = strip_tile(C, rows, halves)
     R = acc.shape[0]
-    W = acc.shape[1] * halves // 2
+    W = acc.shape[1]
     last = A.shape[0] - 1
-    for r in range(R):
-        for l in range(W):
-            acc[r, l] = 0
-    for p in range(A.shape[1]):
-        B_row = B[p, j0 : j0 + W]
+    for t in range(i_lo, i_hi, R):
+        i0 = max(min(t, i_hi - R), 0)
         for r in range(R):
-            a = A[min(i0 + r, last), p]
             for l in range(W):
-                acc[r, l] += a * B_row[l]  # acc += outer(A[i0:i0+R, p], B[p, j0:j0+W])
-    for r in range(R):
-        C_row = C[min(i0 + r, last), j0 : j0 + W]
-        for l in range(W):
-            C_row[l] = acc[r, l]
+                acc[r, l] = 0
+        for p in range(A.shape[1]):
+            B_row = B[p, j0 : j0 + W]
+            for r in range(R):
+                a = A[min(i0 + r, last), p]
+                for l in range(W):
+                    acc[r, l] += a * B_row[l]  # acc += outer(A[i0:i0+R, p], B[p, j0:j0+W])
+        for r in range(R):
+            C_row = C[min(i0 + r, last), j0 : j0 + W]
+            for l in range(W):
+                C_row[l] = acc[r, l]
 
 
 @vector_kernel(inline="always")
-def _small_strip(A, B, C, j0, halves):
+def _small_strip(A, B, C, j0, halves, share):
     """``C[:, j0:j0+W] = A @ B[:, j0:j0+W]``: one strip of columns, tile by tile down the rows.
 
     ``W`` as in :func:`_small_tile`.  Tiles of R rows
-    (:func:`~jitla.kernels._tile.small_tile_rows`: eight vector accumulators,
-    8 rows with AVX-512), then edge tiles for the rest, the last moved back
-    to end at the bottom edge (it overlaps its neighbour and recomputes a
-    few entries with the same result); with fewer rows than an edge tile,
-    one edge tile whose rows past the last repeat it.  Full-width strips
-    (``halves = 2``) take edge tiles of R/2 rows, so a 100-row strip is
-    covered exactly; half-width strips (the last few columns) take R-row
-    edge tiles, the main tile's own shape, since each tile shape costs about
-    0.3 s to compile: three shapes in all.  Inlined into its caller (Numba
-    ``inline="always"``), so the caller's constant *halves* reaches the
-    tiles as a literal.
+    (:func:`~jitla.kernels._tile.small_tile_rows`), then edge tiles of E
+    rows for the rest, the last moved back to end at the bottom edge (it
+    overlaps its neighbour and recomputes a few entries with the same
+    result); with fewer rows than an edge tile, one edge tile whose rows
+    past the last repeat it.  ``E = R / share``: main and one-chunk strips
+    take ``share = 2`` (R/2 rows: a 100-row strip of 8-row tiles is covered
+    exactly), half-chunk strips (the last few columns) ``share = 1``, the
+    main tile's own shape, since each tile shape costs about 0.3 s to
+    compile.  Inlined into its caller (Numba ``inline="always"``), so the
+    caller's constant *halves* and *share* reach the tiles as literals.
     """
     R = small_tile_rows(halves, 1)
-    E = small_tile_rows(halves, halves)  # R/2 rows for full strips, R for half strips
+    E = small_tile_rows(halves, share)  # R/2 rows for main strips, R for half strips
     m = A.shape[0]
     full = m - m % R
-    for i in range(0, full, R):
-        _small_tile(A, B, C, i, j0, R, halves)
-    for i in range(full, m, E):
-        _small_tile(A, B, C, max(min(i, m - E), 0), j0, E, halves)
+    if full > 0:
+        _small_tile(A, B, C, 0, full, j0, R, halves)
+    if full < m:
+        _small_tile(A, B, C, full, m, j0, E, halves)
 
 
 def _small_example(dtype):
@@ -544,7 +554,7 @@ def _small_example(dtype):
 @register(
     "gemm_small",
     "tiles",
-    "C = A @ B for small operands: register tiles of 8 vector accumulators, C written once",
+    "C = A @ B for small operands: register tiles two vectors wide, C written once",
     flops=gemm_flops,
     example=_small_example,
 )
@@ -564,16 +574,23 @@ def gemm_small(A, B, C):
 
     Notes
     -----
-    Register tiles (:func:`_small_tile`) of eight vector accumulators
-    cover C: strips of W columns (one 64-byte chunk: 8 float64, 16
-    float32), then strips of W/2 for the rest; down each strip, tiles of R
-    rows (8 with AVX-512, :func:`~jitla.kernels._tile.small_tile_rows`),
-    then of R/2 (:func:`_small_strip`).  Where a dimension is not a
-    multiple of the last tile, that tile is moved back to end at the edge
-    and overlaps its neighbour (it recomputes a few entries with the same
-    result) instead of running a scalar remainder loop; a 100 x 100
-    float64 product is covered exactly (12 x 8 + 4 each way).  With fewer
-    than W/2 columns each entry is a dot product.  Each entry is summed
+    Register tiles (:func:`_small_tile`) cover C in strips of columns.
+    Main strips are two vector registers wide
+    (:func:`~jitla.kernels._tile.small_strip_halves_for`: W = 16 float64 /
+    32 float32 with AVX-512, 8 / 16 with AVX2), in tiles of R rows whose
+    accumulators take half the register file (8 rows with AVX-512, 4 with
+    AVX2, :func:`~jitla.kernels._tile.small_tile_rows`), then R/2
+    (:func:`_small_strip`).  After them, more than a quarter chunk of
+    columns left (H = 4 float64 / 8 float32) takes one more main strip
+    moved back to end at the edge; at most H columns, strips of H (one
+    ymm per row, 8-row tiles).  A matrix narrower than a main strip takes
+    one-chunk strips (one zmm per row, 8-row tiles) and then strips of H,
+    as before main strips were widened (devlog 078).  Where a dimension is
+    not a multiple of the last tile, that tile is moved back to end at the
+    edge and overlaps its neighbour (it recomputes a few entries with the
+    same result) instead of running a scalar remainder loop; a 100 x 100
+    float64 product takes 6 main strips of 12 x 8 + 4 rows and one strip
+    of 4 columns.  With fewer than H columns each entry is a dot product.  Each entry is summed
     over p in order 0..k-1, as :func:`gemm_reordered` does (same
     rounding).  No packing and no cache blocking: the API uses it below
     ``config.SMALL_GEMM``, where the operands sit in L1/L2.  Flops 2mnk
@@ -582,14 +599,24 @@ def gemm_small(A, B, C):
 
     matmul calls it through :func:`gemm_small_entry`.
     """
-    # operands of other strides are copied (a no-op for a C-contiguous one,
-    # whatever its type), so that the loops see unit strides
-    A = np.ascontiguousarray(A)
-    B = np.ascontiguousarray(B)
+    # operands of other strides are copied, so that the loops see unit strides;
+    # C-contiguous ones (whatever their type) are retyped in place, which costs
+    # nothing where np.ascontiguousarray's own check and reference counts cost
+    # about 45 ns each, a tenth of a 10 x 10 product
+    size = A.itemsize
+    if A.strides[1] == size and A.strides[0] == A.shape[1] * size:
+        A = contiguous_view(A)
+    else:
+        A = np.ascontiguousarray(A)
+    if B.strides[1] == size and B.strides[0] == B.shape[1] * size:
+        B = contiguous_view(B)
+    else:
+        B = np.ascontiguousarray(B)
     m, k = A.shape
     n = B.shape[1]
-    W = 64 // C.itemsize
-    H = W // 2
+    M = small_strip_halves()  # main strips: two vector registers per row
+    W = M * 32 // C.itemsize
+    H = 32 // C.itemsize
     if n < H:
         for i in range(m):
             for j in range(n):
@@ -600,9 +627,18 @@ def gemm_small(A, B, C):
         return
     full = n - n % W
     for j in range(0, full, W):
-        _small_strip(A, B, C, j, 2)
+        _small_strip(A, B, C, j, M, 2)
+    if n - full > H and full > 0:
+        # more than a half chunk left: one main strip moved back to end at the edge
+        _small_strip(A, B, C, n - W, M, 2)
+        return
+    if M > 2 and full == 0:
+        # narrower than one main strip: one-chunk strips (one zmm per row) first
+        full = n - n % (2 * H)
+        for j in range(0, full, 2 * H):
+            _small_strip(A, B, C, j, 2, 2)
     for j in range(full, n, H):
-        _small_strip(A, B, C, min(j, n - H), 1)
+        _small_strip(A, B, C, min(j, n - H), 1, 1)
 
 
 #: The second dispatchers of :func:`gemm_small` and :func:`zgemm_1m_small` behind

@@ -270,6 +270,7 @@ def zgeqp3(A, jpvt, tau):
     w = np.empty(max(n, 1), dtype=A.dtype)
     vn1 = np.empty(n, dtype=rdt)
     vn2 = np.empty(n, dtype=rdt)
+    stale = np.empty(n, dtype=np.bool_)
     for j in range(n):
         jpvt[j] = j
         vn1[j] = _zcolumn_norm(A, 0, j)
@@ -287,11 +288,11 @@ def zgeqp3(A, jpvt, tau):
             vn2[pvt] = vn2[i]
         _, tau[i] = zlarfg(A[i:, i])
         reflect_rows(A, i, i, tau[i].conjugate(), A, i + 1, n, w)
-        Ri = A[i]
-        for j in range(i + 1, n):
-            if not _downdate(vn1, vn2, j, Ri[j], tol3z):
-                vn1[j] = _zcolumn_norm(A, i + 1, j) if i + 1 < m else 0.0
-                vn2[j] = vn1[j]
+        if _downdate(vn1, vn2, A[i], i + 1, tol3z, stale):
+            for j in range(i + 1, n):
+                if stale[j]:
+                    vn1[j] = _zcolumn_norm(A, i + 1, j) if i + 1 < m else 0.0
+                    vn2[j] = vn1[j]
     return 0
 
 

@@ -418,11 +418,13 @@ def test_dot_gemv_nan_inf(dtype):
 # --------------------------------------------------------------------------
 # gemm_small: matmul's kernel for one small product (C overwritten)
 # --------------------------------------------------------------------------
-#: (m, k, n) below, at and past one tile in each direction (R = 8 rows with
-#: AVX-512, 4 with AVX2, then R/2-row tiles; strips of 8 float64 / 16 float32
-#: lanes, then of half that), so that the tiles taller than A, the overlapping edge
-#: tiles, the half-width strips (n = 5, 12, 24) and the dot-product path for
-#: n < W/2 are all taken.
+#: (m, k, n) below, at and past one tile in each direction (main strips two
+#: vectors wide: 16 float64 / 32 float32 columns in 8-row tiles with AVX-512, 8 / 16
+#: in 4-row tiles with AVX2, then R/2-row tiles; narrower than a main strip, one-chunk
+#: strips; then strips of 4 / 8 columns), so that the tiles taller than A, the
+#: overlapping edge tiles, the half-width strips (n = 5, 12, 20, 24), a main strip
+#: moved back over its neighbour (n = 27 and 45 in float64, 45 in float32) and the
+#: dot-product path for n < 4 / 8 are all taken.
 SMALL_SHAPES = [
     (1, 1, 1),
     (3, 3, 3),
@@ -435,6 +437,9 @@ SMALL_SHAPES = [
     (6, 4, 5),
     (12, 3, 12),
     (2, 9, 24),
+    (17, 3, 20),
+    (21, 6, 27),
+    (9, 5, 45),
 ]
 
 

@@ -51,21 +51,29 @@ def test_choose_tile_pins_each_isa(vector_bytes, registers, f64, f32):
 
 
 @pytest.mark.parametrize(
-    "vector_bytes, full, half",
+    "vector_bytes, registers, main, full, half",
     [
-        (64, 8, 8),  # AVX-512: one zmm per row of a full tile, one ymm per row of a half tile
-        (32, 4, 8),  # AVX2: two ymm per row of a full tile (8 rows would need 16 + 2 + 1 > 16)
-        (16, 2, 4),  # SSE2, NEON
+        (64, 32, 4, 8, 8),  # AVX-512: two zmm per row of a main tile (128 bytes), one ymm per half
+        (32, 16, 2, 4, 8),  # AVX2: two ymm per row of a main tile (64 bytes), one per half
+        (16, 16, 1, 4, 4),  # SSE2: main strips are half chunks, two xmm per row
+        (16, 32, 1, 8, 8),  # NEON: the same, 32 registers
     ],
 )
-def test_small_tile_rows_pins_each_isa(vector_bytes, full, half):
-    """gemm_small's tiles: eight vector accumulators, R/2 rows at the edge, within 16 registers."""
-    for halves, rows in ((2, full), (1, half)):
-        assert _tile.small_tile_rows_for(vector_bytes, halves, 1) == rows
-        assert _tile.small_tile_rows_for(vector_bytes, halves, 2) == max(1, rows // 2)
+def test_small_tile_rows_pins_each_isa(vector_bytes, registers, main, full, half):
+    """gemm_small's tiles: main strips two vectors wide, accumulators + B + broadcasts in the registers."""
+    assert _tile.small_strip_halves_for(vector_bytes) == main
+    assert _tile.small_tile_rows_for(vector_bytes, registers, main, 1) == full
+    assert _tile.small_tile_rows_for(vector_bytes, registers, main, 2) == max(1, full // 2)
+    assert _tile.small_tile_rows_for(vector_bytes, registers, 1, 1) == half
+    for halves, rows in ((main, full), (1, half)):
         vectors = max(1, halves * 32 // vector_bytes)
-        # accumulators + one row of B + one broadcast of A fit the smallest register file
-        assert rows * vectors == _tile.SMALL_ACCUMULATORS and rows * vectors + vectors + 1 <= 16
+        # accumulators, one row of B and the broadcasts of A fit the register file (a
+        # broadcast that feeds two or more FMAs stays live for the whole k step)
+        broadcasts = rows if vectors > 1 else 1
+        assert rows * vectors + vectors + broadcasts <= registers
+    # a main tile is two vectors wide and holds at least SMALL_ACCUMULATORS accumulators
+    assert max(1, main * 32 // vector_bytes) == 2 or vector_bytes < 16
+    assert full * max(1, main * 32 // vector_bytes) >= _tile.SMALL_ACCUMULATORS
 
 
 def test_vector_target_from_canned_probe():

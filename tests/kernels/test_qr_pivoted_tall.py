@@ -80,6 +80,29 @@ def test_numerical_rank_tolerance_is_relative_to_r00():
     assert qp.numerical_rank(np.zeros((0, 3)), 1e-12) == 0
 
 
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_downdate_matches_dlaqp2_formula_and_flags_cancellation(dtype):
+    """The vectorised downdate: LAPACK dlaqp2's formula entry by entry, stale flags, zero norms kept."""
+    tol3z = float(np.sqrt(eps(dtype)))
+    vn1 = np.array([9.0, 5.0, 0.0, 3.0, 2.0, 4.0], dtype)
+    vn2 = np.array([9.0, 6.0, 0.0, 3.0, 2.0, 8.0], dtype)
+    r = np.array([99.0, 3.0, 1.0, 3.0, -1.0, -4.0], dtype)  # r[0] is left of j0: ignored
+    stale = np.zeros(6, np.bool_)
+    stale[0] = True  # left of j0: untouched
+    v1, v2, r_before = vn1.copy(), vn2.copy(), r.copy()
+    count = qp._downdate(vn1, vn2, r, 1, tol3z, stale)
+    np.testing.assert_array_equal(vn2, v2)
+    np.testing.assert_array_equal(r, r_before)
+    expected_stale = [True, False, False, True, False, True]
+    np.testing.assert_array_equal(stale, expected_stale)
+    assert count == 2
+    assert vn1[0] == v1[0] and vn1[2] == 0  # left of j0; a zero norm stays zero, not stale
+    for j in (1, 4):  # dlaqp2: vn1 * sqrt(1 - (r / vn1)^2)
+        t = abs(float(r[j])) / float(v1[j])
+        np.testing.assert_allclose(vn1[j], float(v1[j]) * np.sqrt(1 - t * t), rtol=4 * eps(dtype))
+    # j = 3 and 5: |r| = vn1, nothing left of the column (1 - t^2 = 0 <= tol3z): stale
+
+
 def test_norm_downdating_safeguard_recomputes_norms():
     # columns whose norm sits almost entirely in the first row: the downdate
     # 1 - (r/vn1)^2 cancels and must be recomputed, else pivots go wrong
