@@ -234,8 +234,12 @@ def set_gemm_blocks(dtype, MC: int | None = None, KC: int | None = None, NC: int
 #: L1/L2.  Square float64 products, 1 thread, small vs packed (us): AVX-512 n = 48
 #: 5.1 vs 24.3, 100 39.7 vs 76.1, 160 153 vs 194, 192 367 vs 309; AVX2 n = 100
 #: 40 vs 66, 160 191 vs 194; float32 wins further (n = 192: 128 vs 175)
-#: (devlog 027).
-SMALL_GEMM = 168**3
+#: (devlog 027).  Re-measured with the two-vector tiles of devlog 078 (devlog 080, small
+#: / packed time, float64, 1 thread, shared machine): AVX-512 n = 128 0.82, 168 0.75-0.79,
+#: 176 0.73, 192 0.84, 224 0.93, 256 0.97; AVX2 n = 128 1.09, 160-176 0.97-0.98, 192 1.16,
+#: 224 1.09; rectangular shapes near 192**3 (100 x 700 x 100 and the like, 40 x 4000 x 40)
+#: 0.19-0.84 on AVX-512 and 0.42-1.06 on AVX2.  One threshold for both: n <= 191.
+SMALL_GEMM = 192**3
 #: Largest m*n*k of one matrix in a stack for the batched kernel.
 BATCHED_MAX = 32**3
 #: Below this m*n*k the parallel kernel is not worth waking the thread pool: on

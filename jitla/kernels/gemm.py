@@ -497,7 +497,10 @@ def _small_tile(A, B, C, i_lo, i_hi, j0, rows, halves):
     times slower from n = 32 on (devlog 019).  The caller keeps the tile
     inside C and B; rows of the tile past A's last row repeat that row
     (same sums, stored to the same row of C), so a tile may be taller than
-    A.
+    A.  The row of B is taken with :func:`~jitla.kernels._tile.unit_stride_row`
+    (no clamp of the slice bounds): a slice ``B[p, j0:j0+W]`` clamped its end
+    to B's width at every k step, with three loads from the stack, in the
+    loop of 16 FMAs (devlog 080).
     """
     acc = strip_tile(C, rows, halves)
     R = acc.shape[0]
@@ -509,7 +512,7 @@ def _small_tile(A, B, C, i_lo, i_hi, j0, rows, halves):
             for l in range(W):
                 acc[r, l] = 0
         for p in range(A.shape[1]):
-            B_row = B[p, j0 : j0 + W]
+            B_row = unit_stride_row(B, p, j0, W)
             for r in range(R):
                 a = A[min(i0 + r, last), p]
                 for l in range(W):
@@ -529,16 +532,23 @@ def _small_strip(A, B, C, j0, halves, share):
     rows for the rest, the last moved back to end at the bottom edge (it
     overlaps its neighbour and recomputes a few entries with the same
     result); with fewer rows than an edge tile, one edge tile whose rows
-    past the last repeat it.  ``E = R / share``: main and one-chunk strips
-    take ``share = 2`` (R/2 rows: a 100-row strip of 8-row tiles is covered
-    exactly), half-chunk strips (the last few columns) ``share = 1``, the
-    main tile's own shape, since each tile shape costs about 0.3 s to
-    compile.  Inlined into its caller (Numba ``inline="always"``), so the
+    past the last repeat it.  ``E = R / share``: main strips take ``share =
+    2`` (R/2 rows: a 100-row strip of 8-row tiles is covered exactly);
+    one-chunk and half-chunk strips (narrow matrices, the last few columns)
+    ``share = 1``, the main tile's own shape, in one call to
+    :func:`_small_tile` -- each tile shape costs about 0.3 s to compile and
+    each call 20-50 ns, and a tile of 8 such rows (one vector each, 8
+    accumulators) takes the time of a tile of 4, whose 4 accumulators wait on
+    the FMA latency (devlog 080).  Inlined into its caller (Numba ``inline="always"``), so the
     caller's constant *halves* and *share* reach the tiles as literals.
     """
     R = small_tile_rows(halves, 1)
-    E = small_tile_rows(halves, share)  # R/2 rows for main strips, R for half strips
+    E = small_tile_rows(halves, share)  # R/2 rows for main strips, R for the others
     m = A.shape[0]
+    if share == 1:
+        # edge tiles of the main tile's shape: one call, whose last tile is moved back
+        _small_tile(A, B, C, 0, m, j0, R, halves)
+        return
     full = m - m % R
     if full > 0:
         _small_tile(A, B, C, 0, full, j0, R, halves)
@@ -636,7 +646,7 @@ def gemm_small(A, B, C):
         # narrower than one main strip: one-chunk strips (one zmm per row) first
         full = n - n % (2 * H)
         for j in range(0, full, 2 * H):
-            _small_strip(A, B, C, j, 2, 2)
+            _small_strip(A, B, C, j, 2, 1)
     for j in range(full, n, H):
         _small_strip(A, B, C, min(j, n - H), 1, 1)
 

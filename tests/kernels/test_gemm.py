@@ -440,6 +440,7 @@ SMALL_SHAPES = [
     (17, 3, 20),
     (21, 6, 27),
     (9, 5, 45),
+    (19, 4, 11),  # a narrow strip of 8-row tiles, the last moved back (devlog 080)
 ]
 
 

@@ -711,3 +711,24 @@ def test_api_needs_no_compilation_after_warmup():
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_fast_path_agrees_with_the_planned_path(dtype, rng, monkeypatch):
+    # matmul's fast path probes the compiled small kernels by dtype: the first small
+    # product of a dtype takes the planned path (which compiles the kernel), later ones
+    # the fast path; both give the same bits, for any layout, and the fast path follows
+    # config.SMALL_GEMM read at call time (devlog 080)
+    a = np.asfortranarray(random_matrix(rng, (9, 5), dtype))
+    b = random_matrix(rng, (5, 42), dtype)[:, ::2]  # strided columns
+    first = jitla.matmul(a, b)
+    second = jitla.matmul(a, b)
+    assert_matches(second, a, b, np.dtype(dtype))
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(second, jitla.matmul(np.ascontiguousarray(a), np.ascontiguousarray(b)))
+    # a dtype equal to the kernel's but another object (metadata) takes the same kernel
+    tagged = np.dtype(dtype, metadata={"unit": "m"})
+    np.testing.assert_array_equal(jitla.matmul(a.view(tagged), b.view(tagged)), second)
+    monkeypatch.setattr(config, "SMALL_GEMM", 1)  # every product is "large": gemm packed
+    assert jitla.matmul_plan(a, b).op == "gemm"
+    assert_matches(jitla.matmul(a, b), a, b, np.dtype(dtype))
