@@ -8,6 +8,8 @@ run() { echo; echo "######## $*  ($(date +%T), load $(cut -d' ' -f1 /proc/loadav
 run $U jitla info --text
 run $U jitla bench gemm --sizes 1024 2048 --variants packed parallel --text
 run $H jitla bench gemm --sizes 1024 2048 --variants packed parallel --text
+run $U jitla bench gemm --sizes 184 256 512 --variants packed --text
+run $H jitla bench gemm --sizes 184 256 512 --variants packed --text
 run $U jitla bench factor --sizes 2048 --repeat 3 --text
 run $H jitla bench factor --sizes 2048 --repeat 3 --text
 run $U python benchmarks/bench_misses.py
