@@ -385,6 +385,29 @@ def gemm_packed(A, B, C, alpha, blocks):
     packed_region(A, B, C, alpha, blocks, (_I0, m, _I0, n), Ap, Bp)
 
 
+@vector_kernel
+def gemm_packed_into(A, B, C, alpha, blocks, Ap, Bp):
+    """:func:`gemm_packed` with the packing buffers from the caller.
+
+    Parameters
+    ----------
+    A, B, C, alpha, blocks
+        As :func:`gemm_packed`.
+    Ap, Bp : 1-D ndarray of C's dtype
+        Packing buffers of at least ``round_up(min(MC, m), MR) * min(KC, k)``
+        and ``round_up(min(NC, n), NR) * min(KC, k)`` elements.
+
+    Notes
+    -----
+    For callers that make many products in a row (the ``matmul`` API): a
+    buffer allocated and freed on every call can be handed back to the OS
+    by malloc each time (glibc trims the top of its heap), so every call
+    pays a page fault per 4 KiB of buffer -- more than the product itself
+    at n = 256.  Flops 2mnk; no workspace of its own.
+    """
+    packed_region(A, B, C, alpha, blocks, (_I0, A.shape[0], _I0, B.shape[1]), Ap, Bp)
+
+
 # --------------------------------------------------------------------------
 # 5. parallel
 # --------------------------------------------------------------------------
@@ -462,12 +485,48 @@ def gemm_parallel(A, B, C, alpha, blocks, nthreads):
     Ap = np.empty((pr * pc, round_up(min(MC, m), MR) * kc_max), dtype=C.dtype)
     Bp = np.empty((pr * pc, round_up(min(NC, n), NR) * kc_max), dtype=C.dtype)
     for t in prange(pr * pc):
-        tr, tc = t // pc, t % pc
-        i_lo = min(m, (tr * row_panels // pr) * MR)
-        i_hi = min(m, ((tr + 1) * row_panels // pr) * MR)
-        j_lo = min(n, (tc * col_panels // pc) * NR)
-        j_hi = min(n, ((tc + 1) * col_panels // pc) * NR)
-        packed_region(A, B, C, alpha, blocks, (i_lo, i_hi, j_lo, j_hi), Ap[t], Bp[t])
+        region = _grid_region(t, pr, pc, m, n, row_panels, col_panels, NR)
+        packed_region(A, B, C, alpha, blocks, region, Ap[t], Bp[t])
+
+
+@kernel
+def _grid_region(t, pr, pc, m, n, row_panels, col_panels, NR):
+    """``(i_lo, i_hi, j_lo, j_hi)`` of region *t* of the ``pr x pc`` grid (whole micro-panels)."""
+    s = np.int64(t)  # prange's index is unsigned: int64 keeps the bounds integers
+    tr, tc = s // pc, s % pc
+    i_lo = min(m, (tr * row_panels // pr) * MR)
+    i_hi = min(m, ((tr + 1) * row_panels // pr) * MR)
+    j_lo = min(n, (tc * col_panels // pc) * NR)
+    j_hi = min(n, ((tc + 1) * col_panels // pc) * NR)
+    return i_lo, i_hi, j_lo, j_hi
+
+
+@vector_parallel_kernel
+def gemm_parallel_into(A, B, C, alpha, blocks, nthreads, Ap, Bp):
+    """:func:`gemm_parallel` with the packing buffers from the caller.
+
+    Parameters
+    ----------
+    A, B, C, alpha, blocks, nthreads
+        As :func:`gemm_parallel`.
+    Ap, Bp : 2-D ndarray of C's dtype
+        Row t is region t's buffer (as :func:`gemm_packed_into`'s, for all
+        m rows and n columns); at least ``max(1, nthreads)`` rows.
+
+    Notes
+    -----
+    Why the caller's buffers: see :func:`gemm_packed_into`.  Same partition,
+    same sums, bitwise the same C as :func:`gemm_parallel`.
+    """
+    m, k = A.shape
+    n = B.shape[1]
+    NR = tile_width(C)
+    pr, pc = thread_grid(m, n, max(1, nthreads), NR)
+    row_panels = (m + MR - 1) // MR
+    col_panels = (n + NR - 1) // NR
+    for t in prange(pr * pc):
+        region = _grid_region(t, pr, pc, m, n, row_panels, col_panels, NR)
+        packed_region(A, B, C, alpha, blocks, region, Ap[t], Bp[t])
 
 
 # --------------------------------------------------------------------------

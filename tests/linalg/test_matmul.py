@@ -732,3 +732,36 @@ def test_fast_path_agrees_with_the_planned_path(dtype, rng, monkeypatch):
     monkeypatch.setattr(config, "SMALL_GEMM", 1)  # every product is "large": gemm packed
     assert jitla.matmul_plan(a, b).op == "gemm"
     assert_matches(jitla.matmul(a, b), a, b, np.dtype(dtype))
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_packed_products_reuse_per_thread_packing_buffers(dtype, rng, restore_threads):
+    """The API's packed and parallel products run on packing buffers kept per thread
+    (devlog 082): bitwise the registered kernels' results, one buffer reused, one per thread."""
+    import threading
+
+    from jitla.kernels import get_kernel
+    from jitla.linalg import _matmul
+    from jitla.linalg._dispatch import kernel_extras
+
+    A = random_matrix(rng, (61, 45), dtype)
+    B = random_matrix(rng, (45, 70), dtype)
+    for variant, nthreads in (("packed", 1), ("parallel", 2)):
+        threads(nthreads)
+        info = get_kernel("gemm", variant)
+        C = np.zeros((61, 70), dtype)
+        info.func(A, B, C, dtype(1), *kernel_extras(info, np.dtype(dtype)))
+        np.testing.assert_array_equal(jitla.matmul(A, B, kernel=variant), C)
+        assert_product_close(jitla.matmul(A, B, kernel=variant), naive.matmul_2d(A, B), A, B, dtype)
+    buffers = dict(_matmul._PACKING.__dict__)
+    assert {(np.dtype(dtype).char, False), (np.dtype(dtype).char, True)} <= set(buffers)
+    threads(2)
+    jitla.matmul(A, B, kernel="packed")
+    jitla.matmul(A[:7], B, kernel="parallel")
+    for key, buf in buffers.items():
+        assert _matmul._PACKING.__dict__[key] is buf  # same or smaller product: no new buffer
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(dict(_matmul._PACKING.__dict__)))
+    worker.start()
+    worker.join()
+    assert seen == [{}]  # another thread starts with none of this thread's buffers
