@@ -44,7 +44,13 @@ from jitla.kernels._registry import register
 from jitla.kernels.gemm import expand_1m, gemm_packed
 from jitla.kernels.level1 import dot
 from jitla.kernels.tile_update import tile_update_ool
-from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, panel_rows_solve, trsm_unchecked, ztrsm
+from jitla.kernels.triangular import (
+    _trsm_forward_blocked,
+    _trsm_kernel,
+    panel_rows_solve,
+    trsm_unchecked,
+    ztrsm,
+)
 
 
 def cholesky_flops(n):

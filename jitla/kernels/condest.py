@@ -437,5 +437,3 @@ def gecon_transposed(A, LU, LUT):
     if est == np.inf:
         return 0.0
     return (1.0 / anorm) / est
-
-

@@ -40,9 +40,9 @@ import numpy as np
 from numba import prange, uint64
 
 from jitla._jit import kernel, out_of_line, parallel_kernel, vector_kernel, vector_parallel_kernel
+from jitla.kernels._layout import transpose_small
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
-from jitla.kernels._layout import transpose_small
 from jitla.kernels.condest import gecon, gecon_transposed, solve_lu_columns, solve_lu_rows_ool
 from jitla.kernels.gemm import gemm_packed, gemm_parallel, zgemm_1m
 from jitla.kernels.tile_update import tile_update_ool

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import warnings
 
+import naive
 import numpy as np
 import pytest
-import naive
 import scipy.linalg
 from helpers import FLOAT_DTYPES, eps
 from scipy.linalg import lapack
@@ -157,15 +157,18 @@ def test_column_substitutions_on_transposed_factors(rng, n):
     solve_lu_columns(LUT, x)
     expected = naive.solve_triangular(U, naive.solve_triangular(L, b, lower=True, unit=True), lower=False)
     np.testing.assert_allclose(x, expected, **tol)
-    oracle = scipy.linalg.solve_triangular(U, scipy.linalg.solve_triangular(L, b, lower=True, unit_diagonal=True))
+    oracle = scipy.linalg.solve_triangular(
+        U, scipy.linalg.solve_triangular(L, b, lower=True, unit_diagonal=True)
+    )
     np.testing.assert_allclose(x, oracle, **tol)
 
     y = b.copy()
     _solve_lu_t(LU, y)
-    expected_t = naive.solve_triangular(L.T, naive.solve_triangular(U.T, b, lower=True), lower=False, unit=True)
+    expected_t = naive.solve_triangular(
+        L.T, naive.solve_triangular(U.T, b, lower=True), lower=False, unit=True
+    )
     np.testing.assert_allclose(y, expected_t, **tol)
 
     rcond_t = gecon_transposed(A, LU, LUT)
     ref = lapack.dgecon(LU, np.abs(A).sum(axis=0).max())[0]
     np.testing.assert_allclose(rcond_t, ref, rtol=1e3 * eps(np.float64))
-
