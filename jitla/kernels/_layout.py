@@ -46,6 +46,45 @@ def transpose_triangle(src, dst, lower_only):
                         dst[j, i] = src[i, j]
 
 
+@kernel
+def transpose_small(src, dst):
+    """``dst = src.T`` four rows of src at a time, for operands that fit in L2.
+
+    Parameters
+    ----------
+    src : (m, n) ndarray, rows contiguous
+    dst : (n, m) ndarray, rows contiguous, overwritten
+
+    Notes
+    -----
+    Each pass reads four rows of src along their length and writes four
+    adjacent entries of every row of dst, so a 64-byte line of dst
+    (float64) is written in two passes instead of eight.  No tiles: for
+    gecon's transposed factors, an O(n^2) step beside an O(n^3)
+    factorisation, at n = 100 it took 1.8 us against 2.6 for a plain
+    double loop and 6.8 for 8 x 8 tiles (devlog 081).  Workspace
+    none; m*n moves.
+    """
+    m, n = src.shape
+    i = 0
+    while i + 4 <= m:
+        r0 = src[i]
+        r1 = src[i + 1]
+        r2 = src[i + 2]
+        r3 = src[i + 3]
+        for j in range(n):
+            d = dst[j]
+            d[i] = r0[j]
+            d[i + 1] = r1[j]
+            d[i + 2] = r2[j]
+            d[i + 3] = r3[j]
+        i += 4
+    for r in range(i, m):
+        s = src[r]
+        for j in range(n):
+            dst[j, r] = s[j]
+
+
 #: Byte alignment of :func:`aligned_empty` arrays: one cache line, one zmm register.
 ALIGNMENT = 64
 

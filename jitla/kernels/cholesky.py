@@ -44,7 +44,13 @@ from jitla.kernels._registry import register
 from jitla.kernels.gemm import expand_1m, gemm_packed
 from jitla.kernels.level1 import dot
 from jitla.kernels.tile_update import tile_update_ool
-from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_unchecked, ztrsm
+from jitla.kernels.triangular import (
+    _trsm_forward_blocked,
+    _trsm_kernel,
+    panel_rows_solve,
+    trsm_unchecked,
+    ztrsm,
+)
 
 
 def cholesky_flops(n):
@@ -144,8 +150,9 @@ def cholesky_tiled(A):
 
     1. ``U11 = chol(A11)``: :func:`cholesky_unblocked`'s loops on the
        diagonal block's rows;
-    2. ``U12 = U11^{-T} A12``: forward substitution by row axpys along the
-       contiguous rows of the panel -- in row-major storage the upper
+    2. ``U12 = U11^{-T} A12``: forward substitution along the contiguous
+       rows of the panel, four earlier rows per pass
+       (:func:`jitla.kernels.triangular.panel_rows_solve`) -- in row-major storage the upper
        factor's panel is a block of whole rows, so there is nothing to
        transpose;
     3. ``A22 -= U12^T U12`` on the upper triangle by
@@ -176,18 +183,9 @@ def cholesky_tiled(A):
                 for j in range(k1 - i):
                     A_i[j] -= a * U_ki[j]
         if k1 < n:
-            # U12 = U11^{-T} A12: row p is final once divided, then leaves the rows below
-            for p in range(k0, k1):
-                U_p = A[p, k1:]
-                d = A[p, p]
-                for j in range(n - k1):
-                    U_p[j] /= d
-                for i in range(p + 1, k1):
-                    a = A[p, i]
-                    if a != 0:
-                        A_i = A[i, k1:]
-                        for j in range(n - k1):
-                            A_i[j] -= a * U_p[j]
+            # U12 = U11^{-T} A12, row by row (left-looking): row i takes the rows p < i
+            # of the panel four at a time, then its division
+            panel_rows_solve(A, k0, k1, False)
             # A22 -= U12^T U12, upper triangle
             tile_update_ool(F, k0 * n + k1, n, F, n, k0 * n + k1, k1 * n + k1, n - k1, n - k1, k1 - k0, True)
     return 0

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from jitla._jit import kernel, out_of_line, vector_kernel
+from jitla.kernels._layout import transpose_small
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import dot
@@ -157,30 +158,130 @@ def solve_lu_rows(LU, x):
             x[i] = s / LU[i, i]
 
 
-# gecon (three calls) and lu._lu_solve_vector (one) call it through one C entry: linked, its
-# code (with _dot4 and dot) was optimised again in each caller's module and emitted again in
-# every module above them (gesv*, lu_solve, inv's one-call kernels) -- devlog 059
+# lu._lu_solve_vector calls it through one C entry, so that its code (with _dot4 and dot) is
+# not optimised again in every module above it (devlog 059)
 solve_lu_rows_ool = out_of_line(solve_lu_rows)
 
 
 @kernel
-def _solve_lu_t(LU, x):
-    """``x <- L^{-T} U^{-T} x``, row axpys (rows of U and L are columns of their transposes)."""
+def _forward_columns(M, x, unit):
+    """``x <- T^{-1} x`` for the lower triangular T whose column j below the diagonal is ``M[j, j+1:]``.
+
+    T's diagonal is ``M[j, j]``, or ones with *unit*.  Column (axpy) form,
+    four columns per pass: the 4 x 4 triangle at the diagonal is solved in
+    scalars, then ``x[j+4:]`` is updated by the four columns in one loop,
+    so x's tail is loaded and stored once per four columns and the loop's
+    set-up and remainder are paid a quarter as often as with one axpy per
+    column.  Each entry still receives the terms in the order of the
+    one-column loop (``x_i - a_0 m_0 - a_1 m_1 - ...``), so the result is
+    that loop's, bit for bit.  Flops n^2.
+    """
     n = x.shape[0]
-    for p in range(n):  # U^T y = x, forward
-        x[p] /= LU[p, p]
-        a = x[p]
-        # x[p+1:] -= a * U[p, p+1:]; views from 0, so that the loop has no
-        # negative-index check and vectorises (range(p + 1, n) compiled to scalars)
-        tail = x[p + 1 :]
-        row = LU[p, p + 1 :]
-        for i in range(n - p - 1):
-            tail[i] -= a * row[i]
-    for p in range(n - 1, -1, -1):  # L^T z = y, backward
-        a = x[p]
-        row = LU[p, :p]
-        for i in range(p):
-            x[i] -= a * row[i]
+    j = 0
+    while j + 4 <= n:
+        a0 = x[j]
+        if not unit:
+            a0 /= M[j, j]
+        a1 = x[j + 1] - a0 * M[j, j + 1]
+        if not unit:
+            a1 /= M[j + 1, j + 1]
+        a2 = x[j + 2] - a0 * M[j, j + 2] - a1 * M[j + 1, j + 2]
+        if not unit:
+            a2 /= M[j + 2, j + 2]
+        a3 = x[j + 3] - a0 * M[j, j + 3] - a1 * M[j + 1, j + 3] - a2 * M[j + 2, j + 3]
+        if not unit:
+            a3 /= M[j + 3, j + 3]
+        x[j] = a0
+        x[j + 1] = a1
+        x[j + 2] = a2
+        x[j + 3] = a3
+        # views from 0: no negative-index check in the loop, which vectorises
+        tail = x[j + 4 :]
+        c0 = M[j, j + 4 :]
+        c1 = M[j + 1, j + 4 :]
+        c2 = M[j + 2, j + 4 :]
+        c3 = M[j + 3, j + 4 :]
+        for i in range(n - j - 4):
+            tail[i] = tail[i] - a0 * c0[i] - a1 * c1[i] - a2 * c2[i] - a3 * c3[i]
+        j += 4
+    # the last n % 4 entries: the terms of the columns before them came above, those of
+    # the (at most two) leftover columns come here as short dots, in the same order
+    for q in range(j, n):
+        s = x[q]
+        for p in range(j, q):
+            s -= x[p] * M[p, q]
+        x[q] = s if unit else s / M[q, q]
+
+
+@kernel
+def _backward_columns(M, x, unit):
+    """``x <- T^{-1} x`` for the upper triangular T whose column j above the diagonal is ``M[j, :j]``.
+
+    T's diagonal is ``M[j, j]``, or ones with *unit*.  The mirror of
+    :func:`_forward_columns` (last columns first, four per pass, the same
+    order of terms as one column per pass).  Flops n^2.
+    """
+    n = x.shape[0]
+    j1 = n
+    while j1 >= 4:
+        j = j1 - 4
+        a3 = x[j + 3]
+        if not unit:
+            a3 /= M[j + 3, j + 3]
+        a2 = x[j + 2] - a3 * M[j + 3, j + 2]
+        if not unit:
+            a2 /= M[j + 2, j + 2]
+        a1 = x[j + 1] - a3 * M[j + 3, j + 1] - a2 * M[j + 2, j + 1]
+        if not unit:
+            a1 /= M[j + 1, j + 1]
+        a0 = x[j] - a3 * M[j + 3, j] - a2 * M[j + 2, j] - a1 * M[j + 1, j]
+        if not unit:
+            a0 /= M[j, j]
+        x[j] = a0
+        x[j + 1] = a1
+        x[j + 2] = a2
+        x[j + 3] = a3
+        c0 = M[j, :j]
+        c1 = M[j + 1, :j]
+        c2 = M[j + 2, :j]
+        c3 = M[j + 3, :j]
+        for i in range(j):
+            x[i] = x[i] - a3 * c3[i] - a2 * c2[i] - a1 * c1[i] - a0 * c0[i]
+        j1 = j
+    for i in range(j1 - 1, -1, -1):  # the first n % 4 entries, as in _forward_columns
+        s = x[i]
+        for q in range(j1 - 1, i, -1):
+            s -= x[q] * M[q, i]
+        x[i] = s if unit else s / M[i, i]
+
+
+# each substitution is compiled once, with *unit* a run-time flag, and called through a pointer
+# by the two solves below (four copies of the vectorised loops otherwise: a cold solve paid
+# seconds of compilation for them)
+_forward_columns_ool = out_of_line(_forward_columns)
+_backward_columns_ool = out_of_line(_backward_columns)
+
+
+@kernel
+def solve_lu_columns(LUT, x):
+    """``x <- U^{-1} L^{-1} x`` from the *transposed* factors ``LUT = LU^T``, column (axpy) forms.
+
+    Row j of LUT holds column j of L below the diagonal and column j of U
+    above it, so both substitutions of ``A^{-1} x`` become contiguous
+    axpys (:func:`_forward_columns`, :func:`_backward_columns`), which
+    vectorise without reassociating a sum; the dot forms on LU itself
+    (:func:`solve_lu_rows`) end every row in a horizontal sum and a
+    serial in-block triangle.  Flops 2n^2.
+    """
+    _forward_columns_ool(LUT, x, True)
+    _backward_columns_ool(LUT, x, False)
+
+
+@kernel
+def _solve_lu_t(LU, x):
+    """``x <- L^{-T} U^{-T} x``: rows of U and L are the columns of their transposes (axpy forms)."""
+    _forward_columns_ool(LU, x, False)
+    _backward_columns_ool(LU, x, True)
 
 
 # inline="always": a helper with one or two callers is compiled inside them, not as a
@@ -250,9 +351,30 @@ def gecon(A, LU):
     matrices on which Hager's iteration stalls).  Unlike ``dgecon`` the
     triangular solves are not scaled against overflow (``dlatrs``): an
     overflow gives an infinite norm estimate and rcond 0, the right answer
-    to within the range of the type.  Flops about ``n^2 + 2n^2 (k + 1)``
+    to within the range of the type.  The products with ``A^{-1}`` run
+    on a transposed copy of the factors (:func:`gecon_transposed`): as
+    axpys along its rows they vectorise, where the dot forms on LU itself
+    (:func:`solve_lu_rows`) took 2.7 times as long at n = 100 (devlog
+    081); the copy costs less than it saves from n ~ 10 on.  Flops about ``n^2 + 2n^2 (k + 1)``
     for k products with ``A^{-1}`` or ``A^{-T}`` (k <= 2 * MAX_STEPS + 1,
-    usually 4 or 5); workspace: two vectors of n.
+    usually 4 or 5); workspace: two vectors of n and n^2 for the
+    transposed factors (LAPACK's dgecon needs 3n: this trades memory for
+    speed).
+    """
+    n = A.shape[0]
+    LUT = np.empty((n, n), dtype=LU.dtype)
+    transpose_small(LU, LUT)
+    return gecon_transposed(A, LU, LUT)
+
+
+@kernel
+def gecon_transposed(A, LU, LUT):
+    """:func:`gecon` given also ``LUT = LU^T`` (C-contiguous), for callers that solve with it afterwards.
+
+    Every product with ``A^{-1}`` is :func:`solve_lu_columns` on LUT (axpy
+    forms, contiguous), every product with ``A^{-T}`` :func:`_solve_lu_t`
+    on LU (:func:`gecon` is the transpose, then this).  Workspace two
+    vectors of n.
     """
     n = A.shape[0]
     if n == 0:
@@ -276,7 +398,7 @@ def gecon(A, LU):
             return 0.0
     x[:] = 1.0 / n
     sgn = np.zeros(n, dtype=dtype)
-    solve_lu_rows_ool(LU, x)
+    solve_lu_columns(LUT, x)
     est = 0.0
     for i in range(n):
         est += abs(x[i])
@@ -287,7 +409,7 @@ def gecon(A, LU):
         for _ in range(2, MAX_STEPS + 1):
             x[:] = 0
             x[j] = 1
-            solve_lu_rows_ool(LU, x)
+            solve_lu_columns(LUT, x)
             est_old = est
             est = 0.0
             for i in range(n):
@@ -303,7 +425,7 @@ def gecon(A, LU):
         # Higham's alternating-sign safeguard vector
         for i in range(n):
             x[i] = (1.0 + i / (n - 1)) * (1.0 if i % 2 == 0 else -1.0)
-        solve_lu_rows_ool(LU, x)
+        solve_lu_columns(LUT, x)
         temp = 0.0
         for i in range(n):
             temp += abs(x[i])

@@ -40,12 +40,20 @@ import numpy as np
 from numba import prange, uint64
 
 from jitla._jit import kernel, out_of_line, parallel_kernel, vector_kernel, vector_parallel_kernel
+from jitla.kernels._layout import transpose_small
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
-from jitla.kernels.condest import gecon, solve_lu_rows_ool
+from jitla.kernels.condest import gecon, gecon_transposed, solve_lu_columns, solve_lu_rows_ool
 from jitla.kernels.gemm import gemm_packed, gemm_parallel, zgemm_1m
 from jitla.kernels.tile_update import tile_update_ool
-from jitla.kernels.triangular import _trsm_forward_blocked, _trsm_kernel, trsm_blocked, trsm_unchecked, ztrsm
+from jitla.kernels.triangular import (
+    _trsm_forward_blocked,
+    _trsm_kernel,
+    panel_rows_solve,
+    trsm_blocked,
+    trsm_unchecked,
+    ztrsm,
+)
 
 
 def lu_flops(m, n=None):
@@ -380,7 +388,8 @@ def lu_tiled(A, piv):
        (pivot search, scaling and rank-1 updates along contiguous rows;
        :func:`_lu_columns_c`), then copied back;
     2. its interchanges are applied to the columns left and right of it;
-    3. ``U12 = L11^{-1} A12`` by row axpys (ib rows);
+    3. ``U12 = L11^{-1} A12``, four solved rows per pass
+       (:func:`jitla.kernels.triangular.panel_rows_solve`);
     4. ``A22 -= L21 @ U12`` by :func:`jitla.kernels.tile_update.tile_update`:
        register tiles of C loaded and stored once per panel, no packing.
 
@@ -428,15 +437,8 @@ def lu_tiled(A, piv):
                 for j in range(n - k1):
                     A_s[j], A_p[j] = A_p[j], A_s[j]
         if k1 < n:
-            # U12 = L11^{-1} A12 (unit lower triangular), row axpys
-            for q in range(kb):
-                U_q = A[k0 + q, k1:]
-                for i in range(q + 1, kb):
-                    a = A[k0 + i, k0 + q]
-                    if a != 0:
-                        A_i = A[k0 + i, k1:]
-                        for j in range(n - k1):
-                            A_i[j] -= a * U_q[j]
+            # U12 = L11^{-1} A12 (unit lower triangular), four rows of U12 per pass
+            panel_rows_solve(A, k0, k1, True)
             if k1 < m:
                 # A22 -= L21 @ U12, L21 read from its transposed copy in the panel buffer (T[:, kb:])
                 tile_update_ool(buffer, kb, rows, F, n, k0 * n + k1, k1 * n + k1, m - k1, n - k1, kb, False)
@@ -1122,6 +1124,32 @@ def lu_solve_one(LU, piv, X, trans):
         _lu_solve_rhs(LU, piv, X2)
 
 
+# not inline: the branch on X.ndim is pruned only where X is an argument of a typed kernel, so
+# that a vector right-hand side never compiles _solve_rhs_of's matrix path
+@kernel
+def _gecon_solve(A, LU, piv, X):
+    """``rcond`` of A by :func:`gecon_transposed`, then ``X <- A^{-1} X``; returns rcond.
+
+    The transposed factors the estimate runs on also serve the solution of
+    a vector right-hand side (:func:`solve_lu_columns`, axpy forms); a
+    matrix X goes to :func:`_solve_rhs_of`.  Workspace n^2 for the
+    transposed factors.
+    """
+    n = LU.shape[0]
+    LUT = np.empty((n, n), dtype=LU.dtype)
+    transpose_small(LU, LUT)
+    rcond = gecon_transposed(A, LU, LUT)
+    if X.ndim == 1:
+        for i in range(n):  # X <- P X
+            p = piv[i]
+            if p != i:
+                X[i], X[p] = X[p], X[i]
+        solve_lu_columns(LUT, X)
+    else:
+        _solve_rhs_of(LU, piv, X)
+    return rcond
+
+
 def _one_example(dtype):
     A = np.array([[4, 1, 0], [1, 4, 1], [0, 1, 4]], dtype)
     return A, A.copy(), np.ones(3, dtype)
@@ -1159,18 +1187,18 @@ def gesv(A, LU, X):
     Notes
     -----
     LAPACK ``dgesvx`` without equilibration or refinement: ``dgetrf``
-    (:func:`_lu_panel`), ``dgecon``, ``dgetrs`` (:func:`_lu_solve_rhs`)
+    (:func:`_lu_panel`), ``dgecon`` and ``dgetrs`` (:func:`_gecon_solve`:
+    both on a transposed copy of the factors for a vector right-hand side)
     in one Numba call, so that the API pays one dispatch.  Flops 2n^3/3 +
-    2n^2 k + O(n^2) for the estimate; workspace n pivots and two n-vectors.
+    2n^2 k + O(n^2) for the estimate; workspace n pivots, two n-vectors
+    and n^2 for the transposed factors.
     """
     n = LU.shape[0]
     piv = np.empty(n, np.int32)
     info = _lu_panel(LU, piv)
     if info != 0:
         return info, 0.0
-    rcond = gecon(A, LU)
-    _solve_rhs_of(LU, piv, X)
-    return info, rcond
+    return info, _gecon_solve(A, LU, piv, X)
 
 
 # gesv_blocked calls the blocked LU through a pointer: linked in, its whole tree (panel,
@@ -1243,9 +1271,7 @@ def gesv_tiled(A, LU, X):
     info = lu_tiled(LU, piv)
     if info != 0:
         return info, 0.0
-    rcond = gecon(A, LU)
-    _solve_rhs_of(LU, piv, X)
-    return info, rcond
+    return info, _gecon_solve(A, LU, piv, X)
 
 
 @kernel

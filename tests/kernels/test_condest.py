@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 
+import naive
 import numpy as np
 import pytest
 import scipy.linalg
@@ -17,7 +18,8 @@ from scipy.linalg import lapack
 
 from jitla import linalg as jl
 from jitla.kernels import get_kernel
-from jitla.kernels.condest import SOLVE_BLOCK, solve_lu_rows
+from jitla.kernels._layout import transpose_small
+from jitla.kernels.condest import SOLVE_BLOCK, _solve_lu_t, gecon_transposed, solve_lu_columns, solve_lu_rows
 
 GECON = get_kernel("gecon", "hager_higham").func
 #: scipy.linalg.solve's wording up to scipy 1.15 (still that of its ``_solve_check``)
@@ -128,3 +130,45 @@ def test_blocked_lu_substitution_across_block_edges(rng, n):
     np.testing.assert_allclose(
         jl.lu_solve(jl.lu_factor(A), b), scipy.linalg.lu_solve((lu, piv), b), rtol=1e3 * eps(np.float64)
     )
+
+
+# orders around the four-column passes: none, 1, 3 columns left over, several passes
+@pytest.mark.parametrize("n", [1, 3, 4, 9, 14])
+def test_column_substitutions_on_transposed_factors(rng, n):
+    """solve_lu_columns (A^-1 x on LU^T, four columns per axpy) and _solve_lu_t (A^-T x on LU)
+    against tests/naive.py's substitutions and scipy's triangular solves; transpose_small
+    against numpy's transpose; the estimate through the transposed factors against LAPACK's
+    dgecon."""
+    A = rng.standard_normal((n, n)) + n * np.eye(n)
+    LU = np.ascontiguousarray(scipy.linalg.lu_factor(A)[0])
+    L = np.tril(LU, -1) + np.eye(n)
+    U = np.triu(LU)
+    b = rng.standard_normal(n)
+    tol = dict(rtol=1e3 * eps(np.float64), atol=1e3 * eps(np.float64) * np.abs(b).max() * n)
+    LUT = np.full((n, n), np.nan)
+    transpose_small(LU, LUT)
+    np.testing.assert_array_equal(LUT, LU.T)
+    rect = rng.standard_normal((n + 2, n))  # rows not a multiple of four, not square
+    rect_t = np.empty((n, n + 2))
+    transpose_small(rect, rect_t)
+    np.testing.assert_array_equal(rect_t, rect.T)
+
+    x = b.copy()
+    solve_lu_columns(LUT, x)
+    expected = naive.solve_triangular(U, naive.solve_triangular(L, b, lower=True, unit=True), lower=False)
+    np.testing.assert_allclose(x, expected, **tol)
+    oracle = scipy.linalg.solve_triangular(
+        U, scipy.linalg.solve_triangular(L, b, lower=True, unit_diagonal=True)
+    )
+    np.testing.assert_allclose(x, oracle, **tol)
+
+    y = b.copy()
+    _solve_lu_t(LU, y)
+    expected_t = naive.solve_triangular(
+        L.T, naive.solve_triangular(U.T, b, lower=True), lower=False, unit=True
+    )
+    np.testing.assert_allclose(y, expected_t, **tol)
+
+    rcond_t = gecon_transposed(A, LU, LUT)
+    ref = lapack.dgecon(LU, np.abs(A).sum(axis=0).max())[0]
+    np.testing.assert_allclose(rcond_t, ref, rtol=1e3 * eps(np.float64))

@@ -18,6 +18,7 @@ from helpers import FLOAT_DTYPES, eps
 from jitla.kernels.cholesky import cholesky_lower_tiled, cholesky_tiled
 from jitla.kernels.lu import lu_tiled, lu_unblocked
 from jitla.kernels.tile_update import tile_update
+from jitla.kernels.triangular import panel_rows_solve
 
 
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
@@ -128,3 +129,27 @@ def test_cholesky_tiled_status_for_a_matrix_that_is_not_positive_definite(rng):
     W = S.copy()
     assert cholesky_tiled(W) == info_ref == 38
     assert cholesky_lower_tiled(S, np.empty_like(S)) == 38
+
+
+@pytest.mark.parametrize("unit_lower", [True, False])
+@pytest.mark.parametrize(("k0", "kb"), [(0, 1), (2, 3), (1, 4), (3, 7), (0, 16)])
+def test_panel_rows_solve_is_the_panel_trsm(rng, unit_lower, k0, kb):
+    """panel_rows_solve (tiled LU's U12 = L11^-1 A12, tiled Cholesky's U12 = U11^-T A12; four
+    solved rows per pass, then one at a time) against tests/naive.py and scipy's triangular
+    solve; nothing outside rows k0..k1, columns k1.. is written."""
+    k1 = k0 + kb
+    n = k1 + 9
+    A = rng.uniform(-1, 1, (k1 + 2, n)) + 4 * np.eye(k1 + 2, n)
+    before = A.copy()
+    panel_rows_solve(A, k0, k1, unit_lower)
+    block = before[k0:k1, k0:k1]
+    T = np.tril(block, -1) + np.eye(kb) if unit_lower else np.triu(block).T
+    rhs = before[k0:k1, k1:]
+    expected = naive.solve_triangular(T, rhs, lower=True, unit=unit_lower)
+    tol = dict(rtol=100 * eps(np.float64), atol=100 * eps(np.float64))
+    np.testing.assert_allclose(A[k0:k1, k1:], expected, **tol)
+    oracle = scipy.linalg.solve_triangular(T, rhs, lower=True, unit_diagonal=unit_lower)
+    np.testing.assert_allclose(A[k0:k1, k1:], oracle, **tol)
+    outside = np.ones(A.shape, bool)
+    outside[k0:k1, k1:] = False
+    np.testing.assert_array_equal(A[outside], before[outside])
