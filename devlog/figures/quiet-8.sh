@@ -14,6 +14,7 @@ run $U jitla bench factor --sizes 2048 --repeat 3 --text
 run $H jitla bench factor --sizes 2048 --repeat 3 --text
 run $U python benchmarks/bench_misses.py
 run $H python benchmarks/bench_misses.py
+run $U python devlog/figures/082-matmul-api.py
 run $U jitla bench overhead --stacks --repeat 7 --text
 run $H jitla bench overhead --repeat 7 --text --no-regression
 run $U python benchmarks/bench_coldstart.py --kernels --text
