@@ -546,6 +546,17 @@ def _small_strip(A, B, C, j0, halves, share):
         _small_tile(A, B, C, full, m, j0, E, halves)
 
 
+@vector_kernel(inline="always")
+def _small_dots(A, B, C):
+    """``C = A @ B`` entry by entry, each a dot product over p in order: products narrower than a half chunk."""
+    for i in range(A.shape[0]):
+        for j in range(B.shape[1]):
+            s = C.dtype.type(0)
+            for p in range(A.shape[1]):
+                s += A[i, p] * B[p, j]
+            C[i, j] = s
+
+
 def _small_example(dtype):
     """Operands of a tiny :func:`gemm_small` call (for :func:`jitla.warmup`)."""
     return np.ones((7, 5), dtype), np.ones((5, 19), dtype), np.empty((7, 19), dtype)
@@ -618,12 +629,7 @@ def gemm_small(A, B, C):
     W = M * 32 // C.itemsize
     H = 32 // C.itemsize
     if n < H:
-        for i in range(m):
-            for j in range(n):
-                s = C.dtype.type(0)
-                for p in range(k):
-                    s += A[i, p] * B[p, j]
-                C[i, j] = s
+        _small_dots(A, B, C)
         return
     full = n - n % W
     for j in range(0, full, W):
@@ -679,14 +685,8 @@ def gemm_two_tiles(A, B, C):
     R = small_tile_rows(M, 1)
     W = M * 32 // C.itemsize  # main strips
     H = 32 // C.itemsize  # narrow strips: half a chunk
-    k = A.shape[1]
     if n < H:
-        for i in range(m):
-            for j in range(n):
-                s = C.dtype.type(0)
-                for p in range(k):
-                    s += A[i, p] * B[p, j]
-                C[i, j] = s
+        _small_dots(A, B, C)
         return
     full = n - n % W
     for j in range(0, full, W):
