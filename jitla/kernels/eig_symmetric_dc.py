@@ -15,8 +15,9 @@ formula and the merges' product are shared with the bidiagonal SVD
    e_{k-1} + sign(e_{k-1}) e_k``, so T1 is T's leading k x k block with
    ``d_{k-1} - rho`` in its corner and T2 the trailing block with ``d_k -
    rho`` (Cuppen's tearing, ``dlaed0``).  Pieces of at most *leaf* rows are
-   solved by implicit QL (:func:`~jitla.kernels.eig_symmetric.steqr`, as
-   ``dstedc`` uses ``dsteqr`` below ``SMLSIZ``).
+   solved by implicit QL (:func:`_leaf`: the QL of
+   :func:`~jitla.kernels.eig_symmetric.steqr`, as ``dstedc`` uses
+   ``dsteqr`` below ``SMLSIZ``).
 2. **Merge** (:func:`_merge`).  With ``T1 = Q1 D1 Q1^T``, ``T2 = Q2 D2
    Q2^T``: ``T = Q (D + rho z z^T) Q^T``, ``Q = diag(Q1, Q2)``, ``z = Q^T u``
    = (the last row of Q1, ``sign(e_{k-1})`` times the first row of Q2);
@@ -72,9 +73,9 @@ def _leaf(d, e, Zt, lo, n):
     written again in one loop nest for blocks of at most a leaf's order:
     each rotation is applied to the block's rows as the bulge is chased
     (steqr stores a sweep's rotations and applies them two at a time to
-    rows of any length), then a selection sort.  Linking steqr and its
-    three helpers cost the first ``eigh`` about 1.6 s of compilation, this
-    loop a fraction of it (devlog 079).  Float64 only.  Returns 0, or the
+    rows of any length), then a selection sort.  Not linking steqr and its
+    three helpers keeps the first ``eigh``'s compilation smaller (devlog
+    079).  Float64 only.  Returns 0, or the
     number of off-diagonal entries left unconverged after ``30 n`` QL steps.
     """
     eps = 2.220446049250313e-16
@@ -336,7 +337,7 @@ def tridiagonal_dc(d, e, Zt, leaf):
     -------
     int
         0, or the first non-zero status of a leaf's
-        :func:`~jitla.kernels.eig_symmetric.steqr` (its QL did not converge).
+        QL (:func:`_leaf`: its QL did not converge).
 
     Notes
     -----

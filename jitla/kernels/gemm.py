@@ -548,7 +548,7 @@ def _small_strip(A, B, C, j0, halves, share):
 
 @vector_kernel(inline="always")
 def _small_dots(A, B, C):
-    """``C = A @ B`` entry by entry, each a dot product over p in order: products narrower than a half chunk."""
+    """``C = A @ B`` entry by entry, a dot product over p in order each: products under half a chunk wide."""
     for i in range(A.shape[0]):
         for j in range(B.shape[1]):
             s = C.dtype.type(0)
@@ -669,8 +669,8 @@ def gemm_two_tiles(A, B, C):
     last tile is moved back to end at the bottom edge (a moved tile
     overlaps its neighbour and recomputes a few entries with the same
     result; a tile taller than A repeats A's last row).  Fewer than H
-    columns: a dot product per entry.  Each tile shape
-    costs about 0.3 s of compilation and :func:`gemm_small` has five; the
+    columns: a dot product per entry.  Each tile shape is compiled
+    apart and :func:`gemm_small` has five (devlog 079); the
     merges and the reflectors of the divide-and-conquer eigh and SVD
     (:mod:`jitla.kernels.svd_dc`) multiply operands of dozens of rows and
     columns, where the overlap costs a few per cent of one product
