@@ -15,8 +15,9 @@ formula and the merges' product are shared with the bidiagonal SVD
    e_{k-1} + sign(e_{k-1}) e_k``, so T1 is T's leading k x k block with
    ``d_{k-1} - rho`` in its corner and T2 the trailing block with ``d_k -
    rho`` (Cuppen's tearing, ``dlaed0``).  Pieces of at most *leaf* rows are
-   solved by implicit QL (:func:`~jitla.kernels.eig_symmetric.steqr`, as
-   ``dstedc`` uses ``dsteqr`` below ``SMLSIZ``).
+   solved by implicit QL (:func:`_leaf`: the QL of
+   :func:`~jitla.kernels.eig_symmetric.steqr`, as ``dstedc`` uses
+   ``dsteqr`` below ``SMLSIZ``).
 2. **Merge** (:func:`_merge`).  With ``T1 = Q1 D1 Q1^T``, ``T2 = Q2 D2
    Q2^T``: ``T = Q (D + rho z z^T) Q^T``, ``Q = diag(Q1, Q2)``, ``z = Q^T u``
    = (the last row of Q1, ``sign(e_{k-1})`` times the first row of Q2);
@@ -46,7 +47,7 @@ import numpy as np
 from jitla._jit import kernel, out_of_line
 from jitla.kernels._layout import insertion_sort_by_key
 from jitla.kernels._registry import register
-from jitla.kernels.eig_symmetric import steqr, sytd2_fused
+from jitla.kernels.eig_symmetric import sytd2_fused
 from jitla.kernels.level1 import dot, rot
 from jitla.kernels.secular import lowner_z, secular_roots
 from jitla.kernels.svd_dc import DC_REFLECTOR_BLOCK, _apply_reflectors, _split_product, reflector_rows
@@ -66,8 +67,19 @@ def _eigh_dc_flops(n):
 def _leaf(d, e, Zt, lo, n):
     """Solve the leaf of rows ``lo..lo+n-1`` by implicit QL into ``d`` and the diagonal block of Zt.
 
-    Returns :func:`~jitla.kernels.eig_symmetric.steqr`'s status.
+    :func:`~jitla.kernels.eig_symmetric.steqr`'s QL (Wilkinson's shift, its
+    deflation test ``|e_m| <= eps sqrt|d_m| sqrt|d_m+1| + tiny``, the
+    ``tql2``/``dsteqr`` recurrence, the bulge's underflow recovery),
+    written again in one loop nest for blocks of at most a leaf's order:
+    each rotation is applied to the block's rows as the bulge is chased
+    (steqr stores a sweep's rotations and applies them two at a time to
+    rows of any length), then a selection sort.  Not linking steqr and its
+    three helpers keeps the first ``eigh``'s compilation smaller (devlog
+    079).  Float64 only.  Returns 0, or the
+    number of off-diagonal entries left unconverged after ``30 n`` QL steps.
     """
+    eps = 2.220446049250313e-16
+    tiny = 2.2250738585072014e-308
     dl = np.empty(n, dtype=np.float64)
     el = np.empty(n, dtype=np.float64)
     Z = np.zeros((n, n), dtype=np.float64)
@@ -75,11 +87,77 @@ def _leaf(d, e, Zt, lo, n):
         dl[i] = d[lo + i]
         el[i] = e[lo + i] if i < n - 1 else 0.0
         Z[i, i] = 1.0
-    status = steqr(dl, el, Z, True)
+    budget = 30 * n
+    status = 0
+    for l in range(n):
+        while True:
+            m = l
+            while m < n - 1:
+                if abs(el[m]) <= eps * (math.sqrt(abs(dl[m])) * math.sqrt(abs(dl[m + 1]))) + tiny:
+                    el[m] = 0.0
+                    break
+                m += 1
+            if m == l:
+                break
+            if budget == 0:
+                for i in range(n - 1):
+                    if el[i] != 0.0:
+                        status += 1
+                break
+            budget -= 1
+            g = (dl[l + 1] - dl[l]) / (2.0 * el[l])
+            g = dl[m] - dl[l] + el[l] / (g + math.copysign(math.hypot(g, 1.0), g))
+            s = 1.0
+            c = 1.0
+            p = 0.0
+            i = m - 1
+            underflow = False
+            while i >= l:
+                f = s * el[i]
+                b = c * el[i]
+                a = max(abs(f), abs(g))
+                r = math.sqrt(f * f + g * g) if 1e-150 < a < 1e150 else math.hypot(f, g)
+                el[i + 1] = r
+                if r == 0.0:  # the bulge vanished: recover, deflate, and restart
+                    dl[i + 1] -= p
+                    el[m] = 0.0
+                    underflow = True
+                    break
+                s = f / r
+                c = g / r
+                g = dl[i + 1] - p
+                r = (dl[i] - g) * s + 2.0 * c * b
+                p = s * r
+                dl[i + 1] = g + p
+                g = c * r - b
+                zi = Z[i]
+                zj = Z[i + 1]
+                for q in range(n):
+                    fq = zj[q]
+                    gq = zi[q]
+                    zj[q] = s * gq + c * fq
+                    zi[q] = c * gq - s * fq
+                i -= 1
+            if underflow:
+                continue
+            dl[l] -= p
+            el[l] = g
+            el[m] = 0.0
+        if status != 0:
+            break
     for i in range(n):
-        d[lo + i] = dl[i]
+        k = i
+        for j in range(i + 1, n):
+            if dl[j] < dl[k]:
+                k = j
+        d[lo + i] = dl[k]
+        dl[k] = dl[i]
+        zk = Z[k]
+        zi = Z[i]
         for c in range(n):
-            Zt[lo + i, lo + c] = Z[i, c]
+            t = zk[c]
+            Zt[lo + i, lo + c] = t
+            zk[c] = zi[c]
     return status
 
 
@@ -259,7 +337,7 @@ def tridiagonal_dc(d, e, Zt, leaf):
     -------
     int
         0, or the first non-zero status of a leaf's
-        :func:`~jitla.kernels.eig_symmetric.steqr` (its QL did not converge).
+        QL (:func:`_leaf`: its QL did not converge).
 
     Notes
     -----

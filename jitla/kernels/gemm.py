@@ -615,6 +615,17 @@ def _small_strip(A, B, C, j0, halves, share):
         _small_tile(A, B, C, full, m, j0, E, halves)
 
 
+@vector_kernel(inline="always")
+def _small_dots(A, B, C):
+    """``C = A @ B`` entry by entry, a dot product over p in order each: products under half a chunk wide."""
+    for i in range(A.shape[0]):
+        for j in range(B.shape[1]):
+            s = C.dtype.type(0)
+            for p in range(A.shape[1]):
+                s += A[i, p] * B[p, j]
+            C[i, j] = s
+
+
 def _small_example(dtype):
     """Operands of a tiny :func:`gemm_small` call (for :func:`jitla.warmup`)."""
     return np.ones((7, 5), dtype), np.ones((5, 19), dtype), np.empty((7, 19), dtype)
@@ -687,12 +698,7 @@ def gemm_small(A, B, C):
     W = M * 32 // C.itemsize
     H = 32 // C.itemsize
     if n < H:
-        for i in range(m):
-            for j in range(n):
-                s = C.dtype.type(0)
-                for p in range(k):
-                    s += A[i, p] * B[p, j]
-                C[i, j] = s
+        _small_dots(A, B, C)
         return
     full = n - n % W
     for j in range(0, full, W):
@@ -708,6 +714,58 @@ def gemm_small(A, B, C):
             _small_strip(A, B, C, j, 2, 1)
     for j in range(full, n, H):
         _small_strip(A, B, C, min(j, n - H), 1, 1)
+
+
+@vector_kernel
+def gemm_two_tiles(A, B, C):
+    """``C = A @ B`` (overwritten) in register tiles of two shapes only: the divide-and-conquer products.
+
+    Parameters
+    ----------
+    A : (m, k) ndarray, C-contiguous
+    B : (k, n) ndarray, C-contiguous
+        Read only.
+    C : (m, n) ndarray, C-contiguous
+        Overwritten.
+
+    Notes
+    -----
+    Two of :func:`gemm_small`'s five tile shapes (:func:`_small_tile`):
+    strips of W columns (its main tile: R rows of two vector registers),
+    then, for what is left, one main strip moved back to end at the right
+    edge if more than a chunk (2H columns) is left, else strips of H
+    columns (its half-chunk tile), the last moved back; in every strip the
+    last tile is moved back to end at the bottom edge (a moved tile
+    overlaps its neighbour and recomputes a few entries with the same
+    result; a tile taller than A repeats A's last row).  Fewer than H
+    columns: a dot product per entry.  Each tile shape is compiled
+    apart and :func:`gemm_small` has five (devlog 079); the
+    merges and the reflectors of the divide-and-conquer eigh and SVD
+    (:mod:`jitla.kernels.svd_dc`) multiply operands of dozens of rows and
+    columns, where the overlap costs a few per cent of one product
+    (devlog 079).  Each entry is summed over p in order 0..k-1.  Flops
+    ``2mnk`` plus the overlap; no workspace beyond the stack tile.
+    """
+    m = A.shape[0]
+    n = B.shape[1]
+    if m == 0 or n == 0:
+        return
+    M = small_strip_halves()
+    R = small_tile_rows(M, 1)
+    W = M * 32 // C.itemsize  # main strips
+    H = 32 // C.itemsize  # narrow strips: half a chunk
+    if n < H:
+        _small_dots(A, B, C)
+        return
+    full = n - n % W
+    for j in range(0, full, W):
+        _small_tile(A, B, C, 0, m, j, R, M)
+    if n - full > 2 * H and full > 0:
+        # more than a chunk left: one main strip moved back to end at the edge
+        _small_tile(A, B, C, 0, m, n - W, R, M)
+        return
+    for j in range(full, n, H):
+        _small_tile(A, B, C, 0, m, min(j, n - H), small_tile_rows(1, 1), 1)
 
 
 #: The second dispatchers of :func:`gemm_small` and :func:`zgemm_1m_small` behind

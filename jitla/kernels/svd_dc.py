@@ -56,7 +56,7 @@ import numpy as np
 from jitla._jit import kernel, out_of_line
 from jitla.kernels._layout import insertion_sort_by_key
 from jitla.kernels._registry import register
-from jitla.kernels.gemm import gemm_small as _gemm_small_kernel
+from jitla.kernels.gemm import gemm_two_tiles
 from jitla.kernels.level1 import dot, rot
 from jitla.kernels.secular import lowner_z, secular_roots
 from jitla.kernels.svd_bidiag import (
@@ -70,7 +70,7 @@ __all__ = ["bidiagonal_dc", "svd_bidiagonal_dc", "DC_LEAF"]
 
 #: The merges' and the reflectors' products, out of line: compiled and emitted once, not again
 #: in the module of each kernel that calls it.
-gemm_small = out_of_line(_gemm_small_kernel)
+gemm_small = out_of_line(gemm_two_tiles)
 
 #: Largest piece the tree solves in closed form (:func:`_leaf`).  Two rows: every node split
 #: has at least three, so neither child of a merge is empty.  (LAPACK's SMLSIZ is 25, its leaves

@@ -475,6 +475,31 @@ def test_gemm_small_matches_naive_in_every_layout(dtype):
                 np.testing.assert_array_equal(B, B0)
 
 
+def test_gemm_two_tiles_matches_naive_and_gemm_small():
+    """The divide-and-conquer products' kernel: two of gemm_small's tile shapes, same sums.
+
+    SMALL_SHAPES plus a main strip followed by half-chunk strips (n = 50), a
+    main strip moved back (n = 37) and tiles moved up over taller A (m = 100),
+    float64 only (the SVD tests run the float32 compilation).
+    """
+    from jitla.kernels.gemm import gemm_small, gemm_two_tiles
+
+    for m, k, n in SMALL_SHAPES + [(100, 7, 50), (41, 5, 37), (100, 3, 99)]:
+        rng = np.random.default_rng([m, k, n])
+        A = random_matrix(rng, (m, k))
+        B = random_matrix(rng, (k, n))
+        A0, B0 = A.copy(), B.copy()
+        C = np.full((m, n), np.nan)
+        gemm_two_tiles(A, B, C)
+        assert_product_close(C, naive.matmul_2d(A, B), A, B, np.float64)
+        assert_product_close(C, A @ B, A, B, np.float64)
+        S = np.full((m, n), np.nan)
+        gemm_small(A, B, S)
+        np.testing.assert_array_equal(C, S)  # each entry summed over p in the same order
+        np.testing.assert_array_equal(A, A0)
+        np.testing.assert_array_equal(B, B0)
+
+
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
 def test_gemm_small_exact_on_integer_data_and_equal_to_reordered(dtype):
     rng = np.random.default_rng(7)
