@@ -478,20 +478,25 @@ def gemm_parallel(A, B, C, alpha, blocks, nthreads):
     m, k = A.shape
     n = B.shape[1]
     NR = tile_width(C)
-    pr, pc = thread_grid(m, n, max(1, nthreads), NR)
-    row_panels = (m + MR - 1) // MR
-    col_panels = (n + NR - 1) // NR
+    grid = _grid(m, n, nthreads, NR)
     kc_max = min(KC, k)
-    Ap = np.empty((pr * pc, round_up(min(MC, m), MR) * kc_max), dtype=C.dtype)
-    Bp = np.empty((pr * pc, round_up(min(NC, n), NR) * kc_max), dtype=C.dtype)
-    for t in prange(pr * pc):
-        region = _grid_region(t, pr, pc, m, n, row_panels, col_panels, NR)
-        packed_region(A, B, C, alpha, blocks, region, Ap[t], Bp[t])
+    Ap = np.empty((grid[0] * grid[1], round_up(min(MC, m), MR) * kc_max), dtype=C.dtype)
+    Bp = np.empty((grid[0] * grid[1], round_up(min(NC, n), NR) * kc_max), dtype=C.dtype)
+    for t in prange(grid[0] * grid[1]):
+        packed_region(A, B, C, alpha, blocks, _grid_region(t, grid, m, n, NR), Ap[t], Bp[t])
 
 
 @kernel
-def _grid_region(t, pr, pc, m, n, row_panels, col_panels, NR):
+def _grid(m, n, nthreads, NR):
+    """``(pr, pc, row_panels, col_panels)``: :func:`thread_grid` and the micro-panel counts."""
+    pr, pc = thread_grid(m, n, max(1, nthreads), NR)
+    return pr, pc, (m + MR - 1) // MR, (n + NR - 1) // NR
+
+
+@kernel
+def _grid_region(t, grid, m, n, NR):
     """``(i_lo, i_hi, j_lo, j_hi)`` of region *t* of the ``pr x pc`` grid (whole micro-panels)."""
+    pr, pc, row_panels, col_panels = grid
     s = np.int64(t)  # prange's index is unsigned: int64 keeps the bounds integers
     tr, tc = s // pc, s % pc
     i_lo = min(m, (tr * row_panels // pr) * MR)
@@ -518,15 +523,11 @@ def gemm_parallel_into(A, B, C, alpha, blocks, nthreads, Ap, Bp):
     Why the caller's buffers: see :func:`gemm_packed_into`.  Same partition,
     same sums, bitwise the same C as :func:`gemm_parallel`.
     """
-    m, k = A.shape
+    m = A.shape[0]
     n = B.shape[1]
-    NR = tile_width(C)
-    pr, pc = thread_grid(m, n, max(1, nthreads), NR)
-    row_panels = (m + MR - 1) // MR
-    col_panels = (n + NR - 1) // NR
-    for t in prange(pr * pc):
-        region = _grid_region(t, pr, pc, m, n, row_panels, col_panels, NR)
-        packed_region(A, B, C, alpha, blocks, region, Ap[t], Bp[t])
+    grid = _grid(m, n, nthreads, tile_width(C))
+    for t in prange(grid[0] * grid[1]):
+        packed_region(A, B, C, alpha, blocks, _grid_region(t, grid, m, n, tile_width(C)), Ap[t], Bp[t])
 
 
 # --------------------------------------------------------------------------
