@@ -176,7 +176,7 @@ def _complex_compute(plan: MatmulPlan, a: np.ndarray, b: np.ndarray) -> np.ndarr
     return C.reshape(plan.shape)
 
 
-#: Per-thread packing buffers of the packed GEMM, kept between calls (by dtype character).
+#: Per-thread packing buffers of the packed GEMM, kept between calls; key (dtype character, parallel).
 _PACKING = threading.local()
 
 
@@ -187,7 +187,8 @@ def _packing_buffers(
 
     The buffer grows to the largest product made so far and is kept, as
     OpenBLAS keeps its own: at most ``(MC + NC + 8) * KC`` elements per
-    thread and dtype (about 9 MB of float64 on a 1 MiB-L2 machine).
+    thread and dtype for the serial kernel (about 9 MB of float64 on a 1
+    MiB-L2 machine), that times the region count for the parallel one.
     Allocated per call instead, it was handed back to the OS and faulted in
     again on every call (devlog 082: +540 us on a 300 us product at n = 256).
     With *regions* > 0 (the parallel kernel): 2-D, one row per region.
