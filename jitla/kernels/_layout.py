@@ -16,6 +16,12 @@ from jitla._jit import kernel
 #: Tile edge in elements: two 32 x 32 float64 tiles take 16 KiB of L1.
 TILE = 32
 
+#: float64 as a dtype *object*, for the workspaces of float64-only kernels (``np.empty(n,
+#: dtype=F64)``).  Numba types it as the ``x.dtype`` of a float64 array, not as the class
+#: ``np.float64``, so these allocations use the same compiled ``np.empty`` / ``np.zeros`` /
+#: ``np.finfo`` as the float32/float64 kernels beside them (each spelling is compiled apart).
+F64 = np.dtype(np.float64)
+
 
 @kernel
 def transpose_triangle(src, dst, lower_only):

@@ -44,6 +44,7 @@ import math
 import numpy as np
 
 from jitla._jit import kernel, out_of_line, vector_kernel
+from jitla.kernels._layout import F64
 from jitla.kernels.level1 import dot
 
 __all__ = ["secular_roots", "lowner_z"]
@@ -52,7 +53,7 @@ __all__ = ["secular_roots", "lowner_z"]
 SECULAR_MAXIT = 100
 
 
-@kernel
+@kernel(inline="always")
 def _gap(a, b, squared):
     """``a^2 - b^2`` as ``(a - b)(a + b)`` when *squared*, else ``a - b``."""
     return (a - b) * (a + b) if squared else a - b
@@ -122,8 +123,8 @@ def secular_roots(dh, zh, K, sig, eta, orig, delta, squared):
     See the module notes.  Flops ``O(K^2)`` per step, a few steps a root;
     workspace K.
     """
-    eps = np.finfo(np.float64).eps
-    w = np.empty(K, dtype=np.float64)
+    eps = np.finfo(F64).eps
+    w = np.empty(K, dtype=F64)
     zsq = dot(zh, zh)
     for j in range(K):
         if j < K - 1:

@@ -85,7 +85,7 @@ def _svd_bidiag_example(dtype):
     return G, np.empty(5, dtype), np.empty((5, 7), dtype), np.empty((5, 5), dtype), True, MAXITR
 
 
-@kernel
+@kernel(inline="always")
 def _flush_negligible(x, floor):
     """Set x to zero if every ``|x_i| < floor`` (rounding noise that a reflector cannot be built from)."""
     for i in range(x.shape[0]):
@@ -95,8 +95,7 @@ def _flush_negligible(x, floor):
         x[i] = 0
 
 
-@out_of_line
-@kernel
+@kernel(inline="always")
 def bidiagonalize(G, d, e, tau_right, tau_left):
     """Reduce G (k x L, k <= L) to lower bidiagonal form by Householder reflectors from both sides.
 
@@ -127,7 +126,9 @@ def bidiagonalize(G, d, e, tau_right, tau_left):
     left update is deferred into the next step's pass, and ``w`` is formed
     from sums gathered in this step's pass (:func:`bidiagonalize_values`
     has the details); the rows are worked on in a padded, aligned copy of
-    G, written back at the end.
+    G, written back at the end (the reduction itself is
+    :func:`_bidiagonalize_padded`, out of line; this copy and call are
+    inlined into the caller, Numba ``inline="always"``).
     A row or column whose entries are all below ``tiny / eps`` is set to
     zero first: on a rank-deficient matrix the reduction leaves rounding
     noise that shrinks by ~eps per step (``ones((33, 17))``: 1e-16, 1e-31,
@@ -211,7 +212,7 @@ def _two_sided_rows(p0, p1, u0, u1, t0, t1, x0, x1, w, v, z):
             z[c + j] = a[4, j]
 
 
-@kernel
+@kernel(inline="always")
 def _padded_copy(G, W):
     """G (k, L) copied into a 64-byte aligned (k, Lp) array, Lp = L rounded up to W, zeros after L."""
     k, L = G.shape

@@ -54,7 +54,7 @@ import math
 import numpy as np
 
 from jitla._jit import kernel, out_of_line
-from jitla.kernels._layout import insertion_sort_by_key
+from jitla.kernels._layout import F64, insertion_sort_by_key
 from jitla.kernels._registry import register
 from jitla.kernels.gemm import gemm_two_tiles
 from jitla.kernels.level1 import dot, rot
@@ -84,7 +84,7 @@ def _svd_dc_flops(k, L):
     return _bidiag_flops(k, L) + 4.0 * k * k * L + 4.0 * k**3 + 2.0 * k**3
 
 
-@kernel
+@kernel(inline="always")
 def _svd_2x2(f, g, h):
     """SVD of the upper triangular ``[[f, g], [0, h]]``: ``(smax, smin, cl, sl, cr, sr)``.
 
@@ -226,8 +226,7 @@ def _leaf(d, e, lo, n, sqre, U, V):
     rot(V[0], V[1], cr, sr)
 
 
-@out_of_line
-@kernel
+@kernel(inline="always")
 def _merge_gather(d, e, U, V, lo, n, k, sqre, Qu, Qv, dd, zz, tu, tv):
     """The merge's bases, arrow and supports from the children (module notes, step 3); the scale.
 
@@ -286,8 +285,7 @@ def _merge_gather(d, e, U, V, lo, n, k, sqre, Qu, Qv, dd, zz, tu, tv):
     return scl
 
 
-@out_of_line
-@kernel
+@kernel(inline="always")
 def _deflate(dd, zz, Qu, Qv, tu, tv, n, k, keep, gone):
     """Deflation of the scaled arrow (module notes, step 3; LAPACK ``dlasd2``); ``(K, ng)``.
 
@@ -308,7 +306,7 @@ def _deflate(dd, zz, Qu, Qv, tu, tv, n, k, keep, gone):
         else:
             perm[p] = b
             b -= 1
-    eps = np.finfo(np.float64).eps
+    eps = np.finfo(F64).eps
     tol = 64.0 * eps
     K = 1
     ng = 0
@@ -351,8 +349,7 @@ def _deflate(dd, zz, Qu, Qv, tu, tv, n, k, keep, gone):
     return K, ng
 
 
-@out_of_line
-@kernel
+@kernel(inline="always")
 def _arrow_vectors(dh, zh, sig, eta, orig, Uc, Vc):
     """The arrow's singular vectors (rows of Uc, Vc, K x K) from its roots, through Löwner's z.
 
@@ -360,8 +357,8 @@ def _arrow_vectors(dh, zh, sig, eta, orig, Uc, Vc):
     (:func:`~jitla.kernels.secular.lowner_z`; module notes, step 3).
     """
     K = dh.shape[0]
-    Dl = np.empty((K, K), dtype=np.float64)
-    zhat = np.empty(K, dtype=np.float64)
+    Dl = np.empty((K, K), dtype=F64)
+    zhat = np.empty(K, dtype=F64)
     lowner_z(dh, zh, sig, eta, orig, True, Dl, zhat)
     for j in range(K):
         vr = Vc[j]
@@ -380,50 +377,59 @@ def _arrow_vectors(dh, zh, sig, eta, orig, Uc, Vc):
 
 
 @out_of_line
-@kernel(driver=True)
+@kernel
 def _merge(d, e, U, V, lo, n, k, sqre):
     """Merge the solved children of node ``rows lo..lo+n-1`` split at row ``lo+k`` (module notes, step 3).
 
     Reads the children's values from ``d`` and vectors from the diagonal
     blocks of U and V (rows = vectors); ``d[lo+k]``, ``e[lo+k]`` are the
     row that joins them.  Writes the node's values (descending) and vectors
-    in the same places.  A driver: its steps are out-of-line kernels.
+    in the same places.  The steps (:func:`_merge_gather`, :func:`_deflate`,
+    :func:`_arrow_vectors`, :func:`_write_node`) are inlined here (Numba
+    ``inline="always"``): one compilation instead of one per step; the root
+    finder and the products are out of line, shared with the symmetric
+    divide and conquer.
     """
     nv = n + sqre
-    Qu = np.zeros((n, n), dtype=np.float64)
-    Qv = np.zeros((nv, nv), dtype=np.float64)
-    dd = np.empty(n, dtype=np.float64)
-    zz = np.empty(n, dtype=np.float64)
+    Qu = np.zeros((n, n), dtype=F64)
+    Qv = np.zeros((nv, nv), dtype=F64)
+    dd = np.empty(n, dtype=F64)
+    zz = np.empty(n, dtype=F64)
     tu = np.empty(n, dtype=np.int64)
     tv = np.empty(n, dtype=np.int64)
     scl = _merge_gather(d, e, U, V, lo, n, k, sqre, Qu, Qv, dd, zz, tu, tv)
     keep = np.empty(n, dtype=np.int64)  # non-deflated, ascending values
     gone = np.empty(n, dtype=np.int64)
     if scl == 0.0:
+        # a zero node: every value deflates (to 0)
         for i in range(n):
             gone[i] = i
-        _write_node(d, U, V, lo, n, nv, dd[:0], Qu, Qv, dd, Qu, Qv, gone[:n], 1.0)
+        ng = n
+        scl = 1.0
+        sig = dd[:0]
+        Ou = Qu
+        Ov = Qv
     else:
         K, ng = _deflate(dd, zz, Qu, Qv, tu, tv, n, k, keep, gone)
-        dh = np.empty(K, dtype=np.float64)
-        zh = np.empty(K, dtype=np.float64)
+        dh = np.empty(K, dtype=F64)
+        zh = np.empty(K, dtype=F64)
         for i in range(K):
             dh[i] = dd[keep[i]]
             zh[i] = zz[keep[i]]
         dh[0] = 0.0
-        sig = np.empty(K, dtype=np.float64)
-        eta = np.empty(K, dtype=np.float64)
+        sig = np.empty(K, dtype=F64)
+        eta = np.empty(K, dtype=F64)
         orig = np.empty(K, dtype=np.int64)
-        work = np.empty(K, dtype=np.float64)
+        work = np.empty(K, dtype=F64)
         secular_roots(dh, zh, K, sig, eta, orig, work, True)
-        Uc = np.empty((K, K), dtype=np.float64)
-        Vc = np.empty((K, K), dtype=np.float64)
+        Uc = np.empty((K, K), dtype=F64)
+        Vc = np.empty((K, K), dtype=F64)
         _arrow_vectors(dh, zh, sig, eta, orig, Uc, Vc)
-        Ou = np.empty((K, n), dtype=np.float64)
-        Ov = np.empty((K, nv), dtype=np.float64)
+        Ou = np.empty((K, n), dtype=F64)
+        Ov = np.empty((K, nv), dtype=F64)
         _split_product(Uc, Qu, keep, tu, K, k + 1, Ou)
         _split_product(Vc, Qv, keep, tv, K, k + 1, Ov)
-        _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone[:ng], scl)
+    _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone[:ng], scl)
     if sqre == 1:
         for c in range(nv):
             V[lo + n, lo + c] = Qv[n, c]
@@ -466,7 +472,7 @@ def _split_product(C, Q, keep, typ, K, split, out):
                 for b in range(w):
                     out[a, c0 + b] = 0.0
             continue
-        Qg = np.empty((p, w), dtype=np.float64)
+        Qg = np.empty((p, w), dtype=F64)
         for q in range(p):
             row = Q[keep[cols[q]]]
             for b in range(w):
@@ -474,20 +480,19 @@ def _split_product(C, Q, keep, typ, K, split, out):
         panel = max(8, DC_PANEL_BYTES // (8 * p))
         for a0 in range(0, K, panel):
             ar = min(panel, K - a0)
-            Cg = np.empty((ar, p), dtype=np.float64)
+            Cg = np.empty((ar, p), dtype=F64)
             for a in range(ar):
                 Ca = C[a0 + a]
                 for q in range(p):
                     Cg[a, q] = Ca[cols[q]]
-            T = np.empty((ar, w), dtype=np.float64)
+            T = np.empty((ar, w), dtype=F64)
             gemm_small(Cg, Qg, T)
             for a in range(ar):
                 for b in range(w):
                     out[a0 + a, c0 + b] = T[a, b]
 
 
-@out_of_line
-@kernel
+@kernel(inline="always")
 def _write_node(d, U, V, lo, n, nv, sig, Ou, Ov, dd, Qu, Qv, gone, scl):
     """Store the roots (``sig``; Ou, Ov) and the deflated values (``dd[gone]``; Qu, Qv), descending."""
     K = sig.shape[0]
@@ -546,7 +551,7 @@ def reflector_rows(G, R, offset, by_columns):
 DC_REFLECTOR_BLOCK = 32
 
 
-@kernel
+@kernel(inline="always")
 def _wy_block(Vall, VTall, Tall, voff, toff, b, ib, w):
     """Block b's V (ib, w), V^T (w, ib) and T^T (ib, ib) for :func:`_apply_reflectors` (views)."""
     Vb = Vall[voff[b] : voff[b + 1]].reshape((ib, w))
@@ -693,8 +698,8 @@ def bidiagonal_dc(d, e, U, V):
         sz = nn[i]
         sq = nsq[i]
         if nk[i] < 0:
-            Ul = np.empty((sz, sz), dtype=np.float64)
-            Vl = np.empty((sz + sq, sz + sq), dtype=np.float64)
+            Ul = np.empty((sz, sz), dtype=F64)
+            Vl = np.empty((sz + sq, sz + sq), dtype=F64)
             _leaf(d, e, lo, sz, sq, Ul, Vl)
             for r in range(sz):
                 for c in range(sz):
@@ -756,15 +761,15 @@ def svd_bidiagonal_dc(G, S, Ut, Vt, compute_uv, max_sweeps):
     tau_left = np.empty(max(k, 1), dtype=G.dtype)
     e = np.zeros(max(k, 1), dtype=G.dtype)
     bidiagonalize(G, S, e, tau_right, tau_left)
-    d64 = np.empty(k, dtype=np.float64)
-    e64 = np.zeros(max(k, 1), dtype=np.float64)
+    d64 = np.empty(k, dtype=F64)
+    e64 = np.zeros(max(k, 1), dtype=F64)
     for i in range(k):
         d64[i] = S[i]
         e64[i] = e[i]
     # values only (which the API sends to svdvals instead) also take the D&C, its vectors
     # discarded: a second bidiagonal solver here would be compiled with every svd
-    Ub = np.empty((k, k), dtype=np.float64)
-    Vb = np.empty((k, k), dtype=np.float64)
+    Ub = np.empty((k, k), dtype=F64)
+    Vb = np.empty((k, k), dtype=F64)
     status = bidiagonal_dc(d64, e64[:k], Ub, Vb)
     if compute_uv:
         # Ut = U_b Q_k^T = [U_b 0] H_{k-1} ... H_0 and Vt = V_b P^T = V_b L_{k-2} ... L_0,

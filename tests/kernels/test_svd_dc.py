@@ -112,6 +112,13 @@ def test_zero_matrix_and_small_sizes():
     rng = np.random.default_rng(3)
     for n in (5, 6):
         _check(-rng.standard_normal(n), rng.standard_normal(n))
+    # a zero block inside: merges whose children and joining row are all zero (every value
+    # deflates, _merge's zero-node branch) beside merges of a zero child with a nonzero one
+    d = rng.standard_normal(20)
+    e = rng.standard_normal(20)
+    d[6:14] = 0.0
+    e[5:14] = 0.0
+    _check(d, e)
 
 
 @pytest.mark.parametrize("n", [5, 23])
