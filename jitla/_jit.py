@@ -127,6 +127,58 @@ def _share_inline_copy_memo() -> bool:
 _INLINE_COPY_SHARED = _share_inline_copy_memo()
 
 
+#: Options of the flags in force that do not reach an ``@overload`` implementation's code (which
+#: wrappers the *caller* gets, whether the caller is finalised, whether it releases the GIL).
+_IMPL_KEY_IGNORED = ("no_cpython_wrapper", "no_cfunc_wrapper", "no_compile", "release_gil")
+
+
+def _share_overload_impls() -> bool:
+    """Let kernels and out-of-line entries share Numba's compiled ``@overload`` implementations.
+
+    ``_OverloadFunctionTemplate._get_impl`` (numba/core/typing/templates.py)
+    caches the implementation it compiles for ``np.empty``, ``np.zeros``,
+    ``np.finfo``, ``min``, ``max``, an out-of-line call... under the argument
+    types *and the whole flag set of the compilation in progress*.  A kernel
+    (a dispatcher: no C wrapper, releases the GIL) and an out-of-line entry
+    (a cfunc: a C wrapper, no Python wrapper, finalised apart) differ only in
+    :data:`_IMPL_KEY_IGNORED`, so each implementation was compiled once for the
+    kernels and again for the entries (10 repeated compilations, 0.4 s, in a
+    cold ``svd``; devlog 087).  The implementation inherits only ``nrt``,
+    ``fastmath``, ``error_model`` and ``forceinline`` from the caller's flags
+    (``CPUTargetOptions.finalize``), which stay in the key: with the ignored
+    options reset to their defaults while the implementation is looked up (and
+    compiled), one compilation serves both.  Returns False, changing nothing,
+    if Numba's template has no ``_get_impl`` (another Numba version).
+    """
+    from numba.core import targetconfig
+    from numba.core.typing import templates
+
+    cls = getattr(templates, "_OverloadFunctionTemplate", None)
+    get_impl = getattr(cls, "_get_impl", None)
+    if get_impl is None:
+        return False
+    if getattr(get_impl, "jitla_shared", False):
+        return True
+
+    @functools.wraps(get_impl)
+    def _get_impl(self, args, kws):
+        flags = targetconfig.ConfigStack.top_or_none()
+        if flags is None or not any(flags.is_set(name) for name in _IMPL_KEY_IGNORED):
+            return get_impl(self, args, kws)
+        canonical = flags.copy()
+        for name in _IMPL_KEY_IGNORED:
+            canonical.discard(name)
+        with targetconfig.ConfigStack().enter(canonical):
+            return get_impl(self, args, kws)
+
+    _get_impl.jitla_shared = True
+    cls._get_impl = _get_impl
+    return True
+
+
+_OVERLOAD_IMPLS_SHARED = _share_overload_impls()
+
+
 class CacheWarning(RuntimeWarning):
     """The on-disk kernel cache could not be used as intended (jitla still works)."""
 
