@@ -555,6 +555,17 @@ def test_everyday_warmup_steps_cover_the_everyday_calls():
     assert single and all(label.split()[0] in calls + ("inv/det",) for label in single)
 
 
+def test_everyday_warmup_determinants_do_not_overflow():
+    # `jitla warmup` printed numpy's "overflow encountered" warning: det of a 600 x 600
+    # Gaussian matrix is about 1e800; the step takes det of A / sqrt(n) (checked here with numpy)
+    from jitla._warmup import everyday_steps
+
+    dets = [call.__defaults__[1] for label, call in everyday_steps("float64") if label.startswith("inv/det")]
+    assert [D.shape[0] for D in dets] == [16, 200, 600]
+    with np.errstate(all="raise"):
+        assert all(np.isfinite(np.linalg.det(D)) and np.linalg.det(D) != 0 for D in dets)
+
+
 def test_warmup_rejects_unknown_operations():
     with pytest.raises(ValueError, match="typo"):
         jitla.warmup(ops=["typo"])
