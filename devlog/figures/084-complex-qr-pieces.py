@@ -1,7 +1,12 @@
 """Devlog 084: where the complex QR's time goes at n = 1024, beside LAPACK and the real QR.
 
 Run as ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD python
-devlog/figures/084-complex-qr-pieces.py [n]``.  Process CPU ms, best of 5
+devlog/figures/084-complex-qr-pieces.py [n]``, or with ``panel`` for the
+panel kernels alone: one mk x 64 panel by ``zgeqr2`` (the interleaved loops
+the blocked kernels' panels ran on before) and by ``zgeqr2_split``, process
+CPU ms, best of 9, and GFLOP/s with ``8 mk kb^2 - 8 kb^3 / 3``.
+
+Otherwise, process CPU ms, best of 5
 after a warm-up call, 1 thread: the API calls (``jl.qr`` against
 ``np.linalg.qr``), the kernels (``zgeqrf``, ``zungqr``; real ``geqrf``,
 ``orgqr``) and scipy's LAPACK (``zgeqrf`` / ``zungqr``, ``dgeqrf`` /
@@ -19,7 +24,7 @@ from scipy.linalg import lapack
 import jitla
 import jitla.linalg as jl
 from jitla import config
-from jitla.kernels.qr_complex import _zlarfb, _zlarft, zgeqr2_split, zgeqrf, zungqr
+from jitla.kernels.qr_complex import _zlarfb, _zlarft, zgeqr2, zgeqr2_split, zgeqrf, zungqr
 from jitla.kernels.qr_householder import geqrf, orgqr
 from jitla.linalg._complex import _real_blocks
 
@@ -56,6 +61,26 @@ def pieces(A, tau, nb, blocks):
     return t
 
 
+def panels():
+    rng = np.random.default_rng(0)
+    kb = 64
+    with jitla.threads(1):
+        for mk in (1024, 512, 128):
+            P = rng.standard_normal((mk, kb)) + 1j * rng.standard_normal((mk, kb))
+            tau = np.zeros(kb, complex)
+            flops = 8 * mk * kb * kb - 8 * kb**3 / 3
+            cases = {
+                "zgeqr2 (interleaved)": lambda P=P, tau=tau: zgeqr2(P.copy(), tau),
+                "zgeqr2_split": lambda P=P, tau=tau: zgeqr2_split(P.copy()[:, :], tau),
+            }
+            for name, f in cases.items():
+                t = best(f, 9)
+                print(f"mk {mk:5d} {name:22s} {t * 1e3:7.3f} ms {flops / t / 1e9:5.1f} GFLOP/s")
+
+
+if sys.argv[1:] == ["panel"]:
+    panels()
+    sys.exit()
 n = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
 rng = np.random.default_rng(0)
 A = rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))
