@@ -41,12 +41,25 @@ def layouts(A):
     return {"C": A, "F": np.asfortranarray(A), "strided": big[::2, ::2]}
 
 
+def assert_same_reflectors(A, F, tau, tol):
+    """F, tau (a factored A) hold zgeqr2's reflectors and R, and LAPACK's (numpy's ``"raw"``), to *tol*."""
+    from jitla.kernels.qr_complex import zgeqr2
+
+    F2, tau2 = A.copy(), np.zeros(tau.shape[0], A.dtype)
+    zgeqr2(F2, tau2)
+    np.testing.assert_allclose(F, F2, atol=tol)
+    np.testing.assert_allclose(tau, tau2, atol=tol)
+    h, taun = np.linalg.qr(A, "raw")
+    np.testing.assert_allclose(F, h.T, atol=tol)
+    np.testing.assert_allclose(tau, taun, atol=tol)
+
+
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """Blocked kernels with nb = 8 (sub-panels of 4) for LU / Cholesky, nb = 8, ib = 3 for QR."""
+    """Blocked kernels with nb = 8 (sub-panels of 4) for LU / Cholesky, nb = 8 for QR."""
     monkeypatch.setattr(config, "COMPLEX_NB_BY_ORDER", ((10**9, 8),))
     monkeypatch.setattr(config, "ZQR_BLOCKED_MIN", 8)
-    monkeypatch.setattr(config, "ZQR_NB_BY_ORDER", ((10**9, 8, 3),))
+    monkeypatch.setattr(config, "ZQR_NB_BY_ORDER", ((10**9, 8),))
 
 
 def test_naive_complex_lu_and_cholesky(rng):
@@ -66,22 +79,16 @@ def test_naive_complex_lu_and_cholesky(rng):
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_zgeqrf_zungqr_match_unblocked_and_lapack(rng, dtype):
-    from jitla.kernels.qr_complex import zform_q, zgeqr2, zgeqrf, zungqr
+    from jitla.kernels.qr_complex import zform_q, zgeqrf, zungqr
 
     blocks = complex_extras(dtype)[0]
-    for (m, n), nb, ib in (((40, 29), 8, 3), ((29, 40), 8, 8), ((33, 33), 16, 5)):
+    for (m, n), nb in (((40, 29), 8), ((29, 40), 8), ((33, 33), 16)):
         A = crandom(rng, (m, n), dtype)
         k = min(m, n)
         tol = rtol(dtype, max(m, n))
         F, tau = A.copy(), np.zeros(k, dtype)
-        zgeqrf(F, tau, nb, ib, blocks)
-        F2, tau2 = A.copy(), np.zeros(k, dtype)
-        zgeqr2(F2, tau2)
-        np.testing.assert_allclose(F, F2, atol=tol)
-        np.testing.assert_allclose(tau, tau2, atol=tol)
-        h, taun = np.linalg.qr(A, "raw")
-        np.testing.assert_allclose(F, h.T, atol=tol)
-        np.testing.assert_allclose(tau, taun, atol=tol)
+        zgeqrf(F, tau, nb, blocks)
+        assert_same_reflectors(A, F, tau, tol)
         for q in (k, m):  # reduced and complete Q
             Q = np.empty((m, q), dtype)
             zungqr(F, tau, Q, nb, blocks)
@@ -90,6 +97,32 @@ def test_zgeqrf_zungqr_match_unblocked_and_lapack(rng, dtype):
             np.testing.assert_allclose(Q, Q2, atol=tol)
             np.testing.assert_allclose(Q.conj().T @ Q, np.eye(q), atol=tol)
         np.testing.assert_allclose(Q[:, :k] @ np.triu(F[:k]), A, atol=tol * np.abs(A).max())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zgeqr2_split_matches_zgeqr2_naive_and_lapack(rng, dtype):
+    from jitla.kernels.qr_complex import zgeqr2_split
+
+    # panel widths past one strip of four chunks (32 complex128 / 64 complex64 columns),
+    # not multiples of a chunk, a single column, and a wide panel (mk < kb); each panel
+    # a view inside a larger array (rows contiguous, as zgeqrf passes it)
+    for mk, kb in ((50, 45), (80, 70), (12, 1), (20, 37)):
+        A = crandom(rng, (mk, kb), dtype)
+        big = crandom(rng, (mk + 3, kb + 5), dtype)
+        big[3:, 2 : 2 + kb] = A
+        around = big.copy()
+        k = min(mk, kb)
+        tau = np.zeros(k, dtype)
+        zgeqr2_split(big[3:, 2 : 2 + kb], tau)
+        F = big[3:, 2 : 2 + kb]
+        tol = rtol(dtype, max(mk, kb))
+        assert_same_reflectors(A, F, tau, tol)
+        if mk * kb <= 1000:  # the exact-sum reference is slow
+            _, R = naive.qr_complex(A.astype(np.complex128))
+            np.testing.assert_allclose(np.triu(F[:k]), R[:k], atol=tol * np.abs(A).max())
+        # nothing outside the panel was touched (the last chunk of a step runs into padding)
+        around[3:, 2 : 2 + kb] = F
+        np.testing.assert_array_equal(big, around)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -212,6 +245,28 @@ def test_zgemm_1m_a_matches_a_naive_product(rng, dtype):
         want = (mm(Ar, Br) - mm(Ai, Bi)) + 1j * (mm(Ar, Bi) + mm(Ai, Br))
         scale = np.abs(A) @ np.abs(B)
         np.testing.assert_allclose(C, want, atol=4 * (k + 3) * eps(np.finfo(dtype).dtype) * scale.max())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zgemm_1m_ah_matches_a_naive_product(rng, dtype):
+    from jitla.kernels.gemm import zgemm_1m_ah
+
+    blocks = complex_extras(dtype)[0]
+    for k, m, n in ((1, 1, 1), (17, 3, 11), (40, 9, 33)):
+        A = crandom(rng, (k, m), dtype)
+        big = crandom(rng, (k, n + 4), dtype)
+        B = big[:, 4:]  # rows contiguous, not C-contiguous: as a trailing matrix
+        C0 = crandom(rng, (m, n), dtype)
+        C = C0.copy()
+        zgemm_1m_ah(A, B, C[:, :], -2.0, blocks)
+        Ar, Ai = A.real.astype(np.float64).T, -A.imag.astype(np.float64).T  # A^H
+        Br, Bi = B.real.astype(np.float64), B.imag.astype(np.float64)
+        mm = naive.matmul_2d
+        want = C0 - 2 * ((mm(Ar, Br) - mm(Ai, Bi)) + 1j * (mm(Ar, Bi) + mm(Ai, Br)))
+        scale = np.abs(C0) + 2 * (np.abs(A).T @ np.abs(B))
+        atol = 4 * (k + 3) * eps(np.finfo(dtype).dtype) * scale.max()
+        np.testing.assert_allclose(C, want, atol=atol)
+        np.testing.assert_allclose(C, C0 - 2 * (A.conj().T @ B), atol=atol)
 
 
 def test_zgemm_plan_follows_the_shapes():
