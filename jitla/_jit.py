@@ -126,6 +126,62 @@ def _share_inline_copy_memo() -> bool:
 
 _INLINE_COPY_SHARED = _share_inline_copy_memo()
 
+#: The compilation flags an ``@overload`` implementation takes from the function
+#: being compiled (``Flags.inherit_if_not_set`` in ``CPUTargetOptions.finalize``,
+#: numba/core/cpu.py); every other flag of its compilation is its own.
+_INHERITED_FLAGS = ("nrt", "fastmath", "error_model", "forceinline")
+
+
+def _share_overload_impls_across_flags() -> bool:
+    """Let an ``@overload`` implementation compiled for one set of flags serve callers with other flags.
+
+    Numba caches the implementation of an overload (``np.empty``, ``min``,
+    an out-of-line call's wrapper, ...) per argument types *and* the whole
+    flag set of the function being compiled
+    (``_OverloadFunctionTemplate._get_impl``), so a C entry
+    (:func:`out_of_line`: compiled as a cfunc, whose flags differ from a
+    kernel's in ``no_cpython_wrapper``, ``no_cfunc_wrapper``, ``release_gil``,
+    ``no_compile``) compiles again every implementation its kernel's body
+    uses that the kernels had compiled already -- a new dispatcher each,
+    with the same machine code.  The implementation's compilation depends
+    on the caller's flags only through the ones it inherits
+    (:data:`_INHERITED_FLAGS`), and the lowering already takes the compiled
+    implementation by argument types alone (``_compiled_overloads``), so the
+    cache key here holds only those.  Rebuilt from Numba's source with the
+    key changed; if the source is not the expected one, nothing is changed
+    and False is returned.
+    """
+    import textwrap
+
+    from numba.core.typing import templates
+
+    cls = templates._OverloadFunctionTemplate
+    try:
+        source = textwrap.dedent(inspect.getsource(cls._get_impl))
+    except (OSError, TypeError):
+        return False
+    key = "cache_key = self.context, tuple(args), tuple(kws.items()), flags\n"
+    if source.count(key) != 1:
+        return False
+    source = source.replace(key, key.replace("flags\n", "_inherited(flags)\n"))
+    from numba.core.cpu_options import AbstractOptionValue
+
+    def inherited(flags):
+        if flags is None:
+            return None
+        values = (getattr(flags, name) for name in _INHERITED_FLAGS)
+        # option objects (fastmath's) are not hashable; their encoding is
+        return tuple(v.encode() if isinstance(v, AbstractOptionValue) else v for v in values)
+
+    namespace = dict(vars(templates))
+    namespace["_inherited"] = inherited
+    exec(compile(source, templates.__file__, "exec"), namespace)
+    cls._get_impl = namespace["_get_impl"]
+    return True
+
+
+_OVERLOADS_SHARED = _share_overload_impls_across_flags()
+
 
 class CacheWarning(RuntimeWarning):
     """The on-disk kernel cache could not be used as intended (jitla still works)."""
