@@ -1765,68 +1765,333 @@ def slogdet_batched(A, sign, logabsdet, det):
 # complex LU: zgetrf / zgetrs
 # --------------------------------------------------------------------------
 @kernel(inline="always")
-def _cabs1(z):
-    """``|Re z| + |Im z|``: LAPACK's ``cabs1``, the magnitude izamax compares (no square root)."""
-    return abs(z.real) + abs(z.imag)
+def _whole_lines(w, itemsize):
+    """w rounded up to whole 64-byte lines of entries of *itemsize* bytes."""
+    line = 64 // itemsize
+    return (w + line - 1) // line * line
 
 
-@kernel
-def _zlu_panel(A, piv, k0):
-    """Unblocked LU of the complex (m, n) view A (``zgetf2``); pivots stored 0-based plus *k0*.
+@kernel(inline="always")
+def _plane_stride(m, itemsize):
+    """Row stride (entries) of a split-plane panel of m rows: whole 64-byte lines, plus one.
 
-    Pivot: the first entry of largest ``cabs1`` in the column, as LAPACK's
-    ``izamax``, so ties and near-ties choose the row LAPACK chooses.  The
-    column is scaled by the reciprocal of the pivot unless its modulus is
-    below the smallest normal number (then divided), as ``zgetf2``.
+    Rows a multiple of 4 KiB apart fall into the same L1 sets (a 1024-row
+    float64 panel's rows are 8 KiB apart); one spare line per row spreads
+    them over the sets.
     """
-    m, n = A.shape
+    return _whole_lines(m, itemsize) + 64 // itemsize
+
+
+@vector_kernel(inline="always")
+def _zpivot_index(re, im):
+    """Index of the first entry of largest ``|re| + |im|`` (LAPACK ``izamax`` on split parts).
+
+    :func:`_pivot_index` for a complex column held as its real parts *re*
+    and imaginary parts *im* (two contiguous real rows): the largest
+    ``cabs1`` in W lanes, then the first entry that has it.  ``>`` keeps
+    the first of equal magnitudes and a NaN never wins unless it is the
+    first entry, as in a sequential search.
+    """
+    m = re.shape[0]
+    big = abs(re[0]) + abs(im[0])
+    if big != big or m == 1:
+        return 0
+    lanes = register_tile(re, 1, 1)
+    W = lanes.shape[1]
+    for l in range(W):
+        lanes[0, l] = big
+    i0 = 1
+    while i0 + W <= m:
+        for l in range(W):
+            i = uint64(i0 + l)
+            v = abs(re[i]) + abs(im[i])
+            lanes[0, l] = v if v > lanes[0, l] else lanes[0, l]
+        i0 += W
+    for i in range(i0, m):
+        v = abs(re[i]) + abs(im[i])
+        big = v if v > big else big
+    for l in range(W):
+        big = lanes[0, l] if lanes[0, l] > big else big
+    for i in range(m):
+        if abs(re[i]) + abs(im[i]) == big:
+            return i
+    return 0
+
+
+@kernel(inline="always")
+def _split_gaxpy(Yr, Yi, ur, ui, Xr, Xi, lo):
+    """``y -= sum_p u_p X[p, lo : lo + len(y)]`` for complex y, u, X held as split real and imaginary parts.
+
+    Row p of the planes ``Xr``, ``Xi`` is multiplied by ``u_p = ur[p] + i
+    ui[p]``, p over ``len(ur)``, four rows per pass, so y is loaded and
+    stored once per four rows; each complex product is four real fused
+    multiply-adds ``y_r -= u_r x_r - u_i x_i``, ``y_i -= u_r x_i + u_i x_r``,
+    the terms in ascending p (the rounding of the 1m GEMM's real kernel).
+    y must not overlap the rows read.  Flops 8 len(u) len(y).
+    """
+    w = Yr.shape[0]
+    hi = lo + w
+    q = ur.shape[0]
+    p = 0
+    while p + 4 <= q:
+        u0r = ur[p]
+        u0i = ui[p]
+        u1r = ur[p + 1]
+        u1i = ui[p + 1]
+        u2r = ur[p + 2]
+        u2i = ui[p + 2]
+        u3r = ur[p + 3]
+        u3i = ui[p + 3]
+        X0r = Xr[p, lo:hi]
+        X0i = Xi[p, lo:hi]
+        X1r = Xr[p + 1, lo:hi]
+        X1i = Xi[p + 1, lo:hi]
+        X2r = Xr[p + 2, lo:hi]
+        X2i = Xi[p + 2, lo:hi]
+        X3r = Xr[p + 3, lo:hi]
+        X3i = Xi[p + 3, lo:hi]
+        for i in range(w):
+            Yr[i] = (
+                Yr[i]
+                - u0r * X0r[i] + u0i * X0i[i]
+                - u1r * X1r[i] + u1i * X1i[i]
+                - u2r * X2r[i] + u2i * X2i[i]
+                - u3r * X3r[i] + u3i * X3i[i]
+            )
+            Yi[i] = (
+                Yi[i]
+                - u0r * X0i[i] - u0i * X0r[i]
+                - u1r * X1i[i] - u1i * X1r[i]
+                - u2r * X2i[i] - u2i * X2r[i]
+                - u3r * X3i[i] - u3i * X3r[i]
+            )
+        p += 4
+    while p < q:
+        u_r = ur[p]
+        u_i = ui[p]
+        Xpr = Xr[p, lo:hi]
+        Xpi = Xi[p, lo:hi]
+        for i in range(w):
+            Yr[i] = Yr[i] - u_r * Xpr[i] + u_i * Xpi[i]
+            Yi[i] = Yi[i] - u_r * Xpi[i] - u_i * Xpr[i]
+        p += 1
+
+
+@vector_kernel(inline="always")
+def _zlu_columns_left(T, m, piv):
+    """Left-looking unblocked complex LU (``zgetf2``) of an m x kb panel held transposed in split planes.
+
+    Parameters
+    ----------
+    T : (2, kb, ld) real ndarray, C-contiguous, ld >= m
+        ``T[0, j, :m]`` and ``T[1, j, :m]`` are the real and imaginary parts
+        of column j of the panel; overwritten with its L and U (as
+        ``zgetf2`` leaves them, transposed and split).
+    m : int
+        Rows of the panel (m >= kb).
+    piv : (kb,) int32 ndarray
+        Overwritten with the 0-based interchanges.
+
+    Returns
+    -------
+    info : int
+        0, or ``k + 1`` for the first exactly zero pivot.
+
+    Notes
+    -----
+    A complex row of a row-major panel is only kb numbers long, and loops
+    over interleaved complex numbers do not vectorise (devlog 076); on
+    split, transposed columns every step is a loop of real operations
+    along contiguous rows.  Column j receives all its updates when it is
+    reached (the left-looking, "gaxpy" order of Gaussian elimination;
+    Golub & Van Loan, 4th ed., Ch. 3, with partial pivoting as Sec. 3.4;
+    LAPACK's ``zgetf2`` is the right-looking order):
+
+    1. its top j entries become ``U[:j, j] = L11^{-1} A[:j, j]`` (unit
+       lower, one column of L11 at a time);
+    2. the entries below take ``- L[j:, :j] U[:j, j]``, four columns of L
+       per pass, each complex product as four real fused multiply-adds
+       ``re -= u_r x_r - u_i x_i``, ``im -= u_r x_i + u_i x_r`` (the
+       rounding of the 1m GEMM's real kernel), the terms in ascending p;
+    3. the pivot: first largest ``|re| + |im|`` (:func:`_zpivot_index`,
+       LAPACK's ``izamax``), swapped in every column of the panel, done or
+       not (the updates still owed are row by row, so they commute with
+       the interchange);
+    4. the multipliers: the column below the pivot times its reciprocal,
+       or divided by it when its modulus is below the smallest normal
+       number, as ``zgetf2``.
+
+    Each column is loaded and stored once per four columns of L, where the
+    right-looking rank-1 updates load and store every remaining column at
+    every step.  Zero multipliers are not skipped (a zero times an inf is
+    a NaN, as in a GEMM update).  Flops 8 kb^2 m / 2 real, less the
+    triangle.
+    """
+    kb = T.shape[1]
+    Tr = T[0]
+    Ti = T[1]
     info = 0
-    tiny = np.finfo(A.real.dtype).tiny
-    for k in range(min(m, n)):
-        p = k
-        big = _cabs1(A[k, k])
-        for i in range(k + 1, m):
-            v = _cabs1(A[i, k])
-            if v > big:
-                big = v
-                p = i
-        piv[k] = p + k0
-        if A[p, k] != 0:
-            if p != k:
-                row_k = A[k]
-                row_p = A[p]
-                for j in range(n):
-                    row_k[j], row_p[j] = row_p[j], row_k[j]
-            d = A[k, k]
+    tiny = np.finfo(T.dtype).tiny
+    for j in range(min(m, kb)):
+        Cr = Tr[j, :m]
+        Ci = Ti[j, :m]
+        # 1. U[:j, j] = L11^{-1} A[:j, j], column p of L11 (row p of T) at a time
+        for p in range(j):
+            ur = Cr[p]
+            ui = Ci[p]
+            Lr = Tr[p, p + 1 : j]
+            Li = Ti[p, p + 1 : j]
+            Ur = Cr[p + 1 : j]
+            Ui = Ci[p + 1 : j]
+            for i in range(j - p - 1):
+                Ur[i] = Ur[i] - ur * Lr[i] + ui * Li[i]
+                Ui[i] = Ui[i] - ur * Li[i] - ui * Lr[i]
+        # 2. A[j:, j] -= L[j:, :j] U[:j, j], four columns of L per pass
+        # (over whole lines: the rows' zeroed padding takes the remainder, so no scalar tail)
+        hi = j + _whole_lines(m - j, T.itemsize)
+        _split_gaxpy(Tr[j, j:hi], Ti[j, j:hi], Cr[:j], Ci[:j], Tr, Ti, j)
+        w = m - j
+        Dr = Cr[j:]
+        Di = Ci[j:]
+        # 3. pivot and interchange
+        q = _zpivot_index(Dr, Di) + j
+        piv[j] = q
+        if Cr[q] != 0 or Ci[q] != 0:
+            if q != j:
+                for c in range(kb):
+                    Tr[c, j], Tr[c, q] = Tr[c, q], Tr[c, j]
+                    Ti[c, j], Ti[c, q] = Ti[c, q], Ti[c, j]
+            # 4. multipliers
+            d = complex(Cr[j], Ci[j])
+            re = Cr[j + 1 :]
+            im = Ci[j + 1 :]
             if abs(d) >= tiny:
                 r = 1 / d
-                for i in range(k + 1, m):
-                    A[i, k] *= r
+                rr = r.real
+                ri = r.imag
+                for i in range(w - 1):
+                    xr = re[i]
+                    xi = im[i]
+                    re[i] = xr * rr - xi * ri
+                    im[i] = xr * ri + xi * rr
             else:
-                for i in range(k + 1, m):
-                    A[i, k] /= d
+                for i in range(w - 1):
+                    z = complex(re[i], im[i]) / d
+                    re[i] = z.real
+                    im[i] = z.imag
         elif info == 0:
-            info = k + 1
-        U_k = A[k, k + 1 :]
-        for i in range(k + 1, m):
-            a = A[i, k]
-            if a != 0:
-                A_i = A[i, k + 1 :]
-                for j in range(n - k - 1):
-                    A_i[j] -= a * U_k[j]
+            info = j + 1
     return info
 
 
+@vector_kernel
+def _zlu_panel_split(A, piv, buffer):
+    """LU of a complex view A (m x kb, m >= kb, rows contiguous) by :func:`_zlu_columns_left` on its split transpose.
+
+    ``buffer`` is a flat real workspace of at least ``2 kb ld`` entries
+    (``ld = _plane_stride(m, itemsize)``).  Pivots 0-based within A;
+    status as :func:`_zlu_columns_left`.
+    """
+    m, kb = A.shape
+    ld = _plane_stride(m, buffer.itemsize)
+    T = buffer[: 2 * kb * ld].reshape((2, kb, ld))
+    for i in range(m):
+        row = A[i]
+        for j in range(kb):
+            z = row[j]
+            T[0, j, i] = z.real
+            T[1, j, i] = z.imag
+    T[:, :, m:] = 0
+    info = _zlu_columns_left(T, m, piv)
+    for i in range(m):
+        row = A[i]
+        for j in range(kb):
+            row[j] = complex(T[0, j, i], T[1, j, i])
+    return info
+
+
+#: A complex LU panel of at most this many entries (rows x nb) is factored whole
+#: in split planes (:func:`_zlu_panel_split`, 2 x 8 x 16384 bytes = 256 KiB in
+#: complex128); a taller one in sub-panels of nb / 4 columns (:func:`_zlu_panel_blocked`).
+ZPANEL_SPLIT_MAX = 16384
+#: Columns of U12 that :func:`_zrows_solve_split` solves per pass (its planes:
+#: 2 nb x 256 reals, 256 KiB for nb = 64 in float64).
+ZROWS_CHUNK = 256
+
+
+@kernel(inline="always")
+def _zlu_workspace(m, nb, ib, itemsize):
+    """Reals of the planes :func:`zlu_blocked` needs for m rows, panels of nb and sub-panels of ib.
+
+    The largest of: a whole panel (kb x rows <= :data:`ZPANEL_SPLIT_MAX`,
+    each plane row padded by at most two lines), a sub-panel of ib columns
+    and m rows, and :func:`_zrows_solve_split`'s planes and row of L11.
+    """
+    line = 64 // itemsize
+    panel = max(min(ZPANEL_SPLIT_MAX, m * nb) + 2 * line * nb, ib * _plane_stride(m, itemsize))
+    solve = nb * _plane_stride(ZROWS_CHUNK, itemsize) + nb
+    return 2 * max(panel, solve)
+
+
 @kernel
-def _zlu_panel_blocked(P, piv, ib, blocks):
-    """LU of the contiguous complex panel P (m x kb), *ib* columns at a time; status as :func:`_zlu_panel`.
+def _zrows_solve_split(A, k0, k1, buffer):
+    """``A[k0:k1, k1:] <- L11^{-1} A[k0:k1, k1:]`` for the unit lower triangle L11 of the complex block ``A[k0:k1, k0:k1]``.
+
+    Parameters
+    ----------
+    A : (m, n) complex ndarray, rows contiguous
+        Overwritten in rows k0..k1-1 right of column k1 (U12 of an LU).
+    k0, k1 : int
+    buffer : real ndarray, flat
+        At least ``2 kb (ld + 1)`` entries, kb = k1 - k0 and
+        ``ld = _plane_stride(min(ZROWS_CHUNK, n - k1), itemsize)``.
+
+    Notes
+    -----
+    The complex :func:`jitla.kernels.triangular.panel_rows_solve` (LAPACK
+    ``ztrsm``, left, lower, unit), on split planes: :data:`ZROWS_CHUNK`
+    columns at a time are copied into real and imaginary planes, row i
+    solved there as ``X_i = A_i - sum_{p<i} L[i, p] X_p`` by
+    :func:`_split_gaxpy` (four rows p per pass, real vector loops), and the
+    rows written back.  Flops 4 kb^2 (n - k1) real; workspace in *buffer*.
+    """
+    n = A.shape[1]
+    kb = k1 - k0
+    ld = _plane_stride(min(ZROWS_CHUNK, n - k1), buffer.itemsize)
+    R = buffer[: 2 * kb * ld].reshape((2, kb, ld))
+    L = buffer[2 * kb * ld : 2 * kb * ld + 2 * kb].reshape((2, kb))
+    for c0 in range(k1, n, ZROWS_CHUNK):
+        w = min(ZROWS_CHUNK, n - c0)
+        for i in range(kb):
+            src = A[k0 + i, c0 : c0 + w]
+            for j in range(w):
+                z = src[j]
+                R[0, i, j] = z.real
+                R[1, i, j] = z.imag
+        R[:, :, w:] = 0
+        for i in range(1, kb):
+            for p in range(i):
+                z = A[k0 + i, k0 + p]
+                L[0, p] = z.real
+                L[1, p] = z.imag
+            wl = _whole_lines(w, buffer.itemsize)
+            _split_gaxpy(R[0, i, :wl], R[1, i, :wl], L[0, :i], L[1, :i], R[0], R[1], 0)
+        for i in range(kb):
+            dst = A[k0 + i, c0 : c0 + w]
+            for j in range(w):
+                dst[j] = complex(R[0, i, j], R[1, i, j])
+
+
+@kernel
+def _zlu_panel_blocked(P, piv, ib, blocks, buffer):
+    """LU of the contiguous complex panel P (m x kb), *ib* columns at a time; status as :func:`_zlu_columns_left`.
 
     The second level of the blocking, as the real :func:`_lu_panel_blocked`:
-    each m x ib sub-panel is factored by :func:`_zlu_panel` (its rows are
-    short and stay in L1/L2), its interchanges applied to the panel's other
-    columns, and the rest of the panel updated by a unit lower triangular
-    solve (:func:`ztrsm`) and one complex GEMM (:func:`zgemm_1m`).  Pivots
-    0-based within P.
+    each m x ib sub-panel is factored by :func:`_zlu_panel_split` (in
+    *buffer*, which must hold ``2 ib ld`` reals), its interchanges applied
+    to the panel's other columns, and the rest of the panel updated by a
+    unit lower triangular solve (:func:`ztrsm`) and one complex GEMM
+    (:func:`zgemm_1m`).  Pivots 0-based within P.
     """
     m, kb = P.shape
     minus_one = P.real.dtype.type(-1)
@@ -1835,7 +2100,9 @@ def _zlu_panel_blocked(P, piv, ib, blocks):
     for j0 in range(0, kmax, ib):
         jb = min(ib, kmax - j0)
         j1 = j0 + jb
-        pinfo = _zlu_panel(P[j0:, j0:j1], piv[j0:j1], j0)
+        pinfo = _zlu_panel_split(P[j0:, j0:j1], piv[j0:j1], buffer)
+        for i in range(j0, j1):
+            piv[i] += j0
         if info == 0 and pinfo:
             info = pinfo + j0
         for i in range(j0, j1):
@@ -1865,9 +2132,9 @@ def zlu_blocked(A, piv, blocks, nb):
     blocks : tuple of int
         ``(MC, KC, NC)`` of the real packed GEMM under :func:`zgemm_1m`.
     nb : int
-        Panel width (a matrix of order <= nb is one panel).  Each panel is
-        factored ``ib = max(4, nb // 4)`` columns at a time, and the
-        triangular solve for U12 runs in diagonal blocks of ib.
+        Panel width (a matrix of order <= nb is one panel).  A panel of
+        more than :data:`ZPANEL_SPLIT_MAX` entries is factored
+        ``ib = max(4, nb // 4)`` columns at a time.
 
     Returns
     -------
@@ -1877,41 +2144,55 @@ def zlu_blocked(A, piv, blocks, nb):
 
     Notes
     -----
-    :func:`lu_blocked` with complex arithmetic (LAPACK ``zgetrf``): what
-    changes is the pivot measure (``cabs1``, :func:`_zlu_panel`), the
-    division by a complex pivot (Numba's complex division, which scales as
-    Smith's algorithm to avoid overflow), and the trailing update
-    ``A22 -= L21 @ U12``, which runs on the real packed kernel by the 1m
-    method (:func:`jitla.kernels.gemm.zgemm_1m`) with the rounding of the
-    ordinary complex product.  As in the real kernel the tall panel is
-    copied to a contiguous array (in place its rows, n entries apart, fall
-    into the same cache sets) and factored there in sub-panels
-    (:func:`_zlu_panel_blocked`), and :func:`ztrsm` solves most of U12 by
-    GEMM.  Flops 8n^3/3 real (2n^3/3 complex multiply-adds); workspace: the
-    panel copy (m nb complex), the expanded U12 (4 nb n reals) and packing
-    buffers.
+    :func:`lu_blocked` with complex arithmetic (LAPACK ``zgetrf``): the
+    pivot is the first entry of largest ``cabs1 = |Re| + |Im|``, as
+    ``izamax``, the division by a complex pivot is Numba's complex division
+    (scaled as Smith's algorithm), and the trailing update
+    ``A22 -= L21 @ U12`` runs on the real packed kernel by the 1m method
+    (:func:`jitla.kernels.gemm.zgemm_1m`).  The level-2 parts work on
+    split real and imaginary planes, where loops over interleaved complex
+    numbers would not vectorise:
+
+    * a panel of at most :data:`ZPANEL_SPLIT_MAX` entries is copied
+      transposed into planes and factored there left-looking
+      (:func:`_zlu_panel_split`); a taller one is copied to a contiguous
+      array (in place its rows, n entries apart, fall into the same cache
+      sets) and factored in sub-panels of ib columns, each in planes, with
+      :func:`ztrsm` and :func:`zgemm_1m` between them
+      (:func:`_zlu_panel_blocked`);
+    * ``U12 = L11^{-1} A12`` is solved on planes of :data:`ZROWS_CHUNK`
+      columns, four rows per pass (:func:`_zrows_solve_split`).
+
+    Flops 8n^3/3 real (2n^3/3 complex multiply-adds); workspace
+    :func:`_zlu_workspace` reals (about 2 nb m), the tall panels' copy
+    (m nb complex), the expanded U12 (4 nb n reals) and packing buffers.
     """
     m, n = A.shape
-    minus_one = A.real.dtype.type(-1)
+    real = A.real.dtype
+    minus_one = real.type(-1)
     info = 0
     kmax = min(m, n)
     ib = max(4, nb // 4)
+    buffer = np.empty(_zlu_workspace(m, nb, ib, A.itemsize // 2), real)
     for k0 in range(0, kmax, nb):
         kb = min(nb, kmax - k0)
         k1 = k0 + kb
         rows = m - k0
-        P = np.empty((rows, kb), A.dtype)
-        for i in range(rows):
-            src = A[k0 + i, k0:k1]
-            dst = P[i]
-            for j in range(kb):
-                dst[j] = src[j]
-        pinfo = _zlu_panel_blocked(P, piv[k0:k1], ib, blocks)
-        for i in range(rows):
-            src = P[i]
-            dst = A[k0 + i, k0:k1]
-            for j in range(kb):
-                dst[j] = src[j]
+        if rows * kb <= ZPANEL_SPLIT_MAX:
+            pinfo = _zlu_panel_split(A[k0:, k0:k1], piv[k0:k1], buffer)
+        else:
+            P = np.empty((rows, kb), A.dtype)
+            for i in range(rows):
+                src = A[k0 + i, k0:k1]
+                dst = P[i]
+                for j in range(kb):
+                    dst[j] = src[j]
+            pinfo = _zlu_panel_blocked(P, piv[k0:k1], ib, blocks, buffer)
+            for i in range(rows):
+                src = P[i]
+                dst = A[k0 + i, k0:k1]
+                for j in range(kb):
+                    dst[j] = src[j]
         for i in range(k0, k1):
             piv[i] += k0
         if info == 0 and pinfo:
@@ -1926,7 +2207,7 @@ def zlu_blocked(A, piv, blocks, nb):
                     A[i, j], A[p, j] = A[p, j], A[i, j]
         if k1 < n:
             # U12 = L11^{-1} A12 (unit lower triangular solve)
-            ztrsm(A[k0:k1, k0:k1], A[k0:k1, k1:], True, 0, True, blocks, ib)
+            _zrows_solve_split(A, k0, k1, buffer)
             if k1 < m:
                 # trailing update A22 -= L21 @ U12
                 zgemm_1m(A[k1:, k0:k1], A[k0:k1, k1:], A[k1:, k1:], minus_one, blocks)

@@ -118,6 +118,62 @@ def test_zlu_blocked_small_panels_match_scipy_and_naive(rng, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_zlu_split_planes_edges_match_scipy_and_naive(rng, dtype):
+    """Panels of 13 (three passes of four columns and a remainder), U12 wider than one ZROWS_CHUNK."""
+    from jitla.kernels.lu import ZROWS_CHUNK, zlu_blocked
+
+    blocks = complex_extras(dtype)[0]
+    for m, n in ((40, ZROWS_CHUNK + 44), (31, 31)):
+        A = crandom(rng, (m, n), dtype)
+        LU = A.copy()
+        piv = np.zeros(min(m, n), np.int32)
+        assert zlu_blocked(LU, piv, blocks, 13) == 0
+        LUs, pivs = sl.lu_factor(A)
+        np.testing.assert_array_equal(piv, pivs)
+        np.testing.assert_allclose(LU, LUs, atol=rtol(dtype, m) * 10 * np.abs(LUs).max())
+        L, U, _ = naive.lu_complex(A.astype(np.complex128))
+        np.testing.assert_allclose(np.triu(LU), U, atol=rtol(dtype, m) * 10 * np.abs(U).max())
+        np.testing.assert_allclose(np.tril(LU[:, :m], -1) + np.eye(m), L, atol=rtol(dtype, m) * 10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zlu_tall_panel_in_sub_panels_matches_scipy_and_naive(rng, dtype):
+    """The path of panels over ZPANEL_SPLIT_MAX entries, called directly on a 70 x 12 panel."""
+    from jitla.kernels.lu import _zlu_panel_blocked
+
+    blocks = complex_extras(dtype)[0]
+    A = crandom(rng, (70, 12), dtype)
+    LUs, pivs = sl.lu_factor(A)
+    L, U, _ = naive.lu_complex(A.astype(np.complex128))
+    for ib in (4, 5):  # sub-panels of a whole pass, and of a pass plus a remainder
+        P = A.copy()
+        piv = np.zeros(12, np.int32)
+        buffer = np.empty(2 * ib * 96, P.real.dtype)
+        assert _zlu_panel_blocked(P, piv, ib, blocks, buffer) == 0
+        np.testing.assert_array_equal(piv, pivs)
+        np.testing.assert_allclose(P, LUs, atol=rtol(dtype, 70) * 10 * np.abs(LUs).max())
+        np.testing.assert_allclose(np.triu(P[:12]), U, atol=rtol(dtype, 70) * 10 * np.abs(U).max())
+        np.testing.assert_allclose(np.tril(P, -1)[:, :12] + np.eye(70, 12), L, atol=rtol(dtype, 70) * 10)
+
+
+def test_zlu_pivot_is_izamax_cabs1_not_modulus():
+    """|Re| + |Im| picks 0.9 + 0.9i (1.8) over 1.7 (larger modulus), past the eight search lanes; ties keep the first."""
+    from jitla.kernels.lu import zlu_blocked
+
+    A = np.full((20, 20), 0.01 + 0j)
+    A += np.diag(np.full(20, 0.001))
+    A[11, 0] = 1.7
+    A[14, 0] = 0.9 + 0.9j
+    A[17, 0] = -0.9 - 0.9j  # the same |Re| + |Im| later in the column
+    A[:, 1:] += np.random.default_rng(3).standard_normal((20, 19))
+    LU = A.copy()
+    piv = np.zeros(20, np.int32)
+    zlu_blocked(LU, piv, complex_extras(np.complex128)[0], 8)
+    assert piv[0] == 14
+    np.testing.assert_array_equal(piv, sl.lu_factor(A)[1])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_zcholesky_small_blocks_matches_naive(rng, dtype):
     from jitla.kernels.cholesky import zcholesky
 
