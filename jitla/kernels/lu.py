@@ -280,39 +280,54 @@ def _factor_panel(A, piv, k0, kb, blocks):
     return pinfo + k0 if pinfo > 0 else 0
 
 
-@vector_kernel(inline="always")
-def _pivot_index(col):
-    """Index of the first entry of largest magnitude in *col* (LAPACK ``idamax``).
+@kernel(inline="always")
+def _magnitude(re, im, i, cabs1):
+    """``|re[i]|``, or ``|re[i]| + |im[i]|`` (LAPACK's ``cabs1`` of a split complex entry) when *cabs1*."""
+    if cabs1:
+        return abs(re[i]) + abs(im[i])
+    return abs(re[i])
 
-    The same index as the sequential search of :func:`_lu_panel` (``>``
-    keeps the first of equal magnitudes; a NaN never wins, unless it is
-    ``col[0]``, which is then returned), in two passes that vectorise: the
-    largest magnitude in W lanes (each lane a strided subsequence, started
-    from ``|col[0]|``), then the first entry that has it.
+
+@vector_kernel(inline="always")
+def _first_largest(re, im, cabs1):
+    """Index of the first entry of largest :func:`_magnitude` in *re* (and *im*, with *cabs1*).
+
+    The same index as a sequential search (``>`` keeps the first of equal
+    magnitudes; a NaN never wins, unless it is the first entry, which is
+    then returned), in two passes that vectorise: the largest magnitude in
+    W lanes (each lane a strided subsequence, started from the first
+    entry's), then the first entry that has it.  *cabs1* is a constant of
+    each caller, so the inlined copy keeps one of the two magnitudes.
     """
-    m = col.shape[0]
-    big = abs(col[0])
+    m = re.shape[0]
+    big = _magnitude(re, im, 0, cabs1)
     if big != big or m == 1:
         return 0
-    lanes = register_tile(col, 1, 1)
+    lanes = register_tile(re, 1, 1)
     W = lanes.shape[1]
     for l in range(W):
         lanes[0, l] = big
     i0 = 1
     while i0 + W <= m:
         for l in range(W):
-            v = abs(col[uint64(i0 + l)])
+            v = _magnitude(re, im, uint64(i0 + l), cabs1)
             lanes[0, l] = v if v > lanes[0, l] else lanes[0, l]
         i0 += W
     for i in range(i0, m):
-        v = abs(col[i])
+        v = _magnitude(re, im, i, cabs1)
         big = v if v > big else big
     for l in range(W):
         big = lanes[0, l] if lanes[0, l] > big else big
     for i in range(m):
-        if abs(col[i]) == big:
+        if _magnitude(re, im, i, cabs1) == big:
             return i
     return 0
+
+
+@vector_kernel(inline="always")
+def _pivot_index(col):
+    """Index of the first entry of largest magnitude in *col* (LAPACK ``idamax``): :func:`_first_largest`."""
+    return _first_largest(col, col, False)
 
 
 @vector_kernel(inline="always")
@@ -1782,42 +1797,6 @@ def _plane_stride(m, itemsize):
     return _whole_lines(m, itemsize) + 64 // itemsize
 
 
-@vector_kernel(inline="always")
-def _zpivot_index(re, im):
-    """Index of the first entry of largest ``|re| + |im|`` (LAPACK ``izamax`` on split parts).
-
-    :func:`_pivot_index` for a complex column held as its real parts *re*
-    and imaginary parts *im* (two contiguous real rows): the largest
-    ``cabs1`` in W lanes, then the first entry that has it.  ``>`` keeps
-    the first of equal magnitudes and a NaN never wins unless it is the
-    first entry, as in a sequential search.
-    """
-    m = re.shape[0]
-    big = abs(re[0]) + abs(im[0])
-    if big != big or m == 1:
-        return 0
-    lanes = register_tile(re, 1, 1)
-    W = lanes.shape[1]
-    for l in range(W):
-        lanes[0, l] = big
-    i0 = 1
-    while i0 + W <= m:
-        for l in range(W):
-            i = uint64(i0 + l)
-            v = abs(re[i]) + abs(im[i])
-            lanes[0, l] = v if v > lanes[0, l] else lanes[0, l]
-        i0 += W
-    for i in range(i0, m):
-        v = abs(re[i]) + abs(im[i])
-        big = v if v > big else big
-    for l in range(W):
-        big = lanes[0, l] if lanes[0, l] > big else big
-    for i in range(m):
-        if abs(re[i]) + abs(im[i]) == big:
-            return i
-    return 0
-
-
 @kernel(inline="always")
 def _split_gaxpy(Yr, Yi, ur, ui, Xr, Xi, lo):
     """``y -= sum_p u_p X[p, lo : lo + len(y)]`` for complex y, u, X held as split real and imaginary parts.
@@ -1913,7 +1892,7 @@ def _zlu_columns_left(T, m, piv):
        per pass, each complex product as four real fused multiply-adds
        ``re -= u_r x_r - u_i x_i``, ``im -= u_r x_i + u_i x_r`` (the
        rounding of the 1m GEMM's real kernel), the terms in ascending p;
-    3. the pivot: first largest ``|re| + |im|`` (:func:`_zpivot_index`,
+    3. the pivot: first largest ``|re| + |im|`` (:func:`_first_largest`,
        LAPACK's ``izamax``), swapped in every column of the panel, done or
        not (the updates still owed are row by row, so they commute with
        the interchange);
@@ -1954,7 +1933,7 @@ def _zlu_columns_left(T, m, piv):
         Dr = Cr[j:]
         Di = Ci[j:]
         # 3. pivot and interchange
-        q = _zpivot_index(Dr, Di) + j
+        q = _first_largest(Dr, Di, True) + j
         piv[j] = q
         if Cr[q] != 0 or Ci[q] != 0:
             if q != j:
