@@ -10,7 +10,8 @@
 plus :func:`lu_solve_batched`, one compiled loop over a stack of small
 systems (factor and solve each, sizes 2..8 fully unrolled), and the complex
 :func:`zlu_blocked` / :func:`zlu_solve` (``zgetrf`` / ``zgetrs``: cabs1
-pivoting, trailing update by the 1m complex GEMM).
+pivoting, panels and U12 solved on split real / imaginary planes, trailing
+update by the 1m complex GEMM).
 
 Kernel contract: ``A`` is (m, n), C-contiguous (or a view of a C array),
 overwritten with L (strictly below the diagonal, unit diagonal implied) and
@@ -1797,7 +1798,8 @@ def _plane_stride(m, itemsize):
     return _whole_lines(m, itemsize) + 64 // itemsize
 
 
-@kernel(inline="always")
+@out_of_line
+@kernel
 def _split_gaxpy(Yr, Yi, ur, ui, Xr, Xi, lo):
     """``y -= sum_p u_p X[p, lo : lo + len(y)]`` for complex y, u, X held as split real and imaginary parts.
 
@@ -1963,6 +1965,7 @@ def _zlu_columns_left(T, m, piv):
     return info
 
 
+@out_of_line
 @vector_kernel
 def _zlu_panel_split(A, piv, buffer):
     """LU of a complex view A (m x kb, m >= kb, rows contiguous) by :func:`_zlu_columns_left` on its split transpose.
@@ -2012,6 +2015,7 @@ def _zlu_workspace(m, nb, ib, itemsize):
     return 2 * max(panel, solve)
 
 
+@out_of_line
 @kernel
 def _zrows_solve_split(A, k0, k1, buffer):
     """``A[k0:k1, k1:] <- L11^{-1} A[k0:k1, k1:]`` for the unit lower triangle L11 of the complex block ``A[k0:k1, k0:k1]``.
