@@ -10,7 +10,7 @@
 plus :func:`lu_solve_batched`, one compiled loop over a stack of small
 systems (factor and solve each, sizes 2..8 fully unrolled), and the complex
 :func:`zlu_blocked` / :func:`zlu_solve` (``zgetrf`` / ``zgetrs``: cabs1
-pivoting, panels and U12 solved on split real / imaginary planes, trailing
+pivoting, panels factored on split real / imaginary planes, trailing
 update by the 1m complex GEMM).
 
 Kernel contract: ``A`` is (m, n), C-contiguous (or a view of a C array),
@@ -1780,14 +1780,14 @@ def slogdet_batched(A, sign, logabsdet, det):
 # --------------------------------------------------------------------------
 # complex LU: zgetrf / zgetrs
 # --------------------------------------------------------------------------
-@kernel(inline="always")
+@kernel
 def _whole_lines(w, itemsize):
     """w rounded up to whole 64-byte lines of entries of *itemsize* bytes."""
     line = 64 // itemsize
     return (w + line - 1) // line * line
 
 
-@kernel(inline="always")
+@kernel
 def _plane_stride(m, itemsize):
     """Row stride (entries) of a split-plane panel of m rows: whole 64-byte lines, plus one.
 
@@ -1798,8 +1798,7 @@ def _plane_stride(m, itemsize):
     return _whole_lines(m, itemsize) + 64 // itemsize
 
 
-@out_of_line
-@kernel
+@kernel(inline="always")
 def _split_gaxpy(Yr, Yi, ur, ui, Xr, Xi, lo):
     """``y -= sum_p u_p X[p, lo : lo + len(y)]`` for complex y, u, X held as split real and imaginary parts.
 
@@ -1858,20 +1857,21 @@ def _split_gaxpy(Yr, Yi, ur, ui, Xr, Xi, lo):
         p += 1
 
 
-@vector_kernel(inline="always")
-def _zlu_columns_left(T, m, piv):
-    """Left-looking unblocked complex LU (``zgetf2``) of an m x kb panel held transposed in split planes.
+@out_of_line
+@vector_kernel
+def _zlu_panel_split(A, piv, buffer):
+    """Left-looking unblocked complex LU (``zgetf2``) of a panel, on its transpose in split planes.
 
     Parameters
     ----------
-    T : (2, kb, ld) real ndarray, C-contiguous, ld >= m
-        ``T[0, j, :m]`` and ``T[1, j, :m]`` are the real and imaginary parts
-        of column j of the panel; overwritten with its L and U (as
-        ``zgetf2`` leaves them, transposed and split).
-    m : int
-        Rows of the panel (m >= kb).
+    A : (m, kb) complex ndarray, rows contiguous, m >= kb
+        A panel (a view into the matrix); overwritten with its L and U.
     piv : (kb,) int32 ndarray
-        Overwritten with the 0-based interchanges.
+        Overwritten with the 0-based interchanges within A.
+    buffer : real ndarray, flat
+        At least ``2 kb ld`` entries, ``ld = _plane_stride(m, itemsize)``:
+        the planes ``T[0, j, :m]``, ``T[1, j, :m]``, the real and imaginary
+        parts of column j, each row padded with zeros to ld.
 
     Returns
     -------
@@ -1890,10 +1890,8 @@ def _zlu_columns_left(T, m, piv):
 
     1. its top j entries become ``U[:j, j] = L11^{-1} A[:j, j]`` (unit
        lower, one column of L11 at a time);
-    2. the entries below take ``- L[j:, :j] U[:j, j]``, four columns of L
-       per pass, each complex product as four real fused multiply-adds
-       ``re -= u_r x_r - u_i x_i``, ``im -= u_r x_i + u_i x_r`` (the
-       rounding of the 1m GEMM's real kernel), the terms in ascending p;
+    2. the entries below take ``- L[j:, :j] U[:j, j]`` by
+       :func:`_split_gaxpy` (four columns of L per pass);
     3. the pivot: first largest ``|re| + |im|`` (:func:`_first_largest`,
        LAPACK's ``izamax``), swapped in every column of the panel, done or
        not (the updates still owed are row by row, so they commute with
@@ -1905,10 +1903,21 @@ def _zlu_columns_left(T, m, piv):
     Each column is loaded and stored once per four columns of L, where the
     right-looking rank-1 updates load and store every remaining column at
     every step.  Zero multipliers are not skipped (a zero times an inf is
-    a NaN, as in a GEMM update).  Flops 8 kb^2 m / 2 real, less the
-    triangle.
+    a NaN, as in a GEMM update).  Flops 4 kb^2 m real, less the triangle.
     """
-    kb = T.shape[1]
+    m, kb = A.shape
+    ld = _plane_stride(m, buffer.itemsize)
+    T = buffer[: 2 * kb * ld].reshape((2, kb, ld))
+    for i in range(m):
+        row = A[i]
+        for j in range(kb):
+            z = row[j]
+            T[0, j, i] = z.real
+            T[1, j, i] = z.imag
+    for j in range(kb):
+        for i in range(m, ld):
+            T[0, j, i] = 0
+            T[1, j, i] = 0
     Tr = T[0]
     Ti = T[1]
     info = 0
@@ -1962,143 +1971,10 @@ def _zlu_columns_left(T, m, piv):
                     im[i] = z.imag
         elif info == 0:
             info = j + 1
-    return info
-
-
-@out_of_line
-@vector_kernel
-def _zlu_panel_split(A, piv, buffer):
-    """LU of a complex view A (m x kb, m >= kb, rows contiguous) by :func:`_zlu_columns_left` on its split transpose.
-
-    ``buffer`` is a flat real workspace of at least ``2 kb ld`` entries
-    (``ld = _plane_stride(m, itemsize)``).  Pivots 0-based within A;
-    status as :func:`_zlu_columns_left`.
-    """
-    m, kb = A.shape
-    ld = _plane_stride(m, buffer.itemsize)
-    T = buffer[: 2 * kb * ld].reshape((2, kb, ld))
-    for i in range(m):
-        row = A[i]
-        for j in range(kb):
-            z = row[j]
-            T[0, j, i] = z.real
-            T[1, j, i] = z.imag
-    T[:, :, m:] = 0
-    info = _zlu_columns_left(T, m, piv)
     for i in range(m):
         row = A[i]
         for j in range(kb):
             row[j] = complex(T[0, j, i], T[1, j, i])
-    return info
-
-
-#: A complex LU panel of at most this many entries (rows x nb) is factored whole
-#: in split planes (:func:`_zlu_panel_split`, 2 x 8 x 16384 bytes = 256 KiB in
-#: complex128); a taller one in sub-panels of nb / 4 columns (:func:`_zlu_panel_blocked`).
-ZPANEL_SPLIT_MAX = 16384
-#: Columns of U12 that :func:`_zrows_solve_split` solves per pass (its planes:
-#: 2 nb x 256 reals, 256 KiB for nb = 64 in float64).
-ZROWS_CHUNK = 256
-
-
-@kernel(inline="always")
-def _zlu_workspace(m, nb, ib, itemsize):
-    """Reals of the planes :func:`zlu_blocked` needs for m rows, panels of nb and sub-panels of ib.
-
-    The largest of: a whole panel (kb x rows <= :data:`ZPANEL_SPLIT_MAX`,
-    each plane row padded by at most two lines), a sub-panel of ib columns
-    and m rows, and :func:`_zrows_solve_split`'s planes and row of L11.
-    """
-    line = 64 // itemsize
-    panel = max(min(ZPANEL_SPLIT_MAX, m * nb) + 2 * line * nb, ib * _plane_stride(m, itemsize))
-    solve = nb * _plane_stride(ZROWS_CHUNK, itemsize) + nb
-    return 2 * max(panel, solve)
-
-
-@out_of_line
-@kernel
-def _zrows_solve_split(A, k0, k1, buffer):
-    """``A[k0:k1, k1:] <- L11^{-1} A[k0:k1, k1:]`` for the unit lower triangle L11 of the complex block ``A[k0:k1, k0:k1]``.
-
-    Parameters
-    ----------
-    A : (m, n) complex ndarray, rows contiguous
-        Overwritten in rows k0..k1-1 right of column k1 (U12 of an LU).
-    k0, k1 : int
-    buffer : real ndarray, flat
-        At least ``2 kb (ld + 1)`` entries, kb = k1 - k0 and
-        ``ld = _plane_stride(min(ZROWS_CHUNK, n - k1), itemsize)``.
-
-    Notes
-    -----
-    The complex :func:`jitla.kernels.triangular.panel_rows_solve` (LAPACK
-    ``ztrsm``, left, lower, unit), on split planes: :data:`ZROWS_CHUNK`
-    columns at a time are copied into real and imaginary planes, row i
-    solved there as ``X_i = A_i - sum_{p<i} L[i, p] X_p`` by
-    :func:`_split_gaxpy` (four rows p per pass, real vector loops), and the
-    rows written back.  Flops 4 kb^2 (n - k1) real; workspace in *buffer*.
-    """
-    n = A.shape[1]
-    kb = k1 - k0
-    ld = _plane_stride(min(ZROWS_CHUNK, n - k1), buffer.itemsize)
-    R = buffer[: 2 * kb * ld].reshape((2, kb, ld))
-    L = buffer[2 * kb * ld : 2 * kb * ld + 2 * kb].reshape((2, kb))
-    for c0 in range(k1, n, ZROWS_CHUNK):
-        w = min(ZROWS_CHUNK, n - c0)
-        for i in range(kb):
-            src = A[k0 + i, c0 : c0 + w]
-            for j in range(w):
-                z = src[j]
-                R[0, i, j] = z.real
-                R[1, i, j] = z.imag
-        R[:, :, w:] = 0
-        for i in range(1, kb):
-            for p in range(i):
-                z = A[k0 + i, k0 + p]
-                L[0, p] = z.real
-                L[1, p] = z.imag
-            wl = _whole_lines(w, buffer.itemsize)
-            _split_gaxpy(R[0, i, :wl], R[1, i, :wl], L[0, :i], L[1, :i], R[0], R[1], 0)
-        for i in range(kb):
-            dst = A[k0 + i, c0 : c0 + w]
-            for j in range(w):
-                dst[j] = complex(R[0, i, j], R[1, i, j])
-
-
-@kernel
-def _zlu_panel_blocked(P, piv, ib, blocks, buffer):
-    """LU of the contiguous complex panel P (m x kb), *ib* columns at a time; status as :func:`_zlu_columns_left`.
-
-    The second level of the blocking, as the real :func:`_lu_panel_blocked`:
-    each m x ib sub-panel is factored by :func:`_zlu_panel_split` (in
-    *buffer*, which must hold ``2 ib ld`` reals), its interchanges applied
-    to the panel's other columns, and the rest of the panel updated by a
-    unit lower triangular solve (:func:`ztrsm`) and one complex GEMM
-    (:func:`zgemm_1m`).  Pivots 0-based within P.
-    """
-    m, kb = P.shape
-    minus_one = P.real.dtype.type(-1)
-    info = 0
-    kmax = min(m, kb)
-    for j0 in range(0, kmax, ib):
-        jb = min(ib, kmax - j0)
-        j1 = j0 + jb
-        pinfo = _zlu_panel_split(P[j0:, j0:j1], piv[j0:j1], buffer)
-        for i in range(j0, j1):
-            piv[i] += j0
-        if info == 0 and pinfo:
-            info = pinfo + j0
-        for i in range(j0, j1):
-            p = piv[i]
-            if p != i:
-                for j in range(j0):
-                    P[i, j], P[p, j] = P[p, j], P[i, j]
-                for j in range(j1, kb):
-                    P[i, j], P[p, j] = P[p, j], P[i, j]
-        if j1 < kb:
-            ztrsm(P[j0:j1, j0:j1], P[j0:j1, j1:], True, 0, True, blocks, jb)
-            if j1 < m:
-                zgemm_1m(P[j1:, j0:j1], P[j0:j1, j1:], P[j1:, j1:], minus_one, blocks)
     return info
 
 
@@ -2115,9 +1991,7 @@ def zlu_blocked(A, piv, blocks, nb):
     blocks : tuple of int
         ``(MC, KC, NC)`` of the real packed GEMM under :func:`zgemm_1m`.
     nb : int
-        Panel width (a matrix of order <= nb is one panel).  A panel of
-        more than :data:`ZPANEL_SPLIT_MAX` entries is factored
-        ``ib = max(4, nb // 4)`` columns at a time.
+        Panel width (a matrix of order <= nb is one panel).
 
     Returns
     -------
@@ -2132,23 +2006,14 @@ def zlu_blocked(A, piv, blocks, nb):
     ``izamax``, the division by a complex pivot is Numba's complex division
     (scaled as Smith's algorithm), and the trailing update
     ``A22 -= L21 @ U12`` runs on the real packed kernel by the 1m method
-    (:func:`jitla.kernels.gemm.zgemm_1m`).  The level-2 parts work on
-    split real and imaginary planes, where loops over interleaved complex
-    numbers would not vectorise:
-
-    * a panel of at most :data:`ZPANEL_SPLIT_MAX` entries is copied
-      transposed into planes and factored there left-looking
-      (:func:`_zlu_panel_split`); a taller one is copied to a contiguous
-      array (in place its rows, n entries apart, fall into the same cache
-      sets) and factored in sub-panels of ib columns, each in planes, with
-      :func:`ztrsm` and :func:`zgemm_1m` between them
-      (:func:`_zlu_panel_blocked`);
-    * ``U12 = L11^{-1} A12`` is solved on planes of :data:`ZROWS_CHUNK`
-      columns, four rows per pass (:func:`_zrows_solve_split`).
-
-    Flops 8n^3/3 real (2n^3/3 complex multiply-adds); workspace
-    :func:`_zlu_workspace` reals (about 2 nb m), the tall panels' copy
-    (m nb complex), the expanded U12 (4 nb n reals) and packing buffers.
+    (:func:`jitla.kernels.gemm.zgemm_1m`).  Each panel is copied
+    transposed into split real and imaginary planes and factored there
+    left-looking (:func:`_zlu_panel_split`), where loops over interleaved
+    complex numbers would not vectorise, and :func:`ztrsm` solves
+    ``U12 = L11^{-1} A12`` (diagonal blocks of ib = max(4, nb // 4), the
+    rest by GEMM).  Flops 8n^3/3 real (2n^3/3 complex multiply-adds);
+    workspace: the panel's planes (2 nb m reals, rows padded), the expanded
+    U12 (4 nb n reals) and packing buffers.
     """
     m, n = A.shape
     real = A.real.dtype
@@ -2156,26 +2021,11 @@ def zlu_blocked(A, piv, blocks, nb):
     info = 0
     kmax = min(m, n)
     ib = max(4, nb // 4)
-    buffer = np.empty(_zlu_workspace(m, nb, ib, A.itemsize // 2), real)
+    buffer = np.empty(2 * min(nb, kmax) * _plane_stride(m, A.itemsize // 2), real)
     for k0 in range(0, kmax, nb):
         kb = min(nb, kmax - k0)
         k1 = k0 + kb
-        rows = m - k0
-        if rows * kb <= ZPANEL_SPLIT_MAX:
-            pinfo = _zlu_panel_split(A[k0:, k0:k1], piv[k0:k1], buffer)
-        else:
-            P = np.empty((rows, kb), A.dtype)
-            for i in range(rows):
-                src = A[k0 + i, k0:k1]
-                dst = P[i]
-                for j in range(kb):
-                    dst[j] = src[j]
-            pinfo = _zlu_panel_blocked(P, piv[k0:k1], ib, blocks, buffer)
-            for i in range(rows):
-                src = P[i]
-                dst = A[k0 + i, k0:k1]
-                for j in range(kb):
-                    dst[j] = src[j]
+        pinfo = _zlu_panel_split(A[k0:, k0:k1], piv[k0:k1], buffer)
         for i in range(k0, k1):
             piv[i] += k0
         if info == 0 and pinfo:
@@ -2190,7 +2040,7 @@ def zlu_blocked(A, piv, blocks, nb):
                     A[i, j], A[p, j] = A[p, j], A[i, j]
         if k1 < n:
             # U12 = L11^{-1} A12 (unit lower triangular solve)
-            _zrows_solve_split(A, k0, k1, buffer)
+            ztrsm(A[k0:k1, k0:k1], A[k0:k1, k1:], True, 0, True, blocks, ib)
             if k1 < m:
                 # trailing update A22 -= L21 @ U12
                 zgemm_1m(A[k1:, k0:k1], A[k0:k1, k1:], A[k1:, k1:], minus_one, blocks)

@@ -119,11 +119,11 @@ def test_zlu_blocked_small_panels_match_scipy_and_naive(rng, dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_zlu_split_planes_edges_match_scipy_and_naive(rng, dtype):
-    """Panels of 13 (three passes of four columns and a remainder), U12 wider than one ZROWS_CHUNK."""
-    from jitla.kernels.lu import ZROWS_CHUNK, zlu_blocked
+    """Panels of 13 columns: three passes of four columns of L and a remainder; wide and square."""
+    from jitla.kernels.lu import zlu_blocked
 
     blocks = complex_extras(dtype)[0]
-    for m, n in ((40, ZROWS_CHUNK + 44), (31, 31)):
+    for m, n in ((40, 70), (31, 31)):
         A = crandom(rng, (m, n), dtype)
         LU = A.copy()
         piv = np.zeros(min(m, n), np.int32)
@@ -137,23 +137,25 @@ def test_zlu_split_planes_edges_match_scipy_and_naive(rng, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_zlu_tall_panel_in_sub_panels_matches_scipy_and_naive(rng, dtype):
-    """The path of panels over ZPANEL_SPLIT_MAX entries, called directly on a 70 x 12 panel."""
-    from jitla.kernels.lu import _zlu_panel_blocked
+def test_zlu_panel_split_on_a_view_matches_scipy_and_naive(rng, dtype):
+    """The split-plane panel on a tall 70 x 12 view of a wider matrix; the columns beside it untouched."""
+    from jitla.kernels.lu import _plane_stride, _zlu_panel_split
 
-    blocks = complex_extras(dtype)[0]
-    A = crandom(rng, (70, 12), dtype)
+    M = crandom(rng, (70, 20), dtype)
+    A = M[:, 5:17].copy()
     LUs, pivs = sl.lu_factor(A)
     L, U, _ = naive.lu_complex(A.astype(np.complex128))
-    for ib in (4, 5):  # sub-panels of a whole pass, and of a pass plus a remainder
-        P = A.copy()
-        piv = np.zeros(12, np.int32)
-        buffer = np.empty(2 * ib * 96, P.real.dtype)
-        assert _zlu_panel_blocked(P, piv, ib, blocks, buffer) == 0
-        np.testing.assert_array_equal(piv, pivs)
-        np.testing.assert_allclose(P, LUs, atol=rtol(dtype, 70) * 10 * np.abs(LUs).max())
-        np.testing.assert_allclose(np.triu(P[:12]), U, atol=rtol(dtype, 70) * 10 * np.abs(U).max())
-        np.testing.assert_allclose(np.tril(P, -1)[:, :12] + np.eye(70, 12), L, atol=rtol(dtype, 70) * 10)
+    W = M.copy()
+    piv = np.zeros(12, np.int32)
+    buffer = np.empty(2 * 12 * _plane_stride(70, np.finfo(dtype).dtype.itemsize), np.finfo(dtype).dtype)
+    assert _zlu_panel_split(W[:, 5:17], piv, buffer) == 0
+    P = W[:, 5:17]
+    np.testing.assert_array_equal(piv, pivs)
+    np.testing.assert_allclose(P, LUs, atol=rtol(dtype, 70) * 10 * np.abs(LUs).max())
+    np.testing.assert_allclose(np.triu(P[:12]), U, atol=rtol(dtype, 70) * 10 * np.abs(U).max())
+    np.testing.assert_allclose(np.tril(P, -1) + np.eye(70, 12), L, atol=rtol(dtype, 70) * 10)
+    np.testing.assert_array_equal(W[:, :5], M[:, :5])
+    np.testing.assert_array_equal(W[:, 17:], M[:, 17:])
 
 
 def test_zlu_pivot_is_izamax_cabs1_not_modulus():
