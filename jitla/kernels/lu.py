@@ -1833,17 +1833,25 @@ def _split_gaxpy(Yr, Yi, ur, ui, Xr, Xi, lo):
         for i in range(w):
             Yr[i] = (
                 Yr[i]
-                - u0r * X0r[i] + u0i * X0i[i]
-                - u1r * X1r[i] + u1i * X1i[i]
-                - u2r * X2r[i] + u2i * X2i[i]
-                - u3r * X3r[i] + u3i * X3i[i]
+                - u0r * X0r[i]
+                + u0i * X0i[i]
+                - u1r * X1r[i]
+                + u1i * X1i[i]
+                - u2r * X2r[i]
+                + u2i * X2i[i]
+                - u3r * X3r[i]
+                + u3i * X3i[i]
             )
             Yi[i] = (
                 Yi[i]
-                - u0r * X0i[i] - u0i * X0r[i]
-                - u1r * X1i[i] - u1i * X1r[i]
-                - u2r * X2i[i] - u2i * X2r[i]
-                - u3r * X3i[i] - u3i * X3r[i]
+                - u0r * X0i[i]
+                - u0i * X0r[i]
+                - u1r * X1i[i]
+                - u1i * X1r[i]
+                - u2r * X2i[i]
+                - u2i * X2r[i]
+                - u3r * X3i[i]
+                - u3i * X3r[i]
             )
         p += 4
     while p < q:

@@ -159,7 +159,7 @@ def test_zlu_panel_split_on_a_view_matches_scipy_and_naive(rng, dtype):
 
 
 def test_zlu_pivot_is_izamax_cabs1_not_modulus():
-    """|Re| + |Im| picks 0.9 + 0.9i (1.8) over 1.7 (larger modulus), past the eight search lanes; ties keep the first."""
+    """|Re| + |Im| picks 0.9 + 0.9i (1.8) over 1.7 (larger modulus), past the search lanes; ties: first."""
     from jitla.kernels.lu import zlu_blocked
 
     A = np.full((20, 20), 0.01 + 0j)
