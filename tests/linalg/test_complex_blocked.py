@@ -151,6 +151,64 @@ def test_zlu_blocked_small_panels_match_scipy_and_naive(rng, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_zlu_split_planes_edges_match_scipy_and_naive(rng, dtype):
+    """Panels of 13 columns: three passes of four columns of L and a remainder; wide and square."""
+    from jitla.kernels.lu import zlu_blocked
+
+    blocks = complex_extras(dtype)[0]
+    for m, n in ((40, 70), (31, 31)):
+        A = crandom(rng, (m, n), dtype)
+        LU = A.copy()
+        piv = np.zeros(min(m, n), np.int32)
+        assert zlu_blocked(LU, piv, blocks, 13) == 0
+        LUs, pivs = sl.lu_factor(A)
+        np.testing.assert_array_equal(piv, pivs)
+        np.testing.assert_allclose(LU, LUs, atol=rtol(dtype, m) * 10 * np.abs(LUs).max())
+        L, U, _ = naive.lu_complex(A.astype(np.complex128))
+        np.testing.assert_allclose(np.triu(LU), U, atol=rtol(dtype, m) * 10 * np.abs(U).max())
+        np.testing.assert_allclose(np.tril(LU[:, :m], -1) + np.eye(m), L, atol=rtol(dtype, m) * 10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zlu_panel_split_on_a_view_matches_scipy_and_naive(rng, dtype):
+    """The split-plane panel on a tall 70 x 12 view of a wider matrix; the columns beside it untouched."""
+    from jitla.kernels.lu import _plane_stride, _zlu_panel_split
+
+    M = crandom(rng, (70, 20), dtype)
+    A = M[:, 5:17].copy()
+    LUs, pivs = sl.lu_factor(A)
+    L, U, _ = naive.lu_complex(A.astype(np.complex128))
+    W = M.copy()
+    piv = np.zeros(12, np.int32)
+    buffer = np.empty(2 * 12 * _plane_stride(70, np.finfo(dtype).dtype.itemsize), np.finfo(dtype).dtype)
+    assert _zlu_panel_split(W[:, 5:17], piv, buffer) == 0
+    P = W[:, 5:17]
+    np.testing.assert_array_equal(piv, pivs)
+    np.testing.assert_allclose(P, LUs, atol=rtol(dtype, 70) * 10 * np.abs(LUs).max())
+    np.testing.assert_allclose(np.triu(P[:12]), U, atol=rtol(dtype, 70) * 10 * np.abs(U).max())
+    np.testing.assert_allclose(np.tril(P, -1) + np.eye(70, 12), L, atol=rtol(dtype, 70) * 10)
+    np.testing.assert_array_equal(W[:, :5], M[:, :5])
+    np.testing.assert_array_equal(W[:, 17:], M[:, 17:])
+
+
+def test_zlu_pivot_is_izamax_cabs1_not_modulus():
+    """|Re| + |Im| picks 0.9 + 0.9i (1.8) over 1.7 (larger modulus), past the search lanes; ties: first."""
+    from jitla.kernels.lu import zlu_blocked
+
+    A = np.full((20, 20), 0.01 + 0j)
+    A += np.diag(np.full(20, 0.001))
+    A[11, 0] = 1.7
+    A[14, 0] = 0.9 + 0.9j
+    A[17, 0] = -0.9 - 0.9j  # the same |Re| + |Im| later in the column
+    A[:, 1:] += np.random.default_rng(3).standard_normal((20, 19))
+    LU = A.copy()
+    piv = np.zeros(20, np.int32)
+    zlu_blocked(LU, piv, complex_extras(np.complex128)[0], 8)
+    assert piv[0] == 14
+    np.testing.assert_array_equal(piv, sl.lu_factor(A)[1])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_zcholesky_small_blocks_matches_naive(rng, dtype):
     from jitla.kernels.cholesky import zcholesky
 
