@@ -126,57 +126,61 @@ def _share_inline_copy_memo() -> bool:
 
 _INLINE_COPY_SHARED = _share_inline_copy_memo()
 
+#: The compilation flags an ``@overload`` implementation takes from the function
+#: being compiled (``Flags.inherit_if_not_set`` in ``CPUTargetOptions.finalize``,
+#: numba/core/cpu.py); every other flag of its compilation is its own.
+_INHERITED_FLAGS = ("nrt", "fastmath", "error_model", "forceinline")
 
-#: Options of the flags in force that do not reach an ``@overload`` implementation's code (which
-#: wrappers the *caller* gets, whether the caller is finalised, whether it releases the GIL).
-_IMPL_KEY_IGNORED = ("no_cpython_wrapper", "no_cfunc_wrapper", "no_compile", "release_gil")
 
+def _share_overload_impls_across_flags() -> bool:
+    """Let an ``@overload`` implementation compiled for one set of flags serve callers with other flags.
 
-def _share_overload_impls() -> bool:
-    """Let kernels and out-of-line entries share Numba's compiled ``@overload`` implementations.
-
-    ``_OverloadFunctionTemplate._get_impl`` (numba/core/typing/templates.py)
-    caches the implementation it compiles for ``np.empty``, ``np.zeros``,
-    ``np.finfo``, ``min``, ``max``, an out-of-line call... under the argument
-    types *and the whole flag set of the compilation in progress*.  A kernel
-    (a dispatcher: no C wrapper, releases the GIL) and an out-of-line entry
-    (a cfunc: a C wrapper, no Python wrapper, finalised apart) differ only in
-    :data:`_IMPL_KEY_IGNORED`, so each implementation was compiled once for the
-    kernels and again for the entries (10 repeated compilations, 0.4 s, in a
-    cold ``svd``; devlog 087).  The implementation inherits only ``nrt``,
-    ``fastmath``, ``error_model`` and ``forceinline`` from the caller's flags
-    (``CPUTargetOptions.finalize``), which stay in the key: with the ignored
-    options reset to their defaults while the implementation is looked up (and
-    compiled), one compilation serves both.  Returns False, changing nothing,
-    if Numba's template has no ``_get_impl`` (another Numba version).
+    Numba caches the implementation of an overload (``np.empty``, ``min``,
+    an out-of-line call's wrapper, ...) per argument types *and* the whole
+    flag set of the function being compiled
+    (``_OverloadFunctionTemplate._get_impl``), so a C entry
+    (:func:`out_of_line`: compiled as a cfunc, whose flags differ from a
+    kernel's in ``no_cpython_wrapper``, ``no_cfunc_wrapper``, ``release_gil``,
+    ``no_compile``) compiles again every implementation its kernel's body
+    uses that the kernels had compiled already -- a new dispatcher each,
+    with the same machine code.  The implementation's compilation depends
+    on the caller's flags only through the ones it inherits
+    (:data:`_INHERITED_FLAGS`), and the lowering already takes the compiled
+    implementation by argument types alone (``_compiled_overloads``), so the
+    cache key here holds only those.  Rebuilt from Numba's source with the
+    key changed; if the source is not the expected one, nothing is changed
+    and False is returned.
     """
-    from numba.core import targetconfig
+    import textwrap
+
     from numba.core.typing import templates
 
-    cls = getattr(templates, "_OverloadFunctionTemplate", None)
-    get_impl = getattr(cls, "_get_impl", None)
-    if get_impl is None:
+    cls = templates._OverloadFunctionTemplate
+    try:
+        source = textwrap.dedent(inspect.getsource(cls._get_impl))
+    except (OSError, TypeError):
         return False
-    if getattr(get_impl, "jitla_shared", False):
-        return True
+    key = "cache_key = self.context, tuple(args), tuple(kws.items()), flags\n"
+    if source.count(key) != 1:
+        return False
+    source = source.replace(key, key.replace("flags\n", "_inherited(flags)\n"))
+    from numba.core.cpu_options import AbstractOptionValue
 
-    @functools.wraps(get_impl)
-    def _get_impl(self, args, kws):
-        flags = targetconfig.ConfigStack.top_or_none()
-        if flags is None or not any(flags.is_set(name) for name in _IMPL_KEY_IGNORED):
-            return get_impl(self, args, kws)
-        canonical = flags.copy()
-        for name in _IMPL_KEY_IGNORED:
-            canonical.discard(name)
-        with targetconfig.ConfigStack().enter(canonical):
-            return get_impl(self, args, kws)
+    def inherited(flags):
+        if flags is None:
+            return None
+        values = (getattr(flags, name) for name in _INHERITED_FLAGS)
+        # option objects (fastmath's) are not hashable; their encoding is
+        return tuple(v.encode() if isinstance(v, AbstractOptionValue) else v for v in values)
 
-    _get_impl.jitla_shared = True
-    cls._get_impl = _get_impl
+    namespace = dict(vars(templates))
+    namespace["_inherited"] = inherited
+    exec(compile(source, templates.__file__, "exec"), namespace)
+    cls._get_impl = namespace["_get_impl"]
     return True
 
 
-_OVERLOAD_IMPLS_SHARED = _share_overload_impls()
+_OVERLOADS_SHARED = _share_overload_impls_across_flags()
 
 
 class CacheWarning(RuntimeWarning):

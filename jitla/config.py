@@ -297,19 +297,22 @@ def complex_nb(n: int) -> int:
 #: 128 0.59 / 0.64 and 0.53 / 0.62; 192 1.78 / 2.05 and 1.77 / 1.56; 256 4.87 / 3.49
 #: and 4.58 / 3.25; 512 37.6 / 24.0 and 36.7 / 22.9 (devlog 063, shared machine).
 ZQR_BLOCKED_MIN = 256
-#: ``(below this min(m, n), nb, ib)`` of the blocked complex QR, ``(64, 16)`` past the
-#: last: nb reflectors per trailing update, each panel factored ib columns at a time
-#: (nb = 32 beat 64 at 256-512 by 20-35 %; at 1024 they were level, zungqr 6 %
-#: faster with 64).
-ZQR_NB_BY_ORDER = ((1024, 32, 32),)
+#: ``(below this min(m, n), nb)`` of the blocked complex QR, 64 past the last: nb
+#: reflectors per trailing update, each panel factored by the split-row
+#: ``zgeqr2_split``.  Complex128 zgeqrf / zungqr CPU ms at nb = 32, 48, 64 (devlog
+#: 084, load ~6): 256 1.6 / 1.5, 2.9 / 1.7, 2.0 / 2.0; 512 10.2 / 9.9, 11.1 / 10.0,
+#: 12.0 / 11.2; at 1024 nb = 32 to 96 within the noise (80-86 / 76-81 ms).  The
+#: panels are no longer factored in two levels (ib = 16 columns, then their block
+#: reflector): on split rows a 1024 x 64 panel took 1.30 ms that way, 1.15 ms in one.
+ZQR_NB_BY_ORDER = ((1024, 32),)
 
 
-def complex_qr_nb(k: int) -> tuple:
-    """``(nb, ib)`` of the blocked complex QR kernels for k reflectors (:data:`ZQR_NB_BY_ORDER`)."""
-    for below, nb, ib in ZQR_NB_BY_ORDER:
+def complex_qr_nb(k: int) -> int:
+    """nb of the blocked complex QR kernels for k reflectors (:data:`ZQR_NB_BY_ORDER`)."""
+    for below, nb in ZQR_NB_BY_ORDER:
         if k < below:
-            return nb, ib
-    return 64, 16
+            return nb
+    return 64
 
 
 #: Triangular solves: the blocked kernel needs at least this many right-hand

@@ -276,6 +276,42 @@ def lstsq_mp(A, b, dps: int = 50):
 
 
 # --------------------------------------------------------------------------
+# Condition estimation (devlog 085)
+# --------------------------------------------------------------------------
+def norm1_estimate(B, max_steps: int = 5) -> float:
+    """Hager's estimate of ``||B||_1`` with Higham's safeguard, from products with B and B^T.
+
+    Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+    Algorithm 15.4 (LAPACK ``dlacn2``), written as one loop with numpy's
+    products; as jitla's ``lacn2``, a stop on a repeated sign vector or a
+    shrinking estimate keeps the larger of the last two estimates.
+    """
+    B = np.asarray(B, dtype=np.float64)
+    n = B.shape[0]
+    x = B @ np.full(n, 1.0 / n)
+    est = float(np.abs(x).sum())
+    if n == 1:
+        return est
+    xi = np.where(x >= 0, 1.0, -1.0)
+    z = B.T @ xi
+    j = int(np.argmax(np.abs(z)))
+    for _ in range(2, max_steps + 1):
+        x = B[:, j].copy()
+        est_old, est = est, float(np.abs(x).sum())
+        xi_new = np.where(x >= 0, 1.0, -1.0)
+        if np.array_equal(xi_new, xi) or est <= est_old:
+            est = max(est, est_old)
+            break
+        xi = xi_new
+        z = B.T @ xi
+        j_last, j = j, int(np.argmax(np.abs(z)))
+        if z[j_last] == abs(z[j]):
+            break
+    alt = np.array([(1 + i / (n - 1)) * (-1) ** i for i in range(n)])
+    return max(est, 2 * float(np.abs(B @ alt).sum()) / (3 * n))
+
+
+# --------------------------------------------------------------------------
 # Triangular solves, LU with partial pivoting, Cholesky (devlog 002)
 # --------------------------------------------------------------------------
 def solve_triangular(T, B, lower: bool, unit: bool = False) -> np.ndarray:

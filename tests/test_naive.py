@@ -197,3 +197,15 @@ def test_expm_taylor_scales_a_large_norm():
     # exp(diag(d)) = diag(exp(d)), with entries that need several squarings
     d = np.array([-20.0, 3.0, 15.0])
     np.testing.assert_allclose(naive.expm_taylor(np.diag(d)), np.diag(np.exp(d)), rtol=1e-13, atol=0)
+
+
+def test_norm1_estimate_is_exact_on_diagonal_and_nonnegative_matrices(rng):
+    # diagonal: the unit vector of the largest |d_j| is found and B e_j holds it; nonnegative:
+    # the first sign vector is all ones and B^T 1 the column sums; otherwise a lower bound
+    d = np.array([0.5, -4.0, 2.0, -1.0, 3.0])
+    assert naive.norm1_estimate(np.diag(d)) == 4.0
+    B = np.abs(rng.standard_normal((6, 6)))
+    np.testing.assert_allclose(naive.norm1_estimate(B), np.linalg.norm(B, 1), rtol=1e-15)
+    B = rng.standard_normal((9, 9))
+    assert np.linalg.norm(B, 1) / 3 <= naive.norm1_estimate(B) <= np.linalg.norm(B, 1)
+    assert naive.norm1_estimate(np.array([[-2.5]])) == 2.5

@@ -417,67 +417,6 @@ def test_the_entry_of_an_out_of_line_driver_takes_the_driver_pipeline(tmp_path):
     assert out["scope"] is None
 
 
-SHARED_IMPL_MODULE = """
-from numba.extending import overload
-from jitla._jit import kernel, out_of_line
-
-built = []
-
-def twice(x):
-    return 2.0 * x
-
-@overload(twice)
-def _twice(x):
-    built.append(str(x))  # runs once per implementation Numba builds
-    return lambda x: 2.0 * x
-
-@kernel
-def plain(a):
-    return twice(a[0])
-
-@out_of_line
-@kernel
-def apart(a):
-    return twice(a[0])
-
-@kernel
-def caller(a):
-    return plain(a) + apart(a)
-"""
-
-SHARED_IMPL_SCRIPT = """
-import json, sys
-import numpy as np
-sys.path.insert(0, sys.argv[1])
-from numba.core.typing import templates
-import jitla._jit  # installs jitla's key
-if sys.argv[2] == "numba":  # Numba's own key: the caller's whole flag set
-    cls = templates._OverloadFunctionTemplate
-    cls._get_impl = cls._get_impl.__wrapped__
-import shared_impl as m
-print(json.dumps({"value": m.caller(np.array([1.5, 0.0])), "built": m.built}))
-"""
-
-
-def test_kernels_and_out_of_line_entries_share_an_overload_implementation(tmp_path):
-    # Numba caches an @overload's implementation under the caller's whole flag set; a kernel
-    # and an out-of-line entry differ only in the wrapper options, so with Numba's own key the
-    # implementation is built twice, with jitla's (_jit._share_overload_impls) once
-    import json
-
-    (tmp_path / "shared_impl.py").write_text(SHARED_IMPL_MODULE)
-    built = {}
-    for key in ("jitla", "numba"):
-        cache = str(tmp_path / f"cache-{key}")
-        proc = _run(SHARED_IMPL_SCRIPT, str(tmp_path), key, env={"NUMBA_CACHE_DIR": cache})
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        out = json.loads(proc.stdout.strip().splitlines()[-1])
-        assert out["value"] == 6.0
-        built[key] = out["built"]
-    assert _jit._OVERLOAD_IMPLS_SHARED
-    assert built == {"jitla": ["float64"], "numba": ["float64", "float64"]}
-
-
 def test_failed_cache_write_warns_once_and_keeps_the_kernel(tmp_path, monkeypatch, fresh_warnings):
     def disk_full(self, name, data):
         raise OSError(28, "No space left on device")

@@ -75,6 +75,50 @@ def test_kernels_follow_the_numba_settings_of_the_design():
         assert options.get("nogil") is True, (info.op, info.variant)
 
 
+def test_an_overload_implementation_serves_callers_with_other_flags():
+    # jitla._jit keys Numba's cache of @overload implementations on the flags they inherit
+    # (fastmath, error_model, nrt, forceinline), not on the caller's whole flag set: a C entry
+    # (out_of_line) differs from a kernel in its wrapper and GIL flags and otherwise built every
+    # implementation its body uses again (np.empty, min, ...)
+    import numba
+    from numba.extending import overload
+
+    from jitla import _jit
+
+    assert _jit._OVERLOADS_SHARED
+    built = []
+
+    def twice(x):
+        return 2 * x
+
+    def typed(x):
+        built.append(x)
+
+        def impl(x):
+            return 2 * x
+
+        return impl
+
+    overload(twice)(typed)
+
+    @numba.njit(nogil=True)
+    def f(x):
+        return twice(x)
+
+    @numba.njit(nogil=False, no_cfunc_wrapper=True)
+    def g(x):
+        return twice(x) + 1
+
+    @numba.njit(fastmath=True)
+    def h(x):
+        return twice(x) - 1
+
+    assert (f(3), g(3)) == (6, 7)
+    assert len(built) == 1  # g: other wrapper and GIL flags, the same implementation
+    assert h(3.0) == 5.0
+    assert len(built) == 2  # fastmath is inherited: an implementation of its own
+
+
 def test_the_inliner_copies_a_callees_scope_once_per_copy(monkeypatch):
     # jitla._jit makes Numba's IR inliner deep-copy a callee's blocks with one memo:
     # with a memo per block (Numba's own code) the scope, with every variable of the
@@ -553,6 +597,17 @@ def test_everyday_warmup_steps_cover_the_everyday_calls():
     assert all(label.endswith("(float64)") for label in labels)
     single = [label for label, _ in everyday_steps("float32")]
     assert single and all(label.split()[0] in calls + ("inv/det",) for label in single)
+
+
+def test_everyday_warmup_determinants_do_not_overflow():
+    # `jitla warmup` printed numpy's "overflow encountered" warning: det of a 600 x 600
+    # Gaussian matrix is about 1e800; the step takes det of A / sqrt(n) (checked here with numpy)
+    from jitla._warmup import everyday_steps
+
+    dets = [call.__defaults__[1] for label, call in everyday_steps("float64") if label.startswith("inv/det")]
+    assert [D.shape[0] for D in dets] == [16, 200, 600]
+    with np.errstate(all="raise"):
+        assert all(np.isfinite(np.linalg.det(D)) and np.linalg.det(D) != 0 for D in dets)
 
 
 def test_warmup_rejects_unknown_operations():

@@ -1,10 +1,13 @@
-"""Layout helpers: cache-blocked transposes used at the API boundary.
+"""Layout helpers: cache-blocked transposes used at the API boundary, aligned and split rows.
 
 A plain ``np.array(a.T, order="C")`` walks one of the two arrays with a
 stride of n elements: for n = 2048 float64 that is a new cache line (and
 often a new page) for every element.  Transposing TILE x TILE blocks
 keeps both blocks in L1 while they are read and written (measured in
-devlog 002).  No checks are made on the inputs.
+devlog 002).  The complex reductions work on *split* rows (each row's
+real parts, then its imaginary parts: :func:`zsplit_copy`), where the
+loops of interleaved complex numbers did not vectorise.  No checks are
+made on the inputs.
 """
 
 from __future__ import annotations
@@ -109,6 +112,37 @@ def aligned_empty(rows, cols, like):
     buf = np.empty(rows * cols + ALIGNMENT // item, dtype=like.dtype)
     offset = ((ALIGNMENT - buf.ctypes.data % ALIGNMENT) % ALIGNMENT) // item
     return buf[offset : offset + rows * cols].reshape((rows, cols))
+
+
+@kernel
+def zsplit_copy(G, like, Lp):
+    """G (k, L) complex as a 64-byte aligned real (k, 2, Lp): row r's real parts, then its imaginary parts.
+
+    The split rows of the complex reductions (``devlog/076``): every loop
+    over them is a real loop over unit-stride lanes, with no shuffles
+    between the parts of interleaved complex numbers.  ``Lp >= L``; the
+    padding (columns L..Lp-1) is zero.  *like* is a real array of G's
+    precision (its dtype only).  Workspace ``2 k Lp`` reals.
+    """
+    k, L = G.shape
+    P = aligned_empty(2 * k, Lp, like).reshape((k, 2, Lp))
+    for r in range(k):
+        for c in range(L):
+            P[r, 0, c] = G[r, c].real
+            P[r, 1, c] = G[r, c].imag
+        for c in range(L, Lp):
+            P[r, 0, c] = 0
+            P[r, 1, c] = 0
+    return P
+
+
+@kernel
+def zsplit_store(P, G):
+    """G (k, L) complex from the split rows P (k, 2, Lp): the inverse of :func:`zsplit_copy`."""
+    k, L = G.shape
+    for r in range(k):
+        for c in range(L):
+            G[r, c] = complex(P[r, 0, c], P[r, 1, c])
 
 
 @kernel

@@ -27,7 +27,6 @@ from __future__ import annotations
 import numpy as np
 
 from jitla._jit import kernel, out_of_line, vector_kernel
-from jitla.kernels._layout import transpose_small
 from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.level1 import dot
@@ -169,32 +168,27 @@ def _forward_columns(M, x, unit):
 
     T's diagonal is ``M[j, j]``, or ones with *unit*.  Column (axpy) form,
     four columns per pass: the 4 x 4 triangle at the diagonal is solved in
-    scalars, then ``x[j+4:]`` is updated by the four columns in one loop,
+    place, then ``x[j+4:]`` is updated by the four columns in one loop,
     so x's tail is loaded and stored once per four columns and the loop's
     set-up and remainder are paid a quarter as often as with one axpy per
     column.  Each entry still receives the terms in the order of the
     one-column loop (``x_i - a_0 m_0 - a_1 m_1 - ...``), so the result is
-    that loop's, bit for bit.  Flops n^2.
+    that loop's, bit for bit.  The triangle's loops have constant trip
+    counts, so LLVM unrolls them into the scalars one would write by hand
+    (written out so, they cost more compilation; devlog 085).  Flops n^2.
     """
     n = x.shape[0]
     j = 0
     while j + 4 <= n:
+        for q in range(j, j + 4):
+            s = x[q]
+            for p in range(j, q):
+                s -= x[p] * M[p, q]
+            x[q] = s if unit else s / M[q, q]
         a0 = x[j]
-        if not unit:
-            a0 /= M[j, j]
-        a1 = x[j + 1] - a0 * M[j, j + 1]
-        if not unit:
-            a1 /= M[j + 1, j + 1]
-        a2 = x[j + 2] - a0 * M[j, j + 2] - a1 * M[j + 1, j + 2]
-        if not unit:
-            a2 /= M[j + 2, j + 2]
-        a3 = x[j + 3] - a0 * M[j, j + 3] - a1 * M[j + 1, j + 3] - a2 * M[j + 2, j + 3]
-        if not unit:
-            a3 /= M[j + 3, j + 3]
-        x[j] = a0
-        x[j + 1] = a1
-        x[j + 2] = a2
-        x[j + 3] = a3
+        a1 = x[j + 1]
+        a2 = x[j + 2]
+        a3 = x[j + 3]
         # views from 0: no negative-index check in the loop, which vectorises
         tail = x[j + 4 :]
         c0 = M[j, j + 4 :]
@@ -204,9 +198,7 @@ def _forward_columns(M, x, unit):
         for i in range(n - j - 4):
             tail[i] = tail[i] - a0 * c0[i] - a1 * c1[i] - a2 * c2[i] - a3 * c3[i]
         j += 4
-    # the last n % 4 entries: the terms of the columns before them came above, those of
-    # the (at most two) leftover columns come here as short dots, in the same order
-    for q in range(j, n):
+    for q in range(j, n):  # the last n % 4 entries, as the triangles above
         s = x[q]
         for p in range(j, q):
             s -= x[p] * M[p, q]
@@ -225,22 +217,15 @@ def _backward_columns(M, x, unit):
     j1 = n
     while j1 >= 4:
         j = j1 - 4
+        for i in range(j1 - 1, j - 1, -1):
+            s = x[i]
+            for q in range(j1 - 1, i, -1):
+                s -= x[q] * M[q, i]
+            x[i] = s if unit else s / M[i, i]
+        a0 = x[j]
+        a1 = x[j + 1]
+        a2 = x[j + 2]
         a3 = x[j + 3]
-        if not unit:
-            a3 /= M[j + 3, j + 3]
-        a2 = x[j + 2] - a3 * M[j + 3, j + 2]
-        if not unit:
-            a2 /= M[j + 2, j + 2]
-        a1 = x[j + 1] - a3 * M[j + 3, j + 1] - a2 * M[j + 2, j + 1]
-        if not unit:
-            a1 /= M[j + 1, j + 1]
-        a0 = x[j] - a3 * M[j + 3, j] - a2 * M[j + 2, j] - a1 * M[j + 1, j]
-        if not unit:
-            a0 /= M[j, j]
-        x[j] = a0
-        x[j + 1] = a1
-        x[j + 2] = a2
-        x[j + 3] = a3
         c0 = M[j, :j]
         c1 = M[j + 1, :j]
         c2 = M[j + 2, :j]
@@ -248,7 +233,7 @@ def _backward_columns(M, x, unit):
         for i in range(j):
             x[i] = x[i] - a3 * c3[i] - a2 * c2[i] - a1 * c1[i] - a0 * c0[i]
         j1 = j
-    for i in range(j1 - 1, -1, -1):  # the first n % 4 entries, as in _forward_columns
+    for i in range(j1 - 1, -1, -1):  # the first n % 4 entries, as the triangles above
         s = x[i]
         for q in range(j1 - 1, i, -1):
             s -= x[q] * M[q, i]
@@ -284,31 +269,100 @@ def _solve_lu_t(LU, x):
     _backward_columns_ool(LU, x, True)
 
 
-# inline="always": a helper with one or two callers is compiled inside them, not as a
-# library of its own that every level above re-optimises (devlog 029)
-@kernel(inline="always")
-def _sign_vector(x, sgn):
-    """``sgn <- sign(x)`` (+1 for x >= 0, as dlacn2) and ``x <- sgn``; return True if sgn was unchanged."""
-    same = True
-    for i in range(x.shape[0]):
-        s = 1.0 if x[i] >= 0 else -1.0
-        if s != sgn[i]:
-            same = False
-        sgn[i] = s
-        x[i] = s
-    return same
+# lacn2's steps (its jump labels), named by what x holds when the caller comes back
+_START, _FIRST, _SIGNS, _UNIT, _STEP, _CHECK = 0, 1, 2, 3, 4, 5
 
 
-@kernel(inline="always")
-def _first_argmax_abs(x):
-    """0-based idamax: the first index of the largest |x_i|."""
-    j = 0
-    big = abs(x[0])
-    for i in range(1, x.shape[0]):
-        if abs(x[i]) > big:
-            big = abs(x[i])
-            j = i
-    return j
+@kernel
+def lacn2(x, sgn, est, step, j, it):
+    """One step of Higham's estimate of ``||B||_1``, by reverse communication (LAPACK ``dlacn2``).
+
+    Parameters
+    ----------
+    x : (n,) ndarray
+        On the first call anything; on later calls ``B x`` or ``B^T x`` as
+        the previous call asked.  Overwritten with the next vector to
+        multiply.
+    sgn : (n,) ndarray
+        Workspace (the last sign vector), kept between calls.
+    est : float
+        The estimate so far (0 on the first call).
+    step, j, it : int
+        lacn2's state (LAPACK's ISAVE): zeros on the first call, then as
+        the previous call returned them.
+
+    Returns
+    -------
+    kase : int
+        1: overwrite x with ``B x`` and call again; 2: with ``B^T x``; 0:
+        done.
+    est : float
+        The estimate so far; the final one with kase 0.
+    step, j, it : int
+        The state to pass to the next call.
+
+    Notes
+    -----
+    Higham (ACM TOMS 1988), Algorithm 4.1 as ``dlacn2`` runs it: ``x =
+    e/n``; ``x <- B x``; then up to :data:`MAX_STEPS` steps of ``xi =
+    sign(x)`` (+1 for x_i >= 0), ``z = B^T xi``, ``x = e_j`` with ``j``
+    the first index of the largest ``|z_j|``, ``x <- B x``, stopping when
+    the sign vector repeats, the estimate stops growing or j repeats;
+    last, Higham's safeguard ``x_i = (-1)^i (1 + i/(n-1))``, whose ``2
+    ||B x||_1 / (3n)`` replaces the estimate when larger (it catches the
+    matrices on which Hager's iteration stalls).  Unlike ``dlacn2``, an
+    iteration stopped by a repeated sign vector or a shrinking estimate
+    keeps the larger of the last two estimates.  The caller does the
+    products, so one compiled estimator serves every way of applying B
+    (:func:`gecon_transposed`); the 1-norm, the signs and the argmax are
+    written out once each (as helpers inlined at several call sites they
+    cost more compilation than the rest).  Flops O(n) per call.
+    """
+    n = x.shape[0]
+    if step == _START:
+        for i in range(n):
+            x[i] = 1.0 / n
+        return 1, est, _FIRST, j, it
+    if step == _SIGNS or step == _STEP:  # x = B^T xi: the next unit vector, unless j repeats
+        j_last = j
+        j = 0
+        for i in range(1, n):
+            if abs(x[i]) > abs(x[j]):
+                j = i
+        if step == _SIGNS:
+            it = 2
+            again = True
+        else:
+            again = x[j_last] != abs(x[j]) and it < MAX_STEPS
+            it += 1
+    else:  # x = B e/n, B e_j or B times the safeguard vector
+        s = 0.0
+        for i in range(n):
+            s += abs(x[i])
+        if step == _CHECK:
+            temp = 2.0 * s / (3.0 * n)
+            return 0, temp if temp > est else est, step, j, it
+        if n == 1:
+            return 0, s, step, j, it
+        same = True
+        for i in range(n):  # xi = sign(x), kept in sgn and returned in x
+            sign = 1.0 if x[i] >= 0 else -1.0
+            if sign != sgn[i]:
+                same = False
+            sgn[i] = sign
+            x[i] = sign
+        if step == _FIRST or (not same and s > est):
+            return 2, s, _SIGNS if step == _FIRST else _STEP, j, it
+        est = max(s, est)  # repeated signs: converged; else cycling
+        again = False
+    if again:
+        for i in range(n):
+            x[i] = 0
+        x[j] = 1
+        return 1, est, _UNIT, j, it
+    for i in range(n):  # Higham's alternating-sign safeguard vector
+        x[i] = (1.0 + i / (n - 1)) * (1.0 if i % 2 == 0 else -1.0)
+    return 1, est, _CHECK, j, it
 
 
 @register(
@@ -341,40 +395,29 @@ def gecon(A, LU):
 
     Notes
     -----
-    Higham (ACM TOMS 1988), Algorithm 4.1, the loop of LAPACK ``dlacn2``
-    written out: ``x = e/n``; ``x <- A^{-1} x``; then up to
-    :data:`MAX_STEPS` steps of ``xi = sign(x)``, ``z = A^{-T} xi``,
-    ``x = e_j`` with ``j = argmax |z_j|``, ``x <- A^{-1} x``, stopping when
-    the sign vector repeats, the estimate stops growing or j repeats; last,
-    Higham's safeguard ``x_i = (-1)^i (1 + i/(n-1))``, whose ``2 ||A^{-1}
-    x||_1 / (3n)`` replaces the estimate when larger (it catches the
-    matrices on which Hager's iteration stalls).  Unlike ``dgecon`` the
-    triangular solves are not scaled against overflow (``dlatrs``): an
-    overflow gives an infinite norm estimate and rcond 0, the right answer
-    to within the range of the type.  The products with ``A^{-1}`` run
-    on a transposed copy of the factors (:func:`gecon_transposed`): as
-    axpys along its rows they vectorise, where the dot forms on LU itself
-    (:func:`solve_lu_rows`) took 2.7 times as long at n = 100 (devlog
-    081); the copy costs less than it saves from n ~ 10 on.  Flops about ``n^2 + 2n^2 (k + 1)``
-    for k products with ``A^{-1}`` or ``A^{-T}`` (k <= 2 * MAX_STEPS + 1,
-    usually 4 or 5); workspace: two vectors of n and n^2 for the
-    transposed factors (LAPACK's dgecon needs 3n: this trades memory for
-    speed).
+    LAPACK ``dgecon``: the estimator :func:`lacn2` with ``B = A^{-1}``.
+    Unlike ``dgecon`` the triangular solves are not scaled against
+    overflow (``dlatrs``): an overflow gives an infinite norm estimate and
+    rcond 0, the right answer to within the range of the type.  The
+    products run on the factors in place (:func:`gecon_transposed` with
+    the view ``LU.T``): those with ``A^{-1}`` walk the columns of L and U
+    with a stride of n, slower than the contiguous rows of a
+    transposed copy (:func:`jitla.kernels.lu.gesv` makes one, for
+    the solution as well) but with no copy.  Flops about ``n^2 + 2n^2
+    (k + 1)`` for k products with ``A^{-1}`` or ``A^{-T}`` (k <= 2 *
+    MAX_STEPS + 1, usually 4 or 5); workspace three vectors of n, as
+    ``dgecon``.
     """
-    n = A.shape[0]
-    LUT = np.empty((n, n), dtype=LU.dtype)
-    transpose_small(LU, LUT)
-    return gecon_transposed(A, LU, LUT)
+    return gecon_transposed(A, LU, LU.T)
 
 
 @kernel
 def gecon_transposed(A, LU, LUT):
-    """:func:`gecon` given also ``LUT = LU^T`` (C-contiguous), for callers that solve with it afterwards.
+    """:func:`gecon` given also ``LUT = LU^T``: a transposed copy (C order) or the view ``LU.T``.
 
     Every product with ``A^{-1}`` is :func:`solve_lu_columns` on LUT (axpy
-    forms, contiguous), every product with ``A^{-T}`` :func:`_solve_lu_t`
-    on LU (:func:`gecon` is the transpose, then this).  Workspace two
-    vectors of n.
+    forms: contiguous on a copy, strided on the view), every product with
+    ``A^{-T}`` :func:`_solve_lu_t` on LU.  Workspace two vectors of n.
     """
     n = A.shape[0]
     if n == 0:
@@ -396,42 +439,17 @@ def gecon_transposed(A, LU, LUT):
     for i in range(n):
         if LU[i, i] == 0:
             return 0.0
-    x[:] = 1.0 / n
     sgn = np.zeros(n, dtype=dtype)
-    solve_lu_columns(LUT, x)
     est = 0.0
-    for i in range(n):
-        est += abs(x[i])
-    if n > 1:
-        _sign_vector(x, sgn)
-        _solve_lu_t(LU, x)
-        j = _first_argmax_abs(x)
-        for _ in range(2, MAX_STEPS + 1):
-            x[:] = 0
-            x[j] = 1
+    step = j = it = 0
+    while True:
+        kase, est, step, j, it = lacn2(x, sgn, est, step, j, it)
+        if kase == 0:
+            break
+        if kase == 1:
             solve_lu_columns(LUT, x)
-            est_old = est
-            est = 0.0
-            for i in range(n):
-                est += abs(x[i])
-            if _sign_vector(x, sgn) or est <= est_old:  # repeated signs: converged; else cycling
-                est = max(est, est_old)
-                break
+        else:
             _solve_lu_t(LU, x)
-            j_last = j
-            j = _first_argmax_abs(x)
-            if x[j_last] == abs(x[j]):
-                break
-        # Higham's alternating-sign safeguard vector
-        for i in range(n):
-            x[i] = (1.0 + i / (n - 1)) * (1.0 if i % 2 == 0 else -1.0)
-        solve_lu_columns(LUT, x)
-        temp = 0.0
-        for i in range(n):
-            temp += abs(x[i])
-        temp = 2.0 * temp / (3.0 * n)
-        if temp > est:
-            est = temp
     if est != est:
         return np.nan
     if est == np.inf:

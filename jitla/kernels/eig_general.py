@@ -50,6 +50,17 @@ ITERATIONS_PER_EIGENVALUE = 30
 #: ``dlahqr``: exceptional shift after this many iterations without deflation.
 KEXSH = 10
 
+#: float64's machine epsilon and smallest normal number (``np.finfo(np.float64).eps``, ``.tiny``),
+#: for the parts computed in float64 whatever the input's dtype: constants rather than
+#: ``np.finfo(np.float64)``, whose implementation for the class ``np.float64`` is compiled
+#: apart from the one for an array's dtype that the dtype-generic kernels use.
+_EPS64 = 2.220446049250313e-16
+_TINY64 = 2.2250738585072014e-308
+#: float64 as a dtype *instance*: ``np.empty(n, dtype=_F64)`` types as ``A.dtype`` does for a float64
+#: A, so the float64 workspaces share the allocation that the dtype-generic steps compile, where
+#: ``dtype=np.float64`` (the class) would compile a second one.
+_F64 = np.dtype(np.float64)
+
 
 def eig_flops(n):
     """Nominal flops of Hessenberg + Schur form + vectors: about 25 n^3 (GvL Sec. 7.5.6)."""
@@ -182,7 +193,13 @@ def form_qt_gehd2(A, tau, Qt):
 # --------------------------------------------------------------------------
 # 2. Francis double-shift QR
 # --------------------------------------------------------------------------
-@kernel
+# inline="always" on the scalar step helpers of lahqr and trevc (one call site each; _cdiv's three
+# are a few flops): each body is compiled in its caller instead of as a compilation of its own (a
+# whole Numba pipeline, an LLVM module optimised and emitted) that the caller then links; a cold
+# eig compiled six such units (devlog 086).  Not inlined: _chase_bulge, whose row loops want the
+# -O3 module pass that the driver lahqr does not run again, and _shifts, whose products
+# _bulge_start subtracts (in one function LLVM could contract them: a change of rounding).
+@kernel(inline="always")
 def lanv2(a, b, c, d):
     """Schur factorisation of a real 2 x 2 block in standard form (LAPACK ``dlanv2``).
 
@@ -200,7 +217,7 @@ def lanv2(a, b, c, d):
     As ``dlanv2`` (Anderson's 2000 revision), without its rescaling loop
     for ``sigma`` near under/overflow.
     """
-    eps = np.finfo(np.float64).eps
+    eps = _EPS64
     one = 1.0
     if c == 0:
         cs = one
@@ -284,7 +301,7 @@ def lanv2(a, b, c, d):
     return a, b, c, d, rt1r, rt1i, rt2r, rt2i, cs, sn
 
 
-@kernel
+@kernel(inline="always")
 def _deflation_point(H, l, i, ulp, smlnum):
     """The largest k in ``l+1..i`` whose subdiagonal ``H[k, k-1]`` is negligible, else l.
 
@@ -379,7 +396,7 @@ def _shifts(H, l, i, kdefl):
     return rt1r, rt1i, rt2r, rt2i
 
 
-@kernel
+@kernel(inline="always")
 def _bulge_start(H, l, i, rt1r, rt1i, rt2r, rt2i, ulp, v):
     """Row m where the double-shift step starts; v (3,) gets the bulge's first column there, scaled.
 
@@ -485,7 +502,7 @@ def _chase_bulge(H, Zt, v, l, m, i, i1, i2, wantt):
                     z1[j] -= sm * t2
 
 
-@kernel
+@kernel(inline="always")
 def _split_2x2(H, Zt, wr, wi, i, wantt):
     """Standardise the 2 x 2 block at rows ``i-1, i`` (:func:`lanv2`); store its eigenvalues.
 
@@ -569,7 +586,7 @@ def lahqr(H, wr, wi, Zt, wantt):
     safmin = np.finfo(H.dtype).tiny
     smlnum = safmin * (n / ulp)
     itmax = ITERATIONS_PER_EIGENVALUE * max(10, n)
-    v = np.empty(3, dtype=np.float64)
+    v = np.empty(3, dtype=_F64)
     kdefl = 0
     i = n - 1
     while i >= 0:
@@ -607,7 +624,7 @@ def lahqr(H, wr, wi, Zt, wantt):
 # --------------------------------------------------------------------------
 # 3. eigenvectors of the quasi-triangular T
 # --------------------------------------------------------------------------
-@kernel
+@kernel(inline="always")
 def _cdiv(ar, ai, br, bi):
     """``(ar + i ai) / (br + i bi)`` as two reals, ``b != 0``.
 
@@ -626,7 +643,7 @@ def _cdiv(ar, ai, br, bi):
     return (ar * ratio + ai) / denom, (ai * ratio - ar) / denom
 
 
-@kernel
+@kernel(inline="always")
 def _solve_2x2(a11r, a11i, a12, a21, a22r, a22i, b1r, b1i, b2r, b2i, smin):
     """Solve ``[[a11, a12], [a21, a22]] x = b`` (Cramer), a11, a22, b complex as real pairs.
 
@@ -685,14 +702,15 @@ def trevc(T, wr, wi, Zt, VRt):
     n^3 for the back-transformation; workspace 5n.
     """
     n = T.shape[0]
-    ulp = np.finfo(np.float64).eps
-    smlnum = np.finfo(np.float64).tiny * (n / ulp)
+    ulp = _EPS64
+    smlnum = _TINY64 * (n / ulp)
     big = 1e100
-    xr = np.zeros(n, dtype=np.float64)  # x = xr + i xi
-    xi = np.zeros(n, dtype=np.float64)
-    vr = np.zeros(n, dtype=np.float64)
-    vi = np.zeros(n, dtype=np.float64)
-    Tr = np.empty(n, dtype=np.float64)
+    # each eigenvector's x and v are zeroed before use: no np.zeros (one more compilation)
+    xr = np.empty(n, dtype=_F64)  # x = xr + i xi
+    xi = np.empty(n, dtype=_F64)
+    vr = np.empty(n, dtype=_F64)
+    vi = np.empty(n, dtype=_F64)
+    Tr = np.empty(n, dtype=_F64)
     ki = n - 1
     while ki >= 0:
         pair = ki > 0 and T[ki, ki - 1] != 0

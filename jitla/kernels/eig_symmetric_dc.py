@@ -45,14 +45,14 @@ import math
 import numpy as np
 
 from jitla._jit import kernel, out_of_line
-from jitla.kernels._layout import F64, insertion_sort_by_key
+from jitla.kernels._layout import insertion_sort_by_key
 from jitla.kernels._registry import register
 from jitla.kernels.eig_symmetric import sytd2_fused
 from jitla.kernels.level1 import dot, rot
 from jitla.kernels.secular import lowner_z, secular_roots
 from jitla.kernels.svd_dc import DC_REFLECTOR_BLOCK, _apply_reflectors, _split_product, reflector_rows
 
-__all__ = ["tridiagonal_dc", "eigh_tridiagonal_dc", "EIGH_DC_LEAF"]
+__all__ = ["tridiagonal_dc", "back_transform", "eigh_tridiagonal_dc", "EIGH_DC_LEAF"]
 
 #: Largest piece the tree solves by implicit QL (LAPACK's SMLSIZ is 25).
 EIGH_DC_LEAF = 25
@@ -80,12 +80,14 @@ def _leaf(d, e, Zt, lo, n):
     """
     eps = 2.220446049250313e-16
     tiny = 2.2250738585072014e-308
-    dl = np.empty(n, dtype=F64)
-    el = np.empty(n, dtype=F64)
-    Z = np.zeros((n, n), dtype=F64)
+    dl = np.empty(n, dtype=np.float64)
+    el = np.empty(n, dtype=np.float64)
+    Z = np.empty((n, n), dtype=np.float64)
     for i in range(n):
         dl[i] = d[lo + i]
         el[i] = e[lo + i] if i < n - 1 else 0.0
+        for c in range(n):
+            Z[i, c] = 0.0
         Z[i, i] = 1.0
     budget = 30 * n
     status = 0
@@ -184,8 +186,9 @@ def _deflate(dd, z, rho, Q, typ, n, k, keep, gone):
             b += 1
     big = 0.0
     for i in range(n):
-        big = max(big, abs(dd[i]), abs(z[i]))
-    tol = 8.0 * np.finfo(F64).eps * big
+        big = max(big, abs(dd[i]))
+        big = max(big, abs(z[i]))
+    tol = 8.0 * 2.220446049250313e-16 * big  # float64's machine epsilon
     K = 0
     ng = 0
     prev = -1
@@ -234,7 +237,7 @@ def _rank_one_vectors(dh, zh, sig, eta, orig, Vc):
     the vectors in place (one K x K array, not two).
     """
     K = dh.shape[0]
-    zhat = np.empty(K, dtype=F64)
+    zhat = np.empty(K, dtype=np.float64)
     lowner_z(dh, zh, sig, eta, orig, False, Vc, zhat)
     for j in range(K):
         vr = Vc[j]
@@ -279,9 +282,9 @@ def _merge(d, e, Zt, lo, n, k):
     rho = 2.0 * abs(beta)  # z below has norm 1: u / sqrt(2)
     sgn = 1.0 if beta >= 0.0 else -1.0
     half = math.sqrt(0.5)
-    Q = np.zeros((n, n), dtype=F64)
-    dd = np.empty(n, dtype=F64)
-    z = np.empty(n, dtype=F64)
+    Q = np.empty((n, n), dtype=np.float64)
+    dd = np.empty(n, dtype=np.float64)
+    z = np.empty(n, dtype=np.float64)
     typ = np.empty(n, dtype=np.int64)
     for j in range(n):
         row = Zt[lo + j]
@@ -289,9 +292,13 @@ def _merge(d, e, Zt, lo, n, k):
         if j < k:
             for c in range(k):
                 Q[j, c] = row[lo + c]
+            for c in range(k, n):
+                Q[j, c] = 0.0
             z[j] = half * row[lo + k - 1]
             typ[j] = 1
         else:
+            for c in range(k):
+                Q[j, c] = 0.0
             for c in range(k, n):
                 Q[j, c] = row[lo + c]
             z[j] = sgn * half * row[lo + k]
@@ -299,20 +306,20 @@ def _merge(d, e, Zt, lo, n, k):
     keep = np.empty(n, dtype=np.int64)
     gone = np.empty(n, dtype=np.int64)
     K, ng = _deflate(dd, z, rho, Q, typ, n, k, keep, gone)
-    dh = np.empty(K, dtype=F64)
-    zh = np.empty(K, dtype=F64)
+    dh = np.empty(K, dtype=np.float64)
+    zh = np.empty(K, dtype=np.float64)
     sr = math.sqrt(rho)
     for i in range(K):
         dh[i] = dd[keep[i]]
         zh[i] = sr * z[keep[i]]
-    sig = np.empty(K, dtype=F64)
-    Out = np.empty((K, n), dtype=F64)
+    sig = np.empty(K, dtype=np.float64)
+    Out = np.empty((K, n), dtype=np.float64)
     if K > 0:
-        eta = np.empty(K, dtype=F64)
+        eta = np.empty(K, dtype=np.float64)
         orig = np.empty(K, dtype=np.int64)
-        work = np.empty(K, dtype=F64)
+        work = np.empty(K, dtype=np.float64)
         secular_roots(dh, zh, K, sig, eta, orig, work, False)
-        Vc = np.empty((K, K), dtype=F64)
+        Vc = np.empty((K, K), dtype=np.float64)
         _rank_one_vectors(dh, zh, sig, eta, orig, Vc)
         _split_product(Vc, Q, keep, typ, K, k, Out)
     _write_node(d, Zt, lo, n, sig, Out, dd, Q, gone[:ng])
@@ -390,6 +397,37 @@ def tridiagonal_dc(d, e, Zt, leaf):
     return status
 
 
+@kernel(driver=True)
+def back_transform(A, tau, Vt):
+    """``Vt := Vt Q^T`` for the Householder reduction ``Q^T A Q = T`` of :func:`~jitla.kernels.eig_symmetric.sytd2_fused`.
+
+    Parameters
+    ----------
+    A : (n, n) ndarray
+        The reduction's output: reflector j's vector ``v[1:]`` in
+        ``A[j, j+2:]`` (its head, 1, at column ``j + 1``); read only.
+    tau : (n - 1,) ndarray
+        The reflectors' scalars.
+    Vt : (r, n) ndarray, C-contiguous, overwritten
+        Rows of T's eigenvectors on entry, of A's on return.
+
+    Notes
+    -----
+    LAPACK ``dormtr``: ``Q^T = H_{n-2} ... H_0``, applied in blocks of
+    :data:`~jitla.kernels.svd_dc.DC_REFLECTOR_BLOCK` reflectors, two GEMMs
+    each (:func:`~jitla.kernels.svd_dc._apply_reflectors`, compact WY).
+    A driver, and ``_apply_reflectors`` is called out of line: the same C
+    entry as the divide-and-conquer SVD's, so a process that ran ``svd``
+    compiles only this call here (devlog 088).  Flops ``~2 r n^2``;
+    workspace ``n^2`` (the dense reflector rows) plus the blocks'.
+    """
+    n = A.shape[0]
+    if n > 2:
+        R = np.empty((n - 1, n), dtype=A.dtype)
+        reflector_rows(A, R, 1, False)  # reflector j: head at column j + 1, v[1:] in A[j, j+2:]
+        _apply_reflectors(Vt, R, tau, n - 1, 1, DC_REFLECTOR_BLOCK)
+
+
 @register(
     "eigh",
     "dc",
@@ -432,21 +470,18 @@ def eigh_tridiagonal_dc(A, w, Vt):
     e = np.zeros(max(n, 1), dtype=A.dtype)
     tau = np.empty(max(n - 1, 1), dtype=A.dtype)
     sytd2_fused(A, w, e, tau)
-    d64 = np.empty(n, dtype=F64)
-    e64 = np.zeros(max(n, 1), dtype=F64)
+    d64 = np.empty(n, dtype=np.float64)
+    e64 = np.zeros(max(n, 1), dtype=np.float64)
     for i in range(n):
         d64[i] = w[i]
         e64[i] = e[i]
-    Z = np.empty((n, n), dtype=F64)
+    Z = np.empty((n, n), dtype=np.float64)
     status = tridiagonal_dc(d64, e64[:n], Z, EIGH_DC_LEAF)
     for i in range(n):
         w[i] = d64[i]
         for c in range(n):
             Vt[i, c] = Z[i, c]
-    if n > 2:
-        R = np.empty((n - 1, n), dtype=A.dtype)
-        reflector_rows(A, R, 1, False)  # reflector j: head at column j + 1, v[1:] in A[j, j+2:]
-        _apply_reflectors(Vt, R, tau, n - 1, 1, DC_REFLECTOR_BLOCK)
+    back_transform(A, tau, Vt)
     return status
 
 

@@ -13,8 +13,9 @@ packed body: :func:`zgemm_1m` (interleaved storage, one real product) and
 :func:`zgemm_3m` (three real products), with :func:`zgemm_1m_small` (1m on
 the register tiles of :func:`gemm_small`) below the sizes where packing pays
 and :func:`zgemm_small` (complex i-k-j loops) by name only;
-:func:`zgemm_1m_a` is 1m with B read in place and A split (the ``V^H B``
-products of the blocked complex QR).
+:func:`zgemm_1m_a` is 1m with B read in place and A split, and
+:func:`zgemm_1m_ah` the same for ``A^H B`` with A read in place (the
+``V^H B`` products of the blocked complex QR).
 
 Kernel contract (all variants): ``A`` is (m, k), ``B`` is (k, n), ``C`` is
 (m, n), all of one float dtype (float32 or float64); ``C`` is updated in
@@ -1210,6 +1211,46 @@ def zgemm_1m_a(A, B, C, alpha, blocks):
         C_i = C[i]
         for j in range(n):
             C_i[j] += alpha * complex(X[2 * j] - Y[2 * j + 1], X[2 * j + 1] + Y[2 * j])
+
+
+@kernel
+def zgemm_1m_ah(A, B, C, alpha, blocks):
+    """``C += alpha * A^H @ B`` for complex A, B, C, with A and B read in place (A transposed).
+
+    Parameters
+    ----------
+    A : (k, m) complex ndarray, rows contiguous
+        Read in place: ``A^H`` is never formed.  Best short (small m).
+    B, C, alpha, blocks
+        As :func:`zgemm_1m_a` (B (k, n) read in place, C (m, n) updated).
+
+    Notes
+    -----
+    :func:`zgemm_1m_a` for a conjugate-transposed left operand.  The
+    transpose of A's real (k, 2m) view has the real parts of column j of
+    A in row 2j and its imaginary parts in row 2j + 1; the packed kernel
+    reads it as its left operand (the packing of A copies it anyway, in
+    micro-panel order, so the transpose costs nothing there), and one real
+    product with B's real view (k x 2n) gives ``X = (Re a_j)^T B`` and ``Y
+    = (Im a_j)^T B`` as interleaved rows 2j and 2j + 1.  Then ``a_j^H B = X
+    - i Y``: ``Re C += Re X + Im Y``, ``Im C += Im X - Re Y`` (4M
+    rounding).  For ``V^H B`` in a block reflector (m = nb) and the Gram
+    matrix ``V^H V``: nothing of size k m or k n is written, where the
+    split planes of ``V^H`` cost a transposing copy whose writes, k apart
+    for a power-of-two k, all fell in one cache set.  Flops 8mnk;
+    workspace 4mn reals.
+    """
+    real = C.real.dtype
+    m = A.shape[1]
+    n = B.shape[1]
+    XY = np.zeros((2 * m, 2 * n), real)
+    gemm_packed(A.view(real).T, B.view(real), XY, real.type(1), blocks)
+    for j in range(m):
+        X = XY[2 * j]
+        Y = XY[2 * j + 1]
+        C_j = C[j]
+        for c in range(n):
+            C_j[c] += alpha * complex(X[2 * c] + Y[2 * c + 1], X[2 * c + 1] - Y[2 * c])
 
 
 @kernel

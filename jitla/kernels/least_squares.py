@@ -251,7 +251,9 @@ def solve_from_r(R, X, Y, w, ones, rtol, B, Rinv, aux):
     d = aux[:p]
     if not _column_scales(R, p, rtol, d):
         return 1
-    Rs = np.zeros((p, p), dtype=R.dtype)
+    # only the upper triangle is written and read: np.empty, not np.zeros (whose implementation
+    # would be one more compilation in a cold fit)
+    Rs = np.empty((p, p), dtype=R.dtype)
     for i in range(p):
         for j in range(i, p):
             Rs[i, j] = R[i, j] / d[j]

@@ -10,7 +10,8 @@
 plus :func:`lu_solve_batched`, one compiled loop over a stack of small
 systems (factor and solve each, sizes 2..8 fully unrolled), and the complex
 :func:`zlu_blocked` / :func:`zlu_solve` (``zgetrf`` / ``zgetrs``: cabs1
-pivoting, trailing update by the 1m complex GEMM).
+pivoting, panels factored on split real / imaginary planes, trailing
+update by the 1m complex GEMM).
 
 Kernel contract: ``A`` is (m, n), C-contiguous (or a view of a C array),
 overwritten with L (strictly below the diagonal, unit diagonal implied) and
@@ -280,39 +281,54 @@ def _factor_panel(A, piv, k0, kb, blocks):
     return pinfo + k0 if pinfo > 0 else 0
 
 
-@vector_kernel(inline="always")
-def _pivot_index(col):
-    """Index of the first entry of largest magnitude in *col* (LAPACK ``idamax``).
+@kernel(inline="always")
+def _magnitude(re, im, i, cabs1):
+    """``|re[i]|``, or ``|re[i]| + |im[i]|`` (LAPACK's ``cabs1`` of a split complex entry) when *cabs1*."""
+    if cabs1:
+        return abs(re[i]) + abs(im[i])
+    return abs(re[i])
 
-    The same index as the sequential search of :func:`_lu_panel` (``>``
-    keeps the first of equal magnitudes; a NaN never wins, unless it is
-    ``col[0]``, which is then returned), in two passes that vectorise: the
-    largest magnitude in W lanes (each lane a strided subsequence, started
-    from ``|col[0]|``), then the first entry that has it.
+
+@vector_kernel(inline="always")
+def _first_largest(re, im, cabs1):
+    """Index of the first entry of largest :func:`_magnitude` in *re* (and *im*, with *cabs1*).
+
+    The same index as a sequential search (``>`` keeps the first of equal
+    magnitudes; a NaN never wins, unless it is the first entry, which is
+    then returned), in two passes that vectorise: the largest magnitude in
+    W lanes (each lane a strided subsequence, started from the first
+    entry's), then the first entry that has it.  *cabs1* is a constant of
+    each caller, so the inlined copy keeps one of the two magnitudes.
     """
-    m = col.shape[0]
-    big = abs(col[0])
+    m = re.shape[0]
+    big = _magnitude(re, im, 0, cabs1)
     if big != big or m == 1:
         return 0
-    lanes = register_tile(col, 1, 1)
+    lanes = register_tile(re, 1, 1)
     W = lanes.shape[1]
     for l in range(W):
         lanes[0, l] = big
     i0 = 1
     while i0 + W <= m:
         for l in range(W):
-            v = abs(col[uint64(i0 + l)])
+            v = _magnitude(re, im, uint64(i0 + l), cabs1)
             lanes[0, l] = v if v > lanes[0, l] else lanes[0, l]
         i0 += W
     for i in range(i0, m):
-        v = abs(col[i])
+        v = _magnitude(re, im, i, cabs1)
         big = v if v > big else big
     for l in range(W):
         big = lanes[0, l] if lanes[0, l] > big else big
     for i in range(m):
-        if abs(col[i]) == big:
+        if _magnitude(re, im, i, cabs1) == big:
             return i
     return 0
+
+
+@vector_kernel(inline="always")
+def _pivot_index(col):
+    """Index of the first entry of largest magnitude in *col* (LAPACK ``idamax``): :func:`_first_largest`."""
+    return _first_largest(col, col, False)
 
 
 @vector_kernel(inline="always")
@@ -1764,91 +1780,209 @@ def slogdet_batched(A, sign, logabsdet, det):
 # --------------------------------------------------------------------------
 # complex LU: zgetrf / zgetrs
 # --------------------------------------------------------------------------
-@kernel(inline="always")
-def _cabs1(z):
-    """``|Re z| + |Im z|``: LAPACK's ``cabs1``, the magnitude izamax compares (no square root)."""
-    return abs(z.real) + abs(z.imag)
+@kernel
+def _whole_lines(w, itemsize):
+    """w rounded up to whole 64-byte lines of entries of *itemsize* bytes."""
+    line = 64 // itemsize
+    return (w + line - 1) // line * line
 
 
 @kernel
-def _zlu_panel(A, piv, k0):
-    """Unblocked LU of the complex (m, n) view A (``zgetf2``); pivots stored 0-based plus *k0*.
+def _plane_stride(m, itemsize):
+    """Row stride (entries) of a split-plane panel of m rows: whole 64-byte lines, plus one.
 
-    Pivot: the first entry of largest ``cabs1`` in the column, as LAPACK's
-    ``izamax``, so ties and near-ties choose the row LAPACK chooses.  The
-    column is scaled by the reciprocal of the pivot unless its modulus is
-    below the smallest normal number (then divided), as ``zgetf2``.
+    Rows a multiple of 4 KiB apart fall into the same L1 sets (a 1024-row
+    float64 panel's rows are 8 KiB apart); one spare line per row spreads
+    them over the sets.
     """
-    m, n = A.shape
+    return _whole_lines(m, itemsize) + 64 // itemsize
+
+
+@kernel(inline="always")
+def _split_gaxpy(Yr, Yi, ur, ui, Xr, Xi, lo):
+    """``y -= sum_p u_p X[p, lo : lo + len(y)]`` for complex y, u, X held as split real and imaginary parts.
+
+    Row p of the planes ``Xr``, ``Xi`` is multiplied by ``u_p = ur[p] + i
+    ui[p]``, p over ``len(ur)``, four rows per pass, so y is loaded and
+    stored once per four rows; each complex product is four real fused
+    multiply-adds ``y_r -= u_r x_r - u_i x_i``, ``y_i -= u_r x_i + u_i x_r``,
+    the terms in ascending p (the rounding of the 1m GEMM's real kernel).
+    y must not overlap the rows read.  Flops 8 len(u) len(y).
+    """
+    w = Yr.shape[0]
+    hi = lo + w
+    q = ur.shape[0]
+    p = 0
+    while p + 4 <= q:
+        u0r = ur[p]
+        u0i = ui[p]
+        u1r = ur[p + 1]
+        u1i = ui[p + 1]
+        u2r = ur[p + 2]
+        u2i = ui[p + 2]
+        u3r = ur[p + 3]
+        u3i = ui[p + 3]
+        X0r = Xr[p, lo:hi]
+        X0i = Xi[p, lo:hi]
+        X1r = Xr[p + 1, lo:hi]
+        X1i = Xi[p + 1, lo:hi]
+        X2r = Xr[p + 2, lo:hi]
+        X2i = Xi[p + 2, lo:hi]
+        X3r = Xr[p + 3, lo:hi]
+        X3i = Xi[p + 3, lo:hi]
+        for i in range(w):
+            Yr[i] = (
+                Yr[i]
+                - u0r * X0r[i]
+                + u0i * X0i[i]
+                - u1r * X1r[i]
+                + u1i * X1i[i]
+                - u2r * X2r[i]
+                + u2i * X2i[i]
+                - u3r * X3r[i]
+                + u3i * X3i[i]
+            )
+            Yi[i] = (
+                Yi[i]
+                - u0r * X0i[i]
+                - u0i * X0r[i]
+                - u1r * X1i[i]
+                - u1i * X1r[i]
+                - u2r * X2i[i]
+                - u2i * X2r[i]
+                - u3r * X3i[i]
+                - u3i * X3r[i]
+            )
+        p += 4
+    while p < q:
+        u_r = ur[p]
+        u_i = ui[p]
+        Xpr = Xr[p, lo:hi]
+        Xpi = Xi[p, lo:hi]
+        for i in range(w):
+            Yr[i] = Yr[i] - u_r * Xpr[i] + u_i * Xpi[i]
+            Yi[i] = Yi[i] - u_r * Xpi[i] - u_i * Xpr[i]
+        p += 1
+
+
+@out_of_line
+@vector_kernel
+def _zlu_panel_split(A, piv, buffer):
+    """Left-looking unblocked complex LU (``zgetf2``) of a panel, on its transpose in split planes.
+
+    Parameters
+    ----------
+    A : (m, kb) complex ndarray, rows contiguous, m >= kb
+        A panel (a view into the matrix); overwritten with its L and U.
+    piv : (kb,) int32 ndarray
+        Overwritten with the 0-based interchanges within A.
+    buffer : real ndarray, flat
+        At least ``2 kb ld`` entries, ``ld = _plane_stride(m, itemsize)``:
+        the planes ``T[0, j, :m]``, ``T[1, j, :m]``, the real and imaginary
+        parts of column j, each row padded with zeros to ld.
+
+    Returns
+    -------
+    info : int
+        0, or ``k + 1`` for the first exactly zero pivot.
+
+    Notes
+    -----
+    A complex row of a row-major panel is only kb numbers long, and loops
+    over interleaved complex numbers do not vectorise (devlog 076); on
+    split, transposed columns every step is a loop of real operations
+    along contiguous rows.  Column j receives all its updates when it is
+    reached (the left-looking, "gaxpy" order of Gaussian elimination;
+    Golub & Van Loan, 4th ed., Ch. 3, with partial pivoting as Sec. 3.4;
+    LAPACK's ``zgetf2`` is the right-looking order):
+
+    1. its top j entries become ``U[:j, j] = L11^{-1} A[:j, j]`` (unit
+       lower, one column of L11 at a time);
+    2. the entries below take ``- L[j:, :j] U[:j, j]`` by
+       :func:`_split_gaxpy` (four columns of L per pass);
+    3. the pivot: first largest ``|re| + |im|`` (:func:`_first_largest`,
+       LAPACK's ``izamax``), swapped in every column of the panel, done or
+       not (the updates still owed are row by row, so they commute with
+       the interchange);
+    4. the multipliers: the column below the pivot times its reciprocal,
+       or divided by it when its modulus is below the smallest normal
+       number, as ``zgetf2``.
+
+    Each column is loaded and stored once per four columns of L, where the
+    right-looking rank-1 updates load and store every remaining column at
+    every step.  Zero multipliers are not skipped (a zero times an inf is
+    a NaN, as in a GEMM update).  Flops 4 kb^2 m real, less the triangle.
+    """
+    m, kb = A.shape
+    ld = _plane_stride(m, buffer.itemsize)
+    T = buffer[: 2 * kb * ld].reshape((2, kb, ld))
+    for i in range(m):
+        row = A[i]
+        for j in range(kb):
+            z = row[j]
+            T[0, j, i] = z.real
+            T[1, j, i] = z.imag
+    for j in range(kb):
+        for i in range(m, ld):
+            T[0, j, i] = 0
+            T[1, j, i] = 0
+    Tr = T[0]
+    Ti = T[1]
     info = 0
-    tiny = np.finfo(A.real.dtype).tiny
-    for k in range(min(m, n)):
-        p = k
-        big = _cabs1(A[k, k])
-        for i in range(k + 1, m):
-            v = _cabs1(A[i, k])
-            if v > big:
-                big = v
-                p = i
-        piv[k] = p + k0
-        if A[p, k] != 0:
-            if p != k:
-                row_k = A[k]
-                row_p = A[p]
-                for j in range(n):
-                    row_k[j], row_p[j] = row_p[j], row_k[j]
-            d = A[k, k]
+    tiny = np.finfo(T.dtype).tiny
+    for j in range(min(m, kb)):
+        Cr = Tr[j, :m]
+        Ci = Ti[j, :m]
+        # 1. U[:j, j] = L11^{-1} A[:j, j], column p of L11 (row p of T) at a time
+        for p in range(j):
+            ur = Cr[p]
+            ui = Ci[p]
+            Lr = Tr[p, p + 1 : j]
+            Li = Ti[p, p + 1 : j]
+            Ur = Cr[p + 1 : j]
+            Ui = Ci[p + 1 : j]
+            for i in range(j - p - 1):
+                Ur[i] = Ur[i] - ur * Lr[i] + ui * Li[i]
+                Ui[i] = Ui[i] - ur * Li[i] - ui * Lr[i]
+        # 2. A[j:, j] -= L[j:, :j] U[:j, j], four columns of L per pass
+        # (over whole lines: the rows' zeroed padding takes the remainder, so no scalar tail)
+        hi = j + _whole_lines(m - j, T.itemsize)
+        _split_gaxpy(Tr[j, j:hi], Ti[j, j:hi], Cr[:j], Ci[:j], Tr, Ti, j)
+        w = m - j
+        Dr = Cr[j:]
+        Di = Ci[j:]
+        # 3. pivot and interchange
+        q = _first_largest(Dr, Di, True) + j
+        piv[j] = q
+        if Cr[q] != 0 or Ci[q] != 0:
+            if q != j:
+                for c in range(kb):
+                    Tr[c, j], Tr[c, q] = Tr[c, q], Tr[c, j]
+                    Ti[c, j], Ti[c, q] = Ti[c, q], Ti[c, j]
+            # 4. multipliers
+            d = complex(Cr[j], Ci[j])
+            re = Cr[j + 1 :]
+            im = Ci[j + 1 :]
             if abs(d) >= tiny:
                 r = 1 / d
-                for i in range(k + 1, m):
-                    A[i, k] *= r
+                rr = r.real
+                ri = r.imag
+                for i in range(w - 1):
+                    xr = re[i]
+                    xi = im[i]
+                    re[i] = xr * rr - xi * ri
+                    im[i] = xr * ri + xi * rr
             else:
-                for i in range(k + 1, m):
-                    A[i, k] /= d
+                for i in range(w - 1):
+                    z = complex(re[i], im[i]) / d
+                    re[i] = z.real
+                    im[i] = z.imag
         elif info == 0:
-            info = k + 1
-        U_k = A[k, k + 1 :]
-        for i in range(k + 1, m):
-            a = A[i, k]
-            if a != 0:
-                A_i = A[i, k + 1 :]
-                for j in range(n - k - 1):
-                    A_i[j] -= a * U_k[j]
-    return info
-
-
-@kernel
-def _zlu_panel_blocked(P, piv, ib, blocks):
-    """LU of the contiguous complex panel P (m x kb), *ib* columns at a time; status as :func:`_zlu_panel`.
-
-    The second level of the blocking, as the real :func:`_lu_panel_blocked`:
-    each m x ib sub-panel is factored by :func:`_zlu_panel` (its rows are
-    short and stay in L1/L2), its interchanges applied to the panel's other
-    columns, and the rest of the panel updated by a unit lower triangular
-    solve (:func:`ztrsm`) and one complex GEMM (:func:`zgemm_1m`).  Pivots
-    0-based within P.
-    """
-    m, kb = P.shape
-    minus_one = P.real.dtype.type(-1)
-    info = 0
-    kmax = min(m, kb)
-    for j0 in range(0, kmax, ib):
-        jb = min(ib, kmax - j0)
-        j1 = j0 + jb
-        pinfo = _zlu_panel(P[j0:, j0:j1], piv[j0:j1], j0)
-        if info == 0 and pinfo:
-            info = pinfo + j0
-        for i in range(j0, j1):
-            p = piv[i]
-            if p != i:
-                for j in range(j0):
-                    P[i, j], P[p, j] = P[p, j], P[i, j]
-                for j in range(j1, kb):
-                    P[i, j], P[p, j] = P[p, j], P[i, j]
-        if j1 < kb:
-            ztrsm(P[j0:j1, j0:j1], P[j0:j1, j1:], True, 0, True, blocks, jb)
-            if j1 < m:
-                zgemm_1m(P[j1:, j0:j1], P[j0:j1, j1:], P[j1:, j1:], minus_one, blocks)
+            info = j + 1
+    for i in range(m):
+        row = A[i]
+        for j in range(kb):
+            row[j] = complex(T[0, j, i], T[1, j, i])
     return info
 
 
@@ -1865,9 +1999,7 @@ def zlu_blocked(A, piv, blocks, nb):
     blocks : tuple of int
         ``(MC, KC, NC)`` of the real packed GEMM under :func:`zgemm_1m`.
     nb : int
-        Panel width (a matrix of order <= nb is one panel).  Each panel is
-        factored ``ib = max(4, nb // 4)`` columns at a time, and the
-        triangular solve for U12 runs in diagonal blocks of ib.
+        Panel width (a matrix of order <= nb is one panel).
 
     Returns
     -------
@@ -1877,41 +2009,31 @@ def zlu_blocked(A, piv, blocks, nb):
 
     Notes
     -----
-    :func:`lu_blocked` with complex arithmetic (LAPACK ``zgetrf``): what
-    changes is the pivot measure (``cabs1``, :func:`_zlu_panel`), the
-    division by a complex pivot (Numba's complex division, which scales as
-    Smith's algorithm to avoid overflow), and the trailing update
-    ``A22 -= L21 @ U12``, which runs on the real packed kernel by the 1m
-    method (:func:`jitla.kernels.gemm.zgemm_1m`) with the rounding of the
-    ordinary complex product.  As in the real kernel the tall panel is
-    copied to a contiguous array (in place its rows, n entries apart, fall
-    into the same cache sets) and factored there in sub-panels
-    (:func:`_zlu_panel_blocked`), and :func:`ztrsm` solves most of U12 by
-    GEMM.  Flops 8n^3/3 real (2n^3/3 complex multiply-adds); workspace: the
-    panel copy (m nb complex), the expanded U12 (4 nb n reals) and packing
-    buffers.
+    :func:`lu_blocked` with complex arithmetic (LAPACK ``zgetrf``): the
+    pivot is the first entry of largest ``cabs1 = |Re| + |Im|``, as
+    ``izamax``, the division by a complex pivot is Numba's complex division
+    (scaled as Smith's algorithm), and the trailing update
+    ``A22 -= L21 @ U12`` runs on the real packed kernel by the 1m method
+    (:func:`jitla.kernels.gemm.zgemm_1m`).  Each panel is copied
+    transposed into split real and imaginary planes and factored there
+    left-looking (:func:`_zlu_panel_split`), where loops over interleaved
+    complex numbers would not vectorise, and :func:`ztrsm` solves
+    ``U12 = L11^{-1} A12`` (diagonal blocks of ib = max(4, nb // 4), the
+    rest by GEMM).  Flops 8n^3/3 real (2n^3/3 complex multiply-adds);
+    workspace: the panel's planes (2 nb m reals, rows padded), the expanded
+    U12 (4 nb n reals) and packing buffers.
     """
     m, n = A.shape
-    minus_one = A.real.dtype.type(-1)
+    real = A.real.dtype
+    minus_one = real.type(-1)
     info = 0
     kmax = min(m, n)
     ib = max(4, nb // 4)
+    buffer = np.empty(2 * min(nb, kmax) * _plane_stride(m, A.itemsize // 2), real)
     for k0 in range(0, kmax, nb):
         kb = min(nb, kmax - k0)
         k1 = k0 + kb
-        rows = m - k0
-        P = np.empty((rows, kb), A.dtype)
-        for i in range(rows):
-            src = A[k0 + i, k0:k1]
-            dst = P[i]
-            for j in range(kb):
-                dst[j] = src[j]
-        pinfo = _zlu_panel_blocked(P, piv[k0:k1], ib, blocks)
-        for i in range(rows):
-            src = P[i]
-            dst = A[k0 + i, k0:k1]
-            for j in range(kb):
-                dst[j] = src[j]
+        pinfo = _zlu_panel_split(A[k0:, k0:k1], piv[k0:k1], buffer)
         for i in range(k0, k1):
             piv[i] += k0
         if info == 0 and pinfo:

@@ -18,12 +18,16 @@ the one that maps x onto ``beta e_0``, and LAPACK's choice makes ``beta``
 
 The unblocked kernels are BLAS-2 (one reflector at a time, rows updated
 in place); the complex arithmetic is written out as plain loops over
-complex scalars, which Numba lowers to pairs of real operations.  The
-blocked ones (:func:`zgeqrf`, :func:`zungqr`, section 4) gather nb
-reflectors into the compact WY form ``I - V T V^H`` (``zlarft``) and apply
-it with two complex GEMMs (``zlarfb``), which run on the real packed kernel
-by the 1m method (:func:`jitla.kernels.gemm.zgemm_1m`).  No checks are made
-on the inputs.
+complex scalars, which Numba lowers to pairs of real operations.
+:func:`zgeqr2_split` (section 4) is the same factorisation on a split copy
+of the rows (real parts, then imaginary parts), where the loops
+vectorise; it factors the panels of the blocked kernels (:func:`zgeqrf`,
+:func:`zungqr`, section 5), which gather nb reflectors into the compact WY
+form ``I - V T V^H`` (``zlarft``) and apply it with complex GEMMs
+(``zlarfb``) on the real packed kernel (the 1m method,
+:func:`jitla.kernels.gemm.zgemm_1m`, and ``V^H B`` with V read in place,
+:func:`~jitla.kernels.gemm.zgemm_1m_ah`).  No checks are made on the
+inputs.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ import math
 
 import numpy as np
 
-from jitla._jit import kernel
-from jitla.kernels.gemm import zgemm_1m, zgemm_1m_a
+from jitla._jit import kernel, vector_kernel
+from jitla.kernels._layout import zsplit_copy, zsplit_store
+from jitla.kernels._tile import register_tile, unit_stride_row
+from jitla.kernels.gemm import zgemm_1m, zgemm_1m_ah
 from jitla.kernels.qr_pivoted import _downdate
 
 __all__ = [
@@ -46,6 +52,7 @@ __all__ = [
     "zapply_qh",
     "zapply_q",
     "zsolve_upper",
+    "zgeqr2_split",
     "zgeqrf",
     "zungqr",
 ]
@@ -394,39 +401,153 @@ def zsolve_upper(R, X, conj_trans):
 
 
 # --------------------------------------------------------------------------
-# 4. blocked: compact WY (zlarft / zlarfb), GEMM updates
+# 4. the panel on split rows
 # --------------------------------------------------------------------------
-@kernel(inline="always")
-def _zpanel_load(A, k, kb):
-    """The panel ``A[k:, k:k+kb]`` as an (m-k, kb) C array (consecutive rows: no cache-set aliasing)."""
-    mk = A.shape[0] - k
-    P = np.empty((mk, kb), dtype=A.dtype)
-    for r in range(mk):
-        src = A[k + r, k : k + kb]
-        dst = P[r]
-        for j in range(kb):
-            dst[j] = src[j]
-    return P
+# zgeqr2's reflector steps on a split copy of the panel (each row's real
+# parts, then its imaginary parts, ``_layout.zsplit_copy``): the complex
+# row loops of reflect_rows compile to scalar code on interleaved storage
+# (devlog 076); on split rows every loop is a real one over unit-stride
+# lanes, two 64-byte chunks of columns at a time in registers, as the real
+# ``qr_householder._apply_reflector``.
+@vector_kernel(inline="always")
+def _zreflect_split_cols(Ps, j, c, tr, ti, w):
+    """``B := (I - t v v^H) B`` on the columns ``c .. c + w.shape[1]`` of the split rows ``Ps[j:]``.
+
+    ``v = [1, Ps[j+1:, :, j]]`` (column j), ``t = tr + i ti``.  *w* is a
+    (4, W) register tile (``w.shape[1]`` is a compile-time width): pass 1
+    sums ``v^H B`` down the rows in it (``Re v Re B``, ``Re v Im B``,
+    ``Im v Im B``, ``Im v Re B`` in four rows of accumulators, combined
+    once), pass 2 subtracts ``v (t v^H B)`` row by row.  Every access is
+    through a unit-stride view indexed from 0 (``unit_stride_row``), and
+    ``t v^H B`` stays in the tile from pass 1 to pass 2: stored to a
+    buffer, or with lanes masked to zero (to start at an aligned column),
+    it reached pass 2 as scalars and that pass compiled to scalar code.
+    Flops ``16 (m - j) W``.
+    """
+    W = w.shape[1]
+    mk = Ps.shape[0]
+    Pj = Ps[j]
+    br = unit_stride_row(Pj, 0, c, W)
+    bi = unit_stride_row(Pj, 1, c, W)
+    for t in range(W):
+        w[0, t] = br[t]
+        w[1, t] = bi[t]
+        w[2, t] = 0
+        w[3, t] = 0
+    for r in range(j + 1, mk):
+        Pr = Ps[r]
+        vr = Pr[0, j]
+        vi = Pr[1, j]
+        br = unit_stride_row(Pr, 0, c, W)
+        bi = unit_stride_row(Pr, 1, c, W)
+        for t in range(W):
+            w[0, t] += vr * br[t]
+            w[1, t] += vr * bi[t]
+        for t in range(W):
+            w[2, t] += vi * bi[t]
+            w[3, t] += vi * br[t]
+    for t in range(W):
+        sr = w[0, t] + w[2, t]  # Re (v^H B)
+        si = w[1, t] - w[3, t]  # Im (v^H B)
+        w[0, t] = tr * sr - ti * si
+        w[1, t] = tr * si + ti * sr
+    br = unit_stride_row(Pj, 0, c, W)
+    bi = unit_stride_row(Pj, 1, c, W)
+    for t in range(W):
+        br[t] -= w[0, t]
+    for t in range(W):
+        bi[t] -= w[1, t]
+    for r in range(j + 1, mk):
+        Pr = Ps[r]
+        vr = Pr[0, j]
+        vi = Pr[1, j]
+        br = unit_stride_row(Pr, 0, c, W)
+        for t in range(W):
+            br[t] -= vr * w[0, t]
+        for t in range(W):
+            br[t] += vi * w[1, t]
+        bi = unit_stride_row(Pr, 1, c, W)
+        for t in range(W):
+            bi[t] -= vr * w[1, t]
+        for t in range(W):
+            bi[t] -= vi * w[0, t]
 
 
-@kernel(inline="always")
-def _zpanel_store(P, A, k):
-    """Copy the factored panel P back to ``A[k:, k:k+kb]``."""
-    mk, kb = P.shape
-    for r in range(mk):
-        src = P[r]
-        dst = A[k + r, k : k + kb]
-        for j in range(kb):
-            dst[j] = src[j]
+@vector_kernel
+def _zreflect_split_strip(Ps, j, c, tr, ti):
+    """:func:`_zreflect_split_cols` on two 64-byte chunks of columns from c (16 float64, 32 float32)."""
+    _zreflect_split_cols(Ps, j, c, tr, ti, register_tile(Ps[0], 4, 2))
 
 
 @kernel
-def _zlarft(P, tau, blocks):
-    """``V``, ``V^H`` and the upper triangular T of ``H_0 ... H_{kb-1} = I - V T V^H`` (``zlarft``).
+def zgeqr2_split(P, tau):
+    """:func:`zgeqr2` of a panel, worked on a split copy of its rows: the same reflectors, vectorised.
 
     Parameters
     ----------
-    P : (mk, kb) complex ndarray
+    P : (mk, kb) complex ndarray, rows contiguous, overwritten
+        As :func:`zgeqr2`'s A.
+    tau : (min(mk, kb),) complex ndarray, overwritten
+
+    Returns
+    -------
+    int
+        0.
+
+    Notes
+    -----
+    LAPACK ``zgeqr2`` (Golub & Van Loan, 4th ed., Alg. 5.2.1, complex
+    reflectors by :func:`zlarfg`), on a 64-byte aligned (mk, 2, Lp) copy
+    (:func:`~jitla.kernels._layout.zsplit_copy`).  Step j gathers column j
+    into a complex buffer for :func:`zlarfg` and writes it back, then
+    applies ``H_j^H`` to the columns ``j+1 ..`` from column j+1 itself (no
+    alignment: the columns at and before j must not change), in strips of
+    two 64-byte chunks, S = 2W columns (:func:`_zreflect_split_strip`).
+    The last strip may run up to S - 1 columns past kb, so Lp is kb rounded
+    up to a chunk plus S, and the padding is zeros, which the reflectors
+    leave zero.  Strips of four chunks with single chunks for the rest
+    were no faster and took two kernels, twice the compilation.
+    The sums run in another order than :func:`zgeqr2`'s, so the results
+    agree to rounding.  Flops ``8 mk kb^2 - 8 kb^3 / 3`` real (plus the
+    padding of each step's last strip); workspace ``2 mk (kb + 3 W)``
+    reals and mk complex.
+    """
+    mk, kb = P.shape
+    like = P.real
+    W = register_tile(like, 1, 1).shape[1]
+    S = 2 * W
+    Ps = zsplit_copy(P, like, (kb + W - 1) // W * W + S)
+    x = np.empty(max(mk, 1), dtype=P.dtype)
+    for j in range(min(mk, kb)):
+        n = mk - j
+        for q in range(n):
+            x[q] = complex(Ps[j + q, 0, j], Ps[j + q, 1, j])
+        _, t = zlarfg(x[:n])
+        tau[j] = t
+        for q in range(n):
+            Ps[j + q, 0, j] = x[q].real
+            Ps[j + q, 1, j] = x[q].imag
+        if j + 1 >= kb or t == 0:
+            continue
+        # H_j^H: t = conj(tau_j)
+        tr = t.real
+        ti = -t.imag
+        for c in range(j + 1, kb, S):
+            _zreflect_split_strip(Ps, j, c, tr, ti)
+    zsplit_store(Ps, P)
+    return 0
+
+
+# --------------------------------------------------------------------------
+# 5. blocked: compact WY (zlarft / zlarfb), GEMM updates
+# --------------------------------------------------------------------------
+@kernel
+def _zlarft(P, tau, blocks):
+    """``V`` and the upper triangular T of ``H_0 ... H_{kb-1} = I - V T V^H`` (``zlarft``).
+
+    Parameters
+    ----------
+    P : (mk, kb) complex ndarray, rows contiguous
         A factored panel: the vectors ``v[1:]`` below its diagonal (the
         unit heads implied, R above them ignored).
     tau : (kb,) complex ndarray
@@ -437,8 +558,6 @@ def _zlarft(P, tau, blocks):
     -------
     V : (mk, kb) complex ndarray
         Unit lower trapezoidal, zeros above the diagonal.
-    Vh : (kb, mk) complex ndarray
-        ``V^H`` as a C array (the left operand of ``V^H B``).
     T : (kb, kb) complex ndarray
         Upper triangular.
 
@@ -448,24 +567,25 @@ def _zlarft(P, tau, blocks):
     ``T[:i, i] = -tau_i T[:i, :i] (V[:, :i]^H v_i)`` (Golub & Van Loan, 4th
     ed., Sec. 5.1.7; Schreiber & Van Loan 1989).  All the products
     ``V^H v_i`` are taken at once as the Gram matrix ``G = V^H V`` by one
-    complex GEMM, as the real ``_larft`` does.  Flops ``8 kb^2 mk`` real
-    plus O(kb^3).
+    complex GEMM that reads V in place for ``V^H``
+    (:func:`~jitla.kernels.gemm.zgemm_1m_ah`), as the real ``_larft`` does.
+    Flops ``8 kb^2 mk`` real plus O(kb^3); workspace ``mk kb + 2 kb^2``
+    complex plus the GEMM's.
     """
     mk, kb = P.shape
-    V = np.zeros((mk, kb), dtype=P.dtype)
-    Vh = np.zeros((kb, mk), dtype=P.dtype)
+    V = np.empty((mk, kb), dtype=P.dtype)
     for r in range(mk):
         src = P[r]
         row = V[r]
         for j in range(min(r, kb)):
             row[j] = src[j]
-            Vh[j, r] = src[j].conjugate()
         if r < kb:
             row[r] = 1
-            Vh[r, r] = 1
+            for j in range(r + 1, kb):
+                row[j] = 0
     G = np.zeros((kb, kb), dtype=P.dtype)
     # (the [:, :] views give every 1m call here and in _zlarfb one operand signature)
-    zgemm_1m_a(Vh, V[:, :], G[:, :], P.real.dtype.type(1), blocks)
+    zgemm_1m_ah(V, V[:, :], G[:, :], P.real.dtype.type(1), blocks)
     T = np.zeros((kb, kb), dtype=P.dtype)
     for i in range(kb):
         t = tau[i]
@@ -475,71 +595,44 @@ def _zlarft(P, tau, blocks):
                 s += T[p, q] * G[q, i]
             T[p, i] = -t * s
         T[i, i] = t
-    return V, Vh, T
+    return V, T
 
 
 @kernel
-def _zlarfb(V, Vh, T, B, conj_t, blocks):
+def _zlarfb(V, T, B, conj_t, blocks):
     """``B := (I - V op(T) V^H) B`` in place, ``op(T) = T^H`` with *conj_t* (``H^H``), else T (``zlarfb``).
 
-    ``W = V^H B`` (GEMM), ``W := op(T) W`` (triangular, row axpys),
-    ``B -= V W`` (GEMM).  B (mk, nc) with contiguous rows, a view into the
-    matrix being factored.  Flops ``16 mk nc kb`` real in the GEMMs plus
-    ``4 kb^2 nc``; workspace kb nc complex and the GEMMs' expanded B.
+    ``Y = V op(T)`` (GEMM, mk x kb x kb), ``W = V^H B`` (GEMM reading V in
+    place for ``V^H``), ``B -= Y W`` (GEMM).  B (mk, nc) with contiguous
+    rows, a view into the matrix being factored.
+
+    Notes
+    -----
+    LAPACK ``zlarfb`` multiplies ``W := op(T) W`` in place (``ztrmm``, kb^2
+    nc / 2 complex multiply-adds); here T goes onto V instead, by the
+    packed GEMM: twice the multiplies of the triangle (mk kb^2, with mk ~ nc),
+    but at the GEMM's speed, where the complex row axpys of a triangular
+    multiply on interleaved storage ran at a fraction of it.  Flops ``16 mk
+    nc kb + 8 mk kb^2`` real; workspace ``kb (2 mk + nc + kb)`` complex plus
+    the GEMMs' expanded operands.
     """
     kb = T.shape[0]
+    mk = V.shape[0]
     nc = B.shape[1]
     one = B.real.dtype.type(1)
+    opT = np.empty((kb, kb), dtype=T.dtype)
+    for i in range(kb):
+        for j in range(kb):
+            opT[i, j] = T[j, i].conjugate() if conj_t else T[i, j]
+    Y = np.zeros((mk, kb), dtype=V.dtype)
+    zgemm_1m(V, opT[:, :], Y[:, :], one, blocks)
     W = np.zeros((kb, nc), dtype=B.dtype)
-    zgemm_1m_a(Vh, B, W[:, :], one, blocks)
-    if conj_t:
-        # row i of T^H W needs rows 0..i of W: from the bottom up
-        for i in range(kb - 1, -1, -1):
-            wi = W[i]
-            d = T[i, i].conjugate()
-            for j in range(nc):
-                wi[j] *= d
-            for p in range(i):
-                c = T[p, i].conjugate()
-                if c != 0:
-                    wp = W[p]
-                    for j in range(nc):
-                        wi[j] += c * wp[j]
-    else:
-        # row i of T W needs rows i..kb-1 of W: from the top down
-        for i in range(kb):
-            wi = W[i]
-            d = T[i, i]
-            for j in range(nc):
-                wi[j] *= d
-            for p in range(i + 1, kb):
-                c = T[i, p]
-                if c != 0:
-                    wp = W[p]
-                    for j in range(nc):
-                        wi[j] += c * wp[j]
-    zgemm_1m(V, W[:, :], B, -one, blocks)
+    zgemm_1m_ah(V, B, W[:, :], one, blocks)
+    zgemm_1m(Y, W[:, :], B, -one, blocks)
 
 
 @kernel(driver=True)
-def _zgeqrf_panels(A, tau, nb, blocks):
-    """:func:`zgeqrf` with every panel factored in place by :func:`zgeqr2` (the inner level)."""
-    m, n = A.shape
-    kmax = min(m, n)
-    w = np.empty(max(n, 1), dtype=A.dtype)
-    for k in range(0, kmax, nb):
-        kb = min(nb, kmax - k)
-        for j in range(k, k + kb):
-            _, tau[j] = zlarfg(A[j:, j])
-            reflect_rows(A, j, j, tau[j].conjugate(), A, j + 1, k + kb, w)
-        if k + kb < n:
-            V, Vh, T = _zlarft(A[k:, k : k + kb], tau[k : k + kb], blocks)
-            _zlarfb(V, Vh, T, A[k:, k + kb :], True, blocks)
-    return 0
-
-
-@kernel(driver=True)
-def zgeqrf(A, tau, nb, ib, blocks):
+def zgeqrf(A, tau, nb, blocks):
     """Complex Householder QR, blocked compact WY (LAPACK ``zgeqrf``): ``A = Q R`` in place.
 
     Parameters
@@ -549,9 +642,6 @@ def zgeqrf(A, tau, nb, ib, blocks):
     tau : (min(m, n),) complex ndarray, overwritten
     nb : int
         Panel width (reflectors per block reflector of the trailing update).
-    ib : int
-        Inner panel width: each nb-column panel is itself factored blocked,
-        ib columns at a time (``ib >= nb``: unblocked).
     blocks : tuple of int
         ``(MC, KC, NC)`` of the real packed GEMM under :func:`zgemm_1m`.
 
@@ -567,31 +657,29 @@ def zgeqrf(A, tau, nb, ib, blocks):
     real :func:`jitla.kernels.qr_householder.geqrf`.  Per panel of nb
     columns:
 
-    1. copy the panel ``A[k:, k:k+nb]`` to a contiguous array (in place its
-       rows alias in the caches) and factor it there, itself blocked: ib
-       columns by :func:`zgeqr2`'s loops, then the rest of the panel by
-       their block reflector (:func:`_zgeqrf_panels`), the two-level
-       scheme of Elmroth & Gustavson (IBM J. Res. Dev. 44(4), 2000) cut at
-       two levels;
-    2. V, ``V^H`` and T of the panel (:func:`_zlarft`);
+    1. factor the panel ``A[k:, k:k+nb]`` by :func:`zgeqr2_split`, in its
+       split copy (in place the panel's rows alias in the caches).  The
+       panels were factored in two levels before (ib columns by the
+       interleaved loops, then the rest of the panel by their block
+       reflector, after Elmroth & Gustavson, IBM J. Res. Dev. 44(4), 2000);
+       on split rows one level is faster;
+    2. V and T of the panel (:func:`_zlarft`);
     3. trailing update ``A2 := H^H A2 = (I - V T^H V^H) A2`` by
-       :func:`_zlarfb`: two complex GEMMs on the real packed kernel (1m).
+       :func:`_zlarfb`: three complex GEMMs on the real packed kernel.
 
     The reflectors are :func:`zlarfg`'s, so R and the stored vectors agree
     with :func:`zgeqr2`'s (and numpy's) to rounding.  Flops ``8mn^2 -
-    8n^3/3`` real plus ``~nb/n`` of that for T; workspace ``nb (2m + n +
-    nb)`` complex plus the GEMMs' expanded operands.
+    8n^3/3`` real plus ``~2 nb/n`` of that for T and ``V T^H``; workspace
+    ``nb (3m + n + nb)`` complex plus the GEMMs' expanded operands.
     """
     m, n = A.shape
     kmax = min(m, n)
     for k in range(0, kmax, nb):
         kb = min(nb, kmax - k)
-        P = _zpanel_load(A, k, kb)
-        _zgeqrf_panels(P, tau[k : k + kb], ib, blocks)
-        _zpanel_store(P, A, k)
+        zgeqr2_split(A[k:, k : k + kb], tau[k : k + kb])
         if k + kb < n:
-            V, Vh, T = _zlarft(P[:, :], tau[k : k + kb], blocks)
-            _zlarfb(V, Vh, T, A[k:, k + kb :], True, blocks)
+            V, T = _zlarft(A[k:, k : k + kb], tau[k : k + kb], blocks)
+            _zlarfb(V, T, A[k:, k + kb :], True, blocks)
     return 0
 
 
@@ -621,7 +709,7 @@ def zungqr(A, tau, Q, nb, blocks):
     ``Q[j:, j:] := (I - V T V^H) Q[j:, j:]`` (:func:`_zlarfb` without the
     conjugate of T), the columns ``< j`` of those rows being still zero.
     Golub & Van Loan, 4th ed., Sec. 5.1.6 and 5.2.3.  Flops as
-    :func:`zform_q`, mostly in the GEMMs; workspace ``nb (2m + q + nb)``
+    :func:`zform_q`, mostly in the GEMMs; workspace ``nb (3m + q + nb)``
     complex plus the GEMMs' expanded operands.
     """
     m, q = Q.shape
@@ -638,7 +726,6 @@ def zungqr(A, tau, Q, nb, blocks):
     # loop over panels of nb reflectors, last panel first
     for j in range(last, -1, -nb):
         kb = min(nb, k - j)
-        P = _zpanel_load(A, j, kb)
-        V, Vh, T = _zlarft(P[:, :], tau[j : j + kb], blocks)
-        _zlarfb(V, Vh, T, Q[j:, j:], False, blocks)
+        V, T = _zlarft(A[j:, j : j + kb], tau[j : j + kb], blocks)
+        _zlarfb(V, T, Q[j:, j:], False, blocks)
     return 0

@@ -44,7 +44,6 @@ import math
 import numpy as np
 
 from jitla._jit import kernel, out_of_line, vector_kernel
-from jitla.kernels._layout import F64
 from jitla.kernels.level1 import dot
 
 __all__ = ["secular_roots", "lowner_z"]
@@ -123,8 +122,8 @@ def secular_roots(dh, zh, K, sig, eta, orig, delta, squared):
     See the module notes.  Flops ``O(K^2)`` per step, a few steps a root;
     workspace K.
     """
-    eps = np.finfo(F64).eps
-    w = np.empty(K, dtype=F64)
+    eps = 2.220446049250313e-16  # float64's machine epsilon
+    w = np.empty(K, dtype=np.float64)
     zsq = dot(zh, zh)
     for j in range(K):
         if j < K - 1:
@@ -153,8 +152,16 @@ def secular_roots(dh, zh, K, sig, eta, orig, delta, squared):
         for i in range(K):
             delta[i] = _gap(dh[i], dh[o], squared)
         for _ in range(SECULAR_MAXIT):
-            psi, dpsi = _pole_sums(zh, delta, tau, 0, j + 1)
-            phi, dphi = _pole_sums(zh, delta, tau, j + 1, K)
+            # the poles up to j, then the rest: one inlined copy of _pole_sums, not two
+            psi = dpsi = phi = dphi = 0.0
+            for part in range(2):
+                sp, dp = _pole_sums(zh, delta, tau, 0 if part == 0 else j + 1, j + 1 if part == 0 else K)
+                if part == 0:
+                    psi = sp
+                    dpsi = dp
+                else:
+                    phi = sp
+                    dphi = dp
             f = 1.0 + psi + phi
             # rounding error of f: its terms, and tau's own error through f'
             if abs(f) <= eps * (8.0 * (phi - psi) + 8.0 + abs(tau) * (dpsi + dphi)):

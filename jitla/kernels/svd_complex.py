@@ -37,7 +37,7 @@ import math
 import numpy as np
 
 from jitla._jit import kernel, out_of_line, vector_kernel
-from jitla.kernels._layout import aligned_empty
+from jitla.kernels._layout import aligned_empty, zsplit_copy, zsplit_store
 from jitla.kernels._tile import register_tile, unit_stride_row
 from jitla.kernels.level1 import jacobi_angle
 from jitla.kernels.qr_complex import zlarfg
@@ -183,35 +183,6 @@ def _ztwo_right_rows(p0, p1, s0, s1, vz, c0):
 
 
 @kernel
-def _zsplit_copy(G, like, W):
-    """G (k, L) complex as a 64-byte aligned real (k, 2, Lp): row r's real parts, then its imaginary parts.
-
-    Lp is L rounded up to a multiple of W; the padding is zero.  *like* is
-    a real array of G's precision (its dtype only).
-    """
-    k, L = G.shape
-    Lp = (L + W - 1) // W * W
-    P = aligned_empty(2 * k, Lp, like).reshape((k, 2, Lp))
-    for r in range(k):
-        for c in range(L):
-            P[r, 0, c] = G[r, c].real
-            P[r, 1, c] = G[r, c].imag
-        for c in range(L, Lp):
-            P[r, 0, c] = 0
-            P[r, 1, c] = 0
-    return P
-
-
-@kernel
-def _zsplit_store(P, G):
-    """G (k, L) complex from the split rows P (k, 2, Lp): the inverse of :func:`_zsplit_copy`."""
-    k, L = G.shape
-    for r in range(k):
-        for c in range(L):
-            G[r, c] = complex(P[r, 0, c], P[r, 1, c])
-
-
-@kernel
 def _zreflector_from(P, r0, c0, count, along_row, x, floor):
     """:func:`zlarfg` of ``count`` entries of the split rows P from ``(r0, c0)``, written back.
 
@@ -243,7 +214,7 @@ def _zreflector_from(P, r0, c0, count, along_row, x, floor):
 @out_of_line
 @kernel
 def _zbidiagonalize_split(P, L, d, e, tau_right, tau_left):
-    """:func:`zbidiagonalize` of the split rows ``P[:, :, :L]`` (:func:`_zsplit_copy`), in place.
+    """:func:`zbidiagonalize` of the split rows ``P[:, :, :L]`` (``_layout.zsplit_copy``), in place.
 
     P (k, 2, Lp) aligned, zero after column L, Lp whole registers.  On
     return P holds what :func:`zbidiagonalize` leaves in G, split; its
@@ -368,8 +339,8 @@ def zbidiagonalize(G, d, e, tau_right, tau_left):
     with no second pass; ``|x_1 - beta| >= |beta| >= |x_1|``, so its
     rounding error is that of the two-pass product.  The rows are worked on
     split (each row's real parts, then its imaginary parts:
-    :func:`_zsplit_copy`), padded to whole registers and 64-byte aligned,
-    so that every inner loop is a real one over unit-stride lanes; each
+    :func:`~jitla.kernels._layout.zsplit_copy`), padded to whole registers
+    and 64-byte aligned, so that every inner loop is a real one over unit-stride lanes; each
     pass starts at the register boundary at or before column i, where
     ``v = w = 0`` leave the columns as they are.  Rows go in pairs (w, v
     and z loaded once for two), an odd last row with a row of zeros.  A
@@ -379,10 +350,10 @@ def zbidiagonalize(G, d, e, tau_right, tau_left):
     16 k^3 / 3`` real (plus the padding); workspace ``2 (k + 4) L`` reals,
     rounded up to whole registers, and L complex.
     """
-    lanes = register_tile(d, 1, 1)
-    P = _zsplit_copy(G, d, lanes.shape[1])
+    W = register_tile(d, 1, 1).shape[1]
+    P = zsplit_copy(G, d, (G.shape[1] + W - 1) // W * W)
     _zbidiagonalize_split(P, G.shape[1], d, e, tau_right, tau_left)
-    _zsplit_store(P, G)
+    zsplit_store(P, G)
 
 
 @kernel
@@ -392,8 +363,8 @@ def zbidiagonalize_values(G, d, e):
     The same one-pass reduction on a split copy of G, the reflectors not
     kept.  Flops and workspace as :func:`zbidiagonalize`.
     """
-    lanes = register_tile(d, 1, 1)
-    P = _zsplit_copy(G, d, lanes.shape[1])
+    W = register_tile(d, 1, 1).shape[1]
+    P = zsplit_copy(G, d, (G.shape[1] + W - 1) // W * W)
     k = G.shape[0]
     tau_right = np.empty(max(k, 1), dtype=G.dtype)
     tau_left = np.empty(max(k, 1), dtype=G.dtype)

@@ -580,8 +580,10 @@ def _apply_reflectors(X, R, tau, nref, offset, nb):
     r = X.shape[0]
     c = X.shape[1]
     nblk = (nref + nb - 1) // nb
-    voff = np.zeros(nblk + 1, dtype=np.int64)
-    toff = np.zeros(nblk + 1, dtype=np.int64)
+    voff = np.empty(nblk + 1, dtype=np.int64)
+    toff = np.empty(nblk + 1, dtype=np.int64)
+    voff[0] = 0
+    toff[0] = 0
     for b in range(nblk):
         ib = min(nb, nref - b * nb)
         voff[b + 1] = voff[b] + ib * (c - b * nb - offset)

@@ -77,8 +77,7 @@ def _factor_qr(F, tau):
         from jitla import config
         from jitla.kernels.qr_complex import zgeqrf
 
-        nb, ib = config.complex_qr_nb(k)
-        zgeqrf(F, tau, nb, ib, _real_blocks(F.dtype))
+        zgeqrf(F, tau, config.complex_qr_nb(k), _real_blocks(F.dtype))
     else:
         from jitla.kernels.qr_complex import zgeqr2
 
@@ -100,7 +99,7 @@ def _complete_q(F, tau, q):
         from jitla import config
         from jitla.kernels.qr_complex import zungqr
 
-        zungqr(F, tau, Q, config.complex_qr_nb(k)[0], _real_blocks(F.dtype))
+        zungqr(F, tau, Q, config.complex_qr_nb(k), _real_blocks(F.dtype))
     else:
         from jitla.kernels.qr_complex import zform_q
 
@@ -199,14 +198,14 @@ def _zform_bidiagonal_blocked(G, tau_right, tau_left):
     blocks = _real_blocks(G.dtype)
     F = np.ascontiguousarray(G.T)
     Q = np.empty((L, k), G.dtype)
-    zungqr(F, tau_right, Q, config.complex_qr_nb(k)[0], blocks)
+    zungqr(F, tau_right, Q, config.complex_qr_nb(k), blocks)
     Ut = np.ascontiguousarray(Q.T)
     Vt = np.zeros((k, k), G.dtype)
     Vt[0, 0] = 1
     if k > 1:
         F = np.ascontiguousarray(G[1:, : k - 1])
         Q = np.empty((k - 1, k - 1), G.dtype)
-        zungqr(F, tau_left[: k - 1], Q, config.complex_qr_nb(k - 1)[0], blocks)
+        zungqr(F, tau_left[: k - 1], Q, config.complex_qr_nb(k - 1), blocks)
         Vt[1:, 1:] = Q.conj().T
     return Ut, Vt
 

@@ -22,10 +22,8 @@ from jitla.kernels.eig_symmetric import (
     sytd2_fused,
     vt_from_q1,
 )
-from jitla.kernels.eig_symmetric_dc import EIGH_DC_LEAF, tridiagonal_dc
+from jitla.kernels.eig_symmetric_dc import EIGH_DC_LEAF, back_transform, tridiagonal_dc
 from jitla.kernels.qr_householder import form_q, orgqr
-from jitla.kernels.svd_dc import DC_REFLECTOR_BLOCK, reflector_rows
-from jitla.kernels.svd_dc import _apply_reflectors as apply_reflectors
 from jitla.linalg._policy import Plan, eigh_plan, orgqr_plan
 
 __all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method", "eig", "eigvals", "EigResult"]
@@ -144,9 +142,11 @@ def _eigh_dc_steps(S, w, Vt):
 
     Tridiagonalise (the kernel QL and ``eigvalsh`` use), divide and conquer
     on T in float64, then apply the reflectors to T's eigenvectors in
-    blocks (the kernel the divide-and-conquer SVD uses).  Called from here
-    rather than through the driver so that each heavy kernel is compiled
-    (and its machine code emitted) once, not again inside a driver.
+    blocks (:func:`~jitla.kernels.eig_symmetric_dc.back_transform`, which
+    calls the divide-and-conquer SVD's compiled entry of the blocked
+    reflectors).  Called from here rather than through the driver so that
+    each heavy kernel is compiled (and its machine code emitted) once, not
+    again inside a driver.
     """
     n = S.shape[0]
     off = np.zeros(n, dtype=S.dtype)  # e[n-1] = 0 for the float64 copy
@@ -160,10 +160,7 @@ def _eigh_dc_steps(S, w, Vt):
         status = tridiagonal_dc(d, off.astype(np.float64), Z, EIGH_DC_LEAF)
         w[:] = d
         Vt[:] = Z
-    if n > 2:
-        R = np.empty((n - 1, n), dtype=S.dtype)
-        reflector_rows(S, R, 1, False)  # reflector j: head at column j + 1, v[1:] in S[j, j+2:]
-        apply_reflectors(Vt, R, tau, n - 1, 1, DC_REFLECTOR_BLOCK)
+    back_transform(S, tau, Vt)
     return status
 
 

@@ -48,7 +48,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         Numerical rank of X (centred when ``fit_intercept``).
     singular_ : (n_features,) ndarray
         Singular values of X (centred when ``fit_intercept``; weighted with
-        ``sqrt(sample_weight)``), from the small triangular factor.
+        ``sqrt(sample_weight)``), from the small triangular factor, computed
+        when first read (a fit that never reads it compiles no SVD).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when X was a DataFrame with string column names.
@@ -126,8 +127,26 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         else:
             self.intercept_ = 0.0  # scikit-learn: 0.0 for any number of targets
         self.rank_ = int(fit.rank - c)
-        self.singular_ = np.asarray(svdvals(np.ascontiguousarray(fit.R_all[c:, c:])))
+        # singular_ is computed from this p x p factor when first read: the Jacobi SVD it compiles
+        # was 0.3-0.5 CPU s of every first fit (devlog 086)
+        self._singular_of = np.ascontiguousarray(fit.R_all[c:, c:])
+        self._singular = None
         return self
+
+    @property
+    def singular_(self):
+        """Singular values of X (centred when ``fit_intercept``; weighted), descending.
+
+        :func:`jitla.linalg.svdvals` of the triangular factor :meth:`fit`
+        kept, on first access; then stored.
+        """
+        s = self.__dict__.get("_singular")
+        if s is None:
+            R = self.__dict__.get("_singular_of")
+            if R is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute 'singular_'")
+            s = self._singular = np.asarray(svdvals(R))
+        return s
 
     def _fit_minimum_norm(self, A, Y, w, one_target):
         # fewer (weighted) samples than coefficients: the least-squares solutions form an affine
@@ -143,7 +162,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         else:
             self.intercept_ = 0.0
         self.rank_ = int(rank)
-        self.singular_ = np.asarray(s)
+        self._singular_of = None
+        self._singular = np.asarray(s)
         return self
 
     def predict(self, X):

@@ -19,7 +19,14 @@ from scipy.linalg import lapack
 from jitla import linalg as jl
 from jitla.kernels import get_kernel
 from jitla.kernels._layout import transpose_small
-from jitla.kernels.condest import SOLVE_BLOCK, _solve_lu_t, gecon_transposed, solve_lu_columns, solve_lu_rows
+from jitla.kernels.condest import (
+    SOLVE_BLOCK,
+    _solve_lu_t,
+    gecon_transposed,
+    lacn2,
+    solve_lu_columns,
+    solve_lu_rows,
+)
 
 GECON = get_kernel("gecon", "hager_higham").func
 #: scipy.linalg.solve's wording up to scipy 1.15 (still that of its ``_solve_check``)
@@ -172,3 +179,50 @@ def test_column_substitutions_on_transposed_factors(rng, n):
     rcond_t = gecon_transposed(A, LU, LUT)
     ref = lapack.dgecon(LU, np.abs(A).sum(axis=0).max())[0]
     np.testing.assert_allclose(rcond_t, ref, rtol=1e3 * eps(np.float64))
+
+
+def _drive_lacn2(B):
+    """lacn2's estimate of ||B||_1, its products done by numpy."""
+    n = B.shape[0]
+    x, sgn = np.zeros(n), np.zeros(n)
+    est, step, j, it = 0.0, 0, 0, 0
+    while True:
+        kase, est, step, j, it = lacn2(x, sgn, est, step, j, it)
+        if kase == 0:
+            return est
+        x[:] = B @ x if kase == 1 else B.T @ x
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 30])
+def test_lacn2_reverse_communication_is_hagers_estimate(rng, n):
+    """lacn2 driven with explicit products against tests/naive.py's one-loop Hager/Higham
+    estimate and the true 1-norm (numpy), which it bounds from below; exact for n = 1 and for
+    a matrix with nonnegative entries (the first step finds its largest column)."""
+    for B in (rng.standard_normal((n, n)), np.abs(rng.standard_normal((n, n)))):
+        est = _drive_lacn2(B)
+        np.testing.assert_allclose(est, naive.norm1_estimate(B), rtol=1e2 * eps(np.float64))
+        true = np.linalg.norm(B, 1)
+        assert true / 3 <= est <= true * (1 + 1e2 * eps(np.float64))
+    np.testing.assert_allclose(_drive_lacn2(B), np.linalg.norm(B, 1), rtol=1e2 * eps(np.float64))
+
+
+@pytest.mark.parametrize("n", [5, 70])
+def test_gecon_on_the_factors_in_place_is_the_transposed_copys_estimate(rng, n):
+    """gecon runs its A^-1 products on the view LU.T (no n x n copy): the same estimate, bit for
+    bit, as on a transposed copy (the one-call solves' path), and LAPACK's dgecon's to rounding;
+    the column substitutions give the same bits on the view and on the copy."""
+    for c in (10.0, 1e9):
+        A = with_condition(rng, n, c)
+        LU = np.ascontiguousarray(scipy.linalg.lu_factor(A)[0])
+        LU0 = LU.copy()
+        LUT = np.ascontiguousarray(LU.T)
+        rcond = GECON(A, LU)
+        assert rcond == gecon_transposed(A, LU, LUT)
+        np.testing.assert_array_equal(LU, LU0)
+        ref = lapack.dgecon(LU, np.abs(A).sum(axis=0).max())[0]
+        np.testing.assert_allclose(rcond, ref, rtol=1e3 * eps(np.float64))
+        b = rng.standard_normal(n)
+        x_view, x_copy = b.copy(), b.copy()
+        solve_lu_columns(LU.T, x_view)
+        solve_lu_columns(LUT, x_copy)
+        np.testing.assert_array_equal(x_view, x_copy)

@@ -162,3 +162,34 @@ def test_order_400_takes_several_row_panels():
     np.testing.assert_allclose(w, scipy.linalg.eigvalsh(a), rtol=0, atol=4 * n * EPS * scale)
     np.testing.assert_allclose(a @ V, V * w, rtol=0, atol=4 * n * EPS * scale)
     np.testing.assert_allclose(V.T @ V, np.eye(n), rtol=0, atol=4 * n * EPS)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 9])
+def test_back_transform_applies_the_reduction_q(n):
+    # Vt := Vt Q^T with Q^T A Q = T from sytd2_fused: on the identity, the rows of Q^T, which must
+    # be orthogonal and bring A to the tridiagonal (d, e) the reduction returned
+    from jitla.kernels.eig_symmetric import sytd2_fused
+    from jitla.kernels.eig_symmetric_dc import back_transform
+
+    rng = np.random.default_rng(n)
+    a = rng.standard_normal((n, n))
+    a = a + a.T
+    S = np.triu(a).copy()  # the reduction reads the upper triangle only
+    d, e, tau = np.empty(n), np.zeros(n), np.empty(max(n - 1, 1))
+    sytd2_fused(S, d, e, tau)
+    S_before, tau_before = S.copy(), tau.copy()
+    Qt = np.eye(n)
+    back_transform(S, tau, Qt)
+    np.testing.assert_array_equal(S, S_before)  # reflectors and scalars are read only
+    np.testing.assert_array_equal(tau, tau_before)
+    T = np.diag(d) + np.diag(e[: n - 1], 1) + np.diag(e[: n - 1], -1)
+    scale = np.abs(a).max()
+    np.testing.assert_allclose(Qt @ Qt.T, np.eye(n), rtol=0, atol=4 * n * EPS)
+    np.testing.assert_allclose(Qt @ a @ Qt.T, T, rtol=0, atol=4 * n * EPS * scale)
+    # and through the tridiagonal's own eigenvectors: A's, checked against numpy's values
+    Zt = np.empty((n, n))
+    w = d.copy()
+    assert tridiagonal_dc(w, e, Zt, 2) == 0
+    back_transform(S, tau, Zt)
+    np.testing.assert_allclose(a @ Zt.T, Zt.T * w, rtol=0, atol=8 * n * EPS * scale)
+    np.testing.assert_allclose(w, np.linalg.eigvalsh(a), rtol=0, atol=8 * n * EPS * scale)

@@ -41,12 +41,25 @@ def layouts(A):
     return {"C": A, "F": np.asfortranarray(A), "strided": big[::2, ::2]}
 
 
+def assert_same_reflectors(A, F, tau, tol):
+    """F, tau (a factored A) hold zgeqr2's reflectors and R, and LAPACK's (numpy's ``"raw"``), to *tol*."""
+    from jitla.kernels.qr_complex import zgeqr2
+
+    F2, tau2 = A.copy(), np.zeros(tau.shape[0], A.dtype)
+    zgeqr2(F2, tau2)
+    np.testing.assert_allclose(F, F2, atol=tol)
+    np.testing.assert_allclose(tau, tau2, atol=tol)
+    h, taun = np.linalg.qr(A, "raw")
+    np.testing.assert_allclose(F, h.T, atol=tol)
+    np.testing.assert_allclose(tau, taun, atol=tol)
+
+
 @pytest.fixture
 def small_blocks(monkeypatch):
-    """Blocked kernels with nb = 8 (sub-panels of 4) for LU / Cholesky, nb = 8, ib = 3 for QR."""
+    """Blocked kernels with nb = 8 (sub-panels of 4) for LU / Cholesky, nb = 8 for QR."""
     monkeypatch.setattr(config, "COMPLEX_NB_BY_ORDER", ((10**9, 8),))
     monkeypatch.setattr(config, "ZQR_BLOCKED_MIN", 8)
-    monkeypatch.setattr(config, "ZQR_NB_BY_ORDER", ((10**9, 8, 3),))
+    monkeypatch.setattr(config, "ZQR_NB_BY_ORDER", ((10**9, 8),))
 
 
 def test_naive_complex_lu_and_cholesky(rng):
@@ -66,22 +79,16 @@ def test_naive_complex_lu_and_cholesky(rng):
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_zgeqrf_zungqr_match_unblocked_and_lapack(rng, dtype):
-    from jitla.kernels.qr_complex import zform_q, zgeqr2, zgeqrf, zungqr
+    from jitla.kernels.qr_complex import zform_q, zgeqrf, zungqr
 
     blocks = complex_extras(dtype)[0]
-    for (m, n), nb, ib in (((40, 29), 8, 3), ((29, 40), 8, 8), ((33, 33), 16, 5)):
+    for (m, n), nb in (((40, 29), 8), ((29, 40), 8), ((33, 33), 16)):
         A = crandom(rng, (m, n), dtype)
         k = min(m, n)
         tol = rtol(dtype, max(m, n))
         F, tau = A.copy(), np.zeros(k, dtype)
-        zgeqrf(F, tau, nb, ib, blocks)
-        F2, tau2 = A.copy(), np.zeros(k, dtype)
-        zgeqr2(F2, tau2)
-        np.testing.assert_allclose(F, F2, atol=tol)
-        np.testing.assert_allclose(tau, tau2, atol=tol)
-        h, taun = np.linalg.qr(A, "raw")
-        np.testing.assert_allclose(F, h.T, atol=tol)
-        np.testing.assert_allclose(tau, taun, atol=tol)
+        zgeqrf(F, tau, nb, blocks)
+        assert_same_reflectors(A, F, tau, tol)
         for q in (k, m):  # reduced and complete Q
             Q = np.empty((m, q), dtype)
             zungqr(F, tau, Q, nb, blocks)
@@ -90,6 +97,32 @@ def test_zgeqrf_zungqr_match_unblocked_and_lapack(rng, dtype):
             np.testing.assert_allclose(Q, Q2, atol=tol)
             np.testing.assert_allclose(Q.conj().T @ Q, np.eye(q), atol=tol)
         np.testing.assert_allclose(Q[:, :k] @ np.triu(F[:k]), A, atol=tol * np.abs(A).max())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zgeqr2_split_matches_zgeqr2_naive_and_lapack(rng, dtype):
+    from jitla.kernels.qr_complex import zgeqr2_split
+
+    # panel widths past one strip of four chunks (32 complex128 / 64 complex64 columns),
+    # not multiples of a chunk, a single column, and a wide panel (mk < kb); each panel
+    # a view inside a larger array (rows contiguous, as zgeqrf passes it)
+    for mk, kb in ((50, 45), (80, 70), (12, 1), (20, 37)):
+        A = crandom(rng, (mk, kb), dtype)
+        big = crandom(rng, (mk + 3, kb + 5), dtype)
+        big[3:, 2 : 2 + kb] = A
+        around = big.copy()
+        k = min(mk, kb)
+        tau = np.zeros(k, dtype)
+        zgeqr2_split(big[3:, 2 : 2 + kb], tau)
+        F = big[3:, 2 : 2 + kb]
+        tol = rtol(dtype, max(mk, kb))
+        assert_same_reflectors(A, F, tau, tol)
+        if mk * kb <= 1000:  # the exact-sum reference is slow
+            _, R = naive.qr_complex(A.astype(np.complex128))
+            np.testing.assert_allclose(np.triu(F[:k]), R[:k], atol=tol * np.abs(A).max())
+        # nothing outside the panel was touched (the last chunk of a step runs into padding)
+        around[3:, 2 : 2 + kb] = F
+        np.testing.assert_array_equal(big, around)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -115,6 +148,64 @@ def test_zlu_blocked_small_panels_match_scipy_and_naive(rng, dtype):
     A[:, 13] = 0
     piv = np.zeros(20, np.int32)
     assert zlu_blocked(A, piv, blocks, 8) == 14
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zlu_split_planes_edges_match_scipy_and_naive(rng, dtype):
+    """Panels of 13 columns: three passes of four columns of L and a remainder; wide and square."""
+    from jitla.kernels.lu import zlu_blocked
+
+    blocks = complex_extras(dtype)[0]
+    for m, n in ((40, 70), (31, 31)):
+        A = crandom(rng, (m, n), dtype)
+        LU = A.copy()
+        piv = np.zeros(min(m, n), np.int32)
+        assert zlu_blocked(LU, piv, blocks, 13) == 0
+        LUs, pivs = sl.lu_factor(A)
+        np.testing.assert_array_equal(piv, pivs)
+        np.testing.assert_allclose(LU, LUs, atol=rtol(dtype, m) * 10 * np.abs(LUs).max())
+        L, U, _ = naive.lu_complex(A.astype(np.complex128))
+        np.testing.assert_allclose(np.triu(LU), U, atol=rtol(dtype, m) * 10 * np.abs(U).max())
+        np.testing.assert_allclose(np.tril(LU[:, :m], -1) + np.eye(m), L, atol=rtol(dtype, m) * 10)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zlu_panel_split_on_a_view_matches_scipy_and_naive(rng, dtype):
+    """The split-plane panel on a tall 70 x 12 view of a wider matrix; the columns beside it untouched."""
+    from jitla.kernels.lu import _plane_stride, _zlu_panel_split
+
+    M = crandom(rng, (70, 20), dtype)
+    A = M[:, 5:17].copy()
+    LUs, pivs = sl.lu_factor(A)
+    L, U, _ = naive.lu_complex(A.astype(np.complex128))
+    W = M.copy()
+    piv = np.zeros(12, np.int32)
+    buffer = np.empty(2 * 12 * _plane_stride(70, np.finfo(dtype).dtype.itemsize), np.finfo(dtype).dtype)
+    assert _zlu_panel_split(W[:, 5:17], piv, buffer) == 0
+    P = W[:, 5:17]
+    np.testing.assert_array_equal(piv, pivs)
+    np.testing.assert_allclose(P, LUs, atol=rtol(dtype, 70) * 10 * np.abs(LUs).max())
+    np.testing.assert_allclose(np.triu(P[:12]), U, atol=rtol(dtype, 70) * 10 * np.abs(U).max())
+    np.testing.assert_allclose(np.tril(P, -1) + np.eye(70, 12), L, atol=rtol(dtype, 70) * 10)
+    np.testing.assert_array_equal(W[:, :5], M[:, :5])
+    np.testing.assert_array_equal(W[:, 17:], M[:, 17:])
+
+
+def test_zlu_pivot_is_izamax_cabs1_not_modulus():
+    """|Re| + |Im| picks 0.9 + 0.9i (1.8) over 1.7 (larger modulus), past the search lanes; ties: first."""
+    from jitla.kernels.lu import zlu_blocked
+
+    A = np.full((20, 20), 0.01 + 0j)
+    A += np.diag(np.full(20, 0.001))
+    A[11, 0] = 1.7
+    A[14, 0] = 0.9 + 0.9j
+    A[17, 0] = -0.9 - 0.9j  # the same |Re| + |Im| later in the column
+    A[:, 1:] += np.random.default_rng(3).standard_normal((20, 19))
+    LU = A.copy()
+    piv = np.zeros(20, np.int32)
+    zlu_blocked(LU, piv, complex_extras(np.complex128)[0], 8)
+    assert piv[0] == 14
+    np.testing.assert_array_equal(piv, sl.lu_factor(A)[1])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -212,6 +303,28 @@ def test_zgemm_1m_a_matches_a_naive_product(rng, dtype):
         want = (mm(Ar, Br) - mm(Ai, Bi)) + 1j * (mm(Ar, Bi) + mm(Ai, Br))
         scale = np.abs(A) @ np.abs(B)
         np.testing.assert_allclose(C, want, atol=4 * (k + 3) * eps(np.finfo(dtype).dtype) * scale.max())
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_zgemm_1m_ah_matches_a_naive_product(rng, dtype):
+    from jitla.kernels.gemm import zgemm_1m_ah
+
+    blocks = complex_extras(dtype)[0]
+    for k, m, n in ((1, 1, 1), (17, 3, 11), (40, 9, 33)):
+        A = crandom(rng, (k, m), dtype)
+        big = crandom(rng, (k, n + 4), dtype)
+        B = big[:, 4:]  # rows contiguous, not C-contiguous: as a trailing matrix
+        C0 = crandom(rng, (m, n), dtype)
+        C = C0.copy()
+        zgemm_1m_ah(A, B, C[:, :], -2.0, blocks)
+        Ar, Ai = A.real.astype(np.float64).T, -A.imag.astype(np.float64).T  # A^H
+        Br, Bi = B.real.astype(np.float64), B.imag.astype(np.float64)
+        mm = naive.matmul_2d
+        want = C0 - 2 * ((mm(Ar, Br) - mm(Ai, Bi)) + 1j * (mm(Ar, Bi) + mm(Ai, Br)))
+        scale = np.abs(C0) + 2 * (np.abs(A).T @ np.abs(B))
+        atol = 4 * (k + 3) * eps(np.finfo(dtype).dtype) * scale.max()
+        np.testing.assert_allclose(C, want, atol=atol)
+        np.testing.assert_allclose(C, C0 - 2 * (A.conj().T @ B), atol=atol)
 
 
 def test_zgemm_plan_follows_the_shapes():

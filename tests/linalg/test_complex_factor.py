@@ -151,7 +151,7 @@ def test_svd_divide_and_conquer_route(rng, monkeypatch, shape, rank, dtype, bloc
     # with merges and several reflector blocks
     monkeypatch.setattr(config, "SVD_DC_MIN", 8)
     monkeypatch.setattr(config, "ZQR_BLOCKED_MIN", 8 if blocked else 10**9)
-    monkeypatch.setattr(config, "ZQR_NB_BY_ORDER", ((10**9, 8, 3),))
+    monkeypatch.setattr(config, "ZQR_NB_BY_ORDER", ((10**9, 8),))
     m, n = shape
     k = min(m, n)
     A = (crandom(rng, (m, rank)) @ crandom(rng, (rank, n))).astype(dtype)

@@ -350,3 +350,23 @@ def test_read_only_input_compiles_no_second_specialisation():
     for kernel in kernels:
         arrays = [t for sig in kernel.signatures for t in sig if isinstance(t, numba.types.Array)]
         assert arrays and all(t.mutable for t in arrays), kernel.signatures
+
+
+def test_singular_values_follow_the_last_fit_when_read_late():
+    """``singular_`` is computed when first read (devlog 086): always of the last fit, pickled unread."""
+    import pickle
+
+    X1, y1, _ = _data(seed=17)
+    X2, y2, _ = _data(n=40, seed=18)
+    X3, y3, _ = _data(n=6, p=9, seed=19)  # underdetermined: the SVD route sets it directly
+    est = LinearRegression()
+    assert not hasattr(est, "singular_")
+    ref1, ref2, ref3 = (SkLinearRegression().fit(X, y).singular_ for X, y in ((X1, y1), (X2, y2), (X3, y3)))
+    est.fit(X1, y1).fit(X2, y2)  # the first fit's factor is never read
+    assert_allclose(est.singular_, ref2, rtol=RTOL)
+    est.fit(X1, y1)  # after a read: the new fit's values, not the stored ones
+    unread = pickle.loads(pickle.dumps(est))
+    assert_allclose(est.singular_, ref1, rtol=RTOL)
+    assert_array_equal(unread.singular_, est.singular_)
+    assert_allclose(est.fit(X3, y3).singular_, ref3, rtol=RTOL, atol=1e-13 * ref3[0])
+    assert_allclose(est.fit(X2, y2).singular_, ref2, rtol=RTOL)
