@@ -45,7 +45,7 @@ import math
 import numpy as np
 
 from jitla._jit import kernel, out_of_line
-from jitla.kernels._layout import insertion_sort_by_key
+from jitla.kernels._layout import F64, insertion_sort_by_key
 from jitla.kernels._registry import register
 from jitla.kernels.eig_symmetric import sytd2_fused
 from jitla.kernels.level1 import dot, rot
@@ -80,9 +80,9 @@ def _leaf(d, e, Zt, lo, n):
     """
     eps = 2.220446049250313e-16
     tiny = 2.2250738585072014e-308
-    dl = np.empty(n, dtype=np.float64)
-    el = np.empty(n, dtype=np.float64)
-    Z = np.empty((n, n), dtype=np.float64)
+    dl = np.empty(n, dtype=F64)
+    el = np.empty(n, dtype=F64)
+    Z = np.empty((n, n), dtype=F64)
     for i in range(n):
         dl[i] = d[lo + i]
         el[i] = e[lo + i] if i < n - 1 else 0.0
@@ -237,7 +237,7 @@ def _rank_one_vectors(dh, zh, sig, eta, orig, Vc):
     the vectors in place (one K x K array, not two).
     """
     K = dh.shape[0]
-    zhat = np.empty(K, dtype=np.float64)
+    zhat = np.empty(K, dtype=F64)
     lowner_z(dh, zh, sig, eta, orig, False, Vc, zhat)
     for j in range(K):
         vr = Vc[j]
@@ -282,9 +282,9 @@ def _merge(d, e, Zt, lo, n, k):
     rho = 2.0 * abs(beta)  # z below has norm 1: u / sqrt(2)
     sgn = 1.0 if beta >= 0.0 else -1.0
     half = math.sqrt(0.5)
-    Q = np.empty((n, n), dtype=np.float64)
-    dd = np.empty(n, dtype=np.float64)
-    z = np.empty(n, dtype=np.float64)
+    Q = np.empty((n, n), dtype=F64)
+    dd = np.empty(n, dtype=F64)
+    z = np.empty(n, dtype=F64)
     typ = np.empty(n, dtype=np.int64)
     for j in range(n):
         row = Zt[lo + j]
@@ -306,20 +306,20 @@ def _merge(d, e, Zt, lo, n, k):
     keep = np.empty(n, dtype=np.int64)
     gone = np.empty(n, dtype=np.int64)
     K, ng = _deflate(dd, z, rho, Q, typ, n, k, keep, gone)
-    dh = np.empty(K, dtype=np.float64)
-    zh = np.empty(K, dtype=np.float64)
+    dh = np.empty(K, dtype=F64)
+    zh = np.empty(K, dtype=F64)
     sr = math.sqrt(rho)
     for i in range(K):
         dh[i] = dd[keep[i]]
         zh[i] = sr * z[keep[i]]
-    sig = np.empty(K, dtype=np.float64)
-    Out = np.empty((K, n), dtype=np.float64)
+    sig = np.empty(K, dtype=F64)
+    Out = np.empty((K, n), dtype=F64)
     if K > 0:
-        eta = np.empty(K, dtype=np.float64)
+        eta = np.empty(K, dtype=F64)
         orig = np.empty(K, dtype=np.int64)
-        work = np.empty(K, dtype=np.float64)
+        work = np.empty(K, dtype=F64)
         secular_roots(dh, zh, K, sig, eta, orig, work, False)
-        Vc = np.empty((K, K), dtype=np.float64)
+        Vc = np.empty((K, K), dtype=F64)
         _rank_one_vectors(dh, zh, sig, eta, orig, Vc)
         _split_product(Vc, Q, keep, typ, K, k, Out)
     _write_node(d, Zt, lo, n, sig, Out, dd, Q, gone[:ng])
@@ -470,12 +470,12 @@ def eigh_tridiagonal_dc(A, w, Vt):
     e = np.zeros(max(n, 1), dtype=A.dtype)
     tau = np.empty(max(n - 1, 1), dtype=A.dtype)
     sytd2_fused(A, w, e, tau)
-    d64 = np.empty(n, dtype=np.float64)
-    e64 = np.zeros(max(n, 1), dtype=np.float64)
+    d64 = np.empty(n, dtype=F64)
+    e64 = np.zeros(max(n, 1), dtype=F64)
     for i in range(n):
         d64[i] = w[i]
         e64[i] = e[i]
-    Z = np.empty((n, n), dtype=np.float64)
+    Z = np.empty((n, n), dtype=F64)
     status = tridiagonal_dc(d64, e64[:n], Z, EIGH_DC_LEAF)
     for i in range(n):
         w[i] = d64[i]

@@ -44,6 +44,7 @@ import math
 import numpy as np
 
 from jitla._jit import kernel, out_of_line, vector_kernel
+from jitla.kernels._layout import F64
 from jitla.kernels.level1 import dot
 
 __all__ = ["secular_roots", "lowner_z"]
@@ -123,7 +124,7 @@ def secular_roots(dh, zh, K, sig, eta, orig, delta, squared):
     workspace K.
     """
     eps = 2.220446049250313e-16  # float64's machine epsilon
-    w = np.empty(K, dtype=np.float64)
+    w = np.empty(K, dtype=F64)
     zsq = dot(zh, zh)
     for j in range(K):
         if j < K - 1:
