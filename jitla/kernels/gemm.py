@@ -420,7 +420,11 @@ def thread_grid(m, n, nthreads, NR):
     number of MR-row and NR-column micro-panels); the one whose regions have
     the smallest half-perimeter ``m/pr + n/pc`` wins, because each thread
     packs its own rows of A and columns of B and that packing is
-    proportional to the perimeter.  Returns ``(pr, pc)``.
+    proportional to the perimeter.  On a tie (a square C) the split with
+    more row regions wins: each thread then packs only its own rows of A,
+    which fit in fewer MC blocks, and the threads' packed A blocks are
+    disjoint, so the shared L3 holds one A block's worth instead of one per
+    thread (measured in devlog 089).  Returns ``(pr, pc)``.
     """
     row_panels = (m + MR - 1) // MR
     col_panels = (n + NR - 1) // NR
@@ -432,7 +436,7 @@ def thread_grid(m, n, nthreads, NR):
         if pr > row_panels or pc > col_panels:
             continue
         cost = m / pr + n / pc
-        if cost < best_cost:
+        if cost <= best_cost:  # pr ascends: a tie goes to the larger pr
             best_pr, best_pc, best_cost = pr, pc, cost
     return best_pr, best_pc
 

@@ -204,12 +204,25 @@ def test_gemm_nan_inf_propagate_like_numpy(variant, blocks_name, dtype, rng):
 PARALLEL = [info for info in GEMM if info.parallel]
 
 
+def test_thread_grid_least_perimeter_and_rows_on_a_tie():
+    from jitla.kernels.gemm import thread_grid
+
+    NR = 32
+    assert thread_grid(2048, 2048, 2, NR) == (2, 1)  # square: a tie, rows win (devlog 089)
+    assert thread_grid(2048, 2048, 4, NR) == (2, 2)
+    assert thread_grid(2048, 2048, 1, NR) == (1, 1)
+    assert thread_grid(4000, 500, 2, NR) == (2, 1)  # tall: rows
+    assert thread_grid(500, 4000, 2, NR) == (1, 2)  # wide: columns
+    assert thread_grid(1900, 2048, 2, NR) == (1, 2)  # no tie: the smaller perimeter
+    assert thread_grid(3, 4000, 2, NR) == (1, 2)  # one row panel: rows cannot split
+
+
 def test_progression_has_a_parallel_variant():
     assert [info.variant for info in PARALLEL] == ["parallel"]
     assert "nthreads" in PARALLEL[0].extra_args
 
 
-@pytest.mark.parametrize("shape", [(1, 3, 2), (6, 5, 7), (61, 45, 70), (100, 37, 129)], ids=str)
+@pytest.mark.parametrize("shape", [(1, 3, 2), (6, 5, 7), (61, 45, 70), (100, 37, 129), (96, 40, 96)], ids=str)
 @pytest.mark.parametrize("blocks_name", ["small", "odd", "default"])
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
 def test_parallel_bitwise_identical_for_any_nthreads(dtype, blocks_name, shape, rng):
