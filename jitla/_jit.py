@@ -548,9 +548,9 @@ def _gc_paused():
 
     A compilation allocates hundreds of thousands of small objects (Numba's
     IR, types, LLVM wrappers) that live until it ends, and the collector
-    traverses them again at each of its automatic passes: a cold ``eigh``
-    ran 0.7-0.9 CPU s (of 7-8) faster with it paused, for ~80 MB more peak
-    memory (devlog 093).  Nested compilations (callees, overloads, C
+    traverses them again at each of its automatic passes; paused, a
+    compilation costs less CPU and a higher peak of memory (figures in
+    devlog 093).  Nested compilations (callees, overloads, C
     entries) find it paused and leave it so; the outermost one resumes it,
     and the next automatic pass frees what the compilation left.  Called
     under Numba's compiler lock, so compilations in other threads wait
