@@ -119,6 +119,100 @@ def test_an_overload_implementation_serves_callers_with_other_flags():
     assert len(built) == 2  # fastmath is inherited: an implementation of its own
 
 
+def test_a_builtin_call_is_typed_once_per_argument_types(monkeypatch):
+    # jitla._jit remembers the signature of a built-in function's call per argument types:
+    # without it every site (and every pass of type inference) tries operator.mul's
+    # templates again; an overload's resolution is not remembered (its implementation
+    # depends on the caller's flags) and still serves each caller
+    import operator
+
+    from numba.core.typing import templates
+    from numba.extending import overload
+
+    from jitla import _jit
+
+    assert _jit._CALL_TYPES_MEMOISED
+    f64 = numba.types.float64
+    tried = []
+    apply = templates.ConcreteTemplate.apply
+
+    def counting_apply(self, args, kws):
+        if self.key is operator.mul and tuple(args) == (f64, f64):
+            tried.append(args)
+        return apply(self, args, kws)
+
+    monkeypatch.setattr(templates.ConcreteTemplate, "apply", counting_apply)
+
+    def third(x):
+        return x / 3
+
+    built = []
+
+    def typed(x):
+        built.append(x)
+        return lambda x: x / 3
+
+    overload(third)(typed)
+
+    @numba.njit
+    def products(x, y, k):
+        a = x * y
+        b = a * x * y
+        c = b * a * 2.0 + k * x
+        for _ in range(k):
+            c = c * y + a * b
+        return third(c) + third(a) * b
+
+    @numba.njit(fastmath=True)
+    def with_flags(x):
+        return third(x * x)
+
+    assert products(1.5, 2.0, 3) == products.py_func(1.5, 2.0, 3)
+    assert with_flags(3.0) == 3.0
+    assert len(tried) <= 1  # typed once in this process (0: an earlier compilation did it)
+    assert len(built) == 2  # the overload: once per inherited flag set, as Numba does
+
+
+def test_a_kernel_compiles_with_the_garbage_collector_paused():
+    # jitla._jit pauses Python's cyclic collector while a kernel compiles (its callees and
+    # overloads included) and resumes it after; a collector the caller had disabled stays so
+    import gc
+
+    from numba.extending import overload
+
+    from jitla._jit import kernel
+
+    seen = []
+
+    def probe(x):
+        return x
+
+    def typed(x):
+        seen.append(gc.isenabled())
+        return lambda x: x
+
+    overload(probe)(typed)
+
+    @kernel
+    def callee(x):
+        return probe(x) + 1.0
+
+    @kernel
+    def caller(x):
+        return callee(x) * 2.0
+
+    assert gc.isenabled()
+    assert caller(1.0) == 4.0
+    assert seen == [False]  # typed during the compilation, the collector paused
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert caller(2) == 6.0  # another signature: compiled, the collector left as it was
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_the_inliner_copies_a_callees_scope_once_per_copy(monkeypatch):
     # jitla._jit makes Numba's IR inliner deep-copy a callee's blocks with one memo:
     # with a memo per block (Numba's own code) the scope, with every variable of the
