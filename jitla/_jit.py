@@ -237,6 +237,76 @@ def _highlight_without_stream_wrapping() -> bool:
 
 _HIGHLIGHT_UNWRAPPED = _highlight_without_stream_wrapping()
 
+#: The oldest generation's threshold of Python's cyclic garbage collector while
+#: Numba compiles (``gc.set_threshold``; CPython's default is 10): a full
+#: collection at most every 100 collections of the middle generation.
+_COMPILING_GC_THRESHOLD2 = 100
+
+
+def _fewer_full_collections_while_compiling() -> bool:
+    """Make Python's cyclic garbage collector scan the whole heap less often while Numba compiles.
+
+    CPython collects its oldest generation once the middle one has been
+    collected ``threshold2`` (10) times since the last full collection, if
+    the objects promoted since then are at least a quarter of those already
+    there.  A cold compilation allocates and keeps so much -- IR, type maps,
+    LLVM modules, every overload's compile result -- that the quarter comes
+    round again and again: 25 full collections in the twelve calls of
+    :data:`jitla.profiling.coldstart.CALLS`, each walking every object of
+    the process (devlog 090).  Numba announces every acquisition and release of its compiler
+    lock as a ``numba:compiler_lock`` event (numba/core/compiler_lock.py);
+    a listener raises ``threshold2`` to :data:`_COMPILING_GC_THRESHOLD2` at
+    an acquisition and puts back the program's value when the thread's
+    outermost hold is released.  The younger generations are collected as
+    usual, where most of a compilation's cyclic garbage dies; cycles that
+    outlive them wait longer for a full collection, so a cold process peaks
+    somewhat higher in memory (devlog 090).
+    Collection is delayed, never skipped: what a collection frees, and
+    when finalizers run, is not defined by the language anyway.  A
+    threshold the program set at or above the raised one is left alone, and
+    a value the program sets while a compilation runs stays.  The only state
+    is whether the listener raised the threshold and what to put back, so
+    threads compiling at once (one waits for the lock) cannot leave it
+    raised past the last release.  Returns False (nothing changed) if Numba
+    has no such events.
+    """
+    import gc
+
+    try:
+        from numba.core import event
+    except ImportError:
+        return False
+    if not (hasattr(event, "Listener") and hasattr(event, "register")):
+        return False
+    lock = getattr(global_compiler_lock, "_lock", None)
+    if lock is None or not hasattr(lock, "_is_owned"):
+        return False
+    raised = _COMPILING_GC_THRESHOLD2
+    state = {"saved": None}  # the program's threshold2 while the listener's is in force
+
+    class _Listener(event.Listener):
+        def on_start(self, _event):
+            if state["saved"] is None:
+                young, middle, old = gc.get_threshold()
+                if old < raised:
+                    state["saved"] = old
+                    gc.set_threshold(young, middle, raised)
+
+        def on_end(self, _event):
+            # after the release: the lock is still this thread's only inside a nested hold
+            saved = state["saved"]
+            if saved is not None and not lock._is_owned():
+                state["saved"] = None
+                young, middle, old = gc.get_threshold()
+                if old == raised:
+                    gc.set_threshold(young, middle, saved)
+
+    event.register("numba:compiler_lock", _Listener())
+    return True
+
+
+_GC_QUIET_WHILE_COMPILING = _fewer_full_collections_while_compiling()
+
 
 class CacheWarning(RuntimeWarning):
     """The on-disk kernel cache could not be used as intended (jitla still works)."""

@@ -201,6 +201,50 @@ def test_numba_highlights_its_errors_without_swapping_the_standard_streams(monke
     assert errors.termcolor().errmsg("m") == bright + "m" + errors.Style.RESET_ALL
 
 
+def test_fewer_full_garbage_collections_while_numba_compiles():
+    # jitla._jit raises the cyclic collector's oldest-generation threshold while Numba's compiler
+    # lock is held (full collections walked the whole heap 25 times in the twelve cold calls) and
+    # puts the program's own value back at the outermost release, not at a nested one; a higher
+    # value of the program's is left alone
+    import gc
+
+    from numba.extending import overload
+
+    from jitla import _jit
+
+    assert _jit._GC_QUIET_WHILE_COMPILING
+    raised = _jit._COMPILING_GC_THRESHOLD2
+    during = []
+
+    def probe(x):
+        return x
+
+    @overload(probe)
+    def typed_probe(x):
+        during.append(gc.get_threshold()[2])
+        return lambda x: x + 1
+
+    @numba.njit
+    def inner(x):
+        return probe(x)
+
+    @numba.njit
+    def outer(x):
+        return inner(x) * 2 + probe(x + 0.5)  # probe typed again after inner's nested compile
+
+    saved = gc.get_threshold()
+    try:
+        gc.set_threshold(saved[0], saved[1], 17)
+        assert outer(1) == 6.5
+        assert gc.get_threshold() == (saved[0], saved[1], 17)
+        gc.set_threshold(saved[0], saved[1], 5 * raised)
+        assert inner(2j) == 1 + 2j
+        assert gc.get_threshold() == (saved[0], saved[1], 5 * raised)
+    finally:
+        gc.set_threshold(*saved)
+    assert during == [raised, raised, 5 * raised]
+
+
 def test_a_driver_kernel_alone_skips_the_module_pipeline(monkeypatch):
     # kernel(driver=True): only the driver's own final module takes the -O0 module pipeline;
     # a kernel compiled while the driver types (its callee) and a plain kernel calling the
