@@ -239,6 +239,61 @@ def _memoise_builtin_call_types() -> bool:
 
 
 _CALL_TYPES_MEMOISED = _memoise_builtin_call_types()
+def _highlight_without_stream_wrapping() -> bool:
+    """Make Numba highlight its error messages without wrapping ``sys.stdout``/``sys.stderr`` each time.
+
+    Numba highlights (bold, colour) the text of its typing errors with
+    ``HighlightColorScheme._markup`` (numba/core/errors.py), which builds
+    the string -- escape codes, message, reset code -- inside a
+    ``ColorShell``: ``colorama.init()`` and ``reinit()`` on entry (each
+    replaces ``sys.stdout`` and ``sys.stderr`` by colorama's wrappers, after
+    a ``isatty`` test per stream) and ``deinit()`` on exit (puts them back).
+    Nothing is written while the streams are wrapped; the returned string
+    does not depend on them.  And the markup runs at every failed attempt
+    of an overload template while typing -- a message built in case every
+    attempt fails, thrown away almost always -- some 14,000 times in a cold
+    ``svd`` alone.  The method is rebuilt from Numba's source without the
+    ``ColorShell``: the same string (the user's Numba errors keep their
+    highlighting), and ``sys.stdout``/``sys.stderr`` are no longer swapped
+    under code in other threads that prints or redirects them.  One effect
+    is lost: colorama's exit handler (writing a reset code to a terminal
+    at exit), which the first ``init()`` registered, is no longer registered
+    by Numba.  If colorama is missing or highlighting is switched off
+    (``NUMBA_DISABLE_ERROR_MESSAGE_HIGHLIGHTING``), Numba's markup is a
+    no-op already; then, and if the source is not the expected one, nothing
+    is changed and False is returned.
+    """
+    import textwrap
+
+    from numba.core import errors
+
+    cls = getattr(errors, "HighlightColorScheme", None)
+    if cls is None:
+        return False
+    try:
+        source = textwrap.dedent(inspect.getsource(cls._markup))
+    except (OSError, TypeError):
+        return False
+    shell = (
+        "    with ColorShell():\n"
+        "        with reset_terminal() as mu:\n"
+        "            mu += features.encode('utf-8')\n"
+        "            mu += (msg).encode('utf-8')\n"
+        "        return mu.decode('utf-8')\n"
+    )
+    if source.count(shell) != 1 or not source.endswith(shell):
+        return False
+    plain = textwrap.dedent(shell.split("\n", 1)[1])
+    source = source.replace(shell, textwrap.indent(plain, "    "))
+    namespace = dict(vars(errors))
+    exec(compile(source, errors.__file__, "exec"), namespace)
+    cls._markup = namespace["_markup"]
+    return True
+
+
+_HIGHLIGHT_UNWRAPPED = _highlight_without_stream_wrapping()
+
+
 
 
 class CacheWarning(RuntimeWarning):

@@ -262,6 +262,39 @@ def test_the_inliner_copies_a_callees_scope_once_per_copy(monkeypatch):
     )  # 2 inlined calls x 2 copies of the callee IR x (its scope + the parent scope)
 
 
+def test_numba_highlights_its_errors_without_swapping_the_standard_streams(monkeypatch):
+    # jitla._jit makes Numba build its highlighted error text without a ColorShell around each
+    # piece (colorama's init()/deinit(): sys.stdout and sys.stderr swapped for wrappers and back),
+    # which Numba ran at every failed overload attempt while typing; the user's error keeps its
+    # highlighting
+    from numba.core import errors
+
+    from jitla import _jit
+
+    if not hasattr(errors, "HighlightColorScheme"):
+        pytest.skip("Numba's error highlighting is off (no colorama, or switched off)")
+    assert _jit._HIGHLIGHT_UNWRAPPED
+    shells = []
+
+    class CountingShell(errors.ColorShell):
+        def __init__(self):
+            shells.append(self)
+            super().__init__()
+
+    monkeypatch.setattr(errors, "ColorShell", CountingShell)
+
+    @numba.njit
+    def adds_a_string(x):
+        return x + "a"
+
+    with pytest.raises(numba.core.errors.TypingError) as info:
+        adds_a_string(1.0)
+    assert not shells
+    bright = errors.Style.BRIGHT
+    assert bright in str(info.value)  # still highlighted
+    assert errors.termcolor().errmsg("m") == bright + "m" + errors.Style.RESET_ALL
+
+
 def test_a_driver_kernel_alone_skips_the_module_pipeline(monkeypatch):
     # kernel(driver=True): only the driver's own final module takes the -O0 module pipeline;
     # a kernel compiled while the driver types (its callee) and a plain kernel calling the
