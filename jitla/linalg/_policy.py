@@ -332,13 +332,21 @@ def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
     1. m < n (minimum-norm solution)                   -> Householder QR of A^T
     2. ``[A | B]`` tall-skinny (the rule of :func:`qr_plan`)
                                                        -> tsqr serial of ``[A | B]``
-    3. otherwise                                       -> :func:`householder_plan` of A
+    3. min(m, n + k) <= QR_UNBLOCKED_MAX               -> least_squares design_r of ``[A | B]``
+       (the regression fit's R, :func:`least_squares_plan`; the solves in solve_from_r)
+    4. otherwise                                       -> :func:`householder_plan` of A
     """
     if m < n:
         return householder_plan(n, m, nthreads)
     reason = _tall_skinny(m, n + k)
     if reason:
         return Plan("tsqr", "serial", f"[A | B] {reason}")
+    if min(m, n + k) <= config.QR_UNBLOCKED_MAX:
+        return Plan(
+            "least_squares",
+            "design_r",
+            f"min(m, n + k) = {min(m, n + k)} <= {config.QR_UNBLOCKED_MAX}: R of [A | B] in one call",
+        )
     return householder_plan(m, n, nthreads)
 
 
