@@ -168,6 +168,43 @@ def test_the_inliner_copies_a_callees_scope_once_per_copy(monkeypatch):
     )  # 2 inlined calls x 2 copies of the callee IR x (its scope + the parent scope)
 
 
+def test_the_collector_is_off_while_a_kernel_compiles(monkeypatch):
+    # jitla._jit pauses Python's cyclic GC for a compilation (its full collections over the
+    # process's heap were a fifth of a cold session's CPU) and restores the state after; a
+    # collector the user disabled stays disabled
+    import gc
+
+    from numba.core import compiler
+
+    from jitla import _jit
+
+    states = []
+    compile_extra = compiler.compile_extra
+
+    def recording(*args, **kwargs):
+        states.append(gc.isenabled())
+        return compile_extra(*args, **kwargs)
+
+    monkeypatch.setattr(compiler, "compile_extra", recording)
+
+    def doubled(x):
+        return 2.0 * x
+
+    kernel = _jit._scope_codegen(numba.njit(doubled))  # no disk cache: it always compiles
+    assert gc.isenabled()
+    assert kernel(1.5) == 3.0
+    assert states == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        assert kernel(2) == 4.0  # a second signature, compiled with the collector off already
+        assert states == [False, False] and not gc.isenabled()
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), _jit._collector_paused():
+        raise RuntimeError("restored on the way out")
+    assert gc.isenabled()
+
+
 def test_a_driver_kernel_alone_skips_the_module_pipeline(monkeypatch):
     # kernel(driver=True): only the driver's own final module takes the -O0 module pipeline;
     # a kernel compiled while the driver types (its callee) and a plain kernel calling the
