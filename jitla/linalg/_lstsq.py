@@ -3,7 +3,7 @@
 Solvers, one small function each (``_solve_<method>``):
 
 * ``"qr"`` (default) -- Householder QR of A (m >= n) or of A^T (m < n:
-  the minimum-norm solution); tall-skinny A: TSQR of ``[A | B]``; small
+  the minimum-norm solution); tall-skinny A: TSQR of ``[A | B]``; narrow
   ``[A | B]``: its R factor by the regression fit's kernels
   (:mod:`jitla.kernels.least_squares`).  Backward stable, error ~ cond(A)
   eps for small-residual problems.
@@ -455,8 +455,9 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         of :func:`jitla.linalg._policy.lstsq_plan`, the same as
         :func:`jitla.linalg.qr`'s) and no refinement, the R factor of
         ``[a | b]`` by TSQR (``x = R11^{-1} R12``, residuals from R22; Q is
-        never formed); for small ``[a | b]`` (``min(M, N + K) <=
-        config.QR_UNBLOCKED_MAX``) and no refinement, the same with the R
+        never formed); for narrow ``[a | b]`` (``N + K <=
+        config.QR_UNBLOCKED_MAX``, ``M >= config.LSTSQ_FIT_ASPECT (N + K)``)
+        and no refinement, the same with the R
         factor of the regression fit (:mod:`jitla.kernels.least_squares`:
         an LQ factorisation of ``[a | b]^T``, then ``R11^{-1} R12`` on
         R11's equilibrated columns).  When the rank test above finds a tall A

@@ -298,12 +298,11 @@ def test_tall_skinny_path_matches_numpy(rng, k, dtype):
 
 
 @pytest.mark.parametrize("k", [None, 5])
-def test_small_problems_take_the_fit_kernels(rng, k, monkeypatch):
-    # min(m, n + k) <= QR_UNBLOCKED_MAX: R of [A | B] by least_squares/design_r, no Householder
-    # QR of A; m > n but m < n + k: R22 has only m - n non-zero rows
+def test_narrow_problems_take_the_fit_kernels(rng, k, monkeypatch):
+    # narrow [A | B]: R of [A | B] by least_squares/design_r, no Householder QR of A
     from jitla.linalg._policy import lstsq_plan
 
-    m, n = 12, 10
+    m, n = 61, 10
     assert lstsq_plan(m, n, 1 if k is None else k).op == "least_squares"
 
     def no_householder(A):

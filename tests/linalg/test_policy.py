@@ -147,11 +147,11 @@ def test_qr_and_lstsq_share_one_tall_skinny_rule(n, k):
 
 
 def test_qr_and_lstsq_share_one_householder_rule():
-    # a small [A | B] takes the regression fit's R (least_squares_plan of the augmented shape);
+    # a narrow [A | B] takes the regression fit's R (least_squares_plan of the augmented shape);
     # past it, lstsq factors A by qr's Householder rule
-    for m, n in [(40, 32), (40, 33), (300, 63), (300, 64), (300, 65), (2000, 200)]:
+    for m, n in [(40, 32), (40, 33), (300, 63), (300, 64), (300, 65), (2000, 200), (40, 9), (40, 10)]:
         plan = policy.lstsq_plan(m, n, 1, 1)
-        if min(m, n + 1) <= config.QR_UNBLOCKED_MAX:
+        if n + 1 <= config.QR_UNBLOCKED_MAX and m >= config.LSTSQ_FIT_ASPECT * (n + 1):
             fit = policy.least_squares_plan(m, n + 1, 1)
             assert (plan.op, plan.variant) == (fit.op, fit.variant) == ("least_squares", "design_r")
         else:
