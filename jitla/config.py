@@ -64,6 +64,7 @@ __all__ = [
     "TSQR_ASPECT",
     "TSQR_MIN_SIZE",
     "TSQR_MAX_COLS",
+    "LSTSQ_FIT_ASPECT",
     "SVD_PARALLEL_MIN",
     "EIG_ONE_KERNEL_MAX",
     "SVD_VALUES_JACOBI_MAX",
@@ -395,6 +396,14 @@ TSQR_MIN_SIZE = 64 * 1024
 #: blocked 0.13 s; x 192 0.41 vs 0.21; x 256 1.82 vs 0.32; 10,000 x 500 2.74
 #: vs 0.39 (devlog 027).
 TSQR_MAX_COLS = 128
+#: lstsq of a narrow ``[A | B]`` (m >= LSTSQ_FIT_ASPECT (n + k), at most
+#: QR_UNBLOCKED_MAX columns, not tall-skinny) takes the regression fit's R
+#: (``least_squares/design_r`` and ``solve_from_r``): the kernels OLS.fit
+#: compiles anyway, and faster there (new / old route, 1 thread, load 7-10:
+#: 1000 x 10 0.47-0.55, 48 x 3 0.83, 320 x 40 0.77, 240 x 60 1.02).  Square
+#: and nearly square A stay on Householder QR of A (new / old 40 x 40 5.5,
+#: 80 x 40 1.2; devlog 094).
+LSTSQ_FIT_ASPECT = 4
 
 #: ``eig``/``eigvals`` of order at most this run as one kernel call (the
 #: ``eig/francis`` driver); larger ones call its steps (Hessenberg reduction,

@@ -3,8 +3,10 @@
 Solvers, one small function each (``_solve_<method>``):
 
 * ``"qr"`` (default) -- Householder QR of A (m >= n) or of A^T (m < n:
-  the minimum-norm solution); tall-skinny A: TSQR of ``[A | B]``.  Backward
-  stable, error ~ cond(A) eps for small-residual problems.
+  the minimum-norm solution); tall-skinny A: TSQR of ``[A | B]``; narrow
+  ``[A | B]``: its R factor by the regression fit's kernels
+  (:mod:`jitla.kernels.least_squares`).  Backward stable, error ~ cond(A)
+  eps for small-residual problems.
 * ``"pivoted"`` -- column-pivoted (rank-revealing) QR: for rank-deficient
   data, the *basic* solution (zeros in the dependent columns, LAPACK
   ``xGELSY`` without its final complete orthogonal step).
@@ -164,10 +166,15 @@ def _solve_qr(A, B, rcond, refine, want_s):
     m, n = A.shape
     if m < n:
         return _solve_qr_wide(A, B, rcond, refine, want_s)
-    if lstsq_plan(m, n, B.shape[1]).op == "tsqr":
+    plan = lstsq_plan(m, n, B.shape[1])
+    if plan.op == "tsqr":
         if refine:
             return _solve_tsqr_refined(A, B, rcond, want_s)
         return _solve_tsqr(A, B, rcond, want_s)
+    if plan.op == "least_squares" and not refine:
+        solved = _solve_augmented(A, B, rcond, want_s)
+        if solved is not None:
+            return solved
     QA = A.copy()
     tau = householder_qr(QA)
     rank, s = _qr_rank(QA[:n], rcond, want_s)
@@ -187,14 +194,33 @@ def _solve_qr(A, B, rcond, refine, want_s):
     return X, np.einsum("ij,ij->j", Rres, Rres), n, info, s
 
 
-def _warn_rank_deficient():
+def _warn_rank_deficient(stacklevel=5):
     warnings.warn(
         "lstsq(method='qr'): A is numerically rank-deficient (rank < n with rcond); "
         "using column-pivoted QR, which returns the basic solution (zeros for dependent columns), "
         "not numpy's minimum-norm solution",
         LstsqRankWarning,
-        stacklevel=5,
+        stacklevel=stacklevel,
     )
+
+
+def _solve_augmented(A, B, rcond, want_s):
+    # the regression fit's two kernels (least_squares/design_r, solve_from_r): the R factor of
+    # [A | B] = [[R11, R12], [0, R22]], x = R11^{-1} R12 (on the equilibrated columns of R11),
+    # ||b_j - A x_j||^2 = ||R22[:, j]||^2.  None when the solves are not clean (a zero pivot,
+    # a coefficient out of range): the caller takes the Householder route then.
+    from jitla.linalg._checked import least_squares_qr
+
+    n = A.shape[1]
+    status, R, X, _, _ = least_squares_qr(A, B, None, False, 0.0)
+    rank, s = _qr_rank(R[:n, :n], rcond, want_s)
+    if rank < n:
+        _warn_rank_deficient(stacklevel=6)
+        return _solve_pivoted(A, B, rcond, False, want_s, s, rank if want_s else None)
+    if status != 0:
+        return None
+    R22 = R[n:, n:]
+    return X, np.einsum("ij,ij->j", R22, R22), n, None, s
 
 
 def _solve_tsqr(A, B, rcond, want_s):
@@ -429,7 +455,12 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         of :func:`jitla.linalg._policy.lstsq_plan`, the same as
         :func:`jitla.linalg.qr`'s) and no refinement, the R factor of
         ``[a | b]`` by TSQR (``x = R11^{-1} R12``, residuals from R22; Q is
-        never formed).  When the rank test above finds a tall A
+        never formed); for narrow ``[a | b]`` (``N + K <=
+        config.QR_UNBLOCKED_MAX``, ``M >= config.LSTSQ_FIT_ASPECT (N + K)``)
+        and no refinement, the same with the R
+        factor of the regression fit (:mod:`jitla.kernels.least_squares`:
+        an LQ factorisation of ``[a | b]^T``, then ``R11^{-1} R12`` on
+        R11's equilibrated columns).  When the rank test above finds a tall A
         rank-deficient it warns (:class:`LstsqRankWarning`) and continues
         as ``"pivoted"``; a rank-deficient wide A raises ``LinAlgError``.
         ``"pivoted"``: column-pivoted QR; rank-deficient data give the basic
@@ -464,8 +495,9 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         Solution(s); float32 when a and b are float32, else float64.
     residuals : (K,) or (1,) or (0,) ndarray
         Squared 2-norms of ``b - a @ x`` per column when rank == N < M,
-        else empty (numpy's rule).  From ``(Q^T b)[N:]`` (QR), or from the
-        refined residual vector with ``refine=True``.
+        else empty (numpy's rule).  From ``(Q^T b)[N:]`` (QR; the column
+        norms of R22 on the ``[a | b]`` routes), or from the refined
+        residual vector with ``refine=True``.
     rank : numpy.int32
         Numerical rank found with *rcond* (see above).
     s : (min(M, N),) ndarray or None

@@ -332,13 +332,23 @@ def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
     1. m < n (minimum-norm solution)                   -> Householder QR of A^T
     2. ``[A | B]`` tall-skinny (the rule of :func:`qr_plan`)
                                                        -> tsqr serial of ``[A | B]``
-    3. otherwise                                       -> :func:`householder_plan` of A
+    3. n + k <= QR_UNBLOCKED_MAX, m >= LSTSQ_FIT_ASPECT (n + k)
+                                                       -> least_squares design_r of ``[A | B]``
+       (the regression fit's R, :func:`least_squares_plan`; the solves in solve_from_r)
+    4. otherwise                                       -> :func:`householder_plan` of A
     """
     if m < n:
         return householder_plan(n, m, nthreads)
     reason = _tall_skinny(m, n + k)
     if reason:
         return Plan("tsqr", "serial", f"[A | B] {reason}")
+    if n + k <= config.QR_UNBLOCKED_MAX and m >= config.LSTSQ_FIT_ASPECT * (n + k):
+        return Plan(
+            "least_squares",
+            "design_r",
+            f"narrow [A | B] (n + k = {n + k} <= {config.QR_UNBLOCKED_MAX}, "
+            f"m >= {config.LSTSQ_FIT_ASPECT} (n + k)): R of [A | B] in one call",
+        )
     return householder_plan(m, n, nthreads)
 
 

@@ -229,9 +229,14 @@ class OLSInfluence:
         # diag((X^T X)^{-1}) = row norms^2 of R^{-1}  (k^3/3 flops for R^{-1}), on the equilibrated
         # factor R D^{-1} (D powers of two, exact): a column scaled by 1e-300 would square to inf
         d = np.asarray(getattr(results, "_d", np.ones(k)), dtype=np.float64)
-        Rinv_s = solve_triangular(R / d, np.eye(k)) if k else np.zeros((0, 0))
+        # a full-rank fit's kernel computed these squared row norms on the way (RegressionResults
+        # keeps them): reuse them rather than solve with R again (one compilation fewer, cold)
+        rinv_sq = getattr(results, "__dict__", {}).get("_rinv_sq")
+        if rinv_sq is None or np.shape(rinv_sq) != (k,):
+            Rinv_s = solve_triangular(R / d, np.eye(k)) if k else np.zeros((0, 0))
+            rinv_sq = (Rinv_s * Rinv_s).sum(axis=1)
         with np.errstate(over="ignore"):
-            dinv = np.sqrt((Rinv_s * Rinv_s).sum(axis=1)) / d
+            dinv = np.sqrt(np.asarray(rinv_sq, dtype=np.float64)) / d
         tol = LEVERAGE_ONE_FACTOR * max(n, 1) * np.finfo(np.float64).eps
         fit = (float(results.ssr), float(results.df_resid), float(tol))
 

@@ -297,6 +297,27 @@ def test_tall_skinny_path_matches_numpy(rng, k, dtype):
     np.testing.assert_allclose(res, resn, rtol=10 * RTOL[dtype])
 
 
+@pytest.mark.parametrize("k", [None, 5])
+def test_narrow_problems_take_the_fit_kernels(rng, k, monkeypatch):
+    # narrow [A | B]: R of [A | B] by least_squares/design_r, no Householder QR of A
+    from jitla.linalg._policy import lstsq_plan
+
+    m, n = 61, 10
+    assert lstsq_plan(m, n, 1 if k is None else k).op == "least_squares"
+
+    def no_householder(A):
+        raise AssertionError("householder_qr called")
+
+    monkeypatch.setattr("jitla.linalg._lstsq.householder_qr", no_householder)
+    A, b = _problem(rng, m, n, k)
+    x, res, rank, s = lstsq(A, b)
+    xn, resn, rankn, sn = np.linalg.lstsq(A, b)
+    _close(x, xn, np.float64)
+    assert res.shape == resn.shape and rank == rankn == n
+    np.testing.assert_allclose(res, resn, rtol=10 * RTOL[np.float64])
+    _check_s(s, sn, np.float64)
+
+
 def test_tall_skinny_rank_deficient_pivots(rng):
     from jitla import config
     from jitla.linalg._policy import lstsq_plan

@@ -147,12 +147,15 @@ def test_qr_and_lstsq_share_one_tall_skinny_rule(n, k):
 
 
 def test_qr_and_lstsq_share_one_householder_rule():
-    for m, n in [(40, 32), (40, 33), (300, 64), (300, 65), (2000, 200)]:
-        assert (
-            policy.lstsq_plan(m, n, 1, 1)
-            == policy.householder_plan(m, n, 1)
-            == policy.qr_plan(m, n, "complete", nthreads=1)
-        )
+    # a narrow [A | B] takes the regression fit's R (least_squares_plan of the augmented shape);
+    # past it, lstsq factors A by qr's Householder rule
+    for m, n in [(40, 32), (40, 33), (300, 63), (300, 64), (300, 65), (2000, 200), (40, 9), (40, 10)]:
+        plan = policy.lstsq_plan(m, n, 1, 1)
+        if n + 1 <= config.QR_UNBLOCKED_MAX and m >= config.LSTSQ_FIT_ASPECT * (n + 1):
+            fit = policy.least_squares_plan(m, n + 1, 1)
+            assert (plan.op, plan.variant) == (fit.op, fit.variant) == ("least_squares", "design_r")
+        else:
+            assert plan == policy.householder_plan(m, n, 1) == policy.qr_plan(m, n, "complete", nthreads=1)
     # wide lstsq: QR of A^T
     assert policy.lstsq_plan(10, 40, 1, 1) == policy.householder_plan(40, 10, 1)
 

@@ -311,6 +311,22 @@ def test_needs_only_the_contract_attributes():
     assert_matches_statsmodels(ours, sm.OLS(y, X).fit().get_influence())
 
 
+def test_a_fits_inverse_row_norms_are_reused(monkeypatch):
+    """A full-rank fit's results carry ``diag((X^T X)^{-1})`` (scaled): the influence takes it, no solve."""
+    X, y = design(n=25, p=3, seed=6)
+    res = OLS(y, X).fit()
+    assert "_rinv_sq" in vars(res)
+    solved = OLSInfluence(standin_results(X, y, ["const", "x1", "x2"]))  # no _rinv_sq: solves with R
+
+    def no_solve(*args, **kwargs):
+        raise AssertionError("solve_triangular called")
+
+    monkeypatch.setattr("jitla.regression._influence.solve_triangular", no_solve)
+    ours = OLSInfluence(res)
+    close(ours.dfbetas, solved.dfbetas)
+    close(ours.resid_studentized_external, solved.resid_studentized_external)
+
+
 def test_inputs_are_not_modified():
     X, y = design(n=25, p=3, seed=8)
     res = OLS(y, X).fit()
