@@ -194,6 +194,25 @@ def _tile_width(a):
     return lambda a: nr
 
 
+@intrinsic
+def strip_chunks(typingctx, like):
+    """64-byte chunks per row of the widest register tile for *like*'s dtype, as an integer literal.
+
+    2 where the GEMM tile is at least four chunks wide (32 vector registers
+    of 64 bytes: AVX-512), else 1 -- the test ``tile_width(a) >= 4 * W``
+    made at typing, so that a kernel can pass the width on to
+    :func:`register_tile` and compile one copy of its tile instead of one
+    per width.
+    """
+    itemsize = like.dtype.bitwidth // 8
+    chunks = 2 if tile_shape(np.dtype(str(like.dtype)))[1] >= 4 * CHUNK_BYTES // itemsize else 1
+
+    def codegen(context, builder, sig, args):
+        return context.get_constant(types.intp, chunks)
+
+    return types.IntegerLiteral(chunks)(like), codegen
+
+
 #: Vector accumulators of ``gemm_small``'s half-chunk tiles (the last few columns):
 #: two per cycle of FMA latency on CPUs that issue two vector FMAs a cycle (4 cycles
 #: on Zen 4/5, 4-5 on Haswell to Skylake), so every k step has eight independent

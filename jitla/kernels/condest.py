@@ -269,100 +269,9 @@ def _solve_lu_t(LU, x):
     _backward_columns_ool(LU, x, True)
 
 
-# lacn2's steps (its jump labels), named by what x holds when the caller comes back
-_START, _FIRST, _SIGNS, _UNIT, _STEP, _CHECK = 0, 1, 2, 3, 4, 5
-
-
-@kernel
-def lacn2(x, sgn, est, step, j, it):
-    """One step of Higham's estimate of ``||B||_1``, by reverse communication (LAPACK ``dlacn2``).
-
-    Parameters
-    ----------
-    x : (n,) ndarray
-        On the first call anything; on later calls ``B x`` or ``B^T x`` as
-        the previous call asked.  Overwritten with the next vector to
-        multiply.
-    sgn : (n,) ndarray
-        Workspace (the last sign vector), kept between calls.
-    est : float
-        The estimate so far (0 on the first call).
-    step, j, it : int
-        lacn2's state (LAPACK's ISAVE): zeros on the first call, then as
-        the previous call returned them.
-
-    Returns
-    -------
-    kase : int
-        1: overwrite x with ``B x`` and call again; 2: with ``B^T x``; 0:
-        done.
-    est : float
-        The estimate so far; the final one with kase 0.
-    step, j, it : int
-        The state to pass to the next call.
-
-    Notes
-    -----
-    Higham (ACM TOMS 1988), Algorithm 4.1 as ``dlacn2`` runs it: ``x =
-    e/n``; ``x <- B x``; then up to :data:`MAX_STEPS` steps of ``xi =
-    sign(x)`` (+1 for x_i >= 0), ``z = B^T xi``, ``x = e_j`` with ``j``
-    the first index of the largest ``|z_j|``, ``x <- B x``, stopping when
-    the sign vector repeats, the estimate stops growing or j repeats;
-    last, Higham's safeguard ``x_i = (-1)^i (1 + i/(n-1))``, whose ``2
-    ||B x||_1 / (3n)`` replaces the estimate when larger (it catches the
-    matrices on which Hager's iteration stalls).  Unlike ``dlacn2``, an
-    iteration stopped by a repeated sign vector or a shrinking estimate
-    keeps the larger of the last two estimates.  The caller does the
-    products, so one compiled estimator serves every way of applying B
-    (:func:`gecon_transposed`); the 1-norm, the signs and the argmax are
-    written out once each (as helpers inlined at several call sites they
-    cost more compilation than the rest).  Flops O(n) per call.
-    """
-    n = x.shape[0]
-    if step == _START:
-        for i in range(n):
-            x[i] = 1.0 / n
-        return 1, est, _FIRST, j, it
-    if step == _SIGNS or step == _STEP:  # x = B^T xi: the next unit vector, unless j repeats
-        j_last = j
-        j = 0
-        for i in range(1, n):
-            if abs(x[i]) > abs(x[j]):
-                j = i
-        if step == _SIGNS:
-            it = 2
-            again = True
-        else:
-            again = x[j_last] != abs(x[j]) and it < MAX_STEPS
-            it += 1
-    else:  # x = B e/n, B e_j or B times the safeguard vector
-        s = 0.0
-        for i in range(n):
-            s += abs(x[i])
-        if step == _CHECK:
-            temp = 2.0 * s / (3.0 * n)
-            return 0, temp if temp > est else est, step, j, it
-        if n == 1:
-            return 0, s, step, j, it
-        same = True
-        for i in range(n):  # xi = sign(x), kept in sgn and returned in x
-            sign = 1.0 if x[i] >= 0 else -1.0
-            if sign != sgn[i]:
-                same = False
-            sgn[i] = sign
-            x[i] = sign
-        if step == _FIRST or (not same and s > est):
-            return 2, s, _SIGNS if step == _FIRST else _STEP, j, it
-        est = max(s, est)  # repeated signs: converged; else cycling
-        again = False
-    if again:
-        for i in range(n):
-            x[i] = 0
-        x[j] = 1
-        return 1, est, _UNIT, j, it
-    for i in range(n):  # Higham's alternating-sign safeguard vector
-        x[i] = (1.0 + i / (n - 1)) * (1.0 if i % 2 == 0 else -1.0)
-    return 1, est, _CHECK, j, it
+# the estimator's steps (dlacn2's jump labels), named by the product x holds when the loop
+# comes back from it
+_FIRST, _SIGNS, _UNIT, _STEP, _CHECK = 1, 2, 3, 4, 5
 
 
 @register(
@@ -395,7 +304,8 @@ def gecon(A, LU):
 
     Notes
     -----
-    LAPACK ``dgecon``: the estimator :func:`lacn2` with ``B = A^{-1}``.
+    LAPACK ``dgecon``: Higham's estimator (``dlacn2``) with ``B = A^{-1}``
+    (:func:`gecon_transposed`).
     Unlike ``dgecon`` the triangular solves are not scaled against
     overflow (``dlatrs``): an overflow gives an infinite norm estimate and
     rcond 0, the right answer to within the range of the type.  The
@@ -418,12 +328,36 @@ def gecon_transposed(A, LU, LUT):
     Every product with ``A^{-1}`` is :func:`solve_lu_columns` on LUT (axpy
     forms: contiguous on a copy, strided on the view), every product with
     ``A^{-T}`` :func:`_solve_lu_t` on LU.  Workspace two vectors of n.
+
+    Notes
+    -----
+    Higham (ACM TOMS 1988), Algorithm 4.1 with ``B = A^{-1}``, in the
+    order of LAPACK's ``dlacn2``: ``x = e/n``; ``x <- B x``; then up to
+    :data:`MAX_STEPS` steps of ``xi = sign(x)`` (+1 for x_i >= 0), ``z =
+    B^T xi``, ``x = e_j`` with ``j`` the first index of the largest
+    ``|z_j|``, ``x <- B x``, stopping when the sign vector repeats, the
+    estimate stops growing or j repeats; last, Higham's safeguard ``x_i =
+    (-1)^i (1 + i/(n-1))``, whose ``2 ||B x||_1 / (3n)`` replaces the
+    estimate when larger (it catches the matrices on which Hager's
+    iteration stalls).  Unlike ``dlacn2``, an iteration stopped by a
+    repeated sign vector or a shrinking estimate keeps the larger of the
+    last two estimates.  One loop with one call site for each kind of
+    product; *step* says which product x holds when the loop comes back
+    (``dlacn2``'s jump labels, its reverse communication folded into the
+    loop: as a kernel of its own, returning its state to this loop, the
+    estimator took more compilation than the loop itself).  The 1-norm,
+    the signs and the argmax are written once each.
     """
     n = A.shape[0]
     if n == 0:
         return 1.0
-    dtype = LU.dtype
-    x = np.zeros(n, dtype=dtype)
+    # np.empty of a length and a dtype, as lu_tiled's panel buffer: no other allocation
+    # routine to compile
+    x = np.empty(n, dtype=LU.dtype)
+    sgn = np.empty(n, dtype=LU.dtype)
+    for j in range(n):
+        x[j] = 0
+        sgn[j] = 0
     for i in range(n):  # ||A||_1, the largest column sum: accumulated row by row (contiguous)
         A_i = A[i]
         for j in range(n):
@@ -439,17 +373,59 @@ def gecon_transposed(A, LU, LUT):
     for i in range(n):
         if LU[i, i] == 0:
             return 0.0
-    sgn = np.zeros(n, dtype=dtype)
     est = 0.0
-    step = j = it = 0
+    j = it = 0
+    for i in range(n):
+        x[i] = 1.0 / n
+    step = _FIRST
     while True:
-        kase, est, step, j, it = lacn2(x, sgn, est, step, j, it)
-        if kase == 0:
-            break
-        if kase == 1:
-            solve_lu_columns(LUT, x)
+        if step == _SIGNS or step == _STEP:
+            _solve_lu_t(LU, x)  # x <- B^T xi
+            j_last = j  # the next unit vector, unless j repeats
+            j = 0
+            for i in range(1, n):
+                if abs(x[i]) > abs(x[j]):
+                    j = i
+            if step == _SIGNS:
+                it = 2
+                again = True
+            else:
+                again = x[j_last] != abs(x[j]) and it < MAX_STEPS
+                it += 1
         else:
-            _solve_lu_t(LU, x)
+            solve_lu_columns(LUT, x)  # x <- B e/n, B e_j or B times the safeguard vector
+            s = 0.0
+            for i in range(n):
+                s += abs(x[i])
+            if step == _CHECK:
+                temp = 2.0 * s / (3.0 * n)
+                est = temp if temp > est else est
+                break
+            if n == 1:
+                est = s
+                break
+            same = True
+            for i in range(n):  # xi = sign(x), kept in sgn and in x
+                sign = 1.0 if x[i] >= 0 else -1.0
+                if sign != sgn[i]:
+                    same = False
+                sgn[i] = sign
+                x[i] = sign
+            if step == _FIRST or (not same and s > est):
+                est = s
+                step = _SIGNS if step == _FIRST else _STEP
+                continue
+            est = max(s, est)  # repeated signs: converged; else cycling
+            again = False
+        if again:
+            for i in range(n):
+                x[i] = 0
+            x[j] = 1
+            step = _UNIT
+        else:
+            for i in range(n):  # Higham's alternating-sign safeguard vector
+                x[i] = (1.0 + i / (n - 1)) * (1.0 if i % 2 == 0 else -1.0)
+            step = _CHECK
     if est != est:
         return np.nan
     if est == np.inf:

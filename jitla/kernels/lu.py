@@ -1140,30 +1140,31 @@ def lu_solve_one(LU, piv, X, trans):
         _lu_solve_rhs(LU, piv, X2)
 
 
-# not inline: the branch on X.ndim is pruned only where X is an argument of a typed kernel, so
-# that a vector right-hand side never compiles _solve_rhs_of's matrix path
-@kernel
-def _gecon_solve(A, LU, piv, X):
-    """``rcond`` of A by :func:`gecon_transposed`, then ``X <- A^{-1} X``; returns rcond.
+@kernel(inline="always")
+def _gecon_copy(A, LU):
+    """``rcond`` by :func:`gecon_transposed` on a transposed copy of the factors; returns ``(rcond, LUT)``.
 
-    The transposed factors the estimate runs on also serve the solution of
-    a vector right-hand side (:func:`solve_lu_columns`, axpy forms); a
-    matrix X goes to :func:`_solve_rhs_of`.  Workspace n^2 for the
-    transposed factors.
+    The copy also serves the solution of a vector right-hand side
+    (:func:`_solve_columns`).  Inlined into :func:`gesv` and
+    :func:`gesv_tiled`: as a kernel of its own, its library (with the
+    estimate's) was optimised and emitted once more than the code needs.
+    Workspace n^2 for the transposed factors.
     """
     n = LU.shape[0]
-    LUT = np.empty((n, n), dtype=LU.dtype)
+    # a length and a reshape, as lu_tiled's panel buffer: no 2-D allocation to compile
+    LUT = np.empty(n * n, dtype=LU.dtype).reshape((n, n))
     transpose_small(LU, LUT)
-    rcond = gecon_transposed(A, LU, LUT)
-    if X.ndim == 1:
-        for i in range(n):  # X <- P X
-            p = piv[i]
-            if p != i:
-                X[i], X[p] = X[p], X[i]
-        solve_lu_columns(LUT, X)
-    else:
-        _solve_rhs_of(LU, piv, X)
-    return rcond
+    return gecon_transposed(A, LU, LUT), LUT
+
+
+@kernel(inline="always")
+def _solve_columns(LUT, piv, x):
+    """``x <- A^{-1} x`` for a vector x: the pivots, then :func:`solve_lu_columns` on ``LUT = LU^T``."""
+    for i in range(x.shape[0]):  # x <- P x
+        p = piv[i]
+        if p != i:
+            x[i], x[p] = x[p], x[i]
+    solve_lu_columns(LUT, x)
 
 
 def _one_example(dtype):
@@ -1203,7 +1204,7 @@ def gesv(A, LU, X):
     Notes
     -----
     LAPACK ``dgesvx`` without equilibration or refinement: ``dgetrf``
-    (:func:`_lu_panel`), ``dgecon`` and ``dgetrs`` (:func:`_gecon_solve`:
+    (:func:`_lu_panel`), ``dgecon`` and ``dgetrs`` (:func:`_gecon_copy`, :func:`_solve_columns`:
     both on a transposed copy of the factors for a vector right-hand side)
     in one Numba call, so that the API pays one dispatch.  Flops 2n^3/3 +
     2n^2 k + O(n^2) for the estimate; workspace n pivots, two n-vectors
@@ -1214,7 +1215,11 @@ def gesv(A, LU, X):
     info = _lu_panel(LU, piv)
     if info != 0:
         return info, 0.0
-    return info, _gecon_solve(A, LU, piv, X)
+    rcond, LUT = _gecon_copy(A, LU)
+    # X.ndim is a constant of the signature: the branch not taken is pruned before typing,
+    # so a vector never compiles the matrix path (nor a matrix the vector's)
+    _solve_columns(LUT, piv, X) if X.ndim == 1 else _solve_rhs_of(LU, piv, X)
+    return info, rcond
 
 
 # gesv_blocked calls the blocked LU through a pointer: linked in, its whole tree (panel,
@@ -1287,7 +1292,9 @@ def gesv_tiled(A, LU, X):
     info = lu_tiled(LU, piv)
     if info != 0:
         return info, 0.0
-    return info, _gecon_solve(A, LU, piv, X)
+    rcond, LUT = _gecon_copy(A, LU)
+    _solve_columns(LUT, piv, X) if X.ndim == 1 else _solve_rhs_of(LU, piv, X)  # pruned as in gesv
+    return info, rcond
 
 
 @kernel

@@ -29,7 +29,8 @@ a strip is moved back to end at the edge, computed in full (its loads stay
 inside the matrix), and stored only in the rows and columns the regular
 tiles did not cover (a per-row bound on the column; the diagonal tiles of
 the upper update use the same bound).  Only an update narrower than one
-vector (< 8 float64 columns) or shorter than one tile goes by row axpys.
+strip (16 float64 columns with AVX-512, 8 with AVX2) or shorter than one
+tile goes by row axpys.
 
 Each entry is ``C[i, j] - A[i, 0] B[0, j] - ... - A[i, k-1] B[k-1, j]`` in
 that order, with fused multiply-adds (the rounding of the right-looking
@@ -43,8 +44,10 @@ family to compile, and a pointer call keeps them from being optimised again
 in every kernel above (``lu_tiled``, ``gesv_tiled``, ``cholesky_tiled``,
 ``cholesky_lower_tiled``, ...).  Within it, the regular tiles and the
 overlapping edge tiles are one inlined copy of the tile (the edge bounds are
-run-time values, tested once per tile before the stores), so there are two
-copies in all: 2 x 64 bytes and 1 x 64 bytes wide.
+run-time values, tested once per tile before the stores), of one width
+known at typing (:func:`jitla.kernels._tile.strip_chunks`): a second copy
+for the narrow strips cost about 0.3 s of every cold process that factors
+(devlog 092).
 
 References: Goto & van de Geijn, ACM TOMS 34(3), 2008 (the register tile
 of GEBP, here without packing); Van Zee & van de Geijn, BLIS, ACM TOMS
@@ -56,7 +59,7 @@ from __future__ import annotations
 from numba import uint64
 
 from jitla._jit import out_of_line, vector_kernel
-from jitla.kernels._tile import register_tile, tile_width
+from jitla.kernels._tile import register_tile, strip_chunks, tile_width
 
 #: Rows of C per register tile: each k step broadcasts this many entries of A.
 TILE_ROWS = 4
@@ -134,12 +137,14 @@ def tile_update(FA, a0, lda, F, ld, b0, c0, m, n, k, upper):
     Strips of 16 columns where the target has 32 vector registers of 64
     bytes (4 x 16 float64: 8 zmm accumulators), else of 8 (4 x 8: 8 ymm
     accumulators with AVX2), each covered by 4-row tiles; the edges
-    overlap (see the module notes).  Fewer than 8 columns (float64) or 4
-    rows: row axpys.  Flops 2mnk (n^2 k with *upper*, plus the discarded
+    overlap (see the module notes).  Fewer columns than one strip, or
+    fewer than 4 rows: row axpys.  Flops 2mnk (n^2 k with *upper*, plus the discarded
     lower halves of the diagonal tiles); no workspace.
     """
     W = 64 // F.itemsize
-    if n < W or m < TILE_ROWS:
+    CH = strip_chunks(F)  # a literal: 2 (AVX-512) or 1
+    S = CH * W
+    if n < S or m < TILE_ROWS:
         # too small for one tile: row axpys (each entry gets the same k updates in the same order)
         for i in range(m):
             j_lo = i if upper else 0
@@ -150,33 +155,22 @@ def tile_update(FA, a0, lda, F, ld, b0, c0, m, n, k, upper):
                 for j in range(j_lo, n):
                     F[c + j] -= a * F[b + j]
         return
-    # strips of columns (2 or 1 x 64 bytes), each in 4-row tiles; the last strip and the
-    # last tile of each move back to end at the edge.  With upper, a strip stops at the
-    # rows below its last column, and its tiles store only on and above the diagonal.
-    # (The strip loop is written out twice rather than inlined from a helper: each
-    # level of inline="always" makes Numba build and deep-copy the callee's IR again.)
+    # strips of S columns, each in 4-row tiles; the last strip and the last tile of each
+    # move back to end at the edge.  With upper, a strip stops at the rows below its last
+    # column, and its tiles store only on and above the diagonal.  One strip width, known
+    # at typing, so the tile is inlined once.
     R = TILE_ROWS
     j0 = 0
-    if tile_width(F) >= 4 * W:  # 32 lanes of float64: 32 registers of 64 bytes (AVX-512)
-        while j0 + 2 * W <= n:
-            end = min(m, j0 + 2 * W) if upper else m
-            i = 0
-            while i < end:
-                s = min(i, end - R)
-                dskip = s - j0 if upper else -R
-                _tile(FA, a0 + s, lda, F, ld, b0 + j0, c0 + s * ld + j0, k, R, 2, i - s, 0, dskip)
-                i += R
-            j0 += 2 * W
     while j0 < n:
-        t = min(j0, n - W)
-        end = min(m, t + W) if upper else m
+        t = min(j0, n - S)
+        end = min(m, t + S) if upper else m
         i = 0
         while i < end:
             s = min(i, end - R)
             dskip = s - t if upper else -R
-            _tile(FA, a0 + s, lda, F, ld, b0 + t, c0 + s * ld + t, k, R, 1, i - s, j0 - t, dskip)
+            _tile(FA, a0 + s, lda, F, ld, b0 + t, c0 + s * ld + t, k, R, CH, i - s, j0 - t, dskip)
             i += R
-        j0 += W
+        j0 += S
 
 
 #: :func:`tile_update` through a pointer: the one compiled copy that LU and Cholesky share.

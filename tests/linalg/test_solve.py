@@ -252,7 +252,7 @@ def test_solve_with_a_vector_compiles_no_many_column_solve(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
     names = done.stdout.split()
-    # the vector is solved on the condition estimate's transposed factors (gesv's _gecon_solve),
+    # the vector is solved on the condition estimate's transposed factors (gesv._gecon_copy),
     # and the branch for a matrix right-hand side is pruned with everything under it
     assert "solve_lu_columns" in names
     assert "_solve_rhs_of" not in names
