@@ -60,8 +60,9 @@ from jitla.kernels._registry import register
 from jitla.kernels._tile import register_tile
 from jitla.kernels.qr_householder import householder, qr_flops
 from jitla.kernels.qr_tall import _reflect_row
+from jitla.kernels.svd_jacobi import svdvals_jacobi
 
-__all__ = ["design_r", "scan_design", "solve_from_r"]
+__all__ = ["all_finite", "design_r", "lstsq_narrow", "scan_design", "solve_from_r"]
 
 
 def _design_example(dtype):
@@ -346,3 +347,134 @@ def scan_design(A):
         if same[j] and first[j] != 0.0:
             return j
     return -1
+
+
+@kernel
+def all_finite(A):
+    """True when the C-contiguous array A holds no NaN or inf.
+
+    One branch-free pass (``a * 0`` is nonzero -- NaN -- exactly for a NaN or
+    an inf; an OR of those tests vectorises), compiled on its own so that a
+    driver calling it keeps the vectorised loop.  Flops ``A.size``.
+    """
+    a = A.reshape(A.size)
+    bad = False
+    for i in range(a.shape[0]):
+        bad |= a[i] * 0.0 != 0.0
+    return not bad
+
+
+def _lstsq_narrow_example(dtype):
+    """:func:`_design_example`'s X and y (no ones), an rcond and the outputs (for :func:`jitla.warmup`)."""
+    X, Y, _, _, _ = _design_example(dtype)
+    return X, Y, 2e-15, np.empty((2, 1), dtype), np.empty(2, dtype), np.empty(1, dtype)
+
+
+@register(
+    "least_squares",
+    "lstsq_narrow",
+    "lstsq of a narrow [A | B] in one call: finiteness, R, singular values of R11, rank, solve, residuals",
+    flops=qr_flops,
+    example=_lstsq_narrow_example,
+)
+@kernel(driver=True)
+def lstsq_narrow(A, B, rcond, X, S, ssq):
+    """``min ||A X - B||`` of a narrow full-rank ``[A | B]``: numpy.linalg.lstsq's four outputs in one call.
+
+    Parameters
+    ----------
+    A : (m, n) ndarray
+        Read only; ``m >= n + k`` rows.
+    B : (m, k) ndarray
+        Read only.
+    rcond : float
+        numpy's rank rule: rank = number of singular values ``> rcond * s[0]``.
+    X : (n, k) ndarray, overwritten
+        ``R11^{-1} R12`` (on the equilibrated columns of R11).
+    S : (n,) ndarray, overwritten
+        Singular values of A (of R11), descending.
+    ssq : (k,) ndarray, overwritten
+        ``||B[:, j] - A X[:, j]||^2 = ||R22[:, j]||^2``.
+
+    Returns
+    -------
+    int
+        0: full rank, every output written.  1: A or B holds a NaN or inf
+        (nothing written); 2: R overflowed or the Jacobi sweeps did not
+        converge; 3: rank
+        < n by numpy's rule (S written); 4: :func:`solve_from_r` reported
+        a zero pivot or a coefficient out of range.  The caller solves
+        anything but 0 on its general path, which raises or warns.
+
+    Notes
+    -----
+    The steps of ``lstsq(method="qr")``'s narrow route (``jitla.linalg._lstsq``),
+    each by the kernel that route calls from Python, called here once each
+    (a driver: their code is linked, not re-optimised): :func:`all_finite`
+    on A and B, :func:`design_r` (R of ``[A | B]``, LAPACK
+    ``dgelq2`` on its transpose), the singular values of ``R11`` by
+    :func:`~jitla.kernels.svd_jacobi.svdvals_jacobi` on ``R11^T`` scaled by
+    the power of two of ``jitla.linalg._svd._scale_exponent`` (exact; the
+    squares stay in range), numpy's rank rule on them, then
+    :func:`solve_from_r` for X (given no data rows, so it skips the
+    regression's residual sums) and the column norms of ``R22`` for the
+    residuals (Golub & Van Loan, 4th ed., Sec. 5.3.3).  What the Python
+    route spent between those calls (validation, copies, the public SVD's
+    checks, ufunc reductions) was several times the arithmetic at
+    n + k ~ 4 (devlog 095).  Flops ``2 m (n + k)^2 - 2 (n + k)^3 / 3`` for
+    R, ``6 n^3`` per Jacobi sweep, ``n^3 / 3 + n^2 k`` for the solves;
+    workspace ``m (n + k)`` (design_r's) plus ``(n + k)^2 + 3 n^2``.
+    """
+    m, n = A.shape
+    k = B.shape[1]
+    if not (all_finite(A) and all_finite(B)):
+        return 1
+    w = np.empty(0, dtype=A.dtype)  # no weights
+    R = np.empty((n + k, n + k), dtype=A.dtype)
+    design_r(A, B, w, 0, R)  # (kernels take a constant as a value: the fit's compilation serves)
+    # R11^T (the rows of G are the columns of R11) scaled so that its largest entry is near
+    # sqrt(huge) / (2 n): the scaling of the public SVD of R11 (_svd._scale_exponent)
+    G = np.empty((n, n), dtype=A.dtype)
+    amax = 0.0
+    for i in range(n):
+        for j in range(n):
+            v = R[j, i] if j <= i else 0.0
+            G[i, j] = v
+            if abs(v) > amax:
+                amax = abs(v)
+    if not math.isfinite(amax):  # R overflowed (entries near the top of the range)
+        return 2
+    e = 0
+    if amax > 0.0:
+        target = math.sqrt(1.7976931348623157e308) / (2 * n)  # float64's largest finite
+        e = int(math.floor(math.log2(target)) - math.ceil(math.log2(amax)))
+    if e != 0:
+        for i in range(n):
+            for j in range(n):
+                G[i, j] = math.ldexp(G[i, j], e)
+    if svdvals_jacobi(G, S) != 0:
+        return 2
+    if e != 0:
+        for i in range(n):
+            S[i] = math.ldexp(S[i], -e)
+    rank = 0
+    if S[0] != 0.0:
+        for i in range(n):
+            if S[i] > rcond * S[0]:
+                rank += 1
+    if rank < n:
+        return 3
+    Rinv = np.empty((n, n), dtype=A.dtype)
+    aux = np.empty(2 * n + k, dtype=A.dtype)
+    # X and Y of no rows: solve_from_r's residual sums over the data (2 m n k flops, which the
+    # regression needs and lstsq does not: it has R22) are an empty loop; it reads only R then
+    if solve_from_r(
+        R, np.empty((0, n), dtype=A.dtype), np.empty((0, k), dtype=A.dtype), w, 0, 0.0, X, Rinv, aux
+    ):
+        return 4
+    for j in range(k):  # R22 is upper triangular (m >= n + k: no zero rows below it)
+        s = 0.0
+        for i in range(j + 1):
+            s += R[n + i, n + j] * R[n + i, n + j]
+        ssq[j] = s
+    return 0

@@ -21,6 +21,7 @@ augmented system (:mod:`jitla.linalg._refine`).
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -32,7 +33,7 @@ from jitla.kernels.qr_householder import apply_q, apply_qt
 from jitla.kernels.qr_pivoted import geqp3, numerical_rank
 from jitla.kernels.qr_tall import tsqr
 from jitla.linalg._dispatch import kernel_extras
-from jitla.linalg._policy import householder_plan, lstsq_plan
+from jitla.linalg._policy import householder_plan, lstsq_one_call, lstsq_plan
 from jitla.linalg._refine import RefineInfo, dd_residual, refine_lstsq
 from jitla.linalg._triangular import triangular_solve_inplace
 
@@ -460,7 +461,10 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         and no refinement, the same with the R
         factor of the regression fit (:mod:`jitla.kernels.least_squares`:
         an LQ factorisation of ``[a | b]^T``, then ``R11^{-1} R12`` on
-        R11's equilibrated columns).  When the rank test above finds a tall A
+        R11's equilibrated columns); float64 ndarrays of this kind with N <=
+        ``config.LSTSQ_VALUES_JACOBI_MAX`` and full rank skip the general
+        path's Python (:func:`_lstsq_small`: the same kernels, the same
+        answers).  When the rank test above finds a tall A
         rank-deficient it warns (:class:`LstsqRankWarning`) and continues
         as ``"pivoted"``; a rank-deficient wide A raises ``LinAlgError``.
         ``"pivoted"``: column-pivoted QR; rank-deficient data give the basic
@@ -553,6 +557,10 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
     >>> np.round(x, 6), int(rank), np.round(s, 6)
     (array([1.166667, 0.5     ]), 2, array([2.676243, 0.915272]))
     """
+    if type(method) is str and method == "qr" and not refine and compute_s:
+        solved = _lstsq_small(a, b, rcond)
+        if solved is not None:
+            return solved
     x, residuals, rank, s, _ = _lstsq_core(a, b, rcond, method, refine, compute_s)
     return x, residuals, rank, s
 
@@ -611,3 +619,117 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
     if s is not None:
         s = np.asarray(s, dtype=real)
     return X, residuals, np.int32(rank), s, info
+
+
+_FLOAT64 = np.dtype(np.float64)
+_EPS64 = float(np.finfo(np.float64).eps)
+_NO_WEIGHTS = np.empty(0)  # the fit kernels' "no row weights"
+_SQRT_HUGE = float(np.sqrt(np.finfo(np.float64).max))
+#: calls of the small route so far in this process (see config.LSTSQ_ONE_CALL_AFTER)
+_small_calls = [0]
+
+
+def _lstsq_small(a, b, rcond):
+    """:func:`lstsq` of a small float64 problem on the narrow route without the general path, else None.
+
+    float64 ndarrays, A (m, n) with ``lstsq_one_call(m, n, k)`` (narrow
+    ``[A | B]``, n small), full rank: the narrow route's kernels
+    (``design_r``, ``solve_from_r``, the Jacobi values of R11) with only
+    the Python they need -- the answer of that route up to the order of the
+    residuals' few-term sums.  The first ``config.LSTSQ_ONE_CALL_AFTER``
+    calls of a process make the three kernel calls from here
+    (:func:`_three_calls`: nothing to compile that a cold lstsq or OLS fit
+    does not compile anyway); later ones make one call of
+    ``least_squares/lstsq_narrow``, a driver of the same kernels (half the
+    time at 100 x 3, but ~0.6 s to compile).  None (the caller takes the
+    general path, which raises, warns or falls back as it does) for
+    anything else, and whenever the kernels find a non-finite input, a
+    rank deficiency or an unclean solve.  At ``m x n = 100 x 3`` the general
+    path's Python (checks, copies, the public SVD of R11, ufunc reductions)
+    took several times the arithmetic (devlog 095).
+    """
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype != _FLOAT64 or b.dtype != _FLOAT64:
+        return None
+    if a.ndim != 2 or b.ndim not in (1, 2):
+        return None
+    m, n = a.shape
+    is_1d = b.ndim == 1
+    k = 1 if is_1d else b.shape[1]
+    if b.shape[0] != m or not lstsq_one_call(m, n, k):
+        return None
+    if rcond is None:
+        rcond = _EPS64 * m  # eps max(m, n), m > n
+    else:
+        rcond = float(rcond)
+        if rcond <= 0 or rcond >= 1:  # as _lstsq_core (LAPACK dlalsd's rule)
+            rcond = _EPS64 / 2
+    # the kernels read rows and are compiled for writeable C-order operands (as_float_operand)
+    if not (a.flags.c_contiguous and a.flags.writeable):
+        a = np.array(a, order="C")
+    b2 = b.reshape(m, 1) if is_1d else b
+    if not (b2.flags.c_contiguous and b2.flags.writeable):
+        b2 = np.array(b2, order="C")
+    X = np.empty((n, k))
+    s = np.empty(n)
+    if _small_calls[0] >= config.LSTSQ_ONE_CALL_AFTER:
+        residuals = np.empty(k)
+        if get_kernel("least_squares", "lstsq_narrow").func(a, b2, rcond, X, s, residuals):
+            return None
+    else:
+        _small_calls[0] += 1
+        residuals = _three_calls(a, b2, rcond, X, s)
+        if residuals is None:
+            return None
+    return (X[:, 0] if is_1d else X), residuals, np.int32(n), s
+
+
+def _three_calls(A, B, rcond, X, s):
+    """``least_squares/lstsq_narrow``'s steps as three kernel calls: X and s written, the residuals, or None.
+
+    ``design_r``; ``solve_from_r`` (on the data: its residual sums over the
+    rows are finite exactly when A and B are, since a NaN or inf in a row
+    reaches that row's residual and no sum of a non-finite term is finite
+    -- the finiteness check, which R alone is not: a NaN in a column that
+    is otherwise zero leaves a Householder vector the reflector skips);
+    the Jacobi values of ``R11^T`` scaled by a power of two (exact) that
+    puts its largest entry below ``sqrt(huge) / (2 n)`` and within a factor
+    ``4 sqrt(2 n)`` of it -- from the column scales ``d`` of solve_from_r, powers
+    of two within ``sqrt(2)`` of R11's column lengths, instead of a pass
+    over R11 (``_svd._scale_exponent``'s purpose: no square overflows, the
+    small rows keep their relative accuracy); numpy's rank rule on the
+    sorted values (full rank iff ``s[n-1] > rcond s[0]``); the residuals
+    ``||R22[:, j]||^2``.
+    """
+    m, n = A.shape
+    k = B.shape[1]
+    R = np.empty((n + k, n + k))
+    aux = np.empty(2 * n + k)
+    design_r, solve_from_r, svdvals = _small_kernels or _load_small_kernels()
+    design_r(A, B, _NO_WEIGHTS, 0, R)
+    if solve_from_r(R, A, B, _NO_WEIGHTS, 0, 0.0, X, np.empty((n, n)), aux):
+        return None
+    scales = aux.tolist()
+    if not math.isfinite(sum(scales[2 * n :])):  # a NaN or inf in A or B (or a sum that overflowed)
+        return None
+    # max |R11| <= sqrt(2) max d = 2**(t - 0.5), t the exponent frexp gives: 2**e max |R11| below
+    # sqrt(huge) / (2 n), as _svd._scale_exponent puts it (no squared row norm overflows)
+    e = math.floor(math.log2(_SQRT_HUGE / (2 * n))) - math.frexp(max(scales[:n]))[1]
+    G = np.empty((n, n))
+    np.ldexp(R[:n, :n].T, e, out=G)
+    if svdvals(G, s):
+        return None
+    np.ldexp(s, -e, out=s)
+    s0 = s.item(0)
+    if not (s0 != 0.0 and s.item(n - 1) > rcond * s0):
+        return None
+    return np.square(R[n:, n]) if k == 1 else np.square(R[n:, n:]).sum(axis=0)
+
+
+#: (design_r, solve_from_r, svdvals jacobi) once looked up
+_small_kernels: list = []
+
+
+def _load_small_kernels():
+    names = (("least_squares", "design_r"), ("least_squares", "solve_from_r"), ("svdvals", "jacobi"))
+    _small_kernels[:] = [get_kernel(*name).func for name in names]
+    return _small_kernels

@@ -28,6 +28,7 @@ __all__ = [
     "eigh_plan",
     "gemm_plan",
     "householder_plan",
+    "lstsq_one_call",
     "influence_plan",
     "least_squares_plan",
     "lstsq_plan",
@@ -326,6 +327,27 @@ def least_squares_plan(m: int, n: int, nthreads=None) -> Plan:
     )
 
 
+def _narrow(m: int, n: int, k: int) -> bool:
+    """``[A | B]`` narrow enough for the regression fit's kernels (rule 3 of :func:`lstsq_plan`)."""
+    return n + k <= config.QR_UNBLOCKED_MAX and m >= config.LSTSQ_FIT_ASPECT * (n + k)
+
+
+def lstsq_one_call(m: int, n: int, k: int) -> bool:
+    """Whether ``lstsq(method="qr")`` of a real (m, n) A, k >= 1 right-hand sides, takes one kernel call.
+
+    :func:`lstsq_plan`'s rule 3 (narrow, not tall-skinny) with R11 small
+    enough for the Jacobi singular values (``n <=
+    config.LSTSQ_VALUES_JACOBI_MAX``): ``least_squares/lstsq_narrow`` does
+    the route's steps in one call (devlog 095).
+    """
+    return (
+        k >= 1
+        and 1 <= n <= config.LSTSQ_VALUES_JACOBI_MAX
+        and _narrow(m, n, k)
+        and _tall_skinny(m, n + k) is None
+    )
+
+
 def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
     """``lstsq(method="qr")`` for an (m, n) A with k right-hand sides.
 
@@ -342,7 +364,7 @@ def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
     reason = _tall_skinny(m, n + k)
     if reason:
         return Plan("tsqr", "serial", f"[A | B] {reason}")
-    if n + k <= config.QR_UNBLOCKED_MAX and m >= config.LSTSQ_FIT_ASPECT * (n + k):
+    if _narrow(m, n, k):
         return Plan(
             "least_squares",
             "design_r",

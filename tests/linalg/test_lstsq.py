@@ -485,3 +485,119 @@ def test_rank_deficient_at_n_100_rank_and_residual_as_numpy(rng):
     np.testing.assert_allclose(s, sn, rtol=0, atol=1e-12 * sn[0])
     # a basic solution, not numpy's minimum-norm one: the same residual
     np.testing.assert_allclose(np.linalg.norm(A @ x - b), np.linalg.norm(A @ xn - b), rtol=1e-10)
+
+
+# --------------------------------------------------------------------------
+# small float64 problems in one kernel call (least_squares/lstsq_narrow, devlog 095)
+# --------------------------------------------------------------------------
+@pytest.fixture(params=["three calls", "one call"])
+def small_route(request, monkeypatch):
+    # the two tiers of the small route: three kernel calls from Python, then the driver
+    from jitla import config
+
+    monkeypatch.setattr(config, "LSTSQ_ONE_CALL_AFTER", 10**9 if request.param == "three calls" else 0)
+    return request.param
+
+
+def _no_general_path(*args):
+    raise AssertionError("lstsq took the general path")
+
+
+def _general_path_only(monkeypatch):
+    monkeypatch.setattr("jitla.linalg._lstsq.lstsq_one_call", lambda m, n, k: False)
+
+
+@pytest.mark.parametrize(
+    ("m", "n", "k"), [(100, 3, None), (50, 5, 3), (8, 1, None), (12, 1, 2), (300, 10, 1)]
+)
+def test_one_call_matches_numpy_and_the_references(rng, m, n, k, small_route, monkeypatch):
+    from naive import lstsq_mp, svdvals
+
+    A, b = _problem(rng, m, n, k)
+    A0, b0 = A.copy(), b.copy()
+    monkeypatch.setattr("jitla.linalg._lstsq._lstsq_core", _no_general_path)
+    x, res, rank, s = lstsq(A, b)
+    xn, resn, rankn, sn = np.linalg.lstsq(A, b)
+    assert x.dtype == res.dtype == s.dtype == np.float64
+    assert x.shape == xn.shape and res.shape == resn.shape and s.shape == sn.shape
+    _close(x, xn, np.float64)
+    np.testing.assert_allclose(res, resn, rtol=10 * RTOL[np.float64])
+    assert rank == rankn == n and isinstance(rank, np.int32)
+    _check_s(s, sn, np.float64)
+    np.testing.assert_allclose(s, svdvals(A), rtol=1e-13)  # Jacobi on R11: relative accuracy
+    if m <= 100:
+        b1 = b if k is None else b[:, 0]
+        x1 = x if k is None else x[:, 0]
+        np.testing.assert_allclose(x1, lstsq_mp(A, b1)[0], rtol=1e-13, atol=1e-14)
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(b, b0)
+
+
+def test_one_call_agrees_with_the_general_narrow_route(rng, small_route, monkeypatch):
+    # the same kernels (design_r, Jacobi values of R11, solve_from_r): x and s bit for bit,
+    # the residuals (a sum of at most k squares in another order) to rounding
+    A, b = _problem(rng, 60, 4, 2)
+    fast = lstsq(A, b)
+    _general_path_only(monkeypatch)
+    slow = lstsq(A, b)
+    np.testing.assert_array_equal(fast[0], slow[0])
+    np.testing.assert_array_equal(fast[3], slow[3])
+    np.testing.assert_allclose(fast[1], slow[1], rtol=1e-15)
+    assert fast[2] == slow[2] == 4
+
+
+def test_one_call_layouts_and_vector_b(rng, small_route, monkeypatch):
+    # F order, strided and read-only operands are copied to C order first: the same answer
+    # as the C-ordered problem; a vector b is the one-column matrix
+    A, B = _problem(rng, 120, 6, 2)
+    monkeypatch.setattr("jitla.linalg._lstsq._lstsq_core", _no_general_path)
+    Ac, Bc = np.ascontiguousarray(A[::2, ::2]), np.ascontiguousarray(B[::2])
+    ref = lstsq(Ac, Bc)
+    for got in (lstsq(A[::2, ::2], B[::2]), lstsq(np.asfortranarray(Ac), np.asfortranarray(Bc))):
+        for g, r in zip(got, ref, strict=True):
+            np.testing.assert_array_equal(g, r)
+    ro = Ac.copy()
+    ro.flags.writeable = False
+    np.testing.assert_array_equal(lstsq(ro, Bc)[0], ref[0])
+    x1, res1, _, _ = lstsq(Ac, Bc[:, 1].copy())
+    np.testing.assert_array_equal(x1, ref[0][:, 1])
+    np.testing.assert_allclose(res1, ref[1][1:], rtol=1e-14)  # ||R22[:, j]||: another R
+    assert x1.shape == (3,) and res1.shape == (1,)
+
+
+def test_one_call_falls_back_as_the_general_path(rng, small_route, monkeypatch):
+    # rank deficiency (exact, or by rcond) warns and pivots; NaN / inf raise; float32 and
+    # rcond outside (0, 1) keep their rules -- the same answers with the one call ruled out
+    A, b = _problem(rng, 40, 4, None)
+    D = A.copy()
+    D[:, 2] = D[:, 0] - 2 * D[:, 1]
+    U, _ = np.linalg.qr(A)
+    graded = U @ np.diag([1.0, 1e-2, 1e-4, 1e-8])
+    cases = [(D, b, None), (graded, b, 1e-6), (graded, b, -1.0), (graded, b, 5.0), (A, b, 0.5)]
+    cases.append((A.astype(np.float32), b.astype(np.float32), None))
+
+    def run(a, rhs, rcond):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = lstsq(a, rhs, rcond=rcond)
+        return out, [(w.category, str(w.message), w.filename) for w in caught]
+
+    results = [run(*case) for case in cases]
+    _general_path_only(monkeypatch)
+    for case, (got, warned) in zip(cases, results, strict=True):
+        ref, ref_warned = run(*case)
+        assert warned == ref_warned
+        for g, r in zip(got, ref, strict=True):
+            assert g.dtype == r.dtype
+            np.testing.assert_allclose(g, r, rtol=1e-14, atol=1e-14)
+    assert results[0][1][0][0] is LstsqRankWarning and results[0][1][0][2] == __file__
+    assert results[1][0][2] == 3 and results[2][0][2] == 4 and results[3][0][2] == 4
+    assert results[5][0][0].dtype == np.float32
+    # a first column e_0 but for one NaN: its reflector is the identity, and the NaN reaches
+    # no entry of R (the check cannot be R's); an inf in b
+    first = np.zeros(40)
+    first[[0, 7]] = [1.0, np.nan]
+    rhs = np.where(np.arange(40) == 3, np.inf, b)
+    for a, r in ((np.column_stack([first, A[:, 1:]]), b), (A, rhs)):
+        with pytest.raises(LinAlgError, match="infs or NaNs"):
+            lstsq(a, r)
