@@ -69,7 +69,6 @@ __all__ = [
     "EIG_ONE_KERNEL_MAX",
     "SVD_VALUES_JACOBI_MAX",
     "LSTSQ_VALUES_JACOBI_MAX",
-    "LSTSQ_ONE_CALL_AFTER",
     "SVD_BIDIAGONAL_UV_MAX",
     "SVD_DC_MIN",
     "EIGH_DC_MIN",
@@ -438,12 +437,6 @@ SVD_VALUES_JACOBI_MAX = 16
 #: narrow fit does not compile the bidiagonal values tree (~2.5 s) -- the Jacobi kernel is the
 #: one the regression layer's ``svdvals`` of its small R factors compiles anyway.
 LSTSQ_VALUES_JACOBI_MAX = 10
-#: ``lstsq`` of a small float64 problem (``jitla.linalg._policy.lstsq_one_call``) makes three
-#: kernel calls from Python for the first this many such calls of a process, then one call of
-#: the driver ``least_squares/lstsq_narrow``: about half the time per call at 100 x 3 (5 against
-#: 9 us, numpy 8), but 0.6 s of compilation (linking its three kernels again), which a session
-#: making a few calls (the cold-start twelve make one) would not earn back (devlog 095).
-LSTSQ_ONE_CALL_AFTER = 1000
 #: "auto" SVDs *with vectors* below SVD_DC_MIN and up to this min(m, n) take the
 #: bidiagonal QR route (Householder bidiagonalisation, both factors formed,
 #: Demmel-Kahan QR whose rotations are applied to them): measured 2.3-2.6x faster

@@ -33,7 +33,7 @@ from jitla.kernels.qr_householder import apply_q, apply_qt
 from jitla.kernels.qr_pivoted import geqp3, numerical_rank
 from jitla.kernels.qr_tall import tsqr
 from jitla.linalg._dispatch import kernel_extras
-from jitla.linalg._policy import householder_plan, lstsq_one_call, lstsq_plan
+from jitla.linalg._policy import householder_plan, lstsq_plan, lstsq_small_route
 from jitla.linalg._refine import RefineInfo, dd_residual, refine_lstsq
 from jitla.linalg._triangular import triangular_solve_inplace
 
@@ -625,28 +625,23 @@ _FLOAT64 = np.dtype(np.float64)
 _EPS64 = float(np.finfo(np.float64).eps)
 _NO_WEIGHTS = np.empty(0)  # the fit kernels' "no row weights"
 _SQRT_HUGE = float(np.sqrt(np.finfo(np.float64).max))
-#: calls of the small route so far in this process (see config.LSTSQ_ONE_CALL_AFTER)
-_small_calls = [0]
 
 
 def _lstsq_small(a, b, rcond):
     """:func:`lstsq` of a small float64 problem on the narrow route without the general path, else None.
 
-    float64 ndarrays, A (m, n) with ``lstsq_one_call(m, n, k)`` (narrow
+    float64 ndarrays, A (m, n) with ``lstsq_small_route(m, n, k)`` (narrow
     ``[A | B]``, n small), full rank: the narrow route's kernels
-    (``design_r``, ``solve_from_r``, the Jacobi values of R11) with only
-    the Python they need -- the answer of that route up to the order of the
-    residuals' few-term sums.  The first ``config.LSTSQ_ONE_CALL_AFTER``
-    calls of a process make the three kernel calls from here
-    (:func:`_three_calls`: nothing to compile that a cold lstsq or OLS fit
-    does not compile anyway); later ones make one call of
-    ``least_squares/lstsq_narrow``, a driver of the same kernels (half the
-    time at 100 x 3, but ~0.6 s to compile).  None (the caller takes the
-    general path, which raises, warns or falls back as it does) for
-    anything else, and whenever the kernels find a non-finite input, a
-    rank deficiency or an unclean solve.  At ``m x n = 100 x 3`` the general
-    path's Python (checks, copies, the public SVD of R11, ufunc reductions)
-    took several times the arithmetic (devlog 095).
+    (``design_r``, ``solve_from_r``, the Jacobi values of R11), called from
+    here (:func:`_three_calls`) with only the Python they need -- the
+    answer of that route up to the order of the residuals' few-term sums,
+    and nothing to compile that a cold lstsq or OLS fit does not compile
+    anyway.  None (the caller takes the general path, which raises, warns
+    or falls back as it does) for anything else, and whenever the kernels
+    find a non-finite input, a rank deficiency or an unclean solve.  At
+    ``m x n = 100 x 3`` the general path's Python (checks, copies, the
+    public SVD of R11, ufunc reductions) took several times the arithmetic
+    (devlog 095).
     """
     if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype != _FLOAT64 or b.dtype != _FLOAT64:
         return None
@@ -655,7 +650,7 @@ def _lstsq_small(a, b, rcond):
     m, n = a.shape
     is_1d = b.ndim == 1
     k = 1 if is_1d else b.shape[1]
-    if b.shape[0] != m or not lstsq_one_call(m, n, k):
+    if b.shape[0] != m or not lstsq_small_route(m, n, k):
         return None
     if rcond is None:
         rcond = _EPS64 * m  # eps max(m, n), m > n
@@ -671,20 +666,14 @@ def _lstsq_small(a, b, rcond):
         b2 = np.array(b2, order="C")
     X = np.empty((n, k))
     s = np.empty(n)
-    if _small_calls[0] >= config.LSTSQ_ONE_CALL_AFTER:
-        residuals = np.empty(k)
-        if get_kernel("least_squares", "lstsq_narrow").func(a, b2, rcond, X, s, residuals):
-            return None
-    else:
-        _small_calls[0] += 1
-        residuals = _three_calls(a, b2, rcond, X, s)
-        if residuals is None:
-            return None
+    residuals = _three_calls(a, b2, rcond, X, s)
+    if residuals is None:
+        return None
     return (X[:, 0] if is_1d else X), residuals, np.int32(n), s
 
 
 def _three_calls(A, B, rcond, X, s):
-    """``least_squares/lstsq_narrow``'s steps as three kernel calls: X and s written, the residuals, or None.
+    """The narrow route's steps as three kernel calls: X and s written; the residuals, or None.
 
     ``design_r``; ``solve_from_r`` (on the data: its residual sums over the
     rows are finite exactly when A and B are, since a NaN or inf in a row

@@ -28,7 +28,7 @@ __all__ = [
     "eigh_plan",
     "gemm_plan",
     "householder_plan",
-    "lstsq_one_call",
+    "lstsq_small_route",
     "influence_plan",
     "least_squares_plan",
     "lstsq_plan",
@@ -332,13 +332,13 @@ def _narrow(m: int, n: int, k: int) -> bool:
     return n + k <= config.QR_UNBLOCKED_MAX and m >= config.LSTSQ_FIT_ASPECT * (n + k)
 
 
-def lstsq_one_call(m: int, n: int, k: int) -> bool:
-    """Whether ``lstsq(method="qr")`` of a real (m, n) A, k >= 1 right-hand sides, takes one kernel call.
+def lstsq_small_route(m: int, n: int, k: int) -> bool:
+    """Whether ``lstsq(method="qr")`` of a real (m, n) A, k >= 1 right-hand sides, may skip the general path.
 
     :func:`lstsq_plan`'s rule 3 (narrow, not tall-skinny) with R11 small
     enough for the Jacobi singular values (``n <=
-    config.LSTSQ_VALUES_JACOBI_MAX``): ``least_squares/lstsq_narrow`` does
-    the route's steps in one call (devlog 095).
+    config.LSTSQ_VALUES_JACOBI_MAX``): ``jitla.linalg._lstsq._lstsq_small``
+    calls that rule's kernels with no more Python than they need (devlog 095).
     """
     return (
         k >= 1

@@ -488,29 +488,20 @@ def test_rank_deficient_at_n_100_rank_and_residual_as_numpy(rng):
 
 
 # --------------------------------------------------------------------------
-# small float64 problems in one kernel call (least_squares/lstsq_narrow, devlog 095)
+# small float64 problems: the narrow route's kernels without the general path (devlog 095)
 # --------------------------------------------------------------------------
-@pytest.fixture(params=["three calls", "one call"])
-def small_route(request, monkeypatch):
-    # the two tiers of the small route: three kernel calls from Python, then the driver
-    from jitla import config
-
-    monkeypatch.setattr(config, "LSTSQ_ONE_CALL_AFTER", 10**9 if request.param == "three calls" else 0)
-    return request.param
-
-
 def _no_general_path(*args):
     raise AssertionError("lstsq took the general path")
 
 
 def _general_path_only(monkeypatch):
-    monkeypatch.setattr("jitla.linalg._lstsq.lstsq_one_call", lambda m, n, k: False)
+    monkeypatch.setattr("jitla.linalg._lstsq.lstsq_small_route", lambda m, n, k: False)
 
 
 @pytest.mark.parametrize(
     ("m", "n", "k"), [(100, 3, None), (50, 5, 3), (8, 1, None), (12, 1, 2), (300, 10, 1)]
 )
-def test_one_call_matches_numpy_and_the_references(rng, m, n, k, small_route, monkeypatch):
+def test_small_route_matches_numpy_and_the_references(rng, m, n, k, monkeypatch):
     from naive import lstsq_mp, svdvals
 
     A, b = _problem(rng, m, n, k)
@@ -533,7 +524,7 @@ def test_one_call_matches_numpy_and_the_references(rng, m, n, k, small_route, mo
     np.testing.assert_array_equal(b, b0)
 
 
-def test_one_call_agrees_with_the_general_narrow_route(rng, small_route, monkeypatch):
+def test_small_route_agrees_with_the_general_narrow_route(rng, monkeypatch):
     # the same kernels (design_r, Jacobi values of R11, solve_from_r): x and s bit for bit,
     # the residuals (a sum of at most k squares in another order) to rounding
     A, b = _problem(rng, 60, 4, 2)
@@ -546,7 +537,7 @@ def test_one_call_agrees_with_the_general_narrow_route(rng, small_route, monkeyp
     assert fast[2] == slow[2] == 4
 
 
-def test_one_call_layouts_and_vector_b(rng, small_route, monkeypatch):
+def test_small_route_layouts_and_vector_b(rng, monkeypatch):
     # F order, strided and read-only operands are copied to C order first: the same answer
     # as the C-ordered problem; a vector b is the one-column matrix
     A, B = _problem(rng, 120, 6, 2)
@@ -565,9 +556,9 @@ def test_one_call_layouts_and_vector_b(rng, small_route, monkeypatch):
     assert x1.shape == (3,) and res1.shape == (1,)
 
 
-def test_one_call_falls_back_as_the_general_path(rng, small_route, monkeypatch):
+def test_small_route_falls_back_as_the_general_path(rng, monkeypatch):
     # rank deficiency (exact, or by rcond) warns and pivots; NaN / inf raise; float32 and
-    # rcond outside (0, 1) keep their rules -- the same answers with the one call ruled out
+    # rcond outside (0, 1) keep their rules -- the same answers with the small route ruled out
     A, b = _problem(rng, 40, 4, None)
     D = A.copy()
     D[:, 2] = D[:, 0] - 2 * D[:, 1]
