@@ -185,7 +185,7 @@ _OVERLOADS_SHARED = _share_overload_impls_across_flags()
 
 
 def _memoise_builtin_call_types() -> bool:
-    """Remember the signature Numba's typing gives a built-in function (``+``, ``a[i]``, ``range``) per argument types.
+    """Remember the signature Numba's typing gives a built-in function (``+``, ``a[i]``) per argument types.
 
     Type inference resolves every call site again at every pass of its
     propagation, and each resolution of, say, ``float64 * float64`` tries
@@ -239,6 +239,8 @@ def _memoise_builtin_call_types() -> bool:
 
 
 _CALL_TYPES_MEMOISED = _memoise_builtin_call_types()
+
+
 def _highlight_without_stream_wrapping() -> bool:
     """Make Numba highlight its error messages without wrapping ``sys.stdout``/``sys.stderr`` each time.
 
@@ -292,8 +294,6 @@ def _highlight_without_stream_wrapping() -> bool:
 
 
 _HIGHLIGHT_UNWRAPPED = _highlight_without_stream_wrapping()
-
-
 
 
 class CacheWarning(RuntimeWarning):

@@ -47,7 +47,7 @@ def test_info(capsys, tmp_path):
 def test_cpu_name_without_features_is_flagged(capsys):
     """NUMBA_CPU_NAME alone keeps the host's features (Numba's default): the
     bench header must say so instead of letting an AVX-512 figure pass as AVX2."""
-    from jitla.cli import _Output, _openblas_warning
+    from jitla.cli import _openblas_warning, _Output
 
     info = {"blas": [{}], "openblas_workarounds": {}, "compile_target": {"isa": "avx512"}}
     _openblas_warning({**info, "env": {"NUMBA_CPU_NAME": "haswell"}}, _Output(plain=True))

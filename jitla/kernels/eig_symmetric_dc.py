@@ -399,7 +399,7 @@ def tridiagonal_dc(d, e, Zt, leaf):
 
 @kernel(driver=True)
 def back_transform(A, tau, Vt):
-    """``Vt := Vt Q^T`` for the Householder reduction ``Q^T A Q = T`` of :func:`~jitla.kernels.eig_symmetric.sytd2_fused`.
+    """``Vt := Vt Q^T`` for the reduction ``Q^T A Q = T`` of :func:`~jitla.kernels.eig_symmetric.sytd2_fused`.
 
     Parameters
     ----------

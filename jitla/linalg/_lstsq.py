@@ -565,6 +565,16 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
     return x, residuals, rank, s
 
 
+def _rank_rcond(rcond, eps: float, m: int, n: int) -> float:
+    """The rcond of numpy's rank rule: ``eps max(m, n)`` by default.
+
+    numpy passes rcond to LAPACK's gelsd, whose dlalsd then uses the unit
+    roundoff (dlamch('Epsilon') = eps / 2) for rcond <= 0 or >= 1.
+    """
+    rcond = eps * max(m, n) if rcond is None else float(rcond)
+    return eps / 2 if rcond <= 0 or rcond >= 1 else rcond
+
+
 def _lstsq_core(a, b, rcond, method, refine, compute_s):
     """:func:`lstsq` returning ``(x, residuals, rank, s, RefineInfo or None)``."""
     a = np.asarray(a)
@@ -583,11 +593,7 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
 
         raise unsupported("lstsq(refine=True)" if refine else f"lstsq(method={method!r})", dtype)
     eps = float(np.finfo(dtype).eps)
-    rcond = eps * max(m, n) if rcond is None else float(rcond)
-    if rcond <= 0 or rcond >= 1:
-        # numpy passes rcond to LAPACK's gelsd, whose dlalsd then uses the unit roundoff
-        # (dlamch('Epsilon') = eps / 2) for rcond <= 0 or >= 1
-        rcond = eps / 2
+    rcond = _rank_rcond(rcond, eps, m, n)
     # single precision is solved in double and rounded once at the end (the rank rule keeps the
     # single-precision eps): float32 kernels would leave residuals of ~10 eps32, which numpy's own
     # tests of lstsq reject (numpy's cgelsd/sgelsd are that much better), and compile twice
@@ -652,12 +658,7 @@ def _lstsq_small(a, b, rcond):
     k = 1 if is_1d else b.shape[1]
     if b.shape[0] != m or not lstsq_small_route(m, n, k):
         return None
-    if rcond is None:
-        rcond = _EPS64 * m  # eps max(m, n), m > n
-    else:
-        rcond = float(rcond)
-        if rcond <= 0 or rcond >= 1:  # as _lstsq_core (LAPACK dlalsd's rule)
-            rcond = _EPS64 / 2
+    rcond = _rank_rcond(rcond, _EPS64, m, n)
     # the kernels read rows and are compiled for writeable C-order operands (as_float_operand)
     if not (a.flags.c_contiguous and a.flags.writeable):
         a = np.array(a, order="C")
