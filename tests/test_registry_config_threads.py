@@ -173,12 +173,16 @@ def test_a_builtin_call_is_typed_once_per_argument_types(monkeypatch):
     assert len(built) == 2  # the overload: once per inherited flag set, as Numba does
 
 
-def test_a_kernel_compiles_with_the_garbage_collector_paused():
+def test_a_kernel_compiles_with_the_garbage_collector_paused(monkeypatch, tmp_path):
     # jitla._jit pauses Python's cyclic collector while a kernel compiles (its callees and
-    # overloads included) and resumes it after; a collector the caller had disabled stays so
+    # overloads included) and resumes it after; a collector the caller had disabled stays so.
+    # An empty cache directory of its own: loaded from an earlier run's cache, nothing compiles
     import gc
 
+    import numba
     from numba.extending import overload
+
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
 
     from jitla._jit import kernel
 
