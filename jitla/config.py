@@ -402,7 +402,9 @@ TSQR_MAX_COLS = 128
 #: compiles anyway, and faster there (new / old route, 1 thread, load 7-10:
 #: 1000 x 10 0.47-0.55, 48 x 3 0.83, 320 x 40 0.77, 240 x 60 1.02).  Square
 #: and nearly square A stay on Householder QR of A (new / old 40 x 40 5.5,
-#: 80 x 40 1.2; devlog 094).
+#: 80 x 40 1.2; devlog 094), except the small ones of
+#: ``_policy.lstsq_small_route`` (n <= LSTSQ_VALUES_JACOBI_MAX, devlog 097),
+#: where the fit's R costs less than the general path's Python around QR.
 LSTSQ_FIT_ASPECT = 4
 
 #: ``eig``/``eigvals`` of order at most this run as one kernel call (the
