@@ -4,7 +4,10 @@ Against numpy, float64, C order, 1 thread both sides, best of 7 loops x 3 altern
 in one process (devlog 097).  Usage, from the repository root::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE PYTHONPATH=$PWD \\
-        python devlog/figures/097-small-square-lstsq-bench.py [all|square]
+        python devlog/figures/097-small-square-lstsq-bench.py [all|square|wide-b]
+
+``wide-b``: B with as many or more columns than A (``config.LSTSQ_SMALL_SQUARE_MAX_RHS``); run it
+on each tree compared.
 """
 
 import os
@@ -23,6 +26,8 @@ import jitla.linalg as jl  # noqa: E402
 SQUARE = [(3, 3, 1), (3, 3, 2), (5, 5, 1), (10, 10, 1), (10, 10, 3), (12, 10, 1), (12, 10, 4)]
 SQUARE += [(10, 12, 1), (10, 12, 2), (20, 10, 1), (20, 10, 3)]
 OTHERS = [(100, 3, 1), (100, 3, 2), (50, 5, 1), (50, 5, 3), (1000, 10, 1), (1000, 10, 4), (100, 100, 1)]
+WIDE_B = [(100, 10, 50), (60, 10, 20), (30, 5, 20), (12, 10, 40), (10, 10, 54)]
+WIDE_B += [(100, 10, 10), (39, 10, 10), (30, 10, 10), (100, 5, 5), (10, 5, 2)]
 
 
 def best(f, reps):
@@ -36,7 +41,8 @@ def best(f, reps):
 
 
 def main():
-    shapes = SQUARE + (OTHERS if (sys.argv[1:] or ["all"])[0] == "all" else [])
+    mode = (sys.argv[1:] or ["all"])[0]
+    shapes = {"all": SQUARE + OTHERS, "square": SQUARE, "wide-b": WIDE_B}[mode]
     rng = np.random.default_rng(0)
     print("load", os.getloadavg()[0])
     for m, n, k in shapes:

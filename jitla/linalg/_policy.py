@@ -340,10 +340,11 @@ def lstsq_small_route(m: int, n: int, k: int) -> bool:
     (the order of R): ``1 <= r <= config.LSTSQ_VALUES_JACOBI_MAX`` (s from
     the Jacobi values of R) and ``r + k <= config.QR_UNBLOCKED_MAX``, and
 
-    1. m >= n, ``[A | B]`` not tall-skinny: the regression fit's R of
-       ``[A | B]`` (:func:`lstsq_plan`'s rule 3 when narrow; square and
-       nearly square A, which the general path gives to Householder QR of
-       A, take it too);
+    1. m >= n, ``[A | B]`` not tall-skinny, and narrow (:func:`lstsq_plan`'s
+       rule 3) or ``k <= config.LSTSQ_SMALL_SQUARE_MAX_RHS * n``: the
+       regression fit's R of ``[A | B]`` -- square and nearly square A,
+       which the general path gives to Householder QR of A, take it too
+       when B is not wider than A (it factors B's columns as well);
     2. m < n: the general path's kernels for the minimum-norm solution
        (:func:`lstsq_plan`'s rule 1; the unblocked QR of A^T by
        :func:`householder_plan`'s rule 1, as ``m <= QR_UNBLOCKED_MAX``).
@@ -351,7 +352,11 @@ def lstsq_small_route(m: int, n: int, k: int) -> bool:
     r = min(m, n)
     if not (k >= 1 and 1 <= r <= config.LSTSQ_VALUES_JACOBI_MAX and r + k <= config.QR_UNBLOCKED_MAX):
         return False
-    return m < n or _tall_skinny(m, n + k) is None
+    if m < n:
+        return True
+    if _tall_skinny(m, n + k) is not None:
+        return False
+    return _narrow(m, n, k) or k <= config.LSTSQ_SMALL_SQUARE_MAX_RHS * n
 
 
 def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
