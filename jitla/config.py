@@ -443,9 +443,9 @@ LSTSQ_VALUES_JACOBI_MAX = 10
 #: lstsq's small route (``_policy.lstsq_small_route``) takes a square or nearly square A (n <= m <
 #: LSTSQ_FIT_ASPECT (n + k)) with at most this many right-hand sides per column of A (k <= this * n):
 #: the R of ``[A | B]`` costs ``2 m (n + k)^2`` flops against Householder QR's ``~2 m n (n + 2k)``
-#: (at most 4/3 of it for k <= n).  Per call, small route / general path, 1 thread, one run at
-#: load ~3: k = n: 39 x 10 0.55, 100 x 10 0.95; k > n: 10 x 10 k = 54 0.59, 12 x 10 k = 40 0.63,
-#: 100 x 10 k = 50 1.83 (devlog 097).
+#: (at most 4/3 of it for k <= n).  Per call, small route / general path, 1 thread, load ~3:
+#: k = n: 39 x 10 0.55, 100 x 10 0.95; k > n: 10 x 10 k = 54 0.59, 12 x 10 k = 40 0.63, but
+#: 100 x 10 k = 50 1.8-2.5 (devlog 097).
 LSTSQ_SMALL_SQUARE_MAX_RHS = 1
 #: "auto" SVDs *with vectors* below SVD_DC_MIN and up to this min(m, n) take the
 #: bidiagonal QR route (Householder bidiagonalisation, both factors formed,

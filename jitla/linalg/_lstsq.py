@@ -646,8 +646,8 @@ def _lstsq_small(a, b, rcond):
     ``solve_from_r``, the Jacobi values of R11), called from here
     (:func:`_three_calls`) with only the Python they need; for m < n the
     general path's kernels for the minimum-norm solution (:func:`_wide_calls`).
-    Nothing compiles that the general path (or a cold lstsq / OLS fit) does
-    not compile.  None (the caller takes the general path, which raises,
+    Every kernel is one of the general path or of a cold narrow lstsq / OLS
+    fit, on the same signatures.  None (the caller takes the general path, which raises,
     warns or falls back as it does) for anything else, and whenever the
     kernels find a non-finite input, a rank deficiency or an unclean solve.
     At ``m x n = 100 x 3`` (devlog 095) and ``3 x 3`` (devlog 097) the
