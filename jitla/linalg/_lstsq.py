@@ -33,7 +33,7 @@ from jitla.kernels.qr_householder import apply_q, apply_qt
 from jitla.kernels.qr_pivoted import geqp3, numerical_rank
 from jitla.kernels.qr_tall import tsqr
 from jitla.linalg._dispatch import kernel_extras
-from jitla.linalg._policy import householder_plan, lstsq_plan, lstsq_small_route
+from jitla.linalg._policy import householder_plan, lstsq_plan, lstsq_small_route, trsm_plan
 from jitla.linalg._refine import RefineInfo, dd_residual, refine_lstsq
 from jitla.linalg._triangular import triangular_solve_inplace
 
@@ -711,7 +711,7 @@ def _three_calls(A, B, rcond, X, s):
     k = B.shape[1]
     R = np.empty((n + k, n + k))
     aux = np.empty(2 * n + k)
-    design_r, solve_from_r, svdvals = (_small_kernels or _load_small_kernels())[:3]
+    design_r, solve_from_r, svdvals, _, _, _ = _small_kernels or _load_small_kernels()
     design_r(A, B, _NO_WEIGHTS, 0, R)
     if solve_from_r(R, A, B, _NO_WEIGHTS, 0, 0.0, X, np.empty((n, n)), aux):
         return None
@@ -779,7 +779,7 @@ def _wide_calls(A, B, rcond):
     """
     m, n = A.shape
     k = B.shape[1]
-    _, _, svdvals, geqr2, trsv = _small_kernels or _load_small_kernels()
+    _, _, svdvals, geqr2, trsv, trsm = _small_kernels or _load_small_kernels()
     QA = np.array(A.T, order="C")  # (n, m): the factorisation overwrites it
     tau = np.zeros(m)
     geqr2(QA, tau)
@@ -797,10 +797,15 @@ def _wide_calls(A, B, rcond):
     if not (s0 != 0.0 and s.item(m - 1) > rcond * s0):
         return None
     Y = B.copy()
-    if k > 1:
+    # _solve_upper's kernels (trsm_plan's rules 1 and 2; a zero pivot is unreachable here)
+    if k == 1:
+        if trsv(R, Y[:, 0], False, True, False):
+            return None
+    elif trsm_plan(m, k).variant == "unblocked":
+        if trsm(R, Y, False, True, False):
+            return None
+    else:
         _solve_upper(R, Y, trans=True)
-    elif trsv(R, Y[:, 0], False, True, False):  # _solve_upper's kernel for k = 1 (trsm_plan's rule 1)
-        return None  # a zero pivot: unreachable after the rank test
     if not math.isfinite(sum(Y.ravel().tolist())):
         return None
     X = np.zeros((n, k))
@@ -822,7 +827,7 @@ def _upper_mask(m):
     return mask
 
 
-#: (design_r, solve_from_r, svdvals jacobi, qr unblocked, trsv) once looked up
+#: (design_r, solve_from_r, svdvals jacobi, qr unblocked, trsv, trsm unblocked) once looked up
 _small_kernels: list = []
 
 
@@ -833,6 +838,7 @@ def _load_small_kernels():
         ("svdvals", "jacobi"),
         ("qr", "unblocked"),
         ("trsv", "serial"),
+        ("trsm", "unblocked"),
     )
     _small_kernels[:] = [get_kernel(*name).func for name in names]
     return _small_kernels

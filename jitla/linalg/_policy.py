@@ -356,7 +356,7 @@ def lstsq_small_route(m: int, n: int, k: int) -> bool:
         return True
     if _tall_skinny(m, n + k) is not None:
         return False
-    return _narrow(m, n, k) or k <= config.LSTSQ_SMALL_SQUARE_MAX_RHS * n
+    return k <= config.LSTSQ_SMALL_SQUARE_MAX_RHS * n or _narrow(m, n, k)
 
 
 def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
