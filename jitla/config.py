@@ -69,6 +69,7 @@ __all__ = [
     "EIG_ONE_KERNEL_MAX",
     "SVD_VALUES_JACOBI_MAX",
     "LSTSQ_VALUES_JACOBI_MAX",
+    "LSTSQ_SMALL_SQUARE_MAX_RHS",
     "SVD_BIDIAGONAL_UV_MAX",
     "SVD_DC_MIN",
     "EIGH_DC_MIN",
@@ -402,7 +403,9 @@ TSQR_MAX_COLS = 128
 #: compiles anyway, and faster there (new / old route, 1 thread, load 7-10:
 #: 1000 x 10 0.47-0.55, 48 x 3 0.83, 320 x 40 0.77, 240 x 60 1.02).  Square
 #: and nearly square A stay on Householder QR of A (new / old 40 x 40 5.5,
-#: 80 x 40 1.2; devlog 094).
+#: 80 x 40 1.2; devlog 094), except the small ones of
+#: ``_policy.lstsq_small_route`` (n <= LSTSQ_VALUES_JACOBI_MAX, devlog 097),
+#: where the fit's R costs less than the general path's Python around QR.
 LSTSQ_FIT_ASPECT = 4
 
 #: ``eig``/``eigvals`` of order at most this run as one kernel call (the
@@ -437,6 +440,13 @@ SVD_VALUES_JACOBI_MAX = 16
 #: narrow fit does not compile the bidiagonal values tree (~2.5 s) -- the Jacobi kernel is the
 #: one the regression layer's ``svdvals`` of its small R factors compiles anyway.
 LSTSQ_VALUES_JACOBI_MAX = 10
+#: lstsq's small route (``_policy.lstsq_small_route``) takes a square or nearly square A (n <= m <
+#: LSTSQ_FIT_ASPECT (n + k)) with at most this many right-hand sides per column of A (k <= this * n):
+#: the R of ``[A | B]`` costs ``2 m (n + k)^2`` flops against Householder QR's ``~2 m n (n + 2k)``
+#: (at most 4/3 of it for k <= n).  Per call, small route / general path, 1 thread, load ~3:
+#: k = n: 39 x 10 0.55, 100 x 10 0.95; k > n: 10 x 10 k = 54 0.59, 12 x 10 k = 40 0.63, but
+#: 100 x 10 k = 50 1.8-2.5 (devlog 097).
+LSTSQ_SMALL_SQUARE_MAX_RHS = 1
 #: "auto" SVDs *with vectors* below SVD_DC_MIN and up to this min(m, n) take the
 #: bidiagonal QR route (Householder bidiagonalisation, both factors formed,
 #: Demmel-Kahan QR whose rotations are applied to them): measured 2.3-2.6x faster

@@ -33,7 +33,7 @@ from jitla.kernels.qr_householder import apply_q, apply_qt
 from jitla.kernels.qr_pivoted import geqp3, numerical_rank
 from jitla.kernels.qr_tall import tsqr
 from jitla.linalg._dispatch import kernel_extras
-from jitla.linalg._policy import householder_plan, lstsq_plan, lstsq_small_route
+from jitla.linalg._policy import householder_plan, lstsq_plan, lstsq_small_route, trsm_plan
 from jitla.linalg._refine import RefineInfo, dd_residual, refine_lstsq
 from jitla.linalg._triangular import triangular_solve_inplace
 
@@ -461,10 +461,13 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         and no refinement, the same with the R
         factor of the regression fit (:mod:`jitla.kernels.least_squares`:
         an LQ factorisation of ``[a | b]^T``, then ``R11^{-1} R12`` on
-        R11's equilibrated columns); float64 ndarrays of this kind with N <=
-        ``config.LSTSQ_VALUES_JACOBI_MAX`` and full rank skip the general
-        path's Python (:func:`_lstsq_small`: the same kernels, the same
-        answers).  When the rank test above finds a tall A
+        R11's equilibrated columns).  Small float64 ndarrays of full rank
+        (min(M, N) <= ``config.LSTSQ_VALUES_JACOBI_MAX``, the rule of
+        :func:`jitla.linalg._policy.lstsq_small_route`) skip the general
+        path's Python (:func:`_lstsq_small`): narrow ones as above, square
+        and nearly square ones (M >= N) with the same R of ``[a | b]``,
+        wide ones with the QR of ``a.T`` above -- the same answers to
+        rounding.  When the rank test above finds a tall A
         rank-deficient it warns (:class:`LstsqRankWarning`) and continues
         as ``"pivoted"``; a rank-deficient wide A raises ``LinAlgError``.
         ``"pivoted"``: column-pivoted QR; rank-deficient data give the basic
@@ -631,25 +634,33 @@ _FLOAT64 = np.dtype(np.float64)
 _EPS64 = float(np.finfo(np.float64).eps)
 _NO_WEIGHTS = np.empty(0)  # the fit kernels' "no row weights"
 _SQRT_HUGE = float(np.sqrt(np.finfo(np.float64).max))
+#: numpy's int32 ranks of the small route, made once (numpy scalars are immutable)
+_RANKS = [np.int32(r) for r in range(config.LSTSQ_VALUES_JACOBI_MAX + 1)]
 
 
 def _lstsq_small(a, b, rcond):
-    """:func:`lstsq` of a small float64 problem on the narrow route without the general path, else None.
+    """:func:`lstsq` of a small float64 problem without the general path's Python, else None.
 
-    float64 ndarrays, A (m, n) with ``lstsq_small_route(m, n, k)`` (narrow
-    ``[A | B]``, n small), full rank: the narrow route's kernels
-    (``design_r``, ``solve_from_r``, the Jacobi values of R11), called from
-    here (:func:`_three_calls`) with only the Python they need -- the
-    answer of that route up to the order of the residuals' few-term sums,
-    and nothing to compile that a cold lstsq or OLS fit does not compile
-    anyway.  None (the caller takes the general path, which raises, warns
-    or falls back as it does) for anything else, and whenever the kernels
-    find a non-finite input, a rank deficiency or an unclean solve.  At
-    ``m x n = 100 x 3`` the general path's Python (checks, copies, the
-    public SVD of R11, ufunc reductions) took several times the arithmetic
-    (devlog 095).
+    float64 ndarrays, A (m, n) with ``lstsq_small_route(m, n, k)``, full
+    rank: for m >= n the regression fit's kernels (``design_r``,
+    ``solve_from_r``, the Jacobi values of R11), called from here
+    (:func:`_three_calls`) with only the Python they need; for m < n the
+    general path's kernels for the minimum-norm solution (:func:`_wide_calls`).
+    Every kernel is one of the general path or of a cold narrow lstsq / OLS
+    fit, on the same signatures.  None (the caller takes the general path, which raises,
+    warns or falls back as it does) for anything else, and whenever the
+    kernels find a non-finite input, a rank deficiency or an unclean solve.
+    At ``m x n = 100 x 3`` (devlog 095) and ``3 x 3`` (devlog 097) the
+    general path's Python (checks, copies, the public SVD of R, ufunc
+    reductions) took several times the arithmetic.
     """
-    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype != _FLOAT64 or b.dtype != _FLOAT64:
+    # (a float64 dtype other than numpy's own instance, e.g. byte-swapped, takes the general path)
+    if (
+        type(a) is not np.ndarray
+        or type(b) is not np.ndarray
+        or a.dtype is not _FLOAT64
+        or b.dtype is not _FLOAT64
+    ):
         return None
     if a.ndim != 2 or b.ndim not in (1, 2):
         return None
@@ -665,61 +676,169 @@ def _lstsq_small(a, b, rcond):
     b2 = b.reshape(m, 1) if is_1d else b
     if not (b2.flags.c_contiguous and b2.flags.writeable):
         b2 = np.array(b2, order="C")
-    X = np.empty((n, k))
-    s = np.empty(n)
-    residuals = _three_calls(a, b2, rcond, X, s)
-    if residuals is None:
-        return None
-    return (X[:, 0] if is_1d else X), residuals, np.int32(n), s
+    if m < n:
+        solved = _wide_calls(a, b2, rcond)
+        if solved is None:
+            return None
+        X, s = solved
+        residuals = np.empty(0)
+    else:
+        X = np.empty((n, k))
+        s = np.empty(n)
+        residuals = _three_calls(a, b2, rcond, X, s)
+        if residuals is None:
+            return None
+    rank = min(m, n)
+    return (X[:, 0] if is_1d else X), residuals, _RANKS[rank] if rank < len(_RANKS) else np.int32(rank), s
 
 
 def _three_calls(A, B, rcond, X, s):
-    """The narrow route's steps as three kernel calls: X and s written; the residuals, or None.
+    """The fit's steps as three kernel calls: X and s written; the residuals, or None.
 
     ``design_r``; ``solve_from_r`` (on the data: its residual sums over the
     rows are finite exactly when A and B are, since a NaN or inf in a row
     reaches that row's residual and no sum of a non-finite term is finite
     -- the finiteness check, which R alone is not: a NaN in a column that
     is otherwise zero leaves a Householder vector the reflector skips);
-    the Jacobi values of ``R11^T`` scaled by a power of two (exact) that
-    puts its largest entry below ``sqrt(huge) / (2 n)`` and within a factor
-    ``4 sqrt(2 n)`` of it -- from the column scales ``d`` of solve_from_r, powers
-    of two within ``sqrt(2)`` of R11's column lengths, instead of a pass
-    over R11 (``_svd._scale_exponent``'s purpose: no square overflows, the
-    small rows keep their relative accuracy); numpy's rank rule on the
-    sorted values (full rank iff ``s[n-1] > rcond s[0]``); the residuals
-    ``||R22[:, j]||^2``.
+    the Jacobi values of R11 (:func:`_jacobi_operand`); numpy's rank rule
+    on the sorted values (full rank iff ``s[n-1] > rcond s[0]``); the
+    residuals ``||R22[:, j]||^2`` when m > n (R22's rows past m are zero),
+    else none (numpy's rule).  A narrow ``[A | B]`` gives the Jacobi kernel
+    the columns of R11, as the general path does (the same values, bit for
+    bit); a square or nearly square one its rows (faster, below).
     """
     m, n = A.shape
     k = B.shape[1]
     R = np.empty((n + k, n + k))
     aux = np.empty(2 * n + k)
-    design_r, solve_from_r, svdvals = _small_kernels or _load_small_kernels()
+    design_r, solve_from_r, svdvals, _, _, _ = _small_kernels or _load_small_kernels()
     design_r(A, B, _NO_WEIGHTS, 0, R)
     if solve_from_r(R, A, B, _NO_WEIGHTS, 0, 0.0, X, np.empty((n, n)), aux):
         return None
     scales = aux.tolist()
     if not math.isfinite(sum(scales[2 * n :])):  # a NaN or inf in A or B (or a sum that overflowed)
         return None
-    # max |R11| <= sqrt(2) max d = 2**(t - 0.5), t the exponent frexp gives: 2**e max |R11| below
-    # sqrt(huge) / (2 n), as _svd._scale_exponent puts it (no squared row norm overflows)
-    e = math.floor(math.log2(_SQRT_HUGE / (2 * n))) - math.frexp(max(scales[:n]))[1]
-    G = np.empty((n, n))
-    np.ldexp(R[:n, :n].T, e, out=G)
+    G, e = _jacobi_operand(R, n, max(scales[:n]), m >= config.LSTSQ_FIT_ASPECT * (n + k))
     if svdvals(G, s):
         return None
-    np.ldexp(s, -e, out=s)
+    if e:
+        np.ldexp(s, -e, out=s)
     s0 = s.item(0)
     if not (s0 != 0.0 and s.item(n - 1) > rcond * s0):
         return None
-    return np.square(R[n:, n]) if k == 1 else np.square(R[n:, n:]).sum(axis=0)
+    if m <= n:
+        return np.empty(0)
+    if k == 1:
+        r = R.item(n, n)
+        return np.array([r * r])
+    R22 = R[n:, n:]
+    return np.einsum("ij,ij->j", R22, R22)
 
 
-#: (design_r, solve_from_r, svdvals jacobi) once looked up
+def _jacobi_operand(R, n, dmax, columns):
+    """``(G, e)``: the operand of the Jacobi values kernel for R11 = ``R[:n, :n]``, scaled by ``2**e``.
+
+    G holds the columns of R11 as rows (``columns``, what the general path
+    gives the kernel) or the rows of R11 (one-sided Jacobi on R11^T, which
+    after a QR needs fewer sweeps: Drmac & Veselic, SIAM J. Matrix Anal.
+    Appl. 29 (2008), 1322-1342; 10 x 10 Gaussian, 6 sweeps against 7, and
+    4 against 10 at condition number 1e12).  ``dmax``: the largest of
+    ``solve_from_r``'s column scales, a power of two within sqrt(2) of
+    R11's longest column, so ``max |R11| <= sqrt(2) dmax = 2**(t - 0.5)``
+    with t the exponent ``frexp(dmax)`` gives.  The values are invariant
+    under scaling by a power of two as long as nothing overflows or
+    underflows, so R11 is scaled (``_svd._scale_exponent``'s target: largest
+    entry below ``sqrt(huge) / (2 n)``, within a factor ``4 sqrt(2 n)`` of
+    it) only when ``|t| > 256`` -- otherwise no squared row norm can
+    overflow and no product that affects a value above ``eps * s[0]`` can
+    underflow, and the copy is all (a scaling ufunc costs a microsecond).
+    """
+    R11 = R[:n, :n]
+    if columns:
+        R11 = R11.T
+    t = math.frexp(dmax)[1]
+    if -256 <= t <= 256:
+        return R11.copy(), 0
+    e = math.floor(math.log2(_SQRT_HUGE / (2 * n))) - t
+    return np.ldexp(R11, e), e
+
+
+def _wide_calls(A, B, rcond):
+    """``(X, s)`` of an underdetermined problem of full row rank (m < n), or None.
+
+    :func:`_solve_qr_wide`'s steps on its kernels (``A^T = Q [R; 0]`` by
+    ``geqr2``, ``x = Q [R^{-T} b; 0]``), so X bit for bit its answer; s the
+    Jacobi values of the rows of R (:func:`_jacobi_operand`'s reason).
+    Finiteness without a pass of its own: a NaN or inf in A makes a
+    reflector scalar tau or an entry of R non-finite (then s is, and the
+    rank test fails) unless its reflector is skipped (tau = 0: None,
+    whatever the data); one in B makes ``R^{-T} B`` non-finite.  None also
+    when R's largest diagonal entry leaves ``[2**-257, 2**256)`` (the
+    general path scales R; here an overflow in the Jacobi sweeps would only
+    make s non-finite, and the rank test fail).
+    """
+    m, n = A.shape
+    k = B.shape[1]
+    _, _, svdvals, geqr2, trsv, trsm = _small_kernels or _load_small_kernels()
+    QA = np.array(A.T, order="C")  # (n, m): the factorisation overwrites it
+    tau = np.zeros(m)
+    geqr2(QA, tau)
+    taus = tau.tolist()
+    if 0.0 in taus or not math.isfinite(sum(taus)):
+        return None
+    R = QA[:m]
+    G = np.multiply(R, _upper_mask(m))
+    if not -256 <= math.frexp(max(map(abs, G.diagonal().tolist())))[1] <= 256:
+        return None
+    s = np.empty(m)
+    if svdvals(G, s):
+        return None
+    s0 = s.item(0)
+    if not (s0 != 0.0 and s.item(m - 1) > rcond * s0):
+        return None
+    Y = B.copy()
+    # _solve_upper's kernels (trsm_plan's rules 1 and 2; a zero pivot is unreachable here)
+    if k == 1:
+        if trsv(R, Y[:, 0], False, True, False):
+            return None
+    elif trsm_plan(m, k).variant == "unblocked":
+        if trsm(R, Y, False, True, False):
+            return None
+    else:
+        _solve_upper(R, Y, trans=True)
+    if not math.isfinite(sum(Y.ravel().tolist())):
+        return None
+    X = np.zeros((n, k))
+    X[:m] = Y
+    apply_q(QA, tau, X)
+    return X, s
+
+
+#: float (m, m) masks of the upper triangle, made on first use
+_upper_masks: dict = {}
+
+
+def _upper_mask(m):
+    mask = _upper_masks.get(m)
+    if mask is None:
+        mask = np.triu(np.ones((m, m)))
+        mask.flags.writeable = False
+        _upper_masks[m] = mask
+    return mask
+
+
+#: (design_r, solve_from_r, svdvals jacobi, qr unblocked, trsv, trsm unblocked) once looked up
 _small_kernels: list = []
 
 
 def _load_small_kernels():
-    names = (("least_squares", "design_r"), ("least_squares", "solve_from_r"), ("svdvals", "jacobi"))
+    names = (
+        ("least_squares", "design_r"),
+        ("least_squares", "solve_from_r"),
+        ("svdvals", "jacobi"),
+        ("qr", "unblocked"),
+        ("trsv", "serial"),
+        ("trsm", "unblocked"),
+    )
     _small_kernels[:] = [get_kernel(*name).func for name in names]
     return _small_kernels

@@ -335,17 +335,28 @@ def _narrow(m: int, n: int, k: int) -> bool:
 def lstsq_small_route(m: int, n: int, k: int) -> bool:
     """Whether ``lstsq(method="qr")`` of a real (m, n) A, k >= 1 right-hand sides, may skip the general path.
 
-    :func:`lstsq_plan`'s rule 3 (narrow, not tall-skinny) with R11 small
-    enough for the Jacobi singular values (``n <=
-    config.LSTSQ_VALUES_JACOBI_MAX``): ``jitla.linalg._lstsq._lstsq_small``
-    calls that rule's kernels with no more Python than they need (devlog 095).
+    ``jitla.linalg._lstsq._lstsq_small`` then calls a route's kernels with
+    no more Python than they need (devlogs 095, 097).  With ``r = min(m, n)``
+    (the order of R): ``1 <= r <= config.LSTSQ_VALUES_JACOBI_MAX`` (s from
+    the Jacobi values of R) and ``r + k <= config.QR_UNBLOCKED_MAX``, and
+
+    1. m >= n, ``[A | B]`` not tall-skinny, and narrow (:func:`lstsq_plan`'s
+       rule 3) or ``k <= config.LSTSQ_SMALL_SQUARE_MAX_RHS * n``: the
+       regression fit's R of ``[A | B]`` -- square and nearly square A,
+       which the general path gives to Householder QR of A, take it too
+       when B is not wider than A (it factors B's columns as well);
+    2. m < n: the general path's kernels for the minimum-norm solution
+       (:func:`lstsq_plan`'s rule 1; the unblocked QR of A^T by
+       :func:`householder_plan`'s rule 1, as ``m <= QR_UNBLOCKED_MAX``).
     """
-    return (
-        k >= 1
-        and 1 <= n <= config.LSTSQ_VALUES_JACOBI_MAX
-        and _narrow(m, n, k)
-        and _tall_skinny(m, n + k) is None
-    )
+    r = min(m, n)
+    if not (k >= 1 and 1 <= r <= config.LSTSQ_VALUES_JACOBI_MAX and r + k <= config.QR_UNBLOCKED_MAX):
+        return False
+    if m < n:
+        return True
+    if _tall_skinny(m, n + k) is not None:
+        return False
+    return k <= config.LSTSQ_SMALL_SQUARE_MAX_RHS * n or _narrow(m, n, k)
 
 
 def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:

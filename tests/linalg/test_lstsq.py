@@ -391,10 +391,12 @@ def test_rank_uses_numpys_rule_on_singular_values(rng):
 def test_s_of_a_narrow_fit_comes_from_the_jacobi_values_kernel(rng, monkeypatch):
     # up to config.LSTSQ_VALUES_JACOBI_MAX columns the values of R come from the quick-compiling
     # Jacobi kernel (a cold lstsq of a narrow fit does not compile bidiagonalisation + dqds),
-    # above it from the bidiagonal route; both to numpy's accuracy (relative for Jacobi)
+    # above it from the bidiagonal route; both to numpy's accuracy (relative for Jacobi).  The
+    # general path's choice: the small route (30 x 10 takes it) calls the Jacobi kernel itself
     from jitla import config
     from jitla.linalg import _svd
 
+    _general_path_only(monkeypatch)
     asked = []
     svd = _svd.svd
 
@@ -498,9 +500,23 @@ def _general_path_only(monkeypatch):
     monkeypatch.setattr("jitla.linalg._lstsq.lstsq_small_route", lambda m, n, k: False)
 
 
-@pytest.mark.parametrize(
-    ("m", "n", "k"), [(100, 3, None), (50, 5, 3), (8, 1, None), (12, 1, 2), (300, 10, 1)]
-)
+def _min_norm_mp(A, b, dps=50):
+    """The minimum-norm solution ``A^T (A A^T)^{-1} b`` of a wide full-rank A, in mpmath."""
+    import mpmath
+
+    with mpmath.workdps(dps):
+        Am = mpmath.matrix(A.tolist())
+        z = mpmath.lu_solve(Am * Am.T, mpmath.matrix(b.tolist()))
+        return np.array([float(v) for v in Am.T * z])
+
+
+# narrow (devlog 095); square, nearly square and wide (devlog 097)
+SMALL = [(100, 3, None), (50, 5, 3), (8, 1, None), (12, 1, 2), (300, 10, 1)]
+SMALL += [(1, 1, None), (3, 3, None), (3, 3, 2), (10, 10, 2), (12, 10, 4), (20, 10, None)]
+SMALL += [(2, 5, None), (10, 12, None), (10, 12, 2)]
+
+
+@pytest.mark.parametrize(("m", "n", "k"), SMALL)
 def test_small_route_matches_numpy_and_the_references(rng, m, n, k, monkeypatch):
     from naive import lstsq_mp, svdvals
 
@@ -511,30 +527,35 @@ def test_small_route_matches_numpy_and_the_references(rng, m, n, k, monkeypatch)
     xn, resn, rankn, sn = np.linalg.lstsq(A, b)
     assert x.dtype == res.dtype == s.dtype == np.float64
     assert x.shape == xn.shape and res.shape == resn.shape and s.shape == sn.shape
+    assert res.size == (0 if m <= n else (1 if k is None else k))
     _close(x, xn, np.float64)
     np.testing.assert_allclose(res, resn, rtol=10 * RTOL[np.float64])
-    assert rank == rankn == n and isinstance(rank, np.int32)
+    assert rank == rankn == min(m, n) and isinstance(rank, np.int32)
     _check_s(s, sn, np.float64)
-    np.testing.assert_allclose(s, svdvals(A), rtol=1e-13)  # Jacobi on R11: relative accuracy
+    np.testing.assert_allclose(s, svdvals(A if m >= n else A.T), rtol=1e-13)  # Jacobi: relative
     if m <= 100:
-        b1 = b if k is None else b[:, 0]
-        x1 = x if k is None else x[:, 0]
-        np.testing.assert_allclose(x1, lstsq_mp(A, b1)[0], rtol=1e-13, atol=1e-14)
+        b1 = b if k is None else b[:, -1]
+        x1 = x if k is None else x[:, -1]
+        ref = lstsq_mp(A, b1)[0] if m >= n else _min_norm_mp(A, b1)
+        np.testing.assert_allclose(x1, ref, rtol=1e-13, atol=1e-14)
     np.testing.assert_array_equal(A, A0)
     np.testing.assert_array_equal(b, b0)
 
 
-def test_small_route_agrees_with_the_general_narrow_route(rng, monkeypatch):
-    # the same kernels (design_r, Jacobi values of R11, solve_from_r): x and s bit for bit,
-    # the residuals (a sum of at most k squares in another order) to rounding
-    A, b = _problem(rng, 60, 4, 2)
+@pytest.mark.parametrize(("m", "n"), [(60, 4), (6, 9)])
+def test_small_route_agrees_with_the_general_route(rng, m, n, monkeypatch):
+    # the same kernels in the same order: x bit for bit; narrow (design_r, Jacobi values of R11's
+    # columns, solve_from_r): s bit for bit, the residuals (a sum of at most k squares in another
+    # order) to rounding; wide (QR of A^T): s from R's rows (the general path: its columns)
+    A, b = _problem(rng, m, n, 2)
     fast = lstsq(A, b)
     _general_path_only(monkeypatch)
     slow = lstsq(A, b)
     np.testing.assert_array_equal(fast[0], slow[0])
-    np.testing.assert_array_equal(fast[3], slow[3])
+    np.testing.assert_allclose(fast[3], slow[3], rtol=0 if m > n else 1e-14)
     np.testing.assert_allclose(fast[1], slow[1], rtol=1e-15)
-    assert fast[2] == slow[2] == 4
+    assert fast[1].shape == slow[1].shape == ((2,) if m > n else (0,))
+    assert fast[2] == slow[2] == min(m, n)
 
 
 def test_small_route_layouts_and_vector_b(rng, monkeypatch):
@@ -556,6 +577,26 @@ def test_small_route_layouts_and_vector_b(rng, monkeypatch):
     assert x1.shape == (3,) and res1.shape == (1,)
 
 
+def _run_recording_warnings(a, rhs, rcond):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = lstsq(a, rhs, rcond=rcond)
+    return out, [(w.category, str(w.message), w.filename) for w in caught]
+
+
+def _as_the_general_path(cases, monkeypatch, rtol, atol):
+    """Each case's ``(answer, warnings)``, checked against those with the small route ruled out."""
+    results = [_run_recording_warnings(*case) for case in cases]
+    _general_path_only(monkeypatch)
+    for case, (got, warned) in zip(cases, results, strict=True):
+        ref, ref_warned = _run_recording_warnings(*case)
+        assert warned == ref_warned
+        for g, r in zip(got, ref, strict=True):
+            assert g.dtype == r.dtype
+            np.testing.assert_allclose(g, r, rtol=rtol, atol=atol)
+    return results
+
+
 def test_small_route_falls_back_as_the_general_path(rng, monkeypatch):
     # rank deficiency (exact, or by rcond) warns and pivots; NaN / inf raise; float32 and
     # rcond outside (0, 1) keep their rules -- the same answers with the small route ruled out
@@ -566,21 +607,7 @@ def test_small_route_falls_back_as_the_general_path(rng, monkeypatch):
     graded = U @ np.diag([1.0, 1e-2, 1e-4, 1e-8])
     cases = [(D, b, None), (graded, b, 1e-6), (graded, b, -1.0), (graded, b, 5.0), (A, b, 0.5)]
     cases.append((A.astype(np.float32), b.astype(np.float32), None))
-
-    def run(a, rhs, rcond):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            out = lstsq(a, rhs, rcond=rcond)
-        return out, [(w.category, str(w.message), w.filename) for w in caught]
-
-    results = [run(*case) for case in cases]
-    _general_path_only(monkeypatch)
-    for case, (got, warned) in zip(cases, results, strict=True):
-        ref, ref_warned = run(*case)
-        assert warned == ref_warned
-        for g, r in zip(got, ref, strict=True):
-            assert g.dtype == r.dtype
-            np.testing.assert_allclose(g, r, rtol=1e-14, atol=1e-14)
+    results = _as_the_general_path(cases, monkeypatch, rtol=1e-14, atol=1e-14)
     assert results[0][1][0][0] is LstsqRankWarning and results[0][1][0][2] == __file__
     assert results[1][0][2] == 3 and results[2][0][2] == 4 and results[3][0][2] == 4
     assert results[5][0][0].dtype == np.float32
@@ -592,3 +619,77 @@ def test_small_route_falls_back_as_the_general_path(rng, monkeypatch):
     for a, r in ((np.column_stack([first, A[:, 1:]]), b), (A, rhs)):
         with pytest.raises(LinAlgError, match="infs or NaNs"):
             lstsq(a, r)
+
+
+# --------------------------------------------------------------------------
+# the small route at square, nearly square and wide shapes (devlog 097)
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(("m", "n"), [(7, 7), (5, 8)])
+def test_small_square_and_wide_layouts_and_vector_b(rng, m, n, monkeypatch):
+    A, B = _problem(rng, 2 * m, 2 * n, 2)
+    monkeypatch.setattr("jitla.linalg._lstsq._lstsq_core", _no_general_path)
+    Ac, Bc = np.ascontiguousarray(A[::2, ::2]), np.ascontiguousarray(B[::2])
+    ref = lstsq(Ac, Bc)
+    ro = Ac.copy()
+    ro.flags.writeable = False
+    for got in (
+        lstsq(A[::2, ::2], B[::2]),
+        lstsq(np.asfortranarray(Ac), np.asfortranarray(Bc)),
+        lstsq(ro, Bc),
+    ):
+        for g, r in zip(got, ref, strict=True):
+            np.testing.assert_array_equal(g, r)
+    x1, res1, _, s1 = lstsq(Ac, Bc[:, 1].copy())
+    assert x1.shape == (n,) and res1.shape == (0,)
+    np.testing.assert_allclose(x1, ref[0][:, 1], rtol=1e-14, atol=1e-15)  # another R (k = 1)
+    np.testing.assert_allclose(s1, ref[3], rtol=1e-14)
+
+
+def test_small_square_and_wide_fall_back_as_the_general_path(rng, monkeypatch):
+    # rank deficiency (exact, or by rcond) of a square A warns and pivots, of a wide A raises;
+    # NaN / inf raise; entries past 2**256 or below 2**-256: the same answers as the general path
+    A, b = _problem(rng, 6, 6, None)
+    D = A.copy()
+    D[:, 2] = D[:, 0] - 2 * D[:, 1]
+    U, _ = np.linalg.qr(A)
+    graded = U @ np.diag([1.0, 1e-1, 1e-2, 1e-4, 1e-6, 1e-8])
+    W, bw = _problem(rng, 4, 7, None)
+    cases = [(D, b, None), (graded, b, 1e-7), (A * 1e200, b, None), (A * 1e-200, b, None)]
+    cases += [(W * 1e-200, bw, None), (W, bw, -1.0), (A[:4], b[:4], None)]
+    results = _as_the_general_path(cases, monkeypatch, rtol=1e-13, atol=0)
+    assert results[0][1][0][0] is LstsqRankWarning and results[0][1][0][2] == __file__
+    assert results[1][0][2] == 5 and results[2][0][2] == results[3][0][2] == 6
+    sn = np.linalg.lstsq(A * 1e200, b)[3]
+    _check_s(results[2][0][3], sn, np.float64)
+    with pytest.raises(LinAlgError, match="rank-deficient"):
+        lstsq(np.vstack([W, W[1] + W[2]]), np.append(bw, 1.0))
+    # NaN that no reflector sees (a row of a wide A, a column of a square one: e_0 but for it),
+    # inf in b
+    first = np.zeros(7)
+    first[[0, 5]] = [1.0, np.nan]
+    square = A.copy()
+    square[:, 0] = first[:6]
+    for a, r in ((np.vstack([first, W[1:]]), bw), (square, b), (W, np.where(np.arange(4) == 2, np.inf, bw))):
+        with pytest.raises(LinAlgError, match="infs or NaNs"):
+            lstsq(a, r)
+
+
+def _no_small_route(*args):
+    raise AssertionError("lstsq took the small route")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.complex128])
+@pytest.mark.parametrize(("m", "n"), [(3, 3), (4, 6)])
+def test_small_route_is_float64_only(rng, m, n, dtype, monkeypatch):
+    A, b = _problem(rng, m, n, None)
+    if dtype == np.complex128:
+        A = A + 1j * _problem(rng, m, n, None)[0]
+    A = A.astype(dtype)
+    b = b.astype(dtype)
+    for route in ("_three_calls", "_wide_calls"):
+        monkeypatch.setattr(f"jitla.linalg._lstsq.{route}", _no_small_route)
+    x, res, rank, s = lstsq(A, b)
+    xn, resn, rankn, sn = np.linalg.lstsq(A, b)
+    assert x.dtype == xn.dtype and res.shape == resn.shape == (0,) and rank == rankn
+    _close(x, xn, np.float32 if dtype == np.float32 else np.float64)
+    _check_s(s, sn, np.float32 if dtype == np.float32 else np.float64)

@@ -160,6 +160,18 @@ def test_qr_and_lstsq_share_one_householder_rule():
     assert policy.lstsq_plan(10, 40, 1, 1) == policy.householder_plan(40, 10, 1)
 
 
+def test_lstsq_small_route_rules():
+    # min(m, n) <= LSTSQ_VALUES_JACOBI_MAX, min(m, n) + k <= QR_UNBLOCKED_MAX; tall: not
+    # tall-skinny, and narrow or k <= LSTSQ_SMALL_SQUARE_MAX_RHS n; wide: any n
+    route = policy.lstsq_small_route
+    assert route(3, 3, 1) and route(10, 10, 10) and route(39, 10, 10) and route(12, 10, 4)
+    assert route(100, 3, 2) and route(240, 10, 50)  # narrow: lstsq_plan's rule 3, any k
+    assert not route(100, 10, 50) and not route(10, 10, 11)  # B wider than A, not narrow
+    assert route(10, 12, 2) and route(3, 10_000, 1) and not route(11, 12, 1)
+    assert not route(10, 11, 0) and not route(11, 11, 1) and not route(10, 10, 55)
+    assert not route(10**6, 3, 1)  # tall-skinny [A | B]: TSQR
+
+
 def test_pivoting_and_mode_rules():
     assert policy.qr_plan(10**6, 5, pivoting=True)[:2] == ("qr_pivoted", "businger_golub")
     assert policy.qr_plan(10**6, 5, "complete", nthreads=1).op == "qr"
