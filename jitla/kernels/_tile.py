@@ -244,32 +244,65 @@ def small_accumulators(vector_bytes: int, registers: int, halves: int) -> int:
     """
     if halves == small_strip_halves_for(vector_bytes):
         return max(SMALL_ACCUMULATORS, registers // 2)
+    if halves == small_wide_halves_for(vector_bytes) and halves > 2:
+        return SMALL_WIDE_ACCUMULATORS  # AVX2 and AVX-512 only: gemm_small widens no strip on SSE2/NEON
     return SMALL_ACCUMULATORS
+
+
+#: Vector accumulators of ``gemm_small``'s widened last strip (:func:`small_wide_halves_for`):
+#: 4 rows of three vectors.  Measured at n = 20 to 100 (devlog 098): 4 rows as fast as 5
+#: and 2-4 % faster than 6 to 8 with AVX-512; 4 rows 1-3 % faster than 2, 3 or 5 with AVX2
+#: (5 rows, 15 + 3 + 1 of 16 ymm, spill).
+SMALL_WIDE_ACCUMULATORS = 12
+
+
+def small_wide_halves_for(vector_bytes: int) -> int:
+    """Width of ``gemm_small``'s widened last strip in 32-byte halves: a main strip and half a chunk.
+
+    A main strip (:func:`small_strip_halves_for`) plus the few columns
+    (at most a half chunk: 4 float64 / 8 float32) that would otherwise
+    take a strip of their own: 20 float64 with AVX-512 (two zmm and a ymm
+    per row), 12 with AVX2 (three ymm).  The extra columns then share the
+    broadcasts of A and the pass over A with the main strip's columns.
+    """
+    return small_strip_halves_for(vector_bytes) + 1
 
 
 def small_tile_rows_for(vector_bytes: int, registers: int, halves: int, share: int) -> int:
     """Rows of ``gemm_small``'s register tile whose rows are *halves* half-chunks (32 bytes each).
 
-    A row of the tile spans ``halves * 32`` bytes, ``v = max(1, halves * 32 //
+    A row of the tile spans ``halves * 32`` bytes, ``v = ceil(halves * 32 /
     vector_bytes)`` vector registers, so :func:`small_accumulators`
     accumulators take ``that // v`` rows, for float64 and float32 alike:
     main strips 8 rows with AVX-512 (two zmm per row), 4 with AVX2 (two
-    ymm); half-chunk strips 8 rows with either.  *share* divides the rows
-    (2: the tiles at the bottom edge of a main strip).
+    ymm); the widened last strip (:func:`small_wide_halves_for`) 4 rows of
+    three vectors with either; half-chunk strips 8 rows with either.
+    *share* divides the rows (2: the tiles at the bottom edge of a main
+    strip).
     """
-    vectors = max(1, halves * CHUNK_BYTES // 2 // vector_bytes)
+    vectors = max(1, -(-halves * CHUNK_BYTES // 2 // vector_bytes))  # a part-filled vector counts
     return max(1, small_accumulators(vector_bytes, registers, halves) // vectors // share)
+
+
+def _integer_literal(value: int):
+    """Signature and codegen of an intrinsic of no argument that is the integer literal *value*."""
+
+    def codegen(context, builder, signature, args):
+        return context.get_constant(types.intp, value)
+
+    return types.literal(value)(), codegen
 
 
 @intrinsic
 def small_strip_halves(typingctx):
     """:func:`small_strip_halves_for` on the compile target, as a literal."""
-    halves = small_strip_halves_for(target_vectors().bytes)
+    return _integer_literal(small_strip_halves_for(target_vectors().bytes))
 
-    def codegen(context, builder, signature, args):
-        return context.get_constant(types.intp, halves)
 
-    return types.literal(halves)(), codegen
+@intrinsic
+def small_wide_halves(typingctx):
+    """:func:`small_wide_halves_for` on the compile target, as a literal."""
+    return _integer_literal(small_wide_halves_for(target_vectors().bytes))
 
 
 @intrinsic
@@ -433,3 +466,42 @@ def contiguous_view(typingctx, a):
         return view._getvalue()
 
     return view_type(a), codegen
+
+
+@intrinsic
+def matrix_view(typingctx, space, like):
+    """The first ``like.size`` elements of the C-contiguous *space* as a matrix of *like*'s shape.
+
+    For a copy of the 2-D array *like* on the stack: the view is
+    C-contiguous and typed as :func:`contiguous_view` of *like* (writeable,
+    *like*'s alignment), so that the copy and a view of an operand that
+    needs none can meet in one variable (Numba casts between array types
+    that differ in layout or mutability only, not in alignment).  No check
+    and no copy (the caller keeps ``like.size <= space.size``); cheaper to
+    compile than a slice and a ``reshape``.  The view borrows *space*'s
+    data with no owner and must not outlive it.
+    """
+    if not (isinstance(space, types.Array) and space.layout == "C" and isinstance(like, types.Array)):
+        return None
+    if like.ndim != 2 or like.dtype != space.dtype:
+        return None
+    view_type = like.copy(layout="C", readonly=False)
+
+    def codegen(context, builder, signature, args):
+        ary = make_array(space)(context, builder, args[0])
+        shape = make_array(like)(context, builder, args[1]).shape
+        rows, cols = cgutils.unpack_tuple(builder, shape, 2)
+        itemsize = context.get_abi_sizeof(context.get_data_type(space.dtype))
+        itemsize = context.get_constant(types.intp, itemsize)
+        view = make_array(view_type)(context, builder)
+        populate_array(
+            view,
+            data=ary.data,
+            shape=shape,
+            strides=cgutils.pack_array(builder, [builder.mul(cols, itemsize), itemsize]),
+            itemsize=itemsize,
+            meminfo=None,
+        )
+        return view._getvalue()
+
+    return view_type(space, like), codegen

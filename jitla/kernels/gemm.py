@@ -44,9 +44,11 @@ from jitla.kernels._tile import (
     MR,
     contiguous_view,
     gemm_register_tile,
+    matrix_view,
     register_tile,
     small_strip_halves,
     small_tile_rows,
+    small_wide_halves,
     strip_tile,
     tile_width,
     unit_stride_row,
@@ -698,7 +700,12 @@ def gemm_small(A, B, C):
         B = contiguous_view(B)
     else:
         B = np.ascontiguousarray(B)
-    m, k = A.shape
+    _small_product(A, B, C)
+
+
+@vector_kernel(inline="always")
+def _small_product(A, B, C):
+    """:func:`gemm_small` on C-contiguous A and B (its strips), inlined into its callers."""
     n = B.shape[1]
     M = small_strip_halves()  # main strips: two vector registers per row
     W = M * 32 // C.itemsize
@@ -720,6 +727,86 @@ def gemm_small(A, B, C):
             _small_strip(A, B, C, j, 2, 1)
     for j in range(full, n, H):
         _small_strip(A, B, C, min(j, n - H), 1, 1)
+
+
+@vector_kernel(inline="always")
+def _stack_copy(X, space):
+    """*X* copied to the start of the stack buffer *space*, as a C-contiguous matrix (a view of *space*)."""
+    Y = matrix_view(space, X)
+    for i in range(X.shape[0]):
+        for j in range(X.shape[1]):
+            Y[i, j] = X[i, j]
+    return Y
+
+
+@vector_kernel(nogil=False, _nrt=False)
+def gemm_small_contiguous(A, B, C):
+    """:func:`gemm_small` without Numba's runtime, with a wider last strip; False if it cannot copy.
+
+    Parameters
+    ----------
+    A : (m, k) ndarray
+    B : (k, n) ndarray
+        Any strides; read only.  An operand that is not C-contiguous
+        (strides of a dimension of length 1 do not count, as for numpy's
+        flag) is copied to the stack, if it has at most 2048 float64 / 4096
+        float32 elements (16 KiB).
+    C : (m, n) ndarray, C-contiguous
+        Overwritten, or untouched when the result is False.
+
+    Returns
+    -------
+    bool
+        False when an operand is neither C-contiguous nor small enough to
+        copy: nothing is done, and the caller passes it to
+        :func:`gemm_small` (which copies it to the heap).
+
+    Notes
+    -----
+    matmul's kernel for one small product (:func:`gemm_small_contiguous_entry`).
+    It is compiled without Numba's reference-counting runtime
+    (``_nrt=False``): an array argument is then unboxed without the MemInfo
+    (a heap block and its reference count) that the runtime wraps around
+    each, which cost about 25 ns per array -- a tenth of a 10 x 10
+    product's kernel call (devlog 098).  So it allocates nothing on the
+    heap, and the copies of small operands of other layouts go to two
+    fixed stack buffers (:func:`~jitla.kernels._tile.strip_tile`).  Holds
+    the GIL (a call of microseconds).
+
+    The strips are :func:`gemm_small`'s, except where at most a half chunk
+    of columns (H = 4 float64 / 8 float32) is left after the main strips
+    (AVX2 and AVX-512): the last main strip is then widened by H and
+    moved back to end at the edge (:func:`~jitla.kernels._tile.small_wide_halves`:
+    20 float64 with AVX-512, two zmm and a ymm per row; 4-row tiles), in
+    place of a strip of H columns with a pass over A and a broadcast per
+    FMA of its own: a 100 x 100 product is 5 strips of 16 columns and one
+    of 20.  The same sums in the same order as :func:`gemm_small` (each
+    entry over p in order 0..k-1).  Flops 2mnk plus the overlap; workspace
+    32 KiB of stack.
+    """
+    size = A.itemsize
+    m, k = A.shape
+    n = B.shape[1]
+    a_contiguous = (k <= 1 or A.strides[1] == size) and (m <= 1 or A.strides[0] == k * size)
+    b_contiguous = (n <= 1 or B.strides[1] == size) and (k <= 1 or B.strides[0] == n * size)
+    space_a = strip_tile(C, 64, 8)  # 16 KiB each on the stack, for copies of small operands
+    space_b = strip_tile(C, 64, 8)
+    if (not a_contiguous and m * k > space_a.size) or (not b_contiguous and k * n > space_b.size):
+        return False
+    A = contiguous_view(A) if a_contiguous else _stack_copy(A, space_a)
+    B = contiguous_view(B) if b_contiguous else _stack_copy(B, space_b)
+    M = small_strip_halves()
+    W = M * 32 // C.itemsize
+    H = 32 // C.itemsize
+    full = n - n % W
+    if M >= 2 and n >= W + H and 0 < n - full <= H:
+        for j in range(0, full - W, W):
+            _small_strip(A, B, C, j, M, 2)
+        halves = small_wide_halves()
+        _small_tile(A, B, C, 0, m, n - W - H, small_tile_rows(halves, 1), halves)
+    else:
+        _small_product(A, B, C)
+    return True
 
 
 @vector_kernel
@@ -794,6 +881,11 @@ def _any_layout_entry(func, dtype):
         # options than the kernel's, so its own cache entries (tag)
         compiled = vector_kernel(nogil=False)(py_func)
         dispatcher = _any_layout_dispatchers[py_func.__name__] = enable_cache(compiled, tag="gil")
+    return _entry_point(dispatcher, dtype)
+
+
+def _entry_point(dispatcher, dtype):
+    """*dispatcher*'s compilation for ``(A, B, C)`` of *dtype*, A and B any layout, as a plain callable."""
     if not hasattr(dispatcher, "overloads"):
         return dispatcher
     element = numba.from_dtype(np.dtype(dtype))
@@ -818,9 +910,24 @@ def gemm_small_entry(dtype):
     3 x 3 ``matmul``) -- and with it every check: the caller must pass
     ndarrays of exactly *dtype* (native byte order), A and B 2-D, C a
     fresh C-contiguous (m, n) array.  Under ``NUMBA_DISABLE_JIT=1`` it is
-    the Python function.
+    the Python function.  matmul calls it for operands that are not
+    C-contiguous (:func:`gemm_small_contiguous_entry` first).
     """
     return _any_layout_entry(gemm_small, dtype)
+
+
+def gemm_small_contiguous_entry(dtype):
+    """The compiled :func:`gemm_small_contiguous` for 2-D operands of float *dtype*, as a plain callable.
+
+    The signature and the caller's promises are :func:`gemm_small_entry`'s
+    (A and B typed any layout, read-only, possibly unaligned; C
+    C-contiguous; no check of any of it), but ``entry(A, B, C)`` returns
+    False, doing nothing, when A or B is neither C-contiguous nor small
+    enough to copy to the stack, and True once C holds the product.
+    :func:`gemm_small_contiguous` holds the GIL itself, so it is compiled
+    on its own dispatcher.
+    """
+    return _entry_point(gemm_small_contiguous, dtype)
 
 
 # --------------------------------------------------------------------------

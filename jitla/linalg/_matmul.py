@@ -293,8 +293,10 @@ _ndarray = np.ndarray
 _empty = np.empty
 #: The gemv dispatcher, looked up on the first matrix @ vector product.
 _GEMV: list = []
-#: dtype -> :func:`jitla.kernels.gemm.gemm_small_entry` (the compiled small product), on first use.
+#: dtype -> :func:`jitla.kernels.gemm.gemm_small_contiguous_entry` (the compiled small product), on first use.
 _SMALL_GEMM: dict = {}
+#: dtype -> :func:`jitla.kernels.gemm.gemm_small_entry` (any layout), on first use.
+_SMALL_GEMM_ANY: dict = {}
 #: complex dtype -> :func:`jitla.kernels.gemm.zgemm_small_entry`, on first use.
 _SMALL_ZGEMM: dict = {}
 _COMPLEX128 = np.dtype(np.complex128)
@@ -302,10 +304,10 @@ _COMPLEX64 = np.dtype(np.complex64)
 
 
 def _small_gemm_entry(dtype: np.dtype):
-    """Look up (and on first use compile) the ``gemm_small`` entry point for float32/float64 *dtype*."""
-    from jitla.kernels.gemm import gemm_small_entry
+    """Look up (and on first use compile) the ``gemm_small_contiguous`` entry point for float *dtype*."""
+    from jitla.kernels.gemm import gemm_small_contiguous_entry
 
-    entry = _SMALL_GEMM[dtype] = gemm_small_entry(dtype)
+    entry = _SMALL_GEMM[dtype] = gemm_small_contiguous_entry(dtype)
     return entry
 
 
@@ -324,7 +326,21 @@ def _small_gemm(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> None:
         entry = _SMALL_GEMM[C.dtype]
     except KeyError:
         entry = _small_gemm_entry(C.dtype)
-    entry(a, b, C)
+    if not entry(a, b, C):  # not C-contiguous and over 16 KiB
+        (_SMALL_GEMM_ANY.get(C.dtype) or _small_gemm_any_entry(C.dtype))(a, b, C)
+
+
+def _small_gemm_any_entry(dtype: np.dtype):
+    """Look up (and on first use compile) the any-layout ``gemm_small`` entry point for *dtype*.
+
+    matmul calls it for the operands that ``gemm_small_contiguous`` turns
+    down (not C-contiguous and over 16 KiB: too large to copy to its stack):
+    this kernel copies them to the heap inside the kernel.
+    """
+    from jitla.kernels.gemm import gemm_small_entry
+
+    entry = _SMALL_GEMM_ANY[dtype] = gemm_small_entry(dtype)
+    return entry
 
 
 def _matrix_vector(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
@@ -407,12 +423,12 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
     """
     if out is None and kernel == "auto" and type(a) is _ndarray and type(b) is _ndarray:
         # The fast path for one small product of two float matrices of one dtype: rule 4 of
-        # the policy without a plan, straight into the compiled kernel (gemm_small_entry),
-        # which takes operands of any layout and does no type check of its own.
+        # the policy without a plan, straight into the compiled kernel (gemm_small_contiguous_entry),
+        # which takes operands of any layout (or says it cannot) and does no type check of its own.
         dtype = a.dtype
         if dtype is b.dtype and a.ndim == 2 and b.ndim == 2:
-            # each line here costs 10-40 ns of a 10 x 10 product's 0.8 us: attribute reads,
-            # tuple unpacking and one dict probe, no len() or indexing (devlog 080)
+            # each line here costs 10-40 ns of a 10 x 10 product's 0.65 us: attribute reads,
+            # tuple unpacking and one dict probe, no len() or indexing (devlogs 080, 098)
             m, k = a.shape
             k_b, n = b.shape
             if k_b == k:
@@ -421,7 +437,9 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
                 entry = _SMALL_GEMM.get(dtype)
                 if entry is not None and 0 < m * n * k < config.SMALL_GEMM:
                     C = _empty((m, n), dtype)
-                    entry(a, b, C)  # checks nothing: the lines above are its promises
+                    # checks nothing but the layout: the lines above are its promises
+                    if not entry(a, b, C):  # not C-contiguous and over 16 KiB: gemm_small copies
+                        (_SMALL_GEMM_ANY.get(dtype) or _small_gemm_any_entry(dtype))(a, b, C)
                     return C
         if dtype is b.dtype and (dtype is _FLOAT64 or dtype is _FLOAT32):
             if a.ndim != 2 or b.ndim != 2:

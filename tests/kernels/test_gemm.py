@@ -488,6 +488,76 @@ def test_gemm_small_matches_naive_in_every_layout(dtype):
                 np.testing.assert_array_equal(B, B0)
 
 
+#: gemm_small_contiguous's shapes (m, k, n): square edge sizes, and the widened last strip
+#: (AVX2 / AVX-512: n >= W + H with at most H columns past the main strips; float64 H = 4,
+#: float32 H = 8): n = 20 and 100 take it in float64 (W = 16), 100 and 40 in float32
+#: (W = 32), 99 / 101 / 17 / 19 do not; m = 6 / 101 move the last 4-row tile back.
+CONTIGUOUS_SHAPES = [(n, n, n) for n in (1, 2, 7, 10, 99, 100, 101)] + [
+    (6, 3, 20),
+    (101, 5, 40),
+    (13, 9, 17),
+    (3, 4, 19),
+    (1, 2, 36),
+]
+
+
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_gemm_small_contiguous_matches_gemm_small_and_turns_down_other_layouts(dtype):
+    """matmul's small kernel (devlog 098): gemm_small's sums bit for bit (the widened last
+    strip included), close to the naive product; F-ordered or strided operands copied to
+    the stack up to 16 KiB, above that False and C untouched; a dimension of length 1 may
+    have any stride."""
+    from jitla.kernels.gemm import gemm_small, gemm_small_contiguous_entry
+
+    entry = gemm_small_contiguous_entry(dtype)
+    for m, k, n in CONTIGUOUS_SHAPES:
+        rng = np.random.default_rng([m, k, n, 98])
+        A = random_matrix(rng, (m, k), dtype)
+        B = random_matrix(rng, (k, n), dtype)
+        A0, B0 = A.copy(), B.copy()
+        C = np.full((m, n), np.nan, dtype)
+        assert entry(A, B, C) is True
+        assert_product_close(C, naive.matmul_2d(A, B), A, B, dtype)
+        S = np.full((m, n), np.nan, dtype)
+        gemm_small(A, B, S)
+        np.testing.assert_array_equal(C, S)  # each entry summed over p in the same order
+        np.testing.assert_array_equal(A, A0)
+        np.testing.assert_array_equal(B, B0)
+        space = 16384 // np.dtype(dtype).itemsize  # the kernel's stack buffer for a copy
+        for A1, B1 in [(np.asfortranarray(A), B), (A, _views(B)[2]), (_views(A)[2], np.asfortranarray(B))]:
+            U = np.full((m, n), np.nan, dtype)
+            if all(x.flags.c_contiguous or x.size <= space for x in (A1, B1)):
+                assert entry(A1, B1, U) is True  # copied to the stack
+                np.testing.assert_array_equal(U, S)
+            else:
+                assert entry(A1, B1, U) is False
+                assert np.isnan(U).all()
+            np.testing.assert_array_equal(A1, A0)
+            np.testing.assert_array_equal(B1, B0)
+    # dimensions of length 1 with any stride: C-contiguous for numpy and for the kernel, which
+    # takes them in place (over 16 KiB: a copy would be refused)
+    rng = np.random.default_rng(98)
+    big = random_matrix(rng, (3, 5100), dtype)
+    x = random_matrix(rng, (5000,), dtype)
+    column = np.lib.stride_tricks.as_strided(x, (5000, 1), (x.itemsize, 9000 * x.itemsize))
+    cases = [
+        (big[1:2, :5000], random_matrix(rng, (5000, 3), dtype)),  # a row of A: (1, k)
+        (random_matrix(rng, (5, 1), dtype), big[2:3, :5000]),  # a row of B: (1, n), k = 1
+        (random_matrix(rng, (3, 5000), dtype), column),  # a column B: (k, 1)
+    ]
+    for A, B in cases:
+        assert A.flags.c_contiguous and B.flags.c_contiguous and max(A.size, B.size) > space
+        C = np.full((A.shape[0], B.shape[1]), np.nan, dtype)
+        assert entry(A, B, C) is True
+        assert_product_close(C, naive.matmul_2d(A, B), A, B, dtype)
+    # and a column of a larger array (stride 5100 elements down its rows) is not
+    A = big[:, 5:6]
+    assert not A.flags.c_contiguous
+    C = np.full((3, 5000), np.nan, dtype)
+    assert entry(A, big[2:3, :5000], C) is True  # copied: 3 elements
+    assert_product_close(C, naive.matmul_2d(A, big[2:3, :5000]), A, big[2:3, :5000], dtype)
+
+
 def test_gemm_two_tiles_matches_naive_and_gemm_small():
     """The divide-and-conquer products' kernel: two of gemm_small's tile shapes, same sums.
 

@@ -76,6 +76,26 @@ def test_small_tile_rows_pins_each_isa(vector_bytes, registers, main, full, half
     assert full * max(1, main * 32 // vector_bytes) >= _tile.SMALL_ACCUMULATORS
 
 
+@pytest.mark.parametrize(
+    "vector_bytes, registers, halves, rows, vectors",
+    [
+        (64, 32, 5, 4, 3),  # AVX-512: 20 float64 per row, two zmm and a ymm
+        (32, 16, 3, 4, 3),  # AVX2: 12 float64 per row, three ymm
+    ],
+)
+def test_small_wide_strip_pins_each_isa(vector_bytes, registers, halves, rows, vectors):
+    """gemm_small's widened last strip (devlog 098): a main strip and a half chunk, 4 rows."""
+    assert _tile.small_wide_halves_for(vector_bytes) == halves
+    assert _tile.small_tile_rows_for(vector_bytes, registers, halves, 1) == rows
+    assert -(-halves * 32 // vector_bytes) == vectors
+    # the accumulators, a broadcast of A and a vector of B fit the register file; with
+    # AVX-512 the whole k step does (12 + 3 + 4 of 32 zmm), with AVX2 it does not and
+    # LLVM spills one accumulator per k step, 1-3 % faster than 3 rows all the same
+    assert rows * vectors + 2 <= registers
+    assert (rows * vectors + vectors + rows <= registers) == (registers == 32)
+    assert rows * vectors >= _tile.SMALL_ACCUMULATORS
+
+
 def test_vector_target_from_canned_probe():
     zmm = "\tvmovupd\t(%rsi), %zmm0\n\tvaddpd\t(%rdi), %zmm0, %zmm0\n"
     ymm = "\tvmovupd\t(%rsi), %ymm0\n\tvaddpd\t(%rdi), %ymm0, %ymm0\n"

@@ -734,6 +734,31 @@ def test_fast_path_agrees_with_the_planned_path(dtype, rng, monkeypatch):
     assert_matches(jitla.matmul(a, b), a, b, np.dtype(dtype))
 
 
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_small_products_in_every_layout_and_into_out(dtype, rng):
+    # the fast path's kernel takes C-ordered operands and hands the others to the
+    # any-layout gemm_small (devlog 098): edge sizes around a main strip, the widened last
+    # strip (n = 100), C / F / strided operands, out=; numpy and naive agree, bit for bit
+    # across layouts, and the operands are not modified
+    dt = np.dtype(dtype)
+    for n in (1, 2, 7, 10, 99, 100, 101):
+        a = random_matrix(rng, (n, n), dtype)
+        b = random_matrix(rng, (n, n), dtype)
+        a0, b0 = a.copy(), b.copy()
+        c = jitla.matmul(a, b)
+        assert c.dtype == dt and c.flags.c_contiguous
+        assert_product_close(c, naive.matmul_2d(a, b), a, b, dt)
+        assert_matches(c, a, b, dt)
+        strided = (np.repeat(a, 2, axis=1)[:, ::2], np.repeat(b, 3, axis=0)[::3])
+        for a1, b1 in [(np.asfortranarray(a), b), (a, np.asfortranarray(b)), strided]:
+            np.testing.assert_array_equal(jitla.matmul(a1, b1), c)
+        out = np.full((n, n), np.nan, dt)
+        assert jitla.matmul(a, b, out=out) is out
+        np.testing.assert_array_equal(out, c)
+        np.testing.assert_array_equal(a, a0)
+        np.testing.assert_array_equal(b, b0)
+
+
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 def test_packed_products_reuse_per_thread_packing_buffers(dtype, rng, restore_threads):
     """The API's packed and parallel products run on packing buffers kept per thread
