@@ -152,6 +152,8 @@ def _inline_fresh_callee_ir() -> bool:
 
     from numba.core import inline_closurecall, untyped_passes
 
+    if getattr(untyped_passes.InlineInlinables._do_work, "jitla_fresh", False):
+        return True
     worker = inline_closurecall.InlineWorker
     source = getattr(worker.inline_ir, "jitla_source", None)
     try:
@@ -190,6 +192,7 @@ def _inline_fresh_callee_ir() -> bool:
     namespace = dict(vars(untyped_passes), _jitla_inline_fresh=inline_fresh)
     work = work.replace(call, "_jitla_inline_fresh(inline_worker, state.func_ir,")
     exec(compile(work, untyped_passes.__file__, "exec"), namespace)
+    namespace["_do_work"].jitla_fresh = True
     untyped_passes.InlineInlinables._do_work = namespace["_do_work"]
     return True
 
@@ -434,7 +437,8 @@ def _list_ir_vars_by_type() -> bool:
         if cls in weakref.ProxyTypes or inspect.getattr_static(cls, "__class__", None) is not plain_class:
             return False
         # built-in types define their own slot for the generic attribute lookup
-        return cls.__module__ == "builtins" or inspect.getattr_static(cls, "__getattribute__", None) is plain_getattribute
+        lookup = inspect.getattr_static(cls, "__getattribute__", None)
+        return cls.__module__ == "builtins" or lookup is plain_getattribute
 
     def kind_of(val):
         if isinstance(val, var):
