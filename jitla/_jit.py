@@ -121,11 +121,83 @@ def _share_inline_copy_memo() -> bool:
     )
     namespace = dict(vars(inline_closurecall), copy=copy)
     exec(compile(source, inline_closurecall.__file__, "exec"), namespace)
+    # the rebuilt method's source, for _inline_fresh_callee_ir (inspect cannot find it)
+    namespace["inline_ir"].jitla_source = source
     inline_closurecall.InlineWorker.inline_ir = namespace["inline_ir"]
     return True
 
 
 _INLINE_COPY_SHARED = _share_inline_copy_memo()
+
+
+def _inline_fresh_callee_ir() -> bool:
+    """Make Numba inline an ``inline="always"`` function into its callers without copying the callee's IR.
+
+    ``InlineInlinables`` (numba/core/untyped_passes.py) inlines such a call
+    with ``InlineWorker.inline_function``: it builds the callee's IR afresh
+    (``run_untyped_passes``, bytecode to canonical IR) and hands it to
+    ``inline_ir``, which deep-copies it twice -- once because the IR it is
+    given may be shared (an overload's cached IR) and is about to be
+    mutated, once more to return an unmutated copy -- and the pass throws
+    the copy and everything but the new blocks away.  An IR built for this
+    one call site is not shared, so here the pass inlines it as it is: the
+    same steps as ``inline_ir`` (rebuilt from its source, after
+    :func:`_share_inline_copy_memo`) without the two copies, returning
+    None for the unmutated copy.  ``inline_ir`` and ``inline_function``
+    themselves are unchanged for every other caller (typed overload
+    inlining, user code).  If the source is not the expected one (another
+    Numba version), nothing is changed and False is returned.
+    """
+    import textwrap
+
+    from numba.core import inline_closurecall, untyped_passes
+
+    if getattr(untyped_passes.InlineInlinables._do_work, "jitla_fresh", False):
+        return True
+    worker = inline_closurecall.InlineWorker
+    source = getattr(worker.inline_ir, "jitla_source", None)
+    try:
+        via = textwrap.dedent(inspect.getsource(worker.inline_function))
+        work = textwrap.dedent(inspect.getsource(untyped_passes.InlineInlinables._do_work))
+    except (OSError, TypeError):
+        return False
+    first = "    callee_ir = copy_ir(callee_ir)\n"
+    second = "    callee_ir_original = copy_ir(callee_ir)\n"
+    head = "def inline_ir(self,"
+    call = "inline_worker.inline_function(state.func_ir,"
+    steps = (
+        "callee_ir = self.run_untyped_passes(function)\n",
+        "freevars = function.__code__.co_freevars\n",
+        "return self.inline_ir(caller_ir, block, i, callee_ir, freevars,\n",
+    )
+    if (
+        source is None
+        or any(source.count(text) != 1 for text in (first, second, head))
+        or any(via.count(text) != 1 for text in steps)
+        or work.count(call) != 1
+    ):
+        return False
+    source = source.replace(head, "def inline_fresh_ir(self,")
+    source = source.replace(first, "    pass  # built for this call site: not shared, no copy\n")
+    source = source.replace(second, "    callee_ir_original = None  # InlineInlinables drops it\n")
+    namespace = dict(worker.inline_ir.__globals__)
+    exec(compile(source, inline_closurecall.__file__, "exec"), namespace)
+    inline_fresh_ir = namespace["inline_fresh_ir"]
+
+    def inline_fresh(worker, caller_ir, block, i, function):
+        # InlineWorker.inline_function with the copies left out (arg_typs: None)
+        callee_ir = worker.run_untyped_passes(function)
+        return inline_fresh_ir(worker, caller_ir, block, i, callee_ir, function.__code__.co_freevars)
+
+    namespace = dict(vars(untyped_passes), _jitla_inline_fresh=inline_fresh)
+    work = work.replace(call, "_jitla_inline_fresh(inline_worker, state.func_ir,")
+    exec(compile(work, untyped_passes.__file__, "exec"), namespace)
+    namespace["_do_work"].jitla_fresh = True
+    untyped_passes.InlineInlinables._do_work = namespace["_do_work"]
+    return True
+
+
+_INLINE_FRESH_IR = _inline_fresh_callee_ir()
 
 #: The compilation flags an ``@overload`` implementation takes from the function
 #: being compiled (``Flags.inherit_if_not_set`` in ``CPUTargetOptions.finalize``,
@@ -294,6 +366,123 @@ def _highlight_without_stream_wrapping() -> bool:
 
 
 _HIGHLIGHT_UNWRAPPED = _highlight_without_stream_wrapping()
+
+#: Numba's ``Inst._rec_list_vars`` (numba/core/ir.py), the source the faster one replaces.
+_REC_LIST_VARS_SOURCE = '''\
+def _rec_list_vars(self, val):
+    """
+    A recursive helper used to implement list_vars() in subclasses.
+    """
+    if isinstance(val, Var):
+        return [val]
+    elif isinstance(val, Inst):
+        return val.list_vars()
+    elif isinstance(val, (list, tuple)):
+        lst = []
+        for v in val:
+            lst.extend(self._rec_list_vars(v))
+        return lst
+    elif isinstance(val, dict):
+        lst = []
+        for v in val.values():
+            lst.extend(self._rec_list_vars(v))
+        return lst
+    else:
+        return []
+'''
+
+
+def _list_ir_vars_by_type() -> bool:
+    """Make Numba list the variables of an IR statement with one walk per statement and a kind per type.
+
+    ``Inst.list_vars`` -- every pass's use/def analysis
+    (``analysis.compute_use_defs``, run again after each IR rewrite) calls
+    it on every statement -- walks the statement's attributes with
+    ``_rec_list_vars``: one recursive method call, up to four
+    ``isinstance`` tests and one new list per value (the location, the
+    operator's name, each argument), about a million calls in a cold
+    ``svd``.  The walk here visits the same values in the same order and
+    returns the same list: a value's kind (variable, instruction, list or
+    tuple, dict, other) is the one ``isinstance`` gives, looked up per type
+    once and remembered; an instruction is still asked for its own
+    ``list_vars()`` (a subclass may override it).  The kind is remembered
+    only for a type whose instances cannot claim another class (no
+    ``__class__`` or ``__getattribute__`` of its own: a weak proxy answers
+    ``isinstance`` for its referent); values of other types take Numba's
+    ``isinstance`` tests each time.  If Numba's source is not the expected
+    one (another Numba version), nothing is changed and False is returned.
+    """
+    import textwrap
+    import weakref
+
+    from numba.core import ir
+
+    inst = ir.Inst
+    if getattr(inst._rec_list_vars, "jitla_by_type", False):
+        return True
+    try:
+        source = textwrap.dedent(inspect.getsource(inst._rec_list_vars))
+    except (OSError, TypeError):
+        return False
+    if source != _REC_LIST_VARS_SOURCE or type(ir.Var) is not type or type(inst) is not type:
+        return False
+    var = ir.Var
+    OTHER, VAR, INST, SEQUENCE, MAPPING = range(5)
+    kinds = {}
+    plain_getattribute = object.__dict__["__getattribute__"]
+    plain_class = object.__dict__["__class__"]
+
+    def honest(cls):
+        # whether an instance's __class__ is its type, so that isinstance() depends on the type alone
+        if cls in weakref.ProxyTypes or inspect.getattr_static(cls, "__class__", None) is not plain_class:
+            return False
+        # built-in types define their own slot for the generic attribute lookup
+        lookup = inspect.getattr_static(cls, "__getattribute__", None)
+        return cls.__module__ == "builtins" or lookup is plain_getattribute
+
+    def kind_of(val):
+        if isinstance(val, var):
+            kind = VAR
+        elif isinstance(val, inst):
+            kind = INST
+        elif isinstance(val, (list, tuple)):
+            kind = SEQUENCE
+        elif isinstance(val, dict):
+            kind = MAPPING
+        else:
+            kind = OTHER
+        if honest(type(val)):
+            kinds[type(val)] = kind
+        return kind
+
+    def walk(val, out):
+        kind = kinds.get(type(val))
+        if kind is None:
+            kind = kind_of(val)
+        if kind == VAR:
+            out.append(val)
+        elif kind == INST:
+            out.extend(val.list_vars())
+        elif kind == SEQUENCE:
+            for v in val:
+                walk(v, out)
+        elif kind == MAPPING:
+            for v in val.values():
+                walk(v, out)
+
+    def _rec_list_vars(self, val):
+        out = []
+        walk(val, out)
+        return out
+
+    _rec_list_vars.__doc__ = inst._rec_list_vars.__doc__
+    _rec_list_vars.jitla_by_type = True
+    _rec_list_vars.kinds = kinds
+    inst._rec_list_vars = _rec_list_vars
+    return True
+
+
+_IR_VARS_BY_TYPE = _list_ir_vars_by_type()
 
 
 class CacheWarning(RuntimeWarning):

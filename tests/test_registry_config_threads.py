@@ -217,17 +217,11 @@ def test_a_kernel_compiles_with_the_garbage_collector_paused(monkeypatch, tmp_pa
         gc.enable()
 
 
-def test_the_inliner_copies_a_callees_scope_once_per_copy(monkeypatch):
-    # jitla._jit makes Numba's IR inliner deep-copy a callee's blocks with one memo:
-    # with a memo per block (Numba's own code) the scope, with every variable of the
-    # callee, is copied once per block: 112 scope copies here, 8 with one memo
+def _count_scope_copies(monkeypatch):
     import copy
 
     from numba.core import ir
 
-    from jitla import _jit
-
-    assert _jit._INLINE_COPY_SHARED
     copies = []
 
     def counting_deepcopy(self, memo):
@@ -239,31 +233,121 @@ def test_the_inliner_copies_a_callees_scope_once_per_copy(monkeypatch):
         return new
 
     monkeypatch.setattr(ir.Scope, "__deepcopy__", counting_deepcopy, raising=False)
+    return copies
 
-    @numba.njit(inline="always")
-    def callee(x):
-        t = 0.0
-        for i in range(x.shape[0]):
-            if x[i] > 0:
-                t += x[i]
-            elif x[i] < -1:
-                t -= 2 * x[i]
-            else:
-                for j in range(i):
-                    t += x[j] * 0.5
-        while t > 100:
-            t /= 3
-        return t
+
+def _branchy_sum(x):
+    t = 0.0
+    for i in range(x.shape[0]):
+        if x[i] > 0:
+            t += x[i]
+        elif x[i] < -1:
+            t -= 2 * x[i]
+        else:
+            for j in range(i):
+                t += x[j] * 0.5
+    while t > 100:
+        t /= 3
+    return t
+
+
+def test_the_inliner_copies_a_callees_scope_once_per_copy(monkeypatch):
+    # jitla._jit makes Numba's IR inliner deep-copy a callee's blocks with one memo:
+    # with a memo per block (Numba's own code) the scope, with every variable of the
+    # callee, is copied once per block: 112 scope copies here, 8 with one memo.  An
+    # @overload(inline="always") is inlined from its cached IR, which is copied
+    from numba.extending import overload
+
+    from jitla import _jit
+
+    assert _jit._INLINE_COPY_SHARED
+    copies = _count_scope_copies(monkeypatch)
+
+    def branchy(x):
+        raise NotImplementedError
+
+    overload(branchy, inline="always")(lambda x: _branchy_sum)
 
     @numba.njit
     def caller(x):
-        return callee(x) + callee(x[::-1])
+        return branchy(x) + branchy(x[::-1])
 
     x = np.array([1.0, -3.0, 0.5, -0.5, 7.0])
-    assert caller(x) == caller.py_func(x)
+    assert caller(x) == _branchy_sum(x) + _branchy_sum(x[::-1])
     assert (
         0 < len(copies) <= 8
     )  # 2 inlined calls x 2 copies of the callee IR x (its scope + the parent scope)
+
+
+def test_an_inline_always_function_is_inlined_without_copying_its_fresh_ir(monkeypatch):
+    # jitla._jit lets InlineInlinables inline the IR it has just built for the call site
+    # as it is: Numba's inline_ir would deep-copy it twice (11 inlined calls, 44 scope copies here)
+    from numba.core import inline_closurecall
+
+    from jitla import _jit
+
+    assert _jit._INLINE_FRESH_IR
+    copies = _count_scope_copies(monkeypatch)
+    inline_ir = inline_closurecall.InlineWorker.inline_ir
+    routed = []
+
+    def counting_inline_ir(*args, **kwargs):
+        routed.append(args[4].func_id.func_name)
+        return inline_ir(*args, **kwargs)
+
+    monkeypatch.setattr(inline_closurecall.InlineWorker, "inline_ir", counting_inline_ir)
+    inner = numba.njit(inline="always")(_branchy_sum)
+
+    @numba.njit(inline="always")
+    def outer(x, y):
+        s = inner(x)  # nested: inlined into outer's fresh IR, then into caller's
+        for k in range(2):
+            s += inner(y[k:]) * 0.5
+        return s
+
+    @numba.njit
+    def caller(x):
+        return outer(x, x[::-1]) - outer(x[::-1], x) + inner(x[1:])
+
+    x = np.array([1.0, -3.0, 0.5, -0.5, 7.0, 40.0, -0.25])
+    assert caller(x) == caller.py_func(x)
+    assert routed == [] and copies == []
+
+
+def test_listing_an_ir_statements_variables_gives_numbas_list(monkeypatch):
+    # jitla._jit lists a statement's variables with a kind per value type; Numba's own
+    # walk (isinstance tests at every value) is the oracle, on a function's IR with
+    # tuples, lists, keyword calls and a global, and on a weak proxy of a variable
+    # (isinstance answers for its referent, so it is listed)
+    import weakref
+
+    from numba.core import ir
+    from numba.core.compiler import run_frontend
+
+    from jitla import _jit
+
+    assert _jit._IR_VARS_BY_TYPE and ir.Inst._rec_list_vars.jitla_by_type
+    namespace = dict(vars(ir))
+    exec(_jit._REC_LIST_VARS_SOURCE, namespace)
+
+    def f(a, b, n):
+        t = (a, b, n)
+        lst = [a + b, a * n]
+        z = np.zeros(shape=n, dtype=np.float64)
+        for i in range(n):
+            z[i] = t[i % 3] + lst[i % 2]
+        return z.sum() if n else abs(a)
+
+    func_ir = run_frontend(f)
+    stmts = [stmt for block in func_ir.blocks.values() for stmt in block.body]
+    ours = [stmt.list_vars() for stmt in stmts]
+    var = next(v for vs in ours for v in vs)
+    proxied = [weakref.proxy(var), (var, {"k": [var]}), "x"]
+    ours_proxied = stmts[0]._rec_list_vars(proxied)
+    monkeypatch.setattr(ir.Inst, "_rec_list_vars", namespace["_rec_list_vars"])
+    assert ours == [stmt.list_vars() for stmt in stmts]
+    assert sum(map(len, ours)) > len(stmts)
+    assert ours_proxied == stmts[0]._rec_list_vars(proxied) and len(ours_proxied) == 3
 
 
 def test_numba_highlights_its_errors_without_swapping_the_standard_streams(monkeypatch):
