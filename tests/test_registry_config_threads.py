@@ -314,42 +314,6 @@ def test_an_inline_always_function_is_inlined_without_copying_its_fresh_ir(monke
     assert routed == [] and copies == []
 
 
-def test_listing_an_ir_statements_variables_gives_numbas_list(monkeypatch):
-    # jitla._jit lists a statement's variables with a kind per value type; Numba's own
-    # walk (isinstance tests at every value) is the oracle, on a function's IR with
-    # tuples, lists, keyword calls and a global, and on a weak proxy of a variable
-    # (isinstance answers for its referent, so it is listed)
-    import weakref
-
-    from numba.core import ir
-    from numba.core.compiler import run_frontend
-
-    from jitla import _jit
-
-    assert _jit._IR_VARS_BY_TYPE and ir.Inst._rec_list_vars.jitla_by_type
-    namespace = dict(vars(ir))
-    exec(_jit._REC_LIST_VARS_SOURCE, namespace)
-
-    def f(a, b, n):
-        t = (a, b, n)
-        lst = [a + b, a * n]
-        z = np.zeros(shape=n, dtype=np.float64)
-        for i in range(n):
-            z[i] = t[i % 3] + lst[i % 2]
-        return z.sum() if n else abs(a)
-
-    func_ir = run_frontend(f)
-    stmts = [stmt for block in func_ir.blocks.values() for stmt in block.body]
-    ours = [stmt.list_vars() for stmt in stmts]
-    var = next(v for vs in ours for v in vs)
-    proxied = [weakref.proxy(var), (var, {"k": [var]}), "x"]
-    ours_proxied = stmts[0]._rec_list_vars(proxied)
-    monkeypatch.setattr(ir.Inst, "_rec_list_vars", namespace["_rec_list_vars"])
-    assert ours == [stmt.list_vars() for stmt in stmts]
-    assert sum(map(len, ours)) > len(stmts)
-    assert ours_proxied == stmts[0]._rec_list_vars(proxied) and len(ours_proxied) == 3
-
-
 def test_numba_highlights_its_errors_without_swapping_the_standard_streams(monkeypatch):
     # jitla._jit makes Numba build its highlighted error text without a ColorShell around each
     # piece (colorama's init()/deinit(): sys.stdout and sys.stderr swapped for wrappers and back),
