@@ -760,7 +760,9 @@ def _jacobi_operand(R, n, dmax, columns):
     if -256 <= t <= 256:
         return R11.copy(), 0
     e = math.floor(math.log2(_SQRT_HUGE / (2 * n))) - t
-    return np.ldexp(R11, e), e
+    # C order, as the copy above: a ufunc's own output follows R11.T's (F) order, and an F
+    # operand would compile a second signature of the Jacobi kernel in the middle of a call
+    return np.ldexp(R11, e, out=np.empty((n, n))), e
 
 
 def _wide_calls(A, B, rcond):

@@ -577,6 +577,32 @@ def test_small_route_layouts_and_vector_b(rng, monkeypatch):
     assert x1.shape == (3,) and res1.shape == (1,)
 
 
+def test_small_route_scaled_narrow_operand_is_c_ordered(rng, monkeypatch):
+    # a narrow A with columns past 2**256 or below 2**-256 has R11's columns scaled for the
+    # Jacobi values kernel: a C-ordered operand (an F-ordered one compiled a second signature
+    # of the kernel in the middle of the call), and the values of the unscaled problem
+    from jitla.linalg import _lstsq
+
+    A, b = _problem(rng, 40, 3, None)
+    design_r, solve_from_r, jacobi, *rest = _lstsq._small_kernels or _lstsq._load_small_kernels()
+    operands = []
+
+    def recording(G, s):
+        operands.append(G.flags.c_contiguous)
+        assert G.flags.c_contiguous
+        return jacobi(G, s)
+
+    monkeypatch.setattr(_lstsq, "_small_kernels", [design_r, solve_from_r, recording, *rest])
+    monkeypatch.setattr("jitla.linalg._lstsq._lstsq_core", _no_general_path)
+    x, _, _, s = lstsq(A, b)
+    for scale in (2.0**-1000, 2.0**1000):
+        xs, _, rank, ss = lstsq(A * scale, b)
+        assert rank == 3
+        np.testing.assert_allclose(ss, s * scale, rtol=1e-14)
+        np.testing.assert_allclose(xs, x / scale, rtol=1e-13)
+    assert operands == [True] * 3
+
+
 def _run_recording_warnings(a, rhs, rcond):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
