@@ -27,7 +27,7 @@ import warnings
 import numpy as np
 
 from jitla import config
-from jitla._validate import LinAlgError, as_float_operand, assert_finite, result_float_dtype
+from jitla._validate import LinAlgError, as_float_operand, result_float_dtype
 from jitla.kernels import get_kernel
 from jitla.kernels.qr_householder import apply_q, apply_qt
 from jitla.kernels.qr_pivoted import geqp3, numerical_rank
@@ -604,7 +604,8 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
     work = work.get(dtype, dtype)
     A = as_float_operand(a, work)
     B = np.array(b2, dtype=work, order="C", copy=True)
-    assert_finite(A, B)
+    A, ea = _finite_in_range(A)
+    B, eb = _finite_in_range(B)
     k = B.shape[1]
 
     info = None
@@ -618,6 +619,10 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
         X, ssq, rank, s = _complex.lstsq(A, B, rcond, method, bool(compute_s))
     else:
         X, ssq, rank, info, s = _SOLVERS[method](A, B, rcond, refine, bool(compute_s))
+    if ea or eb:  # undo the scaling: x = 2**(ea - eb) x', residuals 2**(-2 eb), s 2**(-ea)
+        X = _times_power_of_two(X, ea - eb)
+        ssq = None if ssq is None else np.ldexp(np.asarray(ssq, dtype=float), -2 * eb)
+        s = None if s is None else np.ldexp(np.asarray(s, dtype=float), -ea)
     X = X.astype(dtype, copy=False)
     if is_1d:
         X = X[:, 0]
@@ -628,6 +633,49 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
     if s is not None:
         s = np.asarray(s, dtype=real)
     return X, residuals, np.int32(rank), s, info
+
+
+#: LAPACK xGELSD's range for ``max |A|`` and ``max |B|``: ``smlnum = safe minimum / eps`` and
+#: ``bignum = 1 / smlnum`` (about 1e-292 and 1e+292 in double precision)
+_SMLNUM = float(np.finfo(np.float64).tiny / np.finfo(np.float64).eps)
+_BIGNUM = 1.0 / _SMLNUM
+#: The small route's column scales (powers of two near R11's column lengths) must lie within
+#: 2**+-_RANGE_EXPONENT, inside [smlnum, bignum]; outside it the general path scales the data
+_RANGE_EXPONENT = 960
+
+
+def _finite_in_range(M):
+    """``(M, e)``: M, or ``2**e M`` (exact) when ``max |M|`` lies outside LAPACK's range.
+
+    numpy's ``LinAlgError`` for a NaN or an inf (the maximum propagates
+    both).  As LAPACK's ``xGELSD`` (``xLASCL`` when ``anrm < smlnum`` or
+    ``> bignum``), data whose largest entry is outside ``[smlnum,
+    bignum]`` are scaled, here by a power of two that brings it into
+    ``[0.5, 1)``: subnormal entries carry fewer significant bits, so a
+    factorisation of unscaled subnormal data rounds at an absolute, not a
+    relative, level (a constant 12 x 10 matrix of 1e-310 would get rank 5),
+    and data near overflow overflow in the sums of squares.  ``e = 0``
+    (and M itself) otherwise, or for an empty or zero M.
+    """
+    if M.size == 0:
+        return M, 0
+    big = float(np.abs(M).max())
+    if not math.isfinite(big):
+        raise LinAlgError("Array must not contain infs or NaNs")
+    if big == 0.0 or _SMLNUM <= big <= _BIGNUM:
+        return M, 0
+    e = -math.frexp(big)[1]
+    return _times_power_of_two(M, e), e
+
+
+def _times_power_of_two(M, e: int):
+    """``2**e M`` for a real or complex M (exact unless it overflows or underflows)."""
+    if M.dtype.kind != "c":
+        return np.ldexp(M, e)
+    out = np.empty_like(M)
+    out.real = np.ldexp(M.real, e)
+    out.imag = np.ldexp(M.imag, e)
+    return out
 
 
 _FLOAT64 = np.dtype(np.float64)
@@ -718,7 +766,10 @@ def _three_calls(A, B, rcond, X, s):
     scales = aux.tolist()
     if not math.isfinite(sum(scales[2 * n :])):  # a NaN or inf in A or B (or a sum that overflowed)
         return None
-    G, e = _jacobi_operand(R, n, max(scales[:n]), m >= config.LSTSQ_FIT_ASPECT * (n + k))
+    dmax = max(scales[:n])
+    if not -_RANGE_EXPONENT <= math.frexp(dmax)[1] <= _RANGE_EXPONENT:
+        return None  # subnormal or nearly overflowing data: the general path scales them first
+    G, e = _jacobi_operand(R, n, dmax, m >= config.LSTSQ_FIT_ASPECT * (n + k))
     if svdvals(G, s):
         return None
     if e:

@@ -578,9 +578,10 @@ def test_small_route_layouts_and_vector_b(rng, monkeypatch):
 
 
 def test_small_route_scaled_narrow_operand_is_c_ordered(rng, monkeypatch):
-    # a narrow A with columns past 2**256 or below 2**-256 has R11's columns scaled for the
-    # Jacobi values kernel: a C-ordered operand (an F-ordered one compiled a second signature
-    # of the kernel in the middle of the call), and the values of the unscaled problem
+    # a narrow A with columns past 2**256 or below 2**-256 (within 2**+-960: beyond, the
+    # general path scales the data) has R11's columns scaled for the Jacobi values kernel: a
+    # C-ordered operand (an F-ordered one compiled a second signature of the kernel in the
+    # middle of the call), and the values of the unscaled problem
     from jitla.linalg import _lstsq
 
     A, b = _problem(rng, 40, 3, None)
@@ -595,7 +596,7 @@ def test_small_route_scaled_narrow_operand_is_c_ordered(rng, monkeypatch):
     monkeypatch.setattr(_lstsq, "_small_kernels", [design_r, solve_from_r, recording, *rest])
     monkeypatch.setattr("jitla.linalg._lstsq._lstsq_core", _no_general_path)
     x, _, _, s = lstsq(A, b)
-    for scale in (2.0**-1000, 2.0**1000):
+    for scale in (2.0**-600, 2.0**600):
         xs, _, rank, ss = lstsq(A * scale, b)
         assert rank == 3
         np.testing.assert_allclose(ss, s * scale, rtol=1e-14)
@@ -719,3 +720,33 @@ def test_small_route_is_float64_only(rng, m, n, dtype, monkeypatch):
     assert x.dtype == xn.dtype and res.shape == resn.shape == (0,) and rank == rankn
     _close(x, xn, np.float32 if dtype == np.float32 else np.float64)
     _check_s(s, sn, np.float32 if dtype == np.float32 else np.float64)
+
+
+@pytest.mark.parametrize("shape", [(12, 10), (40, 3), (70, 60)])
+def test_subnormal_and_huge_data_are_scaled_first_as_lapack(shape):
+    # LAPACK's xGELSD scales data whose largest entry lies outside [safe min / eps, its inverse]
+    # before factorising; unscaled, subnormal entries round at an absolute level (a constant
+    # 12 x 10 matrix of 1e-310 got rank 5 where numpy says 1).  Small route and general path.
+    m, n = shape
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((m, n))
+    b = rng.standard_normal(m)
+    for scale in (1e-310, 1e-300, 1e300):
+        As, bs = A * scale, b * scale
+        kept = As.copy(), bs.copy()
+        x, residuals, rank, s = lstsq(As, bs)
+        x_np, residuals_np, rank_np, s_np = np.linalg.lstsq(As, bs, rcond=None)
+        assert rank == rank_np == n
+        np.testing.assert_allclose(x, x_np, rtol=1e-11, atol=0)
+        np.testing.assert_allclose(s, s_np, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(residuals, residuals_np, rtol=1e-10, atol=0)
+        np.testing.assert_array_equal(As, kept[0])
+        np.testing.assert_array_equal(bs, kept[1])
+    constant = np.full((m, n), 1e-310)
+    with pytest.warns(LstsqRankWarning):
+        assert lstsq(constant, b * 1e-310)[2] == 1
+    assert np.linalg.lstsq(constant, b * 1e-310, rcond=None)[2] == 1
+    with np.errstate(over="ignore"):
+        overflowed = As * 1e10  # the largest entries overflow to inf
+    with pytest.raises(LinAlgError, match="infs or NaNs"):
+        lstsq(overflowed, bs)
