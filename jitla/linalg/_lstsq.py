@@ -542,6 +542,12 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
     complex, residuals and s real; ``refine`` and the other methods raise
     ``TypeError``.
 
+    As LAPACK's ``xGELSD`` (under numpy's lstsq), A and b whose largest
+    entry lies outside ``[smlnum, 1 / smlnum]`` (``smlnum`` = the smallest
+    normal number / eps, about 1e-292) are scaled by a power of two first
+    and the results scaled back: a factorisation of subnormal data would
+    round at an absolute level and misjudge the rank.
+
     Flops: QR ``2MN^2 - 2N^3/3`` (+ ``4MNK`` to apply Q^T); normal
     equations ``2MN^2 + N^3/3`` (jitla forms A^T A with the general GEMM,
     not a symmetric rank-k update); each refinement step about ``58MNK``
