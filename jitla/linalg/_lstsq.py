@@ -780,8 +780,7 @@ def _three_calls(A, B, rcond, X, s):
         return None
     if e:
         np.ldexp(s, -e, out=s)
-    s0 = s.item(0)
-    if not (s0 != 0.0 and s.item(n - 1) > rcond * s0):
+    if not _full_rank(s, rcond):
         return None
     if m <= n:
         return np.empty(0)
@@ -790,6 +789,12 @@ def _three_calls(A, B, rcond, X, s):
         return np.array([r * r])
     R22 = R[n:, n:]
     return np.einsum("ij,ij->j", R22, R22)
+
+
+def _full_rank(s, rcond) -> bool:
+    """numpy's rank rule on descending values *s*: full rank iff ``s[-1] > rcond s[0]``, s[0] != 0."""
+    s0 = s.item(0)
+    return s0 != 0.0 and s.item(s.shape[0] - 1) > rcond * s0
 
 
 def _jacobi_operand(R, n, dmax, columns):
@@ -852,8 +857,7 @@ def _wide_calls(A, B, rcond):
     s = np.empty(m)
     if svdvals(G, s):
         return None
-    s0 = s.item(0)
-    if not (s0 != 0.0 and s.item(m - 1) > rcond * s0):
+    if not _full_rank(s, rcond):
         return None
     Y = B.copy()
     # _solve_upper's kernels (trsm_plan's rules 1 and 2; a zero pivot is unreachable here)

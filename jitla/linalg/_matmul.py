@@ -327,7 +327,12 @@ def _small_gemm(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> None:
     except KeyError:
         entry = _small_gemm_entry(C.dtype)
     if not entry(a, b, C):  # not C-contiguous and over 16 KiB
-        (_SMALL_GEMM_ANY.get(C.dtype) or _small_gemm_any_entry(C.dtype))(a, b, C)
+        _small_gemm_any(a, b, C)
+
+
+def _small_gemm_any(a: np.ndarray, b: np.ndarray, C: np.ndarray) -> None:
+    """``C = a @ b`` by the any-layout ``gemm_small`` (operands ``gemm_small_contiguous`` turned down)."""
+    (_SMALL_GEMM_ANY.get(C.dtype) or _small_gemm_any_entry(C.dtype))(a, b, C)
 
 
 def _small_gemm_any_entry(dtype: np.dtype):
@@ -439,7 +444,7 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
                     C = _empty((m, n), dtype)
                     # checks nothing but the layout: the lines above are its promises
                     if not entry(a, b, C):  # not C-contiguous and over 16 KiB: gemm_small copies
-                        (_SMALL_GEMM_ANY.get(dtype) or _small_gemm_any_entry(dtype))(a, b, C)
+                        _small_gemm_any(a, b, C)
                     return C
         if dtype is b.dtype and (dtype is _FLOAT64 or dtype is _FLOAT32):
             if a.ndim != 2 or b.ndim != 2:
