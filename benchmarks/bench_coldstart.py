@@ -1,7 +1,7 @@
 """Cold start: import time and the first call of each everyday operation (issue 10, part 2).
 
-Each figure comes from a fresh Python process (BENCHMARKING.md, "Cold
-start"): ``NUMBA_CACHE_DIR`` points at an empty directory, so the call
+Each figure comes from a fresh Python process (benchmarks/README.md, "Small
+sizes, first calls"): ``NUMBA_CACHE_DIR`` points at an empty directory, so the call
 compiles everything it needs; then the same with that cache warm.  Targets:
 ``import jitla.linalg, jitla.regression`` <= 0.5 s; each first call <= 3 s
 alone; the twelve in one process <= 15 s.  The work is in

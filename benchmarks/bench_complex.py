@@ -1,7 +1,7 @@
 """Complex GEMM, LU, Cholesky and solves against OpenBLAS / LAPACK, 1 thread.
 
 Each case is timed in the same process as its reference, alternating, best
-of *repeat* (BENCHMARKING.md), BLAS pinned to 1 thread with threadpoolctl
+of *repeat* (benchmarks/README.md), BLAS pinned to 1 thread with threadpoolctl
 and Numba to 1 thread.  Ratios are reference time / jitla time (> 1: jitla
 faster), the form the issue's targets use ("complex128 GEMM n = 1024 >=
 0.85x OpenBLAS zgemm"); GFLOP/s with the nominal complex counts (zgemm
@@ -43,7 +43,7 @@ import time
 
 import numpy as np
 
-#: The clock of :func:`_best`: wall time (BENCHMARKING.md); ``--cpu`` switches to
+#: The clock of :func:`_best`: wall time (benchmarks/README.md); ``--cpu`` switches to
 #: process CPU time, steadier on a shared machine for single-threaded calls.
 _CLOCK = [time.perf_counter]
 

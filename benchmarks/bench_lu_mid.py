@@ -2,7 +2,7 @@
 
 Kernels alone against LAPACK (scipy.linalg.lapack on a Fortran-ordered
 copy, so that f2py does not transpose), each side timed in the same run,
-alternating, best of *repeat* short loops (BENCHMARKING.md, "Small sizes"):
+alternating, best of *repeat* short loops (benchmarks/README.md, "Small sizes"):
 
 * ``getrf``: ``lu`` tiled (what solve / inv / det / lu_factor use above
   ``config.LU_UNBLOCKED_MAX`` up to ``LU_TILED_MAX_ELEMENTS``), blocked and
@@ -138,7 +138,7 @@ def _best(fn, ref, repeat, loop_time=1e-3):
     """Best seconds per call of *fn* and *ref*: *repeat* alternating loops of about *loop_time* each.
 
     Short loops and many of them: on a shared machine the best of many short
-    samples is the one least disturbed (BENCHMARKING.md).
+    samples is the one least disturbed (benchmarks/README.md).
     """
     import time
 

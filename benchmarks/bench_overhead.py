@@ -6,7 +6,7 @@ other jitla.linalg function at n = 100; ``OLS(y, X).fit().bse`` against
 statsmodels and ``LinearRegression().fit(X, y)`` against scikit-learn at
 n = 100, p = 3 and n = 1000, p = 10; stacks of 100,000 3x3 / 4x4 systems).  The
 ratio ``jitla time / reference time`` is measured in the test itself (best
-of looped, alternating runs on one thread, BENCHMARKING.md "Small sizes")
+of looped, alternating runs on one thread, benchmarks/README.md "Small sizes")
 and stored in ``extra_info``; pytest-benchmark's own table times the jitla
 call.  The same figures as a table::
 

@@ -1,6 +1,6 @@
 """What the reliability checks of ``solve`` cost, and what FMA contraction buys the LU kernel.
 
-Run (single thread on both sides, as BENCHMARKING.md asks)::
+Run (single thread on both sides, as benchmarks/README.md asks)::
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE NUMBA_NUM_THREADS=1 python benchmarks/rcond_cost.py
 

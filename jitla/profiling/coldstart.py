@@ -1,7 +1,7 @@
 """Cold start: import time and the first call of each everyday operation.
 
-Each measurement runs in a fresh Python process (BENCHMARKING.md, "Cold
-start"): ``NUMBA_CACHE_DIR`` points at an empty temporary directory, so
+Each measurement runs in a fresh Python process (benchmarks/README.md, "Small
+sizes, first calls"): ``NUMBA_CACHE_DIR`` points at an empty temporary directory, so
 every kernel the call needs is compiled, and the process imports nothing
 before it.  The same calls are then repeated with that cache warm, where the
 first call only loads compiled code from disk.

@@ -3,7 +3,7 @@
 At n = 3 or 10 a LAPACK call does a few hundred flops; what is timed is
 everything around it: argument checks, dtype and layout conversion, kernel
 look-up, the Numba (or gufunc) dispatch, allocating the result.  Following
-BENCHMARKING.md ("Small sizes"), each side is called many times in a loop
+benchmarks/README.md ("Small sizes"), each side is called many times in a loop
 (at least :data:`MIN_CALLS` at n <= 10), the best of *repeat* loops is kept,
 the two sides alternate, both run on one thread (``jitla.threads(1)`` pins
 Numba and, through threadpoolctl, the BLAS), and one untimed call of each
@@ -32,7 +32,7 @@ __all__ = [
     "time_calls",
 ]
 
-#: Fewest calls in one timed loop for n <= 10 (BENCHMARKING.md).
+#: Fewest calls in one timed loop for n <= 10 (benchmarks/README.md).
 MIN_CALLS = 2000
 #: Calls longer than this (seconds) are not held to MIN_CALLS.
 LONG_CALL = 1e-3
