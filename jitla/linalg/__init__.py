@@ -1,7 +1,10 @@
 """numpy.linalg-style API on jitla's kernels.
 
 Validates inputs, normalises dtype and layout once, chooses a kernel,
-and turns kernel status codes into :class:`LinAlgError`.
+and turns kernel status codes into :class:`LinAlgError`.  An ndarray
+subclass (np.matrix, np.ma.MaskedArray, a user's own) gets back the types
+numpy gives it (:mod:`jitla.linalg._wrap`); scipy.linalg's names return
+plain ndarrays, as scipy.
 """
 
 from jitla._validate import LinAlgError

@@ -32,6 +32,7 @@ from jitla.linalg._triangular import (
     rhs_stacks,
     triangular_solve_inplace,
 )
+from jitla.linalg._wrap import array_wrap
 
 __all__ = ["cholesky", "cho_factor", "cho_solve", "cholesky_variant"]
 
@@ -164,7 +165,13 @@ def cholesky(a, /, *, upper=False):
                 if func(L, blocks, config.cholesky_nb(n)):
                     raise LinAlgError("Matrix is not positive definite")
                 return L
-    a = np.asarray(a)
+    wrap = array_wrap(a)
+    L = _cholesky_stack(np.asarray(a), upper)
+    return L if wrap is None else wrap(L)
+
+
+def _cholesky_stack(a: np.ndarray, upper: bool) -> np.ndarray:
+    """:func:`cholesky`'s general path: any stack, dtype and layout, numpy's checks and errors."""
     dtype = result_float_dtype(a, allow_complex=True)
     assert_stacked_2d(a)
     assert_stacked_square(a)

@@ -25,6 +25,7 @@ from jitla.kernels.eig_symmetric import (
 from jitla.kernels.eig_symmetric_dc import EIGH_DC_LEAF, back_transform, tridiagonal_dc
 from jitla.kernels.qr_householder import form_q, orgqr
 from jitla.linalg._policy import Plan, eigh_plan, orgqr_plan
+from jitla.linalg._wrap import array_wrap
 
 __all__ = ["eigh", "eigvalsh", "EighResult", "eigh_method", "eig", "eigvals", "EigResult"]
 
@@ -309,7 +310,9 @@ def eigh(a, UPLO="L", *, method="auto", b=None, lower=True, eigvals_only=False, 
         from jitla.linalg._eigh_generalized import eigh_generalized
 
         return eigh_generalized(a, UPLO if b is None else b, lower, eigvals_only, type)
-    return _eigh(a, UPLO, True, method)
+    result = _eigh(a, UPLO, True, method)
+    wrap = array_wrap(a)
+    return result if wrap is None else EighResult(result[0], wrap(result[1]))
 
 
 def eigvalsh(a, UPLO="L", *, method="auto"):
@@ -461,7 +464,9 @@ def eig(a):
     >>> jl.eig(np.array([[0.0, -1.0], [1.0, 0.0]])).eigenvalues
     array([0.+1.j, 0.-1.j])
     """
-    return _eig(a, True)
+    result = _eig(a, True)
+    wrap = array_wrap(a)
+    return result if wrap is None else EigResult(result[0], wrap(result[1]))
 
 
 def eigvals(a):

@@ -20,6 +20,7 @@ from jitla._validate import LinAlgError
 from jitla.linalg._lu import inv, solve
 from jitla.linalg._matmul import matmul
 from jitla.linalg._subspace import norm
+from jitla.linalg._wrap import array_wrap, dot_wrap
 
 __all__ = [
     "matrix_power",
@@ -46,7 +47,6 @@ def _mm(a, b):
 
 
 def _square_stack(a, name="a"):
-    a = np.asarray(a)
     if a.ndim < 2:
         raise LinAlgError(f"{a.ndim}-dimensional array given. Array must be at least two-dimensional")
     if a.shape[-1] != a.shape[-2]:
@@ -67,6 +67,9 @@ def matrix_power(a, n):
     Returns
     -------
     (..., M, M) ndarray
+        Of a's ndarray subclass for a subclass (numpy's ``asanyarray``: the
+        products are :func:`matmul`'s and the inverse :func:`inv`'s, which
+        keep it).
 
     Raises
     ------
@@ -81,7 +84,7 @@ def matrix_power(a, n):
     products of :func:`matmul`, each ``2 M^3`` flops; ``n = 1, 2, 3`` take
     0, 1, 2 products as numpy's.
     """
-    a = _square_stack(a)
+    a = _square_stack(np.asanyarray(a))
     try:
         n = operator.index(n)
     except TypeError as exc:
@@ -147,7 +150,9 @@ def multi_dot(arrays, *, out=None):
     Returns
     -------
     ndarray
-        ``A @ B @ C @ ...`` (a scalar array for vector-matrix-...-vector).
+        ``A @ B @ C @ ...`` (a numpy scalar for vector-matrix-...-vector),
+        of the subclass ``np.dot`` gives a chain: the leftmost operand of
+        highest ``__array_priority__`` (:func:`~jitla.linalg._wrap.dot_wrap`).
 
     Raises
     ------
@@ -162,14 +167,16 @@ def multi_dot(arrays, *, out=None):
     (10, 1000), (1000, 5), (5, 500) the best order costs 75,000 multiply-
     adds, the left-to-right order 10,050,000.
     """
-    arrays = [np.asarray(a) for a in arrays]
+    arrays = [np.asanyarray(a) for a in arrays]
+    wrap = dot_wrap(arrays)
+    arrays = [np.asarray(a) for a in arrays]  # the products on plain arrays, the result wrapped once
     if len(arrays) < 2:
         raise ValueError("Expecting at least two arrays.")
     if len(arrays) == 2:
         result = (
             np.dot(arrays[0], arrays[1]) if max(arrays[0].ndim, arrays[1].ndim) > 2 else _product(*arrays)
         )
-        return _deliver(result, out)
+        return _deliver(result, out, wrap)
     first_1d, last_1d = arrays[0].ndim == 1, arrays[-1].ndim == 1
     if first_1d:
         arrays[0] = arrays[0][np.newaxis, :]
@@ -191,12 +198,12 @@ def multi_dot(arrays, *, out=None):
 
     result = product(0, len(arrays) - 1)
     if first_1d and last_1d:
-        result = result[0, 0, ...]
+        result = result[0, 0]
     elif first_1d:
         result = result[0]
     elif last_1d:
         result = result[:, 0]
-    return _deliver(result, out)
+    return _deliver(result, out, wrap)
 
 
 def _shape(shape) -> str:
@@ -212,12 +219,12 @@ def _product(a, b):
     return _mm(a, b)
 
 
-def _deliver(result, out):
-    result = np.asarray(result)
+def _deliver(result, out, wrap):
+    """multi_dot's product as numpy returns it: into *out*, else through *wrap* (a scalar stays one)."""
     if out is None:
-        return result
-    if out.shape != result.shape:
-        raise ValueError(f"out has shape {out.shape}, the result has shape {result.shape}")
+        return result if wrap is None or np.ndim(result) == 0 else wrap(result)
+    if out.shape != np.shape(result):
+        raise ValueError(f"out has shape {out.shape}, the result has shape {np.shape(result)}")
     out[...] = result
     return out
 
@@ -264,8 +271,10 @@ def tensorsolve(a, b, axes=None):
 
     The leading ``b.ndim`` axes of *a* index the equations, the rest the
     unknowns (after moving the *axes* to the end); both groups must have
-    the same total size, and the problem is one :func:`solve`.
+    the same total size, and the problem is one :func:`solve`.  An ndarray
+    subclass *a* gets x back through its ``__array_wrap__``, as numpy.
     """
+    wrap = array_wrap(a)
     a, b = np.asarray(a), np.asarray(b)
     if axes is not None:
         order = [i for i in range(a.ndim) if i not in [x % a.ndim for x in axes]]
@@ -276,7 +285,9 @@ def tensorsolve(a, b, axes=None):
         raise LinAlgError(
             "Input arrays must satisfy the requirement prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])"
         )
-    return solve(a.reshape(size, size), b.ravel()).reshape(x_shape)
+    x = solve(a.reshape(size, size), b.ravel())
+    # numpy wraps the solution vector, then gives it x's shape
+    return x.reshape(x_shape) if wrap is None else wrap(x).reshape(x_shape)
 
 
 def tensorinv(a, ind=2):
@@ -350,8 +361,8 @@ def vecdot(x1, x2, /, *, axis=-1):
 
 
 def matrix_transpose(x, /):
-    """Swap the last two axes of a stack of matrices (numpy.linalg.matrix_transpose)."""
-    x = np.asarray(x)
+    """Swap the last two axes of a stack of matrices (numpy.linalg.matrix_transpose): a view of x."""
+    x = np.asanyarray(x)
     if x.ndim < 2:
         raise ValueError(f"Input array must be at least 2-dimensional, but it is {x.ndim}")
     return np.swapaxes(x, -1, -2)

@@ -36,6 +36,7 @@ from jitla.linalg._dispatch import kernel_extras
 from jitla.linalg._policy import householder_plan, lstsq_plan, lstsq_small_route, trsm_plan
 from jitla.linalg._refine import RefineInfo, dd_residual, refine_lstsq
 from jitla.linalg._triangular import triangular_solve_inplace
+from jitla.linalg._wrap import array_wrap
 
 __all__ = ["lstsq", "LstsqRankWarning", "METHODS", "RefineInfo"]
 
@@ -571,6 +572,9 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         if solved is not None:
             return solved
     x, residuals, rank, s, _ = _lstsq_core(a, b, rcond, method, refine, compute_s)
+    wrap = array_wrap(b)  # numpy's rule: b's subclass, for x and the residuals
+    if wrap is not None:
+        return wrap(x), wrap(residuals), rank, s
     return x, residuals, rank, s
 
 

@@ -31,6 +31,7 @@ from jitla.linalg._dispatch import complex_extras, kernel_extras
 from jitla.linalg._policy import lu_call_plan, lu_plan, solve_stack_plan
 from jitla.linalg._refine import refine_square
 from jitla.linalg._triangular import check_finite_scipy, rhs_stacks, triangular_solve_inplace
+from jitla.linalg._wrap import array_wrap
 
 
 class _LinAlgWarning(RuntimeWarning):
@@ -563,17 +564,6 @@ def solve_refined(A3, X3):
     return infos
 
 
-def _array_wrap(x):
-    """numpy.linalg's result wrapping: ``x.__array_wrap__`` for an ndarray subclass, else None.
-
-    numpy.linalg returns the subclass of the input it takes the result's
-    type from (b for solve, a for inv) -- ``_makearray`` in numpy's source.
-    """
-    if type(x) is not np.ndarray and isinstance(x, np.ndarray):
-        return x.__array_wrap__
-    return None
-
-
 def solve(a, b, *, refine=False, assume_a=None, lower=False):
     """Solve ``a @ x = b``, as numpy.linalg.solve (numpy 2 semantics).
 
@@ -648,7 +638,7 @@ def solve(a, b, *, refine=False, assume_a=None, lower=False):
                 if rcond < _EPS[A.dtype]:
                     _warn_ill_conditioned(rcond)
                 return X
-    wrap = _array_wrap(b)
+    wrap = array_wrap(b)
     a = np.asarray(a)
     b = np.asarray(b)
     dtype = result_float_dtype(a, b, allow_complex=True)
@@ -702,7 +692,7 @@ def inv(a):
         if rcond < _EPS[A.dtype]:
             _warn_ill_conditioned(rcond)
         return X
-    wrap = _array_wrap(a)
+    wrap = array_wrap(a)
     a = np.asarray(a)
     dtype = result_float_dtype(a, allow_complex=True)
     assert_stacked_2d(a)

@@ -15,6 +15,7 @@ from jitla._validate import as_float_operand, result_float_dtype
 from jitla.kernels import get_kernel
 from jitla.linalg._dispatch import kernel_extras, zgemm_extras
 from jitla.linalg._policy import gemm_plan, zgemm_plan
+from jitla.linalg._wrap import ufunc_wrap
 
 __all__ = ["matmul", "matmul_plan", "MatmulPlan"]
 
@@ -404,7 +405,10 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
     ndarray
         float32 when both operands are float32 (or float16), float64
         otherwise (integers and booleans promote to float64).  A numpy
-        scalar for vector @ vector, as numpy.
+        scalar for vector @ vector, as numpy.  With an ndarray subclass
+        operand (and no *out*), the subclass numpy.matmul's ufunc rule picks:
+        the operand of highest ``__array_priority__``, through its
+        ``__array_wrap__``.
 
     Raises
     ------
@@ -460,12 +464,20 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
                 entry = _SMALL_ZGEMM.get(dtype) or _small_zgemm_entry(dtype)
                 entry(a, b, C)
                 return C
+    # numpy.matmul is a ufunc: an ndarray subclass operand's __array_wrap__ types the result
+    wrap = None
+    if out is None and (type(a) is not _ndarray or type(b) is not _ndarray):
+        wrap = ufunc_wrap(a, b)
+        operands = (a, b)
     a = np.asarray(a)
     b = np.asarray(b)
     plan = matmul_plan(a, b, kernel=kernel)
     log.debug("matmul %s @ %s -> %s/%s (%s)", a.shape, b.shape, plan.op, plan.kernel, plan.reason)
     if out is None:
         result = _compute(plan, a, b)
+        if wrap is not None:
+            # the ufunc's call: context (ufunc, inputs, output index), return_scalar for 0-d
+            return wrap(result, (np.matmul, operands, 0), result.ndim == 0)
         return result[()] if result.ndim == 0 else result
     if not isinstance(out, np.ndarray):
         raise TypeError("return arrays must be of ArrayType")

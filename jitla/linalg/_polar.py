@@ -195,8 +195,9 @@ def orthogonal_procrustes(A, B, check_finite=True):
         ``R = U V^T`` from the SVD ``A^T B = U S V^T`` (Schönemann 1966;
         Golub & Van Loan, 4th ed., Sec. 6.4.1): the orthogonal polar factor
         of ``A^T B``.
-    scale : float
-        The sum of the singular values of ``A^T B``.
+    scale : numpy float scalar
+        The sum of the singular values of ``A^T B``, in the real dtype of
+        the result (float32 for float32 / complex64 input), as scipy.
 
     Raises
     ------
@@ -219,7 +220,7 @@ def orthogonal_procrustes(A, B, check_finite=True):
     # complex: the unitary R minimising ||A R - B||_F is U V^H from A^H B = U S V^H
     u, w, vt = svd(matmul(np.asarray(A, dtype=work).conj().T, np.asarray(B, dtype=work)))
     R = matmul(u, vt)
-    return R.astype(dtype, copy=False), float(w.sum())
+    return R.astype(dtype, copy=False), np.finfo(dtype).dtype.type(w.sum())
 
 
 class LowRankResult(NamedTuple):

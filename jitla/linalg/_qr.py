@@ -41,6 +41,7 @@ from jitla._validate import LinAlgError, assert_stacked_2d, result_float_dtype
 from jitla.kernels import get_kernel, variants
 from jitla.linalg._dispatch import kernel_extras
 from jitla.linalg._policy import householder_plan, orgqr_plan, qr_plan, tsqr_plan
+from jitla.linalg._wrap import array_wrap
 
 __all__ = ["QRResult", "qr", "qr_method", "qr_r_augmented", "qr_rank"]
 
@@ -236,8 +237,24 @@ def qr(a, mode="reduced", *, pivoting=False, method="auto", kernel="auto", overw
     diagonal is real and Q, R, ``(h, tau)`` agree with numpy's to rounding;
     from ``config.ZQR_BLOCKED_MIN`` reflectors on, blocked in compact WY
     form (``zgeqrf`` / ``zungqr``, trailing updates by the complex GEMM).
+    An ndarray subclass gets back what numpy.linalg.qr returns it: Q and R,
+    R, or h (not tau) through its ``__array_wrap__``; with *pivoting*
+    (scipy's option) plain ndarrays, as scipy.linalg.qr.
     """
     mode = _normalise_mode(mode)
+    wrap = None if pivoting else array_wrap(a)
+    result = _qr(a, mode, pivoting, method, kernel, overwrite_a)
+    if wrap is None:
+        return result
+    if mode == "raw":
+        return wrap(result[0]), result[1]
+    if mode in ("r", "economic"):
+        return wrap(result)
+    return QRResult(wrap(result.Q), wrap(result.R))
+
+
+def _qr(a, mode, pivoting, method, kernel, overwrite_a):
+    """:func:`qr` after the mode is normalised, before a subclass's result is wrapped."""
     if not isinstance(method, str) or method not in _METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {list(_METHODS)}")
     if kernel != "auto" and kernel not in variants("qr"):

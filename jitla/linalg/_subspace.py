@@ -29,6 +29,7 @@ from jitla.kernels import norms
 from jitla.linalg._lu import _linalg_warning, inv
 from jitla.linalg._matmul import matmul
 from jitla.linalg._svd import svd, svdvals
+from jitla.linalg._wrap import array_wrap
 
 __all__ = [
     "matrix_rank",
@@ -102,6 +103,7 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     -----
     Golub & Van Loan, 4th ed., Sec. 5.5.2.  Flops: one SVD plus 2mnk.
     """
+    wrap = array_wrap(a)
     a = np.asarray(a)
     assert_stacked_2d(a)
     A = _float(a)
@@ -117,13 +119,15 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     rcond = np.asarray(rcond)
     m, n = A.shape[-2:]
     if m == 0 or n == 0:
-        return np.zeros(A.shape[:-2] + (n, m), dtype=A.dtype)
-    U, s, Vh = svd(A, full_matrices=False)
-    cutoff = rcond[..., np.newaxis] * np.max(s, axis=-1, keepdims=True)
-    large = s > cutoff
-    inverse = np.zeros_like(s)
-    np.divide(1, s, where=large, out=inverse)
-    return _mm(_h(Vh), inverse[..., :, np.newaxis] * _h(U))
+        P = np.zeros(A.shape[:-2] + (n, m), dtype=A.dtype)
+    else:
+        U, s, Vh = svd(A, full_matrices=False)
+        cutoff = rcond[..., np.newaxis] * np.max(s, axis=-1, keepdims=True)
+        large = s > cutoff
+        inverse = np.zeros_like(s)
+        np.divide(1, s, where=large, out=inverse)
+        P = _mm(_h(Vh), inverse[..., :, np.newaxis] * _h(U))
+    return P if wrap is None else wrap(P)
 
 
 def _complex_norm_operand(x, ord):

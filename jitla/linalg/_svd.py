@@ -11,6 +11,7 @@ from jitla.kernels.qr_householder import form_q, geqr2
 from jitla.kernels.svd_bidiag import MAXITR
 from jitla.linalg._dispatch import kernel_extras
 from jitla.linalg._policy import Plan, svd_plan
+from jitla.linalg._wrap import array_wrap
 
 __all__ = ["svd", "svdvals", "SVDResult", "svd_method"]
 
@@ -230,7 +231,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     Returns
     -------
     SVDResult (U, S, Vh) or S
-        numpy's named tuple; S descending.
+        numpy's named tuple; S descending.  For an ndarray subclass, U and
+        Vh come back through its ``__array_wrap__`` (S does not), as numpy.
 
     Raises
     ------
@@ -279,6 +281,13 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     >>> jl.svd(np.diag([3.0, 4.0])).S
     array([4., 3.])
     """
+    result = _svd(a, full_matrices, compute_uv, hermitian, method)
+    wrap = array_wrap(a) if compute_uv else None
+    return result if wrap is None else SVDResult(wrap(result[0]), result[1], wrap(result[2]))
+
+
+def _svd(a, full_matrices, compute_uv, hermitian, method):
+    """:func:`svd` before a subclass's U and Vh are wrapped."""
     a = np.asarray(a)
     assert_stacked_2d(a)
     dtype = result_float_dtype(a, allow_complex=True)

@@ -152,6 +152,9 @@ def test_orthogonal_procrustes_matches_scipy(rng):
     R2, scale2 = sl.orthogonal_procrustes(A, B)
     np.testing.assert_allclose(R, R2, rtol=0, atol=1e-13)
     assert scale == pytest.approx(scale2, rel=1e-13)
+    assert type(scale) is type(scale2) is np.float64  # scipy's numpy scalar, not a Python float
+    A32, B32 = A.astype(np.float32), B.astype(np.float32)
+    assert type(jl.orthogonal_procrustes(A32, B32)[1]) is type(sl.orthogonal_procrustes(A32, B32)[1])
     with pytest.raises(ValueError, match=r"the shapes of A and B differ \(\(8, 3\) vs \(8, 2\)\)"):
         jl.orthogonal_procrustes(A, B[:, :2])
     with pytest.raises(ValueError, match="expected ndim to be 2, but observed 1"):
