@@ -23,6 +23,10 @@ vector_kernel, vector_parallel_kernel
     instruction scheduling, *scoped to the compilation of that kernel* (see
     :func:`vector_codegen`).  Used by the GEMM micro-kernel family; see
     ``devlog/001-gemm.md`` and ``devlog/010-portable-gemm.md`` for why.
+intrinsic
+    Numba's ``@intrinsic`` with a pure-Python equivalent, which kernels call
+    instead under ``NUMBA_DISABLE_JIT=1`` (Numba's debugging mode, where
+    every kernel runs as Python).
 
 Every kernel, vector or not, compiles under explicit settings
 (:func:`codegen_settings`), so its machine code is the same whether it is
@@ -812,6 +816,32 @@ exact_kernel = _decorator(nogil=True, fastmath=False)
 vector_kernel = _decorator(vector_codegen, nogil=True, fastmath=FASTMATH)
 #: Parallel kernel compiled under :func:`vector_codegen`.
 vector_parallel_kernel = _decorator(vector_codegen, nogil=True, fastmath=FASTMATH, parallel=True)
+
+
+def intrinsic(python):
+    """Numba's ``@intrinsic``, with *python* standing in for it under ``NUMBA_DISABLE_JIT=1``.
+
+    An intrinsic has no Python implementation: called outside a compiled
+    kernel it raises ``NotImplementedError``.  Under ``NUMBA_DISABLE_JIT=1``
+    (Numba's debugging mode) every kernel is its plain Python function, which
+    looks the intrinsic's name up in its module's globals at call time; this
+    decorator then binds that name to *python*, a function of the same
+    arguments (without the typing context) that returns what the compiled
+    intrinsic returns -- an array of the same shape and dtype, the same
+    integer, a numpy view of the same elements -- so that a kernel can be
+    stepped through in ``pdb``.  With the JIT on, the decorated typer becomes
+    the usual intrinsic (its machine code is untouched) and *python* is kept
+    as its ``python`` attribute, for tests.
+    """
+
+    def decorate(typer):
+        if numba_config.DISABLE_JIT:
+            return python
+        compiled = numba.core.extending.intrinsic(typer)
+        compiled.python = python
+        return compiled
+
+    return decorate
 
 
 # --------------------------------------------------------------------------

@@ -190,7 +190,8 @@ def warmup(ops=None, dtypes=None, *, everything: bool = False, progress=True) ->
     ``eigh`` and ``eig`` at the orders in :data:`WARMUP_SIZES`, and (float64)
     ``OLS.fit``, ``summary()``, ``get_influence().summary_frame()`` and
     ``LinearRegression.fit`` at the row counts in :data:`WARMUP_ROWS`.  The
-    README states what it costs.
+    README states what it costs.  Under ``NUMBA_DISABLE_JIT=1`` there is
+    nothing to compile: it returns an empty dict at once.
 
     Examples
     --------
@@ -210,6 +211,11 @@ def warmup(ops=None, dtypes=None, *, everything: bool = False, progress=True) ->
             steps += _registry_steps(None, dtypes)
         for name in dtypes:
             steps += everyday_steps(name)
+    from numba.core import config as numba_config
+
+    if numba_config.DISABLE_JIT:
+        # Numba's debugging mode: nothing compiles, and the steps' large problems would run as Python
+        return {}
     timings: dict[str, float] = {}
     with _progress_display(len(steps), progress) as update:
         for done, (label, call) in enumerate(steps):

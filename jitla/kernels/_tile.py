@@ -23,6 +23,10 @@ Two kinds of tile:
 
 Rules for callers: a tile must not escape the function that created it
 (never return it or store it in another array) and it starts uninitialised.
+
+Under ``NUMBA_DISABLE_JIT=1`` each intrinsic here is the Python function
+given with it (:func:`jitla._jit.intrinsic`): ``np.empty`` for a tile, the
+same integer for a literal, a numpy view for a view.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import types
 from numba.core import cgutils
-from numba.extending import intrinsic, overload
+from numba.extending import overload
 from numba.np.arrayobj import make_array, populate_array
+
+from jitla._jit import intrinsic
 
 #: Bytes in one chunk of :func:`register_tile` (one zmm register; two ymm).
 CHUNK_BYTES = 64
@@ -194,7 +200,12 @@ def _tile_width(a):
     return lambda a: nr
 
 
-@intrinsic
+def strip_chunks_for(dtype) -> int:
+    """:func:`strip_chunks` for a numpy *dtype* on the compile target (2 with AVX-512, else 1)."""
+    return 2 if tile_shape(dtype)[1] >= 4 * CHUNK_BYTES // np.dtype(dtype).itemsize else 1
+
+
+@intrinsic(python=lambda like: strip_chunks_for(like.dtype))
 def strip_chunks(typingctx, like):
     """64-byte chunks per row of the widest register tile for *like*'s dtype, as an integer literal.
 
@@ -204,8 +215,7 @@ def strip_chunks(typingctx, like):
     :func:`register_tile` and compile one copy of its tile instead of one
     per width.
     """
-    itemsize = like.dtype.bitwidth // 8
-    chunks = 2 if tile_shape(np.dtype(str(like.dtype)))[1] >= 4 * CHUNK_BYTES // itemsize else 1
+    chunks = strip_chunks_for(np.dtype(str(like.dtype)))
 
     def codegen(context, builder, sig, args):
         return context.get_constant(types.intp, chunks)
@@ -293,19 +303,25 @@ def _integer_literal(value: int):
     return types.literal(value)(), codegen
 
 
-@intrinsic
+def _target_small_tile_rows(halves: int, share: int) -> int:
+    """:func:`small_tile_rows_for` on the compile target."""
+    target = target_vectors()
+    return small_tile_rows_for(target.bytes, target.registers, halves, share)
+
+
+@intrinsic(python=lambda: small_strip_halves_for(target_vectors().bytes))
 def small_strip_halves(typingctx):
     """:func:`small_strip_halves_for` on the compile target, as a literal."""
     return _integer_literal(small_strip_halves_for(target_vectors().bytes))
 
 
-@intrinsic
+@intrinsic(python=lambda: small_wide_halves_for(target_vectors().bytes))
 def small_wide_halves(typingctx):
     """:func:`small_wide_halves_for` on the compile target, as a literal."""
     return _integer_literal(small_wide_halves_for(target_vectors().bytes))
 
 
-@intrinsic
+@intrinsic(python=_target_small_tile_rows)
 def small_tile_rows(typingctx, halves, share):
     """:func:`small_tile_rows_for` on the compile target, as a literal (a constant of each compiled kernel).
 
@@ -315,8 +331,7 @@ def small_tile_rows(typingctx, halves, share):
     """
     if not (isinstance(halves, types.IntegerLiteral) and isinstance(share, types.IntegerLiteral)):
         return None
-    target = target_vectors()
-    rows = small_tile_rows_for(target.bytes, target.registers, halves.literal_value, share.literal_value)
+    rows = _target_small_tile_rows(halves.literal_value, share.literal_value)
     result = types.literal(rows)
 
     def codegen(context, builder, signature, args):
@@ -348,7 +363,9 @@ def _stack_tile(tile_type, n_rows, n_cols):
     return codegen
 
 
-@intrinsic
+@intrinsic(
+    python=lambda like, rows, chunks: np.empty((rows, chunks * CHUNK_BYTES // like.itemsize), like.dtype)
+)
 def register_tile(typingctx, like, rows, chunks):
     """Allocate an uninitialised ``rows x (chunks * 64 // itemsize)`` stack array.
 
@@ -368,7 +385,9 @@ def register_tile(typingctx, like, rows, chunks):
     return tile_type(like, rows, chunks), _stack_tile(tile_type, rows.literal_value, n_cols)
 
 
-@intrinsic
+@intrinsic(
+    python=lambda like, rows, halves: np.empty((rows, halves * CHUNK_BYTES // 2 // like.itemsize), like.dtype)
+)
 def strip_tile(typingctx, like, rows, halves):
     """Allocate an uninitialised ``rows x (halves * 32 // itemsize)`` stack array.
 
@@ -383,7 +402,7 @@ def strip_tile(typingctx, like, rows, halves):
     return tile_type(like, rows, halves), _stack_tile(tile_type, rows.literal_value, n_cols)
 
 
-@intrinsic
+@intrinsic(python=lambda like: np.empty(tile_shape(like.dtype), like.dtype))
 def gemm_register_tile(typingctx, like):
     """Allocate the uninitialised ``MR x NR`` GEMM accumulator tile on the stack.
 
@@ -395,7 +414,7 @@ def gemm_register_tile(typingctx, like):
     return tile_type(like), _stack_tile(tile_type, n_rows, n_cols)
 
 
-@intrinsic
+@intrinsic(python=lambda a, i, j, n: a[i, j : j + n])
 def unit_stride_row(typingctx, a, i, j, n):
     """``a[i, j:j+n]`` as a C-contiguous 1-D view, for a 2-D ``a`` of any layout whose rows are contiguous.
 
@@ -436,7 +455,7 @@ def unit_stride_row(typingctx, a, i, j, n):
     return row_type(a, i, j, n), codegen
 
 
-@intrinsic
+@intrinsic(python=lambda a: a)
 def contiguous_view(typingctx, a):
     """*a* retyped as a C-contiguous array of the same shape, without a check or a copy.
 
@@ -468,7 +487,7 @@ def contiguous_view(typingctx, a):
     return view_type(a), codegen
 
 
-@intrinsic
+@intrinsic(python=lambda space, like: space.reshape(-1)[: like.size].reshape(like.shape))
 def matrix_view(typingctx, space, like):
     """The first ``like.size`` elements of the C-contiguous *space* as a matrix of *like*'s shape.
 

@@ -40,11 +40,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic
 
-from jitla._jit import kernel
+from jitla._jit import intrinsic, kernel
 
 __all__ = ["float_bits", "bits_float", "vexp", "vlog"]
 
@@ -70,7 +70,7 @@ _LG6 = 1.531383769920937332e-01
 _LG7 = 1.479819860511658591e-01
 
 
-@intrinsic
+@intrinsic(python=lambda x: np.float64(x).view(np.int64))
 def float_bits(typingctx, x):
     """The IEEE bits of a float64 as an int64 (a bit cast: no conversion, vectorisable)."""
     if x != types.float64:
@@ -82,7 +82,7 @@ def float_bits(typingctx, x):
     return types.int64(x), codegen
 
 
-@intrinsic
+@intrinsic(python=lambda b: np.int64(b).view(np.float64))
 def bits_float(typingctx, b):
     """The float64 whose IEEE bits are the int64 *b* (the inverse of :func:`float_bits`)."""
     if b != types.int64:
