@@ -71,6 +71,8 @@ __all__ = [
     "LSTSQ_VALUES_JACOBI_MAX",
     "LSTSQ_SMALL_SQUARE_MAX_RHS",
     "LSTSQ_SMALL_FIT_MAX_RHS",
+    "LSTSQ_SMALL_TALL_MAX_RHS",
+    "LSTSQ_SMALL_TALL_ASPECT",
     "SVD_BIDIAGONAL_UV_MAX",
     "SVD_DC_MIN",
     "EIGH_DC_MIN",
@@ -449,10 +451,16 @@ LSTSQ_VALUES_JACOBI_MAX = 10
 #: k = n: 39 x 10 0.55, 100 x 10 0.95; k > n: 10 x 10 k = 54 0.59, 12 x 10 k = 40 0.63, but
 #: 100 x 10 k = 50 1.8-2.5 (devlog 097).
 LSTSQ_SMALL_SQUARE_MAX_RHS = 1
-#: ... or at most this many (n <= 3: 100 x 3 k = 4 7.3 against 9.8 us, 100 x 1 k = 2 5.6 against
-#: 7.0).  More right-hand sides, narrow ``[A | B]`` or not, take the small route's Householder QR of
-#: A instead (``"householder"``, devlog 103): 100 x 10 k = 15 28.8 against 32.7 us, 300 x 10
-#: k = 20 51 against 67, 240 x 10 k = 50 62 against 141 (load ~1.5).
+#: ... and for m >= LSTSQ_SMALL_TALL_ASPECT n at most this many per column (there the fit's R of the
+#: k columns of B costs more than applying A's reflectors to them: 100 x 10 k = 10 30.4 against
+#: 25.9 us, 40 x 10 k = 10 22.5 against 20.8, 30 x 10 k = 8 21.4 against 19.5; but 100 x 10 k = 5
+#: 22.8 against 24.2; load ~3, devlog 103) ...
+LSTSQ_SMALL_TALL_MAX_RHS = 0.5
+LSTSQ_SMALL_TALL_ASPECT = 2
+#: ... or at most this many whatever n (n <= 3: 100 x 3 k = 4 7.3 against 9.8 us, 100 x 1 k = 2 5.6
+#: against 7.0).  More right-hand sides, narrow ``[A | B]`` or not, take the small route's
+#: Householder QR of A instead (``"householder"``, devlog 103): 100 x 10 k = 15 28.8 against 32.7
+#: us, 300 x 10 k = 20 51 against 67, 240 x 10 k = 50 62 against 141 (load ~1.5).
 LSTSQ_SMALL_FIT_MAX_RHS = 4
 #: "auto" SVDs *with vectors* below SVD_DC_MIN and up to this min(m, n) take the
 #: bidiagonal QR route (Householder bidiagonalisation, both factors formed,

@@ -276,65 +276,21 @@ def solve_from_r(R, X, Y, w, ones, rtol, B, Rinv, aux):
         for j in range(i, p):
             s += Rinv[i, j] * Rinv[i, j]
         v[i] = s
-    _residual_sums(X, Y, w, ones, B, aux[2 * p :])
-    return 0
-
-
-@kernel(inline="always")
-def _residual_sums(X, Y, w, ones, B, ssr):
-    """``ssr[j] = sum_i (w_i (Y[i, j] - [1 | X][i] B[:, j]))^2``, four rows at a time.
-
-    Each fitted value is the sequential sum ``B[0, j] + sum_q X[i, q] B[ones
-    + q, j]`` and each ssr the sum over the rows in order, so the results
-    are those of the one-row loop bit for bit; four rows share each
-    ``B[ones + q, j]`` and give four independent FMA chains (one row's chain
-    waits on the FMA latency every term: no reassociation is allowed).
-    """
-    m, p0 = X.shape
-    k = Y.shape[1]
     weighted = w.shape[0] > 0
-    m4 = m - m % 4
+    p0 = p - ones
     for j in range(k):
-        b0 = B[0, j] if ones else 0.0
-        acc = 0.0
-        for i in range(0, m4, 4):
-            x0 = X[i]
-            x1 = X[i + 1]
-            x2 = X[i + 2]
-            x3 = X[i + 3]
-            f0 = b0
-            f1 = b0
-            f2 = b0
-            f3 = b0
-            for q in range(p0):
-                bq = B[ones + q, j]
-                f0 += x0[q] * bq
-                f1 += x1[q] * bq
-                f2 += x2[q] * bq
-                f3 += x3[q] * bq
-            e0 = Y[i, j] - f0
-            e1 = Y[i + 1, j] - f1
-            e2 = Y[i + 2, j] - f2
-            e3 = Y[i + 3, j] - f3
-            if weighted:
-                e0 *= w[i]
-                e1 *= w[i + 1]
-                e2 *= w[i + 2]
-                e3 *= w[i + 3]
-            acc += e0 * e0
-            acc += e1 * e1
-            acc += e2 * e2
-            acc += e3 * e3
-        for i in range(m4, m):
+        ssr = 0.0
+        for i in range(m):
             x = X[i]
-            fit = b0
+            fit = B[0, j] if ones else 0.0
             for q in range(p0):
                 fit += x[q] * B[ones + q, j]
             e = Y[i, j] - fit
             if weighted:
                 e *= w[i]
-            acc += e * e
-        ssr[j] = acc
+            ssr += e * e
+        aux[2 * p + j] = ssr
+    return 0
 
 
 def _scan_example(dtype):

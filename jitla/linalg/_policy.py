@@ -342,10 +342,12 @@ def lstsq_small_route(m: int, n: int, k: int) -> str | None:
     ``r + k <= config.QR_UNBLOCKED_MAX``, and
 
     1. m >= n, ``[A | B]`` not tall-skinny, and ``k <= max(
-       config.LSTSQ_SMALL_FIT_MAX_RHS, config.LSTSQ_SMALL_SQUARE_MAX_RHS *
-       n)`` -> ``"fit"``: the regression fit's R of ``[A | B]`` (narrow
-       ``[A | B]``: :func:`lstsq_plan`'s rule 3) -- square and nearly square
-       A, which the general path gives to Householder QR of A, take it too;
+       config.LSTSQ_SMALL_FIT_MAX_RHS, c n)`` with ``c =
+       config.LSTSQ_SMALL_SQUARE_MAX_RHS``, or ``config.LSTSQ_SMALL_TALL_MAX_RHS``
+       when ``m >= config.LSTSQ_SMALL_TALL_ASPECT n`` -> ``"fit"``: the
+       regression fit's R of ``[A | B]`` (narrow ``[A | B]``:
+       :func:`lstsq_plan`'s rule 3) -- square and nearly square A, which the
+       general path gives to Householder QR of A, take it too;
     2. m >= n, ``[A | B]`` not tall-skinny, more right-hand sides ->
        ``"householder"``: the general path's kernels (:func:`lstsq_plan`'s
        rule 4, the unblocked QR of A by :func:`householder_plan`'s rule 1,
@@ -363,7 +365,12 @@ def lstsq_small_route(m: int, n: int, k: int) -> str | None:
         return "wide"
     if _tall_skinny(m, n + k) is not None:
         return None
-    if k <= max(config.LSTSQ_SMALL_FIT_MAX_RHS, config.LSTSQ_SMALL_SQUARE_MAX_RHS * n):
+    per_column = (
+        config.LSTSQ_SMALL_TALL_MAX_RHS
+        if m >= config.LSTSQ_SMALL_TALL_ASPECT * n
+        else config.LSTSQ_SMALL_SQUARE_MAX_RHS
+    )
+    if k <= max(config.LSTSQ_SMALL_FIT_MAX_RHS, per_column * n):
         return "fit"
     return "householder"
 

@@ -165,11 +165,14 @@ def test_lstsq_small_route_rules():
     # tall-skinny, the fit's R for k <= max(LSTSQ_SMALL_FIT_MAX_RHS, LSTSQ_SMALL_SQUARE_MAX_RHS n),
     # Householder QR of A for more; wide: any n
     route = policy.lstsq_small_route
+    # (n/2 per column from m >= 2 n on)
     assert config.LSTSQ_SMALL_FIT_MAX_RHS == 4 and config.LSTSQ_SMALL_SQUARE_MAX_RHS == 1
-    for shape in [(3, 3, 1), (10, 10, 10), (39, 10, 10), (12, 10, 4), (100, 3, 2), (100, 1, 4)]:
+    assert config.LSTSQ_SMALL_TALL_MAX_RHS == 0.5 and config.LSTSQ_SMALL_TALL_ASPECT == 2
+    for shape in [(3, 3, 1), (10, 10, 10), (19, 10, 10), (100, 10, 5), (12, 10, 4), (100, 3, 2)]:
         assert route(*shape) == "fit"
-    for shape in [(100, 10, 50), (10, 10, 11), (240, 10, 50), (100, 3, 5), (20, 10, 30)]:
-        assert route(*shape) == "householder"  # B wider than A, narrow or not
+    assert route(100, 1, 4) == "fit"
+    for shape in [(100, 10, 50), (10, 10, 11), (240, 10, 50), (100, 3, 5), (20, 10, 30), (20, 10, 6)]:
+        assert route(*shape) == "householder"  # B wider than A (than half A when m >= 2 n)
     assert route(10, 12, 2) == route(3, 10_000, 1) == "wide" and route(11, 12, 1) is None
     assert route(10, 11, 0) is route(11, 11, 1) is route(10, 10, 55) is None
     assert route(10**6, 3, 1) is None  # tall-skinny [A | B]: TSQR
