@@ -20,10 +20,9 @@ import resource
 import time
 import warnings
 
+import numpy as np
 import scipy  # noqa: F401  (before threadpoolctl limits the threads)
 from threadpoolctl import threadpool_info, threadpool_limits
-
-import numpy as np
 
 #: (m, n, k); k = 0 is a 1-D b
 MATRIX = [
@@ -66,24 +65,35 @@ def _faults(f, reps=20):
     return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / reps
 
 
-def measure(shapes, rounds=3, loops=5):
+def _one(m, n, k, rounds, loops):
+    """``(jitla s, numpy s, relative difference of x, page faults per call jitla / numpy)``."""
     import jitla.linalg as jl
 
+    rng = np.random.default_rng(1000 * m + 10 * n + k)  # one problem per shape, whatever the list
+    A = rng.standard_normal((m, n))
+    B = rng.standard_normal(m) if k == 0 else rng.standard_normal((m, k))
+
+    def ours():
+        return jl.lstsq(A, B)
+
+    def theirs():
+        return np.linalg.lstsq(A, B)
+
+    x1 = ours()[0]
+    x0 = theirs()[0]
+    diff = float(np.abs(x1 - x0).max() / np.abs(x0).max())
+    reps = max(1, int(2e-2 / max(_best(theirs, 3, 1), 1e-6)))
+    tj = tn = float("inf")
+    for _ in range(rounds):
+        tn = min(tn, _best(theirs, reps, loops))
+        tj = min(tj, _best(ours, reps, loops))
+    return tj, tn, diff, _faults(ours), _faults(theirs)
+
+
+def measure(shapes, rounds=3, loops=5):
     rows = []
     for m, n, k in shapes:
-        rng = np.random.default_rng(1000 * m + 10 * n + k)  # one problem per shape, whatever the list
-        A = rng.standard_normal((m, n))
-        B = rng.standard_normal(m) if k == 0 else rng.standard_normal((m, k))
-        x1 = jl.lstsq(A, B)[0]
-        x0 = np.linalg.lstsq(A, B)[0]
-        diff = float(np.abs(x1 - x0).max() / np.abs(x0).max())
-        reps = max(1, int(2e-2 / max(_best(lambda: np.linalg.lstsq(A, B), 3, 1), 1e-6)))
-        tj = tn = float("inf")
-        for _ in range(rounds):
-            tn = min(tn, _best(lambda: np.linalg.lstsq(A, B), reps, loops))
-            tj = min(tj, _best(lambda: jl.lstsq(A, B), reps, loops))
-        fj = _faults(lambda: jl.lstsq(A, B))
-        fn = _faults(lambda: np.linalg.lstsq(A, B))
+        tj, tn, diff, fj, fn = _one(m, n, k, rounds, loops)
         rows.append((m, n, k, tj, tn, diff))
         print(
             f"{m:5d} x {n:<4d} k={k if k else '1-D':<4} jitla {tj * 1e6:9.1f} us  numpy {tn * 1e6:9.1f} us"

@@ -446,10 +446,10 @@ LSTSQ_VALUES_JACOBI_MAX = 10
 #: lstsq's small route (``_policy.lstsq_small_route``) takes the regression fit's R of ``[A | B]``
 #: (``"fit"``) for A with m >= n and at most this many right-hand sides per column of A (k <= this
 #: * n; until devlog 103 only for square or nearly square A, n <= m < LSTSQ_FIT_ASPECT (n + k), and
-#: narrow ``[A | B]`` had any k): the R of ``[A | B]`` costs ``2 m (n + k)^2`` flops against Householder QR's ``~2 m n (n + 2k)``
-#: (at most 4/3 of it for k <= n).  Per call, small route / general path, 1 thread, load ~3:
-#: k = n: 39 x 10 0.55, 100 x 10 0.95; k > n: 10 x 10 k = 54 0.59, 12 x 10 k = 40 0.63, but
-#: 100 x 10 k = 50 1.8-2.5 (devlog 097).
+#: narrow ``[A | B]`` had any k): the R of ``[A | B]`` costs ``2 m (n + k)^2`` flops against
+#: Householder QR's ``~2 m n (n + 2k)`` (at most 4/3 of it for k <= n).  Per call, small route /
+#: general path, 1 thread, load ~3: k = n: 39 x 10 0.55, 100 x 10 0.95; k > n: 10 x 10 k = 54
+#: 0.59, 12 x 10 k = 40 0.63, but 100 x 10 k = 50 1.8-2.5 (devlog 097).
 LSTSQ_SMALL_SQUARE_MAX_RHS = 1
 #: ... and for m >= LSTSQ_SMALL_TALL_ASPECT n at most this many per column (there the fit's R of the
 #: k columns of B costs more than applying A's reflectors to them: 100 x 10 k = 10 30.4 against
