@@ -2,7 +2,8 @@
 
 Solvers, one small function each (``_solve_<method>``):
 
-* ``"qr"`` (default) -- Householder QR of A (m >= n) or of A^T (m < n:
+* ``"qr"`` (default) -- Householder QR of A (m >= n; on ``[A | B]`` with n
+  reflectors, so ``Q^T B`` comes from the same passes) or of A^T (m < n:
   the minimum-norm solution); tall-skinny A: TSQR of ``[A | B]``; narrow
   ``[A | B]``: its R factor by the regression fit's kernels
   (:mod:`jitla.kernels.least_squares`).  Backward stable, error ~ cond(A)
@@ -504,8 +505,12 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         :func:`jitla.linalg._policy.lstsq_small_route`) skip the general
         path's Python (:func:`_lstsq_small`): narrow ones as above, square
         and nearly square ones (M >= N) with the same R of ``[a | b]``,
-        wide ones with the QR of ``a.T`` above -- the same answers to
-        rounding.  When the rank test above finds a tall A
+        those with more right-hand sides (K > N, or K > N / 2 from M >= 2 N
+        on) with the Householder QR of ``[a | b]`` below, wide ones with the
+        QR of ``a.T`` above -- the same answers to rounding.  Otherwise,
+        M >= N: the Householder QR of A factors ``[a | b]`` with N
+        reflectors, so ``Q^T b`` comes out of the same passes (blocked:
+        the same GEMM updates).  When the rank test above finds a tall A
         rank-deficient it warns (:class:`LstsqRankWarning`) and continues
         as ``"pivoted"``; a rank-deficient wide A raises ``LinAlgError``.
         ``"pivoted"``: column-pivoted QR; rank-deficient data give the basic

@@ -365,14 +365,11 @@ def lstsq_small_route(m: int, n: int, k: int) -> str | None:
         return "wide"
     if _tall_skinny(m, n + k) is not None:
         return None
-    per_column = (
-        config.LSTSQ_SMALL_TALL_MAX_RHS
-        if m >= config.LSTSQ_SMALL_TALL_ASPECT * n
-        else config.LSTSQ_SMALL_SQUARE_MAX_RHS
-    )
-    if k <= max(config.LSTSQ_SMALL_FIT_MAX_RHS, per_column * n):
+    if k <= config.LSTSQ_SMALL_FIT_MAX_RHS:
         return "fit"
-    return "householder"
+    tall = m >= config.LSTSQ_SMALL_TALL_ASPECT * n
+    per_column = config.LSTSQ_SMALL_TALL_MAX_RHS if tall else config.LSTSQ_SMALL_SQUARE_MAX_RHS
+    return "fit" if k <= per_column * n else "householder"
 
 
 def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:
