@@ -70,6 +70,9 @@ __all__ = [
     "SVD_VALUES_JACOBI_MAX",
     "LSTSQ_VALUES_JACOBI_MAX",
     "LSTSQ_SMALL_SQUARE_MAX_RHS",
+    "LSTSQ_SMALL_FIT_MAX_RHS",
+    "LSTSQ_SMALL_TALL_MAX_RHS",
+    "LSTSQ_SMALL_TALL_ASPECT",
     "SVD_BIDIAGONAL_UV_MAX",
     "SVD_DC_MIN",
     "EIGH_DC_MIN",
@@ -440,13 +443,25 @@ SVD_VALUES_JACOBI_MAX = 16
 #: narrow fit does not compile the bidiagonal values tree (~2.5 s) -- the Jacobi kernel is the
 #: one the regression layer's ``svdvals`` of its small R factors compiles anyway.
 LSTSQ_VALUES_JACOBI_MAX = 10
-#: lstsq's small route (``_policy.lstsq_small_route``) takes a square or nearly square A (n <= m <
-#: LSTSQ_FIT_ASPECT (n + k)) with at most this many right-hand sides per column of A (k <= this * n):
-#: the R of ``[A | B]`` costs ``2 m (n + k)^2`` flops against Householder QR's ``~2 m n (n + 2k)``
-#: (at most 4/3 of it for k <= n).  Per call, small route / general path, 1 thread, load ~3:
-#: k = n: 39 x 10 0.55, 100 x 10 0.95; k > n: 10 x 10 k = 54 0.59, 12 x 10 k = 40 0.63, but
-#: 100 x 10 k = 50 1.8-2.5 (devlog 097).
+#: lstsq's small route (``_policy.lstsq_small_route``) takes the regression fit's R of ``[A | B]``
+#: (``"fit"``) for A with m >= n and at most this many right-hand sides per column of A (k <= this
+#: * n; until devlog 103 only for square or nearly square A, n <= m < LSTSQ_FIT_ASPECT (n + k), and
+#: narrow ``[A | B]`` had any k): the R of ``[A | B]`` costs ``2 m (n + k)^2`` flops against
+#: Householder QR's ``~2 m n (n + 2k)`` (at most 4/3 of it for k <= n).  Per call, small route /
+#: general path, 1 thread, load ~3: k = n: 39 x 10 0.55, 100 x 10 0.95; k > n: 10 x 10 k = 54
+#: 0.59, 12 x 10 k = 40 0.63, but 100 x 10 k = 50 1.8-2.5 (devlog 097).
 LSTSQ_SMALL_SQUARE_MAX_RHS = 1
+#: ... and for m >= LSTSQ_SMALL_TALL_ASPECT n at most this many per column (there the fit's R of the
+#: k columns of B costs more than applying A's reflectors to them: 100 x 10 k = 10 30.4 against
+#: 25.9 us, 40 x 10 k = 10 22.5 against 20.8, 30 x 10 k = 8 21.4 against 19.5; but 100 x 10 k = 5
+#: 22.8 against 24.2; load ~3, devlog 103) ...
+LSTSQ_SMALL_TALL_MAX_RHS = 0.5
+LSTSQ_SMALL_TALL_ASPECT = 2
+#: ... or at most this many whatever n (n <= 3: 100 x 3 k = 4 7.3 against 9.8 us, 100 x 1 k = 2 5.6
+#: against 7.0).  More right-hand sides, narrow ``[A | B]`` or not, take the small route's
+#: Householder QR of A instead (``"householder"``, devlog 103): 100 x 10 k = 15 28.8 against 32.7
+#: us, 300 x 10 k = 20 51 against 67, 240 x 10 k = 50 62 against 141 (load ~1.5).
+LSTSQ_SMALL_FIT_MAX_RHS = 4
 #: "auto" SVDs *with vectors* below SVD_DC_MIN and up to this min(m, n) take the
 #: bidiagonal QR route (Householder bidiagonalisation, both factors formed,
 #: Demmel-Kahan QR whose rotations are applied to them): measured 2.3-2.6x faster

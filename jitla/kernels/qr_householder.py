@@ -249,8 +249,11 @@ def geqr2(A, tau):
     A : (m, n) ndarray, overwritten
         On return, R on and above the diagonal, the Householder vectors
         below it (``v[0] = 1`` implicit).
-    tau : (min(m, n),) ndarray, overwritten
-        The reflectors' scalars.
+    tau : (q,) ndarray, overwritten
+        The reflectors' scalars, ``q = min(m, n)`` for the whole
+        factorisation.  A shorter tau factors the first q columns only, and
+        the rows of the columns after them come back multiplied by ``Q^T``
+        (lstsq's ``Q^T b`` in the same passes, on ``[A | b]``).
 
     Returns
     -------
@@ -266,7 +269,7 @@ def geqr2(A, tau):
     :func:`geqrf` blocks).  Flops ``2mn^2 - 2n^3/3``; workspace n.
     """
     m, n = A.shape
-    kmax = min(m, n)
+    kmax = min(m, n, tau.shape[0])
     w = np.empty(max(n, 1), dtype=A.dtype)
     for k in range(kmax):
         beta, tau[k] = householder(A[k:, k])
@@ -419,7 +422,9 @@ def geqrf(A, tau, nb, blocks):
     ----------
     A : (m, n) ndarray, overwritten
         As :func:`geqr2` (same storage).
-    tau : (min(m, n),) ndarray, overwritten
+    tau : (q,) ndarray, overwritten
+        As :func:`geqr2`: ``q = min(m, n)``, or fewer to factor only the
+        first q columns and apply ``Q^T`` to the rest.
     nb : int
         Panel width (columns per block reflector).
     blocks : tuple of int
@@ -452,7 +457,7 @@ def geqrf(A, tau, nb, blocks):
     ``nb (2m + n + nb)`` plus the GEMM packing buffers.
     """
     m, n = A.shape
-    kmax = min(m, n)
+    kmax = min(m, n, tau.shape[0])
     one = A.dtype.type(1)
     w = np.empty(max(n, 1), dtype=A.dtype)
     T = np.zeros((nb, nb), dtype=A.dtype)
@@ -540,7 +545,7 @@ def geqrf_parallel(A, tau, nb, blocks, nthreads):
     as :func:`geqrf`, plus packing buffers per thread.
     """
     m, n = A.shape
-    kmax = min(m, n)
+    kmax = min(m, n, tau.shape[0])
     w = np.empty(max(n, 1), dtype=A.dtype)
     T = np.zeros((nb, nb), dtype=A.dtype)
     p = max(1, nthreads)

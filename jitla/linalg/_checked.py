@@ -123,7 +123,7 @@ def influence_measures(X, e, R, dinv, fit):
     return stats, dfbeta, dfbetas, flagged
 
 
-def least_squares_qr(X, Y, sqrt_weights, ones: bool, rtol: float):
+def least_squares_qr(X, Y, sqrt_weights, ones: bool, rtol: float, *, residuals: bool = True):
     """``min ||diag(w) (Y - [1 | X] B)||`` by one QR of the augmented matrix: R, B, the inverse factor, SSR.
 
     Parameters
@@ -138,6 +138,10 @@ def least_squares_qr(X, Y, sqrt_weights, ones: bool, rtol: float):
         A column of ones (an intercept) before X.
     rtol : float
         Full-rank test of :func:`jitla.kernels.least_squares.solve_from_r`.
+    residuals : bool
+        False: the residual sums of squares (``2 m p k`` flops over the data)
+        are not computed and ``aux[2 p:]`` holds zeros -- for a caller that
+        takes them from R's last k rows (``||R22[:, j]||^2``).
 
     Returns
     -------
@@ -188,6 +192,8 @@ def least_squares_qr(X, Y, sqrt_weights, ones: bool, rtol: float):
         from jitla.linalg._qr import qr_r_augmented
 
         R = qr_r_augmented(X, Y, sqrt_weights=None if sqrt_weights is None else w, ones=ones)
+    if not residuals:  # no rows: the same argument types, a loop of no iterations
+        X, Y, w = X[:0], Y[:0], w[:0]
     status = get_kernel("least_squares", "solve_from_r").func(R, X, Y, w, c, float(rtol), B, Rinv, aux)
     return int(status), R, B, Rinv, aux
 

@@ -2,7 +2,8 @@
 
 Solvers, one small function each (``_solve_<method>``):
 
-* ``"qr"`` (default) -- Householder QR of A (m >= n) or of A^T (m < n:
+* ``"qr"`` (default) -- Householder QR of A (m >= n; on ``[A | B]`` with n
+  reflectors, so ``Q^T B`` comes from the same passes) or of A^T (m < n:
   the minimum-norm solution); tall-skinny A: TSQR of ``[A | B]``; narrow
   ``[A | B]``: its R factor by the regression fit's kernels
   (:mod:`jitla.kernels.least_squares`).  Backward stable, error ~ cond(A)
@@ -177,6 +178,8 @@ def _solve_qr(A, B, rcond, refine, want_s):
         solved = _solve_augmented(A, B, rcond, want_s)
         if solved is not None:
             return solved
+    if not refine:
+        return _solve_householder(A, B, rcond, want_s)
     QA = A.copy()
     tau = householder_qr(QA)
     rank, s = _qr_rank(QA[:n], rcond, want_s)
@@ -187,13 +190,49 @@ def _solve_qr(A, B, rcond, refine, want_s):
     _apply_qt(QA, tau, C)
     X = C[:n].copy()
     _solve_upper(QA[:n], X)
-    if not refine:
-        return X, np.einsum("ij,ij->j", C[n:], C[n:]), n, None, s
     Rres = C
     Rres[:n] = 0
     _apply_q(QA, tau, Rres)  # r = Q [0; d2] = b - A x
     info = refine_lstsq(A, X, Rres, B, qr_augmented_correction(QA, tau, n))
     return X, np.einsum("ij,ij->j", Rres, Rres), n, info, s
+
+
+def _augmented_householder(A, B):
+    """``[A | B]`` after the n reflectors of A's Householder QR: ``[[R, C1], [0, C2]]``, ``C = Q^T B``.
+
+    One factorisation of the (m, n + k) array with n reflector scalars (the
+    QR kernels factor as many columns as tau is long and apply the
+    reflectors to the columns after them), by :func:`householder_plan` for
+    that shape: ``Q^T B`` goes through the same passes over the rows as the
+    trailing columns of A -- the blocked kernel's GEMM updates, or the
+    unblocked one's strips of 32 columns over ``n + k - j`` columns instead
+    of a separate pass over B's k (LAPACK ``xGEQRF`` then ``xORMQR``
+    recomputes each block's T factor and re-reads the reflectors).  Flops
+    ``2 m n^2 - 2 n^3 / 3 + 4 m n k - 2 n^2 k``; workspace ``m (n + k)``.
+    """
+    m, n = A.shape
+    AB = np.empty((m, n + B.shape[1]), dtype=A.dtype)
+    AB[:, :n] = A
+    AB[:, n:] = B
+    tau = np.zeros(n, dtype=A.dtype)
+    info = get_kernel(*householder_plan(m, n + B.shape[1])[:2])
+    info.func(AB, tau, *kernel_extras(info, A.dtype))
+    return AB, tau
+
+
+def _solve_householder(A, B, rcond, want_s):
+    # A = Q [R; 0] with Q^T B in the same factorisation (_augmented_householder):
+    # x = R^{-1} (Q^T b)[:n], ||b_j - A x_j||^2 = ||(Q^T b_j)[n:]||^2
+    n = A.shape[1]
+    AB, _ = _augmented_householder(A, B)
+    rank, s = _qr_rank(AB[:n, :n], rcond, want_s)
+    if rank < n:
+        _warn_rank_deficient(stacklevel=6)
+        return _solve_pivoted(A, B, rcond, False, want_s, s, rank if want_s else None)
+    X = AB[:n, n:].copy()
+    _solve_upper(np.ascontiguousarray(AB[:n, :n]), X)
+    D = AB[n:, n:]
+    return X, np.einsum("ij,ij->j", D, D), n, None, s
 
 
 def _warn_rank_deficient(stacklevel=5):
@@ -214,7 +253,7 @@ def _solve_augmented(A, B, rcond, want_s):
     from jitla.linalg._checked import least_squares_qr
 
     n = A.shape[1]
-    status, R, X, _, _ = least_squares_qr(A, B, None, False, 0.0)
+    status, R, X, _, _ = least_squares_qr(A, B, None, False, 0.0, residuals=False)
     rank, s = _qr_rank(R[:n, :n], rcond, want_s)
     if rank < n:
         _warn_rank_deficient(stacklevel=6)
@@ -467,8 +506,12 @@ def lstsq(a, b, rcond=None, *, method: str = "qr", refine: bool = False, compute
         :func:`jitla.linalg._policy.lstsq_small_route`) skip the general
         path's Python (:func:`_lstsq_small`): narrow ones as above, square
         and nearly square ones (M >= N) with the same R of ``[a | b]``,
-        wide ones with the QR of ``a.T`` above -- the same answers to
-        rounding.  When the rank test above finds a tall A
+        those with more right-hand sides (K > N, or K > N / 2 from M >= 2 N
+        on) with the Householder QR of ``[a | b]`` below, wide ones with the
+        QR of ``a.T`` above -- the same answers to rounding.  Otherwise,
+        M >= N: the Householder QR of A factors ``[a | b]`` with N
+        reflectors, so ``Q^T b`` comes out of the same passes (blocked:
+        the same GEMM updates).  When the rank test above finds a tall A
         rank-deficient it warns (:class:`LstsqRankWarning`) and continues
         as ``"pivoted"``; a rank-deficient wide A raises ``LinAlgError``.
         ``"pivoted"``: column-pivoted QR; rank-deficient data give the basic
@@ -593,7 +636,7 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
     a = np.asarray(a)
     b = np.asarray(b)
     is_1d = b.ndim == 1
-    b2 = b[:, np.newaxis] if is_1d else b
+    b2 = b.reshape(b.shape[0], 1) if is_1d else b
     _assert_2d(a, b2)
     m, n = a.shape
     if b2.shape[0] != m:
@@ -612,8 +655,11 @@ def _lstsq_core(a, b, rcond, method, refine, compute_s):
     # tests of lstsq reject (numpy's cgelsd/sgelsd are that much better), and compile twice
     work = {np.dtype(np.float32): np.dtype(np.float64), np.dtype(np.complex64): np.dtype(np.complex128)}
     work = work.get(dtype, dtype)
+    # no copy of C-ordered float data: every solver reads A and B only (copies where it writes);
+    # a fresh (m, k) array here costs a pass and, from glibc's mmap threshold on, a page fault per
+    # 4 KiB the first time it is written (devlog 103)
     A = as_float_operand(a, work)
-    B = np.array(b2, dtype=work, order="C", copy=True)
+    B = as_float_operand(b2, work)
     A, ea = _finite_in_range(A)
     B, eb = _finite_in_range(B)
     k = B.shape[1]
@@ -669,7 +715,8 @@ def _finite_in_range(M):
     """
     if M.size == 0:
         return M, 0
-    big = float(np.abs(M).max())
+    # max and min, not abs(M).max(): no temporary of M's size (a NaN propagates through both)
+    big = max(float(M.max()), -float(M.min())) if M.dtype.kind != "c" else float(np.abs(M).max())
     if not math.isfinite(big):
         raise LinAlgError("Array must not contain infs or NaNs")
     if big == 0.0 or _SMLNUM <= big <= _BIGNUM:
@@ -699,11 +746,13 @@ _RANKS = [np.int32(r) for r in range(config.LSTSQ_VALUES_JACOBI_MAX + 1)]
 def _lstsq_small(a, b, rcond):
     """:func:`lstsq` of a small float64 problem without the general path's Python, else None.
 
-    float64 ndarrays, A (m, n) with ``lstsq_small_route(m, n, k)``, full
+    float64 ndarrays, A (m, n) with a ``lstsq_small_route(m, n, k)``, full
     rank: for m >= n the regression fit's kernels (``design_r``,
     ``solve_from_r``, the Jacobi values of R11), called from here
-    (:func:`_three_calls`) with only the Python they need; for m < n the
-    general path's kernels for the minimum-norm solution (:func:`_wide_calls`).
+    (:func:`_three_calls`) with only the Python they need, or, for B wider
+    than A and not narrow, the general path's Householder QR of A
+    (:func:`_householder_calls`); for m < n the general path's kernels for
+    the minimum-norm solution (:func:`_wide_calls`).
     Every kernel is one of the general path or of a cold narrow lstsq / OLS
     fit, on the same signatures.  None (the caller takes the general path, which raises,
     warns or falls back as it does) for anything else, and whenever the
@@ -725,7 +774,8 @@ def _lstsq_small(a, b, rcond):
     m, n = a.shape
     is_1d = b.ndim == 1
     k = 1 if is_1d else b.shape[1]
-    if b.shape[0] != m or not lstsq_small_route(m, n, k):
+    route = lstsq_small_route(m, n, k) if b.shape[0] == m else None
+    if not route:
         return None
     rcond = _rank_rcond(rcond, _EPS64, m, n)
     # the kernels read rows and are compiled for writeable C-order operands (as_float_operand)
@@ -734,12 +784,11 @@ def _lstsq_small(a, b, rcond):
     b2 = b.reshape(m, 1) if is_1d else b
     if not (b2.flags.c_contiguous and b2.flags.writeable):
         b2 = np.array(b2, order="C")
-    if m < n:
-        solved = _wide_calls(a, b2, rcond)
+    if route != "fit":
+        solved = (_wide_calls if route == "wide" else _householder_calls)(a, b2, rcond)
         if solved is None:
             return None
-        X, s = solved
-        residuals = np.empty(0)
+        X, residuals, s = solved
     else:
         X = np.empty((n, k))
         s = np.empty(n)
@@ -832,7 +881,9 @@ def _jacobi_operand(R, n, dmax, columns):
 
 
 def _wide_calls(A, B, rcond):
-    """``(X, s)`` of an underdetermined problem of full row rank (m < n), or None.
+    """``(X, residuals, s)`` of an underdetermined problem of full row rank (m < n), or None.
+
+    The residuals are empty (numpy's rule for m <= n).
 
     :func:`_solve_qr_wide`'s steps on its kernels (``A^T = Q [R; 0]`` by
     ``geqr2``, ``x = Q [R^{-T} b; 0]``), so X bit for bit its answer; s the
@@ -878,7 +929,55 @@ def _wide_calls(A, B, rcond):
     X = np.zeros((n, k))
     X[:m] = Y
     apply_q(QA, tau, X)
-    return X, s
+    return X, np.empty(0), s
+
+
+def _householder_calls(A, B, rcond):
+    """``(X, residuals, s)`` of a full-rank problem with B wider than A (m >= n), or None.
+
+    :func:`_solve_householder`'s steps on its kernels (``geqr2`` of ``[A |
+    B]`` with n reflectors: R and ``C = Q^T B``; ``x = R^{-1} C[:n]``; the
+    residuals ``||C[n:, j]||^2`` when m > n), so X bit for bit its answer;
+    s the Jacobi values of the rows of R, as :func:`_wide_calls`, whose
+    checks these are: a zero reflector scalar among the first ``min(n, m -
+    1)`` (the last of a square A is always zero) or a non-finite one, R's
+    largest diagonal entry outside ``[2**-257, 2**256)``, a zero pivot, a
+    non-finite x (a NaN or inf in B reaches every entry of its column of C
+    through the first reflector), a non-converged Jacobi, rank below n --
+    None, and the general path decides.  The fit's R of ``[A | B]`` would
+    factor B's columns too: ``2 m (n + k)^2`` flops against ``2 m n (n +
+    2 k)`` here (devlog 097).
+    """
+    m, n = A.shape
+    k = B.shape[1]
+    _, _, svdvals, geqr2, _, trsm = _small_kernels or _load_small_kernels()
+    AB = np.empty((m, n + k))
+    AB[:, :n] = A
+    AB[:, n:] = B
+    tau = np.zeros(n)
+    geqr2(AB, tau)  # _augmented_householder's call (householder_plan's rule 1: m n small)
+    taus = tau.tolist()
+    if 0.0 in taus[: m - 1] or not math.isfinite(sum(taus)):
+        return None
+    R = np.multiply(AB[:n, :n], _upper_mask(n))  # C order: the solve's operand, then the Jacobi's
+    if not -256 <= math.frexp(max(map(abs, R.diagonal().tolist())))[1] <= 256:
+        return None
+    X = AB[:n, n:].copy()
+    # _solve_upper's kernel for k > 1 (trsm_plan's rule 2: n < 2 nb); a zero pivot: None (rank < n)
+    if trsm_plan(n, k).variant == "unblocked":
+        if trsm(R, X, False, False, False):
+            return None
+    else:
+        _solve_upper(R, X)
+    if not math.isfinite(sum(X.ravel().tolist())):
+        return None
+    s = np.empty(n)
+    if svdvals(R, s) or not _full_rank(s, rcond):
+        return None
+    if m <= n:
+        return X, np.empty(0), s
+    D = AB[n:, n:]
+    return X, np.einsum("ij,ij->j", D, D), s
 
 
 #: float (m, m) masks of the upper triangle, made on first use

@@ -332,31 +332,44 @@ def _narrow(m: int, n: int, k: int) -> bool:
     return n + k <= config.QR_UNBLOCKED_MAX and m >= config.LSTSQ_FIT_ASPECT * (n + k)
 
 
-def lstsq_small_route(m: int, n: int, k: int) -> bool:
-    """Whether ``lstsq(method="qr")`` of a real (m, n) A, k >= 1 right-hand sides, may skip the general path.
+def lstsq_small_route(m: int, n: int, k: int) -> str | None:
+    """Which small route ``lstsq(method="qr")`` of a real (m, n) A, k >= 1 right-hand sides, may take.
 
-    ``jitla.linalg._lstsq._lstsq_small`` then calls a route's kernels with
-    no more Python than they need (devlogs 095, 097).  With ``r = min(m, n)``
-    (the order of R): ``1 <= r <= config.LSTSQ_VALUES_JACOBI_MAX`` (s from
-    the Jacobi values of R) and ``r + k <= config.QR_UNBLOCKED_MAX``, and
+    ``jitla.linalg._lstsq._lstsq_small`` then calls the route's kernels
+    with no more Python than they need (devlogs 095, 097, 103); None: the
+    general path.  With ``r = min(m, n)`` (the order of R): ``1 <= r <=
+    config.LSTSQ_VALUES_JACOBI_MAX`` (s from the Jacobi values of R) and
+    ``r + k <= config.QR_UNBLOCKED_MAX``, and
 
-    1. m >= n, ``[A | B]`` not tall-skinny, and narrow (:func:`lstsq_plan`'s
-       rule 3) or ``k <= config.LSTSQ_SMALL_SQUARE_MAX_RHS * n``: the
-       regression fit's R of ``[A | B]`` -- square and nearly square A,
-       which the general path gives to Householder QR of A, take it too
-       when B is not wider than A (it factors B's columns as well);
-    2. m < n: the general path's kernels for the minimum-norm solution
-       (:func:`lstsq_plan`'s rule 1; the unblocked QR of A^T by
+    1. m >= n, ``[A | B]`` not tall-skinny, and ``k <= max(
+       config.LSTSQ_SMALL_FIT_MAX_RHS, c n)`` with ``c =
+       config.LSTSQ_SMALL_SQUARE_MAX_RHS``, or ``config.LSTSQ_SMALL_TALL_MAX_RHS``
+       when ``m >= config.LSTSQ_SMALL_TALL_ASPECT n`` -> ``"fit"``: the
+       regression fit's R of ``[A | B]`` (narrow ``[A | B]``:
+       :func:`lstsq_plan`'s rule 3) -- square and nearly square A, which the
+       general path gives to Householder QR of A, take it too;
+    2. m >= n, ``[A | B]`` not tall-skinny, more right-hand sides ->
+       ``"householder"``: the general path's kernels (:func:`lstsq_plan`'s
+       rule 4, the unblocked QR of A by :func:`householder_plan`'s rule 1,
+       ``Q^T B``, the unblocked triangular solve), narrow or not: the fit's
+       R would factor B's k columns too, ``2 m (n + k)^2`` flops against
+       ``2 m n (n + 2 k)``;
+    3. m < n -> ``"wide"``: the general path's kernels for the minimum-norm
+       solution (:func:`lstsq_plan`'s rule 1; the unblocked QR of A^T by
        :func:`householder_plan`'s rule 1, as ``m <= QR_UNBLOCKED_MAX``).
     """
     r = min(m, n)
     if not (k >= 1 and 1 <= r <= config.LSTSQ_VALUES_JACOBI_MAX and r + k <= config.QR_UNBLOCKED_MAX):
-        return False
+        return None
     if m < n:
-        return True
+        return "wide"
     if _tall_skinny(m, n + k) is not None:
-        return False
-    return k <= config.LSTSQ_SMALL_SQUARE_MAX_RHS * n or _narrow(m, n, k)
+        return None
+    if k <= config.LSTSQ_SMALL_FIT_MAX_RHS:
+        return "fit"
+    tall = m >= config.LSTSQ_SMALL_TALL_ASPECT * n
+    per_column = config.LSTSQ_SMALL_TALL_MAX_RHS if tall else config.LSTSQ_SMALL_SQUARE_MAX_RHS
+    return "fit" if k <= per_column * n else "householder"
 
 
 def lstsq_plan(m: int, n: int, k: int, nthreads=None) -> Plan:

@@ -263,6 +263,25 @@ def test_apply_qt_and_apply_q(dtype, shape, rng):
     np.testing.assert_allclose(np.tril(C, -1), 0.0, atol=tol * np.abs(A0).max())
 
 
+@pytest.mark.parametrize("variant", ["unblocked", "blocked", "parallel"])
+def test_a_shorter_tau_factors_the_first_columns_and_applies_qt_to_the_rest(variant, rng):
+    # lstsq's [A | B] with n reflectors: A's factored form as from A alone (the same passes),
+    # and B's columns come back as Q^T B (numpy's Q, LAPACK's sign convention)
+    m, n, k = 23, 7, 5
+    A0 = rng.standard_normal((m, n))
+    B0 = rng.standard_normal((m, k))
+    AB = np.hstack([A0, B0])
+    tau = np.zeros(n)
+    extra = {"nb": 3, "blocks": config.gemm_blocks(AB.dtype).as_tuple(), "nthreads": 2}
+    info = get_kernel("qr", variant)
+    assert info.func(AB, tau, *(extra[name] for name in info.extra_args)) == 0
+    F, tau_a = _factor(variant, A0, nb=3)
+    np.testing.assert_array_equal(tau, tau_a)
+    np.testing.assert_allclose(AB[:, :n], F, rtol=0, atol=1e-14)
+    Q = np.linalg.qr(A0, mode="complete")[0]
+    np.testing.assert_allclose(AB[:, n:], Q.T @ B0, rtol=0, atol=_bound(np.float64, m, n + k) * 4)
+
+
 def test_form_q_any_number_of_columns(rng):
     A0 = rng.standard_normal((8, 3))
     F, tau = _factor("unblocked", A0)

@@ -514,6 +514,8 @@ def _min_norm_mp(A, b, dps=50):
 SMALL = [(100, 3, None), (50, 5, 3), (8, 1, None), (12, 1, 2), (300, 10, 1)]
 SMALL += [(1, 1, None), (3, 3, None), (3, 3, 2), (10, 10, 2), (12, 10, 4), (20, 10, None)]
 SMALL += [(2, 5, None), (10, 12, None), (10, 12, 2)]
+# B wider than A: Householder QR of [A | B] (devlog 103)
+SMALL += [(10, 10, 12), (30, 4, 9)]
 
 
 @pytest.mark.parametrize(("m", "n", "k"), SMALL)
@@ -542,19 +544,20 @@ def test_small_route_matches_numpy_and_the_references(rng, m, n, k, monkeypatch)
     np.testing.assert_array_equal(b, b0)
 
 
-@pytest.mark.parametrize(("m", "n"), [(60, 4), (6, 9)])
-def test_small_route_agrees_with_the_general_route(rng, m, n, monkeypatch):
+@pytest.mark.parametrize(("m", "n", "k"), [(60, 4, 2), (6, 9, 2), (30, 4, 9)])
+def test_small_route_agrees_with_the_general_route(rng, m, n, k, monkeypatch):
     # the same kernels in the same order: x bit for bit; narrow (design_r, Jacobi values of R11's
     # columns, solve_from_r): s bit for bit, the residuals (a sum of at most k squares in another
-    # order) to rounding; wide (QR of A^T): s from R's rows (the general path: its columns)
-    A, b = _problem(rng, m, n, 2)
+    # order) to rounding; wide (QR of A^T) and B wider than A (QR of [A | B]): s from R's rows
+    # (the general path: its columns)
+    A, b = _problem(rng, m, n, k)
     fast = lstsq(A, b)
     _general_path_only(monkeypatch)
     slow = lstsq(A, b)
     np.testing.assert_array_equal(fast[0], slow[0])
-    np.testing.assert_allclose(fast[3], slow[3], rtol=0 if m > n else 1e-14)
+    np.testing.assert_allclose(fast[3], slow[3], rtol=0 if k <= n < m else 1e-14)
     np.testing.assert_allclose(fast[1], slow[1], rtol=1e-15)
-    assert fast[1].shape == slow[1].shape == ((2,) if m > n else (0,))
+    assert fast[1].shape == slow[1].shape == ((k,) if m > n else (0,))
     assert fast[2] == slow[2] == min(m, n)
 
 
@@ -701,6 +704,51 @@ def test_small_square_and_wide_fall_back_as_the_general_path(rng, monkeypatch):
             lstsq(a, r)
 
 
+def test_small_householder_route_falls_back_as_the_general_path(rng, monkeypatch):
+    # B wider than A (Householder QR of [A | B]): rank deficiency (exact, or by rcond) warns and
+    # pivots; entries past 2**256 or below 2**-256: the general path's answers; NaN / inf raise
+    A, B = _problem(rng, 12, 4, 9)
+    D = A.copy()
+    D[:, 2] = D[:, 0] - 2 * D[:, 1]
+    U, _ = np.linalg.qr(A)
+    graded = U @ np.diag([1.0, 1e-2, 1e-4, 1e-8])
+    cases = [(D, B, None), (graded, B, 1e-6), (A * 1e200, B, None), (A * 1e-200, B, None), (A, B, 0.5)]
+    results = _as_the_general_path(cases, monkeypatch, rtol=1e-13, atol=0)
+    assert results[0][1][0][0] is LstsqRankWarning and results[0][1][0][2] == __file__
+    assert results[1][0][2] == 3 and results[2][0][2] == results[3][0][2] == 4
+    # a first column e_0 but for one NaN (its reflector is skipped: tau = 0), inf in B
+    first = np.zeros(12)
+    first[[0, 7]] = [1.0, np.nan]
+    inf_b = B.copy()
+    inf_b[5, 3] = np.inf
+    for a, r in ((np.column_stack([first, A[:, 1:]]), B), (A, inf_b)):
+        with pytest.raises(LinAlgError, match="infs or NaNs"):
+            lstsq(a, r)
+
+
+@pytest.mark.parametrize(("m", "n", "k"), [(70, 60, 80), (300, 70, 90)])
+def test_many_right_hand_sides_on_the_general_path(rng, m, n, k):
+    # Q^T B inside the QR of [A | B] (devlog 103): the unblocked kernel at 70 x 140, the blocked
+    # one at 300 x 160; numpy, mpmath for one column (the smaller problem), the residuals
+    # orthogonal to A
+    from naive import lstsq_mp
+
+    A, B = _problem(rng, m, n, k)
+    A0, B0 = A.copy(), B.copy()
+    x, res, rank, s = lstsq(A, B)
+    xn, resn, rankn, sn = np.linalg.lstsq(A, B)
+    _close(x, xn, np.float64)
+    np.testing.assert_allclose(res, resn, rtol=1e-11)
+    assert rank == rankn == n and res.shape == (k,)
+    _check_s(s, sn, np.float64)
+    if m < 100:
+        np.testing.assert_allclose(x[:, 5], lstsq_mp(A, B[:, 5], 30)[0], rtol=1e-10, atol=1e-12)
+    r = B - A @ x
+    assert np.abs(A.T @ r).max() <= 1e-12 * np.abs(A).max() * np.abs(r).max() * m
+    np.testing.assert_array_equal(A, A0)
+    np.testing.assert_array_equal(B, B0)
+
+
 def _no_small_route(*args):
     raise AssertionError("lstsq took the small route")
 
@@ -713,7 +761,7 @@ def test_small_route_is_float64_only(rng, m, n, dtype, monkeypatch):
         A = A + 1j * _problem(rng, m, n, None)[0]
     A = A.astype(dtype)
     b = b.astype(dtype)
-    for route in ("_three_calls", "_wide_calls"):
+    for route in ("_three_calls", "_wide_calls", "_householder_calls"):
         monkeypatch.setattr(f"jitla.linalg._lstsq.{route}", _no_small_route)
     x, res, rank, s = lstsq(A, b)
     xn, resn, rankn, sn = np.linalg.lstsq(A, b)

@@ -162,14 +162,20 @@ def test_qr_and_lstsq_share_one_householder_rule():
 
 def test_lstsq_small_route_rules():
     # min(m, n) <= LSTSQ_VALUES_JACOBI_MAX, min(m, n) + k <= QR_UNBLOCKED_MAX; tall: not
-    # tall-skinny, and narrow or k <= LSTSQ_SMALL_SQUARE_MAX_RHS n; wide: any n
+    # tall-skinny, the fit's R for k <= max(LSTSQ_SMALL_FIT_MAX_RHS, LSTSQ_SMALL_SQUARE_MAX_RHS n),
+    # Householder QR of A for more; wide: any n
     route = policy.lstsq_small_route
-    assert route(3, 3, 1) and route(10, 10, 10) and route(39, 10, 10) and route(12, 10, 4)
-    assert route(100, 3, 2) and route(240, 10, 50)  # narrow: lstsq_plan's rule 3, any k
-    assert not route(100, 10, 50) and not route(10, 10, 11)  # B wider than A, not narrow
-    assert route(10, 12, 2) and route(3, 10_000, 1) and not route(11, 12, 1)
-    assert not route(10, 11, 0) and not route(11, 11, 1) and not route(10, 10, 55)
-    assert not route(10**6, 3, 1)  # tall-skinny [A | B]: TSQR
+    # (n/2 per column from m >= 2 n on)
+    assert config.LSTSQ_SMALL_FIT_MAX_RHS == 4 and config.LSTSQ_SMALL_SQUARE_MAX_RHS == 1
+    assert config.LSTSQ_SMALL_TALL_MAX_RHS == 0.5 and config.LSTSQ_SMALL_TALL_ASPECT == 2
+    for shape in [(3, 3, 1), (10, 10, 10), (19, 10, 10), (100, 10, 5), (12, 10, 4), (100, 3, 2)]:
+        assert route(*shape) == "fit"
+    assert route(100, 1, 4) == "fit"
+    for shape in [(100, 10, 50), (10, 10, 11), (240, 10, 50), (100, 3, 5), (20, 10, 30), (20, 10, 6)]:
+        assert route(*shape) == "householder"  # B wider than A (than half A when m >= 2 n)
+    assert route(10, 12, 2) == route(3, 10_000, 1) == "wide" and route(11, 12, 1) is None
+    assert route(10, 11, 0) is route(11, 11, 1) is route(10, 10, 55) is None
+    assert route(10**6, 3, 1) is None  # tall-skinny [A | B]: TSQR
 
 
 def test_pivoting_and_mode_rules():
