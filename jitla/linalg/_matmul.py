@@ -15,7 +15,7 @@ from jitla._validate import as_float_operand, result_float_dtype
 from jitla.kernels import get_kernel
 from jitla.linalg._dispatch import kernel_extras, zgemm_extras
 from jitla.linalg._policy import gemm_plan, zgemm_plan
-from jitla.linalg._wrap import ufunc_wrap
+from jitla.linalg._wrap import call_ufunc_wrap, ufunc_wrap
 
 __all__ = ["matmul", "matmul_plan", "MatmulPlan"]
 
@@ -408,7 +408,8 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
         scalar for vector @ vector, as numpy.  With an ndarray subclass
         operand (and no *out*), the subclass numpy.matmul's ufunc rule picks:
         the operand of highest ``__array_priority__``, through its
-        ``__array_wrap__``.
+        ``__array_wrap__``; an ndarray subclass *out* comes back through
+        its own ``__array_wrap__``, as numpy.
 
     Raises
     ------
@@ -465,10 +466,15 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
                 entry(a, b, C)
                 return C
     # numpy.matmul is a ufunc: an ndarray subclass operand's __array_wrap__ types the result
+    # (with out: out's own __array_wrap__, called on out, as numpy's npy_apply_wrap)
     wrap = None
-    if out is None and (type(a) is not _ndarray or type(b) is not _ndarray):
-        wrap = ufunc_wrap(a, b)
-        operands = (a, b)
+    if out is None:
+        if type(a) is not _ndarray or type(b) is not _ndarray:
+            wrap = ufunc_wrap(a, b)
+            operands = (a, b)
+    elif type(out) is not _ndarray and isinstance(out, np.ndarray):
+        wrap = out.__array_wrap__
+        operands = (a, b, out)
     a = np.asarray(a)
     b = np.asarray(b)
     plan = matmul_plan(a, b, kernel=kernel)
@@ -477,7 +483,7 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
         result = _compute(plan, a, b)
         if wrap is not None:
             # the ufunc's call: context (ufunc, inputs, output index), return_scalar for 0-d
-            return wrap(result, (np.matmul, operands, 0), result.ndim == 0)
+            return call_ufunc_wrap(wrap, result, (np.matmul, operands, 0), result.ndim == 0)
         return result[()] if result.ndim == 0 else result
     if not isinstance(out, np.ndarray):
         raise TypeError("return arrays must be of ArrayType")
@@ -493,4 +499,4 @@ def matmul(a, b, /, out=None, *, kernel: str = "auto"):
     if not out.flags.writeable:
         raise ValueError("output array is read-only")
     np.copyto(out, _compute(plan, a, b), casting="same_kind")
-    return out
+    return out if wrap is None else call_ufunc_wrap(wrap, out, (np.matmul, operands, 0), False)

@@ -22,9 +22,11 @@ subclass fails, so a plain ndarray never pays for them there.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-__all__ = ["array_wrap", "dot_wrap", "ufunc_wrap"]
+__all__ = ["array_wrap", "call_ufunc_wrap", "dot_wrap", "ufunc_wrap"]
 
 
 def array_wrap(a):
@@ -62,6 +64,28 @@ def ufunc_wrap(*operands):
             if priority is None or priority < p or (p == 0.0 and wrap is None):
                 wrap, priority = a.__array_wrap__, p
     return wrap
+
+
+def call_ufunc_wrap(wrap, result, context, return_scalar):
+    """``wrap(result, context, return_scalar)`` as a ufunc calls it (numpy's ``npy_apply_wrap``).
+
+    A subclass whose ``__array_wrap__`` takes only ``(obj, context)`` (the
+    numpy 1 signature) raises TypeError on three arguments: numpy then
+    calls it with two and warns (DeprecationWarning, numpy 2.0), and so
+    does this.  Any other exception propagates.
+    """
+    try:
+        return wrap(result, context, return_scalar)
+    except TypeError:
+        pass
+    wrapped = wrap(result, context)
+    warnings.warn(
+        "__array_wrap__ must accept context and return_scalar arguments (positionally) in the future. "
+        "(Deprecated NumPy 2.0)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return wrapped
 
 
 def dot_wrap(operands):

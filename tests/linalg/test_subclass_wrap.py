@@ -185,3 +185,46 @@ def test_matmul_priority_and_scalars():
     assert_allclose(got, want, rtol=1e-14)
     out = np.empty((3, 3))
     assert jitla.matmul(t, A, out=out) is out  # out= is returned as it is, as numpy's
+
+
+class NumpyOneWrap(np.ndarray):
+    """A subclass with numpy 1's ``__array_wrap__(obj, context=None)``: no return_scalar."""
+
+    def __array_wrap__(self, obj, context=None):
+        return super().__array_wrap__(obj, context)
+
+
+class Raising(np.ndarray):
+    def __array_wrap__(self, obj, context=None, return_scalar=False):
+        raise RuntimeError("wrap refused")
+
+
+def test_matmul_numpy_one_wrap_signature():
+    """numpy retries a two-argument ``__array_wrap__`` with (obj, context) and warns; so does matmul."""
+    t = A.view(NumpyOneWrap)
+    for x, y in ((t, A), (A, t), (v.view(NumpyOneWrap), v)):
+        with pytest.warns(DeprecationWarning, match="return_scalar"):
+            want = np.matmul(x, y)
+        with pytest.warns(DeprecationWarning, match="return_scalar"):
+            got = jitla.matmul(x, y)
+        assert type(got) is type(want) is NumpyOneWrap and got.shape == want.shape
+        assert_allclose(got, want, rtol=1e-14)
+    with pytest.warns(DeprecationWarning):
+        assert type(jl.matrix_power(t, 2)) is NumpyOneWrap  # matmul's products
+    with pytest.raises(RuntimeError, match="wrap refused"):  # any other error propagates, as numpy's
+        jitla.matmul(A.view(Raising), A)
+
+
+def test_matmul_subclass_out_goes_through_its_wrap():
+    """A subclass out= comes back through its own ``__array_wrap__`` (numpy's force_wrap for ufuncs)."""
+    x = np.ma.masked_array(A, mask=np.eye(3, dtype=bool))
+    got_out, want_out = np.ma.masked_array(np.zeros((3, 3))), np.ma.masked_array(np.zeros((3, 3)))
+    got, want = jitla.matmul(A, x, out=got_out), np.matmul(A, x, out=want_out)
+    assert got is got_out and want is want_out
+    assert_array_equal(np.ma.getmaskarray(got), np.ma.getmaskarray(want))  # the inputs' mask, as numpy
+    assert np.ma.getmaskarray(got).any()
+    assert_allclose(got.data, want.data, rtol=1e-12, atol=1e-13)
+    with pytest.raises(RuntimeError, match="wrap refused"):
+        np.matmul(A, A, out=np.empty((3, 3)).view(Raising))
+    with pytest.raises(RuntimeError, match="wrap refused"):
+        jitla.matmul(A, A, out=np.empty((3, 3)).view(Raising))
