@@ -195,8 +195,67 @@ def _eigh_ql_steps(S, w, Vt):
     return steqr(w, e, Vt, True)
 
 
+_FLOAT64 = np.dtype(np.float64)
+_RMIN64 = float(np.sqrt(np.finfo(np.float64).tiny / np.finfo(np.float64).eps))
+_RMAX64 = 1.0 / _RMIN64
+
+
+def _small_operand(a):
+    """The order of *a* if the small paths take it, else None.
+
+    The small paths' gate: a plain float64 ndarray, 2-D, square, of order 1
+    to ``config.EIG_ONE_KERNEL_MAX`` (the orders whose general path calls
+    one kernel).  None sends everything else (stacks, other dtypes,
+    subclasses, the empty matrix) to the general path; the callers also
+    send it NaN / inf and entries that :func:`_scale_into_range` would
+    scale.
+    """
+    # (a float64 dtype other than numpy's own instance, e.g. byte-swapped, takes the general path)
+    if type(a) is not np.ndarray or a.dtype is not _FLOAT64 or a.ndim != 2:
+        return None
+    n = a.shape[0]
+    if a.shape[1] != n or not 0 < n <= config.EIG_ONE_KERNEL_MAX:
+        return None
+    return n
+
+
+def _eigh_small(a, uplo, compute_v):
+    """:func:`eigh` / :func:`eigvalsh` of a small float64 matrix without the general path's Python, else None.
+
+    The general path's steps for ``method="auto"`` at these orders, on the
+    same operand: the transposing copy :func:`_symmetric_operand` makes
+    ("ql"), then the one kernel (``eigh`` "ql" or ``eigvalsh`` "ql", the
+    same signatures) -- so the results are the general path's, bit for bit.
+    Left out: the plan object, the stack and dtype handling, the validation
+    helpers and ``np.finfo`` per call.  None (the caller takes the general
+    path, which handles them as it does) for input :func:`_small_operand`
+    refuses and for a non-finite or out-of-range ``max |a_ij|`` (NaN
+    answers, scaling).
+    """
+    n = _small_operand(a)
+    if n is None:
+        return None
+    S = np.array(a.T if uplo == "L" else a, order="C", copy=True)
+    anrm = float(np.abs(S).max())
+    if not _RMIN64 <= anrm <= _RMAX64:  # NaN fails too; 0 (no scaling) the general path handles
+        return None
+    w = np.empty(n)
+    if not compute_v:
+        if get_kernel("eigvalsh", "ql").func(S, w) != 0:
+            raise LinAlgError("Eigenvalues did not converge")
+        return w
+    Vt = np.empty((n, n))
+    if get_kernel("eigh", "ql").func(S, w, Vt) != 0:
+        raise LinAlgError("Eigenvalues did not converge")
+    return EighResult(w, Vt.T)
+
+
 def _eigh(a, UPLO, compute_v, method):
     uplo = _check_uplo(UPLO)
+    if method == "auto":
+        result = _eigh_small(a, uplo, compute_v)
+        if result is not None:
+            return result
     a = np.asarray(a)
     assert_stacked_2d(a)
     assert_stacked_square(a)
@@ -371,20 +430,57 @@ def _eig_steps(A, wr, wi, VRt, compute_v):
 
 def _unpack_vectors(wi, VRt):
     """Complex eigenvectors (columns) from LAPACK's real packing (rows of VRt)."""
-    V = VRt.T.astype(np.result_type(VRt.dtype, np.complex64))
+    V = VRt.T.astype(np.result_type(VRt.dtype, np.complex64), order="C")
+    first = []  # the first index of each conjugate pair
     j = 0
-    n = wi.shape[0]
+    nonzero = wi.tolist()
+    n = len(nonzero)
     while j < n:
-        if wi[j] != 0:
-            V[:, j] = VRt[j] + 1j * VRt[j + 1]
-            V[:, j + 1] = VRt[j] - 1j * VRt[j + 1]
+        if nonzero[j] != 0:
+            first.append(j)
             j += 2
         else:
             j += 1
+    if first:  # all pairs at once: the same elementwise operations as one pair at a time
+        J = np.array(first)
+        re, im = VRt[J], 1j * VRt[J + 1]
+        V[:, J] = (re + im).T
+        V[:, J + 1] = (re - im).T
     return V
 
 
+def _eig_small(a, compute_v):
+    """:func:`eig` / :func:`eigvals` of a small float64 matrix without the general path's Python, else None.
+
+    The general path's steps at these orders on the same C-order copy: the
+    ``eig`` "francis" kernel (same signature), then numpy's dtype rule (real
+    results when ``wi`` is all zero) and the same unpacking of complex
+    vectors, so the results are the general path's bit for bit (C-order
+    vectors included).  None for what :func:`_small_operand` refuses and for
+    a non-finite (the general path raises) or out-of-range ``max |a_ij|``.
+    """
+    n = _small_operand(a)
+    if n is None:
+        return None
+    A = np.array(a, order="C", copy=True)
+    anrm = float(np.abs(A).max())
+    if not _RMIN64 <= anrm <= _RMAX64:
+        return None
+    wr = np.empty(n)
+    wi = np.empty(n)
+    VRt = np.empty((n, n) if compute_v else (1, 1))
+    if get_kernel("eig", "francis").func(A, wr, wi, VRt, compute_v) != 0:
+        raise LinAlgError("Eigenvalues did not converge")
+    if not wi.any():
+        return EigResult(wr, VRt.T.copy()) if compute_v else wr
+    w = wr + 1j * wi
+    return EigResult(w, _unpack_vectors(wi, VRt)) if compute_v else w
+
+
 def _eig(a, compute_v):
+    result = _eig_small(a, compute_v)
+    if result is not None:
+        return result
     a = np.asarray(a)
     assert_stacked_2d(a)
     assert_stacked_square(a)

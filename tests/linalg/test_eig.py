@@ -239,10 +239,11 @@ def test_iteration_cap_reports_status_and_api_raises(monkeypatch):
     import jitla.linalg._eig as api
 
     monkeypatch.setattr(api, "get_kernel", lambda op, variant: Failing)
-    with pytest.raises(LinAlgError, match="Eigenvalues did not converge"):
-        eig(np.eye(3))
-    with pytest.raises(LinAlgError, match="Eigenvalues did not converge"):
-        api.eigvalsh(np.eye(3))
+    # one small matrix (the small paths, devlog 106) and a stack of one (the general path)
+    for a in (np.eye(3), np.eye(3)[None]):
+        for f in (eig, api.eigvals, api.eigh, api.eigvalsh):
+            with pytest.raises(LinAlgError, match="Eigenvalues did not converge"):
+                f(a)
 
 
 def test_schur_form_and_hessenberg(rng):

@@ -376,3 +376,114 @@ def test_det_slogdet_stack_layouts_and_empty(dtype):
         ref_sign, ref_logdet = np.linalg.slogdet(empty)
         np.testing.assert_array_equal(sign, ref_sign)
         np.testing.assert_array_equal(logdet, ref_logdet)
+
+
+# --------------------------------------------------------------------------
+# eigh / eigvalsh / eig / eigvals of one small float64 matrix (devlog 106)
+# --------------------------------------------------------------------------
+def _eig_module():
+    return importlib.import_module("jitla.linalg._eig")
+
+
+def _assert_same_bits(x, y):
+    """Equal bit patterns (signs of zeros and NaN payloads included), whatever the layouts."""
+    assert x.dtype == y.dtype and x.shape == y.shape
+    assert np.array_equal(np.ascontiguousarray(x).view(np.uint8), np.ascontiguousarray(y).view(np.uint8))
+
+
+@pytest.mark.parametrize("n", (1, 3, 10, 16))
+def test_small_eigh_is_the_general_path_bit_for_bit_and_matches_numpy(n):
+    rng = np.random.default_rng(n)
+    A0 = rng.standard_normal((n, n))  # not symmetric: each UPLO reads its own triangle
+    mod = _eig_module()
+    for layout, A in _layouts(A0).items():
+        before = A.copy()
+        for uplo in ("L", "U"):
+            fast = mod._eigh_small(A, uplo, True)
+            assert fast is not None, layout  # the small path answers every layout
+            w, v = jl.eigh(A, uplo)
+            # method="ql" names the kernel "auto" runs at these orders, through the general path
+            wg, vg = jl.eigh(A, uplo, method="ql")
+            _assert_same_bits(w, wg)
+            _assert_same_bits(v, vg)
+            assert v.flags.f_contiguous == vg.flags.f_contiguous
+            wvg = jl.eigvalsh(A, uplo, method="ql")
+            _assert_same_bits(jl.eigvalsh(A, uplo), wvg)
+            _assert_same_bits(mod._eigh_small(A, uplo, False), wvg)
+            np.testing.assert_allclose(
+                wvg, wg, rtol=0, atol=_rtol(np.float64, n) * max(1.0, float(np.abs(wg).max()))
+            )
+            wn, vn = np.linalg.eigh(A, uplo)
+            tol = _rtol(np.float64, n) * max(1.0, float(np.abs(wn).max()))
+            np.testing.assert_allclose(w, wn, rtol=0, atol=tol)
+            np.testing.assert_allclose(np.abs(v.T @ vn), np.eye(n), rtol=0, atol=1e3 * tol)
+        np.testing.assert_array_equal(A, before)
+
+
+@pytest.mark.parametrize("n", (1, 3, 10, 16))
+def test_small_eig_is_the_general_path_bit_for_bit_and_matches_numpy(n):
+    rng = np.random.default_rng(100 + n)
+    mod = _eig_module()
+    sym = rng.standard_normal((n, n))
+    for A0 in (rng.standard_normal((n, n)), sym + sym.T):  # complex pairs (n > 1), all real
+        for layout, A in _layouts(A0).items():
+            before = A.copy()
+            assert mod._eig_small(A, True) is not None, layout
+            w, v = jl.eig(A)
+            wg, vg = jl.eig(A[None])  # a stack of one takes the general path
+            _assert_same_bits(w, wg[0])
+            _assert_same_bits(v, vg[0])
+            assert v.flags.c_contiguous
+            _assert_same_bits(jl.eigvals(A), jl.eigvals(A[None])[0])
+            wn = np.linalg.eigvals(A)
+            assert w.dtype == wn.dtype  # real exactly when numpy's are
+            key = np.lexsort((np.round(w.imag, 8), np.round(w.real, 8)))
+            keyn = np.lexsort((np.round(wn.imag, 8), np.round(wn.real, 8)))
+            tol = 1e3 * _rtol(np.float64, n) * max(1.0, float(np.abs(wn).max()))
+            np.testing.assert_allclose(w[key], wn[keyn], rtol=0, atol=tol)
+            np.testing.assert_allclose(A @ v, v * w, rtol=0, atol=tol)
+            np.testing.assert_array_equal(A, before)
+
+
+def test_small_eig_paths_leave_the_rest_to_the_general_path():
+    mod = _eig_module()
+    A = _matrix(3)
+    S = A + A.T
+    refused = {
+        "float32": S.astype(np.float32),
+        "complex": S.astype(np.complex128),
+        "int": np.arange(9).reshape(3, 3),
+        "stack": S[None],
+        "empty": np.zeros((0, 0)),
+        "large": np.eye(17),
+        "subclass": S.view(np.matrix),
+        "list": S.tolist(),
+        "byteswapped": S.astype(">f8"),
+    }
+    for name, X in refused.items():
+        assert mod._small_operand(X) is None, name
+        assert mod._eigh_small(X, "L", True) is None, name
+        assert mod._eig_small(X, True) is None, name
+    for X in (
+        np.where(np.eye(3) > 0, np.nan, S),
+        np.full((3, 3), np.inf),
+        S * 1e-200,
+        S * 1e200,
+        np.zeros((3, 3)),
+    ):
+        assert mod._eigh_small(X, "L", True) is None
+        assert mod._eig_small(X, False) is None
+    # and the general path answers these as before: NaN answers for eigh, numpy's errors for eig
+    w, v = jl.eigh(np.where(np.eye(3) > 0, np.nan, S))
+    assert np.isnan(w).all() and np.isnan(v).all()
+    with pytest.raises(np.linalg.LinAlgError, match="infs or NaNs"):
+        jl.eig(np.where(np.eye(3) > 0, np.nan, S))
+    with pytest.raises(np.linalg.LinAlgError):
+        jl.eigh(np.ones((2, 3)))
+    with pytest.raises(np.linalg.LinAlgError):
+        jl.eig(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="UPLO"):
+        jl.eigh(S, "X")
+    # scaled input: the general path's power-of-two scaling, eigenvalues scaled as numpy's
+    np.testing.assert_allclose(jl.eigvalsh(S * 1e-200), np.linalg.eigvalsh(S * 1e-200), rtol=1e-13)
+    np.testing.assert_allclose(jl.eigvalsh(S.astype(np.float32)), np.linalg.eigvalsh(S), rtol=1e-5)
