@@ -429,8 +429,16 @@ def _eig_steps(A, wr, wi, VRt, compute_v):
 
 
 def _unpack_vectors(wi, VRt):
-    """Complex eigenvectors (columns) from LAPACK's real packing (rows of VRt)."""
-    V = VRt.T.astype(np.result_type(VRt.dtype, np.complex64), order="C")
+    """Complex eigenvectors (C-order columns) from LAPACK's real packing (rows of VRt).
+
+    A conjugate pair ``j, j + 1`` is stored as ``x = VRt[j]``, ``y =
+    VRt[j + 1]`` and unpacks to ``x + i y`` and ``x - i y``: the same
+    elementwise operations as numpy's mixed real / complex ones (``x`` as
+    ``x + 0i``, ``i y`` by the complex product, exact), worked on the rows
+    of one complex copy of VRt, pair by pair when there are few pairs, all
+    at once when there are many.
+    """
+    V = VRt.astype(np.result_type(VRt.dtype, np.complex64))  # rows are the vectors
     first = []  # the first index of each conjugate pair
     j = 0
     nonzero = wi.tolist()
@@ -441,12 +449,18 @@ def _unpack_vectors(wi, VRt):
             j += 2
         else:
             j += 1
-    if first:  # all pairs at once: the same elementwise operations as one pair at a time
-        J = np.array(first)
-        re, im = VRt[J], 1j * VRt[J + 1]
-        V[:, J] = (re + im).T
-        V[:, J + 1] = (re - im).T
-    return V
+    if first:
+        iy = 1j * V[1:]  # iy[j] = i VRt[j + 1]
+        if len(first) <= 4:
+            for j in first:
+                np.subtract(V[j], iy[j], out=V[j + 1])
+                np.add(V[j], iy[j], out=V[j])
+        else:
+            J = np.array(first)
+            x, y = V[J], iy[J]
+            V[J] = x + y
+            V[J + 1] = x - y
+    return np.ascontiguousarray(V.T)
 
 
 def _eig_small(a, compute_v):
