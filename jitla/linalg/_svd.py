@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from functools import lru_cache
+
 import numpy as np
 
+from jitla import config
 from jitla._validate import LinAlgError, as_float_operand, assert_stacked_2d, result_float_dtype
 from jitla.kernels import get_kernel
 from jitla.kernels._layout import ALIGNMENT
@@ -83,12 +87,11 @@ def _svd_2d(A, full_matrices, compute_uv, plan):
     elif values_only:
         G = np.array(A if wide else A.T, order="C")
     else:
-        G = _aligned_empty(k, L, dtype)
+        G, Vt = _aligned_pair(k, L, dtype)
         np.copyto(G, A if wide else A.T)
     S = np.empty(k, dtype=dtype)
     if not values_only:
         Ut = np.empty((k, L), dtype=dtype)
-        Vt = _aligned_empty(k, k, dtype)
     if k > 0:
         # the Jacobi kernels square norms, and the bidiagonalisation drops
         # vectors below tiny / eps: scale G to the top of the safe range
@@ -110,6 +113,12 @@ def _svd_2d(A, full_matrices, compute_uv, plan):
             S = np.ldexp(S, -e).astype(dtype, copy=False)
     if not compute_uv:
         return S
+    return _factors(Ut, S, Vt, wide, full_matrices)
+
+
+def _factors(Ut, S, Vt, wide, full_matrices):
+    """(U, S, Vh) of A from the kernel's factors of its tall form (A, or A^T if *wide*)."""
+    k, L = Ut.shape
     # tall form B = A (or A^T): B = Ut^T diag(S) Vt, Ut^T is L x k
     left = Ut.T
     if full_matrices and L > k:
@@ -119,17 +128,23 @@ def _svd_2d(A, full_matrices, compute_uv, plan):
     return np.ascontiguousarray(left), S, Vt
 
 
-def _aligned_empty(rows, cols, dtype):
-    """An uninitialised C (rows, cols) array, 64-byte aligned (as ``kernels._layout.aligned_empty``).
+def _aligned_pair(k, L, dtype):
+    """Uninitialised C arrays G (k, L) and Vt (k, k), each 64-byte aligned, from one buffer.
 
-    The bidiagonal route's row loops are store-bound, and numpy aligns
-    large arrays to 16 bytes only; done here in numpy so that an SVD does
-    not compile the layout kernel.
+    As ``kernels._layout.aligned_empty``: the bidiagonal route's row loops
+    are store-bound, and numpy aligns large arrays to 16 bytes only; done
+    here in numpy so that an SVD does not compile the layout kernel (and
+    with one look-up of the buffer's address, which costs about as much as
+    a small SVD's allocations).
     """
     item = np.dtype(dtype).itemsize
-    buf = np.empty(rows * cols + ALIGNMENT // item, dtype=dtype)
+    per_line = ALIGNMENT // item
+    g_size = -(-k * L // per_line) * per_line  # Vt starts on the next line
+    buf = np.empty(g_size + k * k + per_line, dtype=dtype)
     offset = (-buf.ctypes.data % ALIGNMENT) // item
-    return buf[offset : offset + rows * cols].reshape(rows, cols)
+    G = buf[offset : offset + k * L].reshape(k, L)
+    Vt = buf[offset + g_size : offset + g_size + k * k].reshape(k, k)
+    return G, Vt
 
 
 def _scale_exponent(G):
@@ -150,11 +165,30 @@ def _scale_exponent(G):
     scaled back exactly unless they are subnormal.  LAPACK's ``dgesvj``
     scales the same way (Drmač & Veselić, LAWN 170, Sec. 4.1).
     """
-    amax = float(np.abs(G).max())
+    return _exponent(float(np.abs(G).max()), G.dtype, G.shape[1])
+
+
+def _exponent(amax, dtype, L):
+    """:func:`_scale_exponent` from ``amax = max |g_ij|`` (finite) and the row length L.
+
+    ``floor(log2(sqrt(huge) / (2L))) - ceil(log2(amax))``: the first term
+    per (dtype, L) once; the second is ``frexp``'s exponent where amax is
+    not within 2**-41 of a power of two (there numpy's log2, rounded by a
+    few ulps at most, has the same ceiling), else numpy's log2 as always.
+    """
     if amax == 0.0:
         return 0
-    target = float(np.sqrt(np.finfo(G.dtype).max)) / (2 * G.shape[1])
-    return int(np.floor(np.log2(target)) - np.ceil(np.log2(amax)))
+    mantissa, exponent = math.frexp(amax)
+    if not 0.5 + 2.0**-41 < mantissa < 1.0 - 2.0**-41:
+        exponent = int(np.ceil(np.log2(amax)))
+    return _top_exponent(dtype, L) - exponent
+
+
+@lru_cache(maxsize=256)
+def _top_exponent(dtype, L):
+    """``floor(log2(sqrt(huge) / (2L)))`` for *dtype*, as an int."""
+    target = float(np.sqrt(np.finfo(dtype).max)) / (2 * L)
+    return int(np.floor(np.log2(target)))
 
 
 def _values_exponent(G):
@@ -281,9 +315,76 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False, *, method="auto
     >>> jl.svd(np.diag([3.0, 4.0])).S
     array([4., 3.])
     """
+    if type(method) is str and method == "auto" and type(hermitian) is bool:
+        result = _svd_small(a, full_matrices, compute_uv)
+        if result is not None:
+            return result
     result = _svd(a, full_matrices, compute_uv, hermitian, method)
     wrap = array_wrap(a) if compute_uv else None
     return result if wrap is None else SVDResult(wrap(result[0]), result[1], wrap(result[2]))
+
+
+_FLOAT64 = np.dtype(np.float64)
+#: The small path's kernel entry points (svdvals/jacobi, svd/bidiagonal, the latter's extra
+#: arguments), looked up once
+_small_kernels: list = []
+
+
+def _load_small_kernels():
+    info = get_kernel("svd", "bidiagonal")
+    _small_kernels[:] = [get_kernel("svdvals", "jacobi").func, info.func, kernel_extras(info, _FLOAT64)]
+    return _small_kernels
+
+
+def _svd_small(a, full_matrices, compute_uv):
+    """``svd(a, method="auto")`` of a small 2-D float64 ndarray without the general path's Python, else None.
+
+    The general path's steps for the routes ``svd_plan`` gives min(m, n) =
+    k (values: "jacobi_values" up to ``config.SVD_VALUES_JACOBI_MAX``; with
+    vectors: "bidiagonal" below ``config.SVD_DC_MIN``) on the same kernels
+    and signatures, with the same power-of-two scaling, so the results are
+    the general path's bit for bit; without the plan object, the dtype
+    rules, the stacking and the second copy of a non-contiguous input
+    (devlog 105).  None (the caller takes the general path, which raises
+    or wraps as it does) for anything else: a subclass, another dtype or
+    rank, an empty matrix, a NaN or inf, a kernel that did not converge.
+    """
+    if type(a) is not np.ndarray or a.dtype is not _FLOAT64 or a.ndim != 2:
+        return None
+    m, n = a.shape
+    wide = m < n
+    k, L = (m, n) if wide else (n, m)
+    if k == 0:
+        return None
+    if compute_uv:
+        if k >= config.SVD_DC_MIN or k > config.SVD_BIDIAGONAL_UV_MAX:
+            return None
+    elif k > config.SVD_VALUES_JACOBI_MAX:
+        return None
+    amax = float(np.abs(a).max())
+    if not math.isfinite(amax):
+        return None  # the general path raises "SVD did not converge"
+    e = _exponent(amax, _FLOAT64, L)
+    values, bidiagonal, extras = _small_kernels or _load_small_kernels()
+    S = np.empty(k)
+    # G = the tall form's columns as rows, scaled while copied (exact, as the general path's copy
+    # and then scaling in place); C order and, with vectors, 64-byte aligned, as there
+    if compute_uv:
+        G, Vt = _aligned_pair(k, L, _FLOAT64)
+    else:
+        G = np.empty((k, L))
+    np.ldexp(a if wide else a.T, e, out=G)
+    if not compute_uv:
+        if values(G, S):
+            return None
+    else:
+        Ut = np.empty((k, L))
+        status, _ = bidiagonal(G, S, Ut, Vt, True, MAXITR, *extras)
+        if status:
+            return None
+    if e:
+        np.ldexp(S, -e, out=S)
+    return SVDResult(*_factors(Ut, S, Vt, wide, full_matrices)) if compute_uv else S
 
 
 def _svd(a, full_matrices, compute_uv, hermitian, method):
@@ -370,4 +471,8 @@ def svdvals(x, /, *, method="auto"):
     >>> jl.svdvals(np.diag([3.0, 4.0]), method="jacobi")
     array([4., 3.])
     """
+    if type(method) is str and method == "auto":
+        S = _svd_small(x, True, False)
+        if S is not None:
+            return S
     return svd(x, compute_uv=False, method=method)

@@ -466,3 +466,110 @@ def test_argsort_stable_matches_numpy_stable_sort(descending, rng):
         theirs = np.argsort(keys, kind="stable")  # NaN last, in order
     np.testing.assert_array_equal(ours, theirs)
     assert argsort_stable(np.empty(0), descending).shape == (0,)
+
+
+# --------------------------------------------------------------------------
+# the small float64 path (_svd_small, devlog 105)
+# --------------------------------------------------------------------------
+SMALL_SHAPES = [(1, 1), (2, 3), (3, 2), (3, 3), (10, 10), (7, 4), (4, 7)]
+
+
+def _small_layouts(A):
+    """C, F, a strided view and a read-only copy of A."""
+    big = np.zeros((2 * A.shape[0], 2 * A.shape[1]))
+    big[::2, ::2] = A
+    ro = A.copy()
+    ro.flags.writeable = False
+    return [np.ascontiguousarray(A), np.asfortranarray(A), big[::2, ::2], ro]
+
+
+@pytest.mark.parametrize("shape", SMALL_SHAPES, ids=str)
+def test_small_path_is_the_general_path_bit_for_bit(shape, rng, monkeypatch):
+    general = jsvd._svd
+    A0 = rng.standard_normal(shape)
+    for scale in (1.0, 1e300, 1e-300, 4.0):  # 4.0: an exact power of two as max |a_ij| (ones)
+        base = np.ones(shape) * scale if scale == 4.0 else A0 * scale
+        for a in _small_layouts(base):
+            before = a.copy()
+            expected = {
+                (fm, uv): general(a, fm, uv, False, "auto") for fm in (True, False) for uv in (True, False)
+            }
+            # the public calls must not reach the general path
+            monkeypatch.setattr(jsvd, "_svd", None)
+            got = {
+                (fm, uv): svd(a, full_matrices=fm, compute_uv=uv)
+                for fm in (True, False)
+                for uv in (True, False)
+            }
+            values = svdvals(a)
+            monkeypatch.setattr(jsvd, "_svd", general)
+            np.testing.assert_array_equal(a, before)
+            np.testing.assert_array_equal(values, expected[True, False])
+            for key, want in expected.items():
+                if key[1]:
+                    assert type(got[key]) is jsvd.SVDResult
+                    for x, y in zip(got[key], want, strict=True):
+                        assert x.shape == y.shape and x.dtype == y.dtype == np.float64
+                        assert x.flags.c_contiguous == y.flags.c_contiguous
+                        np.testing.assert_array_equal(x, y)
+                else:
+                    np.testing.assert_array_equal(got[key], want)
+
+
+@pytest.mark.parametrize("shape", SMALL_SHAPES, ids=str)
+def test_small_path_matches_numpy_and_naive(shape, rng):
+    a = rng.standard_normal(shape)
+    for fm in (True, False):
+        result = svd(a, full_matrices=fm)
+        check_svd(a, result, fm, rtol=1e-13)
+        np.testing.assert_allclose(result.S, np.linalg.svd(a, compute_uv=False), rtol=1e-13)
+    np.testing.assert_allclose(svdvals(a), np.linalg.svdvals(a), rtol=1e-13)
+    tall = a.T if shape[0] < shape[1] else a  # the naive Jacobi takes the columns of a tall matrix
+    np.testing.assert_allclose(svdvals(a), naive.svdvals(tall), rtol=1e-13)
+
+
+def test_small_path_leaves_other_input_to_the_general_path(rng):
+    a = rng.standard_normal((3, 3))
+    for other in (
+        a.astype(np.float32),
+        a.astype(np.complex128),
+        a.astype(np.int64),
+        a.astype(">f8"),  # float64, but not numpy's native instance
+        a[None],
+        a.view(np.matrix),
+        np.empty((0, 3)),
+        rng.standard_normal((17, 17)),  # values: past SVD_VALUES_JACOBI_MAX
+    ):
+        assert jsvd._svd_small(other, True, False) is None
+    # with vectors from SVD_DC_MIN on: divide and conquer
+    assert jsvd._svd_small(rng.standard_normal((48, 48)), True, True) is None
+    assert jsvd._svd_small(rng.standard_normal((17, 17)), True, True) is not None
+    # and those still come out as numpy's
+    np.testing.assert_allclose(svdvals(a.astype(np.float32)), np.linalg.svdvals(a), rtol=1e-5)
+    np.testing.assert_allclose(svdvals(a.astype(np.complex128)), np.linalg.svdvals(a), rtol=1e-13)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_small_path_non_finite_raises_as_numpy(bad):
+    a = np.ones((3, 2))
+    a[2, 1] = bad
+    assert jsvd._svd_small(a, True, True) is None
+    for call in (lambda: svd(a), lambda: svd(a, compute_uv=False), lambda: svdvals(a)):
+        with pytest.raises(np.linalg.LinAlgError, match="SVD did not converge"):
+            call()
+    with pytest.raises(TypeError, match="hermitian"):
+        svd(np.eye(2), hermitian=None)
+
+
+def test_scale_exponent_agrees_with_the_log2_formula(rng):
+    def formula(amax, L):  # the general path's rule before devlog 105
+        target = float(np.sqrt(np.finfo(np.float64).max)) / (2 * L)
+        return int(np.floor(np.log2(target)) - np.ceil(np.log2(amax)))
+
+    amaxes = [2.0**j for j in range(-1074, 1024, 37)] + list(np.exp(rng.uniform(-700, 700, 200)))
+    amaxes += [np.nextafter(x, np.inf) for x in amaxes] + [np.nextafter(x, 0.0) for x in amaxes]
+    amaxes += [np.finfo(np.float64).max, np.finfo(np.float64).tiny, 5e-324, 1.0, 3.0, 0.75]
+    assert jsvd._exponent(0.0, np.dtype(np.float64), 3) == 0
+    for L in (1, 2, 3, 10, 64, 1000):
+        for amax in [x for x in amaxes if x > 0]:
+            assert jsvd._exponent(float(amax), np.dtype(np.float64), L) == formula(float(amax), L), (amax, L)
