@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from jitla import config
@@ -59,6 +61,13 @@ def _check_uplo(UPLO):
     return uplo
 
 
+@lru_cache(maxsize=8)
+def _rmin(dtype) -> float:
+    """LAPACK's ``rmin = sqrt(safmin / eps)`` for *dtype*, the bound of :func:`_scale_into_range`."""
+    info = np.finfo(dtype)
+    return float(np.sqrt(info.tiny / info.eps))
+
+
 def _scale_into_range(S, anrm=None):
     """Scale *S* in place by a power of two if its entries could over/underflow; return the exponent.
 
@@ -74,8 +83,7 @@ def _scale_into_range(S, anrm=None):
     applied with ``ldexp``, never formed, because for subnormal input it is
     itself beyond the largest float (2**1029 for 1e-310).
     """
-    info = np.finfo(S.dtype)
-    rmin = float(np.sqrt(info.tiny / info.eps))
+    rmin = _rmin(S.dtype)
     if anrm is None:
         anrm = float(np.abs(S).max()) if S.size else 0.0
     if anrm == 0.0 or rmin <= anrm <= 1.0 / rmin or not np.isfinite(anrm):
@@ -196,7 +204,7 @@ def _eigh_ql_steps(S, w, Vt):
 
 
 _FLOAT64 = np.dtype(np.float64)
-_RMIN64 = float(np.sqrt(np.finfo(np.float64).tiny / np.finfo(np.float64).eps))
+_RMIN64 = _rmin(_FLOAT64)
 _RMAX64 = 1.0 / _RMIN64
 
 
